@@ -1,0 +1,28 @@
+// Package assets embeds everything a person sees or the system loads as data:
+// questionnaires, demo administrative units, templates, styles and scripts.
+// Kiosks sit on closed LANs, so nothing is fetched at run time.
+package assets
+
+import (
+	"embed"
+	"io/fs"
+	"os"
+)
+
+//go:embed questionnaires units kiosk
+var embedded embed.FS
+
+// FS returns the embedded assets, or the assets directory on disk when dir is
+// not empty (the -dev flag), so templates and styles can be edited live.
+func FS(dir string) fs.FS {
+	if dir != "" {
+		return os.DirFS(dir)
+	}
+	return embedded
+}
+
+// QuestionnaireDir is the folder of questionnaire files within FS.
+const QuestionnaireDir = "questionnaires"
+
+// DemoUnits is the path of the demo administrative units within FS.
+const DemoUnits = "units/demo.csv"

@@ -1,0 +1,73 @@
+package hailong
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // kiosks and servers may run without a zoneinfo database
+)
+
+// Location is where periods are cut: days, months, quarters and years are
+// Vietnamese calendar periods whatever the server's zone.
+var Location = mustLoad("Asia/Ho_Chi_Minh")
+
+func mustLoad(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// Date is a calendar day in Vietnam, counted in days since 1970-01-01. The
+// zero Date is 1970-01-01; use a pointer or a flag where "no date" matters.
+type Date int32
+
+// DateOf returns the Vietnamese calendar day of the instant t.
+func DateOf(t time.Time) Date {
+	y, m, d := t.In(Location).Date()
+	return DateFromYMD(y, m, d)
+}
+
+// DateFromYMD returns the date of a calendar day.
+func DateFromYMD(y int, m time.Month, d int) Date {
+	return Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// ParseDate parses YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a date YYYY-MM-DD", truncate(s, 20))
+	}
+	return Date(t.Unix() / 86400), nil
+}
+
+func (d Date) utc() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// String formats the date as YYYY-MM-DD.
+func (d Date) String() string { return d.utc().Format(time.DateOnly) }
+
+// Start returns the first instant of the day in Vietnam.
+func (d Date) Start() time.Time {
+	y, m, dd := d.utc().Date()
+	return time.Date(y, m, dd, 0, 0, 0, 0, Location)
+}
+
+// YearMonth returns the year and month of the date.
+func (d Date) YearMonth() (int, time.Month) {
+	y, m, _ := d.utc().Date()
+	return y, m
+}
+
+// MarshalText writes YYYY-MM-DD.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads YYYY-MM-DD.
+func (d *Date) UnmarshalText(b []byte) error {
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

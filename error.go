@@ -1,0 +1,91 @@
+package hailong
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one HTTP status in fiberapp; nothing else in the
+// code base decides what a caller is told.
+const (
+	EINVALID      = "invalid"      // the input is malformed or breaks a rule
+	ECONFLICT     = "conflict"     // the input contradicts what is already stored
+	ENOTFOUND     = "not_found"    // the thing asked for does not exist
+	EUNAUTHORIZED = "unauthorized" // the caller did not prove who it is
+	EFORBIDDEN    = "forbidden"    // the caller may not do this
+	ETOOLARGE     = "too_large"    // the request is over its size limit
+	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
+	ERATELIMITED  = "rate_limited" // the caller sent too many requests
+	EINTERNAL     = "internal"     // a fault of ours; details are logged, never shown
+	EUNSUPPORTED  = "unsupported"  // e.g. a content type we do not accept
+	EGONE         = "gone"         // it existed but may no longer be used
+)
+
+// FieldError names one field of the input and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the application error. Code decides the HTTP status; Message is
+// safe to show to the caller; Fields lists per-field problems of bad input.
+type Error struct {
+	Code    string
+	Message string
+	Fields  []FieldError
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("hailong error: code=%s message=%s", e.Code, e.Message)
+	}
+	return fmt.Sprintf("hailong error: code=%s message=%s fields=%v", e.Code, e.Message, e.Fields)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error listing the field errors.
+func Invalid(message string, fields ...FieldError) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: fields}
+}
+
+// ErrorCode returns the code of the *Error in err's chain, EINTERNAL for any
+// other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the caller-safe message of err. Errors that are not
+// *Error are internal, so their text is never returned.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	default:
+		return "Internal error."
+	}
+}
+
+// ErrorFields returns the field errors of the *Error in err's chain.
+func ErrorFields(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}

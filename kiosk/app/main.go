@@ -1,0 +1,176 @@
+// Package app wires a kiosk node together: the durable outbox, the HTTP
+// server and the background uploader. main only parses flags; tests start
+// the real node on :0 with a temporary data directory.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"hailong"
+	"hailong/assets"
+	"hailong/kiosk/bolt"
+	"hailong/kiosk/uploader"
+	"hailong/kiosk/web"
+	"hailong/syncapi"
+)
+
+// Config is the configuration of a kiosk node.
+type Config struct {
+	Listen         string // host:port; :0 picks a free port
+	DataDir        string
+	Aggregator     string // base URL of the aggregator; empty runs offline
+	Credential     string // "<kiosk id>.<secret>" from enrolment
+	Kiosk          string // kiosk id when no credential is set yet
+	Unit           string // code of the service centre
+	UnitName       string // shown on the screen
+	Questionnaires []string
+	AssetsDir      string        // -dev: serve assets from disk
+	SyncBatch      int           // ratings per upload
+	MinBackoff     time.Duration // first retry delay of the uploader
+	MaxBackoff     time.Duration
+}
+
+// Main is a running kiosk node.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	outbox   *bolt.Outbox
+	server   *web.Server
+	uploader *uploader.Uploader
+	ln       net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// Run opens the outbox, starts serving and starts the uploader. It returns
+// once the node is listening.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = slog.Default()
+	}
+	cfg := m.Config
+	if len(cfg.Questionnaires) == 0 {
+		cfg.Questionnaires = []string{"counter-quick", "sipas"}
+	}
+	var cred syncapi.Credential
+	if cfg.Credential != "" {
+		if cred, err = syncapi.ParseCredential(cfg.Credential); err != nil {
+			return fmt.Errorf("kiosk credential: %w", err)
+		}
+		if cfg.Kiosk != "" && cfg.Kiosk != cred.Kiosk {
+			return fmt.Errorf("kiosk id %q does not match the credential's %q", cfg.Kiosk, cred.Kiosk)
+		}
+		cfg.Kiosk = cred.Kiosk
+	}
+	if err := syncapi.CheckKioskID(cfg.Kiosk); err != nil {
+		return fmt.Errorf("kiosk id: %s (set -credential or -kiosk)", hailong.ErrorFields(err)[0].Message)
+	}
+	if cfg.Unit == "" {
+		return errors.New("the service centre's unit code is required (-unit)")
+	}
+	if cfg.DataDir == "" {
+		return errors.New("a data directory is required (-data)")
+	}
+	fsys := assets.FS(cfg.AssetsDir)
+	catalog, err := hailong.LoadCatalog(fsys, assets.QuestionnaireDir)
+	if err != nil {
+		return err
+	}
+	for _, id := range cfg.Questionnaires {
+		if _, ok := catalog.Latest(id); !ok {
+			return fmt.Errorf("questionnaire %q is not in the catalog", id)
+		}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if m.outbox, err = bolt.Open(filepath.Join(cfg.DataDir, "outbox.db")); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.outbox.Close()
+		}
+	}()
+	m.uploader = uploader.New(uploader.Config{
+		Outbox: m.outbox, Aggregator: cfg.Aggregator, Credential: cred,
+		Batch: cfg.SyncBatch, MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff,
+		Logger: m.Logger.With("component", "uploader"),
+	})
+	m.server, err = web.New(&web.Server{
+		Kiosk: cfg.Kiosk, Unit: cfg.Unit, UnitName: cfg.UnitName, Questionnaires: cfg.Questionnaires,
+		Catalog: catalog, Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ctx, m.cancel = context.WithCancel(ctx)
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.server.App().Listener(m.ln); err != nil {
+			m.Logger.Error("kiosk server stopped", "err", err)
+		}
+	}()
+	if cfg.Aggregator != "" && cfg.Credential != "" {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.uploader.Run(ctx)
+		}()
+	} else {
+		m.Logger.Warn("no aggregator or credential configured: ratings stay queued on this node")
+	}
+	m.Config = cfg
+	return nil
+}
+
+// URL returns the base URL the node listens on.
+func (m *Main) URL() string {
+	addr := m.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Close stops serving, stops the uploader and closes the outbox.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		errs = append(errs, m.server.App().ShutdownWithTimeout(5*time.Second))
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.outbox != nil {
+		errs = append(errs, m.outbox.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// SplitList splits a comma-separated flag value.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

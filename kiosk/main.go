@@ -1,0 +1,67 @@
+// Command kiosk runs a Hài Lòng kiosk node for one service centre: the
+// touchscreen survey for the centre's terminals, a durable local outbox, and
+// an uploader that forwards ratings to the aggregator whenever it can.
+//
+// Every flag can also be set from the environment as HAILONG_KIOSK_<FLAG>,
+// e.g. HAILONG_KIOSK_CREDENTIAL.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+
+	"hailong/kiosk/app"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "kiosk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	var cfg app.Config
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to serve terminals on")
+	fs.StringVar(&cfg.DataDir, "data", "./data/kiosk", "directory of the durable outbox")
+	fs.StringVar(&cfg.Aggregator, "aggregator", "", "base URL of the aggregator, e.g. https://hailong.example.gov.vn")
+	fs.StringVar(&cfg.Credential, "credential", "", "kiosk credential printed by 'aggregator kiosk add'")
+	credFile := fs.String("credential-file", "", "file holding the kiosk credential (preferred over -credential)")
+	fs.StringVar(&cfg.Kiosk, "kiosk", "", "kiosk id, when running without a credential")
+	fs.StringVar(&cfg.Unit, "unit", "", "code of this service centre in the administrative hierarchy")
+	fs.StringVar(&cfg.UnitName, "unit-name", "", "name of this service centre, shown on the screen")
+	questionnaires := fs.String("questionnaires", "counter-quick,sipas", "questionnaires offered, the default first")
+	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and styles from this assets directory (development)")
+	fs.DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Minute, "longest wait between upload retries")
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {
+		return err
+	}
+	cfg.Questionnaires = app.SplitList(*questionnaires)
+	if *credFile != "" {
+		b, err := os.ReadFile(*credFile)
+		if err != nil {
+			return fmt.Errorf("credential file: %w", err)
+		}
+		cfg.Credential = string(b)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &app.Main{Config: cfg, Logger: log}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	log.Info("kiosk node ready", "kiosk", m.Config.Kiosk, "unit", m.Config.Unit, "screen", m.URL()+"/")
+	fmt.Printf("Kiosk screen: %s/\n", m.URL())
+	<-ctx.Done()
+	return m.Close()
+}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/fiberapp"
+)
+
+type ratingRequest struct {
+	ID            string          `json:"id"`
+	Questionnaire string          `json:"questionnaire"`
+	Version       int             `json:"version"`
+	Answers       hailong.Answers `json:"answers"`
+	Counter       string          `json:"counter"`
+	Official      string          `json:"official"`
+	Procedure     string          `json:"procedure"`
+	Dossier       string          `json:"dossier"`
+}
+
+type ratingResponse struct {
+	ID string `json:"id"`
+}
+
+// ratingCreate records one rating. It answers 201 only once the rating is
+// on disk; a re-sent id with the same content gets 200, with other content
+// 409.
+func (s *Server) ratingCreate(c *fiber.Ctx) error {
+	var req ratingRequest
+	if err := fiberapp.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	sub := hailong.Submission{
+		Questionnaire: req.Questionnaire, Version: req.Version, Answers: req.Answers,
+		Counter: req.Counter, Official: req.Official, Procedure: req.Procedure, Dossier: req.Dossier,
+	}
+	var fields []hailong.FieldError
+	if req.ID != "" {
+		if err := hailong.CheckID(req.ID); err != nil {
+			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
+		}
+	}
+	q, err := sub.Validate(s.Catalog)
+	fields = append(fields, hailong.ErrorFields(err)...)
+	if q != nil {
+		if _, ok := s.offered(q.ID); !ok {
+			fields = append(fields, hailong.FieldError{Field: "questionnaire", Message: fmt.Sprintf("questionnaire %q is not offered at this node", q.ID)})
+		}
+	}
+	if len(fields) > 0 {
+		return hailong.Invalid("The rating is not valid; nothing was recorded.", fields...)
+	}
+	if req.ID == "" {
+		req.ID = hailong.NewID()
+	}
+	sub.Version = q.Version
+	r := hailong.Rating{
+		ID: req.ID, Submission: sub, Channel: hailong.ChannelKiosk,
+		Unit: s.Unit, Kiosk: s.Kiosk, At: s.Now().UTC().Truncate(time.Millisecond),
+	}
+	got, created, err := s.Outbox.Record(&r)
+	var herr *hailong.Error
+	switch {
+	case errors.As(err, &herr):
+		return err
+	case err != nil:
+		// A full or failing disk: the citizen's terminal retries the same id.
+		s.Logger.Error("record rating", "id", r.ID, "err", err)
+		return hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored; nothing was recorded. Please try again.")
+	}
+	if !created {
+		return c.Status(http.StatusOK).JSON(ratingResponse{ID: got.ID})
+	}
+	s.Uploader.Kick()
+	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
+}

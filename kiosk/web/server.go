@@ -1,0 +1,107 @@
+// Package web is the kiosk node's HTTP server: the touchscreen survey, the
+// public API of API.md and the embedded assets.
+package web
+
+import (
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"hailong"
+	"hailong/fiberapp"
+	"hailong/kiosk/bolt"
+	"hailong/syncapi"
+)
+
+// Outbox is the durable store ratings are recorded in.
+type Outbox interface {
+	Record(r *hailong.Rating) (hailong.Rating, bool, error)
+	Stats() (bolt.Stats, error)
+}
+
+// Uploader is the background job that forwards ratings.
+type Uploader interface {
+	Kick()
+	Reachable() (reachable, ok bool)
+}
+
+// Server serves one kiosk node.
+type Server struct {
+	Kiosk          string
+	Unit           string
+	UnitName       string
+	Questionnaires []string // ids offered here; the first is the default screen
+	Catalog        *hailong.Catalog
+	Outbox         Outbox
+	Uploader       Uploader
+	Assets         fs.FS
+	Logger         *slog.Logger
+	// ResetAfter is how long the thank-you screen shows.
+	ResetAfter time.Duration
+	// Now is the clock; tests may set it.
+	Now func() time.Time
+
+	app    *fiber.App
+	screen *template.Template
+}
+
+// New builds the server and its routes.
+func New(s *Server) (*Server, error) {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.ResetAfter == 0 {
+		s.ResetAfter = 8 * time.Second
+	}
+	tmpl, err := template.ParseFS(s.Assets, "kiosk/screen.html")
+	if err != nil {
+		return nil, err
+	}
+	s.screen = tmpl
+	s.app = fiberapp.New(fiberapp.Config{Name: "hailong-kiosk", BodyLimit: 64 << 10, Logger: s.Logger})
+	s.routes()
+	return s, nil
+}
+
+// routes lists every route of the kiosk node.
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", s.healthShow)
+	a.Get("/api/v1/status", s.statusShow)
+	a.Get("/api/v1/questionnaires", s.questionnairesList)
+	a.Post("/api/v1/ratings", s.ratingCreate)
+	a.Get("/", s.screenShow)
+	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(mustSub(s.Assets, "kiosk/static")), MaxAge: 3600}))
+	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// App returns the Fiber application, to listen or to test with.
+func (s *Server) App() *fiber.App { return s.app }
+
+// offered returns the questionnaire if this node offers it.
+func (s *Server) offered(id string) (*hailong.Questionnaire, bool) {
+	if !slices.Contains(s.Questionnaires, id) {
+		return nil, false
+	}
+	return s.Catalog.Latest(id)
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+var _ Outbox = (*bolt.Outbox)(nil)
+var _ = syncapi.Path
