@@ -9,7 +9,7 @@ import (
 	"os"
 )
 
-//go:embed questionnaires units kiosk
+//go:embed questionnaires units kiosk aggregator
 var embedded embed.FS
 
 // FS returns the embedded assets, or the assets directory on disk when dir is

@@ -1,0 +1,234 @@
+// Package app wires the aggregator together: the database (MongoDB, or the
+// embedded FerretDB when no URI is given), the ingest job and its rollups,
+// kiosk authentication and the HTTP server. main only parses flags; tests
+// start the real aggregator on :0 with a temporary data directory.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/ferret"
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/kiosks"
+	"hailong/aggregator/mongodb"
+	"hailong/aggregator/web"
+	"hailong/assets"
+	"hailong/hierarchy"
+	"hailong/measure"
+)
+
+// Config is the configuration of the aggregator.
+type Config struct {
+	Listen     string // host:port; :0 picks a free port
+	DataDir    string // embedded database files live under it
+	MongoURI   string // a MongoDB replica set; empty runs the embedded database
+	Database   string
+	DemoUnits  bool // import the demo units when none are stored
+	AssetsDir  string
+	MinSample  int64
+	FlushEvery time.Duration
+	Remember   int // recent rating digests kept in memory
+}
+
+func (c *Config) defaults() {
+	if c.Database == "" {
+		c.Database = "hailong"
+	}
+	if c.MinSample == 0 {
+		c.MinSample = measure.DefaultMinSample
+	}
+	if c.FlushEvery == 0 {
+		c.FlushEvery = time.Second
+	}
+}
+
+// Main is a running aggregator.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	db       *DB
+	ingester *ingest.Ingester
+	units    atomic.Pointer[hierarchy.Tree]
+	server   *web.Server
+	ln       net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// DB is an open database, embedded or not.
+type DB struct {
+	*mongodb.DB
+	embedded *ferret.Embedded
+}
+
+// OpenDB opens the configured database: MongoDB at cfg.MongoURI, or the
+// embedded FerretDB under cfg.DataDir.
+func OpenDB(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
+	cfg.defaults()
+	uri := cfg.MongoURI
+	var emb *ferret.Embedded
+	if uri == "" {
+		if cfg.DataDir == "" {
+			return nil, errors.New("a data directory (-data) or a MongoDB URI (-mongo-uri) is required")
+		}
+		var err error
+		if emb, err = ferret.Start(ctx, filepath.Join(cfg.DataDir, "db"), log); err != nil {
+			return nil, err
+		}
+		uri = emb.URI()
+	}
+	db, err := mongodb.Open(ctx, uri, cfg.Database)
+	if err != nil {
+		if emb != nil {
+			emb.Close()
+		}
+		return nil, err
+	}
+	return &DB{DB: db, embedded: emb}, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := d.DB.Close(ctx)
+	if d.embedded != nil {
+		err = errors.Join(err, d.embedded.Close())
+	}
+	return err
+}
+
+// Catalog loads the questionnaires from the assets.
+func Catalog(cfg Config) (*hailong.Catalog, error) {
+	return hailong.LoadCatalog(assets.FS(cfg.AssetsDir), assets.QuestionnaireDir)
+}
+
+// Run opens the database, loads units and rollups and starts serving. It
+// returns once the aggregator is listening.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = slog.Default()
+	}
+	m.Config.defaults()
+	cfg := m.Config
+	catalog, err := Catalog(cfg)
+	if err != nil {
+		return err
+	}
+	if m.db, err = OpenDB(ctx, cfg, m.Logger); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.db.Close()
+		}
+	}()
+	if err := m.loadUnits(ctx); err != nil {
+		return err
+	}
+	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember})
+	if err := m.ingester.Start(ctx); err != nil {
+		return fmt.Errorf("load rollups: %w", err)
+	}
+	m.server, err = web.New(&web.Server{
+		Ingester: m.ingester, Kiosks: kiosks.NewRegistry(m.db), DB: m.db,
+		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
+	})
+	if err != nil {
+		return err
+	}
+	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		if err := m.server.App().Listener(m.ln); err != nil {
+			m.Logger.Error("aggregator server stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.ingester.Run(ctx, cfg.FlushEvery)
+	}()
+	return nil
+}
+
+func (m *Main) loadUnits(ctx context.Context) error {
+	records, found, err := m.db.Units(ctx)
+	if err != nil {
+		return err
+	}
+	if !found && m.Config.DemoUnits {
+		f, err := assets.FS(m.Config.AssetsDir).Open(assets.DemoUnits)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		t, err := hierarchy.ReadCSV(f)
+		if err != nil {
+			return fmt.Errorf("demo units: %w", err)
+		}
+		if err := m.db.ReplaceUnits(ctx, t); err != nil {
+			return err
+		}
+		records = t.Records()
+	}
+	t, err := hierarchy.New(records)
+	if err != nil {
+		return fmt.Errorf("stored units: %w", err)
+	}
+	if len(records) == 0 {
+		m.Logger.Warn("no administrative units imported yet: run 'aggregator units import FILE.csv'")
+	}
+	m.units.Store(t)
+	return nil
+}
+
+// URL returns the base URL the aggregator listens on.
+func (m *Main) URL() string {
+	addr := m.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// DB returns the open database.
+func (m *Main) DB() *DB { return m.db }
+
+// Ingester returns the write path, for seeding demo data.
+func (m *Main) Ingester() *ingest.Ingester { return m.ingester }
+
+// Close stops serving, persists the rollups and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		errs = append(errs, m.server.App().ShutdownWithTimeout(10*time.Second))
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.ingester != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		errs = append(errs, m.ingester.Close(ctx))
+		cancel()
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+	}
+	return errors.Join(errs...)
+}

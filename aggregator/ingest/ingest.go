@@ -1,0 +1,354 @@
+// Package ingest is the aggregator's write path: it keeps every raw rating
+// exactly once, keeps the in-memory rollups in step with them, and persists
+// the rollups in small batches from one background writer.
+//
+// Exactly once rests on the database's unique _id (the rating's own id);
+// a rating already stored is a duplicate when its content digest matches and
+// a conflict when it does not. Digests of recent ratings are remembered in
+// memory because on FerretDB every look-up by _id scans the collection; the
+// database is asked only for ids the memory has forgotten.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/rollup"
+	"hailong/syncapi"
+)
+
+// Store is what the ingest job needs of the database.
+type Store interface {
+	InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][32]byte, received time.Time) (dups []int, err error)
+	Digests(ctx context.Context, ids []string) (map[string][32]byte, error)
+	ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error
+	SaveDays(ctx context.Context, days []rollup.Day) error
+	ReplaceDays(ctx context.Context, days []rollup.Day) error
+	LoadDays(ctx context.Context, fn func(rollup.Day)) error
+	RollupState(ctx context.Context) (rollup.State, error)
+	SetRollupState(ctx context.Context, st rollup.State) error
+}
+
+// Ingester owns the raw ratings' write path and the rollups.
+type Ingester struct {
+	store   Store
+	catalog *hailong.Catalog
+	rollup  *rollup.Rollup
+	log     *slog.Logger
+	now     func() time.Time
+
+	recent *recentDigests
+
+	flushMu sync.Mutex // one flush at a time
+}
+
+// Config configures an Ingester.
+type Config struct {
+	Store   Store
+	Catalog *hailong.Catalog
+	Logger  *slog.Logger
+	// Remember is how many recent rating digests to keep in memory.
+	Remember int
+	Now      func() time.Time
+}
+
+// New returns an ingester with empty rollups; call Start to load them.
+func New(cfg Config) *Ingester {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Remember <= 0 {
+		cfg.Remember = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Ingester{store: cfg.Store, catalog: cfg.Catalog, rollup: rollup.New(), log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
+}
+
+// Rollup returns the in-memory rollups that queries read.
+func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup }
+
+// Start loads the rollups: from their persisted days if the last run ended
+// cleanly, else by a rebuild from raw ratings. It then marks the state
+// unclean until Close, so that a crash is always followed by a rebuild.
+func (in *Ingester) Start(ctx context.Context) error {
+	st, err := in.store.RollupState(ctx)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if st.Clean && st.Schema == rollup.Schema {
+		r := rollup.New()
+		if err := in.store.LoadDays(ctx, func(d rollup.Day) { r.Load(d) }); err != nil {
+			return err
+		}
+		if r.Ratings() != st.Ratings {
+			in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings)
+			return in.rebuildAndOpen(ctx)
+		}
+		in.rollup = r
+		in.log.Info("rollups loaded", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+	} else {
+		if st.Schema == 0 && !st.Clean {
+			in.log.Info("no persisted rollups; building them from raw ratings")
+		} else {
+			in.log.Warn("rollups were not closed cleanly or are of another format; rebuilding from raw ratings")
+		}
+		return in.rebuildAndOpen(ctx)
+	}
+	return in.setState(ctx, false)
+}
+
+func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
+	if _, err := in.Rebuild(ctx); err != nil {
+		return err
+	}
+	return in.setState(ctx, false)
+}
+
+// Rebuild recomputes every rollup from the raw ratings, persists them and
+// returns how many ratings it counted.
+func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
+	t0 := time.Now()
+	r, err := Recompute(ctx, in.store, in.catalog, func(id string, d [32]byte) { in.recent.put(id, d) })
+	if err != nil {
+		return 0, err
+	}
+	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
+		return 0, err
+	}
+	if err := in.store.ReplaceDays(ctx, r.All()); err != nil {
+		return 0, err
+	}
+	r.TakeDirty()
+	in.rollup = r
+	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+	return r.Ratings(), nil
+}
+
+// Recompute builds rollups from raw ratings alone: the definition every
+// maintained rollup must equal. seen, if not nil, is told each rating's id
+// and digest.
+func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(string, [32]byte)) (*rollup.Rollup, error) {
+	r := rollup.New()
+	err := store.ScanRatings(ctx, func(rt *hailong.Rating) error {
+		q, ok := catalog.Version(rt.Questionnaire, rt.Version)
+		if !ok {
+			return fmt.Errorf("rating %s: questionnaire %s v%d is not in the catalog; old versions must stay in assets", rt.ID, rt.Questionnaire, rt.Version)
+		}
+		if f, ok := rollup.FactOf(rt, q); ok {
+			r.Add(f)
+		}
+		if seen != nil {
+			seen(rt.ID, rt.Digest())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Ingest stores ratings uploaded by a kiosk enrolled for unit, and answers
+// for each one. An error means nothing can be said of the batch; it is safe
+// to send it again.
+func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, ratings []hailong.Rating) ([]syncapi.Result, error) {
+	results := make([]syncapi.Result, len(ratings))
+	var (
+		batch   []hailong.Rating
+		digests [][32]byte
+		facts   []rollup.Fact
+		pos     []int // index in ratings of each batch entry
+		inBatch = map[string][32]byte{}
+	)
+	for i := range ratings {
+		r := &ratings[i]
+		results[i].ID = r.ID
+		q, err := r.Validate(in.catalog)
+		if err == nil {
+			err = checkOrigin(r, kiosk)
+		}
+		if err != nil {
+			results[i].Status, results[i].Reason = syncapi.Rejected, reason(err)
+			continue
+		}
+		d := r.Digest()
+		if prev, ok := inBatch[r.ID]; ok {
+			results[i].Status = sameOrConflict(prev, d)
+			continue
+		}
+		inBatch[r.ID] = d
+		if prev, ok := in.recent.get(r.ID); ok {
+			results[i].Status = sameOrConflict(prev, d)
+			continue
+		}
+		f, _ := rollup.FactOf(r, q) // validation guarantees a headline answer
+		batch, digests, facts, pos = append(batch, *r), append(digests, d), append(facts, f), append(pos, i)
+	}
+	if len(batch) == 0 {
+		return fillReasons(results), nil
+	}
+	dups, err := in.store.InsertRatings(ctx, batch, digests, in.now())
+	if err != nil {
+		return nil, err
+	}
+	isDup := make(map[int]bool, len(dups))
+	var dupIDs []string
+	for _, j := range dups {
+		isDup[j] = true
+		dupIDs = append(dupIDs, batch[j].ID)
+	}
+	var stored map[string][32]byte
+	if len(dupIDs) > 0 {
+		if stored, err = in.store.Digests(ctx, dupIDs); err != nil {
+			return nil, err
+		}
+	}
+	var added []rollup.Fact
+	for j := range batch {
+		i := pos[j]
+		if isDup[j] {
+			prev, ok := stored[batch[j].ID]
+			if !ok {
+				return nil, errors.New("a rating reported as already stored could not be found")
+			}
+			in.recent.put(batch[j].ID, prev)
+			results[i].Status = sameOrConflict(prev, digests[j])
+			continue
+		}
+		in.recent.put(batch[j].ID, digests[j])
+		added = append(added, facts[j])
+		results[i].Status = syncapi.Accepted
+	}
+	in.rollup.Add(added...)
+	return fillReasons(results), nil
+}
+
+func sameOrConflict(stored, got [32]byte) syncapi.Status {
+	if stored == got {
+		return syncapi.Duplicate
+	}
+	return syncapi.Conflict
+}
+
+func fillReasons(results []syncapi.Result) []syncapi.Result {
+	for i := range results {
+		if results[i].Status == syncapi.Conflict {
+			results[i].Reason = "a rating with this id and other content is already stored"
+		}
+	}
+	return results
+}
+
+// checkOrigin holds a kiosk to its own unit and channel.
+func checkOrigin(r *hailong.Rating, k hailong.Kiosk) error {
+	var fields []hailong.FieldError
+	if r.Unit != k.Unit {
+		fields = append(fields, hailong.FieldError{Field: "unit", Message: fmt.Sprintf("kiosk %s is enrolled for unit %s, not %s", k.ID, k.Unit, r.Unit)})
+	}
+	if r.Kiosk != k.ID {
+		fields = append(fields, hailong.FieldError{Field: "kiosk", Message: fmt.Sprintf("the rating names kiosk %q but was uploaded by %s", r.Kiosk, k.ID)})
+	}
+	if r.Channel != hailong.ChannelKiosk {
+		fields = append(fields, hailong.FieldError{Field: "channel", Message: "kiosks upload kiosk ratings only"})
+	}
+	if len(fields) > 0 {
+		return hailong.Invalid("The rating does not belong to this kiosk.", fields...)
+	}
+	return nil
+}
+
+func reason(err error) string {
+	msg := hailong.ErrorMessage(err)
+	for _, f := range hailong.ErrorFields(err) {
+		msg += " " + f.Field + ": " + f.Message + "."
+	}
+	return msg
+}
+
+func (in *Ingester) setState(ctx context.Context, clean bool) error {
+	return in.store.SetRollupState(ctx, rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: in.rollup.Ratings()})
+}
+
+// Flush persists the rollup days changed since the last flush.
+func (in *Ingester) Flush(ctx context.Context) error {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
+	days := in.rollup.TakeDirty()
+	if len(days) == 0 {
+		return nil
+	}
+	if err := in.store.SaveDays(ctx, days); err != nil {
+		in.rollup.MarkDirty(days)
+		return err
+	}
+	return nil
+}
+
+// Run flushes every interval until ctx ends.
+func (in *Ingester) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := in.Flush(ctx); err != nil && ctx.Err() == nil {
+				in.log.Error("persist rollups; will retry", "err", err)
+			}
+		}
+	}
+}
+
+// Close persists what is left and marks the rollups clean. Ingest must not
+// be called any more.
+func (in *Ingester) Close(ctx context.Context) error {
+	if err := in.Flush(ctx); err != nil {
+		return err
+	}
+	return in.setState(ctx, true)
+}
+
+// recentDigests remembers the digests of the most recent ratings, first in
+// first out, so that re-sent ratings are recognised without a database read.
+type recentDigests struct {
+	mu    sync.Mutex
+	m     map[string][32]byte
+	order []string
+	next  int
+}
+
+func newRecent(n int) *recentDigests {
+	return &recentDigests{m: make(map[string][32]byte), order: make([]string, n)}
+}
+
+func (r *recentDigests) get(id string) ([32]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.m[id]
+	return d, ok
+}
+
+func (r *recentDigests) put(id string, d [32]byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[id]; ok {
+		return
+	}
+	if old := r.order[r.next]; old != "" {
+		delete(r.m, old)
+	}
+	r.order[r.next] = id
+	r.next = (r.next + 1) % len(r.order)
+	r.m[id] = d
+}

@@ -1,0 +1,88 @@
+// Package kiosks authenticates kiosk uploads against the enrolled kiosks,
+// which it keeps in memory and refreshes, so that an upload costs no
+// database read (on FerretDB every read scans).
+package kiosks
+
+import (
+	"context"
+	"crypto/subtle"
+	"strings"
+	"sync"
+	"time"
+
+	"hailong"
+	"hailong/syncapi"
+)
+
+// Store lists enrolled kiosks.
+type Store interface {
+	Kiosks(ctx context.Context) ([]hailong.Kiosk, error)
+}
+
+// Registry is the in-memory view of enrolled kiosks. A revocation takes
+// effect within MaxAge; an enrolment at once, as unknown ids force a reload
+// (at most once per MinReload).
+type Registry struct {
+	Store     Store
+	MaxAge    time.Duration
+	MinReload time.Duration
+	Now       func() time.Time
+
+	mu     sync.Mutex
+	byID   map[string]hailong.Kiosk
+	loaded time.Time
+}
+
+// NewRegistry returns a registry with the usual intervals.
+func NewRegistry(s Store) *Registry {
+	return &Registry{Store: s, MaxAge: time.Minute, MinReload: 2 * time.Second, Now: time.Now}
+}
+
+// Authenticate checks an Authorization header and returns the kiosk.
+func (r *Registry) Authenticate(ctx context.Context, authorization string) (hailong.Kiosk, error) {
+	token, ok := strings.CutPrefix(authorization, "Bearer ")
+	if !ok {
+		return hailong.Kiosk{}, hailong.Errorf(hailong.EUNAUTHORIZED, "Uploads need an Authorization: Bearer <kiosk credential> header.")
+	}
+	cred, err := syncapi.ParseCredential(token)
+	if err != nil {
+		return hailong.Kiosk{}, err
+	}
+	k, found, err := r.lookup(ctx, cred.Kiosk)
+	if err != nil {
+		return hailong.Kiosk{}, err
+	}
+	if !found || subtle.ConstantTimeCompare(k.SecretHash, cred.SecretHash()) != 1 {
+		return hailong.Kiosk{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The kiosk credential is not valid.")
+	}
+	if k.Revoked {
+		return hailong.Kiosk{}, hailong.Errorf(hailong.EFORBIDDEN, "Kiosk %s has been revoked.", k.ID)
+	}
+	return k, nil
+}
+
+// Lookup returns an enrolled kiosk by id.
+func (r *Registry) Lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error) {
+	return r.lookup(ctx, id)
+}
+
+func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.Now()
+	k, ok := r.byID[id]
+	age := now.Sub(r.loaded)
+	if r.byID == nil || age > r.MaxAge || (!ok && age > r.MinReload) {
+		list, err := r.Store.Kiosks(ctx)
+		if err != nil {
+			return hailong.Kiosk{}, false, err
+		}
+		r.byID = make(map[string]hailong.Kiosk, len(list))
+		for _, k := range list {
+			r.byID[k.ID] = k
+		}
+		r.loaded = now
+		k, ok = r.byID[id]
+	}
+	return k, ok, nil
+}

@@ -1,0 +1,255 @@
+// Command aggregator runs the Hài Lòng aggregator and its maintenance
+// commands:
+//
+//	aggregator [serve]                     run the service (the default)
+//	aggregator rebuild                     recompute every rollup from raw ratings
+//	aggregator kiosk add -id ID -unit CODE enrol a kiosk and print its credential
+//	aggregator kiosk list                  list enrolled kiosks
+//	aggregator kiosk revoke -id ID         refuse a kiosk's uploads from now on
+//	aggregator units import FILE.csv       replace the administrative units
+//	aggregator units export                print the units as CSV
+//
+// Every flag can also be set from the environment as HAILONG_AGGREGATOR_<FLAG>,
+// e.g. HAILONG_AGGREGATOR_MONGO_URI. Without a MongoDB URI the embedded
+// database under -data is used; it allows one process at a time, so stop the
+// service before running a maintenance command on it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+
+	"hailong"
+	"hailong/aggregator/app"
+	"hailong/aggregator/ingest"
+	"hailong/hierarchy"
+	"hailong/syncapi"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(os.Args[1:], log); err != nil {
+		fmt.Fprintln(os.Stderr, "aggregator:", errorText(err))
+		os.Exit(1)
+	}
+}
+
+// errorText shows an application error with its field errors.
+func errorText(err error) string {
+	var herr *hailong.Error
+	if !errors.As(err, &herr) {
+		return err.Error()
+	}
+	s := herr.Message
+	for _, f := range herr.Fields {
+		s += "\n  " + f.Field + ": " + f.Message
+	}
+	return s
+}
+
+func commonFlags(fs *flag.FlagSet, cfg *app.Config) {
+	fs.StringVar(&cfg.DataDir, "data", "./data/aggregator", "directory of the embedded database")
+	fs.StringVar(&cfg.MongoURI, "mongo-uri", "", "MongoDB URI of a replica set; empty runs the embedded database")
+	fs.StringVar(&cfg.Database, "database", "hailong", "MongoDB database name")
+	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and read questionnaires from this assets directory (development)")
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	return ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_AGGREGATOR"))
+}
+
+func run(args []string, log *slog.Logger) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, log)
+	case "rebuild":
+		return rebuild(ctx, args, log)
+	case "kiosk":
+		return kioskCmd(ctx, args, log)
+	case "units":
+		return unitsCmd(ctx, args, log)
+	default:
+		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, units)", cmd)
+	}
+}
+
+func serve(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg app.Config
+	commonFlags(fs, &cfg)
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8081", "address to serve on")
+	fs.BoolVar(&cfg.DemoUnits, "demo-units", false, "import the demo administrative units if none are stored")
+	fs.Int64Var(&cfg.MinSample, "min-sample", 30, "ratings below which a rate is shown as not enough ratings")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	m := &app.Main{Config: cfg, Logger: log}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	log.Info("aggregator ready", "url", m.URL())
+	fmt.Printf("Aggregator dashboard: %s/\n", m.URL())
+	<-ctx.Done()
+	return m.Close()
+}
+
+func openDB(ctx context.Context, name string, args []string, log *slog.Logger, extra func(*flag.FlagSet)) (*app.DB, *app.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var cfg app.Config
+	commonFlags(fs, &cfg)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parse(fs, args); err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := app.OpenDB(ctx, cfg, log)
+	return db, &cfg, fs, err
+}
+
+func rebuild(ctx context.Context, args []string, log *slog.Logger) error {
+	db, cfg, _, err := openDB(ctx, "rebuild", args, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	catalog, err := app.Catalog(*cfg)
+	if err != nil {
+		return err
+	}
+	in := ingest.New(ingest.Config{Store: db, Catalog: catalog, Logger: log})
+	t0 := time.Now()
+	n, err := in.Rebuild(ctx)
+	if err != nil {
+		return err
+	}
+	if err := in.Close(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("Rebuilt the rollups of %d ratings in %s.\n", n, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+func kioskCmd(ctx context.Context, args []string, log *slog.Logger) error {
+	if len(args) == 0 {
+		return errors.New("kiosk: add, list or revoke")
+	}
+	sub, args := args[0], args[1:]
+	var id, unit string
+	db, _, _, err := openDB(ctx, "kiosk "+sub, args, log, func(fs *flag.FlagSet) {
+		fs.StringVar(&id, "id", "", "kiosk id: lower-case letters, digits and '-'")
+		fs.StringVar(&unit, "unit", "", "code of the kiosk's service centre")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "add":
+		records, _, err := db.Units(ctx)
+		if err != nil {
+			return err
+		}
+		if !unitKnown(records, unit) {
+			return fmt.Errorf("unit %q is not among the imported units", unit)
+		}
+		cred, err := syncapi.NewCredential(id)
+		if err != nil {
+			return err
+		}
+		if err := db.AddKiosk(ctx, hailong.Kiosk{ID: id, Unit: unit, SecretHash: cred.SecretHash(), Created: time.Now()}); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "Kiosk %s enrolled for unit %s. Its credential, shown only now:\n", id, unit)
+		fmt.Println(cred.String())
+		return nil
+	case "list":
+		list, err := db.Kiosks(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "KIOSK\tUNIT\tENROLLED\tREVOKED")
+		for _, k := range list {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", k.ID, k.Unit, k.Created.Format(time.DateOnly), k.Revoked)
+		}
+		return w.Flush()
+	case "revoke":
+		if err := db.RevokeKiosk(ctx, id); err != nil {
+			return err
+		}
+		fmt.Printf("Kiosk %s revoked.\n", id)
+		return nil
+	default:
+		return fmt.Errorf("kiosk: unknown command %q (add, list, revoke)", sub)
+	}
+}
+
+func unitKnown(records []hierarchy.Unit, code string) bool {
+	for _, u := range records {
+		if u.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func unitsCmd(ctx context.Context, args []string, log *slog.Logger) error {
+	if len(args) == 0 {
+		return errors.New("units: import FILE.csv or export")
+	}
+	sub, args := args[0], args[1:]
+	db, _, fs, err := openDB(ctx, "units "+sub, args, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "import":
+		if fs.NArg() != 1 {
+			return errors.New("units import: give one CSV file")
+		}
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		t, err := hierarchy.ReadCSV(f)
+		if err != nil {
+			return err
+		}
+		if err := db.ReplaceUnits(ctx, t); err != nil {
+			return err
+		}
+		fmt.Printf("Imported %d unit records. Restart the aggregator to use them.\n", len(t.Records()))
+		return nil
+	case "export":
+		records, _, err := db.Units(ctx)
+		if err != nil {
+			return err
+		}
+		t, err := hierarchy.New(records)
+		if err != nil {
+			return err
+		}
+		return t.WriteCSV(os.Stdout)
+	default:
+		return fmt.Errorf("units: unknown command %q (import, export)", sub)
+	}
+}

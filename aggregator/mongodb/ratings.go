@@ -1,0 +1,151 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"hailong"
+)
+
+type ratingDoc struct {
+	ID            string         `bson:"_id"`
+	Questionnaire string         `bson:"questionnaire"`
+	Version       int            `bson:"version"`
+	Answers       map[string]any `bson:"answers"`
+	Counter       string         `bson:"counter,omitempty"`
+	Official      string         `bson:"official,omitempty"`
+	Procedure     string         `bson:"procedure,omitempty"`
+	Dossier       string         `bson:"dossier,omitempty"`
+	Channel       string         `bson:"channel"`
+	Unit          string         `bson:"unit"`
+	Kiosk         string         `bson:"kiosk,omitempty"`
+	At            time.Time      `bson:"at"`
+	Digest        []byte         `bson:"digest"`
+	Received      time.Time      `bson:"received"`
+}
+
+func toDoc(r *hailong.Rating, digest [32]byte, received time.Time) ratingDoc {
+	answers := make(map[string]any, len(r.Answers))
+	for k, a := range r.Answers {
+		if a.IsText {
+			answers[k] = a.Text
+		} else {
+			answers[k] = int32(a.Value)
+		}
+	}
+	return ratingDoc{
+		ID: r.ID, Questionnaire: r.Questionnaire, Version: r.Version, Answers: answers,
+		Counter: r.Counter, Official: r.Official, Procedure: r.Procedure, Dossier: r.Dossier,
+		Channel: string(r.Channel), Unit: r.Unit, Kiosk: r.Kiosk, At: r.At.UTC(),
+		Digest: digest[:], Received: received.UTC(),
+	}
+}
+
+func (doc *ratingDoc) rating() (hailong.Rating, error) {
+	answers := make(hailong.Answers, len(doc.Answers))
+	for k, v := range doc.Answers {
+		switch v := v.(type) {
+		case string:
+			answers[k] = hailong.Str(v)
+		case int32:
+			answers[k] = hailong.Int(int(v))
+		case int64:
+			answers[k] = hailong.Int(int(v))
+		case float64: // written by another tool; ratings are whole numbers
+			answers[k] = hailong.Int(int(v))
+		default:
+			return hailong.Rating{}, fmt.Errorf("rating %s: answer %s has type %T", doc.ID, k, v)
+		}
+	}
+	return hailong.Rating{
+		ID: doc.ID,
+		Submission: hailong.Submission{
+			Questionnaire: doc.Questionnaire, Version: doc.Version, Answers: answers,
+			Counter: doc.Counter, Official: doc.Official, Procedure: doc.Procedure, Dossier: doc.Dossier,
+		},
+		Channel: hailong.Channel(doc.Channel), Unit: doc.Unit, Kiosk: doc.Kiosk, At: doc.At.UTC(),
+	}, nil
+}
+
+// InsertRatings inserts ratings, each keyed by its own id, and returns the
+// indexes of those whose id was already stored. Any other failure fails the
+// call; the caller may retry it, as re-inserting is always safe.
+func (d *DB) InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][32]byte, received time.Time) (dups []int, err error) {
+	for start := 0; start < len(rs); start += maxInsertBatch {
+		end := min(start+maxInsertBatch, len(rs))
+		docs := make([]any, 0, end-start)
+		for i := start; i < end; i++ {
+			docs = append(docs, toDoc(&rs[i], digests[i], received))
+		}
+		_, err := d.ratings().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return nil, fmt.Errorf("insert ratings: %w", err)
+				}
+				dups = append(dups, start+we.Index)
+			}
+		default:
+			return nil, fmt.Errorf("insert ratings: %w", err)
+		}
+	}
+	return dups, nil
+}
+
+// Digests returns the stored digests of the ratings with the given ids. On
+// FerretDB this scans the collection, so it is only the fallback for ids
+// the ingest job no longer remembers.
+func (d *DB) Digests(ctx context.Context, ids []string) (map[string][32]byte, error) {
+	cur, err := d.ratings().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find digests: %w", err)
+	}
+	defer cur.Close(ctx)
+	out := make(map[string][32]byte, len(ids))
+	for cur.Next(ctx) {
+		var doc struct {
+			ID     string `bson:"_id"`
+			Digest []byte `bson:"digest"`
+		}
+		if err := cur.Decode(&doc); err != nil {
+			return nil, fmt.Errorf("decode digest: %w", err)
+		}
+		var dg [32]byte
+		copy(dg[:], doc.Digest)
+		out[doc.ID] = dg
+	}
+	return out, cur.Err()
+}
+
+// ScanRatings calls fn for every stored rating, in no particular order.
+func (d *DB) ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error {
+	cur, err := d.ratings().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
+	if err != nil {
+		return fmt.Errorf("scan ratings: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc ratingDoc
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode rating: %w", err)
+		}
+		r, err := doc.rating()
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}

@@ -1,0 +1,33 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/fiberapp"
+	"hailong/syncapi"
+)
+
+// syncCreate takes a kiosk's upload and answers per rating. The kiosk
+// authenticates with its credential; every rating must be its own.
+func (s *Server) syncCreate(c *fiber.Ctx) error {
+	k, err := s.Kiosks.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
+	if err != nil {
+		return err
+	}
+	var req syncapi.Request
+	if err := fiberapp.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Ratings) > syncapi.MaxBatch {
+		return hailong.Invalid("The upload is too large.", hailong.FieldError{Field: "ratings", Message: fmt.Sprintf("at most %d ratings per upload", syncapi.MaxBatch)})
+	}
+	results, err := s.Ingester.Ingest(c.UserContext(), k, req.Ratings)
+	if err != nil {
+		s.Logger.Error("ingest upload", "kiosk", k.ID, "ratings", len(req.Ratings), "err", err)
+		return hailong.Errorf(hailong.EUNAVAILABLE, "The ratings could not be stored now; send them again later.")
+	}
+	return c.JSON(syncapi.Response{Results: results})
+}

@@ -1,0 +1,185 @@
+// Command demo runs the whole Hài Lòng system on one machine: the aggregator
+// on its embedded database with demo administrative units, and one kiosk node
+// for a demo service centre, enrolled and uploading. On first start it seeds
+// a year of ratings across the demo province, including ratings given at
+// units merged on 1 July 2025, so the dashboard has something to show.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+
+	"hailong"
+	aggapp "hailong/aggregator/app"
+	kioskapp "hailong/kiosk/app"
+	"hailong/syncapi"
+)
+
+const (
+	demoKiosk = "demo-kinh-bac-1"
+	demoUnit  = "TT-09190"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	data := fs.String("data", "./data/demo", "directory for the demo's databases")
+	aggListen := fs.String("aggregator-listen", "127.0.0.1:8081", "aggregator address")
+	kioskListen := fs.String("kiosk-listen", "127.0.0.1:8080", "kiosk node address")
+	if err := ff.Parse(fs, os.Args[1:], ff.WithEnvVarPrefix("HAILONG_DEMO")); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: *aggListen, DataDir: filepath.Join(*data, "aggregator"), DemoUnits: true}, Logger: log}
+	if err := agg.Run(ctx); err != nil {
+		return fmt.Errorf("aggregator: %w", err)
+	}
+	defer agg.Close()
+	cred, err := demoCredential(ctx, agg, filepath.Join(*data, "kiosk.credential"))
+	if err != nil {
+		return err
+	}
+	if agg.Ingester().Rollup().Ratings() == 0 {
+		n, err := seed(ctx, agg, time.Now())
+		if err != nil {
+			return fmt.Errorf("seed demo ratings: %w", err)
+		}
+		fmt.Printf("Seeded %d demo ratings.\n", n)
+	}
+	kiosk := &kioskapp.Main{Config: kioskapp.Config{
+		Listen: *kioskListen, DataDir: filepath.Join(*data, "kiosk"), Aggregator: agg.URL(),
+		Credential: cred, Unit: demoUnit, UnitName: "Trung tâm Phục vụ hành chính công phường Kinh Bắc",
+	}, Logger: log}
+	if err := kiosk.Run(ctx); err != nil {
+		return fmt.Errorf("kiosk: %w", err)
+	}
+	defer kiosk.Close()
+
+	today := hailong.DateOf(time.Now())
+	fmt.Printf(`
+Hài Lòng demo is running. Open:
+  Kiosk screen (lobby touchscreen)  %[1]s/
+  Counter tablet (counter Q1)       %[1]s/?counter=Q1&official=cb-0012
+  SIPAS-style survey                %[1]s/?q=sipas
+  Kiosk status                      %[1]s/api/v1/status
+  Aggregator dashboard              %[2]s/
+  Satisfaction API                  %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
+  Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
+                                    %[2]s/api/v1/satisfaction?unit=27&from=2025-01-01&to=2025-06-30&as_of=2025-06-30
+Press Ctrl+C to stop.
+`, kiosk.URL(), agg.URL(), (today - 365).String(), today.String())
+	<-ctx.Done()
+	return nil
+}
+
+// demoCredential enrols the demo kiosk once and keeps its credential.
+func demoCredential(ctx context.Context, agg *aggapp.Main, path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	cred, err := syncapi.NewCredential(demoKiosk)
+	if err != nil {
+		return "", err
+	}
+	if err := agg.DB().AddKiosk(ctx, hailong.Kiosk{ID: demoKiosk, Unit: demoUnit, SecretHash: cred.SecretHash(), Created: time.Now()}); err != nil {
+		return "", fmt.Errorf("enrol demo kiosk: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(cred.String()+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return cred.String(), nil
+}
+
+type centre struct {
+	unit       string
+	from, to   hailong.Date // period the centre was in force, to exclusive
+	satisfied  float64      // share of satisfied ratings, for a varied picture
+	perDay     int
+	procedures []string
+}
+
+// seed writes a year of kiosk ratings through the real ingest path.
+func seed(ctx context.Context, agg *aggapp.Main, now time.Time) (int, error) {
+	merger := hailong.DateFromYMD(2025, 7, 1)
+	today := hailong.DateOf(now)
+	// Start before the merger, so the old structure has history to show.
+	start := min(today-365, hailong.DateFromYMD(2025, 1, 1))
+	centres := []centre{
+		{"TT-27", start, merger, 0.82, 6, []string{"1.004227", "2.000908"}},
+		{"MC-256", start, merger, 0.74, 4, []string{"1.001612", "1.004227"}},
+		{"MC-261", start, merger, 0.91, 3, []string{"2.000908"}},
+		{"MC-213", start, merger, 0.69, 4, []string{"1.001612"}},
+		{"TT-24", start, today + 1, 0.88, 6, []string{"1.004227", "2.000908", "1.001612"}},
+		{"TT-09190", merger, today + 1, 0.93, 5, []string{"1.004227", "1.001612"}},
+		{"TT-09250", merger, today + 1, 0.86, 4, []string{"2.000908"}},
+		{"TT-07210", merger, today + 1, 0.78, 4, []string{"1.004227"}},
+		{"TT-07450", merger, today + 1, 0.6, 1, []string{"1.001612"}},
+	}
+	rng := rand.New(rand.NewPCG(2025, 7))
+	total := 0
+	for _, c := range centres {
+		k := hailong.Kiosk{ID: "seed-" + strings.ToLower(c.unit), Unit: c.unit}
+		var batch []hailong.Rating
+		for d := max(c.from, start); d < c.to && d <= today; d++ {
+			for i := 0; i < rng.IntN(2*c.perDay+1); i++ {
+				at := d.Start().Add(time.Duration(7*3600+rng.IntN(10*3600)) * time.Second)
+				if at.After(now) {
+					continue
+				}
+				overall := 1
+				if rng.Float64() < c.satisfied {
+					overall = 2 + rng.IntN(2)
+				}
+				batch = append(batch, hailong.Rating{
+					ID: hailong.NewID(),
+					Submission: hailong.Submission{
+						Questionnaire: "counter-quick", Version: 1,
+						Answers:   hailong.Answers{"overall": hailong.Int(overall), "result_time": hailong.Int(rng.IntN(3))},
+						Counter:   fmt.Sprintf("Q%d", 1+rng.IntN(4)),
+						Official:  fmt.Sprintf("cb-%04d", 1+rng.IntN(6)),
+						Procedure: c.procedures[rng.IntN(len(c.procedures))],
+					},
+					Channel: hailong.ChannelKiosk, Unit: c.unit, Kiosk: k.ID, At: at.UTC().Truncate(time.Millisecond),
+				})
+			}
+		}
+		for len(batch) > 0 {
+			n := min(len(batch), syncapi.MaxBatch)
+			res, err := agg.Ingester().Ingest(ctx, k, batch[:n])
+			if err != nil {
+				return total, err
+			}
+			for _, r := range res {
+				if r.Status != syncapi.Accepted {
+					return total, fmt.Errorf("seed rating %s: %s %s", r.ID, r.Status, r.Reason)
+				}
+			}
+			total += n
+			batch = batch[n:]
+		}
+	}
+	return total, agg.Ingester().Flush(ctx)
+}
