@@ -1,0 +1,104 @@
+package bolt_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/kiosk/bolt"
+	"hailong/syncapi"
+)
+
+func open(t *testing.T, path string) *bolt.Outbox {
+	t.Helper()
+	o, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func rating(id string, overall int) hailong.Rating {
+	return hailong.Rating{ID: id, Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1, Answers: hailong.Answers{"overall": hailong.Int(overall)}},
+		Channel: hailong.ChannelKiosk, Unit: "TT-1", Kiosk: "k1", At: time.Now().UTC().Truncate(time.Millisecond)}
+}
+
+func stats(t *testing.T, o *bolt.Outbox) bolt.Stats {
+	t.Helper()
+	st, err := o.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestRecordIsIdempotent(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "o.db"))
+	defer o.Close()
+	r := rating(hailong.NewID(), 2)
+	if _, created, err := o.Record(&r); err != nil || !created {
+		t.Fatalf("first record: created=%v err=%v", created, err)
+	}
+	again := r
+	again.At = r.At.Add(time.Second) // a retry is stamped later; it is the same rating
+	got, created, err := o.Record(&again)
+	if err != nil || created || !got.At.Equal(r.At) {
+		t.Fatalf("same content again: created=%v err=%v at=%v", created, err, got.At)
+	}
+	other := r
+	other.Answers = hailong.Answers{"overall": hailong.Int(1)}
+	if _, _, err := o.Record(&other); hailong.ErrorCode(err) != hailong.ECONFLICT {
+		t.Fatalf("other content: err=%v, want conflict", err)
+	}
+	if st := stats(t, o); st.Queued != 1 {
+		t.Errorf("queued = %d, want 1", st.Queued)
+	}
+}
+
+func TestQueueSurvivesReopenAndSettles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	o := open(t, path)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		r := rating(hailong.NewID(), 1+i%3)
+		if _, _, err := o.Record(&r); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	o.Close()
+
+	o = open(t, path)
+	defer o.Close()
+	pending, err := o.Pending(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 3 || pending[0].ID != ids[0] || pending[2].ID != ids[2] {
+		t.Fatalf("pending = %v, want the three oldest in order", pending)
+	}
+	now := time.Now()
+	err = o.Settle([]syncapi.Result{
+		{ID: ids[0], Status: syncapi.Accepted},
+		{ID: ids[1], Status: syncapi.Duplicate},
+		{ID: ids[2], Status: syncapi.Rejected, Reason: "unit mismatch"},
+		{ID: ids[0], Status: syncapi.Accepted},         // answered twice: counted once
+		{ID: hailong.NewID(), Status: syncapi.Accepted}, // not ours
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stats(t, o)
+	if st.Queued != 2 || st.Synced != 2 || st.Failed != 1 || st.LastSync == nil {
+		t.Errorf("stats = %+v, want queued 2, synced 2, failed 1, last sync set", st)
+	}
+	failed, _ := o.Failed()
+	if failed[ids[2]] != "rejected: unit mismatch" {
+		t.Errorf("failed = %v", failed)
+	}
+	pending, _ = o.Pending(10)
+	if len(pending) != 2 || pending[0].ID != ids[3] {
+		t.Errorf("pending after settle = %v", pending)
+	}
+}

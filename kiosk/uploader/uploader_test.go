@@ -1,0 +1,147 @@
+package uploader_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"hailong"
+	"hailong/kiosk/uploader"
+	"hailong/syncapi"
+)
+
+// memOutbox is an in-memory outbox.
+type memOutbox struct {
+	mu      sync.Mutex
+	queue   []hailong.Rating
+	settled []syncapi.Result
+}
+
+func (m *memOutbox) Pending(limit int) ([]hailong.Rating, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]hailong.Rating(nil), m.queue[:min(limit, len(m.queue))]...), nil
+}
+
+func (m *memOutbox) Settle(rs []syncapi.Result, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range rs {
+		for i, q := range m.queue {
+			if q.ID == r.ID {
+				m.queue = append(m.queue[:i], m.queue[i+1:]...)
+				m.settled = append(m.settled, r)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func (m *memOutbox) len() int { m.mu.Lock(); defer m.mu.Unlock(); return len(m.queue) }
+
+// flaky is an aggregator that is down for the first failures attempts.
+type flaky struct {
+	mu       sync.Mutex
+	failures int
+	attempts []time.Time
+}
+
+func (f *flaky) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if req.URL.Path == "/healthz" {
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}, nil
+	}
+	f.attempts = append(f.attempts, time.Now())
+	if len(f.attempts) <= f.failures {
+		return nil, errors.New("connection refused")
+	}
+	if got := req.Header.Get("Authorization"); !strings.HasPrefix(got, "Bearer k1.") {
+		return nil, errors.New("no credential sent")
+	}
+	var in syncapi.Request
+	if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
+		return nil, err
+	}
+	var out syncapi.Response
+	for _, r := range in.Ratings {
+		out.Results = append(out.Results, syncapi.Result{ID: r.ID, Status: syncapi.Accepted})
+	}
+	b, _ := json.Marshal(out)
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(string(b)))}, nil
+}
+
+func TestRetriesWithBackoffUntilTheAggregatorAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		box := &memOutbox{}
+		for i := 0; i < 5; i++ {
+			box.queue = append(box.queue, hailong.Rating{ID: hailong.NewID()})
+		}
+		agg := &flaky{failures: 4}
+		cred, _ := syncapi.NewCredential("k1")
+		u := uploader.New(uploader.Config{
+			Outbox: box, Aggregator: "http://aggregator.test", Credential: cred,
+			Client: &http.Client{Transport: agg}, Batch: 2,
+			MinBackoff: time.Second, MaxBackoff: 8 * time.Second,
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { u.Run(ctx); close(done) }()
+
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if n := box.len(); n != 0 {
+			t.Fatalf("%d ratings still queued after the aggregator came back", n)
+		}
+		if reachable, ok := u.Reachable(); !reachable || !ok {
+			t.Error("aggregator should be reachable now")
+		}
+		agg.mu.Lock()
+		attempts := agg.attempts
+		agg.mu.Unlock()
+		// 4 failures, then 3 uploads of 2, 2 and 1.
+		if len(attempts) != 7 {
+			t.Fatalf("attempts = %d, want 7", len(attempts))
+		}
+		// Backoff with full jitter lies in [d/2, d] for d = 1s, 2s, 4s, 8s.
+		for i := 1; i <= 4; i++ {
+			gap := attempts[i].Sub(attempts[i-1])
+			d := min(time.Second<<(i-1), 8*time.Second)
+			if gap < d/2 || gap > d {
+				t.Errorf("wait before attempt %d = %v, want between %v and %v", i+1, gap, d/2, d)
+			}
+		}
+		cancel()
+		<-done
+	})
+}
+
+func TestKickUploadsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		box := &memOutbox{}
+		agg := &flaky{}
+		cred, _ := syncapi.NewCredential("k1")
+		u := uploader.New(uploader.Config{Outbox: box, Aggregator: "http://aggregator.test", Credential: cred,
+			Client: &http.Client{Transport: agg}, Idle: time.Hour})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go u.Run(ctx)
+		synctest.Wait() // idle: the queue is empty
+		box.mu.Lock()
+		box.queue = append(box.queue, hailong.Rating{ID: hailong.NewID()})
+		box.mu.Unlock()
+		u.Kick()
+		synctest.Wait()
+		if box.len() != 0 {
+			t.Fatal("a kicked rating should be uploaded without waiting for the idle timer")
+		}
+	})
+}

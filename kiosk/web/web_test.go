@@ -1,0 +1,236 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/assets"
+	"hailong/kiosk/bolt"
+	"hailong/kiosk/web"
+)
+
+type stubUploader struct{ kicks int }
+
+func (s *stubUploader) Kick()                   { s.kicks++ }
+func (s *stubUploader) Reachable() (bool, bool) { return false, false }
+
+func newServer(t *testing.T) (*web.Server, *bolt.Outbox, *stubUploader) {
+	t.Helper()
+	catalog, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := bolt.Open(filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	up := &stubUploader{}
+	s, err := web.New(&web.Server{Kiosk: "k1", Unit: "TT-1", UnitName: "Trung tâm", Questionnaires: []string{"counter-quick"},
+		Catalog: catalog, Outbox: o, Uploader: up, Assets: assets.FS("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.App().Listener(ln)
+	t.Cleanup(func() { s.App().Shutdown() })
+	base[s] = "http://" + ln.Addr().String()
+	return s, o, up
+}
+
+// base holds each test server's address: tests speak real HTTP to it.
+var base = map[*web.Server]string{}
+
+type answer struct {
+	status int
+	body   map[string]any
+	raw    string
+	header http.Header
+}
+
+func do(t *testing.T, s *web.Server, method, path, contentType, body string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, base[s]+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	client := http.DefaultClient
+	if len(body) > 32<<10 {
+		// The server refuses an oversized body before reading it; asking
+		// first lets the client read that answer instead of a reset.
+		req.Header.Set("Expect", "100-continue")
+		client = &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, raw: string(b), header: resp.Header}
+	_ = json.Unmarshal(b, &a.body)
+	return a
+}
+
+func fieldsOf(a answer) map[string]string {
+	out := map[string]string{}
+	errs, _ := a.body["errors"].([]any)
+	for _, e := range errs {
+		m := e.(map[string]any)
+		out[m["field"].(string)] = m["message"].(string)
+	}
+	return out
+}
+
+func TestRatingCreate(t *testing.T) {
+	s, o, up := newServer(t)
+	id := hailong.NewID()
+	body := `{"id":"` + id + `","questionnaire":"counter-quick","answers":{"overall":3,"comment":"Nhanh gọn"},"counter":"Q1","procedure":"1.004122","dossier":"H15.50.05.13-261008-0975"}`
+	a := do(t, s, "POST", "/api/v1/ratings", "application/json", body)
+	if a.status != 201 || a.body["id"] != id {
+		t.Fatalf("first: %d %s", a.status, a.raw)
+	}
+	a = do(t, s, "POST", "/api/v1/ratings", "application/json", body)
+	if a.status != 200 || a.body["id"] != id {
+		t.Fatalf("same again: %d %s", a.status, a.raw)
+	}
+	a = do(t, s, "POST", "/api/v1/ratings", "application/json", strings.Replace(body, `"overall":3`, `"overall":1`, 1))
+	if a.status != 409 || a.header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("other content: %d %s", a.status, a.raw)
+	}
+	a = do(t, s, "POST", "/api/v1/ratings", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2}}`)
+	if a.status != 201 || hailong.CheckID(a.body["id"].(string)) != nil {
+		t.Fatalf("without id: %d %s", a.status, a.raw)
+	}
+	st, _ := o.Stats()
+	if st.Queued != 2 || up.kicks != 2 {
+		t.Errorf("queued %d, kicks %d; want 2 and 2", st.Queued, up.kicks)
+	}
+}
+
+func TestRatingCreateRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		status                  int
+		fields                  map[string]string
+	}{
+		{"unknown questionnaire", "application/json", `{"questionnaire":"nope","answers":{"overall":2}}`, 400, map[string]string{"questionnaire": "unknown questionnaire"}},
+		{"questionnaire not offered here", "application/json", `{"questionnaire":"sipas","answers":{"overall":4}}`, 400, map[string]string{"questionnaire": "not offered"}},
+		{"unknown question", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2,"x":1}}`, 400, map[string]string{"answers.x": "no question"}},
+		{"value outside options", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":5}}`, 400, map[string]string{"answers.overall": "not one of the options"}},
+		{"missing required answer", "application/json", `{"questionnaire":"counter-quick","answers":{"contacts":1}}`, 400, map[string]string{"answers.overall": "is required"}},
+		{"malformed procedure", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2},"procedure":"1-004122"}`, 400, map[string]string{"procedure": "procedure code"}},
+		{"malformed dossier", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2},"dossier":"H15-2610-1"}`, 400, map[string]string{"dossier": "dossier code"}},
+		{"malformed id", "application/json", `{"id":"abc","questionnaire":"counter-quick","answers":{"overall":2}}`, 400, map[string]string{"id": "UUID"}},
+		{"unknown field", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2},"phone":"0912"}`, 400, map[string]string{"phone": "not a known field"}},
+		{"wrong type", "application/json", `{"questionnaire":["counter-quick"],"answers":{"overall":2}}`, 400, map[string]string{"questionnaire": "must be a string"}},
+		{"fractional answer", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2.5}}`, 400, nil},
+		{"not json", "application/json", `{"questionnaire":`, 400, nil},
+		{"two values", "application/json", `{"questionnaire":"counter-quick","answers":{"overall":2}} {}`, 400, nil},
+		{"form post", "application/x-www-form-urlencoded", `questionnaire=counter-quick`, 415, nil},
+		{"over the size limit", "application/json", `{"questionnaire":"counter-quick","answers":{"comment":"` + strings.Repeat("a", 70<<10) + `"}}`, 413, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, o, _ := newServer(t)
+			a := do(t, s, "POST", "/api/v1/ratings", tt.contentType, tt.body)
+			if a.status != tt.status {
+				t.Fatalf("status = %d, want %d: %s", a.status, tt.status, a.raw)
+			}
+			if a.header.Get("Content-Type") != "application/problem+json" || a.body["detail"] == "" || a.body["type"] == nil {
+				t.Errorf("not a problem+json answer: %s %s", a.header.Get("Content-Type"), a.raw)
+			}
+			got := fieldsOf(a)
+			for f, msg := range tt.fields {
+				if !strings.Contains(got[f], msg) {
+					t.Errorf("field %s = %q, want it to contain %q (all: %v)", f, got[f], msg, got)
+				}
+			}
+			if st, _ := o.Stats(); st.Queued != 0 {
+				t.Errorf("a refused rating was recorded")
+			}
+		})
+	}
+}
+
+func TestStatusAndQuestionnaires(t *testing.T) {
+	s, _, _ := newServer(t)
+	a := do(t, s, "GET", "/api/v1/status", "", "")
+	if a.status != 200 || a.body["kiosk"] != "k1" || a.body["unit"] != "TT-1" || a.body["queued"] != 0.0 || a.body["last_sync"] != nil || a.body["aggregator"] != "unreachable" {
+		t.Errorf("status: %s", a.raw)
+	}
+	resp, err := http.Get(base[s] + "/api/v1/questionnaires?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qs []struct {
+		ID, Title, Headline string
+		Version             int
+		Questions           []struct {
+			ID, Kind string
+			Required bool
+			Options  []struct {
+				Value int
+				Label string
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&qs); err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != 1 || qs[0].ID != "counter-quick" || qs[0].Title != "Quick rating at the counter" || qs[0].Headline != "overall" {
+		t.Fatalf("questionnaires = %+v", qs)
+	}
+	if q := qs[0].Questions[0]; q.Kind != "scale" || !q.Required || len(q.Options) != 3 || q.Options[2].Label != "Very satisfied" {
+		t.Errorf("headline question = %+v", q)
+	}
+}
+
+func TestScreen(t *testing.T) {
+	s, _, _ := newServer(t)
+	tests := []struct {
+		name, path string
+		status     int
+		contains   []string
+	}{
+		{"vietnamese by default", "/", 200, []string{`lang="vi"`, "Rất hài lòng", "Gửi đánh giá", "Trung tâm"}},
+		{"english", "/?lang=en&counter=Q2", 200, []string{`lang="en"`, "Very satisfied", `data-counter="Q2"`}},
+		{"not offered", "/?q=sipas", 404, nil},
+		{"bad counter", "/?counter=%3Cscript%3E", 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", base[s]+tt.path, nil)
+			req.Header.Set("Accept", "text/html")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+				t.Errorf("CSP = %q", csp)
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(string(b), c) {
+					t.Errorf("page lacks %q", c)
+				}
+			}
+		})
+	}
+}
