@@ -1,0 +1,214 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/ferret/ferrettest"
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/mongodb"
+	"hailong/aggregator/rollup"
+	"hailong/assets"
+	"hailong/syncapi"
+)
+
+func catalog(t testing.TB) *hailong.Catalog {
+	t.Helper()
+	c, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newIngester(t testing.TB, db *mongodb.DB, remember int) *ingest.Ingester {
+	t.Helper()
+	in := ingest.New(ingest.Config{Store: db, Catalog: catalog(t), Remember: remember, Logger: slog.New(slog.DiscardHandler)})
+	if err := in.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+var kiosk = hailong.Kiosk{ID: "k1", Unit: "TT-1"}
+
+func rating(overall int, at time.Time) hailong.Rating {
+	return hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
+		Answers: hailong.Answers{"overall": hailong.Int(overall)}}, Channel: hailong.ChannelKiosk, Unit: kiosk.Unit, Kiosk: kiosk.ID,
+		At: at.UTC().Truncate(time.Millisecond)}
+}
+
+func statuses(rs []syncapi.Result) []syncapi.Status {
+	out := make([]syncapi.Status, len(rs))
+	for i, r := range rs {
+		out[i] = r.Status
+	}
+	return out
+}
+
+func TestIngestStatuses(t *testing.T) {
+	ctx := context.Background()
+	for _, remember := range []int{1 << 10, 1} { // 1: ids are forgotten at once, so the database decides
+		t.Run(fmt.Sprintf("remember %d", remember), func(t *testing.T) {
+			db := ferrettest.Open(t)
+			in := newIngester(t, db, remember)
+			now := time.Now()
+			a, b := rating(3, now), rating(1, now)
+			res, err := in.Ingest(ctx, kiosk, []hailong.Rating{a, b})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Accepted, syncapi.Accepted}) {
+				t.Fatalf("first upload: %v", got)
+			}
+			changed := a
+			changed.Answers = hailong.Answers{"overall": hailong.Int(1)}
+			wrongUnit := rating(2, now)
+			wrongUnit.Unit = "TT-2"
+			qrFromKiosk := rating(2, now)
+			qrFromKiosk.Channel = hailong.ChannelQR
+			invalid := rating(9, now)
+			fresh := rating(2, now)
+			res, err = in.Ingest(ctx, kiosk, []hailong.Rating{a, changed, b, wrongUnit, qrFromKiosk, invalid, fresh, fresh})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []syncapi.Status{syncapi.Duplicate, syncapi.Conflict, syncapi.Duplicate, syncapi.Rejected, syncapi.Rejected, syncapi.Rejected, syncapi.Accepted, syncapi.Duplicate}
+			if got := statuses(res); !slices.Equal(got, want) {
+				t.Fatalf("second upload: %v, want %v (%+v)", got, want, res)
+			}
+			if res[3].Reason == "" || res[5].Reason == "" {
+				t.Errorf("rejections need a reason: %+v", res)
+			}
+			q := in.Rollup().Query([]string{"TT-1"}, 0, hailong.DateOf(now)+1, rollup.Filter{})
+			if q.Total.N != 3 || q.Total.Satisfied != 2 {
+				t.Errorf("rollup counts %+v, want 3 ratings, 2 satisfied", q.Total)
+			}
+		})
+	}
+}
+
+// randomRatings makes ratings over several units, days, channels and
+// dimensions, with re-sent and conflicting ids mixed in.
+func randomRatings(rng *rand.Rand, n int) map[string][]hailong.Rating {
+	units := []string{"TT-1", "TT-2", "MC-3"}
+	out := map[string][]hailong.Rating{}
+	start := time.Date(2025, 6, 1, 0, 0, 0, 0, hailong.Location)
+	for i := 0; i < n; i++ {
+		u := units[rng.IntN(len(units))]
+		k := kioskOf(u)
+		r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{
+			Questionnaire: "counter-quick", Version: 1,
+			Answers:   hailong.Answers{"overall": hailong.Int(1 + rng.IntN(3))},
+			Procedure: []string{"", "1.004122", "2.000908"}[rng.IntN(3)],
+			Official:  []string{"", "cb-1", "cb-2"}[rng.IntN(3)],
+			Counter:   []string{"", "Q1"}[rng.IntN(2)],
+		}, Channel: hailong.ChannelKiosk, Unit: u, Kiosk: k.ID,
+			At: start.Add(time.Duration(rng.IntN(90*24*3600)) * time.Second).UTC()}
+		if rng.IntN(5) == 0 {
+			r.Questionnaire, r.Answers = "sipas", hailong.Answers{"overall": hailong.Int(1 + rng.IntN(5)), "access_signs": hailong.Int(1 + rng.IntN(5))}
+		}
+		out[u] = append(out[u], r)
+		switch rng.IntN(10) {
+		case 0: // the same rating sent again later
+			out[u] = append(out[u], r)
+		case 1: // the same id with other content
+			c := r
+			c.Answers = hailong.Answers{"overall": hailong.Int(1 + (r.Answers["overall"].Value % 3))}
+			out[u] = append(out[u], c)
+		}
+	}
+	return out
+}
+
+func kioskOf(unit string) hailong.Kiosk {
+	return hailong.Kiosk{ID: "k-" + strings.ToLower(unit), Unit: unit}
+}
+
+func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	parent := t // databases opened in subtests live until the whole test ends
+	db, closeDB := ferrettest.OpenDir(t, dir)
+	rng := rand.New(rand.NewPCG(1, 2))
+	in := newIngester(t, db, 50) // small memory: some re-sends reach the database
+	for u, rs := range randomRatings(rng, 1500) {
+		k := kioskOf(u)
+		for len(rs) > 0 {
+			n := min(len(rs), 1+rng.IntN(120))
+			if _, err := in.Ingest(ctx, k, rs[:n]); err != nil {
+				t.Fatal(err)
+			}
+			rs = rs[n:]
+		}
+		if err := in.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(t *testing.T, got *rollup.Rollup) {
+		t.Helper()
+		want, err := ingest.Recompute(ctx, db, catalog(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Ratings() != want.Ratings() || !reflect.DeepEqual(normalise(got.All()), normalise(want.All())) {
+			t.Fatalf("rollups (%d ratings) differ from recomputation (%d ratings)", got.Ratings(), want.Ratings())
+		}
+	}
+	t.Run("maintained", func(t *testing.T) { check(t, in.Rollup()) })
+
+	t.Run("after a clean restart", func(t *testing.T) {
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		closeDB()
+		db, closeDB = ferrettest.OpenDir(parent, dir)
+		in = newIngester(t, db, 50)
+		check(t, in.Rollup())
+	})
+
+	t.Run("after a crash", func(t *testing.T) {
+		// More ratings, not flushed, and no Close: as if the process died.
+		for u, rs := range randomRatings(rng, 200) {
+			if _, err := in.Ingest(ctx, kioskOf(u), rs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := normalise(in.Rollup().All())
+		closeDB()
+		db, closeDB = ferrettest.OpenDir(parent, dir)
+		in = newIngester(t, db, 50)
+		check(t, in.Rollup())
+		if !reflect.DeepEqual(normalise(in.Rollup().All()), before) {
+			t.Error("ratings acknowledged before the crash are missing from the rebuilt rollups")
+		}
+	})
+}
+
+// normalise orders cells so that equal rollups compare equal.
+func normalise(days []rollup.Day) []rollup.Day {
+	for _, d := range days {
+		slices.SortFunc(d.Cells, func(a, b rollup.Cell) int {
+			return cmpString(fmt.Sprint(a.Dims), fmt.Sprint(b.Dims))
+		})
+	}
+	return days
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
