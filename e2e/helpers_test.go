@@ -1,0 +1,280 @@
+// Package e2e drives the real programs through their public HTTP APIs: an
+// aggregator on its embedded database and kiosk nodes, on loopback ports
+// with temporary data directories, in-process or as child processes.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hailong"
+	aggapp "hailong/aggregator/app"
+	kioskapp "hailong/kiosk/app"
+	"hailong/syncapi"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+const centre = "TT-09190" // a centre among the demo units
+
+func startAggregator(t *testing.T, dir, listen string) *aggapp.Main {
+	t.Helper()
+	m := &aggapp.Main{Config: aggapp.Config{Listen: listen, DataDir: dir, DemoUnits: true, FlushEvery: 50 * time.Millisecond}, Logger: quiet}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("start aggregator: %v", err)
+	}
+	return m
+}
+
+func enrol(t *testing.T, agg *aggapp.Main, id, unit string) syncapi.Credential {
+	t.Helper()
+	cred, err := syncapi.NewCredential(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := agg.DB().AddKiosk(context.Background(), hailong.Kiosk{ID: id, Unit: unit, SecretHash: cred.SecretHash(), Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return cred
+}
+
+func startKiosk(t *testing.T, dir, aggregator string, cred syncapi.Credential, unit string) *kioskapp.Main {
+	t.Helper()
+	m := &kioskapp.Main{Config: kioskapp.Config{Listen: "127.0.0.1:0", DataDir: dir, Aggregator: aggregator, Credential: cred.String(),
+		Unit: unit, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}, Logger: quiet}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("start kiosk: %v", err)
+	}
+	return m
+}
+
+// freeAddr returns a loopback address nothing listens on, for a server that
+// will be started later.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+type rating struct {
+	ID            string         `json:"id,omitempty"`
+	Questionnaire string         `json:"questionnaire"`
+	Answers       map[string]any `json:"answers"`
+	Counter       string         `json:"counter,omitempty"`
+	Official      string         `json:"official,omitempty"`
+	Procedure     string         `json:"procedure,omitempty"`
+	Dossier       string         `json:"dossier,omitempty"`
+}
+
+func postJSON(t *testing.T, url string, body any, header http.Header) (int, []byte) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if v != nil && resp.StatusCode == 200 {
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("GET %s: %v: %s", url, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// rate records one rating at a kiosk and requires a 201.
+func rate(t *testing.T, kioskURL string, r rating) string {
+	t.Helper()
+	if r.Questionnaire == "" {
+		r.Questionnaire = "counter-quick"
+	}
+	status, body := postJSON(t, kioskURL+"/api/v1/ratings", r, nil)
+	if status != http.StatusCreated {
+		t.Fatalf("record rating: %d %s", status, body)
+	}
+	var out struct{ ID string }
+	json.Unmarshal(body, &out)
+	return out.ID
+}
+
+type kioskStatus struct {
+	Kiosk, Unit, Aggregator string
+	Queued, Synced, Failed  int64
+	LastSync                *time.Time `json:"last_sync"`
+}
+
+// waitSynced waits until the kiosk has uploaded n ratings and holds none.
+func waitSynced(t *testing.T, kioskURL string, n int64) kioskStatus {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var st kioskStatus
+	for time.Now().Before(deadline) {
+		getJSON(t, kioskURL+"/api/v1/status", &st)
+		if st.Synced >= n && st.Queued == 0 {
+			if st.Synced != n {
+				t.Fatalf("kiosk synced %d ratings, want %d", st.Synced, n)
+			}
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("kiosk did not sync %d ratings in time: %+v", n, st)
+	return st
+}
+
+type satisfaction struct {
+	Unit      string
+	N         int64
+	Satisfied int64
+	Rate      *float64
+	CI95      *[2]float64
+	ByChannel map[string]struct{ N, Satisfied int64 } `json:"by_channel"`
+}
+
+func today() string { return hailong.DateOf(time.Now()).String() }
+
+func satisfactionOf(t *testing.T, aggURL, query string) satisfaction {
+	t.Helper()
+	var s satisfaction
+	if status := getJSON(t, aggURL+"/api/v1/satisfaction?"+query, &s); status != 200 {
+		t.Fatalf("satisfaction %s: status %d", query, status)
+	}
+	return s
+}
+
+// build compiles a command of the module once per test run.
+var (
+	buildMu sync.Mutex
+	built   = map[string]string{}
+	binDir  string
+)
+
+func build(t *testing.T, pkg string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p
+	}
+	if binDir == "" {
+		var err error
+		if binDir, err = os.MkdirTemp("", "hailong-e2e-bin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(binDir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, "hailong/"+pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, b)
+	}
+	built[pkg] = out
+	return out
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// child is a program running as a separate process.
+type child struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	url    string
+}
+
+// startChild runs a built program and waits for its health check.
+func startChild(t *testing.T, bin, addr string, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(bin, args...), stderr: &bytes.Buffer{}, url: "http://" + addr}
+	c.cmd.Stderr = c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.kill() })
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(c.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return c
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.kill()
+	t.Fatalf("%s did not become healthy:\n%s", filepath.Base(bin), c.stderr)
+	return nil
+}
+
+// kill ends the process with SIGKILL: no clean-up of any kind runs.
+func (c *child) kill() {
+	if c.cmd.ProcessState == nil {
+		c.cmd.Process.Kill()
+		c.cmd.Wait()
+	}
+}
+
+func run(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, errb.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+func q(kv ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(kv); i += 2 {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		fmt.Fprintf(&b, "%s=%s", kv[i], kv[i+1])
+	}
+	return b.String()
+}
