@@ -221,14 +221,32 @@ func TestMain(m *testing.M) {
 // child is a program running as a separate process.
 type child struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *lockedBuffer
 	url    string
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startChild runs a built program and waits for its health check.
 func startChild(t *testing.T, bin, addr string, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(bin, args...), stderr: &bytes.Buffer{}, url: "http://" + addr}
+	c := &child{cmd: exec.Command(bin, args...), stderr: &lockedBuffer{}, url: "http://" + addr}
 	c.cmd.Stderr = c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -277,4 +295,23 @@ func q(kv ...string) string {
 		fmt.Fprintf(&b, "%s=%s", kv[i], kv[i+1])
 	}
 	return b.String()
+}
+
+func parseCred(t *testing.T, s string) syncapi.Credential {
+	t.Helper()
+	c, err := syncapi.ParseCredential(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// moduleRoot is the repository's top folder.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }
