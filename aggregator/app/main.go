@@ -69,6 +69,7 @@ type Main struct {
 type DB struct {
 	*mongodb.DB
 	embedded *ferret.Embedded
+	uri      string
 }
 
 // OpenDB opens the configured database: MongoDB at cfg.MongoURI, or the
@@ -94,8 +95,12 @@ func OpenDB(ctx context.Context, cfg Config, log *slog.Logger) (*DB, error) {
 		}
 		return nil, err
 	}
-	return &DB{DB: db, embedded: emb}, nil
+	return &DB{DB: db, embedded: emb, uri: uri}, nil
 }
+
+// URI returns the MongoDB URI in use, for diagnostics and benchmarks. It may
+// hold credentials: never log it.
+func (d *DB) URI() string { return d.uri }
 
 // Close closes the database.
 func (d *DB) Close() error {

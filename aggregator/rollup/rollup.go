@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"hailong"
 )
@@ -87,11 +88,34 @@ type dayKey struct {
 type day struct {
 	cells []Cell
 	index map[Dims]int
+	// totals sums cells by questionnaire and channel only: a handful per
+	// day, so queries without finer filters never touch the cells.
+	totals []Cell
+}
+
+// ref points at one cell, for the inverted indexes.
+type ref struct {
+	day  *day
+	date hailong.Date
+	cell int32
+}
+
+// dimKey names a value of one of the fine dimensions.
+type dimKey struct {
+	dim   byte // 'p' procedure, 'o' official, 'c' counter
+	value string
 }
 
 type series struct {
 	dates []hailong.Date // sorted
+	list  []*day         // the days of dates, in the same order
 	days  map[hailong.Date]*day
+	// months sums days by month (key year*12+month-1), questionnaire and
+	// channel, so that long periods add up months, not days.
+	months map[int32][]Cell
+	// index lists, for each procedure, official and counter, the cells that
+	// hold it, so a filtered query reads only matching cells.
+	index map[dimKey][]ref
 }
 
 // Rollup is the in-memory rollup. It is safe for concurrent use; one
@@ -123,7 +147,7 @@ func (r *Rollup) intern(s string) string {
 func (r *Rollup) dayFor(unit string, d hailong.Date) *day {
 	s, ok := r.units[unit]
 	if !ok {
-		s = &series{days: map[hailong.Date]*day{}}
+		s = &series{days: map[hailong.Date]*day{}, index: map[dimKey][]ref{}, months: map[int32][]Cell{}}
 		r.units[r.intern(unit)] = s
 	}
 	dy, ok := s.days[d]
@@ -132,6 +156,7 @@ func (r *Rollup) dayFor(unit string, d hailong.Date) *day {
 		s.days[d] = dy
 		i, _ := slices.BinarySearch(s.dates, d)
 		s.dates = slices.Insert(s.dates, i, d)
+		s.list = slices.Insert(s.list, i, dy)
 	}
 	return dy
 }
@@ -145,9 +170,39 @@ func (r *Rollup) add(unit string, d hailong.Date, dims Dims, t Tally) {
 		i = len(dy.cells)
 		dy.cells = append(dy.cells, Cell{Dims: dims})
 		dy.index[dims] = i
+		s := r.units[unit]
+		for _, k := range []dimKey{{'p', dims.Procedure}, {'o', dims.Official}, {'c', dims.Counter}} {
+			if k.value != "" {
+				s.index[k] = append(s.index[k], ref{day: dy, date: d, cell: int32(i)})
+			}
+		}
 	}
 	dy.cells[i].Tally.Add(t)
+	coarse := Dims{Questionnaire: dims.Questionnaire, Channel: dims.Channel}
+	dy.totals = addCoarse(dy.totals, coarse, t)
+	s := r.units[unit]
+	mk := monthKey(d)
+	s.months[mk] = addCoarse(s.months[mk], coarse, t)
 	r.ratings += t.N
+}
+
+func addCoarse(cells []Cell, coarse Dims, t Tally) []Cell {
+	j := slices.IndexFunc(cells, func(c Cell) bool { return c.Dims == coarse })
+	if j < 0 {
+		j = len(cells)
+		cells = append(cells, Cell{Dims: coarse})
+	}
+	cells[j].Tally.Add(t)
+	return cells
+}
+
+func monthKey(d hailong.Date) int32 {
+	y, m := d.YearMonth()
+	return int32(y*12 + int(m) - 1)
+}
+
+func monthStart(key int32) hailong.Date {
+	return hailong.DateFromYMD(int(key/12), time.Month(key%12+1), 1)
 }
 
 // Add counts facts and marks their days for persisting.
@@ -253,8 +308,7 @@ type Result struct {
 
 // Query sums the cells of the given rating units from from to to inclusive.
 func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
-	res := Result{ByChannel: map[hailong.Channel]Tally{}}
-	var kiosk, qr Tally
+	var acc accumulator
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, u := range units {
@@ -262,29 +316,84 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 		if !ok {
 			continue
 		}
-		i, _ := slices.BinarySearch(s.dates, from)
-		for ; i < len(s.dates) && s.dates[i] <= to; i++ {
-			cells := s.days[s.dates[i]].cells
-			for j := range cells {
-				c := &cells[j]
-				if !f.match(&c.Dims) {
-					continue
-				}
-				switch c.Channel {
-				case hailong.ChannelKiosk:
-					kiosk.Add(c.Tally)
-				case hailong.ChannelQR:
-					qr.Add(c.Tally)
-				default:
-					t := res.ByChannel[c.Channel]
-					t.Add(c.Tally)
-					res.ByChannel[c.Channel] = t
+		if refs, ok := s.narrowest(&f); ok {
+			for _, rf := range refs {
+				if rf.date >= from && rf.date <= to {
+					if c := &rf.day.cells[rf.cell]; f.match(&c.Dims) {
+						acc.add(c)
+					}
 				}
 			}
+			continue
+		}
+		for cur := from; cur <= to; {
+			mk := monthKey(cur)
+			next := monthStart(mk + 1)
+			if cur == monthStart(mk) && next-1 <= to {
+				acc.addMatching(s.months[mk], &f)
+				cur = next
+				continue
+			}
+			end := min(next-1, to)
+			i, _ := slices.BinarySearch(s.dates, cur)
+			for ; i < len(s.dates) && s.dates[i] <= end; i++ {
+				acc.addMatching(s.list[i].totals, &f)
+			}
+			cur = end + 1
 		}
 	}
-	res.ByChannel[hailong.ChannelKiosk] = kiosk
-	res.ByChannel[hailong.ChannelQR] = qr
+	return acc.result()
+}
+
+// narrowest returns the shortest index list among the fine dimensions the
+// filter names; ok is false when it names none.
+func (s *series) narrowest(f *Filter) (refs []ref, ok bool) {
+	for _, k := range []dimKey{{'p', f.Procedure}, {'o', f.Official}, {'c', f.Counter}} {
+		if k.value == "" {
+			continue
+		}
+		l := s.index[k]
+		if !ok || len(l) < len(refs) {
+			refs, ok = l, true
+		}
+	}
+	return refs, ok
+}
+
+type accumulator struct {
+	kiosk, qr Tally
+	other     map[hailong.Channel]Tally
+}
+
+func (a *accumulator) addMatching(cells []Cell, f *Filter) {
+	for j := range cells {
+		if c := &cells[j]; f.match(&c.Dims) {
+			a.add(c)
+		}
+	}
+}
+
+func (a *accumulator) add(c *Cell) {
+	switch c.Channel {
+	case hailong.ChannelKiosk:
+		a.kiosk.Add(c.Tally)
+	case hailong.ChannelQR:
+		a.qr.Add(c.Tally)
+	default:
+		if a.other == nil {
+			a.other = map[hailong.Channel]Tally{}
+		}
+		t := a.other[c.Channel]
+		t.Add(c.Tally)
+		a.other[c.Channel] = t
+	}
+}
+
+func (a *accumulator) result() Result {
+	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: a.kiosk, hailong.ChannelQR: a.qr}}
+	for ch, t := range a.other {
+		res.ByChannel[ch] = t
+	}
 	for _, t := range res.ByChannel {
 		res.Total.Add(t)
 	}

@@ -25,6 +25,11 @@ func (s *stubUploader) Reachable() (bool, bool) { return false, false }
 
 func newServer(t *testing.T) (*web.Server, *bolt.Outbox, *stubUploader) {
 	t.Helper()
+	return newServerB(t)
+}
+
+func newServerB(t testing.TB) (*web.Server, *bolt.Outbox, *stubUploader) {
+	t.Helper()
 	catalog, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"hailong"
+	aggapp "hailong/aggregator/app"
+	"hailong/syncapi"
+)
+
+// BenchmarkKioskIdleRSS starts the real kiosk binary, serves one screen and
+// one rating, lets it idle, and reports its resident memory.
+//
+//	go test -run '^$' -bench KioskIdleRSS -benchtime 1x ./e2e
+func BenchmarkKioskIdleRSS(b *testing.B) {
+	t := &testing.T{}
+	bin := build(t, "kiosk")
+	for i := 0; i < b.N; i++ {
+		addr := freeAddr(t)
+		k := startChild(t, bin, addr, "-listen", addr, "-data", b.TempDir(), "-kiosk", "k1", "-unit", centre)
+		if resp, err := http.Get(k.url + "/"); err == nil {
+			resp.Body.Close()
+		}
+		rate(t, k.url, rating{Answers: map[string]any{"overall": 3}})
+		time.Sleep(3 * time.Second)
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", k.cmd.Process.Pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.Atoi(strings.Fields(rest)[0])
+				b.ReportMetric(float64(kb)/1024, "RSS-MB")
+			}
+		}
+		k.kill()
+	}
+}
+
+func syncBatch(kiosk, unit string, n int, at time.Time, rng *rand.Rand) syncapi.Request {
+	var req syncapi.Request
+	for i := 0; i < n; i++ {
+		req.Ratings = append(req.Ratings, hailong.Rating{ID: hailong.NewID(),
+			Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
+				Answers:  hailong.Answers{"overall": hailong.Int(1 + rng.IntN(3)), "result_time": hailong.Int(rng.IntN(3))},
+				// A centre's day: a few counters, a dozen officials, tens of procedures.
+				Counter:  fmt.Sprintf("Q%d", rng.IntN(5)),
+				Official: fmt.Sprintf("cb-%03d", rng.IntN(12)), Procedure: fmt.Sprintf("1.%06d", rng.IntN(50))},
+			Channel: hailong.ChannelKiosk, Unit: unit, Kiosk: kiosk, At: at.UTC().Truncate(time.Millisecond)})
+	}
+	return req
+}
+
+// BenchmarkIngest measures sustained ingest through POST /api/v1/sync on the
+// embedded database (batches of 200 from 4 kiosks at once), and in the same
+// run a raw InsertMany of the same documents into the same database: the
+// ceiling that ingest is held against.
+//
+//	go test -run '^$' -bench Ingest -benchtime 20000x ./e2e
+func BenchmarkIngest(b *testing.B) {
+	t := &testing.T{}
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoUnits: true}, Logger: quiet}
+	if err := agg.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer agg.Close()
+	const batch, kiosks = 200, 4
+	centres := []string{"TT-09190", "TT-09250", "TT-07210", "TT-07450"}
+	var creds []syncapi.Credential
+	for i := 0; i < kiosks; i++ {
+		creds = append(creds, enrol(t, agg, fmt.Sprintf("bench-%d", i), centres[i]))
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	n := max(b.N/batch, kiosks) * batch
+	var bodies [][]byte
+	for i := 0; i < n/batch; i++ {
+		k := i % kiosks
+		body, _ := json.Marshal(syncBatch(creds[k].Kiosk, centres[k], batch, time.Now(), rng))
+		bodies = append(bodies, body)
+	}
+
+	// Raw ceiling: the same documents with the driver's InsertMany.
+	client, err := mongo.Connect(options.Client().ApplyURI(agg.DB().URI()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	raw := client.Database("hailong").Collection("bench_raw")
+	// The same secondary index as the ratings collection, for a fair ceiling.
+	if _, err := raw.Indexes().CreateOne(context.Background(), mongo.IndexModel{Keys: bson.D{{Key: "dossier", Value: 1}}, Options: options.Index().SetSparse(true)}); err != nil {
+		b.Fatal(err)
+	}
+	var docs [][]any
+	for _, body := range bodies {
+		var req syncapi.Request
+		json.Unmarshal(body, &req)
+		var ds []any
+		for _, r := range req.Ratings {
+			d := r.Digest()
+			ds = append(ds, bson.D{{Key: "_id", Value: r.ID}, {Key: "questionnaire", Value: r.Questionnaire}, {Key: "version", Value: r.Version},
+				{Key: "answers", Value: bson.D{{Key: "overall", Value: int32(r.Answers["overall"].Value)}, {Key: "result_time", Value: int32(r.Answers["result_time"].Value)}}},
+				{Key: "counter", Value: r.Counter}, {Key: "official", Value: r.Official}, {Key: "procedure", Value: r.Procedure},
+				{Key: "channel", Value: string(r.Channel)}, {Key: "unit", Value: r.Unit}, {Key: "kiosk", Value: r.Kiosk},
+				{Key: "at", Value: r.At}, {Key: "digest", Value: d[:]}, {Key: "received", Value: time.Now()}})
+		}
+		docs = append(docs, ds)
+	}
+	b.ResetTimer()
+	t0 := time.Now()
+	for _, ds := range docs {
+		if _, err := raw.InsertMany(context.Background(), ds, options.InsertMany().SetOrdered(false)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rawRate := float64(n) / time.Since(t0).Seconds()
+
+	t0 = time.Now()
+	errs := make(chan error, kiosks)
+	for k := 0; k < kiosks; k++ {
+		go func() {
+			for i := k; i < len(bodies); i += kiosks {
+				req, _ := http.NewRequest("POST", agg.URL()+syncapi.Path, bytes.NewReader(bodies[i]))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+creds[k].String())
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for k := 0; k < kiosks; k++ {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	syncRate := float64(n) / time.Since(t0).Seconds()
+	b.StopTimer()
+	if s := satisfactionOf(t, agg.URL(), q("unit", "24", "from", today(), "to", today())); s.N != int64(n) {
+		b.Fatalf("counted %d of %d", s.N, n)
+	}
+	b.ReportMetric(syncRate, "sync-ratings/s")
+	b.ReportMetric(rawRate, "raw-insert/s")
+	b.ReportMetric(100*syncRate/rawRate, "%-of-raw")
+	b.ReportMetric(0, "ns/op")
+}
+
