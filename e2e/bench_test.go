@@ -56,7 +56,7 @@ func syncBatch(kiosk, unit string, n int, at time.Time, rng *rand.Rand) syncapi.
 	for i := 0; i < n; i++ {
 		req.Ratings = append(req.Ratings, hailong.Rating{ID: hailong.NewID(),
 			Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
-				Answers:  hailong.Answers{"overall": hailong.Int(1 + rng.IntN(3)), "result_time": hailong.Int(rng.IntN(3))},
+				Answers: hailong.Answers{"overall": hailong.Int(1 + rng.IntN(3)), "result_time": hailong.Int(rng.IntN(3))},
 				// A centre's day: a few counters, a dozen officials, tens of procedures.
 				Counter:  fmt.Sprintf("Q%d", rng.IntN(5)),
 				Official: fmt.Sprintf("cb-%03d", rng.IntN(12)), Procedure: fmt.Sprintf("1.%06d", rng.IntN(50))},
@@ -165,4 +165,3 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(100*syncRate/rawRate, "%-of-raw")
 	b.ReportMetric(0, "ns/op")
 }
-

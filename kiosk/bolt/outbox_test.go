@@ -83,7 +83,7 @@ func TestQueueSurvivesReopenAndSettles(t *testing.T) {
 		{ID: ids[0], Status: syncapi.Accepted},
 		{ID: ids[1], Status: syncapi.Duplicate},
 		{ID: ids[2], Status: syncapi.Rejected, Reason: "unit mismatch"},
-		{ID: ids[0], Status: syncapi.Accepted},         // answered twice: counted once
+		{ID: ids[0], Status: syncapi.Accepted},          // answered twice: counted once
 		{ID: hailong.NewID(), Status: syncapi.Accepted}, // not ours
 	}, now)
 	if err != nil {

@@ -7,12 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"hailong"
+	"hailong/apidoc"
 	"hailong/assets"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/web"
@@ -264,4 +266,15 @@ func doOversized(t *testing.T, url, contentType string, size int) answer {
 	a := answer{status: resp.StatusCode, raw: string(b), header: resp.Header}
 	_ = json.Unmarshal(b, &a.body)
 	return a
+}
+
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	s, _, _ := newServer(t)
+	documented, err := apidoc.Routes("../../docs/api/kiosk.openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if served := apidoc.AppRoutes(s.App()); !slices.Equal(served, documented) {
+		t.Errorf("routes served:\n%v\ndocumented:\n%v", served, documented)
+	}
 }

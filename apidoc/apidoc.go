@@ -1,0 +1,56 @@
+// Package apidoc checks that an OpenAPI document and a Fiber application
+// describe the same routes, so the published API cannot drift from the code.
+package apidoc
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"go.yaml.in/yaml/v3"
+)
+
+// Routes returns "METHOD /path" for every operation in the document, with
+// path parameters written Fiber's way (:name).
+func Routes(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	param := regexp.MustCompile(`\{([^}]+)\}`)
+	var out []string
+	for p, ops := range doc.Paths {
+		for method := range ops {
+			out = append(out, strings.ToUpper(method)+" "+param.ReplaceAllString(p, ":$1"))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// AppRoutes returns "METHOD /path" for every handler route of app; HEAD
+// (added by Fiber for each GET), middleware and embedded files are left out.
+func AppRoutes(app *fiber.App) []string {
+	var out []string
+	for _, r := range app.GetRoutes(true) {
+		if r.Method == fiber.MethodHead || r.Path == "/static" || strings.HasPrefix(r.Path, "/static/") {
+			continue
+		}
+		route := r.Method + " " + r.Path
+		if !slices.Contains(out, route) {
+			out = append(out, route)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
