@@ -1,6 +1,8 @@
 package web
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
@@ -33,8 +35,8 @@ type optionJSON struct {
 }
 
 // questionnairesList lists the questionnaires offered here, labels in the
-// language asked for (?lang= or Accept-Language, Vietnamese by default) and
-// in every language beside.
+// language asked for (?lang=, Vietnamese by default) and in every language
+// beside.
 func (s *Server) questionnairesList(c *fiber.Ctx) error {
 	lang := language(c)
 	out := []questionnaireJSON{}
@@ -60,14 +62,13 @@ func questionnaireToJSON(q *hailong.Questionnaire, lang string) questionnaireJSO
 	return j
 }
 
-// language picks the language of a page or answer.
+// language picks the language of a page or answer: ?lang=, else
+// Vietnamese. A terminal's browser language says nothing about the citizen
+// in front of it, so Accept-Language is not consulted.
 func language(c *fiber.Ctx) string {
-	if l := c.Query("lang"); l != "" {
-		for _, known := range hailong.Languages {
-			if l == known {
-				return l
-			}
-		}
+	l := c.Query("lang")
+	if slices.Contains(hailong.Languages, l) {
+		return l
 	}
-	return c.AcceptsLanguages(hailong.Languages...)
+	return hailong.Languages[0]
 }
