@@ -1,0 +1,173 @@
+// Package qrtoken makes and checks the one-time rating links printed as QR
+// codes on receipts. A token is bound to a dossier, its procedure, official,
+// counter, unit and issuing kiosk, carries an expiry, and is signed with the
+// kiosk's own Ed25519 key: the kiosk issues tokens offline, and the
+// aggregator checks them with the kiosk's public key without asking it.
+//
+// Format: base64url(payload) "." base64url(signature). The payload is a
+// compact binary record (version, kind, expiry, nonce, then length-prefixed
+// strings), so the link and its QR code stay small enough to scan easily
+// from a printed receipt.
+package qrtoken
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const version = 1
+
+// Kinds of token.
+const (
+	// Dossier tokens are printed on a receipt for one dossier; they rate once.
+	Dossier byte = 1
+	// WalkIn tokens are shown on a lobby screen for citizens without a
+	// dossier; each scan rates once, a token a limited number of times.
+	WalkIn byte = 2
+)
+
+// Errors of Parse and Verify.
+var (
+	ErrMalformed = errors.New("token is malformed or truncated")
+	ErrSignature = errors.New("token signature does not verify")
+	ErrExpired   = errors.New("token has expired")
+)
+
+// Claims is what a token binds.
+type Claims struct {
+	Kind      byte
+	Kiosk     string
+	Unit      string
+	Dossier   string
+	Procedure string
+	Official  string
+	Counter   string
+	Expires   time.Time // whole seconds
+	Nonce     [8]byte
+}
+
+// KeyFromSecret derives a kiosk's signing key from its credential secret
+// (base64url of 32 bytes), so that one credential serves both uploads and
+// links. The aggregator derives the public key once, at enrolment.
+func KeyFromSecret(secret string) (ed25519.PrivateKey, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil || len(raw) != 32 {
+		return nil, errors.New("kiosk secret must be base64url of 32 bytes")
+	}
+	seed, err := hkdf.Key(sha256.New, raw, nil, "hailong qr-token ed25519 v1", ed25519.SeedSize)
+	if err != nil {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// Sign makes a token; a zero nonce is filled with random bytes.
+func Sign(key ed25519.PrivateKey, c Claims) (string, error) {
+	if c.Nonce == [8]byte{} {
+		if _, err := rand.Read(c.Nonce[:]); err != nil {
+			return "", err
+		}
+	}
+	var b bytes.Buffer
+	b.WriteByte(version)
+	b.WriteByte(c.Kind)
+	_ = binary.Write(&b, binary.BigEndian, uint32(c.Expires.Unix()))
+	b.Write(c.Nonce[:])
+	for _, s := range []string{c.Kiosk, c.Unit, c.Dossier, c.Procedure, c.Official, c.Counter} {
+		if len(s) > 255 {
+			return "", fmt.Errorf("token field %q is too long", s)
+		}
+		b.WriteByte(byte(len(s)))
+		b.WriteString(s)
+	}
+	payload := b.Bytes()
+	sig := ed25519.Sign(key, payload)
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// Parse reads a token's claims without checking the signature, so the
+// caller can find the issuing kiosk's key. Use Verify before trusting them.
+func Parse(token string) (Claims, error) {
+	c, _, _, err := parse(token)
+	return c, err
+}
+
+func parse(token string) (c Claims, payload, sig []byte, err error) {
+	p, s, ok := strings.Cut(token, ".")
+	if !ok || len(token) > 1024 {
+		return c, nil, nil, ErrMalformed
+	}
+	if payload, err = base64.RawURLEncoding.DecodeString(p); err != nil {
+		return c, nil, nil, ErrMalformed
+	}
+	if sig, err = base64.RawURLEncoding.DecodeString(s); err != nil || len(sig) != ed25519.SignatureSize {
+		return c, nil, nil, ErrMalformed
+	}
+	r := bytes.NewReader(payload)
+	var head struct {
+		Version, Kind byte
+		Expires       uint32
+		Nonce         [8]byte
+	}
+	if err := binary.Read(r, binary.BigEndian, &head); err != nil || head.Version != version || (head.Kind != Dossier && head.Kind != WalkIn) {
+		return c, nil, nil, ErrMalformed
+	}
+	c.Kind, c.Expires, c.Nonce = head.Kind, time.Unix(int64(head.Expires), 0).UTC(), head.Nonce
+	for _, dst := range []*string{&c.Kiosk, &c.Unit, &c.Dossier, &c.Procedure, &c.Official, &c.Counter} {
+		n, err := r.ReadByte()
+		if err != nil {
+			return c, nil, nil, ErrMalformed
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return c, nil, nil, ErrMalformed
+		}
+		*dst = string(buf)
+	}
+	if r.Len() != 0 || c.Kiosk == "" || c.Unit == "" {
+		return c, nil, nil, ErrMalformed
+	}
+	return c, payload, sig, nil
+}
+
+// Verify checks the token's signature with the issuing kiosk's public key
+// and its expiry at now.
+func Verify(pub ed25519.PublicKey, token string, now time.Time) (Claims, error) {
+	c, payload, sig, err := parse(token)
+	if err != nil {
+		return c, err
+	}
+	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, payload, sig) {
+		return c, ErrSignature
+	}
+	if !now.Before(c.Expires) {
+		return c, ErrExpired
+	}
+	return c, nil
+}
+
+// RatingID is the id of the one rating a dossier token allows. Deriving it
+// from the token makes single use a matter of the database's unique _id:
+// two simultaneous submissions cannot both be stored.
+func (c Claims) RatingID() string {
+	h := sha256.New()
+	h.Write([]byte("hailong qr rating v1\x00" + c.Kiosk + "\x00"))
+	h.Write(c.Nonce[:])
+	var u uuid.UUID
+	copy(u[:], h.Sum(nil))
+	u[6] = (u[6] & 0x0f) | 0x80 // version 8: custom
+	u[8] = (u[8] & 0x3f) | 0x80 // RFC 9562 variant
+	return u.String()
+}
