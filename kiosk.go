@@ -8,6 +8,8 @@ type Kiosk struct {
 	ID         string
 	Unit       string
 	SecretHash []byte
-	Revoked    bool
+	// PublicKey checks the kiosk's QR rating links (Ed25519).
+	PublicKey []byte
+	Revoked   bool
 	Created    time.Time
 }

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -32,8 +33,8 @@ import (
 	"hailong"
 	"hailong/aggregator/app"
 	"hailong/aggregator/ingest"
+	"hailong/aggregator/kiosks"
 	"hailong/hierarchy"
-	"hailong/syncapi"
 )
 
 func main() {
@@ -96,8 +97,21 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8081", "address to serve on")
 	fs.BoolVar(&cfg.DemoUnits, "demo-units", false, "import the demo administrative units if none are stored")
 	fs.Int64Var(&cfg.MinSample, "min-sample", 30, "ratings below which a rate is shown as not enough ratings")
+	fs.StringVar(&cfg.PhoneQuestionnaire, "phone-questionnaire", "counter-quick", "questionnaire of the QR phone page")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", 120, "requests to /r/ per client address and minute")
+	fs.StringVar(&cfg.ProxyHeader, "proxy-header", "", "header with the client address set by a reverse proxy, e.g. X-Forwarded-For")
+	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose -proxy-header is believed")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	for _, p := range strings.Split(*trusted, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+		}
+	}
+	if cfg.ProxyHeader != "" && len(cfg.TrustedProxies) == 0 {
+		return errors.New("-proxy-header needs -trusted-proxies: the header is believed only from them")
 	}
 	m := &app.Main{Config: cfg, Logger: log}
 	if err := m.Run(ctx); err != nil {
@@ -169,11 +183,11 @@ func kioskCmd(ctx context.Context, args []string, log *slog.Logger) error {
 		if !unitKnown(records, unit) {
 			return fmt.Errorf("unit %q is not among the imported units", unit)
 		}
-		cred, err := syncapi.NewCredential(id)
+		k, cred, err := kiosks.Enrol(id, unit, time.Now())
 		if err != nil {
 			return err
 		}
-		if err := db.AddKiosk(ctx, hailong.Kiosk{ID: id, Unit: unit, SecretHash: cred.SecretHash(), Created: time.Now()}); err != nil {
+		if err := db.AddKiosk(ctx, k); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "Kiosk %s enrolled for unit %s. Its credential, shown only now:\n", id, unit)

@@ -23,6 +23,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
+	"hailong/aggregator/kiosks"
 	kioskapp "hailong/kiosk/app"
 	"hailong/syncapi"
 )
@@ -100,11 +101,11 @@ func demoCredential(ctx context.Context, agg *aggapp.Main, path string) (string,
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	cred, err := syncapi.NewCredential(demoKiosk)
+	k, cred, err := kiosks.Enrol(demoKiosk, demoUnit, time.Now())
 	if err != nil {
 		return "", err
 	}
-	if err := agg.DB().AddKiosk(ctx, hailong.Kiosk{ID: demoKiosk, Unit: demoUnit, SecretHash: cred.SecretHash(), Created: time.Now()}); err != nil {
+	if err := agg.DB().AddKiosk(ctx, k); err != nil {
 		return "", fmt.Errorf("enrol demo kiosk: %w", err)
 	}
 	if err := os.WriteFile(path, []byte(cred.String()+"\n"), 0o600); err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
+	"hailong/aggregator/kiosks"
 	kioskapp "hailong/kiosk/app"
 	"hailong/syncapi"
 )
@@ -41,11 +42,11 @@ func startAggregator(t *testing.T, dir, listen string) *aggapp.Main {
 
 func enrol(t *testing.T, agg *aggapp.Main, id, unit string) syncapi.Credential {
 	t.Helper()
-	cred, err := syncapi.NewCredential(id)
+	k, cred, err := kiosks.Enrol(id, unit, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := agg.DB().AddKiosk(context.Background(), hailong.Kiosk{ID: id, Unit: unit, SecretHash: cred.SecretHash(), Created: time.Now()}); err != nil {
+	if err := agg.DB().AddKiosk(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
 	return cred

@@ -40,6 +40,8 @@ func run(args []string) error {
 	fs.StringVar(&cfg.Unit, "unit", "", "code of this service centre in the administrative hierarchy")
 	fs.StringVar(&cfg.UnitName, "unit-name", "", "name of this service centre, shown on the screen")
 	questionnaires := fs.String("questionnaires", "counter-quick,sipas", "questionnaires offered, the default first")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the aggregator's address as citizens' phones reach it, for rating links (default: -aggregator)")
+	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 30*24*time.Hour, "how long a rating link stays valid")
 	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and styles from this assets directory (development)")
 	fs.DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Minute, "longest wait between upload retries")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {

@@ -37,6 +37,15 @@ type Config struct {
 	MinSample  int64
 	FlushEvery time.Duration
 	Remember   int // recent rating digests kept in memory
+	// PhoneQuestionnaire is asked on the QR phone page.
+	PhoneQuestionnaire string
+	// RateLimit bounds requests to /r/ per client address and minute.
+	RateLimit int
+	// ProxyHeader carries the client address when set, trusted only from
+	// TrustedProxies (e.g. X-Forwarded-For from the TLS proxy).
+	ProxyHeader    string
+	TrustedProxies []string
+	SecureCookies  bool // served over HTTPS
 }
 
 func (c *Config) defaults() {
@@ -148,9 +157,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.ingester.Start(ctx); err != nil {
 		return fmt.Errorf("load rollups: %w", err)
 	}
+	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{
-		Ingester: m.ingester, Kiosks: kiosks.NewRegistry(m.db), DB: m.db,
+		Ingester: m.ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
+		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
+		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {
 		return err

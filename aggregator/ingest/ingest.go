@@ -71,6 +71,13 @@ func New(cfg Config) *Ingester {
 	return &Ingester{store: cfg.Store, catalog: cfg.Catalog, rollup: rollup.New(), log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
 }
 
+// Known reports whether the rating id was stored recently, from memory
+// only: false does not mean it is not stored.
+func (in *Ingester) Known(id string) bool {
+	_, ok := in.recent.get(id)
+	return ok
+}
+
 // Rollup returns the in-memory rollups that queries read.
 func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup }
 
@@ -162,6 +169,26 @@ func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen 
 // for each one. An error means nothing can be said of the batch; it is safe
 // to send it again.
 func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, ratings []hailong.Rating) ([]syncapi.Result, error) {
+	return in.ingest(ctx, ratings, func(r *hailong.Rating) error { return checkOrigin(r, kiosk) })
+}
+
+// IngestQR stores one rating given through a QR link, whose token the
+// caller has verified. Its id decides single use: a second rating with the
+// same id is a duplicate (same content) or a conflict, and is not stored.
+func (in *Ingester) IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error) {
+	res, err := in.ingest(ctx, []hailong.Rating{r}, func(r *hailong.Rating) error {
+		if r.Channel != hailong.ChannelQR {
+			return hailong.Invalid("The rating is not a QR rating.", hailong.FieldError{Field: "channel", Message: "must be qr"})
+		}
+		return nil
+	})
+	if err != nil {
+		return syncapi.Result{}, err
+	}
+	return res[0], nil
+}
+
+func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin func(*hailong.Rating) error) ([]syncapi.Result, error) {
 	results := make([]syncapi.Result, len(ratings))
 	var (
 		batch   []hailong.Rating
@@ -175,7 +202,7 @@ func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, ratings []h
 		results[i].ID = r.ID
 		q, err := r.Validate(in.catalog)
 		if err == nil {
-			err = checkOrigin(r, kiosk)
+			err = origin(r)
 		}
 		if err != nil {
 			results[i].Status, results[i].Reason = syncapi.Rejected, reason(err)

@@ -5,12 +5,14 @@ package kiosks
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/subtle"
 	"strings"
 	"sync"
 	"time"
 
 	"hailong"
+	"hailong/qrtoken"
 	"hailong/syncapi"
 )
 
@@ -31,6 +33,21 @@ type Registry struct {
 	mu     sync.Mutex
 	byID   map[string]hailong.Kiosk
 	loaded time.Time
+}
+
+// Enrol makes the record of a kiosk enrolled for unit with a fresh
+// credential: the aggregator keeps the secret's hash, to check uploads, and
+// the public key derived from it, to check the kiosk's QR links.
+func Enrol(id, unit string, now time.Time) (hailong.Kiosk, syncapi.Credential, error) {
+	cred, err := syncapi.NewCredential(id)
+	if err != nil {
+		return hailong.Kiosk{}, cred, err
+	}
+	key, err := qrtoken.KeyFromSecret(cred.Secret)
+	if err != nil {
+		return hailong.Kiosk{}, cred, err
+	}
+	return hailong.Kiosk{ID: id, Unit: unit, SecretHash: cred.SecretHash(), PublicKey: key.Public().(ed25519.PublicKey), Created: now}, cred, nil
 }
 
 // NewRegistry returns a registry with the usual intervals.

@@ -15,13 +15,14 @@ type kioskDoc struct {
 	ID         string    `bson:"_id"`
 	Unit       string    `bson:"unit"`
 	SecretHash []byte    `bson:"secret_hash"`
+	PublicKey  []byte    `bson:"public_key"`
 	Revoked    bool      `bson:"revoked"`
 	Created    time.Time `bson:"created"`
 }
 
 // AddKiosk enrols a kiosk; an id in use is an ECONFLICT.
 func (d *DB) AddKiosk(ctx context.Context, k hailong.Kiosk) error {
-	_, err := d.kiosks().InsertOne(ctx, kioskDoc{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, Created: k.Created.UTC()})
+	_, err := d.kiosks().InsertOne(ctx, kioskDoc{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, PublicKey: k.PublicKey, Created: k.Created.UTC()})
 	if mongo.IsDuplicateKeyError(err) {
 		return hailong.Errorf(hailong.ECONFLICT, "Kiosk %q is already enrolled.", k.ID)
 	}
@@ -43,7 +44,7 @@ func (d *DB) Kiosks(ctx context.Context) ([]hailong.Kiosk, error) {
 	}
 	out := make([]hailong.Kiosk, len(docs))
 	for i, k := range docs {
-		out[i] = hailong.Kiosk{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, Revoked: k.Revoked, Created: k.Created}
+		out[i] = hailong.Kiosk{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, PublicKey: k.PublicKey, Revoked: k.Revoked, Created: k.Created}
 	}
 	return out, nil
 }

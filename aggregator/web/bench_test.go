@@ -25,6 +25,10 @@ type memIngester struct{ r *rollup.Rollup }
 func (m memIngester) Ingest(context.Context, hailong.Kiosk, []hailong.Rating) ([]syncapi.Result, error) {
 	return nil, nil
 }
+func (m memIngester) IngestQR(context.Context, hailong.Rating) (syncapi.Result, error) {
+	return syncapi.Result{}, nil
+}
+func (m memIngester) Known(string) bool      { return false }
 func (m memIngester) Rollup() *rollup.Rollup { return m.r }
 
 // BenchmarkSatisfaction1M serves /api/v1/satisfaction over real HTTP with

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"hailong"
 	"hailong/aggregator/rollup"
@@ -23,12 +25,21 @@ import (
 // Ingester stores uploads and owns the rollups.
 type Ingester interface {
 	Ingest(ctx context.Context, k hailong.Kiosk, rs []hailong.Rating) ([]syncapi.Result, error)
+	IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error)
+	// Known reports whether a rating id is known to be stored, from memory
+	// only: false may still be stored.
+	Known(id string) bool
 	Rollup() *rollup.Rollup
 }
 
 // Authenticator checks a kiosk's Authorization header.
 type Authenticator interface {
 	Authenticate(ctx context.Context, authorization string) (hailong.Kiosk, error)
+}
+
+// KioskDirectory finds enrolled kiosks, to check their rating links.
+type KioskDirectory interface {
+	Lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error)
 }
 
 // Pinger checks the database.
@@ -38,18 +49,37 @@ type Pinger interface {
 
 // Server serves the aggregator.
 type Server struct {
-	Ingester  Ingester
-	Kiosks    Authenticator
-	DB        Pinger
-	Units     func() *hierarchy.Tree
-	Assets    fs.FS
-	Logger    *slog.Logger
-	MinSample int64
-	Now       func() time.Time
+	Ingester       Ingester
+	Kiosks         Authenticator
+	KioskDirectory KioskDirectory
+	DB             Pinger
+	Units          func() *hierarchy.Tree
+	Catalog        *hailong.Catalog
+	Assets         fs.FS
+	Logger         *slog.Logger
+	MinSample      int64
+	Now            func() time.Time
+	// PhoneQuestionnaire is the questionnaire of the QR phone page.
+	PhoneQuestionnaire string
+	// RateLimit is how many requests to /r/ one client address may make a
+	// minute. Mobile carriers put many phones behind one address, so it is
+	// generous.
+	RateLimit int
+	// WalkInMax is how many ratings one walk-in QR code may give.
+	WalkInMax int
+	// ProxyHeader names the header carrying the client address, trusted
+	// only from TrustedProxies; empty uses the connection's address.
+	ProxyHeader    string
+	TrustedProxies []string
+	// SecureCookies marks cookies Secure: set it when served over HTTPS.
+	SecureCookies bool
 
-	app  *fiber.App
-	tmpl *template.Template
+	app     *fiber.App
+	tmpl    *template.Template
+	walkIns walkInUses
 }
+
+const csrfKey = "csrf"
 
 // New builds the server and its routes.
 func New(s *Server) (*Server, error) {
@@ -59,6 +89,15 @@ func New(s *Server) (*Server, error) {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
+	if s.PhoneQuestionnaire == "" {
+		s.PhoneQuestionnaire = "counter-quick"
+	}
+	if s.RateLimit == 0 {
+		s.RateLimit = 120
+	}
+	if s.WalkInMax == 0 {
+		s.WalkInMax = 50
+	}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {
 		return nil, err
@@ -67,8 +106,10 @@ func New(s *Server) (*Server, error) {
 	s.app = fiberapp.New(fiberapp.Config{
 		Name: "hailong-aggregator",
 		// A full upload of MaxBatch ratings with long comments fits.
-		BodyLimit: 8 << 20,
-		Logger:    s.Logger,
+		BodyLimit:      8 << 20,
+		Logger:         s.Logger,
+		ProxyHeader:    s.ProxyHeader,
+		TrustedProxies: s.TrustedProxies,
 	})
 	s.routes()
 	return s, nil
@@ -82,6 +123,24 @@ func (s *Server) routes() {
 	a.Post(syncapi.Path, s.syncCreate)
 	a.Get("/api/v1/satisfaction", s.satisfactionShow)
 	a.Get("/api/v1/units", s.unitsList)
+	phone := a.Group("/r", limiter.New(limiter.Config{
+		Max: s.RateLimit, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() }, // the proxy header only from trusted proxies
+		LimitReached: func(c *fiber.Ctx) error {
+			return s.phoneNotice(c, problem(hailong.ERATELIMITED, "busy", "Too many requests from this address; try again in a minute."))
+		},
+	}), csrf.New(csrf.Config{
+		KeyLookup: "form:_csrf", CookieName: "hailong_csrf", CookieSameSite: "Lax", CookieHTTPOnly: true,
+		CookieSecure: s.SecureCookies, Expiration: 2 * time.Hour, ContextKey: csrfKey,
+		// Programs post JSON, which a browser cannot send to another site
+		// without its consent; forms from browsers carry the token.
+		Next: func(c *fiber.Ctx) bool { return c.Is("json") },
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return s.phoneNotice(c, problem(hailong.EFORBIDDEN, "stale", "The form has expired; open the link again."))
+		},
+	}))
+	phone.Get("/:token", s.phoneShow)
+	phone.Post("/:token", s.phoneCreate)
 	a.Get("/", s.dashboardShow)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(mustSub(s.Assets, "aggregator/static")), MaxAge: 3600}))
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

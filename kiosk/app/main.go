@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/uploader"
 	"hailong/kiosk/web"
+	"hailong/qrtoken"
 	"hailong/syncapi"
 )
 
@@ -33,10 +35,14 @@ type Config struct {
 	Unit           string // code of the service centre
 	UnitName       string // shown on the screen
 	Questionnaires []string
-	AssetsDir      string        // -dev: serve assets from disk
-	SyncBatch      int           // ratings per upload
-	MinBackoff     time.Duration // first retry delay of the uploader
-	MaxBackoff     time.Duration
+	// PublicURL is the aggregator's address as citizens' phones reach it,
+	// for rating links; Aggregator when empty.
+	PublicURL  string
+	TokenTTL   time.Duration // how long a rating link stays valid
+	AssetsDir  string        // -dev: serve assets from disk
+	SyncBatch  int           // ratings per upload
+	MinBackoff time.Duration // first retry delay of the uploader
+	MaxBackoff time.Duration
 }
 
 // Main is a running kiosk node.
@@ -107,9 +113,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Batch: cfg.SyncBatch, MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff,
 		Logger: m.Logger.With("component", "uploader"),
 	})
+	var signer ed25519.PrivateKey
+	if cfg.Credential != "" {
+		if signer, err = qrtoken.KeyFromSecret(cred.Secret); err != nil {
+			return err
+		}
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = cfg.Aggregator
+	}
 	m.server, err = web.New(&web.Server{
 		Kiosk: cfg.Kiosk, Unit: cfg.Unit, UnitName: cfg.UnitName, Questionnaires: cfg.Questionnaires,
 		Catalog: catalog, Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
+		Signer: signer, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL,
 	})
 	if err != nil {
 		return err

@@ -3,11 +3,13 @@
 package web
 
 import (
+	"crypto/ed25519"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,7 +18,6 @@ import (
 	"hailong"
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
-	"hailong/syncapi"
 )
 
 // Outbox is the durable store ratings are recorded in.
@@ -42,6 +43,12 @@ type Server struct {
 	Uploader       Uploader
 	Assets         fs.FS
 	Logger         *slog.Logger
+	// Signer signs rating links; nil until the kiosk has a credential.
+	Signer ed25519.PrivateKey
+	// PublicURL is the aggregator's address as citizens' phones reach it.
+	PublicURL string
+	// TokenTTL is how long a rating link stays valid.
+	TokenTTL time.Duration
 	// ResetAfter is how long the thank-you screen shows.
 	ResetAfter time.Duration
 	// Now is the clock; tests may set it.
@@ -59,6 +66,10 @@ func New(s *Server) (*Server, error) {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
+	if s.TokenTTL == 0 {
+		s.TokenTTL = 30 * 24 * time.Hour
+	}
+	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
 	if s.ResetAfter == 0 {
 		s.ResetAfter = 8 * time.Second
 	}
@@ -79,6 +90,8 @@ func (s *Server) routes() {
 	a.Get("/api/v1/status", s.statusShow)
 	a.Get("/api/v1/questionnaires", s.questionnairesList)
 	a.Post("/api/v1/ratings", s.ratingCreate)
+	a.Post("/api/v1/tokens", s.tokenCreate)
+	a.Get("/qr/:token", s.qrShow) // :token ends in .png
 	a.Get("/", s.screenShow)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(mustSub(s.Assets, "kiosk/static")), MaxAge: 3600}))
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -104,4 +117,3 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 }
 
 var _ Outbox = (*bolt.Outbox)(nil)
-var _ = syncapi.Path

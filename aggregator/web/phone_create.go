@@ -1,0 +1,146 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/fiberapp"
+	"hailong/qrtoken"
+	"hailong/syncapi"
+)
+
+// phoneRatingRequest is the JSON form of a phone rating: the kiosk's
+// ratings body without id. What the link binds may be repeated, not
+// changed.
+type phoneRatingRequest struct {
+	Questionnaire string          `json:"questionnaire"`
+	Version       int             `json:"version"`
+	Answers       hailong.Answers `json:"answers"`
+	Counter       string          `json:"counter"`
+	Official      string          `json:"official"`
+	Procedure     string          `json:"procedure"`
+	Dossier       string          `json:"dossier"`
+}
+
+// phoneCreate records the rating of a QR link, once per dossier link.
+func (s *Server) phoneCreate(c *fiber.Ctx) error {
+	tok := c.Params("token")
+	claims, err := s.checkLink(c.UserContext(), tok)
+	if err != nil {
+		return s.phoneNotice(c, err)
+	}
+	isJSON := c.Is("json")
+	var sub hailong.Submission
+	if isJSON {
+		var req phoneRatingRequest
+		if err := fiberapp.DecodeJSON(c, &req); err != nil {
+			return err
+		}
+		var fields []hailong.FieldError
+		for field, pair := range map[string][2]string{
+			"counter": {req.Counter, claims.Counter}, "official": {req.Official, claims.Official},
+			"procedure": {req.Procedure, claims.Procedure}, "dossier": {req.Dossier, claims.Dossier},
+		} {
+			if pair[0] != "" && pair[0] != pair[1] {
+				fields = append(fields, hailong.FieldError{Field: field, Message: "differs from what the rating link is bound to"})
+			}
+		}
+		if len(fields) > 0 {
+			return hailong.Invalid("The rating does not match its link; nothing was recorded.", fields...)
+		}
+		sub = hailong.Submission{Questionnaire: req.Questionnaire, Version: req.Version, Answers: req.Answers}
+		if sub.Questionnaire == "" {
+			sub.Questionnaire = s.PhoneQuestionnaire
+		}
+	} else {
+		q, ok := s.Catalog.Latest(s.PhoneQuestionnaire)
+		if !ok {
+			return hailong.Errorf(hailong.EINTERNAL, "phone questionnaire %q missing", s.PhoneQuestionnaire)
+		}
+		sub = hailong.Submission{Questionnaire: q.ID, Version: q.Version, Answers: formAnswers(c, q)}
+	}
+	sub.Counter, sub.Official, sub.Procedure, sub.Dossier = claims.Counter, claims.Official, claims.Procedure, claims.Dossier
+	q, err := sub.Validate(s.Catalog)
+	if err != nil {
+		if isJSON {
+			return err
+		}
+		p := s.phoneForm(c, claims, mustLatest(s, s.PhoneQuestionnaire), tok)
+		p.Errors = hailong.ErrorFields(err)
+		for k, a := range sub.Answers {
+			p.Answers[k] = answerText(a)
+		}
+		return s.phoneRender(c, http.StatusBadRequest, p)
+	}
+	sub.Version = q.Version
+	id := claims.RatingID()
+	if claims.Kind == qrtoken.WalkIn {
+		if !s.walkIns.take(claims, s.WalkInMax, s.Now()) {
+			return s.phoneNotice(c, problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may."))
+		}
+		id = hailong.NewID()
+	}
+	r := hailong.Rating{ID: id, Submission: sub, Channel: hailong.ChannelQR, Unit: claims.Unit, Kiosk: claims.Kiosk,
+		At: s.Now().UTC().Truncate(time.Millisecond)}
+	res, err := s.Ingester.IngestQR(c.UserContext(), r)
+	if err != nil {
+		s.Logger.Error("store QR rating", "err", err)
+		return hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
+	}
+	switch res.Status {
+	case syncapi.Accepted, syncapi.Duplicate: // a double tap on send is the same rating
+		if isJSON {
+			st := http.StatusCreated
+			if res.Status == syncapi.Duplicate {
+				st = http.StatusOK
+			}
+			return c.Status(st).JSON(fiber.Map{"id": r.ID})
+		}
+		return s.phoneRender(c, http.StatusOK, phonePage{Lang: phoneLang(c), Notice: "thanks"})
+	case syncapi.Conflict:
+		return s.phoneNotice(c, problem(hailong.ECONFLICT, "already", "This dossier has already been rated."))
+	default:
+		return hailong.Invalid("The rating is not valid; nothing was recorded.", hailong.FieldError{Field: "rating", Message: res.Reason})
+	}
+}
+
+func mustLatest(s *Server, id string) *hailong.Questionnaire {
+	q, _ := s.Catalog.Latest(id)
+	return q
+}
+
+// formAnswers reads an HTML form: radio values are whole numbers, text is
+// text; unanswered questions are absent.
+func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
+	answers := hailong.Answers{}
+	for _, qu := range q.Questions {
+		v := strings.TrimSpace(c.FormValue(qu.ID))
+		if v == "" {
+			continue
+		}
+		if qu.Kind == hailong.KindText {
+			answers[qu.ID] = hailong.Str(v)
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			answers[qu.ID] = hailong.Str(v) // validation reports it as not a number
+			continue
+		}
+		answers[qu.ID] = hailong.Int(n)
+	}
+	return answers
+}
+
+func answerText(a hailong.Answer) string {
+	if a.IsText {
+		return a.Text
+	}
+	return fmt.Sprint(a.Value)
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/qrtoken"
+)
+
+var phoneTexts = map[string]map[string]string{
+	"vi": {
+		"title": "Đánh giá mức độ hài lòng", "about": "Ông/Bà đánh giá việc giải quyết hồ sơ tại", "procedure": "Thủ tục",
+		"anonymous": "Đánh giá được giữ kín danh tính. Chúng tôi không lưu số điện thoại hay địa chỉ của Ông/Bà.",
+		"send":      "Gửi đánh giá", "required": "bắt buộc", "fix": "Xin Ông/Bà xem lại:", "other": "English",
+		"thanks": "Xin cảm ơn Ông/Bà!", "thanks_more": "Đánh giá của Ông/Bà đã được ghi nhận.",
+		"already": "Hồ sơ này đã được đánh giá", "already_more": "Mỗi mã QR chỉ dùng để đánh giá một lần. Xin cảm ơn Ông/Bà.",
+		"expired": "Mã đánh giá đã hết hạn", "expired_more": "Xin Ông/Bà đánh giá tại trung tâm hoặc xin mã mới ở quầy.",
+		"invalid": "Mã đánh giá không hợp lệ", "invalid_more": "Liên kết bị hỏng hoặc không đầy đủ. Xin Ông/Bà quét lại mã QR trên phiếu hẹn.",
+		"revoked": "Mã đánh giá không còn hiệu lực", "revoked_more": "Thiết bị cấp mã này đã ngừng hoạt động. Xin Ông/Bà đánh giá tại trung tâm.",
+		"busy": "Quá nhiều yêu cầu", "busy_more": "Xin Ông/Bà thử lại sau ít phút.",
+		"walkin_full": "Mã này đã được dùng nhiều lần", "walkin_full_more": "Xin Ông/Bà quét mã mới trên màn hình tại trung tâm.",
+		"stale": "Trang đã hết hạn", "stale_more": "Xin Ông/Bà mở lại liên kết và gửi lại đánh giá.",
+	},
+	"en": {
+		"title": "Rate our service", "about": "You are rating how your dossier was handled at", "procedure": "Procedure",
+		"anonymous": "Your rating is anonymous. We keep no phone number or address.",
+		"send":      "Send", "required": "required", "fix": "Please check:", "other": "Tiếng Việt",
+		"thanks": "Thank you!", "thanks_more": "Your rating has been recorded.",
+		"already": "This dossier has already been rated", "already_more": "Each QR code rates once. Thank you.",
+		"expired": "This rating link has expired", "expired_more": "Please rate at the centre, or ask the counter for a new code.",
+		"invalid": "This rating link is not valid", "invalid_more": "The link is damaged or incomplete. Please scan the QR code on your receipt again.",
+		"revoked": "This rating link is no longer valid", "revoked_more": "The device that issued it is out of service. Please rate at the centre.",
+		"busy": "Too many requests", "busy_more": "Please try again in a few minutes.",
+		"walkin_full": "This code has been used many times", "walkin_full_more": "Please scan the new code on the screen at the centre.",
+		"stale": "This page has expired", "stale_more": "Please open the link again and resend your rating.",
+	},
+}
+
+func phoneLang(c *fiber.Ctx) string {
+	if l := c.Query("lang", c.FormValue("lang")); l == "en" {
+		return l
+	}
+	return "vi"
+}
+
+// phonePage is what the phone templates show.
+type phonePage struct {
+	Lang, Notice, Centre, Procedure, Token, CSRF, OtherLang string
+	T                                                       map[string]string
+	Q                                                       *hailong.Questionnaire
+	Answers                                                 map[string]string
+	Errors                                                  []hailong.FieldError
+}
+
+func (s *Server) phoneRender(c *fiber.Ctx, status int, p phonePage) error {
+	p.T = phoneTexts[p.Lang]
+	other := "en"
+	if p.Lang == "en" {
+		other = "vi"
+	}
+	p.OtherLang = "?lang=" + other
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.tmpl.ExecuteTemplate(c.Response().BodyWriter(), "phone.html", p)
+}
+
+// phoneNotice answers a link problem: a page for browsers, problem+json
+// for programs.
+func (s *Server) phoneNotice(c *fiber.Ctx, err error) error {
+	var lp *linkProblem
+	if !errors.As(err, &lp) || wantsJSON(c) {
+		return err
+	}
+	st := map[string]int{hailong.EINVALID: 400, hailong.EFORBIDDEN: 403, hailong.EGONE: 410, hailong.ECONFLICT: 409, hailong.ERATELIMITED: 429}[lp.err.Code]
+	return s.phoneRender(c, st, phonePage{Lang: phoneLang(c), Notice: lp.notice})
+}
+
+func wantsJSON(c *fiber.Ctx) bool {
+	return c.Is("json") || c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON
+}
+
+// phoneShow renders the phone survey for a rating link.
+func (s *Server) phoneShow(c *fiber.Ctx) error {
+	tok := c.Params("token")
+	claims, err := s.checkLink(c.UserContext(), tok)
+	if err != nil {
+		return s.phoneNotice(c, err)
+	}
+	if claims.Kind == qrtoken.Dossier && s.Ingester.Known(claims.RatingID()) {
+		return s.phoneNotice(c, problem(hailong.ECONFLICT, "already", "This dossier has already been rated."))
+	}
+	q, ok := s.Catalog.Latest(s.PhoneQuestionnaire)
+	if !ok {
+		return hailong.Errorf(hailong.EINTERNAL, "phone questionnaire %q missing", s.PhoneQuestionnaire)
+	}
+	return s.phoneRender(c, http.StatusOK, s.phoneForm(c, claims, q, tok))
+}
+
+func (s *Server) phoneForm(c *fiber.Ctx, claims qrtoken.Claims, q *hailong.Questionnaire, tok string) phonePage {
+	centre := claims.Unit
+	if u, ok := s.Units().At(claims.Unit, hailong.DateOf(s.Now())); ok {
+		centre = u.Name
+	}
+	csrf, _ := c.Locals(csrfKey).(string)
+	return phonePage{Lang: phoneLang(c), Centre: centre, Procedure: claims.Procedure, Token: url.PathEscape(tok), CSRF: csrf, Q: q, Answers: map[string]string{}}
+}

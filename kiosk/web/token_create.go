@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/fiberapp"
+	"hailong/qrtoken"
+)
+
+type tokenRequest struct {
+	Dossier   string `json:"dossier"`
+	Procedure string `json:"procedure"`
+	Official  string `json:"official"`
+	Counter   string `json:"counter"`
+}
+
+type tokenResponse struct {
+	Token   string    `json:"token"`
+	URL     string    `json:"url"`
+	QRPNG   string    `json:"qr_png"`
+	Expires time.Time `json:"expires"`
+}
+
+// tokenCreate issues a one-time rating link for a dossier, signed with this
+// kiosk's key. It needs no network: the aggregator checks the signature.
+func (s *Server) tokenCreate(c *fiber.Ctx) error {
+	if s.Signer == nil {
+		return hailong.Errorf(hailong.EUNAVAILABLE, "This kiosk node has no credential yet, so it cannot sign rating links.")
+	}
+	var req tokenRequest
+	if err := fiberapp.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	var fields []hailong.FieldError
+	check := func(field, v string, f func(string) error, required bool) {
+		switch {
+		case v == "" && required:
+			fields = append(fields, hailong.FieldError{Field: field, Message: "is required"})
+		case v != "":
+			if err := f(v); err != nil {
+				fields = append(fields, hailong.FieldError{Field: field, Message: err.Error()})
+			}
+		}
+	}
+	check("dossier", req.Dossier, hailong.CheckDossierCode, true)
+	check("procedure", req.Procedure, hailong.CheckProcedureCode, false)
+	check("official", req.Official, hailong.CheckRef, false)
+	check("counter", req.Counter, hailong.CheckRef, false)
+	if len(fields) > 0 {
+		return hailong.Invalid("The link cannot be issued.", fields...)
+	}
+	claims := qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: s.Kiosk, Unit: s.Unit, Dossier: req.Dossier,
+		Procedure: req.Procedure, Official: req.Official, Counter: req.Counter,
+		Expires: s.Now().Add(s.TokenTTL).Truncate(time.Second).UTC()}
+	tok, err := qrtoken.Sign(s.Signer, claims)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(tokenResponse{
+		Token: tok, URL: s.ratingURL(tok), QRPNG: "/qr/" + tok + ".png", Expires: claims.Expires,
+	})
+}
+
+// ratingURL is the aggregator's phone page for a token: phones cannot
+// reach the centre's LAN, so the link points to the aggregator.
+func (s *Server) ratingURL(tok string) string {
+	return s.PublicURL + "/r/" + url.PathEscape(tok)
+}
