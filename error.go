@@ -33,10 +33,18 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Err is the underlying cause, for the log; it is never shown.
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("hailong error: code=%s message=%s: %v", e.Code, e.Message, e.Err)
+	}
 	if len(e.Fields) == 0 {
 		return fmt.Sprintf("hailong error: code=%s message=%s", e.Code, e.Message)
 	}

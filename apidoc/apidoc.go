@@ -27,7 +27,9 @@ func Routes(path string) ([]string, error) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	param := regexp.MustCompile(`\{([^}]+)\}`)
+	// A parameter with a literal extension ({token}.png) is one Fiber
+	// parameter that the handler checks the extension of.
+	param := regexp.MustCompile(`\{([^}]+)\}(\.[a-z]+)?`)
 	var out []string
 	for p, ops := range doc.Paths {
 		for method := range ops {

@@ -38,8 +38,8 @@ func TestAggregatorDownWhileRatingsAreRecorded(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // let the uploader fail and back off
 	getJSON(t, k.URL()+"/api/v1/status", &st)
-	if st.Aggregator != "unreachable" {
-		t.Errorf("aggregator shown as %s while down", st.Aggregator)
+	if st.Aggregator != "unreachable" || st.LastAttempt == nil || st.LastError == "" {
+		t.Errorf("while the aggregator is down the status shows %+v", st)
 	}
 
 	agg = startAggregator(t, aggDir, addr)

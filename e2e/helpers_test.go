@@ -140,6 +140,8 @@ type kioskStatus struct {
 	Kiosk, Unit, Aggregator string
 	Queued, Synced, Failed  int64
 	LastSync                *time.Time `json:"last_sync"`
+	LastAttempt             *time.Time `json:"last_attempt"`
+	LastError               string     `json:"last_error"`
 }
 
 // waitSynced waits until the kiosk has uploaded n ratings and holds none.

@@ -146,10 +146,13 @@ func ProblemOf(log *slog.Logger, err error) Problem {
 		Detail: hailong.ErrorMessage(err),
 		Errors: hailong.ErrorFields(err),
 	}
-	if code == hailong.EINTERNAL {
+	switch code {
+	case hailong.EINTERNAL:
 		ref := newRef()
 		log.Error("internal error", "ref", ref, "err", err)
 		p.Detail = "Internal error. Reference: " + ref
+	case hailong.EUNAVAILABLE:
+		log.Warn("unavailable", "err", err)
 	}
 	return p
 }
@@ -186,7 +189,7 @@ func wantsHTML(c *fiber.Ctx) bool {
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Status}} {{.Title}}</title></head>
-<body style="font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
+<body>
 <h1>{{.Title}}</h1><p>{{.Detail}}</p>
 {{if .Errors}}<ul>{{range .Errors}}<li><strong>{{.Field}}</strong>: {{.Message}}</li>{{end}}</ul>{{end}}
 </body></html>`))

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hailong"
@@ -26,6 +27,7 @@ import (
 type Store interface {
 	InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][32]byte, received time.Time) (dups []int, err error)
 	Digests(ctx context.Context, ids []string) (map[string][32]byte, error)
+	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error
 	ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error
 	SaveDays(ctx context.Context, days []rollup.Day) error
 	ReplaceDays(ctx context.Context, days []rollup.Day) error
@@ -38,13 +40,20 @@ type Store interface {
 type Ingester struct {
 	store   Store
 	catalog *hailong.Catalog
-	rollup  *rollup.Rollup
+	rollup  atomic.Pointer[rollup.Rollup]
 	log     *slog.Logger
 	now     func() time.Time
 
 	recent *recentDigests
 
 	flushMu sync.Mutex // one flush at a time
+	gate    sync.RWMutex
+	closed  bool
+	// tainted is set when a write may have stored ratings it did not count.
+	tainted atomic.Bool
+	// warm fills the digest memory after a clean start.
+	warmCancel context.CancelFunc
+	warmDone   chan struct{}
 }
 
 // Config configures an Ingester.
@@ -68,7 +77,9 @@ func New(cfg Config) *Ingester {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Ingester{store: cfg.Store, catalog: cfg.Catalog, rollup: rollup.New(), log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
+	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
+	in.rollup.Store(rollup.New())
+	return in
 }
 
 // Known reports whether the rating id was stored recently, from memory
@@ -79,7 +90,7 @@ func (in *Ingester) Known(id string) bool {
 }
 
 // Rollup returns the in-memory rollups that queries read.
-func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup }
+func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup.Load() }
 
 // Start loads the rollups: from their persisted days if the last run ended
 // cleanly, else by a rebuild from raw ratings. It then marks the state
@@ -99,8 +110,9 @@ func (in *Ingester) Start(ctx context.Context) error {
 			in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings)
 			return in.rebuildAndOpen(ctx)
 		}
-		in.rollup = r
+		in.rollup.Store(r)
 		in.log.Info("rollups loaded", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+		in.startWarm()
 	} else {
 		if st.Schema == 0 && !st.Clean {
 			in.log.Info("no persisted rollups; building them from raw ratings")
@@ -136,7 +148,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	r.TakeDirty()
-	in.rollup = r
+	in.rollup.Store(r)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return r.Ratings(), nil
 }
@@ -189,13 +201,23 @@ func (in *Ingester) IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Res
 }
 
 func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin func(*hailong.Rating) error) ([]syncapi.Result, error) {
+	// Close waits for ingests under way, so that it never marks the rollups
+	// clean while a stored rating is not yet counted.
+	in.gate.RLock()
+	defer in.gate.RUnlock()
+	if in.closed {
+		return nil, hailong.Errorf(hailong.EUNAVAILABLE, "The aggregator is shutting down; send the ratings again later.")
+	}
 	results := make([]syncapi.Result, len(ratings))
 	var (
 		batch   []hailong.Rating
 		digests [][32]byte
 		facts   []rollup.Fact
-		pos     []int // index in ratings of each batch entry
-		inBatch = map[string][32]byte{}
+		pos     []int                   // index in ratings of each batch entry
+		first   = map[string]bool{}     // ids seen in this upload
+		later   []int                   // repeats of an id within this upload
+		digest  = map[int][32]byte{}    // digest of each repeat
+		stored  = map[string][32]byte{} // what the database holds, once known
 	)
 	for i := range ratings {
 		r := &ratings[i]
@@ -209,54 +231,66 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 			continue
 		}
 		d := r.Digest()
-		if prev, ok := inBatch[r.ID]; ok {
-			results[i].Status = sameOrConflict(prev, d)
+		if first[r.ID] {
+			later, digest[i] = append(later, i), d
 			continue
 		}
-		inBatch[r.ID] = d
+		first[r.ID] = true
 		if prev, ok := in.recent.get(r.ID); ok {
+			stored[r.ID] = prev
 			results[i].Status = sameOrConflict(prev, d)
 			continue
 		}
 		f, _ := rollup.FactOf(r, q) // validation guarantees a headline answer
 		batch, digests, facts, pos = append(batch, *r), append(digests, d), append(facts, f), append(pos, i)
 	}
-	if len(batch) == 0 {
-		return fillReasons(results), nil
-	}
-	dups, err := in.store.InsertRatings(ctx, batch, digests, in.now())
-	if err != nil {
-		return nil, err
-	}
-	isDup := make(map[int]bool, len(dups))
-	var dupIDs []string
-	for _, j := range dups {
-		isDup[j] = true
-		dupIDs = append(dupIDs, batch[j].ID)
-	}
-	var stored map[string][32]byte
-	if len(dupIDs) > 0 {
-		if stored, err = in.store.Digests(ctx, dupIDs); err != nil {
+	if len(batch) > 0 {
+		dups, err := in.store.InsertRatings(ctx, batch, digests, in.now())
+		if err != nil {
+			// Some ratings may be stored without being counted; only a
+			// rebuild can tell which, so the next start must do one.
+			in.tainted.Store(true)
 			return nil, err
 		}
-	}
-	var added []rollup.Fact
-	for j := range batch {
-		i := pos[j]
-		if isDup[j] {
-			prev, ok := stored[batch[j].ID]
-			if !ok {
-				return nil, errors.New("a rating reported as already stored could not be found")
-			}
-			in.recent.put(batch[j].ID, prev)
-			results[i].Status = sameOrConflict(prev, digests[j])
-			continue
+		isDup := make(map[int]bool, len(dups))
+		var dupIDs []string
+		for _, j := range dups {
+			isDup[j] = true
+			dupIDs = append(dupIDs, batch[j].ID)
 		}
-		in.recent.put(batch[j].ID, digests[j])
-		added = append(added, facts[j])
-		results[i].Status = syncapi.Accepted
+		var added []rollup.Fact
+		for j := range batch {
+			if !isDup[j] {
+				in.recent.put(batch[j].ID, digests[j])
+				stored[batch[j].ID] = digests[j]
+				added = append(added, facts[j])
+				results[pos[j]].Status = syncapi.Accepted
+			}
+		}
+		// Count what is stored before anything else can fail.
+		in.Rollup().Add(added...)
+		if len(dupIDs) > 0 {
+			got, err := in.store.Digests(ctx, dupIDs)
+			if err != nil {
+				return nil, err
+			}
+			for _, j := range dups {
+				prev, ok := got[batch[j].ID]
+				if !ok {
+					return nil, errors.New("a rating reported as already stored could not be found")
+				}
+				in.recent.put(batch[j].ID, prev)
+				stored[batch[j].ID] = prev
+				results[pos[j]].Status = sameOrConflict(prev, digests[j])
+			}
+		}
 	}
-	in.rollup.Add(added...)
+	// A repeat is judged against what is stored, like any re-sent rating.
+	for _, i := range later {
+		if sd, ok := stored[ratings[i].ID]; ok {
+			results[i].Status = sameOrConflict(sd, digest[i])
+		}
+	}
 	return fillReasons(results), nil
 }
 
@@ -303,19 +337,20 @@ func reason(err error) string {
 }
 
 func (in *Ingester) setState(ctx context.Context, clean bool) error {
-	return in.store.SetRollupState(ctx, rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: in.rollup.Ratings()})
+	return in.store.SetRollupState(ctx, rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: in.Rollup().Ratings()})
 }
 
 // Flush persists the rollup days changed since the last flush.
 func (in *Ingester) Flush(ctx context.Context) error {
 	in.flushMu.Lock()
 	defer in.flushMu.Unlock()
-	days := in.rollup.TakeDirty()
+	r := in.Rollup()
+	days := r.TakeDirty()
 	if len(days) == 0 {
 		return nil
 	}
 	if err := in.store.SaveDays(ctx, days); err != nil {
-		in.rollup.MarkDirty(days)
+		r.MarkDirty(days)
 		return err
 	}
 	return nil
@@ -337,13 +372,43 @@ func (in *Ingester) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Close persists what is left and marks the rollups clean. Ingest must not
-// be called any more.
+// Close waits for ingests under way, refuses new ones, persists what is
+// left and marks the rollups clean, unless a failed write may have left a
+// rating uncounted: then the next start rebuilds.
 func (in *Ingester) Close(ctx context.Context) error {
+	in.gate.Lock()
+	in.closed = true
+	in.gate.Unlock()
+	if in.warmCancel != nil {
+		in.warmCancel()
+		<-in.warmDone
+	}
 	if err := in.Flush(ctx); err != nil {
 		return err
 	}
-	return in.setState(ctx, true)
+	return in.setState(ctx, !in.tainted.Load())
+}
+
+// startWarm fills the digest memory from the stored ratings in the
+// background, so that ratings re-sent after a restart are recognised without
+// a database scan each. Until it is done, such ratings cost one scan.
+func (in *Ingester) startWarm() {
+	ctx, cancel := context.WithCancel(context.Background())
+	in.warmCancel, in.warmDone = cancel, make(chan struct{})
+	go func() {
+		defer close(in.warmDone)
+		t0 := time.Now()
+		n := 0
+		err := in.store.ScanDigests(ctx, func(id string, d [32]byte) {
+			in.recent.put(id, d)
+			n++
+		})
+		if err != nil && ctx.Err() == nil {
+			in.log.Warn("warm rating digests", "err", err)
+			return
+		}
+		in.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
+	}()
 }
 
 // recentDigests remembers the digests of the most recent ratings, first in

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -211,4 +212,119 @@ func cmpString(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// faultyStore fails chosen calls of the real store.
+type faultyStore struct {
+	*mongodb.DB
+	failDigests    int
+	insertThenFail int // store the ratings, then report failure
+}
+
+func (f *faultyStore) Digests(ctx context.Context, ids []string) (map[string][32]byte, error) {
+	if f.failDigests > 0 {
+		f.failDigests--
+		return nil, errors.New("injected: digests lost")
+	}
+	return f.DB.Digests(ctx, ids)
+}
+
+func (f *faultyStore) InsertRatings(ctx context.Context, rs []hailong.Rating, ds [][32]byte, at time.Time) ([]int, error) {
+	dups, err := f.DB.InsertRatings(ctx, rs, ds, at)
+	if err == nil && f.insertThenFail > 0 {
+		f.insertThenFail--
+		return nil, errors.New("injected: the answer of the insert was lost")
+	}
+	return dups, err
+}
+
+func TestStoreFaultsNeverLeaveARatingUncounted(t *testing.T) {
+	ctx := context.Background()
+	t.Run("digest look-up fails after new ratings were stored", func(t *testing.T) {
+		db := ferrettest.Open(t)
+		store := &faultyStore{DB: db}
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 1, Logger: slog.New(slog.DiscardHandler)})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		old := rating(2, now)
+		if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{old}); err != nil {
+			t.Fatal(err)
+		}
+		batch := []hailong.Rating{rating(3, now), old, rating(1, now)} // remember 1: old is forgotten
+		in.Ingest(ctx, kiosk, []hailong.Rating{rating(2, now)})        // push old out of memory
+		store.failDigests = 1
+		if _, err := in.Ingest(ctx, kiosk, batch); err == nil {
+			t.Fatal("the injected fault should fail the upload")
+		}
+		res, err := in.Ingest(ctx, kiosk, batch) // the kiosk sends it again
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Duplicate, syncapi.Duplicate, syncapi.Duplicate}) {
+			t.Fatalf("retry: %v", got)
+		}
+		want, _ := ingest.Recompute(ctx, db, catalog(t), nil)
+		if in.Rollup().Ratings() != 4 || want.Ratings() != 4 {
+			t.Fatalf("rollup counts %d, raw holds %d; want 4 and 4", in.Rollup().Ratings(), want.Ratings())
+		}
+	})
+	t.Run("insert stored ratings but its answer was lost", func(t *testing.T) {
+		dir := t.TempDir()
+		db, closeDB := ferrettest.OpenDir(t, dir)
+		store := &faultyStore{DB: db, insertThenFail: 1}
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.DiscardHandler)})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		batch := []hailong.Rating{rating(3, time.Now()), rating(1, time.Now())}
+		if _, err := in.Ingest(ctx, kiosk, batch); err == nil {
+			t.Fatal("the injected fault should fail the upload")
+		}
+		res, _ := in.Ingest(ctx, kiosk, batch) // stored already: duplicates, never counted so far
+		if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Duplicate, syncapi.Duplicate}) {
+			t.Fatalf("retry: %v", got)
+		}
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		closeDB()
+		db, _ = ferrettest.OpenDir(t, dir)
+		in = newIngester(t, db, 10)
+		if n := in.Rollup().Ratings(); n != 2 {
+			t.Fatalf("after restart the rollups count %d ratings, want the 2 stored", n)
+		}
+	})
+}
+
+func TestRepeatsWithinOneUploadAreJudgedAgainstWhatIsStored(t *testing.T) {
+	ctx := context.Background()
+	in := newIngester(t, ferrettest.Open(t), 100)
+	storedVersion := rating(3, time.Now())
+	if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{storedVersion}); err != nil {
+		t.Fatal(err)
+	}
+	other := storedVersion
+	other.Answers = hailong.Answers{"overall": hailong.Int(1)}
+	fresh := rating(2, time.Now())
+	res, err := in.Ingest(ctx, kiosk, []hailong.Rating{other, other, storedVersion, fresh, fresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []syncapi.Status{syncapi.Conflict, syncapi.Conflict, syncapi.Duplicate, syncapi.Accepted, syncapi.Duplicate}
+	if got := statuses(res); !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+}
+
+func TestClosedIngesterRefusesUploads(t *testing.T) {
+	ctx := context.Background()
+	in := newIngester(t, ferrettest.Open(t), 100)
+	if err := in.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{rating(2, time.Now())}); hailong.ErrorCode(err) != hailong.EUNAVAILABLE {
+		t.Fatalf("after Close: %v, want unavailable", err)
+	}
 }

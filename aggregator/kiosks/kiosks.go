@@ -92,7 +92,7 @@ func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, 
 	if r.byID == nil || age > r.MaxAge || (!ok && age > r.MinReload) {
 		list, err := r.Store.Kiosks(ctx)
 		if err != nil {
-			return hailong.Kiosk{}, false, err
+			return hailong.Kiosk{}, false, &hailong.Error{Code: hailong.EUNAVAILABLE, Message: "Enrolled kiosks cannot be checked now; try again later.", Err: err}
 		}
 		r.byID = make(map[string]hailong.Kiosk, len(list))
 		for _, k := range list {
@@ -103,3 +103,4 @@ func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, 
 	}
 	return k, ok, nil
 }
+

@@ -127,6 +127,28 @@ func (d *DB) Digests(ctx context.Context, ids []string) (map[string][32]byte, er
 	return out, cur.Err()
 }
 
+// ScanDigests calls fn with the id and digest of every stored rating.
+func (d *DB) ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error {
+	cur, err := d.ratings().Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}).SetBatchSize(5000))
+	if err != nil {
+		return fmt.Errorf("scan digests: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc struct {
+			ID     string `bson:"_id"`
+			Digest []byte `bson:"digest"`
+		}
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode digest: %w", err)
+		}
+		var dg [32]byte
+		copy(dg[:], doc.Digest)
+		fn(doc.ID, dg)
+	}
+	return cur.Err()
+}
+
 // ScanRatings calls fn for every stored rating, in no particular order.
 func (d *DB) ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error {
 	cur, err := d.ratings().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))

@@ -87,6 +87,8 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 	}
 	if from > to {
 		fields = append(fields, hailong.FieldError{Field: "to", Message: "must not be before from"})
+	} else if to-from > maxPeriodDays {
+		fields = append(fields, hailong.FieldError{Field: "to", Message: fmt.Sprintf("the period may span at most %d days", maxPeriodDays)})
 	}
 	if len(fields) > 0 {
 		return hailong.Invalid("The period is not valid.", fields...)

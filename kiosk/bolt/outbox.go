@@ -131,8 +131,9 @@ func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
 }
 
 // Settle applies the aggregator's answers: settled ratings leave the queue;
-// refused ones move to the failed list with their reason, kept for an
-// operator, never silently dropped and never retried forever.
+// conflicts and rejections move to the failed list with their reason, kept
+// for an operator, never silently dropped and never retried forever. Any
+// other status leaves the rating queued.
 func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 	return o.db.Update(func(tx *bolt.Tx) error {
 		ratings, queue, failed := tx.Bucket(bucketRatings), tx.Bucket(bucketQueue), tx.Bucket(bucketFailed)
@@ -155,6 +156,13 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 			}
 			if res.Status.Settled() {
 				synced++
+				continue
+			}
+			if res.Status != syncapi.Conflict && res.Status != syncapi.Rejected {
+				// Not a verdict this version knows: keep it queued.
+				if err := queue.Put(key, []byte(res.ID)); err != nil {
+					return err
+				}
 				continue
 			}
 			refused++

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -46,7 +47,19 @@ type Uploader struct {
 	Config
 	kick      chan struct{}
 	reachable atomic.Int32 // 0 unknown, 1 reachable, 2 unreachable
+	batch     atomic.Int32 // current batch size: halved when an upload is too large or too slow
+	streak    int          // uploads that worked since the batch size last changed; Run's goroutine only
+	last      atomic.Pointer[attempt]
 }
+
+type attempt struct {
+	at  time.Time
+	err string
+}
+
+// errTooLarge marks an upload the aggregator or the network could not take
+// whole; the next one is smaller.
+var errTooLarge = errors.New("upload too large or too slow")
 
 // New returns an uploader with defaults filled in.
 func New(u Config) *Uploader {
@@ -69,7 +82,9 @@ func New(u Config) *Uploader {
 		u.Logger = slog.Default()
 	}
 	u.Aggregator = strings.TrimRight(u.Aggregator, "/")
-	return &Uploader{Config: u, kick: make(chan struct{}, 1)}
+	up := &Uploader{Config: u, kick: make(chan struct{}, 1)}
+	up.batch.Store(int32(u.Batch))
+	return up
 }
 
 // Kick tells the uploader a rating is waiting. It never blocks.
@@ -91,6 +106,26 @@ func (u *Uploader) Reachable() (reachable, ok bool) {
 	default:
 		return false, false
 	}
+}
+
+// LastAttempt returns when the uploader last contacted the aggregator and
+// the error it met, if any; a zero time before the first contact.
+func (u *Uploader) LastAttempt() (time.Time, string) {
+	if a := u.last.Load(); a != nil {
+		return a.at, a.err
+	}
+	return time.Time{}, ""
+}
+
+func (u *Uploader) record(err error) {
+	a := &attempt{at: time.Now()}
+	if err != nil {
+		a.err = err.Error()
+		u.reachable.Store(2)
+	} else {
+		u.reachable.Store(1)
+	}
+	u.last.Store(a)
 }
 
 // Run uploads until ctx ends.
@@ -146,31 +181,59 @@ func (u *Uploader) backoff(failures int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// SyncOnce uploads one batch and returns how many ratings it settled or
-// refused. With nothing queued it checks that the aggregator answers.
-func (u *Uploader) SyncOnce(ctx context.Context) (int, error) {
-	batch, err := u.Outbox.Pending(u.Batch)
+// SyncOnce uploads one batch and returns how many ratings left the queue.
+// With nothing queued it checks that the aggregator answers.
+func (u *Uploader) SyncOnce(ctx context.Context) (n int, err error) {
+	size := int(u.batch.Load())
+	batch, err := u.Outbox.Pending(size)
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
+	defer func() { u.record(err) }()
 	if len(batch) == 0 {
 		return 0, u.ping(ctx)
 	}
 	res, err := u.upload(ctx, batch)
+	if errors.Is(err, errTooLarge) && size > 1 {
+		u.batch.Store(int32(size / 2))
+		u.streak = 0
+	}
 	if err != nil {
-		u.reachable.Store(2)
 		return 0, err
 	}
-	u.reachable.Store(1)
-	if err := u.Outbox.Settle(res.Results, time.Now()); err != nil {
-		return 0, fmt.Errorf("settle outbox: %w", err)
+	// Grow a reduced batch back slowly, so that one oversized rating does
+	// not make every other upload fail first.
+	if u.streak++; size < u.Batch && u.streak >= 10 {
+		u.batch.Store(int32(min(size*2, u.Batch)))
+		u.streak = 0
 	}
+	sent := make(map[string]bool, len(batch))
+	for _, r := range batch {
+		sent[r.ID] = true
+	}
+	var settle []syncapi.Result
 	for _, r := range res.Results {
-		if !r.Status.Settled() {
+		switch {
+		case !sent[r.ID]:
+			// Not ours: ignore it, and let the rating stay queued.
+		case r.Status.Settled():
+			settle = append(settle, r)
+		case r.Status == syncapi.Conflict || r.Status == syncapi.Rejected:
 			u.Logger.Error("aggregator refused a rating; kept in the failed list", "id", r.ID, "status", r.Status, "reason", r.Reason)
+			settle = append(settle, r)
+		default:
+			// A status this version does not know: keep the rating queued
+			// rather than decide its fate.
+			u.Logger.Warn("unknown upload status; rating stays queued", "id", r.ID, "status", r.Status)
 		}
 	}
-	return len(res.Results), nil
+	if len(settle) == 0 {
+		return 0, errors.New("the aggregator's answer settled none of the ratings sent")
+	}
+	if err := u.Outbox.Settle(settle, time.Now()); err != nil {
+		return 0, fmt.Errorf("settle outbox: %w", err)
+	}
+	return len(settle), nil
 }
 
 func (u *Uploader) upload(ctx context.Context, batch []hailong.Rating) (*syncapi.Response, error) {
@@ -185,6 +248,10 @@ func (u *Uploader) upload(ctx context.Context, batch []hailong.Rating) (*syncapi
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+u.Credential.String())
 	resp, err := u.Client.Do(req)
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return nil, fmt.Errorf("upload of %d ratings: %w: %v", len(batch), errTooLarge, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
 	}
@@ -193,15 +260,15 @@ func (u *Uploader) upload(ctx context.Context, batch []hailong.Rating) (*syncapi
 	if err != nil {
 		return nil, fmt.Errorf("read answer: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	switch {
+	case resp.StatusCode == http.StatusRequestEntityTooLarge, resp.StatusCode == http.StatusRequestTimeout:
+		return nil, fmt.Errorf("upload of %d ratings: %w: %s", len(batch), errTooLarge, resp.Status)
+	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("aggregator answered %s: %s", resp.Status, bytes.TrimSpace(data[:min(len(data), 300)]))
 	}
 	var out syncapi.Response
 	if err := json.Unmarshal(data, &out); err != nil {
 		return nil, fmt.Errorf("decode answer: %w", err)
-	}
-	if len(out.Results) != len(batch) {
-		return nil, errors.New("aggregator answered for a different number of ratings")
 	}
 	return &out, nil
 }
@@ -212,16 +279,12 @@ func (u *Uploader) ping(ctx context.Context) error {
 		return err
 	}
 	resp, err := u.Client.Do(req)
-	if err == nil {
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("aggregator health: %s", resp.Status)
-		}
-	}
 	if err != nil {
-		u.reachable.Store(2)
 		return err
 	}
-	u.reachable.Store(1)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("aggregator health: %s", resp.Status)
+	}
 	return nil
 }

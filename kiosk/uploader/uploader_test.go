@@ -145,3 +145,107 @@ func TestKickUploadsAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// scripted answers each upload with a function of the ratings sent.
+type scripted struct {
+	mu     sync.Mutex
+	sizes  []int
+	answer func(call int, in syncapi.Request) (int, syncapi.Response)
+}
+
+func (s *scripted) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path == "/healthz" {
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}, nil
+	}
+	var in syncapi.Request
+	json.NewDecoder(req.Body).Decode(&in)
+	s.mu.Lock()
+	call := len(s.sizes)
+	s.sizes = append(s.sizes, len(in.Ratings))
+	s.mu.Unlock()
+	status, out := s.answer(call, in)
+	b, _ := json.Marshal(out)
+	return &http.Response{StatusCode: status, Status: http.StatusText(status), Body: io.NopCloser(strings.NewReader(string(b)))}, nil
+}
+
+func accept(in syncapi.Request, st syncapi.Status) syncapi.Response {
+	var out syncapi.Response
+	for _, r := range in.Ratings {
+		out.Results = append(out.Results, syncapi.Result{ID: r.ID, Status: st})
+	}
+	return out
+}
+
+func TestUploadFaults(t *testing.T) {
+	cred, _ := syncapi.NewCredential("k1")
+	tests := []struct {
+		name        string
+		answer      func(call int, in syncapi.Request) (int, syncapi.Response)
+		wantQueued  int
+		wantSettled int
+		wantSizes   []int
+	}{
+		{"too large halves the batch until it fits", func(call int, in syncapi.Request) (int, syncapi.Response) {
+			if len(in.Ratings) > 2 {
+				return http.StatusRequestEntityTooLarge, syncapi.Response{}
+			}
+			return 200, accept(in, syncapi.Accepted)
+		}, 0, 5, []int{5, 4, 2, 2, 1}},
+		{"an unknown status keeps ratings queued", func(call int, in syncapi.Request) (int, syncapi.Response) {
+			return 200, accept(in, "deferred")
+		}, 5, 0, []int{5}},
+		{"an answer about other ratings settles nothing", func(call int, in syncapi.Request) (int, syncapi.Response) {
+			return 200, syncapi.Response{Results: []syncapi.Result{{ID: hailong.NewID(), Status: syncapi.Accepted}}}
+		}, 5, 0, []int{5}},
+		{"conflicts and rejections leave the queue as failed", func(call int, in syncapi.Request) (int, syncapi.Response) {
+			out := accept(in, syncapi.Rejected)
+			out.Results[0].Status = syncapi.Conflict
+			return 200, out
+		}, 0, 5, []int{5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				box := &memOutbox{}
+				for i := 0; i < 5; i++ {
+					box.queue = append(box.queue, hailong.Rating{ID: hailong.NewID()})
+				}
+				agg := &scripted{answer: tt.answer}
+				u := uploader.New(uploader.Config{Outbox: box, Aggregator: "http://aggregator.test", Credential: cred,
+					Client: &http.Client{Transport: agg}, Batch: 8, MinBackoff: time.Second, MaxBackoff: time.Second, Idle: time.Hour})
+				ctx, cancel := context.WithCancel(t.Context())
+				done := make(chan struct{})
+				go func() { u.Run(ctx); close(done) }()
+				time.Sleep(2500 * time.Millisecond) // three attempts at most one second apart
+				synctest.Wait()
+				cancel()
+				<-done
+				box.mu.Lock()
+				defer box.mu.Unlock()
+				if len(box.queue) != tt.wantQueued || len(box.settled) != tt.wantSettled {
+					t.Errorf("queued %d settled %d, want %d and %d", len(box.queue), len(box.settled), tt.wantQueued, tt.wantSettled)
+				}
+				agg.mu.Lock()
+				defer agg.mu.Unlock()
+				if len(agg.sizes) < len(tt.wantSizes) || !slicesEqual(agg.sizes[:len(tt.wantSizes)], tt.wantSizes) {
+					t.Errorf("upload sizes %v, want them to begin %v", agg.sizes, tt.wantSizes)
+				}
+				if at, msg := u.LastAttempt(); at.IsZero() || (tt.wantQueued > 0 && msg == "") {
+					t.Errorf("last attempt %v %q", at, msg)
+				}
+			})
+		})
+	}
+}
+
+func slicesEqual(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

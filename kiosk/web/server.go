@@ -30,6 +30,7 @@ type Outbox interface {
 type Uploader interface {
 	Kick()
 	Reachable() (reachable, ok bool)
+	LastAttempt() (time.Time, string)
 }
 
 // Server serves one kiosk node.

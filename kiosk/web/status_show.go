@@ -15,6 +15,10 @@ type statusResponse struct {
 	Failed     int64      `json:"failed"`
 	LastSync   *time.Time `json:"last_sync"`
 	Aggregator string     `json:"aggregator"`
+	// LastAttempt and LastError tell an operator what the uploader last
+	// met; "unreachable" alone cannot tell "never tried" from "failing".
+	LastAttempt *time.Time `json:"last_attempt"`
+	LastError   string     `json:"last_error,omitempty"`
 }
 
 func (s *Server) statusShow(c *fiber.Ctx) error {
@@ -26,9 +30,13 @@ func (s *Server) statusShow(c *fiber.Ctx) error {
 	if ok, _ := s.Uploader.Reachable(); ok {
 		agg = "reachable"
 	}
-	return c.JSON(statusResponse{
+	out := statusResponse{
 		Kiosk: s.Kiosk, Unit: s.Unit,
 		Queued: st.Queued, Synced: st.Synced, Failed: st.Failed, LastSync: st.LastSync,
 		Aggregator: agg,
-	})
+	}
+	if at, msg := s.Uploader.LastAttempt(); !at.IsZero() {
+		out.LastAttempt, out.LastError = &at, msg
+	}
+	return c.JSON(out)
 }

@@ -22,8 +22,9 @@ import (
 
 type stubUploader struct{ kicks int }
 
-func (s *stubUploader) Kick()                   { s.kicks++ }
-func (s *stubUploader) Reachable() (bool, bool) { return false, false }
+func (s *stubUploader) Kick()                            { s.kicks++ }
+func (s *stubUploader) Reachable() (bool, bool)          { return false, false }
+func (s *stubUploader) LastAttempt() (time.Time, string) { return time.Time{}, "" }
 
 func newServer(t *testing.T) (*web.Server, *bolt.Outbox, *stubUploader) {
 	t.Helper()
