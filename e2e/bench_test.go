@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +21,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
+	"hailong/qrtoken"
 	"hailong/syncapi"
 )
 
@@ -164,4 +167,47 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(rawRate, "raw-insert/s")
 	b.ReportMetric(100*syncRate/rawRate, "%-of-raw")
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkPhonePage measures GET /r/<token>: server time over loopback
+// (p50, p95) and the bytes a phone loads (the page and its stylesheet).
+//
+//	go test -run '^$' -bench PhonePage -benchtime 3000x ./e2e
+func BenchmarkPhonePage(b *testing.B) {
+	t := &testing.T{}
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoUnits: true, RateLimit: 1 << 30}, Logger: quiet}
+	if err := agg.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	key, _ := qrtoken.KeyFromSecret(cred.Secret)
+	tok, _ := qrtoken.Sign(key, qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre,
+		Dossier: "H15.50.05.13-261008-0975", Procedure: "1.004122", Expires: time.Now().Add(time.Hour)})
+	link := agg.URL() + "/r/" + tok
+	css := fetch(t, agg.URL()+"/static/phone.css")
+	client := &http.Client{}
+	lat := make([]time.Duration, 0, b.N)
+	var size int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		resp, err := client.Get(link)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		size = len(body)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+	b.ReportMetric(float64(size), "html-bytes")
+	b.ReportMetric(float64(size+len(css)), "page-bytes")
 }

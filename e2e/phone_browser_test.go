@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hailong/browsertest"
+	"hailong/qrtoken"
+)
+
+// TestPhonePageInABrowser rates a dossier from a phone-sized headless
+// Chromium, by touch, and checks what a cheap phone on 3G would load.
+// HAILONG_SCREENSHOTS=1 keeps screenshots in docs/screenshots.
+func TestPhonePageInABrowser(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	key, _ := qrtoken.KeyFromSecret(cred.Secret)
+	tok, _ := qrtoken.Sign(key, qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre,
+		Dossier: "H15.50.05.13-261008-0975", Procedure: "1.004122", Official: "cb-0012", Expires: time.Now().Add(time.Hour)})
+	link := agg.URL() + "/r/" + tok
+
+	// The whole page, HTML and CSS, is small and self-contained.
+	html := fetch(t, link)
+	css := fetch(t, agg.URL()+"/static/phone.css")
+	if total := len(html) + len(css); total > 50<<10 {
+		t.Errorf("page weighs %d bytes, over 50 KB", total)
+	}
+	if strings.Contains(html, "<script") || regexp.MustCompile(`(src|href)="https?://`).MatchString(html) {
+		t.Error("the page must work without JavaScript and load nothing from elsewhere")
+	}
+	for _, want := range []string{`lang="vi"`, "Trung tâm Phục vụ hành chính công phường Kinh Bắc", "1.004122", "<legend>", `type="radio"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "0975") || strings.Contains(html, "cb-0012") {
+		t.Error("the page must not show the dossier or the official")
+	}
+
+	ctx := browsertest.New(t, 390, 844)
+	css2 := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(css2("button[type=submit]")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	form, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Tap(css2(`input[name="overall"][value="3"]`)),
+		chromedp.Tap(css2(`input[name="attitude"][value="2"]`)),
+		chromedp.SendKeys(css2(`textarea[name="comment"]`), "Cán bộ hướng dẫn tận tình"),
+		chromedp.Click(css2("button[type=submit]")),
+		chromedp.WaitVisible(css2(".n-thanks")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	heading, err := chromedp.Run(ctx, chromedp.Text(css2("h1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if heading != "Xin cảm ơn Ông/Bà!" {
+		t.Errorf("after sending: %q", heading)
+	}
+	thanks, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "official", "cb-0012"))
+	if s.N != 1 || s.Satisfied != 1 {
+		t.Fatalf("n=%d satisfied=%d", s.N, s.Satisfied)
+	}
+	if os.Getenv("HAILONG_SCREENSHOTS") != "" {
+		dir := filepath.Join(moduleRoot(t), "docs", "screenshots")
+		os.WriteFile(filepath.Join(dir, "phone-form.png"), form, 0o644)
+		os.WriteFile(filepath.Join(dir, "phone-thanks.png"), thanks, 0o644)
+	}
+}
+
+func fetch(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", u, resp.StatusCode)
+	}
+	return string(b)
+}

@@ -1,0 +1,289 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	aggapp "hailong/aggregator/app"
+	"hailong/qrtoken"
+	"hailong/syncapi"
+)
+
+type issued struct {
+	Token, URL string
+	QRPNG      string `json:"qr_png"`
+}
+
+func issueToken(t *testing.T, kioskURL, body string) issued {
+	t.Helper()
+	var req map[string]any
+	json.Unmarshal([]byte(body), &req)
+	status, out := postJSON(t, kioskURL+"/api/v1/tokens", req, nil)
+	if status != 201 {
+		t.Fatalf("issue token: %d %s", status, out)
+	}
+	var tok issued
+	json.Unmarshal(out, &tok)
+	return tok
+}
+
+// phone is a citizen's browser: it keeps cookies and fills in the form.
+type phone struct {
+	t      *testing.T
+	client *http.Client
+}
+
+func newPhone(t *testing.T) *phone {
+	jar, _ := cookiejar.New(nil)
+	return &phone{t: t, client: &http.Client{Jar: jar}}
+}
+
+func (p *phone) get(u string) (int, string) {
+	p.t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// rate opens the link and submits the form with the given answers.
+func (p *phone) rate(link string, answers url.Values) (int, string) {
+	p.t.Helper()
+	status, page := p.get(link)
+	if status != 200 {
+		return status, page
+	}
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		p.t.Fatalf("no CSRF field in the form:\n%s", page)
+	}
+	answers.Set("_csrf", m[1])
+	req, _ := http.NewRequest("POST", link, strings.NewReader(answers.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestOfflineKioskIssuesALinkThePhoneRatesThrough(t *testing.T) {
+	aggDir, addr := t.TempDir(), freeAddr(t)
+	agg := startAggregator(t, aggDir, addr)
+	cred := enrol(t, agg, "kiosk-1", centre)
+	agg.Close() // the centre is offline when the dossier is received
+	k := startKiosk(t, t.TempDir(), "http://"+addr, cred, centre)
+	defer k.Close()
+	tok := issueToken(t, k.URL(), `{"dossier":"H15.50.05.13-261008-0975","procedure":"1.004122","official":"cb-0012","counter":"Q1"}`)
+	tok2 := issueToken(t, k.URL(), `{"dossier":"H15.50.05.13-261008-0976","procedure":"1.004122","official":"cb-0012"}`)
+
+	agg = startAggregator(t, aggDir, addr) // days later, the citizen's phone reaches the aggregator
+	defer agg.Close()
+	p := newPhone(t)
+	status, page := p.rate(tok.URL, url.Values{"overall": {"3"}, "result_time": {"2"}, "comment": {"Nhanh, chu đáo"}})
+	if status != 200 || !strings.Contains(page, "Xin cảm ơn Ông/Bà!") {
+		t.Fatalf("form: %d\n%s", status, page)
+	}
+	// A program posts JSON for the second link.
+	st, body := postJSON(t, tok2.URL, map[string]any{"answers": map[string]any{"overall": 1}, "dossier": "H15.50.05.13-261008-0976"}, nil)
+	if st != 201 {
+		t.Fatalf("json: %d %s", st, body)
+	}
+	// The same link again: already rated.
+	if status, page := p.get(tok.URL); status != 409 || !strings.Contains(page, "đã được đánh giá") {
+		t.Errorf("second visit: %d", status)
+	}
+	day := today()
+	for _, tt := range []struct {
+		query        string
+		n, satisfied int64
+	}{
+		{q("unit", "24", "from", day, "to", day, "channel", "qr"), 2, 1},
+		{q("unit", centre, "from", day, "to", day, "channel", "qr", "official", "cb-0012"), 2, 1},
+		{q("unit", centre, "from", day, "to", day, "counter", "Q1"), 1, 1},
+		{q("unit", centre, "from", day, "to", day, "channel", "kiosk"), 0, 0},
+	} {
+		s := satisfactionOf(t, agg.URL(), tt.query)
+		if s.N != tt.n || s.Satisfied != tt.satisfied || s.ByChannel["qr"].N != tt.n {
+			t.Errorf("%s: n=%d satisfied=%d qr=%d, want %d %d", tt.query, s.N, s.Satisfied, s.ByChannel["qr"].N, tt.n, tt.satisfied)
+		}
+	}
+}
+
+func TestBadLinksRecordNothing(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	revokedCred := enrol(t, agg, "kiosk-2", centre)
+	key, _ := qrtoken.KeyFromSecret(cred.Secret)
+	revokedKey, _ := qrtoken.KeyFromSecret(revokedCred.Secret)
+	stranger, _ := syncapi.NewCredential("kiosk-1") // right id, not the enrolled key
+	strangerKey, _ := qrtoken.KeyFromSecret(stranger.Secret)
+	claims := qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre, Dossier: "H15.50.05.13-261008-0975", Procedure: "1.004122", Expires: time.Now().Add(time.Hour)}
+	sign := func(k []byte, c qrtoken.Claims) string {
+		tok, err := qrtoken.Sign(k, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	good := sign(key, claims)
+	expired := claims
+	expired.Expires = time.Now().Add(-time.Minute)
+	otherUnit := claims
+	otherUnit.Unit = "TT-09250"
+	revoked := claims
+	revoked.Kiosk = "kiosk-2"
+	unknown := claims
+	unknown.Kiosk = "kiosk-9"
+	payload, sig, _ := strings.Cut(good, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(payload)
+	altered := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(raw), "0975", "0976", 1))) + "." + sig
+	if err := agg.DB().RevokeKiosk(context.Background(), "kiosk-2"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, token string
+		status      int
+		page        string
+	}{
+		{"forged by another key", sign(strangerKey, claims), 403, "không hợp lệ"},
+		{"altered dossier", altered, 403, "không hợp lệ"},
+		{"truncated", good[:len(good)-12], 400, "không hợp lệ"},
+		{"signature cut off", payload, 400, "không hợp lệ"},
+		{"expired", sign(key, expired), 410, "hết hạn"},
+		{"bound to another unit than its kiosk", sign(key, otherUnit), 403, "không hợp lệ"},
+		{"kiosk revoked", sign(revokedKey, revoked), 403, "không còn hiệu lực"},
+		{"unknown kiosk", sign(key, unknown), 403, "không hợp lệ"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			link := agg.URL() + "/r/" + tt.token
+			p := newPhone(t)
+			if status, page := p.get(link); status != tt.status || !strings.Contains(page, tt.page) {
+				t.Errorf("page: %d, want %d with %q", status, tt.status, tt.page)
+			}
+			if st, body := postJSON(t, link, map[string]any{"answers": map[string]any{"overall": 3}}, nil); st != tt.status || !strings.Contains(string(body), `"status":`) {
+				t.Errorf("json: %d %s, want %d problem", st, body, tt.status)
+			}
+		})
+	}
+	if s := satisfactionOf(t, agg.URL(), q("unit", "24", "from", today(), "to", today())); s.N != 0 {
+		t.Fatalf("bad links recorded %d ratings", s.N)
+	}
+	// The good link still works, and its form refuses a missing answer.
+	p := newPhone(t)
+	if status, page := p.rate(agg.URL()+"/r/"+good, url.Values{"comment": {"x"}}); status != 400 || !strings.Contains(page, "is required") {
+		t.Errorf("missing answer: %d", status)
+	}
+	if status, _ := p.rate(agg.URL()+"/r/"+good, url.Values{"overall": {"2"}}); status != 200 {
+		t.Errorf("good link: %d", status)
+	}
+	// A form posted without the page's CSRF token is refused.
+	req, _ := http.NewRequest("POST", agg.URL()+"/r/"+sign(key, claims), strings.NewReader("overall=3"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("form without CSRF token: %v %v", resp.StatusCode, err)
+	}
+	if s := satisfactionOf(t, agg.URL(), q("unit", "24", "from", today(), "to", today())); s.N != 1 {
+		t.Fatalf("n = %d, want only the good link's rating", s.N)
+	}
+}
+
+func TestALinkRatesOnceUnderRace(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	key, _ := qrtoken.KeyFromSecret(cred.Secret)
+	for round := 0; round < 5; round++ {
+		tok, _ := qrtoken.Sign(key, qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre, Dossier: "H15.50.05.13-261008-0975", Expires: time.Now().Add(time.Hour)})
+		const phones = 12
+		var wg sync.WaitGroup
+		codes := make(chan int, phones)
+		start := make(chan struct{})
+		for i := 0; i < phones; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				st, _ := postJSON(t, agg.URL()+"/r/"+tok, map[string]any{"answers": map[string]any{"overall": 1 + i%3}}, nil)
+				codes <- st
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(codes)
+		count := map[int]int{}
+		for c := range codes {
+			count[c]++
+		}
+		if count[201] != 1 || count[201]+count[409]+count[200] != phones {
+			t.Fatalf("round %d: answers %v, want exactly one 201", round, count)
+		}
+	}
+	if s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr")); s.N != 5 {
+		t.Fatalf("n = %d, want one rating per link", s.N)
+	}
+}
+
+func TestPhoneRequestsAreRateLimitedPerAddress(t *testing.T) {
+	tests := []struct {
+		name    string
+		trusted string
+		want    []int
+	}{
+		// The test client is not the trusted proxy: its header is ignored
+		// and all seven requests come from one address.
+		{"untrusted forwarded header", "10.9.9.9", []int{400, 400, 400, 400, 400, 429, 429}},
+		// From the trusted proxy, each request is another citizen.
+		{"trusted proxy", "127.0.0.1", []int{400, 400, 400, 400, 400, 400, 400}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoUnits: true, RateLimit: 5,
+				ProxyHeader: "X-Forwarded-For", TrustedProxies: []string{tt.trusted}}, Logger: quiet}
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			var statuses []int
+			for i := 0; i < 7; i++ {
+				req, _ := http.NewRequest("GET", m.URL()+"/r/not-a-token", nil)
+				req.Header.Set("X-Forwarded-For", "203.0.113."+string(rune('1'+i)))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				statuses = append(statuses, resp.StatusCode)
+			}
+			if !slices.Equal(statuses, tt.want) {
+				t.Fatalf("statuses %v, want %v", statuses, tt.want)
+			}
+			if getJSON(t, m.URL()+"/healthz", nil) != 200 {
+				t.Error("other paths must not be limited")
+			}
+		})
+	}
+}
