@@ -102,6 +102,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.ProxyHeader, "proxy-header", "", "header with the client address set by a reverse proxy, e.g. X-Forwarded-For")
 	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose -proxy-header is believed")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
+	fs.IntVar(&cfg.WalkInMax, "walk-in-max", 50, "ratings one walk-in QR code on a lobby screen may give")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -287,3 +287,48 @@ func TestPhoneRequestsAreRateLimitedPerAddress(t *testing.T) {
 		})
 	}
 }
+
+func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
+	m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoUnits: true, WalkInMax: 3}, Logger: quiet}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	cred := enrol(t, m, "kiosk-1", centre)
+	k := startKiosk(t, t.TempDir(), m.URL(), cred, centre)
+	defer k.Close()
+	first := issueWalkIn(t, k.URL(), "lobby-1", 201)
+	if again := issueWalkIn(t, k.URL(), "lobby-1", 200); again.Token != first.Token {
+		t.Error("a terminal asking again should get its current code")
+	}
+	if other := issueWalkIn(t, k.URL(), "lobby-2", 201); other.Token == first.Token {
+		t.Error("each terminal has its own code")
+	}
+	var codes []int
+	for i := 0; i < 4; i++ { // four citizens scan the same code
+		st, _ := postJSON(t, first.URL, map[string]any{"answers": map[string]any{"overall": 3}}, nil)
+		codes = append(codes, st)
+	}
+	if !slices.Equal(codes, []int{201, 201, 201, 429}) {
+		t.Fatalf("answers %v, want three ratings then refusal", codes)
+	}
+	s := satisfactionOf(t, m.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "counter", "lobby-1"))
+	if s.N != 3 {
+		t.Fatalf("n = %d, want 3 walk-in ratings at terminal lobby-1", s.N)
+	}
+}
+
+func issueWalkIn(t *testing.T, kioskURL, terminal string, want int) issued {
+	t.Helper()
+	status, out := postJSON(t, kioskURL+"/api/v1/tokens/walk-in", map[string]any{"terminal": terminal}, nil)
+	if status != want {
+		t.Fatalf("walk-in code: %d %s, want %d", status, out, want)
+	}
+	var tok issued
+	json.Unmarshal(out, &tok)
+	c, err := qrtoken.Parse(tok.Token)
+	if err != nil || c.Kind != qrtoken.WalkIn || c.Counter != terminal || c.Dossier != "" {
+		t.Fatalf("walk-in claims %+v %v", c, err)
+	}
+	return tok
+}

@@ -46,6 +46,7 @@ type Config struct {
 	ProxyHeader    string
 	TrustedProxies []string
 	SecureCookies  bool // served over HTTPS
+	WalkInMax      int  // ratings one walk-in code may give
 }
 
 func (c *Config) defaults() {
@@ -163,6 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
+		WalkInMax: cfg.WalkInMax,
 	})
 	if err != nil {
 		return err

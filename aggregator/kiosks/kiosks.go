@@ -103,4 +103,3 @@ func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, 
 	}
 	return k, ok, nil
 }
-

@@ -9,6 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hailong/browsertest"
+	"hailong/qrtoken"
+	"hailong/syncapi"
 )
 
 // TestScreenInABrowser taps through the kiosk screen in headless Chromium:
@@ -62,6 +64,37 @@ func TestScreenInABrowser(t *testing.T) {
 	}
 	if os.Getenv("HAILONG_SCREENSHOTS") != "" { // refresh the picture in docs
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "kiosk-screen.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestIdleScreenOffersAPhoneCode leaves the lobby screen untouched and
+// expects the walk-in QR code; a touch brings the survey back.
+func TestIdleScreenOffersAPhoneCode(t *testing.T) {
+	s, _, _ := newServerB(t)
+	cred, _ := syncapi.NewCredential("k1")
+	s.Signer, _ = qrtoken.KeyFromSecret(cred.Secret)
+	s.PublicURL = "https://hailong.example.gov.vn"
+	s.IdleQR = time.Second
+	ctx := browsertest.New(t, 1280, 800)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	if err := chromedp.Do(ctx, chromedp.Navigate(base[s]+"/?terminal=lobby-1"), chromedp.WaitVisible(css("#phone-qr"))); err != nil {
+		t.Fatal(err)
+	}
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("phone-qr-img").naturalWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if width != 320 {
+		t.Errorf("QR image is %d px wide, want 320 (not loaded?)", width)
+	}
+	shot, _ := chromedp.Run(ctx, chromedp.CaptureScreenshot()) // the screen as the citizen sees it
+	if err := chromedp.Do(ctx, chromedp.Click(css("#phone-qr h1")), chromedp.WaitNotVisible(css("#phone-qr")), chromedp.WaitVisible(css("button.send"))); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("HAILONG_SCREENSHOTS") != "" {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "kiosk-idle-qr.png"), shot, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,7 +15,7 @@ type langLink struct {
 }
 
 type screenText struct {
-	Send, Thanks, ThanksMore, Required, Failed string
+	Send, Thanks, ThanksMore, Required, Failed, PhoneTitle, PhoneMore string
 }
 
 var screenTexts = map[string]screenText{
@@ -24,18 +24,23 @@ var screenTexts = map[string]screenText{
 		ThanksMore: "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
 		Required:   "Xin Ông/Bà chọn mức độ hài lòng trước khi gửi.",
 		Failed:     "Chưa gửi được, xin Ông/Bà bấm gửi lại.",
+		PhoneTitle: "Quét mã để đánh giá trên điện thoại",
+		PhoneMore:  "Hoặc chạm vào màn hình để đánh giá tại đây.",
 	},
 	"en": {
 		Send: "Send", Thanks: "Thank you!",
 		ThanksMore: "Your answers help us serve you better.",
 		Required:   "Please choose how satisfied you are before sending.",
 		Failed:     "Not sent yet; please press send again.",
+		PhoneTitle: "Scan to rate on your phone",
+		PhoneMore:  "Or touch the screen to rate here.",
 	},
 }
 
 // screenShow renders the touchscreen survey. A terminal is pointed at
-// /?q=<questionnaire>&counter=<counter>&official=<official> once, when it
-// is set up; the citizen sees only the survey.
+// /?q=<questionnaire>&counter=<counter>&official=<official>&terminal=<id>
+// once, when it is set up; the citizen sees only the survey, and after a
+// while untouched, a code to rate on their own phone.
 func (s *Server) screenShow(c *fiber.Ctx) error {
 	lang := language(c)
 	qid := c.Query("q", s.Questionnaires[0])
@@ -43,7 +48,13 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 	if !ok {
 		return hailong.Errorf(hailong.ENOTFOUND, "Questionnaire %q is not offered at this node.", qid)
 	}
-	counter, official := c.Query("counter"), c.Query("official")
+	counter, official, terminal := c.Query("counter"), c.Query("official"), c.Query("terminal")
+	if terminal == "" {
+		terminal = counter
+	}
+	if terminal == "" {
+		terminal = "lobby"
+	}
 	var fields []hailong.FieldError
 	if counter != "" {
 		if err := hailong.CheckRef(counter); err != nil {
@@ -54,6 +65,9 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 		if err := hailong.CheckRef(official); err != nil {
 			fields = append(fields, hailong.FieldError{Field: "official", Message: err.Error()})
 		}
+	}
+	if err := hailong.CheckRef(terminal); err != nil {
+		fields = append(fields, hailong.FieldError{Field: "terminal", Message: err.Error()})
 	}
 	if len(fields) > 0 {
 		return hailong.Invalid("The terminal address is not valid.", fields...)
@@ -67,6 +81,9 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 		if official != "" {
 			v.Set("official", official)
 		}
+		if c.Query("terminal") != "" {
+			v.Set("terminal", terminal)
+		}
 		label := map[string]string{"vi": "Tiếng Việt", "en": "English"}[l]
 		langs = append(langs, langLink{Label: label, Href: "/?" + v.Encode(), Current: l == lang})
 	}
@@ -76,5 +93,7 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 		"Lang": lang, "Q": q, "Counter": counter, "Official": official,
 		"UnitName": s.UnitName, "Langs": langs, "T": screenTexts[lang],
 		"ResetSeconds": int(s.ResetAfter.Seconds()),
+		"Terminal":     terminal, "WalkIn": s.Signer != nil && s.PublicURL != "",
+		"IdleSeconds": int(s.IdleQR.Seconds()),
 	})
 }

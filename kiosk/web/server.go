@@ -50,13 +50,17 @@ type Server struct {
 	PublicURL string
 	// TokenTTL is how long a rating link stays valid.
 	TokenTTL time.Duration
+	// IdleQR is how long the start screen stays untouched before it
+	// offers walk-in citizens a code to rate on their phone.
+	IdleQR time.Duration
 	// ResetAfter is how long the thank-you screen shows.
 	ResetAfter time.Duration
 	// Now is the clock; tests may set it.
 	Now func() time.Time
 
-	app    *fiber.App
-	screen *template.Template
+	app     *fiber.App
+	screen  *template.Template
+	walkIns walkInCodes
 }
 
 // New builds the server and its routes.
@@ -71,6 +75,9 @@ func New(s *Server) (*Server, error) {
 		s.TokenTTL = 30 * 24 * time.Hour
 	}
 	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
+	if s.IdleQR == 0 {
+		s.IdleQR = 30 * time.Second
+	}
 	if s.ResetAfter == 0 {
 		s.ResetAfter = 8 * time.Second
 	}
@@ -92,6 +99,7 @@ func (s *Server) routes() {
 	a.Get("/api/v1/questionnaires", s.questionnairesList)
 	a.Post("/api/v1/ratings", s.ratingCreate)
 	a.Post("/api/v1/tokens", s.tokenCreate)
+	a.Post("/api/v1/tokens/walk-in", s.walkInCreate)
 	a.Get("/qr/:token", s.qrShow) // :token ends in .png
 	a.Get("/", s.screenShow)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(mustSub(s.Assets, "kiosk/static")), MaxAge: 3600}))

@@ -18,7 +18,6 @@ import (
 	"hailong/syncapi"
 )
 
-
 func TestTokenAndQRCode(t *testing.T) {
 	s, _, _ := newServer(t)
 	cred, _ := syncapi.NewCredential("k1")

@@ -40,6 +40,7 @@
   }
 
   function reset() {
+    if (typeof armPhoneQR === "function") armPhoneQR();
     form.reset();
     form.hidden = false;
     thanks.hidden = true;
@@ -76,6 +77,32 @@
       button.disabled = false;
     }
   }
+
+  // When nobody has touched the screen for a while, offer walk-in citizens
+  // a code to rate on their own phone; any touch brings the survey back.
+  const phoneQR = document.getElementById("phone-qr");
+  const idleAfter = Number(main.dataset.idleSeconds || 30) * 1000;
+  let qrTimer = null;
+  function untouched() {
+    return form.hidden === false && !form.querySelector("input:checked") && !form.querySelector("textarea").value;
+  }
+  async function showPhoneQR() {
+    if (main.dataset.walkIn !== "true" || !untouched()) return;
+    try {
+      const res = await fetch("/api/v1/tokens/walk-in", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ terminal: main.dataset.terminal }) });
+      if (!res.ok) return;
+      const code = await res.json();
+      document.getElementById("phone-qr-img").src = code.qr_png;
+      phoneQR.hidden = false;
+    } catch (e) { /* offline from its own node: keep the survey */ }
+  }
+  function armPhoneQR() {
+    clearTimeout(qrTimer);
+    qrTimer = setTimeout(showPhoneQR, idleAfter);
+  }
+  phoneQR.addEventListener("pointerdown", (ev) => { ev.stopPropagation(); phoneQR.hidden = true; armPhoneQR(); });
+  document.addEventListener("pointerdown", armPhoneQR);
+  armPhoneQR();
 
   form.addEventListener("submit", send);
   thanks.addEventListener("click", reset);
