@@ -7,11 +7,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -77,6 +79,10 @@ func run() error {
 	}
 	defer kiosk.Close()
 
+	link, err := demoLink(kiosk.URL())
+	if err != nil {
+		return fmt.Errorf("issue a demo rating link: %w", err)
+	}
 	today := hailong.DateOf(time.Now())
 	fmt.Printf(`
 Hài Lòng demo is running. Open:
@@ -84,14 +90,37 @@ Hài Lòng demo is running. Open:
   Counter tablet (counter Q1)       %[1]s/?counter=Q1&official=cb-0012
   SIPAS-style survey                %[1]s/?q=sipas
   Kiosk status                      %[1]s/api/v1/status
+  Phone page of a receipt's QR link %[5]s
+  …and its QR code                  %[1]s%[6]s
   Aggregator dashboard              %[2]s/
   Satisfaction API                  %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
   Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
                                     %[2]s/api/v1/satisfaction?unit=27&from=2025-01-01&to=2025-06-30&as_of=2025-06-30
 Press Ctrl+C to stop.
-`, kiosk.URL(), agg.URL(), (today - 365).String(), today.String())
+`, kiosk.URL(), agg.URL(), (today - 365).String(), today.String(), link.URL, link.QRPNG)
 	<-ctx.Done()
 	return nil
+}
+
+type issued struct {
+	URL   string `json:"url"`
+	QRPNG string `json:"qr_png"`
+}
+
+// demoLink asks the kiosk node for a rating link, as the one-stop software
+// does when it prints a receipt.
+func demoLink(kioskURL string) (issued, error) {
+	body := `{"dossier":"H15.50.05.13-` + time.Now().In(hailong.Location).Format("060102") + `-0001","procedure":"1.004227","official":"cb-0012","counter":"Q1"}`
+	resp, err := http.Post(kioskURL+"/api/v1/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		return issued{}, err
+	}
+	defer resp.Body.Close()
+	var out issued
+	if resp.StatusCode != http.StatusCreated {
+		return out, fmt.Errorf("kiosk answered %s", resp.Status)
+	}
+	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
 // demoCredential enrols the demo kiosk once and keeps its credential.

@@ -47,7 +47,7 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Embedded, error)
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/"}).String(),
-		Logger:    log.With("component", "ferretdb"),
+		Logger:    slog.New(errorsOnly{log.With("component", "ferretdb").Handler()}),
 	})
 	if err != nil {
 		lock.Unlock()
@@ -80,3 +80,17 @@ func (e *Embedded) Close() error {
 	<-e.done
 	return e.lock.Unlock()
 }
+
+// errorsOnly passes on errors alone: FerretDB warns at length about commands
+// it lacks that the driver sends routinely (endSessions on disconnect).
+type errorsOnly struct{ slog.Handler }
+
+func (h errorsOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelError && h.Handler.Enabled(ctx, l)
+}
+
+func (h errorsOnly) WithAttrs(as []slog.Attr) slog.Handler {
+	return errorsOnly{h.Handler.WithAttrs(as)}
+}
+
+func (h errorsOnly) WithGroup(name string) slog.Handler { return errorsOnly{h.Handler.WithGroup(name)} }
