@@ -11,5 +11,5 @@ type Kiosk struct {
 	// PublicKey checks the kiosk's QR rating links (Ed25519).
 	PublicKey []byte
 	Revoked   bool
-	Created    time.Time
+	Created   time.Time
 }
