@@ -92,8 +92,14 @@
       const res = await fetch("/api/v1/tokens/walk-in", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ terminal: main.dataset.terminal }) });
       if (!res.ok) return;
       const code = await res.json();
-      document.getElementById("phone-qr-img").src = code.qr_png;
-      phoneQR.hidden = false;
+      const img = document.getElementById("phone-qr-img");
+      // Show the code once it is drawn, never an empty frame.
+      img.onload = () => { if (untouched()) phoneQR.hidden = false; };
+      if (img.getAttribute("src") === code.qr_png && img.complete && img.naturalWidth > 0) {
+        phoneQR.hidden = false; // the same code as last time, already drawn
+      } else {
+        img.src = code.qr_png;
+      }
     } catch (e) { /* offline from its own node: keep the survey */ }
   }
   function armPhoneQR() {
