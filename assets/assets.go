@@ -26,3 +26,13 @@ const QuestionnaireDir = "questionnaires"
 
 // DemoUnits is the path of the demo administrative units within FS.
 const DemoUnits = "units/demo.csv"
+
+// Sub returns the folder dir of fsys; dir is a constant of this program, so
+// a missing one is a programming error.
+func Sub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,3 +195,14 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 <h1>{{.Title}}</h1><p>{{.Detail}}</p>
 {{if .Errors}}<ul>{{range .Errors}}<li><strong>{{.Field}}</strong>: {{.Message}}</li>{{end}}</ul>{{end}}
 </body></html>`))
+
+// BaseURL returns the http URL of a listener, with 127.0.0.1 for a
+// wildcard address, for printing where to open a server.
+func BaseURL(ln net.Listener) string {
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
+}

@@ -22,6 +22,7 @@ import (
 	"hailong/aggregator/mongodb"
 	"hailong/aggregator/web"
 	"hailong/assets"
+	"hailong/fiberapp"
 	"hailong/hierarchy"
 	"hailong/measure"
 )
@@ -219,14 +220,7 @@ func (m *Main) loadUnits(ctx context.Context) error {
 }
 
 // URL returns the base URL the aggregator listens on.
-func (m *Main) URL() string {
-	addr := m.ln.Addr().(*net.TCPAddr)
-	host := addr.IP.String()
-	if addr.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
-}
+func (m *Main) URL() string { return fiberapp.BaseURL(m.ln) }
 
 // DB returns the open database.
 func (m *Main) DB() *DB { return m.db }

@@ -105,33 +105,20 @@ func (d *DB) InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][
 // FerretDB this scans the collection, so it is only the fallback for ids
 // the ingest job no longer remembers.
 func (d *DB) Digests(ctx context.Context, ids []string) (map[string][32]byte, error) {
-	cur, err := d.ratings().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find digests: %w", err)
-	}
-	defer cur.Close(ctx)
 	out := make(map[string][32]byte, len(ids))
-	for cur.Next(ctx) {
-		var doc struct {
-			ID     string `bson:"_id"`
-			Digest []byte `bson:"digest"`
-		}
-		if err := cur.Decode(&doc); err != nil {
-			return nil, fmt.Errorf("decode digest: %w", err)
-		}
-		var dg [32]byte
-		copy(dg[:], doc.Digest)
-		out[doc.ID] = dg
-	}
-	return out, cur.Err()
+	err := d.scanDigests(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, func(id string, dg [32]byte) { out[id] = dg })
+	return out, err
 }
 
 // ScanDigests calls fn with the id and digest of every stored rating.
 func (d *DB) ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error {
-	cur, err := d.ratings().Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}).SetBatchSize(5000))
+	return d.scanDigests(ctx, bson.D{}, fn)
+}
+
+func (d *DB) scanDigests(ctx context.Context, filter bson.D, fn func(id string, digest [32]byte)) error {
+	cur, err := d.ratings().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}).SetBatchSize(5000))
 	if err != nil {
-		return fmt.Errorf("scan digests: %w", err)
+		return fmt.Errorf("find digests: %w", err)
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {

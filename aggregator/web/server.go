@@ -17,6 +17,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/rollup"
+	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
 	"hailong/syncapi"
@@ -142,17 +143,9 @@ func (s *Server) routes() {
 	phone.Get("/:token", s.phoneShow)
 	phone.Post("/:token", s.phoneCreate)
 	a.Get("/", s.dashboardShow)
-	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(mustSub(s.Assets, "aggregator/static")), MaxAge: 3600}))
+	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "aggregator/static")), MaxAge: 3600}))
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
 // App returns the Fiber application.
 func (s *Server) App() *fiber.App { return s.app }
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}

@@ -18,6 +18,7 @@ import (
 
 	"hailong"
 	"hailong/assets"
+	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/uploader"
 	"hailong/kiosk/web"
@@ -155,14 +156,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 }
 
 // URL returns the base URL the node listens on.
-func (m *Main) URL() string {
-	addr := m.ln.Addr().(*net.TCPAddr)
-	host := addr.IP.String()
-	if addr.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
-}
+func (m *Main) URL() string { return fiberapp.BaseURL(m.ln) }
 
 // Close stops serving, stops the uploader and closes the outbox.
 func (m *Main) Close() error {

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"hailong"
+	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
 )
@@ -102,7 +103,7 @@ func (s *Server) routes() {
 	a.Post("/api/v1/tokens/walk-in", s.walkInCreate)
 	a.Get("/qr/:token", s.qrShow) // :token ends in .png
 	a.Get("/", s.screenShow)
-	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(mustSub(s.Assets, "kiosk/static")), MaxAge: 3600}))
+	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/static")), MaxAge: 3600}))
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
@@ -115,14 +116,6 @@ func (s *Server) offered(id string) (*hailong.Questionnaire, bool) {
 		return nil, false
 	}
 	return s.Catalog.Latest(id)
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 var _ Outbox = (*bolt.Outbox)(nil)
