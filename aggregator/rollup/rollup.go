@@ -8,6 +8,7 @@ package rollup
 import (
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 // Schema is the version of the persisted rollup format; a different stored
 // version forces a rebuild from raw ratings.
-const Schema = 1
+const Schema = 2 // 2: levels and items
 
 // State tells whether persisted rollups can be trusted.
 type State struct {
@@ -34,6 +35,8 @@ type Fact struct {
 	Date hailong.Date
 	Dims
 	Satisfied bool
+	Level     int    // position of the headline answer in its scale
+	Items     []Item // one answer each, ordered by question id
 }
 
 // Dims are the dimensions a query can filter on within a unit and day.
@@ -45,14 +48,63 @@ type Dims struct {
 	Counter       string          `bson:"c,omitempty" json:"c,omitempty"`
 }
 
-// Tally counts ratings and the satisfied among them.
+// MaxLevels bounds the levels of a headline scale.
+const MaxLevels = 7
+
+// Tally counts ratings: how many, how many satisfied, their headline
+// answers by level, and the answers to the questions measures are made of.
 type Tally struct {
 	N         int64 `bson:"n" json:"n"`
 	Satisfied int64 `bson:"s" json:"s"`
+	// Levels counts headline answers by the position of the option in its
+	// scale, the most negative first (the Happy Index's i).
+	Levels [MaxLevels]int64 `bson:"l" json:"l"`
+	// Items are the answers to SIPAS statements and Circular 01 questions,
+	// ordered by question id.
+	Items []Item `bson:"i,omitempty" json:"i,omitempty"`
+}
+
+// Item tallies the answers to one question.
+type Item struct {
+	Q         string `bson:"q" json:"q"`
+	N         int64  `bson:"n" json:"n"`
+	Satisfied int64  `bson:"s" json:"s"` // answers in the question's satisfied levels
+	Sum       int64  `bson:"v" json:"v"` // sum of 2/1/0 scores (Circular 01 questions)
 }
 
 // Add adds another tally.
-func (t *Tally) Add(o Tally) { t.N += o.N; t.Satisfied += o.Satisfied }
+func (t *Tally) Add(o Tally) {
+	t.N += o.N
+	t.Satisfied += o.Satisfied
+	for i := range t.Levels {
+		t.Levels[i] += o.Levels[i]
+	}
+	if len(o.Items) > 0 {
+		t.Items = mergeItems(t.Items, o.Items)
+	}
+}
+
+// mergeItems adds b into a, both ordered by question id.
+func mergeItems(a, b []Item) []Item {
+	out := make([]Item, 0, max(len(a), len(b)))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i].Q < b[j].Q):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j].Q < a[i].Q:
+			out = append(out, b[j])
+			j++
+		default:
+			it := a[i]
+			it.N, it.Satisfied, it.Sum = it.N+b[j].N, it.Satisfied+b[j].Satisfied, it.Sum+b[j].Sum
+			out = append(out, it)
+			i, j = i+1, j+1
+		}
+	}
+	return out
+}
 
 // Cell is one combination of dimensions with its counts.
 type Cell struct {
@@ -74,10 +126,28 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 	if !ok {
 		return Fact{}, false
 	}
-	return Fact{
+	f := Fact{
 		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat,
 		Dims: Dims{Questionnaire: r.Questionnaire, Channel: r.Channel, Procedure: r.Procedure, Official: r.Official, Counter: r.Counter},
-	}, true
+	}
+	h, _ := q.Question(q.Headline)
+	f.Level = slices.IndexFunc(h.Options, func(o hailong.Option) bool { return o.Value == r.Answers[q.Headline].Value })
+	for _, qu := range q.Questions {
+		a, answered := r.Answers[qu.ID]
+		if !answered || a.IsText || (qu.Element == "" && qu.Circular01Index == 0) {
+			continue
+		}
+		it := Item{Q: qu.ID, N: 1}
+		if slices.Contains(qu.Satisfied, a.Value) {
+			it.Satisfied = 1
+		}
+		if qu.Circular01Index != 0 {
+			it.Sum = int64(a.Value)
+		}
+		f.Items = append(f.Items, it)
+	}
+	slices.SortFunc(f.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
+	return f, true
 }
 
 type dayKey struct {
@@ -210,9 +280,12 @@ func (r *Rollup) Add(facts ...Fact) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, f := range facts {
-		t := Tally{N: 1}
+		t := Tally{N: 1, Items: f.Items}
 		if f.Satisfied {
 			t.Satisfied = 1
+		}
+		if f.Level >= 0 && f.Level < MaxLevels {
+			t.Levels[f.Level] = 1
 		}
 		r.add(f.Unit, f.Date, f.Dims, t)
 		r.dirty[dayKey{f.Unit, f.Date}] = struct{}{}
@@ -302,8 +375,11 @@ func (f *Filter) match(d *Dims) bool {
 
 // Result is the answer to a query.
 type Result struct {
-	Total     Tally
+	Total     Tally // Levels mix scales here: use ByQuestionnaire for them
 	ByChannel map[hailong.Channel]Tally
+	// ByQuestionnaire holds each questionnaire's tally with its levels and
+	// items.
+	ByQuestionnaire map[string]Tally
 }
 
 // Query sums the cells of the given rating units from from to to inclusive.
@@ -361,8 +437,15 @@ func (s *series) narrowest(f *Filter) (refs []ref, ok bool) {
 }
 
 type accumulator struct {
-	kiosk, qr Tally
-	other     map[hailong.Channel]Tally
+	byChannel map[hailong.Channel]*Tally
+	byQ       map[string]*qAcc
+}
+
+// qAcc sums one questionnaire; items are kept in a map while summing, so
+// that adding a cell does not build a new slice each time.
+type qAcc struct {
+	t     Tally
+	items map[string]*Item
 }
 
 func (a *accumulator) addMatching(cells []Cell, f *Filter) {
@@ -374,28 +457,50 @@ func (a *accumulator) addMatching(cells []Cell, f *Filter) {
 }
 
 func (a *accumulator) add(c *Cell) {
-	switch c.Channel {
-	case hailong.ChannelKiosk:
-		a.kiosk.Add(c.Tally)
-	case hailong.ChannelQR:
-		a.qr.Add(c.Tally)
-	default:
-		if a.other == nil {
-			a.other = map[hailong.Channel]Tally{}
+	if a.byChannel == nil {
+		a.byChannel, a.byQ = map[hailong.Channel]*Tally{}, map[string]*qAcc{}
+	}
+	ch := a.byChannel[c.Channel]
+	if ch == nil {
+		ch = &Tally{}
+		a.byChannel[c.Channel] = ch
+	}
+	ch.N += c.N
+	ch.Satisfied += c.Satisfied
+	q := a.byQ[c.Questionnaire]
+	if q == nil {
+		q = &qAcc{items: map[string]*Item{}}
+		a.byQ[c.Questionnaire] = q
+	}
+	q.t.N += c.N
+	q.t.Satisfied += c.Satisfied
+	for i := range q.t.Levels {
+		q.t.Levels[i] += c.Levels[i]
+	}
+	for _, it := range c.Items {
+		acc := q.items[it.Q]
+		if acc == nil {
+			acc = &Item{Q: it.Q}
+			q.items[it.Q] = acc
 		}
-		t := a.other[c.Channel]
-		t.Add(c.Tally)
-		a.other[c.Channel] = t
+		acc.N, acc.Satisfied, acc.Sum = acc.N+it.N, acc.Satisfied+it.Satisfied, acc.Sum+it.Sum
 	}
 }
 
 func (a *accumulator) result() Result {
-	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: a.kiosk, hailong.ChannelQR: a.qr}}
-	for ch, t := range a.other {
-		res.ByChannel[ch] = t
+	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: {}, hailong.ChannelQR: {}}, ByQuestionnaire: map[string]Tally{}}
+	for ch, t := range a.byChannel {
+		res.ByChannel[ch] = Tally{N: t.N, Satisfied: t.Satisfied}
+		res.Total.N += t.N
+		res.Total.Satisfied += t.Satisfied
 	}
-	for _, t := range res.ByChannel {
-		res.Total.Add(t)
+	for id, q := range a.byQ {
+		t := q.t
+		for _, it := range q.items {
+			t.Items = append(t.Items, *it)
+		}
+		slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
+		res.ByQuestionnaire[id] = t
 	}
 	return res
 }
