@@ -29,6 +29,8 @@ type Store interface {
 	Digests(ctx context.Context, ids []string) (map[string][32]byte, error)
 	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error
 	ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error
+	AddDossierFlags(ctx context.Context, dossiers []string) error
+	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
 	SaveDays(ctx context.Context, days []rollup.Day) error
 	ReplaceDays(ctx context.Context, days []rollup.Day) error
 	LoadDays(ctx context.Context, fn func(rollup.Day)) error
@@ -51,6 +53,7 @@ type Ingester struct {
 	closed  bool
 	// tainted is set when a write may have stored ratings it did not count.
 	tainted atomic.Bool
+	onUnhappy func(dossiers []string)
 	// warm fills the digest memory after a clean start.
 	warmCancel context.CancelFunc
 	warmDone   chan struct{}
@@ -65,6 +68,10 @@ type Config struct {
 	Remember int
 	Now      func() time.Time
 }
+
+// SetOnUnhappy sets what to tell of dossiers newly rated not satisfied (the
+// outcome book); call it before ingesting.
+func (in *Ingester) SetOnUnhappy(fn func(dossiers []string)) { in.onUnhappy = fn }
 
 // New returns an ingester with empty rollups; call Start to load them.
 func New(cfg Config) *Ingester {
@@ -137,8 +144,17 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.flushMu.Lock()
 	defer in.flushMu.Unlock()
 	t0 := time.Now()
-	r, err := Recompute(ctx, in.store, in.catalog, func(id string, d [32]byte) { in.recent.put(id, d) })
+	var unhappy []string
+	r, err := Recompute(ctx, in.store, in.catalog, func(rt *hailong.Rating, f rollup.Fact) {
+		in.recent.put(rt.ID, rt.Digest())
+		if !f.Satisfied && rt.Dossier != "" {
+			unhappy = append(unhappy, rt.Dossier)
+		}
+	})
 	if err != nil {
+		return 0, err
+	}
+	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
 		return 0, err
 	}
 	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
@@ -154,20 +170,21 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 }
 
 // Recompute builds rollups from raw ratings alone: the definition every
-// maintained rollup must equal. seen, if not nil, is told each rating's id
-// and digest.
-func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(string, [32]byte)) (*rollup.Rollup, error) {
+// maintained rollup must equal. seen, if not nil, is told each rating and
+// its fact.
+func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, rollup.Fact)) (*rollup.Rollup, error) {
 	r := rollup.New()
 	err := store.ScanRatings(ctx, func(rt *hailong.Rating) error {
 		q, ok := catalog.Version(rt.Questionnaire, rt.Version)
 		if !ok {
 			return fmt.Errorf("rating %s: questionnaire %s v%d is not in the catalog; old versions must stay in assets", rt.ID, rt.Questionnaire, rt.Version)
 		}
-		if f, ok := rollup.FactOf(rt, q); ok {
+		f, ok := rollup.FactOf(rt, q)
+		if ok {
 			r.Add(f)
 		}
 		if seen != nil {
-			seen(rt.ID, rt.Digest())
+			seen(rt, f)
 		}
 		return nil
 	})
@@ -269,6 +286,7 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 		}
 		// Count what is stored before anything else can fail.
 		in.Rollup().Add(added...)
+		in.flagUnhappy(ctx, added)
 		if len(dupIDs) > 0 {
 			got, err := in.store.Digests(ctx, dupIDs)
 			if err != nil {
@@ -292,6 +310,28 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 		}
 	}
 	return fillReasons(results), nil
+}
+
+// flagUnhappy records the dossiers of newly stored ratings that are not
+// satisfied: Decision 766 counts such a dossier as not satisfied.
+func (in *Ingester) flagUnhappy(ctx context.Context, facts []rollup.Fact) {
+	var dossiers []string
+	for _, f := range facts {
+		if !f.Satisfied && f.Dossier != "" {
+			dossiers = append(dossiers, f.Dossier)
+		}
+	}
+	if len(dossiers) == 0 {
+		return
+	}
+	if err := in.store.AddDossierFlags(ctx, dossiers); err != nil {
+		// The flags follow from raw ratings: a rebuild restores them.
+		in.tainted.Store(true)
+		in.log.Error("record dissatisfied dossiers; the next start rebuilds them", "err", err)
+	}
+	if in.onUnhappy != nil {
+		in.onUnhappy(dossiers)
+	}
 }
 
 func sameOrConflict(stored, got [32]byte) syncapi.Status {

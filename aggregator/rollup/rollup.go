@@ -37,6 +37,7 @@ type Fact struct {
 	Satisfied bool
 	Level     int    // position of the headline answer in its scale
 	Items     []Item // one answer each, ordered by question id
+	Dossier   string // not a dimension: for joining with dossier outcomes
 }
 
 // Dims are the dimensions a query can filter on within a unit and day.
@@ -62,6 +63,36 @@ type Tally struct {
 	// Items are the answers to SIPAS statements and Circular 01 questions,
 	// ordered by question id.
 	Items []Item `bson:"i,omitempty" json:"i,omitempty"`
+	// Out tallies dossier outcomes; set only in outcome cells.
+	Out *Outcomes `bson:"out,omitempty" json:"out,omitempty"`
+}
+
+// Outcomes tallies returned dossiers as the one-stop software reports them.
+type Outcomes struct {
+	Dossiers int64 `bson:"d" json:"d"`
+	// Bad counts dossiers rated not satisfied, complained about or overdue:
+	// what Decision 766 subtracts.
+	Bad        int64 `bson:"b" json:"b"`
+	Overdue    int64 `bson:"od" json:"od"`
+	Complained int64 `bson:"c" json:"c"`
+	Index1Sum  int64 `bson:"i1" json:"i1"`
+	// IndexSum and IndexN sum the one-stop indices 2, 5, 6, 8 and 9, in
+	// the order of hailong.OneStopIndices, over the dossiers that have them.
+	IndexSum [5]int64 `bson:"is" json:"is"`
+	IndexN   [5]int64 `bson:"in" json:"in"`
+}
+
+// Add adds another outcome tally; a negative one takes a report back.
+func (o *Outcomes) Add(p *Outcomes) {
+	o.Dossiers += p.Dossiers
+	o.Bad += p.Bad
+	o.Overdue += p.Overdue
+	o.Complained += p.Complained
+	o.Index1Sum += p.Index1Sum
+	for i := range o.IndexSum {
+		o.IndexSum[i] += p.IndexSum[i]
+		o.IndexN[i] += p.IndexN[i]
+	}
 }
 
 // Item tallies the answers to one question.
@@ -81,6 +112,15 @@ func (t *Tally) Add(o Tally) {
 	}
 	if len(o.Items) > 0 {
 		t.Items = mergeItems(t.Items, o.Items)
+	}
+	if o.Out != nil {
+		if t.Out == nil {
+			t.Out = &Outcomes{}
+		} else {
+			c := *t.Out // cells may share an Outcomes with copies taken for persisting
+			t.Out = &c
+		}
+		t.Out.Add(o.Out)
 	}
 }
 
@@ -127,7 +167,7 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 		return Fact{}, false
 	}
 	f := Fact{
-		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat,
+		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat, Dossier: r.Dossier,
 		Dims: Dims{Questionnaire: r.Questionnaire, Channel: r.Channel, Procedure: r.Procedure, Official: r.Official, Counter: r.Counter},
 	}
 	h, _ := q.Question(q.Headline)
@@ -292,6 +332,15 @@ func (r *Rollup) Add(facts ...Fact) {
 	}
 }
 
+// AddTally adds a tally at a unit, day and dimensions, without marking it
+// for persisting: the outcome book, which rebuilds its rollup at each start,
+// adds and takes back (negative tallies) dossier reports with it.
+func (r *Rollup) AddTally(unit string, d hailong.Date, dims Dims, t Tally) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.add(unit, d, dims, t)
+}
+
 // Load adds persisted days, without marking them dirty.
 func (r *Rollup) Load(days ...Day) {
 	r.mu.Lock()
@@ -380,6 +429,8 @@ type Result struct {
 	// ByQuestionnaire holds each questionnaire's tally with its levels and
 	// items.
 	ByQuestionnaire map[string]Tally
+	// Outcomes sums outcome cells.
+	Outcomes Outcomes
 }
 
 // Query sums the cells of the given rating units from from to to inclusive.
@@ -439,6 +490,7 @@ func (s *series) narrowest(f *Filter) (refs []ref, ok bool) {
 type accumulator struct {
 	byChannel map[hailong.Channel]*Tally
 	byQ       map[string]*qAcc
+	out       Outcomes
 }
 
 // qAcc sums one questionnaire; items are kept in a map while summing, so
@@ -457,6 +509,10 @@ func (a *accumulator) addMatching(cells []Cell, f *Filter) {
 }
 
 func (a *accumulator) add(c *Cell) {
+	if c.Out != nil {
+		a.out.Add(c.Out)
+		return
+	}
 	if a.byChannel == nil {
 		a.byChannel, a.byQ = map[hailong.Channel]*Tally{}, map[string]*qAcc{}
 	}
@@ -488,7 +544,7 @@ func (a *accumulator) add(c *Cell) {
 }
 
 func (a *accumulator) result() Result {
-	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: {}, hailong.ChannelQR: {}}, ByQuestionnaire: map[string]Tally{}}
+	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: {}, hailong.ChannelQR: {}}, ByQuestionnaire: map[string]Tally{}, Outcomes: a.out}
 	for ch, t := range a.byChannel {
 		res.ByChannel[ch] = Tally{N: t.N, Satisfied: t.Satisfied}
 		res.Total.N += t.N

@@ -1,0 +1,131 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"hailong"
+)
+
+func (d *DB) outcomes() *mongo.Collection { return d.db.Collection("outcomes") }
+func (d *DB) flags() *mongo.Collection    { return d.db.Collection("dossier_flags") }
+
+type outcomeDoc struct {
+	ID        string         `bson:"_id"`
+	Unit      string         `bson:"unit"`
+	Procedure string         `bson:"procedure,omitempty"`
+	Official  string         `bson:"official,omitempty"`
+	Counter   string         `bson:"counter,omitempty"`
+	Received  hailong.Date   `bson:"received"`
+	Due       hailong.Date   `bson:"due"`
+	Returned  *hailong.Date  `bson:"returned,omitempty"`
+	Complaint int            `bson:"complaints"`
+	Indices   map[string]int `bson:"indices,omitempty"`
+	Digest    []byte         `bson:"digest"`
+	Updated   time.Time      `bson:"updated"`
+}
+
+// PutOutcomes writes outcome reports, each replacing its dossier's
+// previous one, in small batches.
+func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte) error {
+	now := time.Now().UTC()
+	for start := 0; start < len(os); start += maxBulkWrite {
+		end := min(start+maxBulkWrite, len(os))
+		models := make([]mongo.WriteModel, 0, end-start)
+		for i := start; i < end; i++ {
+			o := os[i]
+			doc := outcomeDoc{ID: o.Dossier, Unit: o.Unit, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
+				Received: o.Received, Due: o.Due, Returned: o.Returned, Complaint: o.Complaints, Indices: o.Indices,
+				Digest: digests[i][:], Updated: now}
+			models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: o.Dossier}}).SetReplacement(doc).SetUpsert(true))
+		}
+		if _, err := d.outcomes().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true)); err != nil {
+			return fmt.Errorf("save outcomes: %w", err)
+		}
+	}
+	return nil
+}
+
+// ScanOutcomes calls fn for every stored outcome.
+func (d *DB) ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte)) error {
+	cur, err := d.outcomes().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
+	if err != nil {
+		return fmt.Errorf("scan outcomes: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc outcomeDoc
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode outcome: %w", err)
+		}
+		var dg [32]byte
+		copy(dg[:], doc.Digest)
+		fn(hailong.Outcome{Dossier: doc.ID, Unit: doc.Unit, Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
+			Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}, dg)
+	}
+	return cur.Err()
+}
+
+// AddDossierFlags records dossiers that a rating called not satisfied.
+// Flags are derived from raw ratings; a flag already there is fine.
+func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
+	if len(dossiers) == 0 {
+		return nil
+	}
+	docs := make([]any, len(dossiers))
+	for i, id := range dossiers {
+		docs[i] = bson.D{{Key: "_id", Value: id}}
+	}
+	_, err := d.flags().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return fmt.Errorf("add dossier flags: %w", err)
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("add dossier flags: %w", err)
+	}
+	return nil
+}
+
+// ReplaceDossierFlags replaces every flag, for a rebuild.
+func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
+	if _, err := d.flags().DeleteMany(ctx, bson.D{}); err != nil {
+		return fmt.Errorf("clear dossier flags: %w", err)
+	}
+	for start := 0; start < len(dossiers); start += maxInsertBatch {
+		if err := d.AddDossierFlags(ctx, dossiers[start:min(start+maxInsertBatch, len(dossiers))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScanDossierFlags calls fn for every flagged dossier.
+func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
+	cur, err := d.flags().Find(ctx, bson.D{}, options.Find().SetBatchSize(5000))
+	if err != nil {
+		return fmt.Errorf("scan dossier flags: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.Decode(&doc); err != nil {
+			return err
+		}
+		fn(doc.ID)
+	}
+	return cur.Err()
+}

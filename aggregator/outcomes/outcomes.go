@@ -1,0 +1,232 @@
+// Package outcomes keeps the dossier outcomes the one-stop software reports,
+// joined with the citizens' ratings of the same dossiers, so that the
+// aggregator can answer the Decision 766 dossier ratio and the one-stop
+// indices of Circular 01 for any unit subtree and period.
+//
+// Each dossier's latest report is kept in memory with what it contributes
+// to the outcome rollups, so that a new report, or a dissatisfied rating
+// arriving after the report, replaces that contribution exactly.
+package outcomes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"hailong"
+	"hailong/aggregator/rollup"
+)
+
+// Store is what the book needs of the database.
+type Store interface {
+	PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte) error
+	ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte)) error
+	ScanDossierFlags(ctx context.Context, fn func(string)) error
+}
+
+// Status is what became of one reported outcome.
+type Status string
+
+// Statuses of a report.
+const (
+	Created   Status = "created"
+	Updated   Status = "updated"
+	Unchanged Status = "unchanged"
+	Rejected  Status = "rejected"
+)
+
+// Result answers one reported outcome.
+type Result struct {
+	Dossier string `json:"dossier"`
+	Status  Status `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+type entry struct {
+	o      hailong.Outcome
+	digest [32]byte
+	// counted is what the entry adds to the rollup, nil while in progress.
+	counted *contribution
+}
+
+type contribution struct {
+	unit  string
+	date  hailong.Date
+	dims  rollup.Dims
+	tally rollup.Outcomes
+}
+
+// Book holds every dossier's latest outcome.
+type Book struct {
+	store Store
+
+	write   sync.Mutex // one report at a time: reports are few, order matters
+	mu      sync.Mutex // guards the maps
+	entries map[string]*entry
+	unhappy map[string]bool // dossiers a rating called not satisfied
+	roll    *rollup.Rollup
+}
+
+// Load reads the stored outcomes and flags into a new book.
+func Load(ctx context.Context, store Store) (*Book, error) {
+	b := &Book{store: store, entries: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
+	if err := store.ScanDossierFlags(ctx, func(d string) { b.unhappy[d] = true }); err != nil {
+		return nil, err
+	}
+	err := store.ScanOutcomes(ctx, func(o hailong.Outcome, d [32]byte) {
+		e := &entry{o: o, digest: d}
+		b.entries[o.Dossier] = e
+		b.count(e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Dossiers returns how many dossiers the book holds.
+func (b *Book) Dossiers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.entries)
+}
+
+// Report stores outcome reports and answers for each. allowed decides
+// whether the reporter may report for a unit. An error means nothing can be
+// said of the batch; sending it again is safe.
+func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed func(unit string) bool) ([]Result, error) {
+	b.write.Lock()
+	defer b.write.Unlock()
+	results := make([]Result, len(reports))
+	var (
+		put     []hailong.Outcome
+		digests [][32]byte
+		at      = map[string]int{} // dossier → index in put, the last report wins
+	)
+	b.mu.Lock()
+	for i := range reports {
+		o := reports[i]
+		results[i].Dossier = o.Dossier
+		err := o.Validate()
+		if err == nil && !allowed(o.Unit) {
+			err = hailong.Invalid("The outcome is not this reporter's.", hailong.FieldError{Field: "unit", Message: fmt.Sprintf("%s is outside the units this reporter may report for", o.Unit)})
+		}
+		if err != nil {
+			results[i].Status = Rejected
+			results[i].Reason = hailong.ErrorMessage(err)
+			for _, f := range hailong.ErrorFields(err) {
+				results[i].Reason += " " + f.Field + ": " + f.Message + "."
+			}
+			continue
+		}
+		d := o.Digest()
+		if j, ok := at[o.Dossier]; ok {
+			put[j], digests[j] = o, d
+		} else {
+			at[o.Dossier] = len(put)
+			put, digests = append(put, o), append(digests, d)
+		}
+		switch e, ok := b.entries[o.Dossier]; {
+		case !ok:
+			results[i].Status = Created
+		case e.digest == d:
+			results[i].Status = Unchanged
+		default:
+			results[i].Status = Updated
+		}
+	}
+	b.mu.Unlock()
+	if len(put) == 0 {
+		return results, nil
+	}
+	if err := b.store.PutOutcomes(ctx, put, digests); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, o := range put {
+		e, ok := b.entries[o.Dossier]
+		if ok && e.digest == digests[i] {
+			continue
+		}
+		if ok {
+			b.uncount(e)
+		}
+		e = &entry{o: o, digest: digests[i]}
+		b.entries[o.Dossier] = e
+		b.count(e)
+	}
+	return results, nil
+}
+
+// MarkUnhappy records dossiers a citizen rated not satisfied: their
+// outcomes become "bad" for Decision 766.
+func (b *Book) MarkUnhappy(dossiers []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, d := range dossiers {
+		if b.unhappy[d] {
+			continue
+		}
+		b.unhappy[d] = true
+		if e, ok := b.entries[d]; ok && e.counted != nil {
+			b.uncount(e)
+			b.count(e)
+		}
+	}
+}
+
+// count adds an entry's contribution to the rollup; b.mu is held.
+func (b *Book) count(e *entry) {
+	idx1, returned := e.o.Index1()
+	if !returned {
+		return
+	}
+	c := &contribution{unit: e.o.Unit, date: *e.o.Returned,
+		dims:  rollup.Dims{Procedure: e.o.Procedure, Official: e.o.Official, Counter: e.o.Counter},
+		tally: rollup.Outcomes{Dossiers: 1, Index1Sum: int64(idx1)}}
+	if e.o.Overdue() {
+		c.tally.Overdue = 1
+	}
+	if e.o.Complaints > 0 {
+		c.tally.Complained = 1
+	}
+	if e.o.Overdue() || e.o.Complaints > 0 || b.unhappy[e.o.Dossier] {
+		c.tally.Bad = 1
+	}
+	for k, v := range e.o.Indices {
+		n, _ := strconv.Atoi(k)
+		if i := slices.Index(hailong.OneStopIndices, n); i >= 0 {
+			c.tally.IndexSum[i] += int64(v)
+			c.tally.IndexN[i]++
+		}
+	}
+	e.counted = c
+	t := c.tally
+	b.roll.AddTally(c.unit, c.date, c.dims, rollup.Tally{Out: &t})
+}
+
+// uncount takes an entry's contribution back; b.mu is held.
+func (b *Book) uncount(e *entry) {
+	c := e.counted
+	if c == nil {
+		return
+	}
+	neg := rollup.Outcomes{}
+	neg.Add(&c.tally)
+	neg.Dossiers, neg.Bad, neg.Overdue, neg.Complained, neg.Index1Sum = -neg.Dossiers, -neg.Bad, -neg.Overdue, -neg.Complained, -neg.Index1Sum
+	for i := range neg.IndexSum {
+		neg.IndexSum[i], neg.IndexN[i] = -neg.IndexSum[i], -neg.IndexN[i]
+	}
+	b.roll.AddTally(c.unit, c.date, c.dims, rollup.Tally{Out: &neg})
+	e.counted = nil
+}
+
+// Query sums the outcomes of the given units over a period. Channel and
+// questionnaire filters do not apply to outcomes.
+func (b *Book) Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes {
+	f.Channel, f.Questionnaire = "", ""
+	return b.roll.Query(units, from, to, f).Outcomes
+}

@@ -1,0 +1,126 @@
+package hailong
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// OneStopIndices are the Circular 01/2018 indices the one-stop software
+// supplies per dossier: 2 timeliness of each agency, 5 end-to-end handling,
+// 6 publication of procedures, 8 feedback handling, 9 online services.
+var OneStopIndices = []int{2, 5, 6, 8, 9}
+
+// Outcome is what the one-stop software reports of a dossier: when it was
+// received, when it was due and returned, complaints about its handling, and
+// the one-stop indices where it has them. A dossier's outcome is replaced
+// whole by each report; the dossier code is its key.
+type Outcome struct {
+	Dossier   string `json:"dossier"`
+	Unit      string `json:"unit"`
+	Procedure string `json:"procedure,omitempty"`
+	Official  string `json:"official,omitempty"`
+	Counter   string `json:"counter,omitempty"`
+	Received  Date   `json:"received"`
+	Due       Date   `json:"due"`
+	// Returned is when the result was returned; nil while in progress.
+	// Only returned dossiers count in measures, dated by this day.
+	Returned *Date `json:"returned,omitempty"`
+	// Complaints counts verified complaints and petitions about how the
+	// dossier was handled.
+	Complaints int `json:"complaints"`
+	// Indices holds scores 2/1/0 of one-stop indices, keyed "2", "5", "6",
+	// "8" and "9", for those the software has.
+	Indices map[string]int `json:"indices,omitempty"`
+}
+
+// Validate checks an outcome; every problem is reported.
+func (o *Outcome) Validate() error {
+	var fields []FieldError
+	add := func(field string, err error) {
+		if err != nil {
+			fields = append(fields, FieldError{field, err.Error()})
+		}
+	}
+	if o.Dossier == "" {
+		fields = append(fields, FieldError{"dossier", "is required"})
+	} else {
+		add("dossier", CheckDossierCode(o.Dossier))
+	}
+	if o.Unit == "" {
+		fields = append(fields, FieldError{"unit", "is required"})
+	}
+	if o.Procedure != "" {
+		add("procedure", CheckProcedureCode(o.Procedure))
+	}
+	if o.Official != "" {
+		add("official", CheckRef(o.Official))
+	}
+	if o.Counter != "" {
+		add("counter", CheckRef(o.Counter))
+	}
+	if o.Received == 0 {
+		fields = append(fields, FieldError{"received", "is required"})
+	}
+	if o.Due == 0 {
+		fields = append(fields, FieldError{"due", "is required"})
+	} else if o.Due < o.Received {
+		fields = append(fields, FieldError{"due", "must not be before received"})
+	}
+	if o.Returned != nil && *o.Returned < o.Received {
+		fields = append(fields, FieldError{"returned", "must not be before received"})
+	}
+	if o.Complaints < 0 {
+		fields = append(fields, FieldError{"complaints", "must not be negative"})
+	}
+	for k, v := range o.Indices {
+		i, err := strconv.Atoi(k)
+		switch {
+		case err != nil || !slices.Contains(OneStopIndices, i):
+			fields = append(fields, FieldError{"indices." + k, "the one-stop software supplies indices 2, 5, 6, 8 and 9 only"})
+		case v < 0 || v > 2:
+			fields = append(fields, FieldError{"indices." + k, fmt.Sprintf("%d is not a score of 2, 1 or 0", v)})
+		}
+	}
+	if len(fields) > 0 {
+		slices.SortFunc(fields, func(a, b FieldError) int {
+			if a.Field < b.Field {
+				return -1
+			}
+			if a.Field > b.Field {
+				return 1
+			}
+			return 0
+		})
+		return Invalid("The outcome is not valid.", fields...)
+	}
+	return nil
+}
+
+// Index1 scores Circular 01 index 1, total time against the legal time:
+// 2 returned earlier than due, 1 on the due day, 0 later. ok is false while
+// the dossier is in progress.
+func (o *Outcome) Index1() (score int, ok bool) {
+	switch {
+	case o.Returned == nil:
+		return 0, false
+	case *o.Returned < o.Due:
+		return 2, true
+	case *o.Returned == o.Due:
+		return 1, true
+	default:
+		return 0, true
+	}
+}
+
+// Overdue reports whether the result was returned after its due day.
+func (o *Outcome) Overdue() bool { return o.Returned != nil && *o.Returned > o.Due }
+
+// Digest hashes the outcome's content, so that a report repeated unchanged
+// is recognised.
+func (o *Outcome) Digest() [32]byte {
+	b, _ := json.Marshal(o)
+	return sha256.Sum256(b)
+}
