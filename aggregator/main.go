@@ -6,6 +6,8 @@
 //	aggregator kiosk add -id ID -unit CODE enrol a kiosk and print its credential
 //	aggregator kiosk list                  list enrolled kiosks
 //	aggregator kiosk revoke -id ID         refuse a kiosk's uploads from now on
+//	aggregator client add -id ID -unit CODE enrol a program reporting outcomes (one-stop software)
+//	aggregator procedures import FILE.csv  replace the procedure catalogue
 //	aggregator units import FILE.csv       replace the administrative units
 //	aggregator units export                print the units as CSV
 //
@@ -17,12 +19,14 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -35,6 +39,7 @@ import (
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
 	"hailong/hierarchy"
+	"hailong/procedure"
 )
 
 func main() {
@@ -81,12 +86,14 @@ func run(args []string, log *slog.Logger) error {
 		return serve(ctx, args, log)
 	case "rebuild":
 		return rebuild(ctx, args, log)
-	case "kiosk":
-		return kioskCmd(ctx, args, log)
+	case "kiosk", "client":
+		return enrolCmd(ctx, cmd, args, log)
+	case "procedures":
+		return proceduresCmd(ctx, args, log)
 	case "units":
 		return unitsCmd(ctx, args, log)
 	default:
-		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, units)", cmd)
+		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, client, units, procedures)", cmd)
 	}
 }
 
@@ -95,7 +102,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	var cfg app.Config
 	commonFlags(fs, &cfg)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8081", "address to serve on")
-	fs.BoolVar(&cfg.DemoUnits, "demo-units", false, "import the demo administrative units if none are stored")
+	fs.BoolVar(&cfg.DemoData, "demo-data", false, "import the demo administrative units and procedures if none are stored")
+	fs.StringVar(&cfg.TargetsFile, "targets", "", "JSON file of the measures' targets and their sources (default: the built-in ones)")
 	fs.Int64Var(&cfg.MinSample, "min-sample", 30, "ratings below which a rate is shown as not enough ratings")
 	fs.StringVar(&cfg.PhoneQuestionnaire, "phone-questionnaire", "counter-quick", "questionnaire of the QR phone page")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", 120, "requests to /r/ per client address and minute")
@@ -161,15 +169,17 @@ func rebuild(ctx context.Context, args []string, log *slog.Logger) error {
 	return nil
 }
 
-func kioskCmd(ctx context.Context, args []string, log *slog.Logger) error {
+// enrolCmd enrols, lists and revokes kiosks, or clients: the programs
+// (one-stop software) that report dossier outcomes for a unit's subtree.
+func enrolCmd(ctx context.Context, what string, args []string, log *slog.Logger) error {
 	if len(args) == 0 {
-		return errors.New("kiosk: add, list or revoke")
+		return fmt.Errorf("%s: add, list or revoke", what)
 	}
 	sub, args := args[0], args[1:]
 	var id, unit string
-	db, _, _, err := openDB(ctx, "kiosk "+sub, args, log, func(fs *flag.FlagSet) {
-		fs.StringVar(&id, "id", "", "kiosk id: lower-case letters, digits and '-'")
-		fs.StringVar(&unit, "unit", "", "code of the kiosk's service centre")
+	db, _, _, err := openDB(ctx, what+" "+sub, args, log, func(fs *flag.FlagSet) {
+		fs.StringVar(&id, "id", "", "id: lower-case letters, digits and '-'")
+		fs.StringVar(&unit, "unit", "", "the kiosk's service centre, or the unit whose subtree a client reports for")
 	})
 	if err != nil {
 		return err
@@ -188,31 +198,89 @@ func kioskCmd(ctx context.Context, args []string, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		if err := db.AddKiosk(ctx, k); err != nil {
+		add := db.AddKiosk
+		if what == "client" {
+			add = db.AddClient
+		}
+		if err := add(ctx, k); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "Kiosk %s enrolled for unit %s. Its credential, shown only now:\n", id, unit)
+		fmt.Fprintf(os.Stderr, "%s %s enrolled for unit %s. Its credential, shown only now:\n", what, id, unit)
 		fmt.Println(cred.String())
 		return nil
 	case "list":
-		list, err := db.Kiosks(ctx)
+		list := db.Kiosks
+		if what == "client" {
+			list = db.Clients
+		}
+		all, err := list(ctx)
 		if err != nil {
 			return err
 		}
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "KIOSK\tUNIT\tENROLLED\tREVOKED")
-		for _, k := range list {
+		fmt.Fprintln(w, "ID\tUNIT\tENROLLED\tREVOKED")
+		for _, k := range all {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%v\n", k.ID, k.Unit, k.Created.Format(time.DateOnly), k.Revoked)
 		}
 		return w.Flush()
 	case "revoke":
-		if err := db.RevokeKiosk(ctx, id); err != nil {
+		revoke := db.RevokeKiosk
+		if what == "client" {
+			revoke = db.RevokeClient
+		}
+		if err := revoke(ctx, id); err != nil {
 			return err
 		}
-		fmt.Printf("Kiosk %s revoked.\n", id)
+		fmt.Printf("%s %s revoked.\n", what, id)
 		return nil
 	default:
-		return fmt.Errorf("kiosk: unknown command %q (add, list, revoke)", sub)
+		return fmt.Errorf("%s: unknown command %q (add, list, revoke)", what, sub)
+	}
+}
+
+func proceduresCmd(ctx context.Context, args []string, log *slog.Logger) error {
+	if len(args) == 0 {
+		return errors.New("procedures: import FILE.csv or export")
+	}
+	sub, args := args[0], args[1:]
+	db, _, fs, err := openDB(ctx, "procedures "+sub, args, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "import":
+		if fs.NArg() != 1 {
+			return errors.New("procedures import: give one CSV file")
+		}
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		c, err := procedure.ReadCSV(f)
+		if err != nil {
+			return err
+		}
+		if err := db.ReplaceProcedures(ctx, c); err != nil {
+			return err
+		}
+		fmt.Printf("Imported %d procedures. Restart the aggregator to use them.\n", len(c.All()))
+		return nil
+	case "export":
+		records, _, err := db.Procedures(ctx)
+		if err != nil {
+			return err
+		}
+		w := csv.NewWriter(os.Stdout)
+		w.Write(procedure.CSVHeader)
+		for _, p := range records {
+			w.Write([]string{p.Code, p.Name, p.Field, strconv.Itoa(p.LegalDays)})
+		}
+		w.Flush()
+		return w.Error()
+	default:
+		return fmt.Errorf("procedures: unknown command %q (import, export)", sub)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"os"
 )
 
-//go:embed questionnaires units kiosk aggregator
+//go:embed questionnaires units procedures targets.json kiosk aggregator
 var embedded embed.FS
 
 // FS returns the embedded assets, or the assets directory on disk when dir is
@@ -23,6 +23,12 @@ func FS(dir string) fs.FS {
 
 // QuestionnaireDir is the folder of questionnaire files within FS.
 const QuestionnaireDir = "questionnaires"
+
+// Targets is the path of the built-in targets of the measures within FS.
+const Targets = "targets.json"
+
+// DemoProcedures is the path of the demo procedure catalogue within FS.
+const DemoProcedures = "procedures/demo.csv"
 
 // DemoUnits is the path of the demo administrative units within FS.
 const DemoUnits = "units/demo.csv"

@@ -54,7 +54,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	agg := &aggapp.Main{Config: aggapp.Config{Listen: *aggListen, DataDir: filepath.Join(*data, "aggregator"), DemoUnits: true}, Logger: log}
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: *aggListen, DataDir: filepath.Join(*data, "aggregator"), DemoData: true}, Logger: log}
 	if err := agg.Run(ctx); err != nil {
 		return fmt.Errorf("aggregator: %w", err)
 	}

@@ -76,7 +76,7 @@ func syncBatch(kiosk, unit string, n int, at time.Time, rng *rand.Rand) syncapi.
 //	go test -run '^$' -bench Ingest -benchtime 20000x ./e2e
 func BenchmarkIngest(b *testing.B) {
 	t := &testing.T{}
-	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoUnits: true}, Logger: quiet}
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true}, Logger: quiet}
 	if err := agg.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func BenchmarkIngest(b *testing.B) {
 //	go test -run '^$' -bench PhonePage -benchtime 3000x ./e2e
 func BenchmarkPhonePage(b *testing.B) {
 	t := &testing.T{}
-	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoUnits: true, RateLimit: 1 << 30}, Logger: quiet}
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true, RateLimit: 1 << 30}, Logger: quiet}
 	if err := agg.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -261,7 +261,7 @@ func TestPhoneRequestsAreRateLimitedPerAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoUnits: true, RateLimit: 5,
+			m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, RateLimit: 5,
 				ProxyHeader: "X-Forwarded-For", TrustedProxies: []string{tt.trusted}}, Logger: quiet}
 			if err := m.Run(context.Background()); err != nil {
 				t.Fatal(err)
@@ -289,7 +289,7 @@ func TestPhoneRequestsAreRateLimitedPerAddress(t *testing.T) {
 }
 
 func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
-	m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoUnits: true, WalkInMax: 3}, Logger: quiet}
+	m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, WalkInMax: 3}, Logger: quiet}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

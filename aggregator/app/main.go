@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -20,24 +22,28 @@ import (
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
 	"hailong/aggregator/mongodb"
+	"hailong/aggregator/outcomes"
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
 	"hailong/measure"
+	"hailong/procedure"
 )
 
 // Config is the configuration of the aggregator.
 type Config struct {
-	Listen     string // host:port; :0 picks a free port
-	DataDir    string // embedded database files live under it
-	MongoURI   string // a MongoDB replica set; empty runs the embedded database
-	Database   string
-	DemoUnits  bool // import the demo units when none are stored
-	AssetsDir  string
-	MinSample  int64
-	FlushEvery time.Duration
-	Remember   int // recent rating digests kept in memory
+	Listen   string // host:port; :0 picks a free port
+	DataDir  string // embedded database files live under it
+	MongoURI string // a MongoDB replica set; empty runs the embedded database
+	Database string
+	DemoData bool // import the demo units and procedures when none are stored
+	// TargetsFile replaces the built-in targets (assets/targets.json).
+	TargetsFile string
+	AssetsDir   string
+	MinSample   int64
+	FlushEvery  time.Duration
+	Remember    int // recent rating digests kept in memory
 	// PhoneQuestionnaire is asked on the QR phone page.
 	PhoneQuestionnaire string
 	// RateLimit bounds requests to /r/ per client address and minute.
@@ -70,13 +76,15 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	db       *DB
-	ingester *ingest.Ingester
-	units    atomic.Pointer[hierarchy.Tree]
-	server   *web.Server
-	ln       net.Listener
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	db         *DB
+	ingester   *ingest.Ingester
+	book       *outcomes.Book
+	units      atomic.Pointer[hierarchy.Tree]
+	procedures atomic.Pointer[procedure.Catalogue]
+	server     *web.Server
+	ln         net.Listener
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 // DB is an open database, embedded or not.
@@ -155,13 +163,25 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.loadUnits(ctx); err != nil {
 		return err
 	}
+	if err := m.loadProcedures(ctx); err != nil {
+		return err
+	}
+	targets, err := loadTargets(cfg)
+	if err != nil {
+		return err
+	}
 	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember})
 	if err := m.ingester.Start(ctx); err != nil {
 		return fmt.Errorf("load rollups: %w", err)
 	}
+	if m.book, err = outcomes.Load(ctx, m.db); err != nil {
+		return fmt.Errorf("load outcomes: %w", err)
+	}
+	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{
 		Ingester: m.ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
+		Outcomes: m.book, Clients: kiosks.NewRegistry(clientStore{m.db}), Procedures: m.procedures.Load, Targets: targets,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
@@ -193,7 +213,7 @@ func (m *Main) loadUnits(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !found && m.Config.DemoUnits {
+	if !found && m.Config.DemoData {
 		f, err := assets.FS(m.Config.AssetsDir).Open(assets.DemoUnits)
 		if err != nil {
 			return err
@@ -219,11 +239,59 @@ func (m *Main) loadUnits(ctx context.Context) error {
 	return nil
 }
 
+func (m *Main) loadProcedures(ctx context.Context) error {
+	records, found, err := m.db.Procedures(ctx)
+	if err != nil {
+		return err
+	}
+	if !found && m.Config.DemoData {
+		f, err := assets.FS(m.Config.AssetsDir).Open(assets.DemoProcedures)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		c, err := procedure.ReadCSV(f)
+		if err != nil {
+			return fmt.Errorf("demo procedures: %w", err)
+		}
+		if err := m.db.ReplaceProcedures(ctx, c); err != nil {
+			return err
+		}
+		records = c.All()
+	}
+	m.procedures.Store(procedure.New(records))
+	return nil
+}
+
+func loadTargets(cfg Config) ([]measure.Target, error) {
+	var r io.ReadCloser
+	var err error
+	if cfg.TargetsFile != "" {
+		r, err = os.Open(cfg.TargetsFile)
+	} else {
+		r, err = assets.FS(cfg.AssetsDir).Open(assets.Targets)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return measure.ReadTargets(r)
+}
+
+// clientStore lists the programs enrolled to report outcomes, for a
+// registry like the kiosks'.
+type clientStore struct{ db *DB }
+
+func (c clientStore) Kiosks(ctx context.Context) ([]hailong.Kiosk, error) { return c.db.Clients(ctx) }
+
 // URL returns the base URL the aggregator listens on.
 func (m *Main) URL() string { return fiberapp.BaseURL(m.ln) }
 
 // DB returns the open database.
 func (m *Main) DB() *DB { return m.db }
+
+// Outcomes returns the outcome book, for seeding demo data.
+func (m *Main) Outcomes() *outcomes.Book { return m.book }
 
 // Ingester returns the write path, for seeding demo data.
 func (m *Main) Ingester() *ingest.Ingester { return m.ingester }

@@ -52,7 +52,7 @@ type Ingester struct {
 	gate    sync.RWMutex
 	closed  bool
 	// tainted is set when a write may have stored ratings it did not count.
-	tainted atomic.Bool
+	tainted   atomic.Bool
 	onUnhappy func(dossiers []string)
 	// warm fills the digest memory after a clean start.
 	warmCancel context.CancelFunc

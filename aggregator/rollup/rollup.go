@@ -410,14 +410,17 @@ type Filter struct {
 	Questionnaire string
 	Channel       hailong.Channel
 	Procedure     string
-	Official      string
-	Counter       string
+	// Procedures, when not empty, matches any of them (a field's).
+	Procedures []string
+	Official   string
+	Counter    string
 }
 
 func (f *Filter) match(d *Dims) bool {
 	return (f.Questionnaire == "" || f.Questionnaire == d.Questionnaire) &&
 		(f.Channel == "" || f.Channel == d.Channel) &&
 		(f.Procedure == "" || f.Procedure == d.Procedure) &&
+		(len(f.Procedures) == 0 || slices.Contains(f.Procedures, d.Procedure)) &&
 		(f.Official == "" || f.Official == d.Official) &&
 		(f.Counter == "" || f.Counter == d.Counter)
 }
@@ -480,6 +483,16 @@ func (s *series) narrowest(f *Filter) (refs []ref, ok bool) {
 			continue
 		}
 		l := s.index[k]
+		if !ok || len(l) < len(refs) {
+			refs, ok = l, true
+		}
+	}
+	if len(f.Procedures) > 0 {
+		// A cell holds one procedure, so the lists do not overlap.
+		var l []ref
+		for _, p := range f.Procedures {
+			l = append(l, s.index[dimKey{'p', p}]...)
+		}
 		if !ok || len(l) < len(refs) {
 			refs, ok = l, true
 		}

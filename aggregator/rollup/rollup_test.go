@@ -2,6 +2,7 @@ package rollup_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"hailong"
@@ -17,7 +18,7 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(400)), Satisfied: rng.IntN(4) != 0,
 			Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
-				Procedure: pick("", "1.004122"), Official: pick("", "cb-1", "cb-2"), Counter: pick("", "Q1")}}
+				Procedure: pick("", "1.004122", "2.000908"), Official: pick("", "cb-1", "cb-2"), Counter: pick("", "Q1")}}
 		facts = append(facts, f)
 		r.Add(f)
 	}
@@ -38,6 +39,9 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			f.Procedure, f.Counter = "1.004122", "Q1"
 		}
+		if rng.IntN(5) == 0 {
+			f.Procedures = []string{"1.004122", "2.000908"}[:1+rng.IntN(2)]
+		}
 		var want rollup.Tally
 		for _, x := range facts {
 			in := false
@@ -47,7 +51,8 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 			if in && x.Date >= from && x.Date <= to &&
 				(f.Channel == "" || f.Channel == x.Channel) && (f.Official == "" || f.Official == x.Official) &&
 				(f.Questionnaire == "" || f.Questionnaire == x.Questionnaire) &&
-				(f.Procedure == "" || f.Procedure == x.Procedure) && (f.Counter == "" || f.Counter == x.Counter) {
+				(f.Procedure == "" || f.Procedure == x.Procedure) && (f.Counter == "" || f.Counter == x.Counter) &&
+				(len(f.Procedures) == 0 || slices.Contains(f.Procedures, x.Procedure)) {
 				want.N++
 				if x.Satisfied {
 					want.Satisfied++

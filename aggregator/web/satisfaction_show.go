@@ -75,6 +75,13 @@ func (s *Server) parseMeasureQuery(c *fiber.Ctx) (measureQuery, error) {
 			}
 		}
 	}
+	if field := c.Query("field"); field != "" {
+		if s.Procedures == nil || len(s.Procedures().InField(field)) == 0 {
+			bad("field", fmt.Sprintf("no procedure of the catalogue is in field %q", field))
+		} else {
+			f.Procedures = s.Procedures().InField(field)
+		}
+	}
 	q.Filter = f
 	if len(fields) > 0 {
 		return q, hailong.Invalid("The query is not valid.", fields...)

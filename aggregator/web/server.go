@@ -16,10 +16,13 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"hailong"
+	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
+	"hailong/measure"
+	"hailong/procedure"
 	"hailong/syncapi"
 )
 
@@ -43,6 +46,12 @@ type KioskDirectory interface {
 	Lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error)
 }
 
+// OutcomeBook keeps dossier outcomes.
+type OutcomeBook interface {
+	Report(ctx context.Context, reports []hailong.Outcome, allowed func(unit string) bool) ([]outcomes.Result, error)
+	Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes
+}
+
 // Pinger checks the database.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -55,11 +64,17 @@ type Server struct {
 	KioskDirectory KioskDirectory
 	DB             Pinger
 	Units          func() *hierarchy.Tree
+	Procedures     func() *procedure.Catalogue
 	Catalog        *hailong.Catalog
-	Assets         fs.FS
-	Logger         *slog.Logger
-	MinSample      int64
-	Now            func() time.Time
+	Outcomes       OutcomeBook
+	// Clients authenticates programs reporting outcomes.
+	Clients Authenticator
+	// Targets are the configured targets of the measures.
+	Targets   []measure.Target
+	Assets    fs.FS
+	Logger    *slog.Logger
+	MinSample int64
+	Now       func() time.Time
 	// PhoneQuestionnaire is the questionnaire of the QR phone page.
 	PhoneQuestionnaire string
 	// RateLimit is how many requests to /r/ one client address may make a
@@ -123,6 +138,9 @@ func (s *Server) routes() {
 	a.Get("/readyz", s.readyShow)
 	a.Post(syncapi.Path, s.syncCreate)
 	a.Get("/api/v1/satisfaction", s.satisfactionShow)
+	a.Get("/api/v1/measures", s.measuresShow)
+	a.Post("/api/v1/outcomes", s.outcomesCreate)
+	a.Get("/api/v1/procedures", s.proceduresList)
 	a.Get("/api/v1/units", s.unitsList)
 	phone := a.Group("/r", limiter.New(limiter.Config{
 		Max: s.RateLimit, Expiration: time.Minute,

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+)
+
+type measuresJSON struct {
+	Unit         string         `json:"unit"`
+	UnitName     string         `json:"unit_name"`
+	From         hailong.Date   `json:"from"`
+	To           hailong.Date   `json:"to"`
+	AsOf         hailong.Date   `json:"as_of"`
+	MinSample    int64          `json:"min_sample"`
+	Satisfaction proportionJSON `json:"satisfaction"`
+	HappyIndex   happyJSON      `json:"happy_index"`
+	SIPAS        sipasJSON      `json:"sipas"`
+	Circular01   circularJSON   `json:"circular01"`
+	Decision766  ratio766JSON   `json:"decision766"`
+	Targets      []targetJSON   `json:"targets"`
+	ByUnit       []unitRowJSON  `json:"by_unit,omitempty"`
+	ByMonth      []monthRowJSON `json:"by_month,omitempty"`
+}
+
+type unitRowJSON struct {
+	Unit         string         `json:"unit"`
+	Name         string         `json:"name"`
+	Kind         string         `json:"kind"`
+	Rank         int            `json:"rank,omitempty"` // by satisfaction, among units with enough ratings
+	Satisfaction proportionJSON `json:"satisfaction"`
+	Decision766  proportionJSON `json:"decision766"`
+}
+
+type monthRowJSON struct {
+	Month        string         `json:"month"`
+	Satisfaction proportionJSON `json:"satisfaction"`
+	Decision766  proportionJSON `json:"decision766"`
+}
+
+// measuresShow answers GET /api/v1/measures: every measure of DOMAIN.md for
+// a unit subtree and period, with breakdowns by child unit and by month on
+// request (breakdown=units,months).
+func (s *Server) measuresShow(c *fiber.Ctx) error {
+	q, err := s.parseMeasureQuery(c)
+	if err != nil {
+		return err
+	}
+	var byUnits, byMonths bool
+	for _, b := range strings.Split(c.Query("breakdown"), ",") {
+		switch strings.TrimSpace(b) {
+		case "":
+		case "units":
+			byUnits = true
+		case "months":
+			byMonths = true
+		default:
+			return hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "breakdown", Message: fmt.Sprintf("%q is not units or months", b)})
+		}
+	}
+	lang := c.Query("lang", "vi")
+	res := s.Ingester.Rollup().Query(q.units, q.From, q.To, q.Filter)
+	res.Outcomes = s.Outcomes.Query(q.units, q.From, q.To, q.Filter)
+	out := measuresJSON{Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf, MinSample: s.MinSample,
+		Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied),
+		HappyIndex:   s.happyIndex(res), SIPAS: s.sipas(res, lang), Circular01: s.circular01(res),
+		Decision766: s.decision766(res.Outcomes)}
+	if u, ok := s.Units().At(q.Unit, q.AsOf); ok {
+		out.UnitName = u.Name
+	}
+	y, _ := q.To.YearMonth()
+	out.Targets = s.targets(y, out.Satisfaction, out.Decision766.proportionJSON)
+	if byUnits {
+		out.ByUnit = s.byUnit(q)
+	}
+	if byMonths {
+		out.ByMonth = s.byMonth(q)
+	}
+	return c.JSON(out)
+}
+
+// byUnit measures each child unit in force on as_of, ranked by
+// satisfaction among those with enough ratings.
+func (s *Server) byUnit(q measureQuery) []unitRowJSON {
+	rows := []unitRowJSON{}
+	for _, u := range s.Units().Children(q.Unit, q.AsOf) {
+		units, err := s.Units().Subtree(u.Code, q.AsOf)
+		if err != nil {
+			continue
+		}
+		res := s.Ingester.Rollup().Query(units, q.From, q.To, q.Filter)
+		o := s.Outcomes.Query(units, q.From, q.To, q.Filter)
+		rows = append(rows, unitRowJSON{Unit: u.Code, Name: u.Name, Kind: string(u.Kind),
+			Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied), Decision766: s.proportion(o.Dossiers, o.Dossiers-o.Bad)})
+	}
+	slices.SortStableFunc(rows, func(a, b unitRowJSON) int {
+		ra, rb := rankKey(a.Satisfaction), rankKey(b.Satisfaction)
+		switch {
+		case ra > rb:
+			return -1
+		case ra < rb:
+			return 1
+		}
+		return strings.Compare(a.Unit, b.Unit)
+	})
+	for i := range rows {
+		if rows[i].Satisfaction.EnoughRatings {
+			rows[i].Rank = i + 1
+		}
+	}
+	return rows
+}
+
+// rankKey orders units with enough ratings by rate, the rest after them.
+func rankKey(p proportionJSON) float64 {
+	if !p.EnoughRatings || p.Rate == nil {
+		return -1
+	}
+	return *p.Rate
+}
+
+// byMonth measures each calendar month of the period (cut to it).
+func (s *Server) byMonth(q measureQuery) []monthRowJSON {
+	rows := []monthRowJSON{}
+	for start := q.From; start <= q.To; {
+		y, m := start.YearMonth()
+		next := hailong.DateFromYMD(y, m+1, 1)
+		if m == time.December {
+			next = hailong.DateFromYMD(y+1, time.January, 1)
+		}
+		end := min(next-1, q.To)
+		res := s.Ingester.Rollup().Query(q.units, start, end, q.Filter)
+		o := s.Outcomes.Query(q.units, start, end, q.Filter)
+		rows = append(rows, monthRowJSON{Month: fmt.Sprintf("%04d-%02d", y, int(m)),
+			Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied), Decision766: s.proportion(o.Dossiers, o.Dossiers-o.Bad)})
+		start = next
+	}
+	return rows
+}

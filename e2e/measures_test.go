@@ -1,0 +1,267 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/kiosks"
+	"hailong/syncapi"
+)
+
+type measures struct {
+	Unit         string
+	UnitName     string `json:"unit_name"`
+	Satisfaction prop
+	HappyIndex   struct {
+		N     int64
+		Value *float64
+	} `json:"happy_index"`
+	SIPAS struct {
+		Label    string
+		Overall  *float64
+		Elements []struct {
+			ID    string
+			Index *float64
+		}
+		Items []struct {
+			ID string
+			prop
+		}
+	}
+	Circular01 struct {
+		Indices []struct {
+			Index  int
+			Source string
+			N      int64
+			Score  *float64
+		}
+		Official score `json:"official_score"`
+		Agency   score `json:"agency_score"`
+	}
+	Decision766 struct {
+		Dossiers int64
+		NotOK    int64 `json:"not_satisfied_complained_or_overdue"`
+		prop
+	}
+	Targets []struct {
+		Measure string
+		Target  float64
+		Source  string
+		Value   *float64
+		Gap     *float64
+	}
+	ByUnit []struct {
+		Unit         string
+		Rank         int
+		Satisfaction prop
+	} `json:"by_unit"`
+	ByMonth []struct {
+		Month        string
+		Satisfaction prop
+	} `json:"by_month"`
+}
+
+type prop struct {
+	N, Successes int64
+	Rate         *float64
+	CI95         *[2]float64
+	Enough       bool `json:"enough_ratings"`
+}
+
+type score struct {
+	Value          *float64
+	Classification string
+	Missing        []int
+}
+
+func f(v *float64) float64 {
+	if v == nil {
+		return -1
+	}
+	return *v
+}
+
+const (
+	d1 = "H15.50.05.13-260301-0001"
+	d2 = "H15.50.05.13-260301-0002"
+	d3 = "H15.50.05.13-260301-0003"
+	d4 = "H15.50.05.13-260305-0004"
+	d5 = "H15.50.05.13-260306-0005"
+)
+
+// TestMeasuresGolden checks every measure against figures computed by hand
+// (see the comments), through the public API: outcomes reported by the
+// one-stop software, ratings uploaded by a kiosk after them.
+func TestMeasuresGolden(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	client, clientCred, _ := kiosks.Enrol("motcua-bacninh", "24", time.Now())
+	if err := agg.DB().AddClient(t.Context(), client); err != nil {
+		t.Fatal(err)
+	}
+	date := func(s string) *hailong.Date { d, _ := hailong.ParseDate(s); return &d }
+	outcome := func(dossier, due, returned string, complaints int, idx map[string]int) hailong.Outcome {
+		o := hailong.Outcome{Dossier: dossier, Unit: centre, Procedure: "1.004227", Official: "cb-1",
+			Received: *date("2026-03-01"), Due: *date(due), Complaints: complaints, Indices: idx}
+		if returned != "" {
+			o.Returned = date(returned)
+		}
+		return o
+	}
+	report := []hailong.Outcome{
+		outcome(d1, "2026-03-10", "2026-03-08", 0, map[string]int{"2": 2, "5": 2, "6": 2, "8": 2, "9": 1}), // early
+		outcome(d2, "2026-03-10", "2026-03-10", 1, map[string]int{"2": 1, "5": 1, "6": 2, "8": 1, "9": 1}), // on time, complaint
+		outcome(d3, "2026-03-10", "2026-03-12", 0, map[string]int{"2": 0, "5": 1, "6": 2, "8": 0, "9": 0}), // late
+		outcome(d4, "2026-03-20", "2026-03-15", 0, map[string]int{"2": 2}),                                 // early
+		outcome(d5, "2026-03-20", "", 0, nil),                                                              // in progress
+	}
+	auth := http.Header{"Authorization": {"Bearer " + clientCred.String()}}
+	status, body := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": report}, auth)
+	if status != 200 {
+		t.Fatalf("outcomes: %d %s", status, body)
+	}
+	var res struct {
+		Results []struct{ Dossier, Status, Reason string }
+	}
+	json.Unmarshal(body, &res)
+	for _, r := range res.Results {
+		if r.Status != "created" {
+			t.Fatalf("outcome %s: %s %s", r.Dossier, r.Status, r.Reason)
+		}
+	}
+
+	at := time.Date(2026, 3, 16, 3, 0, 0, 0, time.UTC)
+	rating := func(q string, answers hailong.Answers, dossier string) hailong.Rating {
+		return hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: q, Version: 1, Answers: answers,
+			Official: "cb-1", Procedure: "1.004227", Dossier: dossier}, Channel: hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-1", At: at}
+	}
+	cq := func(overall, resultTime, contacts, agencies, attitude int) hailong.Answers {
+		return hailong.Answers{"overall": hailong.Int(overall), "result_time": hailong.Int(resultTime), "contacts": hailong.Int(contacts),
+			"agencies": hailong.Int(agencies), "attitude": hailong.Int(attitude)}
+	}
+	upload := syncapi.Request{Ratings: []hailong.Rating{
+		rating("counter-quick", cq(3, 2, 2, 1, 2), d1),
+		rating("counter-quick", cq(2, 1, 1, 2, 1), d2),
+		rating("counter-quick", cq(1, 0, 0, 0, 0), d3), // not satisfied: d3 is "bad" for Decision 766
+		rating("counter-quick", cq(3, 1, 2, 2, 2), ""),
+		rating("sipas", hailong.Answers{"overall": hailong.Int(5), "access_signs": hailong.Int(4), "access_seats": hailong.Int(2), "proc_posted": hailong.Int(5), "off_polite": hailong.Int(3)}, ""),
+		rating("sipas", hailong.Answers{"overall": hailong.Int(3), "access_signs": hailong.Int(5), "access_seats": hailong.Int(4), "off_polite": hailong.Int(4)}, ""),
+	}}
+	if st, b := postJSON(t, agg.URL()+syncapi.Path, upload, http.Header{"Authorization": {"Bearer " + cred.String()}}); st != 200 {
+		t.Fatalf("sync: %d %s", st, b)
+	}
+
+	var m measures
+	if st := getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31", "breakdown", "units,months"), &m); st != 200 {
+		t.Fatalf("measures: %d", st)
+	}
+	// Satisfaction: counter-quick 3 of 4 (levels 2 and 3), SIPAS 1 of 2 (4 and 5): 4 of 6.
+	if m.Satisfaction.N != 6 || m.Satisfaction.Successes != 4 || f(m.Satisfaction.Rate) != 0.6667 || m.Satisfaction.Enough {
+		t.Errorf("satisfaction %+v", m.Satisfaction)
+	}
+	// Happy Index: counter-quick levels [1 1 2] → (0 + .5 + 2)/4 = 62.5; SIPAS
+	// answers 5 and 3 → (1 + .5)/2 = 75; weighted (62.5·4 + 75·2)/6 = 66.6667.
+	if m.HappyIndex.N != 6 || f(m.HappyIndex.Value) != 66.6667 {
+		t.Errorf("happy index %+v %v", m.HappyIndex, f(m.HappyIndex.Value))
+	}
+	// SIPAS: access_signs 2/2, access_seats 1/2 → access 0.75; proc_posted 1/1 →
+	// procedures 1; off_polite 1/2 → officials 0.5; overall mean 0.75.
+	elements := map[string]float64{}
+	for _, e := range m.SIPAS.Elements {
+		elements[e.ID] = f(e.Index)
+	}
+	if elements["access"] != 0.75 || elements["procedures"] != 1 || elements["officials"] != 0.5 || elements["results"] != -1 || f(m.SIPAS.Overall) != 0.75 || m.SIPAS.Label != "SIPAS-style" {
+		t.Errorf("SIPAS elements %v overall %v", elements, f(m.SIPAS.Overall))
+	}
+	// Circular 01. From outcomes (returned d1..d4): index 1 (2+1+0+2)/4 = 1.25 → 1.3;
+	// 2 (2+1+0+2)/4 → 1.3; 5 (2+1+1)/3 → 1.3; 6 6/3 = 2; 8 3/3 = 1; 9 2/3 → 0.7.
+	// From ratings: 3 (2+1+0+2)/4 → 1.3; 4 (1+2+0+2)/4 → 1.3; 7 (2+1+0+2)/4 → 1.3.
+	want := map[int]struct {
+		source string
+		score  float64
+	}{1: {"outcomes", 1.3}, 2: {"outcomes", 1.3}, 3: {"ratings", 1.3}, 4: {"ratings", 1.3}, 5: {"outcomes", 1.3},
+		6: {"outcomes", 2}, 7: {"ratings", 1.3}, 8: {"outcomes", 1}, 9: {"outcomes", 0.7}}
+	for _, ix := range m.Circular01.Indices {
+		if w := want[ix.Index]; ix.Source != w.source || f(ix.Score) != w.score {
+			t.Errorf("index %d: %s %v, want %s %v", ix.Index, ix.Source, f(ix.Score), w.source, w.score)
+		}
+	}
+	// Official: 1.3·5 = 6.5 → 100%. Agency: 1.3·6 + 2 + 1 + 0.7 = 11.5 → fair.
+	if f(m.Circular01.Official.Value) != 6.5 || m.Circular01.Official.Classification != "100%" {
+		t.Errorf("official score %+v", m.Circular01.Official)
+	}
+	if f(m.Circular01.Agency.Value) != 11.5 || m.Circular01.Agency.Classification != "fair" {
+		t.Errorf("agency score %+v", m.Circular01.Agency)
+	}
+	// Decision 766: 4 returned dossiers; d2 complained about, d3 late and rated
+	// not satisfied: (4 − 2)/4 = 0.5.
+	if m.Decision766.Dossiers != 4 || m.Decision766.NotOK != 2 || f(m.Decision766.Rate) != 0.5 {
+		t.Errorf("decision 766 %+v", m.Decision766)
+	}
+	if len(m.Targets) != 2 || m.Targets[0].Measure != "satisfaction" || m.Targets[0].Source == "" || m.Targets[0].Gap != nil {
+		t.Errorf("targets %+v (no gap below the minimum sample)", m.Targets)
+	}
+	if len(m.ByMonth) != 1 || m.ByMonth[0].Month != "2026-03" || m.ByMonth[0].Satisfaction.N != 6 {
+		t.Errorf("by month %+v", m.ByMonth)
+	}
+	byUnit := map[string]int64{}
+	for _, u := range m.ByUnit {
+		byUnit[u.Unit] = u.Satisfaction.N
+	}
+	if byUnit["09190"] != 6 || byUnit["09250"] != 0 || len(m.ByUnit) != 5 {
+		t.Errorf("by unit %+v", m.ByUnit)
+	}
+
+	// A report repeated changes nothing; a changed one replaces the old.
+	report[3].Complaints = 1
+	postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": report}, auth)
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", centre, "from", "2026-03-01", "to", "2026-03-31"), &m)
+	if m.Decision766.Dossiers != 4 || m.Decision766.NotOK != 3 {
+		t.Errorf("after d4's complaint: %+v", m.Decision766)
+	}
+	// Filters: one official's score; the field of the procedure.
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31", "field", "Hộ tịch", "official", "cb-1"), &m)
+	if m.Satisfaction.N != 6 || m.Decision766.Dossiers != 4 {
+		t.Errorf("field and official filters: %+v %+v", m.Satisfaction, m.Decision766)
+	}
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31", "field", "Đất đai"), &m)
+	if m.Satisfaction.N != 0 || m.Decision766.Dossiers != 0 {
+		t.Errorf("another field: %+v %+v", m.Satisfaction, m.Decision766)
+	}
+}
+
+func TestOutcomeReportsAreChecked(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	client, cred, _ := kiosks.Enrol("motcua-tuson", "09250", time.Now())
+	agg.DB().AddClient(t.Context(), client)
+	auth := http.Header{"Authorization": {"Bearer " + cred.String()}}
+	if st, _ := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []any{}}, nil); st != 401 {
+		t.Errorf("no credential: %d", st)
+	}
+	st, body := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []map[string]any{
+		{"dossier": "X1-260301-0001", "unit": "TT-09250", "received": "2026-03-01", "due": "2026-03-05", "returned": "2026-03-04"},
+		{"dossier": "X1-260301-0002", "unit": "TT-09190", "received": "2026-03-01", "due": "2026-03-05"},                                 // another ward
+		{"dossier": "bad", "unit": "TT-09250", "received": "2026-03-05", "due": "2026-03-01", "indices": map[string]int{"3": 2, "5": 7}}, // many faults
+	}}, auth)
+	var res struct {
+		Results []struct{ Dossier, Status, Reason string }
+	}
+	json.Unmarshal(body, &res)
+	if st != 200 || len(res.Results) != 3 || res.Results[0].Status != "created" || res.Results[1].Status != "rejected" || res.Results[2].Status != "rejected" {
+		t.Fatalf("%d %s", st, body)
+	}
+	for _, want := range []string{"dossier:", "due:", "indices.3:", "indices.5:"} {
+		if !strings.Contains(res.Results[2].Reason, want) {
+			t.Errorf("reason %q lacks %q", res.Results[2].Reason, want)
+		}
+	}
+	if st, _ := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []map[string]any{{"dossier": "X1-260301-0001", "unit": "TT-09250", "received": "2026-03-01", "due": "2026-03-05", "returned": "2026-03-04"}}, "extra": 1}, auth); st != 400 {
+		t.Errorf("unknown field: %d", st)
+	}
+}
