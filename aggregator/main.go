@@ -8,6 +8,7 @@
 //	aggregator kiosk revoke -id ID         refuse a kiosk's uploads from now on
 //	aggregator client add -id ID -unit CODE enrol a program reporting outcomes (one-stop software)
 //	aggregator procedures import FILE.csv  replace the procedure catalogue
+//	aggregator generate -ratings 5000000   fill an empty database with a synthetic large province
 //	aggregator units import FILE.csv       replace the administrative units
 //	aggregator units export                print the units as CSV
 //
@@ -38,6 +39,8 @@ import (
 	"hailong/aggregator/app"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
+	"hailong/aggregator/outcomes"
+	"hailong/aggregator/synth"
 	"hailong/hierarchy"
 	"hailong/procedure"
 )
@@ -90,6 +93,8 @@ func run(args []string, log *slog.Logger) error {
 		return enrolCmd(ctx, cmd, args, log)
 	case "procedures":
 		return proceduresCmd(ctx, args, log)
+	case "generate":
+		return generate(ctx, args, log)
 	case "units":
 		return unitsCmd(ctx, args, log)
 	default:
@@ -144,6 +149,55 @@ func openDB(ctx context.Context, name string, args []string, log *slog.Logger, e
 	}
 	db, err := app.OpenDB(ctx, cfg, log)
 	return db, &cfg, fs, err
+}
+
+func generate(ctx context.Context, args []string, log *slog.Logger) error {
+	var n int
+	var seed uint64
+	db, cfg, _, err := openDB(ctx, "generate", args, log, func(fs *flag.FlagSet) {
+		fs.IntVar(&n, "ratings", 5_000_000, "how many ratings")
+		fs.Uint64Var(&seed, "seed", 1, "seed of the generator")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tree, err := hierarchy.New(synth.Units())
+	if err != nil {
+		return err
+	}
+	if err := db.ReplaceUnits(ctx, tree); err != nil {
+		return err
+	}
+	if err := db.ReplaceProcedures(ctx, procedure.New(synth.Procedures())); err != nil {
+		return err
+	}
+	catalog, err := app.Catalog(*cfg)
+	if err != nil {
+		return err
+	}
+	in := ingest.New(ingest.Config{Store: db, Catalog: catalog, Logger: log})
+	if err := in.Start(ctx); err != nil {
+		return err
+	}
+	book, err := outcomes.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+	in.SetOnUnhappy(book.MarkUnhappy)
+	t0 := time.Now()
+	err = synth.Generate(ctx, synth.Config{Ratings: n, Seed: seed, Progress: func(done int) {
+		fmt.Fprintf(os.Stderr, "%d ratings, %.0f/s\n", done, float64(done)/time.Since(t0).Seconds())
+	}}, in, book)
+	if err != nil {
+		return err
+	}
+	if err := in.Close(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("Generated %d ratings, %d dossier outcomes, %d units and %d procedures in %s.\n",
+		n, book.Dossiers(), len(tree.Records()), len(synth.Procedures()), time.Since(t0).Round(time.Second))
+	return nil
 }
 
 func rebuild(ctx context.Context, args []string, log *slog.Logger) error {

@@ -211,5 +211,5 @@ func seed(ctx context.Context, agg *aggapp.Main, now time.Time) (int, error) {
 			batch = batch[n:]
 		}
 	}
-	return total, agg.Ingester().Flush(ctx)
+	return total, nil
 }

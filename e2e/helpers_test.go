@@ -33,7 +33,7 @@ const centre = "TT-09190" // a centre among the demo units
 
 func startAggregator(t *testing.T, dir, listen string) *aggapp.Main {
 	t.Helper()
-	m := &aggapp.Main{Config: aggapp.Config{Listen: listen, DataDir: dir, DemoData: true, FlushEvery: 50 * time.Millisecond}, Logger: quiet}
+	m := &aggapp.Main{Config: aggapp.Config{Listen: listen, DataDir: dir, DemoData: true}, Logger: quiet}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start aggregator: %v", err)
 	}

@@ -63,12 +63,6 @@ func (c *Config) defaults() {
 	if c.MinSample == 0 {
 		c.MinSample = measure.DefaultMinSample
 	}
-	if c.FlushEvery == 0 {
-		// Persisted rollups are trusted only after a clean stop (a crash
-		// rebuilds them), so flushing often buys nothing but writes: it
-		// only keeps the work left for Close small.
-		c.FlushEvery = 10 * time.Second
-	}
 }
 
 // Main is a running aggregator.
@@ -194,16 +188,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen: %w", err)
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	m.wg.Add(2)
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.server.App().Listener(m.ln); err != nil {
 			m.Logger.Error("aggregator server stopped", "err", err)
 		}
-	}()
-	go func() {
-		defer m.wg.Done()
-		m.ingester.Run(ctx, cfg.FlushEvery)
 	}()
 	return nil
 }
@@ -307,7 +297,8 @@ func (m *Main) Close() error {
 	}
 	m.wg.Wait()
 	if m.ingester != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Persisting the rollups writes them whole: minutes for millions.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		errs = append(errs, m.ingester.Close(ctx))
 		cancel()
 	}

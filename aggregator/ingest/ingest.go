@@ -1,6 +1,10 @@
 // Package ingest is the aggregator's write path: it keeps every raw rating
-// exactly once, keeps the in-memory rollups in step with them, and persists
-// the rollups in small batches from one background writer.
+// exactly once and keeps the in-memory rollups in step with them. The
+// rollups are persisted whole, as a new generation, when the aggregator
+// stops cleanly; after a crash they are rebuilt from the raw ratings. (On
+// FerretDB every filtered write scans its collection, so rewriting changed
+// days one by one grows quadratic with the data; a generation is written by
+// inserts alone.)
 //
 // Exactly once rests on the database's unique _id (the rating's own id);
 // a rating already stored is a duplicate when its content digest matches and
@@ -31,9 +35,9 @@ type Store interface {
 	ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error
 	AddDossierFlags(ctx context.Context, dossiers []string) error
 	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
-	SaveDays(ctx context.Context, days []rollup.Day) error
-	ReplaceDays(ctx context.Context, days []rollup.Day) error
-	LoadDays(ctx context.Context, fn func(rollup.Day)) error
+	WriteDays(ctx context.Context, days []rollup.Day) (generation string, err error)
+	DropDaysExcept(ctx context.Context, keep string) error
+	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 }
@@ -48,7 +52,7 @@ type Ingester struct {
 
 	recent *recentDigests
 
-	flushMu sync.Mutex // one flush at a time
+	flushMu sync.Mutex // one rebuild or persist at a time
 	gate    sync.RWMutex
 	closed  bool
 	// tainted is set when a write may have stored ratings it did not count.
@@ -110,7 +114,7 @@ func (in *Ingester) Start(ctx context.Context) error {
 	t0 := time.Now()
 	if st.Clean && st.Schema == rollup.Schema {
 		r := rollup.New()
-		if err := in.store.LoadDays(ctx, func(d rollup.Day) { r.Load(d) }); err != nil {
+		if err := in.store.LoadDays(ctx, st.Days, func(d rollup.Day) { r.Load(d) }); err != nil {
 			return err
 		}
 		if r.Ratings() != st.Ratings {
@@ -128,14 +132,14 @@ func (in *Ingester) Start(ctx context.Context) error {
 		}
 		return in.rebuildAndOpen(ctx)
 	}
-	return in.setState(ctx, false)
+	return in.setState(ctx, false, "")
 }
 
 func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
 	if _, err := in.Rebuild(ctx); err != nil {
 		return err
 	}
-	return in.setState(ctx, false)
+	return in.setState(ctx, false, "")
 }
 
 // Rebuild recomputes every rollup from the raw ratings, persists them and
@@ -160,10 +164,6 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
 		return 0, err
 	}
-	if err := in.store.ReplaceDays(ctx, r.All()); err != nil {
-		return 0, err
-	}
-	r.TakeDirty()
 	in.rollup.Store(r)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return r.Ratings(), nil
@@ -199,6 +199,12 @@ func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen 
 // to send it again.
 func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, ratings []hailong.Rating) ([]syncapi.Result, error) {
 	return in.ingest(ctx, ratings, func(r *hailong.Rating) error { return checkOrigin(r, kiosk) })
+}
+
+// Import stores ratings of any channel and unit, with every other check of
+// Ingest: for bulk loads such as a migration or a synthetic province.
+func (in *Ingester) Import(ctx context.Context, ratings []hailong.Rating) ([]syncapi.Result, error) {
+	return in.ingest(ctx, ratings, func(*hailong.Rating) error { return nil })
 }
 
 // IngestQR stores one rating given through a QR link, whose token the
@@ -376,40 +382,8 @@ func reason(err error) string {
 	return msg
 }
 
-func (in *Ingester) setState(ctx context.Context, clean bool) error {
-	return in.store.SetRollupState(ctx, rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: in.Rollup().Ratings()})
-}
-
-// Flush persists the rollup days changed since the last flush.
-func (in *Ingester) Flush(ctx context.Context) error {
-	in.flushMu.Lock()
-	defer in.flushMu.Unlock()
-	r := in.Rollup()
-	days := r.TakeDirty()
-	if len(days) == 0 {
-		return nil
-	}
-	if err := in.store.SaveDays(ctx, days); err != nil {
-		r.MarkDirty(days)
-		return err
-	}
-	return nil
-}
-
-// Run flushes every interval until ctx ends.
-func (in *Ingester) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := in.Flush(ctx); err != nil && ctx.Err() == nil {
-				in.log.Error("persist rollups; will retry", "err", err)
-			}
-		}
-	}
+func (in *Ingester) setState(ctx context.Context, clean bool, days string) error {
+	return in.store.SetRollupState(ctx, rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: in.Rollup().Ratings(), Days: days})
 }
 
 // Close waits for ingests under way, refuses new ones, persists what is
@@ -423,10 +397,29 @@ func (in *Ingester) Close(ctx context.Context) error {
 		in.warmCancel()
 		<-in.warmDone
 	}
-	if err := in.Flush(ctx); err != nil {
+	if in.tainted.Load() {
+		return in.setState(ctx, false, "") // the next start rebuilds
+	}
+	return in.persist(ctx)
+}
+
+// persist writes the rollups as a new generation, names it in the state as
+// clean, and drops older generations. A crash at any point leaves either
+// the old state (not clean: the next start rebuilds) or the new one.
+func (in *Ingester) persist(ctx context.Context) error {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
+	t0 := time.Now()
+	days := in.Rollup().All()
+	gen, err := in.store.WriteDays(ctx, days)
+	if err != nil {
 		return err
 	}
-	return in.setState(ctx, !in.tainted.Load())
+	if err := in.setState(ctx, true, gen); err != nil {
+		return err
+	}
+	in.log.Info("rollups persisted", "days", len(days), "ratings", in.Rollup().Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+	return in.store.DropDaysExcept(ctx, gen)
 }
 
 // startWarm fills the digest memory from the stored ratings in the

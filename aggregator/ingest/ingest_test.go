@@ -150,9 +150,6 @@ func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
 			}
 			rs = rs[n:]
 		}
-		if err := in.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
 	}
 	check := func(t *testing.T, got *rollup.Rollup) {
 		t.Helper()

@@ -16,8 +16,15 @@ import (
 func (d *DB) outcomes() *mongo.Collection { return d.db.Collection("outcomes") }
 func (d *DB) flags() *mongo.Collection    { return d.db.Collection("dossier_flags") }
 
+// outcomeDoc is one report of a dossier's outcome. Reports are kept as an
+// append-only log, each under its own id, and the latest per dossier
+// counts: replacing a dossier's document in place would be a filtered
+// write, which scans the whole collection on FerretDB. The log also shows
+// how a dossier's reports changed.
 type outcomeDoc struct {
-	ID        string         `bson:"_id"`
+	ID        string         `bson:"_id"` // dossier "#" sequence
+	Dossier   string         `bson:"dossier"`
+	Seq       int64          `bson:"seq"`
 	Unit      string         `bson:"unit"`
 	Procedure string         `bson:"procedure,omitempty"`
 	Official  string         `bson:"official,omitempty"`
@@ -31,29 +38,37 @@ type outcomeDoc struct {
 	Updated   time.Time      `bson:"updated"`
 }
 
-// PutOutcomes writes outcome reports, each replacing its dossier's
-// previous one, in small batches.
+// PutOutcomes appends outcome reports; each supersedes its dossier's
+// earlier ones. The caller writes one report at a time per aggregator, so
+// sequences only grow.
 func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte) error {
 	now := time.Now().UTC()
-	for start := 0; start < len(os); start += maxBulkWrite {
-		end := min(start+maxBulkWrite, len(os))
-		models := make([]mongo.WriteModel, 0, end-start)
+	base := now.UnixNano()
+	for start := 0; start < len(os); start += maxInsertBatch {
+		end := min(start+maxInsertBatch, len(os))
+		docs := make([]any, 0, end-start)
 		for i := start; i < end; i++ {
-			o := os[i]
-			doc := outcomeDoc{ID: o.Dossier, Unit: o.Unit, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
+			o, seq := os[i], base+int64(i)
+			docs = append(docs, outcomeDoc{ID: fmt.Sprintf("%s#%d", o.Dossier, seq), Dossier: o.Dossier, Seq: seq,
+				Unit: o.Unit, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
 				Received: o.Received, Due: o.Due, Returned: o.Returned, Complaint: o.Complaints, Indices: o.Indices,
-				Digest: digests[i][:], Updated: now}
-			models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: o.Dossier}}).SetReplacement(doc).SetUpsert(true))
+				Digest: digests[i][:], Updated: now})
 		}
-		if _, err := d.outcomes().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(true)); err != nil {
+		if _, err := d.outcomes().InsertMany(ctx, docs); err != nil {
 			return fmt.Errorf("save outcomes: %w", err)
 		}
 	}
 	return nil
 }
 
-// ScanOutcomes calls fn for every stored outcome.
+// ScanOutcomes calls fn for the latest report of every dossier.
 func (d *DB) ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte)) error {
+	type latest struct {
+		seq    int64
+		o      hailong.Outcome
+		digest [32]byte
+	}
+	byDossier := map[string]latest{}
 	cur, err := d.outcomes().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
 	if err != nil {
 		return fmt.Errorf("scan outcomes: %w", err)
@@ -64,12 +79,22 @@ func (d *DB) ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte
 		if err := cur.Decode(&doc); err != nil {
 			return fmt.Errorf("decode outcome: %w", err)
 		}
+		if l, ok := byDossier[doc.Dossier]; ok && l.seq > doc.Seq {
+			continue
+		}
 		var dg [32]byte
 		copy(dg[:], doc.Digest)
-		fn(hailong.Outcome{Dossier: doc.ID, Unit: doc.Unit, Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
-			Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}, dg)
+		byDossier[doc.Dossier] = latest{seq: doc.Seq, digest: dg, o: hailong.Outcome{Dossier: doc.Dossier, Unit: doc.Unit,
+			Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
+			Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}}
 	}
-	return cur.Err()
+	if err := cur.Err(); err != nil {
+		return err
+	}
+	for _, l := range byDossier {
+		fn(l.o, l.digest)
+	}
+	return nil
 }
 
 // AddDossierFlags records dossiers that a rating called not satisfied.

@@ -3,10 +3,10 @@ package mongodb
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"hailong/aggregator/rollup"
@@ -38,46 +38,51 @@ type dayDoc struct {
 
 func dayID(d *rollup.Day) string { return d.Unit + "|" + d.Date.String() }
 
-// SaveDays writes changed days whole, in small batches.
-func (d *DB) SaveDays(ctx context.Context, days []rollup.Day) error {
-	for start := 0; start < len(days); start += maxBulkWrite {
-		end := min(start+maxBulkWrite, len(days))
-		models := make([]mongo.WriteModel, 0, end-start)
-		for i := start; i < end; i++ {
-			id := dayID(&days[i])
-			models = append(models, mongo.NewReplaceOneModel().
-				SetFilter(bson.D{{Key: "_id", Value: id}}).
-				SetReplacement(dayDoc{ID: id, Day: days[i]}).
-				SetUpsert(true))
-		}
-		if _, err := d.days().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-			return fmt.Errorf("save rollup days: %w", err)
-		}
-	}
-	return nil
-}
+// daysPrefix names the collections that hold generations of rollup days.
+const daysPrefix = "rollup_days_"
 
-// ReplaceDays replaces every persisted day, for a rebuild.
-func (d *DB) ReplaceDays(ctx context.Context, days []rollup.Day) error {
-	if _, err := d.days().DeleteMany(ctx, bson.D{}); err != nil {
-		return fmt.Errorf("clear rollup days: %w", err)
-	}
+// WriteDays writes every day into a new collection and returns its name: a
+// generation, which the rollup state names once it is complete. Writing a
+// fresh collection by inserts, never by filtered upserts, keeps this linear
+// on FerretDB, where every filtered write scans its collection.
+func (d *DB) WriteDays(ctx context.Context, days []rollup.Day) (string, error) {
+	name := fmt.Sprintf("%s%d", daysPrefix, time.Now().UnixNano())
+	coll := d.db.Collection(name)
 	for start := 0; start < len(days); start += maxInsertBatch {
 		end := min(start+maxInsertBatch, len(days))
 		docs := make([]any, 0, end-start)
 		for i := start; i < end; i++ {
 			docs = append(docs, dayDoc{ID: dayID(&days[i]), Day: days[i]})
 		}
-		if _, err := d.days().InsertMany(ctx, docs); err != nil {
-			return fmt.Errorf("insert rollup days: %w", err)
+		if _, err := coll.InsertMany(ctx, docs); err != nil {
+			return "", fmt.Errorf("write rollup days: %w", err)
+		}
+	}
+	return name, nil
+}
+
+// DropDaysExcept drops every generation of rollup days but keep.
+func (d *DB) DropDaysExcept(ctx context.Context, keep string) error {
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, daysPrefix) && n != keep {
+			if err := d.db.Collection(n).Drop(ctx); err != nil {
+				return fmt.Errorf("drop %s: %w", n, err)
+			}
 		}
 	}
 	return nil
 }
 
-// LoadDays calls fn for every persisted day.
-func (d *DB) LoadDays(ctx context.Context, fn func(rollup.Day)) error {
-	cur, err := d.days().Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
+// LoadDays calls fn for every day of a generation.
+func (d *DB) LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error {
+	if !strings.HasPrefix(generation, daysPrefix) {
+		return fmt.Errorf("%q is not a generation of rollup days", generation)
+	}
+	cur, err := d.db.Collection(generation).Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
 	if err != nil {
 		return fmt.Errorf("load rollup days: %w", err)
 	}

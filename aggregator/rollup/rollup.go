@@ -1,8 +1,9 @@
 // Package rollup keeps the aggregator's pre-aggregated counts in memory:
 // per rating unit, per Vietnamese calendar day, per questionnaire, channel,
 // procedure, official and counter. Queries sum them without touching the
-// database; the ingest job persists changed days in batches. Rollups are
-// derived data: Build recomputes them from raw ratings at any time.
+// database; the ingest job persists them whole when it stops cleanly.
+// Rollups are derived data: they can be recomputed from raw ratings at any
+// time.
 package rollup
 
 import (
@@ -17,7 +18,7 @@ import (
 
 // Schema is the version of the persisted rollup format; a different stored
 // version forces a rebuild from raw ratings.
-const Schema = 2 // 2: levels and items
+const Schema = 3 // 2: levels and items; 3: generations
 
 // State tells whether persisted rollups can be trusted.
 type State struct {
@@ -27,6 +28,9 @@ type State struct {
 	Clean   bool  `bson:"clean"`
 	Schema  int   `bson:"schema"`
 	Ratings int64 `bson:"ratings"`
+	// Days names the collection of the generation of days written at the
+	// clean stop.
+	Days string `bson:"days"`
 }
 
 // Fact is what one rating contributes to the rollups.
@@ -233,14 +237,13 @@ type series struct {
 type Rollup struct {
 	mu      sync.RWMutex
 	units   map[string]*series
-	dirty   map[dayKey]struct{}
 	ratings int64
 	strs    map[string]string // interned dimension values
 }
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{units: map[string]*series{}, dirty: map[dayKey]struct{}{}, strs: map[string]string{}}
+	return &Rollup{units: map[string]*series{}, strs: map[string]string{}}
 }
 
 func (r *Rollup) intern(s string) string {
@@ -315,7 +318,7 @@ func monthStart(key int32) hailong.Date {
 	return hailong.DateFromYMD(int(key/12), time.Month(key%12+1), 1)
 }
 
-// Add counts facts and marks their days for persisting.
+// Add counts facts.
 func (r *Rollup) Add(facts ...Fact) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -328,12 +331,10 @@ func (r *Rollup) Add(facts ...Fact) {
 			t.Levels[f.Level] = 1
 		}
 		r.add(f.Unit, f.Date, f.Dims, t)
-		r.dirty[dayKey{f.Unit, f.Date}] = struct{}{}
 	}
 }
 
-// AddTally adds a tally at a unit, day and dimensions, without marking it
-// for persisting: the outcome book, which rebuilds its rollup at each start,
+// AddTally adds a tally at a unit, day and dimensions: the outcome book
 // adds and takes back (negative tallies) dossier reports with it.
 func (r *Rollup) AddTally(unit string, d hailong.Date, dims Dims, t Tally) {
 	r.mu.Lock()
@@ -341,7 +342,7 @@ func (r *Rollup) AddTally(unit string, d hailong.Date, dims Dims, t Tally) {
 	r.add(unit, d, dims, t)
 }
 
-// Load adds persisted days, without marking them dirty.
+// Load adds persisted days.
 func (r *Rollup) Load(days ...Day) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -357,28 +358,6 @@ func (r *Rollup) Ratings() int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.ratings
-}
-
-// TakeDirty returns copies of the days changed since the last call and
-// forgets that they changed. If persisting them fails, MarkDirty them again.
-func (r *Rollup) TakeDirty() []Day {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]Day, 0, len(r.dirty))
-	for k := range r.dirty {
-		out = append(out, r.copyDay(k))
-	}
-	clear(r.dirty)
-	return out
-}
-
-// MarkDirty marks days to be persisted again.
-func (r *Rollup) MarkDirty(days []Day) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, d := range days {
-		r.dirty[dayKey{d.Unit, d.Date}] = struct{}{}
-	}
 }
 
 // All returns a copy of every day, for a rebuild to persist.

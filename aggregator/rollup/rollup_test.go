@@ -69,24 +69,22 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 	}
 }
 
-func TestDirtyDaysAreTakenOnce(t *testing.T) {
+func TestPersistedDaysLoadBack(t *testing.T) {
 	r := rollup.New()
-	f := rollup.Fact{Unit: "A", Date: 1, Dims: rollup.Dims{Questionnaire: "q", Channel: "kiosk"}, Satisfied: true}
+	f := rollup.Fact{Unit: "A", Date: 1, Dims: rollup.Dims{Questionnaire: "q", Channel: "kiosk"}, Satisfied: true, Level: 2,
+		Items: []rollup.Item{{Q: "x", N: 1, Satisfied: 1}}}
 	r.Add(f, f)
-	days := r.TakeDirty()
-	if len(days) != 1 || days[0].Cells[0].N != 2 || days[0].Cells[0].Satisfied != 2 {
-		t.Fatalf("dirty = %+v", days)
-	}
-	if again := r.TakeDirty(); len(again) != 0 {
-		t.Fatalf("taken twice: %+v", again)
-	}
-	r.MarkDirty(days)
-	if again := r.TakeDirty(); len(again) != 1 {
-		t.Fatal("a day marked dirty again after a failed save must be taken again")
+	days := r.All()
+	if len(days) != 1 || days[0].Cells[0].N != 2 || days[0].Cells[0].Levels[2] != 2 || days[0].Cells[0].Items[0].N != 2 {
+		t.Fatalf("days = %+v", days)
 	}
 	loaded := rollup.New()
 	loaded.Load(days...)
-	if loaded.Ratings() != 2 || len(loaded.TakeDirty()) != 0 {
-		t.Error("loaded days count but are not dirty")
+	if loaded.Ratings() != 2 {
+		t.Fatalf("loaded %d ratings", loaded.Ratings())
+	}
+	got := loaded.Query([]string{"A"}, 0, 10, rollup.Filter{}).ByQuestionnaire["q"]
+	if got.N != 2 || got.Levels[2] != 2 || len(got.Items) != 1 || got.Items[0].Satisfied != 2 {
+		t.Fatalf("query after load = %+v", got)
 	}
 }

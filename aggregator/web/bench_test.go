@@ -63,7 +63,6 @@ func BenchmarkSatisfaction1M(b *testing.B) {
 			Dims: rollup.Dims{Questionnaire: []string{"counter-quick", "sipas"}[rng.IntN(2)], Channel: []hailong.Channel{"kiosk", "qr"}[rng.IntN(2)],
 				Procedure: fmt.Sprintf("1.%06d", rng.IntN(2000)), Official: fmt.Sprintf("cb-%04d", ci*15+rng.IntN(15)), Counter: fmt.Sprintf("Q%d", rng.IntN(5))}})
 	}
-	r.TakeDirty()
 	s, err := web.New(&web.Server{Ingester: memIngester{r}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
 		Logger: slog.New(slog.DiscardHandler), MinSample: 30, Now: func() time.Time { return time.Date(2025, 12, 31, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
