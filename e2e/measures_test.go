@@ -265,3 +265,39 @@ func TestOutcomeReportsAreChecked(t *testing.T) {
 		t.Errorf("unknown field: %d", st)
 	}
 }
+
+// TestOutcomesAndRollupsSurviveRestarts reports a dossier twice, restarts,
+// and expects the latest report and the rating to count once. (Restarts
+// after a crash are TestAggregatorKilledAfterAcknowledging's.)
+func TestOutcomesAndRollupsSurviveRestarts(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	agg := startAggregator(t, dir, addr)
+	cred := enrol(t, agg, "kiosk-1", centre)
+	client, clientCred, _ := kiosks.Enrol("motcua", "24", time.Now())
+	agg.DB().AddClient(t.Context(), client)
+	auth := http.Header{"Authorization": {"Bearer " + clientCred.String()}}
+	ret, _ := hailong.ParseDate("2026-03-09")
+	o := hailong.Outcome{Dossier: d1, Unit: centre, Received: ret - 9, Due: ret - 1, Returned: &ret} // late
+	postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []hailong.Outcome{o}}, auth)
+	o.Due = ret + 1 // corrected: it was early
+	postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []hailong.Outcome{o}}, auth)
+	r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
+		Answers: hailong.Answers{"overall": hailong.Int(3)}, Dossier: d1}, Channel: hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-1",
+		At: ret.Start().Add(10 * time.Hour).UTC()}
+	postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{r}}, http.Header{"Authorization": {"Bearer " + cred.String()}})
+	check := func(when string) {
+		t.Helper()
+		var m measures
+		getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31"), &m)
+		if m.Decision766.Dossiers != 1 || m.Decision766.NotOK != 0 || m.Satisfaction.N != 1 || m.Circular01.Indices[0].Source != "outcomes" || f(m.Circular01.Indices[0].Score) != 2 {
+			t.Fatalf("%s: 766 %+v, satisfaction %+v, index 1 %+v", when, m.Decision766, m.Satisfaction, m.Circular01.Indices[0])
+		}
+	}
+	check("before restarting")
+	if err := agg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	agg = startAggregator(t, dir, addr)
+	defer agg.Close()
+	check("after a clean restart")
+}

@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"testing"
+	"time"
+)
+
+// BenchmarkMeasuresAtScale asks a running aggregator, loaded with the
+// synthetic province of 'aggregator generate', every kind of measures
+// question, and reports p50 and p95 for each. It is skipped unless
+// HAILONG_BENCH_AGGREGATOR names the aggregator; scripts/scale-bench.sh
+// runs the whole procedure.
+//
+//	HAILONG_BENCH_AGGREGATOR=http://127.0.0.1:18181 go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e
+func BenchmarkMeasuresAtScale(b *testing.B) {
+	base := os.Getenv("HAILONG_BENCH_AGGREGATOR")
+	if base == "" {
+		b.Skip("HAILONG_BENCH_AGGREGATOR is not set")
+	}
+	queries := []struct{ name, query string }{
+		{"province-year", "unit=48&from=2025-07-01&to=2026-06-30"},
+		{"province-2years-old-structure", "unit=48&from=2024-07-01&to=2026-06-30"},
+		{"province-year-by-units-and-months", "unit=48&from=2025-07-01&to=2026-06-30&breakdown=units,months"},
+		{"old-province-as-of-2025", "unit=49&from=2024-07-01&to=2025-06-30&as_of=2025-06-30"},
+		{"commune-quarter", "unit=20007&from=2026-01-01&to=2026-03-31"},
+		{"province-year-official", "unit=48&from=2025-07-01&to=2026-06-30&official=cb-0420"},
+		{"province-year-procedure", "unit=48&from=2025-07-01&to=2026-06-30&procedure=1.001234"},
+		{"province-year-field", "unit=48&from=2025-07-01&to=2026-06-30&field=" + url.QueryEscape("Lĩnh vực 7")},
+		{"province-year-qr-sipas", "unit=48&from=2025-07-01&to=2026-06-30&channel=qr&questionnaire=sipas"},
+	}
+	client := &http.Client{}
+	for _, q := range queries {
+		b.Run(q.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				resp, err := client.Get(base + "/api/v1/measures?" + q.query)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t0))
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
+}
