@@ -56,6 +56,10 @@ type Question struct {
 	// Satisfied lists the scale values that count as satisfied (the top two
 	// levels in official reports). Only scale questions have it.
 	Satisfied []int `json:"satisfied,omitempty"`
+	// Dissatisfied lists the scale values that say "not satisfied" (Không
+	// hài lòng, Rất không hài lòng): what Decision 766 subtracts. A neutral
+	// answer is neither.
+	Dissatisfied []int `json:"dissatisfied,omitempty"`
 	// Element is the SIPAS element a statement belongs to, if any.
 	Element string `json:"element,omitempty"`
 	// Circular01Index is the index (1, 3, 4 or 7) of Circular 01/2018/TT-VPCP
@@ -108,6 +112,17 @@ func (q *Questionnaire) Satisfied(answers Answers) (satisfied, ok bool) {
 	}
 	h, _ := q.Question(q.Headline)
 	return slices.Contains(h.Satisfied, a.Value), true
+}
+
+// Dissatisfied reports whether a rating's headline answer says "not
+// satisfied".
+func (q *Questionnaire) Dissatisfied(answers Answers) bool {
+	a, found := answers[q.Headline]
+	if !found || a.IsText {
+		return false
+	}
+	h, _ := q.Question(q.Headline)
+	return slices.Contains(h.Dissatisfied, a.Value)
 }
 
 // Validate checks answers against the questionnaire: every answer belongs to
@@ -232,6 +247,11 @@ func (q *Questionnaire) check() error {
 					bad("%s counts %d as satisfied but has no such option", what, v)
 				}
 			}
+			for _, v := range qu.Dissatisfied {
+				if !values[v] || slices.Contains(qu.Satisfied, v) {
+					bad("%s counts %d as dissatisfied but has no such option, or counts it satisfied too", what, v)
+				}
+			}
 		default:
 			bad("%s has unknown kind %q", what, qu.Kind)
 		}
@@ -253,8 +273,8 @@ func (q *Questionnaire) check() error {
 	switch {
 	case !ok:
 		bad("headline question %q does not exist", q.Headline)
-	case h.Kind != KindScale || !h.Required || len(h.Satisfied) == 0:
-		bad("headline question %q must be a required scale with satisfied levels", q.Headline)
+	case h.Kind != KindScale || !h.Required || len(h.Satisfied) == 0 || len(h.Dissatisfied) == 0:
+		bad("headline question %q must be a required scale with satisfied and dissatisfied levels", q.Headline)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("questionnaire %s v%d: %s", q.ID, q.Version, strings.Join(errs, "; "))

@@ -60,7 +60,7 @@ func TestShippedQuestionnaires(t *testing.T) {
 }
 
 const goodQuestionnaire = `{"id": "q", "version": 1, "title": {"vi": "Tiêu đề", "en": "Title"}, "headline": "overall",
- "questions": [{"id": "overall", "kind": "scale", "required": true, "satisfied": [2], "text": {"vi": "Hài lòng?", "en": "Satisfied?"},
+ "questions": [{"id": "overall", "kind": "scale", "required": true, "satisfied": [2], "dissatisfied": [1], "text": {"vi": "Hài lòng?", "en": "Satisfied?"},
    "options": [{"value": 1, "label": {"vi": "Không", "en": "No"}}, {"value": 2, "label": {"vi": "Có", "en": "Yes"}}]}]}`
 
 func TestLoadCatalogRejectsBadDefinitions(t *testing.T) {

@@ -33,7 +33,12 @@ const centre = "TT-09190" // a centre among the demo units
 
 func startAggregator(t *testing.T, dir, listen string) *aggapp.Main {
 	t.Helper()
-	m := &aggapp.Main{Config: aggapp.Config{Listen: listen, DataDir: dir, DemoData: true}, Logger: quiet}
+	return startAggregatorWith(t, aggapp.Config{Listen: listen, DataDir: dir, DemoData: true})
+}
+
+func startAggregatorWith(t *testing.T, cfg aggapp.Config) *aggapp.Main {
+	t.Helper()
+	m := &aggapp.Main{Config: cfg, Logger: quiet}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start aggregator: %v", err)
 	}

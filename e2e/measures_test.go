@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hailong"
+	aggapp "hailong/aggregator/app"
 	"hailong/aggregator/kiosks"
 	"hailong/syncapi"
 )
@@ -97,7 +98,9 @@ const (
 // (see the comments), through the public API: outcomes reported by the
 // one-stop software, ratings uploaded by a kiosk after them.
 func TestMeasuresGolden(t *testing.T) {
-	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	// A minimum sample of 1, so that the classifications show on this
+	// handful of dossiers; TestMeasuresWithholdSmallSamples has the default.
+	agg := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, MinSample: 1})
 	defer agg.Close()
 	cred := enrol(t, agg, "kiosk-1", centre)
 	client, clientCred, _ := kiosks.Enrol("motcua-bacninh", "24", time.Now())
@@ -161,7 +164,7 @@ func TestMeasuresGolden(t *testing.T) {
 		t.Fatalf("measures: %d", st)
 	}
 	// Satisfaction: counter-quick 3 of 4 (levels 2 and 3), SIPAS 1 of 2 (4 and 5): 4 of 6.
-	if m.Satisfaction.N != 6 || m.Satisfaction.Successes != 4 || f(m.Satisfaction.Rate) != 0.6667 || m.Satisfaction.Enough {
+	if m.Satisfaction.N != 6 || m.Satisfaction.Successes != 4 || f(m.Satisfaction.Rate) != 0.6667 || !m.Satisfaction.Enough {
 		t.Errorf("satisfaction %+v", m.Satisfaction)
 	}
 	// Happy Index: counter-quick levels [1 1 2] → (0 + .5 + 2)/4 = 62.5; SIPAS
@@ -203,8 +206,11 @@ func TestMeasuresGolden(t *testing.T) {
 	if m.Decision766.Dossiers != 4 || m.Decision766.NotOK != 2 || f(m.Decision766.Rate) != 0.5 {
 		t.Errorf("decision 766 %+v", m.Decision766)
 	}
-	if len(m.Targets) != 2 || m.Targets[0].Measure != "satisfaction" || m.Targets[0].Source == "" || m.Targets[0].Gap != nil {
-		t.Errorf("targets %+v (no gap below the minimum sample)", m.Targets)
+	// Targets for 2026: the next due are 95% satisfaction (2030) and the 766
+	// ratio's 90% (2025, the last one): gaps 0.6667 − 0.95 and 0.5 − 0.9.
+	if len(m.Targets) != 2 || m.Targets[0].Measure != "satisfaction" || m.Targets[0].Target != 0.95 || m.Targets[0].Source == "" ||
+		f(m.Targets[0].Gap) != -0.2833 || f(m.Targets[1].Gap) != -0.4 {
+		t.Errorf("targets %+v", m.Targets)
 	}
 	if len(m.ByMonth) != 1 || m.ByMonth[0].Month != "2026-03" || m.ByMonth[0].Satisfaction.N != 6 {
 		t.Errorf("by month %+v", m.ByMonth)
@@ -217,16 +223,49 @@ func TestMeasuresGolden(t *testing.T) {
 		t.Errorf("by unit %+v", m.ByUnit)
 	}
 
-	// A report repeated changes nothing; a changed one replaces the old.
-	report[3].Complaints = 1
-	postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": report}, auth)
+	// Ratings and reports in either order. d4 (early, no complaint) is rated
+	// not satisfied after its report; d7 before its report; d6 is rated
+	// neutral (Bình thường), which is neither satisfied nor not.
+	d6, d7 := "H15.50.05.13-260307-0006", "H15.50.05.13-260307-0007"
+	late := syncapi.Request{Ratings: []hailong.Rating{
+		rating("counter-quick", cq(1, 2, 2, 2, 2), d4),
+		rating("sipas", hailong.Answers{"overall": hailong.Int(3)}, d6),
+		rating("counter-quick", cq(1, 1, 2, 2, 2), d7),
+	}}
+	if st, b := postJSON(t, agg.URL()+syncapi.Path, late, http.Header{"Authorization": {"Bearer " + cred.String()}}); st != 200 {
+		t.Fatalf("sync: %d %s", st, b)
+	}
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", centre, "from", "2026-03-01", "to", "2026-03-31"), &m)
 	if m.Decision766.Dossiers != 4 || m.Decision766.NotOK != 3 {
-		t.Errorf("after d4's complaint: %+v", m.Decision766)
+		t.Errorf("after d4 was rated not satisfied: %+v", m.Decision766)
+	}
+	more := append(report, outcome(d6, "2026-03-20", "2026-03-18", 0, nil), outcome(d7, "2026-03-20", "2026-03-18", 0, nil))
+	status, body = postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": more}, auth)
+	json.Unmarshal(body, &res)
+	wantStatus := []string{"unchanged", "unchanged", "unchanged", "unchanged", "unchanged", "created", "created"}
+	for i, r := range res.Results {
+		if status != 200 || r.Status != wantStatus[i] {
+			t.Errorf("report %d (%s): %s, want %s", i, r.Dossier, r.Status, wantStatus[i])
+		}
+	}
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", centre, "from", "2026-03-01", "to", "2026-03-31"), &m)
+	if m.Decision766.Dossiers != 6 || m.Decision766.NotOK != 4 {
+		t.Errorf("with d6 (neutral) and d7 (not satisfied, rated first): %+v, want 4 of 6 not OK", m.Decision766)
+	}
+	// A changed report replaces the old one.
+	report[1].Complaints = 0
+	status, body = postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": report[1:2]}, auth)
+	json.Unmarshal(body, &res)
+	if status != 200 || res.Results[0].Status != "updated" {
+		t.Errorf("changed report: %d %s", status, body)
+	}
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", centre, "from", "2026-03-01", "to", "2026-03-31"), &m)
+	if m.Decision766.Dossiers != 6 || m.Decision766.NotOK != 3 {
+		t.Errorf("after d2's complaint was withdrawn: %+v", m.Decision766)
 	}
 	// Filters: one official's score; the field of the procedure.
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31", "field", "Hộ tịch", "official", "cb-1"), &m)
-	if m.Satisfaction.N != 6 || m.Decision766.Dossiers != 4 {
+	if m.Satisfaction.N != 9 || m.Decision766.Dossiers != 6 {
 		t.Errorf("field and official filters: %+v %+v", m.Satisfaction, m.Decision766)
 	}
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31", "field", "Đất đai"), &m)
@@ -300,4 +339,21 @@ func TestOutcomesAndRollupsSurviveRestarts(t *testing.T) {
 	agg = startAggregator(t, dir, addr)
 	defer agg.Close()
 	check("after a clean restart")
+}
+
+// TestMeasuresWithholdSmallSamples: with the default minimum sample, a
+// handful of ratings gives values but no classification.
+func TestMeasuresWithholdSmallSamples(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
+		Answers: hailong.Answers{"overall": hailong.Int(3), "result_time": hailong.Int(2), "contacts": hailong.Int(2), "agencies": hailong.Int(2), "attitude": hailong.Int(2)}},
+		Channel: hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-1", At: time.Now().UTC().Truncate(time.Millisecond)}
+	postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{r}}, http.Header{"Authorization": {"Bearer " + cred.String()}})
+	var m measures
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", today(), "to", today()), &m)
+	if m.Satisfaction.N != 1 || m.Satisfaction.Enough || m.Circular01.Official.Classification != "" || m.Targets[0].Gap != nil {
+		t.Errorf("one rating: %+v, official %+v, target %+v", m.Satisfaction, m.Circular01.Official, m.Targets[0])
+	}
 }

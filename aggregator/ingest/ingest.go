@@ -148,10 +148,15 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.flushMu.Lock()
 	defer in.flushMu.Unlock()
 	t0 := time.Now()
+	// Unclean first: a rebuild cut short must not leave the old rollups
+	// trusted beside flags it has already replaced.
+	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
+		return 0, err
+	}
 	var unhappy []string
 	r, err := Recompute(ctx, in.store, in.catalog, func(rt *hailong.Rating, f rollup.Fact) {
 		in.recent.put(rt.ID, rt.Digest())
-		if !f.Satisfied && rt.Dossier != "" {
+		if f.Dissatisfied && rt.Dossier != "" {
 			unhappy = append(unhappy, rt.Dossier)
 		}
 	})
@@ -159,9 +164,6 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
-		return 0, err
-	}
-	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
 		return 0, err
 	}
 	in.rollup.Store(r)
@@ -182,9 +184,9 @@ func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen 
 		f, ok := rollup.FactOf(rt, q)
 		if ok {
 			r.Add(f)
-		}
-		if seen != nil {
-			seen(rt, f)
+			if seen != nil {
+				seen(rt, f)
+			}
 		}
 		return nil
 	})
@@ -318,12 +320,12 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 	return fillReasons(results), nil
 }
 
-// flagUnhappy records the dossiers of newly stored ratings that are not
-// satisfied: Decision 766 counts such a dossier as not satisfied.
+// flagUnhappy records the dossiers of newly stored ratings that say "not
+// satisfied": Decision 766 subtracts such a dossier.
 func (in *Ingester) flagUnhappy(ctx context.Context, facts []rollup.Fact) {
 	var dossiers []string
 	for _, f := range facts {
-		if !f.Satisfied && f.Dossier != "" {
+		if f.Dissatisfied && f.Dossier != "" {
 			dossiers = append(dossiers, f.Dossier)
 		}
 	}

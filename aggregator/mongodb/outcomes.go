@@ -39,16 +39,14 @@ type outcomeDoc struct {
 }
 
 // PutOutcomes appends outcome reports; each supersedes its dossier's
-// earlier ones. The caller writes one report at a time per aggregator, so
-// sequences only grow.
-func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte) error {
+// reports of lower sequence, which the caller assigns in increasing order.
+func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte, seqs []int64) error {
 	now := time.Now().UTC()
-	base := now.UnixNano()
 	for start := 0; start < len(os); start += maxInsertBatch {
 		end := min(start+maxInsertBatch, len(os))
 		docs := make([]any, 0, end-start)
 		for i := start; i < end; i++ {
-			o, seq := os[i], base+int64(i)
+			o, seq := os[i], seqs[i]
 			docs = append(docs, outcomeDoc{ID: fmt.Sprintf("%s#%d", o.Dossier, seq), Dossier: o.Dossier, Seq: seq,
 				Unit: o.Unit, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
 				Received: o.Received, Due: o.Due, Returned: o.Returned, Complaint: o.Complaints, Indices: o.Indices,
@@ -62,7 +60,7 @@ func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][3
 }
 
 // ScanOutcomes calls fn for the latest report of every dossier.
-func (d *DB) ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte)) error {
+func (d *DB) ScanOutcomes(ctx context.Context, fn func(o hailong.Outcome, digest [32]byte, seq int64)) error {
 	type latest struct {
 		seq    int64
 		o      hailong.Outcome
@@ -92,7 +90,7 @@ func (d *DB) ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte
 		return err
 	}
 	for _, l := range byDossier {
-		fn(l.o, l.digest)
+		fn(l.o, l.digest, l.seq)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/rollup"
@@ -21,8 +22,8 @@ import (
 
 // Store is what the book needs of the database.
 type Store interface {
-	PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte) error
-	ScanOutcomes(ctx context.Context, fn func(hailong.Outcome, [32]byte)) error
+	PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte, seqs []int64) error
+	ScanOutcomes(ctx context.Context, fn func(o hailong.Outcome, digest [32]byte, seq int64)) error
 	ScanDossierFlags(ctx context.Context, fn func(string)) error
 }
 
@@ -67,6 +68,10 @@ type Book struct {
 	entries map[string]*entry
 	unhappy map[string]bool // dossiers a rating called not satisfied
 	roll    *rollup.Rollup
+	// seq orders reports: the latest per dossier counts. It is the larger
+	// of the clock and the last one plus one, so a clock set back cannot
+	// make a new report lose to an old one.
+	seq int64
 }
 
 // Load reads the stored outcomes and flags into a new book.
@@ -75,10 +80,11 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 	if err := store.ScanDossierFlags(ctx, func(d string) { b.unhappy[d] = true }); err != nil {
 		return nil, err
 	}
-	err := store.ScanOutcomes(ctx, func(o hailong.Outcome, d [32]byte) {
+	err := store.ScanOutcomes(ctx, func(o hailong.Outcome, d [32]byte, seq int64) {
 		e := &entry{o: o, digest: d}
 		b.entries[o.Dossier] = e
 		b.count(e)
+		b.seq = max(b.seq, seq)
 	})
 	if err != nil {
 		return nil, err
@@ -113,6 +119,9 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		if err == nil && !allowed(o.Unit) {
 			err = hailong.Invalid("The outcome is not this reporter's.", hailong.FieldError{Field: "unit", Message: fmt.Sprintf("%s is outside the units this reporter may report for", o.Unit)})
 		}
+		if e, ok := b.entries[o.Dossier]; err == nil && ok && !allowed(e.o.Unit) {
+			err = hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for %s, outside the units this reporter may report for", o.Dossier, e.o.Unit)})
+		}
 		if err != nil {
 			results[i].Status = Rejected
 			results[i].Reason = hailong.ErrorMessage(err)
@@ -122,26 +131,34 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 			continue
 		}
 		d := o.Digest()
+		switch e, ok := b.entries[o.Dossier]; {
+		case !ok:
+			results[i].Status = Created
+		case e.digest == d:
+			results[i].Status = Unchanged
+			if _, inBatch := at[o.Dossier]; !inBatch {
+				continue // nothing to write: software that resends whole exports costs nothing
+			}
+		default:
+			results[i].Status = Updated
+		}
 		if j, ok := at[o.Dossier]; ok {
 			put[j], digests[j] = o, d
 		} else {
 			at[o.Dossier] = len(put)
 			put, digests = append(put, o), append(digests, d)
 		}
-		switch e, ok := b.entries[o.Dossier]; {
-		case !ok:
-			results[i].Status = Created
-		case e.digest == d:
-			results[i].Status = Unchanged
-		default:
-			results[i].Status = Updated
-		}
 	}
 	b.mu.Unlock()
 	if len(put) == 0 {
 		return results, nil
 	}
-	if err := b.store.PutOutcomes(ctx, put, digests); err != nil {
+	seqs := make([]int64, len(put))
+	for i := range seqs {
+		b.seq = max(b.seq+1, time.Now().UnixNano())
+		seqs[i] = b.seq
+	}
+	if err := b.store.PutOutcomes(ctx, put, digests, seqs); err != nil {
 		return nil, err
 	}
 	b.mu.Lock()

@@ -39,7 +39,10 @@ type Fact struct {
 	Date hailong.Date
 	Dims
 	Satisfied bool
-	Level     int    // position of the headline answer in its scale
+	// Dissatisfied is set when the headline answer says "not satisfied";
+	// not a dimension: for joining with dossier outcomes.
+	Dissatisfied bool
+	Level        int    // position of the headline answer in its scale
 	Items     []Item // one answer each, ordered by question id
 	Dossier   string // not a dimension: for joining with dossier outcomes
 }
@@ -171,7 +174,7 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 		return Fact{}, false
 	}
 	f := Fact{
-		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat, Dossier: r.Dossier,
+		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat, Dossier: r.Dossier, Dissatisfied: q.Dissatisfied(r.Answers),
 		Dims: Dims{Questionnaire: r.Questionnaire, Channel: r.Channel, Procedure: r.Procedure, Official: r.Official, Counter: r.Counter},
 	}
 	h, _ := q.Question(q.Headline)

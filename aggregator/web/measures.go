@@ -73,14 +73,18 @@ type sipasElementJSON struct {
 	Title string   `json:"title"`
 	Index *float64 `json:"index"`
 	Items int      `json:"items"`
+	// EnoughRatings holds when every statement with answers has the
+	// minimum sample.
+	EnoughRatings bool `json:"enough_ratings"`
 }
 
 type sipasJSON struct {
-	Label    string             `json:"label"`
-	N        int64              `json:"n"`
-	Overall  *float64           `json:"overall"`
-	Elements []sipasElementJSON `json:"elements"`
-	Items    []sipasItemJSON    `json:"items"`
+	Label         string             `json:"label"`
+	N             int64              `json:"n"`
+	Overall       *float64           `json:"overall"`
+	EnoughRatings bool               `json:"enough_ratings"`
+	Elements      []sipasElementJSON `json:"elements"`
+	Items         []sipasItemJSON    `json:"items"`
 }
 
 // sipas computes the SIPAS-style indices: each statement's share of the
@@ -88,8 +92,8 @@ type sipasJSON struct {
 // the overall index the mean of the elements' (DOMAIN.md: the official
 // aggregation is not public, so this is labelled "SIPAS-style").
 func (s *Server) sipas(res rollup.Result, lang string) sipasJSON {
-	out := sipasJSON{Label: "SIPAS-style", Elements: []sipasElementJSON{}, Items: []sipasItemJSON{}}
-	var elementRates []float64
+	out := sipasJSON{Label: "SIPAS-style", Elements: []sipasElementJSON{}, Items: []sipasItemJSON{}, EnoughRatings: true}
+	var elementRates []float64 // unrounded: means are rounded once, at the end
 	for _, q := range s.Catalog.All() {
 		if len(q.Elements) == 0 {
 			continue
@@ -98,7 +102,7 @@ func (s *Server) sipas(res rollup.Result, lang string) sipasJSON {
 		out.N += t.N
 		for _, e := range q.Elements {
 			var rates []float64
-			ej := sipasElementJSON{ID: e.ID, Title: e.Title.In(lang)}
+			ej := sipasElementJSON{ID: e.ID, Title: e.Title.In(lang), EnoughRatings: true}
 			for _, qu := range q.Questions {
 				if qu.Element != e.ID {
 					continue
@@ -107,14 +111,18 @@ func (s *Server) sipas(res rollup.Result, lang string) sipasJSON {
 				p := s.proportion(it.N, it.Satisfied)
 				out.Items = append(out.Items, sipasItemJSON{ID: qu.ID, Element: e.ID, Text: qu.Text.In(lang), proportionJSON: p})
 				ej.Items++
-				if p.Rate != nil {
-					rates = append(rates, *p.Rate)
+				if rate, ok := (measure.Proportion{N: it.N, Successes: it.Satisfied}).Rate(); ok {
+					rates = append(rates, rate)
+					ej.EnoughRatings = ej.EnoughRatings && p.EnoughRatings
 				}
 			}
 			if m, ok := measure.Mean(rates); ok {
+				elementRates = append(elementRates, m)
 				m = measure.Round4(m)
 				ej.Index = &m
-				elementRates = append(elementRates, m)
+				out.EnoughRatings = out.EnoughRatings && ej.EnoughRatings
+			} else {
+				ej.EnoughRatings = false
 			}
 			out.Elements = append(out.Elements, ej)
 		}
@@ -122,6 +130,8 @@ func (s *Server) sipas(res rollup.Result, lang string) sipasJSON {
 	if m, ok := measure.Mean(elementRates); ok {
 		m = measure.Round4(m)
 		out.Overall = &m
+	} else {
+		out.EnoughRatings = false
 	}
 	return out
 }
@@ -136,16 +146,20 @@ func findItem(items []rollup.Item, q string) rollup.Item {
 }
 
 type indexJSON struct {
-	Index  int      `json:"index"`
-	Source string   `json:"source"` // "ratings" or "outcomes"
-	N      int64    `json:"n"`
-	Score  *float64 `json:"score"`
+	Index         int      `json:"index"`
+	Source        string   `json:"source"` // "ratings" or "outcomes"
+	N             int64    `json:"n"`
+	Score         *float64 `json:"score"`
+	EnoughRatings bool     `json:"enough_ratings"`
 }
 
 type scoreJSON struct {
-	Value          *float64 `json:"value"`
-	Classification string   `json:"classification,omitempty"`
-	Missing        []int    `json:"missing,omitempty"` // indices with no data
+	Value *float64 `json:"value"`
+	// Classification is given only when every index has the minimum
+	// sample: an official is not classed on a handful of dossiers.
+	Classification string `json:"classification,omitempty"`
+	EnoughRatings  bool   `json:"enough_ratings"`
+	Missing        []int  `json:"missing,omitempty"` // indices with no data
 }
 
 type circularJSON struct {
@@ -158,7 +172,9 @@ type circularJSON struct {
 // citizens' answers, 2, 5, 6, 8 and 9 from the one-stop software, and 1 from
 // the one-stop software's dates where it reported returned dossiers, else
 // from the citizens' answers. Each index is rounded to one decimal before
-// the scores add them up, as the circular scores.
+// the scores add them up, as the circular scores. An index from answers
+// counts each rating as one dossier's evaluation: kiosk ratings often carry
+// no dossier code, and a QR link rates its dossier once.
 func (s *Server) circular01(res rollup.Result) circularJSON {
 	sums, ns := map[int]int64{}, map[int]int64{}
 	for id, t := range res.ByQuestionnaire {
@@ -175,7 +191,7 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 		}
 	}
 	out := circularJSON{}
-	scores := map[int]float64{}
+	scores, enough := map[int]float64{}, map[int]bool{}
 	for i := 1; i <= 9; i++ {
 		ij := indexJSON{Index: i}
 		var sum, n int64
@@ -191,21 +207,23 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 			}
 			ij.Source, sum, n = "outcomes", res.Outcomes.IndexSum[k], res.Outcomes.IndexN[k]
 		}
-		ij.N = n
+		ij.N, ij.EnoughRatings = n, n >= s.MinSample
 		if v, ok := measure.IndexScore(sum, n); ok {
 			ij.Score = &v
 			scores[i] = v
 		}
+		enough[i] = ij.EnoughRatings
 		out.Indices = append(out.Indices, ij)
 	}
 	total := func(indices []int) scoreJSON {
-		var sj scoreJSON
+		sj := scoreJSON{EnoughRatings: true}
 		var v float64
 		for _, i := range indices {
 			sc, ok := scores[i]
 			if !ok {
 				sj.Missing = append(sj.Missing, i)
 			}
+			sj.EnoughRatings = sj.EnoughRatings && enough[i]
 			v += sc
 		}
 		if len(sj.Missing) == 0 {
@@ -215,11 +233,11 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 		return sj
 	}
 	out.Official = total([]int{1, 2, 3, 4, 7})
-	if out.Official.Value != nil {
+	if out.Official.Value != nil && out.Official.EnoughRatings {
 		out.Official.Classification = measure.OfficialClass(*out.Official.Value)
 	}
 	out.Agency = total([]int{1, 2, 3, 4, 5, 6, 7, 8, 9})
-	if out.Agency.Value != nil {
+	if out.Agency.Value != nil && out.Agency.EnoughRatings {
 		out.Agency.Classification = measure.AgencyClass(*out.Agency.Value)
 	}
 	return out
