@@ -90,6 +90,16 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 	return nil
 }
 
+// scanTimeout bounds a whole scan. A scan of millions of documents on
+// FerretDB takes minutes, longer than the client's timeout for one
+// operation, which applies to every batch of a cursor without a deadline of
+// its own.
+const scanTimeout = 6 * time.Hour
+
+func scanContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, scanTimeout)
+}
+
 // getMeta reads a small state document by id into v; found is false if it
 // does not exist.
 func (d *DB) getMeta(ctx context.Context, id string, v any) (found bool, err error) {

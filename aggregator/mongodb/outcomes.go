@@ -61,6 +61,8 @@ func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][3
 
 // ScanOutcomes calls fn for the latest report of every dossier.
 func (d *DB) ScanOutcomes(ctx context.Context, fn func(o hailong.Outcome, digest [32]byte, seq int64)) error {
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
 	type latest struct {
 		seq    int64
 		o      hailong.Outcome
@@ -136,6 +138,8 @@ func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
 
 // ScanDossierFlags calls fn for every flagged dossier.
 func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
 	cur, err := d.flags().Find(ctx, bson.D{}, options.Find().SetBatchSize(5000))
 	if err != nil {
 		return fmt.Errorf("scan dossier flags: %w", err)

@@ -116,6 +116,8 @@ func (d *DB) ScanDigests(ctx context.Context, fn func(id string, digest [32]byte
 }
 
 func (d *DB) scanDigests(ctx context.Context, filter bson.D, fn func(id string, digest [32]byte)) error {
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
 	cur, err := d.ratings().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}).SetBatchSize(5000))
 	if err != nil {
 		return fmt.Errorf("find digests: %w", err)
@@ -138,6 +140,8 @@ func (d *DB) scanDigests(ctx context.Context, filter bson.D, fn func(id string, 
 
 // ScanRatings calls fn for every stored rating, in no particular order.
 func (d *DB) ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error {
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
 	cur, err := d.ratings().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
 	if err != nil {
 		return fmt.Errorf("scan ratings: %w", err)

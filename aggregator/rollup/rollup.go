@@ -18,7 +18,7 @@ import (
 
 // Schema is the version of the persisted rollup format; a different stored
 // version forces a rebuild from raw ratings.
-const Schema = 3 // 2: levels and items; 3: generations
+const Schema = 4 // 2: levels and items; 3: generations; 4: cells as gob
 
 // State tells whether persisted rollups can be trusted.
 type State struct {
