@@ -32,7 +32,7 @@ type Store interface {
 	InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][32]byte, received time.Time) (dups []int, err error)
 	Digests(ctx context.Context, ids []string) (map[string][32]byte, error)
 	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error
-	ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error
+	ScanRatings(ctx context.Context, fn func(r *hailong.Rating, digest [32]byte) error) error
 	AddDossierFlags(ctx context.Context, dossiers []string) error
 	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
 	WriteDays(ctx context.Context, days []rollup.Day) (generation string, err error)
@@ -154,8 +154,8 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	var unhappy []string
-	r, err := Recompute(ctx, in.store, in.catalog, func(rt *hailong.Rating, f rollup.Fact) {
-		in.recent.put(rt.ID, rt.Digest())
+	r, err := Recompute(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
+		in.recent.put(rt.ID, digest)
 		if f.Dissatisfied && rt.Dossier != "" {
 			unhappy = append(unhappy, rt.Dossier)
 		}
@@ -173,10 +173,10 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 
 // Recompute builds rollups from raw ratings alone: the definition every
 // maintained rollup must equal. seen, if not nil, is told each rating and
-// its fact.
-func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, rollup.Fact)) (*rollup.Rollup, error) {
+// its stored digest and fact.
+func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (*rollup.Rollup, error) {
 	r := rollup.New()
-	err := store.ScanRatings(ctx, func(rt *hailong.Rating) error {
+	err := store.ScanRatings(ctx, func(rt *hailong.Rating, digest [32]byte) error {
 		q, ok := catalog.Version(rt.Questionnaire, rt.Version)
 		if !ok {
 			return fmt.Errorf("rating %s: questionnaire %s v%d is not in the catalog; old versions must stay in assets", rt.ID, rt.Questionnaire, rt.Version)
@@ -185,7 +185,7 @@ func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen 
 		if ok {
 			r.Add(f)
 			if seen != nil {
-				seen(rt, f)
+				seen(rt, digest, f)
 			}
 		}
 		return nil

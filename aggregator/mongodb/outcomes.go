@@ -123,9 +123,11 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 	return nil
 }
 
-// ReplaceDossierFlags replaces every flag, for a rebuild.
+// ReplaceDossierFlags replaces every flag, for a rebuild. It drops the
+// collection rather than deleting its documents: FerretDB deletes by listing
+// every id in one SQL statement, which fails past SQLite's limit.
 func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
-	if _, err := d.flags().DeleteMany(ctx, bson.D{}); err != nil {
+	if err := d.flags().Drop(ctx); err != nil {
 		return fmt.Errorf("clear dossier flags: %w", err)
 	}
 	for start := 0; start < len(dossiers); start += maxInsertBatch {

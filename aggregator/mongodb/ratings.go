@@ -138,8 +138,9 @@ func (d *DB) scanDigests(ctx context.Context, filter bson.D, fn func(id string, 
 	return cur.Err()
 }
 
-// ScanRatings calls fn for every stored rating, in no particular order.
-func (d *DB) ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) error {
+// ScanRatings calls fn for every stored rating with its stored digest, in
+// no particular order.
+func (d *DB) ScanRatings(ctx context.Context, fn func(r *hailong.Rating, digest [32]byte) error) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	cur, err := d.ratings().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
@@ -156,7 +157,9 @@ func (d *DB) ScanRatings(ctx context.Context, fn func(*hailong.Rating) error) er
 		if err != nil {
 			return err
 		}
-		if err := fn(&r); err != nil {
+		var dg [32]byte
+		copy(dg[:], doc.Digest)
+		if err := fn(&r, dg); err != nil {
 			return err
 		}
 	}
