@@ -396,13 +396,15 @@ type Filter struct {
 	Procedures []string
 	Official   string
 	Counter    string
+
+	procSet map[string]bool // Procedures as a set, made once per query
 }
 
 func (f *Filter) match(d *Dims) bool {
 	return (f.Questionnaire == "" || f.Questionnaire == d.Questionnaire) &&
 		(f.Channel == "" || f.Channel == d.Channel) &&
 		(f.Procedure == "" || f.Procedure == d.Procedure) &&
-		(len(f.Procedures) == 0 || slices.Contains(f.Procedures, d.Procedure)) &&
+		(len(f.Procedures) == 0 || f.procSet[d.Procedure]) &&
 		(f.Official == "" || f.Official == d.Official) &&
 		(f.Counter == "" || f.Counter == d.Counter)
 }
@@ -421,6 +423,12 @@ type Result struct {
 // Query sums the cells of the given rating units from from to to inclusive.
 func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 	var acc accumulator
+	if len(f.Procedures) > 0 {
+		f.procSet = make(map[string]bool, len(f.Procedures))
+		for _, p := range f.Procedures {
+			f.procSet[p] = true
+		}
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, u := range units {
@@ -428,11 +436,13 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 		if !ok {
 			continue
 		}
-		if refs, ok := s.narrowest(&f); ok {
-			for _, rf := range refs {
-				if rf.date >= from && rf.date <= to {
-					if c := &rf.day.cells[rf.cell]; f.match(&c.Dims) {
-						acc.add(c)
+		if lists, ok := s.narrowest(&f); ok {
+			for _, refs := range lists {
+				for _, rf := range refs {
+					if rf.date >= from && rf.date <= to {
+						if c := &rf.day.cells[rf.cell]; f.match(&c.Dims) {
+							acc.add(c)
+						}
 					}
 				}
 			}
@@ -457,29 +467,31 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 	return acc.result()
 }
 
-// narrowest returns the shortest index list among the fine dimensions the
-// filter names; ok is false when it names none.
-func (s *series) narrowest(f *Filter) (refs []ref, ok bool) {
+// narrowest returns the shortest index lists among the fine dimensions the
+// filter names; ok is false when it names none. A set of procedures gives
+// one list each: a cell holds one procedure, so they do not overlap.
+func (s *series) narrowest(f *Filter) (lists [][]ref, ok bool) {
+	n := 0
 	for _, k := range []dimKey{{'p', f.Procedure}, {'o', f.Official}, {'c', f.Counter}} {
 		if k.value == "" {
 			continue
 		}
-		l := s.index[k]
-		if !ok || len(l) < len(refs) {
-			refs, ok = l, true
+		if l := s.index[k]; !ok || len(l) < n {
+			lists, n, ok = [][]ref{l}, len(l), true
 		}
 	}
 	if len(f.Procedures) > 0 {
-		// A cell holds one procedure, so the lists do not overlap.
-		var l []ref
+		var ls [][]ref
+		total := 0
 		for _, p := range f.Procedures {
-			l = append(l, s.index[dimKey{'p', p}]...)
+			l := s.index[dimKey{'p', p}]
+			ls, total = append(ls, l), total+len(l)
 		}
-		if !ok || len(l) < len(refs) {
-			refs, ok = l, true
+		if !ok || total < n {
+			lists, ok = ls, true
 		}
 	}
-	return refs, ok
+	return lists, ok
 }
 
 type accumulator struct {
