@@ -43,8 +43,8 @@ type Fact struct {
 	// not a dimension: for joining with dossier outcomes.
 	Dissatisfied bool
 	Level        int    // position of the headline answer in its scale
-	Items     []Item // one answer each, ordered by question id
-	Dossier   string // not a dimension: for joining with dossier outcomes
+	Items        []Item // one answer each, ordered by question id
+	Dossier      string // not a dimension: for joining with dossier outcomes
 }
 
 // Dims are the dimensions a query can filter on within a unit and day.
