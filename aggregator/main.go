@@ -24,6 +24,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -293,11 +294,41 @@ func enrolCmd(ctx context.Context, what string, args []string, log *slog.Logger)
 }
 
 func proceduresCmd(ctx context.Context, args []string, log *slog.Logger) error {
+	return dataCmd(ctx, "procedures", args, log,
+		func(ctx context.Context, db *app.DB, r io.Reader) error {
+			c, err := procedure.ReadCSV(r)
+			if err != nil {
+				return err
+			}
+			if err := db.ReplaceProcedures(ctx, c); err != nil {
+				return err
+			}
+			fmt.Printf("Imported %d procedures. Restart the aggregator to use them.\n", len(c.All()))
+			return nil
+		},
+		func(ctx context.Context, db *app.DB) error {
+			records, _, err := db.Procedures(ctx)
+			if err != nil {
+				return err
+			}
+			w := csv.NewWriter(os.Stdout)
+			w.Write(procedure.CSVHeader)
+			for _, p := range records {
+				w.Write([]string{p.Code, p.Name, p.Field, strconv.Itoa(p.LegalDays)})
+			}
+			w.Flush()
+			return w.Error()
+		})
+}
+
+// dataCmd runs "import FILE.csv" or "export" of a kind of reference data.
+func dataCmd(ctx context.Context, what string, args []string, log *slog.Logger,
+	importFn func(context.Context, *app.DB, io.Reader) error, exportFn func(context.Context, *app.DB) error) error {
 	if len(args) == 0 {
-		return errors.New("procedures: import FILE.csv or export")
+		return fmt.Errorf("%s: import FILE.csv or export", what)
 	}
 	sub, args := args[0], args[1:]
-	db, _, fs, err := openDB(ctx, "procedures "+sub, args, log, nil)
+	db, _, fs, err := openDB(ctx, what+" "+sub, args, log, nil)
 	if err != nil {
 		return err
 	}
@@ -305,36 +336,18 @@ func proceduresCmd(ctx context.Context, args []string, log *slog.Logger) error {
 	switch sub {
 	case "import":
 		if fs.NArg() != 1 {
-			return errors.New("procedures import: give one CSV file")
+			return fmt.Errorf("%s import: give one CSV file", what)
 		}
 		f, err := os.Open(fs.Arg(0))
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		c, err := procedure.ReadCSV(f)
-		if err != nil {
-			return err
-		}
-		if err := db.ReplaceProcedures(ctx, c); err != nil {
-			return err
-		}
-		fmt.Printf("Imported %d procedures. Restart the aggregator to use them.\n", len(c.All()))
-		return nil
+		return importFn(ctx, db, f)
 	case "export":
-		records, _, err := db.Procedures(ctx)
-		if err != nil {
-			return err
-		}
-		w := csv.NewWriter(os.Stdout)
-		w.Write(procedure.CSVHeader)
-		for _, p := range records {
-			w.Write([]string{p.Code, p.Name, p.Field, strconv.Itoa(p.LegalDays)})
-		}
-		w.Flush()
-		return w.Error()
+		return exportFn(ctx, db)
 	default:
-		return fmt.Errorf("procedures: unknown command %q (import, export)", sub)
+		return fmt.Errorf("%s: unknown command %q (import, export)", what, sub)
 	}
 }
 
@@ -348,45 +361,27 @@ func unitKnown(records []hierarchy.Unit, code string) bool {
 }
 
 func unitsCmd(ctx context.Context, args []string, log *slog.Logger) error {
-	if len(args) == 0 {
-		return errors.New("units: import FILE.csv or export")
-	}
-	sub, args := args[0], args[1:]
-	db, _, fs, err := openDB(ctx, "units "+sub, args, log, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	switch sub {
-	case "import":
-		if fs.NArg() != 1 {
-			return errors.New("units import: give one CSV file")
-		}
-		f, err := os.Open(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		t, err := hierarchy.ReadCSV(f)
-		if err != nil {
-			return err
-		}
-		if err := db.ReplaceUnits(ctx, t); err != nil {
-			return err
-		}
-		fmt.Printf("Imported %d unit records. Restart the aggregator to use them.\n", len(t.Records()))
-		return nil
-	case "export":
-		records, _, err := db.Units(ctx)
-		if err != nil {
-			return err
-		}
-		t, err := hierarchy.New(records)
-		if err != nil {
-			return err
-		}
-		return t.WriteCSV(os.Stdout)
-	default:
-		return fmt.Errorf("units: unknown command %q (import, export)", sub)
-	}
+	return dataCmd(ctx, "units", args, log,
+		func(ctx context.Context, db *app.DB, r io.Reader) error {
+			t, err := hierarchy.ReadCSV(r)
+			if err != nil {
+				return err
+			}
+			if err := db.ReplaceUnits(ctx, t); err != nil {
+				return err
+			}
+			fmt.Printf("Imported %d unit records. Restart the aggregator to use them.\n", len(t.Records()))
+			return nil
+		},
+		func(ctx context.Context, db *app.DB) error {
+			records, _, err := db.Units(ctx)
+			if err != nil {
+				return err
+			}
+			t, err := hierarchy.New(records)
+			if err != nil {
+				return err
+			}
+			return t.WriteCSV(os.Stdout)
+		})
 }
