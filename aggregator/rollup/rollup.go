@@ -495,16 +495,19 @@ func (s *series) narrowest(f *Filter) (lists [][]ref, ok bool) {
 }
 
 type accumulator struct {
-	byChannel map[hailong.Channel]*Tally
-	byQ       map[string]*qAcc
+	kiosk, qr Tally
+	other     map[hailong.Channel]*Tally
+	byQ       []*qAcc // a handful of questionnaires: a slice beats a map
 	out       Outcomes
 }
 
-// qAcc sums one questionnaire; items are kept in a map while summing, so
-// that adding a cell does not build a new slice each time.
+// qAcc sums one questionnaire. Its items are few, so they are found by a
+// linear search rather than hashed: queries add hundreds of thousands of
+// cells.
 type qAcc struct {
+	id    string
 	t     Tally
-	items map[string]*Item
+	items []Item
 }
 
 func (a *accumulator) addMatching(cells []Cell, f *Filter) {
@@ -520,20 +523,33 @@ func (a *accumulator) add(c *Cell) {
 		a.out.Add(c.Out)
 		return
 	}
-	if a.byChannel == nil {
-		a.byChannel, a.byQ = map[hailong.Channel]*Tally{}, map[string]*qAcc{}
-	}
-	ch := a.byChannel[c.Channel]
-	if ch == nil {
-		ch = &Tally{}
-		a.byChannel[c.Channel] = ch
+	var ch *Tally
+	switch c.Channel {
+	case hailong.ChannelKiosk:
+		ch = &a.kiosk
+	case hailong.ChannelQR:
+		ch = &a.qr
+	default:
+		if a.other == nil {
+			a.other = map[hailong.Channel]*Tally{}
+		}
+		if ch = a.other[c.Channel]; ch == nil {
+			ch = &Tally{}
+			a.other[c.Channel] = ch
+		}
 	}
 	ch.N += c.N
 	ch.Satisfied += c.Satisfied
-	q := a.byQ[c.Questionnaire]
+	var q *qAcc
+	for _, x := range a.byQ {
+		if x.id == c.Questionnaire {
+			q = x
+			break
+		}
+	}
 	if q == nil {
-		q = &qAcc{items: map[string]*Item{}}
-		a.byQ[c.Questionnaire] = q
+		q = &qAcc{id: c.Questionnaire}
+		a.byQ = append(a.byQ, q)
 	}
 	q.t.N += c.N
 	q.t.Satisfied += c.Satisfied
@@ -541,29 +557,33 @@ func (a *accumulator) add(c *Cell) {
 		q.t.Levels[i] += c.Levels[i]
 	}
 	for _, it := range c.Items {
-		acc := q.items[it.Q]
-		if acc == nil {
-			acc = &Item{Q: it.Q}
-			q.items[it.Q] = acc
+		k := 0
+		for k < len(q.items) && q.items[k].Q != it.Q {
+			k++
 		}
+		if k == len(q.items) {
+			q.items = append(q.items, Item{Q: it.Q})
+		}
+		acc := &q.items[k]
 		acc.N, acc.Satisfied, acc.Sum = acc.N+it.N, acc.Satisfied+it.Satisfied, acc.Sum+it.Sum
 	}
 }
 
 func (a *accumulator) result() Result {
-	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: {}, hailong.ChannelQR: {}}, ByQuestionnaire: map[string]Tally{}, Outcomes: a.out}
-	for ch, t := range a.byChannel {
-		res.ByChannel[ch] = Tally{N: t.N, Satisfied: t.Satisfied}
+	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: a.kiosk, hailong.ChannelQR: a.qr},
+		ByQuestionnaire: map[string]Tally{}, Outcomes: a.out}
+	for ch, t := range a.other {
+		res.ByChannel[ch] = *t
+	}
+	for _, t := range res.ByChannel {
 		res.Total.N += t.N
 		res.Total.Satisfied += t.Satisfied
 	}
-	for id, q := range a.byQ {
+	for _, q := range a.byQ {
 		t := q.t
-		for _, it := range q.items {
-			t.Items = append(t.Items, *it)
-		}
+		t.Items = q.items
 		slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
-		res.ByQuestionnaire[id] = t
+		res.ByQuestionnaire[q.id] = t
 	}
 	return res
 }
