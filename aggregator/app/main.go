@@ -42,7 +42,6 @@ type Config struct {
 	TargetsFile string
 	AssetsDir   string
 	MinSample   int64
-	FlushEvery  time.Duration
 	Remember    int // recent rating digests kept in memory
 	// PhoneQuestionnaire is asked on the QR phone page.
 	PhoneQuestionnaire string
