@@ -52,7 +52,7 @@ type Ingester struct {
 
 	recent *recentDigests
 
-	flushMu sync.Mutex // one rebuild or persist at a time
+	persistMu sync.Mutex // one rebuild or persist at a time
 	gate    sync.RWMutex
 	closed  bool
 	// tainted is set when a write may have stored ratings it did not count.
@@ -145,8 +145,8 @@ func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
 // Rebuild recomputes every rollup from the raw ratings, persists them and
 // returns how many ratings it counted.
 func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
-	in.flushMu.Lock()
-	defer in.flushMu.Unlock()
+	in.persistMu.Lock()
+	defer in.persistMu.Unlock()
 	t0 := time.Now()
 	// Unclean first: a rebuild cut short must not leave the old rollups
 	// trusted beside flags it has already replaced.
@@ -409,8 +409,8 @@ func (in *Ingester) Close(ctx context.Context) error {
 // clean, and drops older generations. A crash at any point leaves either
 // the old state (not clean: the next start rebuilds) or the new one.
 func (in *Ingester) persist(ctx context.Context) error {
-	in.flushMu.Lock()
-	defer in.flushMu.Unlock()
+	in.persistMu.Lock()
+	defer in.persistMu.Unlock()
 	t0 := time.Now()
 	days := in.Rollup().All()
 	gen, err := in.store.WriteDays(ctx, days)
