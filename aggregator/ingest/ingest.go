@@ -53,8 +53,8 @@ type Ingester struct {
 	recent *recentDigests
 
 	persistMu sync.Mutex // one rebuild or persist at a time
-	gate    sync.RWMutex
-	closed  bool
+	gate      sync.RWMutex
+	closed    bool
 	// tainted is set when a write may have stored ratings it did not count.
 	tainted   atomic.Bool
 	onUnhappy func(dossiers []string)
