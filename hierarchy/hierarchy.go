@@ -185,17 +185,6 @@ func (t *Tree) Subtree(root string, asOf hailong.Date) ([]string, error) {
 	return out, nil
 }
 
-// Resolve returns the code that a unit's ratings roll up into on asOf, and
-// false if it leads to no unit in force then (for example, a unit created
-// after asOf).
-func (t *Tree) Resolve(code string, asOf hailong.Date) (string, bool) {
-	chain, ok := t.snapshot(asOf).chain[code]
-	if !ok {
-		return "", false
-	}
-	return chain[0], true
-}
-
 func (t *Tree) snapshot(d hailong.Date) *snapshot {
 	t.mu.Lock()
 	defer t.mu.Unlock()

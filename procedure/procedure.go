@@ -4,16 +4,12 @@
 package procedure
 
 import (
-	"encoding/csv"
-	"errors"
-	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
 
 	"hailong"
+	"hailong/csvimport"
 )
 
 // Procedure is one administrative procedure.
@@ -70,71 +66,36 @@ var CSVHeader = []string{"code", "name", "field", "legal_days"}
 // ReadCSV reads a catalogue. Problems are reported by line and field, all
 // at once; nothing is returned unless the whole file is good.
 func ReadCSV(r io.Reader) (*Catalogue, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(CSVHeader)
-	var (
-		ps     []Procedure
-		fields []hailong.FieldError
-		seen   = map[string]int{}
-	)
-	bad := func(line int, field, format string, args ...any) {
-		fields = append(fields, hailong.FieldError{Field: fmt.Sprintf("line %d: %s", line, field), Message: fmt.Sprintf(format, args...)})
-	}
-	header, err := cr.Read()
-	if err != nil {
-		return nil, hailong.Invalid("The procedure file is empty or not CSV.", hailong.FieldError{Field: "line 1", Message: err.Error()})
-	}
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	if !slices.Equal(header, CSVHeader) {
-		return nil, hailong.Invalid("The procedure file has the wrong header.", hailong.FieldError{Field: "line 1", Message: "the header must be " + strings.Join(CSVHeader, ",")})
-	}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				bad(pe.Line, "row", "%v", pe.Err)
-				if errors.Is(pe.Err, csv.ErrFieldCount) {
-					continue
-				}
-			} else {
-				bad(line, "row", "%v", err)
-			}
-			break
-		}
-		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
-		}
+	var ps []Procedure
+	seen := map[string]int{}
+	f, err := csvimport.Read(r, "procedure file", CSVHeader, func(f *csvimport.File, line int, rec []string) {
 		p := Procedure{Code: rec[0], Name: rec[1], Field: rec[2]}
 		if err := hailong.CheckProcedureCode(p.Code); err != nil {
-			bad(line, "code", "%v", err)
+			f.Bad(line, "code", "%v", err)
 		} else if prev, dup := seen[p.Code]; dup {
-			bad(line, "code", "%s is already on line %d", p.Code, prev)
+			f.Bad(line, "code", "%s is already on line %d", p.Code, prev)
 		}
 		seen[p.Code] = line
 		if p.Name == "" {
-			bad(line, "name", "is required")
+			f.Bad(line, "name", "is required")
 		}
 		if p.Field == "" {
-			bad(line, "field", "is required")
+			f.Bad(line, "field", "is required")
 		}
 		if rec[3] != "" {
 			n, err := strconv.Atoi(rec[3])
 			if err != nil || n < 0 || n > 3650 {
-				bad(line, "legal_days", "%q is not a number of days from 0 to 3650", rec[3])
+				f.Bad(line, "legal_days", "%q is not a number of days from 0 to 3650", rec[3])
 			}
 			p.LegalDays = n
 		}
 		ps = append(ps, p)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if len(fields) > 0 {
-		return nil, hailong.Invalid("The procedure file has errors; nothing was imported.", fields...)
+	if err := f.Err(); err != nil {
+		return nil, err
 	}
 	return New(ps), nil
 }
