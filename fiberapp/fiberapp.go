@@ -100,6 +100,14 @@ var status = map[string]int{
 	hailong.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// Status returns the HTTP status of an error code.
+func Status(code string) int {
+	if st, ok := status[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
 // fiberCodes maps Fiber's own errors (routing, body limit) to ours.
 var fiberCodes = map[int]string{
 	http.StatusNotFound:              hailong.ENOTFOUND,
@@ -137,10 +145,7 @@ func ProblemOf(log *slog.Logger, err error) Problem {
 		err = &hailong.Error{Code: code, Message: msg}
 	}
 	code := hailong.ErrorCode(err)
-	st := status[code]
-	if st == 0 {
-		st = http.StatusInternalServerError
-	}
+	st := Status(code)
 	p := Problem{
 		Type:   "urn:hailong:problem:" + code,
 		Title:  http.StatusText(st),
@@ -171,7 +176,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := ProblemOf(log, err)
 		c.Status(p.Status)
-		if wantsHTML(c) {
+		if WantsHTML(c) {
 			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 			return errorPage.Execute(c.Response().BodyWriter(), p)
 		}
@@ -180,8 +185,11 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-func wantsHTML(c *fiber.Ctx) bool {
-	if strings.HasPrefix(c.Path(), "/api/") {
+// WantsHTML reports whether the client is a browser asking for a page
+// rather than a program: not under /api/, not sending JSON, and preferring
+// HTML to JSON.
+func WantsHTML(c *fiber.Ctx) bool {
+	if strings.HasPrefix(c.Path(), "/api/") || c.Is("json") {
 		return false
 	}
 	return c.Accepts(fiber.MIMEApplicationJSON, fiber.MIMETextHTML) == fiber.MIMETextHTML &&

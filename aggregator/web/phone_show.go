@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
+	"hailong/fiberapp"
 	"hailong/qrtoken"
 )
 
@@ -73,15 +74,10 @@ func (s *Server) phoneRender(c *fiber.Ctx, status int, p phonePage) error {
 // for programs.
 func (s *Server) phoneNotice(c *fiber.Ctx, err error) error {
 	var lp *linkProblem
-	if !errors.As(err, &lp) || wantsJSON(c) {
+	if !errors.As(err, &lp) || !fiberapp.WantsHTML(c) {
 		return err
 	}
-	st := map[string]int{hailong.EINVALID: 400, hailong.EFORBIDDEN: 403, hailong.EGONE: 410, hailong.ECONFLICT: 409, hailong.ERATELIMITED: 429}[lp.err.Code]
-	return s.phoneRender(c, st, phonePage{Lang: phoneLang(c), Notice: lp.notice})
-}
-
-func wantsJSON(c *fiber.Ctx) bool {
-	return c.Is("json") || c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON
+	return s.phoneRender(c, fiberapp.Status(lp.err.Code), phonePage{Lang: phoneLang(c), Notice: lp.notice})
 }
 
 // phoneShow renders the phone survey for a rating link.
