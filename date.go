@@ -28,7 +28,8 @@ func DateOf(t time.Time) Date {
 	return DateFromYMD(y, m, d)
 }
 
-// DateFromYMD returns the date of a calendar day.
+// DateFromYMD returns the date of a calendar day. Out-of-range values
+// normalise as in time.Date: month 13 is January of the next year.
 func DateFromYMD(y int, m time.Month, d int) Date {
 	return Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }

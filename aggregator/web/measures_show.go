@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -129,10 +128,7 @@ func (s *Server) byMonth(q measureQuery) []monthRowJSON {
 	rows := []monthRowJSON{}
 	for start := q.From; start <= q.To; {
 		y, m := start.YearMonth()
-		next := hailong.DateFromYMD(y, m+1, 1)
-		if m == time.December {
-			next = hailong.DateFromYMD(y+1, time.January, 1)
-		}
+		next := hailong.DateFromYMD(y, m+1, 1) // month 13 is January of the next year
 		end := min(next-1, q.To)
 		res := s.Ingester.Rollup().Query(q.units, start, end, q.Filter)
 		o := s.Outcomes.Query(q.units, start, end, q.Filter)
