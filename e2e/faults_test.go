@@ -70,6 +70,9 @@ func TestTheSameBatchDeliveredTwice(t *testing.T) {
 		}
 		var res syncapi.Response
 		json.Unmarshal(body, &res)
+		if len(res.Results) != len(batch.Ratings) {
+			t.Fatalf("round %d: %d results for %d ratings", round, len(res.Results), len(batch.Ratings))
+		}
 		for i, r := range res.Results {
 			if r.Status != want || r.ID != batch.Ratings[i].ID {
 				t.Fatalf("round %d rating %d: %+v, want %s", round, i, r, want)
@@ -83,7 +86,7 @@ func TestTheSameBatchDeliveredTwice(t *testing.T) {
 	_, body := postJSON(t, agg.URL()+syncapi.Path, changed, h)
 	var res syncapi.Response
 	json.Unmarshal(body, &res)
-	if res.Results[0].Status != syncapi.Conflict || res.Results[0].Reason == "" {
+	if len(res.Results) != 1 || res.Results[0].Status != syncapi.Conflict || res.Results[0].Reason == "" {
 		t.Fatalf("changed content: %+v", res.Results)
 	}
 	s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", today(), "to", today()))

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,9 @@ func TestMeasuresGolden(t *testing.T) {
 		Results []struct{ Dossier, Status, Reason string }
 	}
 	json.Unmarshal(body, &res)
+	if len(res.Results) != len(report) {
+		t.Fatalf("%d results for %d outcomes: %s", len(res.Results), len(report), body)
+	}
 	for _, r := range res.Results {
 		if r.Status != "created" {
 			t.Fatalf("outcome %s: %s %s", r.Dossier, r.Status, r.Reason)
@@ -243,6 +247,9 @@ func TestMeasuresGolden(t *testing.T) {
 	status, body = postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": more}, auth)
 	json.Unmarshal(body, &res)
 	wantStatus := []string{"unchanged", "unchanged", "unchanged", "unchanged", "unchanged", "created", "created"}
+	if len(res.Results) != len(wantStatus) {
+		t.Fatalf("%d results, want %d: %s", len(res.Results), len(wantStatus), body)
+	}
 	for i, r := range res.Results {
 		if status != 200 || r.Status != wantStatus[i] {
 			t.Errorf("report %d (%s): %s, want %s", i, r.Dossier, r.Status, wantStatus[i])
@@ -256,7 +263,7 @@ func TestMeasuresGolden(t *testing.T) {
 	report[1].Complaints = 0
 	status, body = postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": report[1:2]}, auth)
 	json.Unmarshal(body, &res)
-	if status != 200 || res.Results[0].Status != "updated" {
+	if status != 200 || len(res.Results) != 1 || res.Results[0].Status != "updated" {
 		t.Errorf("changed report: %d %s", status, body)
 	}
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", centre, "from", "2026-03-01", "to", "2026-03-31"), &m)
@@ -355,5 +362,14 @@ func TestMeasuresWithholdSmallSamples(t *testing.T) {
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", today(), "to", today()), &m)
 	if m.Satisfaction.N != 1 || m.Satisfaction.Enough || m.Circular01.Official.Classification != "" || m.Targets[0].Gap != nil {
 		t.Errorf("one rating: %+v, official %+v, target %+v", m.Satisfaction, m.Circular01.Official, m.Targets[0])
+	}
+	// Months across a year's end.
+	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2025-11-15", "to", "2026-02-10", "breakdown", "months"), &m)
+	var months []string
+	for _, row := range m.ByMonth {
+		months = append(months, row.Month)
+	}
+	if !slices.Equal(months, []string{"2025-11", "2025-12", "2026-01", "2026-02"}) {
+		t.Errorf("months %v", months)
 	}
 }
