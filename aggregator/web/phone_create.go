@@ -15,19 +15,6 @@ import (
 	"hailong/syncapi"
 )
 
-// phoneRatingRequest is the JSON form of a phone rating: the kiosk's
-// ratings body without id. What the link binds may be repeated, not
-// changed.
-type phoneRatingRequest struct {
-	Questionnaire string          `json:"questionnaire"`
-	Version       int             `json:"version"`
-	Answers       hailong.Answers `json:"answers"`
-	Counter       string          `json:"counter"`
-	Official      string          `json:"official"`
-	Procedure     string          `json:"procedure"`
-	Dossier       string          `json:"dossier"`
-}
-
 // phoneCreate records the rating of a QR link, once per dossier link.
 func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	tok := c.Params("token")
@@ -38,7 +25,9 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	isJSON := c.Is("json")
 	var sub hailong.Submission
 	if isJSON {
-		var req phoneRatingRequest
+		// The kiosk's ratings body without id; what the link binds may be
+		// repeated, not changed.
+		var req hailong.Submission
 		if err := fiberapp.DecodeJSON(c, &req); err != nil {
 			return err
 		}
