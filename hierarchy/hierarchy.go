@@ -60,7 +60,8 @@ type Tree struct {
 // snapshot is the structure in force on one date: for every code ever
 // known, the code it rolls up into on that date and that code's ancestors.
 type snapshot struct {
-	chain map[string][]string // code → [resolved code, parent, grandparent, …]
+	chain    map[string][]string // code → [resolved code, parent, grandparent, …]
+	children map[string][]Unit   // parent code ("" for roots) → units in force, by code
 }
 
 // New checks records and builds a tree. It reports every problem found.
@@ -149,16 +150,7 @@ func (t *Tree) Known(code string) bool { _, ok := t.records[code]; return ok }
 
 // Children returns the units in force on d whose parent is code, by code.
 func (t *Tree) Children(code string, d hailong.Date) []Unit {
-	var out []Unit
-	for _, rs := range t.records {
-		for _, u := range rs {
-			if u.Parent == code && u.InForce(d) {
-				out = append(out, u)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
+	return slices.Clone(t.snapshot(d).children[code])
 }
 
 // Roots returns the units in force on d that have no parent.
@@ -191,7 +183,17 @@ func (t *Tree) snapshot(d hailong.Date) *snapshot {
 	if s, ok := t.cache[d]; ok {
 		return s
 	}
-	s := &snapshot{chain: map[string][]string{}}
+	s := &snapshot{chain: map[string][]string{}, children: map[string][]Unit{}}
+	for _, rs := range t.records {
+		for _, u := range rs {
+			if u.InForce(d) {
+				s.children[u.Parent] = append(s.children[u.Parent], u)
+			}
+		}
+	}
+	for _, us := range s.children {
+		sort.Slice(us, func(i, j int) bool { return us[i].Code < us[j].Code })
+	}
 	for code := range t.records {
 		cur, ok := t.follow(code, d)
 		if !ok {

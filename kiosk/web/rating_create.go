@@ -12,6 +12,9 @@ import (
 	"hailong/fiberapp"
 )
 
+// ratingRequest lists hailong.Submission's fields itself rather than
+// embedding it: errors name the JSON path, and an embedded struct would put
+// its Go name in it ("Submission.questionnaire").
 type ratingRequest struct {
 	ID            string          `json:"id"`
 	Questionnaire string          `json:"questionnaire"`
