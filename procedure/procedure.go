@@ -50,6 +50,17 @@ func (c *Catalogue) Get(code string) (Procedure, bool) {
 // InField returns the codes of a field's procedures.
 func (c *Catalogue) InField(field string) []string { return c.byField[field] }
 
+// Fields returns the field of each procedure, by code.
+func (c *Catalogue) Fields() map[string]string {
+	out := make(map[string]string, len(c.byCode))
+	for code, p := range c.byCode {
+		if p.Field != "" {
+			out[code] = p.Field
+		}
+	}
+	return out
+}
+
 // All returns every procedure, by code.
 func (c *Catalogue) All() []Procedure {
 	out := make([]Procedure, 0, len(c.byCode))

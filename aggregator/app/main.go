@@ -163,13 +163,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember})
+	fields := m.procedures.Load().Fields()
+	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields})
 	if err := m.ingester.Start(ctx); err != nil {
 		return fmt.Errorf("load rollups: %w", err)
 	}
 	if m.book, err = outcomes.Load(ctx, m.db); err != nil {
 		return fmt.Errorf("load outcomes: %w", err)
 	}
+	m.book.SetFields(fields)
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{

@@ -46,6 +46,7 @@ type Store interface {
 type Ingester struct {
 	store   Store
 	catalog *hailong.Catalog
+	fields  map[string]string
 	rollup  atomic.Pointer[rollup.Rollup]
 	log     *slog.Logger
 	now     func() time.Time
@@ -71,6 +72,9 @@ type Config struct {
 	// Remember is how many recent rating digests to keep in memory.
 	Remember int
 	Now      func() time.Time
+	// Fields gives the field of each procedure (code to field name), for
+	// queries by field.
+	Fields map[string]string
 }
 
 // SetOnUnhappy sets what to tell of dossiers newly rated not satisfied (the
@@ -88,9 +92,15 @@ func New(cfg Config) *Ingester {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
-	in.rollup.Store(rollup.New())
+	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
+	in.rollup.Store(in.newRollup())
 	return in
+}
+
+func (in *Ingester) newRollup() *rollup.Rollup {
+	r := rollup.New()
+	r.SetFields(in.fields)
+	return r
 }
 
 // Known reports whether the rating id was stored recently, from memory
@@ -113,7 +123,7 @@ func (in *Ingester) Start(ctx context.Context) error {
 	}
 	t0 := time.Now()
 	if st.Clean && st.Schema == rollup.Schema {
-		r := rollup.New()
+		r := in.newRollup()
 		if err := in.store.LoadDays(ctx, st.Days, func(d rollup.Day) { r.Load(d) }); err != nil {
 			return err
 		}
@@ -166,6 +176,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
 		return 0, err
 	}
+	r.SetFields(in.fields)
 	in.rollup.Store(r)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return r.Ratings(), nil

@@ -92,6 +92,10 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 	return b, nil
 }
 
+// SetFields tells the book the field of each procedure (code to field
+// name), for queries by field.
+func (b *Book) SetFields(fieldOf map[string]string) { b.roll.SetFields(fieldOf) }
+
 // Dossiers returns how many dossiers the book holds.
 func (b *Book) Dossiers() int {
 	b.mu.Lock()

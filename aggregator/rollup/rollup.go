@@ -197,119 +197,213 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 	return f, true
 }
 
-type dayKey struct {
-	unit string
-	date hailong.Date
-}
-
-type day struct {
-	cells []Cell
-	index map[Dims]int
-	// totals sums cells by questionnaire and channel only: a handful per
-	// day, so queries without finer filters never touch the cells.
-	totals []Cell
-}
-
-// ref points at one cell, for the inverted indexes.
-type ref struct {
-	day  *day
-	date hailong.Date
-	cell int32
-}
-
-// dimKey names a value of one of the fine dimensions.
-type dimKey struct {
-	dim   byte // 'p' procedure, 'o' official, 'c' counter
-	value string
-}
-
-type series struct {
-	dates []hailong.Date // sorted
-	list  []*day         // the days of dates, in the same order
-	days  map[hailong.Date]*day
-	// months sums days by month (key year*12+month-1), questionnaire and
-	// channel, so that long periods add up months, not days.
-	months map[int32][]Cell
-	// index lists, for each procedure, official and counter, the cells that
-	// hold it, so a filtered query reads only matching cells.
-	index map[dimKey][]ref
-}
-
 // Rollup is the in-memory rollup. It is safe for concurrent use; one
 // writer owns it, as FerretDB loses concurrent read-modify-write updates.
+//
+// It holds a cell per rating unit, day and combination of dimensions, which
+// at the scale of a province is millions of cells, often one per rating.
+// So cells are compact and free of pointers (dimension values are interned
+// as small integers, answers to questions live in one array per unit), which
+// keeps the heap small and the garbage collector from walking it. Sums by
+// day, by month and by month and field let queries without fine filters
+// read a few dozen sums instead of every cell.
 type Rollup struct {
 	mu      sync.RWMutex
+	names   []string      // interned dimension values; id 0 is ""
+	ids     map[string]id // the inverse of names
+	fieldOf []id          // a procedure's field, by the procedure's id
 	units   map[string]*series
 	ratings int64
-	strs    map[string]string // interned dimension values
 }
+
+// id is an interned dimension value: an index into Rollup.names.
+type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{units: map[string]*series{}, strs: map[string]string{}}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}}
 }
 
-func (r *Rollup) intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := r.strs[s]; ok {
+func (r *Rollup) intern(s string) id {
+	if v, ok := r.ids[s]; ok {
 		return v
 	}
-	r.strs[s] = s
-	return s
+	v := id(len(r.names))
+	r.names = append(r.names, s)
+	r.ids[s] = v
+	return v
 }
 
-func (r *Rollup) dayFor(unit string, d hailong.Date) *day {
-	s, ok := r.units[unit]
-	if !ok {
-		s = &series{days: map[hailong.Date]*day{}, index: map[dimKey][]ref{}, months: map[int32][]Cell{}}
-		r.units[r.intern(unit)] = s
+// lookup returns the id of a value, and false if the rollup never saw it.
+func (r *Rollup) lookup(s string) (id, bool) {
+	v, ok := r.ids[s]
+	return v, ok
+}
+
+func (r *Rollup) field(proc id) id {
+	if int(proc) < len(r.fieldOf) {
+		return r.fieldOf[proc]
 	}
-	dy, ok := s.days[d]
-	if !ok {
-		dy = &day{index: map[Dims]int{}}
-		s.days[d] = dy
-		i, _ := slices.BinarySearch(s.dates, d)
+	return 0
+}
+
+// key is a cell's combination of dimensions.
+type key struct {
+	q, ch          id
+	proc, off, ctr id
+}
+
+// counts is a tally without pointers.
+type counts struct {
+	n, sat int32
+	levels [MaxLevels]int32
+	// items locates the cell's answers to questions in its series' items:
+	// nitems of them from index items.
+	items, nitems int32
+	out           int32 // 1 + index of the outcomes in the series' outs; 0 if none
+}
+
+// item tallies the answers to one question, as Item does.
+type item struct {
+	q           id
+	n, sat, sum int32
+}
+
+// cell is one unit's counts on one day for one combination of dimensions.
+type cell struct {
+	date hailong.Date
+	key
+	counts
+}
+
+// total sums cells by questionnaire and channel.
+type total struct {
+	q, ch id
+	counts
+}
+
+type cellAt struct {
+	date hailong.Date
+	key
+}
+
+// day holds the sums of one day of one unit and where its cells are.
+type day struct {
+	totals []total
+	cells  []int32 // indexes in series.cells
+}
+
+// dim names a value of a fine dimension, for the inverted indexes.
+type dim struct {
+	kind  byte // 'p' procedure, 'o' official, 'c' counter
+	value id
+}
+
+type fieldMonth struct {
+	field id
+	month int32
+}
+
+// series is one rating unit's rollup.
+type series struct {
+	cells []cell
+	at    map[cellAt]int32 // the index of each cell in cells
+	dates []hailong.Date   // sorted
+	days  []day            // the days of dates, in the same order
+	// months sums days by month (key year*12+month-1), so that long
+	// periods add up months, not days; fieldMonths sums them by field.
+	months      map[int32][]total
+	fieldMonths map[fieldMonth][]total
+	// index lists, for each procedure, official and counter, the cells
+	// that hold it, so a filtered query reads only matching cells.
+	index map[dim][]int32
+	items []item
+	outs  []Outcomes
+}
+
+func newSeries() *series {
+	return &series{at: map[cellAt]int32{}, months: map[int32][]total{}, fieldMonths: map[fieldMonth][]total{}, index: map[dim][]int32{}}
+}
+
+// day returns the day of date d, adding it if it is new.
+func (s *series) day(d hailong.Date) *day {
+	i, found := slices.BinarySearch(s.dates, d)
+	if !found {
 		s.dates = slices.Insert(s.dates, i, d)
-		s.list = slices.Insert(s.list, i, dy)
+		s.days = slices.Insert(s.days, i, day{})
 	}
-	return dy
+	return &s.days[i]
 }
 
-func (r *Rollup) add(unit string, d hailong.Date, dims Dims, t Tally) {
-	dy := r.dayFor(unit, d)
-	dims = Dims{Questionnaire: r.intern(dims.Questionnaire), Channel: hailong.Channel(r.intern(string(dims.Channel))),
-		Procedure: r.intern(dims.Procedure), Official: r.intern(dims.Official), Counter: r.intern(dims.Counter)}
-	i, ok := dy.index[dims]
-	if !ok {
-		i = len(dy.cells)
-		dy.cells = append(dy.cells, Cell{Dims: dims})
-		dy.index[dims] = i
-		s := r.units[unit]
-		for _, k := range []dimKey{{'p', dims.Procedure}, {'o', dims.Official}, {'c', dims.Counter}} {
-			if k.value != "" {
-				s.index[k] = append(s.index[k], ref{day: dy, date: d, cell: int32(i)})
-			}
+// addTally adds a tally from outside the rollup to c.
+func (s *series) addTally(r *Rollup, c *counts, t *Tally) {
+	c.n += int32(t.N)
+	c.sat += int32(t.Satisfied)
+	for i, v := range t.Levels {
+		c.levels[i] += int32(v)
+	}
+	for _, it := range t.Items {
+		s.addItem(c, item{q: r.intern(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum)})
+	}
+	if t.Out != nil {
+		s.addOutcomes(c, t.Out)
+	}
+}
+
+// addCounts adds the counts of another cell of the same series to c.
+func (s *series) addCounts(c *counts, o *counts) {
+	c.n += o.n
+	c.sat += o.sat
+	for i, v := range o.levels {
+		c.levels[i] += v
+	}
+	for i := range o.nitems {
+		s.addItem(c, s.items[o.items+i])
+	}
+	if o.out != 0 {
+		s.addOutcomes(c, &s.outs[o.out-1])
+	}
+}
+
+func (s *series) addItem(c *counts, it item) {
+	for i := c.items; i < c.items+c.nitems; i++ {
+		if s.items[i].q == it.q {
+			x := &s.items[i]
+			x.n, x.sat, x.sum = x.n+it.n, x.sat+it.sat, x.sum+it.sum
+			return
 		}
 	}
-	dy.cells[i].Tally.Add(t)
-	coarse := Dims{Questionnaire: dims.Questionnaire, Channel: dims.Channel}
-	dy.totals = addCoarse(dy.totals, coarse, t)
-	s := r.units[unit]
-	mk := monthKey(d)
-	s.months[mk] = addCoarse(s.months[mk], coarse, t)
-	r.ratings += t.N
+	// A new question: the cell's answers must stay contiguous, so unless
+	// they end the array they move to its end (their old place is lost,
+	// which is rare: cells are mostly made with all their questions).
+	if end := c.items + c.nitems; c.nitems > 0 && int(end) != len(s.items) {
+		s.items = append(s.items, s.items[c.items:end]...)
+		c.items = int32(len(s.items)) - c.nitems
+	} else if c.nitems == 0 {
+		c.items = int32(len(s.items))
+	}
+	s.items = append(s.items, it)
+	c.nitems++
 }
 
-func addCoarse(cells []Cell, coarse Dims, t Tally) []Cell {
-	j := slices.IndexFunc(cells, func(c Cell) bool { return c.Dims == coarse })
-	if j < 0 {
-		j = len(cells)
-		cells = append(cells, Cell{Dims: coarse})
+func (s *series) addOutcomes(c *counts, o *Outcomes) {
+	if c.out == 0 {
+		s.outs = append(s.outs, Outcomes{})
+		c.out = int32(len(s.outs))
 	}
-	cells[j].Tally.Add(t)
-	return cells
+	s.outs[c.out-1].Add(o)
+}
+
+// totalOf returns the sum of ts with the given questionnaire and channel,
+// adding it if it is new.
+func totalOf(ts *[]total, q, ch id) *counts {
+	for i := range *ts {
+		if t := &(*ts)[i]; t.q == q && t.ch == ch {
+			return &t.counts
+		}
+	}
+	*ts = append(*ts, total{q: q, ch: ch})
+	return &(*ts)[len(*ts)-1].counts
 }
 
 func monthKey(d hailong.Date) int32 {
@@ -321,11 +415,48 @@ func monthStart(key int32) hailong.Date {
 	return hailong.DateFromYMD(int(key/12), time.Month(key%12+1), 1)
 }
 
+func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
+	s, ok := r.units[unit]
+	if !ok {
+		s = newSeries()
+		r.units[unit] = s
+	}
+	k := key{q: r.intern(dims.Questionnaire), ch: r.intern(string(dims.Channel)),
+		proc: r.intern(dims.Procedure), off: r.intern(dims.Official), ctr: r.intern(dims.Counter)}
+	dy := s.day(d)
+	i, ok := s.at[cellAt{d, k}]
+	if !ok {
+		i = int32(len(s.cells))
+		s.cells = append(s.cells, cell{date: d, key: k})
+		s.at[cellAt{d, k}] = i
+		dy.cells = append(dy.cells, i)
+		for _, x := range []dim{{'p', k.proc}, {'o', k.off}, {'c', k.ctr}} {
+			if x.value != 0 {
+				s.index[x] = append(s.index[x], i)
+			}
+		}
+	}
+	s.addTally(r, &s.cells[i].counts, t)
+	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), t)
+	mk := monthKey(d)
+	month := s.months[mk]
+	s.addTally(r, totalOf(&month, k.q, k.ch), t)
+	s.months[mk] = month
+	if f := r.field(k.proc); f != 0 {
+		fm := fieldMonth{f, mk}
+		ts := s.fieldMonths[fm]
+		s.addTally(r, totalOf(&ts, k.q, k.ch), t)
+		s.fieldMonths[fm] = ts
+	}
+	r.ratings += t.N
+}
+
 // Add counts facts.
 func (r *Rollup) Add(facts ...Fact) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, f := range facts {
+	for i := range facts {
+		f := &facts[i]
 		t := Tally{N: 1, Items: f.Items}
 		if f.Satisfied {
 			t.Satisfied = 1
@@ -333,7 +464,7 @@ func (r *Rollup) Add(facts ...Fact) {
 		if f.Level >= 0 && f.Level < MaxLevels {
 			t.Levels[f.Level] = 1
 		}
-		r.add(f.Unit, f.Date, f.Dims, t)
+		r.add(f.Unit, f.Date, &f.Dims, &t)
 	}
 }
 
@@ -342,7 +473,7 @@ func (r *Rollup) Add(facts ...Fact) {
 func (r *Rollup) AddTally(unit string, d hailong.Date, dims Dims, t Tally) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.add(unit, d, dims, t)
+	r.add(unit, d, &dims, &t)
 }
 
 // Load adds persisted days.
@@ -350,8 +481,37 @@ func (r *Rollup) Load(days ...Day) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, d := range days {
-		for _, c := range d.Cells {
-			r.add(d.Unit, d.Date, c.Dims, c.Tally)
+		for i := range d.Cells {
+			c := &d.Cells[i]
+			r.add(d.Unit, d.Date, &c.Dims, &c.Tally)
+		}
+	}
+}
+
+// SetFields tells the rollup the field of each procedure (procedure code to
+// field name), so that queries by field add up monthly sums. It replaces
+// the fields told before; procedures it does not name are in no field.
+func (r *Rollup) SetFields(fieldOf map[string]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fieldOf = r.fieldOf[:0]
+	for p, f := range fieldOf {
+		pid, fid := r.intern(p), r.intern(f)
+		if int(pid) >= len(r.fieldOf) {
+			r.fieldOf = append(r.fieldOf, make([]id, int(pid)+1-len(r.fieldOf))...)
+		}
+		r.fieldOf[pid] = fid
+	}
+	for _, s := range r.units {
+		s.fieldMonths = map[fieldMonth][]total{}
+		for i := range s.cells {
+			c := &s.cells[i]
+			if f := r.field(c.proc); f != 0 {
+				fm := fieldMonth{f, monthKey(c.date)}
+				ts := s.fieldMonths[fm]
+				s.addCounts(totalOf(&ts, c.q, c.ch), &c.counts)
+				s.fieldMonths[fm] = ts
+			}
 		}
 	}
 }
@@ -369,8 +529,13 @@ func (r *Rollup) All() []Day {
 	defer r.mu.RUnlock()
 	var out []Day
 	for unit, s := range r.units {
-		for _, d := range s.dates {
-			out = append(out, r.copyDay(dayKey{unit, d}))
+		for i, d := range s.dates {
+			cells := make([]Cell, 0, len(s.days[i].cells))
+			for _, ci := range s.days[i].cells {
+				c := &s.cells[ci]
+				cells = append(cells, Cell{Dims: r.dims(c.key), Tally: r.tally(s, &c.counts)})
+			}
+			out = append(out, Day{Unit: unit, Date: d, Cells: cells})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -382,208 +547,24 @@ func (r *Rollup) All() []Day {
 	return out
 }
 
-func (r *Rollup) copyDay(k dayKey) Day {
-	dy := r.units[k.unit].days[k.date]
-	return Day{Unit: k.unit, Date: k.date, Cells: slices.Clone(dy.cells)}
+func (r *Rollup) dims(k key) Dims {
+	return Dims{Questionnaire: r.names[k.q], Channel: hailong.Channel(r.names[k.ch]),
+		Procedure: r.names[k.proc], Official: r.names[k.off], Counter: r.names[k.ctr]}
 }
 
-// Filter narrows a query; empty fields match everything.
-type Filter struct {
-	Questionnaire string
-	Channel       hailong.Channel
-	Procedure     string
-	// Procedures, when not empty, matches any of them (a field's).
-	Procedures []string
-	Official   string
-	Counter    string
-
-	procSet map[string]bool // Procedures as a set, made once per query
-}
-
-func (f *Filter) match(d *Dims) bool {
-	return (f.Questionnaire == "" || f.Questionnaire == d.Questionnaire) &&
-		(f.Channel == "" || f.Channel == d.Channel) &&
-		(f.Procedure == "" || f.Procedure == d.Procedure) &&
-		(len(f.Procedures) == 0 || f.procSet[d.Procedure]) &&
-		(f.Official == "" || f.Official == d.Official) &&
-		(f.Counter == "" || f.Counter == d.Counter)
-}
-
-// Result is the answer to a query.
-type Result struct {
-	Total     Tally // Levels mix scales here: use ByQuestionnaire for them
-	ByChannel map[hailong.Channel]Tally
-	// ByQuestionnaire holds each questionnaire's tally with its levels and
-	// items.
-	ByQuestionnaire map[string]Tally
-	// Outcomes sums outcome cells.
-	Outcomes Outcomes
-}
-
-// Query sums the cells of the given rating units from from to to inclusive.
-func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
-	var acc accumulator
-	if len(f.Procedures) > 0 {
-		f.procSet = make(map[string]bool, len(f.Procedures))
-		for _, p := range f.Procedures {
-			f.procSet[p] = true
-		}
+// tally converts counts back to a Tally, its items ordered by question id.
+func (r *Rollup) tally(s *series, c *counts) Tally {
+	t := Tally{N: int64(c.n), Satisfied: int64(c.sat)}
+	for i, v := range c.levels {
+		t.Levels[i] = int64(v)
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, u := range units {
-		s, ok := r.units[u]
-		if !ok {
-			continue
-		}
-		if lists, ok := s.narrowest(&f); ok {
-			for _, refs := range lists {
-				for _, rf := range refs {
-					if rf.date >= from && rf.date <= to {
-						if c := &rf.day.cells[rf.cell]; f.match(&c.Dims) {
-							acc.add(c)
-						}
-					}
-				}
-			}
-			continue
-		}
-		for cur := from; cur <= to; {
-			mk := monthKey(cur)
-			next := monthStart(mk + 1)
-			if cur == monthStart(mk) && next-1 <= to {
-				acc.addMatching(s.months[mk], &f)
-				cur = next
-				continue
-			}
-			end := min(next-1, to)
-			i, _ := slices.BinarySearch(s.dates, cur)
-			for ; i < len(s.dates) && s.dates[i] <= end; i++ {
-				acc.addMatching(s.list[i].totals, &f)
-			}
-			cur = end + 1
-		}
+	for _, it := range s.items[c.items : c.items+c.nitems] {
+		t.Items = append(t.Items, Item{Q: r.names[it.q], N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum)})
 	}
-	return acc.result()
-}
-
-// narrowest returns the shortest index lists among the fine dimensions the
-// filter names; ok is false when it names none. A set of procedures gives
-// one list each: a cell holds one procedure, so they do not overlap.
-func (s *series) narrowest(f *Filter) (lists [][]ref, ok bool) {
-	n := 0
-	for _, k := range []dimKey{{'p', f.Procedure}, {'o', f.Official}, {'c', f.Counter}} {
-		if k.value == "" {
-			continue
-		}
-		if l := s.index[k]; !ok || len(l) < n {
-			lists, n, ok = [][]ref{l}, len(l), true
-		}
+	slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
+	if c.out != 0 {
+		o := s.outs[c.out-1]
+		t.Out = &o
 	}
-	if len(f.Procedures) > 0 {
-		var ls [][]ref
-		total := 0
-		for _, p := range f.Procedures {
-			l := s.index[dimKey{'p', p}]
-			ls, total = append(ls, l), total+len(l)
-		}
-		if !ok || total < n {
-			lists, ok = ls, true
-		}
-	}
-	return lists, ok
-}
-
-type accumulator struct {
-	kiosk, qr Tally
-	other     map[hailong.Channel]*Tally
-	byQ       []*qAcc // a handful of questionnaires: a slice beats a map
-	out       Outcomes
-}
-
-// qAcc sums one questionnaire. Its items are few, so they are found by a
-// linear search rather than hashed: queries add hundreds of thousands of
-// cells.
-type qAcc struct {
-	id    string
-	t     Tally
-	items []Item
-}
-
-func (a *accumulator) addMatching(cells []Cell, f *Filter) {
-	for j := range cells {
-		if c := &cells[j]; f.match(&c.Dims) {
-			a.add(c)
-		}
-	}
-}
-
-func (a *accumulator) add(c *Cell) {
-	if c.Out != nil {
-		a.out.Add(c.Out)
-		return
-	}
-	var ch *Tally
-	switch c.Channel {
-	case hailong.ChannelKiosk:
-		ch = &a.kiosk
-	case hailong.ChannelQR:
-		ch = &a.qr
-	default:
-		if a.other == nil {
-			a.other = map[hailong.Channel]*Tally{}
-		}
-		if ch = a.other[c.Channel]; ch == nil {
-			ch = &Tally{}
-			a.other[c.Channel] = ch
-		}
-	}
-	ch.N += c.N
-	ch.Satisfied += c.Satisfied
-	var q *qAcc
-	for _, x := range a.byQ {
-		if x.id == c.Questionnaire {
-			q = x
-			break
-		}
-	}
-	if q == nil {
-		q = &qAcc{id: c.Questionnaire}
-		a.byQ = append(a.byQ, q)
-	}
-	q.t.N += c.N
-	q.t.Satisfied += c.Satisfied
-	for i := range q.t.Levels {
-		q.t.Levels[i] += c.Levels[i]
-	}
-	for _, it := range c.Items {
-		k := 0
-		for k < len(q.items) && q.items[k].Q != it.Q {
-			k++
-		}
-		if k == len(q.items) {
-			q.items = append(q.items, Item{Q: it.Q})
-		}
-		acc := &q.items[k]
-		acc.N, acc.Satisfied, acc.Sum = acc.N+it.N, acc.Satisfied+it.Satisfied, acc.Sum+it.Sum
-	}
-}
-
-func (a *accumulator) result() Result {
-	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: a.kiosk, hailong.ChannelQR: a.qr},
-		ByQuestionnaire: map[string]Tally{}, Outcomes: a.out}
-	for ch, t := range a.other {
-		res.ByChannel[ch] = *t
-	}
-	for _, t := range res.ByChannel {
-		res.Total.N += t.N
-		res.Total.Satisfied += t.Satisfied
-	}
-	for _, q := range a.byQ {
-		t := q.t
-		t.Items = q.items
-		slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
-		res.ByQuestionnaire[q.id] = t
-	}
-	return res
+	return t
 }

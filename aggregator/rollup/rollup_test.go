@@ -2,27 +2,62 @@ package rollup_test
 
 import (
 	"math/rand/v2"
-	"slices"
+	"reflect"
 	"testing"
 
 	"hailong"
 	"hailong/aggregator/rollup"
 )
 
+// TestQueryMatchesBruteForce checks every query against a sum over the raw
+// facts: totals, channels, each questionnaire's levels and answers to
+// questions, and outcomes, for random periods (whole and cut months),
+// units and filters; with fields told halfway through the facts; and again
+// after the rollup is persisted and loaded back.
 func TestQueryMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	units := []string{"A", "B", "C", "D"}
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	type outcome struct {
+		unit string
+		date hailong.Date
+		dims rollup.Dims
+		out  rollup.Outcomes
+	}
 	var facts []rollup.Fact
+	var outs []outcome
 	r := rollup.New()
+	fields := map[string]string{"1.004122": "Hộ tịch", "2.000908": "Hộ tịch", "3.000100": "Đất đai"}
 	for i := 0; i < 5000; i++ {
-		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(400)), Satisfied: rng.IntN(4) != 0,
+		if i == 2500 { // half the facts come before the rollup knows the fields
+			r.SetFields(fields)
+		}
+		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(400)), Satisfied: rng.IntN(4) != 0, Level: rng.IntN(5),
 			Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
-				Procedure: pick("", "1.004122", "2.000908"), Official: pick("", "cb-1", "cb-2"), Counter: pick("", "Q1")}}
+				Procedure: pick("", "1.004122", "2.000908", "3.000100"), Official: pick("", "cb-1", "cb-2"), Counter: pick("", "Q1")}}
+		// Answers to a random subset of questions, so cells gain
+		// questions after they are made.
+		for _, q := range []string{"a", "b", "c"} {
+			if rng.IntN(2) == 0 {
+				f.Items = append(f.Items, rollup.Item{Q: q, N: 1, Satisfied: int64(rng.IntN(2)), Sum: int64(rng.IntN(3))})
+			}
+		}
 		facts = append(facts, f)
 		r.Add(f)
+		if rng.IntN(10) == 0 {
+			o := outcome{unit: f.Unit, date: f.Date, dims: rollup.Dims{Procedure: f.Procedure, Official: f.Official},
+				out: rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(2)), Index1Sum: int64(rng.IntN(3)), IndexSum: [5]int64{2}, IndexN: [5]int64{1}}}
+			outs = append(outs, o)
+			r.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &o.out})
+		}
 	}
-	for i := 0; i < 300; i++ {
+	loaded := rollup.New()
+	loaded.SetFields(fields)
+	loaded.Load(r.All()...)
+	if loaded.Ratings() != r.Ratings() || r.Ratings() != int64(len(facts)) {
+		t.Fatalf("ratings: %d, loaded %d, want %d", r.Ratings(), loaded.Ratings(), len(facts))
+	}
+	for i := 0; i < 400; i++ {
 		from := hailong.Date(20000 + rng.IntN(400))
 		to := from + hailong.Date(rng.IntN(200))
 		us := units[:1+rng.IntN(len(units))]
@@ -39,32 +74,68 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			f.Procedure, f.Counter = "1.004122", "Q1"
 		}
-		if rng.IntN(5) == 0 {
-			f.Procedures = []string{"1.004122", "2.000908"}[:1+rng.IntN(2)]
+		if rng.IntN(4) == 0 {
+			f.Field = pick("Hộ tịch", "Đất đai")
 		}
-		var want rollup.Tally
-		for _, x := range facts {
-			in := false
+		if rng.IntN(50) == 0 {
+			f.Official = "cb-never-seen"
+		}
+		in := func(unit string, d hailong.Date, x rollup.Dims) bool {
+			ok := false
 			for _, u := range us {
-				in = in || u == x.Unit
+				ok = ok || u == unit
 			}
-			if in && x.Date >= from && x.Date <= to &&
+			return ok && d >= from && d <= to &&
 				(f.Channel == "" || f.Channel == x.Channel) && (f.Official == "" || f.Official == x.Official) &&
 				(f.Questionnaire == "" || f.Questionnaire == x.Questionnaire) &&
 				(f.Procedure == "" || f.Procedure == x.Procedure) && (f.Counter == "" || f.Counter == x.Counter) &&
-				(len(f.Procedures) == 0 || slices.Contains(f.Procedures, x.Procedure)) {
-				want.N++
-				if x.Satisfied {
-					want.Satisfied++
-				}
+				(f.Field == "" || f.Field == fields[x.Procedure])
+		}
+		var want rollup.Tally
+		byQ := map[string]*rollup.Tally{}
+		for _, x := range facts {
+			if !in(x.Unit, x.Date, x.Dims) {
+				continue
+			}
+			want.N++
+			q := byQ[x.Questionnaire]
+			if q == nil {
+				q = &rollup.Tally{}
+				byQ[x.Questionnaire] = q
+			}
+			tt := rollup.Tally{N: 1, Items: x.Items}
+			tt.Levels[x.Level] = 1
+			if x.Satisfied {
+				want.Satisfied++
+				tt.Satisfied = 1
+			}
+			q.Add(tt)
+		}
+		var wantOut rollup.Outcomes
+		for _, o := range outs {
+			if in(o.unit, o.date, o.dims) {
+				wantOut.Add(&o.out)
 			}
 		}
-		got := r.Query(us, from, to, f)
-		if got.Total.N != want.N || got.Total.Satisfied != want.Satisfied {
-			t.Fatalf("query %v %v..%v %+v = %+v, want %+v", us, from, to, f, got.Total, want)
-		}
-		if sum := got.ByChannel["kiosk"].N + got.ByChannel["qr"].N; sum != want.N {
-			t.Fatalf("channels add up to %d, want %d", sum, want.N)
+		for name, roll := range map[string]*rollup.Rollup{"maintained": r, "loaded": loaded} {
+			got := roll.Query(us, from, to, f)
+			if got.Total.N != want.N || got.Total.Satisfied != want.Satisfied {
+				t.Fatalf("%s: query %v %v..%v %+v = %+v, want %+v", name, us, from, to, f, got.Total, want)
+			}
+			if sum := got.ByChannel["kiosk"].N + got.ByChannel["qr"].N; sum != want.N {
+				t.Fatalf("%s: channels add up to %d, want %d", name, sum, want.N)
+			}
+			if len(got.ByQuestionnaire) != len(byQ) {
+				t.Fatalf("%s: %d questionnaires, want %d", name, len(got.ByQuestionnaire), len(byQ))
+			}
+			for q, w := range byQ {
+				if g := got.ByQuestionnaire[q]; !reflect.DeepEqual(g, *w) {
+					t.Fatalf("%s: query %v %v..%v %+v, questionnaire %s = %+v, want %+v", name, us, from, to, f, q, g, *w)
+				}
+			}
+			if got.Outcomes != wantOut {
+				t.Fatalf("%s: outcomes %+v, want %+v", name, got.Outcomes, wantOut)
+			}
 		}
 	}
 }

@@ -79,7 +79,7 @@ func (s *Server) parseMeasureQuery(c *fiber.Ctx) (measureQuery, error) {
 		if s.Procedures == nil || len(s.Procedures().InField(field)) == 0 {
 			bad("field", fmt.Sprintf("no procedure of the catalogue is in field %q", field))
 		} else {
-			f.Procedures = s.Procedures().InField(field)
+			f.Field = field
 		}
 	}
 	q.Filter = f

@@ -1,0 +1,224 @@
+package rollup
+
+import (
+	"slices"
+	"strings"
+
+	"hailong"
+)
+
+// Filter narrows a query; empty fields match everything.
+type Filter struct {
+	Questionnaire string
+	Channel       hailong.Channel
+	Procedure     string
+	// Field matches the procedures of a field, as SetFields told them.
+	Field    string
+	Official string
+	Counter  string
+}
+
+// matcher is a filter in interned ids; 0 matches everything.
+type matcher struct {
+	q, ch, proc, field, off, ctr id
+}
+
+// matcher returns the filter in ids, and false if it names a value that
+// the rollup never saw, which no cell can match.
+func (r *Rollup) matcher(f *Filter) (matcher, bool) {
+	var m matcher
+	for _, x := range []struct {
+		value string
+		id    *id
+	}{{f.Questionnaire, &m.q}, {string(f.Channel), &m.ch}, {f.Procedure, &m.proc}, {f.Field, &m.field}, {f.Official, &m.off}, {f.Counter, &m.ctr}} {
+		if x.value == "" {
+			continue
+		}
+		v, ok := r.lookup(x.value)
+		if !ok {
+			return m, false
+		}
+		*x.id = v
+	}
+	return m, true
+}
+
+func (m *matcher) coarse(q, ch id) bool {
+	return (m.q == 0 || m.q == q) && (m.ch == 0 || m.ch == ch)
+}
+
+func (m *matcher) cell(r *Rollup, c *cell) bool {
+	return m.coarse(c.q, c.ch) && (m.proc == 0 || m.proc == c.proc) && (m.off == 0 || m.off == c.off) &&
+		(m.ctr == 0 || m.ctr == c.ctr) && (m.field == 0 || m.field == r.field(c.proc))
+}
+
+// Result is the answer to a query.
+type Result struct {
+	Total     Tally // Levels mix scales here: use ByQuestionnaire for them
+	ByChannel map[hailong.Channel]Tally
+	// ByQuestionnaire holds each questionnaire's tally with its levels and
+	// items.
+	ByQuestionnaire map[string]Tally
+	// Outcomes sums outcome cells.
+	Outcomes Outcomes
+}
+
+// Query sums the cells of the given rating units from from to to inclusive.
+func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var acc accumulator
+	m, ok := r.matcher(&f)
+	if !ok {
+		return acc.result(r)
+	}
+	for _, u := range units {
+		s, ok := r.units[u]
+		if !ok {
+			continue
+		}
+		if list, ok := s.narrowest(&m); ok {
+			for _, i := range list {
+				if c := &s.cells[i]; c.date >= from && c.date <= to && m.cell(r, c) {
+					acc.add(s, c.q, c.ch, &c.counts)
+				}
+			}
+			continue
+		}
+		for cur := from; cur <= to; {
+			mk := monthKey(cur)
+			next := monthStart(mk + 1)
+			if cur == monthStart(mk) && next-1 <= to {
+				if m.field != 0 {
+					acc.addTotals(s, s.fieldMonths[fieldMonth{m.field, mk}], &m)
+				} else {
+					acc.addTotals(s, s.months[mk], &m)
+				}
+				cur = next
+				continue
+			}
+			end := min(next-1, to)
+			i, _ := slices.BinarySearch(s.dates, cur)
+			for ; i < len(s.dates) && s.dates[i] <= end; i++ {
+				if m.field == 0 {
+					acc.addTotals(s, s.days[i].totals, &m)
+					continue
+				}
+				for _, ci := range s.days[i].cells {
+					if c := &s.cells[ci]; m.cell(r, c) {
+						acc.add(s, c.q, c.ch, &c.counts)
+					}
+				}
+			}
+			cur = end + 1
+		}
+	}
+	return acc.result(r)
+}
+
+// narrowest returns the shortest index list among the fine dimensions the
+// filter names; ok is false when it names none.
+func (s *series) narrowest(m *matcher) (list []int32, ok bool) {
+	for _, k := range []dim{{'p', m.proc}, {'o', m.off}, {'c', m.ctr}} {
+		if k.value == 0 {
+			continue
+		}
+		if l := s.index[k]; !ok || len(l) < len(list) {
+			list, ok = l, true
+		}
+	}
+	return list, ok
+}
+
+// accumulator adds up counts by channel and questionnaire. There are a
+// handful of each, and of questions, so they are found by a linear search
+// rather than hashed: queries add up to hundreds of thousands of cells.
+type accumulator struct {
+	channels []chAcc
+	byQ      []qAcc
+	out      Outcomes
+}
+
+type chAcc struct {
+	ch     id
+	n, sat int64
+}
+
+type qAcc struct {
+	q      id
+	n, sat int64
+	levels [MaxLevels]int64
+	items  []itemAcc
+}
+
+type itemAcc struct {
+	q           id
+	n, sat, sum int64
+}
+
+func (a *accumulator) addTotals(s *series, ts []total, m *matcher) {
+	for i := range ts {
+		if t := &ts[i]; m.coarse(t.q, t.ch) {
+			a.add(s, t.q, t.ch, &t.counts)
+		}
+	}
+}
+
+func (a *accumulator) add(s *series, q, ch id, c *counts) {
+	if c.out != 0 {
+		a.out.Add(&s.outs[c.out-1])
+		return
+	}
+	k := 0
+	for k < len(a.channels) && a.channels[k].ch != ch {
+		k++
+	}
+	if k == len(a.channels) {
+		a.channels = append(a.channels, chAcc{ch: ch})
+	}
+	a.channels[k].n += int64(c.n)
+	a.channels[k].sat += int64(c.sat)
+	k = 0
+	for k < len(a.byQ) && a.byQ[k].q != q {
+		k++
+	}
+	if k == len(a.byQ) {
+		a.byQ = append(a.byQ, qAcc{q: q})
+	}
+	qa := &a.byQ[k]
+	qa.n += int64(c.n)
+	qa.sat += int64(c.sat)
+	for i, v := range c.levels {
+		qa.levels[i] += int64(v)
+	}
+	for _, it := range s.items[c.items : c.items+c.nitems] {
+		j := 0
+		for j < len(qa.items) && qa.items[j].q != it.q {
+			j++
+		}
+		if j == len(qa.items) {
+			qa.items = append(qa.items, itemAcc{q: it.q})
+		}
+		x := &qa.items[j]
+		x.n, x.sat, x.sum = x.n+int64(it.n), x.sat+int64(it.sat), x.sum+int64(it.sum)
+	}
+}
+
+func (a *accumulator) result(r *Rollup) Result {
+	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: {}, hailong.ChannelQR: {}},
+		ByQuestionnaire: map[string]Tally{}, Outcomes: a.out}
+	for _, c := range a.channels {
+		res.ByChannel[hailong.Channel(r.names[c.ch])] = Tally{N: c.n, Satisfied: c.sat}
+		res.Total.N += c.n
+		res.Total.Satisfied += c.sat
+	}
+	for _, q := range a.byQ {
+		t := Tally{N: q.n, Satisfied: q.sat, Levels: q.levels}
+		for _, it := range q.items {
+			t.Items = append(t.Items, Item{Q: r.names[it.q], N: it.n, Satisfied: it.sat, Sum: it.sum})
+		}
+		slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
+		res.ByQuestionnaire[r.names[q.q]] = t
+	}
+	return res
+}
