@@ -11,6 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
@@ -53,6 +55,9 @@ type Config struct {
 	TrustedProxies []string
 	SecureCookies  bool // served over HTTPS
 	WalkInMax      int  // ratings one walk-in code may give
+	// DebugListen serves Go's profiler on its own address when set: for
+	// an operator on the machine, never for the public listener.
+	DebugListen string
 }
 
 func (c *Config) defaults() {
@@ -76,6 +81,7 @@ type Main struct {
 	procedures atomic.Pointer[procedure.Catalogue]
 	server     *web.Server
 	ln         net.Listener
+	debug      *http.Server
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 }
@@ -188,12 +194,42 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if cfg.DebugListen != "" {
+		if err := m.serveDebug(cfg.DebugListen); err != nil {
+			m.ln.Close()
+			return err
+		}
+	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.server.App().Listener(m.ln); err != nil {
 			m.Logger.Error("aggregator server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// serveDebug serves net/http/pprof on its own listener.
+func (m *Main) serveDebug(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("debug listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	m.Logger.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.debug.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("profiler stopped", "err", err)
 		}
 	}()
 	return nil
@@ -292,6 +328,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
 		errs = append(errs, m.server.App().ShutdownWithTimeout(10*time.Second))
+	}
+	if m.debug != nil {
+		errs = append(errs, m.debug.Close())
 	}
 	if m.cancel != nil {
 		m.cancel()

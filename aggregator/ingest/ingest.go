@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,7 @@ type Store interface {
 	ScanRatings(ctx context.Context, fn func(r *hailong.Rating, digest [32]byte) error) error
 	AddDossierFlags(ctx context.Context, dossiers []string) error
 	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
-	WriteDays(ctx context.Context, days []rollup.Day) (generation string, err error)
+	WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (generation string, err error)
 	DropDaysExcept(ctx context.Context, keep string) error
 	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
 	RollupState(ctx context.Context) (rollup.State, error)
@@ -423,15 +424,22 @@ func (in *Ingester) persist(ctx context.Context) error {
 	in.persistMu.Lock()
 	defer in.persistMu.Unlock()
 	t0 := time.Now()
-	days := in.Rollup().All()
-	gen, err := in.store.WriteDays(ctx, days)
+	days := 0
+	gen, err := in.store.WriteDays(ctx, func(yield func(rollup.Day) bool) {
+		for d := range in.Rollup().Days() {
+			days++
+			if !yield(d) {
+				return
+			}
+		}
+	})
 	if err != nil {
 		return err
 	}
 	if err := in.setState(ctx, true, gen); err != nil {
 		return err
 	}
-	in.log.Info("rollups persisted", "days", len(days), "ratings", in.Rollup().Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+	in.log.Info("rollups persisted", "days", days, "ratings", in.Rollup().Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return in.store.DropDaysExcept(ctx, gen)
 }
 

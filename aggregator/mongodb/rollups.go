@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/gob"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -70,22 +71,33 @@ const daysPrefix = "rollup_days_"
 // generation, which the rollup state names once it is complete. Writing a
 // fresh collection by inserts, never by filtered upserts, keeps this linear
 // on FerretDB, where every filtered write scans its collection.
-func (d *DB) WriteDays(ctx context.Context, days []rollup.Day) (string, error) {
+func (d *DB) WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (string, error) {
 	name := fmt.Sprintf("%s%d", daysPrefix, time.Now().UnixNano())
 	coll := d.db.Collection(name)
-	for start := 0; start < len(days); start += maxInsertBatch {
-		end := min(start+maxInsertBatch, len(days))
-		docs := make([]any, 0, end-start)
-		for i := start; i < end; i++ {
-			doc, err := encodeDay(&days[i])
-			if err != nil {
-				return "", err
-			}
-			docs = append(docs, doc)
+	docs := make([]any, 0, maxInsertBatch)
+	flush := func() error {
+		if len(docs) == 0 {
+			return nil
 		}
 		if _, err := coll.InsertMany(ctx, docs); err != nil {
-			return "", fmt.Errorf("write rollup days: %w", err)
+			return fmt.Errorf("write rollup days: %w", err)
 		}
+		docs = docs[:0]
+		return nil
+	}
+	for day := range days {
+		doc, err := encodeDay(&day)
+		if err != nil {
+			return "", err
+		}
+		if docs = append(docs, doc); len(docs) == maxInsertBatch {
+			if err := flush(); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return "", err
 	}
 	return name, nil
 }

@@ -80,7 +80,7 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 		if list, ok := s.narrowest(&m); ok {
 			for _, i := range list {
 				if c := &s.cells[i]; c.date >= from && c.date <= to && m.cell(r, c) {
-					acc.add(s, c.q, c.ch, &c.counts)
+					acc.add(s, s.cellItems, c.q, c.ch, &c.counts)
 				}
 			}
 			continue
@@ -106,7 +106,7 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 				}
 				for _, ci := range s.days[i].cells {
 					if c := &s.cells[ci]; m.cell(r, c) {
-						acc.add(s, c.q, c.ch, &c.counts)
+						acc.add(s, s.cellItems, c.q, c.ch, &c.counts)
 					}
 				}
 			}
@@ -159,12 +159,12 @@ type itemAcc struct {
 func (a *accumulator) addTotals(s *series, ts []total, m *matcher) {
 	for i := range ts {
 		if t := &ts[i]; m.coarse(t.q, t.ch) {
-			a.add(s, t.q, t.ch, &t.counts)
+			a.add(s, s.sumItems, t.q, t.ch, &t.counts)
 		}
 	}
 }
 
-func (a *accumulator) add(s *series, q, ch id, c *counts) {
+func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
 	if c.out != 0 {
 		a.out.Add(&s.outs[c.out-1])
 		return
@@ -191,7 +191,7 @@ func (a *accumulator) add(s *series, q, ch id, c *counts) {
 	for i, v := range c.levels {
 		qa.levels[i] += int64(v)
 	}
-	for _, it := range s.items[c.items : c.items+c.nitems] {
+	for _, it := range items.of(c) {
 		j := 0
 		for j < len(qa.items) && qa.items[j].q != it.q {
 			j++

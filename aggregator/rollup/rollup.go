@@ -7,8 +7,9 @@
 package rollup
 
 import (
+	"iter"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -257,7 +258,7 @@ type key struct {
 type counts struct {
 	n, sat int32
 	levels [MaxLevels]int32
-	// items locates the cell's answers to questions in its series' items:
+	// items locates the answers to questions in an arena of the series:
 	// nitems of them from index items.
 	items, nitems int32
 	out           int32 // 1 + index of the outcomes in the series' outs; 0 if none
@@ -317,8 +318,36 @@ type series struct {
 	// index lists, for each procedure, official and counter, the cells
 	// that hold it, so a filtered query reads only matching cells.
 	index map[dim][]int32
-	items []item
-	outs  []Outcomes
+	// The answers to questions of the cells, and of the sums: apart, so
+	// that a query reading sums finds their answers close together.
+	cellItems, sumItems arena
+	outs                []Outcomes
+}
+
+// arena holds the answers to questions of many counts, each one's in a
+// contiguous run.
+type arena []item
+
+func (a arena) of(c *counts) []item { return a[c.items : c.items+c.nitems] }
+
+func (a *arena) add(c *counts, it item) {
+	for i := c.items; i < c.items+c.nitems; i++ {
+		if x := &(*a)[i]; x.q == it.q {
+			x.n, x.sat, x.sum = x.n+it.n, x.sat+it.sat, x.sum+it.sum
+			return
+		}
+	}
+	// A new question: the run must stay contiguous, so unless it ends the
+	// arena it moves to the end (its old place is lost, which is rare:
+	// cells are mostly made with all their questions).
+	if end := c.items + c.nitems; c.nitems > 0 && int(end) != len(*a) {
+		*a = append(*a, (*a)[c.items:end]...)
+		c.items = int32(len(*a)) - c.nitems
+	} else if c.nitems == 0 {
+		c.items = int32(len(*a))
+	}
+	*a = append(*a, it)
+	c.nitems++
 }
 
 func newSeries() *series {
@@ -335,55 +364,35 @@ func (s *series) day(d hailong.Date) *day {
 	return &s.days[i]
 }
 
-// addTally adds a tally from outside the rollup to c.
-func (s *series) addTally(r *Rollup, c *counts, t *Tally) {
+// addTally adds a tally from outside the rollup to c, whose answers are
+// in a.
+func (s *series) addTally(r *Rollup, c *counts, a *arena, t *Tally) {
 	c.n += int32(t.N)
 	c.sat += int32(t.Satisfied)
 	for i, v := range t.Levels {
 		c.levels[i] += int32(v)
 	}
 	for _, it := range t.Items {
-		s.addItem(c, item{q: r.intern(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum)})
+		a.add(c, item{q: r.intern(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum)})
 	}
 	if t.Out != nil {
 		s.addOutcomes(c, t.Out)
 	}
 }
 
-// addCounts adds the counts of another cell of the same series to c.
-func (s *series) addCounts(c *counts, o *counts) {
+// addCell adds a cell's counts to the sum c.
+func (s *series) addCell(c *counts, o *counts) {
 	c.n += o.n
 	c.sat += o.sat
 	for i, v := range o.levels {
 		c.levels[i] += v
 	}
-	for i := range o.nitems {
-		s.addItem(c, s.items[o.items+i])
+	for _, it := range s.cellItems.of(o) {
+		s.sumItems.add(c, it)
 	}
 	if o.out != 0 {
 		s.addOutcomes(c, &s.outs[o.out-1])
 	}
-}
-
-func (s *series) addItem(c *counts, it item) {
-	for i := c.items; i < c.items+c.nitems; i++ {
-		if s.items[i].q == it.q {
-			x := &s.items[i]
-			x.n, x.sat, x.sum = x.n+it.n, x.sat+it.sat, x.sum+it.sum
-			return
-		}
-	}
-	// A new question: the cell's answers must stay contiguous, so unless
-	// they end the array they move to its end (their old place is lost,
-	// which is rare: cells are mostly made with all their questions).
-	if end := c.items + c.nitems; c.nitems > 0 && int(end) != len(s.items) {
-		s.items = append(s.items, s.items[c.items:end]...)
-		c.items = int32(len(s.items)) - c.nitems
-	} else if c.nitems == 0 {
-		c.items = int32(len(s.items))
-	}
-	s.items = append(s.items, it)
-	c.nitems++
 }
 
 func (s *series) addOutcomes(c *counts, o *Outcomes) {
@@ -436,16 +445,16 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 			}
 		}
 	}
-	s.addTally(r, &s.cells[i].counts, t)
-	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), t)
+	s.addTally(r, &s.cells[i].counts, &s.cellItems, t)
+	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
 	mk := monthKey(d)
 	month := s.months[mk]
-	s.addTally(r, totalOf(&month, k.q, k.ch), t)
+	s.addTally(r, totalOf(&month, k.q, k.ch), &s.sumItems, t)
 	s.months[mk] = month
 	if f := r.field(k.proc); f != 0 {
 		fm := fieldMonth{f, mk}
 		ts := s.fieldMonths[fm]
-		s.addTally(r, totalOf(&ts, k.q, k.ch), t)
+		s.addTally(r, totalOf(&ts, k.q, k.ch), &s.sumItems, t)
 		s.fieldMonths[fm] = ts
 	}
 	r.ratings += t.N
@@ -509,7 +518,7 @@ func (r *Rollup) SetFields(fieldOf map[string]string) {
 			if f := r.field(c.proc); f != 0 {
 				fm := fieldMonth{f, monthKey(c.date)}
 				ts := s.fieldMonths[fm]
-				s.addCounts(totalOf(&ts, c.q, c.ch), &c.counts)
+				s.addCell(totalOf(&ts, c.q, c.ch), &c.counts)
 				s.fieldMonths[fm] = ts
 			}
 		}
@@ -523,29 +532,31 @@ func (r *Rollup) Ratings() int64 {
 	return r.ratings
 }
 
-// All returns a copy of every day, for a rebuild to persist.
-func (r *Rollup) All() []Day {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	var out []Day
-	for unit, s := range r.units {
-		for i, d := range s.dates {
-			cells := make([]Cell, 0, len(s.days[i].cells))
-			for _, ci := range s.days[i].cells {
-				c := &s.cells[ci]
-				cells = append(cells, Cell{Dims: r.dims(c.key), Tally: r.tally(s, &c.counts)})
+// Days yields a copy of every day, by unit and date, for persisting. It
+// holds the rollup's read lock until the iteration ends, so that the days
+// are of one moment: writes wait, and the loop must not write to it.
+func (r *Rollup) Days() iter.Seq[Day] {
+	return func(yield func(Day) bool) {
+		r.mu.RLock()
+		defer r.mu.RUnlock()
+		for _, unit := range slices.Sorted(maps.Keys(r.units)) {
+			s := r.units[unit]
+			for i, d := range s.dates {
+				cells := make([]Cell, 0, len(s.days[i].cells))
+				for _, ci := range s.days[i].cells {
+					c := &s.cells[ci]
+					cells = append(cells, Cell{Dims: r.dims(c.key), Tally: r.tally(s, &c.counts)})
+				}
+				if !yield(Day{Unit: unit, Date: d, Cells: cells}) {
+					return
+				}
 			}
-			out = append(out, Day{Unit: unit, Date: d, Cells: cells})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Unit != out[j].Unit {
-			return out[i].Unit < out[j].Unit
-		}
-		return out[i].Date < out[j].Date
-	})
-	return out
 }
+
+// All returns a copy of every day, by unit and date.
+func (r *Rollup) All() []Day { return slices.Collect(r.Days()) }
 
 func (r *Rollup) dims(k key) Dims {
 	return Dims{Questionnaire: r.names[k.q], Channel: hailong.Channel(r.names[k.ch]),
@@ -558,7 +569,7 @@ func (r *Rollup) tally(s *series, c *counts) Tally {
 	for i, v := range c.levels {
 		t.Levels[i] = int64(v)
 	}
-	for _, it := range s.items[c.items : c.items+c.nitems] {
+	for _, it := range s.cellItems.of(c) {
 		t.Items = append(t.Items, Item{Q: r.names[it.q], N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum)})
 	}
 	slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
