@@ -85,15 +85,17 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 			}
 			continue
 		}
+		months := &s.months
+		if m.field != 0 {
+			if months = s.fieldMonths[m.field]; months == nil {
+				months = &noMonths
+			}
+		}
 		for cur := from; cur <= to; {
 			mk := monthKey(cur)
 			next := monthStart(mk + 1)
 			if cur == monthStart(mk) && next-1 <= to {
-				if m.field != 0 {
-					acc.addTotals(s, s.fieldMonths[fieldMonth{m.field, mk}], &m)
-				} else {
-					acc.addTotals(s, s.months[mk], &m)
-				}
+				acc.addTotals(s, months.at(mk), &m)
 				cur = next
 				continue
 			}
@@ -115,6 +117,8 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 	}
 	return acc.result(r)
 }
+
+var noMonths monthly // read only
 
 // narrowest returns the shortest index list among the fine dimensions the
 // filter names; ok is false when it names none.

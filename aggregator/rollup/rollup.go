@@ -300,9 +300,33 @@ type dim struct {
 	value id
 }
 
-type fieldMonth struct {
-	field id
-	month int32
+// monthly holds sums by month, in a slice from the first month with any:
+// a query over a year reads a dozen of them per unit.
+type monthly struct {
+	first int32 // key of sums[0]: year*12+month-1
+	sums  [][]total
+}
+
+func (m *monthly) at(key int32) []total {
+	if i := key - m.first; i >= 0 && int(i) < len(m.sums) {
+		return m.sums[i]
+	}
+	return nil
+}
+
+// slot returns the sums of a month, making room for it if it is new.
+func (m *monthly) slot(key int32) *[]total {
+	switch {
+	case len(m.sums) == 0:
+		m.first = key
+		m.sums = make([][]total, 1)
+	case key < m.first:
+		m.sums = append(make([][]total, m.first-key), m.sums...)
+		m.first = key
+	case int(key-m.first) >= len(m.sums):
+		m.sums = append(m.sums, make([][]total, int(key-m.first)+1-len(m.sums))...)
+	}
+	return &m.sums[key-m.first]
 }
 
 // series is one rating unit's rollup.
@@ -311,10 +335,10 @@ type series struct {
 	at    map[cellAt]int32 // the index of each cell in cells
 	dates []hailong.Date   // sorted
 	days  []day            // the days of dates, in the same order
-	// months sums days by month (key year*12+month-1), so that long
-	// periods add up months, not days; fieldMonths sums them by field.
-	months      map[int32][]total
-	fieldMonths map[fieldMonth][]total
+	// months sums days by month, so that long periods add up months, not
+	// days; fieldMonths sums them by field.
+	months      monthly
+	fieldMonths map[id]*monthly
 	// index lists, for each procedure, official and counter, the cells
 	// that hold it, so a filtered query reads only matching cells.
 	index map[dim][]int32
@@ -351,7 +375,16 @@ func (a *arena) add(c *counts, it item) {
 }
 
 func newSeries() *series {
-	return &series{at: map[cellAt]int32{}, months: map[int32][]total{}, fieldMonths: map[fieldMonth][]total{}, index: map[dim][]int32{}}
+	return &series{at: map[cellAt]int32{}, fieldMonths: map[id]*monthly{}, index: map[dim][]int32{}}
+}
+
+func (s *series) fieldMonth(f id) *monthly {
+	m := s.fieldMonths[f]
+	if m == nil {
+		m = &monthly{}
+		s.fieldMonths[f] = m
+	}
+	return m
 }
 
 // day returns the day of date d, adding it if it is new.
@@ -448,14 +481,9 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	s.addTally(r, &s.cells[i].counts, &s.cellItems, t)
 	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
 	mk := monthKey(d)
-	month := s.months[mk]
-	s.addTally(r, totalOf(&month, k.q, k.ch), &s.sumItems, t)
-	s.months[mk] = month
+	s.addTally(r, totalOf(s.months.slot(mk), k.q, k.ch), &s.sumItems, t)
 	if f := r.field(k.proc); f != 0 {
-		fm := fieldMonth{f, mk}
-		ts := s.fieldMonths[fm]
-		s.addTally(r, totalOf(&ts, k.q, k.ch), &s.sumItems, t)
-		s.fieldMonths[fm] = ts
+		s.addTally(r, totalOf(s.fieldMonth(f).slot(mk), k.q, k.ch), &s.sumItems, t)
 	}
 	r.ratings += t.N
 }
@@ -512,14 +540,11 @@ func (r *Rollup) SetFields(fieldOf map[string]string) {
 		r.fieldOf[pid] = fid
 	}
 	for _, s := range r.units {
-		s.fieldMonths = map[fieldMonth][]total{}
+		s.fieldMonths = map[id]*monthly{}
 		for i := range s.cells {
 			c := &s.cells[i]
 			if f := r.field(c.proc); f != 0 {
-				fm := fieldMonth{f, monthKey(c.date)}
-				ts := s.fieldMonths[fm]
-				s.addCell(totalOf(&ts, c.q, c.ch), &c.counts)
-				s.fieldMonths[fm] = ts
+				s.addCell(totalOf(s.fieldMonth(f).slot(monthKey(c.date)), c.q, c.ch), &c.counts)
 			}
 		}
 	}
