@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"hailong"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
@@ -171,13 +173,28 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	fields := m.procedures.Load().Fields()
 	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields})
-	if err := m.ingester.Start(ctx); err != nil {
-		return fmt.Errorf("load rollups: %w", err)
-	}
-	if m.book, err = outcomes.Load(ctx, m.db); err != nil {
-		return fmt.Errorf("load outcomes: %w", err)
+	// The rollups and the outcomes load side by side: both are scans that
+	// take most of the start-up on the embedded database.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := m.ingester.Start(gctx); err != nil {
+			return fmt.Errorf("load rollups: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if m.book, err = outcomes.Read(gctx, m.db); err != nil {
+			return fmt.Errorf("load outcomes: %w", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	m.book.SetFields(fields)
+	if err := m.book.Open(ctx); err != nil { // after Start: a rebuild rewrites the flags
+		return fmt.Errorf("load outcomes: %w", err)
+	}
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{

@@ -76,20 +76,41 @@ type Book struct {
 
 // Load reads the stored outcomes and flags into a new book.
 func Load(ctx context.Context, store Store) (*Book, error) {
-	b := &Book{store: store, entries: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
-	if err := store.ScanDossierFlags(ctx, func(d string) { b.unhappy[d] = true }); err != nil {
+	b, err := Read(ctx, store)
+	if err != nil {
 		return nil, err
 	}
+	return b, b.Open(ctx)
+}
+
+// Read reads the stored outcomes into a new book that counts none of them
+// until Open. Reading takes long on the embedded database, and needs
+// nothing else: it can go on while the rollups of ratings are loaded or
+// rebuilt, which rewrites the flags Open reads.
+func Read(ctx context.Context, store Store) (*Book, error) {
+	b := &Book{store: store, entries: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
 	err := store.ScanOutcomes(ctx, func(o hailong.Outcome, d [32]byte, seq int64) {
-		e := &entry{o: o, digest: d}
-		b.entries[o.Dossier] = e
-		b.count(e)
+		b.entries[o.Dossier] = &entry{o: o, digest: d}
 		b.seq = max(b.seq, seq)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// Open reads the flags of dossiers rated not satisfied and counts every
+// outcome read. Call it once, before the book is used.
+func (b *Book) Open(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.store.ScanDossierFlags(ctx, func(d string) { b.unhappy[d] = true }); err != nil {
+		return err
+	}
+	for _, e := range b.entries {
+		b.count(e)
+	}
+	return nil
 }
 
 // SetFields tells the book the field of each procedure (code to field
