@@ -272,3 +272,17 @@ func (b *Book) Query(units []string, from, to hailong.Date, f rollup.Filter) rol
 	f.Channel, f.Questionnaire = "", ""
 	return b.roll.Query(units, from, to, f).Outcomes
 }
+
+// Breakdown sums outcomes as rollup.Rollup.Breakdown sums ratings: for the
+// units, for groups of them and for each month of the period.
+func (b *Book) Breakdown(units []string, group []int, from, to hailong.Date, f rollup.Filter) (all rollup.Outcomes, groups, months []rollup.Outcomes) {
+	f.Channel, f.Questionnaire = "", ""
+	a, gs, ms := b.roll.Breakdown(units, group, from, to, f)
+	for _, g := range gs {
+		groups = append(groups, g.Outcomes)
+	}
+	for _, m := range ms {
+		months = append(months, m.Outcomes)
+	}
+	return a.Outcomes, groups, months
+}

@@ -136,7 +136,53 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 			if got.Outcomes != wantOut {
 				t.Fatalf("%s: outcomes %+v, want %+v", name, got.Outcomes, wantOut)
 			}
+			checkBreakdown(t, roll, us, from, to, f, got)
 		}
+	}
+}
+
+// checkBreakdown checks that a breakdown answers as the queries it stands
+// for: the whole, each group of units, each month cut to the period.
+func checkBreakdown(t *testing.T, r *rollup.Rollup, units []string, from, to hailong.Date, f rollup.Filter, whole rollup.Result) {
+	t.Helper()
+	group := make([]int, len(units))
+	var members [2][]string
+	for i, u := range units { // the first unit in no group, then alternately
+		group[i] = -1
+		if i > 0 {
+			group[i] = (i - 1) % 2
+			members[group[i]] = append(members[group[i]], u)
+		}
+	}
+	all, groups, months := r.Breakdown(units, group, from, to, f)
+	if !reflect.DeepEqual(all, whole) {
+		t.Fatalf("breakdown %v %v..%v %+v: whole %+v, want %+v", units, from, to, f, all, whole)
+	}
+	for g, us := range members {
+		if len(us) == 0 {
+			continue
+		}
+		if len(groups) <= g {
+			t.Fatalf("breakdown %v: %d groups, want %d", units, len(groups), g+1)
+		}
+		if want := r.Query(us, from, to, f); !reflect.DeepEqual(groups[g], want) {
+			t.Fatalf("breakdown %v %v..%v %+v: group %v = %+v, want %+v", units, from, to, f, us, groups[g], want)
+		}
+	}
+	i := 0
+	for start := from; start <= to; i++ {
+		y, m := start.YearMonth()
+		next := hailong.DateFromYMD(y, m+1, 1)
+		if i >= len(months) {
+			t.Fatalf("breakdown %v..%v: %d months", from, to, len(months))
+		}
+		if want := r.Query(units, start, min(next-1, to), f); !reflect.DeepEqual(months[i], want) {
+			t.Fatalf("breakdown %v %v..%v %+v: month %d = %+v, want %+v", units, from, to, f, i, months[i], want)
+		}
+		start = next
+	}
+	if i != len(months) {
+		t.Fatalf("breakdown %v..%v: %d months, want %d", from, to, len(months), i)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
+	"hailong/aggregator/rollup"
+	"hailong/hierarchy"
 )
 
 type measuresJSON struct {
@@ -63,8 +65,33 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 		}
 	}
 	lang := c.Query("lang", "vi")
-	res := s.Ingester.Rollup().Query(q.units, q.From, q.To, q.Filter)
-	res.Outcomes = s.Outcomes.Query(q.units, q.From, q.To, q.Filter)
+	// One pass over the subtree answers the whole and both breakdowns.
+	var children []hierarchy.Unit
+	group := make([]int, len(q.units))
+	for i := range group {
+		group[i] = -1
+	}
+	if byUnits {
+		children = s.Units().Children(q.Unit, q.AsOf)
+		at := make(map[string]int, len(q.units))
+		for i, u := range q.units {
+			at[u] = i
+		}
+		for g, child := range children {
+			units, err := s.Units().Subtree(child.Code, q.AsOf)
+			if err != nil {
+				return err
+			}
+			for _, u := range units {
+				if i, ok := at[u]; ok {
+					group[i] = g
+				}
+			}
+		}
+	}
+	res, groups, months := s.Ingester.Rollup().Breakdown(q.units, group, q.From, q.To, q.Filter)
+	out766, groups766, months766 := s.Outcomes.Breakdown(q.units, group, q.From, q.To, q.Filter)
+	res.Outcomes = out766
 	out := measuresJSON{Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf, MinSample: s.MinSample,
 		Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied),
 		HappyIndex:   s.happyIndex(res), SIPAS: s.sipas(res, lang), Circular01: s.circular01(res),
@@ -75,27 +102,29 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 	y, _ := q.To.YearMonth()
 	out.Targets = s.targets(y, out.Satisfaction, out.Decision766.proportionJSON)
 	if byUnits {
-		out.ByUnit = s.byUnit(q)
+		out.ByUnit = s.byUnit(children, groups, groups766)
 	}
 	if byMonths {
-		out.ByMonth = s.byMonth(q)
+		out.ByMonth = s.byMonth(q, months, months766)
 	}
 	return c.JSON(out)
 }
 
 // byUnit measures each child unit in force on as_of, ranked by
 // satisfaction among those with enough ratings.
-func (s *Server) byUnit(q measureQuery) []unitRowJSON {
+func (s *Server) byUnit(children []hierarchy.Unit, res []rollup.Result, out []rollup.Outcomes) []unitRowJSON {
 	rows := []unitRowJSON{}
-	for _, u := range s.Units().Children(q.Unit, q.AsOf) {
-		units, err := s.Units().Subtree(u.Code, q.AsOf)
-		if err != nil {
-			continue
+	for g, u := range children {
+		var r rollup.Result
+		var o rollup.Outcomes
+		if g < len(res) {
+			r = res[g]
 		}
-		res := s.Ingester.Rollup().Query(units, q.From, q.To, q.Filter)
-		o := s.Outcomes.Query(units, q.From, q.To, q.Filter)
+		if g < len(out) {
+			o = out[g]
+		}
 		rows = append(rows, unitRowJSON{Unit: u.Code, Name: u.Name, Kind: string(u.Kind),
-			Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied), Decision766: s.proportion(o.Dossiers, o.Dossiers-o.Bad)})
+			Satisfaction: s.proportion(r.Total.N, r.Total.Satisfied), Decision766: s.proportion(o.Dossiers, o.Dossiers-o.Bad)})
 	}
 	slices.SortStableFunc(rows, func(a, b unitRowJSON) int {
 		ra, rb := rankKey(a.Satisfaction), rankKey(b.Satisfaction)
@@ -124,17 +153,14 @@ func rankKey(p proportionJSON) float64 {
 }
 
 // byMonth measures each calendar month of the period (cut to it).
-func (s *Server) byMonth(q measureQuery) []monthRowJSON {
+func (s *Server) byMonth(q measureQuery, res []rollup.Result, out []rollup.Outcomes) []monthRowJSON {
 	rows := []monthRowJSON{}
-	for start := q.From; start <= q.To; {
+	for i, start := 0, q.From; start <= q.To && i < len(res) && i < len(out); i++ {
 		y, m := start.YearMonth()
-		next := hailong.DateFromYMD(y, m+1, 1) // month 13 is January of the next year
-		end := min(next-1, q.To)
-		res := s.Ingester.Rollup().Query(q.units, start, end, q.Filter)
-		o := s.Outcomes.Query(q.units, start, end, q.Filter)
+		r, o := res[i], out[i]
 		rows = append(rows, monthRowJSON{Month: fmt.Sprintf("%04d-%02d", y, int(m)),
-			Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied), Decision766: s.proportion(o.Dossiers, o.Dossiers-o.Bad)})
-		start = next
+			Satisfaction: s.proportion(r.Total.N, r.Total.Satisfied), Decision766: s.proportion(o.Dossiers, o.Dossiers-o.Bad)})
+		start = hailong.DateFromYMD(y, m+1, 1) // month 13 is January of the next year
 	}
 	return rows
 }

@@ -50,6 +50,7 @@ type KioskDirectory interface {
 type OutcomeBook interface {
 	Report(ctx context.Context, reports []hailong.Outcome, allowed func(unit string) bool) ([]outcomes.Result, error)
 	Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes
+	Breakdown(units []string, group []int, from, to hailong.Date, f rollup.Filter) (all rollup.Outcomes, groups, months []rollup.Outcomes)
 }
 
 // Pinger checks the database.
