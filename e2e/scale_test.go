@@ -32,6 +32,11 @@ func BenchmarkMeasuresAtScale(b *testing.B) {
 		{"province-year-procedure", "unit=48&from=2025-07-01&to=2026-06-30&procedure=1.001234"},
 		{"province-year-field", "unit=48&from=2025-07-01&to=2026-06-30&field=" + url.QueryEscape("Lĩnh vực 7")},
 		{"province-year-qr-sipas", "unit=48&from=2025-07-01&to=2026-06-30&channel=qr&questionnaire=sipas"},
+		{"province-year-counter", "unit=48&from=2025-07-01&to=2026-06-30&counter=Q1"},
+		{"province-cut-months-field", "unit=48&from=2025-07-15&to=2026-06-14&field=" + url.QueryEscape("Lĩnh vực 7")},
+		{"province-cut-months-counter-qr", "unit=48&from=2025-07-15&to=2026-06-14&counter=Q1&channel=qr"},
+		{"province-year-official-and-field", "unit=48&from=2025-07-01&to=2026-06-30&official=cb-0420&field=" + url.QueryEscape("Lĩnh vực 7")},
+		{"province-2years-by-units-and-months", "unit=48&from=2024-07-01&to=2026-06-30&breakdown=units,months"},
 	}
 	client := &http.Client{}
 	for _, q := range queries {

@@ -4,7 +4,8 @@
 # middle) on the embedded database. Prints the generation and offline rebuild
 # times, start-up time to serving and memory after a clean stop and after a
 # crash (a rebuild), the clean stop time, and the measures queries'
-# latencies.
+# latencies: while the aggregator still warms its memory of rating digests
+# in the background after start-up, and once it has.
 #
 #   scripts/scale-bench.sh [RATINGS] [DATA_DIR]
 set -euo pipefail
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 n=${1:-5000000}
 data=${2:-$(mktemp -d)}
 addr=127.0.0.1:18181
+debug=127.0.0.1:16060
+log=/tmp/scale-serve.log
 go build -o /tmp/hailong-aggregator ./aggregator
 bin=/tmp/hailong-aggregator
 
@@ -23,28 +26,43 @@ fi
 wait_ready() { # prints seconds until /healthz answers
   local t0=$(date +%s.%N)
   until curl -sf "http://$addr/healthz" >/dev/null; do
-    kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 /tmp/scale-serve.log >&2; exit 1; }
+    kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 $log >&2; exit 1; }
     sleep 0.2
   done
   echo "$(date +%s.%N) - $t0" | bc
 }
-rss() { awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$1/status"; }
+memory() { # the process's resident memory, and the Go heap's live data after a collection
+  local heap
+  heap=$(curl -s "http://$debug/debug/pprof/heap?gc=1&debug=1" | awk '/^# HeapAlloc = / {printf "%.0f MB", $4/1048576}')
+  awk -v heap="$heap" '/VmRSS/ {printf "RSS %.0f MB, live heap %s", $2/1024, heap}' "/proc/$pid/status"
+}
+bench() {
+  HAILONG_BENCH_AGGREGATOR=http://$addr go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
+}
+serve() {
+  $bin serve -listen $addr -debug-listen $debug -data "$data" 2>$log & pid=$!
+}
 
 echo "== offline rebuild from raw ratings (and persist)"
 /usr/bin/time -f "rebuild: %e s, max RSS %M KB" $bin rebuild -data "$data"
 
 echo "== start after a clean stop"
-$bin serve -listen $addr -data "$data" 2>/tmp/scale-serve.log & pid=$!
-echo "start-up to serving: $(wait_ready) s; RSS $(rss $pid)"
-HAILONG_BENCH_AGGREGATOR=http://$addr go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
-echo "RSS after queries: $(rss $pid)"
+serve
+echo "start-up to serving: $(wait_ready) s; $(memory)"
+echo "-- queries while the digests warm up"
+bench
+until grep -q "rating digests warmed" $log; do sleep 5; done
+grep "rating digests warmed" $log
+echo "-- queries once warm; $(memory)"
+bench
+echo "after queries: $(memory)"
 t0=$(date +%s.%N); kill -TERM $pid; wait $pid || true
 echo "clean stop (persisting rollups): $(echo "$(date +%s.%N) - $t0" | bc) s"
 
 echo "== crash (SIGKILL) and start again: rebuild from raw ratings"
-$bin serve -listen $addr -data "$data" 2>/tmp/scale-serve.log & pid=$!
+serve
 wait_ready >/dev/null
 kill -9 $pid; wait $pid 2>/dev/null || true
-$bin serve -listen $addr -data "$data" 2>/tmp/scale-serve.log & pid=$!
-echo "start-up to serving after a crash: $(wait_ready) s; RSS $(rss $pid)"
+serve
+echo "start-up to serving after a crash: $(wait_ready) s; $(memory)"
 kill -TERM $pid; wait $pid || true

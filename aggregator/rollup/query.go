@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -41,6 +42,17 @@ func (r *Rollup) matcher(f *Filter) (matcher, bool) {
 		*x.id = v
 	}
 	return m, true
+}
+
+// fine returns the fine dimensions the filter names.
+func (m *matcher) fine() []dim {
+	var out []dim
+	for _, d := range []dim{{'p', m.proc}, {'o', m.off}, {'c', m.ctr}, {'f', m.field}} {
+		if d.value != 0 {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (m *matcher) coarse(q, ch id) bool {
@@ -121,51 +133,62 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 		}
 		return i
 	}
+	named := m.fine()
 	for u, unit := range units {
 		s, ok := r.units[unit]
 		if !ok {
 			continue
 		}
-		if list, ok := s.narrowest(&m); ok {
-			for _, i := range list {
-				if c := &s.cells[i]; c.date >= from && c.date <= to && m.cell(r, c) {
+		// cells adds the matching cells of a list from from to to.
+		cells := func(list []int32, from, to hailong.Date) {
+			lo, _ := slices.BinarySearchFunc(list, from, func(c int32, d hailong.Date) int { return cmp.Compare(s.cells[c].date, d) })
+			for _, i := range list[lo:] {
+				c := &s.cells[i]
+				if c.date > to {
+					break
+				}
+				if m.cell(r, c) {
 					add(u, monthOf(c.date), s, s.cellItems, c.q, c.ch, &c.counts)
 				}
 			}
+		}
+		// Whole months add up monthly sums where there are some for the
+		// filter; the rest of the period, and filters that name more
+		// than one fine dimension or a procedure, read cells.
+		months, list := &s.months, []int32(nil)
+		switch {
+		case len(named) == 0:
+		case len(named) == 1 && summed(named[0].kind):
+			if months, list = s.dimMonths[named[0]], s.index[named[0]]; months == nil {
+				continue // nothing in this unit has the value
+			}
+		default:
+			cells(s.narrowest(named), from, to)
 			continue
-		}
-		months := &s.months
-		if m.field != 0 {
-			if months = s.fieldMonths[m.field]; months == nil {
-				months = &noMonths
-			}
-		}
-		addTotals := func(month int, ts []total) {
-			for i := range ts {
-				if t := &ts[i]; m.coarse(t.q, t.ch) {
-					add(u, month, s, s.sumItems, t.q, t.ch, &t.counts)
-				}
-			}
 		}
 		for cur := from; cur <= to; {
 			mk := monthKey(cur)
 			month := int(mk - first)
 			next := monthStart(mk + 1)
-			if cur == monthStart(mk) && next-1 <= to {
-				addTotals(month, months.at(mk))
-				cur = next
-				continue
-			}
 			end := min(next-1, to)
-			i, _ := slices.BinarySearch(s.dates, cur)
-			for ; i < len(s.dates) && s.dates[i] <= end; i++ {
-				if m.field == 0 {
-					addTotals(month, s.days[i].totals)
-					continue
+			switch {
+			case cur == monthStart(mk) && next-1 <= to:
+				ts := months.at(mk)
+				for i := range ts {
+					if t := &ts[i]; m.coarse(t.q, t.ch) {
+						add(u, month, s, s.sumItems, t.q, t.ch, &t.counts)
+					}
 				}
-				for _, ci := range s.days[i].cells {
-					if c := &s.cells[ci]; m.cell(r, c) {
-						add(u, month, s, s.cellItems, c.q, c.ch, &c.counts)
+			case len(named) > 0:
+				cells(list, cur, end)
+			default:
+				i, _ := slices.BinarySearch(s.dates, cur)
+				for ; i < len(s.dates) && s.dates[i] <= end; i++ {
+					ts := s.days[i].totals
+					for j := range ts {
+						if t := &ts[j]; m.coarse(t.q, t.ch) {
+							add(u, month, s, s.sumItems, t.q, t.ch, &t.counts)
+						}
 					}
 				}
 			}
@@ -174,20 +197,15 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 	}
 }
 
-var noMonths monthly // read only
-
-// narrowest returns the shortest index list among the fine dimensions the
-// filter names; ok is false when it names none.
-func (s *series) narrowest(m *matcher) (list []int32, ok bool) {
-	for _, k := range []dim{{'p', m.proc}, {'o', m.off}, {'c', m.ctr}} {
-		if k.value == 0 {
-			continue
-		}
-		if l := s.index[k]; !ok || len(l) < len(list) {
-			list, ok = l, true
+// narrowest returns the shortest of the index lists of the dimensions.
+func (s *series) narrowest(dims []dim) []int32 {
+	var list []int32
+	for i, d := range dims {
+		if l := s.index[d]; i == 0 || len(l) < len(list) {
+			list = l
 		}
 	}
-	return list, ok
+	return list
 }
 
 // accumulator adds up counts by channel and questionnaire. There are a

@@ -7,6 +7,7 @@
 package rollup
 
 import (
+	"cmp"
 	"iter"
 	"maps"
 	"slices"
@@ -254,7 +255,8 @@ type key struct {
 	proc, off, ctr id
 }
 
-// counts is a tally without pointers.
+// counts is a tally without pointers. 32 bits are enough: the largest
+// count is a unit's ratings in a month, far below two thousand million.
 type counts struct {
 	n, sat int32
 	levels [MaxLevels]int32
@@ -296,8 +298,18 @@ type day struct {
 
 // dim names a value of a fine dimension, for the inverted indexes.
 type dim struct {
-	kind  byte // 'p' procedure, 'o' official, 'c' counter
+	kind  byte // 'p' procedure, 'o' official, 'c' counter, 'f' field
 	value id
+}
+
+// summed tells whether a kind of fine dimension has monthly sums: a unit has
+// a handful of officials, counters and fields, but often thousands of
+// procedures, which would make about as many sums as cells.
+func summed(kind byte) bool { return kind != 'p' }
+
+// fine returns the fine dimensions of a key, with no value where it has none.
+func (r *Rollup) fine(k *key) [4]dim {
+	return [4]dim{{'p', k.proc}, {'o', k.off}, {'c', k.ctr}, {'f', r.field(k.proc)}}
 }
 
 // monthly holds sums by month, in a slice from the first month with any:
@@ -336,11 +348,12 @@ type series struct {
 	dates []hailong.Date   // sorted
 	days  []day            // the days of dates, in the same order
 	// months sums days by month, so that long periods add up months, not
-	// days; fieldMonths sums them by field.
-	months      monthly
-	fieldMonths map[id]*monthly
-	// index lists, for each procedure, official and counter, the cells
-	// that hold it, so a filtered query reads only matching cells.
+	// days; dimMonths sums them by official, counter and field.
+	months    monthly
+	dimMonths map[dim]*monthly
+	// index lists, for each procedure, official, counter and field, the
+	// cells that hold it, by date, so a filtered query reads only
+	// matching cells.
 	index map[dim][]int32
 	// The answers to questions of the cells, and of the sums: apart, so
 	// that a query reading sums finds their answers close together.
@@ -375,16 +388,28 @@ func (a *arena) add(c *counts, it item) {
 }
 
 func newSeries() *series {
-	return &series{at: map[cellAt]int32{}, fieldMonths: map[id]*monthly{}, index: map[dim][]int32{}}
+	return &series{at: map[cellAt]int32{}, dimMonths: map[dim]*monthly{}, index: map[dim][]int32{}}
 }
 
-func (s *series) fieldMonth(f id) *monthly {
-	m := s.fieldMonths[f]
+func (s *series) dimMonth(d dim) *monthly {
+	m := s.dimMonths[d]
 	if m == nil {
 		m = &monthly{}
-		s.fieldMonths[f] = m
+		s.dimMonths[d] = m
 	}
 	return m
+}
+
+// indexCell adds cell i to the index list of d, keeping the list in date
+// order: cells mostly come in date order, but a kiosk back on line sends
+// older days.
+func (s *series) indexCell(d dim, i int32) {
+	list := s.index[d]
+	at := len(list)
+	if date := s.cells[i].date; at > 0 && s.cells[list[at-1]].date > date {
+		at, _ = slices.BinarySearchFunc(list, date+1, func(c int32, d hailong.Date) int { return cmp.Compare(s.cells[c].date, d) })
+	}
+	s.index[d] = slices.Insert(list, at, i)
 }
 
 // day returns the day of date d, adding it if it is new.
@@ -472,9 +497,9 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 		s.cells = append(s.cells, cell{date: d, key: k})
 		s.at[cellAt{d, k}] = i
 		dy.cells = append(dy.cells, i)
-		for _, x := range []dim{{'p', k.proc}, {'o', k.off}, {'c', k.ctr}} {
+		for _, x := range r.fine(&k) {
 			if x.value != 0 {
-				s.index[x] = append(s.index[x], i)
+				s.indexCell(x, i)
 			}
 		}
 	}
@@ -482,8 +507,10 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
 	mk := monthKey(d)
 	s.addTally(r, totalOf(s.months.slot(mk), k.q, k.ch), &s.sumItems, t)
-	if f := r.field(k.proc); f != 0 {
-		s.addTally(r, totalOf(s.fieldMonth(f).slot(mk), k.q, k.ch), &s.sumItems, t)
+	for _, x := range r.fine(&k) {
+		if x.value != 0 && summed(x.kind) {
+			s.addTally(r, totalOf(s.dimMonth(x).slot(mk), k.q, k.ch), &s.sumItems, t)
+		}
 	}
 	r.ratings += t.N
 }
@@ -540,11 +567,23 @@ func (r *Rollup) SetFields(fieldOf map[string]string) {
 		r.fieldOf[pid] = fid
 	}
 	for _, s := range r.units {
-		s.fieldMonths = map[id]*monthly{}
-		for i := range s.cells {
-			c := &s.cells[i]
-			if f := r.field(c.proc); f != 0 {
-				s.addCell(totalOf(s.fieldMonth(f).slot(monthKey(c.date)), c.q, c.ch), &c.counts)
+		for d := range s.dimMonths {
+			if d.kind == 'f' {
+				delete(s.dimMonths, d)
+			}
+		}
+		for d := range s.index {
+			if d.kind == 'f' {
+				delete(s.index, d)
+			}
+		}
+		for _, dy := range s.days { // in date order, as index lists are
+			for _, i := range dy.cells {
+				c := &s.cells[i]
+				if f := (dim{'f', r.field(c.proc)}); f.value != 0 {
+					s.index[f] = append(s.index[f], i)
+					s.addCell(totalOf(s.dimMonth(f).slot(monthKey(c.date)), c.q, c.ch), &c.counts)
+				}
 			}
 		}
 	}
