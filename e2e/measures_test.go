@@ -60,10 +60,12 @@ type measures struct {
 		Unit         string
 		Rank         int
 		Satisfaction prop
+		Decision766  prop
 	} `json:"by_unit"`
 	ByMonth []struct {
 		Month        string
 		Satisfaction prop
+		Decision766  prop
 	} `json:"by_month"`
 }
 
@@ -216,14 +218,18 @@ func TestMeasuresGolden(t *testing.T) {
 		f(m.Targets[0].Gap) != -0.2833 || f(m.Targets[1].Gap) != -0.4 {
 		t.Errorf("targets %+v", m.Targets)
 	}
-	if len(m.ByMonth) != 1 || m.ByMonth[0].Month != "2026-03" || m.ByMonth[0].Satisfaction.N != 6 {
+	// The breakdowns: every rating and dossier is in March and at 09190.
+	if len(m.ByMonth) != 1 || m.ByMonth[0].Month != "2026-03" || m.ByMonth[0].Satisfaction.N != 6 ||
+		m.ByMonth[0].Decision766.N != 4 || m.ByMonth[0].Decision766.Successes != 2 {
 		t.Errorf("by month %+v", m.ByMonth)
 	}
-	byUnit := map[string]int64{}
+	byUnit, byUnit766 := map[string]int64{}, map[string][2]int64{}
 	for _, u := range m.ByUnit {
 		byUnit[u.Unit] = u.Satisfaction.N
+		byUnit766[u.Unit] = [2]int64{u.Decision766.N, u.Decision766.Successes}
 	}
-	if byUnit["09190"] != 6 || byUnit["09250"] != 0 || len(m.ByUnit) != 5 {
+	if byUnit["09190"] != 6 || byUnit["09250"] != 0 || len(m.ByUnit) != 5 ||
+		byUnit766["09190"] != [2]int64{4, 2} || byUnit766["09250"] != [2]int64{0, 0} {
 		t.Errorf("by unit %+v", m.ByUnit)
 	}
 

@@ -80,7 +80,10 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b, b.Open(ctx)
+	if err := b.Open(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Read reads the stored outcomes into a new book that counts none of them

@@ -96,7 +96,10 @@ func (r *Rollup) Breakdown(units []string, group []int, from, to hailong.Date, f
 	defer r.mu.RUnlock()
 	var acc accumulator
 	byGroup := make([]accumulator, slices.Max(append([]int{-1}, group...))+1)
-	byMonth := make([]accumulator, max(0, monthKey(to)-monthKey(from)+1))
+	var byMonth []accumulator
+	if from <= to {
+		byMonth = make([]accumulator, monthKey(to)-monthKey(from)+1)
+	}
 	r.scan(units, from, to, &f, func(unit, month int, s *series, items arena, q, ch id, c *counts) {
 		acc.add(s, items, q, ch, c)
 		if g := group[unit]; g >= 0 {

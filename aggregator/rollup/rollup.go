@@ -126,7 +126,7 @@ func (t *Tally) Add(o Tally) {
 		if t.Out == nil {
 			t.Out = &Outcomes{}
 		} else {
-			c := *t.Out // cells may share an Outcomes with copies taken for persisting
+			c := *t.Out // a copied Tally shares Out with its original: never change it in place
 			t.Out = &c
 		}
 		t.Out.Add(o.Out)
@@ -207,8 +207,8 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 // So cells are compact and free of pointers (dimension values are interned
 // as small integers, answers to questions live in one array per unit), which
 // keeps the heap small and the garbage collector from walking it. Sums by
-// day, by month and by month and field let queries without fine filters
-// read a few dozen sums instead of every cell.
+// day, by month, and by month and official, counter or field let most
+// queries read a few dozen sums per unit instead of every cell.
 type Rollup struct {
 	mu      sync.RWMutex
 	names   []string      // interned dimension values; id 0 is ""
@@ -375,8 +375,9 @@ func (a *arena) add(c *counts, it item) {
 		}
 	}
 	// A new question: the run must stay contiguous, so unless it ends the
-	// arena it moves to the end (its old place is lost, which is rare:
-	// cells are mostly made with all their questions).
+	// arena it moves to the end and its old place is lost. Cells are mostly
+	// made with all their questions; a sum moves once for each question it
+	// sees for the first time, a bounded waste.
 	if end := c.items + c.nitems; c.nitems > 0 && int(end) != len(*a) {
 		*a = append(*a, (*a)[c.items:end]...)
 		c.items = int32(len(*a)) - c.nitems
@@ -598,7 +599,8 @@ func (r *Rollup) Ratings() int64 {
 
 // Days yields a copy of every day, by unit and date, for persisting. It
 // holds the rollup's read lock until the iteration ends, so that the days
-// are of one moment: writes wait, and the loop must not write to it.
+// are of one moment. Writes wait until it ends, and so do reads behind a
+// waiting write: the loop must not call the rollup at all.
 func (r *Rollup) Days() iter.Seq[Day] {
 	return func(yield func(Day) bool) {
 		r.mu.RLock()

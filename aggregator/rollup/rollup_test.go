@@ -34,7 +34,7 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 		}
 		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(400)), Satisfied: rng.IntN(4) != 0, Level: rng.IntN(5),
 			Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
-				Procedure: pick("", "1.004122", "2.000908", "3.000100"), Official: pick("", "cb-1", "cb-2"), Counter: pick("", "Q1")}}
+				Procedure: pick("", "1.004122", "2.000908", "3.000100"), Official: pick("", "cb-1", "cb-2"), Counter: pick("", "Q1", "Q2")}}
 		// Answers to a random subset of questions, so cells gain
 		// questions after they are made.
 		for _, q := range []string{"a", "b", "c"} {
@@ -60,7 +60,11 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 	for i := 0; i < 400; i++ {
 		from := hailong.Date(20000 + rng.IntN(400))
 		to := from + hailong.Date(rng.IntN(200))
-		us := units[:1+rng.IntN(len(units))]
+		if rng.IntN(40) == 0 {
+			from, to = to, from-1 // a reversed period counts nothing
+		}
+		n := 1 + rng.IntN(len(units))
+		us := append(units[:n:n], "never-seen")
 		f := rollup.Filter{}
 		if rng.IntN(2) == 0 {
 			f.Channel = hailong.Channel(pick("kiosk", "qr"))
@@ -71,8 +75,11 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			f.Questionnaire = "sipas"
 		}
+		if rng.IntN(5) == 0 {
+			f.Procedure = "1.004122"
+		}
 		if rng.IntN(4) == 0 {
-			f.Procedure, f.Counter = "1.004122", "Q1"
+			f.Counter = pick("Q1", "Q2")
 		}
 		if rng.IntN(4) == 0 {
 			f.Field = pick("Hộ tịch", "Đất đai")
@@ -203,5 +210,65 @@ func TestPersistedDaysLoadBack(t *testing.T) {
 	got := loaded.Query([]string{"A"}, 0, 10, rollup.Filter{}).ByQuestionnaire["q"]
 	if got.N != 2 || got.Levels[2] != 2 || len(got.Items) != 1 || got.Items[0].Satisfied != 2 {
 		t.Fatalf("query after load = %+v", got)
+	}
+}
+
+// TestFieldsToldAgain moves a procedure to another field and takes one out
+// of every field: queries by field follow the latest catalogue, for whole
+// months (monthly sums) and cut ones (cells).
+func TestFieldsToldAgain(t *testing.T) {
+	r := rollup.New()
+	r.SetFields(map[string]string{"p1": "A", "p2": "A", "p3": "B"})
+	start := hailong.DateFromYMD(2026, 1, 1)
+	for i, p := range []string{"p1", "p2", "p2", "p3", "p3", "p3"} {
+		r.Add(rollup.Fact{Unit: "U", Date: start + hailong.Date(i), Satisfied: true,
+			Dims: rollup.Dims{Questionnaire: "q", Channel: "kiosk", Procedure: p}})
+	}
+	count := func(field string, from, to hailong.Date) int64 {
+		return r.Query([]string{"U"}, from, to, rollup.Filter{Field: field}).Total.N
+	}
+	month, cut := [2]hailong.Date{start, start + 30}, [2]hailong.Date{start + 1, start + 20}
+	tests := []struct {
+		name   string
+		fields map[string]string
+		want   map[string][2]int64 // field: whole month, cut month
+	}{
+		{"first catalogue", map[string]string{"p1": "A", "p2": "A", "p3": "B"}, map[string][2]int64{"A": {3, 2}, "B": {3, 3}}},
+		{"p3 moved to A", map[string]string{"p1": "A", "p2": "A", "p3": "A"}, map[string][2]int64{"A": {6, 5}, "B": {0, 0}}},
+		{"p1 in no field, p2 in C", map[string]string{"p2": "C", "p3": "B"}, map[string][2]int64{"A": {0, 0}, "B": {3, 3}, "C": {2, 2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r.SetFields(tt.fields)
+			for field, want := range tt.want {
+				if got := [2]int64{count(field, month[0], month[1]), count(field, cut[0], cut[1])}; got != want {
+					t.Errorf("field %s: whole month, cut month = %v, want %v", field, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestOutcomesTakenBack counts an outcome, takes it back with a negative
+// tally and counts its replacement, as the outcome book does when a dossier
+// is reported again.
+func TestOutcomesTakenBack(t *testing.T) {
+	r := rollup.New()
+	r.SetFields(map[string]string{"p1": "A"})
+	d := hailong.DateFromYMD(2026, 3, 10)
+	dims := rollup.Dims{Procedure: "p1", Official: "cb-1", Counter: "Q1"}
+	first := rollup.Outcomes{Dossiers: 1, Bad: 1, Overdue: 1, Index1Sum: 0}
+	back := rollup.Outcomes{Dossiers: -1, Bad: -1, Overdue: -1}
+	second := rollup.Outcomes{Dossiers: 1, Index1Sum: 2, IndexSum: [5]int64{2}, IndexN: [5]int64{1}}
+	for _, o := range []rollup.Outcomes{first, back, second} {
+		r.AddTally("U", d, dims, rollup.Tally{Out: &o})
+	}
+	march := [2]hailong.Date{hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31)}
+	for _, f := range []rollup.Filter{{}, {Field: "A"}, {Official: "cb-1"}, {Counter: "Q1"}, {Procedure: "p1"}} {
+		for _, period := range [][2]hailong.Date{march, {d, d}} {
+			if got := r.Query([]string{"U"}, period[0], period[1], f).Outcomes; got != second {
+				t.Errorf("filter %+v, %v..%v: outcomes %+v, want %+v", f, period[0], period[1], got, second)
+			}
+		}
 	}
 }

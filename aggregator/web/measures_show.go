@@ -65,33 +65,22 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 		}
 	}
 	lang := c.Query("lang", "vi")
-	// One pass over the subtree answers the whole and both breakdowns.
 	var children []hierarchy.Unit
-	group := make([]int, len(q.units))
-	for i := range group {
-		group[i] = -1
-	}
-	if byUnits {
-		children = s.Units().Children(q.Unit, q.AsOf)
-		at := make(map[string]int, len(q.units))
-		for i, u := range q.units {
-			at[u] = i
+	var res rollup.Result
+	var groups, months []rollup.Result
+	var groups766, months766 []rollup.Outcomes
+	if byUnits || byMonths {
+		// One pass over the subtree answers the whole and both breakdowns.
+		group := make([]int, len(q.units))
+		if children, err = s.childGroups(q, byUnits, group); err != nil {
+			return err
 		}
-		for g, child := range children {
-			units, err := s.Units().Subtree(child.Code, q.AsOf)
-			if err != nil {
-				return err
-			}
-			for _, u := range units {
-				if i, ok := at[u]; ok {
-					group[i] = g
-				}
-			}
-		}
+		res, groups, months = s.Ingester.Rollup().Breakdown(q.units, group, q.From, q.To, q.Filter)
+		res.Outcomes, groups766, months766 = s.Outcomes.Breakdown(q.units, group, q.From, q.To, q.Filter)
+	} else {
+		res = s.Ingester.Rollup().Query(q.units, q.From, q.To, q.Filter)
+		res.Outcomes = s.Outcomes.Query(q.units, q.From, q.To, q.Filter)
 	}
-	res, groups, months := s.Ingester.Rollup().Breakdown(q.units, group, q.From, q.To, q.Filter)
-	out766, groups766, months766 := s.Outcomes.Breakdown(q.units, group, q.From, q.To, q.Filter)
-	res.Outcomes = out766
 	out := measuresJSON{Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf, MinSample: s.MinSample,
 		Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied),
 		HappyIndex:   s.happyIndex(res), SIPAS: s.sipas(res, lang), Circular01: s.circular01(res),
@@ -108,6 +97,35 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 		out.ByMonth = s.byMonth(q, months, months766)
 	}
 	return c.JSON(out)
+}
+
+// childGroups returns the child units in force on as_of and sets, for each
+// unit of the query, the index of the child whose subtree holds it, or -1
+// (the unit itself, or every unit when not byUnits).
+func (s *Server) childGroups(q measureQuery, byUnits bool, group []int) ([]hierarchy.Unit, error) {
+	for i := range group {
+		group[i] = -1
+	}
+	if !byUnits {
+		return nil, nil
+	}
+	children := s.Units().Children(q.Unit, q.AsOf)
+	at := make(map[string]int, len(q.units))
+	for i, u := range q.units {
+		at[u] = i
+	}
+	for g, child := range children {
+		units, err := s.Units().Subtree(child.Code, q.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range units {
+			if i, ok := at[u]; ok {
+				group[i] = g
+			}
+		}
+	}
+	return children, nil
 }
 
 // byUnit measures each child unit in force on as_of, ranked by
