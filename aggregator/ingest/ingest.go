@@ -39,6 +39,8 @@ type Store interface {
 	WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (generation string, err error)
 	DropDaysExcept(ctx context.Context, keep string) error
 	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
+	WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte) error
+	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 }
@@ -134,7 +136,16 @@ func (in *Ingester) Start(ctx context.Context) error {
 		}
 		in.rollup.Store(r)
 		in.log.Info("rollups loaded", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
-		in.startWarm()
+		loaded := false
+		if st.Digests > 0 {
+			err := in.store.LoadDigests(ctx, st.Days, in.recent.put)
+			if loaded = err == nil; !loaded {
+				in.log.Warn("load recent rating digests; reading them from the ratings instead", "err", err)
+			}
+		}
+		if !loaded {
+			in.startWarm()
+		}
 	} else {
 		if st.Schema == 0 && !st.Clean {
 			in.log.Info("no persisted rollups; building them from raw ratings")
@@ -143,14 +154,14 @@ func (in *Ingester) Start(ctx context.Context) error {
 		}
 		return in.rebuildAndOpen(ctx)
 	}
-	return in.setState(ctx, false, "")
+	return in.setState(ctx, rollup.State{})
 }
 
 func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
 	if _, err := in.Rebuild(ctx); err != nil {
 		return err
 	}
-	return in.setState(ctx, false, "")
+	return in.setState(ctx, rollup.State{})
 }
 
 // Rebuild recomputes every rollup from the raw ratings, persists them and
@@ -396,8 +407,10 @@ func reason(err error) string {
 	return msg
 }
 
-func (in *Ingester) setState(ctx context.Context, clean bool, days string) error {
-	return in.store.SetRollupState(ctx, rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: in.Rollup().Ratings(), Days: days})
+// setState writes st with the rollups' schema and count of ratings.
+func (in *Ingester) setState(ctx context.Context, st rollup.State) error {
+	st.Schema, st.Ratings = rollup.Schema, in.Rollup().Ratings()
+	return in.store.SetRollupState(ctx, st)
 }
 
 // Close waits for ingests under way, refuses new ones, persists what is
@@ -412,7 +425,7 @@ func (in *Ingester) Close(ctx context.Context) error {
 		<-in.warmDone
 	}
 	if in.tainted.Load() {
-		return in.setState(ctx, false, "") // the next start rebuilds
+		return in.setState(ctx, rollup.State{}) // the next start rebuilds
 	}
 	return in.persist(ctx)
 }
@@ -436,7 +449,11 @@ func (in *Ingester) persist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := in.setState(ctx, true, gen); err != nil {
+	ids, digests := in.recent.snapshot()
+	if err := in.store.WriteDigests(ctx, gen, ids, digests); err != nil {
+		return err
+	}
+	if err := in.setState(ctx, rollup.State{Clean: true, Days: gen, Digests: int64(len(ids))}); err != nil {
 		return err
 	}
 	in.log.Info("rollups persisted", "days", days, "ratings", in.Rollup().Ratings(), "took", time.Since(t0).Round(time.Millisecond))
@@ -483,6 +500,20 @@ func (r *recentDigests) get(id string) ([32]byte, bool) {
 	defer r.mu.Unlock()
 	d, ok := r.m[id]
 	return d, ok
+}
+
+// snapshot returns the remembered ids and digests, oldest first.
+func (r *recentDigests) snapshot() ([]string, [][32]byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.m))
+	digests := make([][32]byte, 0, len(r.m))
+	for i := range r.order {
+		if id := r.order[(r.next+i)%len(r.order)]; id != "" {
+			ids, digests = append(ids, id), append(digests, r.m[id])
+		}
+	}
+	return ids, digests
 }
 
 func (r *recentDigests) put(id string, d [32]byte) {

@@ -325,3 +325,71 @@ func TestClosedIngesterRefusesUploads(t *testing.T) {
 		t.Fatalf("after Close: %v, want unavailable", err)
 	}
 }
+
+// scanCounter counts the scans of stored digests and refuses look-ups of
+// digests by id, so that only the memory can recognise a re-sent rating.
+type scanCounter struct {
+	*mongodb.DB
+	scans int
+}
+
+func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte)) error {
+	s.scans++
+	return s.DB.ScanDigests(ctx, fn)
+}
+
+func (s *scanCounter) Digests(context.Context, []string) (map[string][32]byte, error) {
+	return nil, errors.New("digests looked up in the database")
+}
+
+// TestCleanStopKeepsTheRecentDigests stops an ingester cleanly and starts
+// another on the same data: it recognises ratings sent again from the
+// digests written at the stop, and does not scan every stored rating for
+// them.
+func TestCleanStopKeepsTheRecentDigests(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		remember int
+		sent     int
+	}{
+		{"all remembered", 100, 30},
+		{"the memory was full", 10, 30}, // the ten most recent are kept
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := ferrettest.Open(t)
+			in := newIngester(t, db, tt.remember)
+			var rs []hailong.Rating
+			for i := range tt.sent {
+				rs = append(rs, rating(1+i%3, time.Now().Add(time.Duration(i)*time.Second)))
+			}
+			if _, err := in.Ingest(ctx, kiosk, rs); err != nil {
+				t.Fatal(err)
+			}
+			if err := in.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			store := &scanCounter{DB: db}
+			again := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: tt.remember, Logger: slog.New(slog.DiscardHandler)})
+			if err := again.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer again.Close(ctx)
+			recent := rs[len(rs)-min(tt.remember, len(rs)):]
+			res, err := again.Ingest(ctx, kiosk, recent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := statuses(res); len(got) != len(recent) || slices.ContainsFunc(got, func(s syncapi.Status) bool { return s != syncapi.Duplicate }) {
+				t.Errorf("recent ratings sent again: %v, want all duplicate", got)
+			}
+			if store.scans != 0 {
+				t.Errorf("%d scans of every stored digest at start-up, want none", store.scans)
+			}
+			if got := again.Rollup().Ratings(); got != int64(tt.sent) {
+				t.Errorf("rollups count %d ratings, want %d", got, tt.sent)
+			}
+		})
+	}
+}

@@ -2,8 +2,10 @@ package mongodb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -102,14 +104,82 @@ func (d *DB) WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (string, 
 	return name, nil
 }
 
-// DropDaysExcept drops every generation of rollup days but keep.
+// digestsPrefix names the collections that hold the digests of recent
+// ratings written with a generation of days.
+const digestsPrefix = "rollup_digests_"
+
+func digestsOf(generation string) string {
+	return digestsPrefix + strings.TrimPrefix(generation, daysPrefix)
+}
+
+// digestChunk is a run of recent ratings' ids and digests in one binary
+// field, for the reason dayDoc's cells are.
+type digestChunk struct {
+	IDs     []string
+	Digests [][32]byte
+}
+
+// WriteDigests writes the digests of recent ratings, oldest first, beside a
+// generation of days.
+func (d *DB) WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte) error {
+	const chunk = 20000
+	coll := d.db.Collection(digestsOf(generation))
+	var docs []any
+	for start := 0; start < len(ids); start += chunk {
+		end := min(start+chunk, len(ids))
+		var b bytes.Buffer
+		if err := gob.NewEncoder(&b).Encode(digestChunk{IDs: ids[start:end], Digests: digests[start:end]}); err != nil {
+			return fmt.Errorf("encode digests: %w", err)
+		}
+		docs = append(docs, bson.D{{Key: "_id", Value: start}, {Key: "chunk", Value: b.Bytes()}})
+	}
+	for len(docs) > 0 {
+		n := min(len(docs), 10)
+		if _, err := coll.InsertMany(ctx, docs[:n]); err != nil {
+			return fmt.Errorf("write digests: %w", err)
+		}
+		docs = docs[n:]
+	}
+	return nil
+}
+
+// LoadDigests calls fn with the digests written beside a generation, oldest
+// first.
+func (d *DB) LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error {
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
+	cur, err := d.db.Collection(digestsOf(generation)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("load digests: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc struct {
+			Chunk []byte `bson:"chunk"`
+		}
+		var c digestChunk
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode digests: %w", err)
+		}
+		if err := gob.NewDecoder(bytes.NewReader(doc.Chunk)).Decode(&c); err != nil || len(c.IDs) != len(c.Digests) {
+			return fmt.Errorf("decode digests: %v", cmp.Or(err, errors.New("ids and digests differ in number")))
+		}
+		for i, id := range c.IDs {
+			fn(id, c.Digests[i])
+		}
+	}
+	return cur.Err()
+}
+
+// DropDaysExcept drops every generation of rollup days, and the digests
+// written beside it, but keep.
 func (d *DB) DropDaysExcept(ctx context.Context, keep string) error {
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
 	for _, n := range names {
-		if strings.HasPrefix(n, daysPrefix) && n != keep {
+		if (strings.HasPrefix(n, daysPrefix) && n != keep) || (strings.HasPrefix(n, digestsPrefix) && n != digestsOf(keep)) {
 			if err := d.db.Collection(n).Drop(ctx); err != nil {
 				return fmt.Errorf("drop %s: %w", n, err)
 			}

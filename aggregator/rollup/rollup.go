@@ -33,6 +33,9 @@ type State struct {
 	// Days names the collection of the generation of days written at the
 	// clean stop.
 	Days string `bson:"days"`
+	// Digests counts the digests of recent ratings written with the
+	// generation, which spare the next start a scan of every rating.
+	Digests int64 `bson:"digests"`
 }
 
 // Fact is what one rating contributes to the rollups.
