@@ -60,7 +60,11 @@ type Ingester struct {
 	gate      sync.RWMutex
 	closed    bool
 	// tainted is set when a write may have stored ratings it did not count.
-	tainted   atomic.Bool
+	tainted atomic.Bool
+	// warmed is set once the digest memory holds the most recent ratings:
+	// read back, warmed or filled by a rebuild. Only then is it worth
+	// writing at a clean stop; a memory cut short is warmed again.
+	warmed    atomic.Bool
 	onUnhappy func(dossiers []string)
 	// warm fills the digest memory after a clean start.
 	warmCancel context.CancelFunc
@@ -143,6 +147,7 @@ func (in *Ingester) Start(ctx context.Context) error {
 				in.log.Warn("load recent rating digests; reading them from the ratings instead", "err", err)
 			}
 		}
+		in.warmed.Store(loaded)
 		if !loaded {
 			in.startWarm()
 		}
@@ -190,6 +195,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	}
 	r.SetFields(in.fields)
 	in.rollup.Store(r)
+	in.warmed.Store(true)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return r.Ratings(), nil
 }
@@ -449,7 +455,11 @@ func (in *Ingester) persist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, digests := in.recent.snapshot()
+	var ids []string
+	var digests [][32]byte
+	if in.warmed.Load() {
+		ids, digests = in.recent.snapshot()
+	}
 	if err := in.store.WriteDigests(ctx, gen, ids, digests); err != nil {
 		return err
 	}
@@ -474,10 +484,13 @@ func (in *Ingester) startWarm() {
 			in.recent.put(id, d)
 			n++
 		})
-		if err != nil && ctx.Err() == nil {
-			in.log.Warn("warm rating digests", "err", err)
+		if err != nil {
+			if ctx.Err() == nil { // not a stop
+				in.log.Warn("warm rating digests", "err", err)
+			}
 			return
 		}
+		in.warmed.Store(true)
 		in.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
 	}()
 }

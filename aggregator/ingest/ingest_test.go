@@ -393,3 +393,54 @@ func TestCleanStopKeepsTheRecentDigests(t *testing.T) {
 		})
 	}
 }
+
+// coldStore cannot read the digests written at a stop, and its scan of
+// every digest lasts until the ingester closes: a start that falls back to
+// warming its memory, stopped before the warming is done.
+type coldStore struct {
+	*mongodb.DB
+	scanning chan struct{}
+}
+
+func (s *coldStore) LoadDigests(context.Context, string, func(string, [32]byte)) error {
+	return errors.New("the digests collection is damaged")
+}
+
+func (s *coldStore) ScanDigests(ctx context.Context, fn func(string, [32]byte)) error {
+	close(s.scanning)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestStopWhileWarmingWritesNoDigests: a memory of digests cut short is not
+// written as if it were whole, so the next start warms it again.
+func TestStopWhileWarmingWritesNoDigests(t *testing.T) {
+	ctx := context.Background()
+	db := ferrettest.Open(t)
+	in := newIngester(t, db, 100)
+	if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{rating(2, time.Now()), rating(3, time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := db.RollupState(ctx); err != nil || !st.Clean || st.Digests != 2 {
+		t.Fatalf("after a clean stop: %+v %v, want clean with 2 digests", st, err)
+	}
+	store := &coldStore{DB: db, scanning: make(chan struct{})}
+	cold := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 100, Logger: slog.New(slog.DiscardHandler)})
+	if err := cold.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-store.scanning
+	// A rating while warming: the memory holds it, but not the older ones.
+	if _, err := cold.Ingest(ctx, kiosk, []hailong.Rating{rating(1, time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cold.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := db.RollupState(ctx); err != nil || !st.Clean || st.Digests != 0 {
+		t.Fatalf("after a stop while warming: %+v %v, want clean with no digests", st, err)
+	}
+}
