@@ -142,8 +142,11 @@ func (in *Ingester) Start(ctx context.Context) error {
 		in.log.Info("rollups loaded", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 		loaded := false
 		if st.Digests > 0 {
+			t0 := time.Now()
 			err := in.store.LoadDigests(ctx, st.Days, in.recent.put)
-			if loaded = err == nil; !loaded {
+			if loaded = err == nil; loaded {
+				in.log.Info("recent rating digests loaded", "ratings", st.Digests, "took", time.Since(t0).Round(time.Millisecond))
+			} else {
 				in.log.Warn("load recent rating digests; reading them from the ratings instead", "err", err)
 			}
 		}

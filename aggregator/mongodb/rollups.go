@@ -122,7 +122,7 @@ type digestChunk struct {
 // WriteDigests writes the digests of recent ratings, oldest first, beside a
 // generation of days.
 func (d *DB) WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte) error {
-	const chunk = 20000
+	const chunk = 5000 // about 350 KB a document
 	coll := d.db.Collection(digestsOf(generation))
 	var docs []any
 	for start := 0; start < len(ids); start += chunk {
@@ -148,7 +148,10 @@ func (d *DB) WriteDigests(ctx context.Context, generation string, ids []string, 
 func (d *DB) LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	cur, err := d.db.Collection(digestsOf(generation)).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	// A batch of a few documents: FerretDB does not cut a batch at 16 MB as
+	// MongoDB does, and the default of 101 would exceed a message's limit.
+	cur, err := d.db.Collection(digestsOf(generation)).Find(ctx, bson.D{},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(10))
 	if err != nil {
 		return fmt.Errorf("load digests: %w", err)
 	}
