@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
+	"hailong/latency"
 	"hailong/qrtoken"
 	"hailong/syncapi"
 )
@@ -187,7 +187,7 @@ func BenchmarkPhonePage(b *testing.B) {
 	link := agg.URL() + "/r/" + tok
 	css := fetch(t, agg.URL()+"/static/phone.css")
 	client := &http.Client{}
-	lat := make([]time.Duration, 0, b.N)
+	lat := latency.New(b.N)
 	var size int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -198,16 +198,14 @@ func BenchmarkPhonePage(b *testing.B) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		lat = append(lat, time.Since(t0))
+		lat.Since(t0)
 		if resp.StatusCode != 200 {
 			b.Fatalf("status %d", resp.StatusCode)
 		}
 		size = len(body)
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+	lat.Report(b, 50, 95)
 	b.ReportMetric(float64(size), "html-bytes")
 	b.ReportMetric(float64(size+len(css)), "page-bytes")
 }

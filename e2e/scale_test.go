@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"testing"
 	"time"
+
+	"hailong/latency"
 )
 
 // BenchmarkMeasuresAtScale asks a running aggregator, loaded with the
@@ -41,7 +42,7 @@ func BenchmarkMeasuresAtScale(b *testing.B) {
 	client := &http.Client{}
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
-			lat := make([]time.Duration, 0, b.N)
+			lat := latency.New(b.N)
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
 				resp, err := client.Get(base + "/api/v1/measures?" + q.query)
@@ -50,14 +51,12 @@ func BenchmarkMeasuresAtScale(b *testing.B) {
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				lat = append(lat, time.Since(t0))
+				lat.Since(t0)
 				if resp.StatusCode != 200 {
 					b.Fatalf("status %d", resp.StatusCode)
 				}
 			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+			lat.Report(b, 50, 95)
 		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/hierarchy"
+	"hailong/latency"
 	"hailong/syncapi"
 )
 
@@ -82,7 +82,7 @@ func BenchmarkSatisfaction1M(b *testing.B) {
 	client := &http.Client{}
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
-			lat := make([]time.Duration, 0, b.N)
+			lat := latency.New(b.N)
 			u := base + q.query
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
@@ -92,14 +92,12 @@ func BenchmarkSatisfaction1M(b *testing.B) {
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				lat = append(lat, time.Since(t0))
+				lat.Since(t0)
 				if resp.StatusCode != 200 {
 					b.Fatalf("status %d", resp.StatusCode)
 				}
 			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+			lat.Report(b, 50, 95)
 		})
 	}
 }

@@ -3,12 +3,12 @@ package web_test
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"hailong"
+	"hailong/latency"
 )
 
 // BenchmarkRatingCreate measures one terminal's request to a durable 201:
@@ -19,7 +19,7 @@ import (
 func BenchmarkRatingCreate(b *testing.B) {
 	s, _, _ := newServerB(b)
 	client := &http.Client{}
-	lat := make([]time.Duration, 0, b.N)
+	lat := latency.New(b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		body := fmt.Sprintf(`{"id":%q,"questionnaire":"counter-quick","answers":{"overall":%d},"counter":"Q1"}`, hailong.NewID(), 1+i%3)
@@ -29,13 +29,11 @@ func BenchmarkRatingCreate(b *testing.B) {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
-		lat = append(lat, time.Since(t0))
+		lat.Since(t0)
 		if resp.StatusCode != 201 {
 			b.Fatalf("status %d", resp.StatusCode)
 		}
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	lat.Report(b, 50, 99)
 }

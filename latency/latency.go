@@ -1,0 +1,34 @@
+// Package latency records how long the operations of a benchmark take and
+// reports their percentiles, the figures docs/BENCHMARKS.md quotes.
+package latency
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// Recorder collects operation durations.
+type Recorder struct {
+	d []time.Duration
+}
+
+// New returns a recorder with room for n operations.
+func New(n int) *Recorder { return &Recorder{d: make([]time.Duration, 0, n)} }
+
+// Since records an operation that started at t0.
+func (r *Recorder) Since(t0 time.Time) { r.d = append(r.d, time.Since(t0)) }
+
+// Report reports each percentile (50 for the median) of the recorded
+// durations in milliseconds, as "p<N>-ms".
+func (r *Recorder) Report(b *testing.B, percentiles ...int) {
+	b.Helper()
+	if len(r.d) == 0 {
+		b.Fatal("no operation was recorded")
+	}
+	d := slices.Sorted(slices.Values(r.d))
+	for _, p := range percentiles {
+		b.ReportMetric(float64(d[len(d)*p/100].Microseconds())/1000, fmt.Sprintf("p%d-ms", p))
+	}
+}
