@@ -35,7 +35,7 @@ func (r *Rollup) matcher(f *Filter) (matcher, bool) {
 		if x.value == "" {
 			continue
 		}
-		v, ok := r.lookup(x.value)
+		v, ok := r.ids[x.value]
 		if !ok {
 			return m, false
 		}

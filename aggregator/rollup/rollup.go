@@ -239,12 +239,6 @@ func (r *Rollup) intern(s string) id {
 	return v
 }
 
-// lookup returns the id of a value, and false if the rollup never saw it.
-func (r *Rollup) lookup(s string) (id, bool) {
-	v, ok := r.ids[s]
-	return v, ok
-}
-
 func (r *Rollup) field(proc id) id {
 	if int(proc) < len(r.fieldOf) {
 		return r.fieldOf[proc]
@@ -623,9 +617,6 @@ func (r *Rollup) Days() iter.Seq[Day] {
 		}
 	}
 }
-
-// All returns a copy of every day, by unit and date.
-func (r *Rollup) All() []Day { return slices.Collect(r.Days()) }
 
 func (r *Rollup) dims(k key) Dims {
 	return Dims{Questionnaire: r.names[k.q], Channel: hailong.Channel(r.names[k.ch]),

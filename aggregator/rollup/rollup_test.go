@@ -3,6 +3,7 @@ package rollup_test
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"hailong"
@@ -53,7 +54,7 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 	}
 	loaded := rollup.New()
 	loaded.SetFields(fields)
-	loaded.Load(r.All()...)
+	loaded.Load(slices.Collect(r.Days())...)
 	if loaded.Ratings() != r.Ratings() || r.Ratings() != int64(len(facts)) {
 		t.Fatalf("ratings: %d, loaded %d, want %d", r.Ratings(), loaded.Ratings(), len(facts))
 	}
@@ -198,7 +199,7 @@ func TestPersistedDaysLoadBack(t *testing.T) {
 	f := rollup.Fact{Unit: "A", Date: 1, Dims: rollup.Dims{Questionnaire: "q", Channel: "kiosk"}, Satisfied: true, Level: 2,
 		Items: []rollup.Item{{Q: "x", N: 1, Satisfied: 1}}}
 	r.Add(f, f)
-	days := r.All()
+	days := slices.Collect(r.Days())
 	if len(days) != 1 || days[0].Cells[0].N != 2 || days[0].Cells[0].Levels[2] != 2 || days[0].Cells[0].Items[0].N != 2 {
 		t.Fatalf("days = %+v", days)
 	}
