@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"testing"
-	"time"
 
 	"hailong/latency"
 )
@@ -42,20 +40,7 @@ func BenchmarkMeasuresAtScale(b *testing.B) {
 	client := &http.Client{}
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
-			lat := latency.New(b.N)
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				resp, err := client.Get(base + "/api/v1/measures?" + q.query)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat.Since(t0)
-				if resp.StatusCode != 200 {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
-			}
+			lat := latency.Gets(b, client, base+"/api/v1/measures?"+q.query)
 			lat.Report(b, 50, 95)
 		})
 	}

@@ -4,6 +4,8 @@ package latency
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -31,4 +33,25 @@ func (r *Recorder) Report(b *testing.B, percentiles ...int) {
 	for _, p := range percentiles {
 		b.ReportMetric(float64(d[len(d)*p/100].Microseconds())/1000, fmt.Sprintf("p%d-ms", p))
 	}
+}
+
+// Gets sends b.N GET requests to url one after another and records each
+// until its body is read; any answer but 200 fails the benchmark.
+func Gets(b *testing.B, client *http.Client, url string) *Recorder {
+	b.Helper()
+	r := New(b.N)
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		resp, err := client.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		r.Since(t0)
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET %s: status %d", url, resp.StatusCode)
+		}
+	}
+	return r
 }

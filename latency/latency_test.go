@@ -1,6 +1,9 @@
 package latency_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,5 +29,25 @@ func TestReportPercentiles(t *testing.T) {
 		if got := res.Extra[tt.metric]; got < tt.min || got > tt.min+50 {
 			t.Errorf("%s = %v, want %v or a little more", tt.metric, got, tt.min)
 		}
+	}
+}
+
+func TestGetsRecordsEveryRequest(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	var asked int64
+	res := testing.Benchmark(func(b *testing.B) {
+		asked += int64(b.N)
+		latency.Gets(b, srv.Client(), srv.URL).Report(b, 50)
+	})
+	if served.Load() != asked || asked == 0 {
+		t.Errorf("served %d requests, benchmark asked for %d", served.Load(), asked)
+	}
+	if _, ok := res.Extra["p50-ms"]; !ok {
+		t.Errorf("no p50 reported: %+v", res.Extra)
 	}
 }

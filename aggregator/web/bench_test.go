@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -82,21 +81,7 @@ func BenchmarkSatisfaction1M(b *testing.B) {
 	client := &http.Client{}
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
-			lat := latency.New(b.N)
-			u := base + q.query
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				resp, err := client.Get(u)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat.Since(t0)
-				if resp.StatusCode != 200 {
-					b.Fatalf("status %d", resp.StatusCode)
-				}
-			}
+			lat := latency.Gets(b, client, base+q.query)
 			lat.Report(b, 50, 95)
 		})
 	}
