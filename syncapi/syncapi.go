@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"hailong"
 )
@@ -29,22 +30,38 @@ const MaxBatch = 500
 // Request is one upload.
 type Request struct {
 	Ratings []hailong.Rating `json:"ratings"`
+	// SentAt is the kiosk's clock when it sent the upload, so that the
+	// aggregator can measure the kiosk's clock offset and judge the ratings'
+	// times by it. Optional: kiosks before it send none.
+	SentAt *time.Time `json:"sent_at,omitempty"`
+	// Health is the kiosk's report of itself, kept as its latest (fleet
+	// health). Optional.
+	Health *Health `json:"health,omitempty"`
 }
 
 // Status is what became of one uploaded rating.
 type Status string
 
 // Statuses. Accepted and Duplicate mean the aggregator holds the rating;
-// Conflict and Rejected mean it never will, and why is in Reason.
+// Conflict and Rejected mean it never will, and why is in Reason. Deferred
+// means the aggregator cannot take the rating yet for a reason that is not
+// the rating's fault (a questionnaire version it does not know yet, a kiosk
+// configured for another unit than its enrolment): the kiosk keeps it
+// queued and sends it again later. Kiosks older than Deferred keep any
+// status they do not know queued, so they never drop such a rating.
 const (
 	Accepted  Status = "accepted"
 	Duplicate Status = "duplicate"
 	Conflict  Status = "conflict"
 	Rejected  Status = "rejected"
+	Deferred  Status = "deferred"
 )
 
 // Settled reports whether the aggregator now holds the rating.
 func (s Status) Settled() bool { return s == Accepted || s == Duplicate }
+
+// Final reports whether the aggregator will never hold the rating.
+func (s Status) Final() bool { return s == Conflict || s == Rejected }
 
 // Result answers one rating of an upload.
 type Result struct {
