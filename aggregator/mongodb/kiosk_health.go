@@ -21,7 +21,7 @@ import (
 // be a filtered write, which scans the collection on FerretDB: measured at
 // 12 ms a write among 3,000 kiosks (4 ms among 1,000), so a fleet reporting
 // every minute would keep a core busy, growing with the square of the fleet.
-// A generation of 3,000 reports is one InsertMany of a few megabytes.
+// A generation of 3,000 reports is written in 0.2 s (same machine).
 //
 // Reasons are stored as a list, not a map: a reason is free text, and a
 // field name with '.' or a leading '$' is refused by FerretDB.
