@@ -1,8 +1,11 @@
 package hailong
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -287,12 +290,20 @@ type Catalog struct {
 	byKey  map[string]*Questionnaire // "id@version"
 	latest map[string]*Questionnaire
 	order  []string // ids in a stable order for listings
+	// defs keeps each version's definition as it was written (compacted),
+	// by key, so that the aggregator can publish it: loading fills a
+	// question's options from its scale, so a Questionnaire marshalled again
+	// would no longer load.
+	defs map[string]json.RawMessage
+}
+
+func newCatalog() *Catalog {
+	return &Catalog{byKey: map[string]*Questionnaire{}, latest: map[string]*Questionnaire{}, defs: map[string]json.RawMessage{}}
 }
 
 // LoadCatalog reads every *.json file under dir in fsys as one questionnaire
 // version and checks it.
 func LoadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
-	c := &Catalog{byKey: map[string]*Questionnaire{}, latest: map[string]*Questionnaire{}}
 	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("list questionnaires: %w", err)
@@ -300,29 +311,84 @@ func LoadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no questionnaires in %s", dir)
 	}
+	c := newCatalog()
 	for _, name := range names {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		var q Questionnaire
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&q); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", name, err)
-		}
-		if err := c.add(&q); err != nil {
+		if err := c.parse(b); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return c, nil
 }
 
+// CatalogFromDefinitions builds a catalog from questionnaire definitions as
+// Definitions returns them (and the aggregator publishes them to kiosks),
+// checking each as LoadCatalog does.
+func CatalogFromDefinitions(defs []json.RawMessage) (*Catalog, error) {
+	if len(defs) == 0 {
+		return nil, fmt.Errorf("no questionnaires")
+	}
+	c := newCatalog()
+	for i, b := range defs {
+		if err := c.parse(b); err != nil {
+			return nil, fmt.Errorf("questionnaire %d: %w", i, err)
+		}
+	}
+	return c, nil
+}
+
+// Definitions returns every version of every questionnaire as its JSON
+// definition, ordered by id and version.
+func (c *Catalog) Definitions() []json.RawMessage {
+	qs := make([]*Questionnaire, 0, len(c.byKey))
+	for _, q := range c.byKey {
+		qs = append(qs, q)
+	}
+	slices.SortFunc(qs, func(a, b *Questionnaire) int {
+		if a.ID != b.ID {
+			return strings.Compare(a.ID, b.ID)
+		}
+		return a.Version - b.Version
+	})
+	out := make([]json.RawMessage, len(qs))
+	for i, q := range qs {
+		out[i] = slices.Clone(c.defs[catalogKey(q)])
+	}
+	return out
+}
+
+// parse reads one definition strictly and adds it.
+func (c *Catalog) parse(b []byte) error {
+	var q Questionnaire
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		return fmt.Errorf("parse: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("parse: more than one JSON value")
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b); err != nil {
+		return fmt.Errorf("parse: %w", err)
+	}
+	if err := c.add(&q); err != nil {
+		return err
+	}
+	c.defs[catalogKey(&q)] = compact.Bytes()
+	return nil
+}
+
+func catalogKey(q *Questionnaire) string { return q.ID + "@" + strconv.Itoa(q.Version) }
+
 func (c *Catalog) add(q *Questionnaire) error {
 	if err := q.check(); err != nil {
 		return err
 	}
-	key := q.ID + "@" + strconv.Itoa(q.Version)
+	key := catalogKey(q)
 	if _, dup := c.byKey[key]; dup {
 		return fmt.Errorf("questionnaire %s v%d is defined twice", q.ID, q.Version)
 	}

@@ -1,6 +1,8 @@
 package hailong_test
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -174,4 +176,78 @@ func TestSatisfied(t *testing.T) {
 	if _, ok := q.Satisfied(hailong.Answers{}); ok {
 		t.Error("no headline answer must not count")
 	}
+}
+
+// TestCatalogFromDefinitions is how a kiosk rebuilds the catalog the
+// aggregator publishes: the definitions load into an equal catalog, every
+// version included, and a bad one is refused like a bad file.
+func TestCatalogFromDefinitions(t *testing.T) {
+	v2 := strings.Replace(goodQuestionnaire, `"version": 1`, `"version": 2`, 1)
+	tests := []struct {
+		name string
+		fsys fstest.MapFS
+		dir  string
+		want int // definitions
+	}{
+		{"shipped", nil, "", 2},
+		{"two versions", fstest.MapFS{"q/a.json": {Data: []byte(v2)}, "q/b.json": {Data: []byte(goodQuestionnaire)}}, "q", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c *hailong.Catalog
+			if tt.fsys == nil {
+				c = shippedCatalog(t)
+			} else {
+				var err error
+				if c, err = hailong.LoadCatalog(tt.fsys, tt.dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defs := c.Definitions()
+			if len(defs) != tt.want {
+				t.Fatalf("%d definitions, want %d", len(defs), tt.want)
+			}
+			b, err := json.Marshal(defs) // as the aggregator sends them
+			if err != nil {
+				t.Fatal(err)
+			}
+			var received []json.RawMessage
+			if err := json.Unmarshal(b, &received); err != nil {
+				t.Fatal(err)
+			}
+			got, err := hailong.CatalogFromDefinitions(received)
+			if err != nil {
+				t.Fatalf("rebuild: %v", err)
+			}
+			if !reflect.DeepEqual(got, c) {
+				t.Error("the rebuilt catalog differs from the published one")
+			}
+		})
+	}
+	if _, ok := mustCatalog(t, v2, goodQuestionnaire).Version("q", 1); !ok {
+		t.Error("version 1 lost in the rebuild")
+	}
+	for name, defs := range map[string][]json.RawMessage{
+		"none":          nil,
+		"unknown field": {json.RawMessage(strings.Replace(goodQuestionnaire, `"headline"`, `"colour": 1, "headline"`, 1))},
+		"twice":         {json.RawMessage(goodQuestionnaire), json.RawMessage(goodQuestionnaire)},
+		"trailing data": {json.RawMessage(goodQuestionnaire + `{}`)},
+	} {
+		if _, err := hailong.CatalogFromDefinitions(defs); err == nil {
+			t.Errorf("%s: a bad catalog was accepted", name)
+		}
+	}
+}
+
+func mustCatalog(t *testing.T, defs ...string) *hailong.Catalog {
+	t.Helper()
+	raw := make([]json.RawMessage, len(defs))
+	for i, d := range defs {
+		raw[i] = json.RawMessage(d)
+	}
+	c, err := hailong.CatalogFromDefinitions(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

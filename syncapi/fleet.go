@@ -2,7 +2,13 @@ package syncapi
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"hailong"
 )
 
 // Paths of the other kiosk-to-aggregator calls. Both take the kiosk
@@ -68,4 +74,53 @@ type Config struct {
 	// aggregator accepts, each as its JSON definition.
 	Questionnaires []json.RawMessage `json:"questionnaires"`
 	Clock          time.Time         `json:"clock"`
+}
+
+// Limits of a Health report. A report is diagnostics, so it is kept small:
+// a kiosk folds rarer reasons together rather than send them all.
+const (
+	// MaxHealthReasons bounds each of FailedReasons and QuarantineReasons.
+	MaxHealthReasons = 64
+	// MaxHealthText bounds every string of a report, in characters.
+	MaxHealthText = 2000
+)
+
+// Check validates a report: a clock, counts that are not negative, and
+// strings and reason maps within the limits. It names every bad field.
+func (h *Health) Check() error {
+	var fields []hailong.FieldError
+	bad := func(field, msg string) { fields = append(fields, hailong.FieldError{Field: field, Message: msg}) }
+	if h.Clock.IsZero() {
+		bad("clock", "is required: the kiosk's clock when it sent the report")
+	}
+	for field, n := range map[string]int64{"queued": h.Queued, "failed": h.Failed, "quarantined": h.Quarantined} {
+		if n < 0 {
+			bad(field, "must not be negative")
+		}
+	}
+	if h.FreeDisk < -1 {
+		bad("free_disk", "must be a number of bytes, or -1 when unknown")
+	}
+	for field, s := range map[string]string{"version": h.Version, "unit": h.Unit, "last_error": h.LastError} {
+		if utf8.RuneCountInString(s) > MaxHealthText {
+			bad(field, fmt.Sprintf("must be at most %d characters", MaxHealthText))
+		}
+	}
+	for field, m := range map[string]map[string]int64{"failed_reasons": h.FailedReasons, "quarantine_reasons": h.QuarantineReasons} {
+		if len(m) > MaxHealthReasons {
+			bad(field, fmt.Sprintf("must hold at most %d reasons", MaxHealthReasons))
+			continue
+		}
+		for reason, n := range m {
+			if reason == "" || utf8.RuneCountInString(reason) > MaxHealthText || n < 0 {
+				bad(field, fmt.Sprintf("each reason must be 1 to %d characters with a count that is not negative", MaxHealthText))
+				break
+			}
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	slices.SortFunc(fields, func(a, b hailong.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return hailong.Invalid("The health report is not valid.", fields...)
 }

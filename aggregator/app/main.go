@@ -23,6 +23,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/ferret"
+	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
 	"hailong/aggregator/mongodb"
@@ -71,6 +72,10 @@ func (c *Config) defaults() {
 	}
 }
 
+// fleetFlushEvery is how often kiosk health is written behind: a crash
+// loses at most this much of it, which kiosks report again.
+const fleetFlushEvery = 30 * time.Second
+
 // Main is a running aggregator.
 type Main struct {
 	Config Config
@@ -79,6 +84,7 @@ type Main struct {
 	db         *DB
 	ingester   *ingest.Ingester
 	book       *outcomes.Book
+	fleet      *fleet.Board
 	units      atomic.Pointer[hierarchy.Tree]
 	procedures atomic.Pointer[procedure.Catalogue]
 	server     *web.Server
@@ -196,6 +202,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load outcomes: %w", err)
 	}
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
+	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
+		return err
+	}
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{
 		Ingester: m.ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
@@ -203,7 +212,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
-		WalkInMax: cfg.WalkInMax,
+		WalkInMax: cfg.WalkInMax, Fleet: m.fleet, Enrolled: registry,
 	})
 	if err != nil {
 		return err
@@ -218,6 +227,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
@@ -353,6 +363,11 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.fleet != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		errs = append(errs, m.fleet.Flush(ctx))
+		cancel()
+	}
 	if m.ingester != nil {
 		// Persisting the rollups writes them whole: minutes for millions.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

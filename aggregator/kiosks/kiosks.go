@@ -7,6 +7,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/subtle"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,23 +85,43 @@ func (r *Registry) Lookup(ctx context.Context, id string) (hailong.Kiosk, bool, 
 	return r.lookup(ctx, id)
 }
 
+// List returns every enrolled kiosk, revoked ones included, by id.
+func (r *Registry) List(ctx context.Context) ([]hailong.Kiosk, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byID == nil || r.Now().Sub(r.loaded) > r.MaxAge {
+		if err := r.reload(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return slices.SortedFunc(maps.Values(r.byID), func(a, b hailong.Kiosk) int { return strings.Compare(a.ID, b.ID) }), nil
+}
+
 func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now := r.Now()
 	k, ok := r.byID[id]
-	age := now.Sub(r.loaded)
+	age := r.Now().Sub(r.loaded)
 	if r.byID == nil || age > r.MaxAge || (!ok && age > r.MinReload) {
-		list, err := r.Store.Kiosks(ctx)
-		if err != nil {
-			return hailong.Kiosk{}, false, &hailong.Error{Code: hailong.EUNAVAILABLE, Message: "Enrolled kiosks cannot be checked now; try again later.", Err: err}
+		if err := r.reload(ctx); err != nil {
+			return hailong.Kiosk{}, false, err
 		}
-		r.byID = make(map[string]hailong.Kiosk, len(list))
-		for _, k := range list {
-			r.byID[k.ID] = k
-		}
-		r.loaded = now
 		k, ok = r.byID[id]
 	}
 	return k, ok, nil
+}
+
+// reload reads the enrolled kiosks; r.mu is held.
+func (r *Registry) reload(ctx context.Context) error {
+	now := r.Now()
+	list, err := r.Store.Kiosks(ctx)
+	if err != nil {
+		return &hailong.Error{Code: hailong.EUNAVAILABLE, Message: "Enrolled kiosks cannot be checked now; try again later.", Err: err}
+	}
+	r.byID = make(map[string]hailong.Kiosk, len(list))
+	for _, k := range list {
+		r.byID[k.ID] = k
+	}
+	r.loaded = now
+	return nil
 }

@@ -12,6 +12,8 @@
 //     maxBulkWrite;
 //   - concurrent $inc upserts lose updates: rollup documents are written
 //     whole (replace), by one writer.
+//   - every filtered update scans too: kiosk health, reported every
+//     minute, is written whole as a generation (kiosk_health.go).
 package mongodb
 
 import (

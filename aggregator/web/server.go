@@ -91,6 +91,12 @@ type Server struct {
 	// SecureCookies marks cookies Secure: set it when served over HTTPS.
 	SecureCookies bool
 
+	// Fleet keeps each kiosk's latest health report; Enrolled lists the
+	// kiosks; FleetLimits says when one needs attention.
+	Fleet       Fleet
+	Enrolled    KioskLister
+	FleetLimits FleetLimits
+
 	app     *fiber.App
 	tmpl    *template.Template
 	walkIns walkInUses
@@ -138,6 +144,9 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthShow)
 	a.Get("/readyz", s.readyShow)
 	a.Post(syncapi.Path, s.syncCreate)
+	a.Post(syncapi.HeartbeatPath, s.heartbeatCreate)
+	a.Get(syncapi.ConfigPath, s.kioskConfigShow)
+	a.Get("/api/v1/kiosks", s.kiosksList) // open until analysts sign in (issue 9)
 	a.Get("/api/v1/satisfaction", s.satisfactionShow)
 	a.Get("/api/v1/measures", s.measuresShow)
 	a.Post("/api/v1/outcomes", s.outcomesCreate)

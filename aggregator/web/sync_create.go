@@ -13,6 +13,7 @@ import (
 // syncCreate takes a kiosk's upload and answers per rating. The kiosk
 // authenticates with its credential; every rating must be its own.
 func (s *Server) syncCreate(c *fiber.Ctx) error {
+	received := s.Now()
 	k, err := s.Kiosks.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
 	if err != nil {
 		return err
@@ -24,6 +25,7 @@ func (s *Server) syncCreate(c *fiber.Ctx) error {
 	if len(req.Ratings) > syncapi.MaxBatch {
 		return hailong.Invalid("The upload is too large.", hailong.FieldError{Field: "ratings", Message: fmt.Sprintf("at most %d ratings per upload", syncapi.MaxBatch)})
 	}
+	s.recordUpload(k, &req, received)
 	results, err := s.Ingester.Ingest(c.UserContext(), k, req.Ratings)
 	if err != nil {
 		s.Logger.Error("ingest upload", "kiosk", k.ID, "ratings", len(req.Ratings), "err", err)

@@ -1,0 +1,26 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/syncapi"
+)
+
+// kioskConfigShow tells a kiosk its enrolment and the questionnaires the
+// aggregator publishes: every version it accepts, as written, so the kiosk
+// offers only those and can rebuild the same catalog
+// (hailong.CatalogFromDefinitions).
+func (s *Server) kioskConfigShow(c *fiber.Ctx) error {
+	now := s.Now()
+	k, err := s.Kiosks.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
+	if err != nil {
+		return err
+	}
+	out := syncapi.Config{Kiosk: k.ID, Unit: k.Unit, Questionnaires: s.Catalog.Definitions(), Clock: now.UTC()}
+	if u, ok := s.Units().At(k.Unit, hailong.DateOf(now)); ok {
+		out.UnitName = u.Name
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
+}
