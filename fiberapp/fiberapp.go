@@ -35,13 +35,9 @@ type Config struct {
 	Logger         *slog.Logger
 	// MaxConns caps concurrent connections; more are answered 503 and
 	// closed. Zero derives it from the open-file limit (ConnLimits), so
-	// that a flood is refused instead of exhausting descriptors.
+	// that a flood is refused instead of exhausting descriptors. The cap
+	// per client address is Serve's.
 	MaxConns int
-	// MaxConnsPerIP caps concurrent connections from one address; more
-	// are answered 429 and closed. Zero derives it from the open-file
-	// limit, or sets none behind a proxy (ProxyHeader), whose address all
-	// connections share; negative sets none.
-	MaxConnsPerIP int
 }
 
 // CSP is the Content-Security-Policy of every page: nothing but our own
@@ -68,15 +64,8 @@ func New(cfg Config) *fiber.App {
 	if log == nil {
 		log = slog.Default()
 	}
-	conns, perAddr := ConnLimits(openFileLimit())
 	if cfg.MaxConns == 0 {
-		cfg.MaxConns = conns
-	}
-	switch {
-	case cfg.MaxConnsPerIP < 0, cfg.MaxConnsPerIP == 0 && cfg.ProxyHeader != "":
-		cfg.MaxConnsPerIP = 0
-	case cfg.MaxConnsPerIP == 0:
-		cfg.MaxConnsPerIP = min(perAddr, cfg.MaxConns)
+		cfg.MaxConns, _ = ConnLimits(openFileLimit())
 	}
 	app := fiber.New(fiber.Config{
 		AppName:                 cfg.Name,
@@ -92,7 +81,6 @@ func New(cfg Config) *fiber.App {
 		TrustedProxies:          cfg.TrustedProxies,
 		Concurrency:             cfg.MaxConns,
 	})
-	app.Server().MaxConnsPerIP = cfg.MaxConnsPerIP
 	app.Use(routeLabel)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic in handler", "path", c.Path(), "panic", e)

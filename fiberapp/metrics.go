@@ -20,10 +20,9 @@ const Unmatched = "unmatched"
 // see the request only after Fiber has released its context.
 func routeLabel(c *fiber.Ctx) error {
 	defer func() { // also when a handler panics
-		r := c.Route()
-		route := r.Path
-		if r.Method == "USE" && (route == "/" || route == "") {
-			route = Unmatched // the catch-all 404, or no route at all
+		route := c.Route().Path
+		if route == "/" && c.Path() != "/" {
+			route = Unmatched // a catch-all middleware answered: a 404
 		}
 		c.Context().SetUserValue(routeKey{}, route)
 	}()

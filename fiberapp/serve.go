@@ -3,8 +3,11 @@ package fiberapp
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -38,6 +41,13 @@ type ServeConfig struct {
 	Logger *slog.Logger
 	// Metrics, when set, measures every request.
 	Metrics *Metrics
+	// MaxConnsPerIP caps concurrent connections from one client address;
+	// more are answered 429 and closed, so that one client cannot take
+	// every connection. Zero derives it from the open-file limit
+	// (ConnLimits), or sets none behind a proxy (the application's
+	// ProxyHeader), whose address every connection has; negative sets
+	// none.
+	MaxConnsPerIP int
 }
 
 // Serve serves app on ln until Shutdown.
@@ -49,11 +59,23 @@ func Serve(app *fiber.App, ln net.Listener, cfg ServeConfig) *Serving {
 	if cfg.Metrics != nil {
 		cfg.Metrics.instrument(app)
 	}
+	perAddr := cfg.MaxConnsPerIP
+	switch {
+	case perAddr < 0, perAddr == 0 && app.Config().ProxyHeader != "":
+		perAddr = 0
+	case perAddr == 0:
+		_, perAddr = ConnLimits(openFileLimit())
+		perAddr = min(perAddr, app.Config().Concurrency)
+	}
 	s := &Serving{app: app, done: make(chan error, 1), ended: make(chan struct{})}
+	// Not fasthttp's MaxConnsPerIP: v1.51 closes its per-address wrapper
+	// twice when Shutdown closes an idle connection (a data race, and a
+	// nil dereference; fasthttp#1987).
+	gl := &guardedListener{Listener: ln, log: log, perAddr: perAddr, conns: map[netip.Addr]int{}, closed: make(chan struct{})}
 	go func() {
 		defer close(s.ended)
 		defer close(s.done)
-		err := app.Listener(&patientListener{Listener: ln, log: log, closed: make(chan struct{})})
+		err := app.Listener(gl)
 		if s.stopping.Load() {
 			return
 		}
@@ -79,19 +101,39 @@ func (s *Serving) Shutdown(timeout time.Duration) error {
 	return err
 }
 
-// patientListener retries accepting while the process is out of a
+// guardedListener retries accepting while the process is out of a
 // resource (open files, kernel buffers), as net/http's server does: the
-// pending connections wait in the kernel's backlog until connections
-// close and free descriptors, where fasthttp would stop serving.
-type patientListener struct {
+// pending connections wait in the kernel's backlog until connections close
+// and free descriptors, where fasthttp would stop serving. And it refuses
+// connections from an address over its cap.
+type guardedListener struct {
 	net.Listener
-	log    *slog.Logger
+	log     *slog.Logger
+	perAddr int // 0: no cap
+
+	mu          sync.Mutex
+	conns       map[netip.Addr]int
+	lastRefusal time.Time
+
 	once   sync.Once
 	closed chan struct{}
 }
 
-// Accept waits out resource exhaustion, from 5 ms doubling to 1 s.
-func (l *patientListener) Accept() (net.Conn, error) {
+// Accept waits out resource exhaustion, from 5 ms doubling to 1 s, and
+// answers 429 to connections over the cap of their address.
+func (l *guardedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.accept()
+		if err != nil || l.perAddr == 0 {
+			return c, err
+		}
+		if c, ok := l.admit(c); ok {
+			return c, nil
+		}
+	}
+}
+
+func (l *guardedListener) accept() (net.Conn, error) {
 	var delay time.Duration
 	for {
 		c, err := l.Listener.Accept()
@@ -120,10 +162,65 @@ func (l *patientListener) Accept() (net.Conn, error) {
 	}
 }
 
+// tooMany answers a connection over its address's cap.
+var tooMany = func() string {
+	body := "Too many connections from your address at once.\n"
+	return "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}()
+
+// admit counts c against its address's cap, or answers 429 and closes it.
+func (l *guardedListener) admit(c net.Conn) (net.Conn, bool) {
+	ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
+	if err != nil {
+		return c, true // not TCP/IP: nothing to count by
+	}
+	addr := ap.Addr().Unmap()
+	l.mu.Lock()
+	if l.conns[addr] >= l.perAddr {
+		logIt := time.Since(l.lastRefusal) > time.Minute
+		if logIt {
+			l.lastRefusal = time.Now()
+		}
+		l.mu.Unlock()
+		if logIt {
+			l.log.Warn("refusing connections over the cap of one address", "client", addr.String(), "max_conns_per_address", l.perAddr)
+		}
+		// A new socket's send buffer is empty: the write does not wait.
+		c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		io.WriteString(c, tooMany)
+		c.Close()
+		return nil, false
+	}
+	l.conns[addr]++
+	l.mu.Unlock()
+	return &countedConn{Conn: c, release: func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.conns[addr]--; l.conns[addr] <= 0 {
+			delete(l.conns, addr)
+		}
+	}}, true
+}
+
 // Close closes the listener and ends a wait in Accept.
-func (l *patientListener) Close() error {
+func (l *guardedListener) Close() error {
 	l.once.Do(func() { close(l.closed) })
 	return l.Listener.Close()
+}
+
+// countedConn is a connection counted against its address's cap until it
+// is closed, however often.
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+// Close closes the connection and uncounts it once.
+func (c *countedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
 }
 
 // exhausted reports whether an accept error is a shortage that passes,
