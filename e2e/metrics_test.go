@@ -37,7 +37,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("kiosk: no %s", name)
 		}
 	}
-	r := rating{ID: "0190a0b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b", Answers: map[string]any{"overall": 3}}
+	r := rating{ID: "0190a0b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b", Questionnaire: "counter-quick", Answers: map[string]any{"overall": 3}}
 	rate(t, k.URL(), r)
 	if status, body := postJSON(t, k.URL()+"/api/v1/ratings", r, nil); status != http.StatusOK {
 		t.Fatalf("the same rating again: %d %s", status, body)
