@@ -44,5 +44,9 @@ func RaiseOpenFileLimit(log *slog.Logger) {
 		return
 	}
 	conns, perAddr := ConnLimits(hard)
-	log.Info("open-file limit", "soft_before", before, "limit", hard, "max_conns", conns, "max_conns_per_address", perAddr)
+	attrs := []any{"limit", hard, "max_conns", conns, "max_conns_per_address", perAddr}
+	if before < hard {
+		attrs = append(attrs, "raised_from", before)
+	}
+	log.Info("open-file limit", attrs...)
 }
