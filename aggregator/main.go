@@ -117,7 +117,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose -proxy-header is believed")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	fs.IntVar(&cfg.WalkInMax, "walk-in-max", 50, "ratings one walk-in QR code on a lobby screen may give")
-	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) on, e.g. 127.0.0.1:6060; empty serves none")
+	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6060; empty serves none")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -135,8 +135,15 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	log.Info("aggregator ready", "url", m.URL())
 	fmt.Printf("Aggregator dashboard: %s/\n", m.URL())
-	<-ctx.Done()
-	return m.Close()
+	select {
+	case <-ctx.Done():
+		return m.Close()
+	case err := <-m.Done():
+		// Close persists the rollups, then exit non-zero, so that the
+		// supervisor (systemd's Restart=) starts the aggregator again.
+		log.Error("serving ended unexpectedly; stopping so that the supervisor restarts the aggregator", "err", err)
+		return errors.Join(fmt.Errorf("serving ended unexpectedly: %w", err), m.Close())
+	}
 }
 
 func openDB(ctx context.Context, name string, args []string, log *slog.Logger, extra func(*flag.FlagSet)) (*app.DB, *app.Config, *flag.FlagSet, error) {

@@ -98,8 +98,14 @@ Hài Lòng demo is running. Open:
                                     %[2]s/api/v1/satisfaction?unit=27&from=2025-01-01&to=2025-06-30&as_of=2025-06-30
 Press Ctrl+C to stop.
 `, kiosk.URL(), agg.URL(), (today - 365).String(), today.String(), link.URL, link.QRPNG)
-	<-ctx.Done()
-	return nil
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-agg.Done():
+		return fmt.Errorf("aggregator: %w", err)
+	case err := <-kiosk.Done():
+		return fmt.Errorf("kiosk: %w", err)
+	}
 }
 
 type issued struct {

@@ -33,6 +33,11 @@ type Config struct {
 	ProxyHeader    string
 	TrustedProxies []string
 	Logger         *slog.Logger
+	// MaxConns caps concurrent connections; more are answered 503 and
+	// closed. Zero derives it from the open-file limit (ConnLimits), so
+	// that a flood is refused instead of exhausting descriptors. The cap
+	// per client address is Serve's.
+	MaxConns int
 }
 
 // CSP is the Content-Security-Policy of every page: nothing but our own
@@ -59,6 +64,9 @@ func New(cfg Config) *fiber.App {
 	if log == nil {
 		log = slog.Default()
 	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns, _ = ConnLimits(openFileLimit())
+	}
 	app := fiber.New(fiber.Config{
 		AppName:                 cfg.Name,
 		BodyLimit:               cfg.BodyLimit,
@@ -71,7 +79,9 @@ func New(cfg Config) *fiber.App {
 		ProxyHeader:             cfg.ProxyHeader,
 		EnableTrustedProxyCheck: cfg.ProxyHeader != "",
 		TrustedProxies:          cfg.TrustedProxies,
+		Concurrency:             cfg.MaxConns,
 	})
+	app.Use(routeLabel)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic in handler", "path", c.Path(), "panic", e)
 	}}))

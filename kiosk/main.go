@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,7 @@ func run(args []string) error {
 	fs.DurationVar(&cfg.TokenTTL, "token-ttl", 30*24*time.Hour, "how long a rating link stays valid")
 	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and styles from this assets directory (development)")
 	fs.DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Minute, "longest wait between upload retries")
+	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6061; empty serves none")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {
 		return err
 	}
@@ -64,6 +66,13 @@ func run(args []string) error {
 	}
 	log.Info("kiosk node ready", "kiosk", m.Config.Kiosk, "unit", m.Config.Unit, "screen", m.URL()+"/")
 	fmt.Printf("Kiosk screen: %s/\n", m.URL())
-	<-ctx.Done()
-	return m.Close()
+	select {
+	case <-ctx.Done():
+		return m.Close()
+	case err := <-m.Done():
+		// Exit non-zero, so that the supervisor (systemd's Restart=)
+		// starts the node again: a node that serves nothing is no use.
+		log.Error("serving ended unexpectedly; stopping so that the supervisor restarts the node", "err", err)
+		return errors.Join(fmt.Errorf("serving ended unexpectedly: %w", err), m.Close())
+	}
 }

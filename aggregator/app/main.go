@@ -11,14 +11,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"hailong"
@@ -30,6 +29,7 @@ import (
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/web"
 	"hailong/assets"
+	"hailong/debugserver"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
 	"hailong/measure"
@@ -58,8 +58,9 @@ type Config struct {
 	TrustedProxies []string
 	SecureCookies  bool // served over HTTPS
 	WalkInMax      int  // ratings one walk-in code may give
-	// DebugListen serves Go's profiler on its own address when set: for
-	// an operator on the machine, never for the public listener.
+	// DebugListen serves Go's profiler and the Prometheus metrics on their
+	// own address when set: for an operator on the machine, never for the
+	// public listener.
 	DebugListen string
 }
 
@@ -89,7 +90,9 @@ type Main struct {
 	procedures atomic.Pointer[procedure.Catalogue]
 	server     *web.Server
 	ln         net.Listener
-	debug      *http.Server
+	serving    *fiberapp.Serving
+	registry   *prometheus.Registry
+	debug      *debugserver.Server
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 }
@@ -155,6 +158,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Config.defaults()
 	cfg := m.Config
+	fiberapp.RaiseOpenFileLimit(m.Logger)
+	m.registry = debugserver.NewRegistry()
 	catalog, err := Catalog(cfg)
 	if err != nil {
 		return err
@@ -207,7 +212,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{
-		Ingester: m.ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
+		Ingester: m.countIngests(m.ingester), Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
 		Outcomes: m.book, Clients: kiosks.NewRegistry(clientStore{m.db}), Procedures: m.procedures.Load, Targets: targets,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
@@ -217,48 +222,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	metrics := m.metrics()
 	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	if cfg.DebugListen != "" {
-		if err := m.serveDebug(cfg.DebugListen); err != nil {
+		if m.debug, err = debugserver.Listen(cfg.DebugListen, m.registry, m.Logger); err != nil {
 			m.ln.Close()
 			return err
 		}
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		if err := m.server.App().Listener(m.ln); err != nil {
-			m.Logger.Error("aggregator server stopped", "err", err)
-		}
-	}()
-	return nil
-}
-
-// serveDebug serves net/http/pprof on its own listener.
-func (m *Main) serveDebug(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("debug listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	m.Logger.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		if err := m.debug.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.Logger.Error("profiler stopped", "err", err)
-		}
-	}()
+	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	return nil
 }
 
@@ -341,6 +317,25 @@ func (c clientStore) Kiosks(ctx context.Context) ([]hailong.Kiosk, error) { retu
 // URL returns the base URL the aggregator listens on.
 func (m *Main) URL() string { return fiberapp.BaseURL(m.ln) }
 
+// DebugURL returns the base URL of the profiler and metrics, empty when
+// not served.
+func (m *Main) DebugURL() string {
+	if m.debug == nil {
+		return ""
+	}
+	return m.debug.URL()
+}
+
+// Done receives the error that ended serving when it ended without Close
+// (the aggregator no longer answers and should be restarted), and is then
+// closed.
+func (m *Main) Done() <-chan error {
+	if m.serving == nil {
+		return nil
+	}
+	return m.serving.Done()
+}
+
 // DB returns the open database.
 func (m *Main) DB() *DB { return m.db }
 
@@ -353,8 +348,8 @@ func (m *Main) Ingester() *ingest.Ingester { return m.ingester }
 // Close stops serving, persists the rollups and closes the database.
 func (m *Main) Close() error {
 	var errs []error
-	if m.server != nil {
-		errs = append(errs, m.server.App().ShutdownWithTimeout(10*time.Second))
+	if m.serving != nil {
+		errs = append(errs, m.serving.Shutdown(10*time.Second))
 	}
 	if m.debug != nil {
 		errs = append(errs, m.debug.Close())

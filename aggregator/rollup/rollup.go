@@ -594,6 +594,18 @@ func (r *Rollup) Ratings() int64 {
 	return r.ratings
 }
 
+// Cells returns how many cells the rollup holds: its size in memory grows
+// with them. It reads one length per unit.
+func (r *Rollup) Cells() int64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var n int64
+	for _, s := range r.units {
+		n += int64(len(s.cells))
+	}
+	return n
+}
+
 // Days yields a copy of every day, by unit and date, for persisting. It
 // holds the rollup's read lock until the iteration ends, so that the days
 // are of one moment. Writes wait until it ends, and so do reads behind a

@@ -273,3 +273,19 @@ func TestOutcomesTakenBack(t *testing.T) {
 		}
 	}
 }
+
+// TestCellsCounted counts a cell per unit, day and combination of
+// dimensions: the same rating twice is one cell, another day or unit more.
+func TestCellsCounted(t *testing.T) {
+	r := rollup.New()
+	if r.Cells() != 0 {
+		t.Fatalf("empty rollup has %d cells", r.Cells())
+	}
+	f := rollup.Fact{Unit: "A", Date: 1, Dims: rollup.Dims{Questionnaire: "q", Channel: "kiosk"}, Level: 1}
+	g, h := f, f
+	g.Date, h.Unit = 2, "B"
+	r.Add(f, f, g, h)
+	if r.Cells() != 3 || r.Ratings() != 4 {
+		t.Fatalf("cells %d, ratings %d; want 3 and 4", r.Cells(), r.Ratings())
+	}
+}

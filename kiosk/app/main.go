@@ -10,14 +10,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"hailong"
 	"hailong/assets"
+	"hailong/debugserver"
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/uploader"
@@ -44,6 +48,10 @@ type Config struct {
 	SyncBatch  int           // ratings per upload
 	MinBackoff time.Duration // first retry delay of the uploader
 	MaxBackoff time.Duration
+	// DebugListen serves Go's profiler and the Prometheus metrics on their
+	// own address when set: for an operator on the machine, never for the
+	// terminals' listener.
+	DebugListen string
 }
 
 // Main is a running kiosk node.
@@ -55,6 +63,9 @@ type Main struct {
 	server   *web.Server
 	uploader *uploader.Uploader
 	ln       net.Listener
+	serving  *fiberapp.Serving
+	registry *prometheus.Registry
+	debug    *debugserver.Server
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -88,6 +99,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if cfg.DataDir == "" {
 		return errors.New("a data directory is required (-data)")
 	}
+	fiberapp.RaiseOpenFileLimit(m.Logger)
+	m.registry = debugserver.NewRegistry()
+	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hailong_kiosk_aggregator_calls_total",
+		Help: "Calls to the aggregator (sync: uploads), by call and outcome: the status class, or error when no answer came.",
+	}, []string{"call", "outcome"})
+	m.registry.MustRegister(calls)
 	fsys := assets.FS(cfg.AssetsDir)
 	catalog, err := hailong.LoadCatalog(fsys, assets.QuestionnaireDir)
 	if err != nil {
@@ -111,7 +129,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	m.uploader = uploader.New(uploader.Config{
 		Outbox: m.outbox, Aggregator: cfg.Aggregator, Credential: cred,
-		Batch: cfg.SyncBatch, MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff,
+		Client: &http.Client{Timeout: 60 * time.Second, Transport: countCalls(calls, http.DefaultTransport)},
+		Batch:  cfg.SyncBatch, MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff,
 		Logger: m.Logger.With("component", "uploader"),
 	})
 	var signer ed25519.PrivateKey
@@ -131,17 +150,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	metrics := m.metrics()
 	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	ctx, m.cancel = context.WithCancel(ctx)
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		if err := m.server.App().Listener(m.ln); err != nil {
-			m.Logger.Error("kiosk server stopped", "err", err)
+	if cfg.DebugListen != "" {
+		if m.debug, err = debugserver.Listen(cfg.DebugListen, m.registry, m.Logger); err != nil {
+			m.ln.Close()
+			return err
 		}
-	}()
+	}
+	ctx, m.cancel = context.WithCancel(ctx)
+	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	if cfg.Aggregator != "" && cfg.Credential != "" {
 		m.wg.Add(1)
 		go func() {
@@ -158,11 +178,33 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // URL returns the base URL the node listens on.
 func (m *Main) URL() string { return fiberapp.BaseURL(m.ln) }
 
+// DebugURL returns the base URL of the profiler and metrics, empty when
+// not served.
+func (m *Main) DebugURL() string {
+	if m.debug == nil {
+		return ""
+	}
+	return m.debug.URL()
+}
+
+// Done receives the error that ended serving when it ended without Close
+// (the node no longer answers terminals and should be restarted), and is
+// then closed.
+func (m *Main) Done() <-chan error {
+	if m.serving == nil {
+		return nil
+	}
+	return m.serving.Done()
+}
+
 // Close stops serving, stops the uploader and closes the outbox.
 func (m *Main) Close() error {
 	var errs []error
-	if m.server != nil {
-		errs = append(errs, m.server.App().ShutdownWithTimeout(5*time.Second))
+	if m.serving != nil {
+		errs = append(errs, m.serving.Shutdown(5*time.Second))
+	}
+	if m.debug != nil {
+		errs = append(errs, m.debug.Close())
 	}
 	if m.cancel != nil {
 		m.cancel()

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hailong"
+	"hailong/aggregator/web"
+	"hailong/fiberapp"
+	"hailong/syncapi"
+)
+
+// metrics registers the aggregator's metrics: requests by route and the
+// rollup's size, read when scraped. The ingest counts come from
+// countIngests.
+func (m *Main) metrics() *fiberapp.Metrics {
+	metrics := fiberapp.NewMetrics(m.registry)
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hailong_aggregator_rollup_ratings",
+			Help: "Ratings counted in the in-memory rollup.",
+		}, func() float64 { return float64(m.ingester.Rollup().Ratings()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hailong_aggregator_rollup_cells",
+			Help: "Cells of the in-memory rollup (unit, day and combination of dimensions): its memory grows with them.",
+		}, func() float64 { return float64(m.ingester.Rollup().Cells()) }),
+	)
+	return metrics
+}
+
+// countingIngester counts what becomes of the ratings the web server hands
+// to the ingester, without the ingester knowing of metrics.
+type countingIngester struct {
+	web.Ingester
+	accepted *prometheus.CounterVec // by channel
+	results  *prometheus.CounterVec // by way in and status
+}
+
+// countIngests wraps the ingester with counters registered in m.registry.
+func (m *Main) countIngests(in web.Ingester) web.Ingester {
+	c := &countingIngester{
+		Ingester: in,
+		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hailong_aggregator_ratings_accepted_total",
+			Help: "Ratings newly stored, by channel (kiosk, qr).",
+		}, []string{"channel"}),
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hailong_aggregator_ingest_results_total",
+			Help: "What became of each rating offered, by way in (sync: kiosk uploads, qr: phones) and status (accepted, duplicate, conflict, rejected, deferred).",
+		}, []string{"via", "status"}),
+	}
+	m.registry.MustRegister(c.accepted, c.results)
+	return c
+}
+
+// Ingest counts the results of a kiosk's upload.
+func (c *countingIngester) Ingest(ctx context.Context, k hailong.Kiosk, rs []hailong.Rating) ([]syncapi.Result, error) {
+	res, err := c.Ingester.Ingest(ctx, k, rs)
+	if err == nil {
+		c.count("sync", rs, res)
+	}
+	return res, err
+}
+
+// IngestQR counts the result of a rating from a phone.
+func (c *countingIngester) IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error) {
+	res, err := c.Ingester.IngestQR(ctx, r)
+	if err == nil {
+		c.count("qr", []hailong.Rating{r}, []syncapi.Result{res})
+	}
+	return res, err
+}
+
+// count counts results, which answer the ratings one each, in order.
+func (c *countingIngester) count(via string, rs []hailong.Rating, res []syncapi.Result) {
+	for i, r := range res {
+		c.results.WithLabelValues(via, string(r.Status)).Inc()
+		if r.Status == syncapi.Accepted && i < len(rs) {
+			c.accepted.WithLabelValues(string(rs[i].Channel)).Inc()
+		}
+	}
+}
