@@ -105,7 +105,9 @@ func mustLatest(s *Server, id string) *hailong.Questionnaire {
 }
 
 // formAnswers reads an HTML form: radio values are whole numbers, text is
-// text; unanswered questions are absent.
+// text; unanswered questions are absent. Form values are raw bytes, so text
+// is checked by validation (hailong.CheckText) as JSON text is; only the
+// CRLF line breaks every browser sends are made \n first.
 func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
 	answers := hailong.Answers{}
 	for _, qu := range q.Questions {
@@ -114,7 +116,7 @@ func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
 			continue
 		}
 		if qu.Kind == hailong.KindText {
-			answers[qu.ID] = hailong.Str(v)
+			answers[qu.ID] = hailong.Str(hailong.NormalizeFormText(v))
 			continue
 		}
 		n, err := strconv.Atoi(v)

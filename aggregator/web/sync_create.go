@@ -18,7 +18,9 @@ func (s *Server) syncCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var req syncapi.Request
-	if err := fiberapp.DecodeJSON(c, &req); err != nil {
+	// Ratings check their own text, so that one refused rating does not
+	// fail the upload of the others.
+	if err := fiberapp.DecodeJSON(c, &req, fiberapp.ItemsCheckText("ratings")); err != nil {
 		return err
 	}
 	if len(req.Ratings) > syncapi.MaxBatch {
