@@ -196,6 +196,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("load outcomes: %w", err)
 	}
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
+	walkIns, err := m.db.WalkIns(ctx, time.Now())
+	if err != nil {
+		return err
+	}
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{
 		Ingester: m.ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
@@ -203,7 +207,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
-		WalkInMax: cfg.WalkInMax,
+		WalkInMax: cfg.WalkInMax, WalkIns: walkIns,
 	})
 	if err != nil {
 		return err
@@ -219,6 +223,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Add(1)
+	go m.purgeWalkIns(ctx, walkIns)
+	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		if err := m.server.App().Listener(m.ln); err != nil {
@@ -226,6 +232,27 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 	return nil
+}
+
+// walkInPurge is how often the uses of expired walk-in codes are deleted.
+const walkInPurge = 10 * time.Minute
+
+// purgeWalkIns keeps the walk-in uses to the codes of the last minutes, so
+// that reading them at start and each purge stay cheap scans.
+func (m *Main) purgeWalkIns(ctx context.Context, w *mongodb.WalkIns) {
+	defer m.wg.Done()
+	t := time.NewTicker(walkInPurge)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := w.Purge(ctx, now); err != nil {
+				m.Logger.Warn("purge walk-in uses", "err", err)
+			}
+		}
+	}
 }
 
 // serveDebug serves net/http/pprof on its own listener.

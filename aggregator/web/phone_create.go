@@ -70,7 +70,12 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	sub.Version = q.Version
 	id := claims.RatingID()
 	if claims.Kind == qrtoken.WalkIn {
-		if !s.walkIns.take(claims, s.WalkInMax, s.Now()) {
+		ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)
+		if err != nil {
+			s.Logger.Error("count a walk-in use", "err", err)
+			return hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
+		}
+		if !ok {
 			return s.phoneNotice(c, problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may."))
 		}
 		id = hailong.NewID()
