@@ -34,17 +34,35 @@ func DecodeJSON(c *fiber.Ctx, v any, opts ...DecodeOption) error {
 type DecodeOption func(*decodeOptions)
 
 type decodeOptions struct {
-	items string // JSON pointer prefix of items that check their own text
+	controls []string // JSON pointer prefixes under which control characters pass
 }
 
-// ItemsCheckText is for a body carrying a list of items, under the member
-// name, that the caller validates one by one (a sync upload's "ratings"):
-// control characters within an item are left to that validation, so that
-// one bad item is refused alone rather than failing the whole body, which
-// a kiosk would send again for ever. Invalid UTF-8 and repeated names are
-// still refused for the whole body: encoding/json would hide them.
-func ItemsCheckText(name string) DecodeOption {
-	return func(o *decodeOptions) { o.items = "/" + name + "/" }
+// ControlsCheckedLater passes control characters in strings and member
+// names under the named top-level members, for what must not fail its
+// whole body:
+//   - a list of items the caller validates one by one (a sync upload's
+//     "ratings"), so that one bad item is refused alone rather than the
+//     upload, which a kiosk would send again for ever;
+//   - diagnostics a program reports of itself (a kiosk's "health", whose
+//     failure reasons quote errors), which no one should lose for a byte.
+//
+// Invalid UTF-8 and repeated names are still refused for the whole body:
+// encoding/json would hide them, and json.Marshal never writes them.
+func ControlsCheckedLater(members ...string) DecodeOption {
+	return func(o *decodeOptions) {
+		for _, m := range members {
+			o.controls = append(o.controls, "/"+m+"/")
+		}
+	}
+}
+
+func (o decodeOptions) controlsPass(ptr jsontext.Pointer) bool {
+	for _, p := range o.controls {
+		if strings.HasPrefix(string(ptr), p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Unmarshal decodes b into v with the rules of DecodeJSON.
@@ -91,14 +109,14 @@ func checkText(b []byte, o decodeOptions) error {
 			continue
 		}
 		ptr := dec.StackPointer()
+		if o.controlsPass(ptr) {
+			continue // valid UTF-8 here: jsontext refuses anything else
+		}
 		depth := dec.StackDepth()
 		kind, n := dec.StackIndex(depth)
 		if kind == '{' && n%2 == 1 { // a member name, not a value
 			return hailong.Invalid("The request body has a member name that is not acceptable text.",
 				hailong.FieldError{Field: fieldPath(dec, ptr.Parent()), Message: "has a member name that " + err.Error()})
-		}
-		if o.items != "" && strings.HasPrefix(string(ptr), o.items) {
-			continue
 		}
 		return hailong.Invalid("The request body has text that is not acceptable.",
 			hailong.FieldError{Field: fieldPath(dec, ptr), Message: err.Error()})

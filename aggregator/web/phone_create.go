@@ -134,9 +134,12 @@ func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
 	return answers
 }
 
+// answerText is an answer as the form shows it again. Text refused as not
+// UTF-8 comes back with U+FFFD where the bad bytes were, so that the page
+// stays UTF-8 and the citizen sees where to correct.
 func answerText(a hailong.Answer) string {
 	if a.IsText {
-		return a.Text
+		return strings.ToValidUTF8(a.Text, "\uFFFD")
 	}
 	return fmt.Sprint(a.Value)
 }

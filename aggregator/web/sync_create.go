@@ -19,8 +19,8 @@ func (s *Server) syncCreate(c *fiber.Ctx) error {
 	}
 	var req syncapi.Request
 	// Ratings check their own text, so that one refused rating does not
-	// fail the upload of the others.
-	if err := fiberapp.DecodeJSON(c, &req, fiberapp.ItemsCheckText("ratings")); err != nil {
+	// fail the upload of the others; the kiosk's health is its diagnostics.
+	if err := fiberapp.DecodeJSON(c, &req, fiberapp.ControlsCheckedLater("ratings", "health")); err != nil {
 		return err
 	}
 	if len(req.Ratings) > syncapi.MaxBatch {
