@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"hailong"
 	"hailong/aggregator/kiosks"
@@ -160,6 +161,9 @@ func TestAggregatorRefusesUnacceptableText(t *testing.T) {
 					status, page := newPhone(t).rate(tok.URL, tt.form)
 					if status != 400 || !strings.Contains(html.UnescapeString(page), tt.want) {
 						t.Fatalf("status %d, want 400 saying %q:\n%s", status, tt.want, page)
+					}
+					if !utf8.ValidString(page) {
+						t.Error("the page showing the refusal is not UTF-8")
 					}
 				}
 				// Nothing was stored: the link still rates.
