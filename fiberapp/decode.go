@@ -94,6 +94,7 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 func checkText(b []byte, o decodeOptions) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
 	for {
+		start := dec.InputOffset()
 		tok, err := dec.ReadToken()
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -101,7 +102,7 @@ func checkText(b []byte, o decodeOptions) error {
 		if err != nil {
 			return textError(b, dec, err)
 		}
-		if tok.Kind() != '"' {
+		if tok.Kind() != '"' || plain(b[start:dec.InputOffset()]) {
 			continue
 		}
 		err = hailong.CheckText(tok.String())
@@ -121,6 +122,19 @@ func checkText(b []byte, o decodeOptions) error {
 		return hailong.Invalid("The request body has text that is not acceptable.",
 			hailong.FieldError{Field: fieldPath(dec, ptr), Message: err.Error()})
 	}
+}
+
+// plain reports whether raw JSON text, which jsontext has accepted (so it
+// is UTF-8 with no raw C0 control), can hold no control character: it has
+// no escape, no DEL and no lead byte of U+0080–U+00BF. Most strings are so,
+// and need not be unquoted into a new string to be checked.
+func plain(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c == 0x7f || c == 0xc2 {
+			return false
+		}
+	}
+	return true
 }
 
 // textError turns what jsontext refuses into a field error where it is a
