@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
