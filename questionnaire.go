@@ -151,8 +151,8 @@ func (q *Questionnaire) Validate(answers Answers) error {
 			fields = append(fields, FieldError{field, "must be text"})
 		case qu.Kind == KindText && utf8.RuneCountInString(a.Text) > MaxTextAnswer:
 			fields = append(fields, FieldError{field, fmt.Sprintf("must be at most %d characters", MaxTextAnswer)})
-		case qu.Kind == KindText && !utf8.ValidString(a.Text):
-			fields = append(fields, FieldError{field, "must be valid UTF-8"})
+		case qu.Kind == KindText && CheckText(a.Text) != nil:
+			fields = append(fields, FieldError{field, CheckText(a.Text).Error()})
 		case qu.Kind != KindText && a.IsText:
 			fields = append(fields, FieldError{field, "must be a whole number"})
 		case qu.Kind != KindText && !qu.HasOption(a.Value):

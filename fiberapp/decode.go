@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
@@ -15,18 +17,62 @@ import (
 
 // DecodeJSON decodes the request body into v strictly: the body must be
 // JSON, every field must be known and of the right type, and nothing may
-// follow the value. Requiring the JSON content type also keeps other sites
-// from posting here with a plain HTML form.
-func DecodeJSON(c *fiber.Ctx, v any) error {
+// follow the value. Every string, member names included, must be text by
+// [hailong.CheckText], and no object may name a member twice. Requiring
+// the JSON content type also keeps other sites from posting here with a
+// plain HTML form.
+func DecodeJSON(c *fiber.Ctx, v any, opts ...DecodeOption) error {
 	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
 	if ct != fiber.MIMEApplicationJSON {
 		return hailong.Errorf(hailong.EUNSUPPORTED, "The request body must be application/json.")
 	}
-	return Unmarshal(c.Body(), v)
+	return Unmarshal(c.Body(), v, opts...)
+}
+
+// DecodeOption adjusts the rules of DecodeJSON for one kind of body.
+type DecodeOption func(*decodeOptions)
+
+type decodeOptions struct {
+	controls []string // JSON pointer prefixes under which control characters pass
+}
+
+// ControlsCheckedLater passes control characters in strings and member
+// names in and under the named top-level members, for what must not fail its
+// whole body:
+//   - a list of items the caller validates one by one (a sync upload's
+//     "ratings"), so that one bad item is refused alone rather than the
+//     upload, which a kiosk would send again for ever;
+//   - diagnostics a program reports of itself (a kiosk's "health", whose
+//     failure reasons quote errors), which no one should lose for a byte.
+//
+// Invalid UTF-8 and repeated names are still refused for the whole body:
+// encoding/json would hide them, and json.Marshal never writes them.
+func ControlsCheckedLater(members ...string) DecodeOption {
+	return func(o *decodeOptions) {
+		for _, m := range members {
+			o.controls = append(o.controls, "/"+m+"/")
+		}
+	}
+}
+
+func (o decodeOptions) controlsPass(ptr jsontext.Pointer) bool {
+	for _, p := range o.controls {
+		if strings.HasPrefix(string(ptr), p) || string(ptr) == p[:len(p)-1] {
+			return true
+		}
+	}
+	return false
 }
 
 // Unmarshal decodes b into v with the rules of DecodeJSON.
-func Unmarshal(b []byte, v any) error {
+func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
+	var o decodeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkText(b, o); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -36,6 +82,120 @@ func Unmarshal(b []byte, v any) error {
 		return hailong.Invalid("The request body must hold exactly one JSON value.")
 	}
 	return nil
+}
+
+// checkText is a pass over the raw body before encoding/json decodes it,
+// because encoding/json replaces invalid UTF-8 and lone surrogates with
+// U+FFFD and lets the last of two equal names win, so neither can be seen
+// after decoding. jsontext refuses both by itself and knows where it is in
+// the document. Other syntax errors are left to the decode that follows,
+// which reports them as it always has.
+func checkText(b []byte, o decodeOptions) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.ReadToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return textError(b, dec, err)
+		}
+		if tok.Kind() != '"' || plain(b[start:dec.InputOffset()]) {
+			continue
+		}
+		err = hailong.CheckText(tok.String())
+		if err == nil {
+			continue
+		}
+		ptr := dec.StackPointer()
+		if o.controlsPass(ptr) {
+			continue // valid UTF-8 here: jsontext refuses anything else
+		}
+		depth := dec.StackDepth()
+		kind, n := dec.StackIndex(depth)
+		if kind == '{' && n%2 == 1 { // a member name, not a value
+			return hailong.Invalid("The request body has a member name that is not acceptable text.",
+				hailong.FieldError{Field: fieldPath(dec, ptr.Parent()), Message: "has a member name that " + err.Error()})
+		}
+		return hailong.Invalid("The request body has text that is not acceptable.",
+			hailong.FieldError{Field: fieldPath(dec, ptr), Message: err.Error()})
+	}
+}
+
+// plain reports whether raw JSON text, which jsontext has accepted (so it
+// is UTF-8 with no raw C0 control), can hold no control character: it has
+// no escape, no DEL and no lead byte of U+0080–U+00BF. Most strings are so,
+// and need not be unquoted into a new string to be checked.
+func plain(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c == 0x7f || c == 0xc2 {
+			return false
+		}
+	}
+	return true
+}
+
+// textError turns what jsontext refuses into a field error where it is a
+// matter of text: a repeated name, invalid UTF-8, a lone surrogate or a
+// raw control character. Anything else is a syntax error for the decode.
+func textError(b []byte, dec *jsontext.Decoder, err error) error {
+	var syn *jsontext.SyntacticError
+	if !errors.As(err, &syn) {
+		return nil
+	}
+	field := fieldPath(dec, syn.JSONPointer)
+	if syn.Err == jsontext.ErrDuplicateName {
+		return hailong.Invalid("The request body names a member twice.",
+			hailong.FieldError{Field: field, Message: "appears more than once"})
+	}
+	off := int(syn.ByteOffset)
+	if off < 0 || off >= len(b) {
+		return nil
+	}
+	r, size := utf8.DecodeRune(b[off:])
+	var msg string
+	switch c := b[off]; {
+	case r == utf8.RuneError && size <= 1:
+		msg = fmt.Sprintf("must be valid UTF-8 (byte %d is not)", off)
+	case c == '\\' && json.Valid(b):
+		// encoding/json accepts a lone surrogate such as \ud800 as U+FFFD.
+		msg = "must be valid UTF-8 (it holds half of a UTF-16 surrogate pair)"
+	case c == '\n' || c == '\t':
+		// Whitespace between tokens is valid, so here it is inside a string.
+		msg = "must write line breaks and tabs as \\n and \\t"
+	case c < 0x20:
+		msg = hailong.CheckText(string(c)).Error()
+	default:
+		return nil
+	}
+	return hailong.Invalid("The request body has text that is not acceptable.", hailong.FieldError{Field: field, Message: msg})
+}
+
+// fieldPath writes a JSON pointer the way field errors name fields:
+// ratings[3].answers.comment. Whether a level is an array comes from the
+// decoder's stack, as a pointer alone cannot tell an index from a name.
+func fieldPath(dec *jsontext.Decoder, ptr jsontext.Pointer) string {
+	var sb strings.Builder
+	depth := dec.StackDepth()
+	i := 0
+	for tok := range ptr.Tokens() {
+		i++
+		if i <= depth {
+			if kind, _ := dec.StackIndex(i); kind == '[' {
+				sb.WriteString("[" + tok + "]")
+				continue
+			}
+		}
+		if sb.Len() > 0 {
+			sb.WriteByte('.')
+		}
+		sb.WriteString(tok)
+	}
+	if sb.Len() == 0 {
+		return "body"
+	}
+	return sb.String()
 }
 
 func jsonError(err error) error {

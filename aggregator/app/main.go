@@ -210,6 +210,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
 	}
+	walkIns, err := m.db.WalkIns(ctx, time.Now())
+	if err != nil {
+		return err
+	}
 	registry := kiosks.NewRegistry(m.db)
 	m.server, err = web.New(&web.Server{
 		Ingester: m.countIngests(m.ingester), Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
@@ -217,7 +221,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
-		WalkInMax: cfg.WalkInMax, Fleet: m.fleet, Enrolled: registry,
+		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry,
 	})
 	if err != nil {
 		return err
@@ -234,8 +238,31 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
+	m.wg.Add(1)
+	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	return nil
+}
+
+// walkInPurge is how often the uses of expired walk-in codes are deleted.
+const walkInPurge = 10 * time.Minute
+
+// purgeWalkIns keeps the walk-in uses to the codes of the last minutes, so
+// that reading them at start and each purge stay cheap scans.
+func (m *Main) purgeWalkIns(ctx context.Context, w *mongodb.WalkIns) {
+	defer m.wg.Done()
+	t := time.NewTicker(walkInPurge)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := w.Purge(ctx, now); err != nil {
+				m.Logger.Warn("purge walk-in uses", "err", err)
+			}
+		}
+	}
 }
 
 func (m *Main) loadUnits(ctx context.Context) error {

@@ -11,7 +11,8 @@
 //   - BulkWrite of 200 or more upserts hangs: BulkWrites are cut at
 //     maxBulkWrite;
 //   - concurrent $inc upserts lose updates: rollup documents are written
-//     whole (replace), by one writer.
+//     whole (replace), by one writer; walk-in code uses are one inserted
+//     document each, made single by their _id (walkins.go).
 //   - every filtered update scans too: kiosk health, reported every
 //     minute, is written whole as a generation (kiosk_health.go).
 package mongodb

@@ -27,7 +27,7 @@ func (s *Server) heartbeatCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var h syncapi.Health
-	if err := fiberapp.DecodeJSON(c, &h); err != nil {
+	if err := fiberapp.DecodeJSON(c, &h, fiberapp.ControlsCheckedLater("failed_reasons", "quarantine_reasons", "last_error")); err != nil {
 		return err
 	}
 	if err := h.Check(); err != nil {

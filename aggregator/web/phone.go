@@ -54,32 +54,42 @@ func (s *Server) checkLink(ctx context.Context, tok string) (qrtoken.Claims, err
 	return c, nil
 }
 
-// walkInUses counts ratings per walk-in token, so that a code shown on a
-// lobby screen and photographed cannot feed ratings without end.
+// WalkInCounter counts the ratings given through each walk-in code, so
+// that a code shown on a lobby screen and photographed cannot feed ratings
+// without end. It must outlive a restart (mongodb.WalkIns does).
+type WalkInCounter interface {
+	// Take records one use of the code nonce, valid until expires, and
+	// reports false when the code has given max ratings already.
+	Take(ctx context.Context, nonce [8]byte, expires time.Time, max int) (bool, error)
+}
+
+// walkInUses counts in memory only: the counter of a Server given none,
+// for tests and tools that have no database.
 type walkInUses struct {
+	now   func() time.Time
 	mu    sync.Mutex
 	count map[[8]byte]int
 	until map[[8]byte]time.Time
 }
 
-// take counts one use of a walk-in token and reports whether it was within
-// max. Tokens are forgotten once expired.
-func (w *walkInUses) take(c qrtoken.Claims, max int, now time.Time) bool {
+// Take counts one use. Codes are forgotten once expired.
+func (w *walkInUses) Take(_ context.Context, nonce [8]byte, expires time.Time, max int) (bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.count == nil {
 		w.count, w.until = map[[8]byte]int{}, map[[8]byte]time.Time{}
 	}
+	now := w.now()
 	for n, t := range w.until {
 		if now.After(t) {
 			delete(w.until, n)
 			delete(w.count, n)
 		}
 	}
-	if w.count[c.Nonce] >= max {
-		return false
+	if w.count[nonce] >= max {
+		return false, nil
 	}
-	w.count[c.Nonce]++
-	w.until[c.Nonce] = c.Expires
-	return true
+	w.count[nonce]++
+	w.until[nonce] = expires
+	return true, nil
 }

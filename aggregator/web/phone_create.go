@@ -70,7 +70,12 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	sub.Version = q.Version
 	id := claims.RatingID()
 	if claims.Kind == qrtoken.WalkIn {
-		if !s.walkIns.take(claims, s.WalkInMax, s.Now()) {
+		ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)
+		if err != nil {
+			s.Logger.Error("count a walk-in use", "err", err)
+			return hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
+		}
+		if !ok {
 			return s.phoneNotice(c, problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may."))
 		}
 		id = hailong.NewID()
@@ -105,7 +110,9 @@ func mustLatest(s *Server, id string) *hailong.Questionnaire {
 }
 
 // formAnswers reads an HTML form: radio values are whole numbers, text is
-// text; unanswered questions are absent.
+// text; unanswered questions are absent. Form values are raw bytes, so text
+// is checked by validation (hailong.CheckText) as JSON text is; only the
+// CRLF line breaks every browser sends are made \n first.
 func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
 	answers := hailong.Answers{}
 	for _, qu := range q.Questions {
@@ -114,7 +121,7 @@ func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
 			continue
 		}
 		if qu.Kind == hailong.KindText {
-			answers[qu.ID] = hailong.Str(v)
+			answers[qu.ID] = hailong.Str(hailong.NormalizeFormText(v))
 			continue
 		}
 		n, err := strconv.Atoi(v)
@@ -127,9 +134,12 @@ func formAnswers(c *fiber.Ctx, q *hailong.Questionnaire) hailong.Answers {
 	return answers
 }
 
+// answerText is an answer as the form shows it again. Text refused as not
+// UTF-8 comes back with U+FFFD where the bad bytes were, so that the page
+// stays UTF-8 and the citizen sees where to correct.
 func answerText(a hailong.Answer) string {
 	if a.IsText {
-		return a.Text
+		return strings.ToValidUTF8(a.Text, "\uFFFD")
 	}
 	return fmt.Sprint(a.Value)
 }

@@ -84,6 +84,8 @@ type Server struct {
 	RateLimit int
 	// WalkInMax is how many ratings one walk-in QR code may give.
 	WalkInMax int
+	// WalkIns counts walk-in code uses; nil counts in memory only.
+	WalkIns WalkInCounter
 	// ProxyHeader names the header carrying the client address, trusted
 	// only from TrustedProxies; empty uses the connection's address.
 	ProxyHeader    string
@@ -97,9 +99,8 @@ type Server struct {
 	Enrolled    KioskLister
 	FleetLimits FleetLimits
 
-	app     *fiber.App
-	tmpl    *template.Template
-	walkIns walkInUses
+	app  *fiber.App
+	tmpl *template.Template
 }
 
 const csrfKey = "csrf"
@@ -120,6 +121,9 @@ func New(s *Server) (*Server, error) {
 	}
 	if s.WalkInMax == 0 {
 		s.WalkInMax = 50
+	}
+	if s.WalkIns == nil {
+		s.WalkIns = &walkInUses{now: s.Now}
 	}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {

@@ -19,7 +19,9 @@ func (s *Server) syncCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var req syncapi.Request
-	if err := fiberapp.DecodeJSON(c, &req); err != nil {
+	// Ratings check their own text, so that one refused rating does not
+	// fail the upload of the others; the kiosk's health is its diagnostics.
+	if err := fiberapp.DecodeJSON(c, &req, fiberapp.ControlsCheckedLater("ratings", "health")); err != nil {
 		return err
 	}
 	if len(req.Ratings) > syncapi.MaxBatch {

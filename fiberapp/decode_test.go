@@ -1,0 +1,107 @@
+package fiberapp_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"hailong"
+	"hailong/fiberapp"
+	"hailong/syncapi"
+)
+
+type inner struct {
+	B    string   `json:"b"`
+	Tags []string `json:"tags"`
+}
+
+type body struct {
+	A      [][]inner         `json:"a"`
+	Name   string            `json:"name"`
+	N      int               `json:"n"`
+	Health map[string]string `json:"health"`
+	Items  []inner           `json:"items"`
+}
+
+// TestUnmarshalNamesTheField checks the path each refusal names, and that
+// the errors encoding/json reported before the text checks are unchanged.
+func TestUnmarshalNamesTheField(t *testing.T) {
+	tests := []struct {
+		name, body   string
+		opts         []fiberapp.DecodeOption
+		field, about string // field "" with about "": accepted
+	}{
+		{"good", `{"a":[[{"b":"x\ny\tz"}]],"name":"Kinh Bắc"}`, nil, "", ""},
+		{"deep in arrays", `{"a":[[],[{"b":"x"},{"b":"x\u0003"}]]}`, nil, "a[1][1].b", "U+0003"},
+		{"in a list of strings", `{"a":[[{"tags":["x","y","\u009f"]}]]}`, nil, "a[0][0].tags[2]", "U+009F"},
+		{"a digit-named member is not an index", `{"health":{"0":"\u0001"}}`, nil, "health.0", "U+0001"},
+		{"a member name", `{"health":{"x\u0001":"y"}}`, nil, "health", "member name"},
+		{"invalid UTF-8 in a member name", "{\"health\":{\"x\xff\":\"y\"}}", nil, "health", "UTF-8"},
+		{"a top-level string", `"\u0001"`, nil, "body", "U+0001"},
+		{"invalid UTF-8 at the top", "{\"name\":\"\xed\xa0\x80\"}", nil, "name", "UTF-8"},
+		{"a surrogate pair is fine", `{"name":"\ud83d\udc4d"}`, nil, "", ""},
+		{"a lone low surrogate", `{"name":"\udc4d"}`, nil, "name", "UTF-8"},
+		{"a repeated name deep down", `{"a":[[{"b":"x","tags":[],"b":"y"}]]}`, nil, "a[0][0].b", "more than once"},
+		{"controls passed where checked later", `{"items":[{"b":"\u0001"}],"health":{"x\u0002":"\u0003"}}`, []fiberapp.DecodeOption{fiberapp.ControlsCheckedLater("items", "health")}, "", ""},
+		{"but not elsewhere", `{"items":[],"name":"\u0001"}`, []fiberapp.DecodeOption{fiberapp.ControlsCheckedLater("items")}, "name", "U+0001"},
+		{"nor invalid UTF-8 there", "{\"items\":[{\"b\":\"\xff\"}]}", []fiberapp.DecodeOption{fiberapp.ControlsCheckedLater("items")}, "items[0].b", "UTF-8"},
+		{"nor repeated names there", `{"items":[{"b":"1","b":"2"}]}`, []fiberapp.DecodeOption{fiberapp.ControlsCheckedLater("items")}, "items[0].b", "more than once"},
+		{"unknown field, as before", `{"phone":"0912"}`, nil, "phone", "not a known field"},
+		{"wrong type, as before", `{"n":"x"}`, nil, "n", "must be a whole number"},
+		{"trailing data, as before", `{} {}`, nil, "", "exactly one JSON value"},
+		{"bad syntax, as before", `{"n":}`, nil, "", "not valid JSON"},
+		{"empty, as before", ``, nil, "", "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v body
+			err := fiberapp.Unmarshal([]byte(tt.body), &v, tt.opts...)
+			if tt.field == "" && tt.about == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if hailong.ErrorCode(err) != hailong.EINVALID {
+				t.Fatalf("error %v, want invalid", err)
+			}
+			fields := hailong.ErrorFields(err)
+			if tt.field == "" {
+				if len(fields) != 0 || !strings.Contains(hailong.ErrorMessage(err), tt.about) {
+					t.Fatalf("error %v, want one about %q and no field", err, tt.about)
+				}
+				return
+			}
+			if len(fields) != 1 || fields[0].Field != tt.field || !strings.Contains(fields[0].Message, tt.about) {
+				t.Fatalf("fields %v, want %s: …%s…", fields, tt.field, tt.about)
+			}
+		})
+	}
+}
+
+// BenchmarkUnmarshalUpload decodes an upload of 100 ratings with comments,
+// the sync body, to show the cost of the text pass before the decode.
+//
+//	go test -run '^$' -bench UnmarshalUpload -count 6 ./fiberapp
+func BenchmarkUnmarshalUpload(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"ratings":[`)
+	for i := range 100 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"id":"019348f9-d5a8-7d9d-bcea-%012d","questionnaire":"counter-quick","version":1,`+
+			`"answers":{"overall":3,"result_time":2,"comment":"Cán bộ hướng dẫn tận tình,\nthủ tục nhanh gọn."},`+
+			`"counter":"Q1","official":"cb-0012","procedure":"1.004122","dossier":"H15.50.05.13-261008-0975",`+
+			`"channel":"kiosk","unit":"TT-09190","kiosk":"kiosk-1","at":"2026-03-01T02:03:04.567Z"}`, i)
+	}
+	sb.WriteString(`]}`)
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		var req syncapi.Request
+		if err := fiberapp.Unmarshal(body, &req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

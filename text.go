@@ -1,0 +1,36 @@
+package hailong
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// CheckText is the one rule for text a person or a program may give the
+// system, in any field: valid UTF-8, and no control characters but the line
+// break (\n) and the tab. Control characters (C0, DEL and C1) have no place
+// in a comment or a code, and they make stored text print, export and
+// compare differently from what was shown. A carriage return is a control
+// character too: one stored form of a line break keeps the digest of the
+// same comment the same whichever way it came, so the HTML form path turns
+// the CRLF that browsers send back into \n (see NormalizeFormText) and JSON
+// clients, whose textareas already give \n, must send \n.
+func CheckText(s string) error {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			return fmt.Errorf("must be valid UTF-8 (byte %d is not)", i)
+		case r == '\n' || r == '\t':
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+			return fmt.Errorf("must not contain the control character U+%04X (only line breaks and tabs are allowed)", r)
+		}
+	}
+	return nil
+}
+
+// NormalizeFormText undoes the line-break encoding of HTML forms: browsers
+// send every line break of a textarea as CRLF, which stored as such would
+// make the same comment differ from one typed on the kiosk screen.
+func NormalizeFormText(s string) string {
+	return strings.ReplaceAll(s, "\r\n", "\n")
+}

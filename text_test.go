@@ -1,0 +1,45 @@
+package hailong_test
+
+import (
+	"strings"
+	"testing"
+
+	"hailong"
+)
+
+func TestCheckText(t *testing.T) {
+	tests := []struct {
+		name, text, want string // want: part of the error, "" for none
+	}{
+		{"plain", "Nhanh gọn", ""},
+		{"line breaks and tabs", "a\n\tb", ""},
+		{"a real replacement character", "a\uFFFDb", ""},
+		{"empty", "", ""},
+		{"invalid UTF-8", "a\xffb", "valid UTF-8"},
+		{"a cut sequence", "Nhanh g\xe1\xbb", "valid UTF-8"},
+		{"NUL", "a\x00", "U+0000"},
+		{"escape", "\x1b[2J", "U+001B"},
+		{"carriage return", "a\r\nb", "U+000D"},
+		{"DEL", "a\x7f", "U+007F"},
+		{"C1", "a\u0085", "U+0085"},
+		{"last C1", "a\u009f", "U+009F"},
+		{"just after C1", "a\u00a0", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := hailong.CheckText(tt.text)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error %v, want one about %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeFormText(t *testing.T) {
+	if got := hailong.NormalizeFormText("a\r\nb\rc\n"); got != "a\nb\rc\n" {
+		t.Errorf("got %q", got)
+	}
+}
