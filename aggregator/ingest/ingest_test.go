@@ -276,7 +276,7 @@ func TestStoreFaultsNeverLeaveARatingUncounted(t *testing.T) {
 			t.Fatal(err)
 		}
 		batch := []hailong.Rating{rating(3, now), old, rating(1, now)} // remember 1: old is forgotten
-		in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, now)})        // push old out of memory
+		in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, now)})     // push old out of memory
 		store.failDigests = 1
 		if _, err := in.Ingest(ctx, kiosk, 0, batch); err == nil {
 			t.Fatal("the injected fault should fail the upload")
