@@ -104,6 +104,9 @@ func TestImplausibleTimesAreRefused(t *testing.T) {
 		{"year 1", year(1), 0, syncapi.Rejected},
 		{"before the kiosk's enrolment", enrolled.Add(-time.Hour), 0, syncapi.Rejected},
 		{"just before the enrolment, within the tolerance", enrolled.Add(-time.Minute), 0, syncapi.Accepted},
+		{"an hour before the enrolment by a kiosk an hour slow", enrolled.Add(-time.Hour + time.Minute), time.Hour, syncapi.Accepted},
+		{"two days before the enrolment by a kiosk two days slow", enrolled.Add(-48*time.Hour + time.Minute), 48 * time.Hour, syncapi.Rejected},
+		{"an hour after the enrolment by a kiosk two hours fast", enrolled.Add(time.Hour), -2 * time.Hour, syncapi.Rejected},
 		{"year 1 by a kiosk claiming year 1", year(1), now.Sub(year(1)), syncapi.Rejected},
 	}
 	in := ingest.New(ingest.Config{Store: ferrettest.Open(t), Catalog: catalog(t), Now: func() time.Time { return now },

@@ -538,21 +538,23 @@ func checkOrigin(r *hailong.Rating, k hailong.Kiosk) (hard, soft []hailong.Field
 	return hard, soft
 }
 
-// checkKioskTime refuses a kiosk rating from the future, by the kiosk's own
-// clock (after the upload was sent) or by more than a day ahead of the
-// aggregator's, and one from before the kiosk was enrolled.
+// checkKioskTime refuses a kiosk rating from the future or from before the
+// kiosk was enrolled, give or take the tolerance: by the kiosk's clock
+// corrected by its offset (so a rating from after the upload was sent is
+// refused), and by the aggregator's clock within a day (so a kiosk's clock
+// off by more cannot put ratings on days far from when they were given).
 func (in *Ingester) checkKioskTime(r *hailong.Rating, k hailong.Kiosk, offset time.Duration, now time.Time) []hailong.FieldError {
 	if r.At.IsZero() {
 		return nil // Validate says so
 	}
-	at := r.At.UTC().Format(time.RFC3339)
-	latest := now.Add(in.tolerance)
+	at, corrected := r.At.UTC().Format(time.RFC3339), r.At.Add(offset)
+	latest, enrolled := now.Add(in.tolerance), k.Created.Add(-in.tolerance)
 	switch {
-	case r.At.Add(offset).After(latest):
+	case corrected.After(latest):
 		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is in the future: after the upload was sent, by the kiosk's own clock", at)}}
 	case r.At.After(latest.Add(maxTrustedOffset)):
 		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is more than a day ahead of the aggregator's clock", at)}}
-	case !k.Created.IsZero() && r.At.Before(k.Created.Add(-in.tolerance)):
+	case !k.Created.IsZero() && (corrected.Before(enrolled) || r.At.Before(enrolled.Add(-maxTrustedOffset))):
 		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is before kiosk %s was enrolled (%s)", at, k.ID, k.Created.UTC().Format(time.RFC3339))}}
 	}
 	return checkEarliest(r)
