@@ -318,9 +318,15 @@ type monthly struct {
 	sums [][]total
 }
 
-func (m *monthly) at(key int32) []total {
-	if i, found := slices.BinarySearch(m.keys, key); found {
-		return m.sums[i]
+// next returns the sums of month key, for a walk through months in
+// ascending order: *i is where the walk is in keys, from 0 or the result of
+// a search for the first month; it only moves forward.
+func (m *monthly) next(i *int, key int32) []total {
+	for *i < len(m.keys) && m.keys[*i] < key {
+		*i++
+	}
+	if *i < len(m.keys) && m.keys[*i] == key {
+		return m.sums[*i]
 	}
 	return nil
 }
