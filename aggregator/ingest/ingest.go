@@ -10,7 +10,11 @@
 // a rating already stored is a duplicate when its content digest matches and
 // a conflict when it does not. Digests of recent ratings are remembered in
 // memory because on FerretDB every look-up by _id scans the collection; the
-// database is asked only for ids the memory has forgotten.
+// database is asked only for ids the memory has forgotten. A rating is
+// counted when the insert that stored it says so or, if that insert failed
+// or its answer was lost, when the rating is sent again and found stored
+// under that insert's time of receipt (see claims): never before it is
+// stored, never twice.
 package ingest
 
 import (
@@ -97,8 +101,8 @@ type Config struct {
 	// queries by field.
 	Fields map[string]string
 	// Tolerance is how far a kiosk rating's time may be after the upload
-	// was sent, by the kiosk's clock, and before the kiosk was enrolled;
-	// default 5 minutes.
+	// was sent, by the kiosk's clock, and before the kiosk was enrolled,
+	// and an imported one's after now; default 5 minutes.
 	Tolerance time.Duration
 }
 
@@ -107,8 +111,8 @@ type Config struct {
 var Earliest = time.Date(2015, 1, 1, 0, 0, 0, 0, hailong.Location)
 
 // maxTrustedOffset bounds the kiosk clock offset by which a rating's time
-// is judged: a kiosk's clock further ahead than this is broken, and its
-// ratings' times would be counted on the wrong days.
+// is judged: a kiosk's clock further off than this is broken, and its
+// ratings would be counted on days far from when they were given.
 const maxTrustedOffset = 24 * time.Hour
 
 // SetOnUnhappy sets what to tell of dossiers newly rated not satisfied (the
