@@ -450,13 +450,16 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]byte, error) {
 	got := make(map[string][32]byte, len(ids))
 	var added []rollup.Fact
-	err := in.store.Receipts(ctx, ids, func(id string, d [32]byte, received time.Time) {
-		got[id] = d
-		if f, ok := in.claims.settle(id, received, d); ok {
-			added = append(added, f)
-		}
-		in.recent.put(id, d)
-	})
+	var err error
+	for start := 0; start < len(ids) && err == nil; start += syncapi.MaxBatch { // at Close, claims of many failed uploads
+		err = in.store.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received time.Time) {
+			got[id] = d
+			if f, ok := in.claims.settle(id, received, d); ok {
+				added = append(added, f)
+			}
+			in.recent.put(id, d)
+		})
+	}
 	in.count(ctx, added) // even after an error: they are settled
 	return got, err
 }
