@@ -117,6 +117,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose -proxy-header is believed")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	fs.IntVar(&cfg.WalkInMax, "walk-in-max", 50, "ratings one walk-in QR code on a lobby screen may give")
+	fs.DurationVar(&cfg.ClockTolerance, "clock-tolerance", 5*time.Minute, "how far a kiosk rating's time may be in the future, by the kiosk's clock, or before its enrolment")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6060; empty serves none")
 	if err := parse(fs, args); err != nil {
 		return err

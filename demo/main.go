@@ -204,7 +204,7 @@ func seed(ctx context.Context, agg *aggapp.Main, now time.Time) (int, error) {
 		}
 		for len(batch) > 0 {
 			n := min(len(batch), syncapi.MaxBatch)
-			res, err := agg.Ingester().Ingest(ctx, k, batch[:n])
+			res, err := agg.Ingester().Ingest(ctx, k, 0, batch[:n])
 			if err != nil {
 				return total, err
 			}

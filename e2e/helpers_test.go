@@ -47,7 +47,14 @@ func startAggregatorWith(t *testing.T, cfg aggapp.Config) *aggapp.Main {
 
 func enrol(t *testing.T, agg *aggapp.Main, id, unit string) syncapi.Credential {
 	t.Helper()
-	k, cred, err := kiosks.Enrol(id, unit, time.Now())
+	return enrolSince(t, agg, id, unit, time.Now())
+}
+
+// enrolSince enrols a kiosk as of since, for ratings older than today: the
+// aggregator refuses ratings from before a kiosk's enrolment.
+func enrolSince(t *testing.T, agg *aggapp.Main, id, unit string, since time.Time) syncapi.Credential {
+	t.Helper()
+	k, cred, err := kiosks.Enrol(id, unit, since)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,7 +105,7 @@ func TestMeasuresGolden(t *testing.T) {
 	// handful of dossiers; TestMeasuresWithholdSmallSamples has the default.
 	agg := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, MinSample: 1})
 	defer agg.Close()
-	cred := enrol(t, agg, "kiosk-1", centre)
+	cred := enrolSince(t, agg, "kiosk-1", centre, time.Date(2026, 1, 1, 0, 0, 0, 0, hailong.Location))
 	client, clientCred, _ := kiosks.Enrol("motcua-bacninh", "24", time.Now())
 	if err := agg.DB().AddClient(t.Context(), client); err != nil {
 		t.Fatal(err)
@@ -324,7 +324,7 @@ func TestOutcomeReportsAreChecked(t *testing.T) {
 func TestOutcomesAndRollupsSurviveRestarts(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	agg := startAggregator(t, dir, addr)
-	cred := enrol(t, agg, "kiosk-1", centre)
+	cred := enrolSince(t, agg, "kiosk-1", centre, time.Date(2026, 1, 1, 0, 0, 0, 0, hailong.Location))
 	client, clientCred, _ := kiosks.Enrol("motcua", "24", time.Now())
 	agg.DB().AddClient(t.Context(), client)
 	auth := http.Header{"Authorization": {"Bearer " + clientCred.String()}}

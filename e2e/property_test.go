@@ -103,7 +103,7 @@ func TestMeasuresEqualBruteForceAcrossTheReorganisation(t *testing.T) {
 		k := hailong.Kiosk{ID: "seed-" + unit, Unit: unit}
 		for len(rs) > 0 {
 			n := min(len(rs), syncapi.MaxBatch)
-			if _, err := agg.Ingester().Ingest(context.Background(), k, rs[:n]); err != nil {
+			if _, err := agg.Ingester().Ingest(context.Background(), k, 0, rs[:n]); err != nil {
 				t.Fatal(err)
 			}
 			rs = rs[n:]

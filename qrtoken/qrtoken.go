@@ -171,3 +171,12 @@ func (c Claims) RatingID() string {
 	u[8] = (u[8] & 0x3f) | 0x80 // RFC 9562 variant
 	return u.String()
 }
+
+// IsRatingID reports whether id has the form of a rating id derived from a
+// link (a UUID of version 8). Ratings of any other way have ids of another
+// version, so that nobody can take a citizen's link by posting a rating
+// under its id.
+func IsRatingID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && u.Version() == 8
+}

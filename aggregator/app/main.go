@@ -48,6 +48,9 @@ type Config struct {
 	AssetsDir   string
 	MinSample   int64
 	Remember    int // recent rating digests kept in memory
+	// ClockTolerance is how far a kiosk rating's time may be in the future
+	// or before the kiosk's enrolment; 0 is 5 minutes.
+	ClockTolerance time.Duration
 	// PhoneQuestionnaire is asked on the QR phone page.
 	PhoneQuestionnaire string
 	// RateLimit bounds requests to /r/ per client address and minute.
@@ -183,7 +186,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	fields := m.procedures.Load().Fields()
-	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields})
+	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
+		Tolerance: cfg.ClockTolerance})
 	// The rollups and the outcomes load side by side: both are scans that
 	// take most of the start-up on the embedded database.
 	g, gctx := errgroup.WithContext(ctx)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -55,8 +56,8 @@ func (m *Main) countIngests(in web.Ingester) web.Ingester {
 }
 
 // Ingest counts the results of a kiosk's upload.
-func (c *countingIngester) Ingest(ctx context.Context, k hailong.Kiosk, rs []hailong.Rating) ([]syncapi.Result, error) {
-	res, err := c.Ingester.Ingest(ctx, k, rs)
+func (c *countingIngester) Ingest(ctx context.Context, k hailong.Kiosk, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error) {
+	res, err := c.Ingester.Ingest(ctx, k, offset, rs)
 	if err == nil {
 		c.count("sync", rs, res)
 	}

@@ -10,7 +10,11 @@
 // a rating already stored is a duplicate when its content digest matches and
 // a conflict when it does not. Digests of recent ratings are remembered in
 // memory because on FerretDB every look-up by _id scans the collection; the
-// database is asked only for ids the memory has forgotten.
+// database is asked only for ids the memory has forgotten. A rating is
+// counted when the insert that stored it says so or, if that insert failed
+// or its answer was lost, when the rating is sent again and found stored
+// under that insert's time of receipt (see claims): never before it is
+// stored, never twice.
 package ingest
 
 import (
@@ -19,19 +23,24 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"hailong"
 	"hailong/aggregator/rollup"
+	"hailong/qrtoken"
 	"hailong/syncapi"
 )
 
 // Store is what the ingest job needs of the database.
 type Store interface {
 	InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][32]byte, received time.Time) (dups []int, err error)
-	Digests(ctx context.Context, ids []string) (map[string][32]byte, error)
+	// Receipts tells the stored digest and time of receipt (as given to
+	// InsertRatings) of the stored ratings among ids.
+	Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received time.Time)) error
 	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error
 	ScanRatings(ctx context.Context, fn func(r *hailong.Rating, digest [32]byte) error) error
 	AddDossierFlags(ctx context.Context, dossiers []string) error
@@ -55,12 +64,21 @@ type Ingester struct {
 	now     func() time.Time
 
 	recent *recentDigests
+	// claims are the inserts whose outcome is not known yet: under way, or
+	// failed after perhaps storing some ratings.
+	claims    *claims
+	tolerance time.Duration
 
 	persistMu sync.Mutex // one rebuild or persist at a time
 	gate      sync.RWMutex
 	closed    bool
-	// tainted is set when a write may have stored ratings it did not count.
+	// tainted is set when the database may hold what the rollups or the
+	// dossier flags do not: the next start rebuilds them.
 	tainted atomic.Bool
+	// flagsMu guards unflagged: dossiers whose flag could not be written
+	// yet, written with the next ones.
+	flagsMu   sync.Mutex
+	unflagged []string
 	// warmed is set once the digest memory holds the most recent ratings:
 	// read back, warmed or filled by a rebuild. Only then is it worth
 	// writing at a clean stop; a memory cut short is warmed again.
@@ -82,7 +100,20 @@ type Config struct {
 	// Fields gives the field of each procedure (code to field name), for
 	// queries by field.
 	Fields map[string]string
+	// Tolerance is how far a kiosk rating's time may be after the upload
+	// was sent, by the kiosk's clock, and before the kiosk was enrolled,
+	// and an imported one's after now; default 5 minutes.
+	Tolerance time.Duration
 }
+
+// Earliest is the first instant a rating can be of: ratings before it are
+// refused, so that a wrong clock cannot reach back into closed periods.
+var Earliest = time.Date(2015, 1, 1, 0, 0, 0, 0, hailong.Location)
+
+// maxTrustedOffset bounds the kiosk clock offset by which a rating's time
+// is judged: a kiosk's clock further off than this is broken, and its
+// ratings would be counted on days far from when they were given.
+const maxTrustedOffset = 24 * time.Hour
 
 // SetOnUnhappy sets what to tell of dossiers newly rated not satisfied (the
 // outcome book); call it before ingesting.
@@ -99,7 +130,11 @@ func New(cfg Config) *Ingester {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now, recent: newRecent(cfg.Remember)}
+	if cfg.Tolerance <= 0 {
+		cfg.Tolerance = 5 * time.Minute
+	}
+	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now,
+		recent: newRecent(cfg.Remember), claims: newClaims(), tolerance: cfg.Tolerance}
 	in.rollup.Store(in.newRollup())
 	return in
 }
@@ -183,6 +218,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
 		return 0, err
 	}
+	in.claims.reset() // everything stored is counted below
 	var unhappy []string
 	r, err := Recompute(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
 		in.recent.put(rt.ID, digest)
@@ -196,6 +232,9 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
 		return 0, err
 	}
+	in.flagsMu.Lock()
+	in.unflagged = nil
+	in.flagsMu.Unlock()
 	r.SetFields(in.fields)
 	in.rollup.Store(r)
 	in.warmed.Store(true)
@@ -228,28 +267,43 @@ func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen 
 	return r, nil
 }
 
-// Ingest stores ratings uploaded by a kiosk enrolled for unit, and answers
-// for each one. An error means nothing can be said of the batch; it is safe
-// to send it again.
-func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, ratings []hailong.Rating) ([]syncapi.Result, error) {
-	return in.ingest(ctx, ratings, func(r *hailong.Rating) error { return checkOrigin(r, kiosk) })
+// Ingest stores ratings uploaded by a kiosk, and answers for each one.
+// offset is how far the kiosk's clock is behind the aggregator's (the time
+// the upload was received less the time the kiosk says it sent it), by
+// which the ratings' times are judged; 0 when the kiosk did not say. An
+// error means nothing can be said of the batch; it is safe to send it again.
+func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, offset time.Duration, ratings []hailong.Rating) ([]syncapi.Result, error) {
+	now := in.now()
+	return in.ingest(ctx, ratings, func(r *hailong.Rating) (hard, soft []hailong.FieldError) {
+		hard, soft = checkOrigin(r, kiosk)
+		return append(hard, in.checkKioskTime(r, kiosk, offset, now)...), soft
+	})
 }
 
 // Import stores ratings of any channel and unit, with every other check of
-// Ingest: for bulk loads such as a migration or a synthetic province.
+// Ingest but those of the kiosk's clock and enrolment: for bulk loads such
+// as a migration or a synthetic province. Their times must be between
+// Earliest and now, give or take the tolerance.
 func (in *Ingester) Import(ctx context.Context, ratings []hailong.Rating) ([]syncapi.Result, error) {
-	return in.ingest(ctx, ratings, func(*hailong.Rating) error { return nil })
+	now := in.now()
+	return in.ingest(ctx, ratings, func(r *hailong.Rating) (hard, soft []hailong.FieldError) {
+		if !r.At.IsZero() && r.At.After(now.Add(in.tolerance)) {
+			hard = append(hard, hailong.FieldError{Field: "at", Message: fmt.Sprintf("%s is in the future", r.At.UTC().Format(time.RFC3339))})
+		}
+		return append(hard, checkEarliest(r)...), nil
+	})
 }
 
 // IngestQR stores one rating given through a QR link, whose token the
-// caller has verified. Its id decides single use: a second rating with the
-// same id is a duplicate (same content) or a conflict, and is not stored.
+// caller has verified and whose time the aggregator gave. Its id decides
+// single use: a second rating with the same id is a duplicate (same
+// content) or a conflict, and is not stored.
 func (in *Ingester) IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error) {
-	res, err := in.ingest(ctx, []hailong.Rating{r}, func(r *hailong.Rating) error {
+	res, err := in.ingest(ctx, []hailong.Rating{r}, func(r *hailong.Rating) (hard, soft []hailong.FieldError) {
 		if r.Channel != hailong.ChannelQR {
-			return hailong.Invalid("The rating is not a QR rating.", hailong.FieldError{Field: "channel", Message: "must be qr"})
+			hard = append(hard, hailong.FieldError{Field: "channel", Message: "must be qr"})
 		}
-		return nil
+		return hard, nil
 	})
 	if err != nil {
 		return syncapi.Result{}, err
@@ -257,7 +311,43 @@ func (in *Ingester) IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Res
 	return res[0], nil
 }
 
-func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin func(*hailong.Rating) error) ([]syncapi.Result, error) {
+// judge checks a rating beyond its own validity: hard problems reject it,
+// soft ones (not the rating's fault, and that may go away) defer it.
+type judge func(r *hailong.Rating) (hard, soft []hailong.FieldError)
+
+// validate checks a rating in itself and by judge. A questionnaire version
+// the catalog does not know is soft: a kiosk upgraded before the aggregator
+// sends them. Its answers cannot be checked then, but every problem that
+// does not depend on the questionnaire is still hard.
+func (in *Ingester) validate(r *hailong.Rating, j judge) (*hailong.Questionnaire, syncapi.Status, string) {
+	q, err := r.Validate(in.catalog)
+	var hard, soft []hailong.FieldError
+	if err != nil {
+		_, known := in.catalog.Version(r.Questionnaire, r.Version)
+		unknown := !known && r.Version >= 1 && hailong.CheckRef(r.Questionnaire) == nil
+		for _, f := range hailong.ErrorFields(err) {
+			if unknown && f.Field == "questionnaire" {
+				soft = append(soft, f)
+			} else {
+				hard = append(hard, f)
+			}
+		}
+		if len(hard) == 0 && len(soft) == 0 { // an error without fields
+			return nil, syncapi.Rejected, reason(err)
+		}
+	}
+	h, s := j(r)
+	hard, soft = append(hard, h...), append(soft, s...)
+	switch {
+	case len(hard) > 0:
+		return nil, syncapi.Rejected, reason(hailong.Invalid("The rating is not valid.", append(hard, soft...)...))
+	case len(soft) > 0:
+		return nil, syncapi.Deferred, reason(hailong.Invalid("The aggregator cannot take the rating yet.", soft...))
+	}
+	return q, "", ""
+}
+
+func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judge) ([]syncapi.Result, error) {
 	// Close waits for ingests under way, so that it never marks the rollups
 	// clean while a stored rating is not yet counted.
 	in.gate.RLock()
@@ -279,12 +369,9 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 	for i := range ratings {
 		r := &ratings[i]
 		results[i].ID = r.ID
-		q, err := r.Validate(in.catalog)
-		if err == nil {
-			err = origin(r)
-		}
-		if err != nil {
-			results[i].Status, results[i].Reason = syncapi.Rejected, reason(err)
+		q, status, why := in.validate(r, j)
+		if status != "" {
+			results[i].Status, results[i].Reason = status, why
 			continue
 		}
 		d := r.Digest()
@@ -293,7 +380,9 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 			continue
 		}
 		first[r.ID] = true
-		if prev, ok := in.recent.get(r.ID); ok {
+		// An id with an insert of unknown outcome goes to the database,
+		// which tells whether that insert stored it.
+		if prev, ok := in.recent.get(r.ID); ok && !in.claims.has(r.ID) {
 			stored[r.ID] = prev
 			results[i].Status = sameOrConflict(prev, d)
 			continue
@@ -302,11 +391,13 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 		batch, digests, facts, pos = append(batch, *r), append(digests, d), append(facts, f), append(pos, i)
 	}
 	if len(batch) > 0 {
-		dups, err := in.store.InsertRatings(ctx, batch, digests, in.now())
+		// The batch is claimed before it is inserted, under a time of
+		// receipt no other insert has: if the insert fails, or its answer is
+		// lost, whoever later finds one of these ratings stored with that
+		// time counts it, once.
+		stamp := in.claims.add(in.now(), batch, digests, facts)
+		dups, err := in.store.InsertRatings(ctx, batch, digests, stamp)
 		if err != nil {
-			// Some ratings may be stored without being counted; only a
-			// rebuild can tell which, so the next start must do one.
-			in.tainted.Store(true)
 			return nil, err
 		}
 		isDup := make(map[int]bool, len(dups))
@@ -314,21 +405,23 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 		for _, j := range dups {
 			isDup[j] = true
 			dupIDs = append(dupIDs, batch[j].ID)
+			in.claims.drop(batch[j].ID, stamp) // stored by another insert
 		}
 		var added []rollup.Fact
 		for j := range batch {
 			if !isDup[j] {
+				if f, ok := in.claims.settle(batch[j].ID, stamp, digests[j]); ok {
+					added = append(added, f)
+				} // else it was found stored and counted while being inserted
 				in.recent.put(batch[j].ID, digests[j])
 				stored[batch[j].ID] = digests[j]
-				added = append(added, facts[j])
 				results[pos[j]].Status = syncapi.Accepted
 			}
 		}
 		// Count what is stored before anything else can fail.
-		in.Rollup().Add(added...)
-		in.flagUnhappy(ctx, added)
+		in.count(ctx, added)
 		if len(dupIDs) > 0 {
-			got, err := in.store.Digests(ctx, dupIDs)
+			got, err := in.receipts(ctx, dupIDs)
 			if err != nil {
 				return nil, err
 			}
@@ -337,7 +430,6 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 				if !ok {
 					return nil, errors.New("a rating reported as already stored could not be found")
 				}
-				in.recent.put(batch[j].ID, prev)
 				stored[batch[j].ID] = prev
 				results[pos[j]].Status = sameOrConflict(prev, digests[j])
 			}
@@ -352,8 +444,38 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, origin
 	return fillReasons(results), nil
 }
 
+// receipts reads what is stored of ids, settles their claims, counting a
+// rating whose claimed insert stored it, and remembers their digests. Ids
+// not stored are missing from the answer.
+func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]byte, error) {
+	got := make(map[string][32]byte, len(ids))
+	var added []rollup.Fact
+	var err error
+	for start := 0; start < len(ids) && err == nil; start += syncapi.MaxBatch { // at Close, claims of many failed uploads
+		err = in.store.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received time.Time) {
+			got[id] = d
+			if f, ok := in.claims.settle(id, received, d); ok {
+				added = append(added, f)
+			}
+			in.recent.put(id, d)
+		})
+	}
+	in.count(ctx, added) // even after an error: they are settled
+	return got, err
+}
+
+// count adds newly stored ratings to the rollups and flags their dossiers.
+func (in *Ingester) count(ctx context.Context, facts []rollup.Fact) {
+	if len(facts) == 0 {
+		return
+	}
+	in.Rollup().Add(facts...)
+	in.flagUnhappy(ctx, facts)
+}
+
 // flagUnhappy records the dossiers of newly stored ratings that say "not
-// satisfied": Decision 766 subtracts such a dossier.
+// satisfied": Decision 766 subtracts such a dossier. Flags that could not
+// be written are written with the next ones, or at Close.
 func (in *Ingester) flagUnhappy(ctx context.Context, facts []rollup.Fact) {
 	var dossiers []string
 	for _, f := range facts {
@@ -364,14 +486,28 @@ func (in *Ingester) flagUnhappy(ctx context.Context, facts []rollup.Fact) {
 	if len(dossiers) == 0 {
 		return
 	}
-	if err := in.store.AddDossierFlags(ctx, dossiers); err != nil {
-		// The flags follow from raw ratings: a rebuild restores them.
-		in.tainted.Store(true)
-		in.log.Error("record dissatisfied dossiers; the next start rebuilds them", "err", err)
+	if err := in.writeFlags(ctx, dossiers); err != nil {
+		in.log.Error("record dissatisfied dossiers; they are written again with the next ones", "err", err)
 	}
 	if in.onUnhappy != nil {
 		in.onUnhappy(dossiers)
 	}
+}
+
+// writeFlags writes the flags of dossiers and of any that failed before.
+func (in *Ingester) writeFlags(ctx context.Context, dossiers []string) error {
+	in.flagsMu.Lock()
+	defer in.flagsMu.Unlock()
+	all := append(in.unflagged, dossiers...)
+	if len(all) == 0 {
+		return nil
+	}
+	if err := in.store.AddDossierFlags(ctx, all); err != nil {
+		in.unflagged = all
+		return err
+	}
+	in.unflagged = nil
+	return nil
 }
 
 func sameOrConflict(stored, got [32]byte) syncapi.Status {
@@ -390,20 +526,50 @@ func fillReasons(results []syncapi.Result) []syncapi.Result {
 	return results
 }
 
-// checkOrigin holds a kiosk to its own unit and channel.
-func checkOrigin(r *hailong.Rating, k hailong.Kiosk) error {
-	var fields []hailong.FieldError
+// checkOrigin holds a kiosk to its own unit, name, channel and ids. A unit
+// other than the kiosk's enrolment is soft: the kiosk is configured wrong,
+// which its operator can mend, and its ratings wait until then.
+func checkOrigin(r *hailong.Rating, k hailong.Kiosk) (hard, soft []hailong.FieldError) {
 	if r.Unit != k.Unit {
-		fields = append(fields, hailong.FieldError{Field: "unit", Message: fmt.Sprintf("kiosk %s is enrolled for unit %s, not %s", k.ID, k.Unit, r.Unit)})
+		soft = append(soft, hailong.FieldError{Field: "unit", Message: fmt.Sprintf("kiosk %s is enrolled for unit %s, not %s", k.ID, k.Unit, r.Unit)})
 	}
 	if r.Kiosk != k.ID {
-		fields = append(fields, hailong.FieldError{Field: "kiosk", Message: fmt.Sprintf("the rating names kiosk %q but was uploaded by %s", r.Kiosk, k.ID)})
+		hard = append(hard, hailong.FieldError{Field: "kiosk", Message: fmt.Sprintf("the rating names kiosk %q but was uploaded by %s", r.Kiosk, k.ID)})
 	}
 	if r.Channel != hailong.ChannelKiosk {
-		fields = append(fields, hailong.FieldError{Field: "channel", Message: "kiosks upload kiosk ratings only"})
+		hard = append(hard, hailong.FieldError{Field: "channel", Message: "kiosks upload kiosk ratings only"})
 	}
-	if len(fields) > 0 {
-		return hailong.Invalid("The rating does not belong to this kiosk.", fields...)
+	if qrtoken.IsRatingID(r.ID) {
+		hard = append(hard, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating, never of a kiosk rating"})
+	}
+	return hard, soft
+}
+
+// checkKioskTime refuses a kiosk rating from the future or from before the
+// kiosk was enrolled, give or take the tolerance: by the kiosk's clock
+// corrected by its offset (so a rating from after the upload was sent is
+// refused), and by the aggregator's clock within a day (so a kiosk's clock
+// off by more cannot put ratings on days far from when they were given).
+func (in *Ingester) checkKioskTime(r *hailong.Rating, k hailong.Kiosk, offset time.Duration, now time.Time) []hailong.FieldError {
+	if r.At.IsZero() {
+		return nil // Validate says so
+	}
+	at, corrected := r.At.UTC().Format(time.RFC3339), r.At.Add(offset)
+	latest, enrolled := now.Add(in.tolerance), k.Created.Add(-in.tolerance)
+	switch {
+	case corrected.After(latest):
+		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is in the future: after the upload was sent, by the kiosk's own clock", at)}}
+	case r.At.After(latest.Add(maxTrustedOffset)):
+		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is more than a day ahead of the aggregator's clock", at)}}
+	case !k.Created.IsZero() && (corrected.Before(enrolled) || r.At.Before(enrolled.Add(-maxTrustedOffset))):
+		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is before kiosk %s was enrolled (%s)", at, k.ID, k.Created.UTC().Format(time.RFC3339))}}
+	}
+	return checkEarliest(r)
+}
+
+func checkEarliest(r *hailong.Rating) []hailong.FieldError {
+	if !r.At.IsZero() && r.At.Before(Earliest) {
+		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is before %s", r.At.UTC().Format(time.RFC3339), Earliest.Format(time.DateOnly))}}
 	}
 	return nil
 }
@@ -422,9 +588,9 @@ func (in *Ingester) setState(ctx context.Context, st rollup.State) error {
 	return in.store.SetRollupState(ctx, st)
 }
 
-// Close waits for ingests under way, refuses new ones, persists what is
-// left and marks the rollups clean, unless a failed write may have left a
-// rating uncounted: then the next start rebuilds.
+// Close waits for ingests under way, refuses new ones, counts what failed
+// inserts stored, persists the rollups and marks them clean, unless the
+// database could not say what it holds: then the next start rebuilds.
 func (in *Ingester) Close(ctx context.Context) error {
 	in.gate.Lock()
 	in.closed = true
@@ -432,6 +598,19 @@ func (in *Ingester) Close(ctx context.Context) error {
 	if in.warmCancel != nil {
 		in.warmCancel()
 		<-in.warmDone
+	}
+	// No insert is under way now: what a claimed insert did not store, it
+	// never will.
+	if ids := in.claims.ids(); len(ids) > 0 {
+		if _, err := in.receipts(ctx, ids); err != nil {
+			in.log.Error("settle inserts of unknown outcome; the next start rebuilds the rollups", "err", err)
+			in.tainted.Store(true)
+		}
+		in.claims.reset()
+	}
+	if err := in.writeFlags(ctx, nil); err != nil {
+		in.log.Error("record dissatisfied dossiers; the next start rebuilds them", "err", err)
+		in.tainted.Store(true)
 	}
 	if in.tainted.Load() {
 		return in.setState(ctx, rollup.State{}) // the next start rebuilds
@@ -496,6 +675,91 @@ func (in *Ingester) startWarm() {
 		in.warmed.Store(true)
 		in.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
 	}()
+}
+
+// claims are inserts whose outcome is not known: under way, or failed
+// (perhaps after storing some of their ratings, or with the answer lost).
+// Each insert stores its ratings under a time of receipt no other insert
+// of this process has, so a rating found stored tells which insert stored
+// it. The first to learn it settles the rating's claims and counts it if
+// the insert was one of them: the insert itself on success, or the
+// look-up of a rating re-sent and found already stored.
+type claims struct {
+	mu   sync.Mutex
+	m    map[string][]attempt
+	last time.Time // the latest stamp given
+}
+
+// attempt is one insert of a rating.
+type attempt struct {
+	stamp  time.Time
+	digest [32]byte
+	fact   rollup.Fact
+}
+
+func newClaims() *claims { return &claims{m: map[string][]attempt{}} }
+
+// add claims the ratings for an insert and returns its unique stamp: now
+// to the millisecond the database keeps, later than any before.
+func (c *claims) add(now time.Time, rs []hailong.Rating, digests [][32]byte, facts []rollup.Fact) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	stamp := now.UTC().Truncate(time.Millisecond)
+	if !stamp.After(c.last) {
+		stamp = c.last.Add(time.Millisecond)
+	}
+	c.last = stamp
+	for i := range rs {
+		c.m[rs[i].ID] = append(c.m[rs[i].ID], attempt{stamp, digests[i], facts[i]})
+	}
+	return stamp
+}
+
+func (c *claims) has(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m[id]) > 0
+}
+
+// drop forgets the attempt of one insert: it did not store the rating.
+func (c *claims) drop(id string, stamp time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	as := slices.DeleteFunc(c.m[id], func(a attempt) bool { return a.stamp.Equal(stamp) })
+	if len(as) == 0 {
+		delete(c.m, id)
+	} else {
+		c.m[id] = as
+	}
+}
+
+// settle learns that rating id is stored with the digest d, received at
+// stamp: every claim on it is settled, and the fact to count is returned
+// if one of them stored it.
+func (c *claims) settle(id string, stamp time.Time, d [32]byte) (rollup.Fact, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	as := c.m[id]
+	delete(c.m, id)
+	for _, a := range as {
+		if a.stamp.Equal(stamp) && a.digest == d {
+			return a.fact, true
+		}
+	}
+	return rollup.Fact{}, false
+}
+
+// ids returns the claimed ids.
+func (c *claims) ids() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Collect(maps.Keys(c.m))
+}
+
+func (c *claims) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
 }
 
 // recentDigests remembers the digests of the most recent ratings, first in

@@ -63,7 +63,7 @@ func TestIngestStatuses(t *testing.T) {
 			in := newIngester(t, db, remember)
 			now := time.Now()
 			a, b := rating(3, now), rating(1, now)
-			res, err := in.Ingest(ctx, kiosk, []hailong.Rating{a, b})
+			res, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{a, b})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,11 +78,11 @@ func TestIngestStatuses(t *testing.T) {
 			qrFromKiosk.Channel = hailong.ChannelQR
 			invalid := rating(9, now)
 			fresh := rating(2, now)
-			res, err = in.Ingest(ctx, kiosk, []hailong.Rating{a, changed, b, wrongUnit, qrFromKiosk, invalid, fresh, fresh})
+			res, err = in.Ingest(ctx, kiosk, 0, []hailong.Rating{a, changed, b, wrongUnit, qrFromKiosk, invalid, fresh, fresh})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []syncapi.Status{syncapi.Duplicate, syncapi.Conflict, syncapi.Duplicate, syncapi.Rejected, syncapi.Rejected, syncapi.Rejected, syncapi.Accepted, syncapi.Duplicate}
+			want := []syncapi.Status{syncapi.Duplicate, syncapi.Conflict, syncapi.Duplicate, syncapi.Deferred, syncapi.Rejected, syncapi.Rejected, syncapi.Accepted, syncapi.Duplicate}
 			if got := statuses(res); !slices.Equal(got, want) {
 				t.Fatalf("second upload: %v, want %v (%+v)", got, want, res)
 			}
@@ -145,7 +145,7 @@ func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
 		k := kioskOf(u)
 		for len(rs) > 0 {
 			n := min(len(rs), 1+rng.IntN(120))
-			if _, err := in.Ingest(ctx, k, rs[:n]); err != nil {
+			if _, err := in.Ingest(ctx, k, 0, rs[:n]); err != nil {
 				t.Fatal(err)
 			}
 			rs = rs[n:]
@@ -176,7 +176,7 @@ func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
 	t.Run("after a crash", func(t *testing.T) {
 		// More ratings, not flushed, and no Close: as if the process died.
 		for u, rs := range randomRatings(rng, 200) {
-			if _, err := in.Ingest(ctx, kioskOf(u), rs); err != nil {
+			if _, err := in.Ingest(ctx, kioskOf(u), 0, rs); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -216,18 +216,44 @@ type faultyStore struct {
 	*mongodb.DB
 	failDigests    int
 	insertThenFail int // store the ratings, then report failure
+	storeHalf      int // store the first half of the ratings, then fail
+	failFlags      int
+	// afterInsert, if set, is called after a successful insert, before it
+	// answers, with the number of the insert (from 1).
+	afterInsert func(n int)
+	inserts     int
 }
 
-func (f *faultyStore) Digests(ctx context.Context, ids []string) (map[string][32]byte, error) {
+func (f *faultyStore) AddDossierFlags(ctx context.Context, dossiers []string) error {
+	if f.failFlags > 0 {
+		f.failFlags--
+		return errors.New("injected: no space left on device")
+	}
+	return f.DB.AddDossierFlags(ctx, dossiers)
+}
+
+func (f *faultyStore) Receipts(ctx context.Context, ids []string, fn func(string, [32]byte, time.Time)) error {
 	if f.failDigests > 0 {
 		f.failDigests--
-		return nil, errors.New("injected: digests lost")
+		return errors.New("injected: digests lost")
 	}
-	return f.DB.Digests(ctx, ids)
+	return f.DB.Receipts(ctx, ids, fn)
 }
 
 func (f *faultyStore) InsertRatings(ctx context.Context, rs []hailong.Rating, ds [][32]byte, at time.Time) ([]int, error) {
+	if f.storeHalf > 0 {
+		f.storeHalf--
+		// As an unordered InsertMany on a full disk: some stored, then an error.
+		if _, err := f.DB.InsertRatings(ctx, rs[:len(rs)/2], ds[:len(rs)/2], at); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("injected: no space left on device")
+	}
 	dups, err := f.DB.InsertRatings(ctx, rs, ds, at)
+	f.inserts++
+	if err == nil && f.afterInsert != nil {
+		f.afterInsert(f.inserts)
+	}
 	if err == nil && f.insertThenFail > 0 {
 		f.insertThenFail--
 		return nil, errors.New("injected: the answer of the insert was lost")
@@ -246,16 +272,16 @@ func TestStoreFaultsNeverLeaveARatingUncounted(t *testing.T) {
 		}
 		now := time.Now()
 		old := rating(2, now)
-		if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{old}); err != nil {
+		if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{old}); err != nil {
 			t.Fatal(err)
 		}
 		batch := []hailong.Rating{rating(3, now), old, rating(1, now)} // remember 1: old is forgotten
-		in.Ingest(ctx, kiosk, []hailong.Rating{rating(2, now)})        // push old out of memory
+		in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, now)})     // push old out of memory
 		store.failDigests = 1
-		if _, err := in.Ingest(ctx, kiosk, batch); err == nil {
+		if _, err := in.Ingest(ctx, kiosk, 0, batch); err == nil {
 			t.Fatal("the injected fault should fail the upload")
 		}
-		res, err := in.Ingest(ctx, kiosk, batch) // the kiosk sends it again
+		res, err := in.Ingest(ctx, kiosk, 0, batch) // the kiosk sends it again
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,10 +302,10 @@ func TestStoreFaultsNeverLeaveARatingUncounted(t *testing.T) {
 			t.Fatal(err)
 		}
 		batch := []hailong.Rating{rating(3, time.Now()), rating(1, time.Now())}
-		if _, err := in.Ingest(ctx, kiosk, batch); err == nil {
+		if _, err := in.Ingest(ctx, kiosk, 0, batch); err == nil {
 			t.Fatal("the injected fault should fail the upload")
 		}
-		res, _ := in.Ingest(ctx, kiosk, batch) // stored already: duplicates, never counted so far
+		res, _ := in.Ingest(ctx, kiosk, 0, batch) // stored already: duplicates, never counted so far
 		if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Duplicate, syncapi.Duplicate}) {
 			t.Fatalf("retry: %v", got)
 		}
@@ -299,13 +325,13 @@ func TestRepeatsWithinOneUploadAreJudgedAgainstWhatIsStored(t *testing.T) {
 	ctx := context.Background()
 	in := newIngester(t, ferrettest.Open(t), 100)
 	storedVersion := rating(3, time.Now())
-	if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{storedVersion}); err != nil {
+	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{storedVersion}); err != nil {
 		t.Fatal(err)
 	}
 	other := storedVersion
 	other.Answers = hailong.Answers{"overall": hailong.Int(1)}
 	fresh := rating(2, time.Now())
-	res, err := in.Ingest(ctx, kiosk, []hailong.Rating{other, other, storedVersion, fresh, fresh})
+	res, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{other, other, storedVersion, fresh, fresh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +347,7 @@ func TestClosedIngesterRefusesUploads(t *testing.T) {
 	if err := in.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{rating(2, time.Now())}); hailong.ErrorCode(err) != hailong.EUNAVAILABLE {
+	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, time.Now())}); hailong.ErrorCode(err) != hailong.EUNAVAILABLE {
 		t.Fatalf("after Close: %v, want unavailable", err)
 	}
 }
@@ -338,8 +364,8 @@ func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte)
 	return s.DB.ScanDigests(ctx, fn)
 }
 
-func (s *scanCounter) Digests(context.Context, []string) (map[string][32]byte, error) {
-	return nil, errors.New("digests looked up in the database")
+func (s *scanCounter) Receipts(context.Context, []string, func(string, [32]byte, time.Time)) error {
+	return errors.New("digests looked up in the database")
 }
 
 // TestCleanStopKeepsTheRecentDigests stops an ingester cleanly and starts
@@ -364,7 +390,7 @@ func TestCleanStopKeepsTheRecentDigests(t *testing.T) {
 			for i := range tt.sent {
 				rs = append(rs, rating(1+i%3, time.Now().Add(time.Duration(i)*time.Second)))
 			}
-			if _, err := in.Ingest(ctx, kiosk, rs); err != nil {
+			if _, err := in.Ingest(ctx, kiosk, 0, rs); err != nil {
 				t.Fatal(err)
 			}
 			if err := in.Close(ctx); err != nil {
@@ -377,7 +403,7 @@ func TestCleanStopKeepsTheRecentDigests(t *testing.T) {
 			}
 			defer again.Close(ctx)
 			recent := rs[len(rs)-min(tt.remember, len(rs)):]
-			res, err := again.Ingest(ctx, kiosk, recent)
+			res, err := again.Ingest(ctx, kiosk, 0, recent)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -418,7 +444,7 @@ func TestStopWhileWarmingWritesNoDigests(t *testing.T) {
 	ctx := context.Background()
 	db := ferrettest.Open(t)
 	in := newIngester(t, db, 100)
-	if _, err := in.Ingest(ctx, kiosk, []hailong.Rating{rating(2, time.Now()), rating(3, time.Now())}); err != nil {
+	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, time.Now()), rating(3, time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	if err := in.Close(ctx); err != nil {
@@ -434,7 +460,7 @@ func TestStopWhileWarmingWritesNoDigests(t *testing.T) {
 	}
 	<-store.scanning
 	// A rating while warming: the memory holds it, but not the older ones.
-	if _, err := cold.Ingest(ctx, kiosk, []hailong.Rating{rating(1, time.Now())}); err != nil {
+	if _, err := cold.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(1, time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	if err := cold.Close(ctx); err != nil {

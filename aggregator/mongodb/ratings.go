@@ -110,6 +110,35 @@ func (d *DB) Digests(ctx context.Context, ids []string) (map[string][32]byte, er
 	return out, err
 }
 
+// Receipts calls fn with the stored digest and time of receipt of each
+// stored rating among ids. The time of receipt is the one given to the
+// InsertRatings call that stored it, so it tells which insert that was. On
+// FerretDB this scans the collection, like Digests.
+func (d *DB) Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received time.Time)) error {
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
+	cur, err := d.ratings().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}, {Key: "received", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("find receipts: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc struct {
+			ID       string    `bson:"_id"`
+			Digest   []byte    `bson:"digest"`
+			Received time.Time `bson:"received"`
+		}
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode receipt: %w", err)
+		}
+		var dg [32]byte
+		copy(dg[:], doc.Digest)
+		fn(doc.ID, dg, doc.Received.UTC())
+	}
+	return cur.Err()
+}
+
 // ScanDigests calls fn with the id and digest of every stored rating.
 func (d *DB) ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error {
 	return d.scanDigests(ctx, bson.D{}, fn)

@@ -169,6 +169,7 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 			cells(s.narrowest(named), from, to)
 			continue
 		}
+		walk, _ := slices.BinarySearch(months.keys, first) // in months, for whole months
 		for cur := from; cur <= to; {
 			mk := monthKey(cur)
 			month := int(mk - first)
@@ -176,7 +177,7 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 			end := min(next-1, to)
 			switch {
 			case cur == monthStart(mk) && next-1 <= to:
-				ts := months.at(mk)
+				ts := months.next(&walk, mk)
 				for i := range ts {
 					if t := &ts[i]; m.coarse(t.q, t.ch) {
 						add(u, month, s, s.sumItems, t.q, t.ch, &t.counts)

@@ -309,33 +309,39 @@ func (r *Rollup) fine(k *key) [4]dim {
 	return [4]dim{{'p', k.proc}, {'o', k.off}, {'c', k.ctr}, {'f', r.field(k.proc)}}
 }
 
-// monthly holds sums by month, in a slice from the first month with any:
-// a query over a year reads a dozen of them per unit.
+// monthly holds sums by month, of the months with any only, in month
+// order: a query over a year reads a dozen of them per unit, and it grows
+// with the ratings, not with the span of their dates (a rating of year 1
+// and one of year 9999 make two months, not 120,000).
 type monthly struct {
-	first int32 // key of sums[0]: year*12+month-1
-	sums  [][]total
+	keys []int32 // year*12+month-1 of each of sums, ascending
+	sums [][]total
 }
 
-func (m *monthly) at(key int32) []total {
-	if i := key - m.first; i >= 0 && int(i) < len(m.sums) {
-		return m.sums[i]
+// next returns the sums of month key, for a walk through months in
+// ascending order: *i is where the walk is in keys, from 0 or the result of
+// a search for the first month; it only moves forward.
+func (m *monthly) next(i *int, key int32) []total {
+	for *i < len(m.keys) && m.keys[*i] < key {
+		*i++
+	}
+	if *i < len(m.keys) && m.keys[*i] == key {
+		return m.sums[*i]
 	}
 	return nil
 }
 
 // slot returns the sums of a month, making room for it if it is new.
 func (m *monthly) slot(key int32) *[]total {
-	switch {
-	case len(m.sums) == 0:
-		m.first = key
-		m.sums = make([][]total, 1)
-	case key < m.first:
-		m.sums = append(make([][]total, m.first-key), m.sums...)
-		m.first = key
-	case int(key-m.first) >= len(m.sums):
-		m.sums = append(m.sums, make([][]total, int(key-m.first)+1-len(m.sums))...)
+	if n := len(m.keys); n > 0 && m.keys[n-1] == key { // ratings mostly come in date order
+		return &m.sums[n-1]
 	}
-	return &m.sums[key-m.first]
+	i, found := slices.BinarySearch(m.keys, key)
+	if !found {
+		m.keys = slices.Insert(m.keys, i, key)
+		m.sums = slices.Insert(m.sums, i, nil)
+	}
+	return &m.sums[i]
 }
 
 // series is one rating unit's rollup.

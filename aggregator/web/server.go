@@ -28,7 +28,9 @@ import (
 
 // Ingester stores uploads and owns the rollups.
 type Ingester interface {
-	Ingest(ctx context.Context, k hailong.Kiosk, rs []hailong.Rating) ([]syncapi.Result, error)
+	// Ingest stores a kiosk's upload; offset is how far the kiosk's clock is
+	// behind the aggregator's, 0 if unknown.
+	Ingest(ctx context.Context, k hailong.Kiosk, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error)
 	IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error)
 	// Known reports whether a rating id is known to be stored, from memory
 	// only: false may still be stored.

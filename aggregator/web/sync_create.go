@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,7 +29,11 @@ func (s *Server) syncCreate(c *fiber.Ctx) error {
 		return hailong.Invalid("The upload is too large.", hailong.FieldError{Field: "ratings", Message: fmt.Sprintf("at most %d ratings per upload", syncapi.MaxBatch)})
 	}
 	s.recordUpload(k, &req, received)
-	results, err := s.Ingester.Ingest(c.UserContext(), k, req.Ratings)
+	var offset time.Duration // how far the kiosk's clock is behind; unknown without SentAt
+	if req.SentAt != nil {
+		offset = received.Sub(*req.SentAt)
+	}
+	results, err := s.Ingester.Ingest(c.UserContext(), k, offset, req.Ratings)
 	if err != nil {
 		s.Logger.Error("ingest upload", "kiosk", k.ID, "ratings", len(req.Ratings), "err", err)
 		return hailong.Errorf(hailong.EUNAVAILABLE, "The ratings could not be stored now; send them again later.")

@@ -10,6 +10,7 @@ import (
 
 	"hailong"
 	"hailong/fiberapp"
+	"hailong/qrtoken"
 )
 
 // ratingRequest lists hailong.Submission's fields itself rather than
@@ -46,6 +47,8 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if req.ID != "" {
 		if err := hailong.CheckID(req.ID); err != nil {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
+		} else if qrtoken.IsRatingID(req.ID) { // the aggregator would refuse it
+			fields = append(fields, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating; use version 7"})
 		}
 	}
 	q, err := sub.Validate(s.Catalog)

@@ -172,6 +172,20 @@ func TestRatingCreateRefusesBadInput(t *testing.T) {
 	}
 }
 
+// TestRatingCreateRefusesALinksID: a terminal may not record a rating under
+// a QR link's rating id (a UUID of version 8), which would burn the link;
+// it hears so at once, and nothing is recorded.
+func TestRatingCreateRefusesALinksID(t *testing.T) {
+	s, o, _ := newServer(t)
+	a := do(t, s, "POST", "/api/v1/ratings", "application/json", `{"id":"01234567-89ab-8def-8123-456789abcdef","questionnaire":"counter-quick","answers":{"overall":2}}`)
+	if got := fieldsOf(a)["id"]; a.status != 400 || !strings.Contains(got, "version 8") {
+		t.Fatalf("status %d, id error %q: %s", a.status, got, a.raw)
+	}
+	if st, _ := o.Stats(); st.Queued != 0 {
+		t.Error("the rating was recorded")
+	}
+}
+
 func TestStatusAndQuestionnaires(t *testing.T) {
 	s, _, _ := newServer(t)
 	a := do(t, s, "GET", "/api/v1/status", "", "")
