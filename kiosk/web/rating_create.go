@@ -48,7 +48,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
 		}
 	}
-	q, err := sub.Validate(s.Catalog)
+	q, err := sub.Validate(s.catalog())
 	fields = append(fields, hailong.ErrorFields(err)...)
 	if q != nil {
 		if _, ok := s.offered(q.ID); !ok {
