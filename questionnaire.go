@@ -1,9 +1,7 @@
 package hailong
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -307,40 +305,17 @@ func LoadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
-		if err := c.addJSON(b); err != nil {
+		var q Questionnaire
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&q); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		if err := c.add(&q); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return c, nil
-}
-
-// ParseCatalog builds a catalog from questionnaire versions' JSON
-// definitions, as the aggregator publishes them to kiosks. A definition that
-// does not parse or check is left out and named in err, so that one version
-// a kiosk cannot show does not take the others with it; the catalog is nil
-// only when no definition is good.
-func ParseCatalog(defs []json.RawMessage) (c *Catalog, err error) {
-	c = &Catalog{byKey: map[string]*Questionnaire{}, latest: map[string]*Questionnaire{}}
-	var errs []error
-	for i, b := range defs {
-		if err := c.addJSON(b); err != nil {
-			errs = append(errs, fmt.Errorf("questionnaire definition %d: %w", i+1, err))
-		}
-	}
-	if len(c.byKey) == 0 {
-		return nil, errors.Join(append(errs, errors.New("no usable questionnaire"))...)
-	}
-	return c, errors.Join(errs...)
-}
-
-func (c *Catalog) addJSON(b []byte) error {
-	var q Questionnaire
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&q); err != nil {
-		return fmt.Errorf("parse: %w", err)
-	}
-	return c.add(&q)
 }
 
 func (c *Catalog) add(q *Questionnaire) error {
