@@ -397,3 +397,32 @@ func TestTheClientSaysWhatTheAggregatorRefused(t *testing.T) {
 		t.Errorf("oversized upload: %v", err)
 	}
 }
+
+func TestAHealthReportKeepsWithinTheAggregatorsLimits(t *testing.T) {
+	agg := newAggregator("TT-1")
+	reasons := map[string]int64{}
+	var total int64
+	for i := range 100 {
+		reasons[fmt.Sprintf("rejected: reason %03d", i)] = int64(i + 1)
+		total += int64(i + 1)
+	}
+	u := newUploader(t, &memOutbox{}, serve(t, agg), uploader.Config{Health: func() syncapi.Health {
+		return syncapi.Health{Failed: total, FailedReasons: reasons, LastError: strings.Repeat("đ", 3000)}
+	}})
+	if _, err := u.SyncOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	agg.mu.Lock()
+	h := agg.beats[0]
+	agg.mu.Unlock()
+	var sum int64
+	for _, n := range h.FailedReasons {
+		sum += n
+	}
+	if len(h.FailedReasons) > 64 || sum != total || h.FailedReasons["rejected: reason 099"] != 100 {
+		t.Errorf("%d reasons summing to %d, want at most 64 summing to %d with the most frequent kept", len(h.FailedReasons), sum, total)
+	}
+	if n := len([]rune(h.LastError)); n > 2000 {
+		t.Errorf("last error of %d characters", n)
+	}
+}
