@@ -211,3 +211,35 @@ func TestACorruptConfigurationCacheDoesNotStopTheKiosk(t *testing.T) {
 		t.Errorf("cached unit %q", cfg.Unit)
 	}
 }
+
+// Needs fleet (heartbeats and GET /api/v1/kiosks).
+func TestARealKiosksHealthShowsInTheFleet(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	k := startKiosk(t, t.TempDir(), agg.URL(), cred, centre)
+	defer k.Close()
+	rate(t, k.URL(), rating{Answers: map[string]any{"overall": 3}})
+	waitSynced(t, k.URL(), 1)
+	waitFor(t, k.URL(), "the kiosk knows its clock offset", func(st uplinkStatus) bool { return st.ClockOffsetMS != nil })
+
+	type report struct {
+		Kiosk         string     `json:"kiosk"`
+		LastSeen      *time.Time `json:"last_seen"`
+		Version       string     `json:"version"`
+		ReportedUnit  string     `json:"reported_unit"`
+		UnitMismatch  bool       `json:"unit_mismatch"`
+		FreeDisk      *int64     `json:"free_disk"`
+		ClockOffsetMS *int64     `json:"clock_offset_ms"`
+		LastRating    *time.Time `json:"last_rating"`
+	}
+	var fleet struct{ Kiosks []report }
+	if status := getJSON(t, agg.URL()+"/api/v1/kiosks", &fleet); status != 200 || len(fleet.Kiosks) != 1 {
+		t.Fatalf("GET /api/v1/kiosks: %d %+v", status, fleet)
+	}
+	r := fleet.Kiosks[0]
+	if r.Kiosk != "kiosk-1" || r.LastSeen == nil || r.Version == "" || r.ReportedUnit != centre || r.UnitMismatch ||
+		r.FreeDisk == nil || *r.FreeDisk <= 0 || r.ClockOffsetMS == nil || r.LastRating == nil {
+		t.Errorf("the kiosk's report in the fleet: %+v", r)
+	}
+}
