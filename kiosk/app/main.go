@@ -59,15 +59,16 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	outbox   *bolt.Outbox
-	server   *web.Server
-	uploader *uploader.Uploader
-	ln       net.Listener
-	serving  *fiberapp.Serving
-	registry *prometheus.Registry
-	debug    *debugserver.Server
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	outbox         *bolt.Outbox
+	server         *web.Server
+	uploader       *uploader.Uploader
+	questionnaires *questionnaires
+	ln             net.Listener
+	serving        *fiberapp.Serving
+	registry       *prometheus.Registry
+	debug          *debugserver.Server
+	cancel         context.CancelFunc
+	wg             sync.WaitGroup
 }
 
 // Run opens the outbox, starts serving and starts the uploader. It returns
@@ -127,12 +128,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.outbox.Close()
 		}
 	}()
+	m.questionnaires = newQuestionnaires(m.Logger.With("component", "questionnaires"), cfg.DataDir, catalog, cfg.Questionnaires)
 	m.uploader = uploader.New(uploader.Config{
-		Outbox: m.outbox, Aggregator: cfg.Aggregator, Credential: cred,
+		Outbox: m.outbox, Aggregator: cfg.Aggregator, Credential: cred, Unit: cfg.Unit,
 		Client: &http.Client{Timeout: 60 * time.Second, Transport: countCalls(calls, http.DefaultTransport)},
 		Batch:  cfg.SyncBatch, MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff,
+		Health: func() syncapi.Health { return m.health(cfg.Unit, cfg.DataDir) }, OnConfig: m.questionnaires.publish,
 		Logger: m.Logger.With("component", "uploader"),
 	})
+	// The unit check holds from the start, on the cached enrolment, before
+	// the aggregator answers.
+	if published, ok := m.questionnaires.loadCache(); ok {
+		m.uploader.SetConfig(published)
+	}
 	var signer ed25519.PrivateKey
 	if cfg.Credential != "" {
 		if signer, err = qrtoken.KeyFromSecret(cred.Secret); err != nil {
@@ -144,7 +152,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.server, err = web.New(&web.Server{
 		Kiosk: cfg.Kiosk, Unit: cfg.Unit, UnitName: cfg.UnitName, Questionnaires: cfg.Questionnaires,
-		Catalog: catalog, Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
+		Catalog: catalog, CurrentCatalog: m.questionnaires.Catalog, Problems: m.problems, ClockOffset: m.uploader.ClockOffset,
+		Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
 		Signer: signer, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL,
 	})
 	if err != nil {

@@ -21,12 +21,15 @@ var (
 	bucketRatings = []byte("ratings") // id → stored rating, kept for idempotency
 	bucketQueue   = []byte("queue")   // sequence → id, oldest first, awaiting upload
 	bucketFailed  = []byte("failed")  // id → reason the aggregator refused it
+	bucketQuar    = []byte("quarantine")
 	bucketMeta    = []byte("meta")
 
 	keyQueued   = []byte("queued")
 	keySynced   = []byte("synced")
 	keyFailed   = []byte("failed")
 	keyLastSync = []byte("last_sync")
+	keyQuar     = []byte("quarantined")
+	keyLastRate = []byte("last_rating")
 )
 
 // Outbox is the kiosk's store of ratings.
@@ -49,7 +52,7 @@ func Open(path string) (*Outbox, error) {
 		return nil, fmt.Errorf("open outbox %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketMeta} {
+		for _, b := range [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -100,6 +103,9 @@ func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, er
 			return err
 		}
 		created, got = true, *r
+		if err := putTime(tx, keyLastRate, time.Now()); err != nil {
+			return err
+		}
 		return addCount(tx, keyQueued, 1)
 	})
 	if err != nil {
@@ -179,34 +185,76 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 		if err := addCount(tx, keyFailed, refused); err != nil {
 			return err
 		}
-		ts, _ := at.UTC().MarshalText()
-		return tx.Bucket(bucketMeta).Put(keyLastSync, ts)
+		return putTime(tx, keyLastSync, at)
 	})
 }
 
-// Stats is the state of the outbox.
+// Stats is the state of the outbox, as fleet health and /api/v1/status
+// report it.
 type Stats struct {
-	Queued   int64
-	Synced   int64
-	Failed   int64
-	LastSync *time.Time
+	Queued      int64
+	Synced      int64
+	Failed      int64
+	Quarantined int64
+	LastSync    *time.Time
+	// OldestQueued is when the oldest queued rating was made; nil when the
+	// queue is empty.
+	OldestQueued *time.Time
+	// LastRating is when the last new rating was recorded.
+	LastRating *time.Time
+	// FailedReasons and QuarantineReasons map a reason to how many
+	// entries have it.
+	FailedReasons     map[string]int64
+	QuarantineReasons map[string]int64
+	// LastError is the last error the store met writing; empty once a
+	// later write succeeded.
+	LastError string
 }
 
-// Stats returns counts kept alongside the data, so it costs no scan.
+// Stats returns counts kept alongside the data, so it costs no scan of the
+// ratings; the failed and quarantine lists are read whole, being small.
 func (o *Outbox) Stats() (Stats, error) {
 	var st Stats
 	err := o.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		st.Queued, st.Synced, st.Failed = count(meta, keyQueued), count(meta, keySynced), count(meta, keyFailed)
-		if b := meta.Get(keyLastSync); b != nil {
-			var t time.Time
-			if err := t.UnmarshalText(b); err == nil {
-				st.LastSync = &t
+		st.Quarantined = count(meta, keyQuar)
+		st.LastSync, st.LastRating = getTime(meta, keyLastSync), getTime(meta, keyLastRate)
+		// The queue is ordered by sequence: its first entry is the oldest.
+		if _, id := tx.Bucket(bucketQueue).Cursor().First(); id != nil {
+			var s stored
+			if err := json.Unmarshal(tx.Bucket(bucketRatings).Get(id), &s); err == nil {
+				at := s.Rating.At
+				st.OldestQueued = &at
 			}
 		}
+		st.FailedReasons = reasons(tx.Bucket(bucketFailed), func(v []byte) string { return string(v) })
+		st.QuarantineReasons = reasons(tx.Bucket(bucketQuar), quarantineReason)
 		return nil
 	})
 	return st, err
+}
+
+// reasons counts a small bucket's entries by reason.
+func reasons(b *bolt.Bucket, reason func(v []byte) string) map[string]int64 {
+	out := map[string]int64{}
+	_ = b.ForEach(func(_, v []byte) error {
+		out[reason(v)]++
+		return nil
+	})
+	return out
+}
+
+// quarantineReason is the reason an entry of the quarantine bucket was put
+// there.
+func quarantineReason(v []byte) string {
+	var q struct {
+		Reason string `json:"reason"`
+	}
+	if json.Unmarshal(v, &q) != nil || q.Reason == "" {
+		return "unreadable"
+	}
+	return q.Reason
 }
 
 // Failed returns the refused ratings' ids with the reasons.
@@ -232,6 +280,26 @@ func count(meta *bolt.Bucket, key []byte) int64 {
 		return int64(binary.BigEndian.Uint64(b))
 	}
 	return 0
+}
+
+func putTime(tx *bolt.Tx, key []byte, t time.Time) error {
+	b, err := t.UTC().MarshalText()
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMeta).Put(key, b)
+}
+
+func getTime(meta *bolt.Bucket, key []byte) *time.Time {
+	b := meta.Get(key)
+	if b == nil {
+		return nil
+	}
+	var t time.Time
+	if t.UnmarshalText(b) != nil {
+		return nil
+	}
+	return &t
 }
 
 func addCount(tx *bolt.Tx, key []byte, delta int64) error {

@@ -102,3 +102,31 @@ func TestQueueSurvivesReopenAndSettles(t *testing.T) {
 		t.Errorf("pending after settle = %v", pending)
 	}
 }
+
+func TestStatsForFleetHealth(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "o.db"))
+	defer o.Close()
+	if st := stats(t, o); st.OldestQueued != nil || st.LastRating != nil || st.Quarantined != 0 {
+		t.Fatalf("empty outbox stats = %+v", st)
+	}
+	first, second := rating(hailong.NewID(), 1), rating(hailong.NewID(), 2)
+	second.At = first.At.Add(time.Minute)
+	for _, r := range []*hailong.Rating{&first, &second} {
+		if _, _, err := o.Record(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.Settle([]syncapi.Result{{ID: first.ID, Status: syncapi.Rejected, Reason: "unknown unit"}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st := stats(t, o)
+	if st.OldestQueued == nil || !st.OldestQueued.Equal(second.At) {
+		t.Errorf("oldest queued = %v, want %v", st.OldestQueued, second.At)
+	}
+	if st.LastRating == nil {
+		t.Error("last rating not set")
+	}
+	if st.FailedReasons["rejected: unknown unit"] != 1 || len(st.FailedReasons) != 1 {
+		t.Errorf("failed reasons = %v", st.FailedReasons)
+	}
+}

@@ -1,23 +1,26 @@
-// Package uploader forwards a kiosk node's queued ratings to the aggregator
-// in batches, retrying with capped exponential backoff while the network or
-// the aggregator is down. Every upload is idempotent, so a batch whose answer
-// was lost is simply sent again.
+// Package uploader is a kiosk node's link to the aggregator. It forwards
+// the node's queued ratings in batches, retrying with capped exponential
+// backoff while the network or the aggregator is down; every upload is
+// idempotent, so a batch whose answer was lost is simply sent again. It
+// reports the node's health with every upload and by a heartbeat when idle,
+// and reads the configuration the aggregator publishes (enrolment,
+// questionnaires), checking the node's unit against the enrolment.
 package uploader
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"hailong"
 	"hailong/syncapi"
@@ -35,21 +38,47 @@ type Config struct {
 	Aggregator string // base URL, e.g. https://hailong.example.gov.vn
 	Credential syncapi.Credential
 	Client     *http.Client
+	// Unit is the unit the node is configured with (-unit), checked against
+	// the enrolment the aggregator publishes.
+	Unit       string
 	Batch      int           // ratings per upload; default 200
 	MinBackoff time.Duration // default 1s
 	MaxBackoff time.Duration // default 5m
-	Idle       time.Duration // how often to check reachability when idle; default 30s
-	Logger     *slog.Logger
+	Idle       time.Duration // how often to send a heartbeat when idle; default 30s
+	// ConfigEvery is how often to read the published configuration; default
+	// 1h. It is also read at start and whenever an upload is deferred.
+	ConfigEvery time.Duration
+	// Health reports the node's state (queue, disk, …) for the health
+	// report sent with every upload and heartbeat; the uploader adds its
+	// clock and its own problems. Optional.
+	Health func() syncapi.Health
+	// OnConfig is called with every configuration read from the aggregator
+	// before the uploader takes it as current, to cache it and to offer its
+	// questionnaires. Optional.
+	OnConfig func(syncapi.Config)
+	Logger   *slog.Logger
 }
 
 // Uploader is the background job that empties the outbox.
 type Uploader struct {
 	Config
+	client    *syncapi.Client
 	kick      chan struct{}
+	refresh   chan struct{}
 	reachable atomic.Int32 // 0 unknown, 1 reachable, 2 unreachable
 	batch     atomic.Int32 // current batch size: halved when an upload is too large or too slow
 	streak    int          // uploads that worked since the batch size last changed; Run's goroutine only
 	last      atomic.Pointer[attempt]
+	offset    atomic.Pointer[time.Duration]
+
+	mu sync.Mutex
+	// held are ratings the aggregator deferred, passed over while newer
+	// ratings wait so that they do not block the queue's head.
+	held map[string]bool
+	// config is the configuration in force; problem the unit check's
+	// finding on it, logged when it changes.
+	config  *syncapi.Config
+	problem string
 }
 
 type attempt struct {
@@ -57,9 +86,10 @@ type attempt struct {
 	err string
 }
 
-// errTooLarge marks an upload the aggregator or the network could not take
-// whole; the next one is smaller.
-var errTooLarge = errors.New("upload too large or too slow")
+// ErrDeferred is wrapped by SyncOnce's error when the aggregator deferred
+// every rating of a batch and settled none: they stay queued, and the next
+// attempt waits for the backoff.
+var ErrDeferred = errors.New("the aggregator deferred the ratings")
 
 // New returns an uploader with defaults filled in.
 func New(u Config) *Uploader {
@@ -78,11 +108,19 @@ func New(u Config) *Uploader {
 	if u.Idle <= 0 {
 		u.Idle = 30 * time.Second
 	}
+	if u.ConfigEvery <= 0 {
+		u.ConfigEvery = time.Hour
+	}
 	if u.Logger == nil {
 		u.Logger = slog.Default()
 	}
 	u.Aggregator = strings.TrimRight(u.Aggregator, "/")
-	up := &Uploader{Config: u, kick: make(chan struct{}, 1)}
+	up := &Uploader{
+		Config: u,
+		client: &syncapi.Client{BaseURL: u.Aggregator, Credential: u.Credential, HTTP: u.Client},
+		kick:   make(chan struct{}, 1), refresh: make(chan struct{}, 1),
+		held: map[string]bool{},
+	}
 	up.batch.Store(int32(u.Batch))
 	return up
 }
@@ -108,8 +146,8 @@ func (u *Uploader) Reachable() (reachable, ok bool) {
 	}
 }
 
-// LastAttempt returns when the uploader last contacted the aggregator and
-// the error it met, if any; a zero time before the first contact.
+// LastAttempt returns when the uploader last tried to upload and the error
+// it met, if any; a zero time before the first attempt.
 func (u *Uploader) LastAttempt() (time.Time, string) {
 	if a := u.last.Load(); a != nil {
 		return a.at, a.err
@@ -117,19 +155,70 @@ func (u *Uploader) LastAttempt() (time.Time, string) {
 	return time.Time{}, ""
 }
 
+// ClockOffset returns the node's clock minus the aggregator's as last
+// measured, and false before the first measure.
+func (u *Uploader) ClockOffset() (time.Duration, bool) {
+	if d := u.offset.Load(); d != nil {
+		return *d, true
+	}
+	return 0, false
+}
+
+// Problems lists what an operator must fix for this node's ratings to
+// count, such as a unit that does not match the enrolment.
+func (u *Uploader) Problems() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.problem == "" {
+		return nil
+	}
+	return []string{u.problem}
+}
+
+// SetConfig takes c as the configuration in force (the cached copy at
+// start, then each one read from the aggregator) and checks the node's unit
+// against its enrolment. A mismatch is logged once, when it appears.
+func (u *Uploader) SetConfig(c syncapi.Config) {
+	problem := ""
+	if c.Unit != "" && u.Unit != "" && c.Unit != u.Unit {
+		problem = fmt.Sprintf("unit mismatch: this node is configured with -unit %s, but kiosk %s is enrolled at the aggregator for unit %s; "+
+			"its ratings stay queued on this node until the two agree", u.Unit, c.Kiosk, c.Unit)
+	}
+	u.mu.Lock()
+	changed := problem != u.problem
+	u.config, u.problem = &c, problem
+	u.mu.Unlock()
+	switch {
+	case changed && problem != "":
+		u.Logger.Error("the node's unit does not match its enrolment", "unit", u.Unit, "enrolled_unit", c.Unit, "kiosk", c.Kiosk)
+	case changed:
+		u.Logger.Info("the node's unit matches its enrolment again", "unit", u.Unit)
+	}
+}
+
 func (u *Uploader) record(err error) {
 	a := &attempt{at: time.Now()}
 	if err != nil {
 		a.err = err.Error()
 		u.reachable.Store(2)
+		if errors.Is(err, ErrDeferred) {
+			u.reachable.Store(1) // it answered
+		}
 	} else {
 		u.reachable.Store(1)
 	}
 	u.last.Store(a)
 }
 
-// Run uploads until ctx ends.
+// Run uploads and keeps the configuration fresh until ctx ends.
 func (u *Uploader) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		u.configLoop(ctx)
+	}()
+	defer wg.Wait()
 	failures := 0
 	for {
 		n, err := u.SyncOnce(ctx)
@@ -155,7 +244,9 @@ func (u *Uploader) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-u.kick:
-			if err == nil {
+			if err == nil || errors.Is(err, ErrDeferred) {
+				// The aggregator answers: a new rating goes at once,
+				// past the deferred ones.
 				timer.Stop()
 				break
 			}
@@ -182,19 +273,26 @@ func (u *Uploader) backoff(failures int) time.Duration {
 }
 
 // SyncOnce uploads one batch and returns how many ratings left the queue.
-// With nothing queued it checks that the aggregator answers.
+// With nothing queued it sends a heartbeat. Every attempt is recorded for
+// LastAttempt, whatever it fails on.
 func (u *Uploader) SyncOnce(ctx context.Context) (n int, err error) {
+	defer func() { u.record(err) }()
 	size := int(u.batch.Load())
-	batch, err := u.Outbox.Pending(size)
+	u.mu.Lock()
+	held := len(u.held)
+	u.mu.Unlock()
+	pending, err := u.Outbox.Pending(size + held)
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
-	defer func() { u.record(err) }()
+	batch := u.pass(pending, size)
 	if len(batch) == 0 {
-		return 0, u.ping(ctx)
+		return 0, u.heartbeat(ctx)
 	}
-	res, err := u.upload(ctx, batch)
-	if errors.Is(err, errTooLarge) && size > 1 {
+	now := time.Now()
+	health := u.health(now)
+	res, err := u.client.Sync(ctx, syncapi.Request{Ratings: batch, SentAt: &now, Health: &health})
+	if errors.Is(err, syncapi.ErrTooLarge) && size > 1 {
 		u.batch.Store(int32(size / 2))
 		u.streak = 0
 	}
@@ -212,79 +310,268 @@ func (u *Uploader) SyncOnce(ctx context.Context) (n int, err error) {
 		sent[r.ID] = true
 	}
 	var settle []syncapi.Result
+	var deferred []syncapi.Result
 	for _, r := range res.Results {
 		switch {
 		case !sent[r.ID]:
 			// Not ours: ignore it, and let the rating stay queued.
 		case r.Status.Settled():
 			settle = append(settle, r)
-		case r.Status == syncapi.Conflict || r.Status == syncapi.Rejected:
+		case r.Status.Final():
 			u.Logger.Error("aggregator refused a rating; kept in the failed list", "id", r.ID, "status", r.Status, "reason", r.Reason)
 			settle = append(settle, r)
+		case r.Status == syncapi.Deferred:
+			deferred = append(deferred, r)
 		default:
 			// A status this version does not know: keep the rating queued
 			// rather than decide its fate.
 			u.Logger.Warn("unknown upload status; rating stays queued", "id", r.ID, "status", r.Status)
+			deferred = append(deferred, r)
 		}
 	}
-	if len(settle) == 0 {
-		return 0, errors.New("the aggregator's answer settled none of the ratings sent")
+	if len(deferred) > 0 {
+		u.hold(deferred)
+		// The aggregator may know what this node does not: a new
+		// enrolment, other questionnaire versions.
+		u.RefreshConfig()
 	}
-	if err := u.Outbox.Settle(settle, time.Now()); err != nil {
-		return 0, fmt.Errorf("settle outbox: %w", err)
-	}
-	return len(settle), nil
-}
-
-func (u *Uploader) upload(ctx context.Context, batch []hailong.Rating) (*syncapi.Response, error) {
-	body, err := json.Marshal(syncapi.Request{Ratings: batch})
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.Aggregator+syncapi.Path, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+u.Credential.String())
-	resp, err := u.Client.Do(req)
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return nil, fmt.Errorf("upload of %d ratings: %w: %v", len(batch), errTooLarge, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read answer: %w", err)
+	if len(settle) > 0 {
+		if err := u.Outbox.Settle(settle, time.Now()); err != nil {
+			return 0, fmt.Errorf("settle outbox: %w", err)
+		}
 	}
 	switch {
-	case resp.StatusCode == http.StatusRequestEntityTooLarge, resp.StatusCode == http.StatusRequestTimeout:
-		return nil, fmt.Errorf("upload of %d ratings: %w: %s", len(batch), errTooLarge, resp.Status)
-	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("aggregator answered %s: %s", resp.Status, bytes.TrimSpace(data[:min(len(data), 300)]))
+	case len(settle) > 0:
+		return len(settle), nil
+	case len(deferred) > 0:
+		return 0, u.deferredError(deferred)
+	default:
+		return 0, errors.New("the aggregator's answer settled none of the ratings sent")
 	}
-	var out syncapi.Response
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("decode answer: %w", err)
-	}
-	return &out, nil
 }
 
-func (u *Uploader) ping(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.Aggregator+"/healthz", nil)
+// maxHeld bounds the deferred ratings passed over, and so how far past the
+// queue's head Pending reads.
+func (u *Uploader) maxHeld() int { return 10 * u.Batch }
+
+// pass picks the batch from the pending ratings: those not deferred before,
+// oldest first. When only deferred ones wait, their turn comes again: Run
+// has backed off since they were deferred.
+func (u *Uploader) pass(pending []hailong.Rating, size int) []hailong.Rating {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var batch []hailong.Rating
+	for _, r := range pending {
+		if len(batch) < size && !u.held[r.ID] {
+			batch = append(batch, r)
+		}
+	}
+	if len(batch) == 0 && len(u.held) > 0 {
+		clear(u.held)
+		batch = pending[:min(size, len(pending))]
+	}
+	return batch
+}
+
+func (u *Uploader) hold(deferred []syncapi.Result) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, r := range deferred {
+		if len(u.held) >= u.maxHeld() {
+			break
+		}
+		u.held[r.ID] = true
+	}
+}
+
+// deferredError says why ratings were deferred: the aggregator's reasons,
+// and the unit check's finding when there is one.
+func (u *Uploader) deferredError(deferred []syncapi.Result) error {
+	reasons := map[string]int{}
+	var order []string
+	for _, r := range deferred {
+		reason := r.Reason
+		if reason == "" {
+			reason = string(r.Status)
+		}
+		if reasons[reason] == 0 {
+			order = append(order, reason)
+		}
+		reasons[reason]++
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = fmt.Sprintf("%s (%d)", r, reasons[r])
+	}
+	msg := fmt.Sprintf("%d ratings stay queued: %s", len(deferred), strings.Join(parts, "; "))
+	if p := u.Problems(); len(p) > 0 {
+		msg += "; " + p[0]
+	}
+	return fmt.Errorf("%w: %s", ErrDeferred, msg)
+}
+
+// health is the node's report of itself at now.
+func (u *Uploader) health(now time.Time) syncapi.Health {
+	var h syncapi.Health
+	if u.Health != nil {
+		h = u.Health()
+	}
+	h.Clock = now
+	if h.Version == "" {
+		h.Version = hailong.Version
+	}
+	if h.Unit == "" {
+		h.Unit = u.Unit
+	}
+	problems := u.Problems()
+	if _, msg := u.LastAttempt(); msg != "" {
+		problems = append(problems, msg)
+	}
+	if h.LastError != "" {
+		problems = append(problems, h.LastError)
+	}
+	h.LastError = strings.Join(problems, "; ")
+	return fold(h)
+}
+
+// Limits of a health report the aggregator takes (syncapi.MaxHealthReasons
+// and syncapi.MaxHealthText on the aggregator's side): it refuses a
+// heartbeat beyond them, so the kiosk keeps within them.
+const (
+	maxReasons = 64
+	maxText    = 2000
+)
+
+// fold keeps a report within the limits: long texts are cut, and the
+// rarest reasons are counted together as "other reasons".
+func fold(h syncapi.Health) syncapi.Health {
+	h.Version, h.Unit, h.LastError = clip(h.Version), clip(h.Unit), clip(h.LastError)
+	h.FailedReasons, h.QuarantineReasons = foldReasons(h.FailedReasons), foldReasons(h.QuarantineReasons)
+	return h
+}
+
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= maxText {
+		return s
+	}
+	return string([]rune(s)[:maxText-1]) + "…"
+}
+
+func foldReasons(m map[string]int64) map[string]int64 {
+	if len(m) == 0 {
+		return m
+	}
+	type reason struct {
+		text string
+		n    int64
+	}
+	all := make([]reason, 0, len(m))
+	for text, n := range m {
+		if text == "" {
+			text = "unknown"
+		}
+		all = append(all, reason{clip(text), n})
+	}
+	slices.SortFunc(all, func(a, b reason) int {
+		if a.n != b.n {
+			return cmp.Compare(b.n, a.n)
+		}
+		return strings.Compare(a.text, b.text)
+	})
+	out := make(map[string]int64, min(len(all), maxReasons))
+	for i, r := range all {
+		if i < maxReasons-1 || len(all) <= maxReasons {
+			out[r.text] += r.n
+		} else {
+			out["other reasons"] += r.n
+		}
+	}
+	return out
+}
+
+// heartbeat reports the node's health while nothing is queued. An
+// aggregator older than heartbeats answers 404: then its /healthz tells
+// whether it is up.
+func (u *Uploader) heartbeat(ctx context.Context) error {
+	sent := time.Now()
+	res, err := u.client.Heartbeat(ctx, u.health(sent))
+	if errors.Is(err, syncapi.ErrNotFound) {
+		return u.client.Health(ctx)
+	}
 	if err != nil {
 		return err
 	}
-	resp, err := u.Client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("aggregator health: %s", resp.Status)
+	if !res.Clock.IsZero() {
+		d := time.Duration(res.ClockOffsetMS) * time.Millisecond
+		u.offset.Store(&d)
 	}
 	return nil
+}
+
+// RefreshConfig asks for the published configuration to be read again
+// soon. It never blocks.
+func (u *Uploader) RefreshConfig() {
+	select {
+	case u.refresh <- struct{}{}:
+	default:
+	}
+}
+
+// FetchConfig reads the published configuration, hands it to OnConfig and
+// takes it as current. An aggregator older than published configurations
+// answers with an error matching syncapi.ErrNotFound.
+func (u *Uploader) FetchConfig(ctx context.Context) error {
+	t0 := time.Now()
+	c, err := u.client.Config(ctx)
+	if err != nil {
+		return err
+	}
+	if !c.Clock.IsZero() {
+		// The aggregator read its clock about half-way through the call.
+		rtt := time.Since(t0)
+		d := t0.Add(rtt / 2).Sub(c.Clock).Round(time.Millisecond)
+		u.offset.Store(&d)
+	}
+	if u.OnConfig != nil {
+		u.OnConfig(c)
+	}
+	u.SetConfig(c)
+	return nil
+}
+
+// configLoop reads the configuration at start, every ConfigEvery, and when
+// asked to; failed reads are retried with backoff.
+func (u *Uploader) configLoop(ctx context.Context) {
+	failures := 0
+	loggedOld := false
+	for {
+		err := u.FetchConfig(ctx)
+		wait := u.ConfigEvery
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, syncapi.ErrNotFound):
+			// An older aggregator: keep what this node has.
+			if !loggedOld {
+				u.Logger.Info("the aggregator publishes no configuration; keeping this node's questionnaires", "err", err)
+				loggedOld = true
+			}
+			failures = 0
+		case err != nil:
+			failures++
+			wait = min(u.backoff(failures), u.ConfigEvery)
+			u.Logger.Warn("reading the published configuration failed; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+		default:
+			failures, loggedOld = 0, false
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		case <-u.refresh:
+			timer.Stop()
+		}
+	}
 }

@@ -47,6 +47,19 @@ func (m *memOutbox) Settle(rs []syncapi.Result, _ time.Time) error {
 
 func (m *memOutbox) len() int { m.mu.Lock(); defer m.mu.Unlock(); return len(m.queue) }
 
+// oldAggregator answers what an aggregator before heartbeats and published
+// configurations answers to all but uploads; nil for an upload.
+func oldAggregator(req *http.Request) *http.Response {
+	switch req.URL.Path {
+	case syncapi.Path:
+		return nil
+	case "/healthz":
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}
+	default:
+		return &http.Response{StatusCode: 404, Body: io.NopCloser(strings.NewReader("not found"))}
+	}
+}
+
 // flaky is an aggregator that is down for the first failures attempts.
 type flaky struct {
 	mu       sync.Mutex
@@ -57,8 +70,8 @@ type flaky struct {
 func (f *flaky) RoundTrip(req *http.Request) (*http.Response, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if req.URL.Path == "/healthz" {
-		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}, nil
+	if r := oldAggregator(req); r != nil {
+		return r, nil
 	}
 	f.attempts = append(f.attempts, time.Now())
 	if len(f.attempts) <= f.failures {
@@ -154,8 +167,8 @@ type scripted struct {
 }
 
 func (s *scripted) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Path == "/healthz" {
-		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("ok"))}, nil
+	if r := oldAggregator(req); r != nil {
+		return r, nil
 	}
 	var in syncapi.Request
 	json.NewDecoder(req.Body).Decode(&in)
@@ -192,7 +205,10 @@ func TestUploadFaults(t *testing.T) {
 			return 200, accept(in, syncapi.Accepted)
 		}, 0, 5, []int{5, 4, 2, 2, 1}},
 		{"an unknown status keeps ratings queued", func(call int, in syncapi.Request) (int, syncapi.Response) {
-			return 200, accept(in, "deferred")
+			return 200, accept(in, "later")
+		}, 5, 0, []int{5}},
+		{"deferred ratings stay queued", func(call int, in syncapi.Request) (int, syncapi.Response) {
+			return 200, accept(in, syncapi.Deferred)
 		}, 5, 0, []int{5}},
 		{"an answer about other ratings settles nothing", func(call int, in syncapi.Request) (int, syncapi.Response) {
 			return 200, syncapi.Response{Results: []syncapi.Result{{ID: hailong.NewID(), Status: syncapi.Accepted}}}

@@ -41,7 +41,7 @@ func (s *Server) questionnairesList(c *fiber.Ctx) error {
 	lang := language(c)
 	out := []questionnaireJSON{}
 	for _, id := range s.Questionnaires {
-		q, ok := s.Catalog.Latest(id)
+		q, ok := s.catalog().Latest(id)
 		if !ok {
 			continue
 		}

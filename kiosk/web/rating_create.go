@@ -51,7 +51,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating; use version 7"})
 		}
 	}
-	q, err := sub.Validate(s.Catalog)
+	q, err := sub.Validate(s.catalog())
 	fields = append(fields, hailong.ErrorFields(err)...)
 	if q != nil {
 		if _, ok := s.offered(q.ID); !ok {

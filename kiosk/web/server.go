@@ -58,6 +58,17 @@ type Server struct {
 	ResetAfter time.Duration
 	// Now is the clock; tests may set it.
 	Now func() time.Time
+	// CurrentCatalog, when set, returns the catalog in force, read on every
+	// request: the questionnaires the aggregator last published. Catalog
+	// serves when it is nil.
+	CurrentCatalog func() *hailong.Catalog
+	// Problems, when set, lists what an operator must fix for the node's
+	// ratings to count (a unit that does not match the enrolment), for the
+	// status.
+	Problems func() []string
+	// ClockOffset, when set, returns the node's clock minus the
+	// aggregator's as last measured, and false before a measure.
+	ClockOffset func() (time.Duration, bool)
 
 	app     *fiber.App
 	screen  *template.Template
@@ -115,7 +126,17 @@ func (s *Server) offered(id string) (*hailong.Questionnaire, bool) {
 	if !slices.Contains(s.Questionnaires, id) {
 		return nil, false
 	}
-	return s.Catalog.Latest(id)
+	return s.catalog().Latest(id)
+}
+
+// catalog returns the questionnaires in force.
+func (s *Server) catalog() *hailong.Catalog {
+	if s.CurrentCatalog != nil {
+		if c := s.CurrentCatalog(); c != nil {
+			return c
+		}
+	}
+	return s.Catalog
 }
 
 var _ Outbox = (*bolt.Outbox)(nil)

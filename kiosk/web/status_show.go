@@ -19,6 +19,10 @@ type statusResponse struct {
 	// met; "unreachable" alone cannot tell "never tried" from "failing".
 	LastAttempt *time.Time `json:"last_attempt"`
 	LastError   string     `json:"last_error,omitempty"`
+	// Problems lists what an operator must fix for the node's ratings to
+	// count; ClockOffsetMS is the node's clock minus the aggregator's.
+	Problems      []string `json:"problems"`
+	ClockOffsetMS *int64   `json:"clock_offset_ms"`
 }
 
 func (s *Server) statusShow(c *fiber.Ctx) error {
@@ -34,6 +38,16 @@ func (s *Server) statusShow(c *fiber.Ctx) error {
 		Kiosk: s.Kiosk, Unit: s.Unit,
 		Queued: st.Queued, Synced: st.Synced, Failed: st.Failed, LastSync: st.LastSync,
 		Aggregator: agg,
+	}
+	out.Problems = []string{}
+	if s.Problems != nil {
+		out.Problems = append(out.Problems, s.Problems()...)
+	}
+	if s.ClockOffset != nil {
+		if d, ok := s.ClockOffset(); ok {
+			ms := d.Milliseconds()
+			out.ClockOffsetMS = &ms
+		}
 	}
 	if at, msg := s.Uploader.LastAttempt(); !at.IsZero() {
 		out.LastAttempt, out.LastError = &at, msg
