@@ -324,22 +324,6 @@ func LoadCatalog(fsys fs.FS, dir string) (*Catalog, error) {
 	return c, nil
 }
 
-// CatalogFromDefinitions builds a catalog from questionnaire definitions as
-// Definitions returns them (and the aggregator publishes them to kiosks),
-// checking each as LoadCatalog does.
-func CatalogFromDefinitions(defs []json.RawMessage) (*Catalog, error) {
-	if len(defs) == 0 {
-		return nil, fmt.Errorf("no questionnaires")
-	}
-	c := newCatalog()
-	for i, b := range defs {
-		if err := c.parse(b); err != nil {
-			return nil, fmt.Errorf("questionnaire %d: %w", i, err)
-		}
-	}
-	return c, nil
-}
-
 // Definitions returns every version of every questionnaire as its JSON
 // definition, ordered by id and version.
 func (c *Catalog) Definitions() []json.RawMessage {

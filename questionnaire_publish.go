@@ -1,30 +1,23 @@
 package hailong
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 )
 
 // ParseCatalog builds a catalog from questionnaire versions' JSON
-// definitions, as the aggregator publishes them to kiosks, each read and
+// definitions, as Definitions returns them and the aggregator publishes
+// them to kiosks, each read and
 // checked as LoadCatalog does. A definition that does not parse or check is
 // left out and named in err, so that one version a kiosk cannot show does
 // not take the others with it; the catalog is nil only when no definition
 // is good.
 func ParseCatalog(defs []json.RawMessage) (c *Catalog, err error) {
-	c = &Catalog{byKey: map[string]*Questionnaire{}, latest: map[string]*Questionnaire{}}
+	c = newCatalog()
 	var errs []error
 	for i, b := range defs {
-		var q Questionnaire
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&q); err != nil {
-			errs = append(errs, fmt.Errorf("questionnaire definition %d: parse: %w", i+1, err))
-			continue
-		}
-		if err := c.add(&q); err != nil {
+		if err := c.parse(b); err != nil {
 			errs = append(errs, fmt.Errorf("questionnaire definition %d: %w", i+1, err))
 		}
 	}

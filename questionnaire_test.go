@@ -178,10 +178,10 @@ func TestSatisfied(t *testing.T) {
 	}
 }
 
-// TestCatalogFromDefinitions is how a kiosk rebuilds the catalog the
+// TestParseCatalogRebuildsThePublishedCatalog is how a kiosk rebuilds the catalog the
 // aggregator publishes: the definitions load into an equal catalog, every
 // version included, and a bad one is refused like a bad file.
-func TestCatalogFromDefinitions(t *testing.T) {
+func TestParseCatalogRebuildsThePublishedCatalog(t *testing.T) {
 	v2 := strings.Replace(goodQuestionnaire, `"version": 1`, `"version": 2`, 1)
 	tests := []struct {
 		name string
@@ -215,7 +215,7 @@ func TestCatalogFromDefinitions(t *testing.T) {
 			if err := json.Unmarshal(b, &received); err != nil {
 				t.Fatal(err)
 			}
-			got, err := hailong.CatalogFromDefinitions(received)
+			got, err := hailong.ParseCatalog(received)
 			if err != nil {
 				t.Fatalf("rebuild: %v", err)
 			}
@@ -233,7 +233,7 @@ func TestCatalogFromDefinitions(t *testing.T) {
 		"twice":         {json.RawMessage(goodQuestionnaire), json.RawMessage(goodQuestionnaire)},
 		"trailing data": {json.RawMessage(goodQuestionnaire + `{}`)},
 	} {
-		if _, err := hailong.CatalogFromDefinitions(defs); err == nil {
+		if _, err := hailong.ParseCatalog(defs); err == nil {
 			t.Errorf("%s: a bad catalog was accepted", name)
 		}
 	}
@@ -245,7 +245,7 @@ func mustCatalog(t *testing.T, defs ...string) *hailong.Catalog {
 	for i, d := range defs {
 		raw[i] = json.RawMessage(d)
 	}
-	c, err := hailong.CatalogFromDefinitions(raw)
+	c, err := hailong.ParseCatalog(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -326,7 +326,7 @@ func TestKioskConfig(t *testing.T) {
 			if d := time.Since(cfg.Clock); d < 0 || d > 5*time.Second {
 				t.Errorf("clock %v is not now", cfg.Clock)
 			}
-			got, err := hailong.CatalogFromDefinitions(cfg.Questionnaires)
+			got, err := hailong.ParseCatalog(cfg.Questionnaires)
 			if err != nil {
 				t.Fatalf("rebuild the catalog: %v", err)
 			}

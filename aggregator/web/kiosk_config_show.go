@@ -10,7 +10,7 @@ import (
 // kioskConfigShow tells a kiosk its enrolment and the questionnaires the
 // aggregator publishes: every version it accepts, as written, so the kiosk
 // offers only those and can rebuild the same catalog
-// (hailong.CatalogFromDefinitions).
+// (hailong.ParseCatalog).
 func (s *Server) kioskConfigShow(c *fiber.Ctx) error {
 	now := s.Now()
 	k, err := s.Kiosks.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
