@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"hailong/syncapi"
 )
@@ -145,59 +144,4 @@ func (b *Board) Run(ctx context.Context, every time.Duration) {
 			}
 		}
 	}
-}
-
-// Clip returns h cut to the limits of syncapi.Health.Check: the most
-// frequent reasons, with the rest counted under one, strings cut short,
-// negative counts as zero. An upload's report is clipped rather than
-// refused, so that diagnostics never hold back ratings.
-func Clip(h syncapi.Health) syncapi.Health {
-	h.Version, h.Unit, h.LastError = clipText(h.Version), clipText(h.Unit), clipText(h.LastError)
-	h.Queued, h.Failed, h.Quarantined = max(h.Queued, 0), max(h.Failed, 0), max(h.Quarantined, 0)
-	h.FreeDisk = max(h.FreeDisk, -1)
-	h.FailedReasons, h.QuarantineReasons = clipReasons(h.FailedReasons), clipReasons(h.QuarantineReasons)
-	return h
-}
-
-// otherReasons counts the reasons a clipped report leaves out.
-const otherReasons = "(other reasons)"
-
-func clipReasons(m map[string]int64) map[string]int64 {
-	if m == nil {
-		return nil
-	}
-	type reason struct {
-		text string
-		n    int64
-	}
-	var rs []reason
-	for text, n := range m {
-		if text = clipText(text); text == "" {
-			text = "(no reason)"
-		}
-		rs = append(rs, reason{text, max(n, 0)})
-	}
-	slices.SortFunc(rs, func(a, b reason) int {
-		if a.n != b.n {
-			return int(min(max(b.n-a.n, -1), 1))
-		}
-		return strings.Compare(a.text, b.text)
-	})
-	out := make(map[string]int64, min(len(rs), syncapi.MaxHealthReasons))
-	for i, r := range rs {
-		if i < syncapi.MaxHealthReasons-1 || len(rs) <= syncapi.MaxHealthReasons {
-			out[r.text] += r.n
-		} else {
-			out[otherReasons] += r.n
-		}
-	}
-	return out
-}
-
-func clipText(s string) string {
-	if utf8.RuneCountInString(s) <= syncapi.MaxHealthText {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:syncapi.MaxHealthText-1]) + "…"
 }

@@ -46,7 +46,7 @@ func (s *Server) recordUpload(k hailong.Kiosk, req *syncapi.Request, received ti
 	}
 	var h *syncapi.Health
 	if req.Health != nil {
-		clipped := fleet.Clip(*req.Health)
+		clipped := req.Health.Clip()
 		h = &clipped
 	}
 	s.Fleet.Record(k.ID, h, req.SentAt, received)

@@ -8,19 +8,16 @@
 package uploader
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"hailong"
 	"hailong/syncapi"
@@ -431,62 +428,7 @@ func (u *Uploader) health(now time.Time) syncapi.Health {
 		problems = append(problems, h.LastError)
 	}
 	h.LastError = strings.Join(problems, "; ")
-	return fold(h)
-}
-
-// Limits of a health report the aggregator takes (syncapi.MaxHealthReasons
-// and syncapi.MaxHealthText on the aggregator's side): it refuses a
-// heartbeat beyond them, so the kiosk keeps within them.
-const (
-	maxReasons = 64
-	maxText    = 2000
-)
-
-// fold keeps a report within the limits: long texts are cut, and the
-// rarest reasons are counted together as "other reasons".
-func fold(h syncapi.Health) syncapi.Health {
-	h.Version, h.Unit, h.LastError = clip(h.Version), clip(h.Unit), clip(h.LastError)
-	h.FailedReasons, h.QuarantineReasons = foldReasons(h.FailedReasons), foldReasons(h.QuarantineReasons)
-	return h
-}
-
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= maxText {
-		return s
-	}
-	return string([]rune(s)[:maxText-1]) + "…"
-}
-
-func foldReasons(m map[string]int64) map[string]int64 {
-	if len(m) == 0 {
-		return m
-	}
-	type reason struct {
-		text string
-		n    int64
-	}
-	all := make([]reason, 0, len(m))
-	for text, n := range m {
-		if text == "" {
-			text = "unknown"
-		}
-		all = append(all, reason{clip(text), n})
-	}
-	slices.SortFunc(all, func(a, b reason) int {
-		if a.n != b.n {
-			return cmp.Compare(b.n, a.n)
-		}
-		return strings.Compare(a.text, b.text)
-	})
-	out := make(map[string]int64, min(len(all), maxReasons))
-	for i, r := range all {
-		if i < maxReasons-1 || len(all) <= maxReasons {
-			out[r.text] += r.n
-		} else {
-			out["other reasons"] += r.n
-		}
-	}
-	return out
+	return h.Clip() // the aggregator refuses a heartbeat beyond the limits
 }
 
 // heartbeat reports the node's health while nothing is queued. An
