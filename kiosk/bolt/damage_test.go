@@ -76,7 +76,7 @@ func ids(rs []hailong.Rating) []string {
 // pendingIDs returns the ids Pending gives, requiring no error.
 func pendingIDs(t *testing.T, o *bolt.Outbox) []string {
 	t.Helper()
-	p, err := o.Pending(1000)
+	p, err := o.Pending(1 << 20)
 	if err != nil {
 		t.Fatalf("pending: %v", err)
 	}

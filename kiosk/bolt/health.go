@@ -1,16 +1,39 @@
 package bolt
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// MinFree is the free space on the outbox's file system below which the
-// node says it cannot durably record: one rating's commit writes a handful
-// of 4 KiB pages, and more when bbolt grows the file.
-const MinFree = 64 << 10
+// MinFree is the room (free space on the outbox's file system, plus pages
+// freed inside the file) below which the outbox records no new rating. It
+// is kept for settling and pruning: those write too (bbolt copies the pages
+// it changes), and a disk filled to the last byte by new ratings could never
+// be emptied by uploading them. A rating's commit writes a handful of 4 KiB
+// pages; a batch settled, a few dozen.
+const MinFree = 128 << 10
+
+// ErrDiskFull is returned by Record, and by Writable, when the room left is
+// under MinFree.
+var ErrDiskFull = errors.New("disk full")
+
+// room checks the room left for new ratings. Pages freed inside the file
+// (pruned ratings) are reused before the file grows, so they count. It is
+// called outside transactions: bbolt's count of free pages is the one left
+// by the last write transaction, including pages it freed.
+func (o *Outbox) room() error {
+	o.mu.RLock()
+	st, pageSize := o.db.Stats(), int64(o.db.Info().PageSize)
+	o.mu.RUnlock()
+	inFile := int64(st.FreePageN+st.PendingPageN) * pageSize
+	if free := freeSpace(o.path); free >= 0 && free+inFile < MinFree {
+		return fmt.Errorf("%w: %d bytes free on the outbox's file system and %d inside the file, %d kept for uploads", ErrDiskFull, free, inFile, MinFree)
+	}
+	return nil
+}
 
 // probeEvery limits the probe writes Writable makes while the store is
 // failing, so a health check polled often does not fsync each time.
@@ -22,11 +45,11 @@ const probeEvery = time.Second
 // write it tries a small write of its own (at most once a second) to see
 // whether the failure has passed.
 func (o *Outbox) Writable() error {
-	if free := freeSpace(o.path); free >= 0 && free < MinFree {
-		return fmt.Errorf("disk full: %d bytes free on the outbox's file system, %d needed", free, MinFree)
-	}
 	if err := o.view(func(*bolt.Tx) error { return nil }); err != nil {
 		return fmt.Errorf("outbox: %w", err)
+	}
+	if err := o.room(); err != nil {
+		return err
 	}
 	err := o.storeErr()
 	if err == nil {

@@ -166,6 +166,9 @@ func (o *Outbox) Path() string { return o.path }
 // quarantined and the rating recorded again as sent.
 func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, err error) {
 	digest := r.Submission.Digest()
+	// Checked before the transaction, used only for a new rating: a re-sent
+	// one is answered even on a full disk.
+	full := o.room()
 	err = o.update(func(tx *bolt.Tx) error {
 		ratings, id := tx.Bucket(bucketRatings), []byte(r.ID)
 		if old := ratings.Get(id); old != nil {
@@ -182,11 +185,15 @@ func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, er
 			}
 		}
 		if tomb := tx.Bucket(bucketPruned).Get(id); tomb != nil {
+			// A tombstone answers as the rating did; it writes nothing.
 			if !bytes.Equal(tomb, digest[:]) {
 				return hailong.Errorf(hailong.ECONFLICT, "Rating %s was already recorded with other content.", r.ID)
 			}
 			got = *r
 			return nil
+		}
+		if full != nil {
+			return full
 		}
 		queue := tx.Bucket(bucketQueue)
 		seq, err := queue.NextSequence()
