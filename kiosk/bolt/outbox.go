@@ -362,8 +362,9 @@ type Stats struct {
 	// entries have it.
 	FailedReasons     map[string]int64
 	QuarantineReasons map[string]int64
-	// LastError is the last error the store met writing; empty once a
-	// later write succeeded.
+	// LastError is the last error the store met writing, empty once a
+	// later write succeeded; or, failing that, why it records no new
+	// rating now (disk full).
 	LastError string
 	// FreeDisk is the free space in bytes of the file system holding the
 	// outbox; -1 when unknown.
@@ -391,6 +392,8 @@ func (o *Outbox) Stats() (Stats, error) {
 		return nil
 	})
 	if e := o.storeErr(); e != nil {
+		st.LastError = e.Error()
+	} else if e := o.room(); e != nil {
 		st.LastError = e.Error()
 	}
 	st.FreeDisk = freeSpace(o.path)

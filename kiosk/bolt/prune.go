@@ -71,21 +71,20 @@ func (o *Outbox) Prune(before time.Time) (int, error) {
 	return total, nil
 }
 
-// Reclaimable returns how many bytes of the file hold no data: what
-// Compact would give back to the file system.
-func (o *Outbox) Reclaimable() (int64, error) {
-	var n int64
-	err := o.view(func(tx *bolt.Tx) error {
+// Reclaimable returns how many bytes of the file hold no data, what
+// Compact would give back to the file system, and the file's size.
+func (o *Outbox) Reclaimable() (free, size int64, err error) {
+	err = o.view(func(tx *bolt.Tx) error {
 		info, err := os.Stat(o.path)
 		if err != nil {
 			return err
 		}
 		st := tx.DB().Stats()
 		used := tx.Size() - int64(st.FreePageN+st.PendingPageN)*int64(tx.DB().Info().PageSize)
-		n = info.Size() - used
+		free, size = max(info.Size()-used, 0), info.Size()
 		return nil
 	})
-	return max(n, 0), err
+	return free, size, err
 }
 
 // compactSuffix names the copy Compact writes before renaming it into place.

@@ -158,7 +158,7 @@ func TestCompactionSurvivesACrashAtEveryStep(t *testing.T) {
 			if n, err := o.Prune(time.Now().Add(time.Hour)); err != nil || n != 100 {
 				t.Fatalf("prune: %d, %v", n, err)
 			}
-			free, err := o.Reclaimable()
+			free, _, err := o.Reclaimable()
 			if err != nil || free <= 0 {
 				t.Fatalf("reclaimable = %d, %v", free, err)
 			}

@@ -19,6 +19,11 @@ type statusResponse struct {
 	// met; "unreachable" alone cannot tell "never tried" from "failing".
 	LastAttempt *time.Time `json:"last_attempt"`
 	LastError   string     `json:"last_error,omitempty"`
+	// Quarantined counts outbox entries that could not be read, kept
+	// aside for an operator (kiosk quarantine); StoreError is the outbox's
+	// last write error, or why it records nothing now (disk full).
+	Quarantined int64  `json:"quarantined"`
+	StoreError  string `json:"store_error,omitempty"`
 }
 
 func (s *Server) statusShow(c *fiber.Ctx) error {
@@ -33,7 +38,7 @@ func (s *Server) statusShow(c *fiber.Ctx) error {
 	out := statusResponse{
 		Kiosk: s.Kiosk, Unit: s.Unit,
 		Queued: st.Queued, Synced: st.Synced, Failed: st.Failed, LastSync: st.LastSync,
-		Aggregator: agg,
+		Aggregator: agg, Quarantined: st.Quarantined, StoreError: st.LastError,
 	}
 	if at, msg := s.Uploader.LastAttempt(); !at.IsZero() {
 		out.LastAttempt, out.LastError = &at, msg
