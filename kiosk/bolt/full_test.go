@@ -50,12 +50,12 @@ func TestFullDisk(t *testing.T) {
 	if err := o.Writable(); !errors.Is(err, bolt.ErrDiskFull) {
 		t.Errorf("writable on a full disk: %v, want ErrDiskFull", err)
 	}
+	if st := stats(t, o); st.LastError == "" || st.Queued != int64(len(rs)) {
+		t.Errorf("stats on a full disk: queued %d (recorded %d), last error %q", st.Queued, len(rs), st.LastError)
+	}
 	// A terminal re-sending a rating it was thanked for is still answered.
 	if _, created, err := o.Record(&rs[0]); err != nil || created {
 		t.Errorf("re-send on a full disk: created %v, err %v", created, err)
-	}
-	if st := stats(t, o); st.LastError == "" || st.Queued != int64(len(rs)) {
-		t.Errorf("stats on a full disk: queued %d (recorded %d), last error %q", st.Queued, len(rs), st.LastError)
 	}
 	// Nothing acknowledged is lost: all are still queued, in order.
 	if got := pendingIDs(t, o); len(got) != len(rs) || got[0] != rs[0].ID || got[len(got)-1] != rs[len(rs)-1].ID {

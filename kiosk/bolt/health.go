@@ -3,9 +3,11 @@ package bolt
 import (
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // MinFree is the room (free space on the outbox's file system, plus pages
@@ -28,7 +30,9 @@ func (o *Outbox) room() error {
 	o.mu.RLock()
 	st, pageSize := o.db.Stats(), int64(o.db.Info().PageSize)
 	o.mu.RUnlock()
-	inFile := int64(st.FreePageN+st.PendingPageN) * pageSize
+	// Pages pending release are not counted: an open read transaction
+	// (an upload reading the queue) keeps them from reuse.
+	inFile := int64(st.FreePageN) * pageSize
 	if free := freeSpace(o.path); free >= 0 && free+inFile < MinFree {
 		return fmt.Errorf("%w: %d bytes free on the outbox's file system and %d inside the file, %d kept for uploads", ErrDiskFull, free, inFile, MinFree)
 	}
@@ -41,9 +45,10 @@ const probeEvery = time.Second
 
 // Writable returns why the outbox cannot durably record a rating now, or
 // nil. It costs no write while the last write succeeded: it reads the free
-// space of the file system and whether a transaction opens. After a failed
-// write it tries a small write of its own (at most once a second) to see
-// whether the failure has passed.
+// space of the file system and whether a transaction opens. After a write
+// failed for want of space, it answers no until a later write succeeds;
+// after any other failed write it tries a small write of its own (at most
+// once a second) to see whether the failure has passed.
 func (o *Outbox) Writable() error {
 	if err := o.view(func(*bolt.Tx) error { return nil }); err != nil {
 		return fmt.Errorf("outbox: %w", err)
@@ -54,6 +59,11 @@ func (o *Outbox) Writable() error {
 	err := o.storeErr()
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, ErrDiskFull) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EFBIG) || errors.Is(err, berrors.ErrMaxSizeReached) {
+		// A small probe might fit where a rating did not: only the next
+		// real write (a rating, an upload's settlement, pruning) clears it.
+		return fmt.Errorf("outbox: last write failed: %w", err)
 	}
 	o.errMu.Lock()
 	due := time.Since(o.lastProbe) >= probeEvery

@@ -12,9 +12,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// pruneBatch is how many ratings one pruning transaction removes, so that
-// a long backlog never makes one huge commit.
-const pruneBatch = 500
+// pruneBatch is how many ratings one pruning transaction removes at most,
+// so that a long backlog never makes one huge commit. On a nearly full disk
+// even a deletion needs new pages (bbolt copies what it changes), so a
+// failed batch is retried smaller, down to minPruneBatch: each commit frees
+// pages for the next.
+const (
+	pruneBatch    = 256
+	minPruneBatch = 4
+)
 
 // Prune removes the ratings synced before the given time and returns how
 // many it removed. Each leaves a tombstone (its id and the digest of its
@@ -26,6 +32,7 @@ const pruneBatch = 500
 func (o *Outbox) Prune(before time.Time) (int, error) {
 	var total int
 	cutoff := u64(uint64(before.UnixNano()))
+	batch := pruneBatch
 	for more := true; more; {
 		var n int
 		err := o.update(func(tx *bolt.Tx) error {
@@ -33,10 +40,10 @@ func (o *Outbox) Prune(before time.Time) (int, error) {
 			ratings, synced, pruned := tx.Bucket(bucketRatings), tx.Bucket(bucketSynced), tx.Bucket(bucketPruned)
 			var keys [][]byte
 			c := synced.Cursor()
-			for k, _ := c.First(); k != nil && len(keys) < pruneBatch && bytes.Compare(k[:8], cutoff) < 0; k, _ = c.Next() {
+			for k, _ := c.First(); k != nil && len(keys) < batch && bytes.Compare(k[:8], cutoff) < 0; k, _ = c.Next() {
 				keys = append(keys, bytes.Clone(k))
 			}
-			more = len(keys) == pruneBatch
+			more = len(keys) == batch
 			for _, k := range keys {
 				if err := synced.Delete(k); err != nil {
 					return err
@@ -64,6 +71,10 @@ func (o *Outbox) Prune(before time.Time) (int, error) {
 			return addCount(tx, keyPruned, int64(n))
 		})
 		if err != nil {
+			if batch > minPruneBatch {
+				batch, more = batch/2, true
+				continue
+			}
 			return total, fmt.Errorf("prune synced ratings: %w", err)
 		}
 		total += n
