@@ -238,7 +238,7 @@ type badEntry struct {
 // cannot be read is quarantined and skipped, so one bad entry never holds
 // up the rest of the queue.
 func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
-	for {
+	for round := 0; ; round++ {
 		var out []hailong.Rating
 		var bad []badEntry
 		err := o.view(func(tx *bolt.Tx) error {
@@ -255,7 +255,9 @@ func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
 			}
 			return nil
 		})
-		if err != nil || len(bad) == 0 {
+		if err != nil || len(bad) == 0 || round == 3 {
+			// After three rounds the bad ones are skipped, not yet moved:
+			// the queue changed under each attempt.
 			return out, err
 		}
 		err = o.update(func(tx *bolt.Tx) error {
