@@ -24,7 +24,7 @@ const (
 
 // Prune removes the ratings synced before the given time and returns how
 // many it removed. Each leaves a tombstone (its id and the digest of its
-// submission, about 70 bytes against a rating's 400 or more), so that a
+// submission, about 85 bytes against a rating's 400 or more), so that a
 // re-sent id is still answered as already recorded, or as a conflict,
 // rather than recorded and uploaded again. Space freed inside the file is
 // reused by bbolt for new ratings at once; Compact gives it back to the
