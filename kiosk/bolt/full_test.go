@@ -22,7 +22,9 @@ func smallDisk(t *testing.T, size string) string {
 	}
 	t.Cleanup(func() {
 		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			// Still busy: detach it now, it goes once let go of.
 			t.Errorf("umount %s: %v %s", dir, err, out)
+			exec.Command("umount", "-l", dir).Run()
 		}
 	})
 	return dir
