@@ -4,6 +4,10 @@
 //
 // Every flag can also be set from the environment as HAILONG_KIOSK_<FLAG>,
 // e.g. HAILONG_KIOSK_CREDENTIAL.
+//
+// Two commands work on a stopped node's outbox file (bbolt lets one process
+// open it): "kiosk requeue" moves ratings the aggregator refused back to the
+// queue, "kiosk quarantine" lists the entries that could not be read.
 package main
 
 import (
@@ -11,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -23,13 +28,21 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, out io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "requeue":
+			return runRequeue(args[1:], out)
+		case "quarantine":
+			return runQuarantine(args[1:], out)
+		}
+	}
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
 	var cfg app.Config
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to serve terminals on")
@@ -46,6 +59,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and styles from this assets directory (development)")
 	fs.DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Minute, "longest wait between upload retries")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6061; empty serves none")
+	fs.DurationVar(&cfg.KeepSynced, "keep-synced", 30*24*time.Hour, "how long a synced rating stays on the node before it is pruned (0: forever)")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {
 		return err
 	}

@@ -52,6 +52,11 @@ type Config struct {
 	// own address when set: for an operator on the machine, never for the
 	// terminals' listener.
 	DebugListen string
+	// KeepSynced is how long a synced rating stays on the node before it
+	// is pruned; 0 keeps them all.
+	KeepSynced time.Duration
+	// PruneEvery is how often pruning runs; an hour when zero.
+	PruneEvery time.Duration
 }
 
 // Main is a running kiosk node.
@@ -133,7 +138,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Outbox: m.outbox, Aggregator: cfg.Aggregator, Credential: cred, Unit: cfg.Unit,
 		Client: &http.Client{Timeout: 60 * time.Second, Transport: countCalls(calls, http.DefaultTransport)},
 		Batch:  cfg.SyncBatch, MinBackoff: cfg.MinBackoff, MaxBackoff: cfg.MaxBackoff,
-		Health: func() syncapi.Health { return m.health(cfg.Unit, cfg.DataDir) }, OnConfig: m.questionnaires.publish,
+		Health: func() syncapi.Health { return m.health(cfg.Unit) }, OnConfig: m.questionnaires.publish,
 		Logger: m.Logger.With("component", "uploader"),
 	})
 	// The unit check holds from the start, on the cached enrolment, before
@@ -180,8 +185,63 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else {
 		m.Logger.Warn("no aggregator or credential configured: ratings stay queued on this node")
 	}
+	if cfg.KeepSynced > 0 {
+		if cfg.PruneEvery <= 0 {
+			cfg.PruneEvery = time.Hour
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.pruneLoop(ctx, cfg.KeepSynced, cfg.PruneEvery)
+		}()
+	}
 	m.Config = cfg
 	return nil
+}
+
+// minReclaim is the least free space inside the outbox file worth a
+// compaction.
+const minReclaim = 64 << 10
+
+// pruneLoop removes ratings synced longer than keep ago, at start and then
+// every interval, and compacts the file when at least half of it is free,
+// the file system has room for the copy, and no rating came since the last
+// round: compaction holds up recording while it copies.
+func (m *Main) pruneLoop(ctx context.Context, keep, every time.Duration) {
+	log := m.Logger.With("component", "prune")
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var lastRating time.Time
+	for {
+		if n, err := m.outbox.Prune(time.Now().Add(-keep)); err != nil {
+			log.Error("prune synced ratings", "err", err)
+		} else if n > 0 {
+			log.Info("pruned synced ratings", "count", n, "older_than", keep)
+		}
+		st, err := m.outbox.Stats()
+		free, size, ferr := m.outbox.Reclaimable()
+		if err == nil && ferr == nil {
+			var last time.Time
+			if st.LastRating != nil {
+				last = *st.LastRating
+			}
+			quiet := last.Equal(lastRating)
+			lastRating = last
+			roomForCopy := st.FreeDisk < 0 || st.FreeDisk >= size-free+bolt.MinFree
+			if quiet && roomForCopy && free >= minReclaim && 2*free >= size {
+				if err := m.outbox.Compact(); err != nil {
+					log.Error("compact outbox", "err", err)
+				} else {
+					log.Info("compacted outbox", "freed", free)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // URL returns the base URL the node listens on.

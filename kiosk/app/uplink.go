@@ -109,8 +109,8 @@ func (q *questionnaires) take(c syncapi.Config) bool {
 }
 
 // health is the node's report of itself, less what the uploader adds.
-func (m *Main) health(unit, dataDir string) syncapi.Health {
-	h := syncapi.Health{Version: hailong.Version, Unit: unit, FreeDisk: freeDisk(dataDir)}
+func (m *Main) health(unit string) syncapi.Health {
+	h := syncapi.Health{Version: hailong.Version, Unit: unit, FreeDisk: -1}
 	st, err := m.outbox.Stats()
 	if err != nil {
 		h.LastError = fmt.Sprintf("outbox: %v", err)
@@ -119,7 +119,7 @@ func (m *Main) health(unit, dataDir string) syncapi.Health {
 	h.Queued, h.Failed, h.Quarantined = st.Queued, st.Failed, st.Quarantined
 	h.OldestQueued, h.LastRating = st.OldestQueued, st.LastRating
 	h.FailedReasons, h.QuarantineReasons = st.FailedReasons, st.QuarantineReasons
-	h.LastError = st.LastError
+	h.LastError, h.FreeDisk = st.LastError, st.FreeDisk
 	return h
 }
 

@@ -1,6 +1,12 @@
 // Package bolt is the kiosk node's durable outbox, on bbolt: every rating is
 // on disk (fsync) before it is acknowledged, and stays queued until the
 // aggregator confirms it holds it.
+//
+// What can go wrong with the file is handled here too: an entry that cannot
+// be read is moved to a quarantine bucket, raw, so the rest of the queue
+// flows; a file that fails bbolt's consistency check is refused at Open and
+// left as it is; synced ratings are pruned after a retention and the file
+// compacted, so a small disk does not fill with ratings the aggregator holds.
 package bolt
 
 import (
@@ -9,6 +15,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,23 +26,38 @@ import (
 )
 
 var (
-	bucketRatings = []byte("ratings") // id → stored rating, kept for idempotency
-	bucketQueue   = []byte("queue")   // sequence → id, oldest first, awaiting upload
-	bucketFailed  = []byte("failed")  // id → reason the aggregator refused it
-	bucketQuar    = []byte("quarantine")
+	bucketRatings = []byte("ratings")    // id → stored rating, kept for idempotency
+	bucketQueue   = []byte("queue")      // sequence → id, oldest first, awaiting upload
+	bucketFailed  = []byte("failed")     // id → reason the aggregator refused it
+	bucketQuar    = []byte("quarantine") // sequence → quarantined entry (JSON), never dropped
+	bucketSynced  = []byte("synced")     // settle time (ns) + id → nothing: what Prune may remove, oldest first
+	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating
 	bucketMeta    = []byte("meta")
+
+	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketMeta}
 
 	keyQueued   = []byte("queued")
 	keySynced   = []byte("synced")
 	keyFailed   = []byte("failed")
-	keyLastSync = []byte("last_sync")
 	keyQuar     = []byte("quarantined")
+	keyPruned   = []byte("pruned")
+	keyLastSync = []byte("last_sync")
 	keyLastRate = []byte("last_rating")
+	keyVersion  = []byte("version")
+	keyProbe    = []byte("probe")
 )
 
 // Outbox is the kiosk's store of ratings.
 type Outbox struct {
+	path string
+
+	// mu guards db: Compact swaps the file while holding it.
+	mu sync.RWMutex
 	db *bolt.DB
+
+	errMu     sync.Mutex
+	lastErr   error     // the last failed write; nil once a later one succeeded
+	lastProbe time.Time // when Writable last tried a write
 }
 
 // stored is a rating as kept on the kiosk, with the digest of what the
@@ -45,61 +68,146 @@ type stored struct {
 	Seq       uint64         `json:"seq"`
 }
 
-// Open opens or creates the outbox file. bbolt fsyncs every commit.
-func Open(path string) (*Outbox, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+// A stored value is formatCRC, the CRC-32C of the JSON after it, then the
+// JSON: bbolt checks its pages' structure but not the values in them, and a
+// flipped byte inside a string would otherwise still decode. Values written
+// before the checksum start with '{' and are read as plain JSON.
+const formatCRC = 0x01
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func encode(s *stored) ([]byte, error) {
+	j, err := json.Marshal(s)
 	if err != nil {
-		return nil, fmt.Errorf("open outbox %s: %w", path, err)
+		return nil, err
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
+	b := make([]byte, 5, 5+len(j))
+	b[0] = formatCRC
+	binary.BigEndian.PutUint32(b[1:], crc32.Checksum(j, castagnoli))
+	return append(b, j...), nil
+}
+
+// corrupt is why an entry cannot be read; Reason is short, for counting.
+type corrupt struct {
+	Reason string
+	Err    error
+}
+
+func (e *corrupt) Error() string { return e.Reason + ": " + e.Err.Error() }
+func (e *corrupt) Unwrap() error { return e.Err }
+
+// decode reads the rating stored under id, checking that it is whole and
+// filed under its own id.
+func decode(id, raw []byte) (stored, error) {
+	var s stored
+	switch {
+	case raw == nil:
+		return s, &corrupt{"missing", fmt.Errorf("queued id %q has no stored rating", id)}
+	case len(raw) >= 5 && raw[0] == formatCRC:
+		body := raw[5:]
+		if got, want := crc32.Checksum(body, castagnoli), binary.BigEndian.Uint32(raw[1:5]); got != want {
+			return s, &corrupt{"checksum", fmt.Errorf("rating %q: checksum %08x, stored %08x", id, got, want)}
 		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("init outbox: %w", err)
+		raw = body
+	case len(raw) > 0 && raw[0] == '{':
+	default:
+		return s, &corrupt{"unreadable", fmt.Errorf("rating %q: unknown format", id)}
 	}
-	return &Outbox{db: db}, nil
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, &corrupt{"unreadable", fmt.Errorf("rating %q: %w", id, err)}
+	}
+	if s.Rating.ID != string(id) {
+		return s, &corrupt{"misfiled", fmt.Errorf("key %q holds rating %q", id, s.Rating.ID)}
+	}
+	return s, nil
+}
+
+// view and update run fn on the current file. update remembers a failed
+// write for Writable and forgets it after the next successful one; an
+// application error (hailong.Error) is the caller's, not the store's.
+func (o *Outbox) view(fn func(tx *bolt.Tx) error) error {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.db.View(fn)
+}
+
+func (o *Outbox) update(fn func(tx *bolt.Tx) error) error {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	err := o.db.Update(fn)
+	var herr *hailong.Error
+	if !errors.As(err, &herr) {
+		o.setErr(err)
+	}
+	return err
+}
+
+func (o *Outbox) setErr(err error) {
+	o.errMu.Lock()
+	o.lastErr = err
+	o.errMu.Unlock()
 }
 
 // Close closes the file.
-func (o *Outbox) Close() error { return o.db.Close() }
+func (o *Outbox) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.db.Close()
+}
+
+// Path returns the outbox file's path.
+func (o *Outbox) Path() string { return o.path }
 
 // Record stores a new rating durably and queues it for upload. If the id is
 // already stored with the same submission, it returns the stored rating and
-// created false; with another submission, an ECONFLICT error.
+// created false; with another submission, an ECONFLICT error. A pruned id
+// is answered the same way from its tombstone, so a late re-send is never
+// recorded and uploaded a second time. A stored copy that cannot be read is
+// quarantined and the rating recorded again as sent.
 func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, err error) {
 	digest := r.Submission.Digest()
-	err = o.db.Update(func(tx *bolt.Tx) error {
-		ratings := tx.Bucket(bucketRatings)
-		if old := ratings.Get([]byte(r.ID)); old != nil {
-			var s stored
-			if err := json.Unmarshal(old, &s); err != nil {
-				return fmt.Errorf("decode stored rating %s: %w", r.ID, err)
+	// Checked before the transaction, used only for a new rating: a re-sent
+	// one is answered even on a full disk.
+	full := o.room()
+	err = o.update(func(tx *bolt.Tx) error {
+		ratings, id := tx.Bucket(bucketRatings), []byte(r.ID)
+		if old := ratings.Get(id); old != nil {
+			s, err := decode(id, old)
+			if err == nil {
+				if s.Submitted != digest {
+					return hailong.Errorf(hailong.ECONFLICT, "Rating %s was already recorded with other content.", r.ID)
+				}
+				got = s.Rating
+				return nil
 			}
-			if s.Submitted != digest {
+			if err := quarantine(tx, id, 0, bucketRatings, old, err); err != nil {
+				return err
+			}
+		}
+		if tomb := tx.Bucket(bucketPruned).Get(id); tomb != nil {
+			// A tombstone answers as the rating did; it writes nothing.
+			if !bytes.Equal(tomb, digest[:]) {
 				return hailong.Errorf(hailong.ECONFLICT, "Rating %s was already recorded with other content.", r.ID)
 			}
-			got = s.Rating
+			got = *r
 			return nil
+		}
+		if full != nil {
+			return full
 		}
 		queue := tx.Bucket(bucketQueue)
 		seq, err := queue.NextSequence()
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(stored{Rating: *r, Submitted: digest, Seq: seq})
+		b, err := encode(&stored{Rating: *r, Submitted: digest, Seq: seq})
 		if err != nil {
 			return err
 		}
-		if err := ratings.Put([]byte(r.ID), b); err != nil {
+		if err := ratings.Put(id, b); err != nil {
 			return err
 		}
-		if err := queue.Put(u64(seq), []byte(r.ID)); err != nil {
+		if err := queue.Put(u64(seq), id); err != nil {
 			return err
 		}
 		created, got = true, *r
@@ -118,22 +226,63 @@ func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, er
 	return got, created, nil
 }
 
-// Pending returns up to limit queued ratings, oldest first.
+// badEntry is a queued entry Pending could not read.
+type badEntry struct {
+	seq uint64
+	id  []byte
+	raw []byte
+	err error
+}
+
+// Pending returns up to limit queued ratings, oldest first. An entry that
+// cannot be read is quarantined and skipped, so one bad entry never holds
+// up the rest of the queue.
 func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
-	var out []hailong.Rating
-	err := o.db.View(func(tx *bolt.Tx) error {
-		ratings := tx.Bucket(bucketRatings)
-		c := tx.Bucket(bucketQueue).Cursor()
-		for k, id := c.First(); k != nil && len(out) < limit; k, id = c.Next() {
-			var s stored
-			if err := json.Unmarshal(ratings.Get(id), &s); err != nil {
-				return fmt.Errorf("decode queued rating %s: %w", id, err)
+	for round := 0; ; round++ {
+		var out []hailong.Rating
+		var bad []badEntry
+		err := o.view(func(tx *bolt.Tx) error {
+			ratings := tx.Bucket(bucketRatings)
+			c := tx.Bucket(bucketQueue).Cursor()
+			for k, id := c.First(); k != nil && len(out) < limit; k, id = c.Next() {
+				raw := ratings.Get(id)
+				s, err := decode(id, raw)
+				if err != nil {
+					bad = append(bad, badEntry{binary.BigEndian.Uint64(k), bytes.Clone(id), bytes.Clone(raw), err})
+					continue
+				}
+				out = append(out, s.Rating)
 			}
-			out = append(out, s.Rating)
+			return nil
+		})
+		if err != nil || len(bad) == 0 || round == 3 {
+			// After three rounds the bad ones are skipped, not yet moved:
+			// the queue changed under each attempt.
+			return out, err
 		}
-		return nil
-	})
-	return out, err
+		err = o.update(func(tx *bolt.Tx) error {
+			queue, ratings := tx.Bucket(bucketQueue), tx.Bucket(bucketRatings)
+			for _, b := range bad {
+				// Only if nothing changed it since it was read.
+				if !bytes.Equal(queue.Get(u64(b.seq)), b.id) || !bytes.Equal(ratings.Get(b.id), b.raw) {
+					continue
+				}
+				bucket, raw := bucketRatings, b.raw
+				if raw == nil {
+					bucket, raw = bucketQueue, b.id
+				}
+				if err := quarantine(tx, b.id, b.seq, bucket, raw, b.err); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			// The good ones still go; the bad stay queued until a write
+			// succeeds, and Writable reports the failure meanwhile.
+			return out, nil
+		}
+	}
 }
 
 // Settle applies the aggregator's answers: settled ratings leave the queue;
@@ -141,38 +290,41 @@ func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
 // for an operator, never silently dropped and never retried forever. Any
 // other status leaves the rating queued.
 func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
-	return o.db.Update(func(tx *bolt.Tx) error {
-		ratings, queue, failed := tx.Bucket(bucketRatings), tx.Bucket(bucketQueue), tx.Bucket(bucketFailed)
+	return o.update(func(tx *bolt.Tx) error {
+		ratings, queue, failed, syncedIdx := tx.Bucket(bucketRatings), tx.Bucket(bucketQueue), tx.Bucket(bucketFailed), tx.Bucket(bucketSynced)
 		var synced, refused int64
 		for _, res := range results {
-			raw := ratings.Get([]byte(res.ID))
+			id := []byte(res.ID)
+			raw := ratings.Get(id)
 			if raw == nil {
 				continue // not ours: the aggregator answered for an id we never sent
 			}
-			var s stored
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return fmt.Errorf("decode rating %s: %w", res.ID, err)
+			s, err := decode(id, raw)
+			if err != nil {
+				if err := quarantine(tx, id, 0, bucketRatings, bytes.Clone(raw), err); err != nil {
+					return err
+				}
+				continue
 			}
 			key := u64(s.Seq)
-			if !bytes.Equal(queue.Get(key), []byte(res.ID)) {
+			if !bytes.Equal(queue.Get(key), id) {
 				continue // already settled by an earlier answer
+			}
+			if !res.Status.Settled() && !res.Status.Final() {
+				continue // deferred, or a verdict this version does not know: keep it queued
 			}
 			if err := queue.Delete(key); err != nil {
 				return err
 			}
 			if res.Status.Settled() {
 				synced++
-				continue
-			}
-			if res.Status != syncapi.Conflict && res.Status != syncapi.Rejected {
-				// Not a verdict this version knows: keep it queued.
-				if err := queue.Put(key, []byte(res.ID)); err != nil {
+				if err := syncedIdx.Put(syncedKey(at, id), nil); err != nil {
 					return err
 				}
 				continue
 			}
 			refused++
-			if err := failed.Put([]byte(res.ID), []byte(string(res.Status)+": "+res.Reason)); err != nil {
+			if err := failed.Put(id, []byte(string(res.Status)+": "+res.Reason)); err != nil {
 				return err
 			}
 		}
@@ -189,13 +341,19 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 	})
 }
 
+// syncedKey orders the synced index by settle time.
+func syncedKey(at time.Time, id []byte) []byte {
+	return append(u64(uint64(at.UnixNano())), id...)
+}
+
 // Stats is the state of the outbox, as fleet health and /api/v1/status
 // report it.
 type Stats struct {
 	Queued      int64
-	Synced      int64
+	Synced      int64 // ever synced, pruned ones included
 	Failed      int64
 	Quarantined int64
+	Pruned      int64 // synced ratings removed after the retention
 	LastSync    *time.Time
 	// OldestQueued is when the oldest queued rating was made; nil when the
 	// queue is empty.
@@ -206,24 +364,27 @@ type Stats struct {
 	// entries have it.
 	FailedReasons     map[string]int64
 	QuarantineReasons map[string]int64
-	// LastError is the last error the store met writing; empty once a
-	// later write succeeded.
+	// LastError is the last error the store met writing, empty once a
+	// later write succeeded; or, failing that, why it records no new
+	// rating now (disk full).
 	LastError string
+	// FreeDisk is the free space in bytes of the file system holding the
+	// outbox; -1 when unknown.
+	FreeDisk int64
 }
 
 // Stats returns counts kept alongside the data, so it costs no scan of the
 // ratings; the failed and quarantine lists are read whole, being small.
 func (o *Outbox) Stats() (Stats, error) {
 	var st Stats
-	err := o.db.View(func(tx *bolt.Tx) error {
+	err := o.view(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		st.Queued, st.Synced, st.Failed = count(meta, keyQueued), count(meta, keySynced), count(meta, keyFailed)
-		st.Quarantined = count(meta, keyQuar)
+		st.Quarantined, st.Pruned = count(meta, keyQuar), count(meta, keyPruned)
 		st.LastSync, st.LastRating = getTime(meta, keyLastSync), getTime(meta, keyLastRate)
 		// The queue is ordered by sequence: its first entry is the oldest.
 		if _, id := tx.Bucket(bucketQueue).Cursor().First(); id != nil {
-			var s stored
-			if err := json.Unmarshal(tx.Bucket(bucketRatings).Get(id), &s); err == nil {
+			if s, err := decode(id, tx.Bucket(bucketRatings).Get(id)); err == nil {
 				at := s.Rating.At
 				st.OldestQueued = &at
 			}
@@ -232,7 +393,19 @@ func (o *Outbox) Stats() (Stats, error) {
 		st.QuarantineReasons = reasons(tx.Bucket(bucketQuar), quarantineReason)
 		return nil
 	})
+	if e := o.storeErr(); e != nil {
+		st.LastError = e.Error()
+	} else if e := o.room(); e != nil {
+		st.LastError = e.Error()
+	}
+	st.FreeDisk = freeSpace(o.path)
 	return st, err
+}
+
+func (o *Outbox) storeErr() error {
+	o.errMu.Lock()
+	defer o.errMu.Unlock()
+	return o.lastErr
 }
 
 // reasons counts a small bucket's entries by reason.
@@ -245,22 +418,10 @@ func reasons(b *bolt.Bucket, reason func(v []byte) string) map[string]int64 {
 	return out
 }
 
-// quarantineReason is the reason an entry of the quarantine bucket was put
-// there.
-func quarantineReason(v []byte) string {
-	var q struct {
-		Reason string `json:"reason"`
-	}
-	if json.Unmarshal(v, &q) != nil || q.Reason == "" {
-		return "unreadable"
-	}
-	return q.Reason
-}
-
 // Failed returns the refused ratings' ids with the reasons.
 func (o *Outbox) Failed() (map[string]string, error) {
 	out := map[string]string{}
-	err := o.db.View(func(tx *bolt.Tx) error {
+	err := o.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFailed).ForEach(func(k, v []byte) error {
 			out[string(k)] = string(v)
 			return nil

@@ -8,12 +8,15 @@ import (
 	"hailong"
 )
 
-// healthShow answers 200 when the node can record ratings: its outbox opens
-// a transaction.
+// healthShow answers 200 only when the node can durably record a rating:
+// its outbox is open, its last write did not fail (or a probe write now
+// succeeds) and its disk has room. A supervisor or a monitor polling it
+// sees a broken store or a full disk as 503, not as a node that thanks
+// citizens for ratings it cannot keep.
 func (s *Server) healthShow(c *fiber.Ctx) error {
-	if _, err := s.Outbox.Stats(); err != nil {
-		s.Logger.Error("health check: outbox", "err", err)
-		return &hailong.Error{Code: hailong.EUNAVAILABLE, Message: "The rating store is not available."}
+	if err := s.Outbox.Writable(); err != nil {
+		s.Logger.Error("health check: outbox cannot record", "err", err)
+		return &hailong.Error{Code: hailong.EUNAVAILABLE, Message: "The rating store cannot record ratings: " + err.Error()}
 	}
 	return c.SendString(fmt.Sprintf("ok %s\n", s.Kiosk))
 }

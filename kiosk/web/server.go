@@ -25,6 +25,8 @@ import (
 type Outbox interface {
 	Record(r *hailong.Rating) (hailong.Rating, bool, error)
 	Stats() (bolt.Stats, error)
+	// Writable returns why no rating can be durably recorded now, or nil.
+	Writable() error
 }
 
 // Uploader is the background job that forwards ratings.

@@ -23,6 +23,11 @@ type statusResponse struct {
 	// count; ClockOffsetMS is the node's clock minus the aggregator's.
 	Problems      []string `json:"problems"`
 	ClockOffsetMS *int64   `json:"clock_offset_ms"`
+	// Quarantined counts outbox entries that could not be read, kept
+	// aside for an operator (kiosk quarantine); StoreError is the outbox's
+	// last write error, or why it records nothing now (disk full).
+	Quarantined int64  `json:"quarantined"`
+	StoreError  string `json:"store_error,omitempty"`
 }
 
 func (s *Server) statusShow(c *fiber.Ctx) error {
@@ -37,7 +42,7 @@ func (s *Server) statusShow(c *fiber.Ctx) error {
 	out := statusResponse{
 		Kiosk: s.Kiosk, Unit: s.Unit,
 		Queued: st.Queued, Synced: st.Synced, Failed: st.Failed, LastSync: st.LastSync,
-		Aggregator: agg,
+		Aggregator: agg, Quarantined: st.Quarantined, StoreError: st.LastError,
 	}
 	out.Problems = []string{}
 	if s.Problems != nil {
