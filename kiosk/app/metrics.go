@@ -22,10 +22,10 @@ func (m *Main) metrics() *fiberapp.Metrics {
 	})
 	m.registry.MustRegister(recorded)
 	metrics.CountAnswers(recorded, http.MethodPost, "/api/v1/ratings", http.StatusCreated)
-	for _, state := range []string{"queued", "synced", "failed"} {
+	for _, state := range []string{"queued", "synced", "failed", "quarantined"} {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "hailong_kiosk_outbox_ratings",
-			Help:        "Ratings in the outbox: queued for upload (the queue's length), synced, or failed (refused by the aggregator, kept for an operator).",
+			Help:        "Ratings in the outbox: queued for upload (the queue's length), synced, failed (refused by the aggregator, kept for an operator), or quarantined (unreadable entries moved aside).",
 			ConstLabels: prometheus.Labels{"state": state},
 		}, func() float64 {
 			st, err := m.outbox.Stats()
@@ -37,6 +37,8 @@ func (m *Main) metrics() *fiberapp.Metrics {
 				return float64(st.Queued)
 			case "synced":
 				return float64(st.Synced)
+			case "quarantined":
+				return float64(st.Quarantined)
 			default:
 				return float64(st.Failed)
 			}
