@@ -31,17 +31,6 @@ func healthz(t *testing.T, kioskURL string) int {
 	return resp.StatusCode
 }
 
-// waitFor polls cond until it holds, failing the test after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 // TestOneCorruptOutboxEntry damages one of 300 queued ratings on a stopped
 // kiosk's disk: the other 299 reach the aggregator, the damaged one is
 // quarantined and counted, and the node stays healthy, since it can record.

@@ -88,18 +88,15 @@ func offers(t *testing.T, kioskURL string) int {
 	return 0
 }
 
-// waitFor polls a kiosk's status until cond holds.
-func waitFor(t *testing.T, kioskURL, what string, cond func(uplinkStatus) bool) uplinkStatus {
+// waitForStatus polls a kiosk's status until cond holds and returns it.
+func waitForStatus(t *testing.T, kioskURL, what string, cond func(uplinkStatus) bool) uplinkStatus {
 	t.Helper()
 	var st uplinkStatus
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	waitFor(t, what, func() bool {
 		st = uplinkStatus{}
 		getJSON(t, kioskURL+"/api/v1/status", &st)
-		if cond(st) {
-			return st
-		}
-	}
-	t.Fatalf("timed out waiting until %s: %+v", what, st)
+		return cond(st)
+	})
 	return st
 }
 
@@ -123,15 +120,15 @@ func TestADeferredRatingIsDeliveredOnceTheAggregatorKnowsItsQuestionnaire(t *tes
 	// The aggregator does not know version 2: the rating waits, queued,
 	// and says why; the kiosk now offers what the aggregator publishes.
 	agg = startAggregatorWith(t, aggCfg)
-	st := waitFor(t, k.URL(), "the rating is deferred", func(st uplinkStatus) bool {
+	st := waitForStatus(t, k.URL(), "the rating is deferred", func(st uplinkStatus) bool {
 		return st.Failed > 0 || (st.Aggregator == "reachable" && strings.Contains(st.LastError, "deferred"))
 	})
 	if st.Queued != 1 || st.Failed != 0 || !strings.Contains(st.LastError, "counter-quick") {
 		t.Fatalf("a rating of a version the aggregator does not know: %+v, want it queued with the reason", st)
 	}
-	waitFor(t, k.URL(), "the kiosk offers the published version", func(uplinkStatus) bool { return offers(t, k.URL()) == 1 })
+	waitForStatus(t, k.URL(), "the kiosk offers the published version", func(uplinkStatus) bool { return offers(t, k.URL()) == 1 })
 	rate(t, k.URL(), rating{Answers: map[string]any{"overall": 3}})
-	st = waitFor(t, k.URL(), "the newer rating passes the deferred one", func(st uplinkStatus) bool { return st.Synced == 1 })
+	st = waitForStatus(t, k.URL(), "the newer rating passes the deferred one", func(st uplinkStatus) bool { return st.Synced == 1 })
 	if st.Queued != 1 || st.Failed != 0 {
 		t.Fatalf("while the aggregator does not know version 2: %+v", st)
 	}
@@ -158,9 +155,9 @@ func TestAKioskWhoseUnitDiffersFromItsEnrolmentSaysSo(t *testing.T) {
 	mismatch := func(st uplinkStatus) bool {
 		return len(st.Problems) > 0 && strings.Contains(st.Problems[0], "unit mismatch") && strings.Contains(st.Problems[0], centre)
 	}
-	waitFor(t, k.URL(), "the status shows the unit mismatch", mismatch)
+	waitForStatus(t, k.URL(), "the status shows the unit mismatch", mismatch)
 	rate(t, k.URL(), rating{Answers: map[string]any{"overall": 3}})
-	st := waitFor(t, k.URL(), "the upload says why the rating waits", func(st uplinkStatus) bool {
+	st := waitForStatus(t, k.URL(), "the upload says why the rating waits", func(st uplinkStatus) bool {
 		return st.Failed > 0 || strings.Contains(st.LastError, "unit mismatch")
 	})
 	if st.Queued != 1 || st.Failed != 0 {
@@ -178,8 +175,8 @@ func TestThePublishedConfigurationSurvivesARestartWithTheAggregatorDown(t *testi
 	// The kiosk embeds only version 1; the aggregator publishes 2 as well.
 	kcfg := kioskapp.Config{DataDir: kioskDir, Aggregator: "http://" + addr, Credential: cred.String(), Unit: centre}
 	k := startKioskWith(t, kcfg)
-	waitFor(t, k.URL(), "the kiosk offers the published version 2", func(uplinkStatus) bool { return offers(t, k.URL()) == 2 })
-	waitFor(t, k.URL(), "the clock offset is measured", func(st uplinkStatus) bool { return st.ClockOffsetMS != nil })
+	waitForStatus(t, k.URL(), "the kiosk offers the published version 2", func(uplinkStatus) bool { return offers(t, k.URL()) == 2 })
+	waitForStatus(t, k.URL(), "the clock offset is measured", func(st uplinkStatus) bool { return st.ClockOffsetMS != nil })
 	k.Close()
 	agg.Close()
 
@@ -221,7 +218,7 @@ func TestARealKiosksHealthShowsInTheFleet(t *testing.T) {
 	defer k.Close()
 	rate(t, k.URL(), rating{Answers: map[string]any{"overall": 3}})
 	waitSynced(t, k.URL(), 1)
-	waitFor(t, k.URL(), "the kiosk knows its clock offset", func(st uplinkStatus) bool { return st.ClockOffsetMS != nil })
+	waitForStatus(t, k.URL(), "the kiosk knows its clock offset", func(st uplinkStatus) bool { return st.ClockOffsetMS != nil })
 
 	type report struct {
 		Kiosk         string     `json:"kiosk"`
