@@ -27,8 +27,14 @@ var ErrDiskFull = errors.New("disk full")
 // called outside transactions: bbolt's count of free pages is the one left
 // by the last write transaction, including pages it freed.
 func (o *Outbox) room() error {
+	// Info reads the memory map, which a write transaction may replace:
+	// only an open transaction holds it in place.
+	var pageSize int64
+	if err := o.view(func(tx *bolt.Tx) error { pageSize = int64(tx.DB().Info().PageSize); return nil }); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
 	o.mu.RLock()
-	st, pageSize := o.db.Stats(), int64(o.db.Info().PageSize)
+	st := o.db.Stats()
 	o.mu.RUnlock()
 	// Pages pending release are not counted: an open read transaction
 	// (an upload reading the queue) keeps them from reuse.
