@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -92,6 +93,11 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 // which reports them as it always has.
 func checkText(b []byte, o decodeOptions) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	// names holds, per open object, its member names folded as
+	// encoding/json matches them to fields: without case (Unicode simple
+	// folding), so "Questionnaire" and "queſtionnaire" would fill the same
+	// field as "questionnaire", and the last would silently win.
+	var names []map[string]string
 	for {
 		start := dec.InputOffset()
 		tok, err := dec.ReadToken()
@@ -101,7 +107,31 @@ func checkText(b []byte, o decodeOptions) error {
 		if err != nil {
 			return textError(b, dec, err)
 		}
-		if tok.Kind() != '"' || plain(b[start:dec.InputOffset()]) {
+		switch tok.Kind() {
+		case '{':
+			names = append(names, nil)
+			continue
+		case '}':
+			names = names[:len(names)-1]
+			continue
+		case '"':
+		default:
+			continue
+		}
+		if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 {
+			name, top := tok.String(), len(names)-1
+			key := foldName(name)
+			if prev, ok := names[top][key]; ok {
+				ptr := dec.StackPointer()
+				return hailong.Invalid("The request body names a member twice.",
+					hailong.FieldError{Field: fieldPath(dec, ptr), Message: fmt.Sprintf("appears more than once (as %q and %q: names are matched without regard to case)", prev, name)})
+			}
+			if names[top] == nil {
+				names[top] = map[string]string{}
+			}
+			names[top][key] = name
+		}
+		if plain(b[start:dec.InputOffset()]) {
 			continue
 		}
 		err = hailong.CheckText(tok.String())
@@ -121,6 +151,22 @@ func checkText(b []byte, o decodeOptions) error {
 		return hailong.Invalid("The request body has text that is not acceptable.",
 			hailong.FieldError{Field: fieldPath(dec, ptr), Message: err.Error()})
 	}
+}
+
+// foldName maps a member name to the same key as every name that
+// encoding/json would take for it: each rune to the least of its Unicode
+// simple case folding orbit, the equivalence bytes.EqualFold uses.
+func foldName(name string) string {
+	var sb strings.Builder
+	sb.Grow(len(name))
+	for _, r := range name {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		sb.WriteRune(least)
+	}
+	return sb.String()
 }
 
 // plain reports whether raw JSON text, which jsontext has accepted (so it
