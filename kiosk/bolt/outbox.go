@@ -238,27 +238,40 @@ type badEntry struct {
 // cannot be read is quarantined and skipped, so one bad entry never holds
 // up the rest of the queue.
 func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
+	out, _, err := o.PendingAfter(0, limit)
+	return out, err
+}
+
+// PendingAfter returns up to limit queued ratings whose queue sequence is
+// greater than after, oldest first, with their sequences: the uploader
+// walks the queue with it past ratings the aggregator deferred, holding
+// only the sequence it reached, however many are deferred. Unreadable
+// entries are quarantined as by Pending.
+func (o *Outbox) PendingAfter(after uint64, limit int) ([]hailong.Rating, []uint64, error) {
 	for round := 0; ; round++ {
 		var out []hailong.Rating
+		var seqs []uint64
 		var bad []badEntry
 		err := o.view(func(tx *bolt.Tx) error {
 			ratings := tx.Bucket(bucketRatings)
 			c := tx.Bucket(bucketQueue).Cursor()
-			for k, id := c.First(); k != nil && len(out) < limit; k, id = c.Next() {
+			// Keys are big-endian sequences, so Seek finds the first one
+			// after the cursor in log(n).
+			for k, id := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, id = c.Next() {
 				raw := ratings.Get(id)
 				s, err := decode(id, raw)
 				if err != nil {
 					bad = append(bad, badEntry{binary.BigEndian.Uint64(k), bytes.Clone(id), bytes.Clone(raw), err})
 					continue
 				}
-				out = append(out, s.Rating)
+				out, seqs = append(out, s.Rating), append(seqs, binary.BigEndian.Uint64(k))
 			}
 			return nil
 		})
 		if err != nil || len(bad) == 0 || round == 3 {
 			// After three rounds the bad ones are skipped, not yet moved:
 			// the queue changed under each attempt.
-			return out, err
+			return out, seqs, err
 		}
 		err = o.update(func(tx *bolt.Tx) error {
 			queue, ratings := tx.Bucket(bucketQueue), tx.Bucket(bucketRatings)
@@ -280,7 +293,7 @@ func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
 		if err != nil {
 			// The good ones still go; the bad stay queued until a write
 			// succeeds, and Writable reports the failure meanwhile.
-			return out, nil
+			return out, seqs, nil
 		}
 	}
 }
