@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,14 +27,15 @@ func failedOutbox(t *testing.T) (string, []string) {
 	defer o.Close()
 	var ids []string
 	var res []syncapi.Result
-	for i, reason := range []string{"unknown questionnaire version", "unit mismatch", "unknown questionnaire version"} {
+	for i, field := range []string{"questionnaire", "unit", "questionnaire"} {
 		r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
 			Answers: hailong.Answers{"overall": hailong.Int(1 + i)}}, Channel: hailong.ChannelKiosk, Unit: "TT-1", Kiosk: "k1", At: time.Now().UTC()}
 		if _, _, err := o.Record(&r); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
-		res = append(res, syncapi.Result{ID: r.ID, Status: syncapi.Rejected, Reason: reason})
+		res = append(res, syncapi.Result{ID: r.ID, Status: syncapi.Rejected, Fields: []string{field},
+			Reason: fmt.Sprintf("The rating is not valid. %s: unknown %s of rating %d.", field, field, i)})
 	}
 	if err := o.Settle(res, time.Now()); err != nil {
 		t.Fatal(err)
@@ -49,7 +51,9 @@ func TestRequeueCommand(t *testing.T) {
 		want    string
 	}{
 		{"lists reasons without a selection", func([]string) []string { return nil }, "nothing requeued",
-			"       2  rejected: unknown questionnaire version"},
+			"       2  rejected [questionnaire]\n          e.g. rejected [questionnaire]: The rating is not valid. questionnaire: unknown questionnaire of rating 0.\n" +
+				"       1  rejected [unit]\n"},
+		{"by group", func([]string) []string { return []string{"-reason", "rejected [questionnaire]"} }, "", "requeued 2 failed ratings; 2 queued, 1 still failed"},
 		{"all", func([]string) []string { return []string{"-all"} }, "", "requeued 3 failed ratings; 3 queued, 0 still failed"},
 		{"by reason", func([]string) []string { return []string{"-reason", "questionnaire"} }, "", "requeued 2 failed ratings; 2 queued, 1 still failed"},
 		{"by id", func(ids []string) []string { return []string{"-id", ids[1]} }, "", "requeued 1 failed ratings; 1 queued, 2 still failed"},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,7 +41,7 @@ func runRequeue(args []string, out io.Writer) error {
 	dataDir := fs.String("data", "./data/kiosk", "directory of the durable outbox")
 	all := fs.Bool("all", false, "requeue every failed rating")
 	ids := fs.String("id", "", "requeue these failed ratings (comma-separated ids)")
-	reason := fs.String("reason", "", "requeue the failed ratings whose reason contains this text")
+	reason := fs.String("reason", "", "requeue the failed ratings whose reason contains this text, e.g. a group as listed: 'rejected [at]'")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: kiosk requeue [-data DIR] -all | -id ID,... | -reason TEXT\n\n"+
 			"Moves ratings the aggregator refused back to the queue, on a stopped node.\n"+
@@ -69,12 +70,12 @@ func runRequeue(args []string, out io.Writer) error {
 	}
 	defer o.Close()
 	if match == nil {
-		st, err := o.Stats()
+		failed, err := o.Failed()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%d failed ratings in %s\n", st.Failed, o.Path())
-		printReasons(out, st.FailedReasons)
+		fmt.Fprintf(out, "%d failed ratings in %s\n", len(failed), o.Path())
+		printGroups(out, failed)
 		return errors.New("nothing requeued: choose -all, -id or -reason")
 	}
 	if len(chosen) > 0 {
@@ -99,6 +100,25 @@ func runRequeue(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "requeued %d failed ratings; %d queued, %d still failed\n", moved, st.Queued, st.Failed)
 	printReasons(out, st.FailedReasons)
 	return nil
+}
+
+// printGroups lists failed ratings by group (status and fields at fault,
+// as fleet health counts them), each with one rating's full reason.
+func printGroups(out io.Writer, failed map[string]string) {
+	counts, example := map[string]int64{}, map[string]string{}
+	ids := slices.Sorted(maps.Keys(failed)) // the oldest rating's text, ids being UUIDv7
+	for _, id := range ids {
+		g := bolt.FailedGroup(failed[id])
+		if counts[g]++; counts[g] == 1 {
+			example[g] = failed[id]
+		}
+	}
+	for _, g := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(out, "%8d  %s\n", counts[g], g)
+		if example[g] != g+": " {
+			fmt.Fprintf(out, "          e.g. %s\n", example[g])
+		}
+	}
 }
 
 func printReasons(out io.Writer, reasons map[string]int64) {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +29,7 @@ import (
 var (
 	bucketRatings = []byte("ratings")    // id → stored rating, kept for idempotency
 	bucketQueue   = []byte("queue")      // sequence → id, oldest first, awaiting upload
-	bucketFailed  = []byte("failed")     // id → reason the aggregator refused it
+	bucketFailed  = []byte("failed")     // id → "<status> [<fields>]: <reason>" the aggregator refused it with
 	bucketQuar    = []byte("quarantine") // sequence → quarantined entry (JSON), never dropped
 	bucketSynced  = []byte("synced")     // settle time (ns) + id → nothing: what Prune may remove, oldest first
 	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating
@@ -337,7 +338,7 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 				continue
 			}
 			refused++
-			if err := failed.Put(id, []byte(string(res.Status)+": "+res.Reason)); err != nil {
+			if err := failed.Put(id, []byte(failedEntry(res))); err != nil {
 				return err
 			}
 		}
@@ -352,6 +353,37 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 		}
 		return putTime(tx, keyLastSync, at)
 	})
+}
+
+// failedEntry is what the failed list keeps of a refusal: its group (the
+// status and the fields at fault, see FailedGroup), then the aggregator's
+// full reason for the operator.
+func failedEntry(res syncapi.Result) string {
+	group := string(res.Status)
+	var fields []string
+	for _, f := range res.Fields[:min(len(res.Fields), maxFailedFields)] {
+		// A field name is the aggregator's; keep the group parseable.
+		f = strings.NewReplacer(": ", " ", ",", " ", "]", " ").Replace(f)
+		fields = append(fields, f[:min(len(f), 64)])
+	}
+	if len(fields) > 0 {
+		group += " [" + strings.Join(fields, ",") + "]"
+	}
+	return group + ": " + res.Reason
+}
+
+// maxFailedFields bounds the fields named in a failed entry's group.
+const maxFailedFields = 8
+
+// FailedGroup returns the group of a failed list entry: its status and,
+// from aggregators that name them, the fields at fault, as in "rejected
+// [at]". The reason's text quotes the rating's own values (times, codes),
+// so grouping by it would make every refused rating its own reason; fleet
+// health and `kiosk requeue` count failed ratings by group. Entries filed
+// before the fields were named group by status alone.
+func FailedGroup(entry string) string {
+	group, _, _ := strings.Cut(entry, ": ")
+	return group
 }
 
 // syncedKey orders the synced index by settle time.
@@ -374,7 +406,8 @@ type Stats struct {
 	// LastRating is when the last new rating was recorded.
 	LastRating *time.Time
 	// FailedReasons and QuarantineReasons map a reason to how many
-	// entries have it.
+	// entries have it; a failed rating's reason is its group (FailedGroup),
+	// Failed gives each one's full text.
 	FailedReasons     map[string]int64
 	QuarantineReasons map[string]int64
 	// LastError is the last error the store met writing, empty once a
@@ -402,7 +435,7 @@ func (o *Outbox) Stats() (Stats, error) {
 				st.OldestQueued = &at
 			}
 		}
-		st.FailedReasons = reasons(tx.Bucket(bucketFailed), func(v []byte) string { return string(v) })
+		st.FailedReasons = reasons(tx.Bucket(bucketFailed), func(v []byte) string { return FailedGroup(string(v)) })
 		st.QuarantineReasons = reasons(tx.Bucket(bucketQuar), quarantineReason)
 		return nil
 	})

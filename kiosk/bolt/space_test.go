@@ -25,17 +25,17 @@ func TestRequeue(t *testing.T) {
 	}{
 		{"all", func(string, string) bool { return true }, 3, map[string]int64{}},
 		{"by reason", func(_, reason string) bool { return strings.Contains(reason, "questionnaire") }, 2,
-			map[string]int64{"rejected: unit mismatch": 1}},
-		{"by id", nil, 1, map[string]int64{"rejected: unknown questionnaire version": 1, "rejected: unit mismatch": 1}},
+			map[string]int64{"rejected [unit]": 1}},
+		{"by id", nil, 1, map[string]int64{"rejected [questionnaire]": 1, "rejected [unit]": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := open(t, filepath.Join(t.TempDir(), "o.db"))
 			defer o.Close()
 			rs := recordN(t, o, 4)
 			err := o.Settle([]syncapi.Result{
-				{ID: rs[0].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version"},
-				{ID: rs[1].ID, Status: syncapi.Rejected, Reason: "unit mismatch"},
-				{ID: rs[2].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version"},
+				{ID: rs[0].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version", Fields: []string{"questionnaire"}},
+				{ID: rs[1].ID, Status: syncapi.Rejected, Reason: "unit mismatch", Fields: []string{"unit"}},
+				{ID: rs[2].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version", Fields: []string{"questionnaire"}},
 			}, time.Now())
 			if err != nil {
 				t.Fatal(err)
