@@ -5,9 +5,11 @@
 // Every flag can also be set from the environment as HAILONG_KIOSK_<FLAG>,
 // e.g. HAILONG_KIOSK_CREDENTIAL.
 //
-// Two commands work on a stopped node's outbox file (bbolt lets one process
+// Three commands work on a stopped node's outbox file (bbolt lets one process
 // open it): "kiosk requeue" moves ratings the aggregator refused back to the
-// queue, "kiosk quarantine" lists the entries that could not be read.
+// queue, "kiosk quarantine" lists the entries that could not be read,
+// "kiosk reassign" gives queued ratings recorded under a wrong -unit the
+// unit they were given at.
 package main
 
 import (
@@ -41,6 +43,8 @@ func run(args []string, out io.Writer) error {
 			return runRequeue(args[1:], out)
 		case "quarantine":
 			return runQuarantine(args[1:], out)
+		case "reassign":
+			return runReassign(args[1:], out)
 		}
 	}
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)

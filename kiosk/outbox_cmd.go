@@ -163,3 +163,65 @@ func runQuarantine(args []string, out io.Writer) error {
 	}
 	return nil
 }
+
+// runReassign re-stamps the unit of queued ratings recorded under another
+// unit, on a stopped node: a node started with a wrong -unit records
+// ratings the aggregator defers for ever (unit ≠ enrolment). The rating is
+// the citizen's, given at this kiosk; the unit was the node's
+// misconfiguration. Each rating keeps its original unit in its entry.
+func runReassign(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("kiosk reassign", flag.ContinueOnError)
+	dataDir := fs.String("data", "./data/kiosk", "directory of the durable outbox")
+	unit := fs.String("unit", "", "the unit the ratings were given at: the node's corrected -unit, its enrolment at the aggregator")
+	from := fs.String("from", "", "re-stamp the queued ratings recorded under these units (comma-separated)")
+	all := fs.Bool("all", false, "re-stamp every queued rating recorded under another unit than -unit")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: kiosk reassign [-data DIR] -unit CODE -from CODE,... | -all\n\n"+
+			"Gives queued ratings recorded under a wrong -unit the unit they were given at, on a\n"+
+			"stopped node; each keeps its original unit in its entry. Without -from or -all it lists\n"+
+			"the queued ratings by unit.")
+		fs.PrintDefaults()
+	}
+	// ff reads HAILONG_KIOSK_UNIT too: the node's own (corrected) unit.
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {
+		return err
+	}
+	froms := app.SplitList(*from)
+	var match func(string) bool
+	switch {
+	case *all && len(froms) > 0:
+		return errors.New("choose one of -from and -all")
+	case *all:
+		match = func(string) bool { return true }
+	case len(froms) > 0:
+		match = func(u string) bool { return slices.Contains(froms, u) }
+	}
+	if match != nil && strings.TrimSpace(*unit) == "" {
+		return errors.New("-unit is required: the unit the ratings were given at")
+	}
+	o, err := openOutbox(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	if match == nil {
+		units, err := o.QueuedUnits()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "queued ratings by unit in %s\n", o.Path())
+		printReasons(out, units)
+		return errors.New("nothing reassigned: choose -from or -all, with -unit")
+	}
+	n, err := o.Reassign(*unit, match)
+	if err != nil {
+		return err
+	}
+	units, err := o.QueuedUnits()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reassigned %d queued ratings to unit %s; queued ratings by unit now:\n", n, *unit)
+	printReasons(out, units)
+	return nil
+}

@@ -67,6 +67,16 @@ type stored struct {
 	Rating    hailong.Rating `json:"rating"`
 	Submitted [32]byte       `json:"submitted"`
 	Seq       uint64         `json:"seq"`
+	// Reassigned records, for audit, each time an operator re-stamped the
+	// rating's unit (kiosk reassign), oldest first.
+	Reassigned []Reassignment `json:"reassigned,omitempty"`
+}
+
+// Reassignment is one re-stamping of a queued rating's unit.
+type Reassignment struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	At   time.Time `json:"at"`
 }
 
 // A stored value is formatCRC, the CRC-32C of the JSON after it, then the

@@ -344,8 +344,8 @@ func TestAUnitThatDoesNotMatchTheEnrolmentIsShownNotHidden(t *testing.T) {
 	if len(published) != 3 || published[0].Unit != "TT-2" {
 		t.Errorf("configurations handed on: %+v", published)
 	}
-	if p := u.Problems(); len(p) != 1 || !strings.Contains(p[0], "unit mismatch") || !strings.Contains(p[0], "TT-2") {
-		t.Fatalf("problems %q, want the unit mismatch", p)
+	if p := u.Problems(); len(p) != 1 || !strings.Contains(p[0], "unit mismatch") || !strings.Contains(p[0], "kiosk reassign -unit TT-2 -from TT-1") {
+		t.Fatalf("problems %q, want the unit mismatch and what to run", p)
 	}
 	if n := logs.count("ERROR the node's unit does not match"); n != 1 {
 		t.Errorf("the mismatch was logged %d times, want once", n)

@@ -196,8 +196,10 @@ func (u *Uploader) Problems() []string {
 func (u *Uploader) SetConfig(c syncapi.Config) {
 	problem := ""
 	if c.Unit != "" && u.Unit != "" && c.Unit != u.Unit {
-		problem = fmt.Sprintf("unit mismatch: this node is configured with -unit %s, but kiosk %s is enrolled at the aggregator for unit %s; "+
-			"its ratings stay queued on this node until the two agree", u.Unit, c.Kiosk, c.Unit)
+		problem = fmt.Sprintf("unit mismatch: this node is configured with -unit %[1]s, but kiosk %[2]s is enrolled at the aggregator for unit %[3]s; "+
+			"its ratings stay queued on this node until the two agree. If the node is at %[3]s, set -unit %[3]s, stop the node and run "+
+			"'kiosk reassign -unit %[3]s -from %[1]s' for the ratings already recorded under %[1]s; if it is at %[1]s, enrol it for %[1]s at the aggregator",
+			u.Unit, c.Kiosk, c.Unit)
 	}
 	u.mu.Lock()
 	changed := problem != u.problem
