@@ -27,6 +27,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"hailong/kiosk/app"
+	"hailong/kiosk/bolt"
 )
 
 func main() {
@@ -89,8 +90,13 @@ func run(args []string, out io.Writer) error {
 		return m.Close()
 	case err := <-m.Done():
 		// Exit non-zero, so that the supervisor (systemd's Restart=)
-		// starts the node again: a node that serves nothing is no use.
-		log.Error("serving ended unexpectedly; stopping so that the supervisor restarts the node", "err", err)
-		return errors.Join(fmt.Errorf("serving ended unexpectedly: %w", err), m.Close())
+		// starts the node again: a node that serves nothing, or whose
+		// outbox is closed, is no use.
+		what := "serving ended unexpectedly"
+		if errors.Is(err, bolt.ErrReopen) {
+			what = "the outbox closed unexpectedly"
+		}
+		log.Error(what+"; stopping so that the supervisor restarts the node", "err", err)
+		return errors.Join(fmt.Errorf("%s: %w", what, err), m.Close())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"hailong"
 	"hailong/assets"
 	"hailong/kiosk/app"
+	"hailong/kiosk/bolt"
 	"hailong/kiosk/configcache"
 	"hailong/syncapi"
 )
@@ -270,5 +272,51 @@ func TestAUnitThatDoesNotMatchItsEnrolmentIsInTheStatus(t *testing.T) {
 	get(t, m.URL()+"/api/v1/status", &st)
 	if !mismatch(st) {
 		t.Errorf("after a restart with the aggregator down, problems %q", st.Problems)
+	}
+}
+
+// TestAFailedReopenAfterCompactionEndsTheNode: ratings uploaded and pruned,
+// the outbox is compacted and cannot be opened again: the node reports it
+// on Done (main exits 1 and systemd restarts it) instead of answering 503
+// for ever, and a restart finds every rating.
+func TestAFailedReopenAfterCompactionEndsTheNode(t *testing.T) {
+	agg := &aggregator{unit: "TT-1", questionnaires: published(t)}
+	srv := httptest.NewServer(agg)
+	defer srv.Close()
+	dir := t.TempDir()
+	cred, err := syncapi.NewCredential("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &app.Main{Config: app.Config{Listen: "127.0.0.1:0", DataDir: dir, Aggregator: srv.URL, Credential: cred.String(),
+		Unit: "TT-1", MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+		KeepSynced: time.Nanosecond, PruneEvery: 20 * time.Millisecond},
+		Logger: slog.New(slog.DiscardHandler)}
+	app.FailReopenAfterCompaction(m)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	const n = 600 // enough pruned to be worth a compaction
+	for range n {
+		rate(t, m.URL())
+	}
+	select {
+	case err, ok := <-m.Done():
+		if !ok || !errors.Is(err, bolt.ErrReopen) {
+			t.Fatalf("Done gave %v (a value: %v), want ErrReopen", err, ok)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node with a closed outbox did not end")
+	}
+	if got := len(agg.received()); got != n {
+		t.Errorf("the aggregator received %d ratings, want %d", got, n)
+	}
+	m.Close()
+	m2 := start(t, dir, srv.URL, "TT-1", nil)
+	var st struct{ Queued, Synced int64 }
+	get(t, m2.URL()+"/api/v1/status", &st)
+	if st.Queued != 0 || st.Synced != n {
+		t.Errorf("after the restart: %+v, want %d synced", st, n)
 	}
 }

@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -191,5 +192,33 @@ func TestCompactionSurvivesACrashAtEveryStep(t *testing.T) {
 				t.Errorf("record after compaction: %v", err)
 			}
 		})
+	}
+}
+
+// TestAFailedReopenAfterCompactionSaysSo: when the compacted file cannot be
+// opened again the outbox is closed; Compact's error wraps ErrReopen, for
+// the node to end and be restarted, and Writable says it cannot record.
+// The file at the path is the compacted outbox, whole.
+func TestAFailedReopenAfterCompactionSaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	o := open(t, path)
+	rs := recordN(t, o, 120)
+	settleAt(t, o, time.Now(), ids(rs[:100])...)
+	if _, err := o.Prune(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	restore := bolt.FailReopen()
+	err := o.Compact()
+	restore()
+	if !errors.Is(err, bolt.ErrReopen) {
+		t.Fatalf("compact = %v, want ErrReopen", err)
+	}
+	if err := o.Writable(); err == nil {
+		t.Error("Writable = nil on a closed outbox")
+	}
+	o = open(t, path)
+	defer o.Close()
+	if st := stats(t, o); st.Queued != 20 || st.Pruned != 100 {
+		t.Errorf("stats after the restart = %+v", st)
 	}
 }
