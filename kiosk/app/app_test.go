@@ -320,3 +320,39 @@ func TestAFailedReopenAfterCompactionEndsTheNode(t *testing.T) {
 		t.Errorf("after the restart: %+v, want %d synced", st, n)
 	}
 }
+
+// TestANodeBehindTheAggregatorsLastClockRecordsNothing: the cached
+// configuration says the aggregator's clock was a day ahead of the node's
+// now (the node booted without a real-time clock and the aggregator is
+// down): the node refuses ratings and says why in /healthz and the status,
+// rather than thank citizens for ratings the aggregator would refuse.
+func TestANodeBehindTheAggregatorsLastClockRecordsNothing(t *testing.T) {
+	dir := t.TempDir()
+	c := syncapi.Config{Kiosk: "k1", Unit: "TT-1", Questionnaires: published(t), Clock: time.Now().Add(24 * time.Hour)}
+	if err := configcache.Save(filepath.Join(dir, configcache.Name), c); err != nil {
+		t.Fatal(err)
+	}
+	m := start(t, dir, nowhere(t), "TT-1", nil)
+	resp, err := http.Post(m.URL()+"/api/v1/ratings", "application/json", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "clock is wrong") {
+		t.Errorf("rating: %s %s, want 503 saying the clock is wrong", resp.Status, b)
+	}
+	resp, err = http.Get(m.URL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("healthz: %s, want 503", resp.Status)
+	}
+	var st status
+	get(t, m.URL()+"/api/v1/status", &st)
+	if st.Queued != 0 || len(st.Problems) != 1 || !strings.Contains(st.Problems[0], "aggregator's clock at the last contact") {
+		t.Errorf("status: %+v", st)
+	}
+}

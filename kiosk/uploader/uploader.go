@@ -70,6 +70,7 @@ type Uploader struct {
 	streak    int          // uploads that worked since the batch size last changed; Run's goroutine only
 	last      atomic.Pointer[attempt]
 	offset    atomic.Pointer[time.Duration]
+	aggClock  atomic.Pointer[time.Time] // the latest aggregator clock seen
 
 	mu sync.Mutex
 	// The uploader walks the queue past ratings the aggregator deferred,
@@ -179,6 +180,26 @@ func (u *Uploader) ClockOffset() (time.Duration, bool) {
 	return 0, false
 }
 
+// AggregatorClock returns the latest time the aggregator's clock was seen
+// to show (a heartbeat's answer, a published configuration, the cached one
+// at start), and false before any. The node's clock is never plausibly
+// before it.
+func (u *Uploader) AggregatorClock() (time.Time, bool) {
+	if t := u.aggClock.Load(); t != nil {
+		return *t, true
+	}
+	return time.Time{}, false
+}
+
+func (u *Uploader) sawClock(t time.Time) {
+	for !t.IsZero() {
+		old := u.aggClock.Load()
+		if old != nil && !t.After(*old) || u.aggClock.CompareAndSwap(old, &t) {
+			return
+		}
+	}
+}
+
 // Problems lists what an operator must fix for this node's ratings to
 // count, such as a unit that does not match the enrolment.
 func (u *Uploader) Problems() []string {
@@ -194,6 +215,7 @@ func (u *Uploader) Problems() []string {
 // start, then each one read from the aggregator) and checks the node's unit
 // against its enrolment. A mismatch is logged once, when it appears.
 func (u *Uploader) SetConfig(c syncapi.Config) {
+	u.sawClock(c.Clock)
 	problem := ""
 	if c.Unit != "" && u.Unit != "" && c.Unit != u.Unit {
 		problem = fmt.Sprintf("unit mismatch: this node is configured with -unit %[1]s, but kiosk %[2]s is enrolled at the aggregator for unit %[3]s; "+
@@ -522,6 +544,7 @@ func (u *Uploader) heartbeat(ctx context.Context) error {
 	if !res.Clock.IsZero() {
 		d := time.Duration(res.ClockOffsetMS) * time.Millisecond
 		u.offset.Store(&d)
+		u.sawClock(res.Clock)
 	}
 	return nil
 }
