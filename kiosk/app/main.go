@@ -165,9 +165,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.server, err = web.New(&web.Server{
 		Kiosk: cfg.Kiosk, Unit: cfg.Unit, UnitName: cfg.UnitName, Questionnaires: cfg.Questionnaires,
-		Catalog: catalog, CurrentCatalog: m.questionnaires.Catalog, Problems: m.problems, ClockOffset: m.uploader.ClockOffset,
-		EarliestClock: m.uploader.AggregatorClock,
-		Outbox:        m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
+		Catalog: catalog, CurrentCatalog: m.questionnaires.Catalog, Problems: m.problems,
+		ClockOffset: m.uploader.ClockOffset, EarliestClock: m.uploader.AggregatorClock,
+		Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
 		Signer: signer, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL,
 	})
 	if err != nil {
