@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,38 @@ func TestFailedRatingsGroupByStatusAndFields(t *testing.T) {
 		if text := failed[a.ID]; !strings.HasSuffix(text, ": "+a.Reason) || bolt.FailedGroup(text) == text {
 			t.Errorf("rating %s keeps %q, want its group and the full reason %q", a.ID, text, a.Reason)
 		}
+	}
+}
+
+// TestPendingAfterWalksTheQueueBySequence: the uploader's walk past
+// deferred ratings reads the queue after a sequence, oldest first, with the
+// sequences; settled ratings leave gaps it steps over.
+func TestPendingAfterWalksTheQueueBySequence(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "o.db"))
+	defer o.Close()
+	rs := recordN(t, o, 6)
+	settleAt(t, o, time.Now(), rs[2].ID)
+	var walked []string
+	var after uint64
+	for {
+		got, seqs, err := o.PendingAfter(after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(seqs) {
+			t.Fatalf("%d ratings, %d sequences", len(got), len(seqs))
+		}
+		if len(got) == 0 {
+			break
+		}
+		for i := 1; i < len(seqs); i++ {
+			if seqs[i] <= seqs[i-1] {
+				t.Fatalf("sequences out of order: %v", seqs)
+			}
+		}
+		walked, after = append(walked, ids(got)...), seqs[len(seqs)-1]
+	}
+	if want := ids(append(rs[:2:2], rs[3:]...)); !slices.Equal(walked, want) {
+		t.Errorf("walked %v, want %v", walked, want)
 	}
 }

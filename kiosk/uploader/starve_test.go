@@ -1,14 +1,19 @@
 package uploader_test
 
 import (
+	"context"
 	"errors"
+	"log/slog"
+	"net/http"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"hailong"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/uploader"
+	"hailong/syncapi"
 )
 
 // TestThousandsOfDeferredRatingsNeverStarveNewerOnes queues thousands of
@@ -93,4 +98,43 @@ func stats(t *testing.T, o *bolt.Outbox) bolt.Stats {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// TestRunWalksPastDeferredRatingsAndBacksOffAtTheEnd: Run sends the
+// batches of a long deferred head one after the other, backs off at the
+// end of the queue, sends a new rating at once when kicked, and offers the
+// deferred ones again only after the backoff.
+func TestRunWalksPastDeferredRatingsAndBacksOffAtTheEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		agg := newAggregator("TT-1", "counter-quick@1")
+		box := &memOutbox{}
+		for range 30 {
+			box.queue = append(box.queue, queued("TT-WRONG", "counter-quick", 1))
+		}
+		cred, _ := syncapi.NewCredential("k1")
+		u := uploader.New(uploader.Config{Outbox: box, Aggregator: "http://aggregator.test", Credential: cred, Unit: "TT-1",
+			Client: &http.Client{Transport: inMemory{agg}}, Batch: 4, MinBackoff: time.Minute, MaxBackoff: time.Minute, Idle: time.Hour,
+			Logger: slog.New(slog.DiscardHandler)})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go u.Run(ctx)
+		synctest.Wait()
+		// 30 deferred in batches of 4: 8 uploads, at once, then the backoff.
+		if n := agg.uploadCount(); n != 8 {
+			t.Fatalf("%d uploads for the walk, want 8", n)
+		}
+		box.mu.Lock()
+		box.queue = append(box.queue, queued("TT-1", "counter-quick", 1))
+		box.mu.Unlock()
+		u.Kick()
+		synctest.Wait()
+		if n, q := agg.uploadCount(), box.len(); n != 9 || q != 30 {
+			t.Fatalf("after a kick: %d uploads, %d queued; want the new rating sent alone and delivered", n, q)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if n := agg.uploadCount(); n != 17 {
+			t.Errorf("%d uploads after the backoff, want the 8 of another walk", n)
+		}
+	})
 }
