@@ -5,9 +5,11 @@
 // Every flag can also be set from the environment as HAILONG_KIOSK_<FLAG>,
 // e.g. HAILONG_KIOSK_CREDENTIAL.
 //
-// Two commands work on a stopped node's outbox file (bbolt lets one process
+// Three commands work on a stopped node's outbox file (bbolt lets one process
 // open it): "kiosk requeue" moves ratings the aggregator refused back to the
-// queue, "kiosk quarantine" lists the entries that could not be read.
+// queue, "kiosk quarantine" lists the entries that could not be read,
+// "kiosk reassign" gives queued ratings recorded under a wrong -unit the
+// unit they were given at.
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"hailong/kiosk/app"
+	"hailong/kiosk/bolt"
 )
 
 func main() {
@@ -41,6 +44,8 @@ func run(args []string, out io.Writer) error {
 			return runRequeue(args[1:], out)
 		case "quarantine":
 			return runQuarantine(args[1:], out)
+		case "reassign":
+			return runReassign(args[1:], out)
 		}
 	}
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
@@ -85,8 +90,13 @@ func run(args []string, out io.Writer) error {
 		return m.Close()
 	case err := <-m.Done():
 		// Exit non-zero, so that the supervisor (systemd's Restart=)
-		// starts the node again: a node that serves nothing is no use.
-		log.Error("serving ended unexpectedly; stopping so that the supervisor restarts the node", "err", err)
-		return errors.Join(fmt.Errorf("serving ended unexpectedly: %w", err), m.Close())
+		// starts the node again: a node that serves nothing, or whose
+		// outbox is closed, is no use.
+		what := "serving ended unexpectedly"
+		if errors.Is(err, bolt.ErrReopen) {
+			what = "the outbox closed unexpectedly"
+		}
+		log.Error(what+"; stopping so that the supervisor restarts the node", "err", err)
+		return errors.Join(fmt.Errorf("%s: %w", what, err), m.Close())
 	}
 }

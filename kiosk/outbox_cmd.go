@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,7 +41,7 @@ func runRequeue(args []string, out io.Writer) error {
 	dataDir := fs.String("data", "./data/kiosk", "directory of the durable outbox")
 	all := fs.Bool("all", false, "requeue every failed rating")
 	ids := fs.String("id", "", "requeue these failed ratings (comma-separated ids)")
-	reason := fs.String("reason", "", "requeue the failed ratings whose reason contains this text")
+	reason := fs.String("reason", "", "requeue the failed ratings whose reason contains this text, e.g. a group as listed: 'rejected [at]'")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: kiosk requeue [-data DIR] -all | -id ID,... | -reason TEXT\n\n"+
 			"Moves ratings the aggregator refused back to the queue, on a stopped node.\n"+
@@ -69,12 +70,12 @@ func runRequeue(args []string, out io.Writer) error {
 	}
 	defer o.Close()
 	if match == nil {
-		st, err := o.Stats()
+		failed, err := o.Failed()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%d failed ratings in %s\n", st.Failed, o.Path())
-		printReasons(out, st.FailedReasons)
+		fmt.Fprintf(out, "%d failed ratings in %s\n", len(failed), o.Path())
+		printGroups(out, failed)
 		return errors.New("nothing requeued: choose -all, -id or -reason")
 	}
 	if len(chosen) > 0 {
@@ -99,6 +100,25 @@ func runRequeue(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "requeued %d failed ratings; %d queued, %d still failed\n", moved, st.Queued, st.Failed)
 	printReasons(out, st.FailedReasons)
 	return nil
+}
+
+// printGroups lists failed ratings by group (status and fields at fault,
+// as fleet health counts them), each with one rating's full reason.
+func printGroups(out io.Writer, failed map[string]string) {
+	counts, example := map[string]int64{}, map[string]string{}
+	ids := slices.Sorted(maps.Keys(failed)) // the oldest rating's text, ids being UUIDv7
+	for _, id := range ids {
+		g := bolt.FailedGroup(failed[id])
+		if counts[g]++; counts[g] == 1 {
+			example[g] = failed[id]
+		}
+	}
+	for _, g := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(out, "%8d  %s\n", counts[g], g)
+		if example[g] != g+": " {
+			fmt.Fprintf(out, "          e.g. %s\n", example[g])
+		}
+	}
 }
 
 func printReasons(out io.Writer, reasons map[string]int64) {
@@ -141,5 +161,67 @@ func runQuarantine(args []string, out io.Writer) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// runReassign re-stamps the unit of queued ratings recorded under another
+// unit, on a stopped node: a node started with a wrong -unit records
+// ratings the aggregator defers for ever (unit ≠ enrolment). The rating is
+// the citizen's, given at this kiosk; the unit was the node's
+// misconfiguration. Each rating keeps its original unit in its entry.
+func runReassign(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("kiosk reassign", flag.ContinueOnError)
+	dataDir := fs.String("data", "./data/kiosk", "directory of the durable outbox")
+	unit := fs.String("unit", "", "the unit the ratings were given at: the node's corrected -unit, its enrolment at the aggregator")
+	from := fs.String("from", "", "re-stamp the queued ratings recorded under these units (comma-separated)")
+	all := fs.Bool("all", false, "re-stamp every queued rating recorded under another unit than -unit")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: kiosk reassign [-data DIR] -unit CODE -from CODE,... | -all\n\n"+
+			"Gives queued ratings recorded under a wrong -unit the unit they were given at, on a\n"+
+			"stopped node; each keeps its original unit in its entry. Without -from or -all it lists\n"+
+			"the queued ratings by unit.")
+		fs.PrintDefaults()
+	}
+	// ff reads HAILONG_KIOSK_UNIT too: the node's own (corrected) unit.
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {
+		return err
+	}
+	froms := app.SplitList(*from)
+	var match func(string) bool
+	switch {
+	case *all && len(froms) > 0:
+		return errors.New("choose one of -from and -all")
+	case *all:
+		match = func(string) bool { return true }
+	case len(froms) > 0:
+		match = func(u string) bool { return slices.Contains(froms, u) }
+	}
+	if match != nil && strings.TrimSpace(*unit) == "" {
+		return errors.New("-unit is required: the unit the ratings were given at")
+	}
+	o, err := openOutbox(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	if match == nil {
+		units, err := o.QueuedUnits()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "queued ratings by unit in %s\n", o.Path())
+		printReasons(out, units)
+		return errors.New("nothing reassigned: choose -from or -all, with -unit")
+	}
+	n, err := o.Reassign(*unit, match)
+	if err != nil {
+		return err
+	}
+	units, err := o.QueuedUnits()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reassigned %d queued ratings to unit %s; queued ratings by unit now:\n", n, *unit)
+	printReasons(out, units)
 	return nil
 }

@@ -68,6 +68,12 @@ type Result struct {
 	ID     string `json:"id"`
 	Status Status `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Fields names the input fields at fault of a rejected, deferred or
+	// conflicting rating (e.g. "at", "unit", "questionnaire"), sorted, once
+	// each: the stable part of the answer, by which kiosks group refused
+	// ratings, where Reason quotes the rating's own values. Optional:
+	// aggregators before it send none, kiosks before it ignore it.
+	Fields []string `json:"fields,omitempty"`
 }
 
 // Response answers an upload, one result per rating, in order.

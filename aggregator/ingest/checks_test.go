@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,45 @@ func TestKioskRatingsCannotTakeALinksID(t *testing.T) {
 	got, err := in.IngestQR(ctx, qr)
 	if err != nil || got.Status != syncapi.Accepted {
 		t.Fatalf("the link's own rating: %+v %v, want accepted", got, err)
+	}
+}
+
+// TestRefusalsNameTheFieldsAtFault: a refusal names the fields at fault,
+// sorted, the same for ratings whose reasons differ by their own values,
+// so that kiosks group refused ratings by them.
+func TestRefusalsNameTheFieldsAtFault(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	in := newIngester(t, ferrettest.Open(t), 100)
+	stored := rating(2, now)
+	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{stored}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		change func(*hailong.Rating)
+		status syncapi.Status
+		fields []string
+	}{
+		{"valid", func(*hailong.Rating) {}, syncapi.Accepted, nil},
+		{"an hour ahead", func(r *hailong.Rating) { r.At = now.Add(time.Hour) }, syncapi.Rejected, []string{"at"}},
+		{"two hours ahead", func(r *hailong.Rating) { r.At = now.Add(2 * time.Hour) }, syncapi.Rejected, []string{"at"}},
+		{"another unit", func(r *hailong.Rating) { r.Unit = "TT-2" }, syncapi.Deferred, []string{"unit"}},
+		{"an unknown version and another unit", func(r *hailong.Rating) { r.Unit, r.Version = "TT-2", 99 }, syncapi.Deferred, []string{"questionnaire", "unit"}},
+		{"another kiosk and another unit", func(r *hailong.Rating) { r.Kiosk, r.Unit = "k2", "TT-2" }, syncapi.Rejected, []string{"kiosk", "unit"}},
+		{"a stored id with other content", func(r *hailong.Rating) { r.ID, r.Answers = stored.ID, hailong.Answers{"overall": hailong.Int(3)} }, syncapi.Conflict, []string{"id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rating(2, now)
+			tt.change(&r)
+			res, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{r})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res[0].Status != tt.status || !slices.Equal(res[0].Fields, tt.fields) {
+				t.Errorf("%s %q (%s), want %s %q", res[0].Status, res[0].Fields, res[0].Reason, tt.status, tt.fields)
+			}
+		})
 	}
 }

@@ -319,7 +319,7 @@ type judge func(r *hailong.Rating) (hard, soft []hailong.FieldError)
 // the catalog does not know is soft: a kiosk upgraded before the aggregator
 // sends them. Its answers cannot be checked then, but every problem that
 // does not depend on the questionnaire is still hard.
-func (in *Ingester) validate(r *hailong.Rating, j judge) (*hailong.Questionnaire, syncapi.Status, string) {
+func (in *Ingester) validate(r *hailong.Rating, j judge) (*hailong.Questionnaire, syncapi.Status, string, []string) {
 	q, err := r.Validate(in.catalog)
 	var hard, soft []hailong.FieldError
 	if err != nil {
@@ -333,18 +333,31 @@ func (in *Ingester) validate(r *hailong.Rating, j judge) (*hailong.Questionnaire
 			}
 		}
 		if len(hard) == 0 && len(soft) == 0 { // an error without fields
-			return nil, syncapi.Rejected, reason(err)
+			return nil, syncapi.Rejected, reason(err), nil
 		}
 	}
 	h, s := j(r)
 	hard, soft = append(hard, h...), append(soft, s...)
 	switch {
 	case len(hard) > 0:
-		return nil, syncapi.Rejected, reason(hailong.Invalid("The rating is not valid.", append(hard, soft...)...))
+		all := append(hard, soft...)
+		return nil, syncapi.Rejected, reason(hailong.Invalid("The rating is not valid.", all...)), fieldNames(all)
 	case len(soft) > 0:
-		return nil, syncapi.Deferred, reason(hailong.Invalid("The aggregator cannot take the rating yet.", soft...))
+		return nil, syncapi.Deferred, reason(hailong.Invalid("The aggregator cannot take the rating yet.", soft...)), fieldNames(soft)
 	}
-	return q, "", ""
+	return q, "", "", nil
+}
+
+// fieldNames are the names of the fields at fault, sorted and once each:
+// the stable part of a refusal, by which kiosks group refused ratings,
+// where the reason's text quotes the rating's own values.
+func fieldNames(fields []hailong.FieldError) []string {
+	var names []string
+	for _, f := range fields {
+		names = append(names, f.Field)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judge) ([]syncapi.Result, error) {
@@ -369,9 +382,9 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 	for i := range ratings {
 		r := &ratings[i]
 		results[i].ID = r.ID
-		q, status, why := in.validate(r, j)
+		q, status, why, fields := in.validate(r, j)
 		if status != "" {
-			results[i].Status, results[i].Reason = status, why
+			results[i].Status, results[i].Reason, results[i].Fields = status, why, fields
 			continue
 		}
 		d := r.Digest()
@@ -521,6 +534,7 @@ func fillReasons(results []syncapi.Result) []syncapi.Result {
 	for i := range results {
 		if results[i].Status == syncapi.Conflict {
 			results[i].Reason = "a rating with this id and other content is already stored"
+			results[i].Fields = []string{"id"}
 		}
 	}
 	return results

@@ -23,7 +23,7 @@ type KioskLister interface {
 // default.
 type FleetLimits struct {
 	// SilentAfter: a kiosk not heard from for longer is silent. Kiosks
-	// send a heartbeat every minute or so when idle.
+	// send a heartbeat every 30 s when idle (the uploader's Idle).
 	SilentAfter time.Duration
 	// StuckAfter: a kiosk whose oldest queued rating is older is stuck.
 	StuckAfter time.Duration

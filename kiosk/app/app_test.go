@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"hailong"
 	"hailong/assets"
 	"hailong/kiosk/app"
+	"hailong/kiosk/bolt"
 	"hailong/kiosk/configcache"
 	"hailong/syncapi"
 )
@@ -270,5 +272,94 @@ func TestAUnitThatDoesNotMatchItsEnrolmentIsInTheStatus(t *testing.T) {
 	get(t, m.URL()+"/api/v1/status", &st)
 	if !mismatch(st) {
 		t.Errorf("after a restart with the aggregator down, problems %q", st.Problems)
+	}
+}
+
+// TestAFailedReopenAfterCompactionEndsTheNode: ratings uploaded and pruned,
+// the outbox is compacted and cannot be opened again: the node reports it
+// on Done (main exits 1 and systemd restarts it) instead of answering 503
+// for ever, and a restart finds every rating.
+func TestAFailedReopenAfterCompactionEndsTheNode(t *testing.T) {
+	agg := &aggregator{unit: "TT-1", questionnaires: published(t)}
+	srv := httptest.NewServer(agg)
+	defer srv.Close()
+	dir := t.TempDir()
+	cred, err := syncapi.NewCredential("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &app.Main{Config: app.Config{Listen: "127.0.0.1:0", DataDir: dir, Aggregator: srv.URL, Credential: cred.String(),
+		Unit: "TT-1", MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+		KeepSynced: time.Nanosecond, PruneEvery: 20 * time.Millisecond},
+		Logger: slog.New(slog.DiscardHandler)}
+	app.FailReopenAfterCompaction(m)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	// Enough pruned to be worth a compaction, which may come between two
+	// ratings: from then on the node refuses them, as it must.
+	n := 0
+	for range 600 {
+		resp, err := http.Post(m.URL()+"/api/v1/ratings", "application/json", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			break
+		}
+		n++
+	}
+	select {
+	case err, ok := <-m.Done():
+		if !ok || !errors.Is(err, bolt.ErrReopen) {
+			t.Fatalf("Done gave %v (a value: %v), want ErrReopen", err, ok)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node with a closed outbox did not end")
+	}
+	m.Close()
+	m2 := start(t, dir, srv.URL, "TT-1", nil)
+	eventually(t, "every rating recorded is delivered after the restart", func() bool {
+		var st struct{ Queued, Synced int64 }
+		get(t, m2.URL()+"/api/v1/status", &st)
+		return st.Queued == 0 && st.Synced == int64(n) && len(agg.received()) >= n
+	})
+}
+
+// TestANodeBehindTheAggregatorsLastClockRecordsNothing: the cached
+// configuration says the aggregator's clock was a day ahead of the node's
+// now (the node booted without a real-time clock and the aggregator is
+// down): the node refuses ratings and says why in /healthz and the status,
+// rather than thank citizens for ratings the aggregator would refuse.
+func TestANodeBehindTheAggregatorsLastClockRecordsNothing(t *testing.T) {
+	dir := t.TempDir()
+	c := syncapi.Config{Kiosk: "k1", Unit: "TT-1", Questionnaires: published(t), Clock: time.Now().Add(24 * time.Hour)}
+	if err := configcache.Save(filepath.Join(dir, configcache.Name), c); err != nil {
+		t.Fatal(err)
+	}
+	m := start(t, dir, nowhere(t), "TT-1", nil)
+	resp, err := http.Post(m.URL()+"/api/v1/ratings", "application/json", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "clock is wrong") {
+		t.Errorf("rating: %s %s, want 503 saying the clock is wrong", resp.Status, b)
+	}
+	resp, err = http.Get(m.URL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("healthz: %s, want 503", resp.Status)
+	}
+	var st status
+	get(t, m.URL()+"/api/v1/status", &st)
+	if st.Queued != 0 || len(st.Problems) != 1 || !strings.Contains(st.Problems[0], "aggregator's clock at the last contact") {
+		t.Errorf("status: %+v", st)
 	}
 }

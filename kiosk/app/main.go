@@ -74,6 +74,14 @@ type Main struct {
 	debug          *debugserver.Server
 	cancel         context.CancelFunc
 	wg             sync.WaitGroup
+	// fatal takes the first error that leaves the node unable to do its
+	// job (the outbox closed after a failed compaction); done reports it,
+	// or serving's unexpected end, to main, which exits non-zero so that
+	// systemd restarts the node: nothing else watches /healthz.
+	fatal chan error
+	done  chan error
+	// compact compacts the outbox; a test makes it fail.
+	compact func() error
 }
 
 // Run opens the outbox, starts serving and starts the uploader. It returns
@@ -157,7 +165,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.server, err = web.New(&web.Server{
 		Kiosk: cfg.Kiosk, Unit: cfg.Unit, UnitName: cfg.UnitName, Questionnaires: cfg.Questionnaires,
-		Catalog: catalog, CurrentCatalog: m.questionnaires.Catalog, Problems: m.problems, ClockOffset: m.uploader.ClockOffset,
+		Catalog: catalog, CurrentCatalog: m.questionnaires.Catalog, Problems: m.problems,
+		ClockOffset: m.uploader.ClockOffset, EarliestClock: m.uploader.AggregatorClock,
 		Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
 		Signer: signer, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL,
 	})
@@ -176,6 +185,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	ctx, m.cancel = context.WithCancel(ctx)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
+	m.fatal, m.done = make(chan error, 1), make(chan error, 1)
+	go func() {
+		defer close(m.done)
+		select {
+		case err, ok := <-m.serving.Done():
+			if ok {
+				m.done <- err
+			}
+		case err := <-m.fatal:
+			m.done <- err
+		}
+	}()
+	if m.compact == nil {
+		m.compact = m.outbox.Compact
+	}
 	if cfg.Aggregator != "" && cfg.Credential != "" {
 		m.wg.Add(1)
 		go func() {
@@ -229,7 +253,11 @@ func (m *Main) pruneLoop(ctx context.Context, keep, every time.Duration) {
 			lastRating = last
 			roomForCopy := st.FreeDisk < 0 || st.FreeDisk >= size-free+bolt.MinFree
 			if quiet && roomForCopy && free >= minReclaim && 2*free >= size {
-				if err := m.outbox.Compact(); err != nil {
+				if err := m.compact(); errors.Is(err, bolt.ErrReopen) {
+					log.Error("the outbox is closed after compaction; stopping so that the supervisor restarts the node", "err", err)
+					m.fail(err)
+					return
+				} else if err != nil {
 					log.Error("compact outbox", "err", err)
 				} else {
 					log.Info("compacted outbox", "freed", free)
@@ -256,14 +284,18 @@ func (m *Main) DebugURL() string {
 	return m.debug.URL()
 }
 
-// Done receives the error that ended serving when it ended without Close
-// (the node no longer answers terminals and should be restarted), and is
-// then closed.
-func (m *Main) Done() <-chan error {
-	if m.serving == nil {
-		return nil
+// Done receives the error that ended the node without Close: serving
+// ended (the node no longer answers terminals) or the outbox can no longer
+// record (closed after a failed compaction). The node should be restarted.
+// It is then closed; after Close it is closed without a value.
+func (m *Main) Done() <-chan error { return m.done }
+
+// fail ends the node with err, reported on Done; only the first counts.
+func (m *Main) fail(err error) {
+	select {
+	case m.fatal <- err:
+	default:
 	}
-	return m.serving.Done()
 }
 
 // Close stops serving, stops the uploader and closes the outbox.

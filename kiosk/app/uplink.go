@@ -120,6 +120,12 @@ func (m *Main) health(unit string) syncapi.Health {
 	h.OldestQueued, h.LastRating = st.OldestQueued, st.LastRating
 	h.FailedReasons, h.QuarantineReasons = st.FailedReasons, st.QuarantineReasons
 	h.LastError, h.FreeDisk = st.LastError, st.FreeDisk
+	if p := m.server.ClockProblem(); p != "" {
+		if h.LastError != "" {
+			p += "; " + h.LastError
+		}
+		h.LastError = p
+	}
 	return h
 }
 

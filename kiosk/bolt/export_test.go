@@ -1,5 +1,7 @@
 package bolt
 
+import bolt "go.etcd.io/bbolt"
+
 // StopCompactionAfter makes Compact stop after the named step as a crash
 // would, until the test ends.
 func StopCompactionAfter(step string) (restore func()) {
@@ -11,6 +13,14 @@ func StopCompactionAfter(step string) (restore func()) {
 		return nil
 	}
 	return func() { compactStep = prev }
+}
+
+// FailReopen makes Compact fail to open the compacted file again, until
+// the test ends.
+func FailReopen() (restore func()) {
+	prev := openAgain
+	openAgain = func(string, bool) (*bolt.DB, error) { return nil, errCrash }
+	return func() { openAgain = prev }
 }
 
 var errCrash = errorString("simulated crash")

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +29,7 @@ import (
 var (
 	bucketRatings = []byte("ratings")    // id → stored rating, kept for idempotency
 	bucketQueue   = []byte("queue")      // sequence → id, oldest first, awaiting upload
-	bucketFailed  = []byte("failed")     // id → reason the aggregator refused it
+	bucketFailed  = []byte("failed")     // id → "<status> [<fields>]: <reason>" the aggregator refused it with
 	bucketQuar    = []byte("quarantine") // sequence → quarantined entry (JSON), never dropped
 	bucketSynced  = []byte("synced")     // settle time (ns) + id → nothing: what Prune may remove, oldest first
 	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating
@@ -66,6 +67,16 @@ type stored struct {
 	Rating    hailong.Rating `json:"rating"`
 	Submitted [32]byte       `json:"submitted"`
 	Seq       uint64         `json:"seq"`
+	// Reassigned records, for audit, each time an operator re-stamped the
+	// rating's unit (kiosk reassign), oldest first.
+	Reassigned []Reassignment `json:"reassigned,omitempty"`
+}
+
+// Reassignment is one re-stamping of a queued rating's unit.
+type Reassignment struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	At   time.Time `json:"at"`
 }
 
 // A stored value is formatCRC, the CRC-32C of the JSON after it, then the
@@ -238,27 +249,40 @@ type badEntry struct {
 // cannot be read is quarantined and skipped, so one bad entry never holds
 // up the rest of the queue.
 func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
+	out, _, err := o.PendingAfter(0, limit)
+	return out, err
+}
+
+// PendingAfter returns up to limit queued ratings whose queue sequence is
+// greater than after, oldest first, with their sequences: the uploader
+// walks the queue with it past ratings the aggregator deferred, holding
+// only the sequence it reached, however many are deferred. Unreadable
+// entries are quarantined as by Pending.
+func (o *Outbox) PendingAfter(after uint64, limit int) ([]hailong.Rating, []uint64, error) {
 	for round := 0; ; round++ {
 		var out []hailong.Rating
+		var seqs []uint64
 		var bad []badEntry
 		err := o.view(func(tx *bolt.Tx) error {
 			ratings := tx.Bucket(bucketRatings)
 			c := tx.Bucket(bucketQueue).Cursor()
-			for k, id := c.First(); k != nil && len(out) < limit; k, id = c.Next() {
+			// Keys are big-endian sequences, so Seek finds the first one
+			// after the cursor in log(n).
+			for k, id := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, id = c.Next() {
 				raw := ratings.Get(id)
 				s, err := decode(id, raw)
 				if err != nil {
 					bad = append(bad, badEntry{binary.BigEndian.Uint64(k), bytes.Clone(id), bytes.Clone(raw), err})
 					continue
 				}
-				out = append(out, s.Rating)
+				out, seqs = append(out, s.Rating), append(seqs, binary.BigEndian.Uint64(k))
 			}
 			return nil
 		})
 		if err != nil || len(bad) == 0 || round == 3 {
 			// After three rounds the bad ones are skipped, not yet moved:
 			// the queue changed under each attempt.
-			return out, err
+			return out, seqs, err
 		}
 		err = o.update(func(tx *bolt.Tx) error {
 			queue, ratings := tx.Bucket(bucketQueue), tx.Bucket(bucketRatings)
@@ -280,7 +304,7 @@ func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
 		if err != nil {
 			// The good ones still go; the bad stay queued until a write
 			// succeeds, and Writable reports the failure meanwhile.
-			return out, nil
+			return out, seqs, nil
 		}
 	}
 }
@@ -324,7 +348,7 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 				continue
 			}
 			refused++
-			if err := failed.Put(id, []byte(string(res.Status)+": "+res.Reason)); err != nil {
+			if err := failed.Put(id, []byte(failedEntry(res))); err != nil {
 				return err
 			}
 		}
@@ -339,6 +363,37 @@ func (o *Outbox) Settle(results []syncapi.Result, at time.Time) error {
 		}
 		return putTime(tx, keyLastSync, at)
 	})
+}
+
+// failedEntry is what the failed list keeps of a refusal: its group (the
+// status and the fields at fault, see FailedGroup), then the aggregator's
+// full reason for the operator.
+func failedEntry(res syncapi.Result) string {
+	group := string(res.Status)
+	var fields []string
+	for _, f := range res.Fields[:min(len(res.Fields), maxFailedFields)] {
+		// A field name is the aggregator's; keep the group parseable.
+		f = strings.NewReplacer(": ", " ", ",", " ", "]", " ").Replace(f)
+		fields = append(fields, f[:min(len(f), 64)])
+	}
+	if len(fields) > 0 {
+		group += " [" + strings.Join(fields, ",") + "]"
+	}
+	return group + ": " + res.Reason
+}
+
+// maxFailedFields bounds the fields named in a failed entry's group.
+const maxFailedFields = 8
+
+// FailedGroup returns the group of a failed list entry: its status and,
+// from aggregators that name them, the fields at fault, as in "rejected
+// [at]". The reason's text quotes the rating's own values (times, codes),
+// so grouping by it would make every refused rating its own reason; fleet
+// health and `kiosk requeue` count failed ratings by group. Entries filed
+// before the fields were named group by status alone.
+func FailedGroup(entry string) string {
+	group, _, _ := strings.Cut(entry, ": ")
+	return group
 }
 
 // syncedKey orders the synced index by settle time.
@@ -361,7 +416,8 @@ type Stats struct {
 	// LastRating is when the last new rating was recorded.
 	LastRating *time.Time
 	// FailedReasons and QuarantineReasons map a reason to how many
-	// entries have it.
+	// entries have it; a failed rating's reason is its group (FailedGroup),
+	// Failed gives each one's full text.
 	FailedReasons     map[string]int64
 	QuarantineReasons map[string]int64
 	// LastError is the last error the store met writing, empty once a
@@ -389,7 +445,7 @@ func (o *Outbox) Stats() (Stats, error) {
 				st.OldestQueued = &at
 			}
 		}
-		st.FailedReasons = reasons(tx.Bucket(bucketFailed), func(v []byte) string { return string(v) })
+		st.FailedReasons = reasons(tx.Bucket(bucketFailed), func(v []byte) string { return FailedGroup(string(v)) })
 		st.QuarantineReasons = reasons(tx.Bucket(bucketQuar), quarantineReason)
 		return nil
 	})

@@ -1,7 +1,10 @@
 package bolt_test
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,7 +129,81 @@ func TestStatsForFleetHealth(t *testing.T) {
 	if st.LastRating == nil {
 		t.Error("last rating not set")
 	}
-	if st.FailedReasons["rejected: unknown unit"] != 1 || len(st.FailedReasons) != 1 {
+	if st.FailedReasons["rejected"] != 1 || len(st.FailedReasons) != 1 { // an answer naming no field groups by status
 		t.Errorf("failed reasons = %v", st.FailedReasons)
+	}
+}
+
+// TestFailedRatingsGroupByStatusAndFields: refused ratings are counted by
+// status and the fields at fault, not by the reason's text, which quotes
+// each rating's own values; an answer without fields (an older aggregator,
+// like entries filed before fields) groups by status. Each keeps its text.
+func TestFailedRatingsGroupByStatusAndFields(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "o.db"))
+	defer o.Close()
+	answers := []syncapi.Result{
+		{Status: syncapi.Rejected, Reason: "at: 2030-01-01T00:00:00Z is in the future", Fields: []string{"at"}},
+		{Status: syncapi.Rejected, Reason: "at: 2030-01-02T00:00:00Z is in the future", Fields: []string{"at"}},
+		{Status: syncapi.Rejected, Reason: "at: 2030-01-03T00:00:00Z is in the future", Fields: []string{"at"}},
+		{Status: syncapi.Rejected, Reason: "kiosk: k2, unit: TT-9", Fields: []string{"kiosk", "unit"}},
+		{Status: syncapi.Conflict, Reason: "a rating with this id and other content is already stored", Fields: []string{"id"}},
+		{Status: syncapi.Rejected, Reason: "old aggregator, quoting 2030-01-04"},
+		{Status: syncapi.Rejected, Reason: "old aggregator, quoting 2030-01-05"},
+	}
+	for i := range answers {
+		r := rating(hailong.NewID(), 2)
+		if _, _, err := o.Record(&r); err != nil {
+			t.Fatal(err)
+		}
+		answers[i].ID = r.ID
+	}
+	if err := o.Settle(answers, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"rejected [at]": 3, "rejected [kiosk,unit]": 1, "conflict [id]": 1, "rejected": 2}
+	if got := stats(t, o).FailedReasons; !maps.Equal(got, want) {
+		t.Errorf("failed reasons %v, want %v", got, want)
+	}
+	failed, err := o.Failed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range answers {
+		if text := failed[a.ID]; !strings.HasSuffix(text, ": "+a.Reason) || bolt.FailedGroup(text) == text {
+			t.Errorf("rating %s keeps %q, want its group and the full reason %q", a.ID, text, a.Reason)
+		}
+	}
+}
+
+// TestPendingAfterWalksTheQueueBySequence: the uploader's walk past
+// deferred ratings reads the queue after a sequence, oldest first, with the
+// sequences; settled ratings leave gaps it steps over.
+func TestPendingAfterWalksTheQueueBySequence(t *testing.T) {
+	o := open(t, filepath.Join(t.TempDir(), "o.db"))
+	defer o.Close()
+	rs := recordN(t, o, 6)
+	settleAt(t, o, time.Now(), rs[2].ID)
+	var walked []string
+	var after uint64
+	for {
+		got, seqs, err := o.PendingAfter(after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(seqs) {
+			t.Fatalf("%d ratings, %d sequences", len(got), len(seqs))
+		}
+		if len(got) == 0 {
+			break
+		}
+		for i := 1; i < len(seqs); i++ {
+			if seqs[i] <= seqs[i-1] {
+				t.Fatalf("sequences out of order: %v", seqs)
+			}
+		}
+		walked, after = append(walked, ids(got)...), seqs[len(seqs)-1]
+	}
+	if want := ids(append(rs[:2:2], rs[3:]...)); !slices.Equal(walked, want) {
+		t.Errorf("walked %v, want %v", walked, want)
 	}
 }

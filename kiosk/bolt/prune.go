@@ -101,6 +101,16 @@ func (o *Outbox) Reclaimable() (free, size int64, err error) {
 // compactSuffix names the copy Compact writes before renaming it into place.
 const compactSuffix = ".compact"
 
+// ErrReopen is wrapped by Compact's error when the compacted file could
+// not be opened again: the outbox is closed and records nothing until the
+// process starts again (Open then finds the file, or refuses it with a
+// clear message). The node ends with it, so that its supervisor restarts
+// it rather than leave it answering 503 for ever.
+var ErrReopen = errors.New("the outbox could not be opened again after compaction")
+
+// openAgain opens the file once compacted; a test makes it fail.
+var openAgain = openDB
+
 // compactStep is called after each step of Compact; a test makes it fail
 // to stop there as a crash would, leaving the files as they are.
 var compactStep = func(step string) error { return nil }
@@ -111,7 +121,8 @@ var compactStep = func(step string) error { return nil }
 // is quiet. Every step leaves a whole outbox at the path: the copy is
 // written and synced under another name, checked, and renamed in one step;
 // Open removes a copy left by a crash before the rename. If the copy cannot
-// be made (a full disk), the old file stays in use.
+// be made (a full disk), the old file stays in use. If the file cannot be
+// opened again once closed, the error wraps ErrReopen.
 func (o *Outbox) Compact() (err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -169,8 +180,9 @@ func (o *Outbox) Compact() (err error) {
 		return err
 	}
 	reopen := func() error {
-		db, err := openDB(o.path, false)
+		db, err := openAgain(o.path, false)
 		if err != nil {
+			err = fmt.Errorf("%w: %w", ErrReopen, err)
 			o.setErr(err)
 			return err
 		}

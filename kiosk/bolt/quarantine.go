@@ -165,3 +165,81 @@ func (o *Outbox) Requeue(match func(id, reason string) bool) (int, error) {
 	})
 	return moved, err
 }
+
+// QueuedUnits counts the queued ratings by the unit they were recorded
+// under. It reads the whole queue: for the operator's command on a stopped
+// node, not for the running node.
+func (o *Outbox) QueuedUnits() (map[string]int64, error) {
+	out := map[string]int64{}
+	err := o.view(func(tx *bolt.Tx) error {
+		ratings := tx.Bucket(bucketRatings)
+		return tx.Bucket(bucketQueue).ForEach(func(_, id []byte) error {
+			if s, err := decode(id, ratings.Get(id)); err == nil {
+				out[s.Rating.Unit]++
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Reassign re-stamps with unit the queued ratings recorded under another
+// unit that match (by their current unit), and returns how many it changed.
+// A node configured with a wrong -unit records the citizen's rating under
+// it; the aggregator defers such ratings for ever (unit ≠ enrolment), and
+// the operator, having fixed -unit, gives them the unit they were given
+// at. Each keeps the unit it had, with when it was changed, in its stored
+// entry for audit. Only queued ratings change: synced ones are the
+// aggregator's, failed ones go back to the queue with Requeue first. The
+// submission digest (idempotency of re-sent ids) does not cover the unit,
+// so it stays valid.
+func (o *Outbox) Reassign(unit string, match func(from string) bool) (int, error) {
+	var changed int
+	now := time.Now().UTC()
+	err := o.update(func(tx *bolt.Tx) error {
+		changed = 0
+		ratings := tx.Bucket(bucketRatings)
+		type entry struct {
+			id []byte
+			s  stored
+		}
+		var todo []entry
+		_ = tx.Bucket(bucketQueue).ForEach(func(_, id []byte) error {
+			s, err := decode(id, ratings.Get(id))
+			if err == nil && s.Rating.Unit != unit && match(s.Rating.Unit) {
+				todo = append(todo, entry{bytes.Clone(id), s})
+			}
+			return nil // an unreadable entry is quarantined when the node meets it
+		})
+		for _, e := range todo {
+			e.s.Reassigned = append(e.s.Reassigned, Reassignment{From: e.s.Rating.Unit, To: unit, At: now})
+			e.s.Rating.Unit = unit
+			b, err := encode(&e.s)
+			if err != nil {
+				return err
+			}
+			if err := ratings.Put(e.id, b); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// Reassignments returns the unit changes recorded for a rating, oldest
+// first; none for a rating never reassigned or not stored.
+func (o *Outbox) Reassignments(id string) ([]Reassignment, error) {
+	var out []Reassignment
+	err := o.view(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketRatings).Get([]byte(id))
+		if raw == nil {
+			return nil
+		}
+		s, err := decode([]byte(id), raw)
+		out = s.Reassigned
+		return err
+	})
+	return out, err
+}

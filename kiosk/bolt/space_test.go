@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,17 +26,17 @@ func TestRequeue(t *testing.T) {
 	}{
 		{"all", func(string, string) bool { return true }, 3, map[string]int64{}},
 		{"by reason", func(_, reason string) bool { return strings.Contains(reason, "questionnaire") }, 2,
-			map[string]int64{"rejected: unit mismatch": 1}},
-		{"by id", nil, 1, map[string]int64{"rejected: unknown questionnaire version": 1, "rejected: unit mismatch": 1}},
+			map[string]int64{"rejected [unit]": 1}},
+		{"by id", nil, 1, map[string]int64{"rejected [questionnaire]": 1, "rejected [unit]": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := open(t, filepath.Join(t.TempDir(), "o.db"))
 			defer o.Close()
 			rs := recordN(t, o, 4)
 			err := o.Settle([]syncapi.Result{
-				{ID: rs[0].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version"},
-				{ID: rs[1].ID, Status: syncapi.Rejected, Reason: "unit mismatch"},
-				{ID: rs[2].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version"},
+				{ID: rs[0].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version", Fields: []string{"questionnaire"}},
+				{ID: rs[1].ID, Status: syncapi.Rejected, Reason: "unit mismatch", Fields: []string{"unit"}},
+				{ID: rs[2].ID, Status: syncapi.Rejected, Reason: "unknown questionnaire version", Fields: []string{"questionnaire"}},
 			}, time.Now())
 			if err != nil {
 				t.Fatal(err)
@@ -191,5 +192,33 @@ func TestCompactionSurvivesACrashAtEveryStep(t *testing.T) {
 				t.Errorf("record after compaction: %v", err)
 			}
 		})
+	}
+}
+
+// TestAFailedReopenAfterCompactionSaysSo: when the compacted file cannot be
+// opened again the outbox is closed; Compact's error wraps ErrReopen, for
+// the node to end and be restarted, and Writable says it cannot record.
+// The file at the path is the compacted outbox, whole.
+func TestAFailedReopenAfterCompactionSaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	o := open(t, path)
+	rs := recordN(t, o, 120)
+	settleAt(t, o, time.Now(), ids(rs[:100])...)
+	if _, err := o.Prune(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	restore := bolt.FailReopen()
+	err := o.Compact()
+	restore()
+	if !errors.Is(err, bolt.ErrReopen) {
+		t.Fatalf("compact = %v, want ErrReopen", err)
+	}
+	if err := o.Writable(); err == nil {
+		t.Error("Writable = nil on a closed outbox")
+	}
+	o = open(t, path)
+	defer o.Close()
+	if st := stats(t, o); st.Queued != 20 || st.Pruned != 100 {
+		t.Errorf("stats after the restart = %+v", st)
 	}
 }

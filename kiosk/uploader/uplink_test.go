@@ -148,7 +148,8 @@ func TestDeferredRatingsStayQueuedUntilTheAggregatorKnowsThem(t *testing.T) {
 	old1, old2 := queued("TT-1", "counter-quick", 2), queued("TT-1", "counter-quick", 2)
 	fresh := queued("TT-1", "counter-quick", 1)
 	box.queue = []hailong.Rating{old1, old2, fresh}
-	u := newUploader(t, box, serve(t, agg), uploader.Config{Batch: 2})
+	// No backoff: the deferred ratings' turn comes again at once.
+	u := newUploader(t, box, serve(t, agg), uploader.Config{Batch: 2, MinBackoff: time.Nanosecond, MaxBackoff: time.Nanosecond})
 	ctx := t.Context()
 
 	// The head of the queue is deferred: it stays, and counts as a failure
@@ -167,7 +168,8 @@ func TestDeferredRatingsStayQueuedUntilTheAggregatorKnowsThem(t *testing.T) {
 	if box.len() != 2 {
 		t.Fatalf("%d queued, want the 2 deferred", box.len())
 	}
-	// Only deferred ratings left: they are offered again, and deferred again.
+	// Only deferred ratings left: after the backoff they are offered
+	// again, and deferred again.
 	if _, err := u.SyncOnce(ctx); !errors.Is(err, uploader.ErrDeferred) {
 		t.Fatalf("third batch: %v, want a deferral", err)
 	}
@@ -231,8 +233,8 @@ func TestDeferredRatingsAreRetriedWithBackoffNotInALoop(t *testing.T) {
 // failingOutbox cannot read its queue.
 type failingOutbox struct{ memOutbox }
 
-func (*failingOutbox) Pending(int) ([]hailong.Rating, error) {
-	return nil, errors.New("decode queued rating 0193: invalid character")
+func (*failingOutbox) PendingAfter(uint64, int) ([]hailong.Rating, []uint64, error) {
+	return nil, nil, errors.New("decode queued rating 0193: invalid character")
 }
 
 func TestAnUnreadableOutboxIsRecordedAsTheLastAttempt(t *testing.T) {
@@ -342,8 +344,8 @@ func TestAUnitThatDoesNotMatchTheEnrolmentIsShownNotHidden(t *testing.T) {
 	if len(published) != 3 || published[0].Unit != "TT-2" {
 		t.Errorf("configurations handed on: %+v", published)
 	}
-	if p := u.Problems(); len(p) != 1 || !strings.Contains(p[0], "unit mismatch") || !strings.Contains(p[0], "TT-2") {
-		t.Fatalf("problems %q, want the unit mismatch", p)
+	if p := u.Problems(); len(p) != 1 || !strings.Contains(p[0], "unit mismatch") || !strings.Contains(p[0], "kiosk reassign -unit TT-2 -from TT-1") {
+		t.Fatalf("problems %q, want the unit mismatch and what to run", p)
 	}
 	if n := logs.count("ERROR the node's unit does not match"); n != 1 {
 		t.Errorf("the mismatch was logged %d times, want once", n)

@@ -8,6 +8,7 @@
 package uploader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +26,9 @@ import (
 
 // Outbox is what the uploader needs of the kiosk's store.
 type Outbox interface {
-	Pending(limit int) ([]hailong.Rating, error)
+	// PendingAfter returns up to limit queued ratings whose queue
+	// sequence is greater than after, oldest first, and their sequences.
+	PendingAfter(after uint64, limit int) ([]hailong.Rating, []uint64, error)
 	Settle(results []syncapi.Result, at time.Time) error
 }
 
@@ -67,11 +70,24 @@ type Uploader struct {
 	streak    int          // uploads that worked since the batch size last changed; Run's goroutine only
 	last      atomic.Pointer[attempt]
 	offset    atomic.Pointer[time.Duration]
+	aggClock  atomic.Pointer[time.Time] // the latest aggregator clock seen
 
 	mu sync.Mutex
-	// held are ratings the aggregator deferred, passed over while newer
-	// ratings wait so that they do not block the queue's head.
-	held map[string]bool
+	// The uploader walks the queue past ratings the aggregator deferred,
+	// so that they never hold up newer ones, however many they are: cursor
+	// is the queue sequence of the last rating sent that stayed queued (0:
+	// the walk starts at the head). Only that number is held, never the
+	// deferred ratings' ids, so memory stays the same for ten deferred
+	// ratings or a million. When a walk reaches the end of the queue with
+	// ratings deferred behind the cursor, rewindAt is when the walk goes
+	// back to the head to offer them again, after a backoff that grows
+	// with each such round (rounds); new ratings, after the cursor, go at
+	// once meanwhile. walkDeferred counts the deferrals of the walk under
+	// way.
+	cursor       uint64
+	rewindAt     time.Time
+	rounds       int
+	walkDeferred int
 	// config is the configuration in force; problem the unit check's
 	// finding on it, logged when it changes.
 	config  *syncapi.Config
@@ -84,9 +100,13 @@ type attempt struct {
 }
 
 // ErrDeferred is wrapped by SyncOnce's error when the aggregator deferred
-// every rating of a batch and settled none: they stay queued, and the next
-// attempt waits for the backoff.
+// every rating of a batch and settled none: they stay queued, behind the
+// uploader's walk, and are offered again after a backoff.
 var ErrDeferred = errors.New("the aggregator deferred the ratings")
+
+// errWalkOn wraps ErrDeferred when more ratings are queued after a wholly
+// deferred batch: Run sends the next batch at once, without a backoff.
+var errWalkOn = fmt.Errorf("%w; more are queued after them", ErrDeferred)
 
 // New returns an uploader with defaults filled in.
 func New(u Config) *Uploader {
@@ -116,7 +136,6 @@ func New(u Config) *Uploader {
 		Config: u,
 		client: &syncapi.Client{BaseURL: u.Aggregator, Credential: u.Credential, HTTP: u.Client},
 		kick:   make(chan struct{}, 1), refresh: make(chan struct{}, 1),
-		held: map[string]bool{},
 	}
 	up.batch.Store(int32(u.Batch))
 	return up
@@ -161,6 +180,26 @@ func (u *Uploader) ClockOffset() (time.Duration, bool) {
 	return 0, false
 }
 
+// AggregatorClock returns the latest time the aggregator's clock was seen
+// to show (a heartbeat's answer, a published configuration, the cached one
+// at start), and false before any. The node's clock is never plausibly
+// before it.
+func (u *Uploader) AggregatorClock() (time.Time, bool) {
+	if t := u.aggClock.Load(); t != nil {
+		return *t, true
+	}
+	return time.Time{}, false
+}
+
+func (u *Uploader) sawClock(t time.Time) {
+	for !t.IsZero() {
+		old := u.aggClock.Load()
+		if old != nil && !t.After(*old) || u.aggClock.CompareAndSwap(old, &t) {
+			return
+		}
+	}
+}
+
 // Problems lists what an operator must fix for this node's ratings to
 // count, such as a unit that does not match the enrolment.
 func (u *Uploader) Problems() []string {
@@ -176,13 +215,21 @@ func (u *Uploader) Problems() []string {
 // start, then each one read from the aggregator) and checks the node's unit
 // against its enrolment. A mismatch is logged once, when it appears.
 func (u *Uploader) SetConfig(c syncapi.Config) {
+	u.sawClock(c.Clock)
 	problem := ""
 	if c.Unit != "" && u.Unit != "" && c.Unit != u.Unit {
-		problem = fmt.Sprintf("unit mismatch: this node is configured with -unit %s, but kiosk %s is enrolled at the aggregator for unit %s; "+
-			"its ratings stay queued on this node until the two agree", u.Unit, c.Kiosk, c.Unit)
+		problem = fmt.Sprintf("unit mismatch: this node is configured with -unit %[1]s, but kiosk %[2]s is enrolled at the aggregator for unit %[3]s; "+
+			"its ratings stay queued on this node until the two agree. If the node is at %[3]s, set -unit %[3]s, stop the node and run "+
+			"'kiosk reassign -unit %[3]s -from %[1]s' for the ratings already recorded under %[1]s; if it is at %[1]s, enrol it for %[1]s at the aggregator",
+			u.Unit, c.Kiosk, c.Unit)
 	}
 	u.mu.Lock()
 	changed := problem != u.problem
+	if old := u.config; changed || old != nil && !sameConfig(*old, c) {
+		// Deferred ratings may be taken now: offer them again at once.
+		u.rewind()
+		defer u.Kick()
+	}
 	u.config, u.problem = &c, problem
 	u.mu.Unlock()
 	switch {
@@ -191,6 +238,20 @@ func (u *Uploader) SetConfig(c syncapi.Config) {
 	case changed:
 		u.Logger.Info("the node's unit matches its enrolment again", "unit", u.Unit)
 	}
+}
+
+// sameConfig reports whether two configurations would have the aggregator
+// take or defer the same ratings: the same enrolment and questionnaires.
+func sameConfig(a, b syncapi.Config) bool {
+	if a.Kiosk != b.Kiosk || a.Unit != b.Unit || len(a.Questionnaires) != len(b.Questionnaires) {
+		return false
+	}
+	for i := range a.Questionnaires {
+		if !bytes.Equal(a.Questionnaires[i], b.Questionnaires[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (u *Uploader) record(err error) {
@@ -223,6 +284,16 @@ func (u *Uploader) Run(ctx context.Context) {
 		switch {
 		case ctx.Err() != nil:
 			return
+		case errors.Is(err, errWalkOn):
+			failures = 0
+			continue // walk on past the deferred batch
+		case errors.Is(err, ErrDeferred):
+			// The walk reached the end of the queue: the deferred ratings
+			// are offered again at rewindAt; a new rating (Kick) goes at
+			// once.
+			failures = 0
+			wait = max(u.untilRewind(), 0)
+			u.Logger.Warn("ratings deferred by the aggregator stay queued; will offer them again", "err", err, "retry_in", wait.Round(time.Millisecond))
 		case err != nil:
 			failures++
 			wait = u.backoff(failures)
@@ -233,6 +304,9 @@ func (u *Uploader) Run(ctx context.Context) {
 		default:
 			failures = 0
 			wait = u.Idle
+			if r := u.untilRewind(); r > 0 && r < wait {
+				wait = r
+			}
 		}
 		timer := time.NewTimer(wait)
 		select {
@@ -275,15 +349,16 @@ func (u *Uploader) backoff(failures int) time.Duration {
 func (u *Uploader) SyncOnce(ctx context.Context) (n int, err error) {
 	defer func() { u.record(err) }()
 	size := int(u.batch.Load())
-	u.mu.Lock()
-	held := len(u.held)
-	u.mu.Unlock()
-	pending, err := u.Outbox.Pending(size + held)
+	after := u.position(time.Now())
+	batch, seqs, err := u.Outbox.PendingAfter(after, size)
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
-	batch := u.pass(pending, size)
 	if len(batch) == 0 {
+		if after > 0 {
+			// The last batch ended exactly at the end of the queue.
+			u.advance(after, 0, true, time.Now())
+		}
 		return 0, u.heartbeat(ctx)
 	}
 	now := time.Now()
@@ -327,7 +402,6 @@ func (u *Uploader) SyncOnce(ctx context.Context) (n int, err error) {
 		}
 	}
 	if len(deferred) > 0 {
-		u.hold(deferred)
 		// The aggregator may know what this node does not: a new
 		// enrolment, other questionnaire versions.
 		u.RefreshConfig()
@@ -337,48 +411,72 @@ func (u *Uploader) SyncOnce(ctx context.Context) (n int, err error) {
 			return 0, fmt.Errorf("settle outbox: %w", err)
 		}
 	}
+	if len(settle) == 0 && len(deferred) == 0 {
+		return 0, errors.New("the aggregator's answer settled none of the ratings sent")
+	}
+	// What was sent is settled or stays queued behind the cursor.
+	end := u.advance(seqs[len(seqs)-1], len(deferred), len(batch) < size, time.Now())
 	switch {
 	case len(settle) > 0:
 		return len(settle), nil
-	case len(deferred) > 0:
+	case end:
 		return 0, u.deferredError(deferred)
 	default:
-		return 0, errors.New("the aggregator's answer settled none of the ratings sent")
+		return 0, fmt.Errorf("%w: %w", errWalkOn, u.deferredError(deferred))
 	}
 }
 
-// maxHeld bounds the deferred ratings passed over, and so how far past the
-// queue's head Pending reads.
-func (u *Uploader) maxHeld() int { return 10 * u.Batch }
-
-// pass picks the batch from the pending ratings: those not deferred before,
-// oldest first. When only deferred ones wait, their turn comes again: Run
-// has backed off since they were deferred.
-func (u *Uploader) pass(pending []hailong.Rating, size int) []hailong.Rating {
+// position returns the queue sequence the next batch starts after: the
+// cursor, or the head once the backoff of the deferred ratings is over.
+func (u *Uploader) position(now time.Time) uint64 {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	var batch []hailong.Rating
-	for _, r := range pending {
-		if len(batch) < size && !u.held[r.ID] {
-			batch = append(batch, r)
-		}
+	if u.cursor > 0 && !u.rewindAt.IsZero() && !now.Before(u.rewindAt) {
+		u.cursor, u.rewindAt, u.walkDeferred = 0, time.Time{}, 0
 	}
-	if len(batch) == 0 && len(u.held) > 0 {
-		clear(u.held)
-		batch = pending[:min(size, len(pending))]
-	}
-	return batch
+	return u.cursor
 }
 
-func (u *Uploader) hold(deferred []syncapi.Result) {
+// rewind starts the next walk at the head, at once and with the backoff
+// reset; u.mu is held.
+func (u *Uploader) rewind() {
+	u.cursor, u.rewindAt, u.walkDeferred, u.rounds = 0, time.Time{}, 0, 0
+}
+
+// advance moves the cursor past a batch that ended at queue sequence last,
+// of which deferred ratings stay queued, and reports whether the walk
+// reached the end of the queue. There, if anything was deferred on the
+// way, the walk goes back to the head after a backoff; if nothing was, no
+// rating waits behind the cursor and the next walk starts at the head.
+func (u *Uploader) advance(last uint64, deferred int, end bool, now time.Time) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for _, r := range deferred {
-		if len(u.held) >= u.maxHeld() {
-			break
-		}
-		u.held[r.ID] = true
+	u.cursor = last
+	u.walkDeferred += deferred
+	if !end {
+		return false
 	}
+	switch {
+	case u.walkDeferred == 0:
+		u.cursor, u.rounds, u.rewindAt = 0, 0, time.Time{}
+	case u.rewindAt.IsZero():
+		// Once per walk: new ratings sent after the end do not push the
+		// deferred ones' turn further away.
+		u.rounds++
+		u.rewindAt = now.Add(u.backoff(u.rounds))
+	}
+	return true
+}
+
+// untilRewind is how long until the walk goes back to the head to offer
+// the deferred ratings again; 0 when none wait.
+func (u *Uploader) untilRewind() time.Duration {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.rewindAt.IsZero() {
+		return 0
+	}
+	return max(time.Until(u.rewindAt), time.Nanosecond)
 }
 
 // deferredError says why ratings were deferred: the aggregator's reasons,
@@ -446,6 +544,7 @@ func (u *Uploader) heartbeat(ctx context.Context) error {
 	if !res.Clock.IsZero() {
 		d := time.Duration(res.ClockOffsetMS) * time.Millisecond
 		u.offset.Store(&d)
+		u.sawClock(res.Clock)
 	}
 	return nil
 }

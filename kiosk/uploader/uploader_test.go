@@ -18,16 +18,34 @@ import (
 )
 
 // memOutbox is an in-memory outbox.
+// Tests append to queue; a rating's sequence is given when it is first
+// read, in queue order, as bolt gives it when it is recorded.
 type memOutbox struct {
 	mu      sync.Mutex
 	queue   []hailong.Rating
 	settled []syncapi.Result
+	seq     map[string]uint64
+	last    uint64
 }
 
-func (m *memOutbox) Pending(limit int) ([]hailong.Rating, error) {
+func (m *memOutbox) PendingAfter(after uint64, limit int) ([]hailong.Rating, []uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]hailong.Rating(nil), m.queue[:min(limit, len(m.queue))]...), nil
+	if m.seq == nil {
+		m.seq = map[string]uint64{}
+	}
+	var out []hailong.Rating
+	var seqs []uint64
+	for _, r := range m.queue {
+		if m.seq[r.ID] == 0 {
+			m.last++
+			m.seq[r.ID] = m.last
+		}
+		if s := m.seq[r.ID]; s > after && len(out) < limit {
+			out, seqs = append(out, r), append(seqs, s)
+		}
+	}
+	return out, seqs, nil
 }
 
 func (m *memOutbox) Settle(rs []syncapi.Result, _ time.Time) error {

@@ -35,6 +35,9 @@ type ratingResponse struct {
 // on disk; a re-sent id with the same content gets 200, with other content
 // 409.
 func (s *Server) ratingCreate(c *fiber.Ctx) error {
+	if err := s.clockWrong(); err != nil {
+		return err
+	}
 	var req ratingRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err

@@ -71,6 +71,13 @@ type Server struct {
 	// ClockOffset, when set, returns the node's clock minus the
 	// aggregator's as last measured, and false before a measure.
 	ClockOffset func() (time.Duration, bool)
+	// EarliestClock, when set, returns the aggregator's clock at the last
+	// contact (kept across restarts), and false before any: the node
+	// records nothing while its clock is before it by more than
+	// ClockTolerance (see ClockProblem).
+	EarliestClock func() (time.Time, bool)
+	// ClockTolerance defaults to DefaultClockTolerance.
+	ClockTolerance time.Duration
 
 	app     *fiber.App
 	screen  *template.Template
@@ -84,6 +91,9 @@ func New(s *Server) (*Server, error) {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.ClockTolerance <= 0 {
+		s.ClockTolerance = DefaultClockTolerance
 	}
 	if s.TokenTTL == 0 {
 		s.TokenTTL = 30 * 24 * time.Hour

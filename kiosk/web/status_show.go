@@ -48,6 +48,9 @@ func (s *Server) statusShow(c *fiber.Ctx) error {
 	if s.Problems != nil {
 		out.Problems = append(out.Problems, s.Problems()...)
 	}
+	if p := s.ClockProblem(); p != "" {
+		out.Problems = append(out.Problems, p)
+	}
 	if s.ClockOffset != nil {
 		if d, ok := s.ClockOffset(); ok {
 			ms := d.Milliseconds()

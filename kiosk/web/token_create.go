@@ -32,6 +32,9 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	if s.Signer == nil {
 		return hailong.Errorf(hailong.EUNAVAILABLE, "This kiosk node has no credential yet, so it cannot sign rating links.")
 	}
+	if err := s.clockWrong(); err != nil {
+		return err // the link's expiry would be wrong
+	}
 	var req tokenRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err

@@ -35,6 +35,9 @@ func (s *Server) walkInCreate(c *fiber.Ctx) error {
 	if s.Signer == nil {
 		return hailong.Errorf(hailong.EUNAVAILABLE, "This kiosk node has no credential yet, so it cannot sign rating links.")
 	}
+	if err := s.clockWrong(); err != nil {
+		return err // the code's expiry would be wrong
+	}
 	var req walkInRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
