@@ -77,7 +77,9 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 	base := fleetServer(t, now, enrolled, reports)
 	list := func(t *testing.T, query string) (int, []map[string]any) {
 		t.Helper()
-		resp, err := http.Get(base + "/api/v1/kiosks" + query)
+		req, _ := http.NewRequest("GET", base+"/api/v1/kiosks"+query, nil)
+		req.Header.Set("Authorization", analystProvince)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,17 +130,9 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 
 func fleetServer(t *testing.T, now time.Time, enrolled fakeEnrolled, reports fakeFleet) string {
 	t.Helper()
-	f, err := assets.FS("").Open(assets.DemoUnits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tree, err := hierarchy.ReadCSV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree := demoTree(t)
 	s, err := web.New(&web.Server{Ingester: memIngester{rollup.New()}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
-		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Fleet: reports, Enrolled: enrolled})
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Fleet: reports, Enrolled: enrolled, Access: newFakeAccess(tree)})
 	if err != nil {
 		t.Fatal(err)
 	}
