@@ -51,7 +51,7 @@ type fakeAccess struct {
 
 // Bearer headers of the fake's principals.
 const (
-	analystProvince = "Bearer hlt_analyst24"   // analyst, province 24
+	analystProvince = "Bearer hlt_analyst24"    // analyst, province 24
 	analystCommune  = "Bearer hlt_analyst09190" // analyst, commune 09190 (Kinh Bắc)
 	noRights        = "Bearer hlt_nothing"      // a principal without permissions
 	adminProvince   = "Bearer hlt_admin24"

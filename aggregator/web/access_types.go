@@ -18,7 +18,7 @@ type Token struct {
 
 // Event is one entry of the audit log.
 type Event struct {
-	At                                 time.Time
+	At                                  time.Time
 	Actor, Action, Target, Detail, Addr string
-	OK                                 bool
+	OK                                  bool
 }
