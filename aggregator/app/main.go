@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"hailong"
+	"hailong/aggregator/access"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
@@ -80,6 +81,11 @@ func (c *Config) defaults() {
 // loses at most this much of it, which kiosks report again.
 const fleetFlushEvery = 30 * time.Second
 
+// accessFlushEvery is how often sessions' activity and tokens' last use
+// are written behind and expired sessions purged: a crash loses at most
+// this much activity, so a session may end this much earlier.
+const accessFlushEvery = time.Minute
+
 // Main is a running aggregator.
 type Main struct {
 	Config Config
@@ -89,6 +95,7 @@ type Main struct {
 	ingester   *ingest.Ingester
 	book       *outcomes.Book
 	fleet      *fleet.Board
+	access     *access.Service
 	units      atomic.Pointer[hierarchy.Tree]
 	procedures atomic.Pointer[procedure.Catalogue]
 	server     *web.Server
@@ -181,6 +188,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.loadProcedures(ctx); err != nil {
 		return err
 	}
+	m.access = access.New(access.Config{Store: m.db, Units: m.units.Load, Logger: m.Logger.With("component", "access")})
+	if err := m.access.Load(ctx); err != nil {
+		return fmt.Errorf("load users and sessions: %w", err)
+	}
 	targets, err := loadTargets(cfg)
 	if err != nil {
 		return err
@@ -242,6 +253,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
+	m.wg.Go(func() { m.access.Run(ctx, accessFlushEvery) })
 	m.wg.Add(1)
 	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
@@ -370,6 +382,10 @@ func (m *Main) Done() <-chan error {
 // DB returns the open database.
 func (m *Main) DB() *DB { return m.db }
 
+// Access returns the access control: users, sessions, API tokens, the
+// scope check and the audit log.
+func (m *Main) Access() *access.Service { return m.access }
+
 // Outcomes returns the outcome book, for seeding demo data.
 func (m *Main) Outcomes() *outcomes.Book { return m.book }
 
@@ -392,6 +408,11 @@ func (m *Main) Close() error {
 	if m.fleet != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		errs = append(errs, m.fleet.Flush(ctx))
+		cancel()
+	}
+	if m.access != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		errs = append(errs, m.access.Flush(ctx))
 		cancel()
 	}
 	if m.ingester != nil {
