@@ -237,6 +237,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry,
+		Access: m.access,
 	})
 	if err != nil {
 		return err

@@ -110,7 +110,7 @@ func (f *fakeAccess) Logout(_ context.Context, tok string) error {
 
 func (f *fakeAccess) ChangePassword(_ context.Context, p *hailong.Principal, old, new, _ string) (string, error) {
 	if old != "correct horse 1" {
-		return "", hailong.Errorf(hailong.EUNAUTHORIZED, "The password is not correct.")
+		return "", hailong.Invalid("The current password is wrong.", hailong.FieldError{Field: "old", Message: "The current password is wrong."})
 	}
 	if len(new) < 12 {
 		return "", hailong.Invalid("The password does not meet the policy.", hailong.FieldError{Field: "password", Message: "Use at least 12 characters."})

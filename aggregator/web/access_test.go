@@ -232,7 +232,7 @@ func sessionCookie(a answer) *http.Cookie {
 // TestSignInAndOut goes through the login page, the password change and
 // sign-out in a browser's steps.
 func TestSignInAndOut(t *testing.T) {
-	_, base, fa := demoServerWith(t, rollup.New(), nil)
+	_, base, _ := demoServerWith(t, rollup.New(), nil)
 	jar, _ := cookiejar.New(nil)
 	client := noRedirects(jar)
 
@@ -340,13 +340,6 @@ func TestSignInAndOut(t *testing.T) {
 			t.Errorf("still signed in: %d", a.status)
 		}
 	})
-	logins := fa.recorded("login")
-	if len(logins) < 4 || logins[0].OK || logins[0].Actor != "dung" || !logins[len(logins)-1].OK {
-		t.Errorf("logins recorded: %+v", logins)
-	}
-	if out := fa.recorded("logout"); len(out) != 1 || !out[0].OK || out[0].Actor != "dung" || out[0].Addr == "" {
-		t.Errorf("sign-outs recorded: %+v", out)
-	}
 }
 
 // TestSecureCookies: over HTTPS the session cookie is Secure.

@@ -1,24 +1,10 @@
 package web
 
-import (
-	"time"
+import "hailong/aggregator/access"
 
-	"hailong"
-)
-
-// Token is an API token as the access service lists it (never its
-// secret). Until aggregator/access is merged it is declared here.
-type Token struct {
-	ID, Owner, Name, Scope string
-	Permissions            []hailong.Permission
-	Created, Expires       time.Time
-	LastUsed               *time.Time
-	Revoked                bool
-}
+// Token is an API token as the access service lists it, never with its
+// secret.
+type Token = access.Token
 
 // Event is one entry of the audit log.
-type Event struct {
-	At                                  time.Time
-	Actor, Action, Target, Detail, Addr string
-	OK                                  bool
-}
+type Event = access.Event

@@ -8,7 +8,8 @@ import (
 
 // loginCreate signs a person in: a session cookie and back to where they
 // were going. A refusal says the same whether the account exists or not;
-// the access service throttles per account and per address.
+// the access service throttles per account and per address, and records
+// every attempt in the audit log.
 func (s *Server) loginCreate(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	username := c.FormValue("username")
@@ -17,11 +18,10 @@ func (s *Server) loginCreate(c *fiber.Ctx) error {
 		page.Error = "failed"
 		return s.accountRender(c, fiber.StatusUnauthorized, "login.html", page)
 	}
-	tok, p, err := s.Access.Login(c.UserContext(), username, c.FormValue("password"), c.IP())
+	tok, _, err := s.Access.Login(c.UserContext(), username, c.FormValue("password"), c.IP())
 	switch code := hailong.ErrorCode(err); code {
 	case "":
 	case hailong.EUNAUTHORIZED, hailong.ERATELIMITED, hailong.EINVALID:
-		s.record(c, auditName(username), "login", "", code, false)
 		page.Error = "failed"
 		status := fiber.StatusUnauthorized
 		if code == hailong.ERATELIMITED {
@@ -31,7 +31,6 @@ func (s *Server) loginCreate(c *fiber.Ctx) error {
 	default:
 		return err
 	}
-	s.record(c, p.Username, "login", "", "", true)
 	s.setSession(c, tok)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // passwordUpdate changes the signed-in person's password. The access
-// service ends their sessions; the browser gets the fresh one.
+// service ends their sessions and records the change; the browser gets the
+// fresh session.
 func (s *Server) passwordUpdate(c *fiber.Ctx) error {
 	p := principalOf(c)
 	page := accountPage{Username: p.Username}
@@ -19,16 +20,12 @@ func (s *Server) passwordUpdate(c *fiber.Ctx) error {
 	tok, err := s.Access.ChangePassword(c.UserContext(), p, c.FormValue("old"), c.FormValue("new"), c.IP())
 	switch code := hailong.ErrorCode(err); code {
 	case "":
-	case hailong.EUNAUTHORIZED, hailong.EINVALID, hailong.ERATELIMITED:
-		s.record(c, p.Username, "password", p.Username, code, false)
+	case hailong.EINVALID, hailong.ERATELIMITED:
 		status := fiberapp.Status(code)
-		switch code {
-		case hailong.EUNAUTHORIZED:
-			// The session is good (the route's rule passed): the current
-			// password was wrong. 400, so that no client takes it for a
-			// lost session.
-			page.Error, status = "wrong_old", fiber.StatusBadRequest
-		case hailong.ERATELIMITED:
+		switch fields := hailong.ErrorFields(err); {
+		case len(fields) == 1 && fields[0].Field == "old":
+			page.Error = "wrong_old"
+		case code == hailong.ERATELIMITED:
 			page.Error = "throttled"
 		default:
 			page.Error = "weak"
@@ -43,7 +40,6 @@ func (s *Server) passwordUpdate(c *fiber.Ctx) error {
 	default:
 		return err
 	}
-	s.record(c, p.Username, "password", p.Username, "", true)
 	s.setSession(c, tok)
 	page.Notice = "changed"
 	return s.accountRender(c, fiber.StatusOK, "password.html", page)

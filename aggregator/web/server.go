@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"hailong"
+	"hailong/aggregator/access"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
@@ -100,7 +101,8 @@ type Server struct {
 	// Without it every route that needs a principal answers 401.
 	Access Access
 	// SessionLifetime is how long the session cookie lives; the access
-	// service ends the session itself at the same time. Zero is 12 hours.
+	// service ends the session itself at the same time. Zero is
+	// access.DefaultSessionTTL.
 	SessionLifetime time.Duration
 
 	// Fleet keeps each kiosk's latest health report; Enrolled lists the
@@ -136,7 +138,7 @@ func New(s *Server) (*Server, error) {
 		s.WalkInMax = 50
 	}
 	if s.SessionLifetime == 0 {
-		s.SessionLifetime = 12 * time.Hour
+		s.SessionLifetime = access.DefaultSessionTTL
 	}
 	if s.WalkIns == nil {
 		s.WalkIns = &walkInUses{now: s.Now}
