@@ -212,7 +212,9 @@ func (s *Server) record(c *fiber.Ctx, actor, action, target, detail string, ok b
 
 // inScope checks a unit a request asks for against its principal's scope,
 // in the structure in force on asOf: every handler taking a unit goes
-// through it. No unit means the principal's scope.
+// through it (the measures' shared parser, the dashboard, the fleet). No
+// unit means the principal's scope. A unit that does not exist on asOf is
+// 404, as it is for anyone: the units are public.
 func (s *Server) inScope(c *fiber.Ctx, unit string, asOf hailong.Date) (string, error) {
 	p := principalOf(c)
 	if p == nil {
@@ -221,17 +223,49 @@ func (s *Server) inScope(c *fiber.Ctx, unit string, asOf hailong.Date) (string, 
 	if unit == "" {
 		unit = p.Scope
 	}
-	if !s.Access.InScope(p, unit, asOf) {
+	if _, err := s.Units().Subtree(unit, asOf); hailong.ErrorCode(err) == hailong.ENOTFOUND {
+		return "", err
+	}
+	if !s.unitInScope(p, unit, asOf) {
 		return "", hailong.Errorf(hailong.EFORBIDDEN, "The unit %s is outside your scope.", unit)
 	}
 	return unit, nil
+}
+
+// unitInScope is the scope rule: a unit is in scope on asOf when the access
+// service says so for that date (it lies in the scope's subtree then), or
+// when everything under it on asOf rolls up into the scope today. The
+// second lets a province see the provinces merged into it, and a commune
+// the old district that became it, through the structure of their time,
+// and never a unit part of whose ratings went elsewhere.
+func (s *Server) unitInScope(p *hailong.Principal, unit string, asOf hailong.Date) bool {
+	if p == nil {
+		return false
+	}
+	if s.Access.InScope(p, unit, asOf) {
+		return true
+	}
+	today := hailong.DateOf(s.Now())
+	if asOf >= today {
+		return false
+	}
+	units, err := s.Units().Subtree(unit, asOf)
+	if err != nil || len(units) == 0 {
+		return false
+	}
+	for _, u := range units {
+		if !s.Access.InScope(p, u, today) {
+			return false
+		}
+	}
+	return true
 }
 
 // scopeFilter returns what reports whether a unit is in the request's
 // scope on asOf.
 func (s *Server) scopeFilter(c *fiber.Ctx, asOf hailong.Date) func(unit string) bool {
 	p := principalOf(c)
-	return func(unit string) bool { return p != nil && s.Access.InScope(p, unit, asOf) }
+	return func(unit string) bool { return s.unitInScope(p, unit, asOf) }
 }
 
 // loginPath is the login page sending back to next afterwards.

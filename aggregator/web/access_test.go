@@ -169,6 +169,12 @@ func TestAccessIsEnforced(t *testing.T) {
 				t.Errorf("the page shows units out of scope, or not its own")
 			}
 		}},
+		{"the old district that became the commune", "GET", "/api/v1/satisfaction?unit=256&as_of=2025-06-30&from=2025-01-01&to=2025-06-30", analystCommune, nil, 200, nil},
+		{"the old centre that became the commune's", "GET", "/api/v1/satisfaction?unit=MC-256&as_of=2025-06-30&from=2025-01-01&to=2025-06-30", analystCommune, nil, 200, nil},
+		{"the old province, part of which went elsewhere", "GET", "/api/v1/satisfaction?unit=27&as_of=2025-06-30&from=2025-01-01&to=2025-06-30", analystCommune, nil, 403, nil},
+		{"another old district", "GET", "/api/v1/satisfaction?unit=261&as_of=2025-06-30&from=2025-01-01&to=2025-06-30", analystCommune, nil, 403, nil},
+		{"the merged province for the province", "GET", "/api/v1/satisfaction?unit=27&as_of=2025-06-30&from=2025-01-01&to=2025-06-30", analystProvince, nil, 200, nil},
+		{"an unknown unit", "GET", "/api/v1/satisfaction?unit=99" + period, analystCommune, nil, 404, nil},
 		{"dashboard out of scope", "GET", "/?unit=24", analystCommune, html, 403, nil},
 		{"kiosks out of scope", "GET", "/api/v1/kiosks?unit=24", analystCommune, nil, 403, nil},
 		{"a kiosk route wants a kiosk", "POST", "/api/v1/sync", analystProvince, []string{"Content-Type", "application/json"}, 401, func(t *testing.T, a answer) {
