@@ -54,7 +54,9 @@ func TestAggregatorKilledAfterAcknowledging(t *testing.T) {
 	if list := run(t, bin, "kiosk", "list", "-data", data); !strings.Contains(list, "kiosk-1") {
 		t.Fatalf("kiosk list = %q", list)
 	}
+	tok := offlineToken(t, data) // before serving: one process at a time opens the data
 	addr := freeAddr(t)
+	registerToken("http://"+addr, tok)
 	agg := startChild(t, bin, addr, "serve", "-listen", addr, "-data", data)
 	k := startKiosk(t, t.TempDir(), agg.url, parseCred(t, cred), centre)
 	defer k.Close()

@@ -162,7 +162,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 				return err
 			}
 			if r.Page() {
-				return c.Redirect(loginPath(c.OriginalURL()), fiber.StatusSeeOther)
+				// Always with next, so that a program can tell this
+				// redirect from the one after signing out.
+				return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
 			}
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hailong"`)
 			return err
