@@ -51,10 +51,11 @@ type fakeAccess struct {
 
 // Bearer headers of the fake's principals.
 const (
-	analystProvince = "Bearer hlt_analyst24"    // analyst, province 24
-	analystCommune  = "Bearer hlt_analyst09190" // analyst, commune 09190 (Kinh Bắc)
-	noRights        = "Bearer hlt_nothing"      // a principal without permissions
-	adminProvince   = "Bearer hlt_admin24"
+	analystProvince     = "Bearer hlt_analyst24"    // analyst, province 24
+	analystCommune      = "Bearer hlt_analyst09190" // analyst, commune 09190 (Kinh Bắc)
+	noRights            = "Bearer hlt_nothing"      // a principal without permissions
+	analystCommune09250 = "Bearer hlt_analyst09250" // analyst, commune 09250 (Từ Sơn)
+	adminProvince       = "Bearer hlt_admin24"
 )
 
 func newFakeAccess(tree *hierarchy.Tree) *fakeAccess {
@@ -68,10 +69,11 @@ func newFakeAccess(tree *hierarchy.Tree) *fakeAccess {
 	}
 	return &fakeAccess{tree: tree,
 		bearers: map[string]*hailong.Principal{
-			analystProvince: {Username: "an", Role: "analyst", Scope: "24", Permissions: role("analyst"), Via: "token", TokenID: "t1"},
-			analystCommune:  {Username: "binh", Role: "analyst", Scope: "09190", Permissions: role("analyst"), Via: "token", TokenID: "t2"},
-			noRights:        {Username: "chi", Role: "nobody", Scope: "24", Via: "token", TokenID: "t3"},
-			adminProvince:   {Username: "root", Role: "admin", Scope: "24", Permissions: role("admin"), Via: "token", TokenID: "t4"},
+			analystProvince:     {Username: "an", Role: "analyst", Scope: "24", Permissions: role("analyst"), Via: "token", TokenID: "t1"},
+			analystCommune:      {Username: "binh", Role: "analyst", Scope: "09190", Permissions: role("analyst"), Via: "token", TokenID: "t2"},
+			noRights:            {Username: "chi", Role: "nobody", Scope: "24", Via: "token", TokenID: "t3"},
+			analystCommune09250: {Username: "giang", Role: "analyst", Scope: "09250", Permissions: role("analyst"), Via: "token", TokenID: "t5"},
+			adminProvince:       {Username: "root", Role: "admin", Scope: "24", Permissions: role("admin"), Via: "token", TokenID: "t4"},
 		},
 		sessions: map[string]*hailong.Principal{},
 	}

@@ -75,10 +75,15 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 	add("k-old-kiosk", "TT-09190", false, noReport)
 
 	base := fleetServer(t, now, enrolled, reports)
+	var listAs func(t *testing.T, auth, query string) (int, []map[string]any)
 	list := func(t *testing.T, query string) (int, []map[string]any) {
 		t.Helper()
+		return listAs(t, analystProvince, query)
+	}
+	listAs = func(t *testing.T, auth, query string) (int, []map[string]any) {
+		t.Helper()
 		req, _ := http.NewRequest("GET", base+"/api/v1/kiosks"+query, nil)
-		req.Header.Set("Authorization", analystProvince)
+		req.Header.Set("Authorization", auth)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -109,6 +114,16 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 			}
 		})
 	}
+	t.Run("only the scope's kiosks", func(t *testing.T) {
+		status, ks := listAs(t, analystCommune09250, "")
+		var got []string
+		for _, k := range ks {
+			got = append(got, k["kiosk"].(string))
+		}
+		if status != 200 || strings.Join(got, " ") != "b-never d-silent-2d f-stuck-5h" {
+			t.Errorf("status %d, kiosks %v", status, got)
+		}
+	})
 	t.Run("fields", func(t *testing.T) {
 		_, ks := list(t, "?status=stuck,attention")
 		byID := map[string]map[string]any{}
