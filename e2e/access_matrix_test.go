@@ -114,6 +114,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 			callers = append(callers, caller{name: name, session: tok, principal: p, inScope: scope.in})
 		}
 	}
+	// A program's token narrowed to the measures: the rules' permissions
+	// at work (every default role holds every permission the routes name).
+	narrow, _, err := svc.CreateToken(ctx, nil, "m-analyst-24", "measures only", "", []hailong.Permission{hailong.PermMeasuresRead}, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	narrowP, err := svc.Bearer(ctx, "Bearer "+narrow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callers = append(callers, caller{name: "token for measures only", authorization: "Bearer " + narrow, principal: narrowP, inScope: true})
 	// A session that expired, and a revoked token.
 	if err := svc.AddUser(ctx, nil, hailong.User{Username: "m-expired", Role: hailong.RoleAdmin, Scope: "24"}, e2ePassword); err != nil {
 		t.Fatal(err)
