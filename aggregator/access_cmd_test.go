@@ -18,8 +18,7 @@ import (
 )
 
 // cli runs the aggregator command args (two words, then flags) on the data
-// directory and
-// returns what it printed on stdout.
+// directory and returns what it printed on stdout.
 func cli(t *testing.T, data string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
