@@ -15,6 +15,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/access"
+	"hailong/aggregator/app"
 	"hailong/hierarchy"
 )
 
@@ -29,8 +30,12 @@ var (
 // openAccess opens the database and loads the access service, acting as
 // the command line (actor nil, "cli" in the audit log).
 func openAccess(ctx context.Context, name string, args []string, log *slog.Logger, extra func(*flag.FlagSet)) (*access.Service, func(), error) {
-	db, _, _, err := openDB(ctx, name, args, log, extra)
+	db, cfg, _, err := openDB(ctx, name, args, log, extra)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := refuseIfRunning(ctx, db, cfg); err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	records, _, err := db.Units(ctx)
@@ -52,6 +57,28 @@ func openAccess(ctx context.Context, name string, args []string, log *slog.Logge
 		return nil, nil, err
 	}
 	return svc, func() { db.Close() }, nil
+}
+
+// presenceFresh is how recently a running aggregator must have recorded
+// its presence to be believed running (it renews it every minute).
+const presenceFresh = 3 * time.Minute
+
+// refuseIfRunning refuses to change users or tokens on a MongoDB that an
+// aggregator is running on: it keeps them in memory and would neither see
+// the change nor keep from overwriting it. (On the embedded database the
+// directory lock refuses already.)
+func refuseIfRunning(ctx context.Context, db *app.DB, cfg *app.Config) error {
+	p, found, err := db.Running(ctx)
+	if err != nil || !found {
+		return err
+	}
+	if age := time.Since(p.Seen); age < presenceFresh {
+		return fmt.Errorf("an aggregator (host %s, pid %d, seen %s ago) is running on database %q and holds users and tokens in memory: "+
+			"it would not see this change. Stop the service (systemctl stop hailong-aggregator), run this command again, "+
+			"then start it (systemctl start hailong-aggregator). See the README, \"Accounts and access\"",
+			p.Host, p.PID, age.Round(time.Second), cfg.Database)
+	}
+	return nil
 }
 
 // readPassword reads a password from a file ("-" is standard input), the

@@ -13,7 +13,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/aggregator/app"
-	"hailong/aggregator/ferret"
+	"hailong/aggregator/mongodb"
 	"hailong/hierarchy"
 )
 
@@ -151,15 +151,65 @@ func TestUsersAndTokensCommands(t *testing.T) {
 }
 
 func TestAccessCommandsOnARunningAggregator(t *testing.T) {
+	ctx := context.Background()
 	data := t.TempDir()
-	emb, err := ferret.Start(context.Background(), filepath.Join(data, "db"), slog.New(slog.DiscardHandler))
-	if err != nil {
+	agg := &app.Main{Config: app.Config{Listen: "127.0.0.1:0", DataDir: data, DemoData: true}, Logger: slog.New(slog.DiscardHandler)}
+	if err := agg.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer emb.Close()
-	_, err = cli(t, data, "users", "list")
-	if err == nil || !strings.Contains(err.Error(), "Stop the service") || !strings.Contains(err.Error(), "systemctl start") {
-		t.Fatalf("error %v does not say what to do", err)
+	t.Run("embedded database locked", func(t *testing.T) {
+		_, err := cli(t, data, "users", "list")
+		if err == nil || !strings.Contains(err.Error(), "Stop the service") || !strings.Contains(err.Error(), "systemctl start") {
+			t.Fatalf("error %v does not say what to do", err)
+		}
+	})
+	if err := agg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// On MongoDB no lock keeps the command out: the presence the running
+	// aggregator records does. Play the running aggregator's part.
+	mark := func(t *testing.T, seen time.Time) {
+		t.Helper()
+		db, err := app.OpenDB(ctx, app.Config{DataDir: data}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, found, err := db.Running(ctx); err != nil || found {
+			t.Fatalf("presence left after a clean stop (%v) or before", err)
+		}
+		if err := db.MarkRunning(ctx, mongodb.Presence{Host: "agg1", PID: 42, Started: seen, Seen: seen}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		seen    time.Duration
+		refused bool
+	}{
+		{"running", -30 * time.Second, true},
+		{"stale presence of a crashed aggregator", -10 * time.Minute, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mark(t, time.Now().Add(tt.seen))
+			_, err := cli(t, data, "users", "list")
+			if tt.refused != (err != nil) {
+				t.Fatalf("refused %v, want %v", err, tt.refused)
+			}
+			if tt.refused && (!strings.Contains(err.Error(), "agg1") || !strings.Contains(err.Error(), "Stop the service")) {
+				t.Fatalf("error %v does not say what to do", err)
+			}
+			db, err := app.OpenDB(ctx, app.Config{DataDir: data}, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.ClearRunning(ctx)
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

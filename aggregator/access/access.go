@@ -62,6 +62,8 @@ type Session struct {
 	Expires    time.Time // absolute end
 	Seen       time.Time // last activity; idle expiry counts from it
 	Addr       string
+
+	written time.Time // Seen as last written to the store
 }
 
 // Token is an API token, without its secret.
@@ -217,6 +219,7 @@ func (s *Service) Load(ctx context.Context) error {
 	now := s.cfg.Now()
 	for i := range sessions {
 		ss := &sessions[i]
+		ss.written = ss.Seen
 		if s.liveLocked(ss, now) {
 			s.sessions[ss.ID] = ss
 		} else {

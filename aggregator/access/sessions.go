@@ -149,7 +149,7 @@ func (s *Service) startSession(ctx context.Context, name, addr string) (string, 
 	s.mu.Lock()
 	u := s.users[name]
 	s.mu.Unlock()
-	ss := Session{ID: id, Username: name, Generation: u.Generation, Created: now.UTC(), Expires: now.Add(s.cfg.SessionTTL).UTC(), Seen: now.UTC(), Addr: addr}
+	ss := Session{ID: id, Username: name, Generation: u.Generation, Created: now.UTC(), Expires: now.Add(s.cfg.SessionTTL).UTC(), Seen: now.UTC(), Addr: addr, written: now.UTC()}
 	if err := s.cfg.Store.AddSession(ctx, ss); err != nil {
 		return "", nil, fmt.Errorf("start session: %w", err)
 	}
@@ -176,6 +176,12 @@ func (s *Service) liveLocked(ss *Session, now time.Time) bool {
 	return ok && !u.Disabled && u.Generation == ss.Generation
 }
 
+// seenResolution is how stale a session's stored last activity may be: it
+// is written behind at most this often per session (each write scans the
+// small collection on FerretDB). After a crash a session may therefore end
+// up to this much (plus the flush interval) earlier than its idle expiry.
+const seenResolution = 5 * time.Minute
+
 // Session returns the principal of a session token, from memory. It renews
 // the idle expiry; the store learns it at the next Flush.
 func (s *Service) Session(ctx context.Context, sessionToken string) (*hailong.Principal, error) {
@@ -197,7 +203,9 @@ func (s *Service) Session(ctx context.Context, sessionToken string) (*hailong.Pr
 		return nil, signInAgain()
 	}
 	ss.Seen = now.UTC()
-	s.dirtyS[id] = true
+	if ss.Seen.Sub(ss.written) >= seenResolution {
+		s.dirtyS[id] = true
+	}
 	return s.principalLocked(s.users[ss.Username], "session"), nil
 }
 
@@ -327,6 +335,7 @@ func (s *Service) Flush(ctx context.Context) error {
 	var ss []Session
 	for id := range s.dirtyS {
 		if x, ok := s.sessions[id]; ok {
+			x.written = x.Seen
 			ss = append(ss, *x)
 		}
 	}
