@@ -84,6 +84,14 @@ func (e *env) restart(t *testing.T) *access.Service {
 	return s
 }
 
+// nowAndAfterRestart returns the service, and a new one loaded from the
+// same database: a check must hold in memory and after a restart.
+func (e *env) nowAndAfterRestart(t *testing.T) []*access.Service {
+	t.Helper()
+	now := e.svc
+	return []*access.Service{now, e.restart(t)}
+}
+
 func demoTree(t *testing.T) *hierarchy.Tree {
 	t.Helper()
 	f, err := assets.FS("").Open(assets.DemoUnits)

@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -252,7 +253,7 @@ func TestSessionRevocation(t *testing.T) {
 			other, _ := e.login(t, "lan")
 			bystander, _ := e.login(t, "binh")
 			tt.revoke(t, e, tok, p)
-			for _, s := range []*access.Service{e.svc, e.restart(t)} { // now, and after a restart
+			for _, s := range e.nowAndAfterRestart(t) { // now, and after a restart
 				if _, err := s.Session(ctx, tok); hailong.ErrorCode(err) != hailong.EUNAUTHORIZED {
 					t.Fatalf("session still accepted: %v", err)
 				}
@@ -297,4 +298,46 @@ func TestChangePasswordRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingDeletes is the real store, except that deleting sessions fails.
+type failingDeletes struct{ access.Store }
+
+func (failingDeletes) DeleteSessions(context.Context, []string) error {
+	return errors.New("disk full")
+}
+
+func TestGenerationEndsSessionsTheStoreKept(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.cfg.Store = failingDeletes{e.db}
+	e.restart(t)
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	tok, _ := e.login(t, "lan")
+	if err := e.svc.UpdateUser(ctx, nil, "lan", ptr(hailong.RoleManager), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range e.nowAndAfterRestart(t) { // the stored session survived
+		_, err := s.Session(ctx, tok)
+		wantCode(t, err, hailong.EUNAUTHORIZED)
+	}
+}
+
+func TestSessionOfAUserDisabledInTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	tok, _ := e.login(t, "lan")
+	// An operator disables the account in the database by hand, leaving
+	// the generation as it was.
+	us, err := e.db.Users(ctx)
+	if err != nil || len(us) != 1 {
+		t.Fatal(us, err)
+	}
+	us[0].Disabled = true
+	if err := e.db.PutUser(ctx, us[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.restart(t).Session(ctx, tok)
+	wantCode(t, err, hailong.EUNAUTHORIZED)
 }
