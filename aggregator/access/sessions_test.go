@@ -3,6 +3,7 @@ package access_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -340,4 +341,14 @@ func TestSessionOfAUserDisabledInTheDatabase(t *testing.T) {
 	}
 	_, err = e.restart(t).Session(ctx, tok)
 	wantCode(t, err, hailong.EUNAUTHORIZED)
+}
+
+func TestFailedLoginNamesAreSanitisedInTheAuditLog(t *testing.T) {
+	e := newEnv(t)
+	_, _, err := e.svc.Login(context.Background(), "root\nOK login admin "+strings.Repeat("x", 500), pw, "192.0.2.1")
+	wantCode(t, err, hailong.EUNAUTHORIZED)
+	evs := e.audit(t)
+	if len(evs) != 1 || strings.ContainsAny(evs[0].Actor, "\n\r") || len(evs[0].Actor) > 70 {
+		t.Fatalf("audit %+v", evs)
+	}
 }
