@@ -149,8 +149,8 @@ type Service struct {
 }
 
 type scopeKey struct {
-	scope string
-	asOf  hailong.Date
+	scope       string
+	asOf, today hailong.Date
 }
 
 // New returns a service; call Load before use.

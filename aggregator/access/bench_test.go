@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/access"
+	"hailong/aggregator/synth"
+	"hailong/hierarchy"
 )
 
 // The per-request costs of authentication, all from memory:
@@ -59,4 +62,25 @@ func BenchmarkPerRequest(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// BenchmarkScopeOfADate measures the first question about a new date in a
+// large province (the synthetic one): computing the scope's codes.
+func BenchmarkScopeOfADate(b *testing.B) {
+	tree, err := hierarchy.New(synth.Units())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur := tree
+	svc := access.New(access.Config{Store: nil, Units: func() *hierarchy.Tree { return cur }})
+	p := &hailong.Principal{Scope: tree.Roots(hailong.DateOf(time.Now()))[0].Code}
+	b.Logf("%d unit records, scope %s", len(tree.Records()), p.Scope)
+	d := hailong.DateFromYMD(2024, 1, 1)
+	for b.Loop() {
+		// A new tree each time: nothing cached, as for a date asked first.
+		b.StopTimer()
+		cur, _ = hierarchy.New(tree.Records())
+		b.StartTimer()
+		svc.InScope(p, "x", d)
+	}
 }

@@ -16,6 +16,7 @@ func TestInScope(t *testing.T) {
 	province := &hailong.Principal{Username: "p", Scope: "24"}
 	commune := &hailong.Principal{Username: "c", Scope: "09190"}
 	after := date(t, "2026-01-15")
+	before := date(t, "2024-06-01")
 	tests := []struct {
 		name string
 		p    *hailong.Principal
@@ -36,7 +37,17 @@ func TestInScope(t *testing.T) {
 		{"commune does not see its province", commune, "24", after, false},
 		{"unknown unit", province, "99999", after, false},
 		{"no principal", nil, "24", after, false},
-		{"scope not in force on the date", commune, "256", date(t, "2024-06-01"), false},
+		// Through an older structure: a unit is in scope when everything
+		// under it then rolls up into the scope today.
+		{"province sees the merged province in its time", province, "27", before, true},
+		{"province sees the old Bắc Giang in its time", province, "24", before, true},
+		{"province sees an old district in its time", province, "256", before, true},
+		{"commune sees its predecessor district in its time", commune, "256", before, true},
+		{"commune sees its predecessor's centre in its time", commune, "MC-256", before, true},
+		{"commune does not see the old province, part of which went elsewhere", commune, "27", before, false},
+		{"commune does not see a sibling's predecessor in its time", commune, "261", before, false},
+		{"commune does not see another old province", commune, "24", before, false},
+		{"commune: its own code did not exist yet", commune, "09190", before, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
