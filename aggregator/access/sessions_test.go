@@ -352,3 +352,34 @@ func TestFailedLoginNamesAreSanitisedInTheAuditLog(t *testing.T) {
 		t.Fatalf("audit %+v", evs)
 	}
 }
+
+func TestLoginExternal(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	e.addUser(t, "tuan", hailong.RoleAnalyst, "09190")
+	if err := e.svc.UpdateUser(ctx, nil, "tuan", nil, nil, ptr(true)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, user, code string
+	}{
+		{"existing account", "Lan", ""},
+		{"unknown account", "nobody", hailong.EUNAUTHORIZED},
+		{"disabled account", "tuan", hailong.EUNAUTHORIZED},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, p, err := e.svc.LoginExternal(ctx, tt.user, "192.0.2.3")
+			wantCode(t, err, tt.code)
+			name := strings.ToLower(tt.user)
+			e.wantAudit(t, access.Event{Actor: name, Action: access.ActionLoginExternal, Target: name, Addr: "192.0.2.3", OK: tt.code == ""})
+			if tt.code != "" {
+				return
+			}
+			if got, err := e.svc.Session(ctx, tok); err != nil || got.Username != "lan" || p.Scope != "09190" {
+				t.Fatalf("session %+v %v", got, err)
+			}
+		})
+	}
+}
