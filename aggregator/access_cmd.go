@@ -65,9 +65,12 @@ const presenceFresh = 3 * time.Minute
 
 // refuseIfRunning refuses to change users or tokens on a MongoDB that an
 // aggregator is running on: it keeps them in memory and would neither see
-// the change nor keep from overwriting it. (On the embedded database the
-// directory lock refuses already.)
+// the change nor keep from overwriting it. On the embedded database the
+// directory lock already refuses, and a presence left by a crash must not.
 func refuseIfRunning(ctx context.Context, db *app.DB, cfg *app.Config) error {
+	if cfg.MongoURI == "" {
+		return nil
+	}
 	p, found, err := db.Running(ctx)
 	if err != nil || !found {
 		return err

@@ -13,6 +13,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/aggregator/app"
+	"hailong/aggregator/ferret"
 	"hailong/aggregator/mongodb"
 	"hailong/hierarchy"
 )
@@ -163,25 +164,31 @@ func TestAccessCommandsOnARunningAggregator(t *testing.T) {
 			t.Fatalf("error %v does not say what to do", err)
 		}
 	})
+	if p, found, err := agg.DB().Running(ctx); err != nil || !found || p.PID != os.Getpid() {
+		t.Fatalf("the running aggregator's presence: %+v %v %v", p, found, err)
+	}
 	if err := agg.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// On MongoDB no lock keeps the command out: the presence the running
-	// aggregator records does. Play the running aggregator's part.
-	mark := func(t *testing.T, seen time.Time) {
+	// aggregator records does. Play the running aggregator's part on a
+	// database of the protocol.
+	mark := func(t *testing.T, uri string, seen time.Time) {
 		t.Helper()
-		db, err := app.OpenDB(ctx, app.Config{DataDir: data}, slog.New(slog.DiscardHandler))
+		db, err := mongodb.Open(ctx, uri, "hailong")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
-		if _, found, err := db.Running(ctx); err != nil || found {
-			t.Fatalf("presence left after a clean stop (%v) or before", err)
-		}
+		defer db.Close(ctx)
 		if err := db.MarkRunning(ctx, mongodb.Presence{Host: "agg1", PID: 42, Started: seen, Seen: seen}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	emb, err := ferret.Start(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
 	tests := []struct {
 		name    string
 		seen    time.Duration
@@ -192,25 +199,26 @@ func TestAccessCommandsOnARunningAggregator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mark(t, time.Now().Add(tt.seen))
-			_, err := cli(t, data, "users", "list")
+			mark(t, emb.URI(), time.Now().Add(tt.seen))
+			_, err := cli(t, data, "users", "list", "-mongo-uri", emb.URI())
 			if tt.refused != (err != nil) {
 				t.Fatalf("refused %v, want %v", err, tt.refused)
 			}
 			if tt.refused && (!strings.Contains(err.Error(), "agg1") || !strings.Contains(err.Error(), "Stop the service")) {
 				t.Fatalf("error %v does not say what to do", err)
 			}
-			db, err := app.OpenDB(ctx, app.Config{DataDir: data}, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = db.ClearRunning(ctx)
-			db.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
 		})
 	}
+	t.Run("a clean stop clears the presence", func(t *testing.T) {
+		db, err := app.OpenDB(ctx, app.Config{DataDir: data}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, found, err := db.Running(ctx); err != nil || found {
+			t.Fatalf("presence left after a clean stop (%v)", err)
+		}
+	})
 }
 
 func TestParseExpiry(t *testing.T) {
