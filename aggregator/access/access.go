@@ -128,7 +128,7 @@ type Service struct {
 	log      *slog.Logger
 	throttle *throttle
 
-	writeMu sync.Mutex // serialises changes of users and tokens
+	writeMu sync.Mutex // serialises changes of users and tokens, and Flush
 
 	mu       sync.Mutex
 	users    map[string]hailong.User

@@ -348,6 +348,10 @@ func (s *Service) changeUser(ctx context.Context, name string, change func(*hail
 // Flush writes behind what requests changed in memory: sessions' last
 // activity, tokens' last use, and the deletion of sessions found expired.
 func (s *Service) Flush(ctx context.Context) error {
+	// writeMu keeps a token's last use, snapshotted here, from overwriting
+	// its revocation written meanwhile.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.mu.Lock()
 	var ss []Session
 	for id := range s.dirtyS {
