@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/access"
@@ -198,5 +199,39 @@ func TestRolesAndAudit(t *testing.T) {
 	}
 	if !strings.Contains(evs[1].Detail, "role=analyst scope=09190") || evs[1].Actor != "cli" {
 		t.Fatalf("audit of user.add: %+v", evs[1])
+	}
+}
+
+func TestAuditLogWithinScope(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "root", hailong.RoleAdmin, "24")
+	e.addUser(t, "hoa", hailong.RoleAdmin, "09190")
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	e.addUser(t, "binh", hailong.RoleAnalyst, "07210")
+	for _, u := range []string{"root", "hoa", "lan", "binh"} {
+		e.login(t, u)
+	}
+	e.svc.Login(ctx, "ghost", pw, "198.51.100.9")
+	_, root := e.login(t, "root")
+	_, hoa := e.login(t, "hoa")
+	seen := func(p *hailong.Principal) map[string]bool {
+		t.Helper()
+		evs, err := e.svc.AuditLog(ctx, p, time.Time{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, ev := range evs {
+			out[ev.Actor] = true
+		}
+		return out
+	}
+	if got := seen(root); !got["binh"] || !got["ghost"] || !got["hoa"] || !got["cli"] {
+		t.Fatalf("the province admin sees %v", got)
+	}
+	got := seen(hoa)
+	if !got["lan"] || !got["hoa"] || !got["cli"] || got["binh"] || got["ghost"] || got["root"] {
+		t.Fatalf("the commune admin sees %v; want its commune's users only (and what was done to them)", got)
 	}
 }
