@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,8 @@ type Session struct {
 	Expires    time.Time // absolute end
 	Seen       time.Time // last activity; idle expiry counts from it
 	Addr       string
+
+	written time.Time // Seen as last written to the store
 }
 
 // Token is an API token, without its secret.
@@ -126,7 +129,7 @@ type Service struct {
 	log      *slog.Logger
 	throttle *throttle
 
-	writeMu sync.Mutex // serialises changes of users and tokens
+	writeMu sync.Mutex // serialises changes of users and tokens, and Flush
 
 	mu       sync.Mutex
 	users    map[string]hailong.User
@@ -147,8 +150,8 @@ type Service struct {
 }
 
 type scopeKey struct {
-	scope string
-	asOf  hailong.Date
+	scope       string
+	asOf, today hailong.Date
 }
 
 // New returns a service; call Load before use.
@@ -217,6 +220,7 @@ func (s *Service) Load(ctx context.Context) error {
 	now := s.cfg.Now()
 	for i := range sessions {
 		ss := &sessions[i]
+		ss.written = ss.Seen
 		if s.liveLocked(ss, now) {
 			s.sessions[ss.ID] = ss
 		} else {
@@ -256,7 +260,11 @@ func (s *Service) Record(ctx context.Context, e Event) {
 }
 
 // AuditLog returns the events since a time, newest first, at most limit
-// (1,000 when limit is not in 1..10,000). It needs PermAuditRead.
+// (1,000 when limit is not in 1..10,000). It needs PermAuditRead. An
+// administrator whose scope is a top-level unit (a province) sees every
+// event; one with a narrower scope sees the events done by or to the users
+// in that scope (and not, say, the province admin's sign-ins or failed
+// sign-ins for unknown names), among the newest 10,000.
 func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since time.Time, limit int) ([]Event, error) {
 	if actor != nil && !actor.Can(hailong.PermAuditRead) {
 		return nil, forbidden()
@@ -264,7 +272,43 @@ func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since 
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	return s.cfg.Store.Events(ctx, since, limit)
+	if actor == nil || s.topLevel(actor.Scope) {
+		return s.cfg.Store.Events(ctx, since, limit)
+	}
+	evs, err := s.cfg.Store.Events(ctx, since, 10000)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	scopes := make(map[string]string, len(s.users))
+	for n, u := range s.users {
+		scopes[n] = u.Scope
+	}
+	s.mu.Unlock()
+	mine := func(name string) bool {
+		name, _, _ = strings.Cut(name, " (token ")
+		sc, ok := scopes[name]
+		return ok && s.within(actor, sc)
+	}
+	out := evs[:0]
+	for _, e := range evs {
+		if len(out) == limit {
+			break
+		}
+		if mine(e.Actor) || mine(e.Target) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// topLevel reports whether the unit has no parent today.
+func (s *Service) topLevel(scope string) bool {
+	if s.cfg.Units == nil || s.cfg.Units() == nil {
+		return false
+	}
+	u, ok := s.cfg.Units().At(scope, s.today())
+	return ok && u.Parent == ""
 }
 
 // actorName names an actor in the audit log: "cli" for the command line.

@@ -47,7 +47,7 @@ type env struct {
 
 const testDB = "hailong_test"
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -74,7 +74,7 @@ func newEnv(t *testing.T) *env {
 
 // restart makes a new service on the same database, as after a restart of
 // the aggregator.
-func (e *env) restart(t *testing.T) *access.Service {
+func (e *env) restart(t testing.TB) *access.Service {
 	t.Helper()
 	s := access.New(e.cfg)
 	if err := s.Load(context.Background()); err != nil {
@@ -84,7 +84,15 @@ func (e *env) restart(t *testing.T) *access.Service {
 	return s
 }
 
-func demoTree(t *testing.T) *hierarchy.Tree {
+// nowAndAfterRestart returns the service, and a new one loaded from the
+// same database: a check must hold in memory and after a restart.
+func (e *env) nowAndAfterRestart(t *testing.T) []*access.Service {
+	t.Helper()
+	now := e.svc
+	return []*access.Service{now, e.restart(t)}
+}
+
+func demoTree(t testing.TB) *hierarchy.Tree {
 	t.Helper()
 	f, err := assets.FS("").Open(assets.DemoUnits)
 	if err != nil {

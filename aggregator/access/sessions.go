@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"hailong"
 )
@@ -26,11 +27,16 @@ func signInAgain() error {
 }
 
 // auditName bounds what an anonymous caller may write into the audit log
-// as a username.
+// as a username: valid UTF-8, no control characters, at most 64 bytes.
 func auditName(s string) string {
-	s = strings.ToValidUTF8(s, "?")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
 	if len(s) > 64 {
-		s = s[:64] + "…"
+		s = strings.ToValidUTF8(s[:64], "") + "…"
 	}
 	return s
 }
@@ -41,6 +47,9 @@ func auditName(s string) string {
 // attempts (see throttle.go) get ERATELIMITED without being checked.
 func (s *Service) Login(ctx context.Context, username, password, addr string) (string, *hailong.Principal, error) {
 	name := strings.ToLower(strings.TrimSpace(username))
+	if len(name) > 128 { // no account has such a name; bound the throttle's keys
+		name = strings.ToValidUTF8(name[:128], "")
+	}
 	now := s.cfg.Now()
 	fail := func(detail string, err error) (string, *hailong.Principal, error) {
 		s.Record(ctx, Event{At: now, Actor: auditName(name), Action: ActionLogin, Target: auditName(name), Detail: detail, Addr: addr})
@@ -75,7 +84,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 	if rehash {
 		s.rehash(ctx, name, u.PasswordHash, password)
 	}
-	token, p, err := s.startSession(ctx, name, addr)
+	token, p, err := s.startSession(ctx, name, addr, u.Generation)
 	if err != nil {
 		return "", nil, err
 	}
@@ -134,7 +143,7 @@ func (s *Service) LoginExternal(ctx context.Context, username, addr string) (str
 		s.Record(ctx, Event{At: now, Actor: auditName(name), Action: ActionLoginExternal, Target: auditName(name), Detail: "no such enabled account", Addr: addr})
 		return "", nil, hailong.Errorf(hailong.EUNAUTHORIZED, "There is no enabled account for this identity.")
 	}
-	token, p, err := s.startSession(ctx, name, addr)
+	token, p, err := s.startSession(ctx, name, addr, u.Generation)
 	if err != nil {
 		return "", nil, err
 	}
@@ -142,14 +151,19 @@ func (s *Service) LoginExternal(ctx context.Context, username, addr string) (str
 	return token, p, nil
 }
 
-// startSession stores a new session of a user and returns its token.
-func (s *Service) startSession(ctx context.Context, name, addr string) (string, *hailong.Principal, error) {
+// startSession stores a new session of a user as of generation gen (when
+// the credentials were checked) and returns its token. If the user changed
+// meanwhile (a password reset during the sign-in), the session is refused.
+func (s *Service) startSession(ctx context.Context, name, addr string, gen int64) (string, *hailong.Principal, error) {
 	token, id := newSecret()
 	now := s.cfg.Now()
 	s.mu.Lock()
 	u := s.users[name]
 	s.mu.Unlock()
-	ss := Session{ID: id, Username: name, Generation: u.Generation, Created: now.UTC(), Expires: now.Add(s.cfg.SessionTTL).UTC(), Seen: now.UTC(), Addr: addr}
+	if u.Generation != gen || u.Disabled {
+		return "", nil, signInAgain()
+	}
+	ss := Session{ID: id, Username: name, Generation: gen, Created: now.UTC(), Expires: now.Add(s.cfg.SessionTTL).UTC(), Seen: now.UTC(), Addr: addr, written: now.UTC()}
 	if err := s.cfg.Store.AddSession(ctx, ss); err != nil {
 		return "", nil, fmt.Errorf("start session: %w", err)
 	}
@@ -176,6 +190,12 @@ func (s *Service) liveLocked(ss *Session, now time.Time) bool {
 	return ok && !u.Disabled && u.Generation == ss.Generation
 }
 
+// seenResolution is how stale a session's stored last activity may be: it
+// is written behind at most this often per session (each write scans the
+// small collection on FerretDB). After a crash a session may therefore end
+// up to this much (plus the flush interval) earlier than its idle expiry.
+const seenResolution = 5 * time.Minute
+
 // Session returns the principal of a session token, from memory. It renews
 // the idle expiry; the store learns it at the next Flush.
 func (s *Service) Session(ctx context.Context, sessionToken string) (*hailong.Principal, error) {
@@ -197,7 +217,9 @@ func (s *Service) Session(ctx context.Context, sessionToken string) (*hailong.Pr
 		return nil, signInAgain()
 	}
 	ss.Seen = now.UTC()
-	s.dirtyS[id] = true
+	if ss.Seen.Sub(ss.written) >= seenResolution {
+		s.dirtyS[id] = true
+	}
 	return s.principalLocked(s.users[ss.Username], "session"), nil
 }
 
@@ -266,7 +288,10 @@ func (s *Service) ChangePassword(ctx context.Context, p *hailong.Principal, old,
 	if err := s.setPassword(ctx, name, new); err != nil {
 		return "", err
 	}
-	token, _, err := s.startSession(ctx, name, addr)
+	s.mu.Lock()
+	gen := s.users[name].Generation
+	s.mu.Unlock()
+	token, _, err := s.startSession(ctx, name, addr, gen)
 	if err != nil {
 		return "", err
 	}
@@ -323,10 +348,15 @@ func (s *Service) changeUser(ctx context.Context, name string, change func(*hail
 // Flush writes behind what requests changed in memory: sessions' last
 // activity, tokens' last use, and the deletion of sessions found expired.
 func (s *Service) Flush(ctx context.Context) error {
+	// writeMu keeps a token's last use, snapshotted here, from overwriting
+	// its revocation written meanwhile.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.mu.Lock()
 	var ss []Session
 	for id := range s.dirtyS {
 		if x, ok := s.sessions[id]; ok {
+			x.written = x.Seen
 			ss = append(ss, *x)
 		}
 	}

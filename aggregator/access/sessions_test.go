@@ -2,6 +2,8 @@ package access_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -252,7 +254,7 @@ func TestSessionRevocation(t *testing.T) {
 			other, _ := e.login(t, "lan")
 			bystander, _ := e.login(t, "binh")
 			tt.revoke(t, e, tok, p)
-			for _, s := range []*access.Service{e.svc, e.restart(t)} { // now, and after a restart
+			for _, s := range e.nowAndAfterRestart(t) { // now, and after a restart
 				if _, err := s.Session(ctx, tok); hailong.ErrorCode(err) != hailong.EUNAUTHORIZED {
 					t.Fatalf("session still accepted: %v", err)
 				}
@@ -294,6 +296,89 @@ func TestChangePasswordRefusals(t *testing.T) {
 			}
 			if tt.auditDetail != "" {
 				e.wantAudit(t, access.Event{Actor: "lan", Action: access.ActionPasswordChange, Target: "lan", Detail: tt.auditDetail})
+			}
+		})
+	}
+}
+
+// failingDeletes is the real store, except that deleting sessions fails.
+type failingDeletes struct{ access.Store }
+
+func (failingDeletes) DeleteSessions(context.Context, []string) error {
+	return errors.New("disk full")
+}
+
+func TestGenerationEndsSessionsTheStoreKept(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.cfg.Store = failingDeletes{e.db}
+	e.restart(t)
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	tok, _ := e.login(t, "lan")
+	if err := e.svc.UpdateUser(ctx, nil, "lan", ptr(hailong.RoleManager), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range e.nowAndAfterRestart(t) { // the stored session survived
+		_, err := s.Session(ctx, tok)
+		wantCode(t, err, hailong.EUNAUTHORIZED)
+	}
+}
+
+func TestSessionOfAUserDisabledInTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	tok, _ := e.login(t, "lan")
+	// An operator disables the account in the database by hand, leaving
+	// the generation as it was.
+	us, err := e.db.Users(ctx)
+	if err != nil || len(us) != 1 {
+		t.Fatal(us, err)
+	}
+	us[0].Disabled = true
+	if err := e.db.PutUser(ctx, us[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.restart(t).Session(ctx, tok)
+	wantCode(t, err, hailong.EUNAUTHORIZED)
+}
+
+func TestFailedLoginNamesAreSanitisedInTheAuditLog(t *testing.T) {
+	e := newEnv(t)
+	_, _, err := e.svc.Login(context.Background(), "root\nOK login admin "+strings.Repeat("x", 500), pw, "192.0.2.1")
+	wantCode(t, err, hailong.EUNAUTHORIZED)
+	evs := e.audit(t)
+	if len(evs) != 1 || strings.ContainsAny(evs[0].Actor, "\n\r") || len(evs[0].Actor) > 70 {
+		t.Fatalf("audit %+v", evs)
+	}
+}
+
+func TestLoginExternal(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	e.addUser(t, "tuan", hailong.RoleAnalyst, "09190")
+	if err := e.svc.UpdateUser(ctx, nil, "tuan", nil, nil, ptr(true)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, user, code string
+	}{
+		{"existing account", "Lan", ""},
+		{"unknown account", "nobody", hailong.EUNAUTHORIZED},
+		{"disabled account", "tuan", hailong.EUNAUTHORIZED},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, p, err := e.svc.LoginExternal(ctx, tt.user, "192.0.2.3")
+			wantCode(t, err, tt.code)
+			name := strings.ToLower(tt.user)
+			e.wantAudit(t, access.Event{Actor: name, Action: access.ActionLoginExternal, Target: name, Addr: "192.0.2.3", OK: tt.code == ""})
+			if tt.code != "" {
+				return
+			}
+			if got, err := e.svc.Session(ctx, tok); err != nil || got.Username != "lan" || p.Scope != "09190" {
+				t.Fatalf("session %+v %v", got, err)
 			}
 		})
 	}

@@ -146,7 +146,7 @@ func TestTokenRevocation(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.revoke(t, e, tok.ID)
-			for _, s := range []*access.Service{e.svc, e.restart(t)} {
+			for _, s := range e.nowAndAfterRestart(t) {
 				_, err := s.Bearer(ctx, "Bearer "+secret)
 				wantCode(t, err, hailong.EUNAUTHORIZED)
 			}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/access"
@@ -16,6 +17,7 @@ func TestInScope(t *testing.T) {
 	province := &hailong.Principal{Username: "p", Scope: "24"}
 	commune := &hailong.Principal{Username: "c", Scope: "09190"}
 	after := date(t, "2026-01-15")
+	before := date(t, "2024-06-01")
 	tests := []struct {
 		name string
 		p    *hailong.Principal
@@ -36,7 +38,17 @@ func TestInScope(t *testing.T) {
 		{"commune does not see its province", commune, "24", after, false},
 		{"unknown unit", province, "99999", after, false},
 		{"no principal", nil, "24", after, false},
-		{"scope not in force on the date", commune, "256", date(t, "2024-06-01"), false},
+		// Through an older structure: a unit is in scope when everything
+		// under it then rolls up into the scope today.
+		{"province sees the merged province in its time", province, "27", before, true},
+		{"province sees the old Bắc Giang in its time", province, "24", before, true},
+		{"province sees an old district in its time", province, "256", before, true},
+		{"commune sees its predecessor district in its time", commune, "256", before, true},
+		{"commune sees its predecessor's centre in its time", commune, "MC-256", before, true},
+		{"commune does not see the old province, part of which went elsewhere", commune, "27", before, false},
+		{"commune does not see a sibling's predecessor in its time", commune, "261", before, false},
+		{"commune does not see another old province", commune, "24", before, false},
+		{"commune: its own code did not exist yet", commune, "09190", before, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,5 +199,39 @@ func TestRolesAndAudit(t *testing.T) {
 	}
 	if !strings.Contains(evs[1].Detail, "role=analyst scope=09190") || evs[1].Actor != "cli" {
 		t.Fatalf("audit of user.add: %+v", evs[1])
+	}
+}
+
+func TestAuditLogWithinScope(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "root", hailong.RoleAdmin, "24")
+	e.addUser(t, "hoa", hailong.RoleAdmin, "09190")
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	e.addUser(t, "binh", hailong.RoleAnalyst, "07210")
+	for _, u := range []string{"root", "hoa", "lan", "binh"} {
+		e.login(t, u)
+	}
+	e.svc.Login(ctx, "ghost", pw, "198.51.100.9")
+	_, root := e.login(t, "root")
+	_, hoa := e.login(t, "hoa")
+	seen := func(p *hailong.Principal) map[string]bool {
+		t.Helper()
+		evs, err := e.svc.AuditLog(ctx, p, time.Time{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, ev := range evs {
+			out[ev.Actor] = true
+		}
+		return out
+	}
+	if got := seen(root); !got["binh"] || !got["ghost"] || !got["hoa"] || !got["cli"] {
+		t.Fatalf("the province admin sees %v", got)
+	}
+	got := seen(hoa)
+	if !got["lan"] || !got["hoa"] || !got["cli"] || got["binh"] || got["ghost"] || got["root"] {
+		t.Fatalf("the commune admin sees %v; want its commune's users only (and what was done to them)", got)
 	}
 }

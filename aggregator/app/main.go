@@ -96,6 +96,7 @@ type Main struct {
 	book       *outcomes.Book
 	fleet      *fleet.Board
 	access     *access.Service
+	started    time.Time
 	units      atomic.Pointer[hierarchy.Tree]
 	procedures atomic.Pointer[procedure.Catalogue]
 	server     *web.Server
@@ -255,10 +256,40 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
 	m.wg.Go(func() { m.access.Run(ctx, accessFlushEvery) })
+	if err := m.markRunning(ctx); err != nil {
+		m.Logger.Warn("record the aggregator's presence", "err", err)
+	}
+	m.wg.Go(func() { m.keepPresence(ctx) })
 	m.wg.Add(1)
 	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	return nil
+}
+
+// markRunning records that this aggregator runs on the database, so that
+// the users and tokens commands refuse to change what it holds in memory
+// (on the embedded database the directory lock already does).
+func (m *Main) markRunning(ctx context.Context) error {
+	host, _ := os.Hostname()
+	if m.started.IsZero() {
+		m.started = time.Now()
+	}
+	return m.db.MarkRunning(ctx, mongodb.Presence{Host: host, PID: os.Getpid(), Started: m.started, Seen: time.Now()})
+}
+
+func (m *Main) keepPresence(ctx context.Context) {
+	t := time.NewTicker(accessFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.markRunning(ctx); err != nil {
+				m.Logger.Warn("record the aggregator's presence", "err", err)
+			}
+		}
+	}
 }
 
 // walkInPurge is how often the uses of expired walk-in codes are deleted.
@@ -413,7 +444,7 @@ func (m *Main) Close() error {
 	}
 	if m.access != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		errs = append(errs, m.access.Flush(ctx))
+		errs = append(errs, m.access.Flush(ctx), m.db.ClearRunning(ctx))
 		cancel()
 	}
 	if m.ingester != nil {
