@@ -234,33 +234,11 @@ func (s *Server) inScope(c *fiber.Ctx, unit string, asOf hailong.Date) (string, 
 	return unit, nil
 }
 
-// unitInScope is the scope rule: a unit is in scope on asOf when the access
-// service says so for that date (it lies in the scope's subtree then), or
-// when everything under it on asOf rolls up into the scope today. The
-// second lets a province see the provinces merged into it, and a commune
-// the old district that became it, through the structure of their time,
-// and never a unit part of whose ratings went elsewhere.
+// unitInScope is the access service's scope check (Access.InScope): a
+// unit in the scope's subtree on asOf, or of an older structure everything
+// under which rolls up into the scope today.
 func (s *Server) unitInScope(p *hailong.Principal, unit string, asOf hailong.Date) bool {
-	if p == nil {
-		return false
-	}
-	if s.Access.InScope(p, unit, asOf) {
-		return true
-	}
-	today := hailong.DateOf(s.Now())
-	if asOf >= today {
-		return false
-	}
-	units, err := s.Units().Subtree(unit, asOf)
-	if err != nil || len(units) == 0 {
-		return false
-	}
-	for _, u := range units {
-		if !s.Access.InScope(p, u, today) {
-			return false
-		}
-	}
-	return true
+	return p != nil && s.Access.InScope(p, unit, asOf)
 }
 
 // scopeFilter returns what reports whether a unit is in the request's

@@ -149,9 +149,28 @@ func (f *fakeAccess) Tokens(_ context.Context, _ *hailong.Principal, owner strin
 	return []web.Token{{ID: "tok1", Owner: owner, Name: "bi"}}, nil
 }
 
+// InScope is the service's rule: in the scope's subtree on asOf, or, on
+// an earlier date, everything under the unit then rolls up into the scope
+// on the test's today.
 func (f *fakeAccess) InScope(p *hailong.Principal, unit string, asOf hailong.Date) bool {
-	units, err := f.tree.Subtree(p.Scope, asOf)
-	return err == nil && slices.Contains(units, unit)
+	if units, err := f.tree.Subtree(p.Scope, asOf); err == nil && slices.Contains(units, unit) {
+		return true
+	}
+	today := hailong.DateFromYMD(2026, 3, 15)
+	if asOf >= today {
+		return false
+	}
+	now, err := f.tree.Subtree(p.Scope, today)
+	under, err2 := f.tree.Subtree(unit, asOf)
+	if err != nil || err2 != nil {
+		return false
+	}
+	for _, u := range under {
+		if !slices.Contains(now, u) {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fakeAccess) Record(_ context.Context, e web.Event) {
