@@ -113,3 +113,23 @@ func Security(path string) (map[string][]string, error) {
 	}
 	return out, nil
 }
+
+// Extension returns, for every operation of the document that sets the
+// extension name (for example x-permission), its value as text, by
+// "METHOD /path" written Fiber's way.
+func Extension(path, name string) (map[string]string, error) {
+	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	param := regexp.MustCompile(`\{([^}]+)\}(\.[a-z]+)?`)
+	out := map[string]string{}
+	for p, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if v, ok := op.Extensions[name]; ok {
+				out[strings.ToUpper(method)+" "+param.ReplaceAllString(p, ":$1")] = fmt.Sprint(v)
+			}
+		}
+	}
+	return out, nil
+}

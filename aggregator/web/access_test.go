@@ -41,6 +41,10 @@ func TestEveryRouteHasARuleAndIsDocumentedSo(t *testing.T) {
 		web.Public: {}, web.KioskCredential: {"kioskCredential"}, web.ClientCredential: {"clientCredential"},
 		web.Permission: {"bearerToken", "sessionCookie"}, web.Account: {"sessionCookie"},
 	}
+	perms, err := apidoc.Extension("../../docs/api/aggregator.openapi.yaml", "x-permission")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range s.Routes() {
 		if strings.HasPrefix(r.Path, "/static/") {
 			continue
@@ -48,6 +52,9 @@ func TestEveryRouteHasARuleAndIsDocumentedSo(t *testing.T) {
 		route := r.Method + " " + r.Path
 		if got := declared[route]; !slices.Equal(got, want[r.Rule.Kind]) {
 			t.Errorf("%s: the document declares security %v, its rule (%s) wants %v", route, got, r.Rule.Kind, want[r.Rule.Kind])
+		}
+		if got := perms[route]; got != string(r.Rule.Permission) {
+			t.Errorf("%s: the document says x-permission %q, the rule %q", route, got, r.Rule.Permission)
 		}
 	}
 }
