@@ -10,7 +10,6 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	aggapp "hailong/aggregator/app"
-	"hailong/hierarchy"
 )
 
 // bearers holds the default API token of each aggregator a test started,
@@ -45,36 +44,6 @@ func makeToken(t testing.TB, svc *access.Service, username, role, scope string) 
 		t.Fatalf("token of %s: %v", username, err)
 	}
 	return "Bearer " + secret
-}
-
-// offlineToken makes an analyst and an API token in the data directory of
-// an aggregator that is not running (a child process started later), and
-// returns the token for registerToken.
-func offlineToken(t testing.TB, dataDir string) string {
-	t.Helper()
-	ctx := context.Background()
-	db, err := aggapp.OpenDB(ctx, aggapp.Config{DataDir: dataDir}, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	records, _, err := db.Units(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := hierarchy.New(records)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := access.New(access.Config{Store: db, Units: func() *hierarchy.Tree { return tree }, Logger: quiet})
-	if err := svc.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	tok := makeToken(t, svc, "e2e-analyst", hailong.RoleAnalyst, "24")
-	if err := svc.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return tok
 }
 
 // registerToken makes tok the default credential for requests to base.
