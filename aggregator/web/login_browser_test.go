@@ -14,9 +14,9 @@ import (
 
 // TestLoginPageInABrowser signs in from a phone-sized headless Chromium:
 // a wrong password, then the right one, to the dashboard with who is
-// signed in and a sign-out button, then signs out. Every field has a
+// signed in and a sign-out button, the password form, then signs out. Every field has a
 // label, the page says its language and has one heading.
-// HAILONG_SCREENSHOTS=DIR keeps the screenshots there.
+// HAILONG_SCREENSHOTS=1 keeps the screenshots in docs/screenshots.
 func TestLoginPageInABrowser(t *testing.T) {
 	_, base, _ := demoServerWith(t, rollup.New(), nil)
 	ctx := browsertest.New(t, 390, 844)
@@ -82,6 +82,22 @@ func TestLoginPageInABrowser(t *testing.T) {
 	}
 	shot("dashboard-signed-in")
 	if err := chromedp.Do(ctx,
+		chromedp.Click(css(".who a")),
+		chromedp.WaitVisible(css("#new2")),
+		chromedp.SendKeys(css("#old"), "correct horse 1"),
+		chromedp.SendKeys(css("#new"), "new password 22"),
+		chromedp.SendKeys(css("#new2"), "new password 23"),
+		chromedp.Click(css("button[type=submit]")),
+		chromedp.WaitVisible(css(".error")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	checkPage("password")
+	shot("password-mismatch")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(".who"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
 		chromedp.Click(css(".who button")),
 		chromedp.WaitVisible(css("#username")),
 	); err != nil {
@@ -90,9 +106,9 @@ func TestLoginPageInABrowser(t *testing.T) {
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
 		t.Errorf("after signing out: %s", loc)
 	}
-	if dir := os.Getenv("HAILONG_SCREENSHOTS"); dir != "" {
+	if os.Getenv("HAILONG_SCREENSHOTS") != "" {
 		for name, b := range shots {
-			os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
+			os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "aggregator-"+name+".png"), b, 0o644)
 		}
 	}
 }
