@@ -162,9 +162,14 @@ func (s *Server) guard(r Route) fiber.Handler {
 				return err
 			}
 			if r.Page() {
-				// Always with next, so that a program can tell this
-				// redirect from the one after signing out.
-				return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
+				// Back to the page after signing in; a form sent is not
+				// sent again. Always with next, so that a program can
+				// tell this redirect from the one after signing out.
+				next := "/"
+				if c.Method() == fiber.MethodGet {
+					next = safeNext(c.OriginalURL())
+				}
+				return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 			}
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hailong"`)
 			return err
