@@ -192,6 +192,8 @@ func TestAccessIsEnforced(t *testing.T) {
 		{"a client route wants a client", "POST", "/api/v1/outcomes", analystProvince, []string{"Content-Type", "application/json"}, 401, nil},
 		{"an account page is not for tokens", "GET", "/account/password", analystProvince, html, 403, nil},
 		{"public", "GET", "/healthz", "", nil, 200, nil},
+		{"HEAD like GET", "HEAD", "/healthz", "", nil, 200, nil},
+		{"HEAD under the same rule", "HEAD", "/api/v1/units", "", nil, 401, nil},
 		{"styles are public", "GET", "/static/aggregator.css", "", nil, 200, nil},
 		{"templates are not served", "GET", "/static/../dashboard.html", "", nil, 404, nil},
 		{"login page is public", "GET", "/login", "", html, 200, nil},

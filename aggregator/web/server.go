@@ -247,6 +247,9 @@ func (s *Server) register(r Route) {
 		chain = append(chain, s.csrf)
 	}
 	chain = append(chain, s.guard(r), func(c *fiber.Ctx) error { return r.handler(s, c) })
+	if r.Method == fiber.MethodGet { // as app.Get does: HEAD answers like GET, under the same rule
+		s.app.Add(fiber.MethodHead, r.Path, chain...)
+	}
 	s.app.Add(r.Method, r.Path, chain...)
 }
 
