@@ -11,6 +11,15 @@
 //	aggregator generate -ratings 5000000   fill an empty database with a synthetic large province
 //	aggregator units import FILE.csv       replace the administrative units
 //	aggregator units export                print the units as CSV
+//	aggregator users add -username U -role admin -scope 24 [-name N] [-password-file F]
+//	                                       add a user; without a file, print a generated password once
+//	aggregator users list                  list users
+//	aggregator users passwd -username U    set a new password (generated unless -password-file)
+//	aggregator users disable -username U   refuse a user's sign-ins, sessions and tokens (enable undoes it)
+//	aggregator tokens add -username U -name N -expires 90d
+//	                                       make an API token and print it once
+//	aggregator tokens list                 list API tokens
+//	aggregator tokens revoke -id ID        refuse an API token from now on
 //
 // Every flag can also be set from the environment as HAILONG_AGGREGATOR_<FLAG>,
 // e.g. HAILONG_AGGREGATOR_MONGO_URI. Without a MongoDB URI the embedded
@@ -38,6 +47,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/app"
+	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
 	"hailong/aggregator/outcomes"
@@ -98,8 +108,12 @@ func run(args []string, log *slog.Logger) error {
 		return generate(ctx, args, log)
 	case "units":
 		return unitsCmd(ctx, args, log)
+	case "users":
+		return usersCmd(ctx, args, log)
+	case "tokens":
+		return tokensCmd(ctx, args, log)
 	default:
-		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, client, units, procedures)", cmd)
+		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, client, units, procedures, users, tokens)", cmd)
 	}
 }
 
@@ -158,6 +172,11 @@ func openDB(ctx context.Context, name string, args []string, log *slog.Logger, e
 		return nil, nil, nil, err
 	}
 	db, err := app.OpenDB(ctx, cfg, log)
+	if errors.Is(err, ferret.ErrInUse) {
+		err = fmt.Errorf("%w.\nThe aggregator is running on %s. Stop the service (systemctl stop hailong-aggregator), "+
+			"run this command again, then start it (systemctl start hailong-aggregator). "+
+			"See the README, \"Accounts and access\"", err, cfg.DataDir)
+	}
 	return db, &cfg, fs, err
 }
 

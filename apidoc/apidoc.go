@@ -73,3 +73,63 @@ func Validate(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// Security returns, for every operation of the document ("METHOD /path",
+// Fiber's way), the names of the security schemes it accepts (any one of
+// them), sorted: an empty list for an operation declared public
+// (`security: []`). An operation that declares no security, which the
+// OpenAPI default would leave to a top-level `security`, is an error: each
+// must say who may call it.
+func Security(path string) (map[string][]string, error) {
+	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	param := regexp.MustCompile(`\{([^}]+)\}(\.[a-z]+)?`)
+	out := map[string][]string{}
+	var missing []string
+	for p, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			route := strings.ToUpper(method) + " " + param.ReplaceAllString(p, ":$1")
+			if op.Security == nil {
+				missing = append(missing, route)
+				continue
+			}
+			names := []string{}
+			for _, req := range *op.Security {
+				for name := range req {
+					if !slices.Contains(names, name) {
+						names = append(names, name)
+					}
+				}
+			}
+			sort.Strings(names)
+			out[route] = names
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return out, fmt.Errorf("%s: operations without security: %s", path, strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// Extension returns, for every operation of the document that sets the
+// extension name (for example x-permission), its value as text, by
+// "METHOD /path" written Fiber's way.
+func Extension(path, name string) (map[string]string, error) {
+	doc, err := openapi3.NewLoader().LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	param := regexp.MustCompile(`\{([^}]+)\}(\.[a-z]+)?`)
+	out := map[string]string{}
+	for p, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if v, ok := op.Extensions[name]; ok {
+				out[strings.ToUpper(method)+" "+param.ReplaceAllString(p, ":$1")] = fmt.Sprint(v)
+			}
+		}
+	}
+	return out, nil
+}

@@ -38,3 +38,46 @@ paths:
 		t.Fatalf("Validate = %v, want an error naming the stray key", err)
 	}
 }
+
+func TestSecurityRefusesAnOperationWithout(t *testing.T) {
+	const doc = `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /open:
+    get:
+      security: []
+      responses:
+        "200": {description: ok}
+  /x/{id}:
+    get:
+      security: [{a: []}, {b: []}]
+      responses:
+        "200": {description: ok}
+  /forgotten:
+    post:
+      responses:
+        "200": {description: ok}
+`
+	path := filepath.Join(t.TempDir(), "doc.yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := apidoc.Security(path)
+	if err == nil || !strings.Contains(err.Error(), "POST /forgotten") {
+		t.Fatalf("Security error = %v, want one naming POST /forgotten", err)
+	}
+	if a := got["GET /open"]; a == nil || len(a) != 0 {
+		t.Errorf("public operation: %v", a)
+	}
+	if a := got["GET /x/:id"]; strings.Join(a, ",") != "a,b" {
+		t.Errorf("GET /x/:id: %v", a)
+	}
+}
+
+// TestAggregatorDeclaresSecurityOnEveryOperation: the published document
+// says who may call each operation.
+func TestAggregatorDeclaresSecurityOnEveryOperation(t *testing.T) {
+	if _, err := apidoc.Security(filepath.Join("..", "docs", "api", "aggregator.openapi.yaml")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"hailong"
+	"hailong/aggregator/access"
 	aggapp "hailong/aggregator/app"
 	"hailong/aggregator/kiosks"
 	kioskapp "hailong/kiosk/app"
@@ -33,6 +34,14 @@ import (
 const (
 	demoKiosk = "demo-kinh-bac-1"
 	demoUnit  = "TT-09190"
+	// The demo accounts: a province-wide admin of the merged Bắc Ninh (24)
+	// and an analyst of Phường Kinh Bắc, the demo kiosk's commune.
+	demoAdmin         = "admin"
+	demoAnalyst       = "analyst.kinhbac"
+	demoProvince      = "24"
+	demoCommune       = "09190"
+	demoAccountsFile  = "accounts.txt"
+	demoTokenLifetime = 365 * 24 * time.Hour
 )
 
 func main() {
@@ -62,6 +71,10 @@ func run() error {
 	cred, err := demoCredential(ctx, agg, filepath.Join(*data, "kiosk.credential"))
 	if err != nil {
 		return err
+	}
+	accounts, err := demoAccounts(ctx, agg, filepath.Join(*data, demoAccountsFile))
+	if err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
 	}
 	if agg.Ingester().Rollup().Ratings() == 0 {
 		n, err := seed(ctx, agg, time.Now())
@@ -96,8 +109,11 @@ Hài Lòng demo is running. Open:
   Satisfaction API                  %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
   Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
                                     %[2]s/api/v1/satisfaction?unit=27&from=2025-01-01&to=2025-06-30&as_of=2025-06-30
-Press Ctrl+C to stop.
-`, kiosk.URL(), agg.URL(), (today - 365).String(), today.String(), link.URL, link.QRPNG)
+Sign in to the dashboard with one of these (kept in %[7]s; the token goes in
+"Authorization: Bearer <token>"):
+%[8]sPress Ctrl+C to stop.
+`, kiosk.URL(), agg.URL(), (today - 365).String(), today.String(), link.URL, link.QRPNG,
+		filepath.Join(*data, demoAccountsFile), accounts)
 	select {
 	case <-ctx.Done():
 		return nil
@@ -147,6 +163,44 @@ func demoCredential(ctx context.Context, agg *aggapp.Main, path string) (string,
 		return "", err
 	}
 	return cred.String(), nil
+}
+
+// demoAccounts makes the demo's admin and analyst, with random passwords,
+// and an API token of the analyst, once per data directory: they are kept
+// in path (mode 0600) and the same lines are printed at every start, so a
+// newcomer can sign in at once and the accounts stay what they were across
+// restarts. Delete the data directory to start over.
+func demoAccounts(ctx context.Context, agg *aggapp.Main, path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return string(b), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	svc := agg.Access()
+	var lines strings.Builder
+	for _, a := range []struct{ role, username, name, scope string }{
+		{hailong.RoleAdmin, demoAdmin, "Quản trị tỉnh Bắc Ninh (demo)", demoProvince},
+		{hailong.RoleAnalyst, demoAnalyst, "Chuyên viên phường Kinh Bắc (demo)", demoCommune},
+	} {
+		password := access.GeneratePassword()
+		err := svc.AddUser(ctx, nil, hailong.User{Username: a.username, Name: a.name, Role: a.role, Scope: a.scope}, password)
+		if hailong.ErrorCode(err) == hailong.ECONFLICT { // the file was deleted, not the data
+			err = svc.SetPassword(ctx, nil, a.username, password)
+		}
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&lines, "account: %s %s %s\n", a.role, a.username, password)
+	}
+	token, _, err := svc.CreateToken(ctx, nil, demoAnalyst, "demo", "", nil, time.Now().Add(demoTokenLifetime))
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&lines, "token: %s %s\n", demoAnalyst, token)
+	if err := os.WriteFile(path, []byte(lines.String()), 0o600); err != nil {
+		return "", err
+	}
+	return lines.String(), nil
 }
 
 type centre struct {

@@ -81,6 +81,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer agg.Close()
+	withToken(b, agg)
 	const batch, kiosks = 200, 4
 	centres := []string{"TT-09190", "TT-09250", "TT-07210", "TT-07450"}
 	var creds []syncapi.Credential

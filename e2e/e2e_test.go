@@ -76,7 +76,7 @@ func TestSatisfactionRefusesBadQueries(t *testing.T) {
 		status      int
 		field       string
 	}{
-		{"no unit", q("from", "2026-01-01", "to", "2026-01-31"), 400, "unit"},
+		{"no dates", q("unit", "24"), 400, "from"},
 		{"bad date", q("unit", "24", "from", "2026-02-30", "to", "2026-03-01"), 400, "from"},
 		{"reversed period", q("unit", "24", "from", "2026-03-01", "to", "2026-02-01"), 400, "to"},
 		{"bad channel", q("unit", "24", "from", "2026-01-01", "to", "2026-01-31", "channel", "sms"), 400, "channel"},
@@ -86,7 +86,7 @@ func TestSatisfactionRefusesBadQueries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Get(agg.URL() + "/api/v1/satisfaction?" + tt.query)
+			resp, err := authGet(agg.URL() + "/api/v1/satisfaction?" + tt.query)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,6 +42,7 @@ func startAggregatorWith(t *testing.T, cfg aggapp.Config) *aggapp.Main {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start aggregator: %v", err)
 	}
+	withToken(t, m)
 	return m
 }
 
@@ -117,9 +118,11 @@ func postJSON(t *testing.T, url string, body any, header http.Header) (int, []by
 	return resp.StatusCode, out
 }
 
+// getJSON gets url with the default credential of its aggregator (see
+// withToken) and decodes a 200 answer into v.
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := authGet(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

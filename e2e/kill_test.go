@@ -54,7 +54,11 @@ func TestAggregatorKilledAfterAcknowledging(t *testing.T) {
 	if list := run(t, bin, "kiosk", "list", "-data", data); !strings.Contains(list, "kiosk-1") {
 		t.Fatalf("kiosk list = %q", list)
 	}
+	// Before serving: one process at a time opens the embedded database.
+	run(t, bin, "users", "add", "-data", data, "-username", "e2e-analyst", "-role", "analyst", "-scope", "24")
+	tok := run(t, bin, "tokens", "add", "-data", data, "-username", "e2e-analyst", "-name", "e2e", "-expires", "1d")
 	addr := freeAddr(t)
+	registerToken("http://"+addr, "Bearer "+tok)
 	agg := startChild(t, bin, addr, "serve", "-listen", addr, "-data", data)
 	k := startKiosk(t, t.TempDir(), agg.url, parseCred(t, cred), centre)
 	defer k.Close()

@@ -294,6 +294,7 @@ func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	withToken(t, m)
 	cred := enrol(t, m, "kiosk-1", centre)
 	k := startKiosk(t, t.TempDir(), m.URL(), cred, centre)
 	defer k.Close()

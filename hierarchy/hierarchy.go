@@ -177,6 +177,14 @@ func (t *Tree) Subtree(root string, asOf hailong.Date) ([]string, error) {
 	return out, nil
 }
 
+// Chain returns the unit code rolls up into on d, followed by that unit's
+// ancestors on d; nil if code rolls up into nothing on d (not yet created,
+// or ended without successor). Subtree(root, d) is every code whose chain
+// on d holds root.
+func (t *Tree) Chain(code string, d hailong.Date) []string {
+	return slices.Clone(t.snapshot(d).chain[code])
+}
+
 func (t *Tree) snapshot(d hailong.Date) *snapshot {
 	t.mu.Lock()
 	defer t.mu.Unlock()

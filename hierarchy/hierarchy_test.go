@@ -140,3 +140,23 @@ func TestCSVRoundTrip(t *testing.T) {
 		t.Error("units changed on a CSV round trip")
 	}
 }
+
+func TestChain(t *testing.T) {
+	tree := demoTree(t)
+	tests := []struct {
+		code, asOf string
+		want       []string
+	}{
+		{"MC-256", "2025-06-30", []string{"MC-256", "256", "27"}},
+		{"MC-256", "2026-01-01", []string{"TT-09190", "09190", "24"}},
+		{"27", "2026-01-01", []string{"24"}},
+		{"09190", "2025-06-30", nil}, // not yet created
+	}
+	for _, tt := range tests {
+		t.Run(tt.code+" on "+tt.asOf, func(t *testing.T) {
+			if got := tree.Chain(tt.code, date(t, tt.asOf)); !slices.Equal(got, tt.want) {
+				t.Fatalf("Chain = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

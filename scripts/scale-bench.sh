@@ -22,6 +22,11 @@ if [ ! -d "$data/db" ]; then
   /usr/bin/time -f "generate: %e s, max RSS %M KB" $bin generate -ratings "$n" -data "$data" 2>&1 | grep -v ' ratings, '
 fi
 
+if [ ! -s "$data/bench-token" ]; then # the measures need a principal: a province-wide analyst's token
+  $bin users add -data "$data" -username bench -role analyst -scope 48 >/dev/null
+  $bin tokens add -data "$data" -username bench -name scale-bench -expires 30d 2>/dev/null > "$data/bench-token"
+fi
+
 wait_ready() { # prints seconds until /healthz answers
   local t0=$(date +%s.%N)
   until curl -sf "http://$addr/healthz" >/dev/null; do
@@ -36,7 +41,7 @@ memory() { # the process's resident memory, and the Go heap's live data after a 
   awk -v heap="$heap" '/VmRSS/ {printf "RSS %.0f MB, live heap %s", $2/1024, heap}' "/proc/$pid/status"
 }
 bench() {
-  HAILONG_BENCH_AGGREGATOR=http://$addr go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
+  HAILONG_BENCH_AGGREGATOR=http://$addr HAILONG_BENCH_TOKEN=$(cat "$data/bench-token") go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
 }
 serve() {
   $bin serve -listen $addr -debug-listen $debug -data "$data" 2>$log & pid=$!

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"hailong"
+	"hailong/aggregator/access"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
@@ -80,6 +81,11 @@ func (c *Config) defaults() {
 // loses at most this much of it, which kiosks report again.
 const fleetFlushEvery = 30 * time.Second
 
+// accessFlushEvery is how often sessions' activity and tokens' last use
+// are written behind and expired sessions purged: a crash loses at most
+// this much activity, so a session may end this much earlier.
+const accessFlushEvery = time.Minute
+
 // Main is a running aggregator.
 type Main struct {
 	Config Config
@@ -89,6 +95,8 @@ type Main struct {
 	ingester   *ingest.Ingester
 	book       *outcomes.Book
 	fleet      *fleet.Board
+	access     *access.Service
+	started    time.Time
 	units      atomic.Pointer[hierarchy.Tree]
 	procedures atomic.Pointer[procedure.Catalogue]
 	server     *web.Server
@@ -181,6 +189,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.loadProcedures(ctx); err != nil {
 		return err
 	}
+	m.access = access.New(access.Config{Store: m.db, Units: m.units.Load, Logger: m.Logger.With("component", "access")})
+	if err := m.access.Load(ctx); err != nil {
+		return fmt.Errorf("load users and sessions: %w", err)
+	}
 	targets, err := loadTargets(cfg)
 	if err != nil {
 		return err
@@ -226,6 +238,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry,
+		Access: m.access,
 	})
 	if err != nil {
 		return err
@@ -242,10 +255,41 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
+	m.wg.Go(func() { m.access.Run(ctx, accessFlushEvery) })
+	if err := m.markRunning(ctx); err != nil {
+		m.Logger.Warn("record the aggregator's presence", "err", err)
+	}
+	m.wg.Go(func() { m.keepPresence(ctx) })
 	m.wg.Add(1)
 	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	return nil
+}
+
+// markRunning records that this aggregator runs on the database, so that
+// the users and tokens commands refuse to change what it holds in memory
+// (on the embedded database the directory lock already does).
+func (m *Main) markRunning(ctx context.Context) error {
+	host, _ := os.Hostname()
+	if m.started.IsZero() {
+		m.started = time.Now()
+	}
+	return m.db.MarkRunning(ctx, mongodb.Presence{Host: host, PID: os.Getpid(), Started: m.started, Seen: time.Now()})
+}
+
+func (m *Main) keepPresence(ctx context.Context) {
+	t := time.NewTicker(accessFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.markRunning(ctx); err != nil {
+				m.Logger.Warn("record the aggregator's presence", "err", err)
+			}
+		}
+	}
 }
 
 // walkInPurge is how often the uses of expired walk-in codes are deleted.
@@ -370,6 +414,10 @@ func (m *Main) Done() <-chan error {
 // DB returns the open database.
 func (m *Main) DB() *DB { return m.db }
 
+// Access returns the access control: users, sessions, API tokens, the
+// scope check and the audit log.
+func (m *Main) Access() *access.Service { return m.access }
+
 // Outcomes returns the outcome book, for seeding demo data.
 func (m *Main) Outcomes() *outcomes.Book { return m.book }
 
@@ -392,6 +440,11 @@ func (m *Main) Close() error {
 	if m.fleet != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		errs = append(errs, m.fleet.Flush(ctx))
+		cancel()
+	}
+	if m.access != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		errs = append(errs, m.access.Flush(ctx), m.db.ClearRunning(ctx))
 		cancel()
 	}
 	if m.ingester != nil {

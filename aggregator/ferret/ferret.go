@@ -5,6 +5,7 @@ package ferret
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -24,6 +25,10 @@ type Embedded struct {
 	lock   *flock.Flock
 }
 
+// ErrInUse is returned by Start when another process holds the directory:
+// usually the running aggregator.
+var ErrInUse = errors.New("the embedded database admits one process at a time")
+
 // Start runs FerretDB on the SQLite files in dir. Only one process may use a
 // directory: a second one is refused rather than corrupting the files.
 func Start(ctx context.Context, dir string, log *slog.Logger) (*Embedded, error) {
@@ -36,7 +41,7 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Embedded, error)
 		return nil, fmt.Errorf("lock database directory: %w", err)
 	}
 	if !locked {
-		return nil, fmt.Errorf("database directory %s is in use by another aggregator", dir)
+		return nil, fmt.Errorf("database directory %s is in use by another aggregator: %w", dir, ErrInUse)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -90,6 +90,14 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create indexes: %w", err)
 	}
+	// The audit log is read newest first from a date.
+	_, err = d.audit().Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "at", Value: -1}},
+		Options: options.Index().SetName("at"),
+	})
+	if err != nil {
+		return fmt.Errorf("create indexes: %w", err)
+	}
 	return nil
 }
 

@@ -93,8 +93,16 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 	if len(fields) > 0 {
 		return hailong.Invalid("The period is not valid.", fields...)
 	}
+	// Without a unit, the page shows every unit in scope: the scope's
+	// subtree, and in an older structure its predecessors.
+	root := c.Query("unit")
+	if root != "" {
+		if _, err := s.inScope(c, root, asOf); err != nil {
+			return err
+		}
+	}
 	var rows []dashboardRow
-	for _, r := range s.walk(asOf, c.Query("unit")) {
+	for _, r := range s.walk(asOf, root, s.scopeFilter(c, asOf)) {
 		units, err := s.Units().Subtree(r.Code, asOf)
 		if err != nil {
 			return err
@@ -119,5 +127,6 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		"From": from, "To": to, "AsOf": asOf, "Channel": string(ch),
 		"Note":      fmt.Sprintf(dashboardTexts[lang]["note"], s.MinSample),
 		"OtherLang": "/?" + otherArgs.Encode(),
+		"User":      principalOf(c), "A": accountTexts[lang], "CSRF": c.Locals(csrfKey),
 	})
 }

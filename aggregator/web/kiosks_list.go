@@ -114,6 +114,7 @@ type kiosksJSON struct {
 // silent (longest first), stuck (oldest queued rating first), other
 // problems, fine, revoked; then by unit and id. Filters: unit (its subtree
 // in the structure in force today) and status (a comma-separated list).
+// Only kiosks of units in the principal's scope are listed.
 func (s *Server) kiosksList(c *fiber.Ctx) error {
 	now := s.Now()
 	today := hailong.DateOf(now)
@@ -134,6 +135,9 @@ func (s *Server) kiosksList(c *fiber.Ctx) error {
 	}
 	var inScope map[string]bool
 	if unit := c.Query("unit"); unit != "" {
+		if _, err := s.inScope(c, unit, today); err != nil {
+			return err
+		}
 		units, err := s.Units().Subtree(unit, today)
 		if err != nil {
 			return err
@@ -153,8 +157,9 @@ func (s *Server) kiosksList(c *fiber.Ctx) error {
 	}
 	out := kiosksJSON{Clock: now.UTC(), SilentAfterS: int64(lim.SilentAfter / time.Second),
 		StuckAfterS: int64(lim.StuckAfter / time.Second), ClockToleranceMS: lim.ClockTolerance.Milliseconds(), Kiosks: []kioskJSON{}}
+	allowed := s.scopeFilter(c, today)
 	for _, k := range enrolled {
-		if inScope != nil && !inScope[k.Unit] {
+		if inScope != nil && !inScope[k.Unit] || !allowed(k.Unit) {
 			continue
 		}
 		r, seen := reports[k.ID]

@@ -75,9 +75,16 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 	add("k-old-kiosk", "TT-09190", false, noReport)
 
 	base := fleetServer(t, now, enrolled, reports)
+	var listAs func(t *testing.T, auth, query string) (int, []map[string]any)
 	list := func(t *testing.T, query string) (int, []map[string]any) {
 		t.Helper()
-		resp, err := http.Get(base + "/api/v1/kiosks" + query)
+		return listAs(t, analystProvince, query)
+	}
+	listAs = func(t *testing.T, auth, query string) (int, []map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/api/v1/kiosks"+query, nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +114,16 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 			}
 		})
 	}
+	t.Run("only the scope's kiosks", func(t *testing.T) {
+		status, ks := listAs(t, analystCommune09250, "")
+		var got []string
+		for _, k := range ks {
+			got = append(got, k["kiosk"].(string))
+		}
+		if status != 200 || strings.Join(got, " ") != "b-never d-silent-2d f-stuck-5h" {
+			t.Errorf("status %d, kiosks %v", status, got)
+		}
+	})
 	t.Run("fields", func(t *testing.T) {
 		_, ks := list(t, "?status=stuck,attention")
 		byID := map[string]map[string]any{}
@@ -128,17 +145,9 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 
 func fleetServer(t *testing.T, now time.Time, enrolled fakeEnrolled, reports fakeFleet) string {
 	t.Helper()
-	f, err := assets.FS("").Open(assets.DemoUnits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tree, err := hierarchy.ReadCSV(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree := demoTree(t)
 	s, err := web.New(&web.Server{Ingester: memIngester{rollup.New()}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
-		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Fleet: reports, Enrolled: enrolled})
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Fleet: reports, Enrolled: enrolled, Access: newFakeAccess(tree)})
 	if err != nil {
 		t.Fatal(err)
 	}

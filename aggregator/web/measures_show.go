@@ -72,7 +72,7 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 	if byUnits || byMonths {
 		// One pass over the subtree answers the whole and both breakdowns.
 		group := make([]int, len(q.units))
-		if children, err = s.childGroups(q, byUnits, group); err != nil {
+		if children, err = s.childGroups(q, byUnits, group, s.scopeFilter(c, q.AsOf)); err != nil {
 			return err
 		}
 		res, groups, months = s.Ingester.Rollup().Breakdown(q.units, group, q.From, q.To, q.Filter)
@@ -101,15 +101,22 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 
 // childGroups returns the child units in force on as_of and sets, for each
 // unit of the query, the index of the child whose subtree holds it, or -1
-// (the unit itself, or every unit when not byUnits).
-func (s *Server) childGroups(q measureQuery, byUnits bool, group []int) ([]hierarchy.Unit, error) {
+// (the unit itself, or every unit when not byUnits). A child outside the
+// scope (allowed) is never listed; the children of a unit in scope are in
+// it, so this only guards against a scope rule that says otherwise.
+func (s *Server) childGroups(q measureQuery, byUnits bool, group []int, allowed func(string) bool) ([]hierarchy.Unit, error) {
 	for i := range group {
 		group[i] = -1
 	}
 	if !byUnits {
 		return nil, nil
 	}
-	children := s.Units().Children(q.Unit, q.AsOf)
+	var children []hierarchy.Unit
+	for _, ch := range s.Units().Children(q.Unit, q.AsOf) {
+		if allowed(ch.Code) {
+			children = append(children, ch)
+		}
+	}
 	at := make(map[string]int, len(q.units))
 	for i, u := range q.units {
 		at[u] = i

@@ -45,9 +45,6 @@ func (s *Server) parseMeasureQuery(c *fiber.Ctx) (measureQuery, error) {
 		return d
 	}
 	q.Unit = c.Query("unit")
-	if q.Unit == "" {
-		bad("unit", "is required")
-	}
 	q.From = date("from", true, 0)
 	q.To = date("to", true, 0)
 	q.AsOf = date("as_of", false, hailong.DateOf(s.Now()))
@@ -85,6 +82,11 @@ func (s *Server) parseMeasureQuery(c *fiber.Ctx) (measureQuery, error) {
 	q.Filter = f
 	if len(fields) > 0 {
 		return q, hailong.Invalid("The query is not valid.", fields...)
+	}
+	// The scope is checked once the query is valid, and before anything
+	// is read: out of scope, nothing is answered but 403.
+	if q.Unit, err = s.inScope(c, q.Unit, q.AsOf); err != nil {
+		return q, err
 	}
 	if q.units, err = s.Units().Subtree(q.Unit, q.AsOf); err != nil {
 		return q, err

@@ -4,10 +4,12 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"hailong"
+	"hailong/aggregator/access"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
@@ -94,6 +97,13 @@ type Server struct {
 	TrustedProxies []string
 	// SecureCookies marks cookies Secure: set it when served over HTTPS.
 	SecureCookies bool
+	// Access signs people in and checks sessions, API tokens and scopes.
+	// Without it every route that needs a principal answers 401.
+	Access Access
+	// SessionLifetime is how long the session cookie lives; the access
+	// service ends the session itself at the same time. Zero is
+	// access.DefaultSessionTTL.
+	SessionLifetime time.Duration
 
 	// Fleet keeps each kiosk's latest health report; Enrolled lists the
 	// kiosks; FleetLimits says when one needs attention.
@@ -101,8 +111,11 @@ type Server struct {
 	Enrolled    KioskLister
 	FleetLimits FleetLimits
 
-	app  *fiber.App
-	tmpl *template.Template
+	app    *fiber.App
+	tmpl   *template.Template
+	static fiber.Handler
+	csrf   fiber.Handler
+	phone  fiber.Handler // the rate limit of the phone pages
 }
 
 const csrfKey = "csrf"
@@ -124,6 +137,9 @@ func New(s *Server) (*Server, error) {
 	if s.WalkInMax == 0 {
 		s.WalkInMax = 50
 	}
+	if s.SessionLifetime == 0 {
+		s.SessionLifetime = access.DefaultSessionTTL
+	}
 	if s.WalkIns == nil {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
@@ -144,42 +160,101 @@ func New(s *Server) (*Server, error) {
 	return s, nil
 }
 
-// routes lists every route of the aggregator.
+// Routes lists every route of the aggregator with its access rule: the
+// one list the server registers, and the one the authorization matrix test
+// walks. A route that is not here is not served.
+func Routes() []Route {
+	measures := Needs(hailong.PermMeasuresRead)
+	tokens := Needs(hailong.PermTokensOwn)
+	return []Route{
+		{Method: "GET", Path: "/healthz", Rule: Rule{Kind: Public}, handler: (*Server).healthShow},
+		{Method: "GET", Path: "/readyz", Rule: Rule{Kind: Public}, handler: (*Server).readyShow},
+		{Method: "GET", Path: "/static/*", Rule: Rule{Kind: Public}, handler: (*Server).staticShow},
+		{Method: "POST", Path: syncapi.Path, Rule: Rule{Kind: KioskCredential}, handler: (*Server).syncCreate},
+		{Method: "POST", Path: syncapi.HeartbeatPath, Rule: Rule{Kind: KioskCredential}, handler: (*Server).heartbeatCreate},
+		{Method: "GET", Path: syncapi.ConfigPath, Rule: Rule{Kind: KioskCredential}, handler: (*Server).kioskConfigShow},
+		{Method: "POST", Path: "/api/v1/outcomes", Rule: Rule{Kind: ClientCredential}, handler: (*Server).outcomesCreate},
+		{Method: "GET", Path: "/api/v1/kiosks", Rule: Needs(hailong.PermKiosksRead), Unit: true, handler: (*Server).kiosksList},
+		{Method: "GET", Path: "/api/v1/satisfaction", Rule: measures, Unit: true, handler: (*Server).satisfactionShow},
+		{Method: "GET", Path: "/api/v1/measures", Rule: measures, Unit: true, handler: (*Server).measuresShow},
+		{Method: "GET", Path: "/api/v1/procedures", Rule: measures, handler: (*Server).proceduresList},
+		{Method: "GET", Path: "/api/v1/units", Rule: measures, handler: (*Server).unitsList},
+		{Method: "GET", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensList},
+		{Method: "POST", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensCreate},
+		{Method: "DELETE", Path: "/api/v1/api-tokens/:id", Rule: tokens, handler: (*Server).apiTokensDelete},
+		{Method: "GET", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneShow},
+		{Method: "POST", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneCreate},
+		{Method: "GET", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginShow},
+		{Method: "POST", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginCreate},
+		{Method: "POST", Path: "/logout", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).logoutCreate},
+		{Method: "GET", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordShow},
+		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordUpdate},
+		{Method: "GET", Path: "/", Rule: measures, Unit: true, Form: true, handler: (*Server).dashboardShow},
+	}
+}
+
+// Routes returns the routes the server serves.
+func (s *Server) Routes() []Route { return Routes() }
+
+// routes registers every route of Routes behind its access rule, and
+// answers 404 for anything else.
 func (s *Server) routes() {
-	a := s.app
-	a.Get("/healthz", s.healthShow)
-	a.Get("/readyz", s.readyShow)
-	a.Post(syncapi.Path, s.syncCreate)
-	a.Post(syncapi.HeartbeatPath, s.heartbeatCreate)
-	a.Get(syncapi.ConfigPath, s.kioskConfigShow)
-	a.Get("/api/v1/kiosks", s.kiosksList) // open until analysts sign in (issue 9)
-	a.Get("/api/v1/satisfaction", s.satisfactionShow)
-	a.Get("/api/v1/measures", s.measuresShow)
-	a.Post("/api/v1/outcomes", s.outcomesCreate)
-	a.Get("/api/v1/procedures", s.proceduresList)
-	a.Get("/api/v1/units", s.unitsList)
-	phone := a.Group("/r", limiter.New(limiter.Config{
+	s.phone = limiter.New(limiter.Config{
 		Max: s.RateLimit, Expiration: time.Minute,
 		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() }, // the proxy header only from trusted proxies
 		LimitReached: func(c *fiber.Ctx) error {
 			return s.phoneNotice(c, problem(hailong.ERATELIMITED, "busy", "Too many requests from this address; try again in a minute."))
 		},
-	}), csrf.New(csrf.Config{
+	})
+	csrfCheck := csrf.New(csrf.Config{
 		KeyLookup: "form:_csrf", CookieName: "hailong_csrf", CookieSameSite: "Lax", CookieHTTPOnly: true,
 		CookieSecure: s.SecureCookies, Expiration: 2 * time.Hour, ContextKey: csrfKey,
-		// Programs post JSON, which a browser cannot send to another site
-		// without its consent; forms from browsers carry the token.
-		Next: func(c *fiber.Ctx) bool { return c.Is("json") },
+		// Programs post JSON to the phone pages, which a browser cannot
+		// send to another site without its consent; forms from browsers
+		// carry the token. Sign-in and account forms take forms only.
+		Next: func(c *fiber.Ctx) bool { return c.Is("json") && strings.HasPrefix(c.Path(), "/r/") },
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return s.phoneNotice(c, problem(hailong.EFORBIDDEN, "stale", "The form has expired; open the link again."))
+			if strings.HasPrefix(c.Path(), "/r/") {
+				return s.phoneNotice(c, problem(hailong.EFORBIDDEN, "stale", "The form has expired; open the link again."))
+			}
+			return s.staleForm(c)
 		},
-	}))
-	phone.Get("/:token", s.phoneShow)
-	phone.Post("/:token", s.phoneCreate)
-	a.Get("/", s.dashboardShow)
-	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "aggregator/static")), MaxAge: 3600}))
-	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	})
+	s.csrf = func(c *fiber.Ctx) error {
+		// The CSRF check wants the Referer of a form sent over HTTPS,
+		// which the site-wide no-referrer policy would withhold.
+		c.Set("Referrer-Policy", "same-origin")
+		return csrfCheck(c)
+	}
+	s.static = filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "aggregator")), MaxAge: 3600})
+	for _, r := range Routes() {
+		s.register(r)
+	}
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
+
+// register adds one route behind its access rule. A route without a valid
+// rule is a programming error: the server refuses to start.
+func (s *Server) register(r Route) {
+	if !r.Rule.valid() || r.handler == nil {
+		panic(fmt.Sprintf("route %s %s has no valid access rule", r.Method, r.Path))
+	}
+	chain := []fiber.Handler{}
+	if r.Phone {
+		chain = append(chain, s.phone)
+	}
+	if r.Form {
+		chain = append(chain, s.csrf)
+	}
+	chain = append(chain, s.guard(r), func(c *fiber.Ctx) error { return r.handler(s, c) })
+	if r.Method == fiber.MethodGet { // as app.Get does: HEAD answers like GET, under the same rule
+		s.app.Add(fiber.MethodHead, r.Path, chain...)
+	}
+	s.app.Add(r.Method, r.Path, chain...)
+}
+
+// staticShow serves the embedded styles.
+func (s *Server) staticShow(c *fiber.Ctx) error { return s.static(c) }
 
 // App returns the Fiber application.
 func (s *Server) App() *fiber.App { return s.app }

@@ -18,7 +18,7 @@ import (
 	"hailong/hierarchy"
 )
 
-func demoServer(t *testing.T, r *rollup.Rollup) (*web.Server, string) {
+func demoTree(t testing.TB) *hierarchy.Tree {
 	t.Helper()
 	f, err := assets.FS("").Open(assets.DemoUnits)
 	if err != nil {
@@ -29,8 +29,33 @@ func demoServer(t *testing.T, r *rollup.Rollup) (*web.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(&web.Server{Ingester: memIngester{r}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
-		Logger: slog.New(slog.DiscardHandler), MinSample: 30, Now: func() time.Time { return time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC) }})
+	return tree
+}
+
+func demoServer(t *testing.T, r *rollup.Rollup) (*web.Server, string) {
+	s, base, _ := demoServerWith(t, r, nil)
+	return s, base
+}
+
+// demoServerWith serves the demo units with a fake access service; edit
+// adjusts the server before it starts.
+func demoServerWith(t *testing.T, r *rollup.Rollup, edit func(*web.Server)) (*web.Server, string, *fakeAccess) {
+	t.Helper()
+	tree := demoTree(t)
+	fa := newFakeAccess(tree)
+	catalog, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &web.Server{Ingester: memIngester{r}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
+		Logger: slog.New(slog.DiscardHandler), MinSample: 30, Now: func() time.Time { return time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC) },
+		Access: fa, Outcomes: noOutcomes{}, Catalog: catalog,
+		Kiosks:  credentials{"Bearer kiosk-1.secret": {ID: "kiosk-1", Unit: "TT-09190"}},
+		Clients: credentials{"Bearer client-1.secret": {ID: "client-1", Unit: "24"}}}
+	if edit != nil {
+		edit(srv)
+	}
+	s, err := web.New(srv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +65,7 @@ func demoServer(t *testing.T, r *rollup.Rollup) (*web.Server, string) {
 	}
 	go s.App().Listener(ln)
 	t.Cleanup(func() { s.App().Shutdown() })
-	return s, "http://" + ln.Addr().String()
+	return s, "http://" + ln.Addr().String(), fa
 }
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
@@ -71,13 +96,14 @@ func TestDashboard(t *testing.T) {
 	}{
 		{"this quarter by default", "/", 200, []string{"Mức độ hài lòng theo đơn vị", "Tỉnh Bắc Ninh", "Phường Kinh Bắc", "90.0%", "Chưa đủ số lượt đánh giá", `value="2026-01-01"`}},
 		{"english", "/?lang=en", 200, []string{"Satisfaction by unit", "Not enough ratings"}},
-		{"old structure", "/?from=2025-01-01&to=2025-06-30&as_of=2025-06-30", 200, []string{"Tỉnh Bắc Giang", "Thành phố Bắc Ninh"}},
+		{"old structure", "/?from=2025-01-01&to=2025-06-30&as_of=2025-06-30", 200, []string{"Tỉnh Bắc Giang", "Thành phố Bắc Giang", "Tỉnh Bắc Ninh", "Thành phố Bắc Ninh"}},
 		{"bad date", "/?from=2026-02-31", 400, []string{"from"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest("GET", base+tt.path, nil)
 			req.Header.Set("Accept", "text/html")
+			req.Header.Set("Authorization", analystProvince)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

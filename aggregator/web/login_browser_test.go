@@ -1,0 +1,114 @@
+package web_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"hailong/aggregator/rollup"
+	"hailong/browsertest"
+)
+
+// TestLoginPageInABrowser signs in from a phone-sized headless Chromium:
+// a wrong password, then the right one, to the dashboard with who is
+// signed in and a sign-out button, the password form, then signs out. Every field has a
+// label, the page says its language and has one heading.
+// HAILONG_SCREENSHOTS=1 keeps the screenshots in docs/screenshots.
+func TestLoginPageInABrowser(t *testing.T) {
+	_, base, _ := demoServerWith(t, rollup.New(), nil)
+	ctx := browsertest.New(t, 390, 844)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	shots := map[string][]byte{}
+	shot := func(name string) {
+		t.Helper()
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shots[name] = b
+	}
+	eval := func(js string) any {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
+		chromedp.Navigate(base+"/login?next=%2F"),
+		chromedp.WaitVisible(css("#username")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	checkPage := func(page string) {
+		t.Helper()
+		unlabelled := eval(`[...document.querySelectorAll('input:not([type=hidden]):not([hidden]), select, textarea')].filter(i => i.labels.length == 0).length`)
+		headings := eval(`document.querySelectorAll('h1').length`)
+		lang := eval(`document.documentElement.lang`)
+		if unlabelled != float64(0) || headings != float64(1) || lang != "vi" {
+			t.Errorf("%s: unlabelled fields %v, headings %v, lang %v", page, unlabelled, headings, lang)
+		}
+	}
+	checkPage("login")
+	shot("login")
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(css("#username"), "dung"),
+		chromedp.SendKeys(css("#password"), "wrong password"),
+		chromedp.Click(css("button[type=submit]")),
+		chromedp.WaitVisible(css(".error")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	checkPage("refused")
+	shot("login-refused")
+	if msg, _ := chromedp.Run(ctx, chromedp.Text(css(".error"))); !strings.Contains(msg, "không đúng") {
+		t.Errorf("refusal says %q", msg)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(css("#password"), "correct horse 1"),
+		chromedp.Click(css("button[type=submit]")),
+		chromedp.WaitVisible(css(".who")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	who, _ := chromedp.Run(ctx, chromedp.Text(css(".who")))
+	if !strings.Contains(who, "dung") || !strings.Contains(who, "Đăng xuất") {
+		t.Errorf("dashboard says %q", who)
+	}
+	shot("dashboard-signed-in")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(css(".who a")),
+		chromedp.WaitVisible(css("#new2")),
+		chromedp.SendKeys(css("#old"), "correct horse 1"),
+		chromedp.SendKeys(css("#new"), "new password 22"),
+		chromedp.SendKeys(css("#new2"), "new password 23"),
+		chromedp.Click(css("button[type=submit]")),
+		chromedp.WaitVisible(css(".error")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	checkPage("password")
+	shot("password-mismatch")
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(css(".who"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(css(".who button")),
+		chromedp.WaitVisible(css("#username")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
+		t.Errorf("after signing out: %s", loc)
+	}
+	if os.Getenv("HAILONG_SCREENSHOTS") != "" {
+		for name, b := range shots {
+			os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "aggregator-"+name+".png"), b, 0o644)
+		}
+	}
+}
