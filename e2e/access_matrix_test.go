@@ -70,7 +70,7 @@ func expected(r web.Route, c caller) verdict {
 		return forbidden
 	case r.Rule.Kind == web.Permission && !p.Can(r.Rule.Permission):
 		return forbidden
-	case r.Unit && !c.inScope:
+	case (r.Unit || r.Province) && !c.inScope: // the callers in scope are province-wide
 		return forbidden
 	}
 	return allowed

@@ -44,7 +44,9 @@ type Config struct {
 	MongoURI string // a MongoDB replica set; empty runs the embedded database
 	Database string
 	DemoData bool // import the demo units and procedures when none are stored
-	// TargetsFile replaces the built-in targets (assets/targets.json).
+	// TargetsFile replaces the built-in targets (assets/targets.json) until
+	// targets are set through the administration (PUT /api/v1/targets),
+	// which are stored and win from then on.
 	TargetsFile string
 	AssetsDir   string
 	MinSample   int64
@@ -193,7 +195,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.access.Load(ctx); err != nil {
 		return fmt.Errorf("load users and sessions: %w", err)
 	}
-	targets, err := loadTargets(cfg)
+	targets, err := m.loadTargets(ctx)
 	if err != nil {
 		return err
 	}
@@ -231,9 +233,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	registry := kiosks.NewRegistry(m.db)
+	clients := kiosks.NewRegistry(clientStore{m.db})
+	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
 	m.server, err = web.New(&web.Server{
 		Ingester: m.countIngests(m.ingester), Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
-		Outcomes: m.book, Clients: kiosks.NewRegistry(clientStore{m.db}), Procedures: m.procedures.Load, Targets: targets,
+		Outcomes: m.book, Clients: clients, Procedures: m.procedures.Load, Targets: targets, Admin: adm,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
@@ -338,7 +342,7 @@ func (m *Main) loadUnits(ctx context.Context) error {
 		return fmt.Errorf("stored units: %w", err)
 	}
 	if len(records) == 0 {
-		m.Logger.Warn("no administrative units imported yet: run 'aggregator units import FILE.csv'")
+		m.Logger.Warn("no administrative units imported yet: import them on the page /admin/imports, or stop the service and run 'aggregator units import FILE.csv'")
 	}
 	m.units.Store(t)
 	return nil
@@ -366,6 +370,17 @@ func (m *Main) loadProcedures(ctx context.Context) error {
 	}
 	m.procedures.Store(procedure.New(records))
 	return nil
+}
+
+// loadTargets returns the targets set through the administration, stored
+// in the database, or else those of the configured file (the built-in ones
+// by default).
+func (m *Main) loadTargets(ctx context.Context) ([]measure.Target, error) {
+	ts, found, err := m.db.Targets(ctx)
+	if err != nil || found {
+		return ts, err
+	}
+	return loadTargets(m.Config)
 }
 
 func loadTargets(cfg Config) ([]measure.Target, error) {

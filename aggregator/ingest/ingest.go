@@ -58,10 +58,13 @@ type Store interface {
 type Ingester struct {
 	store   Store
 	catalog *hailong.Catalog
-	fields  map[string]string
-	rollup  atomic.Pointer[rollup.Rollup]
-	log     *slog.Logger
-	now     func() time.Time
+	// fieldsMu guards fields, and holds a rebuilt rollup's fields and its
+	// swap together, so that a live procedure import is never lost.
+	fieldsMu sync.Mutex
+	fields   map[string]string
+	rollup   atomic.Pointer[rollup.Rollup]
+	log      *slog.Logger
+	now      func() time.Time
 
 	recent *recentDigests
 	// claims are the inserts whose outcome is not known yet: under way, or
@@ -141,8 +144,20 @@ func New(cfg Config) *Ingester {
 
 func (in *Ingester) newRollup() *rollup.Rollup {
 	r := rollup.New()
+	in.fieldsMu.Lock()
 	r.SetFields(in.fields)
+	in.fieldsMu.Unlock()
 	return r
+}
+
+// SetFields replaces the field of each procedure (code to field name) while
+// the aggregator runs, after a procedure import: queries by field use the
+// new catalogue from now on.
+func (in *Ingester) SetFields(fieldOf map[string]string) {
+	in.fieldsMu.Lock()
+	defer in.fieldsMu.Unlock()
+	in.fields = fieldOf
+	in.rollup.Load().SetFields(fieldOf)
 }
 
 // Known reports whether the rating id was stored recently, from memory
@@ -235,8 +250,10 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.flagsMu.Lock()
 	in.unflagged = nil
 	in.flagsMu.Unlock()
+	in.fieldsMu.Lock()
 	r.SetFields(in.fields)
 	in.rollup.Store(r)
+	in.fieldsMu.Unlock()
 	in.warmed.Store(true)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return r.Ratings(), nil

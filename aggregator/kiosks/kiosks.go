@@ -24,7 +24,7 @@ type Store interface {
 }
 
 // Registry is the in-memory view of enrolled kiosks. A revocation takes
-// effect within MaxAge; an enrolment at once, as unknown ids force a reload
+// effect within MaxAge (at once when made through Invalidate's caller); an enrolment at once, as unknown ids force a reload
 // (at most once per MinReload).
 type Registry struct {
 	Store     Store
@@ -95,6 +95,15 @@ func (r *Registry) List(ctx context.Context) ([]hailong.Kiosk, error) {
 		}
 	}
 	return slices.SortedFunc(maps.Values(r.byID), func(a, b hailong.Kiosk) int { return strings.Compare(a.ID, b.ID) }), nil
+}
+
+// Invalidate drops the cached kiosks, so that the next check reads them
+// again: called after a revocation or a rotation made while running, which
+// must take effect at once rather than within MaxAge.
+func (r *Registry) Invalidate() {
+	r.mu.Lock()
+	r.byID = nil
+	r.mu.Unlock()
 }
 
 func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error) {

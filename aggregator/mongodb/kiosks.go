@@ -33,6 +33,21 @@ func (d *DB) Kiosks(ctx context.Context) ([]hailong.Kiosk, error) {
 // RevokeKiosk refuses the kiosk's credential from now on.
 func (d *DB) RevokeKiosk(ctx context.Context, id string) error { return revoke(ctx, d.kiosks(), id) }
 
+// RotateKiosk gives an enrolled kiosk a new credential: its secret's hash
+// and the QR public key derived from it. A revoked kiosk stays revoked:
+// ECONFLICT.
+func (d *DB) RotateKiosk(ctx context.Context, id string, secretHash, publicKey []byte) error {
+	res, err := d.kiosks().UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revoked", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "secret_hash", Value: secretHash}, {Key: "public_key", Value: publicKey}}}})
+	if err != nil {
+		return fmt.Errorf("rotate %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		return hailong.Errorf(hailong.ENOTFOUND, "There is no kiosk %q that is not revoked.", id)
+	}
+	return nil
+}
+
 // Clients are programs that report dossier outcomes (the one-stop
 // software), enrolled like kiosks with a credential and a unit whose
 // subtree they may report for.

@@ -99,6 +99,9 @@ type Route struct {
 	// Form: the route renders or takes a form, so it passes through the
 	// CSRF check.
 	Form bool
+	// Province: a province-wide act (unit and procedure imports,
+	// targets), allowed only to principals whose scope is a top-level unit.
+	Province bool
 	// Phone: a citizen's phone page, rate-limited per address.
 	Phone   bool
 	handler func(*Server, *fiber.Ctx) error
@@ -179,6 +182,8 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return s.forbid(c, r, p, "Only a person signed in on the login page may do this, not an API token.")
 		case r.Rule.Kind == Permission && !p.Can(r.Rule.Permission):
 			return s.forbid(c, r, p, fmt.Sprintf("This needs the permission %s.", r.Rule.Permission))
+		case r.Province && !s.provinceWide(p):
+			return s.forbid(c, r, p, "This applies to the whole province: only a user whose scope is the province may do it.")
 		}
 		c.Locals(principalKey, p)
 		return c.Next()

@@ -267,7 +267,7 @@ type targetJSON struct {
 
 func (s *Server) targets(year int, sat, r766 proportionJSON) []targetJSON {
 	out := []targetJSON{}
-	for _, t := range measure.Current(s.Targets, year) {
+	for _, t := range measure.Current(s.targetList(), year) {
 		tj := targetJSON{Target: t}
 		p := sat
 		if t.Measure == "decision766" {

@@ -75,8 +75,12 @@ type Server struct {
 	Outcomes       OutcomeBook
 	// Clients authenticates programs reporting outcomes.
 	Clients Authenticator
-	// Targets are the configured targets of the measures.
-	Targets   []measure.Target
+	// Targets are the configured targets of the measures, when there is no
+	// Admin to keep them.
+	Targets []measure.Target
+	// Admin changes kiosks, clients, units, procedures and targets while
+	// running; without it those routes answer 503.
+	Admin     Admin
 	Assets    fs.FS
 	Logger    *slog.Logger
 	MinSample int64
@@ -175,6 +179,16 @@ func Routes() []Route {
 		{Method: "GET", Path: syncapi.ConfigPath, Rule: Rule{Kind: KioskCredential}, handler: (*Server).kioskConfigShow},
 		{Method: "POST", Path: "/api/v1/outcomes", Rule: Rule{Kind: ClientCredential}, handler: (*Server).outcomesCreate},
 		{Method: "GET", Path: "/api/v1/kiosks", Rule: Needs(hailong.PermKiosksRead), Unit: true, handler: (*Server).kiosksList},
+		{Method: "POST", Path: "/api/v1/kiosks", Rule: Needs(hailong.PermKiosksManage), handler: (*Server).kiosksCreate},
+		{Method: "POST", Path: "/api/v1/kiosks/:id/revoke", Rule: Needs(hailong.PermKiosksManage), handler: (*Server).kioskRevoke},
+		{Method: "POST", Path: "/api/v1/kiosks/:id/rotate", Rule: Needs(hailong.PermKiosksManage), handler: (*Server).kioskRotate},
+		{Method: "GET", Path: "/api/v1/clients", Rule: Needs(hailong.PermClientsManage), handler: (*Server).clientsList},
+		{Method: "POST", Path: "/api/v1/clients", Rule: Needs(hailong.PermClientsManage), handler: (*Server).clientsCreate},
+		{Method: "POST", Path: "/api/v1/clients/:id/revoke", Rule: Needs(hailong.PermClientsManage), handler: (*Server).clientRevoke},
+		{Method: "POST", Path: "/api/v1/units/import", Rule: Needs(hailong.PermUnitsManage), Province: true, handler: (*Server).unitsImport},
+		{Method: "POST", Path: "/api/v1/procedures/import", Rule: Needs(hailong.PermProceduresManage), Province: true, handler: (*Server).proceduresImport},
+		{Method: "GET", Path: "/api/v1/targets", Rule: measures, handler: (*Server).targetsShow},
+		{Method: "PUT", Path: "/api/v1/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, handler: (*Server).targetsUpdate},
 		{Method: "GET", Path: "/api/v1/satisfaction", Rule: measures, Unit: true, handler: (*Server).satisfactionShow},
 		{Method: "GET", Path: "/api/v1/measures", Rule: measures, Unit: true, handler: (*Server).measuresShow},
 		{Method: "GET", Path: "/api/v1/procedures", Rule: measures, handler: (*Server).proceduresList},
