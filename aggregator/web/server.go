@@ -204,6 +204,15 @@ func Routes() []Route {
 		{Method: "GET", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordShow},
 		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordUpdate},
 		{Method: "GET", Path: "/", Rule: measures, Unit: true, Form: true, handler: (*Server).dashboardShow},
+		{Method: "GET", Path: "/admin", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).adminShow},
+		{Method: "GET", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksShow},
+		{Method: "POST", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksUpdate},
+		{Method: "GET", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsShow},
+		{Method: "POST", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsUpdate},
+		{Method: "GET", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsShow},
+		{Method: "POST", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsCreate},
+		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
+		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
 	}
 }
 

@@ -1,0 +1,38 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/fiberapp"
+)
+
+// adminClientsUpdate takes the forms of /admin/clients (action enrol or
+// revoke), through the same checks and audit as the API.
+func (s *Server) adminClientsUpdate(c *fiber.Ctx) error {
+	var p adminPage
+	var err error
+	id := c.FormValue("id")
+	switch c.FormValue("action") {
+	case "enrol":
+		var cred string
+		if cred, err = s.enrolClient(c, id, c.FormValue("unit")); err == nil {
+			p.Notice, p.Credential, p.CredentialFor = "enrolled_ok", cred, id
+		}
+	case "revoke":
+		if err = s.revokeClient(c, id); err == nil {
+			p.Notice = "revoked_ok"
+		}
+	default:
+		err = hailong.Invalid("The form is not valid.", hailong.FieldError{Field: "action", Message: "is enrol or revoke"})
+	}
+	status := fiber.StatusOK
+	if err != nil {
+		status = fiberapp.Status(hailong.ErrorCode(err))
+		if hailong.ErrorCode(err) == "" || status >= 500 {
+			return err
+		}
+		p.failure(err)
+	}
+	return s.adminClientsRender(c, status, p)
+}
