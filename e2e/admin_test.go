@@ -225,7 +225,7 @@ func TestImportsAndTargetsTakeEffectLive(t *testing.T) {
 		if status != 400 {
 			t.Fatalf("bad file: %d %s", status, out)
 		}
-		for _, want := range []string{"line 21: name", "line 22: code", "line 22: kind", "line 22: valid_from", "Nothing was changed"} {
+		for _, want := range []string{"line 21: name", "line 22: code", "line 22: kind", "line 22: valid_from", "nothing was imported"} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("the answer lacks %q: %s", want, out)
 			}

@@ -34,7 +34,7 @@ var adminTexts = map[string]map[string]string{
 		"st_never_seen": "chưa kết nối", "st_silent": "mất liên lạc", "st_stuck": "tồn đọng", "st_attention": "cần xem", "st_ok": "bình thường", "st_revoked": "đã thu hồi",
 		"import_units": "Nhập đơn vị hành chính", "import_procedures": "Nhập danh mục thủ tục", "file": "Tệp CSV", "upload": "Tải lên",
 		"import_help":   "Toàn bộ tệp thay danh mục hiện có. Nếu có dòng sai, không gì thay đổi và các lỗi được liệt kê theo dòng. Có hiệu lực ngay, không cần khởi động lại.",
-		"import_errors": "Tệp có lỗi; danh mục không thay đổi.", "line": "Dòng", "column": "Cột", "problem": "Lỗi",
+		"import_errors": "Tệp có lỗi; danh mục không thay đổi.", "bad_lines": "Các dòng có lỗi", "line": "Dòng", "column": "Cột", "problem": "Lỗi",
 		"imported_units": "Đã nhập %d bản ghi đơn vị; đang được sử dụng.", "imported_procedures": "Đã nhập %d thủ tục; đang được sử dụng.",
 		"targets_help": "Mỗi dòng một chỉ tiêu: tỷ lệ (%), năm phải đạt và văn bản quy định. Xoá trống tỷ lệ và văn bản của một dòng để bỏ chỉ tiêu đó. Có hiệu lực ngay và được lưu lại.",
 		"measure":      "Chỉ số", "target_pct": "Chỉ tiêu (%)", "by": "Năm", "source": "Văn bản", "save": "Lưu chỉ tiêu", "saved": "Đã lưu chỉ tiêu.",
@@ -58,7 +58,7 @@ var adminTexts = map[string]map[string]string{
 		"st_never_seen": "never seen", "st_silent": "silent", "st_stuck": "stuck", "st_attention": "attention", "st_ok": "ok", "st_revoked": "revoked",
 		"import_units": "Import administrative units", "import_procedures": "Import the procedure catalogue", "file": "CSV file", "upload": "Upload",
 		"import_help":   "The whole file replaces what is in use. If any line is wrong nothing changes and the errors are listed by line. Takes effect at once, without a restart.",
-		"import_errors": "The file has errors; nothing was changed.", "line": "Line", "column": "Column", "problem": "Problem",
+		"import_errors": "The file has errors; nothing was changed.", "bad_lines": "Lines with errors", "line": "Line", "column": "Column", "problem": "Problem",
 		"imported_units": "Imported %d unit records; in use now.", "imported_procedures": "Imported %d procedures; in use now.",
 		"targets_help": "One target a row: the rate (%), the year due and the document that sets it. Clear a row's rate and source to drop it. Takes effect at once and is stored.",
 		"measure":      "Measure", "target_pct": "Target (%)", "by": "Year", "source": "Source", "save": "Save targets", "saved": "Targets saved.",
@@ -121,6 +121,11 @@ func (s *Server) adminRender(c *fiber.Ctx, status int, name string, p adminPage)
 		p.NoticeText = p.T[p.Notice]
 		if strings.Contains(p.NoticeText, "%d") {
 			p.NoticeText = fmt.Sprintf(p.NoticeText, p.Count)
+		}
+	}
+	if p.Lang == "vi" {
+		for i := range p.Lines {
+			p.Lines[i].Message = messageVI(p.Lines[i].Message)
 		}
 	}
 	for i := range p.Targets {

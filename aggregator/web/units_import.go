@@ -55,7 +55,9 @@ func (s *Server) runImport(c *fiber.Ctx, action string, fn func(Admin) func(cont
 		detail = strconv.Itoa(n) + " records"
 	} else if fields := hailong.ErrorFields(err); len(fields) > 0 {
 		detail = strconv.Itoa(len(fields)) + " errors"
-		err = &hailong.Error{Code: hailong.ErrorCode(err), Message: hailong.ErrorMessage(err) + " Nothing was changed.", Fields: fields}
+		if msg := hailong.ErrorMessage(err); !strings.Contains(msg, "nothing was imported") {
+			err = &hailong.Error{Code: hailong.ErrorCode(err), Message: msg + " Nothing was changed.", Fields: fields}
+		}
 	}
 	s.record(c, actorOf(principalOf(c)), action, strings.TrimSuffix(action, ".import"), detail, err == nil)
 	return n, err
