@@ -6,6 +6,8 @@
 //	aggregator kiosk add -id ID -unit CODE enrol a kiosk and print its credential
 //	aggregator kiosk list                  list enrolled kiosks
 //	aggregator kiosk revoke -id ID         refuse a kiosk's uploads from now on
+//	                                       (kiosk and client add/revoke take -url URL -token T to go
+//	                                       through a running aggregator's API)
 //	aggregator client add -id ID -unit CODE enrol a program reporting outcomes (one-stop software)
 //	aggregator procedures import FILE.csv  replace the procedure catalogue
 //	aggregator generate -ratings 5000000   fill an empty database with a synthetic large province
@@ -24,7 +26,8 @@
 // Every flag can also be set from the environment as HAILONG_AGGREGATOR_<FLAG>,
 // e.g. HAILONG_AGGREGATOR_MONGO_URI. Without a MongoDB URI the embedded
 // database under -data is used; it allows one process at a time, so stop the
-// service before running a maintenance command on it.
+// service before running a maintenance command on it, or do the same while
+// it runs on the admin pages (/admin) or through the API.
 package main
 
 import (
@@ -161,7 +164,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 }
 
-func openDB(ctx context.Context, name string, args []string, log *slog.Logger, extra func(*flag.FlagSet)) (*app.DB, *app.Config, *flag.FlagSet, error) {
+// parseFlags parses a maintenance command's flags: the common ones and
+// extra.
+func parseFlags(name string, args []string, extra func(*flag.FlagSet)) (*app.Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var cfg app.Config
 	commonFlags(fs, &cfg)
@@ -169,8 +174,47 @@ func openDB(ctx context.Context, name string, args []string, log *slog.Logger, e
 		extra(fs)
 	}
 	if err := parse(fs, args); err != nil {
+		return nil, nil, err
+	}
+	return &cfg, fs, nil
+}
+
+// whileRunning says how to do what a command does while the aggregator
+// runs, without stopping it.
+func whileRunning(what string) string {
+	switch what {
+	case "kiosk":
+		return "Enrol, revoke or give a new credential to a kiosk while it runs on the page /admin/kiosks, or through the API " +
+			"(POST /api/v1/kiosks, /api/v1/kiosks/ID/revoke, /api/v1/kiosks/ID/rotate with an admin's API token), " +
+			"or run this command with -url http://ADDRESS -token TOKEN"
+	case "client":
+		return "Enrol or revoke a one-stop client while it runs on the page /admin/clients, or through the API " +
+			"(POST /api/v1/clients, /api/v1/clients/ID/revoke with an admin's API token), or run this command with -url and -token"
+	case "units", "procedures":
+		return "Import " + what + " while it runs on the page /admin/imports, or through the API " +
+			"(POST /api/v1/" + what + "/import with the CSV as text/csv and a province admin's API token); export needs the service stopped"
+	}
+	return ""
+}
+
+// openDBWith opens the database of parsed flags; when the running
+// aggregator holds the embedded database, the error says what to do
+// instead: hint, or stop the service.
+func openDBWith(ctx context.Context, cfg *app.Config, log *slog.Logger, hint string) (*app.DB, error) {
+	db, err := app.OpenDB(ctx, *cfg, log)
+	if errors.Is(err, ferret.ErrInUse) && hint != "" {
+		err = fmt.Errorf("%w.\nThe aggregator is running on %s. %s. "+
+			"Otherwise stop the service (systemctl stop hailong-aggregator), run this command again, then start it", ferret.ErrInUse, cfg.DataDir, hint)
+	}
+	return db, err
+}
+
+func openDB(ctx context.Context, name string, args []string, log *slog.Logger, extra func(*flag.FlagSet)) (*app.DB, *app.Config, *flag.FlagSet, error) {
+	cfgp, fs, err := parseFlags(name, args, extra)
+	if err != nil {
 		return nil, nil, nil, err
 	}
+	cfg := *cfgp
 	db, err := app.OpenDB(ctx, cfg, log)
 	if errors.Is(err, ferret.ErrInUse) {
 		err = fmt.Errorf("%w.\nThe aggregator is running on %s. Stop the service (systemctl stop hailong-aggregator), "+
@@ -254,16 +298,28 @@ func rebuild(ctx context.Context, args []string, log *slog.Logger) error {
 
 // enrolCmd enrols, lists and revokes kiosks, or clients: the programs
 // (one-stop software) that report dossier outcomes for a unit's subtree.
+// With -url and -token, add and revoke go through the running
+// aggregator's API instead of the database.
 func enrolCmd(ctx context.Context, what string, args []string, log *slog.Logger) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%s: add, list or revoke", what)
 	}
 	sub, args := args[0], args[1:]
-	var id, unit string
-	db, _, _, err := openDB(ctx, what+" "+sub, args, log, func(fs *flag.FlagSet) {
+	var id, unit, base, token string
+	extra := func(fs *flag.FlagSet) {
 		fs.StringVar(&id, "id", "", "id: lower-case letters, digits and '-'")
 		fs.StringVar(&unit, "unit", "", "the kiosk's service centre, or the unit whose subtree a client reports for")
-	})
+		fs.StringVar(&base, "url", "", "base URL of a running aggregator: add and revoke go through its API (with -token)")
+		fs.StringVar(&token, "token", "", "an API token of an admin, for -url")
+	}
+	cfg, _, err := parseFlags(what+" "+sub, args, extra)
+	if err != nil {
+		return err
+	}
+	if base != "" {
+		return enrolAPI(ctx, what, sub, base, token, id, unit)
+	}
+	db, err := openDBWith(ctx, cfg, log, whileRunning(what))
 	if err != nil {
 		return err
 	}
@@ -331,7 +387,7 @@ func proceduresCmd(ctx context.Context, args []string, log *slog.Logger) error {
 			if err := db.ReplaceProcedures(ctx, c); err != nil {
 				return err
 			}
-			fmt.Printf("Imported %d procedures. Restart the aggregator to use them.\n", len(c.All()))
+			fmt.Printf("Imported %d procedures; the aggregator uses them when it starts.\n", len(c.All()))
 			return nil
 		},
 		func(ctx context.Context, db *app.DB) error {
@@ -356,7 +412,11 @@ func dataCmd(ctx context.Context, what string, args []string, log *slog.Logger,
 		return fmt.Errorf("%s: import FILE.csv or export", what)
 	}
 	sub, args := args[0], args[1:]
-	db, _, fs, err := openDB(ctx, what+" "+sub, args, log, nil)
+	cfg, fs, err := parseFlags(what+" "+sub, args, nil)
+	if err != nil {
+		return err
+	}
+	db, err := openDBWith(ctx, cfg, log, whileRunning(what))
 	if err != nil {
 		return err
 	}
@@ -398,7 +458,7 @@ func unitsCmd(ctx context.Context, args []string, log *slog.Logger) error {
 			if err := db.ReplaceUnits(ctx, t); err != nil {
 				return err
 			}
-			fmt.Printf("Imported %d unit records. Restart the aggregator to use them.\n", len(t.Records()))
+			fmt.Printf("Imported %d unit records; the aggregator uses them when it starts.\n", len(t.Records()))
 			return nil
 		},
 		func(ctx context.Context, db *app.DB) error {
