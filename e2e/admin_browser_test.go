@@ -242,3 +242,52 @@ func postFile(t *testing.T, c *http.Client, u, csrf, kind, content string) (int,
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestAdminKiosksPageRefusals: an id not valid, or already enrolled, is
+// said on the page, with the page's status, and nothing is enrolled.
+func TestAdminKiosksPageRefusals(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	if err := agg.Access().AddUser(t.Context(), nil, hailong.User{Username: "quantri", Role: hailong.RoleAdmin, Scope: "24"}, e2ePassword); err != nil {
+		t.Fatal(err)
+	}
+	enrol(t, agg, "kiosk-1", centre)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, tok := pageCSRF(t, c, agg.URL()+"/login")
+	resp, err := c.PostForm(agg.URL()+"/login", url.Values{"_csrf": {tok}, "username": {"quantri"}, "password": {e2ePassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, tok = pageCSRF(t, c, agg.URL()+"/admin/kiosks")
+	for _, tt := range []struct {
+		name, id, unit string
+		status         int
+		says           string
+	}{
+		{"id not valid", "Kiosk 1", centre, 400, "lower-case letters"},
+		{"id in use", "kiosk-1", centre, 409, "already enrolled"},
+		{"unit unknown", "kiosk-2", "TT-99999", 400, "not a unit in force today"},
+		{"unknown kiosk revoked", "kiosk-9", "", 404, "kiosk-9"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			action := "enrol"
+			if tt.unit == "" {
+				action = "revoke"
+			}
+			resp, err := c.PostForm(agg.URL()+"/admin/kiosks?lang=en", url.Values{"_csrf": {tok}, "action": {action}, "id": {tt.id}, "unit": {tt.unit}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.says) || !strings.Contains(string(b), `role="alert"`) {
+				t.Fatalf("status %d, want %d saying %q:\n%s", resp.StatusCode, tt.status, tt.says, b)
+			}
+		})
+	}
+	if all, _ := agg.DB().Kiosks(t.Context()); len(all) != 1 {
+		t.Fatalf("kiosks %v", all)
+	}
+}

@@ -137,16 +137,19 @@ func (s *Server) adminRender(c *fiber.Ctx, status int, name string, p adminPage)
 	return s.tmpl.ExecuteTemplate(c.Response().BodyWriter(), name, p)
 }
 
-// failure fills a page's error from err: its field errors as lines.
+// failure fills a page's error from err: the field errors of a file by
+// line, in a table; others after the message.
 func (p *adminPage) failure(err error) {
 	p.Error = "failed"
 	p.Message = hailong.ErrorMessage(err)
 	for _, f := range hailong.ErrorFields(err) {
-		line, col, ok := strings.Cut(f.Field, ": ")
-		if !ok {
-			line, col = f.Field, ""
+		rest, isLine := strings.CutPrefix(f.Field, "line ")
+		if !isLine {
+			p.Message += " " + f.Field + ": " + f.Message
+			continue
 		}
-		p.Lines = append(p.Lines, lineError{Line: strings.TrimPrefix(line, "line "), Column: col, Message: f.Message})
+		line, col, _ := strings.Cut(rest, ": ")
+		p.Lines = append(p.Lines, lineError{Line: line, Column: col, Message: f.Message})
 	}
 }
 
