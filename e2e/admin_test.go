@@ -274,6 +274,12 @@ func TestImportsAndTargetsTakeEffectLive(t *testing.T) {
 		defer k.Close()
 		rate(t, k.URL(), rating{Answers: map[string]any{"overall": 3}, Procedure: "1.004227"})
 		waitSynced(t, k.URL(), 1)
+		// A dossier's outcome of the procedure, as a one-stop client reports it.
+		d := hailong.DateOf(time.Now())
+		if _, err := agg.Outcomes().Report(t.Context(), []hailong.Outcome{{Dossier: "H15.50.05.13-261008-0975", Unit: centre, Procedure: "1.004227",
+			Received: d, Due: d, Returned: &d}}, func(string) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
 		query := q("unit", "24", "from", day, "to", day, "field", "Khai sinh")
 		if status, _ := measures(admin, query); status != 400 {
 			t.Fatalf("unknown field before: %d, want 400", status)
@@ -290,10 +296,13 @@ func TestImportsAndTargetsTakeEffectLive(t *testing.T) {
 			t.Fatalf("import: %d %s", status, out)
 		}
 		status, out := measures(admin, query)
-		var m struct{ Satisfaction struct{ N int64 } }
+		var m struct {
+			Satisfaction struct{ N int64 }
+			Decision766  struct{ Dossiers int64 }
+		}
 		json.Unmarshal(out, &m)
-		if status != 200 || m.Satisfaction.N != 1 {
-			t.Fatalf("by the new field: %d n=%d %s", status, m.Satisfaction.N, out)
+		if status != 200 || m.Satisfaction.N != 1 || m.Decision766.Dossiers != 1 {
+			t.Fatalf("by the new field: %d ratings %d, dossiers %d", status, m.Satisfaction.N, m.Decision766.Dossiers)
 		}
 	})
 
