@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,12 +28,24 @@ type ssoEnv struct {
 	provider *mockoidc.MockOIDC
 	agg      *aggapp.Main
 	base     string
+	// ahead moves the aggregator's single sign-on clock forward.
+	ahead atomic.Int64
 }
 
 func startSSO(t *testing.T) *ssoEnv {
 	t.Helper()
-	provider, err := mockoidc.Run()
+	provider, err := mockoidc.NewServer(nil)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// ID tokens live a minute (the provider's access TTL), sign-ins ten:
+	// a test can let the token expire within the sign-in.
+	provider.AccessTTL = time.Minute
+	pln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := provider.Start(pln, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { provider.Shutdown() })
@@ -44,9 +57,11 @@ func startSSO(t *testing.T) *ssoEnv {
 	}
 	base := "http://" + ln.Addr().String()
 	cfg := provider.Config()
+	e := &ssoEnv{provider: provider, base: base}
 	agg := startAggregatorWith(t, aggapp.Config{Listener: ln, DataDir: t.TempDir(), DemoData: true,
 		OIDC: oidc.Config{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-			RedirectURL: base + oidc.CallbackPath}})
+			RedirectURL: base + oidc.CallbackPath, Now: func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }}})
+	e.agg = agg
 	t.Cleanup(func() { agg.Close() })
 	ctx := context.Background()
 	for _, u := range []hailong.User{
@@ -57,7 +72,7 @@ func startSSO(t *testing.T) *ssoEnv {
 			t.Fatal(err)
 		}
 	}
-	return &ssoEnv{provider: provider, agg: agg, base: base}
+	return e
 }
 
 // jarClient is an HTTP client with its own cookie jar; follow says whether
@@ -270,6 +285,16 @@ func TestSingleSignOn(t *testing.T) {
 	t.Run("wrong nonce is refused", func(t *testing.T) {
 		c := jarClient(t, false)
 		cb := e.toCallback(t, c, "lan", func(q url.Values) { q.Set("nonce", "forged-nonce") })
+		e.wantRefused(t, c, cb)
+	})
+
+	t.Run("expired ID token is refused", func(t *testing.T) {
+		// Within the sign-in's ten minutes (aggregator/oidc's tests cover
+		// those), past the ID token's minute.
+		c := jarClient(t, false)
+		cb := e.toCallback(t, c, "lan", nil)
+		e.ahead.Store(int64(2 * time.Minute))
+		defer e.ahead.Store(0)
 		e.wantRefused(t, c, cb)
 	})
 

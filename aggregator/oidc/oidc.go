@@ -90,6 +90,7 @@ type pending struct {
 	Flow
 	nonce, verifier string
 	expires         time.Time
+	seq             uint64 // order of Begin, to drop the oldest
 }
 
 // Client runs the flow against one provider. The provider's discovery
@@ -100,6 +101,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	pending  map[string]pending // by state
+	seq      uint64
 	provider *gooidc.Provider
 }
 
@@ -176,13 +178,17 @@ func (c *Client) Begin(ctx context.Context, f Flow) (authURL, state string, err 
 	if len(c.pending) >= c.cfg.MaxFlows {
 		c.purge(now)
 	}
-	for s := range c.pending { // still full: drop any one, at random
-		if len(c.pending) < c.cfg.MaxFlows {
-			break
+	for len(c.pending) >= c.cfg.MaxFlows { // still full: drop the oldest
+		oldest, first := "", true
+		for s, p := range c.pending {
+			if first || p.seq < c.pending[oldest].seq {
+				oldest, first = s, false
+			}
 		}
-		delete(c.pending, s)
+		delete(c.pending, oldest)
 	}
-	c.pending[state] = pending{Flow: f, nonce: nonce, verifier: verifier, expires: now.Add(c.cfg.FlowTTL)}
+	c.seq++
+	c.pending[state] = pending{Flow: f, nonce: nonce, verifier: verifier, expires: now.Add(c.cfg.FlowTTL), seq: c.seq}
 	c.mu.Unlock()
 	return c.oauth2(p).AuthCodeURL(state, gooidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), state, nil
 }
