@@ -157,7 +157,7 @@ const ssoRefusedVI = "Không đăng nhập được bằng tài khoản tỉnh."
 func (e *ssoEnv) wantRefused(t *testing.T, c *http.Client, cb string) string {
 	t.Helper()
 	resp, body := get(t, c, cb)
-	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, ssoRefusedVI) {
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, ssoRefusedVI) || !strings.Contains(body, `href="/login?lang=en`) {
 		t.Fatalf("callback: status %d, want 401 and the refusal: %.400s", resp.StatusCode, body)
 	}
 	for _, ck := range c.Jar.Cookies(resp.Request.URL) {

@@ -62,6 +62,8 @@ type accountPage struct {
 	// SSO is the address of the single sign-on button, empty when
 	// single sign-on is not configured.
 	SSO string
+	// LangPath is where the language switch leads; empty is this page.
+	LangPath string
 }
 
 // pageLang is the language a page is asked in: Vietnamese unless English
@@ -91,7 +93,7 @@ func (s *Server) accountRender(c *fiber.Ctx, status int, name string, p accountP
 	if p.Next != "" && p.Next != "/" {
 		other.Set("next", p.Next)
 	}
-	p.OtherLang = "?" + other.Encode()
+	p.OtherLang = p.LangPath + "?" + other.Encode()
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -65,5 +65,7 @@ func ssoStartPath(next, lang string) string {
 // succeed: the sign-in page again, with one message whatever the cause,
 // in the language the sign-in began in.
 func (s *Server) ssoRefuse(c *fiber.Ctx, status int, f oidc.Flow, key string) error {
-	return s.accountRender(c, status, "login.html", accountPage{Lang: f.Lang, Next: safeNext(f.Next), Error: key})
+	// The language switch leads to the sign-in page: this address is
+	// the provider's answer, good once.
+	return s.accountRender(c, status, "login.html", accountPage{Lang: f.Lang, Next: safeNext(f.Next), Error: key, LangPath: "/login"})
 }
