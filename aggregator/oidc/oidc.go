@@ -258,8 +258,9 @@ func (c *Client) Finish(ctx context.Context, state, code string) (username strin
 	}
 	name, _ := claims[c.cfg.Claim].(string)
 	if c.cfg.Claim == "email" {
-		// An address the provider has not verified proves nothing.
-		if verified, ok := claims["email_verified"].(bool); ok && !verified {
+		// An address the provider has not verified (or does not say it
+		// has) proves nothing.
+		if verified, _ := claims["email_verified"].(bool); !verified {
 			return "", pd.Flow, refuse("email not verified")
 		}
 	}

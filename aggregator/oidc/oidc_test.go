@@ -23,7 +23,9 @@ type env struct {
 	ahead    atomic.Int64
 }
 
-func newEnv(t *testing.T, maxFlows int) *env {
+func newEnv(t *testing.T, maxFlows int) *env { return newEnvClaim(t, maxFlows, "") }
+
+func newEnvClaim(t *testing.T, maxFlows int, claim string) *env {
 	t.Helper()
 	p, err := mockoidc.NewServer(nil)
 	if err != nil {
@@ -43,7 +45,7 @@ func newEnv(t *testing.T, maxFlows int) *env {
 	e := &env{provider: p}
 	cfg := p.Config()
 	e.client, err = oidc.New(oidc.Config{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		RedirectURL: "http://127.0.0.1:1" + oidc.CallbackPath, MaxFlows: maxFlows,
+		RedirectURL: "http://127.0.0.1:1" + oidc.CallbackPath, MaxFlows: maxFlows, Claim: claim,
 		Now: func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +57,12 @@ func newEnv(t *testing.T, maxFlows int) *env {
 // the state and the code.
 func (e *env) authorize(t *testing.T, user string) (state, code string) {
 	t.Helper()
-	e.provider.QueueUser(&mockoidc.MockUser{Subject: "s-" + user, PreferredUsername: user})
+	return e.authorizeAs(t, &mockoidc.MockUser{Subject: "s-" + user, PreferredUsername: user})
+}
+
+func (e *env) authorizeAs(t *testing.T, user *mockoidc.MockUser) (state, code string) {
+	t.Helper()
+	e.provider.QueueUser(user)
 	u, state, err := e.client.Begin(context.Background(), oidc.Flow{Next: "/x", Lang: "en"})
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +100,36 @@ func TestFinish(t *testing.T) {
 			}
 			if tt.want == "" && (name != "lan" || f != (oidc.Flow{Next: "/x", Lang: "en"})) {
 				t.Fatalf("got %q %+v", name, f)
+			}
+		})
+	}
+}
+
+func TestClaim(t *testing.T) {
+	for _, tt := range []struct {
+		name, claim string
+		user        mockoidc.MockUser
+		want        string // the account, or "" when refused
+	}{
+		{"preferred_username by default", "", mockoidc.MockUser{PreferredUsername: "lan", Email: "x@example.gov.vn", EmailVerified: true}, "lan"},
+		{"email", "email", mockoidc.MockUser{PreferredUsername: "lan", Email: "lan@example.gov.vn", EmailVerified: true}, "lan@example.gov.vn"},
+		{"email not verified", "email", mockoidc.MockUser{PreferredUsername: "lan", Email: "lan@example.gov.vn"}, ""},
+		{"no such claim", "", mockoidc.MockUser{Email: "lan@example.gov.vn", EmailVerified: true}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnvClaim(t, 0, tt.claim)
+			u := tt.user
+			u.Subject = "s-1"
+			state, code := e.authorizeAs(t, &u)
+			name, _, err := e.client.Finish(context.Background(), state, code)
+			if tt.want == "" {
+				if hailong.ErrorCode(err) != hailong.EUNAUTHORIZED {
+					t.Fatalf("got %q, %v; want a refusal", name, err)
+				}
+				return
+			}
+			if err != nil || name != tt.want {
+				t.Fatalf("got %q, %v; want %q", name, err, tt.want)
 			}
 		})
 	}
