@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -71,6 +72,9 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// httpClient talks to the provider.
+var httpClient = &http.Client{Timeout: 15 * time.Second}
 
 // Paths of the two routes of the flow.
 const (
@@ -146,7 +150,10 @@ func (c *Client) discover(ctx context.Context) (*gooidc.Provider, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	p, err := gooidc.NewProvider(ctx, c.cfg.Issuer)
+	// The key set fetches keys later with this context's client (not its
+	// deadline): one with a timeout, so that a hung provider holds no
+	// sign-in for ever.
+	p, err := gooidc.NewProvider(gooidc.ClientContext(ctx, httpClient), c.cfg.Issuer)
 	if err != nil {
 		c.cfg.Logger.Warn("single sign-on provider unreachable", "issuer", c.cfg.Issuer, "err", err)
 		return nil, hailong.Errorf(hailong.EUNAVAILABLE, "The province's sign-in service cannot be reached; try again later or sign in with a password.")
@@ -233,6 +240,7 @@ func (c *Client) Finish(ctx context.Context, state, code string) (username strin
 	if err != nil {
 		return "", pd.Flow, err
 	}
+	ctx = gooidc.ClientContext(ctx, httpClient)
 	tok, err := c.oauth2(p).Exchange(ctx, code, oauth2.VerifierOption(pd.verifier))
 	if err != nil {
 		c.cfg.Logger.Info("single sign-on code exchange refused", "err", err)

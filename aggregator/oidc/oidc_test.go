@@ -170,3 +170,21 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// A provider that is down makes sign-ins wait, not the aggregator's
+// start: Begin says so, and a later Begin tries again.
+func TestProviderDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := "http://" + ln.Addr().String() + "/oidc"
+	ln.Close()
+	c, err := oidc.New(oidc.Config{Issuer: issuer, ClientID: "hailong", RedirectURL: "http://127.0.0.1:1" + oidc.CallbackPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Begin(context.Background(), oidc.Flow{}); hailong.ErrorCode(err) != hailong.EUNAVAILABLE {
+		t.Fatalf("Begin: %v, want unavailable", err)
+	}
+}
