@@ -59,16 +59,16 @@ func (c Config) Validate() error {
 	}
 	switch {
 	case c.ClientID == "":
-		return errors.New("single sign-on needs a client id")
+		return errors.New("a client id is needed (-oidc-client-id)")
 	case c.RedirectURL == "":
-		return errors.New("single sign-on needs the redirect URL: the aggregator's public base + " + CallbackPath)
+		return errors.New("the redirect URL is needed (-oidc-redirect-url): the aggregator's public base + " + CallbackPath)
 	case !strings.HasSuffix(c.RedirectURL, CallbackPath):
-		return fmt.Errorf("the single sign-on redirect URL must end in %s", CallbackPath)
+		return fmt.Errorf("the redirect URL must end in %s", CallbackPath)
 	}
 	switch c.Claim {
 	case "", "preferred_username", "email":
 	default:
-		return fmt.Errorf("single sign-on claim %q: use preferred_username or email", c.Claim)
+		return fmt.Errorf("claim %q: use preferred_username or email", c.Claim)
 	}
 	return nil
 }
