@@ -136,8 +136,27 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.IntVar(&cfg.WalkInMax, "walk-in-max", 50, "ratings one walk-in QR code on a lobby screen may give")
 	fs.DurationVar(&cfg.ClockTolerance, "clock-tolerance", 5*time.Minute, "how far a kiosk rating's time may be in the future, by the kiosk's clock, or before its enrolment")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6060; empty serves none")
+	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "issuer URL of the province's OpenID Connect provider; empty turns single sign-on off")
+	fs.StringVar(&cfg.OIDC.ClientID, "oidc-client-id", "", "client id of the aggregator at the OpenID Connect provider")
+	secretFile := fs.String("oidc-client-secret-file", "", "file holding the client secret at the OpenID Connect provider (preferred to -oidc-client-secret)")
+	fs.StringVar(&cfg.OIDC.ClientSecret, "oidc-client-secret", "", "client secret at the OpenID Connect provider; prefer -oidc-client-secret-file")
+	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "the aggregator's public base + /auth/oidc/callback, as registered with the provider, e.g. https://hailong.example.gov.vn/auth/oidc/callback")
+	fs.StringVar(&cfg.OIDC.Claim, "oidc-claim", "preferred_username", "ID token claim naming the local account: preferred_username or email")
+	scopes := fs.String("oidc-scopes", "profile,email", "comma-separated scopes asked for besides openid")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *secretFile != "" {
+		b, err := os.ReadFile(*secretFile)
+		if err != nil {
+			return fmt.Errorf("-oidc-client-secret-file: %w", err)
+		}
+		cfg.OIDC.ClientSecret = strings.TrimSpace(string(b))
+	}
+	for _, s := range strings.Split(*scopes, ",") {
+		if s = strings.TrimSpace(s); s != "" && s != "openid" {
+			cfg.OIDC.Scopes = append(cfg.OIDC.Scopes, s)
+		}
 	}
 	for _, p := range strings.Split(*trusted, ",") {
 		if p = strings.TrimSpace(p); p != "" {

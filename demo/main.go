@@ -105,12 +105,14 @@ Hài Lòng demo is running. Open:
   Kiosk status                      %[1]s/api/v1/status
   Phone page of a receipt's QR link %[5]s
   …and its QR code                  %[1]s%[6]s
-  Aggregator dashboard              %[2]s/
-  Satisfaction API                  %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
+  Aggregator dashboard              %[2]s/   (sign in with an account below)
+  Satisfaction API, in the browser signed in as admin, or with a token:
+                                    %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
   Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
                                     %[2]s/api/v1/satisfaction?unit=27&from=2025-01-01&to=2025-06-30&as_of=2025-06-30
-Sign in to the dashboard with one of these (kept in %[7]s; the token goes in
-"Authorization: Bearer <token>"):
+  The analyst's token sees Phường Kinh Bắc (09190) only:
+    curl -H "Authorization: Bearer $TOKEN" '%[2]s/api/v1/satisfaction?unit=09190&from=%[3]s&to=%[4]s'
+Accounts and the analyst's token (kept in %[7]s):
 %[8]sPress Ctrl+C to stop.
 `, kiosk.URL(), agg.URL(), (today - 365).String(), today.String(), link.URL, link.QRPNG,
 		filepath.Join(*data, demoAccountsFile), accounts)

@@ -11,7 +11,9 @@ import (
 	"hailong"
 )
 
-var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+// '@' and '+' let an email address name an account that signs in with
+// single sign-on by its email claim.
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._@+-]{1,63}$`)
 
 // canManage reports whether actor may manage users whose scope is the
 // unit scope: the command line (nil) always; otherwise a principal with
@@ -48,7 +50,7 @@ func (s *Service) checkGrant(actor *hailong.Principal, role, scope string) error
 }
 
 // AddUser adds a user with a password. The username is 2 to 64 lower-case letters, digits,
-// '.', '_' or '-'; the role must exist, the scope be a unit in force, the
+// '.', '_', '-', '@' or '+' (an email address); the role must exist, the scope be a unit in force, the
 // password meet the policy (checkPassword).
 func (s *Service) AddUser(ctx context.Context, actor *hailong.Principal, u hailong.User, password string) error {
 	err := s.addUser(ctx, actor, u, password)
@@ -64,7 +66,7 @@ func (s *Service) addUser(ctx context.Context, actor *hailong.Principal, u hailo
 	u.Username = strings.TrimSpace(u.Username)
 	if !usernameRE.MatchString(u.Username) {
 		return hailong.Invalid("The username is not valid.", hailong.FieldError{Field: "username",
-			Message: "Use 2 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."})
+			Message: "Use 2 to 64 lower-case letters, digits, '.', '_', '-', '@' or '+', starting with a letter or digit."})
 	}
 	u.Name = strings.TrimSpace(u.Name)
 	if len(u.Name) > 200 {

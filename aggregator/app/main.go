@@ -27,6 +27,7 @@ import (
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
 	"hailong/aggregator/mongodb"
+	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/web"
 	"hailong/assets"
@@ -68,6 +69,12 @@ type Config struct {
 	// own address when set: for an operator on the machine, never for the
 	// public listener.
 	DebugListen string
+	// OIDC configures single sign-on with the province's identity
+	// provider; off when its Issuer is empty.
+	OIDC oidc.Config
+	// Listener, when set, is served instead of listening on Listen: for
+	// tests that must know the address (the OIDC redirect URL) first.
+	Listener net.Listener
 }
 
 func (c *Config) defaults() {
@@ -171,6 +178,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Config.defaults()
 	cfg := m.Config
+	if err := cfg.OIDC.Validate(); err != nil {
+		return fmt.Errorf("single sign-on: %w", err)
+	}
 	fiberapp.RaiseOpenFileLimit(m.Logger)
 	m.registry = debugserver.NewRegistry()
 	catalog, err := Catalog(cfg)
@@ -232,6 +242,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	var sso web.SingleSignOn // a nil *oidc.Client would not be a nil interface
+	if cfg.OIDC.Enabled() {
+		c := cfg.OIDC
+		c.Logger = m.Logger.With("component", "oidc")
+		client, err := oidc.New(c)
+		if err != nil {
+			return fmt.Errorf("single sign-on: %w", err)
+		}
+		sso = client
+	}
 	registry := kiosks.NewRegistry(m.db)
 	clients := kiosks.NewRegistry(clientStore{m.db})
 	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
@@ -242,14 +262,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry,
-		Access: m.access,
+		Access: m.access, SSO: sso,
 	})
 	if err != nil {
 		return err
 	}
 	metrics := m.metrics()
-	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-		return fmt.Errorf("listen: %w", err)
+	if m.ln = cfg.Listener; m.ln == nil {
+		if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
 	}
 	if cfg.DebugListen != "" {
 		if m.debug, err = debugserver.Listen(cfg.DebugListen, m.registry, m.Logger); err != nil {

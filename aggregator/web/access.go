@@ -20,6 +20,10 @@ type Access interface {
 	// Login checks a password and opens a session. A failure is
 	// EUNAUTHORIZED whatever its cause, or ERATELIMITED when throttled.
 	Login(ctx context.Context, username, password, addr string) (session string, p *hailong.Principal, err error)
+	// LoginExternal opens a session for an existing, enabled account
+	// whose identity the province's provider proved (single sign-on);
+	// EUNAUTHORIZED otherwise, recorded in the audit log.
+	LoginExternal(ctx context.Context, username, addr string) (session string, p *hailong.Principal, err error)
 	// Session returns the principal of a session token, EUNAUTHORIZED
 	// when it is unknown, ended or expired.
 	Session(ctx context.Context, session string) (*hailong.Principal, error)

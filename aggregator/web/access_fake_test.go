@@ -94,6 +94,10 @@ func (f *fakeAccess) Login(_ context.Context, username, password, _ string) (str
 	return tok, f.sessions[tok], nil
 }
 
+func (f *fakeAccess) LoginExternal(context.Context, string, string) (string, *hailong.Principal, error) {
+	return "", nil, hailong.Errorf(hailong.EUNAUTHORIZED, "There is no enabled account for this identity.")
+}
+
 func (f *fakeAccess) Session(_ context.Context, tok string) (*hailong.Principal, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

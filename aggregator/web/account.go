@@ -23,6 +23,11 @@ var accountTexts = map[string]map[string]string{
 		"changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "home": "Về trang chính",
 		"signed_in": "Đang đăng nhập:", "logout": "Đăng xuất", "other": "English",
 		"hint": "Ít nhất 12 ký tự, gồm ít nhất hai loại: chữ, số, ký hiệu.",
+		"sso":  "Đăng nhập bằng tài khoản tỉnh", "or": "hoặc",
+		"sso_failed":      "Không đăng nhập được bằng tài khoản tỉnh. Tài khoản này có thể chưa được cấp quyền vào hệ thống, hoặc lượt đăng nhập đã hết hạn. Xin thử lại hoặc liên hệ quản trị viên.",
+		"sso_denied":      "Đăng nhập bằng tài khoản tỉnh đã bị hủy hoặc bị từ chối.",
+		"sso_error":       "Dịch vụ đăng nhập của tỉnh báo lỗi. Xin thử lại sau.",
+		"sso_unavailable": "Hiện không kết nối được dịch vụ đăng nhập của tỉnh. Xin thử lại sau hoặc đăng nhập bằng mật khẩu.",
 	},
 	"en": {
 		"login": "Sign in", "username": "Username", "password": "Password", "submit": "Sign in",
@@ -35,6 +40,11 @@ var accountTexts = map[string]map[string]string{
 		"changed": "Your password has been changed. Your other sessions have ended.", "home": "Back to the dashboard",
 		"signed_in": "Signed in as", "logout": "Sign out", "other": "Tiếng Việt",
 		"hint": "At least 12 characters, of at least two kinds: letters, digits, other signs.",
+		"sso":  "Sign in with the province account", "or": "or",
+		"sso_failed":      "Signing in with the province account did not succeed. This account may not have access to this system, or the sign-in took too long. Please try again or ask an administrator.",
+		"sso_denied":      "Signing in with the province account was cancelled or refused.",
+		"sso_error":       "The province's sign-in service reported an error. Please try again later.",
+		"sso_unavailable": "The province's sign-in service cannot be reached. Please try again later, or sign in with a password.",
 	},
 }
 
@@ -49,6 +59,11 @@ type accountPage struct {
 	Username      string
 	// Back is where a notice page's link leads.
 	Back string
+	// SSO is the address of the single sign-on button, empty when
+	// single sign-on is not configured.
+	SSO string
+	// LangPath is where the language switch leads; empty is this page.
+	LangPath string
 }
 
 // pageLang is the language a page is asked in: Vietnamese unless English
@@ -65,6 +80,9 @@ func (s *Server) accountRender(c *fiber.Ctx, status int, name string, p accountP
 		p.Lang = pageLang(c)
 	}
 	p.T = accountTexts[p.Lang]
+	if s.SSO != nil {
+		p.SSO = ssoStartPath(p.Next, p.Lang)
+	}
 	if p.CSRF == "" {
 		p.CSRF, _ = c.Locals(csrfKey).(string)
 	}
@@ -75,7 +93,7 @@ func (s *Server) accountRender(c *fiber.Ctx, status int, name string, p accountP
 	if p.Next != "" && p.Next != "/" {
 		other.Set("next", p.Next)
 	}
-	p.OtherLang = "?" + other.Encode()
+	p.OtherLang = p.LangPath + "?" + other.Encode()
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")

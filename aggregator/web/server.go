@@ -19,6 +19,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/access"
+	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
@@ -104,6 +105,9 @@ type Server struct {
 	// Access signs people in and checks sessions, API tokens and scopes.
 	// Without it every route that needs a principal answers 401.
 	Access Access
+	// SSO signs people in with the province's identity provider; nil
+	// when single sign-on is not configured.
+	SSO SingleSignOn
 	// SessionLifetime is how long the session cookie lives; the access
 	// service ends the session itself at the same time. Zero is
 	// access.DefaultSessionTTL.
@@ -200,6 +204,10 @@ func Routes() []Route {
 		{Method: "POST", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneCreate},
 		{Method: "GET", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginShow},
 		{Method: "POST", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginCreate},
+		// Single sign-on: public, as the sign-in page is. The callback
+		// renders the sign-in form again on a refusal.
+		{Method: "GET", Path: oidc.StartPath, Rule: Rule{Kind: Public}, handler: (*Server).oidcStart},
+		{Method: "GET", Path: oidc.CallbackPath, Rule: Rule{Kind: Public}, Form: true, handler: (*Server).oidcCallback},
 		{Method: "POST", Path: "/logout", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).logoutCreate},
 		{Method: "GET", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordShow},
 		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordUpdate},
