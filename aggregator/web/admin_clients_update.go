@@ -10,7 +10,7 @@ import (
 // adminClientsUpdate takes the forms of /admin/clients (action enrol or
 // revoke), through the same checks and audit as the API.
 func (s *Server) adminClientsUpdate(c *fiber.Ctx) error {
-	var p adminPage
+	var p fleetPage
 	var err error
 	id := c.FormValue("id")
 	switch c.FormValue("action") {

@@ -16,7 +16,7 @@ import (
 // import and audit as the API, and shows the per-line errors or the count.
 func (s *Server) adminImportsCreate(c *fiber.Ctx) error {
 	p := principalOf(c)
-	var page adminPage
+	var page fleetPage
 	kind := c.FormValue("kind")
 	var fn func(Admin) func(context.Context, io.Reader) (int, error)
 	action := ""

@@ -15,10 +15,10 @@ import (
 // adminKiosksShow renders /admin/kiosks: the enrolment form and the
 // kiosks of the principal's scope with their health.
 func (s *Server) adminKiosksShow(c *fiber.Ctx) error {
-	return s.adminKiosksRender(c, fiber.StatusOK, adminPage{})
+	return s.adminKiosksRender(c, fiber.StatusOK, fleetPage{})
 }
 
-func (s *Server) adminKiosksRender(c *fiber.Ctx, status int, p adminPage) error {
+func (s *Server) adminKiosksRender(c *fiber.Ctx, status int, p fleetPage) error {
 	now := s.Now()
 	today := hailong.DateOf(now)
 	lim := s.FleetLimits.withDefaults()
@@ -50,5 +50,5 @@ func (s *Server) adminKiosksRender(c *fiber.Ctx, status int, p adminPage) error 
 		return cmp.Or(cmp.Compare(a.rank, b.rank), strings.Compare(a.Unit, b.Unit), strings.Compare(a.Kiosk, b.Kiosk))
 	})
 	p.Units = s.unitsFor(c, c.FormValue("unit"), hierarchy.Centre)
-	return s.adminRender(c, status, "admin_kiosks.html", p)
+	return s.fleetRender(c, status, "fleet_kiosks.html", p)
 }

@@ -15,7 +15,7 @@ func (s *Server) adminKiosksUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var p adminPage
+	var p fleetPage
 	id := c.FormValue("id")
 	switch c.FormValue("action") {
 	case "enrol":

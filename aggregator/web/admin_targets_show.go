@@ -6,5 +6,5 @@ import (
 
 // adminTargetsShow renders /admin/targets: the targets as a form.
 func (s *Server) adminTargetsShow(c *fiber.Ctx) error {
-	return s.adminRender(c, fiber.StatusOK, "admin_targets.html", adminPage{Targets: targetRows(s.targetList())})
+	return s.fleetRender(c, fiber.StatusOK, "fleet_targets.html", fleetPage{Targets: targetRows(s.targetList())})
 }

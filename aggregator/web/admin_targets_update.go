@@ -49,7 +49,7 @@ func (s *Server) adminTargetsUpdate(c *fiber.Ctx) error {
 		}
 		list = append(list, target{Measure: r.Measure, Target: pct / 100, By: by, Source: r.Source})
 	}
-	page := adminPage{Targets: rows}
+	page := fleetPage{Targets: rows}
 	var err error
 	if len(fields) > 0 {
 		err = hailong.Invalid("The targets are not valid.", fields...)
@@ -69,5 +69,5 @@ func (s *Server) adminTargetsUpdate(c *fiber.Ctx) error {
 		}
 		page.failure(err)
 	}
-	return s.adminRender(c, status, "admin_targets.html", page)
+	return s.fleetRender(c, status, "fleet_targets.html", page)
 }

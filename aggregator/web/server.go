@@ -212,7 +212,7 @@ func Routes() []Route {
 		{Method: "GET", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordShow},
 		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordUpdate},
 		{Method: "GET", Path: "/", Rule: measures, Unit: true, Form: true, handler: (*Server).dashboardShow},
-		{Method: "GET", Path: "/admin", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).adminShow},
+		{Method: "GET", Path: "/admin", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).fleetIndexShow},
 		{Method: "GET", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksShow},
 		{Method: "POST", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksUpdate},
 		{Method: "GET", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsShow},

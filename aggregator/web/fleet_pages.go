@@ -14,8 +14,8 @@ import (
 	"hailong/measure"
 )
 
-// adminTexts are the words of the admin pages.
-var adminTexts = map[string]map[string]string{
+// fleetTexts are the words of the admin pages.
+var fleetTexts = map[string]map[string]string{
 	"vi": {
 		"admin": "Quản trị", "other": "English", "home": "Trang chính", "signed_in": "Đang đăng nhập:",
 		"kiosks": "Ki-ốt", "clients": "Phần mềm một cửa", "imports": "Nhập đơn vị, thủ tục", "targets": "Chỉ tiêu",
@@ -66,8 +66,8 @@ var adminTexts = map[string]map[string]string{
 	},
 }
 
-// adminLink is one entry of the /admin index.
-type adminLink struct{ Href, Title, Desc string }
+// fleetLink is one entry of the /admin index.
+type fleetLink struct{ Href, Title, Desc string }
 
 // lineError is one bad line of an import, for the page's table.
 type lineError struct{ Line, Column, Message string }
@@ -84,8 +84,8 @@ type targetRow struct {
 	Measure, Pct, By, Source string
 }
 
-// adminPage is what every admin page shows.
-type adminPage struct {
+// fleetPage is what every admin page shows.
+type fleetPage struct {
 	Lang, CSRF, OtherLang, Path string
 	T                           map[string]string
 	User                        *hailong.Principal
@@ -97,7 +97,7 @@ type adminPage struct {
 	Lines      []lineError
 	// Credential is shown once, after an enrolment or a rotation.
 	Credential, CredentialFor string
-	Links                     []adminLink
+	Links                     []fleetLink
 	Kiosks                    []kioskJSON
 	Clients                   []clientJSON
 	Units                     []unitOption
@@ -105,10 +105,10 @@ type adminPage struct {
 	CanUnits, CanProcedures   bool
 }
 
-// adminRender renders an admin page in the asked language.
-func (s *Server) adminRender(c *fiber.Ctx, status int, name string, p adminPage) error {
+// fleetRender renders an admin page in the asked language.
+func (s *Server) fleetRender(c *fiber.Ctx, status int, name string, p fleetPage) error {
 	p.Lang = pageLang(c)
-	p.T = adminTexts[p.Lang]
+	p.T = fleetTexts[p.Lang]
 	p.User = principalOf(c)
 	p.CSRF, _ = c.Locals(csrfKey).(string)
 	p.Path = c.Path()
@@ -139,7 +139,7 @@ func (s *Server) adminRender(c *fiber.Ctx, status int, name string, p adminPage)
 
 // failure fills a page's error from err: the field errors of a file by
 // line, in a table; others after the message.
-func (p *adminPage) failure(err error) {
+func (p *fleetPage) failure(err error) {
 	p.Error = "failed"
 	p.Message = hailong.ErrorMessage(err)
 	for _, f := range hailong.ErrorFields(err) {
@@ -169,12 +169,12 @@ func (s *Server) unitsFor(c *fiber.Ctx, selected string, kinds ...hierarchy.Kind
 	return out
 }
 
-// adminShow renders /admin: links to the administration the principal may
+// fleetIndexShow renders /admin: links to the administration the principal may
 // do.
-func (s *Server) adminShow(c *fiber.Ctx) error {
+func (s *Server) fleetIndexShow(c *fiber.Ctx) error {
 	p := principalOf(c)
-	t := adminTexts[pageLang(c)]
-	var links []adminLink
+	t := fleetTexts[pageLang(c)]
+	var links []fleetLink
 	for _, l := range []struct {
 		perm     hailong.Permission
 		province bool
@@ -184,10 +184,10 @@ func (s *Server) adminShow(c *fiber.Ctx) error {
 		{hailong.PermUnitsManage, true, "imports"}, {hailong.PermTargetsManage, true, "targets"},
 	} {
 		if p.Can(l.perm) && (!l.province || s.provinceWide(p)) {
-			links = append(links, adminLink{Href: "/admin/" + l.href + "?lang=" + pageLang(c), Title: t[l.href], Desc: t[l.href+"_d"]})
+			links = append(links, fleetLink{Href: "/admin/" + l.href + "?lang=" + pageLang(c), Title: t[l.href], Desc: t[l.href+"_d"]})
 		}
 	}
-	return s.adminRender(c, fiber.StatusOK, "admin.html", adminPage{Links: links})
+	return s.fleetRender(c, fiber.StatusOK, "fleet_index.html", fleetPage{Links: links})
 }
 
 // targetRows are the rows of the targets form: the targets, then a blank
