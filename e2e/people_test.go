@@ -34,7 +34,7 @@ func (b *browser) api(method, path, body string) (int, string) {
 
 var (
 	secretShown   = regexp.MustCompile(`<code>([^<]+)</code>`)
-	vietnameseDay = regexp.MustCompile(`<td class="nowrap">\d{2}/\d{2}/\d{4} \d{2}:\d{2}</td>`)
+	vietnameseDay = regexp.MustCompile(`<td class="nowrap" data-label="Thời gian">\d{2}/\d{2}/\d{4} \d{2}:\d{2}</td>`)
 )
 
 // TestAdministrationOfPeople: through the real aggregator's HTTP, an
