@@ -121,7 +121,9 @@ type adminPage struct {
 	// SecretLabel and Secret: a password or token shown this once.
 	SecretLabel, Secret string
 
-	Users  []hailong.User
+	Users []hailong.User
+	// Units are the units in the caller's scope today, offered as scopes.
+	Units  []treeRow
 	Roles  []hailong.Role
 	Form   userCreateRequest
 	Tokens []tokenRow

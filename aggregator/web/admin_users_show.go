@@ -2,6 +2,8 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"hailong"
 )
 
 // adminUsersShow renders /admin/users: the users in the caller's scope,
@@ -32,6 +34,8 @@ func (s *Server) usersPage(c *fiber.Ctx, status int, p adminPage) error {
 			p.Roles = append(p.Roles, r)
 		}
 	}
+	today := hailong.DateOf(s.Now())
+	p.Units = s.walk(today, "", s.scopeFilter(c, today))
 	if p.Form.Role == "" {
 		p.Form.Role = "analyst"
 	}
