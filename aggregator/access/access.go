@@ -254,9 +254,28 @@ func (s *Service) Record(ctx context.Context, e Event) {
 		e.At = s.cfg.Now()
 	}
 	e.At = e.At.UTC()
+	if e.Addr == "" {
+		e.Addr = AddrOf(ctx)
+	}
 	if err := s.cfg.Store.AddEvent(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit log write failed", "err", err, "actor", e.Actor, "action", e.Action, "target", e.Target, "ok", e.OK)
 	}
+}
+
+type addrKey struct{}
+
+// WithAddr returns a context carrying the network address a request came
+// from: the events the service records while serving it (an administrator
+// adding a user, a token made) say from where, without every method taking
+// an address.
+func WithAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, addrKey{}, addr)
+}
+
+// AddrOf returns the address WithAddr put in ctx, "" if none.
+func AddrOf(ctx context.Context) string {
+	a, _ := ctx.Value(addrKey{}).(string)
+	return a
 }
 
 // AuditLog returns the events since a time, newest first, at most limit

@@ -235,3 +235,20 @@ func TestAuditLogWithinScope(t *testing.T) {
 		t.Fatalf("the commune admin sees %v; want its commune's users only (and what was done to them)", got)
 	}
 }
+
+// TestAuditSaysFromWhere: an administrative act done while serving a
+// request records the request's address, carried by the context.
+func TestAuditSaysFromWhere(t *testing.T) {
+	e := newEnv(t)
+	ctx := access.WithAddr(context.Background(), "203.0.113.7")
+	if err := e.svc.AddUser(ctx, nil, hailong.User{Username: "lan", Role: hailong.RoleAnalyst, Scope: "09190"}, pw); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := e.svc.AuditLog(context.Background(), nil, time.Time{}, 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("audit %+v %v", evs, err)
+	}
+	if evs[0].Addr != "203.0.113.7" || evs[0].Action != access.ActionUserAdd {
+		t.Fatalf("event %+v, want user.add from 203.0.113.7", evs[0])
+	}
+}

@@ -109,6 +109,12 @@ func (s *Server) staleForm(c *fiber.Ctx) error {
 		back = loginPath(c.FormValue("next"))
 	case "/account/password":
 		back = "/account/password"
+	default:
+		for _, page := range []string{"/admin/users", "/account/tokens"} {
+			if strings.HasPrefix(c.Path(), page) {
+				back = page
+			}
+		}
 	}
 	return s.accountRender(c, fiber.StatusForbidden, "notice.html", accountPage{Notice: "stale", Back: back})
 }

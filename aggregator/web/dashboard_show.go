@@ -127,6 +127,6 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		"From": from, "To": to, "AsOf": asOf, "Channel": string(ch),
 		"Note":      fmt.Sprintf(dashboardTexts[lang]["note"], s.MinSample),
 		"OtherLang": "/?" + otherArgs.Encode(),
-		"User":      principalOf(c), "A": accountTexts[lang], "CSRF": c.Locals(csrfKey),
+		"User":      principalOf(c), "A": accountTexts[lang], "P": peopleTexts[lang], "CSRF": c.Locals(csrfKey),
 	})
 }

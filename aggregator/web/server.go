@@ -113,6 +113,10 @@ type Server struct {
 	// access.DefaultSessionTTL.
 	SessionLifetime time.Duration
 
+	// People administers users and reads the audit log; nil uses Access
+	// when it can (the access service does both).
+	People People
+
 	// Fleet keeps each kiosk's latest health report; Enrolled lists the
 	// kiosks; FleetLimits says when one needs attention.
 	Fleet       Fleet
@@ -174,6 +178,8 @@ func New(s *Server) (*Server, error) {
 func Routes() []Route {
 	measures := Needs(hailong.PermMeasuresRead)
 	tokens := Needs(hailong.PermTokensOwn)
+	users := Needs(hailong.PermUsersManage)
+	audit := Needs(hailong.PermAuditRead)
 	return []Route{
 		{Method: "GET", Path: "/healthz", Rule: Rule{Kind: Public}, handler: (*Server).healthShow},
 		{Method: "GET", Path: "/readyz", Rule: Rule{Kind: Public}, handler: (*Server).readyShow},
@@ -200,6 +206,12 @@ func Routes() []Route {
 		{Method: "GET", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensList},
 		{Method: "POST", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensCreate},
 		{Method: "DELETE", Path: "/api/v1/api-tokens/:id", Rule: tokens, handler: (*Server).apiTokensDelete},
+		{Method: "GET", Path: "/api/v1/users", Rule: users, handler: (*Server).usersList},
+		{Method: "POST", Path: "/api/v1/users", Rule: users, handler: (*Server).usersCreate},
+		{Method: "PATCH", Path: "/api/v1/users/:username", Rule: users, handler: (*Server).usersUpdate},
+		{Method: "POST", Path: "/api/v1/users/:username/password", Rule: users, handler: (*Server).usersPasswordUpdate},
+		{Method: "GET", Path: "/api/v1/roles", Rule: users, handler: (*Server).rolesList},
+		{Method: "GET", Path: "/api/v1/audit", Rule: audit, handler: (*Server).auditList},
 		{Method: "GET", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneShow},
 		{Method: "POST", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneCreate},
 		{Method: "GET", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginShow},
@@ -211,8 +223,16 @@ func Routes() []Route {
 		{Method: "POST", Path: "/logout", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).logoutCreate},
 		{Method: "GET", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordShow},
 		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordUpdate},
+		{Method: "GET", Path: "/admin", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).adminShow},
+		{Method: "GET", Path: "/admin/users", Rule: users, Form: true, handler: (*Server).adminUsersShow},
+		{Method: "POST", Path: "/admin/users", Rule: users, Form: true, handler: (*Server).adminUsersCreate},
+		{Method: "POST", Path: "/admin/users/:username", Rule: users, Form: true, handler: (*Server).adminUsersUpdate},
+		{Method: "POST", Path: "/admin/users/:username/password", Rule: users, Form: true, handler: (*Server).adminUsersPassword},
+		{Method: "GET", Path: "/admin/audit", Rule: audit, Form: true, handler: (*Server).adminAuditShow},
+		{Method: "GET", Path: "/account/tokens", Rule: tokens, Form: true, handler: (*Server).tokensShow},
+		{Method: "POST", Path: "/account/tokens", Rule: tokens, Form: true, handler: (*Server).tokensCreate},
+		{Method: "POST", Path: "/account/tokens/:id/revoke", Rule: tokens, Form: true, handler: (*Server).tokensRevoke},
 		{Method: "GET", Path: "/", Rule: measures, Unit: true, Form: true, handler: (*Server).dashboardShow},
-		{Method: "GET", Path: "/admin", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).fleetIndexShow},
 		{Method: "GET", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksShow},
 		{Method: "POST", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksUpdate},
 		{Method: "GET", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsShow},

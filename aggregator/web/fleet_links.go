@@ -6,13 +6,11 @@ import (
 	"hailong"
 )
 
-// The /admin index of this branch: when the people's administration
-// (with its own /admin) is merged, this file, fleet_index.html and the
-// route line give way to it, and its index links to the pages here.
-
-// fleetIndexShow renders /admin: links to the administration the principal may
-// do.
-func (s *Server) fleetIndexShow(c *fiber.Ctx) error {
+// fleetLinks lists, for /admin, the administration of kiosks, clients,
+// imports and targets that the principal may do: imports and targets only
+// for a province-wide scope, which a template's permission check cannot
+// tell.
+func (s *Server) fleetLinks(c *fiber.Ctx) []fleetLink {
 	p := principalOf(c)
 	t := fleetTexts[pageLang(c)]
 	var links []fleetLink
@@ -28,5 +26,5 @@ func (s *Server) fleetIndexShow(c *fiber.Ctx) error {
 			links = append(links, fleetLink{Href: "/admin/" + l.href + "?lang=" + pageLang(c), Title: t[l.href], Desc: t[l.href+"_d"]})
 		}
 	}
-	return s.fleetRender(c, fiber.StatusOK, "fleet_index.html", fleetPage{Links: links})
+	return links
 }

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// adminUsersUpdate takes the per-user forms of /admin/users: role and
+// scope, or the standing (disabled=true/false). The user's sessions end
+// at once.
+func (s *Server) adminUsersUpdate(c *fiber.Ctx) error {
+	pp, err := s.people()
+	if err != nil {
+		return err
+	}
+	name := c.Params("username")
+	var role, scope *string
+	var disabled *bool
+	if v := c.FormValue("role"); v != "" {
+		role = &v
+	}
+	if v := strings.TrimSpace(c.FormValue("scope")); v != "" {
+		scope = &v
+	}
+	switch c.FormValue("disabled") {
+	case "true":
+		t := true
+		disabled = &t
+	case "false":
+		f := false
+		disabled = &f
+	}
+	var p adminPage
+	if role == nil && scope == nil && disabled == nil {
+		p.Error, p.Details = "invalid", []string{"Give a role, a scope or a standing."}
+		return s.usersPage(c, fiber.StatusBadRequest, p)
+	}
+	if err := pp.UpdateUser(actx(c), principalOf(c), name, role, scope, disabled); err != nil {
+		status, err := pageError(err, &p)
+		if err != nil {
+			return err
+		}
+		return s.usersPage(c, status, p)
+	}
+	p.Notice = fmt.Sprintf(peopleTexts[pageLang(c)]["updated"], name)
+	return s.usersPage(c, fiber.StatusOK, p)
+}
