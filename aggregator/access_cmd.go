@@ -257,3 +257,59 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("-expires %q: give days (90d), hours (720h) or a last day (YYYY-MM-DD)", s)
 }
+
+// rolesCmd lists the roles and adds or changes one: roles are data, so a
+// province shapes them without a new release.
+func rolesCmd(ctx context.Context, args []string, log *slog.Logger) error {
+	if len(args) == 0 {
+		return errors.New("roles: list or put")
+	}
+	sub, args := args[0], args[1:]
+	var name, perms, description string
+	svc, closeDB, err := openAccess(ctx, "roles "+sub, args, log, func(fs *flag.FlagSet) {
+		if sub == "put" {
+			fs.StringVar(&name, "name", "", "the role's name: lower-case letters, digits, '_', '-'")
+			fs.StringVar(&perms, "permissions", "", "the permissions it grants, comma-separated: "+permissionNames())
+			fs.StringVar(&description, "description", "", "what the role is for (kept when changing a role without it)")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	switch sub {
+	case "list":
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ROLE\tPERMISSIONS\tDESCRIPTION")
+		for _, r := range svc.Roles() {
+			ps := make([]string, len(r.Permissions))
+			for i, p := range r.Permissions {
+				ps[i] = string(p)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", r.Name, strings.Join(ps, ","), r.Description)
+		}
+		return w.Flush()
+	case "put":
+		r := hailong.Role{Name: name, Description: description}
+		for _, p := range strings.Split(perms, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				r.Permissions = append(r.Permissions, hailong.Permission(p))
+			}
+		}
+		if err := svc.PutRole(ctx, nil, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Role %s saved; its users hold its permissions from the next start of the aggregator.\n", name)
+		return nil
+	default:
+		return fmt.Errorf("roles: unknown command %q (list, put)", sub)
+	}
+}
+
+func permissionNames() string {
+	var out []string
+	for _, p := range hailong.AllPermissions() {
+		out = append(out, string(p))
+	}
+	return strings.Join(out, ", ")
+}

@@ -243,3 +243,19 @@ func TestParseExpiry(t *testing.T) {
 		})
 	}
 }
+
+func TestRolesCommands(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, data, "units", "import", "../assets/units/demo.csv")
+	if out := mustCLI(t, data, "roles", "list"); !strings.Contains(out, "analyst") || !strings.Contains(out, "measures.read") {
+		t.Fatalf("roles list:\n%s", out)
+	}
+	mustCLI(t, data, "roles", "put", "-name", "auditor", "-permissions", "audit.read, measures.read", "-description", "Reads the audit log")
+	if out := mustCLI(t, data, "roles", "list"); !strings.Contains(out, "auditor") || !strings.Contains(out, "audit.read,measures.read") {
+		t.Fatalf("the new role is not listed:\n%s", out)
+	}
+	mustCLI(t, data, "users", "add", "-username", "thu", "-role", "auditor", "-scope", "24")
+	if _, err := cli(t, data, "roles", "put", "-name", "odd", "-permissions", "measures.write"); hailong.ErrorCode(err) != hailong.EINVALID {
+		t.Fatalf("an unknown permission: %v", err)
+	}
+}

@@ -22,6 +22,8 @@
 //	                                       make an API token and print it once
 //	aggregator tokens list                 list API tokens
 //	aggregator tokens revoke -id ID        refuse an API token from now on
+//	aggregator roles list                  list the roles and their permissions
+//	aggregator roles put -name N -permissions a,b   add a role or change its permissions
 //
 // Every flag can also be set from the environment as HAILONG_AGGREGATOR_<FLAG>,
 // e.g. HAILONG_AGGREGATOR_MONGO_URI. Without a MongoDB URI the embedded
@@ -115,8 +117,10 @@ func run(args []string, log *slog.Logger) error {
 		return usersCmd(ctx, args, log)
 	case "tokens":
 		return tokensCmd(ctx, args, log)
+	case "roles":
+		return rolesCmd(ctx, args, log)
 	default:
-		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, client, units, procedures, users, tokens)", cmd)
+		return fmt.Errorf("unknown command %q (serve, rebuild, kiosk, client, units, procedures, users, tokens, roles)", cmd)
 	}
 }
 
