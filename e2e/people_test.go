@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/access"
@@ -329,4 +331,51 @@ func bearerGet(t *testing.T, u, auth string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestASessionCookieAloneCannotForgeAChange: another site's page can make
+// a browser POST a form, plain text or nothing with its cookie, but not
+// JSON; so the API refuses a session's POST of any of those, and a stolen
+// or leaked API token cannot take over its own account.
+func TestASessionCookieAloneCannotForgeAChange(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	ctx := context.Background()
+	for _, u := range []hailong.User{{Username: "root", Role: hailong.RoleAdmin, Scope: "24"}, {Username: "lan", Role: hailong.RoleAnalyst, Scope: "09190"}} {
+		if err := agg.Access().AddUser(ctx, nil, u, e2ePassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := newBrowser(t, agg.URL())
+	signIn(t, root, "root", e2ePassword)
+	for _, ct := range []string{"", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"} {
+		t.Run("refused: "+cmp.Or(ct, "no body type"), func(t *testing.T) {
+			resp, body := root.do("POST", "/api/v1/users/lan/password", ct, "")
+			if resp.StatusCode != http.StatusUnsupportedMediaType {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+		})
+	}
+	signIn(t, newBrowser(t, agg.URL()), "lan", e2ePassword) // the password did not change
+	if st, body := root.api("POST", "/api/v1/users/lan/password", ""); st != http.StatusOK {
+		t.Fatalf("the same reset as JSON: %d %s", st, body)
+	}
+	t.Run("a token cannot reset its own owner's password", func(t *testing.T) {
+		secret, _, err := agg.Access().CreateToken(ctx, nil, "root", "bi", "", nil, time.Now().Add(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", agg.URL()+"/api/v1/users/root/password", strings.NewReader(`{"password":"Token-holder-owns-1"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("status %d, want 403", resp.StatusCode)
+		}
+		signIn(t, newBrowser(t, agg.URL()), "root", e2ePassword)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/access"
@@ -69,4 +70,56 @@ func TestPutRoleShapesRolesAsData(t *testing.T) {
 		})
 	}
 	e.wantAudit(t, access.Event{Actor: "cli", Action: access.ActionRolePut, Target: "auditor", OK: true})
+}
+
+// TestNoOneManagesAnAccountStrongerThanTheirs: a role with users.manage
+// but fewer rights than an admin (a help desk) cannot reset the admin's
+// password, disable them or make a token that carries their rights; and no
+// one changes their own account through the administration, where a
+// stolen token could take it over.
+func TestNoOneManagesAnAccountStrongerThanTheirs(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	helpdesk := append(hailong.DefaultRoles()[1].Permissions, hailong.PermUsersManage) // an analyst's and users.manage
+	if err := e.svc.PutRole(ctx, nil, hailong.Role{Name: "helpdesk", Permissions: helpdesk}); err != nil {
+		t.Fatal(err)
+	}
+	e.addUser(t, "hd", "helpdesk", "09190")
+	e.addUser(t, "hoa", hailong.RoleAdmin, "09190")
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	_, hd := e.login(t, "hd")
+	_, hoa := e.login(t, "hoa")
+	disable, admin := true, hailong.RoleAdmin
+	expires := e.clock.Now().Add(24 * time.Hour)
+	for _, tt := range []struct {
+		name string
+		do   func() error
+	}{
+		{"help desk grants itself admin", func() error { return e.svc.UpdateUser(ctx, hd, "hd", &admin, nil, nil) }},
+		{"help desk resets the admin's password", func() error { return e.svc.SetPassword(ctx, hd, "hoa", "new password 123") }},
+		{"help desk disables the admin", func() error { return e.svc.UpdateUser(ctx, hd, "hoa", nil, nil, &disable) }},
+		{"help desk makes a token for the admin", func() error {
+			_, _, err := e.svc.CreateToken(ctx, hd, "hoa", "x", "", nil, expires)
+			return err
+		}},
+		{"an admin resets their own password here", func() error { return e.svc.SetPassword(ctx, hoa, "hoa", "new password 123") }},
+		{"an admin disables themselves", func() error { return e.svc.UpdateUser(ctx, hoa, "hoa", nil, nil, &disable) }},
+	} {
+		t.Run("refused: "+tt.name, func(t *testing.T) {
+			if err := tt.do(); hailong.ErrorCode(err) != hailong.EFORBIDDEN {
+				t.Fatalf("got %v, want forbidden", err)
+			}
+		})
+	}
+	t.Run("the help desk still manages those it outranks", func(t *testing.T) {
+		if err := e.svc.SetPassword(ctx, hd, "lan", "new password 123"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.svc.CreateToken(ctx, hd, "lan", "report", "", nil, expires); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, _, err := e.svc.Login(ctx, "hoa", pw, "192.0.2.9"); err != nil {
+		t.Fatalf("the admin's password changed: %v", err)
+	}
 }

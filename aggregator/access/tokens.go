@@ -85,8 +85,8 @@ func (s *Service) Bearer(ctx context.Context, authorization string) (*hailong.Pr
 }
 
 // mayHandleTokens reports whether actor may make, list or revoke owner's
-// tokens: its own with PermTokensOwn, anyone's in its scope with
-// PermUsersManage; the command line (nil) always.
+// tokens: its own with PermTokensOwn, anyone's in its scope whose role's
+// rights it holds with PermUsersManage; the command line (nil) always.
 func (s *Service) mayHandleTokens(actor *hailong.Principal, owner hailong.User) bool {
 	if actor == nil {
 		return true
@@ -94,7 +94,7 @@ func (s *Service) mayHandleTokens(actor *hailong.Principal, owner hailong.User) 
 	if actor.Username == owner.Username && actor.Can(hailong.PermTokensOwn) {
 		return true
 	}
-	return actor.Can(hailong.PermUsersManage) && s.within(actor, owner.Scope)
+	return actor.Can(hailong.PermUsersManage) && s.within(actor, owner.Scope) && s.outranks(actor, owner)
 }
 
 // CreateToken makes an API token for owner and returns its text, shown

@@ -118,7 +118,33 @@ func (s *Service) target(actor *hailong.Principal, username string) (hailong.Use
 	if !s.canManage(actor, u.Scope) {
 		return u, forbidden()
 	}
+	if actor != nil && actor.Username == username {
+		// One's own password has its page, which asks for the old one;
+		// a stolen token or session must not turn into the account.
+		return u, hailong.Errorf(hailong.EFORBIDDEN, "You may not change your own account here; change your password on the password page.")
+	}
+	if !s.outranks(actor, u) {
+		return u, hailong.Errorf(hailong.EFORBIDDEN, "You may not manage user %q: their role has rights you do not have.", username)
+	}
 	return u, nil
+}
+
+// outranks reports whether actor holds every permission of u's role, as
+// managing u (a password reset, a token made for u) gives its holder u's
+// rights. The command line (nil) outranks everyone.
+func (s *Service) outranks(actor *hailong.Principal, u hailong.User) bool {
+	if actor == nil {
+		return true
+	}
+	s.mu.Lock()
+	perms := slices.Clone(s.roles[u.Role].Permissions)
+	s.mu.Unlock()
+	for _, p := range perms {
+		if !actor.Can(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // UpdateUser changes a user's role, scope or standing (nil leaves it). It

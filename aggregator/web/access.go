@@ -188,10 +188,30 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return s.forbid(c, r, p, fmt.Sprintf("This needs the permission %s.", r.Rule.Permission))
 		case r.Province && !s.provinceWide(p):
 			return s.forbid(c, r, p, "This applies to the whole province: only a user whose scope is the province may do it.")
+		case p.Via == "session" && !r.Page() && forgeable(c):
+			return hailong.Errorf(hailong.EUNSUPPORTED, "With a session cookie, send the body as application/json (or text/csv to an import), or use the pages, whose forms carry a CSRF token.")
 		}
 		c.Locals(principalKey, p)
 		return c.Next()
 	}
+}
+
+// forgeable reports whether a request that changes something could have
+// been sent by another site's page with the browser's cookie: one with no
+// body type or a type an HTML form or a plain fetch may send without asking
+// the server first (a POST of a CORS "simple" type). The API's JSON and CSV bodies
+// cannot be, so a session cookie alone never carries a forged change; the
+// pages' forms carry a CSRF token instead.
+func forgeable(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false // other methods than these need the server's consent (CORS preflight)
+	}
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	switch mt {
+	case "", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
+		return true
+	}
+	return false
 }
 
 // principal resolves who a request acts for: an API token in the

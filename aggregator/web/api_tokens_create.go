@@ -48,7 +48,7 @@ func (s *Server) apiTokensCreate(c *fiber.Ctx) error {
 	if req.Expires != nil {
 		expires = *req.Expires
 	}
-	secret, t, err := s.Access.CreateToken(c.UserContext(), p, owner, req.Name, req.Scope, req.Permissions, expires)
+	secret, t, err := s.Access.CreateToken(actx(c), p, owner, req.Name, req.Scope, req.Permissions, expires)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ func (s *Server) apiTokensList(c *fiber.Ctx) error {
 		s.record(c, p.Username, "forbidden", c.Method()+" "+c.Path(), "tokens of "+auditName(owner), false)
 		return hailong.Errorf(hailong.EFORBIDDEN, "Listing another user's tokens needs the permission %s.", hailong.PermUsersManage)
 	}
-	ts, err := s.Access.Tokens(c.UserContext(), p, owner)
+	ts, err := s.Access.Tokens(actx(c), p, owner)
 	if err != nil {
 		return err
 	}
