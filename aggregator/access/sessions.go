@@ -135,12 +135,22 @@ func (s *Service) dummyHash(ctx context.Context) string {
 
 // LoginExternal starts a session for an existing, enabled local account
 // whose identity was proved elsewhere (single sign-on).
+//
+// The name is the provider's, exactly: it is neither trimmed nor folded to
+// lower case, and must be a valid local username as it stands. Unicode case
+// folding would let a name the provider holds distinct (it may be
+// case-sensitive, or editable by its owner) reach another account: the
+// Kelvin sign "\u212A" lowers to "k", "İ" to "i", and TrimSpace removes a
+// no-break space.
 func (s *Service) LoginExternal(ctx context.Context, username, addr string) (string, *hailong.Principal, error) {
-	name := strings.ToLower(strings.TrimSpace(username))
+	name := username
 	now := s.cfg.Now()
-	s.mu.Lock()
-	u, known := s.users[name]
-	s.mu.Unlock()
+	u, known := hailong.User{}, false
+	if usernameRE.MatchString(name) {
+		s.mu.Lock()
+		u, known = s.users[name]
+		s.mu.Unlock()
+	}
 	if !known || u.Disabled {
 		s.Record(ctx, Event{At: now, Actor: auditName(name), Action: ActionLoginExternal, Target: auditName(name), Detail: "no such enabled account", Addr: addr})
 		return "", nil, hailong.Errorf(hailong.EUNAUTHORIZED, "There is no enabled account for this identity.")
