@@ -55,9 +55,11 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 		s.Record(ctx, Event{At: now, Actor: auditName(name), Action: ActionLogin, Target: auditName(name), Detail: detail, Addr: addr})
 		return "", nil, err
 	}
-	if ok, _ := s.throttle.allowed(name, addr, now); !ok {
+	at, _ := s.throttle.allowed(name, addr, now)
+	if at == nil {
 		return fail("throttled", throttled())
 	}
+	defer at.release() // decided below; this only covers a panic
 	s.mu.Lock()
 	u, known := s.users[name]
 	s.mu.Unlock()
@@ -73,14 +75,14 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (s
 		s.log.Error("stored password hash unreadable", "user", name, "err", err)
 	}
 	if err != nil || !ok || !known || u.PasswordHash == "" || u.Disabled {
-		s.throttle.failed(name, addr, now)
+		at.failed(now)
 		detail := "wrong username or password"
 		if ok && known && u.Disabled {
 			detail = "account disabled"
 		}
 		return fail(detail, badLogin())
 	}
-	s.throttle.succeeded(name)
+	at.succeeded()
 	if rehash {
 		s.rehash(ctx, name, u.PasswordHash, password)
 	}
@@ -133,12 +135,22 @@ func (s *Service) dummyHash(ctx context.Context) string {
 
 // LoginExternal starts a session for an existing, enabled local account
 // whose identity was proved elsewhere (single sign-on).
+//
+// The name is the provider's, exactly: it is neither trimmed nor folded to
+// lower case, and must be a valid local username as it stands. Unicode case
+// folding would let a name the provider holds distinct (it may be
+// case-sensitive, or editable by its owner) reach another account: the
+// Kelvin sign "\u212A" lowers to "k", "İ" to "i", and TrimSpace removes a
+// no-break space.
 func (s *Service) LoginExternal(ctx context.Context, username, addr string) (string, *hailong.Principal, error) {
-	name := strings.ToLower(strings.TrimSpace(username))
+	name := username
 	now := s.cfg.Now()
-	s.mu.Lock()
-	u, known := s.users[name]
-	s.mu.Unlock()
+	u, known := hailong.User{}, false
+	if usernameRE.MatchString(name) {
+		s.mu.Lock()
+		u, known = s.users[name]
+		s.mu.Unlock()
+	}
 	if !known || u.Disabled {
 		s.Record(ctx, Event{At: now, Actor: auditName(name), Action: ActionLoginExternal, Target: auditName(name), Detail: "no such enabled account", Addr: addr})
 		return "", nil, hailong.Errorf(hailong.EUNAUTHORIZED, "There is no enabled account for this identity.")
@@ -268,9 +280,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *hailong.Principal, old,
 		s.Record(ctx, Event{At: now, Actor: name, Action: ActionPasswordChange, Target: name, Detail: detail, Addr: addr})
 		return "", err
 	}
-	if ok, _ := s.throttle.allowed(name, addr, now); !ok {
+	at, _ := s.throttle.allowed(name, addr, now)
+	if at == nil {
 		return fail("throttled", throttled())
 	}
+	defer at.release()
 	s.mu.Lock()
 	u, known := s.users[name]
 	s.mu.Unlock()
@@ -279,9 +293,12 @@ func (s *Service) ChangePassword(ctx context.Context, p *hailong.Principal, old,
 	}
 	ok, _, err := verifyPassword(ctx, u.PasswordHash, old)
 	if err != nil || !ok {
-		s.throttle.failed(name, addr, now)
+		at.failed(now)
 		return fail("wrong current password", hailong.Invalid("The current password is wrong.", hailong.FieldError{Field: "old", Message: "The current password is wrong."}))
 	}
+	// A right current password is no sign-in: the reservation is only
+	// released, the count stays as it was.
+	at.release()
 	if err := checkPassword(name, new); err != nil {
 		return fail("policy", err)
 	}

@@ -364,7 +364,8 @@ func TestLoginExternal(t *testing.T) {
 	tests := []struct {
 		name, user, code string
 	}{
-		{"existing account", "Lan", ""},
+		{"existing account", "lan", ""},
+		{"another case", "Lan", hailong.EUNAUTHORIZED},
 		{"unknown account", "nobody", hailong.EUNAUTHORIZED},
 		{"disabled account", "tuan", hailong.EUNAUTHORIZED},
 	}
@@ -372,7 +373,7 @@ func TestLoginExternal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tok, p, err := e.svc.LoginExternal(ctx, tt.user, "192.0.2.3")
 			wantCode(t, err, tt.code)
-			name := strings.ToLower(tt.user)
+			name := tt.user
 			e.wantAudit(t, access.Event{Actor: name, Action: access.ActionLoginExternal, Target: name, Addr: "192.0.2.3", OK: tt.code == ""})
 			if tt.code != "" {
 				return
@@ -381,5 +382,29 @@ func TestLoginExternal(t *testing.T) {
 				t.Fatalf("session %+v %v", got, err)
 			}
 		})
+	}
+}
+
+// A provider's name reaches the local account it spells exactly, or none:
+// it is not case-folded or trimmed, since a name the provider holds distinct
+// from "kim" (its names may be case-sensitive, or editable by their owner)
+// must not sign in as kim.
+func TestExternalNamesAreNotFoldedOntoLocalAccounts(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "kim", hailong.RoleAdmin, "24")
+	for _, name := range []string{"\u212Aim", "KİM", " kim\u00a0", "Kim", " kim"} {
+		_, p, err := e.svc.LoginExternal(ctx, name, "192.0.2.9")
+		if err == nil || p != nil {
+			t.Errorf("%q signed in as %s", name, p.Username)
+			continue
+		}
+		wantCode(t, err, hailong.EUNAUTHORIZED)
+		if got := hailong.ErrorMessage(err); got != "There is no enabled account for this identity." {
+			t.Fatalf("%q: refusal %q, want the generic one", name, got)
+		}
+	}
+	if _, p, err := e.svc.LoginExternal(ctx, "kim", "192.0.2.9"); err != nil || p.Username != "kim" {
+		t.Fatalf("kim: %+v %v", p, err)
 	}
 }
