@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -332,4 +334,38 @@ func issueWalkIn(t *testing.T, kioskURL, terminal string, want int) issued {
 		t.Fatalf("walk-in claims %+v %v", c, err)
 	}
 	return tok
+}
+
+// TestAPhoneFormSentBackSaysWhatToFixInThePagesLanguage: a citizen who
+// leaves out the headline question is told which question, in Vietnamese
+// on the Vietnamese page and in English on the English one, never the
+// API's field paths.
+func TestAPhoneFormSentBackSaysWhatToFixInThePagesLanguage(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	k := startKiosk(t, t.TempDir(), agg.URL(), cred, centre)
+	defer k.Close()
+	catalog, err := aggapp.Catalog(aggapp.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := catalog.Latest("counter-quick")
+	for i, tt := range []struct{ lang, say, not string }{
+		{"vi", "chưa được trả lời", "is required"},
+		{"en", "is not answered", "chưa được trả lời"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			tok := issueToken(t, k.URL(), fmt.Sprintf(`{"dossier":"H15.50.05.13-261008-%04d","procedure":"1.004122"}`, 980+i))
+			link := tok.URL
+			if tt.lang == "en" {
+				link += "?lang=en"
+			}
+			status, page := newPhone(t).rate(link, url.Values{"lang": {tt.lang}, "comment": {"x"}})
+			headline := html.EscapeString(q.Questions[0].Text.In(tt.lang))
+			if status != 400 || !strings.Contains(page, tt.say) || strings.Contains(page, tt.not) || strings.Contains(page, "answers.") || !strings.Contains(page, "<strong>"+headline+"</strong>") {
+				t.Fatalf("%d, want the question %q and %q:\n%s", status, headline, tt.say, page)
+			}
+		})
+	}
 }

@@ -61,7 +61,7 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 			return err
 		}
 		p := s.phoneForm(c, claims, mustLatest(s, s.PhoneQuestionnaire), tok)
-		p.Errors = hailong.ErrorFields(err)
+		p.Errors = phoneErrors(p.Q, p.Lang, hailong.ErrorFields(err))
 		for k, a := range sub.Answers {
 			p.Answers[k] = answerText(a)
 		}
@@ -142,4 +142,36 @@ func answerText(a hailong.Answer) string {
 		return strings.ToValidUTF8(a.Text, "\uFFFD")
 	}
 	return fmt.Sprint(a.Value)
+}
+
+// phoneErrors says what is wrong with a sent form in the page's language,
+// naming each question by its text: the domain's field errors name JSON
+// paths in English, which a citizen cannot act on.
+func phoneErrors(q *hailong.Questionnaire, lang string, fields []hailong.FieldError) []hailong.FieldError {
+	t := phoneTexts[lang]
+	out := make([]hailong.FieldError, 0, len(fields))
+	for _, f := range fields {
+		name := f.Field
+		if q != nil {
+			id := strings.TrimPrefix(f.Field, "answers.")
+			for _, qu := range q.Questions {
+				if qu.ID == id {
+					name = qu.Text.In(lang)
+				}
+			}
+		}
+		msg := t["err_other"]
+		switch m := f.Message; {
+		case m == "is required":
+			msg = t["err_required"]
+		case strings.HasPrefix(m, "must be at most"):
+			msg = t["err_long"]
+		case strings.Contains(m, "control character"), strings.Contains(m, "UTF-8"):
+			msg = t["err_text"]
+		case strings.Contains(m, "is not one of the options"), m == "must be a whole number":
+			msg = t["err_option"]
+		}
+		out = append(out, hailong.FieldError{Field: name, Message: msg})
+	}
+	return out
 }

@@ -25,6 +25,8 @@ var phoneTexts = map[string]map[string]string{
 		"busy": "Quá nhiều yêu cầu", "busy_more": "Xin Ông/Bà thử lại sau ít phút.",
 		"walkin_full": "Mã này đã được dùng nhiều lần", "walkin_full_more": "Xin Ông/Bà quét mã mới trên màn hình tại trung tâm.",
 		"stale": "Trang đã hết hạn", "stale_more": "Xin Ông/Bà mở lại liên kết và gửi lại đánh giá.",
+		"err_required": "chưa được trả lời", "err_long": "quá dài, xin viết ngắn hơn", "err_text": "có ký tự không dùng được, xin viết lại",
+		"err_option": "xin chọn một trong các ý đã cho", "err_other": "câu trả lời chưa hợp lệ",
 	},
 	"en": {
 		"title": "Rate our service", "about": "You are rating how your dossier was handled at", "procedure": "Procedure",
@@ -38,6 +40,8 @@ var phoneTexts = map[string]map[string]string{
 		"busy": "Too many requests", "busy_more": "Please try again in a few minutes.",
 		"walkin_full": "This code has been used many times", "walkin_full_more": "Please scan the new code on the screen at the centre.",
 		"stale": "This page has expired", "stale_more": "Please open the link again and resend your rating.",
+		"err_required": "is not answered", "err_long": "is too long; please shorten it", "err_text": "holds characters that cannot be used; please write it again",
+		"err_option": "please choose one of the options given", "err_other": "the answer is not valid",
 	},
 }
 
