@@ -137,16 +137,16 @@ func TestAggregatorRefusesUnacceptableText(t *testing.T) {
 		tests := []struct {
 			name, body string
 			form       url.Values
-			want       string // the field in JSON, the message on the page
+			want       string // the field in JSON, the message on the page (in Vietnamese, naming no byte)
 		}{
 			{name: "invalid UTF-8 in JSON", body: "{\"answers\":{\"overall\":3,\"comment\":\"ngon\xff\"}}", want: "answers.comment"},
 			{name: "a control character in JSON", body: `{"answers":{"overall":3,"comment":"ngon\u0002"}}`, want: "answers.comment"},
 			{name: "a repeated answer in JSON", body: `{"answers":{"overall":3,"overall":1}}`, want: "answers.overall"},
 			{name: "a repeated dossier in JSON", body: `{"answers":{"overall":3},"dossier":"X","dossier":"{dossier}"}`, want: "dossier"},
-			{name: "invalid UTF-8 in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\xff"}}, want: "must be valid UTF-8"},
-			{name: "a control character in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\x01"}}, want: "U+0001"},
-			{name: "a lone carriage return in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\rqua"}}, want: "U+000D"},
-			{name: "a C1 control in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\u0080"}}, want: "U+0080"},
+			{name: "invalid UTF-8 in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\xff"}}, want: "có ký tự không dùng được"},
+			{name: "a control character in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\x01"}}, want: "có ký tự không dùng được"},
+			{name: "a lone carriage return in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\rqua"}}, want: "có ký tự không dùng được"},
+			{name: "a C1 control in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\u0080"}}, want: "có ký tự không dùng được"},
 		}
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
