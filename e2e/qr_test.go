@@ -196,7 +196,7 @@ func TestBadLinksRecordNothing(t *testing.T) {
 	}
 	// The good link still works, and its form refuses a missing answer.
 	p := newPhone(t)
-	if status, page := p.rate(agg.URL()+"/r/"+good, url.Values{"comment": {"x"}}); status != 400 || !strings.Contains(page, "is required") {
+	if status, page := p.rate(agg.URL()+"/r/"+good, url.Values{"comment": {"x"}}); status != 400 || !strings.Contains(page, "chưa được trả lời") {
 		t.Errorf("missing answer: %d", status)
 	}
 	if status, _ := p.rate(agg.URL()+"/r/"+good, url.Values{"overall": {"2"}}); status != 200 {
