@@ -84,3 +84,16 @@ func BenchmarkScopeOfADate(b *testing.B) {
 		svc.InScope(p, "x", d)
 	}
 }
+
+// BenchmarkHashPassword is what one sign-in's password check costs: an
+// argon2id hash with the stored parameters (48–68 ms on the build machine: README, "Accounts and access").
+//
+//	go test -run XXX -bench HashPassword -benchtime 20x ./aggregator/access/
+func BenchmarkHashPassword(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := access.HashPassword(ctx, "kinh bac 2026 !"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
