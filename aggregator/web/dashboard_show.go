@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
+	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
 )
 
@@ -37,7 +38,7 @@ var funcs = template.FuncMap{
 
 type dashboardRow struct {
 	treeRow
-	S    satisfactionJSON
+	S    report.Satisfaction
 	Link string
 }
 
@@ -87,8 +88,8 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 	}
 	if from > to {
 		fields = append(fields, hailong.FieldError{Field: "to", Message: "must not be before from"})
-	} else if to-from > maxPeriodDays {
-		fields = append(fields, hailong.FieldError{Field: "to", Message: fmt.Sprintf("the period may span at most %d days", maxPeriodDays)})
+	} else if to-from > report.MaxPeriodDays {
+		fields = append(fields, hailong.FieldError{Field: "to", Message: fmt.Sprintf("the period may span at most %d days", report.MaxPeriodDays)})
 	}
 	if len(fields) > 0 {
 		return hailong.Invalid("The period is not valid.", fields...)
@@ -107,12 +108,12 @@ func (s *Server) dashboardShow(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		q := measureQuery{Unit: r.Code, From: from, To: to, AsOf: asOf, Filter: rollup.Filter{Channel: ch}, units: units}
+		q := report.Query{Unit: r.Code, Period: report.Period{From: from, To: to}, AsOf: asOf, Filter: rollup.Filter{Channel: ch}, Units: units}
 		v := url.Values{"unit": {r.Code}, "from": {from.String()}, "to": {to.String()}, "as_of": {asOf.String()}}
 		if ch != "" {
 			v.Set("channel", string(ch))
 		}
-		rows = append(rows, dashboardRow{treeRow: r, S: s.satisfaction(q), Link: "/api/v1/satisfaction?" + v.Encode()})
+		rows = append(rows, dashboardRow{treeRow: r, S: s.reporter().Satisfaction(q), Link: "/api/v1/satisfaction?" + v.Encode()})
 	}
 	other := "en"
 	if lang == "en" {

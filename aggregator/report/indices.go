@@ -1,4 +1,4 @@
-package web
+package report
 
 import (
 	"slices"
@@ -8,27 +8,8 @@ import (
 	"hailong/measure"
 )
 
-// proportionJSON is a proportion with its sample and interval.
-type proportionJSON struct {
-	N             int64       `json:"n"`
-	Successes     int64       `json:"successes"`
-	Rate          *float64    `json:"rate"`
-	CI95          *[2]float64 `json:"ci95"`
-	EnoughRatings bool        `json:"enough_ratings"`
-}
-
-func (s *Server) proportion(n, k int64) proportionJSON {
-	p := measure.Proportion{N: n, Successes: k}
-	out := proportionJSON{N: n, Successes: k, EnoughRatings: p.Enough(s.MinSample)}
-	if rate, ok := p.Rate(); ok {
-		rate = measure.Round4(rate)
-		lo, hi, _ := p.Wilson(measure.Z95)
-		out.Rate, out.CI95 = &rate, &[2]float64{measure.Round4(lo), measure.Round4(hi)}
-	}
-	return out
-}
-
-type happyJSON struct {
+// Happy is the Happy Index: the mean rating on a 0–1 scale.
+type Happy struct {
 	N             int64    `json:"n"`
 	Value         *float64 `json:"value"`
 	EnoughRatings bool     `json:"enough_ratings"`
@@ -36,11 +17,11 @@ type happyJSON struct {
 
 // happyIndex combines questionnaires of different scales: each rating
 // weighs i/(k−1) on its own k-level scale.
-func (s *Server) happyIndex(res rollup.Result) happyJSON {
+func (r *Reporter) happyIndex(res rollup.Result) Happy {
 	var n int64
 	var weighted float64
 	for id, t := range res.ByQuestionnaire {
-		q, ok := s.Catalog.Latest(id)
+		q, ok := r.Catalog.Latest(id)
 		if !ok {
 			continue
 		}
@@ -53,7 +34,7 @@ func (s *Server) happyIndex(res rollup.Result) happyJSON {
 		weighted += v * float64(t.N)
 		n += t.N
 	}
-	out := happyJSON{N: n, EnoughRatings: n >= s.MinSample}
+	out := Happy{N: n, EnoughRatings: n >= r.MinSample}
 	if n > 0 {
 		v := measure.Round4(weighted / float64(n))
 		out.Value = &v
@@ -61,14 +42,17 @@ func (s *Server) happyIndex(res rollup.Result) happyJSON {
 	return out
 }
 
-type sipasItemJSON struct {
+// SIPASItem is one statement of the SIPAS questionnaire: the share of its
+// answers in the top two levels.
+type SIPASItem struct {
 	ID      string `json:"id"`
 	Element string `json:"element"`
 	Text    string `json:"text"`
-	proportionJSON
+	Proportion
 }
 
-type sipasElementJSON struct {
+// SIPASElement is one element (group of statements) of SIPAS.
+type SIPASElement struct {
 	ID    string   `json:"id"`
 	Title string   `json:"title"`
 	Index *float64 `json:"index"`
@@ -78,23 +62,24 @@ type sipasElementJSON struct {
 	EnoughRatings bool `json:"enough_ratings"`
 }
 
-type sipasJSON struct {
-	Label         string             `json:"label"`
-	N             int64              `json:"n"`
-	Overall       *float64           `json:"overall"`
-	EnoughRatings bool               `json:"enough_ratings"`
-	Elements      []sipasElementJSON `json:"elements"`
-	Items         []sipasItemJSON    `json:"items"`
+// SIPAS holds the SIPAS-style indices.
+type SIPAS struct {
+	Label         string         `json:"label"`
+	N             int64          `json:"n"`
+	Overall       *float64       `json:"overall"`
+	EnoughRatings bool           `json:"enough_ratings"`
+	Elements      []SIPASElement `json:"elements"`
+	Items         []SIPASItem    `json:"items"`
 }
 
 // sipas computes the SIPAS-style indices: each statement's share of the
 // top two levels; an element's index is the mean of its statements' rates,
 // the overall index the mean of the elements' (DOMAIN.md: the official
 // aggregation is not public, so this is labelled "SIPAS-style").
-func (s *Server) sipas(res rollup.Result, lang string) sipasJSON {
-	out := sipasJSON{Label: "SIPAS-style", Elements: []sipasElementJSON{}, Items: []sipasItemJSON{}, EnoughRatings: true}
+func (r *Reporter) sipas(res rollup.Result, lang string) SIPAS {
+	out := SIPAS{Label: "SIPAS-style", Elements: []SIPASElement{}, Items: []SIPASItem{}, EnoughRatings: true}
 	var elementRates []float64 // unrounded: means are rounded once, at the end
-	for _, q := range s.Catalog.All() {
+	for _, q := range r.Catalog.All() {
 		if len(q.Elements) == 0 {
 			continue
 		}
@@ -102,14 +87,14 @@ func (s *Server) sipas(res rollup.Result, lang string) sipasJSON {
 		out.N += t.N
 		for _, e := range q.Elements {
 			var rates []float64
-			ej := sipasElementJSON{ID: e.ID, Title: e.Title.In(lang), EnoughRatings: true}
+			ej := SIPASElement{ID: e.ID, Title: e.Title.In(lang), EnoughRatings: true}
 			for _, qu := range q.Questions {
 				if qu.Element != e.ID {
 					continue
 				}
 				it := findItem(t.Items, qu.ID)
-				p := s.proportion(it.N, it.Satisfied)
-				out.Items = append(out.Items, sipasItemJSON{ID: qu.ID, Element: e.ID, Text: qu.Text.In(lang), proportionJSON: p})
+				p := r.proportion(it.N, it.Satisfied)
+				out.Items = append(out.Items, SIPASItem{ID: qu.ID, Element: e.ID, Text: qu.Text.In(lang), Proportion: p})
 				ej.Items++
 				if rate, ok := (measure.Proportion{N: it.N, Successes: it.Satisfied}).Rate(); ok {
 					rates = append(rates, rate)
@@ -145,7 +130,8 @@ func findItem(items []rollup.Item, q string) rollup.Item {
 	return rollup.Item{Q: q}
 }
 
-type indexJSON struct {
+// Index is one of the nine Circular 01 indices, scored 0–2.
+type Index struct {
 	Index         int      `json:"index"`
 	Source        string   `json:"source"` // "ratings" or "outcomes"
 	N             int64    `json:"n"`
@@ -153,7 +139,8 @@ type indexJSON struct {
 	EnoughRatings bool     `json:"enough_ratings"`
 }
 
-type scoreJSON struct {
+// Score is a Circular 01 total with its classification.
+type Score struct {
 	Value *float64 `json:"value"`
 	// Classification is given only when every index has the minimum
 	// sample: an official is not classed on a handful of dossiers.
@@ -162,10 +149,12 @@ type scoreJSON struct {
 	Missing        []int  `json:"missing,omitempty"` // indices with no data
 }
 
-type circularJSON struct {
-	Indices  []indexJSON `json:"indices"`
-	Official scoreJSON   `json:"official_score"`
-	Agency   scoreJSON   `json:"agency_score"`
+// Circular01 holds the Circular 01/2018 indices and the official's and
+// agency's scores.
+type Circular01 struct {
+	Indices  []Index `json:"indices"`
+	Official Score   `json:"official_score"`
+	Agency   Score   `json:"agency_score"`
 }
 
 // circular01 computes the Circular 01/2018 indices: 3, 4 and 7 from the
@@ -175,10 +164,10 @@ type circularJSON struct {
 // the scores add them up, as the circular scores. An index from answers
 // counts each rating as one dossier's evaluation: kiosk ratings often carry
 // no dossier code, and a QR link rates its dossier once.
-func (s *Server) circular01(res rollup.Result) circularJSON {
+func (r *Reporter) circular01(res rollup.Result) Circular01 {
 	sums, ns := map[int]int64{}, map[int]int64{}
 	for id, t := range res.ByQuestionnaire {
-		q, ok := s.Catalog.Latest(id)
+		q, ok := r.Catalog.Latest(id)
 		if !ok {
 			continue
 		}
@@ -190,10 +179,10 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 			}
 		}
 	}
-	out := circularJSON{}
+	out := Circular01{}
 	scores, enough := map[int]float64{}, map[int]bool{}
 	for i := 1; i <= 9; i++ {
-		ij := indexJSON{Index: i}
+		ij := Index{Index: i}
 		var sum, n int64
 		switch {
 		case i == 1 && res.Outcomes.Dossiers > 0:
@@ -207,7 +196,7 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 			}
 			ij.Source, sum, n = "outcomes", res.Outcomes.IndexSum[k], res.Outcomes.IndexN[k]
 		}
-		ij.N, ij.EnoughRatings = n, n >= s.MinSample
+		ij.N, ij.EnoughRatings = n, n >= r.MinSample
 		if v, ok := measure.IndexScore(sum, n); ok {
 			ij.Score = &v
 			scores[i] = v
@@ -215,8 +204,8 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 		enough[i] = ij.EnoughRatings
 		out.Indices = append(out.Indices, ij)
 	}
-	total := func(indices []int) scoreJSON {
-		sj := scoreJSON{EnoughRatings: true}
+	total := func(indices []int) Score {
+		sj := Score{EnoughRatings: true}
 		var v float64
 		for _, i := range indices {
 			sc, ok := scores[i]
@@ -243,32 +232,34 @@ func (s *Server) circular01(res rollup.Result) circularJSON {
 	return out
 }
 
-type ratio766JSON struct {
+// Ratio766 is the Decision 766 ratio with its parts.
+type Ratio766 struct {
 	Dossiers   int64 `json:"dossiers"`
 	NotOK      int64 `json:"not_satisfied_complained_or_overdue"`
 	Overdue    int64 `json:"overdue"`
 	Complained int64 `json:"complained"`
-	proportionJSON
+	Proportion
 }
 
 // decision766 is (dossiers − those rated not satisfied, complained about or
 // overdue) ÷ dossiers, over dossiers returned in the period.
-func (s *Server) decision766(o rollup.Outcomes) ratio766JSON {
-	return ratio766JSON{Dossiers: o.Dossiers, NotOK: o.Bad, Overdue: o.Overdue, Complained: o.Complained,
-		proportionJSON: s.proportion(o.Dossiers, o.Dossiers-o.Bad)}
+func (r *Reporter) decision766(o rollup.Outcomes) Ratio766 {
+	return Ratio766{Dossiers: o.Dossiers, NotOK: o.Bad, Overdue: o.Overdue, Complained: o.Complained,
+		Proportion: r.proportion(o.Dossiers, o.Dossiers-o.Bad)}
 }
 
-type targetJSON struct {
+// TargetGap is a target in force with the measured value and the gap.
+type TargetGap struct {
 	measure.Target
 	Value *float64 `json:"value"`
 	Gap   *float64 `json:"gap"` // value − target; negative falls short
 	Met   *bool    `json:"met"`
 }
 
-func (s *Server) targets(year int, sat, r766 proportionJSON) []targetJSON {
-	out := []targetJSON{}
-	for _, t := range measure.Current(s.targetList(), year) {
-		tj := targetJSON{Target: t}
+func (r *Reporter) targets(year int, sat, r766 Proportion) []TargetGap {
+	out := []TargetGap{}
+	for _, t := range measure.Current(r.Targets(), year) {
+		tj := TargetGap{Target: t}
 		p := sat
 		if t.Measure == "decision766" {
 			p = r766
