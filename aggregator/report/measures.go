@@ -186,9 +186,13 @@ func rankKey(p Proportion) float64 {
 // byMonth measures each calendar month of the period (cut to it).
 func (r *Reporter) byMonth(p Period, res []rollup.Result, out []rollup.Outcomes) []MonthRow {
 	rows := []MonthRow{}
-	for i, start := 0, p.From; start <= p.To && i < len(res) && i < len(out); i++ {
+	for i, start := 0, p.From; start <= p.To && i < len(res); i++ {
 		y, m := start.YearMonth()
-		rr, o := res[i], out[i]
+		var o rollup.Outcomes // none when the outcome book has no month
+		if i < len(out) {
+			o = out[i]
+		}
+		rr := res[i]
 		rows = append(rows, MonthRow{Month: fmt.Sprintf("%04d-%02d", y, int(m)),
 			Satisfaction: r.proportion(rr.Total.N, rr.Total.Satisfied), Decision766: r.proportion(o.Dossiers, o.Dossiers-o.Bad)})
 		start = hailong.DateFromYMD(y, m+1, 1) // month 13 is January of the next year
