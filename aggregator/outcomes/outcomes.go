@@ -75,8 +75,8 @@ type contribution struct {
 type Book struct {
 	store Store
 
-	write   sync.Mutex // one report at a time: reports are few, order matters
-	mu      sync.Mutex // guards the maps
+	write   sync.Mutex        // one report at a time: reports are few, order matters
+	mu      sync.Mutex        // guards the maps
 	entries map[string]*entry // by key
 	byCode  map[string]*entry // by each normalised code
 	unhappy map[string]bool   // normalised codes of dossiers a rating called not satisfied
@@ -160,12 +160,23 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		results[i].Dossier = o.Code()
 		key, err := b.check(&o, batch, allowed)
 		if err != nil {
-			results[i].Status = Rejected
-			results[i].Reason = hailong.ErrorMessage(err)
-			for _, f := range hailong.ErrorFields(err) {
-				results[i].Reason += " " + f.Field + ": " + f.Message + "."
-			}
+			results[i].Status, results[i].Reason = Rejected, Reason(err)
 			continue
+		}
+		// A dossier's codes are who it is, not what became of it: a report
+		// that leaves one out (a DongBoHoSoMC record has only the national
+		// one) keeps the one known.
+		known := hailong.DossierCodes{}
+		if j, ok := at[key]; ok {
+			known = put[j].Codes()
+		} else if e, ok := b.entries[key]; ok {
+			known = e.o.Codes()
+		}
+		if o.Dossier == "" {
+			o.Dossier = known.Local
+		}
+		if o.NationalDossier == "" {
+			o.NationalDossier = known.National
 		}
 		for _, c := range o.Codes().Keys() {
 			batch[c] = key
@@ -217,6 +228,16 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		b.count(e)
 	}
 	return results, nil
+}
+
+// Reason writes why a report was rejected: the error's message and one
+// sentence per field.
+func Reason(err error) string {
+	reason := hailong.ErrorMessage(err)
+	for _, f := range hailong.ErrorFields(err) {
+		reason += " " + f.Field + ": " + f.Message + "."
+	}
+	return reason
 }
 
 // check validates a report and finds the key of its dossier: the key of

@@ -21,6 +21,7 @@ import (
 	"hailong/aggregator/access"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
+	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
 	"hailong/fiberapp"
@@ -81,11 +82,14 @@ type Server struct {
 	Targets []measure.Target
 	// Admin changes kiosks, clients, units, procedures and targets while
 	// running; without it those routes answer 503.
-	Admin     Admin
-	Assets    fs.FS
-	Logger    *slog.Logger
-	MinSample int64
-	Now       func() time.Time
+	Admin Admin
+	// PortalScoring codes and scores the metrics of the Decision 766
+	// export (GET /api/v1/exports/dvcqg); nil is report.DefaultPortalScoring.
+	PortalScoring []report.PortalScoring
+	Assets        fs.FS
+	Logger        *slog.Logger
+	MinSample     int64
+	Now           func() time.Time
 	// PhoneQuestionnaire is the questionnaire of the QR phone page.
 	PhoneQuestionnaire string
 	// RateLimit is how many requests to /r/ one client address may make a
@@ -201,6 +205,7 @@ func Routes() []Route {
 		{Method: "PUT", Path: "/api/v1/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, handler: (*Server).targetsUpdate},
 		{Method: "GET", Path: "/api/v1/satisfaction", Rule: measures, Unit: true, handler: (*Server).satisfactionShow},
 		{Method: "GET", Path: "/api/v1/measures", Rule: measures, Unit: true, handler: (*Server).measuresShow},
+		{Method: "GET", Path: "/api/v1/exports/dvcqg", Rule: Needs(hailong.PermExportsRead), Unit: true, handler: (*Server).exportsDVCQGShow},
 		{Method: "GET", Path: "/api/v1/procedures", Rule: measures, handler: (*Server).proceduresList},
 		{Method: "GET", Path: "/api/v1/units", Rule: measures, handler: (*Server).unitsList},
 		{Method: "GET", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensList},
