@@ -1,6 +1,9 @@
 package report
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 
 	"hailong"
@@ -46,6 +49,23 @@ type PortalScoring struct {
 	Code     string  `json:"code"`
 	Name     string  `json:"name"`
 	MaxScore float64 `json:"maxScore"`
+}
+
+// ReadPortalScoring reads a JSON list of PortalScoring; each needs a code,
+// a name and a positive maximum score.
+func ReadPortalScoring(r io.Reader) ([]PortalScoring, error) {
+	var sc []PortalScoring
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		return nil, fmt.Errorf("dvcqg scoring: %w", err)
+	}
+	for i, s := range sc {
+		if s.Code == "" || s.Name == "" || !(s.MaxScore > 0) {
+			return nil, fmt.Errorf("dvcqg scoring %d: needs a code, a name and a maximum score above 0", i+1)
+		}
+	}
+	return sc, nil
 }
 
 // Metric766Satisfaction is the code of Decision 766's satisfaction ratio
