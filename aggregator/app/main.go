@@ -51,8 +51,8 @@ type Config struct {
 	// which are stored and win from then on.
 	TargetsFile string
 	// PortalScoringFile codes and scores the metrics of the Decision 766
-	// export (GET /api/v1/exports/dvcqg): a JSON list of {"code", "name",
-	// "maxScore"}; empty uses report.DefaultPortalScoring.
+	// export (GET /api/v1/exports/dvcqg): a JSON list of {"measure",
+	// "code", "name", "maxScore"}; empty uses report.DefaultPortalScoring.
 	PortalScoringFile string
 	AssetsDir         string
 	MinSample         int64

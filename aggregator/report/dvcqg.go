@@ -42,17 +42,22 @@ type PortalMetric struct {
 	EnoughRatings bool    `json:"enough_ratings"`
 }
 
-// PortalScoring is how one metric is coded and scored. The portal's
-// split of the satisfaction group's 18 points is not settled in public
-// sources: these are configuration, documented in docs/DVCQG.md.
+// PortalScoring is how one of our measures is coded and scored as a
+// portal metric. The portal's codes are not published and the split of the
+// satisfaction group's 18 points is not settled in public sources: these
+// are configuration, documented in docs/DVCQG.md.
 type PortalScoring struct {
+	// Measure is the measure of /api/v1/measures the metric is:
+	// "decision766", the only one the portal's satisfaction group has
+	// that our data answers.
+	Measure  string  `json:"measure"`
 	Code     string  `json:"code"`
 	Name     string  `json:"name"`
 	MaxScore float64 `json:"maxScore"`
 }
 
-// ReadPortalScoring reads a JSON list of PortalScoring; each needs a code,
-// a name and a positive maximum score.
+// ReadPortalScoring reads a JSON list of PortalScoring; each needs the
+// measure decision766, a code, a name and a positive maximum score.
 func ReadPortalScoring(r io.Reader) ([]PortalScoring, error) {
 	var sc []PortalScoring
 	dec := json.NewDecoder(r)
@@ -61,6 +66,9 @@ func ReadPortalScoring(r io.Reader) ([]PortalScoring, error) {
 		return nil, fmt.Errorf("dvcqg scoring: %w", err)
 	}
 	for i, s := range sc {
+		if s.Measure != "decision766" {
+			return nil, fmt.Errorf("dvcqg scoring %d: unknown measure %q (decision766 is the one exported)", i+1, s.Measure)
+		}
 		if s.Code == "" || s.Name == "" || !(s.MaxScore > 0) {
 			return nil, fmt.Errorf("dvcqg scoring %d: needs a code, a name and a maximum score above 0", i+1)
 		}
@@ -68,7 +76,7 @@ func ReadPortalScoring(r io.Reader) ([]PortalScoring, error) {
 	return sc, nil
 }
 
-// Metric766Satisfaction is the code of Decision 766's satisfaction ratio
+// Metric766Satisfaction is our code of Decision 766's satisfaction ratio
 // in receiving and handling procedures: the one metric of the group the
 // aggregator's data answers (the other two are about feedback handling).
 const Metric766Satisfaction = "766.HL.TTHC"
@@ -76,7 +84,7 @@ const Metric766Satisfaction = "766.HL.TTHC"
 // DefaultPortalScoring scores the satisfaction ratio out of 6 of the
 // group's 18 points, as published summaries of Decision 766/QĐ-TTg give it.
 var DefaultPortalScoring = []PortalScoring{
-	{Code: Metric766Satisfaction, Name: "Tỷ lệ hài lòng trong tiếp nhận, giải quyết thủ tục hành chính", MaxScore: 6},
+	{Measure: "decision766", Code: Metric766Satisfaction, Name: "Tỷ lệ hài lòng trong tiếp nhận, giải quyết thủ tục hành chính", MaxScore: 6},
 }
 
 // fullAtDefault is the ratio that earns full points without a configured
@@ -103,8 +111,8 @@ func (r *Reporter) Portal(q Query, scoring []PortalScoring) PortalExport {
 	}
 	d := r.decision766(r.Outcomes.Query(q.Units, q.From, q.To, q.Filter))
 	for _, sc := range scoring {
-		if sc.Code != Metric766Satisfaction {
-			continue // a metric our data does not answer
+		if sc.Measure != "decision766" {
+			continue // a measure our data does not answer
 		}
 		m := PortalMetric{Code: sc.Code, Name: sc.Name, Numerator: d.Successes, Denominator: d.N, Ratio: d.Rate,
 			MaxScore: sc.MaxScore, FullAt: fullAt, EnoughRatings: d.EnoughRatings}

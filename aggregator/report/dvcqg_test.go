@@ -39,7 +39,7 @@ func TestPortalExportScores(t *testing.T) {
 		{"below the target: linear", 40, 6, target(0.95), nil, f(0.85), f(5.37), 6, 0.95},
 		{"at the target: full", 40, 2, target(0.95), nil, f(0.95), f(6), 6, 0.95},
 		{"above the default 90%", 40, 2, nil, nil, f(0.95), f(6), 6, 0.9},
-		{"configured maximum", 40, 6, nil, []report.PortalScoring{{Code: report.Metric766Satisfaction, Name: "x", MaxScore: 4}}, f(0.85), f(3.78), 4, 0.9},
+		{"configured maximum", 40, 6, nil, []report.PortalScoring{{Measure: "decision766", Code: "CUSTOM", Name: "x", MaxScore: 4}}, f(0.85), f(3.78), 4, 0.9},
 		{"too few dossiers: no score", 10, 0, nil, nil, f(1), nil, 6, 0.9},
 		{"no dossier", 0, 0, nil, nil, nil, nil, 6, 0.9},
 	}
@@ -53,7 +53,11 @@ func TestPortalExportScores(t *testing.T) {
 				t.Fatal(err)
 			}
 			ex := rp.Portal(q, tt.scoring)
-			if len(ex.Metrics) != 1 || ex.Period != "2026-Q1" {
+			code := report.Metric766Satisfaction
+			if tt.scoring != nil {
+				code = tt.scoring[0].Code
+			}
+			if len(ex.Metrics) != 1 || ex.Period != "2026-Q1" || ex.Metrics[0].Code != code {
 				t.Fatalf("export %+v", ex)
 			}
 			m := ex.Metrics[0]
@@ -78,10 +82,11 @@ func TestReadPortalScoring(t *testing.T) {
 		name, file string
 		ok         bool
 	}{
-		{"one metric", `[{"code": "766.HL.TTHC", "name": "Tỷ lệ hài lòng", "maxScore": 6}]`, true},
-		{"no maximum", `[{"code": "766.HL.TTHC", "name": "Tỷ lệ hài lòng"}]`, false},
-		{"no code", `[{"name": "Tỷ lệ hài lòng", "maxScore": 6}]`, false},
-		{"unknown member", `[{"code": "766.HL.TTHC", "name": "x", "maxScore": 6, "weight": 1}]`, false},
+		{"one metric", `[{"measure": "decision766", "code": "766.HL.TTHC", "name": "Tỷ lệ hài lòng", "maxScore": 6}]`, true},
+		{"no maximum", `[{"measure": "decision766", "code": "766.HL.TTHC", "name": "Tỷ lệ hài lòng"}]`, false},
+		{"no code", `[{"measure": "decision766", "name": "Tỷ lệ hài lòng", "maxScore": 6}]`, false},
+		{"another measure", `[{"measure": "satisfaction", "code": "X", "name": "Tỷ lệ hài lòng", "maxScore": 6}]`, false},
+		{"unknown member", `[{"measure": "decision766", "code": "766.HL.TTHC", "name": "x", "maxScore": 6, "weight": 1}]`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
