@@ -70,7 +70,7 @@ func TestBookMatchesEitherCode(t *testing.T) {
 	}{
 		{"national, then both; rating by the local code", [][]hailong.Outcome{{outcome("", national)}, {outcome(local, national)}}, local, []outcomes.Status{outcomes.Updated}},
 		{"local, then both; rating by the national code", [][]hailong.Outcome{{outcome(local, "")}, {outcome(local, national)}}, national, []outcomes.Status{outcomes.Updated}},
-		{"both in one batch after the local", [][]hailong.Outcome{{outcome(local, ""), outcome(local, national)}}, " " + national + " ", []outcomes.Status{outcomes.Created, outcomes.Created}},
+		{"both in one batch after the national", [][]hailong.Outcome{{outcome("", national), outcome(local, national)}}, " " + local + " ", []outcomes.Status{outcomes.Created, outcomes.Created}},
 		{"both, then the national alone keeps the local", [][]hailong.Outcome{{outcome(local, national)}, {outcome("", national)}}, local, []outcomes.Status{outcomes.Unchanged}},
 		{"rating by the local code written in lower case", [][]hailong.Outcome{{outcome(local, national)}}, "h22.39-260305-0101", []outcomes.Status{outcomes.Created}},
 	}
