@@ -76,7 +76,7 @@ func (s *Server) outcomesCreateDVCQG(c *fiber.Ctx, client hailong.Kiosk) error {
 // jsonReason says what is wrong with a record's JSON without quoting Go.
 func jsonReason(err error) string {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
+	if errors.As(err, &te) && te.Field != "" {
 		return fmt.Sprintf("%s has the wrong type (%s).", te.Field, te.Value)
 	}
 	return "it is not a JSON object."
