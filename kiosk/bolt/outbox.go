@@ -418,6 +418,7 @@ func syncedKey(at time.Time, id []byte) []byte {
 // report it.
 type Stats struct {
 	Queued      int64
+	Held        int64 // recorded, open to the citizen's follow-up answers, not yet queued
 	Synced      int64 // ever synced, pruned ones included
 	Failed      int64
 	Quarantined int64
@@ -450,6 +451,7 @@ func (o *Outbox) Stats() (Stats, error) {
 		meta := tx.Bucket(bucketMeta)
 		st.Queued, st.Synced, st.Failed = count(meta, keyQueued), count(meta, keySynced), count(meta, keyFailed)
 		st.Quarantined, st.Pruned = count(meta, keyQuar), count(meta, keyPruned)
+		st.Held = int64(tx.Bucket(bucketHeld).Stats().KeyN)
 		st.LastSync, st.LastRating = getTime(meta, keyLastSync), getTime(meta, keyLastRate)
 		// The queue is ordered by sequence: its first entry is the oldest.
 		if _, id := tx.Bucket(bucketQueue).Cursor().First(); id != nil {

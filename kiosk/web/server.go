@@ -133,7 +133,7 @@ func New(s *Server) (*Server, error) {
 	if s.FollowUpWindow == 0 {
 		s.FollowUpWindow = 5 * time.Minute
 	}
-	tmpl, err := template.ParseFS(s.Assets, "kiosk/screen.html")
+	tmpl, err := template.New("screen.html").Funcs(screenFuncs).ParseFS(s.Assets, "kiosk/screen.html")
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +156,8 @@ func (s *Server) routes() {
 	a.Get("/qr/:token", s.qrShow) // :token ends in .png
 	a.Get("/", s.screenShow)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/static")), MaxAge: 3600}))
+	// Recordings are named by their text's hash: they never change.
+	a.Use("/audio", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/audio")), MaxAge: 30 * 24 * 3600}))
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
