@@ -93,6 +93,17 @@ func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) erro
 	return got, nil
 }
 
+// readOrQuarantine reads the rating stored under id; one that cannot be
+// read is moved to the quarantine, and ok is false.
+func readOrQuarantine(tx *bolt.Tx, id []byte) (s stored, ok bool, err error) {
+	raw := tx.Bucket(bucketRatings).Get(id)
+	s, err = decode(id, raw)
+	if err != nil {
+		return s, false, quarantine(tx, id, 0, bucketRatings, bytes.Clone(raw), err)
+	}
+	return s, true, nil
+}
+
 // enqueue queues a stored rating for upload under sequence seq.
 func enqueue(tx *bolt.Tx, id []byte, seq uint64) error {
 	if err := tx.Bucket(bucketQueue).Put(u64(seq), id); err != nil {
@@ -127,12 +138,11 @@ func (o *Outbox) releaseDue(now time.Time) error {
 			if err := held.Delete(id); err != nil {
 				return err
 			}
-			raw := ratings.Get(id)
-			s, err := decode(id, raw)
+			s, ok, err := readOrQuarantine(tx, id)
 			if err != nil {
-				if err := quarantine(tx, id, 0, bucketRatings, bytes.Clone(raw), err); err != nil {
-					return err
-				}
+				return err
+			}
+			if !ok {
 				continue
 			}
 			if s.Seq, err = tx.Bucket(bucketQueue).NextSequence(); err != nil {

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"html/template"
 	"io/fs"
@@ -124,15 +125,9 @@ func New(s *Server) (*Server, error) {
 	if s.ResetAfter == 0 {
 		s.ResetAfter = 8 * time.Second
 	}
-	if s.IdleReset == 0 {
-		s.IdleReset = 60 * time.Second
-	}
-	if s.IdleWarning == 0 {
-		s.IdleWarning = 20 * time.Second
-	}
-	if s.FollowUpWindow == 0 {
-		s.FollowUpWindow = 5 * time.Minute
-	}
+	s.IdleReset = cmp.Or(s.IdleReset, time.Minute)
+	s.IdleWarning = cmp.Or(s.IdleWarning, 20*time.Second)
+	s.FollowUpWindow = cmp.Or(s.FollowUpWindow, 5*time.Minute)
 	tmpl, err := template.New("screen.html").Funcs(screenFuncs).ParseFS(s.Assets, "kiosk/screen.html")
 	if err != nil {
 		return nil, err
