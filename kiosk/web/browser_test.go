@@ -43,8 +43,9 @@ func steps(t *testing.T, ctx context.Context, a ...chromedp.Action[chromedp.Void
 func waitFor(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
 	var err error
-	for range 20 { // a page navigating away ends a poll: poll the next one
-		if _, err = chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(20*time.Second))); err == nil {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		// A page navigating away ends a poll: poll the next one.
+		if _, err = chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(time.Until(deadline)))); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
