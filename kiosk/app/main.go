@@ -57,6 +57,13 @@ type Config struct {
 	KeepSynced time.Duration
 	// PruneEvery is how often pruning runs; an hour when zero.
 	PruneEvery time.Duration
+	// The citizen's screen (see web.Server): spoken prompts on by default,
+	// what a counter tablet shows of the official, how long a screen
+	// stays without input before its countdown and how long that lasts,
+	// and how long a tapped rating waits for its follow-up answers.
+	Speak                                  bool
+	ShowOfficial                           string
+	IdleReset, IdleWarning, FollowUpWindow time.Duration
 }
 
 // Main is a running kiosk node.
@@ -169,6 +176,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ClockOffset: m.uploader.ClockOffset, EarliestClock: m.uploader.AggregatorClock,
 		Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
 		Signer: signer, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL,
+		Speak: cfg.Speak, ShowOfficial: cfg.ShowOfficial,
+		IdleReset: cfg.IdleReset, IdleWarning: cfg.IdleWarning, FollowUpWindow: cfg.FollowUpWindow,
 	})
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ type ratingRequest struct {
 	Official      string          `json:"official"`
 	Procedure     string          `json:"procedure"`
 	Dossier       string          `json:"dossier"`
+	// FollowUp asks the node to hold the rating open to the citizen's
+	// follow-up answers (ratingUpdate) before it is uploaded.
+	FollowUp bool `json:"follow_up"`
 }
 
 type ratingResponse struct {
@@ -72,7 +75,11 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 		ID: req.ID, Submission: sub, Channel: hailong.ChannelKiosk,
 		Unit: s.Unit, Kiosk: s.Kiosk, At: s.Now().UTC().Truncate(time.Millisecond),
 	}
-	got, created, err := s.Outbox.Record(&r)
+	var hold time.Time
+	if req.FollowUp {
+		hold = s.Now().Add(s.FollowUpWindow)
+	}
+	got, created, err := s.Outbox.RecordHeld(&r, hold)
 	var herr *hailong.Error
 	switch {
 	case errors.As(err, &herr):
@@ -85,6 +92,8 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if !created {
 		return c.Status(http.StatusOK).JSON(ratingResponse{ID: got.ID})
 	}
-	s.Uploader.Kick()
+	if !req.FollowUp {
+		s.Uploader.Kick()
+	}
 	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
 }
