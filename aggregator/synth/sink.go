@@ -8,6 +8,8 @@ import (
 	"hailong"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
+	"hailong/assets"
+	"hailong/hierarchy"
 	"hailong/procedure"
 	"hailong/syncapi"
 )
@@ -150,3 +152,29 @@ func (noStore) ScanOutcomes(context.Context, func(hailong.Outcome, [32]byte, int
 	return nil
 }
 func (noStore) ScanDossierFlags(context.Context, func(string)) error { return nil }
+
+// InMemory generates the province of cfg into memory.
+func InMemory(ctx context.Context, catalog *hailong.Catalog, cfg Config) (*Memory, error) {
+	cfg = withDefaults(cfg)
+	m, err := NewMemory(ctx, catalog, cfg.Procedures)
+	if err != nil {
+		return nil, err
+	}
+	return m, Generate(ctx, cfg, m)
+}
+
+// Province is the province of cfg in memory, its units, and the embedded
+// questionnaires it is rated with: what a benchmark serves.
+func Province(ctx context.Context, cfg Config) (*hierarchy.Tree, *Memory, *hailong.Catalog, error) {
+	cfg = withDefaults(cfg)
+	tree, err := hierarchy.New(cfg.Units)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	catalog, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := InMemory(ctx, catalog, cfg)
+	return tree, m, catalog, err
+}

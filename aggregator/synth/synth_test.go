@@ -118,11 +118,8 @@ func TestGenerate(t *testing.T) {
 // outcomes in the book, the comments kept.
 func TestMemory(t *testing.T) {
 	ctx := context.Background()
-	m, err := synth.NewMemory(ctx, catalog(t), synth.Procedures())
+	m, err := synth.InMemory(ctx, catalog(t), synth.Config{Ratings: 10_000, Seed: 1})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := synth.Generate(ctx, synth.Config{Ratings: 10_000, Seed: 1}, m); err != nil {
 		t.Fatal(err)
 	}
 	if got := m.Rollup().Ratings(); got != 10_000 {
@@ -147,11 +144,7 @@ func BenchmarkMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		m, err := synth.NewMemory(ctx, cat, synth.Procedures())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := synth.Generate(ctx, synth.Config{Ratings: 1_000_000, Seed: 1}, m); err != nil {
+		if _, err := synth.InMemory(ctx, cat, synth.Config{Ratings: 1_000_000, Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}
