@@ -284,13 +284,6 @@ func centresOf(cfg Config, rng *rand.Rand) []centre {
 		c := centre{code: u.Code, from: u.From, until: u.Until,
 			weight:  math.Exp(rng.NormFloat64() * 0.5),
 			quality: 0.70 + 0.22*rng.Float64()}
-		quiet := len(cs)%10 == 9
-		if cfg.Quiet != nil {
-			quiet = slices.Contains(cfg.Quiet, u.Code)
-		}
-		if quiet {
-			c.weight = 0.03
-		}
 		if rng.IntN(4) == 0 { // a bad month: a broken kiosk, a short-staffed desk
 			c.dip = cfg.From + hailong.Date(rng.IntN(int(cfg.To-cfg.From+1)))
 		}
@@ -308,6 +301,27 @@ func centresOf(cfg Config, rng *rand.Rand) []centre {
 		share := max(len(cfg.Procedures)/3, min(len(cfg.Procedures), 4))
 		c.procedures = rng.Perm(len(cfg.Procedures))[:share]
 		cs = append(cs, c)
+	}
+	// A quiet centre gets about one rating in five days, whatever the
+	// size of the province: below the minimum sample of a quarter.
+	days := float64(cfg.To - cfg.From + 1)
+	open, weight := 0.0, 0.0
+	for _, c := range cs {
+		in := float64(min(c.until-1, cfg.To)-max(c.from, cfg.From)+1) / days
+		if c.until == 0 {
+			in = float64(cfg.To-max(c.from, cfg.From)+1) / days
+		}
+		open, weight = open+in, weight+in*c.weight
+	}
+	quietWeight := weight / open * 0.2 / (float64(cfg.Ratings) / days / open)
+	for i := range cs {
+		quiet := i%10 == 9
+		if cfg.Quiet != nil {
+			quiet = slices.Contains(cfg.Quiet, cs[i].code)
+		}
+		if quiet {
+			cs[i].weight = quietWeight
+		}
 	}
 	return cs
 }
