@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -38,15 +37,9 @@ func (m memIngester) Rollup() *rollup.Rollup { return m.r }
 //	go test -run '^$' -bench Satisfaction1M -benchtime 2000x ./aggregator/web
 func BenchmarkSatisfaction1M(b *testing.B) {
 	tree, mem, _ := benchProvince(b, 1_000_000)
-	s, err := web.New(&web.Server{Ingester: mem, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
+	_, base := serve(b, &web.Server{Ingester: mem, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
 		Logger: slog.New(slog.DiscardHandler), MinSample: 30, Now: func() time.Time { return time.Date(2026, 7, 15, 12, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	go s.App().Listener(ln)
-	defer s.App().Shutdown()
-	base := "http://" + ln.Addr().String() + "/api/v1/satisfaction?"
+	base += "/api/v1/satisfaction?"
 	queries := []struct{ name, query string }{
 		{"province-year", "unit=48&from=2025-07-01&to=2026-06-30"},
 		{"province-2years", "unit=48&from=2024-07-01&to=2026-06-30"},

@@ -3,7 +3,6 @@ package web_test
 import (
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,20 +65,10 @@ func BenchmarkPages(b *testing.B) {
 	admin := *fa.bearers[adminProvince]
 	admin.Scope = "48"
 	fa.bearers[bearer] = &admin
-	s, err := web.New(&web.Server{Ingester: mem, Outcomes: mem.Book(), Catalog: catalog,
+	_, base := serve(b, &web.Server{Ingester: mem, Outcomes: mem.Book(), Catalog: catalog,
 		Units: func() *hierarchy.Tree { return tree }, Procedures: func() *procedure.Catalogue { return procs },
 		Assets: assets.FS(""), Logger: slog.New(slog.DiscardHandler), MinSample: 30, Access: fa,
 		Now: func() time.Time { return time.Date(2026, 7, 15, 5, 0, 0, 0, hailong.Location) }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go s.App().Listener(ln)
-	defer s.App().Shutdown()
-	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: bearerTransport(bearer)}
 	for _, p := range benchPages {
 		b.Run(p.name, func(b *testing.B) {
