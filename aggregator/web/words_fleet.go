@@ -4,7 +4,6 @@ package web
 // targets.
 func init() {
 	addAreaWords("fleet", map[string]string{
-		"admin": "Quản trị", "other": "English", "home": "Trang chính", "signed_in": "Đang đăng nhập:",
 		"kiosks": "Ki-ốt", "clients": "Phần mềm một cửa", "imports": "Nhập đơn vị, thủ tục", "targets": "Chỉ tiêu",
 		"kiosks_d":  "Đăng ký, thu hồi, cấp lại khoá ki-ốt; tình trạng hoạt động.",
 		"clients_d": "Phần mềm một cửa gửi kết quả hồ sơ.", "imports_d": "Thay danh mục đơn vị hành chính hoặc thủ tục từ tệp CSV.",
@@ -27,7 +26,6 @@ func init() {
 		"measure":      "Chỉ số", "target_pct": "Chỉ tiêu (%)", "by": "Năm", "source": "Văn bản", "save": "Lưu chỉ tiêu", "saved": "Đã lưu chỉ tiêu.",
 		"satisfaction": "Mức độ hài lòng", "decision766": "Quyết định 766", "province_only": "Việc này áp dụng cho toàn tỉnh.",
 	}, map[string]string{
-		"admin": "Administration", "other": "Tiếng Việt", "home": "Dashboard", "signed_in": "Signed in as",
 		"kiosks": "Kiosks", "clients": "One-stop clients", "imports": "Import units and procedures", "targets": "Targets",
 		"kiosks_d":  "Enrol, revoke, give new credentials; fleet health.",
 		"clients_d": "One-stop software reporting dossier outcomes.", "imports_d": "Replace the administrative units or the procedures from CSV.",

@@ -4,8 +4,7 @@ package web
 // page.
 func init() {
 	vi, en := map[string]string{
-		"other": "English", "admin": "Quản trị", "home": "Trang chính",
-		"users": "Người dùng", "users_about": "Thêm người dùng, đổi vai trò và phạm vi, khoá tài khoản, đặt lại mật khẩu.",
+		"admin": "Quản trị", "users": "Người dùng", "users_about": "Thêm người dùng, đổi vai trò và phạm vi, khoá tài khoản, đặt lại mật khẩu.",
 		"audit": "Nhật ký hoạt động", "audit_about": "Ai đã làm gì, khi nào, từ đâu.",
 		"tokens": "Khoá API của tôi", "tokens_about": "Khoá cho các chương trình báo cáo đọc số liệu thay bạn.",
 		"add": "Thêm người dùng", "username": "Tên đăng nhập", "name": "Họ tên", "role": "Vai trò", "scope": "Phạm vi (mã đơn vị)",
@@ -28,8 +27,7 @@ func init() {
 		"all": "Tất cả", "audit_note": "Giờ Việt Nam. Hiện tối đa %d sự kiện mới nhất.",
 		"stale": "Trang đã hết hạn. Xin thử lại.",
 	}, map[string]string{
-		"other": "Tiếng Việt", "admin": "Administration", "home": "Dashboard",
-		"users": "Users", "users_about": "Add users, change their role and scope, disable accounts, reset passwords.",
+		"admin": "Administration", "users": "Users", "users_about": "Add users, change their role and scope, disable accounts, reset passwords.",
 		"audit": "Audit log", "audit_about": "Who did what, when, from where.",
 		"tokens": "My API tokens", "tokens_about": "Tokens for reporting programs that read figures on your behalf.",
 		"add": "Add a user", "username": "Username", "name": "Full name", "role": "Role", "scope": "Scope (unit code)",
