@@ -285,7 +285,7 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	t0 := time.Now()
 	err = synth.Generate(ctx, synth.Config{Ratings: n, Seed: seed, Progress: func(done int) {
 		fmt.Fprintf(os.Stderr, "%d ratings, %.0f/s\n", done, float64(done)/time.Since(t0).Seconds())
-	}}, in, book)
+	}}, synth.Ingest{In: in, Book: book})
 	if err != nil {
 		return err
 	}

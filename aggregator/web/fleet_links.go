@@ -12,7 +12,7 @@ import (
 // tell.
 func (s *Server) fleetLinks(c *fiber.Ctx) []fleetLink {
 	p := principalOf(c)
-	t := fleetTexts[pageLang(c)]
+	t := areaWords(pageLang(c), "fleet")
 	var links []fleetLink
 	for _, l := range []struct {
 		perm     hailong.Permission

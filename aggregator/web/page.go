@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/language"
@@ -64,6 +66,42 @@ func init() {
 	funcs["query"] = func(v url.Values, kv ...string) template.URL { return template.URL(withQuery(v, kv...)) }
 }
 
+// addAreaWords adds the words of an area of pages under keys prefixed
+// with the area's name and "_" ("account_login"); areaWords gives the
+// area's pages their words without the prefix.
+func addAreaWords(area string, vi, en map[string]string) {
+	prefix := func(ws map[string]string) map[string]string {
+		out := make(map[string]string, len(ws))
+		for k, v := range ws {
+			out[area+"_"+k] = v
+		}
+		return out
+	}
+	addWords(prefix(vi), prefix(en))
+}
+
+// areaViews caches areaWords: words do not change after start.
+var areaViews sync.Map
+
+// areaWords returns the words of lang, with those of area also under
+// their keys without the area's prefix, for the pages of that area.
+func areaWords(lang, area string) map[string]string {
+	if v, ok := areaViews.Load(lang + "/" + area); ok {
+		return v.(map[string]string)
+	}
+	out := make(map[string]string, len(words[lang]))
+	for k, v := range words[lang] {
+		out[k] = v
+	}
+	for k, v := range words[lang] {
+		if short, ok := strings.CutPrefix(k, area+"_"); ok {
+			out[short] = v
+		}
+	}
+	areaViews.Store(lang+"/"+area, out)
+	return out
+}
+
 // Frame is what the layout of every workspace page shows around the page:
 // the language and its switch, the reader and what they may open.
 type Frame struct {
@@ -79,6 +117,9 @@ type Frame struct {
 	// Query is the page's query, kept by links and downloads so a view can
 	// be bookmarked and shared.
 	Query url.Values
+	// Class is the page body's class besides "workspace": "account" for
+	// the narrow sign-in and password forms, "admin" for administration.
+	Class string
 }
 
 // frame makes the frame of a page in the language the reader asked for.

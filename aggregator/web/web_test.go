@@ -55,17 +55,25 @@ func demoServerWith(t *testing.T, r *rollup.Rollup, edit func(*web.Server)) (*we
 	if edit != nil {
 		edit(srv)
 	}
+	s, base := serve(t, srv)
+	return s, base, fa
+}
+
+// serve starts srv on a loopback port until the test ends and returns its
+// base URL.
+func serve(tb testing.TB, srv *web.Server) (*web.Server, string) {
+	tb.Helper()
 	s, err := web.New(srv)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	go s.App().Listener(ln)
-	t.Cleanup(func() { s.App().Shutdown() })
-	return s, "http://" + ln.Addr().String(), fa
+	tb.Cleanup(func() { s.App().Shutdown() })
+	return s, "http://" + ln.Addr().String()
 }
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
