@@ -18,16 +18,16 @@ var tableWords = map[string]map[string]string{
 		"code": "Mã", "n": "Số lượt", "rate": "Tỷ lệ hài lòng", "lo": "Cận dưới 95%", "hi": "Cận trên 95%",
 		"happy": "Happy Index", "d766": "Tỷ lệ QĐ 766", "dossiers": "Số hồ sơ", "rank": "Hạng",
 		"month": "Tháng", "trend": "Diễn biến theo tháng", "element": "Nhóm tiêu chí", "statement": "Nội dung",
-		"sipas": "Mức độ hài lòng theo từng nội dung (kiểu SIPAS)",
+		"sipas":           "Mức độ hài lòng theo từng nội dung (kiểu SIPAS)",
 		"worst_procedure": "Thủ tục có tỷ lệ hài lòng thấp nhất", "worst_official": "Công chức có tỷ lệ hài lòng thấp nhất",
 		"period": "Kỳ", "from": "Từ ngày", "to": "Đến ngày", "score": "Điểm (TT 01)", "class": "Xếp loại",
 		"official_periods": "Điểm Thông tư 01 theo quý", "pull_down": "Chỉ số kéo điểm xuống", "index": "Chỉ số",
 		"index_score": "Điểm chỉ số (0–2)", "lost": "Điểm bị mất", "source": "Nguồn",
 		"not_enough": "Chưa đủ số lượt đánh giá", "no_data": "Chưa có dữ liệu",
-		"note_rate": "Tỷ lệ hài lòng = số lượt chọn hai mức cao nhất ÷ số lượt; khoảng tin cậy 95% Wilson. Dưới %d lượt không công bố tỷ lệ.",
-		"note_none": " Lượt đánh giá không ghi %s không thuộc dòng nào.",
-		"note_worst": "Chỉ xếp các dòng đủ %d lượt; các dòng bằng tỷ lệ cùng hạng, và dòng bằng tỷ lệ với dòng cuối đều được giữ.",
-		"note_official": "Điểm của công chức = chỉ số 1+2+3+4+7 (tối đa 10); xếp loại chỉ khi mọi chỉ số đủ %d lượt.",
+		"note_rate":      "Tỷ lệ hài lòng = số lượt chọn hai mức cao nhất ÷ số lượt; khoảng tin cậy 95% Wilson. Dưới %d lượt không công bố tỷ lệ.",
+		"note_none":      " Lượt đánh giá không ghi %s không thuộc dòng nào.",
+		"note_worst":     "Chỉ xếp các dòng đủ %d lượt; các dòng bằng tỷ lệ cùng hạng, và dòng bằng tỷ lệ với dòng cuối đều được giữ.",
+		"note_official":  "Điểm của công chức = chỉ số 1+2+3+4+7 (tối đa 10); xếp loại chỉ khi mọi chỉ số đủ %d lượt.",
 		"source_ratings": "Đánh giá của người dân", "source_outcomes": "Phần mềm một cửa",
 	},
 	"en": {
@@ -39,16 +39,16 @@ var tableWords = map[string]map[string]string{
 		"code": "Code", "n": "Ratings", "rate": "Satisfaction rate", "lo": "95% lower", "hi": "95% upper",
 		"happy": "Happy Index", "d766": "Decision 766 ratio", "dossiers": "Dossiers", "rank": "Rank",
 		"month": "Month", "trend": "Monthly trend", "element": "Element", "statement": "Statement",
-		"sipas": "Satisfaction statement by statement (SIPAS-style)",
+		"sipas":           "Satisfaction statement by statement (SIPAS-style)",
 		"worst_procedure": "Procedures with the lowest satisfaction", "worst_official": "Officials with the lowest satisfaction",
 		"period": "Period", "from": "From", "to": "To", "score": "Score (Circular 01)", "class": "Classification",
 		"official_periods": "Circular 01 score by quarter", "pull_down": "Indices that pull the score down", "index": "Index",
 		"index_score": "Index score (0–2)", "lost": "Points lost", "source": "Source",
 		"not_enough": "Not enough ratings", "no_data": "No data yet",
-		"note_rate": "Satisfaction rate = ratings in the top two levels ÷ ratings; 95% Wilson interval. Below %d ratings no rate is published.",
-		"note_none": " Ratings with no %s recorded are in no row.",
-		"note_worst": "Only rows with %d ratings or more are ranked; equal rates share a rank, and rows tied with the last are all kept.",
-		"note_official": "An official's score = indices 1+2+3+4+7 (at most 10); classified only when every index has %d ratings.",
+		"note_rate":      "Satisfaction rate = ratings in the top two levels ÷ ratings; 95% Wilson interval. Below %d ratings no rate is published.",
+		"note_none":      " Ratings with no %s recorded are in no row.",
+		"note_worst":     "Only rows with %d ratings or more are ranked; equal rates share a rank, and rows tied with the last are all kept.",
+		"note_official":  "An official's score = indices 1+2+3+4+7 (at most 10); classified only when every index has %d ratings.",
 		"source_ratings": "Citizens' ratings", "source_outcomes": "One-stop software",
 	},
 }
@@ -108,7 +108,7 @@ func (r *Reporter) rowsTable(name, title, dim string, rows []BreakdownRow, ranke
 	if ranked {
 		t.Columns = append(t.Columns, Column{w["rank"], KindCount})
 	}
-	t.Columns = append(t.Columns, Column{w["dim_" + dim], KindText}, Column{w["code"], KindText}, Column{w["n"], KindCount})
+	t.Columns = append(t.Columns, Column{w["dim_"+dim], KindText}, Column{w["code"], KindText}, Column{w["n"], KindCount})
 	t.Columns = append(t.Columns, rateColumns(w)...)
 	t.Columns = append(t.Columns, Column{w["happy"], KindScore})
 	with766 := len(rows) > 0 && rows[0].Decision766 != nil
