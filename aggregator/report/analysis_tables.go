@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"hailong/measure"
@@ -24,11 +25,12 @@ var tableWords = map[string]map[string]string{
 		"official_periods": "Điểm Thông tư 01 theo quý", "pull_down": "Chỉ số kéo điểm xuống", "index": "Chỉ số",
 		"index_score": "Điểm chỉ số (0–2)", "lost": "Điểm bị mất", "source": "Nguồn",
 		"not_enough": "Chưa đủ số lượt đánh giá", "no_data": "Chưa có dữ liệu",
-		"note_rate":      "Tỷ lệ hài lòng = số lượt chọn hai mức cao nhất ÷ số lượt; khoảng tin cậy 95% Wilson. Dưới %d lượt không công bố tỷ lệ.",
+		"note_rate":      "Tỷ lệ hài lòng = số lượt chọn hai mức cao nhất ÷ số lượt; khoảng tin cậy 95%% Wilson. Dưới %d lượt không công bố tỷ lệ.",
 		"note_none":      " Lượt đánh giá không ghi %s không thuộc dòng nào.",
 		"note_worst":     "Chỉ xếp các dòng đủ %d lượt; các dòng bằng tỷ lệ cùng hạng, và dòng bằng tỷ lệ với dòng cuối đều được giữ.",
-		"note_official":  "Điểm của công chức = chỉ số 1+2+3+4+7 (tối đa 10); xếp loại chỉ khi mọi chỉ số đủ %d lượt.",
+		"note_official":  "Điểm của công chức = chỉ số 1+2+3+4+7 (tối đa 10): từ 5 điểm hoàn thành 100%% nhiệm vụ, từ 3,5 điểm 70%% đến dưới 100%%, dưới 3,5 điểm dưới 70%%; chỉ xếp loại khi mọi chỉ số đủ %d lượt.",
 		"source_ratings": "Đánh giá của người dân", "source_outcomes": "Phần mềm một cửa",
+		"class_100%": "Hoàn thành 100% nhiệm vụ", "class_70-100%": "Hoàn thành 70% đến dưới 100%", "class_<70%": "Hoàn thành dưới 70%",
 	},
 	"en": {
 		"channel_kiosk": "At the centre", "channel_qr": "By QR code",
@@ -45,11 +47,12 @@ var tableWords = map[string]map[string]string{
 		"official_periods": "Circular 01 score by quarter", "pull_down": "Indices that pull the score down", "index": "Index",
 		"index_score": "Index score (0–2)", "lost": "Points lost", "source": "Source",
 		"not_enough": "Not enough ratings", "no_data": "No data yet",
-		"note_rate":      "Satisfaction rate = ratings in the top two levels ÷ ratings; 95% Wilson interval. Below %d ratings no rate is published.",
+		"note_rate":      "Satisfaction rate = ratings in the top two levels ÷ ratings; 95%% Wilson interval. Below %d ratings no rate is published.",
 		"note_none":      " Ratings with no %s recorded are in no row.",
 		"note_worst":     "Only rows with %d ratings or more are ranked; equal rates share a rank, and rows tied with the last are all kept.",
-		"note_official":  "An official's score = indices 1+2+3+4+7 (at most 10); classified only when every index has %d ratings.",
+		"note_official":  "An official's score = indices 1+2+3+4+7 (at most 10): 5 or more completed 100%% of tasks, 3.5 or more 70%% to under 100%%, under 3.5 under 70%%; classified only when every index has %d ratings.",
 		"source_ratings": "Citizens' ratings", "source_outcomes": "One-stop software",
+		"class_100%": "100% of tasks completed", "class_70-100%": "70% to under 100% completed", "class_<70%": "Under 70% completed",
 	},
 }
 
@@ -108,7 +111,14 @@ func (r *Reporter) rowsTable(name, title, dim string, rows []BreakdownRow, ranke
 	if ranked {
 		t.Columns = append(t.Columns, Column{w["rank"], KindCount})
 	}
-	t.Columns = append(t.Columns, Column{w["dim_"+dim], KindText}, Column{w["code"], KindText}, Column{w["n"], KindCount})
+	// The code is its own column where it differs from the name
+	// (procedures, questionnaires); officials and counters have only codes.
+	coded := slices.ContainsFunc(rows, func(r BreakdownRow) bool { return r.Name != r.Key })
+	t.Columns = append(t.Columns, Column{w["dim_"+dim], KindText})
+	if coded {
+		t.Columns = append(t.Columns, Column{w["code"], KindText})
+	}
+	t.Columns = append(t.Columns, Column{w["n"], KindCount})
 	t.Columns = append(t.Columns, rateColumns(w)...)
 	t.Columns = append(t.Columns, Column{w["happy"], KindScore})
 	with766 := len(rows) > 0 && rows[0].Decision766 != nil
@@ -120,7 +130,11 @@ func (r *Reporter) rowsTable(name, title, dim string, rows []BreakdownRow, ranke
 		if ranked {
 			cells = append(cells, countCell(int64(row.Rank)))
 		}
-		cells = append(cells, textCell(row.Name), textCell(row.Key), countCell(row.Satisfaction.N))
+		cells = append(cells, textCell(row.Name))
+		if coded {
+			cells = append(cells, textCell(row.Key))
+		}
+		cells = append(cells, countCell(row.Satisfaction.N))
 		cells = append(cells, rateCells(row.Satisfaction, w)...)
 		switch {
 		case row.HappyIndex.Value == nil:
@@ -184,6 +198,14 @@ func (r *Reporter) SIPASTable(s SIPAS, lang string) Table {
 	return t
 }
 
+// ClassName is an official's Circular 01 classification in words.
+func ClassName(class, lang string) string {
+	if w, ok := wordsIn(lang)["class_"+class]; ok {
+		return w
+	}
+	return class
+}
+
 // OfficialTables are an official's score period by period and the indices
 // that pull the current one down.
 func (r *Reporter) OfficialTables(o Official, lang string, label func(Period) string) []Table {
@@ -199,7 +221,7 @@ func (r *Reporter) OfficialTables(o Official, lang string, label func(Period) st
 		case !p.Score.EnoughRatings:
 			cells = append(cells, Cell{Value: p.Score.Value}, Cell{Text: w["not_enough"]})
 		default:
-			cells = append(cells, Cell{Value: p.Score.Value}, textCell(p.Score.Classification))
+			cells = append(cells, Cell{Value: p.Score.Value}, textCell(ClassName(p.Score.Classification, lang)))
 		}
 		periods.Rows = append(periods.Rows, Row{Cells: append(cells, rateCells(p.Satisfaction, w)...)})
 	}

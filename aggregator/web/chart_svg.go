@@ -19,11 +19,15 @@ import (
 
 // chartW and chartH are the viewBox of a line chart; the plot area leaves
 // room for the axes' labels.
+// It is narrow, so that its words stay readable on a phone when it shrinks
+// to the screen; the page caps its width on a desktop.
 const (
-	chartW, chartH         = 640, 260
-	plotL, plotR           = 48, 628
-	plotT, plotB           = 12, 222
-	barRowH, barL, barPlot = 26, 8, 624
+	chartW, chartH = 480, 240
+	plotL, plotR   = 56, 462
+	plotT, plotB   = 12, 200
+	// maxLabels is how many labels the x axis writes, so they never
+	// overlap.
+	maxLabels = 5
 )
 
 // lineChart is a chart of rates by month: each series a line broken where
@@ -60,6 +64,9 @@ type chartDot struct {
 type chartTick struct {
 	At    float64
 	Label string
+	// Anchor aligns the label: the first and last of the x axis are kept
+	// inside the chart.
+	Anchor string
 }
 
 // seriesData is one line to draw: a value per label, nil for a gap, and
@@ -71,9 +78,9 @@ type seriesData struct {
 }
 
 // drawLines draws series over labelled points on a y axis from lo to hi,
-// its labels written by yLabel.
-func drawLines(id, title, desc string, labels []string, series []seriesData, lo, hi float64, yLabel func(float64) string) lineChart {
-	ch := lineChart{ID: id, Title: title, Desc: desc, W: chartW, H: chartH, PlotL: plotL, PlotR: plotR, AxisX: plotL - 4, XLabelY: chartH - 18}
+// its labels written by yLabel and the points' values by value.
+func drawLines(id, title, desc string, labels []string, series []seriesData, lo, hi float64, yLabel, value func(float64) string) lineChart {
+	ch := lineChart{ID: id, Title: title, Desc: desc, W: chartW, H: chartH, PlotL: plotL, PlotR: plotR, AxisX: plotL - 6, XLabelY: chartH - 14}
 	y := func(v float64) float64 { return round1(plotB - (v-lo)/(hi-lo)*(plotB-plotT)) }
 	step := float64(plotR-plotL) / float64(max(len(labels)-1, 1))
 	x := func(i int) float64 { return round1(plotL + float64(i)*step) }
@@ -84,10 +91,19 @@ func drawLines(id, title, desc string, labels []string, series []seriesData, lo,
 		v := lo + float64(i)*(hi-lo)/5
 		ch.YTicks = append(ch.YTicks, chartTick{At: y(v), Label: yLabel(v)})
 	}
-	every := max(1, (len(labels)+7)/8) // at most eight labels fit a phone
+	every := max(1, (len(labels)+maxLabels-2)/(maxLabels-1))
 	for i, l := range labels {
-		if i%every == 0 || i == len(labels)-1 {
-			ch.XTicks = append(ch.XTicks, chartTick{At: x(i), Label: l})
+		last := i == len(labels)-1
+		if (i%every == 0 && len(labels)-1-i >= every/2+1) || last || i == 0 {
+			anchor := "middle"
+			switch {
+			case len(labels) == 1:
+			case i == 0:
+				anchor = "start"
+			case last:
+				anchor = "end"
+			}
+			ch.XTicks = append(ch.XTicks, chartTick{At: x(i), Label: l, Anchor: anchor})
 		}
 	}
 	for _, in := range series {
@@ -118,7 +134,7 @@ func drawLines(id, title, desc string, labels []string, series []seriesData, lo,
 				upper = append(upper, fmt.Sprintf("%g %g", px, y(in.Bands[i][1])))
 				lower = append(lower, fmt.Sprintf("%g %g", px, y(in.Bands[i][0])))
 			}
-			s.Dots = append(s.Dots, chartDot{X: px, Y: py, Label: labels[i] + ": " + yLabel(*v)})
+			s.Dots = append(s.Dots, chartDot{X: px, Y: py, Label: labels[i] + ": " + value(*v)})
 		}
 		flush()
 		s.Path, s.Band = strings.TrimSpace(path.String()), strings.TrimSpace(band.String())
@@ -151,7 +167,13 @@ func trendChart(id string, months []report.MonthRow, lang, title, desc string, n
 	}
 	r766.Bands = nil // one band: two would hide each other
 	lo = min(0.9, math.Max(0, math.Floor(lo*10-0.0001)/10))
-	return drawLines(id, title, desc, labels, []seriesData{sat, r766}, lo, 1, func(v float64) string { return formatRate(lang, &v) })
+	percent := func(v float64) string { // the ticks fall on whole percents
+		if lang == "vi" {
+			return formatNumber(lang, v*100, 0) + "\u00a0%"
+		}
+		return formatNumber(lang, v*100, 0) + "%"
+	}
+	return drawLines(id, title, desc, labels, []seriesData{sat, r766}, lo, 1, percent, func(v float64) string { return formatRate(lang, &v) })
 }
 
 func reversed(xs []string) []string {
@@ -176,57 +198,41 @@ func monthTick(month, lang string) string {
 	return fmt.Sprintf("%s %d", [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}[(m+11)%12], y)
 }
 
-// barChart is a horizontal bar per item: its rate, and its 95% interval as
-// a whisker; items without enough ratings have no bar, and say so.
+// barChart is a bar per item: its rate, and its 95% interval as a
+// whisker. Its words are HTML, so they wrap and stay readable on a phone;
+// each bar is a small SVG scaled to the row, hidden from screen readers,
+// which read the words (and the table has the intervals).
 type barChart struct {
-	ID, Title, Desc    string
-	GridBottom, LabelY int
-	W, H               int
-	Bars               []chartBar
-	Grid               []chartTick // 0, 25, 50, 75, 100%
+	Title string
+	Bars  []chartBar
 }
 
-// chartBar is one item of a bar chart.
+// chartBar is one item of a bar chart, or the heading of a group.
 type chartBar struct {
-	Label       string // the item, above its bar
-	Value       string // its rate, or why there is none
-	Y           int    // the top of the item's row
-	W           float64
-	Lo, Hi      float64
-	Shown       bool
-	Group       bool // a heading row (an element of SIPAS)
-	TextY, BarY int
-	MidY        int // the whisker's height
+	Label  string
+	Value  string // its rate, or why there is none
+	Group  bool   // a heading row (an element of SIPAS)
+	Shown  bool
+	W      float64 // the bar's length, of 100
+	Lo, Hi float64 // the interval's ends, of 100
 }
 
 // sipasChart draws each SIPAS statement's satisfaction under its element.
-func sipasChart(s report.SIPAS, lang, title, desc, notEnough string) barChart {
-	ch := barChart{ID: "an-sipas-chart", Title: title, Desc: desc, W: chartW}
-	scale := func(v float64) float64 { return round1(barL + v*float64(barPlot-barL)) }
-	y := 4
+func sipasChart(s report.SIPAS, lang, title, notEnough string) barChart {
+	ch := barChart{Title: title}
 	for _, e := range s.Elements {
-		ch.Bars = append(ch.Bars, chartBar{Label: e.Title, Group: true, Y: y, TextY: y + 16})
-		y += barRowH
+		ch.Bars = append(ch.Bars, chartBar{Label: e.Title, Group: true})
 		for _, it := range s.Items {
 			if it.Element != e.ID {
 				continue
 			}
-			b := chartBar{Label: it.Text, Y: y, TextY: y + 13, BarY: y + 18, MidY: y + 23, Shown: it.Shown()}
+			b := chartBar{Label: it.Text, Shown: it.Shown(), Value: notEnough}
 			if b.Shown {
-				b.W = scale(*it.Rate) - barL
-				b.Lo, b.Hi = scale(it.CI95[0]), scale(it.CI95[1])
-				b.Value = formatRate(lang, it.Rate)
-			} else {
-				b.Value = notEnough
+				b.W, b.Lo, b.Hi = round1(*it.Rate*100), round1(it.CI95[0]*100), round1(it.CI95[1]*100)
+				b.Value = formatRate(lang, it.Rate) + " (" + formatInterval(lang, it.CI95) + ")"
 			}
 			ch.Bars = append(ch.Bars, b)
-			y += barRowH + 14
 		}
-	}
-	ch.H = y + 20
-	ch.GridBottom, ch.LabelY = ch.H-18, ch.H-4
-	for _, v := range []float64{0, .25, .5, .75, 1} {
-		ch.Grid = append(ch.Grid, chartTick{At: scale(v), Label: formatRate(lang, &v)})
 	}
 	return ch
 }

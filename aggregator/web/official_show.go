@@ -22,6 +22,7 @@ type officialPage struct {
 	HasRatings  bool
 	O           report.Official
 	PeriodLabel string
+	ClassName   string // the current classification in words
 	Chart       lineChart
 	Tables      []report.Table
 	Download    bool
@@ -72,8 +73,10 @@ func (s *Server) officialShow(c *fiber.Ctx) error {
 		score.Values = append(score.Values, per.Score.Value)
 	}
 	p.Chart = drawLines("an-official-chart", f.T["an_official_trend"], f.T["an_official_trend_desc"], labels,
-		[]seriesData{score}, 0, 10, func(v float64) string { return formatNumber(f.Lang, v, 0) })
+		[]seriesData{score}, 0, 10, func(v float64) string { return formatNumber(f.Lang, v, 0) },
+		func(v float64) string { return formatNumber(f.Lang, v, 1) })
 	p.PeriodLabel = label(q.Period)
+	p.ClassName = report.ClassName(p.O.Current.Score.Classification, f.Lang)
 	p.Shown = true
 	return s.render(c, fiber.StatusOK, "official.html", p)
 }

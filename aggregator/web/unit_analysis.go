@@ -59,7 +59,7 @@ func (s *Server) unitAnalysis(q report.Query, f Frame, unitPage string) (unitAna
 		return a, err
 	}
 	a.HasSIPAS = m.SIPAS.N > 0
-	a.SIPAS = sipasChart(m.SIPAS, lang, w["an_sipas"], w["an_sipas_desc"], w["not_enough"])
+	a.SIPAS = sipasChart(m.SIPAS, lang, w["an_sipas"], w["not_enough"])
 	a.SIPASTable = rep.SIPASTable(m.SIPAS, lang)
 	for _, d := range report.Dimensions {
 		b, err := rep.Breakdown(q, d.Name, lang)

@@ -141,7 +141,7 @@ func TestUnitAnalysisPage(t *testing.T) {
 		lacks            []string
 	}{
 		{"sections in Vietnamese", "/units/24/analysis?period=2026-Q1", analystProvince, 200,
-			[]string{"Diễn biến theo tháng", `<svg viewBox="0 0 640 260" role="img"`, "an-band", "1/2026", "3/2026",
+			[]string{"Diễn biến theo tháng", `<svg viewBox="0 0 480 240" role="img"`, "an-band", "1/2026", "3/2026",
 				"Hồ sơ SIPAS", "Thủ tục có tỷ lệ hài lòng thấp nhất", "Công chức có tỷ lệ hài lòng thấp nhất", "Theo lĩnh vực", "Hộ tịch",
 				"Đăng ký khai sinh", "Theo quầy", "Qua mã QR", `href="/units/24/officials/cb-0001?period=2026-Q1"`,
 				"?format=csv&amp;period=2026-Q1&amp;table=by_procedure", "\u00a0%", "Chưa đủ số lượt đánh giá"},
@@ -205,7 +205,7 @@ func TestOfficialPage(t *testing.T) {
 	}{
 		{"score, classification, trend and pull-down", "/units/24/officials/cb-0001?period=2026-Q1", analystProvince, 200,
 			[]string{"Công chức cb-0001", "Điểm Thông tư 01 theo quý", "Quý 1/2026", "Quý 2/2024", "Chỉ số kéo điểm xuống nhiều nhất",
-				"100%", `<svg viewBox="0 0 640 260"`, "Về trang đơn vị"}, nil},
+				"100%", `<svg viewBox="0 0 480 240"`, "Về trang đơn vị"}, nil},
 		{"english", "/units/24/officials/cb-0001?period=2026-Q1&lang=en", analystProvince, 200, []string{"Official cb-0001", "Q1 2026"}, nil},
 		{"too few ratings: no classification", "/units/24/officials/cb-0004?period=2026-Q1", analystProvince, 200,
 			[]string{"Chưa đủ số lượt đánh giá"}, []string{"<dd>100%</dd>", "<dd>70-100%</dd>"}},

@@ -98,7 +98,9 @@ func analysisCell(lang string, k report.Kind, c report.Cell) string {
 	switch k {
 	case report.KindRate:
 		return formatRate(lang, c.Value)
-	case report.KindScore, report.KindZ:
+	case report.KindScore:
+		return formatNumber(lang, c.Value, 1)
+	case report.KindZ:
 		return formatNumber(lang, c.Value, 2)
 	case report.KindCount:
 		return formatNumber(lang, c.Value, 0)
