@@ -185,7 +185,7 @@ func monthLabel(month, lang string) string {
 // element.
 func (r *Reporter) SIPASTable(s SIPAS, lang string) Table {
 	w := wordsIn(lang)
-	t := Table{Name: "sipas", Title: w["sipas"], Note: fmt.Sprintf(w["note_rate"], r.MinSample)}
+	t := Table{Name: "sipas_profile", Title: w["sipas"], Note: fmt.Sprintf(w["note_rate"], r.MinSample)}
 	t.Columns = append([]Column{{w["element"], KindText}, {w["statement"], KindText}, {w["n"], KindCount}}, rateColumns(w)...)
 	titles := map[string]string{}
 	for _, e := range s.Elements {

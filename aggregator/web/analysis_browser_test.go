@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -41,17 +43,22 @@ func TestAnalysisPagesInChromium(t *testing.T) {
 				name, path, shown string
 				counts            map[string]int // selector: how many the page must have
 			}{
-				{"unit-analysis", "/units/24/analysis?period=2026-Q1", "#an-trend-h", map[string]int{
+				{"unit-analysis", "/units/24?period=2026-Q1", "#an-trend-h", map[string]int{
 					"svg[role=img] path.an-line": 2, "svg[role=img] path.an-band": 1, "svg rect.an-bar": 4,
-					".an-table table": 10, ".an-downloads a": 20, ".an-scroll[tabindex='0']": 10}},
-				{"unit-analysis-en", "/units/24/analysis?period=2026-Q1&lang=en", "#an-trend-h", map[string]int{".an-table table": 10}},
-				{"unit-analysis-bad-period", "/units/24/analysis?period=2026-Q9", "#an-period-error", map[string]int{"[aria-invalid=true]": 1}},
-				{"official", "/units/24/officials/cb-0001?period=2026-Q1", "#an-pull-h", map[string]int{
-					"svg[role=img] path.an-line": 1, ".an-table table": 2, ".an-figures dd": 3}},
-				{"official-not-enough", "/units/24/officials/cb-0004?period=2026-Q1", "#an-pull-h", map[string]int{".an-table table": 2}},
+					"table[data-table^=by_]": 6, "table[data-table^=worst_]": 2, "table[data-table=trend]": 1, "table[data-table=sipas_profile]": 1}},
+				{"unit-analysis-en", "/units/24?period=2026-Q1&lang=en", "#an-trend-h", map[string]int{"table[data-table^=by_]": 6}},
+				{"unit-analysis-bad-period", "/units/24?period=2026-Q9", "[aria-invalid=true]", map[string]int{"[aria-invalid=true]": 1, "#an-trend-h": 0}},
+				{"official", "/units/24/officials/cb-0001?period=2026-Q1", "#an-current-h", map[string]int{
+					"svg[role=img] path.an-line": 1, "table[data-table]": 2, ".an-figures dd": 3}},
+				{"official-not-enough", "/units/24/officials/cb-0004?period=2026-Q1", "#an-current-h", map[string]int{"table[data-table]": 2}},
 			}
 			for _, p := range pages {
-				if err := chromedp.Do(ctx, chromedp.Navigate(base+p.path), chromedp.WaitVisible(css(p.shown))); err != nil {
+				// A page that never shows what it must fails, rather than
+				// waits forever.
+				wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+				err := chromedp.Do(wait, chromedp.Navigate(base+p.path), chromedp.WaitVisible(css(p.shown)))
+				cancel()
+				if err != nil {
 					t.Fatalf("%s: %v", p.name, err)
 				}
 				for sel, want := range p.counts {
@@ -68,7 +75,7 @@ func TestAnalysisPagesInChromium(t *testing.T) {
 			}
 			// The keyboard reaches the tables' scrolling regions, so a
 			// wide table can be scrolled without a mouse.
-			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/units/24/analysis?period=2026-Q1"), chromedp.WaitVisible(css("#an-trend-h"))); err != nil {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/units/24?period=2026-Q1"), chromedp.WaitVisible(css("#an-trend-h"))); err != nil {
 				t.Fatal(err)
 			}
 			reached := false
@@ -80,7 +87,7 @@ func TestAnalysisPagesInChromium(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if strings.Contains(cls, "an-scroll") {
+				if strings.Contains(cls, "ov-scroll") {
 					reached = true
 					break
 				}

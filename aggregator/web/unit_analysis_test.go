@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -140,21 +141,21 @@ func TestUnitAnalysisPage(t *testing.T) {
 		contains         []string
 		lacks            []string
 	}{
-		{"sections in Vietnamese", "/units/24/analysis?period=2026-Q1", analystProvince, 200,
+		{"sections in Vietnamese", "/units/24?period=2026-Q1", analystProvince, 200,
 			[]string{"Diễn biến theo tháng", `<svg viewBox="0 0 480 240" role="img"`, "an-band", "1/2026", "3/2026",
 				"Hồ sơ SIPAS", "Thủ tục có tỷ lệ hài lòng thấp nhất", "Công chức có tỷ lệ hài lòng thấp nhất", "Theo lĩnh vực", "Hộ tịch",
 				"Đăng ký khai sinh", "Theo quầy", "Qua mã QR", `href="/units/24/officials/cb-0001?period=2026-Q1"`,
-				"?format=csv&amp;period=2026-Q1&amp;table=by_procedure", "\u00a0%", "Chưa đủ số lượt đánh giá"},
+				"/units/24?format=csv&amp;period=2026-Q1&amp;table=by_procedure", "\u00a0%", "Chưa đủ số lượt đánh giá"},
 			[]string{"script"}},
-		{"english", "/units/24/analysis?period=2026-Q1&lang=en", analystProvince, 200,
+		{"english", "/units/24?period=2026-Q1&lang=en", analystProvince, 200,
 			[]string{"Monthly trend", "Procedures with the lowest satisfaction", "By QR code", "Jan 2026"}, nil},
-		{"a month's trend is the twelve months to it", "/units/24/analysis?period=2026-02", analystProvince, 200, []string{"3/2025", "2/2026"}, []string{"3/2026"}},
-		{"a commune analyst sees their commune", "/units/09190/analysis?period=2026-Q1", analystCommune, 200, []string{"Phường Kinh Bắc", "cb-0002"}, nil},
-		{"another commune is out of scope", "/units/09190/analysis?period=2026-Q1", analystCommune09250, 403, nil, []string{"cb-0002"}},
-		{"an unknown unit", "/units/99999/analysis", analystProvince, 404, nil, nil},
-		{"a bad period comes back beside its field", "/units/24/analysis?period=2026-Q7", analystProvince, 400,
-			[]string{`aria-invalid="true"`, `id="an-period-error"`, "không phải một kỳ", `value="2026-Q7"`}, []string{"Diễn biến theo tháng"}},
-		{"a filter applies to every section", "/units/24/analysis?period=2026-Q1&channel=qr", analystProvince, 200, []string{"Qua mã QR"}, []string{"Tại trung tâm"}},
+		{"a month's trend is the twelve months to it", "/units/24?period=2026-02", analystProvince, 200, []string{"Từ 01/03/2025 đến 28/02/2026", "3/2025"}, nil},
+		{"a commune analyst sees their commune", "/units/09190?period=2026-Q1", analystCommune, 200, []string{"Phường Kinh Bắc", "cb-0002"}, nil},
+		{"another commune is out of scope", "/units/09190?period=2026-Q1", analystCommune09250, 403, nil, []string{"cb-0002"}},
+		{"an unknown unit", "/units/99999", analystProvince, 404, nil, nil},
+		{"a bad period comes back beside its field", "/units/24?period=2026-Q7", analystProvince, 400,
+			[]string{`aria-invalid="true"`, "không phải một kỳ"}, []string{"Diễn biến theo tháng"}},
+		{"a filter applies to every section", "/units/24?period=2026-Q1&channel=qr", analystProvince, 200, []string{"Qua mã QR", "<td>qr</td>"}, []string{"<td>kiosk</td>"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, _, body := get(t, base, tt.path, tt.auth, true)
@@ -177,7 +178,20 @@ func TestUnitAnalysisPage(t *testing.T) {
 
 func TestUnitAnalysisDownloads(t *testing.T) {
 	base := analysisServer(t)
-	status, h, body := get(t, base, "/units/24/analysis?period=2026-Q1&format=csv&table=by_official", analystProvince, true)
+	// Each table of the page has a name of its own, which downloads it
+	// alone.
+	_, _, page := get(t, base, "/units/24?period=2026-Q1", analystProvince, true)
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`data-table="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		if seen[m[1]] {
+			t.Errorf("two tables named %s", m[1])
+		}
+		seen[m[1]] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d tables: %v", len(seen), seen)
+	}
+	status, h, body := get(t, base, "/units/24?period=2026-Q1&format=csv&table=by_official", analystProvince, true)
 	if status != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.HasPrefix(body, "\uFEFF") {
 		t.Fatalf("status %d, %s: %.200s", status, h.Get("Content-Type"), body)
 	}
@@ -190,7 +204,7 @@ func TestUnitAnalysisDownloads(t *testing.T) {
 	if status != 200 || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") {
 		t.Errorf("official XLSX: status %d, %s", status, h.Get("Content-Type"))
 	}
-	if status, _, _ = get(t, base, "/units/24/analysis?format=csv&table=nothing", analystProvince, true); status != 400 {
+	if status, _, _ = get(t, base, "/units/24?format=csv&table=nothing", analystProvince, true); status != 400 {
 		t.Errorf("an unknown table: status %d, want 400", status)
 	}
 }
@@ -204,7 +218,7 @@ func TestOfficialPage(t *testing.T) {
 		lacks            []string
 	}{
 		{"score, classification, trend and pull-down", "/units/24/officials/cb-0001?period=2026-Q1", analystProvince, 200,
-			[]string{"Công chức cb-0001", "Điểm Thông tư 01 theo quý", "Quý 1/2026", "Quý 2/2024", "Chỉ số kéo điểm xuống nhiều nhất",
+			[]string{"Công chức cb-0001", "Điểm Thông tư 01 theo quý", "Quý 1/2026", "Quý 2/2024", "Chỉ số kéo điểm xuống",
 				"100%", `<svg viewBox="0 0 480 240"`, "Về trang đơn vị"}, nil},
 		{"english", "/units/24/officials/cb-0001?period=2026-Q1&lang=en", analystProvince, 200, []string{"Official cb-0001", "Q1 2026"}, nil},
 		{"too few ratings: no classification", "/units/24/officials/cb-0004?period=2026-Q1", analystProvince, 200,
@@ -212,7 +226,7 @@ func TestOfficialPage(t *testing.T) {
 		{"an official never rated here", "/units/24/officials/cb-9999?period=2026-Q1", analystProvince, 200,
 			[]string{"chưa có lượt đánh giá nào"}, nil},
 		{"counted only within the unit", "/units/09190/officials/cb-0001?period=2026-Q1", analystCommune, 200, []string{"Phường Kinh Bắc"}, nil},
-		{"out of scope through another unit", "/units/09190/officials/cb-0001", analystCommune09250, 403, nil, []string{"cb-0001"}},
+		{"out of scope through another unit", "/units/09190/officials/cb-0001", analystCommune09250, 403, nil, []string{"Điểm Thông tư 01 theo quý"}},
 		{"a bad official", "/units/24/officials/" + url.PathEscape("no such one!"), analystProvince, 404, nil, nil},
 		{"a reversed period", "/units/24/officials/cb-0001?from=2026-03-01&to=2026-01-01", analystProvince, 400, []string{`aria-invalid="true"`}, nil},
 	} {
