@@ -64,11 +64,15 @@ func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, erro
 		if err != nil {
 			return a, err
 		}
-		link := func(key string) string { return pageLink("/units/"+url.PathEscape(q.Unit), f.Query, d.Name, key, "sort", "") }
+		link := func(key string) string {
+			return pageLink("/units/"+url.PathEscape(q.Unit), f.Query, d.Name, key, "sort", "")
+		}
 		if d.Name == "official" {
 			// With the page's period and filters, but not itself as a
 			// filter: the official is the page.
-			link = func(key string) string { return pageLink(officialPath(q.Unit, key), f.Query, "official", "", "sort", "") }
+			link = func(key string) string {
+				return pageLink(officialPath(q.Unit, key), f.Query, "official", "", "sort", "")
+			}
 		}
 		a.Breakdowns = append(a.Breakdowns, viewTable(f, path, rep.BreakdownTable(b, f.Lang, link)))
 		if d.Name == "procedure" || d.Name == "official" {
