@@ -27,7 +27,7 @@ const (
 	plotT, plotB   = 12, 200
 	// maxLabels is how many labels the x axis writes, so they never
 	// overlap.
-	maxLabels = 5
+	maxLabels = 4
 )
 
 // lineChart is a chart of rates by month: each series a line broken where
