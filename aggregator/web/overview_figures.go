@@ -2,6 +2,8 @@ package web
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"hailong/aggregator/report"
 	"hailong/measure"
@@ -30,7 +32,7 @@ func figuresOf(m report.Measures, t map[string]string) figureGroups {
 	sat, r766 := m.Satisfaction, m.Decision766.Proportion
 	g.headline = []figure{
 		{key: "satisfaction", label: t["ov_satisfaction"], n: sat.N, value: sat.Rate, ci: sat.CI95, enough: sat.EnoughRatings, prop: &sat},
-		{key: "happy_index", label: t["ov_happy"], n: m.HappyIndex.N, value: m.HappyIndex.Value, enough: m.HappyIndex.EnoughRatings},
+		{key: "happy_index", label: t["ov_happy"], n: m.HappyIndex.N, value: share(m.HappyIndex.Value), enough: m.HappyIndex.EnoughRatings},
 		{key: "sipas", label: t["ov_sipas"], n: m.SIPAS.N, value: m.SIPAS.Overall, enough: m.SIPAS.EnoughRatings},
 		{key: "decision766", label: t["ov_766"], n: r766.N, value: r766.Rate, ci: r766.CI95, enough: r766.EnoughRatings, prop: &r766},
 	}
@@ -143,14 +145,14 @@ func changeCells(t map[string]string, f figure, then *figure, p report.Period) [
 // targetTable lists the targets in force with the measured value and gap.
 func targetTable(t map[string]string, m report.Measures) report.Table {
 	tab := report.Table{Name: "targets", Title: t["ov_targets_title"], Columns: []report.Column{
-		{Title: t["ov_measure"]}, {Title: t["ov_by"], Kind: report.KindCount}, {Title: t["ov_target"], Kind: report.KindRate},
+		{Title: t["ov_measure"]}, {Title: t["ov_by"]}, {Title: t["ov_target"], Kind: report.KindRate},
 		{Title: t["ov_value"], Kind: report.KindRate}, {Title: t["ov_gap"], Kind: report.KindRate}, {Title: t["ov_met"]}, {Title: t["ov_source"]}}}
 	for _, g := range m.Targets {
 		label := t["ov_satisfaction"]
 		if g.Measure == "decision766" {
 			label = t["ov_766"]
 		}
-		target, by := g.Target.Target, float64(g.By)
+		target := g.Target.Target
 		met := t["not_enough"]
 		if g.Met != nil {
 			met = t["ov_no"]
@@ -158,7 +160,7 @@ func targetTable(t map[string]string, m report.Measures) report.Table {
 				met = t["ov_yes"]
 			}
 		}
-		tab.Rows = append(tab.Rows, report.Row{Cells: []report.Cell{{Text: label}, {Value: &by}, {Value: &target},
+		tab.Rows = append(tab.Rows, report.Row{Cells: []report.Cell{{Text: label}, {Text: strconv.Itoa(g.By)}, {Value: &target},
 			shownCell(t, g.Value, g.Value != nil), valueCell(g.Gap), {Text: met}, {Text: g.Source}}})
 	}
 	if len(tab.Rows) == 0 {
@@ -185,6 +187,16 @@ func valueCell(v *float64) report.Cell {
 		return report.Cell{Text: "–"}
 	}
 	return report.Cell{Value: v}
+}
+
+// share is a figure on a 0–100 scale (the Happy Index) as a share 0–1,
+// written as the rates are: the file holds it ×100 again, as the API.
+func share(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	s := math.Round(*v*1e4) / 1e6
+	return &s
 }
 
 // count is n as a cell's value.
