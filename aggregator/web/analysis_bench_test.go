@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,7 +31,8 @@ import (
 // procedures in 20 fields, 3,000 officials, two years across the merger),
 // every question answered, so the SIPAS profile has all its statements. Pages read only the in-memory rollups, so the
 // figures do not depend on the database. Building the rollups takes a few
-// minutes and about 3 GB.
+// minutes and about 3 GB; HAILONG_BENCH_RATINGS sets another number of
+// ratings (outcomes follow).
 //
 //	go test -run '^$' -bench UnitAnalysis5M -benchtime 200x -timeout 60m ./aggregator/web
 func BenchmarkUnitAnalysis5M(b *testing.B) {
@@ -62,7 +65,10 @@ func BenchmarkUnitAnalysis5M(b *testing.B) {
 	quick, _ := catalog.Latest("counter-quick")
 	rng := rand.New(rand.NewPCG(5, 5))
 	days := int(synth.End - synth.Start + 1)
-	const ratings = 5_000_000
+	ratings := 5_000_000
+	if n, err := strconv.Atoi(os.Getenv("HAILONG_BENCH_RATINGS")); err == nil && n > 0 {
+		ratings = n
+	}
 	for i := 0; i < ratings; i++ {
 		d := synth.Start + hailong.Date(rng.IntN(days))
 		centres := newCentres

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,6 +12,11 @@ import (
 // worstListed is how many procedures and officials a unit page lists as
 // the worst (more when tied at the last place).
 const worstListed = 5
+
+// breakdownShown is how many rows of a breakdown the page shows, those
+// with most ratings: a province has thousands of procedures and officials,
+// more than a page can show or a reader scan. The download has them all.
+const breakdownShown = 25
 
 // unitAnalysis is the analysis sections of a unit's page, below its
 // headline figures and ranking — the monthly trend, the SIPAS profile, the
@@ -27,18 +33,20 @@ type unitAnalysis struct {
 	HasSIPAS    bool
 	SIPASTable  tableView
 	Worst       []tableView // procedures, officials
-	Breakdowns  []tableView // by each of report.Dimensions
+	Breakdowns  []tableView // by each of report.Dimensions, cut to breakdownShown rows
+	// full are the breakdowns whole, for downloads.
+	full []report.Table
 }
 
 // tables returns the sections' tables, downloadable with the page's.
 func (a unitAnalysis) tables() []report.Table {
 	var out []report.Table
-	for _, v := range append(append([]tableView{a.TrendTable, a.SIPASTable}, a.Worst...), a.Breakdowns...) {
+	for _, v := range append([]tableView{a.TrendTable, a.SIPASTable}, a.Worst...) {
 		if v.Name != "" {
 			out = append(out, v.Table)
 		}
 	}
-	return out
+	return append(out, a.full...)
 }
 
 // unitAnalysis makes the analysis sections of the page's unit for its
@@ -74,7 +82,14 @@ func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, erro
 				return pageLink(officialPath(q.Unit, key), f.Query, "official", "", "sort", "")
 			}
 		}
-		a.Breakdowns = append(a.Breakdowns, viewTable(f, path, rep.BreakdownTable(b, f.Lang, link)))
+		full := rep.BreakdownTable(b, f.Lang, link)
+		a.full = append(a.full, full)
+		shown := full
+		if len(shown.Rows) > breakdownShown {
+			shown.Rows = shown.Rows[:breakdownShown]
+			shown.Note = fmt.Sprintf(f.T["an_shown"], breakdownShown, len(full.Rows)) + " " + shown.Note
+		}
+		a.Breakdowns = append(a.Breakdowns, viewTable(f, path, shown))
 		if d.Name == "procedure" || d.Name == "official" {
 			a.Worst = append(a.Worst, viewTable(f, path, rep.WorstTable(d.Name, report.Worst(b.Rows, worstListed), f.Lang, link)))
 		}

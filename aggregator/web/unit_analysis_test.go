@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -62,7 +63,8 @@ func (b rollOutcomes) GroupBy(units []string, from, to hailong.Date, f rollup.Fi
 // analysisServer serves the demo units with a year of random ratings and
 // dossier outcomes at Kinh Bắc and Từ Sơn (2025-04 to 2026-03): both
 // questionnaires, both channels, demo procedures, four officials (cb-0004
-// with only a handful of ratings) and two counters.
+// with only a handful of ratings) and thirty counters, more than the page
+// shows of a breakdown.
 func analysisServer(t *testing.T) string {
 	t.Helper()
 	f, err := assets.FS("").Open(assets.DemoProcedures)
@@ -91,7 +93,7 @@ func analysisServer(t *testing.T) string {
 			official = "cb-0004"
 		}
 		fact := rollup.Fact{Unit: pick("TT-09190", "TT-09250"), Date: start + hailong.Date(rng.IntN(365)), Satisfied: rng.IntN(10) < 8,
-			Dims: rollup.Dims{Questionnaire: q, Channel: hailong.Channel(pick("kiosk", "qr")), Procedure: pick(codes...), Official: official, Counter: pick("Q1", "Q2")}}
+			Dims: rollup.Dims{Questionnaire: q, Channel: hailong.Channel(pick("kiosk", "qr")), Procedure: pick(codes...), Official: official, Counter: fmt.Sprintf("Q%d", 1+rng.IntN(30))}}
 		if q == "sipas" {
 			fact.Level = rng.IntN(5)
 			for _, s := range []string{"access_signs", "off_polite", "proc_time", "res_ontime"} {
@@ -199,6 +201,15 @@ func TestUnitAnalysisDownloads(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("CSV lacks %q: %s", want, body)
 		}
+	}
+	// The page shows the 25 counters with most ratings; the download has
+	// all thirty.
+	if !strings.Contains(page, "25 dòng nhiều lượt đánh giá nhất trong 30") || strings.Count(page, `href="/units/24?counter=`) != 25 {
+		t.Errorf("the page does not show 25 of the 30 counters")
+	}
+	_, _, body = get(t, base, "/units/24?period=2026-Q1&format=csv&table=by_counter", analystProvince, true)
+	if n := len(regexp.MustCompile(`\nQ\d+,`).FindAllString(body, -1)); n != 30 {
+		t.Errorf("the counters' download has %d rows, want 30: %s", n, body)
 	}
 	status, h, _ = get(t, base, "/units/24/officials/cb-0001?period=2026-Q1&format=xlsx", analystProvince, true)
 	if status != 200 || !strings.Contains(h.Get("Content-Type"), "spreadsheetml") {
