@@ -240,6 +240,9 @@ func matrixRequest(t *testing.T, base string, r web.Route, csrf string) *http.Re
 			query.Set("from", today())
 			query.Set("to", today())
 		}
+		if r.Path == "/api/v1/breakdowns" {
+			query.Set("by", "official")
+		}
 	}
 	u := base + path
 	if len(query) > 0 {
