@@ -56,8 +56,11 @@ type measuresPage struct {
 type filterForm struct {
 	Period, From, To, AsOf                                      string
 	Channel, Questionnaire, Procedure, Field, Official, Counter string
-	Quarters, Months, Years                                     []option
-	Questionnaires, Procedures, Fields                          []option
+	// More says a filter beyond the period is set or wrong, so the form
+	// shows them open.
+	More                               bool
+	Quarters, Months, Years            []option
+	Questionnaires, Procedures, Fields []option
 }
 
 // option is one choice of a list.
@@ -125,6 +128,7 @@ func (s *Server) filterForm(get func(string, ...string) string, lang string, q r
 		Channel: get("channel"), Questionnaire: get("questionnaire"), Procedure: get("procedure"),
 		Field: get("field"), Official: get("official"), Counter: get("counter"),
 	}
+	f.More = f.Channel+f.Questionnaire+f.Procedure+f.Field+f.Official+f.Counter != ""
 	if f.Period == "" && f.From == "" && f.To == "" && q.Kind != report.Custom && q.From != 0 {
 		f.Period = q.Period.String() // the default period, shown as chosen
 	}
