@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/collate"
@@ -15,6 +16,7 @@ import (
 	"hailong"
 	"hailong/aggregator/report"
 	"hailong/hierarchy"
+	"hailong/procedure"
 )
 
 // measuresPage is the data of the overview and of a unit's page: the
@@ -157,20 +159,43 @@ func (s *Server) filterForm(get func(string, ...string) string, lang string, q r
 		f.Questionnaires = append(f.Questionnaires, option{qu.ID, qu.Title.In(lang)})
 	}
 	if s.Procedures != nil {
-		fields := map[string]bool{}
-		for _, pr := range s.Procedures().All() {
-			f.Procedures = append(f.Procedures, option{pr.Code, pr.Name})
-			if pr.Field != "" {
-				fields[pr.Field] = true
-			}
-		}
-		cmp := byName()
-		slices.SortFunc(f.Procedures, func(a, b option) int { return cmp(a.Label, b.Label) })
-		for _, fd := range slices.Sorted(maps.Keys(fields)) {
-			f.Fields = append(f.Fields, option{fd, fd})
-		}
+		f.Procedures, f.Fields = catalogueOptions(s.Procedures())
 	}
 	return f
+}
+
+// catalogueChoices holds the procedures and fields of the catalogue last
+// listed, sorted by name: sorting thousands of names the Vietnamese way
+// costs more than the rest of a page, and a catalogue does not change (an
+// import replaces it).
+var catalogueChoices struct {
+	sync.Mutex
+	of                 *procedure.Catalogue
+	procedures, fields []option
+}
+
+// catalogueOptions lists the catalogue's procedures by name and its fields.
+func catalogueOptions(cat *procedure.Catalogue) (procedures, fields []option) {
+	c := &catalogueChoices
+	c.Lock()
+	defer c.Unlock()
+	if c.of == cat {
+		return c.procedures, c.fields
+	}
+	c.of, c.procedures, c.fields = cat, nil, nil
+	seen := map[string]bool{}
+	for _, pr := range cat.All() {
+		c.procedures = append(c.procedures, option{pr.Code, pr.Name})
+		seen[pr.Field] = pr.Field != ""
+	}
+	name := byName()
+	slices.SortFunc(c.procedures, func(a, b option) int { return name(a.Label, b.Label) })
+	for _, fd := range slices.Sorted(maps.Keys(seen)) {
+		if seen[fd] {
+			c.fields = append(c.fields, option{fd, fd})
+		}
+	}
+	return c.procedures, c.fields
 }
 
 // meta describes the page's query for a downloaded file.
