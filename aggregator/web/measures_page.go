@@ -2,11 +2,13 @@ package web
 
 import (
 	"fmt"
+	"html"
 	"html/template"
 	"maps"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -312,8 +314,11 @@ func byName() func(a, b string) int {
 // formField is one field of the filters' form, for the templates
 // "ov_input" and "ov_select": its parameter, label, value and problem.
 type formField struct {
-	Name, Label, Type, Value, Err, All string
-	Options                            []option
+	Name, Label, Type, Value, Err string
+	// Options are a list's choices, written here rather than by the
+	// template: the catalogue's thousands of procedures took the template
+	// more time than the rest of the page.
+	Options template.HTML
 }
 
 func init() {
@@ -321,8 +326,29 @@ func init() {
 		return formField{Name: name, Label: p.F.T["ov_"+name], Type: typ, Value: value, Err: p.Err[name]}
 	}
 	funcs["ovSelect"] = func(p *measuresPage, name, value string, options []option) formField {
-		return formField{Name: name, Label: p.F.T["ov_"+name], Value: value, Err: p.Err[name], All: p.F.T["ov_all"], Options: options}
+		return formField{Name: name, Label: p.F.T["ov_"+name], Value: value, Err: p.Err[name],
+			Options: optionsHTML(p.F.T["ov_all"], value, options)}
 	}
+}
+
+// optionsHTML writes the options of a list, the first for none ("all"),
+// with the chosen one selected.
+func optionsHTML(all, chosen string, options []option) template.HTML {
+	var b strings.Builder
+	b.Grow(64 * (len(options) + 1))
+	b.WriteString(`<option value="">` + html.EscapeString(all) + "</option>")
+	for _, o := range options {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(o.Value))
+		if o.Value == chosen {
+			b.WriteString(`" selected>`)
+		} else {
+			b.WriteString(`">`)
+		}
+		b.WriteString(html.EscapeString(o.Label))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 // pageLink is path with v's parameters and the given key/value pairs set
