@@ -2,11 +2,14 @@ package web
 
 import (
 	"fmt"
+	"html"
 	"html/template"
 	"maps"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/collate"
@@ -15,6 +18,7 @@ import (
 	"hailong"
 	"hailong/aggregator/report"
 	"hailong/hierarchy"
+	"hailong/procedure"
 )
 
 // measuresPage is the data of the overview and of a unit's page: the
@@ -56,8 +60,11 @@ type measuresPage struct {
 type filterForm struct {
 	Period, From, To, AsOf                                      string
 	Channel, Questionnaire, Procedure, Field, Official, Counter string
-	Quarters, Months, Years                                     []option
-	Questionnaires, Procedures, Fields                          []option
+	// More says a filter beyond the period is set or wrong, so the form
+	// shows them open.
+	More                               bool
+	Quarters, Months, Years            []option
+	Questionnaires, Procedures, Fields []option
 }
 
 // option is one choice of a list.
@@ -125,6 +132,7 @@ func (s *Server) filterForm(get func(string, ...string) string, lang string, q r
 		Channel: get("channel"), Questionnaire: get("questionnaire"), Procedure: get("procedure"),
 		Field: get("field"), Official: get("official"), Counter: get("counter"),
 	}
+	f.More = f.Channel+f.Questionnaire+f.Procedure+f.Field+f.Official+f.Counter != ""
 	if f.Period == "" && f.From == "" && f.To == "" && q.Kind != report.Custom && q.From != 0 {
 		f.Period = q.Period.String() // the default period, shown as chosen
 	}
@@ -153,20 +161,43 @@ func (s *Server) filterForm(get func(string, ...string) string, lang string, q r
 		f.Questionnaires = append(f.Questionnaires, option{qu.ID, qu.Title.In(lang)})
 	}
 	if s.Procedures != nil {
-		fields := map[string]bool{}
-		for _, pr := range s.Procedures().All() {
-			f.Procedures = append(f.Procedures, option{pr.Code, pr.Name})
-			if pr.Field != "" {
-				fields[pr.Field] = true
-			}
-		}
-		cmp := byName()
-		slices.SortFunc(f.Procedures, func(a, b option) int { return cmp(a.Label, b.Label) })
-		for _, fd := range slices.Sorted(maps.Keys(fields)) {
-			f.Fields = append(f.Fields, option{fd, fd})
-		}
+		f.Procedures, f.Fields = catalogueOptions(s.Procedures())
 	}
 	return f
+}
+
+// catalogueChoices holds the procedures and fields of the catalogue last
+// listed, sorted by name: sorting thousands of names the Vietnamese way
+// costs more than the rest of a page, and a catalogue does not change (an
+// import replaces it).
+var catalogueChoices struct {
+	sync.Mutex
+	of                 *procedure.Catalogue
+	procedures, fields []option
+}
+
+// catalogueOptions lists the catalogue's procedures by name and its fields.
+func catalogueOptions(cat *procedure.Catalogue) (procedures, fields []option) {
+	c := &catalogueChoices
+	c.Lock()
+	defer c.Unlock()
+	if c.of == cat {
+		return c.procedures, c.fields
+	}
+	c.of, c.procedures, c.fields = cat, nil, nil
+	seen := map[string]bool{}
+	for _, pr := range cat.All() {
+		c.procedures = append(c.procedures, option{pr.Code, pr.Name})
+		seen[pr.Field] = pr.Field != ""
+	}
+	name := byName()
+	slices.SortFunc(c.procedures, func(a, b option) int { return name(a.Label, b.Label) })
+	for _, fd := range slices.Sorted(maps.Keys(seen)) {
+		if seen[fd] {
+			c.fields = append(c.fields, option{fd, fd})
+		}
+	}
+	return c.procedures, c.fields
 }
 
 // meta describes the page's query for a downloaded file.
@@ -283,8 +314,11 @@ func byName() func(a, b string) int {
 // formField is one field of the filters' form, for the templates
 // "ov_input" and "ov_select": its parameter, label, value and problem.
 type formField struct {
-	Name, Label, Type, Value, Err, All string
-	Options                            []option
+	Name, Label, Type, Value, Err string
+	// Options are a list's choices, written here rather than by the
+	// template: the catalogue's thousands of procedures took the template
+	// more time than the rest of the page.
+	Options template.HTML
 }
 
 func init() {
@@ -292,8 +326,29 @@ func init() {
 		return formField{Name: name, Label: p.F.T["ov_"+name], Type: typ, Value: value, Err: p.Err[name]}
 	}
 	funcs["ovSelect"] = func(p *measuresPage, name, value string, options []option) formField {
-		return formField{Name: name, Label: p.F.T["ov_"+name], Value: value, Err: p.Err[name], All: p.F.T["ov_all"], Options: options}
+		return formField{Name: name, Label: p.F.T["ov_"+name], Value: value, Err: p.Err[name],
+			Options: optionsHTML(p.F.T["ov_all"], value, options)}
 	}
+}
+
+// optionsHTML writes the options of a list, the first for none ("all"),
+// with the chosen one selected.
+func optionsHTML(all, chosen string, options []option) template.HTML {
+	var b strings.Builder
+	b.Grow(64 * (len(options) + 1))
+	b.WriteString(`<option value="">` + html.EscapeString(all) + "</option>")
+	for _, o := range options {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(o.Value))
+		if o.Value == chosen {
+			b.WriteString(`" selected>`)
+		} else {
+			b.WriteString(`">`)
+		}
+		b.WriteString(html.EscapeString(o.Label))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 // pageLink is path with v's parameters and the given key/value pairs set
