@@ -16,6 +16,10 @@ import (
 	"hailong/aggregator/report"
 )
 
+// funcs are the template functions of every page; each area adds its own
+// from an init.
+var funcs = template.FuncMap{}
+
 // words are the words of the workspace pages, by language then key. Each
 // area of pages adds its own from an init in its words_<area>.go with
 // addWords, so areas never edit one shared table.
