@@ -20,8 +20,9 @@ type PDFOptions struct {
 	// Chart names a table also drawn as a bar chart of its first rate
 	// column against its first column (the quarterly report's trend).
 	Chart string
-	// Subtitle is printed under the title (the quarter's name).
-	Subtitle string
+	// Subtitle is printed under the title (the unit's name); Footer at
+	// the foot of every page, before its number.
+	Subtitle, Footer string
 }
 
 // The page, in millimetres.
@@ -29,7 +30,10 @@ const (
 	pageMargin = 15.0
 	lineHeight = 4.2
 	cellPad    = 1.2
-	tableFont  = 8.0
+	// slack is added to a text's width for its cell: the padding, and a
+	// little more, as fpdf's line splitting rounds widths.
+	slack     = 2*cellPad + 0.8
+	tableFont = 8.0
 )
 
 // PDF writes the tables as a printable A4 report in Noto Sans, which
@@ -40,6 +44,9 @@ func PDF(w io.Writer, meta report.Meta, o PDFOptions, tables ...report.Table) er
 	p := fpdf.New("P", "mm", "A4", "")
 	p.SetMargins(pageMargin, pageMargin, pageMargin)
 	p.SetAutoPageBreak(true, pageMargin+5)
+	// Cells are padded here (cellPad), not by fpdf, whose line splitting
+	// would take its own margin off every width.
+	p.SetCellMargin(0)
 	p.AddUTF8FontFromBytes("noto", "", fonts.Regular)
 	p.AddUTF8FontFromBytes("noto", "B", fonts.Bold)
 	p.SetTitle(meta.Title, true)
@@ -51,7 +58,7 @@ func PDF(w io.Writer, meta report.Meta, o PDFOptions, tables ...report.Table) er
 		p.SetY(-pageMargin)
 		p.SetFont("noto", "", 8)
 		p.SetTextColor(90, 90, 90)
-		p.CellFormat(0, 5, meta.UnitName+" · "+o.Subtitle, "", 0, "L", false, 0, "")
+		p.CellFormat(0, 5, o.Footer, "", 0, "L", false, 0, "")
 		p.SetX(pageMargin)
 		p.CellFormat(0, 5, fmt.Sprintf(word(meta.Lang, "page"), p.PageNo()), "", 0, "R", false, 0, "")
 	})
@@ -89,6 +96,9 @@ var pdfWords = map[string]map[string]string{
 	"en": {"page": "Page %d of {nb}", "empty": "No rows."},
 }
 
+// glyphs replaces the characters the embedded font lacks with those it has.
+var glyphs = strings.NewReplacer("\u2212", "-")
+
 // word is a word of the PDF's frame in lang, Vietnamese by default.
 func word(lang, key string) string {
 	if w, ok := pdfWords[lang]; ok {
@@ -112,7 +122,7 @@ func pdfTable(p *fpdf.Fpdf, lang string, t report.Table) {
 	texts := make([][]string, len(t.Rows))
 	for i, r := range t.Rows {
 		for j, c := range r.Cells {
-			texts[i] = append(texts[i], FormatCell(lang, t.Columns[min(j, len(t.Columns)-1)].Kind, c))
+			texts[i] = append(texts[i], glyphs.Replace(FormatCell(lang, t.Columns[min(j, len(t.Columns)-1)].Kind, c)))
 		}
 	}
 	widths := columnWidths(p, t, texts)
@@ -143,37 +153,59 @@ func pdfTable(p *fpdf.Fpdf, lang string, t report.Table) {
 		p.CellFormat(0, 6, word(lang, "empty"), "1", 1, "L", false, 0, "")
 	}
 	if t.Note != "" {
+		p.Ln(1)
 		p.SetFont("noto", "", 7.5)
 		p.SetTextColor(70, 70, 70)
-		p.MultiCell(0, 3.8, t.Note, "", "L", false)
+		p.MultiCell(0, 3.8, glyphs.Replace(t.Note), "", "L", false)
 		p.SetTextColor(0, 0, 0)
 	}
 }
 
-// columnWidths shares the page's width among the columns by the widest
-// text of each, a text column taking at most half the page.
+// columnWidths shares the page's width among the columns: a figure's
+// column is as wide as its widest figure and the longest word of its
+// header, never less; text columns share what is left by the width of
+// their texts, a text wrapping rather than a figure.
 func columnWidths(p *fpdf.Fpdf, t report.Table, texts [][]string) []float64 {
 	pageW, _ := p.GetPageSize()
 	avail := pageW - 2*pageMargin
-	p.SetFont("noto", "", tableFont)
-	want := make([]float64, len(t.Columns))
+	p.SetFont("noto", "B", tableFont)
+	least := make([]float64, len(t.Columns)) // what a column cannot go below
+	want := make([]float64, len(t.Columns))  // what it would like
 	for j, c := range t.Columns {
+		for _, word := range strings.Fields(c.Title) {
+			least[j] = max(least[j], p.GetStringWidth(word)+slack)
+		}
 		// A header wraps to about three lines.
-		want[j] = max(12, min(p.GetStringWidth(c.Title)/2.5, 40)+2*cellPad)
-		for _, row := range texts {
-			if j < len(row) {
-				want[j] = max(want[j], min(p.GetStringWidth(row[j])+2*cellPad, avail/2))
+		want[j] = max(least[j], p.GetStringWidth(c.Title)/3+slack)
+	}
+	p.SetFont("noto", "", tableFont)
+	for _, row := range texts {
+		for j := range min(len(row), len(want)) {
+			w := p.GetStringWidth(row[j]) + slack
+			if t.Columns[j].Kind != report.KindText && !strings.Contains(row[j], " ") {
+				least[j] = max(least[j], w)
 			}
+			want[j] = max(want[j], min(w, avail/2))
 		}
 	}
-	var sum float64
-	for _, v := range want {
-		sum += v
-	}
+	var sumWant, sumLeast float64
 	for j := range want {
-		want[j] *= avail / sum
+		sumWant += want[j]
+		sumLeast += least[j]
 	}
-	return want
+	out := make([]float64, len(want))
+	if sumWant <= avail || sumLeast >= avail {
+		for j := range want {
+			out[j] = want[j] * avail / sumWant
+		}
+		return out
+	}
+	// Shrink what can be shrunk, in proportion to how much it can give.
+	give := (sumWant - avail) / (sumWant - sumLeast)
+	for j := range want {
+		out[j] = want[j] - (want[j]-least[j])*give
+	}
+	return out
 }
 
 // rowHeight is the height of a row whose cells wrap in their widths.
@@ -226,10 +258,10 @@ func pdfChart(p *fpdf.Fpdf, lang string, t report.Table) {
 		p.AddPage()
 	}
 	pageW, _ := p.GetPageSize()
-	left, top := pageMargin+10, p.GetY()+6
+	left, top := pageMargin+10, p.GetY()+10
 	width := pageW - 2*pageMargin - 10
 	p.SetFont("noto", "B", 9)
-	p.Text(pageMargin, top-1.5, t.Columns[col].Title)
+	p.Text(pageMargin, top-5, t.Columns[col].Title)
 	p.SetFont("noto", "", 7)
 	p.SetDrawColor(200, 200, 200)
 	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {

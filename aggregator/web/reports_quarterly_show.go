@@ -12,7 +12,7 @@ import (
 )
 
 // reportsQuarterlyShow answers GET /api/v1/reports/quarterly: the quarterly
-// report of a unit (unit, year, quarter) as PDF, XLSX or JSON, in
+// report of a unit (unit, year, quarter) as PDF, XLSX, CSV or JSON, in
 // Vietnamese or, with lang=en, English. It needs the exports permission.
 func (s *Server) reportsQuarterlyShow(c *fiber.Ctx) error {
 	lang := "vi"
@@ -20,8 +20,8 @@ func (s *Server) reportsQuarterlyShow(c *fiber.Ctx) error {
 		lang = "en"
 	}
 	format := c.Query("format", "pdf")
-	if format != "pdf" && format != "xlsx" && format != "json" {
-		return hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "format", Message: fmt.Sprintf("%q is not pdf, xlsx or json", format)})
+	if format != "pdf" && format != "xlsx" && format != "csv" && format != "json" {
+		return hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "format", Message: fmt.Sprintf("%q is not pdf, xlsx, csv or json", format)})
 	}
 	if c.Query("year") == "" && c.Query("quarter") == "" && c.Query("period") == "" && c.Query("from") == "" && c.Query("to") == "" {
 		return hailong.Invalid("The query is not valid.",
@@ -59,7 +59,7 @@ func (s *Server) quarterly(c *fiber.Ctx, q report.Query, lang string) (report.Qu
 	return s.reporter().Quarterly(q, o)
 }
 
-// sendQuarterly writes the report as a PDF or XLSX file.
+// sendQuarterly writes the report as a PDF, XLSX or CSV file.
 func (s *Server) sendQuarterly(c *fiber.Ctx, qr report.Quarterly, q report.Query, lang, format string) error {
 	meta := qr.Meta(lang, filtersOf(q))
 	meta.Generated = s.Now()
@@ -68,12 +68,17 @@ func (s *Server) sendQuarterly(c *fiber.Ctx, qr report.Quarterly, q report.Query
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	w := c.Response().BodyWriter()
 	tables := qr.Tables(lang)
-	if format == "xlsx" {
+	switch format {
+	case "xlsx":
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		return export.XLSX(w, meta, tables...)
+	case "csv":
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		return export.CSV(w, meta, tables...)
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	return export.PDF(w, meta, export.PDFOptions{Chart: "trend", Subtitle: report.QuarterName(lang, q.Period) + " · " + meta.UnitName}, tables...)
+	return export.PDF(w, meta, export.PDFOptions{Chart: "trend", Subtitle: meta.UnitName,
+		Footer: report.QuarterName(lang, q.Period) + " · " + meta.UnitName}, tables...)
 }
 
 // filtersOf names a query's filters by their parameters, for the file to
