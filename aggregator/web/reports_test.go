@@ -406,7 +406,10 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Fatal("pdftotext is missing: install poppler-utils (scripts/test-deps.sh)")
+		if os.Getenv("CI") == "" {
+			t.Skip("pdftotext is missing: scripts/test-deps.sh installs poppler-utils")
+		}
+		t.Fatal("pdftotext is missing on CI: scripts/test-deps.sh installs poppler-utils")
 	}
 	path := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
