@@ -15,10 +15,8 @@ type QuarterlyOptions struct {
 	Lang string
 	// Allowed keeps the child units the reader may see; nil allows all.
 	Allowed func(unit string) bool
-	// ProcedureName names a procedure by its code; nil leaves names out.
-	ProcedureName func(code string) string
-	// Lowest is how many of the lowest-scoring procedures are listed; zero
-	// lists ten.
+	// Lowest is how many of the lowest-scoring procedures are listed (and
+	// those tied with the last); zero lists ten.
 	Lowest int
 }
 
@@ -42,8 +40,8 @@ type Quarterly struct {
 	// Trend is the twelve months that end with the quarter.
 	Trend []MonthRow `json:"trend"`
 	// Lowest are the procedures with enough ratings and the lowest
-	// satisfaction, lowest first.
-	Lowest []ProcedureRow `json:"lowest_procedures"`
+	// satisfaction, lowest first, ranked as Worst ranks them.
+	Lowest []BreakdownRow `json:"lowest_procedures"`
 }
 
 // RateChange is one headline rate against the previous quarter and the
@@ -69,16 +67,9 @@ type OfficialRow struct {
 	Score        Score      `json:"score"`
 }
 
-// ProcedureRow is a procedure's satisfaction.
-type ProcedureRow struct {
-	Procedure    string     `json:"procedure"`
-	Name         string     `json:"name,omitempty"`
-	Satisfaction Proportion `json:"satisfaction"`
-}
-
 // Quarterly makes the quarterly report of the resolved query q, whose
-// period must be a calendar quarter. Officials are measured one query
-// each, over the officials the rollup saw rated in the quarter.
+// period must be a calendar quarter. Officials and procedures are grouped
+// in one pass each (rollup GroupBy).
 func (r *Reporter) Quarterly(q Query, o QuarterlyOptions) (Quarterly, error) {
 	if q.Period.Kind != Quarter {
 		return Quarterly{}, hailong.Invalid("The quarterly report is of a calendar quarter.",
@@ -136,37 +127,42 @@ func (r *Reporter) Quarterly(q Query, o QuarterlyOptions) (Quarterly, error) {
 	}
 	out.Trend = tm.ByMonth
 
-	roll := r.Rollup()
-	out.Officials = []OfficialRow{}
-	for _, off := range roll.Officials(q.Units, q.From, q.To) {
-		f := q.Filter
-		f.Official = off
-		rr := roll.Query(q.Units, q.From, q.To, f)
-		rr.Outcomes = r.Outcomes.Query(q.Units, q.From, q.To, f)
-		out.Officials = append(out.Officials, OfficialRow{Official: off,
-			Satisfaction: r.proportion(rr.Total.N, rr.Total.Satisfied), Score: r.circular01(rr).Official})
+	out.Officials = r.officials(q)
+	procedures, err := r.Breakdown(q, "procedure", o.Lang)
+	if err != nil {
+		return out, err
 	}
-	slices.SortStableFunc(out.Officials, func(a, b OfficialRow) int { return compareScores(a.Score, b.Score, a.Official, b.Official) })
-
-	out.Lowest = []ProcedureRow{}
-	for _, p := range roll.Procedures(q.Units, q.From, q.To) {
-		f := q.Filter
-		f.Procedure = p
-		t := roll.Query(q.Units, q.From, q.To, f).Total
-		row := ProcedureRow{Procedure: p, Satisfaction: r.proportion(t.N, t.Satisfied)}
-		if !row.Satisfaction.Shown() {
-			continue
-		}
-		if o.ProcedureName != nil {
-			row.Name = o.ProcedureName(p)
-		}
-		out.Lowest = append(out.Lowest, row)
-	}
-	slices.SortStableFunc(out.Lowest, func(a, b ProcedureRow) int {
-		return cmp.Or(cmp.Compare(*a.Satisfaction.Rate, *b.Satisfaction.Rate), strings.Compare(a.Procedure, b.Procedure))
-	})
-	out.Lowest = out.Lowest[:min(len(out.Lowest), o.Lowest)]
+	out.Lowest = Worst(procedures.Rows, o.Lowest)
 	return out, nil
+}
+
+// officials measures each official rated, or reported by the one-stop
+// software, in the query: satisfaction and the Circular 01 official's
+// score, highest score first.
+func (r *Reporter) officials(q Query) []OfficialRow {
+	groups := r.Rollup().GroupBy(q.Units, q.From, q.To, q.Filter, rollup.ByOfficial)
+	outs := map[string]rollup.Outcomes{}
+	if g, ok := r.Outcomes.(OutcomeGrouper); ok {
+		outs = g.GroupBy(q.Units, q.From, q.To, q.Filter, rollup.ByOfficial)
+	} else {
+		for key := range groups {
+			f := q.Filter
+			f.Official = key
+			outs[key] = r.Outcomes.Query(q.Units, q.From, q.To, f)
+		}
+	}
+	for key := range outs {
+		if _, ok := groups[key]; !ok {
+			groups[key] = rollup.Result{}
+		}
+	}
+	rows := []OfficialRow{}
+	for key, res := range groups {
+		res.Outcomes = outs[key]
+		rows = append(rows, OfficialRow{Official: key, Satisfaction: r.proportion(res.Total.N, res.Total.Satisfied), Score: r.circular01(res).Official})
+	}
+	slices.SortFunc(rows, func(a, b OfficialRow) int { return compareScores(a.Score, b.Score, a.Official, b.Official) })
+	return rows
 }
 
 // TrendOf is the twelve calendar months that end with the quarter p: the
@@ -217,7 +213,6 @@ var quarterlyWords = map[string]map[string]string{
 		"lowest_note": "Chỉ tính các thủ tục đủ số lượt đánh giá.",
 		"not_enough":  "Chưa đủ số lượt đánh giá", "no_data": "Chưa có dữ liệu",
 		"excellent": "Xuất sắc", "good": "Tốt", "fair": "Khá", "average": "Trung bình", "weak": "Yếu",
-		"100%": "Hoàn thành 100% nhiệm vụ", "70-100%": "Hoàn thành từ 70% đến dưới 100%", "<70%": "Hoàn thành dưới 70%",
 		"province": "Tỉnh, thành phố", "district": "Huyện (cũ)", "commune": "Xã, phường", "centre": "Trung tâm, bộ phận một cửa",
 	},
 	"en": {
@@ -246,7 +241,6 @@ var quarterlyWords = map[string]map[string]string{
 		"lowest_note": "Only procedures with enough ratings.",
 		"not_enough":  "Not enough ratings", "no_data": "No data yet",
 		"excellent": "Excellent", "good": "Good", "fair": "Fair", "average": "Average", "weak": "Weak",
-		"100%": "Completed 100% of tasks", "70-100%": "Completed 70% to under 100%", "<70%": "Completed under 70%",
 		"province": "Province", "district": "District (former)", "commune": "Commune", "centre": "Centre, one-stop desk",
 	},
 }
@@ -278,183 +272,131 @@ func (q Quarterly) Meta(lang string, filters map[string]string) Meta {
 		Filters: filters, Lang: lang}
 }
 
-// Tables are the report's tables, in the order the report shows them.
-func (q Quarterly) Tables(lang string) []Table {
+// QuarterlyTables are the quarterly report's tables, in the order the
+// report shows them.
+func (r *Reporter) QuarterlyTables(q Quarterly, lang string) []Table {
 	w := func(k string) string { return QuarterlyWord(lang, k) }
-	return []Table{q.headlineTable(w), q.scoresTable(w), q.changesTable(w), q.rankingTable(w), q.agenciesTable(w),
-		q.officialsTable(w), q.decision766Table(w), q.trendTable(w), q.lowestTable(w)}
+	words := wordsIn(lang)
+	trend := r.TrendTable(q.Trend, lang)
+	trend.Title = w("trend")
+	return []Table{q.headlineTable(w, words), q.scoresTable(w, lang), q.changesTable(w, words), q.rankingTable(w, words),
+		q.agenciesTable(w), q.officialsTable(w, words, lang), q.decision766Table(w, words), trend,
+		r.WorstTable("procedure", q.Lowest, lang, nil)}
 }
 
-// Cells of the tables.
-func num(v float64) Cell { return Cell{Value: &v} }
-func count(n int64) Cell { return num(float64(n)) }
-func text(s string) Cell { return Cell{Text: s} }
-
-// rate is a proportion's rate, or why it is not shown.
-func rate(p Proportion, w func(string) string) Cell {
-	switch {
-	case p.Rate == nil:
-		return text(w("no_data"))
-	case !p.EnoughRatings:
-		return text(w("not_enough"))
-	}
-	return Cell{Value: p.Rate}
-}
-
-// interval is a proportion's 95% interval as two cells.
-func interval(p Proportion) []Cell {
-	if !p.Shown() || p.CI95 == nil {
-		return []Cell{{}, {}}
-	}
-	return []Cell{num(p.CI95[0]), num(p.CI95[1])}
-}
-
-func optional(v *float64, enough bool, w func(string) string) Cell {
+// shown is a figure, or why it is not shown.
+func shown(v *float64, enough bool, w func(string) string) Cell {
 	switch {
 	case v == nil:
-		return text(w("no_data"))
+		return textCell(w("no_data"))
 	case !enough:
-		return text(w("not_enough"))
+		return textCell(w("not_enough"))
 	}
 	return Cell{Value: v}
 }
 
-func cells(cs ...[]Cell) []Cell {
-	var out []Cell
-	for _, c := range cs {
-		out = append(out, c...)
-	}
-	return out
-}
-
-func (q Quarterly) headlineTable(w func(string) string) Table {
+func (q Quarterly) headlineTable(w func(string) string, words map[string]string) Table {
 	m := q.Measures
-	t := Table{Name: "headline", Title: w("headline"), Columns: []Column{{w("measure"), KindText}, {w("value"), KindRate},
-		{w("n"), KindCount}, {w("ci_lo"), KindRate}, {w("ci_hi"), KindRate}, {w("target"), KindRate}, {w("gap"), KindRate}}}
+	t := Table{Name: "headline", Title: w("headline"), Columns: append([]Column{{w("measure"), KindText}, {w("n"), KindCount}},
+		append(rateColumns(words), Column{w("target"), KindRate}, Column{w("gap"), KindRate})...)}
 	target := func(measure string) []Cell {
 		for _, g := range m.Targets {
 			if g.Measure == measure {
-				gap := Cell{}
-				if g.Gap != nil {
-					gap = Cell{Value: g.Gap}
-				}
-				return []Cell{num(g.Target.Target), gap}
+				return []Cell{{Value: num(g.Target.Target)}, {Value: g.Gap}}
 			}
 		}
 		return []Cell{{}, {}}
 	}
-	t.Rows = []Row{
-		{Cells: cells([]Cell{text(w("satisfaction")), rate(m.Satisfaction, w), count(m.Satisfaction.N)}, interval(m.Satisfaction), target("satisfaction"))},
-		{Cells: cells([]Cell{text(w("decision766")), rate(m.Decision766.Proportion, w), count(m.Decision766.N)}, interval(m.Decision766.Proportion), target("decision766"))},
-		{Cells: []Cell{text(w("sipas")), optional(m.SIPAS.Overall, m.SIPAS.EnoughRatings, w), count(m.SIPAS.N)}},
+	row := func(name string, p Proportion) Row {
+		cells := append([]Cell{textCell(w(name)), countCell(p.N)}, rateCells(p, words)...)
+		return Row{Cells: append(cells, target(name)...)}
 	}
+	t.Rows = []Row{row("satisfaction", m.Satisfaction), row("decision766", m.Decision766.Proportion),
+		{Cells: []Cell{textCell(w("sipas")), countCell(m.SIPAS.N), shown(m.SIPAS.Overall, m.SIPAS.EnoughRatings, w)}}}
 	return t
 }
 
-func (q Quarterly) scoresTable(w func(string) string) Table {
+func (q Quarterly) scoresTable(w func(string) string, lang string) Table {
 	m := q.Measures
 	c := m.Circular01
 	return Table{Name: "scores", Title: w("scores"), Columns: []Column{{w("measure"), KindText}, {w("value"), KindScore}, {w("class"), KindText}},
 		Rows: []Row{
-			{Cells: []Cell{text(w("happy")), optional(m.HappyIndex.Value, m.HappyIndex.EnoughRatings, w), {}}},
-			{Cells: []Cell{text(w("official_score")), optional(c.Official.Value, c.Official.EnoughRatings, w), text(w(c.Official.Classification))}},
-			{Cells: []Cell{text(w("agency_score")), optional(c.Agency.Value, c.Agency.EnoughRatings, w), text(w(c.Agency.Classification))}},
+			{Cells: []Cell{textCell(w("happy")), shown(m.HappyIndex.Value, m.HappyIndex.EnoughRatings, w), {}}},
+			{Cells: []Cell{textCell(w("official_score")), shown(c.Official.Value, c.Official.EnoughRatings, w), textCell(ClassName(c.Official.Classification, lang))}},
+			{Cells: []Cell{textCell(w("agency_score")), shown(c.Agency.Value, c.Agency.EnoughRatings, w), textCell(w(c.Agency.Classification))}},
 		}}
 }
 
-// delta is a change's difference, z and verdict as cells.
-func delta(c Change, w func(string) string) []Cell {
-	if c.Delta == nil {
-		return []Cell{rate(c.Then, w), {}, {}, {}}
-	}
-	out := []Cell{rate(c.Then, w), {Value: c.Delta}, {}, text(w("no"))}
-	if c.Z != nil {
-		out[2] = Cell{Value: c.Z}
-	}
-	if c.Significant {
-		out[3] = text(w("yes"))
+// delta is an earlier period's rate, the change, its z and the verdict.
+func delta(c Change, w func(string) string, words map[string]string) []Cell {
+	out := []Cell{rateCells(c.Then, words)[0], {Value: c.Delta}, {Value: c.Z}, {}}
+	if c.Delta != nil {
+		out[3] = textCell(w("no"))
+		if c.Significant {
+			out[3] = textCell(w("yes"))
+		}
 	}
 	return out
 }
 
-func (q Quarterly) changesTable(w func(string) string) Table {
+func (q Quarterly) changesTable(w func(string) string, words map[string]string) Table {
 	t := Table{Name: "changes", Title: w("changes"), Note: w("changes_note"), Columns: []Column{
 		{w("measure"), KindText}, {w("this_quarter"), KindRate},
 		{w("previous"), KindRate}, {w("delta_prev"), KindRate}, {w("z_prev"), KindZ}, {w("sig_prev"), KindText},
 		{w("year_earlier"), KindRate}, {w("delta_year"), KindRate}, {w("z_year"), KindZ}, {w("sig_year"), KindText}}}
 	for _, c := range q.Changes {
-		t.Rows = append(t.Rows, Row{Cells: cells([]Cell{text(w(c.Measure)), rate(c.Now, w)}, delta(c.Previous, w), delta(c.YearEarlier, w))})
+		cells := append([]Cell{textCell(w(c.Measure)), rateCells(c.Now, words)[0]}, delta(c.Previous, w, words)...)
+		t.Rows = append(t.Rows, Row{Cells: append(cells, delta(c.YearEarlier, w, words)...)})
 	}
 	return t
 }
 
-func (q Quarterly) rankingTable(w func(string) string) Table {
-	t := Table{Name: "ranking", Title: w("ranking"), Note: w("ranking_note"), Columns: []Column{
-		{w("rank"), KindCount}, {w("unit"), KindText}, {w("kind"), KindText}, {w("n"), KindCount},
-		{w("satisfaction"), KindRate}, {w("ci_lo"), KindRate}, {w("ci_hi"), KindRate}, {w("decision766"), KindRate}}}
+func (q Quarterly) rankingTable(w func(string) string, words map[string]string) Table {
+	t := Table{Name: "ranking", Title: w("ranking"), Note: w("ranking_note"), Columns: append([]Column{
+		{w("rank"), KindCount}, {w("unit"), KindText}, {w("kind"), KindText}, {w("n"), KindCount}},
+		append(rateColumns(words), Column{w("decision766"), KindRate})...)}
 	for _, u := range q.Measures.ByUnit {
 		rank := Cell{}
 		if u.Rank > 0 {
-			rank = count(int64(u.Rank))
+			rank = countCell(int64(u.Rank))
 		}
-		t.Rows = append(t.Rows, Row{Cells: cells([]Cell{rank, text(u.Name), text(w(u.Kind)), count(u.Satisfaction.N), rate(u.Satisfaction, w)},
-			interval(u.Satisfaction), []Cell{rate(u.Decision766, w)})})
+		cells := append([]Cell{rank, textCell(u.Name), textCell(w(u.Kind)), countCell(u.Satisfaction.N)}, rateCells(u.Satisfaction, words)...)
+		t.Rows = append(t.Rows, Row{Cells: append(cells, rateCells(u.Decision766, words)[0])})
 	}
 	return t
 }
 
-// scoreCells are a Circular 01 score and its classification.
-func scoreCells(s Score, w func(string) string) []Cell {
-	v := optional(s.Value, s.EnoughRatings, w)
-	if s.Value == nil && len(s.Missing) > 0 {
-		v = text(w("no_data"))
-	}
-	return []Cell{v, text(w(s.Classification))}
+// scoreCells are a Circular 01 score and its classification in words.
+func scoreCells(s Score, w func(string) string, class func(string) string) []Cell {
+	return []Cell{shown(s.Value, s.EnoughRatings, w), textCell(class(s.Classification))}
 }
 
 func (q Quarterly) agenciesTable(w func(string) string) Table {
 	t := Table{Name: "agencies", Title: w("agencies"), Note: w("agencies_note"), Columns: []Column{
 		{w("unit"), KindText}, {w("score"), KindScore}, {w("class"), KindText}}}
 	for _, a := range q.Agencies {
-		t.Rows = append(t.Rows, Row{Cells: cells([]Cell{text(a.Name)}, scoreCells(a.Score, w))})
+		t.Rows = append(t.Rows, Row{Cells: append([]Cell{textCell(a.Name)}, scoreCells(a.Score, w, w)...)})
 	}
 	return t
 }
 
-func (q Quarterly) officialsTable(w func(string) string) Table {
+func (q Quarterly) officialsTable(w func(string) string, words map[string]string, lang string) Table {
 	t := Table{Name: "officials", Title: w("officials"), Note: w("officials_note"), Columns: []Column{
 		{w("official"), KindText}, {w("n"), KindCount}, {w("satisfaction"), KindRate}, {w("score"), KindScore}, {w("class"), KindText}}}
+	class := func(c string) string { return ClassName(c, lang) }
 	for _, o := range q.Officials {
-		t.Rows = append(t.Rows, Row{Cells: cells([]Cell{text(o.Official), count(o.Satisfaction.N), rate(o.Satisfaction, w)}, scoreCells(o.Score, w))})
+		cells := []Cell{textCell(o.Official), countCell(o.Satisfaction.N), rateCells(o.Satisfaction, words)[0]}
+		t.Rows = append(t.Rows, Row{Cells: append(cells, scoreCells(o.Score, w, class)...)})
 	}
 	return t
 }
 
-func (q Quarterly) decision766Table(w func(string) string) Table {
+func (q Quarterly) decision766Table(w func(string) string, words map[string]string) Table {
 	d := q.Measures.Decision766
-	return Table{Name: "decision766", Title: w("d766"), Note: w("d766_note"), Columns: []Column{
-		{w("dossiers"), KindCount}, {w("not_ok"), KindCount}, {w("overdue"), KindCount}, {w("complained"), KindCount},
-		{w("ratio"), KindRate}, {w("ci_lo"), KindRate}, {w("ci_hi"), KindRate}},
-		Rows: []Row{{Cells: cells([]Cell{count(d.Dossiers), count(d.NotOK), count(d.Overdue), count(d.Complained), rate(d.Proportion, w)}, interval(d.Proportion))}}}
-}
-
-func (q Quarterly) trendTable(w func(string) string) Table {
-	t := Table{Name: "trend", Title: w("trend"), Columns: []Column{
-		{w("month"), KindText}, {w("n"), KindCount}, {w("satisfaction"), KindRate}, {w("ci_lo"), KindRate}, {w("ci_hi"), KindRate},
-		{w("dossiers"), KindCount}, {w("decision766"), KindRate}}}
-	for _, m := range q.Trend {
-		t.Rows = append(t.Rows, Row{Cells: cells([]Cell{text(m.Month), count(m.Satisfaction.N), rate(m.Satisfaction, w)}, interval(m.Satisfaction),
-			[]Cell{count(m.Decision766.N), rate(m.Decision766, w)})})
-	}
-	return t
-}
-
-func (q Quarterly) lowestTable(w func(string) string) Table {
-	t := Table{Name: "procedures", Title: w("lowest"), Note: w("lowest_note"), Columns: []Column{
-		{w("procedure"), KindText}, {w("procedure_name"), KindText}, {w("n"), KindCount}, {w("satisfaction"), KindRate},
-		{w("ci_lo"), KindRate}, {w("ci_hi"), KindRate}}}
-	for _, p := range q.Lowest {
-		t.Rows = append(t.Rows, Row{Cells: cells([]Cell{text(p.Procedure), text(p.Name), count(p.Satisfaction.N), rate(p.Satisfaction, w)}, interval(p.Satisfaction))})
-	}
+	t := Table{Name: "decision766", Title: w("d766"), Note: w("d766_note"), Columns: append([]Column{
+		{w("dossiers"), KindCount}, {w("not_ok"), KindCount}, {w("overdue"), KindCount}, {w("complained"), KindCount}},
+		rateColumns(words)...)}
+	cells := []Cell{countCell(d.Dossiers), countCell(d.NotOK), countCell(d.Overdue), countCell(d.Complained)}
+	t.Rows = []Row{{Cells: append(cells, rateCells(d.Proportion, words)...)}}
 	return t
 }

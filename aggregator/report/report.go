@@ -10,6 +10,7 @@ import (
 	"hailong/aggregator/rollup"
 	"hailong/hierarchy"
 	"hailong/measure"
+	"hailong/procedure"
 )
 
 // OutcomeBook answers sums of dossier outcomes.
@@ -26,7 +27,9 @@ type Reporter struct {
 	// Outcomes keeps the one-stop software's dossier outcomes.
 	Outcomes OutcomeBook
 	Catalog  *hailong.Catalog
-	Units    func() *hierarchy.Tree
+	// Procedures names procedures in breakdowns; nil names them by code.
+	Procedures func() *procedure.Catalogue
+	Units      func() *hierarchy.Tree
 	// Targets returns the targets in force.
 	Targets func() []measure.Target
 	// MinSample is the fewest ratings a figure is shown on.

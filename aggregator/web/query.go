@@ -11,7 +11,7 @@ import (
 // reporter returns the report maker over the server's current data.
 func (s *Server) reporter() *report.Reporter {
 	return &report.Reporter{
-		Rollup: s.Ingester.Rollup, Outcomes: s.Outcomes, Catalog: s.Catalog, Units: s.Units,
+		Rollup: s.Ingester.Rollup, Outcomes: s.Outcomes, Catalog: s.Catalog, Units: s.Units, Procedures: s.Procedures,
 		Targets: s.targetList, MinSample: s.MinSample,
 	}
 }

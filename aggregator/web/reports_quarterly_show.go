@@ -47,16 +47,7 @@ func (s *Server) reportsQuarterlyShow(c *fiber.Ctx) error {
 // quarterly makes the quarterly report of the resolved query q, with the
 // child units the reader may see.
 func (s *Server) quarterly(c *fiber.Ctx, q report.Query, lang string) (report.Quarterly, error) {
-	o := report.QuarterlyOptions{Lang: lang, Allowed: s.scopeFilter(c, q.AsOf)}
-	if s.Procedures != nil {
-		if cat := s.Procedures(); cat != nil {
-			o.ProcedureName = func(code string) string {
-				p, _ := cat.Get(code)
-				return p.Name
-			}
-		}
-	}
-	return s.reporter().Quarterly(q, o)
+	return s.reporter().Quarterly(q, report.QuarterlyOptions{Lang: lang, Allowed: s.scopeFilter(c, q.AsOf)})
 }
 
 // sendQuarterly writes the report as a PDF, XLSX or CSV file.
@@ -67,7 +58,7 @@ func (s *Server) sendQuarterly(c *fiber.Ctx, qr report.Quarterly, q report.Query
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	w := c.Response().BodyWriter()
-	tables := qr.Tables(lang)
+	tables := s.reporter().QuarterlyTables(qr, lang)
 	switch format {
 	case "xlsx":
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

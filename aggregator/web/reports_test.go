@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -122,18 +121,6 @@ func reportsServer(t *testing.T) string {
 	return base
 }
 
-// getJSON asks the API as the province's analyst.
-func getJSON(t *testing.T, u string, v any) {
-	t.Helper()
-	a := do(t, nil, "GET", u, analystProvince, nil)
-	if a.status != 200 {
-		t.Fatalf("GET %s: %d %s", u, a.status, a.body)
-	}
-	if err := json.Unmarshal([]byte(a.body), v); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // figures are an exported table's rows, each cell as written; rates are
 // read back as shares 0–1 whatever the format.
 type figures map[string][][]string
@@ -200,12 +187,23 @@ func readXLSX(t *testing.T, body []byte) (figures, [][]string) {
 			info = rows
 			continue
 		}
+		// A column of figures (one cell stored as a number) holds no
+		// figure stored as text; columns of codes (1.000001) hold text.
+		texts, figures := map[int][]string{}, map[int]bool{}
 		for i := 2; i < len(rows); i++ {
-			for j := 1; j < len(rows[i]); j++ { // first columns hold codes such as 1.000001
+			for j := range rows[i] {
 				cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-				if typ, _ := f.GetCellType(sheet, cell); rows[i][j] != "" && typ == excelize.CellTypeSharedString && isNumber(rows[i][j]) {
-					t.Errorf("%s!%s holds the number %q as text", sheet, cell, rows[i][j])
+				switch typ, _ := f.GetCellType(sheet, cell); {
+				case typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString && rows[i][j] != "":
+					figures[j] = true
+				case isNumber(rows[i][j]):
+					texts[j] = append(texts[j], sheet+"!"+cell)
 				}
+			}
+		}
+		for j, cells := range texts {
+			if figures[j] {
+				t.Errorf("figures stored as text: %v", cells)
 			}
 		}
 		body := rows[2:]
@@ -260,7 +258,7 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 	base := reportsServer(t)
 	api := func(q string) report.Measures {
 		var m report.Measures
-		getJSON(t, base+"/api/v1/measures?"+q, &m)
+		getJSON(t, base, "/api/v1/measures?"+q, &m)
 		return m
 	}
 	quarter := api("unit=24&period=2026-Q3&breakdown=units")
@@ -269,6 +267,14 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 		t.Fatalf("the test data should give every figure: %+v", quarter)
 	}
 	w := func(k string) string { return report.QuarterlyWord("vi", k) }
+	titleOf := func(name string) string {
+		for _, tb := range (&report.Reporter{}).QuarterlyTables(report.Quarterly{}, "vi") {
+			if tb.Name == name {
+				return tb.Title
+			}
+		}
+		return name
+	}
 	for _, format := range []string{"csv", "xlsx"} {
 		t.Run(format, func(t *testing.T) {
 			a := do(t, nil, "GET", base+"/api/v1/reports/quarterly?unit=24&year=2026&quarter=3&format="+format, analystProvince, nil)
@@ -282,8 +288,8 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 			var info [][]string
 			if format == "csv" {
 				titles := map[string]bool{}
-				for _, k := range []string{"headline", "scores", "changes", "ranking", "agencies", "officials", "d766", "trend", "lowest"} {
-					titles[w(k)] = true
+				for _, tb := range (&report.Reporter{}).QuarterlyTables(report.Quarterly{}, "vi") {
+					titles[tb.Title] = true
 				}
 				tables = readCSV(t, []byte(a.body), titles)
 				cr := csv.NewReader(strings.NewReader(strings.SplitN(a.body[3:], "\n\n", 2)[0]))
@@ -303,12 +309,13 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 			t.Run("headline", func(t *testing.T) {
 				h := tables[w("headline")]
 				sat := row(t, h, 0, w("satisfaction"))
-				sameRate(t, "satisfaction", sat[1], quarter.Satisfaction.Rate)
-				sameCount(t, "satisfaction n", sat[2], quarter.Satisfaction.N)
+				sameCount(t, "satisfaction n", sat[1], quarter.Satisfaction.N)
+				sameRate(t, "satisfaction", sat[2], quarter.Satisfaction.Rate)
 				sameRate(t, "satisfaction interval", sat[3], &quarter.Satisfaction.CI95[0])
+				sameRate(t, "satisfaction interval", sat[4], &quarter.Satisfaction.CI95[1])
 				d := row(t, h, 0, w("decision766"))
-				sameRate(t, "decision 766", d[1], quarter.Decision766.Rate)
-				sameCount(t, "decision 766 n", d[2], quarter.Decision766.N)
+				sameCount(t, "decision 766 n", d[1], quarter.Decision766.N)
+				sameRate(t, "decision 766", d[2], quarter.Decision766.Rate)
 				for _, g := range quarter.Targets {
 					r := row(t, h, 0, w(g.Measure))
 					sameRate(t, g.Measure+" target", r[5], &g.Target.Target)
@@ -360,7 +367,7 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 					} else if r[3] != w("not_enough") {
 						t.Errorf("%s: a score on too few ratings is exported as %q", r[0], r[3])
 					}
-					if class := append(r, "")[4]; class != w(m.Circular01.Official.Classification) {
+					if class := append(r, "")[4]; class != report.ClassName(m.Circular01.Official.Classification, "vi") {
 						t.Errorf("%s classed %q, the API says %q", r[0], r[4], m.Circular01.Official.Classification)
 					}
 				}
@@ -373,25 +380,28 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 			})
 			t.Run("trend", func(t *testing.T) {
 				rows := tables[w("trend")]
-				if len(rows) != 12 || rows[0][0] != "2025-10" || rows[11][0] != "2026-09" {
+				if len(rows) != 12 || rows[0][0] != "10/2025" || rows[11][0] != "9/2026" {
 					t.Fatalf("trend months: %v", rows)
 				}
 				for _, r := range rows {
-					m := api("unit=24&period=" + r[0])
+					var month, year int
+					fmt.Sscanf(r[0], "%d/%d", &month, &year)
+					m := api(fmt.Sprintf("unit=24&period=%d-%02d", year, month))
 					sameCount(t, r[0]+" n", r[1], m.Satisfaction.N)
 					sameRate(t, r[0]+" satisfaction", r[2], m.Satisfaction.Rate)
 					sameRate(t, r[0]+" decision 766", r[6], m.Decision766.Rate)
 				}
 			})
 			t.Run("lowest procedures", func(t *testing.T) {
-				rows := tables[w("lowest")]
+				rows := tables[titleOf("worst_procedure")]
 				if len(rows) != 5 {
-					t.Fatalf("%d procedures, want 5", len(rows))
+					t.Fatalf("%d procedures, want 5: %v", len(rows), rows)
 				}
 				last := -1.0
-				for _, r := range rows {
-					m := api("unit=24&period=2026-Q3&procedure=" + r[0])
-					sameRate(t, r[0], r[3], m.Satisfaction.Rate)
+				for _, r := range rows { // rank, procedure (named by its code without a catalogue), n, rate
+					m := api("unit=24&period=2026-Q3&procedure=" + r[1])
+					sameCount(t, r[1]+" n", r[2], m.Satisfaction.N)
+					sameRate(t, r[1], r[3], m.Satisfaction.Rate)
 					if v, _ := strconv.ParseFloat(r[3], 64); v < last {
 						t.Errorf("procedures not lowest first: %v", rows)
 					}
@@ -429,7 +439,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 func TestQuarterlyPDF(t *testing.T) {
 	base := reportsServer(t)
 	var m report.Measures
-	getJSON(t, base+"/api/v1/measures?unit=24&period=2026-Q3&breakdown=units", &m)
+	getJSON(t, base, "/api/v1/measures?unit=24&period=2026-Q3&breakdown=units", &m)
 	rate := func(lang string, v *float64) string {
 		return strings.ReplaceAll(export.FormatCell(lang, report.KindRate, report.Cell{Value: v}), "\u00a0", " ")
 	}
