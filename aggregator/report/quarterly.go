@@ -8,6 +8,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/rollup"
+	"hailong/measure"
 )
 
 // QuarterlyOptions says how a quarterly report is made.
@@ -204,6 +205,8 @@ var quarterlyWords = map[string]map[string]string{
 		"agencies":     "Xếp loại cơ quan theo Thông tư 01/2018", "score": "Điểm", "class": "Xếp loại",
 		"agencies_note": "Điểm cơ quan = tổng 9 chỉ số (tối đa 18): từ 15 xuất sắc, 12 đến dưới 15 tốt, 9 đến dưới 12 khá, 6 đến dưới 9 trung bình, dưới 6 yếu.",
 		"officials":     "Xếp loại cán bộ theo Thông tư 01/2018", "official": "Cán bộ",
+		"official_classes": "Số cán bộ theo xếp loại (Thông tư 01/2018)", "share": "Tỷ trọng", "n_officials": "Số cán bộ",
+		"unclassified":   "Chưa xếp loại (thiếu dữ liệu hoặc chưa đủ số lượt)",
 		"officials_note": "Điểm cán bộ = chỉ số 1+2+3+4+7 (tối đa 10): từ 5 hoàn thành 100% nhiệm vụ; 3,5 đến dưới 5 từ 70% đến dưới 100%; dưới 3,5 dưới 70%.",
 		"d766":           "Tỷ lệ hài lòng theo Quyết định 766/QĐ-TTg", "dossiers": "Số hồ sơ", "not_ok": "Hồ sơ không hài lòng, bị phản ánh hoặc trễ hạn",
 		"overdue": "Trễ hạn", "complained": "Bị phản ánh, kiến nghị", "ratio": "Tỷ lệ",
@@ -232,6 +235,8 @@ var quarterlyWords = map[string]map[string]string{
 		"agencies":     "Classification of agencies (Circular 01/2018)", "score": "Score", "class": "Classification",
 		"agencies_note": "Agency's score = all nine indices (max 18): 15 or more excellent, 12 to under 15 good, 9 to under 12 fair, 6 to under 9 average, under 6 weak.",
 		"officials":     "Classification of officials (Circular 01/2018)", "official": "Official",
+		"official_classes": "Officials by classification (Circular 01/2018)", "share": "Share", "n_officials": "Officials",
+		"unclassified":   "Not classified (data missing or too few ratings)",
 		"officials_note": "Official's score = indices 1+2+3+4+7 (max 10): 5 or more completed 100% of tasks; 3.5 to under 5, 70% to under 100%; under 3.5, under 70%.",
 		"d766":           "Decision 766/QĐ-TTg satisfaction ratio", "dossiers": "Dossiers", "not_ok": "Not satisfied, complained about or overdue",
 		"overdue": "Overdue", "complained": "Complained about", "ratio": "Ratio",
@@ -280,7 +285,7 @@ func (r *Reporter) QuarterlyTables(q Quarterly, lang string) []Table {
 	trend := r.TrendTable(q.Trend, lang)
 	trend.Title = w("trend")
 	return []Table{q.headlineTable(w, words), q.scoresTable(w, lang), q.changesTable(w, words), q.rankingTable(w, words),
-		q.agenciesTable(w), q.officialsTable(w, words, lang), q.decision766Table(w, words), trend,
+		q.agenciesTable(w), q.officialClassesTable(w, lang), q.officialsTable(w, words, lang), q.decision766Table(w, words), trend,
 		r.WorstTable("procedure", q.Lowest, lang, nil)}
 }
 
@@ -376,6 +381,29 @@ func (q Quarterly) agenciesTable(w func(string) string) Table {
 		{w("unit"), KindText}, {w("score"), KindScore}, {w("class"), KindText}}}
 	for _, a := range q.Agencies {
 		t.Rows = append(t.Rows, Row{Cells: append([]Cell{textCell(a.Name)}, scoreCells(a.Score, w, w)...)})
+	}
+	return t
+}
+
+// officialClassesTable counts the officials in each classification, the
+// summary before the list.
+func (q Quarterly) officialClassesTable(w func(string) string, lang string) Table {
+	t := Table{Name: "official_classes", Title: w("official_classes"), Columns: []Column{
+		{w("class"), KindText}, {w("n_officials"), KindCount}, {w("share"), KindRate}}}
+	counts := map[string]int64{}
+	for _, o := range q.Officials {
+		counts[o.Score.Classification]++
+	}
+	for _, c := range []string{"100%", "70-100%", "<70%", ""} {
+		label := ClassName(c, lang)
+		if c == "" {
+			label = w("unclassified")
+		}
+		share := Cell{}
+		if len(q.Officials) > 0 {
+			share = Cell{Value: num(measure.Round4(float64(counts[c]) / float64(len(q.Officials))))}
+		}
+		t.Rows = append(t.Rows, Row{Cells: []Cell{textCell(label), countCell(counts[c]), share}})
 	}
 	return t
 }

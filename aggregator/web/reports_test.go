@@ -358,6 +358,17 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 				if len(rows) != 10 {
 					t.Fatalf("%d officials, want 10: %v", len(rows), rows)
 				}
+				classes := map[string]int{}
+				for _, r := range rows {
+					classes[append(r, "")[4]]++
+				}
+				for _, c := range tables[titleOf("official_classes")] {
+					label := c[0]
+					if strings.HasPrefix(label, "Chưa xếp loại") {
+						label = ""
+					}
+					sameCount(t, "officials classed "+c[0], c[1], int64(classes[label]))
+				}
 				for _, r := range rows {
 					m := api("unit=24&period=2026-Q3&official=" + r[0])
 					sameCount(t, r[0]+" n", r[1], m.Satisfaction.N)
