@@ -245,6 +245,9 @@ func matrixRequest(t *testing.T, base string, r web.Route, csrf string) *http.Re
 			query.Del("to")
 			query.Set("period", "2026-Q1")
 		}
+		if strings.HasSuffix(r.Path, "breakdowns") { // a breakdown by one dimension
+			query.Set("by", "official")
+		}
 	}
 	u := base + path
 	if len(query) > 0 {
