@@ -240,7 +240,12 @@ func matrixRequest(t *testing.T, base string, r web.Route, csrf string) *http.Re
 			query.Set("from", today())
 			query.Set("to", today())
 		}
-		if r.Path == "/api/v1/breakdowns" {
+		if strings.HasSuffix(r.Path, "reports") || strings.HasSuffix(r.Path, "quarterly") { // a report of a quarter
+			query.Del("from")
+			query.Del("to")
+			query.Set("period", "2026-Q1")
+		}
+		if r.Path == "/api/v1/breakdowns" { // a breakdown by one dimension
 			query.Set("by", "official")
 		}
 	}

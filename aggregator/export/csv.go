@@ -41,6 +41,11 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 		}
 		head := make([]string, 0, len(t.Columns))
 		for _, c := range t.Columns {
+			if c.Kind == report.KindRate {
+				// Rates are written as percentages: the header says so.
+				head = append(head, c.Title+" (%)")
+				continue
+			}
 			head = append(head, c.Title)
 		}
 		if err := cw.Write(head); err != nil {
@@ -89,7 +94,7 @@ func describe(m report.Meta) [][]string {
 	lines := [][]string{
 		{m.Title},
 		{t["unit"], m.UnitName, m.Unit},
-		{t["period"], m.Period.From.String(), m.Period.To.String()},
+		{t["period"], m.Period.String(), m.Period.From.String(), m.Period.To.String()},
 	}
 	if m.AsOf != 0 {
 		lines = append(lines, []string{t["as_of"], m.AsOf.String()})
@@ -108,6 +113,6 @@ func describe(m report.Meta) [][]string {
 
 // labels are the words of a file's description.
 var labels = map[string]map[string]string{
-	"vi": {"unit": "Đơn vị", "period": "Kỳ (từ ngày, đến ngày)", "as_of": "Theo địa giới ngày", "filter": "Bộ lọc", "generated": "Thời điểm lập"},
-	"en": {"unit": "Unit", "period": "Period (from, to)", "as_of": "Boundaries as of", "filter": "Filter", "generated": "Generated"},
+	"vi": {"unit": "Đơn vị", "period": "Kỳ (tên, từ ngày, đến ngày)", "as_of": "Theo địa giới ngày", "filter": "Bộ lọc", "generated": "Thời điểm lập"},
+	"en": {"unit": "Unit", "period": "Period (name, from, to)", "as_of": "Boundaries as of", "filter": "Filter", "generated": "Generated"},
 }

@@ -30,13 +30,13 @@ func XLSX(w io.Writer, meta report.Meta, tables ...report.Table) error {
 	if err != nil {
 		return err
 	}
-	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
-	if err != nil {
-		return err
-	}
-	score, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.0")})
-	if err != nil {
-		return err
+	// Each kind of figure keeps its number with a format: rates as
+	// percentages with one decimal, as the pages show them.
+	formats := map[report.Kind]int{}
+	for k, nf := range map[report.Kind]string{report.KindCount: "#,##0", report.KindRate: "0.0%", report.KindScore: "0.0", report.KindZ: "0.00"} {
+		if formats[k], err = f.NewStyle(&excelize.Style{CustomNumFmt: ptr(nf)}); err != nil {
+			return err
+		}
 	}
 	used := map[string]bool{info: true}
 	for _, t := range tables {
@@ -66,15 +66,12 @@ func XLSX(w io.Writer, meta report.Meta, tables ...report.Table) error {
 					err = f.SetCellInt(name, cell, int64(*c.Value))
 				default:
 					err = f.SetCellFloat(name, cell, *c.Value, -1, 64)
-					switch k {
-					case report.KindRate:
-						_ = f.SetCellStyle(name, cell, cell, pct)
-					case report.KindScore:
-						_ = f.SetCellStyle(name, cell, cell, score)
-					}
 				}
 				if err != nil {
 					return err
+				}
+				if style, ok := formats[k]; ok && c.Value != nil {
+					_ = f.SetCellStyle(name, cell, cell, style)
 				}
 			}
 		}
@@ -85,6 +82,12 @@ func XLSX(w io.Writer, meta report.Meta, tables ...report.Table) error {
 			}
 		}
 		_ = f.SetColWidth(name, "A", "A", 36)
+		if len(t.Columns) > 1 {
+			last, _ := excelize.ColumnNumberToName(len(t.Columns))
+			_ = f.SetColWidth(name, "B", last, 16)
+		}
+		// The header stays in view while scrolling a long table.
+		_ = f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"})
 	}
 	_, err = f.WriteTo(w)
 	return err
