@@ -19,6 +19,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/access"
+	"hailong/aggregator/comments"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
@@ -122,6 +123,10 @@ type Server struct {
 	Fleet       Fleet
 	Enrolled    KioskLister
 	FleetLimits FleetLimits
+
+	// Comments returns the index of the citizens' comments, which the
+	// ingest job keeps; nil has none.
+	Comments func() *comments.Index
 
 	app    *fiber.App
 	tmpl   *template.Template
@@ -239,6 +244,8 @@ func Routes() []Route {
 		{Method: "POST", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsUpdate},
 		{Method: "GET", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsShow},
 		{Method: "POST", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsCreate},
+		{Method: "GET", Path: "/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, Form: true, handler: (*Server).commentsShow},
+		{Method: "GET", Path: "/api/v1/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, handler: (*Server).commentsList},
 		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
 		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
 	}
