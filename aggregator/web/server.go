@@ -246,6 +246,7 @@ func Routes() []Route {
 		{Method: "POST", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsCreate},
 		{Method: "GET", Path: "/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, Form: true, handler: (*Server).commentsShow},
 		{Method: "GET", Path: "/api/v1/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, handler: (*Server).commentsList},
+		{Method: "GET", Path: "/kiosks", Rule: Needs(hailong.PermKiosksRead), Unit: true, Form: true, handler: (*Server).kiosksShow},
 		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
 		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
 	}
