@@ -127,12 +127,16 @@ type Server struct {
 	// Comments returns the index of the citizens' comments, which the
 	// ingest job keeps; nil has none.
 	Comments func() *comments.Index
+	// Publication switches the public results page; nil keeps it off.
+	Publication Publication
 
 	app    *fiber.App
 	tmpl   *template.Template
 	static fiber.Handler
 	csrf   fiber.Handler
 	phone  fiber.Handler // the rate limit of the phone pages
+	// publicCache keeps the public results page.
+	publicCache *publicCache
 }
 
 const csrfKey = "csrf"
@@ -160,6 +164,7 @@ func New(s *Server) (*Server, error) {
 	if s.WalkIns == nil {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
+	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {
 		return nil, err
@@ -247,6 +252,9 @@ func Routes() []Route {
 		{Method: "GET", Path: "/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, Form: true, handler: (*Server).commentsShow},
 		{Method: "GET", Path: "/api/v1/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, handler: (*Server).commentsList},
 		{Method: "GET", Path: "/kiosks", Rule: Needs(hailong.PermKiosksRead), Unit: true, Form: true, handler: (*Server).kiosksShow},
+		{Method: "GET", Path: "/public", Rule: Rule{Kind: Public}, Phone: true, handler: (*Server).publicShow},
+		{Method: "GET", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicShow},
+		{Method: "POST", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicUpdate},
 		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
 		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
 	}
