@@ -60,8 +60,8 @@ func TestPublicResults(t *testing.T) {
 		}
 	}
 	add("TT-09190", 40, 36, q4)
-	add("TT-09250", 5, 5, q4)                               // too few: withheld
-	add("TT-24", 1234, 1000, q4)                            // a province-level centre
+	add("TT-09250", 5, 5, q4)                                // too few: withheld
+	add("TT-24", 1234, 1000, q4)                             // a province-level centre
 	add("TT-09190", 100, 0, hailong.DateFromYMD(2026, 3, 1)) // this quarter: not on the page
 	idx := comments.New()
 	idx.Add(comments.Comment{ID: "0190b000-0000-7000-8000-000000000001", At: q4.Start(), Unit: "TT-09190", Mood: comments.Dissatisfied, Text: "Cán bộ hách dịch"})
