@@ -25,6 +25,8 @@ type commentsPage struct {
 	Newest  string // the address of the first page, "" on it
 	Note    string
 	Table   report.Table
+	// Active counts the filters asked, shown on the closed filter box.
+	Active int
 }
 
 // choice is one option of a select.
@@ -46,6 +48,11 @@ func (s *Server) commentsShow(c *fiber.Ctx) error {
 	}
 	p := commentsPage{F: f, Problem: map[string]string{}, Period: cq.Period,
 		Units: s.unitsFor(c, c.Query("unit")), Note: words[lang]["cm_privacy"]}
+	for _, k := range []string{"unit", "period", "from", "level", "procedure", "field", "channel", "questionnaire", "official", "counter"} {
+		if f.Query.Get(k) != "" {
+			p.Active++
+		}
+	}
 	for _, m := range comments.Moods {
 		p.Moods = append(p.Moods, choice{string(m), words[lang]["cm_mood_"+string(m)], m == cq.Mood})
 	}

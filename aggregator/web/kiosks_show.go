@@ -67,7 +67,16 @@ func (s *Server) kiosksShow(c *fiber.Ctx) error {
 		}
 		clock := ""
 		if v.ClockOffsetMS != nil {
-			clock = formatNumber(lang, float64(*v.ClockOffsetMS)/1000, 1) + " " + w["ks_s"]
+			// Positive: the kiosk's clock is behind the aggregator's.
+			ms, sign := *v.ClockOffsetMS, "+"
+			if ms < 0 {
+				ms, sign = -ms, "−"
+			}
+			if ms >= 60_000 {
+				clock = sign + duration(lang, time.Duration(ms)*time.Millisecond)
+			} else {
+				clock = sign + formatNumber(lang, float64(ms)/1000, 1) + " " + w["ks_s"]
+			}
 		}
 		var problems []string
 		for _, pr := range v.Problems {
