@@ -251,6 +251,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	pub, err := loadPublication(ctx, m.db.DB)
+	if err != nil {
+		return err
+	}
 	var sso web.SingleSignOn // a nil *oidc.Client would not be a nil interface
 	if cfg.OIDC.Enabled() {
 		c := cfg.OIDC
@@ -270,8 +274,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
-		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry,
-		Access: m.access, SSO: sso,
+		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry, Comments: m.ingester.Comments,
+		Access: m.access, SSO: sso, Publication: pub,
 	})
 	if err != nil {
 		return err

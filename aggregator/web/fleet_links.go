@@ -26,5 +26,9 @@ func (s *Server) fleetLinks(c *fiber.Ctx) []fleetLink {
 			links = append(links, fleetLink{Href: "/admin/" + l.href + "?lang=" + pageLang(c), Title: t[l.href], Desc: t[l.href+"_d"]})
 		}
 	}
+	if p.Can(hailong.PermTargetsManage) && s.provinceWide(p) && s.Publication != nil {
+		w := words[pageLang(c)]
+		links = append(links, fleetLink{Href: "/admin/public?lang=" + pageLang(c), Title: w["adm_pub_title"], Desc: w["adm_pub_desc"]})
+	}
 	return links
 }

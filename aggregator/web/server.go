@@ -19,6 +19,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/access"
+	"hailong/aggregator/comments"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/report"
@@ -127,11 +128,19 @@ type Server struct {
 	Enrolled    KioskLister
 	FleetLimits FleetLimits
 
+	// Comments returns the index of the citizens' comments, which the
+	// ingest job keeps; nil has none.
+	Comments func() *comments.Index
+	// Publication switches the public results page; nil keeps it off.
+	Publication Publication
+
 	app    *fiber.App
 	tmpl   *template.Template
 	static fiber.Handler
 	csrf   fiber.Handler
 	phone  fiber.Handler // the rate limit of the phone pages
+	// publicCache keeps the public results page.
+	publicCache *publicCache
 }
 
 const csrfKey = "csrf"
@@ -159,6 +168,7 @@ func New(s *Server) (*Server, error) {
 	if s.WalkIns == nil {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
+	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {
 		return nil, err
@@ -250,6 +260,12 @@ func Routes() []Route {
 		{Method: "POST", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsUpdate},
 		{Method: "GET", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsShow},
 		{Method: "POST", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsCreate},
+		{Method: "GET", Path: "/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, Form: true, handler: (*Server).commentsShow},
+		{Method: "GET", Path: "/api/v1/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, handler: (*Server).commentsList},
+		{Method: "GET", Path: "/kiosks", Rule: Needs(hailong.PermKiosksRead), Unit: true, Form: true, handler: (*Server).kiosksShow},
+		{Method: "GET", Path: "/public", Rule: Rule{Kind: Public}, Phone: true, handler: (*Server).publicShow},
+		{Method: "GET", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicShow},
+		{Method: "POST", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicUpdate},
 		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
 		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
 	}
