@@ -17,7 +17,7 @@ import (
 	"hailong/aggregator/comments"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/mongodb"
-	"hailong/aggregator/rollup"
+	"hailong/aggregator/synth"
 	"hailong/assets"
 	"hailong/hierarchy"
 	"hailong/procedure"
@@ -110,7 +110,11 @@ func BenchmarkCommentsPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(&Server{Ingester: benchIngester{rollup.New()}, Outcomes: benchOutcomes{}, Catalog: catalog, Units: func() *hierarchy.Tree { return tree },
+	mem, err := synth.NewMemory(ctx, catalog, nil) // no ratings: the page reads the comments only
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(&Server{Ingester: mem, Outcomes: mem.Book(), Catalog: catalog, Units: func() *hierarchy.Tree { return tree },
 		Procedures: func() *procedure.Catalogue { return catalogue }, Comments: func() *comments.Index { return idx },
 		Assets: assets.FS(""), Logger: log, MinSample: 30, Now: now, Access: svc})
 	if err != nil {
