@@ -232,7 +232,7 @@ func judge(r web.Route, resp *http.Response) verdict {
 // body for posts.
 func matrixRequest(t *testing.T, base string, r web.Route, csrf string) *http.Request {
 	t.Helper()
-	path := strings.NewReplacer(":token", "not-a-token", ":id", "0000000000000000", "*", "aggregator.css").Replace(r.Path)
+	path := strings.NewReplacer(":token", "not-a-token", ":id", "0000000000000000", ":code", matrixUnit, "*", "aggregator.css").Replace(r.Path)
 	query := url.Values{}
 	if r.Unit {
 		query.Set("unit", matrixUnit)
