@@ -7,8 +7,10 @@ package export
 import (
 	"encoding/csv"
 	"io"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"hailong"
 	"hailong/aggregator/report"
@@ -28,7 +30,7 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 	}
 	cw := csv.NewWriter(w)
 	for _, line := range describe(meta) {
-		if err := cw.Write(line); err != nil {
+		if err := cw.Write(inertAll(line)); err != nil {
 			return err
 		}
 	}
@@ -36,7 +38,7 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 		if err := cw.Write(nil); err != nil {
 			return err
 		}
-		if err := cw.Write([]string{t.Title}); err != nil {
+		if err := cw.Write(inertAll([]string{t.Title})); err != nil {
 			return err
 		}
 		head := make([]string, 0, len(t.Columns))
@@ -48,7 +50,7 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 			}
 			head = append(head, c.Title)
 		}
-		if err := cw.Write(head); err != nil {
+		if err := cw.Write(inertAll(head)); err != nil {
 			return err
 		}
 		for _, r := range t.Rows {
@@ -61,7 +63,7 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 			}
 		}
 		if t.Note != "" {
-			if err := cw.Write([]string{t.Note}); err != nil {
+			if err := cw.Write(inertAll([]string{t.Note})); err != nil {
 				return err
 			}
 		}
@@ -70,18 +72,43 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 	return cw.Error()
 }
 
-// csvCell writes one value: a number when there is one, else the text.
+// csvCell writes one value: a number when there is one, else the text,
+// made inert.
 func csvCell(k report.Kind, c report.Cell) string {
 	if c.Value == nil {
-		return c.Text
+		return inert(c.Text)
 	}
 	switch k {
 	case report.KindCount:
 		return strconv.FormatInt(int64(*c.Value), 10)
 	case report.KindRate:
-		return strconv.FormatFloat(*c.Value*100, 'f', -1, 64)
+		// Rates are published to four decimals, so a percentage has two;
+		// rounding drops the binary noise of ×100 (29/100 → 29, not
+		// 28.999999999999996).
+		return strconv.FormatFloat(math.Round(*c.Value*1e8)/1e6, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(*c.Value, 'f', -1, 64)
+}
+
+// inert keeps a text a spreadsheet would take for a formula (a citizen's
+// comment, a name imported from another list, a kiosk's version) from
+// being one: a leading =, +, -, @, tab or carriage return gets an
+// apostrophe, as OWASP advises for CSV files. Numbers are written apart
+// and never pass here.
+func inert(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// inertAll makes every field of a text line inert.
+func inertAll(line []string) []string {
+	out := make([]string, len(line))
+	for i, f := range line {
+		out[i] = inert(f)
+	}
+	return out
 }
 
 // describe is the file's description, one label and value a line, in the

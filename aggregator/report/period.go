@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -135,7 +136,7 @@ var problemTexts = map[string]map[string]string{
 		"quarter":      "%q is not a quarter: 1, 2, 3 or 4",
 		"reversed":     "must not be before the start of the period (%s)",
 		"too_long":     "the period may span at most %d days",
-		"both":         "give either period or from and to, not both",
+		"both":         "give the period in one form only: period, from and to, or year and quarter",
 		"unknown":      "%q is not a known value",
 		"not_in":       "%q is not %s",
 		"no_unit":      "unit %q is not in force on %s",
@@ -151,7 +152,7 @@ var problemTexts = map[string]map[string]string{
 		"quarter":      "“%s” không phải một quý: 1, 2, 3 hoặc 4",
 		"reversed":     "không được trước ngày bắt đầu của kỳ (%s)",
 		"too_long":     "một kỳ dài tối đa %d ngày",
-		"both":         "chỉ chọn kỳ hoặc khoảng ngày, không chọn cả hai",
+		"both":         "chỉ chọn kỳ theo một cách: kỳ, khoảng ngày, hoặc năm và quý",
 		"unknown":      "“%s” không có trong danh mục",
 		"not_in":       "“%s” không phải %s",
 		"no_unit":      "đơn vị “%s” không tồn tại vào ngày %s",
@@ -172,7 +173,7 @@ func (p Problem) Message(lang string) string {
 	if !ok {
 		f = problemTexts["en"][p.Code]
 	}
-	args := p.Args
+	args := slices.Clone(p.Args) // the problem may be said again in another language
 	if lang == "vi" {
 		for i, a := range args {
 			if d, ok := a.(hailong.Date); ok {
@@ -230,8 +231,14 @@ func ParsePeriod(get func(key string) string, def Period) (Period, Problems) {
 	var ps Problems
 	name, from, to := get("period"), get("from"), get("to")
 	year, quarter := get("year"), get("quarter")
+	forms := 0 // a query names one period, in one form: two would leave one ignored
+	for _, given := range []bool{name != "", from != "" || to != "", year != "" || quarter != ""} {
+		if given {
+			forms++
+		}
+	}
 	switch {
-	case name != "" && (from != "" || to != ""):
+	case forms > 1:
 		ps.Add("period", "both")
 		return def, ps
 	case name != "":
@@ -292,6 +299,14 @@ func ParsePeriod(get func(key string) string, def Period) (Period, Problems) {
 		return d
 	}
 	p.From, p.To = date("from", from), date("to", to)
+	for _, x := range []struct {
+		field string
+		d     hailong.Date
+	}{{"from", p.From}, {"to", p.To}} {
+		if y, _ := x.d.YearMonth(); x.d != 0 && (y < 2015 || y > 2100) {
+			ps.Add(x.field, "year", strconv.Itoa(y))
+		}
+	}
 	if len(ps) > 0 {
 		return def, ps
 	}

@@ -45,7 +45,11 @@ func TestParsePeriod(t *testing.T) {
 		{"a quarter without a year", "quarter=2", "", "", "", "year"},
 		{"a year without a quarter", "year=2026", "", "", "", "quarter"},
 		{"a quarter that is not one", "year=2026&quarter=0", "", "", "", "quarter"},
-		{"centuries", "from=2000-01-01&to=2099-01-01", "", "", "", "to"},
+		{"centuries", "from=2016-01-01&to=2099-01-01", "", "", "", "to"},
+		{"a year before 2015", "from=0001-01-01&to=0001-01-31", "", "", "", "from"},
+		{"a year after 2100", "from=2026-01-01&to=9999-12-31", "", "", "", "to"},
+		{"a period and a year with a quarter", "period=2026-Q1&year=2025&quarter=3", "", "", "", "period"},
+		{"dates and a year with a quarter", "from=2026-01-01&to=2026-01-31&year=2025&quarter=3", "", "", "", "period"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -141,7 +141,7 @@ func (s *Server) commentsTable(vs []commentView, total int, lang string) report.
 		}
 		t.Rows = append(t.Rows, report.Row{Cells: []report.Cell{
 			{Text: formatDate(lang, v.Date)}, {Text: v.UnitName + " (" + v.Unit + ")"}, {Text: proc},
-			{Text: v.LevelLabel}, {Text: v.ChannelText}, {Text: inert(v.Text)},
+			{Text: v.LevelLabel}, {Text: v.ChannelText}, {Text: v.Text},
 		}})
 	}
 	if total > len(vs) {
@@ -150,12 +150,3 @@ func (s *Server) commentsTable(vs []commentView, total int, lang string) report.
 	return t
 }
 
-// inert keeps a citizen's text from being taken for a formula by a
-// spreadsheet opening the download (CSV injection): text beginning with
-// =, +, -, @ or a tab is written after an apostrophe, as OWASP advises.
-func inert(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}

@@ -20,8 +20,13 @@ func (s *Server) download(c *fiber.Ctx, meta report.Meta, tables []report.Table)
 	if format == "" || format == "html" {
 		return false, nil
 	}
+	vi := pageLang(c) == "vi"
 	if format != "csv" && format != "xlsx" {
-		return true, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "format", Message: fmt.Sprintf("%q is not csv or xlsx", format)})
+		msg := fmt.Sprintf("%q is not csv or xlsx", format)
+		if vi {
+			msg = fmt.Sprintf("“%s” không phải định dạng tải về được: chọn csv hoặc xlsx", format)
+		}
+		return true, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "format", Message: msg})
 	}
 	if !principalOf(c).Can(hailong.PermExportsRead) {
 		return true, hailong.Errorf(hailong.EFORBIDDEN, "Downloading needs the %s permission.", hailong.PermExportsRead)
@@ -37,7 +42,11 @@ func (s *Server) download(c *fiber.Ctx, meta report.Meta, tables []report.Table)
 			}
 		}
 		if len(found) == 0 {
-			return true, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "table", Message: fmt.Sprintf("%q is not a table of this page: %s", want, strings.Join(names, ", "))})
+			msg := fmt.Sprintf("%q is not a table of this page: %s", want, strings.Join(names, ", "))
+			if vi {
+				msg = fmt.Sprintf("“%s” không phải một bảng của trang này; các bảng: %s", want, strings.Join(names, ", "))
+			}
+			return true, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "table", Message: msg})
 		}
 		tables, name = found, want
 	}

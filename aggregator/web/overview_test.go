@@ -236,10 +236,10 @@ func TestOverviewBadInputIsSaidBesideTheField(t *testing.T) {
 	}{
 		{"not a date", "from=2026-02-31&to=2026-03-01", "from", "không phải một ngày", "is not a date"},
 		{"reversed period", "from=2026-03-10&to=2026-03-01", "to", "không được trước ngày bắt đầu", "must not be before the start"},
-		{"too long", "from=1990-01-01&to=2026-03-01", "to", "một kỳ dài tối đa", "may span at most"},
+		{"too long", "from=2015-01-01&to=2036-03-01", "to", "một kỳ dài tối đa", "may span at most"},
 		{"only one end", "from=2026-03-01", "to", "cần nhập", "is required"},
 		{"not a period", "period=2026-Q5", "period", "không phải một kỳ", "is not a period"},
-		{"period and dates", "period=2026-Q1&from=2026-01-01&to=2026-01-31", "period", "không chọn cả hai", "not both"},
+		{"period and dates", "period=2026-Q1&from=2026-01-01&to=2026-01-31", "period", "theo một cách", "in one form only"},
 		{"bad structure date", "as_of=yesterday", "as_of", "không phải một ngày", "is not a date"},
 		{"unknown channel", "channel=fax", "channel", "fax", "fax"},
 		{"unknown questionnaire", "questionnaire=nope", "questionnaire", "không có trong danh mục", "is not a known value"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -84,6 +85,13 @@ func (s *Server) publicShow(c *fiber.Ctx) error {
 // centres, then each commune's.
 func (s *Server) renderPublic(c *fiber.Ctx, today hailong.Date) ([]byte, error) {
 	f := s.frame(c, "public", "pub_title")
+	// The page is cached for every visitor: nothing of this visitor's
+	// query may be in it, only the language.
+	other := "en"
+	if f.Lang == "en" {
+		other = "vi"
+	}
+	f.Query, f.OtherLang = url.Values{"lang": {f.Lang}}, "/public?lang="+other
 	lang, w := f.Lang, f.T
 	period := report.LastClosedQuarter(today)
 	p := publicPage{F: f, Period: period, AsOf: today, Intro: fmt.Sprintf(w["pub_intro"], periodLabel(lang, period)),

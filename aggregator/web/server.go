@@ -324,7 +324,11 @@ func (s *Server) register(r Route) {
 	if r.Form {
 		chain = append(chain, s.csrf)
 	}
-	chain = append(chain, s.guard(r), func(c *fiber.Ctx) error { return r.handler(s, c) })
+	handler := func(c *fiber.Ctx) error { return r.handler(s, c) }
+	if r.Form && r.Method == fiber.MethodGet && !strings.HasPrefix(r.Path, "/api/") {
+		handler = func(c *fiber.Ctx) error { return s.pageErrors(c, r.handler(s, c)) }
+	}
+	chain = append(chain, s.guard(r), handler)
 	if r.Method == fiber.MethodGet { // as app.Get does: HEAD answers like GET, under the same rule
 		s.app.Add(fiber.MethodHead, r.Path, chain...)
 	}

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+	"hailong/fiberapp"
+)
+
+func init() {
+	addWords(map[string]string{
+		"err_invalid":   "Yêu cầu chưa hợp lệ:",
+		"err_forbidden": "Bạn không có quyền xem nội dung này. Phạm vi của tài khoản không gồm đơn vị đã chọn, hoặc tài khoản chưa được cấp quyền này.",
+		"err_not_found": "Không tìm thấy nội dung đã yêu cầu.",
+		"err_other":     "Không thực hiện được yêu cầu. Xin thử lại sau.",
+		"err_back":      "Về trang Tổng quan",
+	}, map[string]string{
+		"err_invalid":   "The request is not valid:",
+		"err_forbidden": "You may not see this. Your account's scope does not include the chosen unit, or the account lacks this permission.",
+		"err_not_found": "What was asked for was not found.",
+		"err_other":     "The request could not be done. Please try again later.",
+		"err_back":      "Back to the overview",
+	})
+}
+
+// errorPage is a page's refusal in the page's frame and language.
+type errorPage struct {
+	Frame
+	Message string
+	Fields  []hailong.FieldError
+	Back    string
+}
+
+// pageErrors answers a page's refusal (bad input, out of scope, not
+// found) as a page in the frame, in the page's language, rather than as
+// the server's bare error page: a browser asking for a page gets a page.
+// Programs asking for JSON, and faults of ours, go to the error handler.
+func (s *Server) pageErrors(c *fiber.Ctx, err error) error {
+	var e *hailong.Error
+	if err == nil || !errors.As(err, &e) || !fiberapp.WantsHTML(c) {
+		return err
+	}
+	key, status := "", 0
+	switch e.Code {
+	case hailong.EINVALID:
+		key, status = "err_invalid", http.StatusBadRequest
+	case hailong.EFORBIDDEN:
+		key, status = "err_forbidden", http.StatusForbidden
+	case hailong.ENOTFOUND:
+		key, status = "err_not_found", http.StatusNotFound
+	default:
+		return err
+	}
+	// The response may hold part of a page or a file's headers.
+	c.Response().Reset()
+	f := s.frame(c, "", key)
+	p := errorPage{Frame: f, Message: f.T[key], Back: "/?lang=" + f.Lang}
+	f.Title = f.T["app"]
+	p.Frame = f
+	if e.Code == hailong.EINVALID {
+		// Field messages are written in the page's language where the
+		// page reads its query (report.Problems, downloads).
+		p.Fields = e.Fields
+	}
+	return s.render(c, status, "page_error.html", p)
+}
