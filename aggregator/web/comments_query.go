@@ -149,4 +149,3 @@ func (s *Server) commentsTable(vs []commentView, total int, lang string) report.
 	}
 	return t
 }
-
