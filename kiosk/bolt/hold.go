@@ -44,6 +44,7 @@ func (o *Outbox) RecordHeld(r *hailong.Rating, hold time.Time) (hailong.Rating, 
 // ENOTFOUND.
 func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error) {
 	var got hailong.Rating
+	closedLate := false
 	err := o.update(func(tx *bolt.Tx) error {
 		key := []byte(id)
 		raw := tx.Bucket(bucketRatings).Get(key)
@@ -58,13 +59,22 @@ func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) erro
 		if err := change(&s.Rating); err != nil {
 			return err
 		}
-		held := tx.Bucket(bucketHeld).Get(key) != nil
-		if !held {
-			if s.Rating.Digest() == before {
+		v := tx.Bucket(bucketHeld).Get(key)
+		held := v != nil
+		// A hold past its deadline is closed now, whether or not an upload
+		// has closed it yet (the aggregator may be out of reach): the
+		// citizen has gone, and nothing may change the rating any more.
+		lapsed := held && (len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= time.Now().UnixNano())
+		if !held || lapsed {
+			if s.Rating.Digest() == before && !lapsed {
 				got = s.Rating
 				return nil
 			}
-			return hailong.Errorf(hailong.ECONFLICT, "Rating %s is closed: its follow-up answers can no longer be changed.", id)
+			if lapsed {
+				closedLate = true
+				return o.closeHold(tx, key)
+			}
+			return errClosed(id)
 		}
 		if done {
 			if err := tx.Bucket(bucketHeld).Delete(key); err != nil {
@@ -87,10 +97,41 @@ func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) erro
 		}
 		return nil
 	})
+	if err == nil && closedLate {
+		err = errClosed(id)
+	}
 	if err != nil {
 		return hailong.Rating{}, fmt.Errorf("amend rating: %w", err)
 	}
 	return got, nil
+}
+
+// errClosed refuses a change to a rating whose hold is closed.
+func errClosed(id string) error {
+	return hailong.Errorf(hailong.ECONFLICT, "Rating %s is closed: its follow-up answers can no longer be changed.", id)
+}
+
+// closeHold ends a held rating's hold as it stands and queues it. tx is a
+// write transaction.
+func (o *Outbox) closeHold(tx *bolt.Tx, id []byte) error {
+	if err := tx.Bucket(bucketHeld).Delete(id); err != nil {
+		return err
+	}
+	s, ok, err := readOrQuarantine(tx, id)
+	if err != nil || !ok {
+		return err
+	}
+	if s.Seq, err = tx.Bucket(bucketQueue).NextSequence(); err != nil {
+		return err
+	}
+	b, err := encode(&s)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketRatings).Put(id, b); err != nil {
+		return err
+	}
+	return enqueue(tx, id, s.Seq)
 }
 
 // readOrQuarantine reads the rating stored under id; one that cannot be
@@ -130,32 +171,12 @@ func (o *Outbox) releaseDue(now time.Time) error {
 		return err
 	}
 	return o.update(func(tx *bolt.Tx) error {
-		ratings, held := tx.Bucket(bucketRatings), tx.Bucket(bucketHeld)
+		held := tx.Bucket(bucketHeld)
 		for _, id := range due {
 			if held.Get(id) == nil {
 				continue // closed meanwhile
 			}
-			if err := held.Delete(id); err != nil {
-				return err
-			}
-			s, ok, err := readOrQuarantine(tx, id)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			if s.Seq, err = tx.Bucket(bucketQueue).NextSequence(); err != nil {
-				return err
-			}
-			b, err := encode(&s)
-			if err != nil {
-				return err
-			}
-			if err := ratings.Put(id, b); err != nil {
-				return err
-			}
-			if err := enqueue(tx, id, s.Seq); err != nil {
+			if err := o.closeHold(tx, id); err != nil {
 				return err
 			}
 		}
