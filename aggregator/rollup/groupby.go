@@ -141,7 +141,7 @@ func (r *Rollup) groupSeries(s *series, m *matcher, named []dim, from, to hailon
 			}
 			return acc
 		}
-		list := s.index[d]
+		var list []int32 // the value's cells, read only for a month cut by the period
 		walk, _ := slices.BinarySearch(months.keys, first)
 		for cur := from; cur <= to; {
 			mk := monthKey(cur)
@@ -155,6 +155,9 @@ func (r *Rollup) groupSeries(s *series, m *matcher, named []dim, from, to hailon
 					}
 				}
 			} else {
+				if list == nil {
+					list = s.index[d]
+				}
 				for _, i := range list[s.firstOn(list, cur):] {
 					c := &s.cells[i]
 					if c.date > end {
