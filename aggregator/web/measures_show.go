@@ -27,6 +27,7 @@ type measuresJSON struct {
 	Targets      []targetJSON   `json:"targets"`
 	ByUnit       []unitRowJSON  `json:"by_unit,omitempty"`
 	ByMonth      []monthRowJSON `json:"by_month,omitempty"`
+	Flagged      flaggedJSON    `json:"flagged"`
 }
 
 type unitRowJSON struct {
@@ -69,22 +70,23 @@ func (s *Server) measuresShow(c *fiber.Ctx) error {
 	var res rollup.Result
 	var groups, months []rollup.Result
 	var groups766, months766 []rollup.Outcomes
+	var flagged flaggedJSON
 	if byUnits || byMonths {
 		// One pass over the subtree answers the whole and both breakdowns.
 		group := make([]int, len(q.units))
 		if children, err = s.childGroups(q, byUnits, group, s.scopeFilter(c, q.AsOf)); err != nil {
 			return err
 		}
-		res, groups, months = s.Ingester.Rollup().Breakdown(q.units, group, q.From, q.To, q.Filter)
+		res, groups, months, flagged = s.ratingsBreakdown(q, group)
 		res.Outcomes, groups766, months766 = s.Outcomes.Breakdown(q.units, group, q.From, q.To, q.Filter)
 	} else {
-		res = s.Ingester.Rollup().Query(q.units, q.From, q.To, q.Filter)
+		res, flagged = s.ratingsQuery(q)
 		res.Outcomes = s.Outcomes.Query(q.units, q.From, q.To, q.Filter)
 	}
 	out := measuresJSON{Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf, MinSample: s.MinSample,
 		Satisfaction: s.proportion(res.Total.N, res.Total.Satisfied),
 		HappyIndex:   s.happyIndex(res), SIPAS: s.sipas(res, lang), Circular01: s.circular01(res),
-		Decision766: s.decision766(res.Outcomes)}
+		Decision766: s.decision766(res.Outcomes), Flagged: flagged}
 	if u, ok := s.Units().At(q.Unit, q.AsOf); ok {
 		out.UnitName = u.Name
 	}

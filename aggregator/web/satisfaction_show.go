@@ -17,7 +17,9 @@ type measureQuery struct {
 	From, To hailong.Date
 	AsOf     hailong.Date
 	Filter   rollup.Filter
-	units    []string // rating units in the subtree
+	// IncludeFlagged adds the flagged ratings to the measures.
+	IncludeFlagged bool
+	units          []string // rating units in the subtree
 }
 
 // maxPeriodDays bounds a period, so one request cannot ask for centuries.
@@ -45,6 +47,9 @@ func (s *Server) parseMeasureQuery(c *fiber.Ctx) (measureQuery, error) {
 		return d
 	}
 	q.Unit = c.Query("unit")
+	if q.IncludeFlagged, err = parseIncludeFlagged(c); err != nil {
+		fields = append(fields, hailong.ErrorFields(err)...)
+	}
 	q.From = date("from", true, 0)
 	q.To = date("to", true, 0)
 	q.AsOf = date("as_of", false, hailong.DateOf(s.Now()))
@@ -111,12 +116,13 @@ type satisfactionJSON struct {
 	ByChannel     map[string]channelJSON `json:"by_channel"`
 	MinSample     int64                  `json:"min_sample"`
 	EnoughRatings bool                   `json:"enough_ratings"`
+	Flagged       flaggedJSON            `json:"flagged"`
 }
 
 func (s *Server) satisfaction(q measureQuery) satisfactionJSON {
-	res := s.Ingester.Rollup().Query(q.units, q.From, q.To, q.Filter)
+	res, flagged := s.ratingsQuery(q)
 	out := satisfactionJSON{
-		Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf,
+		Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf, Flagged: flagged,
 		N: res.Total.N, Satisfied: res.Total.Satisfied,
 		ByChannel: map[string]channelJSON{}, MinSample: s.MinSample,
 	}

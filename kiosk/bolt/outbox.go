@@ -35,7 +35,7 @@ var (
 	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating
 	bucketMeta    = []byte("meta")
 
-	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketMeta}
+	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketMeta, bucketTerminals}
 
 	keyQueued   = []byte("queued")
 	keySynced   = []byte("synced")

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,9 @@ func TestScreenIsAxeClean(t *testing.T) {
 				}
 			}
 			home := base[s] + "/?counter=Q1"
+			lobbyAt := strings.Replace(base[lobby], "127.0.0.1", "localhost", 1) // its own cookies
+			pairBrowser(t, ctx, s, base[s], "Q1")
+			pairBrowser(t, ctx, lobby, lobbyAt, "")
 			pages := []struct {
 				name  string
 				steps []chromedp.Action[chromedp.Void]
@@ -64,7 +68,7 @@ func TestScreenIsAxeClean(t *testing.T) {
 					chromedp.Click(css(`fieldset[data-question="overall"] label.v3 span`)),
 					chromedp.Click(css("button.send")),
 				}, "#thanks"},
-				{"idle-code", []chromedp.Action[chromedp.Void]{chromedp.Navigate(base[lobby] + "/?terminal=lobby-1")}, "#phone-qr"},
+				{"idle-code", []chromedp.Action[chromedp.Void]{chromedp.Navigate(lobbyAt + "/?terminal=lobby-1")}, "#phone-qr"},
 			}
 			for _, p := range pages {
 				if err := chromedp.Do(ctx, append(p.steps, chromedp.WaitVisible(css(p.shown)))...); err != nil {

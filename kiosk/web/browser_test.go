@@ -21,6 +21,7 @@ func TestScreenInABrowser(t *testing.T) {
 	s.ResetAfter = time.Second
 	ctx := browsertest.New(t, 1280, 800)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	pairBrowser(t, ctx, s, base[s], "Q1")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base[s]+"/?counter=Q1"), chromedp.WaitVisible(css("button.send"))); err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +80,7 @@ func TestIdleScreenOffersAPhoneCode(t *testing.T) {
 	s.IdleQR = time.Second
 	ctx := browsertest.New(t, 1280, 800)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	pairBrowser(t, ctx, s, base[s], "")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base[s]+"/?terminal=lobby-1"), chromedp.WaitVisible(css("#phone-qr"))); err != nil {
 		t.Fatal(err)
 	}

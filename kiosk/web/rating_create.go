@@ -10,6 +10,7 @@ import (
 
 	"hailong"
 	"hailong/fiberapp"
+	"hailong/kiosk/terminals"
 	"hailong/qrtoken"
 )
 
@@ -42,6 +43,23 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
 	}
+	t, _ := s.terminalOf(c)
+	if req.Counter == "" && t.Kind == terminals.Screen {
+		req.Counter = t.Counter // a counter's tablet rates its counter
+	}
+	clientID := req.ID
+	if clientID == "" {
+		clientID = hailong.NewID()
+	}
+	// The next rating from a counter's tablet after a rating was opened
+	// there is the opened one: bound to its dossier, procedure and official.
+	var opened bool
+	if t.Kind == terminals.Screen && t.Counter != "" && req.Dossier == "" {
+		if o, ok := s.Counters.Take(t.Counter, clientID); ok {
+			opened = true
+			req.Dossier, req.Procedure, req.Official = o.Dossier, or(req.Procedure, o.Procedure), or(req.Official, o.Official)
+		}
+	}
 	sub := hailong.Submission{
 		Questionnaire: req.Questionnaire, Version: req.Version, Answers: req.Answers,
 		Counter: req.Counter, Official: req.Official, Procedure: req.Procedure, Dossier: req.Dossier,
@@ -50,7 +68,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if req.ID != "" {
 		if err := hailong.CheckID(req.ID); err != nil {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
-		} else if qrtoken.IsRatingID(req.ID) { // the aggregator would refuse it
+		} else if qrtoken.IsRatingID(req.ID) && req.ID != qrtoken.DossierRatingID(s.Unit, req.Dossier) { // the aggregator would refuse it
 			fields = append(fields, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating; use version 7"})
 		}
 	}
@@ -64,17 +82,27 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if len(fields) > 0 {
 		return hailong.Invalid("The rating is not valid; nothing was recorded.", fields...)
 	}
-	if req.ID == "" {
-		req.ID = hailong.NewID()
+	id := clientID
+	if sub.Dossier != "" {
+		// One rating per dossier, whatever the channel: the dossier's id,
+		// which its QR links rate under too.
+		id = qrtoken.DossierRatingID(s.Unit, sub.Dossier)
 	}
 	sub.Version = q.Version
+	now := s.Now()
 	r := hailong.Rating{
-		ID: req.ID, Submission: sub, Channel: hailong.ChannelKiosk,
-		Unit: s.Unit, Kiosk: s.Kiosk, At: s.Now().UTC().Truncate(time.Millisecond),
+		ID: id, Submission: sub, Channel: hailong.ChannelKiosk,
+		Unit: s.Unit, Kiosk: s.Kiosk, At: now.UTC().Truncate(time.Millisecond),
+		Flags: s.Misuse.Flags(t.ID, now),
 	}
 	got, created, err := s.Outbox.Record(&r)
+	if err != nil && opened {
+		s.Counters.Release(t.Counter, clientID)
+	}
 	var herr *hailong.Error
 	switch {
+	case errors.As(err, &herr) && herr.Code == hailong.ECONFLICT && sub.Dossier != "":
+		return hailong.Errorf(hailong.ECONFLICT, "Dossier %s has already been rated; a dossier is rated once.", sub.Dossier)
 	case errors.As(err, &herr):
 		return err
 	case err != nil:
@@ -85,6 +113,15 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if !created {
 		return c.Status(http.StatusOK).JSON(ratingResponse{ID: got.ID})
 	}
+	s.Misuse.Note(t.ID, now)
 	s.Uploader.Kick()
 	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
+}
+
+// or returns a, or b when a is empty.
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

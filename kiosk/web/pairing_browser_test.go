@@ -1,0 +1,85 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"hailong/browsertest"
+	"hailong/kiosk/web"
+)
+
+// pairBrowser pairs the browser with s as an administrator would: it opens
+// the screen at at (s's address, or another name of it), reads the code the
+// unpaired screen shows, pairs it, and waits for the survey to open by
+// itself. Cookies belong to a host, not a port: two servers of one test
+// are paired under two host names (127.0.0.1 and localhost).
+func pairBrowser(t *testing.T, ctx context.Context, s *web.Server, at, counter string) {
+	t.Helper()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	if err := chromedp.Do(ctx, chromedp.Navigate(at+"/"), chromedp.WaitVisible(css("#pair-code"))); err != nil {
+		t.Fatal(err)
+	}
+	code, err := chromedp.Run(ctx, chromedp.Text(css("#pair-code")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "lobby"
+	if counter != "" {
+		name = "quay-" + counter
+	}
+	if _, err := s.Terminals.Pair(strings.TrimSpace(code), name, counter); err != nil {
+		t.Fatalf("pair %q: %v", code, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css("#survey"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAnUnpairedBrowserIsRefused opens the screen in Chromium unpaired: it
+// shows a pairing code, and a rating posted from it is refused; once an
+// administrator pairs the code the survey opens and records; once revoked,
+// the screen is refused again.
+func TestAnUnpairedBrowserIsRefused(t *testing.T) {
+	s, o, _ := newServerB(t)
+	ctx := browsertest.New(t, 1280, 800)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	if err := chromedp.Do(ctx, chromedp.Navigate(base[s]+"/"), chromedp.WaitVisible(css("#pair-code"))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.CheckAxe(ctx, t, browsertest.AxeScript(t), "pairing")
+	post := `fetch("/api/v1/ratings", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({questionnaire: "counter-quick", answers: {overall: 1}})}).then(r => r.status)`
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](post, awaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != 401 {
+		t.Errorf("an unpaired browser's rating: %d, want 401", status)
+	}
+	pairBrowser(t, ctx, s, base[s], "")
+	if status, err = chromedp.Run(ctx, chromedp.Evaluate[int](post, awaitPromise)); err != nil || status != 201 {
+		t.Errorf("a paired browser's rating: %d %v, want 201", status, err)
+	}
+	st, _ := o.Stats()
+	if st.Queued != 1 {
+		t.Errorf("queued %d, want 1", st.Queued)
+	}
+	for _, term := range s.Terminals.List() {
+		if term.Name == "lobby" {
+			if _, err := s.Terminals.Revoke(term.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if status, err = chromedp.Run(ctx, chromedp.Evaluate[int](post, awaitPromise)); err != nil || status != 401 {
+		t.Errorf("a revoked browser's rating: %d %v, want 401", status, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(css("#pair-code"))); err != nil {
+		t.Errorf("a revoked screen shows no pairing code: %v", err)
+	}
+}
+
+func awaitPromise(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }
