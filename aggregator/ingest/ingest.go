@@ -67,8 +67,8 @@ type Ingester struct {
 	// the main rollup answers as fast as before; measures add it on
 	// request.
 	flagged atomic.Pointer[rollup.Rollup]
-	log      *slog.Logger
-	now      func() time.Time
+	log     *slog.Logger
+	now     func() time.Time
 
 	recent *recentDigests
 	// claims are the inserts whose outcome is not known yet: under way, or
@@ -598,6 +598,9 @@ func fillReasons(results []syncapi.Result) []syncapi.Result {
 	for i := range results {
 		if results[i].Status == syncapi.Conflict {
 			results[i].Reason = "a rating with this id and other content is already stored"
+			if qrtoken.IsRatingID(results[i].ID) {
+				results[i].Reason = "the dossier has already been rated (by its QR link or at its counter): a dossier is rated once"
+			}
 			results[i].Fields = []string{"id"}
 		}
 	}
@@ -617,8 +620,11 @@ func checkOrigin(r *hailong.Rating, k hailong.Kiosk) (hard, soft []hailong.Field
 	if r.Channel != hailong.ChannelKiosk {
 		hard = append(hard, hailong.FieldError{Field: "channel", Message: "kiosks upload kiosk ratings only"})
 	}
-	if qrtoken.IsRatingID(r.ID) {
-		hard = append(hard, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating, never of a kiosk rating"})
+	// A UUID of version 8 is a dossier's one rating id: a kiosk rating
+	// may take it only for its own dossier (bound at the counter), so that
+	// nobody takes a citizen's link by rating under another id.
+	if qrtoken.IsRatingID(r.ID) && (r.Dossier == "" || r.ID != qrtoken.DossierRatingID(r.Unit, r.Dossier)) {
+		hard = append(hard, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a dossier's one rating: a kiosk rating takes it only for its own dossier"})
 	}
 	return hard, soft
 }

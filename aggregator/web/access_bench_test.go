@@ -34,8 +34,9 @@ func (m benchIngester) Ingest(context.Context, hailong.Kiosk, time.Duration, []h
 func (m benchIngester) IngestQR(context.Context, hailong.Rating) (syncapi.Result, error) {
 	return syncapi.Result{}, nil
 }
-func (m benchIngester) Known(string) bool      { return false }
-func (m benchIngester) Rollup() *rollup.Rollup { return m.r }
+func (m benchIngester) Known(string) bool       { return false }
+func (m benchIngester) Rollup() *rollup.Rollup  { return m.r }
+func (m benchIngester) Flagged() *rollup.Rollup { return nil }
 
 type benchOutcomes struct{}
 

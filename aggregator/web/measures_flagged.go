@@ -7,12 +7,6 @@ import (
 	"hailong/aggregator/rollup"
 )
 
-// flaggedSource is an Ingester that keeps flagged ratings (misuse the kiosk
-// node saw: hailong.Rating.Flags) in a rollup of their own.
-type flaggedSource interface {
-	Flagged() *rollup.Rollup
-}
-
 // flaggedJSON counts the flagged ratings of a query: kept, and left out of
 // its measures unless include_flagged=true.
 type flaggedJSON struct {
@@ -32,21 +26,12 @@ func parseIncludeFlagged(c *fiber.Ctx) (bool, error) {
 	}
 }
 
-// flaggedRollup returns the rollup of flagged ratings, nil when the
-// ingester keeps none.
-func (s *Server) flaggedRollup() *rollup.Rollup {
-	if f, ok := s.Ingester.(flaggedSource); ok {
-		return f.Flagged()
-	}
-	return nil
-}
-
 // ratingsQuery answers a query over the ratings, the flagged ones added
 // when asked, and counts the flagged ones.
 func (s *Server) ratingsQuery(q measureQuery) (rollup.Result, flaggedJSON) {
 	res := s.Ingester.Rollup().Query(q.units, q.From, q.To, q.Filter)
 	fl := flaggedJSON{Included: q.IncludeFlagged}
-	if r := s.flaggedRollup(); r != nil {
+	if r := s.Ingester.Flagged(); r != nil {
 		f := r.Query(q.units, q.From, q.To, q.Filter)
 		fl.N = f.Total.N
 		if q.IncludeFlagged {
@@ -61,7 +46,7 @@ func (s *Server) ratingsQuery(q measureQuery) (rollup.Result, flaggedJSON) {
 func (s *Server) ratingsBreakdown(q measureQuery, group []int) (all rollup.Result, groups, months []rollup.Result, fl flaggedJSON) {
 	all, groups, months = s.Ingester.Rollup().Breakdown(q.units, group, q.From, q.To, q.Filter)
 	fl.Included = q.IncludeFlagged
-	r := s.flaggedRollup()
+	r := s.Ingester.Flagged()
 	if r == nil {
 		return all, groups, months, fl
 	}

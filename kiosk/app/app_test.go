@@ -21,9 +21,9 @@ import (
 	"hailong"
 	"hailong/assets"
 	"hailong/kiosk/app"
-	"hailong/kiosk/terminals"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/configcache"
+	"hailong/kiosk/terminals"
 	"hailong/syncapi"
 )
 

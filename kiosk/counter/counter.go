@@ -110,13 +110,17 @@ func (b *Board) Release(counter, id string) {
 	}
 }
 
-// Close closes the counter's open rating, rated or not.
+// Close closes the counter's open rating unrated; one already rated stays,
+// so that the rating sent again is bound again.
 func (b *Board) Close(counter string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	_, ok := b.open[counter]
+	s := b.open[counter]
+	if s == nil || s.taken != "" {
+		return false
+	}
 	delete(b.open, counter)
-	return ok
+	return true
 }
 
 // expire forgets openings past their time; b.mu is held.

@@ -51,7 +51,7 @@ type Terminal struct {
 	Paired  time.Time  `json:"paired"`
 	Revoked *time.Time `json:"revoked,omitempty"`
 	// Hash is the hex SHA-256 of the token's secret.
-	Hash string `json:"hash"`
+	Hash string `json:"hash,omitempty"`
 }
 
 // Active reports whether the pairing holds.

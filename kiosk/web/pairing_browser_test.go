@@ -2,14 +2,17 @@ package web_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"hailong/browsertest"
 	"hailong/kiosk/web"
+	"hailong/qrtoken"
 )
 
 // pairBrowser pairs the browser with s as an administrator would: it opens
@@ -83,3 +86,54 @@ func TestAnUnpairedBrowserIsRefused(t *testing.T) {
 }
 
 func awaitPromise(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }
+
+// TestACounterTabletShowsTheOpenedRating: the one-stop software opens a
+// rating for a dossier at counter Q1; Q1's tablet shows which dossier; the
+// citizen's tap is recorded as the dossier's one rating, and the prompt
+// goes. Where no software is integrated the official opens one by a tap.
+func TestACounterTabletShowsTheOpenedRating(t *testing.T) {
+	s, o, _ := newServerB(t)
+	s.ResetAfter = time.Hour // the official opens the next rating while the thanks show
+	ctx := browsertest.New(t, 1280, 800)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	pairBrowser(t, ctx, s, base[s], "Q1")
+	const dossier = "H15.50.05.13-261008-0975"
+	req, _ := http.NewRequest("POST", base[s]+"/api/v1/counters/Q1/open", strings.NewReader(`{"dossier":"`+dossier+`","official":"cb-0012"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+software[s])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("open: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css("#opened"))); err != nil {
+		t.Fatal(err)
+	}
+	banner, err := chromedp.Run(ctx, chromedp.Text(css("#opened")))
+	if err != nil || !strings.Contains(banner, dossier) || !strings.Contains(banner, "Q1") {
+		t.Fatalf("the tablet shows %q %v", banner, err)
+	}
+	browsertest.CheckAxe(ctx, t, browsertest.AxeScript(t), "counter-opened")
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`fieldset[data-question="overall"] label.v3 span`)),
+		chromedp.Click(css(`button.send`)),
+		chromedp.WaitVisible(css(`#thanks`)),
+		chromedp.WaitNotVisible(css("#opened")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := o.Pending(10)
+	if len(pending) != 1 || pending[0].Dossier != dossier || pending[0].ID != qrtoken.DossierRatingID("TT-1", dossier) || pending[0].Official != "cb-0012" {
+		t.Fatalf("recorded %+v", pending)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(css(".open-rating"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(css("#opened"))); err != nil {
+		t.Fatal(err)
+	}
+	if banner, _ := chromedp.Run(ctx, chromedp.Text(css("#opened"))); !strings.Contains(banner, "Mời Ông/Bà") {
+		t.Errorf("the official's tap shows %q", banner)
+	}
+}

@@ -93,10 +93,18 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	r := hailong.Rating{
 		ID: id, Submission: sub, Channel: hailong.ChannelKiosk,
 		Unit: s.Unit, Kiosk: s.Kiosk, At: now.UTC().Truncate(time.Millisecond),
-		Flags: s.Misuse.Flags(t.ID, now),
+	}
+	// Misuse is judged per screen, where citizens tap; the one-stop
+	// software may relay the ratings of many counters at once.
+	screen := t.Kind == terminals.Screen
+	if screen {
+		r.Flags = s.Misuse.Flags(t.ID, now)
 	}
 	got, created, err := s.Outbox.Record(&r)
-	if err != nil && opened {
+	if err != nil && opened && hailong.ErrorCode(err) != hailong.ECONFLICT {
+		// Not recorded (a failing disk): the citizen may tap again. A
+		// dossier already rated keeps its opening taken, so it is no
+		// longer shown.
 		s.Counters.Release(t.Counter, clientID)
 	}
 	var herr *hailong.Error
@@ -113,7 +121,9 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if !created {
 		return c.Status(http.StatusOK).JSON(ratingResponse{ID: got.ID})
 	}
-	s.Misuse.Note(t.ID, now)
+	if screen {
+		s.Misuse.Note(t.ID, now)
+	}
 	s.Uploader.Kick()
 	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
 }

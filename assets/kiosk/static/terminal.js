@@ -27,8 +27,12 @@
   where.insertBefore(banner, where.firstChild);
   main.appendChild(button);
 
+  const thanks = document.getElementById("thanks");
   function show(o) {
     if (!o) { banner.hidden = true; return; }
+    // A rating opened for the next citizen ends the last one's thank-you
+    // screen (kiosk.js starts over on a tap on it).
+    if (thanks && !thanks.hidden) thanks.click();
     banner.textContent = o.dossier ? t.dossier + " " + o.dossier + " " + t.at + " " + o.counter : t.opened + " " + o.counter;
     banner.hidden = false;
   }
