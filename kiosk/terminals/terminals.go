@@ -171,8 +171,9 @@ func splitToken(token string) (id, secret string, ok bool) {
 
 // Code returns the pairing code for the browser holding key (a random
 // secret it keeps in a cookie): the same code while it waits, a new one
-// after it expires.
-func (r *Registry) Code(key string) (string, error) {
+// after it expires. counter is the counter the screen asks to show: only
+// AutoPair (the demo) pairs it there.
+func (r *Registry) Code(key, counter string) (string, error) {
 	asker := hashHex(key)
 	now := r.now()
 	r.mu.Lock()
@@ -191,7 +192,10 @@ func (r *Registry) Code(key string) (string, error) {
 	p := &pending{code: code, asker: asker, expires: now.Add(CodeTTL)}
 	r.pending[code], r.byAsker[asker] = p, code
 	if r.autoPair {
-		t, token, err := r.add(Screen, "auto-"+code, "")
+		if hailong.CheckRef(counter) != nil {
+			counter = ""
+		}
+		t, token, err := r.add(Screen, "auto-"+code, counter)
 		if err != nil {
 			return "", err
 		}
