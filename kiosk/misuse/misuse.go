@@ -85,7 +85,11 @@ func (w *Watch) Note(terminal string, at time.Time) {
 	if len(w.recent) >= maxTerminals && times == nil {
 		clear(w.recent)
 	}
-	w.recent[terminal] = append(times, at)
+	times = append(times, at)
+	if len(times) > w.cfg.Burst { // the newest Burst decide; a flood grows nothing
+		times = append(times[:0], times[len(times)-w.cfg.Burst:]...)
+	}
+	w.recent[terminal] = times
 }
 
 // within drops the terminal's times older than the window before at; w.mu
