@@ -16,10 +16,24 @@ var OneStopIndices = []int{2, 5, 6, 8, 9}
 // Outcome is what the one-stop software reports of a dossier: when it was
 // received, when it was due and returned, complaints about its handling, and
 // the one-stop indices where it has them. A dossier's outcome is replaced
-// whole by each report; the dossier code is its key.
+// whole by each report; a report names its dossier by either of its codes
+// (see DossierCodes).
 type Outcome struct {
-	Dossier   string `json:"dossier"`
-	Unit      string `json:"unit"`
+	// Dossier is the one-stop software's own code of the dossier (VNPT
+	// iGate's "code"); it may be left out when NationalDossier is given.
+	Dossier string `json:"dossier,omitempty"`
+	// NationalDossier is the dossier's code on the national public service
+	// portal (iGate's "nationCode", DongBoHoSoMC's MaHoSo).
+	NationalDossier string `json:"national_dossier,omitempty"`
+	// Unit is the receiving centre, where the citizen was served and where
+	// the ratings of the dossier belong.
+	Unit string `json:"unit"`
+	// Agency is the processing agency's code (DongBoHoSoMC's DonViXuLy),
+	// which since 2025 may be elsewhere than the receiving centre.
+	Agency string `json:"agency,omitempty"`
+	// Via is how the dossier was submitted: OutcomeCounter, OutcomeOnline
+	// or OutcomePost (DongBoHoSoMC's KenhThucHien 1, 2, 3).
+	Via       string `json:"via,omitempty"`
 	Procedure string `json:"procedure,omitempty"`
 	Official  string `json:"official,omitempty"`
 	Counter   string `json:"counter,omitempty"`
@@ -36,6 +50,27 @@ type Outcome struct {
 	Indices map[string]int `json:"indices,omitempty"`
 }
 
+// How a dossier was submitted (Outcome.Via).
+const (
+	OutcomeCounter = "counter"
+	OutcomeOnline  = "online"
+	OutcomePost    = "post"
+)
+
+// Codes returns the dossier's codes.
+func (o *Outcome) Codes() DossierCodes {
+	return DossierCodes{Local: o.Dossier, National: o.NationalDossier}
+}
+
+// Code returns the code a report's answer names the dossier by: its own
+// code, or the national one when it has no other.
+func (o *Outcome) Code() string {
+	if o.Dossier != "" {
+		return o.Dossier
+	}
+	return o.NationalDossier
+}
+
 // Validate checks an outcome; every problem is reported.
 func (o *Outcome) Validate() error {
 	var fields []FieldError
@@ -44,13 +79,25 @@ func (o *Outcome) Validate() error {
 			fields = append(fields, FieldError{field, err.Error()})
 		}
 	}
-	if o.Dossier == "" {
-		fields = append(fields, FieldError{"dossier", "is required"})
-	} else {
+	if o.Dossier == "" && o.NationalDossier == "" {
+		fields = append(fields, FieldError{"dossier", "is required, or national_dossier"})
+	}
+	if o.Dossier != "" {
 		add("dossier", CheckDossierCode(o.Dossier))
+	}
+	if o.NationalDossier != "" {
+		add("national_dossier", CheckDossierCode(o.NationalDossier))
 	}
 	if o.Unit == "" {
 		fields = append(fields, FieldError{"unit", "is required"})
+	}
+	if o.Agency != "" {
+		add("agency", CheckRef(o.Agency))
+	}
+	switch o.Via {
+	case "", OutcomeCounter, OutcomeOnline, OutcomePost:
+	default:
+		fields = append(fields, FieldError{"via", fmt.Sprintf("%q is not counter, online or post", truncate(o.Via, 20))})
 	}
 	if o.Procedure != "" {
 		add("procedure", CheckProcedureCode(o.Procedure))

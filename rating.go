@@ -139,11 +139,7 @@ func NewID() string {
 
 var (
 	procedurePattern = regexp.MustCompile(`^\d\.\d{6}$`)
-	// Circular 01/2018 Art. 19: <agency id>-<YYMMDD>-<sequence>; since 2026
-	// MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX. Agency ids and sequence prefixes vary in
-	// length, so only the shape is fixed: agency, date, ≥ 4 trailing digits.
-	dossierPattern = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9.]*)-(\d{6})-([A-Za-z0-9]*\d{4,})$`)
-	refPattern     = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$`)
+	refPattern       = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$`)
 )
 
 // CheckProcedureCode validates a procedure code (mã TTHC), e.g. 1.004122.
@@ -154,16 +150,11 @@ func CheckProcedureCode(s string) error {
 	return nil
 }
 
-// CheckDossierCode validates a dossier code (mã hồ sơ), leniently.
+// CheckDossierCode validates a dossier code (mã hồ sơ), leniently: see
+// ParseDossierCode.
 func CheckDossierCode(s string) error {
-	m := dossierPattern.FindStringSubmatch(s)
-	if len(s) > 64 || m == nil {
-		return fmt.Errorf("%q is not a dossier code (mã hồ sơ) like H15.50.05.13-261008-0975", truncate(s, 40))
-	}
-	if _, err := time.Parse("060102", m[2]); err != nil {
-		return fmt.Errorf("dossier code %q has no valid YYMMDD date", s)
-	}
-	return nil
+	_, err := ParseDossierCode(s)
+	return err
 }
 
 // CheckRef validates the code of a counter or an official: letters, digits,

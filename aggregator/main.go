@@ -131,6 +131,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8081", "address to serve on")
 	fs.BoolVar(&cfg.DemoData, "demo-data", false, "import the demo administrative units and procedures if none are stored")
 	fs.StringVar(&cfg.TargetsFile, "targets", "", "JSON file of the measures' targets and their sources (default: the built-in ones)")
+	fs.StringVar(&cfg.PortalScoringFile, "dvcqg-scoring", "", "JSON file of the Decision 766 export's metric codes and maximum scores (default: docs/DVCQG.md)")
 	fs.Int64Var(&cfg.MinSample, "min-sample", 30, "ratings below which a rate is shown as not enough ratings")
 	fs.StringVar(&cfg.PhoneQuestionnaire, "phone-questionnaire", "counter-quick", "questionnaire of the QR phone page")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", 120, "requests to /r/ per client address and minute")
@@ -284,7 +285,7 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	t0 := time.Now()
 	err = synth.Generate(ctx, synth.Config{Ratings: n, Seed: seed, Progress: func(done int) {
 		fmt.Fprintf(os.Stderr, "%d ratings, %.0f/s\n", done, float64(done)/time.Since(t0).Seconds())
-	}}, in, book)
+	}}, synth.Ingest{In: in, Book: book})
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,19 @@
 // Command demo runs the whole Hài Lòng system on one machine: the aggregator
 // on its embedded database with demo administrative units, and one kiosk node
 // for a demo service centre, enrolled and uploading. On first start it seeds
-// a year of ratings across the demo province, including ratings given at
-// units merged on 1 July 2025, so the dashboard has something to show.
+// two years of ratings across the demo province, before and after the
+// merger of 1 July 2025, and the outcomes of rated dossiers from a one-stop
+// client, so every page of the workspace has something to show.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/signal"
@@ -27,14 +28,18 @@ import (
 	"hailong/aggregator/access"
 	aggapp "hailong/aggregator/app"
 	"hailong/aggregator/kiosks"
+	"hailong/aggregator/outcomes"
+	"hailong/aggregator/synth"
 	kioskapp "hailong/kiosk/app"
 	"hailong/kiosk/terminals"
-	"hailong/syncapi"
 )
 
 const (
 	demoKiosk = "demo-kinh-bac-1"
-	demoUnit  = "TT-09190"
+	// demoClient is the one-stop software reporting dossier outcomes for
+	// the whole province.
+	demoClient = "demo-motcua"
+	demoUnit   = "TT-09190"
 	// The demo accounts: a province-wide admin of the merged Bắc Ninh (24)
 	// and an analyst of Phường Kinh Bắc, the demo kiosk's commune.
 	demoAdmin         = "admin"
@@ -70,7 +75,7 @@ func run() error {
 		return fmt.Errorf("aggregator: %w", err)
 	}
 	defer agg.Close()
-	cred, err := demoCredential(ctx, agg, filepath.Join(*data, "kiosk.credential"))
+	cred, err := demoCredential(ctx, filepath.Join(*data, "kiosk.credential"), demoKiosk, demoUnit, agg.DB().AddKiosk)
 	if err != nil {
 		return err
 	}
@@ -79,11 +84,14 @@ func run() error {
 		return fmt.Errorf("demo accounts: %w", err)
 	}
 	if agg.Ingester().Rollup().Ratings() == 0 {
-		n, err := seed(ctx, agg, time.Now())
+		client, err := demoCredential(ctx, filepath.Join(*data, "client.credential"), demoClient, demoProvince, agg.DB().AddClient)
 		if err != nil {
+			return err
+		}
+		if err := seed(ctx, agg, client, time.Now(), seedRatings); err != nil {
 			return fmt.Errorf("seed demo ratings: %w", err)
 		}
-		fmt.Printf("Seeded %d demo ratings.\n", n)
+		fmt.Printf("Seeded %d demo ratings.\n", seedRatings)
 	}
 	kiosk := &kioskapp.Main{Config: kioskapp.Config{
 		Listen: *kioskListen, DataDir: filepath.Join(*data, "kiosk"), Aggregator: agg.URL(),
@@ -123,7 +131,7 @@ Hài Lòng demo is running. Open:
   Kiosk status                      %[1]s/api/v1/status
   Phone page of a receipt's QR link %[5]s
   …and its QR code                  %[1]s%[6]s
-  Aggregator dashboard              %[2]s/   (sign in with an account below)
+  Analysts' workspace               %[2]s/   (sign in with an account below)
   Satisfaction API, in the browser signed in as admin, or with a token:
                                     %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
   Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
@@ -171,19 +179,20 @@ func demoLink(kioskURL, software string) (issued, error) {
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
-// demoCredential enrols the demo kiosk once and keeps its credential.
-func demoCredential(ctx context.Context, agg *aggapp.Main, path string) (string, error) {
+// demoCredential enrols the demo kiosk, or the demo's one-stop client, once
+// and keeps its credential.
+func demoCredential(ctx context.Context, path, id, unit string, add func(context.Context, hailong.Kiosk) error) (string, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	k, cred, err := kiosks.Enrol(demoKiosk, demoUnit, time.Now())
+	k, cred, err := kiosks.Enrol(id, unit, time.Now())
 	if err != nil {
 		return "", err
 	}
-	if err := agg.DB().AddKiosk(ctx, k); err != nil {
-		return "", fmt.Errorf("enrol demo kiosk: %w", err)
+	if err := add(ctx, k); err != nil {
+		return "", fmt.Errorf("enrol %s: %w", id, err)
 	}
 	if err := os.WriteFile(path, []byte(cred.String()+"\n"), 0o600); err != nil {
 		return "", err
@@ -229,73 +238,58 @@ func demoAccounts(ctx context.Context, agg *aggapp.Main, path string) (string, e
 	return lines.String(), nil
 }
 
-type centre struct {
-	unit       string
-	from, to   hailong.Date // period the centre was in force, to exclusive
-	satisfied  float64      // share of satisfied ratings, for a varied picture
-	perDay     int
-	procedures []string
+// oneStop is the demo's one-stop software: it reports the outcomes of
+// dossiers to the aggregator's API with its client credential, as a
+// province's software does.
+type oneStop struct {
+	url, credential string
 }
 
-// seed writes a year of kiosk ratings through the real ingest path.
-func seed(ctx context.Context, agg *aggapp.Main, now time.Time) (int, error) {
-	merger := hailong.DateFromYMD(2025, 7, 1)
+// Report sends one batch of outcomes.
+func (o oneStop) Report(ctx context.Context, reports []hailong.Outcome, _ func(string) bool) ([]outcomes.Result, error) {
+	body, err := json.Marshal(map[string]any{"outcomes": reports})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url+"/api/v1/outcomes", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+o.credential)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("POST /api/v1/outcomes: %s", resp.Status)
+	}
+	var out struct{ Results []outcomes.Result }
+	return out.Results, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+// seedRatings is how many ratings the demo seeds over two years: enough
+// for every official's quarter, few enough to seed in seconds.
+const seedRatings = 40_000
+
+// seed writes n ratings over two years (the merger of 1 July 2025 in the
+// middle) through the aggregator's ingest path, and the outcomes of rated
+// dossiers through the one-stop API with the credential of an enrolled
+// client: the synthetic generator (synth) on the demo's units and
+// procedures. Xã Lạng Giang and the old desk of Từ Sơn are rated too
+// rarely to be ranked, so "not enough ratings" shows too.
+func seed(ctx context.Context, agg *aggapp.Main, client string, now time.Time, n int) error {
+	units, _, err := agg.DB().Units(ctx)
+	if err != nil {
+		return err
+	}
+	procs, _, err := agg.DB().Procedures(ctx)
+	if err != nil {
+		return err
+	}
 	today := hailong.DateOf(now)
-	// Start before the merger, so the old structure has history to show.
-	start := min(today-365, hailong.DateFromYMD(2025, 1, 1))
-	centres := []centre{
-		{"TT-27", start, merger, 0.82, 6, []string{"1.004227", "2.000908"}},
-		{"MC-256", start, merger, 0.74, 4, []string{"1.001612", "1.004227"}},
-		{"MC-261", start, merger, 0.91, 3, []string{"2.000908"}},
-		{"MC-213", start, merger, 0.69, 4, []string{"1.001612"}},
-		{"TT-24", start, today + 1, 0.88, 6, []string{"1.004227", "2.000908", "1.001612"}},
-		{"TT-09190", merger, today + 1, 0.93, 5, []string{"1.004227", "1.001612"}},
-		{"TT-09250", merger, today + 1, 0.86, 4, []string{"2.000908"}},
-		{"TT-07210", merger, today + 1, 0.78, 4, []string{"1.004227"}},
-		{"TT-07450", merger, today + 1, 0.6, 1, []string{"1.001612"}},
-	}
-	rng := rand.New(rand.NewPCG(2025, 7))
-	total := 0
-	for _, c := range centres {
-		k := hailong.Kiosk{ID: "seed-" + strings.ToLower(c.unit), Unit: c.unit}
-		var batch []hailong.Rating
-		for d := max(c.from, start); d < c.to && d <= today; d++ {
-			for i := 0; i < rng.IntN(2*c.perDay+1); i++ {
-				at := d.Start().Add(time.Duration(7*3600+rng.IntN(10*3600)) * time.Second)
-				if at.After(now) {
-					continue
-				}
-				overall := 1
-				if rng.Float64() < c.satisfied {
-					overall = 2 + rng.IntN(2)
-				}
-				batch = append(batch, hailong.Rating{
-					ID: hailong.NewID(),
-					Submission: hailong.Submission{
-						Questionnaire: "counter-quick", Version: 1,
-						Answers:   hailong.Answers{"overall": hailong.Int(overall), "result_time": hailong.Int(rng.IntN(3))},
-						Counter:   fmt.Sprintf("Q%d", 1+rng.IntN(4)),
-						Official:  fmt.Sprintf("cb-%04d", 1+rng.IntN(6)),
-						Procedure: c.procedures[rng.IntN(len(c.procedures))],
-					},
-					Channel: hailong.ChannelKiosk, Unit: c.unit, Kiosk: k.ID, At: at.UTC().Truncate(time.Millisecond),
-				})
-			}
-		}
-		for len(batch) > 0 {
-			n := min(len(batch), syncapi.MaxBatch)
-			res, err := agg.Ingester().Ingest(ctx, k, 0, batch[:n])
-			if err != nil {
-				return total, err
-			}
-			for _, r := range res {
-				if r.Status != syncapi.Accepted {
-					return total, fmt.Errorf("seed rating %s: %s %s", r.ID, r.Status, r.Reason)
-				}
-			}
-			total += n
-			batch = batch[n:]
-		}
-	}
-	return total, nil
+	cfg := synth.Config{Ratings: n, Seed: 2025, Units: units, Procedures: procs, From: today - 730, To: today - 1,
+		Officials: 8, Counters: 4, Quiet: []string{"TT-07450", "MC-261"}}
+	return synth.Generate(ctx, cfg, synth.Ingest{In: agg.Ingester(), Book: oneStop{url: agg.URL(), credential: client}})
 }

@@ -195,8 +195,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Fatalf("%s, want %s (status %d: %.300s)", got, want, resp.StatusCode, body)
 				}
 				// The phone pages answer a bad link with a notice; single
-				// sign-on, off here, answers 404.
-				if got == allowed && r.Method == "GET" && !strings.HasPrefix(r.Path, "/r/") && !strings.HasPrefix(r.Path, "/auth/oidc/") && resp.StatusCode != 200 {
+				// sign-on and the public results, off here, answer 404.
+				if got == allowed && r.Method == "GET" && !strings.HasPrefix(r.Path, "/r/") && !strings.HasPrefix(r.Path, "/auth/oidc/") && r.Path != "/public" && resp.StatusCode != 200 {
 					t.Fatalf("allowed but status %d: %.300s", resp.StatusCode, body)
 				}
 				if got == forbidden && !r.Page() && (strings.Contains(string(body), `"n":`) || resp.Header.Get("Content-Type") != "application/problem+json") {
@@ -232,13 +232,21 @@ func judge(r web.Route, resp *http.Response) verdict {
 // body for posts.
 func matrixRequest(t *testing.T, base string, r web.Route, csrf string) *http.Request {
 	t.Helper()
-	path := strings.NewReplacer(":token", "not-a-token", ":id", "0000000000000000", "*", "aggregator.css").Replace(r.Path)
+	path := strings.NewReplacer(":token", "not-a-token", ":id", "0000000000000000", ":code", matrixUnit, ":official", "cb-0001", "*", "aggregator.css").Replace(r.Path)
 	query := url.Values{}
 	if r.Unit {
 		query.Set("unit", matrixUnit)
 		if r.Path != "/api/v1/kiosks" && r.Path != "/" {
 			query.Set("from", today())
 			query.Set("to", today())
+		}
+		if strings.HasSuffix(r.Path, "reports") || strings.HasSuffix(r.Path, "quarterly") { // a report of a quarter
+			query.Del("from")
+			query.Del("to")
+			query.Set("period", "2026-Q1")
+		}
+		if r.Path == "/api/v1/breakdowns" { // a breakdown by one dimension
+			query.Set("by", "official")
 		}
 	}
 	u := base + path

@@ -37,9 +37,16 @@ func TestPhonePageInABrowser(t *testing.T) {
 	if strings.Contains(html, "<script") || regexp.MustCompile(`(src|href)="https?://`).MatchString(html) {
 		t.Error("the page must work without JavaScript and load nothing from elsewhere")
 	}
-	for _, want := range []string{`lang="vi"`, "Trung tâm Phục vụ hành chính công phường Kinh Bắc", "1.004122", "<legend>", `type="radio"`} {
+	for _, want := range []string{`lang="vi"`, "<h1>", "Trung tâm Phục vụ hành chính công phường Kinh Bắc", "Cấp giấy phép xây dựng nhà ở riêng lẻ", "dịch vụ đã nhận", "<legend>", `type="radio"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q", want)
+		}
+	}
+	// A link is good for 30 days: the page asks about the service received,
+	// and names the procedure, not its code.
+	for _, unwanted := range []string{"hôm nay", "1.004122"} {
+		if strings.Contains(html, unwanted) {
+			t.Errorf("page says %q", unwanted)
 		}
 	}
 	if strings.Contains(html, "0975") || strings.Contains(html, "cb-0012") {
@@ -72,8 +79,12 @@ func TestPhonePageInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if heading != "Xin cảm ơn Ông/Bà!" {
-		t.Errorf("after sending: %q", heading)
+	next, err := chromedp.Run(ctx, chromedp.Text(css2(".n-thanks")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if heading != "Xin cảm ơn Ông/Bà!" || !strings.Contains(next, "chỉ số mức độ hài lòng") || !strings.Contains(next, "góp ý") {
+		t.Errorf("after sending: %q, %q: the citizen is not told what happens with the rating", heading, next)
 	}
 	thanks, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "official", "cb-0012"))

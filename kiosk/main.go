@@ -74,8 +74,21 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&cfg.Misuse.Burst, "misuse-burst", misuse.DefaultBurst, "a rating after this many from the same terminal within -misuse-window is flagged")
 	fs.DurationVar(&cfg.Misuse.Window, "misuse-window", misuse.DefaultWindow, "the window of -misuse-burst")
 	fs.DurationVar(&cfg.KeepSynced, "keep-synced", 30*24*time.Hour, "how long a synced rating stays on the node before it is pruned (0: forever)")
+	fs.BoolVar(&cfg.Speak, "speak", false, "read the screen's questions aloud by default (citizens can still turn it off; it is always offered)")
+	fs.StringVar(&cfg.ShowOfficial, "show-official", "badge", "what a counter tablet shows of the official being rated: badge (the official= reference), name (official_name=) or none")
+	fs.DurationVar(&cfg.IdleReset, "idle-reset", time.Minute, "how long a screen a citizen began stays without input before a countdown to start over")
+	fs.DurationVar(&cfg.IdleWarning, "idle-warning", 20*time.Second, "how long that countdown lasts, with a button to continue (at least 20s, WCAG 2.2.1)")
+	fs.DurationVar(&cfg.FollowUpWindow, "follow-up-window", 5*time.Minute, "how long a tapped rating waits at most for the citizen's follow-up answers before it is uploaded")
 	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("HAILONG_KIOSK")); err != nil {
 		return err
+	}
+	switch {
+	case cfg.IdleWarning < 20*time.Second:
+		return fmt.Errorf("-idle-warning %v: at least 20s, so that a citizen has time to say they continue (WCAG 2.2.1)", cfg.IdleWarning)
+	case cfg.IdleReset <= 0 || cfg.FollowUpWindow <= 0:
+		return errors.New("-idle-reset and -follow-up-window must be positive")
+	case cfg.ShowOfficial != "badge" && cfg.ShowOfficial != "name" && cfg.ShowOfficial != "none":
+		return fmt.Errorf("-show-official %q: badge, name or none", cfg.ShowOfficial)
 	}
 	cfg.Questionnaires = app.SplitList(*questionnaires)
 	if *credFile != "" {

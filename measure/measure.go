@@ -47,3 +47,21 @@ func (p Proportion) Enough(minSample int64) bool { return p.N >= minSample }
 
 // Round4 rounds to four decimals, the precision rates are published with.
 func Round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// TwoProportionZ returns the z statistic of the pooled two-proportion test
+// of a against b, and false when either sample is empty or the pooled rate
+// is 0 or 1 (no variation, so no test). |z| > Z95 says the difference is
+// beyond chance at the 5% level, two-sided.
+func TwoProportionZ(a, b Proportion) (float64, bool) {
+	if a.N == 0 || b.N == 0 {
+		return 0, false
+	}
+	pool := float64(a.Successes+b.Successes) / float64(a.N+b.N)
+	if pool == 0 || pool == 1 {
+		return 0, false
+	}
+	ra, _ := a.Rate()
+	rb, _ := b.Rate()
+	se := math.Sqrt(pool * (1 - pool) * (1/float64(a.N) + 1/float64(b.N)))
+	return (ra - rb) / se, true
+}

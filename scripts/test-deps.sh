@@ -2,7 +2,9 @@
 # What the browser tests need besides Go, installed once:
 #   - Chromium (Debian's chromium; installed with apt-get when missing, as root),
 #   - axe-core from npm, pinned, into .cache/npm (git-ignored), where the tests
-#     find axe.min.js (or wherever HAILONG_AXE_JS points).
+#     find axe.min.js (or wherever HAILONG_AXE_JS points),
+#   - pdftotext (Debian's poppler-utils), with which the quarterly report's
+#     test reads the PDF's text back.
 # Without them the browser tests skip locally and fail on CI (CI=true).
 #
 #   scripts/test-deps.sh
@@ -16,6 +18,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null
 fi
 chromium --version
+
+if ! command -v pdftotext >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+fi
+pdftotext -v 2>&1 | head -1
 
 if ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq

@@ -29,6 +29,7 @@ import (
 	"hailong/aggregator/mongodb"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
+	"hailong/aggregator/report"
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/debugserver"
@@ -49,9 +50,13 @@ type Config struct {
 	// targets are set through the administration (PUT /api/v1/targets),
 	// which are stored and win from then on.
 	TargetsFile string
-	AssetsDir   string
-	MinSample   int64
-	Remember    int // recent rating digests kept in memory
+	// PortalScoringFile codes and scores the metrics of the Decision 766
+	// export (GET /api/v1/exports/dvcqg): a JSON list of {"measure",
+	// "code", "name", "maxScore"}; empty uses report.DefaultPortalScoring.
+	PortalScoringFile string
+	AssetsDir         string
+	MinSample         int64
+	Remember          int // recent rating digests kept in memory
 	// ClockTolerance is how far a kiosk rating's time may be in the future
 	// or before the kiosk's enrolment; 0 is 5 minutes.
 	ClockTolerance time.Duration
@@ -209,6 +214,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	scoring, err := loadPortalScoring(cfg.PortalScoringFile)
+	if err != nil {
+		return err
+	}
 	fields := m.procedures.Load().Fields()
 	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
 		Tolerance: cfg.ClockTolerance})
@@ -242,6 +251,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	pub, err := loadPublication(ctx, m.db.DB)
+	if err != nil {
+		return err
+	}
 	var sso web.SingleSignOn // a nil *oidc.Client would not be a nil interface
 	if cfg.OIDC.Enabled() {
 		c := cfg.OIDC
@@ -257,12 +270,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
 	m.server, err = web.New(&web.Server{
 		Ingester: m.countIngests(m.ingester), Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
-		Outcomes: m.book, Clients: clients, Procedures: m.procedures.Load, Targets: targets, Admin: adm,
+		Outcomes: m.book, Clients: clients, Procedures: m.procedures.Load, Targets: targets, Admin: adm, PortalScoring: scoring,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
-		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry,
-		Access: m.access, SSO: sso,
+		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry, Comments: m.ingester.Comments,
+		Access: m.access, SSO: sso, Publication: pub,
 	})
 	if err != nil {
 		return err
@@ -418,6 +431,20 @@ func loadTargets(cfg Config) ([]measure.Target, error) {
 	}
 	defer r.Close()
 	return measure.ReadTargets(r)
+}
+
+// loadPortalScoring reads the export's scoring from a file, or gives nil
+// for the default.
+func loadPortalScoring(file string) ([]report.PortalScoring, error) {
+	if file == "" {
+		return nil, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return report.ReadPortalScoring(f)
 }
 
 // clientStore lists the programs enrolled to report outcomes, for a

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/comments"
 	"hailong/aggregator/rollup"
 	"hailong/qrtoken"
 	"hailong/syncapi"
@@ -52,6 +53,12 @@ type Store interface {
 	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
+	// InsertComments stores the comments of newly stored ratings;
+	// LoadComments reads them back at start (built is false if they were
+	// never built from the ratings); ReplaceComments rebuilds them.
+	InsertComments(ctx context.Context, cs []comments.Comment) error
+	LoadComments(ctx context.Context, fn func(comments.Comment)) (built bool, err error)
+	ReplaceComments(ctx context.Context, cs []comments.Comment) error
 }
 
 // Ingester owns the raw ratings' write path and the rollups.
@@ -67,8 +74,10 @@ type Ingester struct {
 	// the main rollup answers as fast as before; measures add it on
 	// request.
 	flagged atomic.Pointer[rollup.Rollup]
-	log     *slog.Logger
-	now     func() time.Time
+	// comments index the citizens' comments, kept like the rollups.
+	comments atomic.Pointer[comments.Index]
+	log      *slog.Logger
+	now      func() time.Time
 
 	recent *recentDigests
 	// claims are the inserts whose outcome is not known yet: under way, or
@@ -144,8 +153,12 @@ func New(cfg Config) *Ingester {
 		recent: newRecent(cfg.Remember), claims: newClaims(), tolerance: cfg.Tolerance}
 	in.rollup.Store(in.newRollup())
 	in.flagged.Store(in.newRollup())
+	in.comments.Store(comments.New())
 	return in
 }
+
+// Comments returns the in-memory index of the citizens' comments.
+func (in *Ingester) Comments() *comments.Index { return in.comments.Load() }
 
 func (in *Ingester) newRollup() *rollup.Rollup {
 	r := rollup.New()
@@ -208,9 +221,19 @@ func (in *Ingester) Start(ctx context.Context) error {
 			in.log.Warn("persisted rollups of flagged ratings do not add up; rebuilding", "counted", fl.Ratings(), "expected", st.FlaggedRatings)
 			return in.rebuildAndOpen(ctx)
 		}
+		var cs []comments.Comment
+		built, err := in.store.LoadComments(ctx, func(c comments.Comment) { cs = append(cs, c) })
+		if err != nil {
+			return err
+		}
+		if !built {
+			in.log.Info("no comments collection yet; building it and the rollups from raw ratings")
+			return in.rebuildAndOpen(ctx)
+		}
 		in.rollup.Store(r)
 		in.flagged.Store(fl)
-		in.log.Info("rollups loaded", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+		in.comments.Store(comments.NewOf(cs))
+		in.log.Info("rollups loaded", "ratings", r.Ratings(), "flagged", fl.Ratings(), "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
 		loaded := false
 		if st.Digests > 0 {
 			t0 := time.Now()
@@ -256,10 +279,16 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	}
 	in.claims.reset() // everything stored is counted below
 	var unhappy []string
+	var cs []comments.Comment
 	r, fl, err := RecomputeAll(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
 		in.recent.put(rt.ID, digest)
 		if f.Dissatisfied && rt.Dossier != "" && !f.Flagged {
 			unhappy = append(unhappy, rt.Dossier)
+		}
+		if q, ok := in.catalog.Version(rt.Questionnaire, rt.Version); ok { // Recompute checked it is
+			if c, ok := comments.Of(rt, q); ok {
+				cs = append(cs, c)
+			}
 		}
 	})
 	if err != nil {
@@ -268,6 +297,10 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
 		return 0, err
 	}
+	if err := in.store.ReplaceComments(ctx, cs); err != nil {
+		return 0, err
+	}
+	in.comments.Store(comments.NewOf(cs))
 	in.flagsMu.Lock()
 	in.unflagged = nil
 	in.flagsMu.Unlock()
@@ -424,6 +457,7 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 		batch   []hailong.Rating
 		digests [][32]byte
 		facts   []rollup.Fact
+		notes   []*comments.Comment
 		pos     []int                   // index in ratings of each batch entry
 		first   = map[string]bool{}     // ids seen in this upload
 		later   []int                   // repeats of an id within this upload
@@ -452,14 +486,18 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 			continue
 		}
 		f, _ := rollup.FactOf(r, q) // validation guarantees a headline answer
-		batch, digests, facts, pos = append(batch, *r), append(digests, d), append(facts, f), append(pos, i)
+		var note *comments.Comment
+		if c, ok := comments.Of(r, q); ok {
+			note = &c
+		}
+		batch, digests, facts, notes, pos = append(batch, *r), append(digests, d), append(facts, f), append(notes, note), append(pos, i)
 	}
 	if len(batch) > 0 {
 		// The batch is claimed before it is inserted, under a time of
 		// receipt no other insert has: if the insert fails, or its answer is
 		// lost, whoever later finds one of these ratings stored with that
 		// time counts it, once.
-		stamp := in.claims.add(in.now(), batch, digests, facts)
+		stamp := in.claims.add(in.now(), batch, digests, facts, notes)
 		dups, err := in.store.InsertRatings(ctx, batch, digests, stamp)
 		if err != nil {
 			return nil, err
@@ -471,11 +509,11 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 			dupIDs = append(dupIDs, batch[j].ID)
 			in.claims.drop(batch[j].ID, stamp) // stored by another insert
 		}
-		var added []rollup.Fact
+		var added []attempt
 		for j := range batch {
 			if !isDup[j] {
-				if f, ok := in.claims.settle(batch[j].ID, stamp, digests[j]); ok {
-					added = append(added, f)
+				if a, ok := in.claims.settle(batch[j].ID, stamp, digests[j]); ok {
+					added = append(added, a)
 				} // else it was found stored and counted while being inserted
 				in.recent.put(batch[j].ID, digests[j])
 				stored[batch[j].ID] = digests[j]
@@ -513,13 +551,13 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 // not stored are missing from the answer.
 func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]byte, error) {
 	got := make(map[string][32]byte, len(ids))
-	var added []rollup.Fact
+	var added []attempt
 	var err error
 	for start := 0; start < len(ids) && err == nil; start += syncapi.MaxBatch { // at Close, claims of many failed uploads
 		err = in.store.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received time.Time) {
 			got[id] = d
-			if f, ok := in.claims.settle(id, received, d); ok {
-				added = append(added, f)
+			if a, ok := in.claims.settle(id, received, d); ok {
+				added = append(added, a)
 			}
 			in.recent.put(id, d)
 		})
@@ -528,25 +566,38 @@ func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]
 	return got, err
 }
 
-// count adds newly stored ratings to the rollups and flags their dossiers.
-func (in *Ingester) count(ctx context.Context, facts []rollup.Fact) {
-	if len(facts) == 0 {
+// count adds newly stored ratings to the rollups and the comments, and
+// flags their dossiers.
+func (in *Ingester) count(ctx context.Context, added []attempt) {
+	if len(added) == 0 {
 		return
 	}
+	facts := make([]rollup.Fact, 0, len(added))
 	var flagged []rollup.Fact
-	if slices.ContainsFunc(facts, func(f rollup.Fact) bool { return f.Flagged }) {
-		var main []rollup.Fact
-		for _, f := range facts {
-			if f.Flagged {
-				flagged = append(flagged, f)
-			} else {
-				main = append(main, f)
-			}
+	var notes []comments.Comment
+	for _, a := range added {
+		if a.fact.Flagged {
+			flagged = append(flagged, a.fact)
+		} else {
+			facts = append(facts, a.fact)
 		}
-		facts = main
-		in.Flagged().Add(flagged...)
+		if a.comment != nil {
+			notes = append(notes, *a.comment)
+		}
 	}
 	in.Rollup().Add(facts...)
+	if len(flagged) > 0 {
+		in.Flagged().Add(flagged...)
+	}
+	in.Comments().Add(notes...)
+	if len(notes) > 0 {
+		// A comment not written is still in memory; the next start
+		// rebuilds the collection from the ratings.
+		if err := in.store.InsertComments(ctx, notes); err != nil {
+			in.log.Error("store comments; the next start rebuilds them from the ratings", "err", err)
+			in.tainted.Store(true)
+		}
+	}
 	in.flagUnhappy(ctx, facts)
 }
 
@@ -780,16 +831,17 @@ type claims struct {
 
 // attempt is one insert of a rating.
 type attempt struct {
-	stamp  time.Time
-	digest [32]byte
-	fact   rollup.Fact
+	stamp   time.Time
+	digest  [32]byte
+	fact    rollup.Fact
+	comment *comments.Comment // nil without one
 }
 
 func newClaims() *claims { return &claims{m: map[string][]attempt{}} }
 
 // add claims the ratings for an insert and returns its unique stamp: now
 // to the millisecond the database keeps, later than any before.
-func (c *claims) add(now time.Time, rs []hailong.Rating, digests [][32]byte, facts []rollup.Fact) time.Time {
+func (c *claims) add(now time.Time, rs []hailong.Rating, digests [][32]byte, facts []rollup.Fact, notes []*comments.Comment) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	stamp := now.UTC().Truncate(time.Millisecond)
@@ -798,7 +850,7 @@ func (c *claims) add(now time.Time, rs []hailong.Rating, digests [][32]byte, fac
 	}
 	c.last = stamp
 	for i := range rs {
-		c.m[rs[i].ID] = append(c.m[rs[i].ID], attempt{stamp, digests[i], facts[i]})
+		c.m[rs[i].ID] = append(c.m[rs[i].ID], attempt{stamp, digests[i], facts[i], notes[i]})
 	}
 	return stamp
 }
@@ -822,19 +874,19 @@ func (c *claims) drop(id string, stamp time.Time) {
 }
 
 // settle learns that rating id is stored with the digest d, received at
-// stamp: every claim on it is settled, and the fact to count is returned
-// if one of them stored it.
-func (c *claims) settle(id string, stamp time.Time, d [32]byte) (rollup.Fact, bool) {
+// stamp: every claim on it is settled, and the attempt to count is
+// returned if one of them stored it.
+func (c *claims) settle(id string, stamp time.Time, d [32]byte) (attempt, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	as := c.m[id]
 	delete(c.m, id)
 	for _, a := range as {
 		if a.stamp.Equal(stamp) && a.digest == d {
-			return a.fact, true
+			return a, true
 		}
 	}
-	return rollup.Fact{}, false
+	return attempt{}, false
 }
 
 // ids returns the claimed ids.

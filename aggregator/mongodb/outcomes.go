@@ -22,10 +22,16 @@ func (d *DB) flags() *mongo.Collection    { return d.db.Collection("dossier_flag
 // write, which scans the whole collection on FerretDB. The log also shows
 // how a dossier's reports changed.
 type outcomeDoc struct {
-	ID        string         `bson:"_id"` // dossier "#" sequence
+	ID string `bson:"_id"` // key "#" sequence
+	// Dossier is the dossier's key (outcomes.Book): the first code it was
+	// reported by. Before dossiers had two codes it was the only one.
 	Dossier   string         `bson:"dossier"`
 	Seq       int64          `bson:"seq"`
+	Local     string         `bson:"local,omitempty"`
+	National  string         `bson:"national,omitempty"`
 	Unit      string         `bson:"unit"`
+	Agency    string         `bson:"agency,omitempty"`
+	Via       string         `bson:"via,omitempty"`
 	Procedure string         `bson:"procedure,omitempty"`
 	Official  string         `bson:"official,omitempty"`
 	Counter   string         `bson:"counter,omitempty"`
@@ -38,17 +44,18 @@ type outcomeDoc struct {
 	Updated   time.Time      `bson:"updated"`
 }
 
-// PutOutcomes appends outcome reports; each supersedes its dossier's
-// reports of lower sequence, which the caller assigns in increasing order.
-func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte, seqs []int64) error {
+// PutOutcomes appends outcome reports, each under its dossier's key; each
+// supersedes the key's reports of lower sequence, which the caller assigns
+// in increasing order.
+func (d *DB) PutOutcomes(ctx context.Context, keys []string, os []hailong.Outcome, digests [][32]byte, seqs []int64) error {
 	now := time.Now().UTC()
 	for start := 0; start < len(os); start += maxInsertBatch {
 		end := min(start+maxInsertBatch, len(os))
 		docs := make([]any, 0, end-start)
 		for i := start; i < end; i++ {
 			o, seq := os[i], seqs[i]
-			docs = append(docs, outcomeDoc{ID: fmt.Sprintf("%s#%d", o.Dossier, seq), Dossier: o.Dossier, Seq: seq,
-				Unit: o.Unit, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
+			docs = append(docs, outcomeDoc{ID: fmt.Sprintf("%s#%d", keys[i], seq), Dossier: keys[i], Seq: seq,
+				Local: o.Dossier, National: o.NationalDossier, Unit: o.Unit, Agency: o.Agency, Via: o.Via, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
 				Received: o.Received, Due: o.Due, Returned: o.Returned, Complaint: o.Complaints, Indices: o.Indices,
 				Digest: digests[i][:], Updated: now})
 		}
@@ -59,8 +66,8 @@ func (d *DB) PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][3
 	return nil
 }
 
-// ScanOutcomes calls fn for the latest report of every dossier.
-func (d *DB) ScanOutcomes(ctx context.Context, fn func(o hailong.Outcome, digest [32]byte, seq int64)) error {
+// ScanOutcomes calls fn for the latest report of every dossier key.
+func (d *DB) ScanOutcomes(ctx context.Context, fn func(key string, o hailong.Outcome, digest [32]byte, seq int64)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	type latest struct {
@@ -84,15 +91,19 @@ func (d *DB) ScanOutcomes(ctx context.Context, fn func(o hailong.Outcome, digest
 		}
 		var dg [32]byte
 		copy(dg[:], doc.Digest)
-		byDossier[doc.Dossier] = latest{seq: doc.Seq, digest: dg, o: hailong.Outcome{Dossier: doc.Dossier, Unit: doc.Unit,
+		if doc.Local == "" && doc.National == "" {
+			doc.Local = doc.Dossier // a report from before dossiers had two codes
+		}
+		byDossier[doc.Dossier] = latest{seq: doc.Seq, digest: dg, o: hailong.Outcome{Dossier: doc.Local, NationalDossier: doc.National,
+			Unit: doc.Unit, Agency: doc.Agency, Via: doc.Via,
 			Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
 			Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}}
 	}
 	if err := cur.Err(); err != nil {
 		return err
 	}
-	for _, l := range byDossier {
-		fn(l.o, l.digest, l.seq)
+	for key, l := range byDossier {
+		fn(key, l.o, l.digest, l.seq)
 	}
 	return nil
 }

@@ -6,6 +6,12 @@
 // Each dossier's latest report is kept in memory with what it contributes
 // to the outcome rollups, so that a new report, or a dissatisfied rating
 // arriving after the report, replaces that contribution exactly.
+//
+// A dossier may have two codes, its own and the national portal's
+// (hailong.DossierCodes), and reports and ratings may name it by either: the
+// book finds a dossier by both, normalised. A dossier is stored under a key
+// that never changes, the first code it was reported by, so that a later
+// report bringing its other code replaces it rather than adding a second.
 package outcomes
 
 import (
@@ -22,8 +28,10 @@ import (
 
 // Store is what the book needs of the database.
 type Store interface {
-	PutOutcomes(ctx context.Context, os []hailong.Outcome, digests [][32]byte, seqs []int64) error
-	ScanOutcomes(ctx context.Context, fn func(o hailong.Outcome, digest [32]byte, seq int64)) error
+	// PutOutcomes appends reports, each under its dossier's key.
+	PutOutcomes(ctx context.Context, keys []string, os []hailong.Outcome, digests [][32]byte, seqs []int64) error
+	// ScanOutcomes calls fn with the latest report of every key.
+	ScanOutcomes(ctx context.Context, fn func(key string, o hailong.Outcome, digest [32]byte, seq int64)) error
 	ScanDossierFlags(ctx context.Context, fn func(string)) error
 }
 
@@ -36,6 +44,9 @@ const (
 	Updated   Status = "updated"
 	Unchanged Status = "unchanged"
 	Rejected  Status = "rejected"
+	// Ignored answers a report that says nothing the measures use, such as
+	// a DongBoHoSoMC record of a dossier still in progress; Reason says why.
+	Ignored Status = "ignored"
 )
 
 // Result answers one reported outcome.
@@ -46,6 +57,7 @@ type Result struct {
 }
 
 type entry struct {
+	key    string // the dossier's key in the store
 	o      hailong.Outcome
 	digest [32]byte
 	// counted is what the entry adds to the rollup, nil while in progress.
@@ -63,10 +75,11 @@ type contribution struct {
 type Book struct {
 	store Store
 
-	write   sync.Mutex // one report at a time: reports are few, order matters
-	mu      sync.Mutex // guards the maps
-	entries map[string]*entry
-	unhappy map[string]bool // dossiers a rating called not satisfied
+	write   sync.Mutex        // one report at a time: reports are few, order matters
+	mu      sync.Mutex        // guards the maps
+	entries map[string]*entry // by key
+	byCode  map[string]*entry // by each normalised code
+	unhappy map[string]bool   // normalised codes of dossiers a rating called not satisfied
 	roll    *rollup.Rollup
 	// seq orders reports: the latest per dossier counts. It is the larger
 	// of the clock and the last one plus one, so a clock set back cannot
@@ -91,9 +104,9 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 // nothing else: it can go on while the rollups of ratings are loaded or
 // rebuilt, which rewrites the flags Open reads.
 func Read(ctx context.Context, store Store) (*Book, error) {
-	b := &Book{store: store, entries: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
-	err := store.ScanOutcomes(ctx, func(o hailong.Outcome, d [32]byte, seq int64) {
-		b.entries[o.Dossier] = &entry{o: o, digest: d}
+	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
+	err := store.ScanOutcomes(ctx, func(key string, o hailong.Outcome, d [32]byte, seq int64) {
+		b.put(&entry{key: key, o: o, digest: d})
 		b.seq = max(b.seq, seq)
 	})
 	if err != nil {
@@ -107,7 +120,7 @@ func Read(ctx context.Context, store Store) (*Book, error) {
 func (b *Book) Open(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.store.ScanDossierFlags(ctx, func(d string) { b.unhappy[d] = true }); err != nil {
+	if err := b.store.ScanDossierFlags(ctx, func(d string) { b.unhappy[hailong.NormalizeDossierCode(d)] = true }); err != nil {
 		return err
 	}
 	for _, e := range b.entries {
@@ -136,45 +149,55 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 	results := make([]Result, len(reports))
 	var (
 		put     []hailong.Outcome
+		keys    []string
 		digests [][32]byte
-		at      = map[string]int{} // dossier → index in put, the last report wins
+		at      = map[string]int{}    // key → index in put, the last report wins
+		batch   = map[string]string{} // normalised code → key, of reports earlier in the batch
 	)
 	b.mu.Lock()
 	for i := range reports {
 		o := reports[i]
-		results[i].Dossier = o.Dossier
-		err := o.Validate()
-		if err == nil && !allowed(o.Unit) {
-			err = hailong.Invalid("The outcome is not this reporter's.", hailong.FieldError{Field: "unit", Message: fmt.Sprintf("%s is outside the units this reporter may report for", o.Unit)})
-		}
-		if e, ok := b.entries[o.Dossier]; err == nil && ok && !allowed(e.o.Unit) {
-			err = hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for %s, outside the units this reporter may report for", o.Dossier, e.o.Unit)})
-		}
+		results[i].Dossier = o.Code()
+		key, err := b.check(&o, batch, allowed)
 		if err != nil {
-			results[i].Status = Rejected
-			results[i].Reason = hailong.ErrorMessage(err)
-			for _, f := range hailong.ErrorFields(err) {
-				results[i].Reason += " " + f.Field + ": " + f.Message + "."
-			}
+			results[i].Status, results[i].Reason = Rejected, Reason(err)
 			continue
 		}
+		// A dossier's codes are who it is, not what became of it: a report
+		// that leaves one out (a DongBoHoSoMC record has only the national
+		// one) keeps the one known.
+		known := hailong.DossierCodes{}
+		if j, ok := at[key]; ok {
+			known = put[j].Codes()
+		} else if e, ok := b.entries[key]; ok {
+			known = e.o.Codes()
+		}
+		if o.Dossier == "" {
+			o.Dossier = known.Local
+		}
+		if o.NationalDossier == "" {
+			o.NationalDossier = known.National
+		}
+		for _, c := range o.Codes().Keys() {
+			batch[c] = key
+		}
 		d := o.Digest()
-		switch e, ok := b.entries[o.Dossier]; {
+		switch e, ok := b.entries[key]; {
 		case !ok:
 			results[i].Status = Created
 		case e.digest == d:
 			results[i].Status = Unchanged
-			if _, inBatch := at[o.Dossier]; !inBatch {
+			if _, inBatch := at[key]; !inBatch {
 				continue // nothing to write: software that resends whole exports costs nothing
 			}
 		default:
 			results[i].Status = Updated
 		}
-		if j, ok := at[o.Dossier]; ok {
+		if j, ok := at[key]; ok {
 			put[j], digests[j] = o, d
 		} else {
-			at[o.Dossier] = len(put)
-			put, digests = append(put, o), append(digests, d)
+			at[key] = len(put)
+			put, keys, digests = append(put, o), append(keys, key), append(digests, d)
 		}
 	}
 	b.mu.Unlock()
@@ -186,41 +209,134 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		b.seq = max(b.seq+1, time.Now().UnixNano())
 		seqs[i] = b.seq
 	}
-	if err := b.store.PutOutcomes(ctx, put, digests, seqs); err != nil {
+	if err := b.store.PutOutcomes(ctx, keys, put, digests, seqs); err != nil {
 		return nil, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, o := range put {
-		e, ok := b.entries[o.Dossier]
+		e, ok := b.entries[keys[i]]
 		if ok && e.digest == digests[i] {
 			continue
 		}
 		if ok {
 			b.uncount(e)
+			b.drop(e)
 		}
-		e = &entry{o: o, digest: digests[i]}
-		b.entries[o.Dossier] = e
+		e = &entry{key: keys[i], o: o, digest: digests[i]}
+		b.put(e)
 		b.count(e)
 	}
 	return results, nil
 }
 
-// MarkUnhappy records dossiers a citizen rated not satisfied: their
+// Reason writes why a report was rejected: the error's message and one
+// sentence per field.
+func Reason(err error) string {
+	reason := hailong.ErrorMessage(err)
+	for _, f := range hailong.ErrorFields(err) {
+		reason += " " + f.Field + ": " + f.Message + "."
+	}
+	return reason
+}
+
+// check validates a report and finds the key of its dossier: the key of
+// the dossier either of its codes already names, in the book or earlier
+// in the batch, or a new key. b.mu is held.
+func (b *Book) check(o *hailong.Outcome, batch map[string]string, allowed func(unit string) bool) (string, error) {
+	if err := o.Validate(); err != nil {
+		return "", err
+	}
+	if !allowed(o.Unit) {
+		return "", hailong.Invalid("The outcome is not this reporter's.", hailong.FieldError{Field: "unit", Message: fmt.Sprintf("%s is outside the units this reporter may report for", o.Unit)})
+	}
+	codes := o.Codes().Keys()
+	var key, by string
+	for _, c := range codes {
+		k, ok := batch[c]
+		if !ok {
+			if e, found := b.byCode[c]; found {
+				k, ok = e.key, true
+			}
+		}
+		switch {
+		case !ok:
+		case key == "":
+			key, by = k, c
+		case k != key:
+			return "", hailong.Invalid("The dossier's codes name two dossiers.", hailong.FieldError{Field: "national_dossier",
+				Message: fmt.Sprintf("%s and %s were reported as two dossiers; report each under its own codes", by, c)})
+		}
+	}
+	if e, ok := b.entries[key]; ok && !allowed(e.o.Unit) {
+		return "", hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for %s, outside the units this reporter may report for", o.Code(), e.o.Unit)})
+	}
+	if key == "" {
+		key = codes[0]
+	}
+	return key, nil
+}
+
+// put adds an entry to the maps; b.mu is held (or the book is not shared
+// yet).
+func (b *Book) put(e *entry) {
+	b.entries[e.key] = e
+	for _, c := range e.o.Codes().Keys() {
+		b.byCode[c] = e
+	}
+}
+
+// drop takes an entry out of the maps; b.mu is held.
+func (b *Book) drop(e *entry) {
+	delete(b.entries, e.key)
+	for _, c := range e.o.Codes().Keys() {
+		if b.byCode[c] == e {
+			delete(b.byCode, c)
+		}
+	}
+}
+
+// Codes returns both codes of the dossier that code names, by either of
+// them, as the latest report gave them; ok is false when no report names
+// it.
+func (b *Book) Codes(code string) (codes hailong.DossierCodes, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.byCode[hailong.NormalizeDossierCode(code)]
+	if !ok {
+		return hailong.DossierCodes{}, false
+	}
+	return e.o.Codes(), true
+}
+
+// MarkUnhappy records dossiers a citizen rated not satisfied, by the code
+// the rating carries, whichever of the dossier's codes it is: their
 // outcomes become "bad" for Decision 766.
 func (b *Book) MarkUnhappy(dossiers []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, d := range dossiers {
+		d = hailong.NormalizeDossierCode(d)
 		if b.unhappy[d] {
 			continue
 		}
 		b.unhappy[d] = true
-		if e, ok := b.entries[d]; ok && e.counted != nil {
+		if e, ok := b.byCode[d]; ok && e.counted != nil {
 			b.uncount(e)
 			b.count(e)
 		}
 	}
+}
+
+// unhappyWith reports whether a rating called the entry's dossier not
+// satisfied, by either code; b.mu is held.
+func (b *Book) unhappyWith(e *entry) bool {
+	for _, c := range e.o.Codes().Keys() {
+		if b.unhappy[c] {
+			return true
+		}
+	}
+	return false
 }
 
 // count adds an entry's contribution to the rollup; b.mu is held.
@@ -238,7 +354,7 @@ func (b *Book) count(e *entry) {
 	if e.o.Complaints > 0 {
 		c.tally.Complained = 1
 	}
-	if e.o.Overdue() || e.o.Complaints > 0 || b.unhappy[e.o.Dossier] {
+	if e.o.Overdue() || e.o.Complaints > 0 || b.unhappyWith(e) {
 		c.tally.Bad = 1
 	}
 	for k, v := range e.o.Indices {

@@ -2,10 +2,8 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
@@ -18,37 +16,11 @@ import (
 	"hailong/aggregator/access"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/mongodb"
-	"hailong/aggregator/outcomes"
-	"hailong/aggregator/rollup"
+	"hailong/aggregator/synth"
 	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
-	"hailong/syncapi"
 )
-
-type benchIngester struct{ r *rollup.Rollup }
-
-func (m benchIngester) Ingest(context.Context, hailong.Kiosk, time.Duration, []hailong.Rating) ([]syncapi.Result, error) {
-	return nil, nil
-}
-func (m benchIngester) IngestQR(context.Context, hailong.Rating) (syncapi.Result, error) {
-	return syncapi.Result{}, nil
-}
-func (m benchIngester) Known(string) bool       { return false }
-func (m benchIngester) Rollup() *rollup.Rollup  { return m.r }
-func (m benchIngester) Flagged() *rollup.Rollup { return nil }
-
-type benchOutcomes struct{}
-
-func (benchOutcomes) Report(context.Context, []hailong.Outcome, func(string) bool) ([]outcomes.Result, error) {
-	return nil, nil
-}
-func (benchOutcomes) Query([]string, hailong.Date, hailong.Date, rollup.Filter) rollup.Outcomes {
-	return rollup.Outcomes{}
-}
-func (benchOutcomes) Breakdown([]string, []int, hailong.Date, hailong.Date, rollup.Filter) (rollup.Outcomes, []rollup.Outcomes, []rollup.Outcomes) {
-	return rollup.Outcomes{}, nil, nil
-}
 
 // allowAll is an access service that lets every unit through, for the
 // server without authentication the benchmark compares with.
@@ -61,37 +33,17 @@ func (allowAll) InScope(*hailong.Principal, string, hailong.Date) bool { return 
 // route's rule with an API token checked by the real access service (on
 // the embedded database) and the scope checks, once straight to the
 // handler with no credential, rule or scope check, interleaved request by
-// request so both see the same machine. Rollups of 1,000,000 ratings in
-// 200 centres under 100 communes. Reports p50 and p95 of each and the
+// request so both see the same machine. Rollups of 1,000,000 ratings of
+// the synthetic province (synth). Reports p50 and p95 of each and the
 // difference of the p95s.
 //
 //	go test -run '^$' -bench Authentication -benchtime 4000x ./aggregator/web
 func BenchmarkAuthentication(b *testing.B) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	from := hailong.DateFromYMD(2024, 1, 1)
-	units := []hierarchy.Unit{{Code: "01", Name: "Tỉnh", Kind: hierarchy.Province, From: from}}
-	var centres []string
-	for c := 0; c < 100; c++ {
-		commune := fmt.Sprintf("%05d", c)
-		units = append(units, hierarchy.Unit{Code: commune, Name: "Xã " + commune, Kind: hierarchy.Commune, Parent: "01", From: from})
-		for k := 0; k < 2; k++ {
-			code := fmt.Sprintf("TT-%s-%d", commune, k)
-			centres = append(centres, code)
-			units = append(units, hierarchy.Unit{Code: code, Name: "Trung tâm", Kind: hierarchy.Centre, Parent: commune, From: from})
-		}
-	}
-	tree, err := hierarchy.New(units)
+	tree, mem, catalog, err := synth.Province(ctx, synth.Config{Ratings: 1_000_000, Seed: 3})
 	if err != nil {
 		b.Fatal(err)
-	}
-	r := rollup.New()
-	rng := rand.New(rand.NewPCG(3, 3))
-	for i := 0; i < 1_000_000; i++ {
-		ci := rng.IntN(len(centres))
-		r.Add(rollup.Fact{Unit: centres[ci], Date: from + hailong.Date(rng.IntN(730)), Satisfied: rng.IntN(10) < 8,
-			Dims: rollup.Dims{Questionnaire: "counter-quick", Channel: []hailong.Channel{"kiosk", "qr"}[rng.IntN(2)],
-				Procedure: fmt.Sprintf("1.%06d", rng.IntN(2000)), Official: fmt.Sprintf("cb-%04d", ci*15+rng.IntN(15))}})
 	}
 	emb, err := ferret.Start(ctx, b.TempDir(), log)
 	if err != nil {
@@ -103,23 +55,19 @@ func BenchmarkAuthentication(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close(ctx)
-	now := func() time.Time { return time.Date(2025, 12, 31, 5, 0, 0, 0, time.UTC) }
+	now := func() time.Time { return time.Date(2026, 7, 15, 5, 0, 0, 0, time.UTC) }
 	svc := access.New(access.Config{Store: db, Units: func() *hierarchy.Tree { return tree }, Logger: log, Now: now})
 	if err := svc.Load(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if err := svc.AddUser(ctx, nil, hailong.User{Username: "an", Role: hailong.RoleAnalyst, Scope: "01"}, "bench-Password-1234"); err != nil {
+	if err := svc.AddUser(ctx, nil, hailong.User{Username: "an", Role: hailong.RoleAnalyst, Scope: "48"}, "bench-Password-1234"); err != nil {
 		b.Fatal(err)
 	}
 	secret, _, err := svc.CreateToken(ctx, nil, "an", "bench", "", nil, now().Add(24*time.Hour))
 	if err != nil {
 		b.Fatal(err)
 	}
-	catalog, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(&Server{Ingester: benchIngester{r}, Outcomes: benchOutcomes{}, Catalog: catalog, Units: func() *hierarchy.Tree { return tree },
+	s, err := New(&Server{Ingester: mem, Outcomes: mem.Book(), Catalog: catalog, Units: func() *hierarchy.Tree { return tree },
 		Assets: assets.FS(""), Logger: log, MinSample: 30, Now: now, Access: svc})
 	if err != nil {
 		b.Fatal(err)
@@ -128,7 +76,7 @@ func BenchmarkAuthentication(b *testing.B) {
 	// scope that lets everything through.
 	bare := *s
 	bare.Access = allowAll{}
-	p := &hailong.Principal{Username: "an", Scope: "01", Permissions: []hailong.Permission{hailong.PermMeasuresRead}}
+	p := &hailong.Principal{Username: "an", Scope: "48", Permissions: []hailong.Permission{hailong.PermMeasuresRead}}
 	bareApp := fiberapp.New(fiberapp.Config{Name: "bare", Logger: log})
 	bareApp.Get("/api/v1/measures", func(c *fiber.Ctx) error {
 		c.Locals(principalKey, p)
@@ -163,9 +111,9 @@ func BenchmarkAuthentication(b *testing.B) {
 		}
 	}
 	for _, q := range []struct{ name, query string }{
-		{"province-year", "unit=01&from=2025-01-01&to=2025-12-31"},
-		{"province-year-by-units", "unit=01&from=2025-01-01&to=2025-12-31&breakdown=units"},
-		{"commune-quarter", "unit=00042&from=2025-04-01&to=2025-06-30"},
+		{"province-year", "unit=48&from=2025-07-01&to=2026-06-30"},
+		{"province-year-by-units", "unit=48&from=2025-07-01&to=2026-06-30&breakdown=units"},
+		{"commune-quarter", "unit=20007&from=2026-01-01&to=2026-03-31"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			withAuth, without := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)

@@ -195,7 +195,7 @@ func TestAccessIsEnforced(t *testing.T) {
 		{"HEAD like GET", "HEAD", "/healthz", "", nil, 200, nil},
 		{"HEAD under the same rule", "HEAD", "/api/v1/units", "", nil, 401, nil},
 		{"styles are public", "GET", "/static/aggregator.css", "", nil, 200, nil},
-		{"templates are not served", "GET", "/static/../dashboard.html", "", nil, 404, nil},
+		{"templates are not served", "GET", "/static/../overview.html", "", nil, 404, nil},
 		{"login page is public", "GET", "/login", "", html, 200, nil},
 		{"another's tokens need users.manage", "GET", "/api/v1/api-tokens?owner=root", analystProvince, nil, 403, nil},
 		{"an admin may list them", "GET", "/api/v1/api-tokens?owner=an", adminProvince, nil, 200, nil},

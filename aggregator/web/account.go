@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 	"time"
@@ -10,48 +11,10 @@ import (
 	"hailong"
 )
 
-// accountTexts are the words of the sign-in, password and notice pages.
-var accountTexts = map[string]map[string]string{
-	"vi": {
-		"login": "Đăng nhập", "username": "Tên đăng nhập", "password": "Mật khẩu", "submit": "Đăng nhập",
-		"failed":    "Tên đăng nhập hoặc mật khẩu không đúng.",
-		"throttled": "Đăng nhập sai quá nhiều lần. Xin thử lại sau ít phút.",
-		"stale":     "Trang đã hết hạn. Xin thử lại.", "again": "Thử lại",
-		"change": "Đổi mật khẩu", "old": "Mật khẩu hiện tại", "new": "Mật khẩu mới", "new2": "Nhập lại mật khẩu mới",
-		"save": "Đổi mật khẩu", "mismatch": "Hai lần nhập mật khẩu mới không giống nhau.",
-		"wrong_old": "Mật khẩu hiện tại không đúng.", "weak": "Mật khẩu mới chưa đạt yêu cầu:",
-		"changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "home": "Về trang chính",
-		"signed_in": "Đang đăng nhập:", "logout": "Đăng xuất", "other": "English",
-		"hint": "Ít nhất 12 ký tự, gồm ít nhất hai loại: chữ, số, ký hiệu.",
-		"sso":  "Đăng nhập bằng tài khoản tỉnh", "or": "hoặc",
-		"sso_failed":      "Không đăng nhập được bằng tài khoản tỉnh. Tài khoản này có thể chưa được cấp quyền vào hệ thống, hoặc lượt đăng nhập đã hết hạn. Xin thử lại hoặc liên hệ quản trị viên.",
-		"sso_denied":      "Đăng nhập bằng tài khoản tỉnh đã bị hủy hoặc bị từ chối.",
-		"sso_error":       "Dịch vụ đăng nhập của tỉnh báo lỗi. Xin thử lại sau.",
-		"sso_unavailable": "Hiện không kết nối được dịch vụ đăng nhập của tỉnh. Xin thử lại sau hoặc đăng nhập bằng mật khẩu.",
-	},
-	"en": {
-		"login": "Sign in", "username": "Username", "password": "Password", "submit": "Sign in",
-		"failed":    "The username or password is not correct.",
-		"throttled": "Too many failed attempts. Please try again in a few minutes.",
-		"stale":     "The page had expired. Please try again.", "again": "Try again",
-		"change": "Change password", "old": "Current password", "new": "New password", "new2": "New password again",
-		"save": "Change password", "mismatch": "The two new passwords are not the same.",
-		"wrong_old": "The current password is not correct.", "weak": "The new password is not acceptable:",
-		"changed": "Your password has been changed. Your other sessions have ended.", "home": "Back to the dashboard",
-		"signed_in": "Signed in as", "logout": "Sign out", "other": "Tiếng Việt",
-		"hint": "At least 12 characters, of at least two kinds: letters, digits, other signs.",
-		"sso":  "Sign in with the province account", "or": "or",
-		"sso_failed":      "Signing in with the province account did not succeed. This account may not have access to this system, or the sign-in took too long. Please try again or ask an administrator.",
-		"sso_denied":      "Signing in with the province account was cancelled or refused.",
-		"sso_error":       "The province's sign-in service reported an error. Please try again later.",
-		"sso_unavailable": "The province's sign-in service cannot be reached. Please try again later, or sign in with a password.",
-	},
-}
-
 // accountPage is what the sign-in, password and notice pages show.
 type accountPage struct {
-	Lang, CSRF, Next, OtherLang string
-	T                           map[string]string
+	Frame
+	Next string
 	// Error and Notice are keys into T; Details are the service's own
 	// words about a refused password.
 	Error, Notice string
@@ -62,9 +25,15 @@ type accountPage struct {
 	// SSO is the address of the single sign-on button, empty when
 	// single sign-on is not configured.
 	SSO string
-	// LangPath is where the language switch leads; empty is this page.
-	LangPath string
+	// InLang is the page's language when it is not the request's (a
+	// sign-in with the province account answers in the language it began
+	// in); LangPath is where the language switch leads, empty this page.
+	InLang, LangPath string
 }
+
+// accountTitles are the title keys of the account pages; a notice page is
+// titled by its notice.
+var accountTitles = map[string]string{"login.html": "login", "password.html": "change"}
 
 // pageLang is the language a page is asked in: Vietnamese unless English
 // is asked for.
@@ -75,17 +44,20 @@ func pageLang(c *fiber.Ctx) string {
 	return "vi"
 }
 
+// accountRender renders a sign-in, password or notice page in the frame.
+// The sign-in page has no reader yet, so no navigation.
 func (s *Server) accountRender(c *fiber.Ctx, status int, name string, p accountPage) error {
-	if p.Lang == "" {
-		p.Lang = pageLang(c)
+	p.Frame = s.frame(c, "", "")
+	if p.InLang != "" {
+		p.Lang = p.InLang
 	}
-	p.T = accountTexts[p.Lang]
+	p.T, p.Class = areaWords(p.Lang, "account"), "account"
+	p.Title = p.T[cmp.Or(accountTitles[name], p.Notice)]
 	if s.SSO != nil {
 		p.SSO = ssoStartPath(p.Next, p.Lang)
 	}
-	if p.CSRF == "" {
-		p.CSRF, _ = c.Locals(csrfKey).(string)
-	}
+	// The switch keeps where the reader goes after signing in, and
+	// nothing else of this address.
 	other := url.Values{"lang": {"en"}}
 	if p.Lang == "en" {
 		other.Set("lang", "vi")
@@ -94,10 +66,7 @@ func (s *Server) accountRender(c *fiber.Ctx, status int, name string, p accountP
 		other.Set("next", p.Next)
 	}
 	p.OtherLang = p.LangPath + "?" + other.Encode()
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.tmpl.ExecuteTemplate(c.Response().BodyWriter(), name, p)
+	return s.render(c, status, name, p)
 }
 
 // staleForm answers a form sent without a valid CSRF token: 403, and a

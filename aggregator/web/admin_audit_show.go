@@ -22,6 +22,6 @@ func (s *Server) adminAuditShow(c *fiber.Ctx) error {
 		return err
 	}
 	p.Query = q
-	p.Note = fmt.Sprintf(peopleTexts[pageLang(c)]["audit_note"], q.Limit)
+	p.Note = fmt.Sprintf(areaWords(pageLang(c), "people")["audit_note"], q.Limit)
 	return s.adminRender(c, status, "audit.html", p)
 }

@@ -26,9 +26,9 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 		p.Form = req
 		return s.usersPage(c, status, p)
 	}
-	p.Notice = fmt.Sprintf(peopleTexts[pageLang(c)]["added"], u.Username)
+	p.Notice = fmt.Sprintf(areaWords(pageLang(c), "people")["added"], u.Username)
 	if generated != "" {
-		p.SecretLabel, p.Secret = peopleTexts[pageLang(c)]["secret_password"], generated
+		p.SecretLabel, p.Secret = areaWords(pageLang(c), "people")["secret_password"], generated
 	}
 	return s.usersPage(c, fiber.StatusCreated, p)
 }

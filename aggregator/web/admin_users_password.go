@@ -23,7 +23,7 @@ func (s *Server) adminUsersPassword(c *fiber.Ctx) error {
 		}
 		return s.usersPage(c, status, p)
 	}
-	t := peopleTexts[pageLang(c)]
+	t := areaWords(pageLang(c), "people")
 	p.Notice = fmt.Sprintf(t["reset_done"], name)
 	p.SecretLabel, p.Secret = t["secret_password"], generated
 	return s.usersPage(c, fiber.StatusOK, p)

@@ -44,6 +44,6 @@ func (s *Server) adminUsersUpdate(c *fiber.Ctx) error {
 		}
 		return s.usersPage(c, status, p)
 	}
-	p.Notice = fmt.Sprintf(peopleTexts[pageLang(c)]["updated"], name)
+	p.Notice = fmt.Sprintf(areaWords(pageLang(c), "people")["updated"], name)
 	return s.usersPage(c, fiber.StatusOK, p)
 }

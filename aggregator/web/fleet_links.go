@@ -12,7 +12,7 @@ import (
 // tell.
 func (s *Server) fleetLinks(c *fiber.Ctx) []fleetLink {
 	p := principalOf(c)
-	t := fleetTexts[pageLang(c)]
+	t := areaWords(pageLang(c), "fleet")
 	var links []fleetLink
 	for _, l := range []struct {
 		perm     hailong.Permission
@@ -25,6 +25,10 @@ func (s *Server) fleetLinks(c *fiber.Ctx) []fleetLink {
 		if p.Can(l.perm) && (!l.province || s.provinceWide(p)) {
 			links = append(links, fleetLink{Href: "/admin/" + l.href + "?lang=" + pageLang(c), Title: t[l.href], Desc: t[l.href+"_d"]})
 		}
+	}
+	if p.Can(hailong.PermTargetsManage) && s.provinceWide(p) && s.Publication != nil {
+		w := words[pageLang(c)]
+		links = append(links, fleetLink{Href: "/admin/public?lang=" + pageLang(c), Title: w["adm_pub_title"], Desc: w["adm_pub_desc"]})
 	}
 	return links
 }

@@ -117,7 +117,6 @@ type kiosksJSON struct {
 // Only kiosks of units in the principal's scope are listed.
 func (s *Server) kiosksList(c *fiber.Ctx) error {
 	now := s.Now()
-	today := hailong.DateOf(now)
 	lim := s.FleetLimits.withDefaults()
 	var fields []hailong.FieldError
 	statuses := map[string]bool{}
@@ -133,30 +132,55 @@ func (s *Server) kiosksList(c *fiber.Ctx) error {
 	if len(fields) > 0 {
 		return hailong.Invalid("The query is not valid.", fields...)
 	}
+	views, err := s.fleetInScope(c, c.Query("unit"), now)
+	if err != nil {
+		return err
+	}
+	out := kiosksJSON{Clock: now.UTC(), SilentAfterS: int64(lim.SilentAfter / time.Second),
+		StuckAfterS: int64(lim.StuckAfter / time.Second), ClockToleranceMS: lim.ClockTolerance.Milliseconds(), Kiosks: []kioskJSON{}}
+	for _, v := range views {
+		if len(statuses) == 0 || statuses[v.Status] {
+			out.Kiosks = append(out.Kiosks, v)
+		}
+	}
+	return c.JSON(out)
+}
+
+// fleetInScope judges every enrolled kiosk of the reader's scope, or of
+// unit's subtree in the structure in force today, worst first: never seen,
+// silent (longest first), stuck (oldest queued rating first), other
+// problems, fine, revoked; then by unit and id.
+func (s *Server) fleetInScope(c *fiber.Ctx, unit string, now time.Time) ([]kioskJSON, error) {
+	today := hailong.DateOf(now)
+	lim := s.FleetLimits.withDefaults()
 	var inScope map[string]bool
-	if unit := c.Query("unit"); unit != "" {
+	if unit != "" {
 		if _, err := s.inScope(c, unit, today); err != nil {
-			return err
+			return nil, err
 		}
 		units, err := s.Units().Subtree(unit, today)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		inScope = make(map[string]bool, len(units))
 		for _, u := range units {
 			inScope[u] = true
 		}
 	}
+	if s.Enrolled == nil {
+		return nil, nil
+	}
 	enrolled, err := s.Enrolled.List(c.UserContext())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reports := map[string]fleet.Report{}
-	for _, r := range s.Fleet.Reports() {
-		reports[r.Kiosk] = r
+	if s.Fleet != nil {
+		for _, r := range s.Fleet.Reports() {
+			reports[r.Kiosk] = r
+		}
 	}
-	out := kiosksJSON{Clock: now.UTC(), SilentAfterS: int64(lim.SilentAfter / time.Second),
-		StuckAfterS: int64(lim.StuckAfter / time.Second), ClockToleranceMS: lim.ClockTolerance.Milliseconds(), Kiosks: []kioskJSON{}}
+	var out []kioskJSON
 	allowed := s.scopeFilter(c, today)
 	for _, k := range enrolled {
 		if inScope != nil && !inScope[k.Unit] || !allowed(k.Unit) {
@@ -167,15 +191,13 @@ func (s *Server) kiosksList(c *fiber.Ctx) error {
 		if u, ok := s.Units().At(k.Unit, today); ok {
 			v.UnitName = u.Name
 		}
-		if len(statuses) == 0 || statuses[v.Status] {
-			out.Kiosks = append(out.Kiosks, v)
-		}
+		out = append(out, v)
 	}
-	slices.SortFunc(out.Kiosks, func(a, b kioskJSON) int {
+	slices.SortFunc(out, func(a, b kioskJSON) int {
 		return cmp.Or(cmp.Compare(a.rank, b.rank), -cmp.Compare(a.silent, b.silent), -cmp.Compare(a.oldestQ, b.oldestQ),
 			strings.Compare(a.Unit, b.Unit), strings.Compare(a.Kiosk, b.Kiosk))
 	})
-	return c.JSON(out)
+	return out, nil
 }
 
 // kioskView judges one kiosk from its latest report.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -146,16 +145,7 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 func fleetServer(t *testing.T, now time.Time, enrolled fakeEnrolled, reports fakeFleet) string {
 	t.Helper()
 	tree := demoTree(t)
-	s, err := web.New(&web.Server{Ingester: memIngester{rollup.New()}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
+	_, base := serve(t, &web.Server{Ingester: memIngester{rollup.New()}, Units: func() *hierarchy.Tree { return tree }, Assets: assets.FS(""),
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }, Fleet: reports, Enrolled: enrolled, Access: newFakeAccess(tree)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.App().Listener(ln)
-	t.Cleanup(func() { s.App().Shutdown() })
-	return "http://" + ln.Addr().String()
+	return base
 }

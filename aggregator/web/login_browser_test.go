@@ -87,7 +87,7 @@ func TestLoginPageInABrowser(t *testing.T) {
 		chromedp.SendKeys(css("#old"), "correct horse 1"),
 		chromedp.SendKeys(css("#new"), "new password 22"),
 		chromedp.SendKeys(css("#new2"), "new password 23"),
-		chromedp.Click(css("button[type=submit]")),
+		chromedp.Click(css("form.card button[type=submit]")), // not the frame's sign-out
 		chromedp.WaitVisible(css(".error")),
 	); err != nil {
 		t.Fatal(err)

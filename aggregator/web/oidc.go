@@ -67,5 +67,5 @@ func ssoStartPath(next, lang string) string {
 func (s *Server) ssoRefuse(c *fiber.Ctx, status int, f oidc.Flow, key string) error {
 	// The language switch leads to the sign-in page: this address is
 	// the provider's answer, good once.
-	return s.accountRender(c, status, "login.html", accountPage{Lang: f.Lang, Next: safeNext(f.Next), Error: key, LangPath: "/login"})
+	return s.accountRender(c, status, "login.html", accountPage{InLang: f.Lang, Next: safeNext(f.Next), Error: key, LangPath: "/login"})
 }

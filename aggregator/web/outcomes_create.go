@@ -3,11 +3,13 @@ package web
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
 	"hailong/aggregator/outcomes"
+	"hailong/dvcqg"
 	"hailong/fiberapp"
 )
 
@@ -23,26 +25,49 @@ type outcomesResponse struct {
 const maxOutcomes = 1000
 
 // outcomesCreate takes dossier outcomes from the one-stop software,
-// authenticated like a kiosk, for units in the subtree it is enrolled for.
-// Each dossier's report replaces the previous one; repeating a report
-// changes nothing.
+// authenticated like a kiosk, for units in the subtree it is enrolled for:
+// in our own format (application/json), or as the national portal's
+// DongBoHoSoMC records (dvcqg.MediaType). Each dossier's report replaces
+// the previous one; repeating a report changes nothing.
 func (s *Server) outcomesCreate(c *fiber.Ctx) error {
 	client := credentialOf(c) // authenticated by the route's rule
+	ct := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Get(fiber.HeaderContentType), ";", 2)[0]))
+	if ct == dvcqg.MediaType {
+		return s.outcomesCreateDVCQG(c, client)
+	}
 	var req outcomesRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	if len(req.Outcomes) > maxOutcomes {
-		return hailong.Invalid("The report is too large.", hailong.FieldError{Field: "outcomes", Message: fmt.Sprintf("at most %d outcomes per report", maxOutcomes)})
+	if err := checkBatchSize("outcomes", len(req.Outcomes)); err != nil {
+		return err
 	}
-	scope, err := s.Units().Subtree(client.Unit, hailong.DateOf(s.Now()))
+	results, err := s.reportOutcomes(c, client, req.Outcomes)
 	if err != nil {
 		return err
 	}
-	results, err := s.Outcomes.Report(c.UserContext(), req.Outcomes, func(unit string) bool { return slices.Contains(scope, unit) })
+	return c.JSON(outcomesResponse{Results: results})
+}
+
+// checkBatchSize bounds one report.
+func checkBatchSize(field string, n int) error {
+	if n > maxOutcomes {
+		return hailong.Invalid("The report is too large.", hailong.FieldError{Field: field, Message: fmt.Sprintf("at most %d outcomes per report", maxOutcomes)})
+	}
+	return nil
+}
+
+// reportOutcomes hands outcomes to the book, allowing the units of the
+// client's subtree.
+func (s *Server) reportOutcomes(c *fiber.Ctx, client hailong.Kiosk, os []hailong.Outcome) ([]outcomes.Result, error) {
+	scope, err := s.Units().Subtree(client.Unit, hailong.DateOf(s.Now()))
+	if err != nil {
+		return nil, err
+	}
+	results, err := s.Outcomes.Report(c.UserContext(), os, func(unit string) bool { return slices.Contains(scope, unit) })
 	if err != nil {
 		s.Logger.Error("store outcomes", "client", client.ID, "err", err)
-		return hailong.Errorf(hailong.EUNAVAILABLE, "The outcomes could not be stored now; send them again later.")
+		return nil, hailong.Errorf(hailong.EUNAVAILABLE, "The outcomes could not be stored now; send them again later.")
 	}
-	return c.JSON(outcomesResponse{Results: results})
+	return results, nil
 }

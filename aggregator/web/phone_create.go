@@ -155,7 +155,10 @@ func phoneErrors(q *hailong.Questionnaire, lang string, fields []hailong.FieldEr
 		if q != nil {
 			id := strings.TrimPrefix(f.Field, "answers.")
 			for _, qu := range q.Questions {
-				if qu.ID == id {
+				switch {
+				case qu.ID == id && id == q.Headline:
+					name = t["headline"] // as the form asks it
+				case qu.ID == id:
 					name = qu.Text.In(lang)
 				}
 			}

@@ -14,11 +14,14 @@ import (
 
 var phoneTexts = map[string]map[string]string{
 	"vi": {
-		"title": "Đánh giá mức độ hài lòng", "about": "Ông/Bà đánh giá việc giải quyết hồ sơ tại", "procedure": "Thủ tục",
+		"title": "Đánh giá mức độ hài lòng", "heading": "Đánh giá dịch vụ Ông/Bà đã nhận",
+		"about": "Ông/Bà đánh giá dịch vụ đã nhận khi giải quyết hồ sơ tại", "procedure": "Thủ tục",
+		"headline":  "Ông/Bà có hài lòng với dịch vụ đã nhận khi giải quyết thủ tục này không?",
 		"anonymous": "Đánh giá được giữ kín danh tính. Chúng tôi không lưu số điện thoại hay địa chỉ của Ông/Bà.",
 		"send":      "Gửi đánh giá", "required": "bắt buộc", "fix": "Xin Ông/Bà xem lại:", "other": "English",
-		"thanks": "Xin cảm ơn Ông/Bà!", "thanks_more": "Đánh giá của Ông/Bà đã được ghi nhận.",
-		"already": "Hồ sơ này đã được đánh giá", "already_more": "Mỗi mã QR chỉ dùng để đánh giá một lần. Xin cảm ơn Ông/Bà.",
+		"thanks": "Xin cảm ơn Ông/Bà!", "thanks_more": "Đánh giá của Ông/Bà đã được ghi nhận, không kèm danh tính.",
+		"thanks_next": "Đánh giá được cộng vào chỉ số mức độ hài lòng của trung tâm mà tỉnh theo dõi và công bố (Quyết định 766/QĐ-TTg). Lãnh đạo trung tâm đọc các góp ý và những đánh giá không hài lòng để chấn chỉnh, cải thiện việc phục vụ.",
+		"already":     "Hồ sơ này đã được đánh giá", "already_more": "Mỗi mã QR chỉ dùng để đánh giá một lần. Xin cảm ơn Ông/Bà.",
 		"expired": "Mã đánh giá đã hết hạn", "expired_more": "Xin Ông/Bà đánh giá tại trung tâm hoặc xin mã mới ở quầy.",
 		"invalid": "Mã đánh giá không hợp lệ", "invalid_more": "Liên kết bị hỏng hoặc không đầy đủ. Xin Ông/Bà quét lại mã QR trên phiếu hẹn.",
 		"revoked": "Mã đánh giá không còn hiệu lực", "revoked_more": "Thiết bị cấp mã này đã ngừng hoạt động. Xin Ông/Bà đánh giá tại trung tâm.",
@@ -29,11 +32,14 @@ var phoneTexts = map[string]map[string]string{
 		"err_option": "xin chọn một trong các ý đã cho", "err_other": "câu trả lời chưa hợp lệ",
 	},
 	"en": {
-		"title": "Rate our service", "about": "You are rating how your dossier was handled at", "procedure": "Procedure",
+		"title": "Rate our service", "heading": "Rate the service you received",
+		"about": "You are rating the service you received when your dossier was handled at", "procedure": "Procedure",
+		"headline":  "How satisfied are you with the service you received for this procedure?",
 		"anonymous": "Your rating is anonymous. We keep no phone number or address.",
 		"send":      "Send", "required": "required", "fix": "Please check:", "other": "Tiếng Việt",
-		"thanks": "Thank you!", "thanks_more": "Your rating has been recorded.",
-		"already": "This dossier has already been rated", "already_more": "Each QR code rates once. Thank you.",
+		"thanks": "Thank you!", "thanks_more": "Your rating has been recorded, without your identity.",
+		"thanks_next": "It counts towards the centre's satisfaction index, which the province follows and publishes (Decision 766/QĐ-TTg). The centre's managers read the comments and the dissatisfied ratings to put things right and serve better.",
+		"already":     "This dossier has already been rated", "already_more": "Each QR code rates once. Thank you.",
 		"expired": "This rating link has expired", "expired_more": "Please rate at the centre, or ask the counter for a new code.",
 		"invalid": "This rating link is not valid", "invalid_more": "The link is damaged or incomplete. Please scan the QR code on your receipt again.",
 		"revoked": "This rating link is no longer valid", "revoked_more": "The device that issued it is out of service. Please rate at the centre.",
@@ -107,5 +113,18 @@ func (s *Server) phoneForm(c *fiber.Ctx, claims qrtoken.Claims, q *hailong.Quest
 		centre = u.Name
 	}
 	csrf, _ := c.Locals(csrfKey).(string)
-	return phonePage{Lang: phoneLang(c), Centre: centre, Procedure: claims.Procedure, Token: url.PathEscape(tok), CSRF: csrf, Q: q, Answers: map[string]string{}}
+	return phonePage{Lang: phoneLang(c), Centre: centre, Procedure: s.procedureName(claims.Procedure), Token: url.PathEscape(tok), CSRF: csrf, Q: q, Answers: map[string]string{}}
+}
+
+// procedureName names a procedure as the catalogue does ("Đăng ký khai
+// sinh"): a citizen does not know the code. An unknown code stays as it
+// is.
+func (s *Server) procedureName(code string) string {
+	if code == "" || s.Procedures == nil {
+		return code
+	}
+	if p, ok := s.Procedures().Get(code); ok && p.Name != "" {
+		return p.Name
+	}
+	return code
 }

@@ -19,8 +19,10 @@ import (
 
 	"hailong"
 	"hailong/aggregator/access"
+	"hailong/aggregator/comments"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
+	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
 	"hailong/fiberapp"
@@ -85,11 +87,14 @@ type Server struct {
 	Targets []measure.Target
 	// Admin changes kiosks, clients, units, procedures and targets while
 	// running; without it those routes answer 503.
-	Admin     Admin
-	Assets    fs.FS
-	Logger    *slog.Logger
-	MinSample int64
-	Now       func() time.Time
+	Admin Admin
+	// PortalScoring codes and scores the metrics of the Decision 766
+	// export (GET /api/v1/exports/dvcqg); nil is report.DefaultPortalScoring.
+	PortalScoring []report.PortalScoring
+	Assets        fs.FS
+	Logger        *slog.Logger
+	MinSample     int64
+	Now           func() time.Time
 	// PhoneQuestionnaire is the questionnaire of the QR phone page.
 	PhoneQuestionnaire string
 	// RateLimit is how many requests to /r/ one client address may make a
@@ -127,11 +132,19 @@ type Server struct {
 	Enrolled    KioskLister
 	FleetLimits FleetLimits
 
+	// Comments returns the index of the citizens' comments, which the
+	// ingest job keeps; nil has none.
+	Comments func() *comments.Index
+	// Publication switches the public results page; nil keeps it off.
+	Publication Publication
+
 	app    *fiber.App
 	tmpl   *template.Template
 	static fiber.Handler
 	csrf   fiber.Handler
 	phone  fiber.Handler // the rate limit of the phone pages
+	// publicCache keeps the public results page.
+	publicCache *publicCache
 }
 
 const csrfKey = "csrf"
@@ -159,6 +172,7 @@ func New(s *Server) (*Server, error) {
 	if s.WalkIns == nil {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
+	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {
 		return nil, err
@@ -205,6 +219,9 @@ func Routes() []Route {
 		{Method: "PUT", Path: "/api/v1/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, handler: (*Server).targetsUpdate},
 		{Method: "GET", Path: "/api/v1/satisfaction", Rule: measures, Unit: true, handler: (*Server).satisfactionShow},
 		{Method: "GET", Path: "/api/v1/measures", Rule: measures, Unit: true, handler: (*Server).measuresShow},
+		{Method: "GET", Path: "/api/v1/exports/dvcqg", Rule: Needs(hailong.PermExportsRead), Unit: true, handler: (*Server).exportsDVCQGShow},
+		{Method: "GET", Path: "/api/v1/reports/quarterly", Rule: Needs(hailong.PermExportsRead), Unit: true, handler: (*Server).reportsQuarterlyShow},
+		{Method: "GET", Path: "/api/v1/breakdowns", Rule: measures, Unit: true, handler: (*Server).breakdownsShow},
 		{Method: "GET", Path: "/api/v1/procedures", Rule: measures, handler: (*Server).proceduresList},
 		{Method: "GET", Path: "/api/v1/units", Rule: measures, handler: (*Server).unitsList},
 		{Method: "GET", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensList},
@@ -236,13 +253,23 @@ func Routes() []Route {
 		{Method: "GET", Path: "/account/tokens", Rule: tokens, Form: true, handler: (*Server).tokensShow},
 		{Method: "POST", Path: "/account/tokens", Rule: tokens, Form: true, handler: (*Server).tokensCreate},
 		{Method: "POST", Path: "/account/tokens/:id/revoke", Rule: tokens, Form: true, handler: (*Server).tokensRevoke},
-		{Method: "GET", Path: "/", Rule: measures, Unit: true, Form: true, handler: (*Server).dashboardShow},
+		{Method: "GET", Path: "/", Rule: measures, Unit: true, Form: true, handler: (*Server).overviewShow},
+		{Method: "GET", Path: "/units", Rule: measures, Unit: true, Form: true, handler: (*Server).unitsShow},
+		{Method: "GET", Path: "/units/:code", Rule: measures, Unit: true, Form: true, handler: (*Server).unitsShow},
+		{Method: "GET", Path: "/units/:code/officials/:official", Rule: measures, Unit: true, Form: true, handler: (*Server).officialShow},
+		{Method: "GET", Path: "/reports", Rule: Needs(hailong.PermExportsRead), Unit: true, Form: true, handler: (*Server).reportsShow},
 		{Method: "GET", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksShow},
 		{Method: "POST", Path: "/admin/kiosks", Rule: Needs(hailong.PermKiosksManage), Form: true, handler: (*Server).adminKiosksUpdate},
 		{Method: "GET", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsShow},
 		{Method: "POST", Path: "/admin/clients", Rule: Needs(hailong.PermClientsManage), Form: true, handler: (*Server).adminClientsUpdate},
 		{Method: "GET", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsShow},
 		{Method: "POST", Path: "/admin/imports", Rule: Needs(hailong.PermUnitsManage), Province: true, Form: true, handler: (*Server).adminImportsCreate},
+		{Method: "GET", Path: "/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, Form: true, handler: (*Server).commentsShow},
+		{Method: "GET", Path: "/api/v1/comments", Rule: Needs(hailong.PermCommentsRead), Unit: true, handler: (*Server).commentsList},
+		{Method: "GET", Path: "/kiosks", Rule: Needs(hailong.PermKiosksRead), Unit: true, Form: true, handler: (*Server).kiosksShow},
+		{Method: "GET", Path: "/public", Rule: Rule{Kind: Public}, Phone: true, handler: (*Server).publicShow},
+		{Method: "GET", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicShow},
+		{Method: "POST", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicUpdate},
 		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
 		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
 	}

@@ -31,7 +31,7 @@ func (s *Server) tokensCreate(c *fiber.Ctx) error {
 		}
 		return s.tokensPage(c, status, p)
 	}
-	tx := peopleTexts[pageLang(c)]
+	tx := areaWords(pageLang(c), "people")
 	p.Notice = fmt.Sprintf(tx["token_created"], t.Name)
 	p.SecretLabel, p.Secret = tx["secret_token"], secret
 	return s.tokensPage(c, fiber.StatusCreated, p)

@@ -27,6 +27,6 @@ func (s *Server) tokensRevoke(c *fiber.Ctx) error {
 		}
 		return s.tokensPage(c, status, p)
 	}
-	p.Notice = fmt.Sprintf(peopleTexts[pageLang(c)]["token_revoked"], t.Name)
+	p.Notice = fmt.Sprintf(areaWords(pageLang(c), "people")["token_revoked"], t.Name)
 	return s.tokensPage(c, fiber.StatusOK, p)
 }

@@ -46,7 +46,7 @@ func (s *Server) tokensPage(c *fiber.Ctx, status int, p adminPage) error {
 		}
 		p.Tokens = append(p.Tokens, tokenRow{Token: t, State: state})
 	}
-	label := peopleTexts[pageLang(c)]["days"]
+	label := areaWords(pageLang(c), "people")["days"]
 	for _, d := range tokenLifetimes {
 		p.Days = append(p.Days, dayChoice{Days: d, Label: fmt.Sprintf(label, d), Selected: d == 90})
 	}

@@ -69,6 +69,13 @@ type Config struct {
 	// for the demo only. It is logged loudly; no flag of the kiosk command
 	// sets it.
 	AutoPair bool
+	// The citizen's screen (see web.Server): spoken prompts on by default,
+	// what a counter tablet shows of the official, how long a screen
+	// stays without input before its countdown and how long that lasts,
+	// and how long a tapped rating waits for its follow-up answers.
+	Speak                                  bool
+	ShowOfficial                           string
+	IdleReset, IdleWarning, FollowUpWindow time.Duration
 }
 
 // AdminSecretFile is the file in the data directory that holds the node's
@@ -195,6 +202,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ClockOffset: m.uploader.ClockOffset, EarliestClock: m.uploader.AggregatorClock,
 		Outbox: m.outbox, Uploader: m.uploader, Assets: fsys, Logger: m.Logger,
 		Signer: signer, PublicURL: cfg.PublicURL, TokenTTL: cfg.TokenTTL,
+		Speak: cfg.Speak, ShowOfficial: cfg.ShowOfficial,
+		IdleReset: cfg.IdleReset, IdleWarning: cfg.IdleWarning, FollowUpWindow: cfg.FollowUpWindow,
 	})
 	if err != nil {
 		return err

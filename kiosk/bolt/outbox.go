@@ -33,9 +33,10 @@ var (
 	bucketQuar    = []byte("quarantine") // sequence → quarantined entry (JSON), never dropped
 	bucketSynced  = []byte("synced")     // settle time (ns) + id → nothing: what Prune may remove, oldest first
 	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating
+	bucketHeld    = []byte("held")       // id → hold deadline (ns): recorded, open to follow-up answers, not yet queued
 	bucketMeta    = []byte("meta")
 
-	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketMeta, bucketTerminals}
+	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketHeld, bucketMeta, bucketTerminals}
 
 	keyQueued   = []byte("queued")
 	keySynced   = []byte("synced")
@@ -176,6 +177,12 @@ func (o *Outbox) Path() string { return o.path }
 // recorded and uploaded a second time. A stored copy that cannot be read is
 // quarantined and the rating recorded again as sent.
 func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, err error) {
+	return o.record(r, time.Time{})
+}
+
+// record is Record; a new rating with a non-zero hold is held open to
+// follow-up answers (see RecordHeld) instead of queued.
+func (o *Outbox) record(r *hailong.Rating, hold time.Time) (got hailong.Rating, created bool, err error) {
 	digest := r.Submission.Digest()
 	// Checked before the transaction, used only for a new rating: a re-sent
 	// one is answered even on a full disk.
@@ -206,26 +213,29 @@ func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, er
 		if full != nil {
 			return full
 		}
-		queue := tx.Bucket(bucketQueue)
-		seq, err := queue.NextSequence()
-		if err != nil {
-			return err
+		s := stored{Rating: *r, Submitted: digest}
+		if hold.IsZero() {
+			seq, err := tx.Bucket(bucketQueue).NextSequence()
+			if err != nil {
+				return err
+			}
+			s.Seq = seq
 		}
-		b, err := encode(&stored{Rating: *r, Submitted: digest, Seq: seq})
+		b, err := encode(&s)
 		if err != nil {
 			return err
 		}
 		if err := ratings.Put(id, b); err != nil {
 			return err
 		}
-		if err := queue.Put(u64(seq), id); err != nil {
-			return err
-		}
 		created, got = true, *r
 		if err := putTime(tx, keyLastRate, time.Now()); err != nil {
 			return err
 		}
-		return addCount(tx, keyQueued, 1)
+		if !hold.IsZero() {
+			return tx.Bucket(bucketHeld).Put(id, u64(uint64(hold.UnixNano())))
+		}
+		return enqueue(tx, id, s.Seq)
 	})
 	if err != nil {
 		var herr *hailong.Error
@@ -259,6 +269,9 @@ func (o *Outbox) Pending(limit int) ([]hailong.Rating, error) {
 // only the sequence it reached, however many are deferred. Unreadable
 // entries are quarantined as by Pending.
 func (o *Outbox) PendingAfter(after uint64, limit int) ([]hailong.Rating, []uint64, error) {
+	if err := o.releaseDue(time.Now()); err != nil {
+		return nil, nil, err
+	}
 	for round := 0; ; round++ {
 		var out []hailong.Rating
 		var seqs []uint64
@@ -405,6 +418,7 @@ func syncedKey(at time.Time, id []byte) []byte {
 // report it.
 type Stats struct {
 	Queued      int64
+	Held        int64 // recorded, open to the citizen's follow-up answers, not yet queued
 	Synced      int64 // ever synced, pruned ones included
 	Failed      int64
 	Quarantined int64
@@ -437,6 +451,7 @@ func (o *Outbox) Stats() (Stats, error) {
 		meta := tx.Bucket(bucketMeta)
 		st.Queued, st.Synced, st.Failed = count(meta, keyQueued), count(meta, keySynced), count(meta, keyFailed)
 		st.Quarantined, st.Pruned = count(meta, keyQuar), count(meta, keyPruned)
+		st.Held = int64(tx.Bucket(bucketHeld).Stats().KeyN)
 		st.LastSync, st.LastRating = getTime(meta, keyLastSync), getTime(meta, keyLastRate)
 		// The queue is ordered by sequence: its first entry is the oldest.
 		if _, id := tx.Bucket(bucketQueue).Cursor().First(); id != nil {

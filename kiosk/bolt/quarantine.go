@@ -133,7 +133,7 @@ func (o *Outbox) Requeue(match func(id, reason string) bool) (int, error) {
 	var moved int
 	err := o.update(func(tx *bolt.Tx) error {
 		moved = 0
-		ratings, queue, failed := tx.Bucket(bucketRatings), tx.Bucket(bucketQueue), tx.Bucket(bucketFailed)
+		queue, failed := tx.Bucket(bucketQueue), tx.Bucket(bucketFailed)
 		var ids [][]byte
 		_ = failed.ForEach(func(k, v []byte) error {
 			if match(string(k), string(v)) {
@@ -142,12 +142,11 @@ func (o *Outbox) Requeue(match func(id, reason string) bool) (int, error) {
 			return nil
 		})
 		for _, id := range ids {
-			raw := ratings.Get(id)
-			s, err := decode(id, raw)
+			s, ok, err := readOrQuarantine(tx, id)
 			if err != nil {
-				if err := quarantine(tx, id, 0, bucketRatings, bytes.Clone(raw), err); err != nil {
-					return err
-				}
+				return err
+			}
+			if !ok {
 				continue
 			}
 			if err := queue.Put(u64(s.Seq), id); err != nil {

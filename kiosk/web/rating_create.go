@@ -26,6 +26,9 @@ type ratingRequest struct {
 	Official      string          `json:"official"`
 	Procedure     string          `json:"procedure"`
 	Dossier       string          `json:"dossier"`
+	// FollowUp asks the node to hold the rating open to the citizen's
+	// follow-up answers (ratingUpdate) before it is uploaded.
+	FollowUp bool `json:"follow_up"`
 }
 
 type ratingResponse struct {
@@ -100,7 +103,11 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if screen {
 		r.Flags = s.Misuse.Flags(t.ID, now)
 	}
-	got, created, err := s.Outbox.Record(&r)
+	var hold time.Time
+	if req.FollowUp {
+		hold = now.Add(s.FollowUpWindow)
+	}
+	got, created, err := s.Outbox.RecordHeld(&r, hold)
 	if err != nil && opened && hailong.ErrorCode(err) != hailong.ECONFLICT {
 		// Not recorded (a failing disk): the citizen may tap again. A
 		// dossier already rated keeps its opening taken, so it is no
@@ -124,7 +131,9 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if screen {
 		s.Misuse.Note(t.ID, now)
 	}
-	s.Uploader.Kick()
+	if !req.FollowUp {
+		s.Uploader.Kick()
+	}
 	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
 }
 

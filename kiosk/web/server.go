@@ -3,6 +3,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"html/template"
@@ -28,6 +29,11 @@ import (
 // Outbox is the durable store ratings are recorded in.
 type Outbox interface {
 	Record(r *hailong.Rating) (hailong.Rating, bool, error)
+	// RecordHeld records a rating held open to follow-up answers until
+	// hold (the zero time: not held) and Amend changes it meanwhile; see
+	// bolt.Outbox.
+	RecordHeld(r *hailong.Rating, hold time.Time) (hailong.Rating, bool, error)
+	Amend(id string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error)
 	Stats() (bolt.Stats, error)
 	// Writable returns why no rating can be durably recorded now, or nil.
 	Writable() error
@@ -62,6 +68,20 @@ type Server struct {
 	IdleQR time.Duration
 	// ResetAfter is how long the thank-you screen shows.
 	ResetAfter time.Duration
+	// IdleReset is how long a screen a citizen began stays without input
+	// before the countdown that clears it shows; IdleWarning is how long
+	// the countdown lasts (at least 20 s, WCAG 2.2.1).
+	IdleReset, IdleWarning time.Duration
+	// FollowUpWindow is how long a tapped rating stays open to follow-up
+	// answers at most before it is uploaded as it is.
+	FollowUpWindow time.Duration
+	// Speak turns spoken prompts on by default; the citizen can still
+	// turn them off (and on, where it is off).
+	Speak bool
+	// ShowOfficial is what a counter tablet shows of the official being
+	// rated: "badge" (the official's reference), "name" (the name given
+	// to the tablet), or "none".
+	ShowOfficial string
 	// Now is the clock; tests may set it.
 	Now func() time.Time
 	// CurrentCatalog, when set, returns the catalog in force, read on every
@@ -123,7 +143,10 @@ func New(s *Server) (*Server, error) {
 	if s.ResetAfter == 0 {
 		s.ResetAfter = 8 * time.Second
 	}
-	tmpl, err := template.ParseFS(s.Assets, "kiosk/screen.html")
+	s.IdleReset = cmp.Or(s.IdleReset, time.Minute)
+	s.IdleWarning = cmp.Or(s.IdleWarning, 20*time.Second)
+	s.FollowUpWindow = cmp.Or(s.FollowUpWindow, 5*time.Minute)
+	tmpl, err := template.New("screen.html").Funcs(screenFuncs).ParseFS(s.Assets, "kiosk/screen.html")
 	if err != nil {
 		return nil, err
 	}
@@ -157,9 +180,10 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthShow)
 	a.Get("/api/v1/status", s.statusShow)
 	a.Get("/api/v1/questionnaires", s.questionnairesList)
-	// Only paired terminals record ratings, issue links and see their
-	// counter's opened ratings; the administrator pairs them.
+	// Only paired terminals record ratings, amend them, issue links and
+	// see their counter's opened ratings; the administrator pairs them.
 	a.Post("/api/v1/ratings", s.requireTerminal, s.ratingCreate)
+	a.Patch("/api/v1/ratings/:id", s.requireTerminal, s.ratingUpdate)
 	a.Post("/api/v1/tokens", s.requireTerminal, s.tokenCreate)
 	a.Post("/api/v1/tokens/walk-in", s.requireTerminal, s.walkInCreate)
 	a.Post("/api/v1/counters/:counter/open", s.requireTerminal, s.counterOpenCreate)
@@ -172,6 +196,8 @@ func (s *Server) routes() {
 	a.Get("/qr/:token", s.qrShow) // :token ends in .png
 	a.Get("/", s.pairedScreen, s.screenShow)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/static")), MaxAge: 3600}))
+	// Recordings are named by their text's hash: they never change.
+	a.Use("/audio", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/audio")), MaxAge: 30 * 24 * 3600}))
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

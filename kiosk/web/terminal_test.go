@@ -38,6 +38,7 @@ func TestUnpairedTerminalsAreRefused(t *testing.T) {
 		{"POST", "/api/v1/counters/Q1/open", `{"dossier":"H15.50.05.13-261008-0975"}`},
 		{"GET", "/api/v1/counters/Q1/open", ""},
 		{"DELETE", "/api/v1/counters/Q1/open", ""},
+		{"PATCH", "/api/v1/ratings/" + hailong.NewID(), `{"answers":{"overall":1},"done":true}`},
 	}
 	for _, who := range []struct{ name, token string }{
 		{"no token", ""}, {"a revoked screen", revoked}, {"a made-up token", "hlt_0123456789ab_secret"}, {"the admin secret", adminSecret},
@@ -280,5 +281,54 @@ func TestACounterRatingIsBoundToItsDossier(t *testing.T) {
 	}
 	if a := asTerminal(t, s, q1, "DELETE", "/api/v1/counters/Q1/open", ""); a.status != 404 {
 		t.Errorf("close a taken opening: %d", a.status)
+	}
+}
+
+// TestACounterTapIsHeldForItsFollowUps: the citizen taps on a counter's
+// tablet with a dossier opened there; the tap is held for its follow-ups
+// under the dossier's id, and the follow-ups amend it there, from a paired
+// terminal only. Misuse is judged on taps: amendments add no flag and do
+// not count towards the next tap's.
+func TestACounterTapIsHeldForItsFollowUps(t *testing.T) {
+	s, o, _ := newServer(t)
+	s.Misuse = misuse.New(misuse.Config{Interval: time.Nanosecond, Burst: 2, Window: time.Hour})
+	q1 := pairScreen(t, s, "Q1")
+	const dossier = "H15.50.05.13-261008-0976"
+	if a := asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", `{"dossier":"`+dossier+`"}`); a.status != 201 {
+		t.Fatalf("open: %d %s", a.status, a.raw)
+	}
+	want := qrtoken.DossierRatingID("TT-1", dossier)
+	tap := `{"id":"` + hailong.NewID() + `","questionnaire":"counter-quick","answers":{"overall":3},"follow_up":true}`
+	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", tap); a.status != 201 || a.body["id"] != want {
+		t.Fatalf("the tap: %d %s, want the dossier's id %s", a.status, a.raw, want)
+	}
+	if st := outboxStats(t, o); st.Held != 1 || st.Queued != 0 {
+		t.Fatalf("after the tap: held %d, queued %d; want 1, 0", st.Held, st.Queued)
+	}
+	path := "/api/v1/ratings/" + want
+	tests := []struct {
+		name, token, body string
+		status            int
+	}{
+		{"unpaired", "", `{"answers":{"overall":3,"attitude":2}}`, 401},
+		{"some answers", q1, `{"answers":{"overall":3,"attitude":2}}`, 200},
+		{"more, and done", q1, `{"answers":{"overall":3,"attitude":2,"comment":"Tốt"},"done":true}`, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if a := doWith(t, s, "PATCH", path, "application/json", tt.body, tt.token); a.status != tt.status {
+				t.Errorf("%d %s, want %d", a.status, a.raw, tt.status)
+			}
+		})
+	}
+	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":2}}`); a.status != 201 {
+		t.Fatalf("the next tap: %d %s", a.status, a.raw)
+	}
+	p, err := o.Pending(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p) != 2 || p[0].ID != want || p[0].Dossier != dossier || len(p[0].Answers) != 3 || p[0].Flags != nil || p[1].Flags != nil {
+		t.Fatalf("queued %+v, want the dossier's rating with its three answers, then the next tap, neither flagged", p)
 	}
 }

@@ -270,7 +270,7 @@ func TestScreen(t *testing.T) {
 		status     int
 		contains   []string
 	}{
-		{"vietnamese by default", "/", 200, []string{`lang="vi"`, "Rất hài lòng", "Gửi đánh giá", "Trung tâm"}},
+		{"vietnamese by default", "/", 200, []string{`lang="vi"`, "Rất hài lòng", "Xong", "Trung tâm", "/audio/vi/"}},
 		{"english", "/?lang=en&counter=Q2", 200, []string{`lang="en"`, "Very satisfied", `data-counter="Q2"`}},
 		{"not offered", "/?q=sipas", 404, nil},
 		{"bad counter", "/?counter=%3Cscript%3E", 400, nil},

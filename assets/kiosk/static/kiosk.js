@@ -1,14 +1,29 @@
-// The kiosk screen: collects one rating, posts it with an id made at the tap
-// (so a retry never counts twice), thanks the citizen and starts over.
+// The kiosk screen. One tap on a face is the rating: it is posted at once
+// with an id made at the tap (a retry never counts twice) and held open on
+// the node; the optional follow-up pages amend the same rating (PATCH, the
+// id the node answered with) and "done" closes it. A screen left alone
+// warns with a countdown and a way to continue, then starts over in
+// Vietnamese for the next citizen.
+//
+// Other scripts of the terminal (paired terminals, counter tablets) may set
+// window.kioskHooks before or after this one loads:
+//   headers()      extra request headers for the node (a device token);
+//   rating(body)   called with a new rating's body before it is posted;
+//   recorded(id)   called once the node has stored a rating.
 "use strict";
 (function () {
-  const main = document.getElementById("survey");
-  const form = document.getElementById("rating-form");
-  const thanks = document.getElementById("thanks");
-  const errorBox = document.getElementById("form-error");
-  const msgs = document.getElementById("messages").dataset;
-  const resetAfter = Number(main.dataset.resetSeconds || 8) * 1000;
-  let idleTimer = null;
+  const $ = (id) => document.getElementById(id);
+  const main = $("survey");
+  const d = main.dataset;
+  const start = $("start"), follow = $("follow-ups"), thanks = $("thanks"), warn = $("idle-warning");
+  const tapError = $("tap-error"), msgs = $("messages").dataset;
+  const faces = Array.from(start.querySelectorAll(".face"));
+  const pages = Array.from(follow.querySelectorAll(".page"));
+  const back = follow.querySelector(".back"), next = follow.querySelector(".next");
+  const secs = (v, dflt) => Number(v || dflt) * 1000;
+  const resetAfter = secs(d.resetSeconds, 8), idleReset = secs(d.idleResetSeconds, 60);
+  const idleWarn = secs(d.idleWarnSeconds, 20), idleQR = secs(d.idleSeconds, 30);
+  const hooks = (window.kioskHooks = window.kioskHooks || {});
 
   // UUIDv7: 48-bit Unix milliseconds, version and variant bits, randomness.
   function uuidv7() {
@@ -22,79 +37,234 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  function collect() {
-    const answers = {};
-    let missing = false;
-    form.querySelectorAll("fieldset[data-question]").forEach((fs) => {
-      const id = fs.dataset.question;
-      if (fs.dataset.kind === "text") {
-        const v = fs.querySelector("textarea").value.trim();
-        if (v) answers[id] = v;
-      } else {
-        const c = fs.querySelector("input:checked");
-        if (c) answers[id] = Number(c.value);
-      }
-      if (fs.dataset.required && !(id in answers)) missing = true;
-    });
-    return { answers, missing };
+  function send(method, url, body, keepalive) {
+    const headers = Object.assign({ "Content-Type": "application/json" }, hooks.headers ? hooks.headers() : {});
+    return fetch(url, { method, headers, body: JSON.stringify(body), keepalive: !!keepalive });
   }
 
-  function reset() {
-    if (typeof armPhoneQR === "function") armPhoneQR();
-    form.reset();
-    form.hidden = false;
-    thanks.hidden = true;
-    errorBox.hidden = true;
-    form.querySelector(".send").disabled = false;
-    pendingID = null;
+  function show(view) {
+    for (const v of [start, follow, thanks]) v.hidden = v !== view;
     window.scrollTo(0, 0);
+    activity();
   }
 
-  // The id is kept until the rating is stored, so pressing send again after
-  // a network error re-sends the same rating rather than a second one.
-  let pendingID = null;
+  // --- Spoken prompts: a speaker button by every text; read aloud, each
+  // page's first text is played as it shows. The recordings are files of
+  // the node, never a cloud service.
+  const speakToggle = $("speak-toggle");
+  const speakDefault = d.speak === "true";
+  let speaking = speakDefault;
+  const player = new Audio();
+  let playing = null;
+  function play(btn) {
+    if (playing) playing.classList.remove("playing");
+    playing = btn;
+    btn.classList.add("playing");
+    player.src = btn.dataset.audio;
+    player.play().catch(() => btn.classList.remove("playing")); // autoplay refused: the button still works
+  }
+  player.addEventListener("ended", () => { if (playing) playing.classList.remove("playing"); playing = null; });
+  function stopSpeaking() {
+    player.pause();
+    if (playing) playing.classList.remove("playing");
+    playing = null;
+  }
+  function speakFirst(container) {
+    const b = container.querySelector(".speak");
+    if (speaking && b) play(b);
+  }
+  function setSpeaking(on) {
+    speaking = on;
+    speakToggle.setAttribute("aria-pressed", String(on));
+    if (!on) stopSpeaking();
+  }
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest(".speak");
+    if (b) { ev.preventDefault(); play(b); }
+  });
+  speakToggle.addEventListener("click", () => {
+    setSpeaking(!speaking);
+    speakFirst(current());
+    activity();
+  });
+  follow.addEventListener("change", (ev) => {
+    // Read aloud, a chosen option is said back.
+    const b = ev.target.closest(".opt-cell") && ev.target.closest(".opt-cell").querySelector(".speak");
+    if (speaking && b) play(b);
+  });
 
-  async function send(ev) {
-    ev.preventDefault();
-    const { answers, missing } = collect();
-    if (missing) { errorBox.textContent = msgs.required; errorBox.hidden = false; return; }
-    pendingID = pendingID || uuidv7();
-    const body = { id: pendingID, questionnaire: main.dataset.questionnaire, answers };
-    if (main.dataset.counter) body.counter = main.dataset.counter;
-    if (main.dataset.official) body.official = main.dataset.official;
-    const button = form.querySelector(".send");
-    button.disabled = true;
+  // --- Large text.
+  const largeToggle = $("large-toggle");
+  function setLarge(on) {
+    document.documentElement.classList.toggle("large", on);
+    largeToggle.setAttribute("aria-pressed", String(on));
+  }
+  largeToggle.addEventListener("click", () => { setLarge(largeToggle.getAttribute("aria-pressed") !== "true"); activity(); });
+
+  function current() { return [start, follow, thanks].find((v) => !v.hidden) || start; }
+
+  // --- The tap. rating is the citizen's rating once a face is tapped:
+  // its id stays the same until the node stored it, so tapping the same
+  // face again after a network error re-sends the same rating.
+  let rating = null;
+  async function tap(btn) {
+    const value = Number(btn.dataset.value);
+    if (rating && rating.stored) return;
+    if (!rating || rating.value !== value) rating = { id: uuidv7(), value, stored: false, closed: false };
+    faces.forEach((f) => { f.disabled = true; f.classList.toggle("chosen", f === btn); });
+    tapError.hidden = true;
+    const body = { id: rating.id, questionnaire: d.questionnaire, answers: { [d.headline]: value }, follow_up: pages.length > 0 };
+    if (d.counter) body.counter = d.counter;
+    if (d.official) body.official = d.official;
+    if (hooks.rating) hooks.rating(body);
     try {
-      const res = await fetch("/api/v1/ratings", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const res = await send("POST", "/api/v1/ratings", body);
       if (res.status !== 201 && res.status !== 200) throw new Error("status " + res.status);
-      form.hidden = true;
-      thanks.hidden = false;
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(reset, resetAfter);
+      rating.stored = true;
+      // The node names the rating it stored: at a counter, a rating bound
+      // to its dossier takes the dossier's id, which the follow-ups amend.
+      const got = await res.json().catch(() => null);
+      if (got && got.id) rating.id = got.id;
+      if (hooks.recorded) hooks.recorded(rating.id);
     } catch (e) {
-      errorBox.textContent = msgs.failed;
-      errorBox.hidden = false;
-      button.disabled = false;
+      tapError.textContent = msgs.failed;
+      tapError.hidden = false;
+      faces.forEach((f) => { f.disabled = false; f.classList.remove("chosen"); });
+      return;
     }
+    if (pages.length === 0) { finish(); return; }
+    showPage(0);
+    show(follow);
+    follow.querySelector(".recorded").focus();
+    speakFirst(pages[0]);
+  }
+  faces.forEach((f) => f.addEventListener("click", () => tap(f)));
+
+  // --- Follow-ups, one page at a time.
+  let page = 0;
+  function answers() {
+    const a = { [d.headline]: rating.value };
+    follow.querySelectorAll("[data-question]").forEach((q) => {
+      if (q.dataset.kind === "text") {
+        const v = q.querySelector("textarea").value.trim();
+        if (v) a[q.dataset.question] = v;
+      } else {
+        const c = q.querySelector("input:checked");
+        if (c) a[q.dataset.question] = Number(c.value);
+      }
+    });
+    return a;
+  }
+  // save sends the answers given so far to the node, so a citizen who
+  // walks away keeps them; done closes the rating. A failure loses only
+  // follow-up answers: the rating itself is stored.
+  function save(done, keepalive) {
+    if (!rating || !rating.stored || rating.closed) return;
+    if (done) rating.closed = true;
+    send("PATCH", "/api/v1/ratings/" + rating.id, { answers: answers(), done }, keepalive).catch(() => {});
+  }
+  const stepText = $("step-text"), stepBar = $("step-bar");
+  function showPage(i) {
+    page = i;
+    pages.forEach((p, j) => { p.hidden = j !== i; });
+    back.disabled = i === 0;
+    next.disabled = i === pages.length - 1;
+    stepText.textContent = stepText.dataset.format.replace("%d", i + 1).replace("%d", pages.length);
+    stepBar.value = i + 1;
+  }
+  next.addEventListener("click", () => {
+    save(false);
+    showPage(page + 1);
+    window.scrollTo(0, 0);
+    speakFirst(pages[page]);
+  });
+  back.addEventListener("click", () => { showPage(page - 1); speakFirst(pages[page]); });
+  follow.addEventListener("submit", (ev) => { ev.preventDefault(); save(true); finish(); });
+
+  let thanksTimer = null;
+  function finish() {
+    stopSpeaking();
+    show(thanks);
+    thanks.querySelector("h1").focus();
+    clearTimeout(thanksTimer);
+    thanksTimer = setTimeout(reset, resetAfter);
+  }
+  thanks.addEventListener("click", reset);
+
+  // reset readies the screen for the next citizen: in Vietnamese, normal
+  // text, speech as the centre set it, nothing chosen.
+  function reset() {
+    save(true, true);
+    clearTimeout(thanksTimer);
+    hideWarning();
+    if (d.lang !== "vi") {
+      const vi = document.querySelector('.lang a[data-lang="vi"]');
+      if (vi) { location.replace(vi.href); return; }
+    }
+    rating = null;
+    follow.reset();
+    faces.forEach((f) => { f.disabled = false; f.classList.remove("chosen"); });
+    tapError.hidden = true;
+    setLarge(false);
+    setSpeaking(speakDefault);
+    show(start);
+    armPhoneQR();
+  }
+  // Leaving the page (another language) closes the rating with what was
+  // answered, rather than leaving it open until the node's deadline.
+  window.addEventListener("pagehide", () => save(true, true));
+
+  // --- Idle: any input (touch, keys, typing) counts. A screen that is not
+  // the untouched Vietnamese start warns after idleReset with a countdown
+  // of idleWarn and a button to continue, then starts over.
+  let idleTimer = null, tickTimer = null, warnEnds = 0;
+  const idleMore = $("idle-more"), idleContinue = $("idle-continue");
+  function pristine() {
+    return !start.hidden && !rating && d.lang === "vi" && speaking === speakDefault &&
+      largeToggle.getAttribute("aria-pressed") !== "true";
+  }
+  function activity() {
+    hideWarning();
+    clearTimeout(idleTimer);
+    if (pristine() || !thanks.hidden) return; // nothing to clear; the thanks clear themselves
+    idleTimer = setTimeout(showWarning, idleReset);
+  }
+  function tick() {
+    const left = Math.max(0, Math.ceil((warnEnds - Date.now()) / 1000));
+    idleMore.textContent = idleMore.dataset.format.replace("%s", left);
+    if (left <= 0) { reset(); return; }
+    tickTimer = setTimeout(tick, 1000 - ((warnEnds - Date.now()) % 1000 || 0));
+  }
+  function showWarning() {
+    warnEnds = Date.now() + idleWarn;
+    warn.hidden = false;
+    idleContinue.focus();
+    tick();
+  }
+  function hideWarning() {
+    if (warn.hidden) return;
+    warn.hidden = true;
+    clearTimeout(tickTimer);
+  }
+  idleContinue.addEventListener("click", () => activity());
+  for (const type of ["pointerdown", "keydown", "input"]) {
+    document.addEventListener(type, () => activity(), true);
   }
 
-  // When nobody has touched the screen for a while, offer walk-in citizens
-  // a code to rate on their own phone; any touch brings the survey back.
-  const phoneQR = document.getElementById("phone-qr");
-  const idleAfter = Number(main.dataset.idleSeconds || 30) * 1000;
+  // --- Walk-in code: after a while untouched, a lobby screen shows a code
+  // to rate on a phone, beside the faces, never over them. It stays while
+  // the start shows; a touch elsewhere only puts it off.
+  const phoneQR = $("phone-qr");
   let qrTimer = null;
-  function untouched() {
-    return form.hidden === false && !form.querySelector("input:checked") && !form.querySelector("textarea").value;
-  }
   async function showPhoneQR() {
-    if (main.dataset.walkIn !== "true" || !untouched()) return;
+    if (d.walkIn !== "true" || !pristine()) return;
     try {
-      const res = await fetch("/api/v1/tokens/walk-in", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ terminal: main.dataset.terminal }) });
+      const res = await send("POST", "/api/v1/tokens/walk-in", { terminal: d.terminal });
       if (!res.ok) return;
       const code = await res.json();
-      const img = document.getElementById("phone-qr-img");
+      const img = $("phone-qr-img");
       // Show the code once it is drawn, never an empty frame.
-      img.onload = () => { if (untouched()) phoneQR.hidden = false; };
+      img.onload = () => { if (!start.hidden) phoneQR.hidden = false; };
       if (img.getAttribute("src") === code.qr_png && img.complete && img.naturalWidth > 0) {
         phoneQR.hidden = false; // the same code as last time, already drawn
       } else {
@@ -104,17 +274,11 @@
   }
   function armPhoneQR() {
     clearTimeout(qrTimer);
-    qrTimer = setTimeout(showPhoneQR, idleAfter);
+    qrTimer = setTimeout(showPhoneQR, idleQR);
   }
-  phoneQR.addEventListener("pointerdown", (ev) => { ev.stopPropagation(); phoneQR.hidden = true; armPhoneQR(); });
-  document.addEventListener("pointerdown", armPhoneQR);
-  armPhoneQR();
+  document.addEventListener("pointerdown", () => { if (phoneQR.hidden) armPhoneQR(); }, true);
 
-  form.addEventListener("submit", send);
-  thanks.addEventListener("click", reset);
-  // A half-filled form left by someone who walked away is cleared too.
-  document.addEventListener("pointerdown", () => {
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(reset, 60000);
-  });
+  armPhoneQR();
+  activity(); // another language or a large text left by a reload is cleared too
+  speakFirst(start);
 })();

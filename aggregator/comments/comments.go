@@ -1,0 +1,360 @@
+// Package comments keeps the citizens' free-text comments in memory, newest
+// last, so that a page of comments filtered by unit, period, level,
+// procedure and channel is read without touching the database: on FerretDB
+// every filtered find scans its collection, and the ratings are millions.
+// The index is derived from the raw ratings, like the rollups: the ingest
+// job adds each stored rating's comment and rebuilds the index with the
+// rollups.
+package comments
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"hailong"
+)
+
+// Mood is what a rating's headline answer says, the level a reader filters
+// comments by.
+type Mood string
+
+// Moods, from the questionnaire's satisfied and dissatisfied levels.
+const (
+	Satisfied    Mood = "satisfied"
+	Neutral      Mood = "neutral"
+	Dissatisfied Mood = "dissatisfied"
+)
+
+// Moods lists every mood, worst first.
+var Moods = []Mood{Dissatisfied, Neutral, Satisfied}
+
+// Valid reports whether m is a known mood.
+func (m Mood) Valid() bool { return slices.Contains(Moods, m) }
+
+// Comment is one rating's free text with what it is about. Its id is the
+// rating's.
+type Comment struct {
+	ID            string          `json:"id"`
+	At            time.Time       `json:"at"`
+	Unit          string          `json:"unit"`
+	Procedure     string          `json:"procedure,omitempty"`
+	Official      string          `json:"official,omitempty"`
+	Counter       string          `json:"counter,omitempty"`
+	Channel       hailong.Channel `json:"channel"`
+	Questionnaire string          `json:"questionnaire"`
+	Version       int             `json:"version"`
+	// Level is the headline answer's value; Mood what it says.
+	Level int    `json:"level"`
+	Mood  Mood   `json:"mood"`
+	Text  string `json:"text"`
+}
+
+// Of returns the comment of a rating, if it has one: the text answers of
+// q, in the questionnaire's order, each on its own line.
+func Of(r *hailong.Rating, q *hailong.Questionnaire) (Comment, bool) {
+	var texts []string
+	for _, qu := range q.Questions {
+		if a, ok := r.Answers[qu.ID]; ok && qu.Kind == hailong.KindText && a.IsText {
+			if t := strings.TrimSpace(a.Text); t != "" {
+				texts = append(texts, t)
+			}
+		}
+	}
+	if len(texts) == 0 {
+		return Comment{}, false
+	}
+	c := Comment{ID: r.ID, At: r.At.UTC(), Unit: r.Unit, Procedure: r.Procedure, Official: r.Official, Counter: r.Counter,
+		Channel: r.Channel, Questionnaire: r.Questionnaire, Version: q.Version, Mood: Neutral, Text: strings.Join(texts, "\n")}
+	if a, ok := r.Answers[q.Headline]; ok && !a.IsText {
+		c.Level = a.Value
+	}
+	if sat, ok := q.Satisfied(r.Answers); ok && sat {
+		c.Mood = Satisfied
+	} else if q.Dissatisfied(r.Answers) {
+		c.Mood = Dissatisfied
+	}
+	return c, true
+}
+
+// before orders comments by time, then id: the index's order.
+func before(a, b *Comment) int {
+	return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID))
+}
+
+// row is what a query filters on, of one comment, as small numbers.
+type row struct {
+	at                                 int64 // Unix nanoseconds
+	unit, procedure, official, counter uint32
+	questionnaire                      uint32
+	mood, channel                      uint8
+}
+
+// names numbers the values of one dimension; 0 is "none".
+type names struct {
+	ids  map[string]uint32
+	list []string
+}
+
+func (n *names) id(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if n.ids == nil {
+		n.ids, n.list = map[string]uint32{}, []string{""}
+	}
+	id, ok := n.ids[s]
+	if !ok {
+		id = uint32(len(n.list))
+		n.ids[s], n.list = id, append(n.list, s)
+	}
+	return id
+}
+
+// lookup returns the number of s, and false if no comment has it.
+func (n *names) lookup(s string) (uint32, bool) {
+	id, ok := n.ids[s]
+	return id, ok
+}
+
+var (
+	moodCodes    = map[Mood]uint8{Dissatisfied: 1, Neutral: 2, Satisfied: 3}
+	channelCodes = map[hailong.Channel]uint8{hailong.ChannelKiosk: 1, hailong.ChannelQR: 2}
+)
+
+// columns hold the rows by field, each in time order: a query sweeps only
+// the fields it filters on, a few bytes a comment, rather than following a
+// pointer to each comment (which cost ten times more at 500,000 comments).
+type columns struct {
+	at                                                []int64
+	unit, procedure, official, counter, questionnaire []uint32
+	mood, channel                                     []uint8
+}
+
+func (c *columns) insert(i int, r row) {
+	c.at = slices.Insert(c.at, i, r.at)
+	c.unit = slices.Insert(c.unit, i, r.unit)
+	c.procedure = slices.Insert(c.procedure, i, r.procedure)
+	c.official = slices.Insert(c.official, i, r.official)
+	c.counter = slices.Insert(c.counter, i, r.counter)
+	c.questionnaire = slices.Insert(c.questionnaire, i, r.questionnaire)
+	c.mood = slices.Insert(c.mood, i, r.mood)
+	c.channel = slices.Insert(c.channel, i, r.channel)
+}
+
+// Index holds comments oldest first. It is safe for concurrent use.
+type Index struct {
+	mu   sync.RWMutex
+	cols columns    // by (At, ID)
+	list []*Comment // the same order
+	ids  map[string]bool
+	// Numbers of units, procedures, officials, counters, questionnaires.
+	units, procedures, officials, counters, questionnaires names
+}
+
+// New returns an empty index.
+func New() *Index { return &Index{ids: map[string]bool{}} }
+
+func (x *Index) rowOf(c *Comment) row {
+	return row{at: c.At.UnixNano(), unit: x.units.id(c.Unit), procedure: x.procedures.id(c.Procedure),
+		official: x.officials.id(c.Official), counter: x.counters.id(c.Counter), questionnaire: x.questionnaires.id(c.Questionnaire),
+		mood: moodCodes[c.Mood], channel: channelCodes[c.Channel]}
+}
+
+// NewOf returns an index of cs, in any order, once each by id.
+func NewOf(cs []Comment) *Index {
+	x := New()
+	list := make([]*Comment, 0, len(cs))
+	for i := range cs {
+		if !x.ids[cs[i].ID] {
+			x.ids[cs[i].ID] = true
+			c := cs[i] // its own copy, so that cs may go
+			list = append(list, &c)
+		}
+	}
+	slices.SortFunc(list, before)
+	x.list = list
+	for i, c := range list {
+		x.cols.insert(i, x.rowOf(c))
+	}
+	return x
+}
+
+// Add adds comments; one already held (by id) is skipped. Comments come
+// mostly newest, so most are appended; a late one is put in its place.
+func (x *Index) Add(cs ...Comment) {
+	if len(cs) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i := range cs {
+		c := cs[i]
+		if x.ids[c.ID] {
+			continue
+		}
+		x.ids[c.ID] = true
+		at := len(x.list)
+		if at > 0 && before(x.list[at-1], &c) > 0 {
+			at, _ = slices.BinarySearchFunc(x.list, &c, before)
+		}
+		x.list = slices.Insert(x.list, at, &c)
+		x.cols.insert(at, x.rowOf(&c))
+	}
+}
+
+// Len returns how many comments the index holds.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.list)
+}
+
+// All calls fn with every comment, oldest first, for persisting.
+func (x *Index) All(fn func(Comment) bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for _, c := range x.list {
+		if !fn(*c) {
+			return
+		}
+	}
+}
+
+// Filter says which comments a query wants. Units is required: a query
+// reads only the units it is allowed; zero fields of the rest do not filter.
+type Filter struct {
+	Units     []string
+	From, To  hailong.Date // inclusive days, in Asia/Ho_Chi_Minh
+	Mood      Mood
+	Procedure string
+	// Procedures, if not nil, are the procedures of a field: a comment
+	// about another (or none) does not match.
+	Procedures    []string
+	Channel       hailong.Channel
+	Questionnaire string
+	Official      string
+	Counter       string
+}
+
+// Cursor marks where a page ended: the next page begins with the comment
+// just older than it. The zero Cursor is the newest end.
+type Cursor struct {
+	At time.Time
+	ID string
+}
+
+// String writes the cursor for a URL: nanoseconds since 1970, a dot and
+// the id; "" for the zero cursor.
+func (c Cursor) String() string {
+	if c.ID == "" {
+		return ""
+	}
+	return strconv.FormatInt(c.At.UnixNano(), 10) + "." + c.ID
+}
+
+// ParseCursor reads a cursor written by String.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	ns, id, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || hailong.CheckID(id) != nil {
+		return Cursor{}, fmt.Errorf("%q is not a cursor of this list", s)
+	}
+	return Cursor{At: time.Unix(0, n).UTC(), ID: id}, nil
+}
+
+// Page is one page of comments, newest first.
+type Page struct {
+	Comments []Comment
+	// Total is how many comments match the filter, on every page.
+	Total int
+	// Next is where the next page begins; zero on the last page.
+	Next Cursor
+}
+
+// Query returns up to limit comments matching f, newest first, older than
+// after (the newest when after is zero), and how many match in all. It
+// reads the comments of f's period only.
+func (x *Index) Query(f Filter, after Cursor, limit int) Page {
+	p := Page{Comments: []Comment{}}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	// Each asked value as its number; a value no comment has matches none.
+	none := false
+	one := func(n *names, v string) uint32 {
+		if v == "" {
+			return 0
+		}
+		id, ok := n.lookup(v)
+		none = none || !ok
+		return id
+	}
+	procedure, official, counter := one(&x.procedures, f.Procedure), one(&x.officials, f.Official), one(&x.counters, f.Counter)
+	questionnaire := one(&x.questionnaires, f.Questionnaire)
+	if none {
+		return p
+	}
+	units := make([]bool, len(x.units.list))
+	for _, u := range f.Units {
+		if id, ok := x.units.lookup(u); ok {
+			units[id] = true
+		}
+	}
+	var procs []bool
+	if f.Procedures != nil {
+		procs = make([]bool, len(x.procedures.list))
+		for _, pr := range f.Procedures {
+			if id, ok := x.procedures.lookup(pr); ok {
+				procs[id] = true
+			}
+		}
+	}
+	mood, channel := moodCodes[f.Mood], channelCodes[f.Channel]
+	// The period's comments lie between two binary searches.
+	cols := &x.cols
+	lo, hi := 0, len(x.list)
+	if f.From != 0 {
+		lo = x.bound(f.From.Start().UnixNano())
+	}
+	if f.To != 0 {
+		hi = x.bound((f.To + 1).Start().UnixNano())
+	}
+	start := hi // exclusive: the newest comment of the page is start-1
+	if after.ID != "" {
+		c := &Comment{At: after.At, ID: after.ID}
+		at, _ := slices.BinarySearchFunc(x.list, c, before)
+		start = min(hi, max(lo, at))
+	}
+	for i := hi - 1; i >= lo; i-- {
+		if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||
+			(procs != nil && !procs[cols.procedure[i]]) || (channel != 0 && cols.channel[i] != channel) ||
+			(questionnaire != 0 && cols.questionnaire[i] != questionnaire) || (official != 0 && cols.official[i] != official) ||
+			(counter != 0 && cols.counter[i] != counter) {
+			continue
+		}
+		p.Total++
+		if i >= start {
+			continue
+		}
+		if len(p.Comments) < limit {
+			p.Comments = append(p.Comments, *x.list[i])
+		} else if p.Next.ID == "" {
+			last := p.Comments[len(p.Comments)-1]
+			p.Next = Cursor{At: last.At, ID: last.ID}
+		}
+	}
+	return p
+}
+
+// bound returns the index of the first comment at or after ns.
+func (x *Index) bound(ns int64) int {
+	i, _ := slices.BinarySearch(x.cols.at, ns)
+	return i
+}

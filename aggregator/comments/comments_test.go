@@ -1,0 +1,103 @@
+package comments_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/comments"
+)
+
+func comment(i int, at time.Time) comments.Comment {
+	return comments.Comment{ID: fmt.Sprintf("0190b000-0000-7000-8000-%012d", i), At: at, Unit: "U", Mood: comments.Neutral, Text: fmt.Sprint(i)}
+}
+
+// TestIndexOrdersWhateverTheArrival checks that comments added in any
+// order, late ones and repeats included, read back newest first, once
+// each, the same as an index built at once.
+func TestIndexOrdersWhateverTheArrival(t *testing.T) {
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var all []comments.Comment
+	for i := range 500 {
+		all = append(all, comment(i, base.Add(time.Duration(i)*time.Minute)))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tests := []struct {
+		name  string
+		build func() *comments.Index
+	}{
+		{"in order", func() *comments.Index {
+			x := comments.New()
+			x.Add(all...)
+			return x
+		}},
+		{"shuffled, one at a time, with repeats", func() *comments.Index {
+			x := comments.New()
+			for _, i := range rng.Perm(len(all)) {
+				x.Add(all[i], all[i])
+			}
+			return x
+		}},
+		{"at once", func() *comments.Index {
+			shuffled := slices.Clone(all)
+			rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+			return comments.NewOf(append(shuffled, shuffled[:10]...))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := tt.build()
+			if x.Len() != len(all) {
+				t.Fatalf("%d comments, want %d", x.Len(), len(all))
+			}
+			var got []string
+			var after comments.Cursor
+			for {
+				p := x.Query(comments.Filter{Units: []string{"U"}}, after, 64)
+				for _, c := range p.Comments {
+					got = append(got, c.Text)
+				}
+				if p.Next.ID == "" {
+					break
+				}
+				c, err := comments.ParseCursor(p.Next.String())
+				if err != nil || c != p.Next {
+					t.Fatalf("cursor %q reads back as %v, %v", p.Next.String(), c, err)
+				}
+				after = c
+			}
+			for i, text := range got {
+				if want := fmt.Sprint(len(all) - 1 - i); text != want {
+					t.Fatalf("comment %d is %s, want %s", i, text, want)
+				}
+			}
+			if len(got) != len(all) {
+				t.Fatalf("%d read, want %d", len(got), len(all))
+			}
+		})
+	}
+}
+
+// TestQueryReadsThePeriodInVietnam checks that a period's days are cut in
+// Asia/Ho_Chi_Minh.
+func TestQueryReadsThePeriodInVietnam(t *testing.T) {
+	x := comments.New()
+	x.Add(comment(1, time.Date(2026, 2, 28, 16, 59, 0, 0, time.UTC)), // 23:59 on 28/2 in Hanoi
+		comment(2, time.Date(2026, 2, 28, 17, 0, 0, 0, time.UTC)),  // 00:00 on 1/3
+		comment(3, time.Date(2026, 3, 31, 16, 59, 0, 0, time.UTC)), // 23:59 on 31/3
+		comment(4, time.Date(2026, 3, 31, 17, 0, 0, 0, time.UTC)))  // 00:00 on 1/4
+	p := x.Query(comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2026, 3, 1), To: hailong.DateFromYMD(2026, 3, 31)}, comments.Cursor{}, 10)
+	var got []string
+	for _, c := range p.Comments {
+		got = append(got, c.Text)
+	}
+	if !slices.Equal(got, []string{"3", "2"}) || p.Total != 2 {
+		t.Errorf("March holds %v (total %d), want [3 2]", got, p.Total)
+	}
+	if p := x.Query(comments.Filter{Units: []string{"V"}}, comments.Cursor{}, 10); p.Total != 0 {
+		t.Errorf("another unit sees %d comments", p.Total)
+	}
+}

@@ -1,0 +1,118 @@
+// Package export writes the tables of reports as files an analyst opens
+// in a spreadsheet: CSV (UTF-8 with a byte-order mark, so Excel shows
+// Vietnamese) and XLSX. Each file says what it holds: the title, the
+// unit, the period, the filters and when it was made.
+package export
+
+import (
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+
+	"hailong"
+	"hailong/aggregator/report"
+)
+
+// bom makes Excel read a CSV file as UTF-8.
+const bom = "\uFEFF"
+
+// CSV writes the tables to w, each after the file's description and a
+// blank line. Figures are written as plain numbers with a dot, rates as
+// percentages (83.6), so a spreadsheet in any locale reads them as
+// numbers; a figure not shown is left empty with its reason in the next
+// column.
+func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	for _, line := range describe(meta) {
+		if err := cw.Write(line); err != nil {
+			return err
+		}
+	}
+	for _, t := range tables {
+		if err := cw.Write(nil); err != nil {
+			return err
+		}
+		if err := cw.Write([]string{t.Title}); err != nil {
+			return err
+		}
+		head := make([]string, 0, len(t.Columns))
+		for _, c := range t.Columns {
+			if c.Kind == report.KindRate {
+				// Rates are written as percentages: the header says so.
+				head = append(head, c.Title+" (%)")
+				continue
+			}
+			head = append(head, c.Title)
+		}
+		if err := cw.Write(head); err != nil {
+			return err
+		}
+		for _, r := range t.Rows {
+			line := make([]string, 0, len(r.Cells))
+			for i, cell := range r.Cells {
+				line = append(line, csvCell(t.Columns[min(i, len(t.Columns)-1)].Kind, cell))
+			}
+			if err := cw.Write(line); err != nil {
+				return err
+			}
+		}
+		if t.Note != "" {
+			if err := cw.Write([]string{t.Note}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvCell writes one value: a number when there is one, else the text.
+func csvCell(k report.Kind, c report.Cell) string {
+	if c.Value == nil {
+		return c.Text
+	}
+	switch k {
+	case report.KindCount:
+		return strconv.FormatInt(int64(*c.Value), 10)
+	case report.KindRate:
+		return strconv.FormatFloat(*c.Value*100, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(*c.Value, 'f', -1, 64)
+}
+
+// describe is the file's description, one label and value a line, in the
+// language of the page it came from.
+func describe(m report.Meta) [][]string {
+	t := labels[m.Lang]
+	if t == nil {
+		t = labels["en"]
+	}
+	lines := [][]string{
+		{m.Title},
+		{t["unit"], m.UnitName, m.Unit},
+		{t["period"], m.Period.String(), m.Period.From.String(), m.Period.To.String()},
+	}
+	if m.AsOf != 0 {
+		lines = append(lines, []string{t["as_of"], m.AsOf.String()})
+	}
+	keys := make([]string, 0, len(m.Filters))
+	for k := range m.Filters {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		lines = append(lines, []string{t["filter"], k, m.Filters[k]})
+	}
+	lines = append(lines, []string{t["generated"], m.Generated.In(hailong.Location).Format("2006-01-02 15:04:05 -07:00")})
+	return lines
+}
+
+// labels are the words of a file's description.
+var labels = map[string]map[string]string{
+	"vi": {"unit": "Đơn vị", "period": "Kỳ (tên, từ ngày, đến ngày)", "as_of": "Theo địa giới ngày", "filter": "Bộ lọc", "generated": "Thời điểm lập"},
+	"en": {"unit": "Unit", "period": "Period (name, from, to)", "as_of": "Boundaries as of", "filter": "Filter", "generated": "Generated"},
+}

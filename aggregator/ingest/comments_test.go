@@ -1,0 +1,136 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/comments"
+	"hailong/aggregator/ferret/ferrettest"
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/mongodb"
+	"hailong/syncapi"
+)
+
+// commentStore is the real store, but for comments: failing their
+// inserts, or saying they were never built.
+type commentStore struct {
+	*mongodb.DB
+	failInserts bool
+	neverBuilt  bool
+}
+
+func (s *commentStore) InsertComments(ctx context.Context, cs []comments.Comment) error {
+	if s.failInserts {
+		return errors.New("injected: no space left on device")
+	}
+	return s.DB.InsertComments(ctx, cs)
+}
+
+func (s *commentStore) LoadComments(ctx context.Context, fn func(comments.Comment)) (bool, error) {
+	if s.neverBuilt {
+		return false, nil
+	}
+	return s.DB.LoadComments(ctx, fn)
+}
+
+// texts returns the comments' texts, in the index's order.
+func texts(in *ingest.Ingester) []string {
+	var out []string
+	in.Comments().All(func(c comments.Comment) bool {
+		out = append(out, c.Text+"|"+string(c.Mood))
+		return true
+	})
+	return out
+}
+
+// TestCommentsAreKeptLikeTheRollups checks that the comment of every
+// stored rating reaches the index once, and is found again after a clean
+// stop, a crash, a failed write of the comments and on a database from
+// before comments had a collection.
+func TestCommentsAreKeptLikeTheRollups(t *testing.T) {
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour)
+	commented := func(overall int, text string) hailong.Rating {
+		r := rating(overall, at)
+		r.Answers["comment"] = hailong.Str(text)
+		at = at.Add(time.Second)
+		return r
+	}
+	batch := []hailong.Rating{commented(1, "Chờ quá lâu"), rating(3, at), commented(3, "  Cán bộ tận tình  "), commented(2, " ")}
+	want := []string{"Chờ quá lâu|dissatisfied", "Cán bộ tận tình|satisfied"}
+	tests := []struct {
+		name string
+		// restart starts a new ingester on the same data after the first.
+		restart func(t *testing.T, first *ingest.Ingester, store *commentStore) *ingest.Ingester
+	}{
+		{"at once", nil},
+		{"after a clean stop", func(t *testing.T, first *ingest.Ingester, store *commentStore) *ingest.Ingester {
+			if err := first.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return start(t, store)
+		}},
+		{"after a crash", func(t *testing.T, first *ingest.Ingester, store *commentStore) *ingest.Ingester {
+			return start(t, store)
+		}},
+		{"after their write failed", func(t *testing.T, first *ingest.Ingester, store *commentStore) *ingest.Ingester {
+			store.failInserts = false
+			if err := first.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return start(t, store)
+		}},
+		{"on a database from before comments", func(t *testing.T, first *ingest.Ingester, store *commentStore) *ingest.Ingester {
+			if err := first.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			store.neverBuilt = true
+			in := start(t, store)
+			store.neverBuilt = false
+			return in
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &commentStore{DB: ferrettest.Open(t)}
+			store.failInserts = tt.name == "after their write failed"
+			in := start(t, store)
+			res, err := in.Ingest(ctx, kiosk, 0, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := in.Ingest(ctx, kiosk, 0, batch); err != nil { // again: duplicates
+				t.Fatal(err)
+			}
+			for _, st := range statuses(res) {
+				if st != syncapi.Accepted {
+					t.Fatalf("statuses %v, want every rating accepted", statuses(res))
+				}
+			}
+			if got := texts(in); !slices.Equal(got, want) {
+				t.Fatalf("comments %q, want %q", got, want)
+			}
+			if tt.restart == nil {
+				return
+			}
+			again := tt.restart(t, in, store)
+			if got := texts(again); !slices.Equal(got, want) {
+				t.Errorf("after restart: comments %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func start(t *testing.T, store ingest.Store) *ingest.Ingester {
+	t.Helper()
+	in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.DiscardHandler)})
+	if err := in.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}

@@ -1,0 +1,135 @@
+package outcomes_test
+
+import (
+	"context"
+	"testing"
+
+	"hailong"
+	"hailong/aggregator/outcomes"
+	"hailong/aggregator/rollup"
+)
+
+// memStore keeps reports and flags in memory, as the database would.
+type memStore struct {
+	keys    []string
+	reports []hailong.Outcome
+	digests [][32]byte
+	seqs    []int64
+	flags   []string
+}
+
+func (m *memStore) PutOutcomes(_ context.Context, keys []string, os []hailong.Outcome, digests [][32]byte, seqs []int64) error {
+	m.keys, m.reports = append(m.keys, keys...), append(m.reports, os...)
+	m.digests, m.seqs = append(m.digests, digests...), append(m.seqs, seqs...)
+	return nil
+}
+
+func (m *memStore) ScanOutcomes(_ context.Context, fn func(string, hailong.Outcome, [32]byte, int64)) error {
+	latest := map[string]int{}
+	for i, k := range m.keys {
+		if j, ok := latest[k]; !ok || m.seqs[j] < m.seqs[i] {
+			latest[k] = i
+		}
+	}
+	for k, i := range latest {
+		fn(k, m.reports[i], m.digests[i], m.seqs[i])
+	}
+	return nil
+}
+
+func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
+	for _, f := range m.flags {
+		fn(f)
+	}
+	return nil
+}
+
+const (
+	local    = "H22.39-260305-0101"
+	national = "G09.20-20260305-0000101"
+	other    = "H22.39-260305-0102"
+)
+
+func outcome(local, national string) hailong.Outcome {
+	ret := hailong.DateFromYMD(2026, 3, 11)
+	return hailong.Outcome{Dossier: local, NationalDossier: national, Unit: "TT-09190",
+		Received: hailong.DateFromYMD(2026, 3, 5), Due: hailong.DateFromYMD(2026, 3, 12), Returned: &ret}
+}
+
+func anyUnit(string) bool { return true }
+
+// TestBookMatchesEitherCode reports one dossier by its codes in turn and a
+// rating by the other code, and expects one dossier, counted not satisfied,
+// also when the book is read again from the store.
+func TestBookMatchesEitherCode(t *testing.T) {
+	tests := []struct {
+		name    string
+		reports [][]hailong.Outcome
+		flag    string
+		want    []outcomes.Status // of the last report
+	}{
+		{"national, then both; rating by the local code", [][]hailong.Outcome{{outcome("", national)}, {outcome(local, national)}}, local, []outcomes.Status{outcomes.Updated}},
+		{"local, then both; rating by the national code", [][]hailong.Outcome{{outcome(local, "")}, {outcome(local, national)}}, national, []outcomes.Status{outcomes.Updated}},
+		{"both in one batch after the national", [][]hailong.Outcome{{outcome("", national), outcome(local, national)}}, " " + local + " ", []outcomes.Status{outcomes.Created, outcomes.Created}},
+		{"both, then the national alone keeps the local", [][]hailong.Outcome{{outcome(local, national)}, {outcome("", national)}}, local, []outcomes.Status{outcomes.Unchanged}},
+		{"rating by the local code written in lower case", [][]hailong.Outcome{{outcome(local, national)}}, "h22.39-260305-0101", []outcomes.Status{outcomes.Created}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			store := &memStore{}
+			b, err := outcomes.Load(ctx, store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res []outcomes.Result
+			for _, r := range tt.reports {
+				if res, err = b.Report(ctx, r, anyUnit); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, r := range res {
+				if r.Status != tt.want[i] {
+					t.Errorf("result %d: %+v, want %s", i, r, tt.want[i])
+				}
+			}
+			b.MarkUnhappy([]string{tt.flag})
+			store.flags = append(store.flags, tt.flag)
+			check := func(b *outcomes.Book, when string) {
+				t.Helper()
+				got := b.Query([]string{"TT-09190"}, hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31), rollup.Filter{})
+				if b.Dossiers() != 1 || got.Dossiers != 1 || got.Bad != 1 {
+					t.Errorf("%s: %d dossiers in the book, tally %+v; want one, not satisfied", when, b.Dossiers(), got)
+				}
+				for _, c := range []string{local, national} {
+					if codes, ok := b.Codes(c); !ok || codes != (hailong.DossierCodes{Local: local, National: national}) {
+						t.Errorf("%s: Codes(%s) = %+v, %v", when, c, codes, ok)
+					}
+				}
+			}
+			check(b, "as reported")
+			again, err := outcomes.Load(ctx, store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(again, "read again")
+		})
+	}
+}
+
+// TestBookRefusesCodesOfTwoDossiers: a report may not join two dossiers
+// already reported apart.
+func TestBookRefusesCodesOfTwoDossiers(t *testing.T) {
+	ctx := t.Context()
+	b, _ := outcomes.Load(ctx, &memStore{})
+	if _, err := b.Report(ctx, []hailong.Outcome{outcome(local, ""), outcome(other, national)}, anyUnit); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Report(ctx, []hailong.Outcome{outcome(local, national)}, anyUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Status != outcomes.Rejected || res[0].Reason == "" || b.Dossiers() != 2 {
+		t.Errorf("%+v, %d dossiers", res, b.Dossiers())
+	}
+}

@@ -1,0 +1,167 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"hailong"
+	"hailong/aggregator/rollup"
+)
+
+// Dimensions are the dimensions a unit's figures break down by, by the
+// name of the /api/v1/measures filter that picks one value of each.
+var Dimensions = []DimensionName{
+	{"procedure", rollup.ByProcedure}, {"field", rollup.ByField}, {"official", rollup.ByOfficial},
+	{"counter", rollup.ByCounter}, {"channel", rollup.ByChannel}, {"questionnaire", rollup.ByQuestionnaire},
+}
+
+// DimensionName is a dimension with its filter's name.
+type DimensionName struct {
+	Name string
+	By   rollup.Dimension
+}
+
+// OutcomeGrouper is an outcome book that can group its sums by a
+// dimension, for Decision 766 by procedure, official, counter or field. A
+// book that cannot leaves those figures out.
+type OutcomeGrouper interface {
+	GroupBy(units []string, from, to hailong.Date, f rollup.Filter, by rollup.Dimension) map[string]rollup.Outcomes
+}
+
+// BreakdownRow is one value of a dimension: the figures of the query whose
+// filter also names that value.
+type BreakdownRow struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Rank is set in a list of the worst: 1 the lowest satisfaction; equal
+	// rates share a rank.
+	Rank         int        `json:"rank,omitempty"`
+	Satisfaction Proportion `json:"satisfaction"`
+	HappyIndex   Happy      `json:"happy_index"`
+	// Decision766 is over the dossiers the one-stop software reported
+	// with the value; nil by channel and questionnaire, which dossiers do
+	// not have.
+	Decision766 *Proportion `json:"decision766,omitempty"`
+}
+
+// Breakdown is a query's figures by each value of a dimension, the values
+// with most ratings first. Ratings with no value (no official recorded) are
+// in no row.
+type Breakdown struct {
+	Dimension string         `json:"dimension"`
+	Rows      []BreakdownRow `json:"rows"`
+}
+
+// Breakdown breaks the resolved query q down by the dimension named dim
+// (one of Dimensions); lang chooses the language of the names.
+func (r *Reporter) Breakdown(q Query, dim, lang string) (Breakdown, error) {
+	i := slices.IndexFunc(Dimensions, func(d DimensionName) bool { return d.Name == dim })
+	if i < 0 {
+		return Breakdown{}, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "by", Message: "unknown dimension " + dim})
+	}
+	by := Dimensions[i].By
+	groups := r.Rollup().GroupBy(q.Units, q.From, q.To, q.Filter, by)
+	var outs map[string]rollup.Outcomes
+	if g, ok := r.Outcomes.(OutcomeGrouper); ok && by != rollup.ByChannel && by != rollup.ByQuestionnaire {
+		outs = g.GroupBy(q.Units, q.From, q.To, q.Filter, by)
+	}
+	out := Breakdown{Dimension: dim, Rows: []BreakdownRow{}}
+	for key := range groups {
+		out.Rows = append(out.Rows, BreakdownRow{Key: key})
+	}
+	for key := range outs {
+		if _, ok := groups[key]; !ok {
+			out.Rows = append(out.Rows, BreakdownRow{Key: key})
+		}
+	}
+	for i := range out.Rows {
+		row := &out.Rows[i]
+		res := groups[row.Key]
+		row.Name = r.name(by, row.Key, lang)
+		row.Satisfaction = r.proportion(res.Total.N, res.Total.Satisfied)
+		row.HappyIndex = r.happyIndex(res)
+		if outs != nil {
+			o := outs[row.Key]
+			p := r.proportion(o.Dossiers, o.Dossiers-o.Bad)
+			row.Decision766 = &p
+		}
+	}
+	slices.SortFunc(out.Rows, func(a, b BreakdownRow) int {
+		return cmp.Or(cmp.Compare(b.Satisfaction.N, a.Satisfaction.N), strings.Compare(a.Key, b.Key))
+	})
+	return out, nil
+}
+
+// name is what a value of a dimension is called: a procedure's name from
+// the catalogue, a questionnaire's title, a channel in words. Fields are
+// named by themselves; officials and counters have only their codes.
+func (r *Reporter) name(by rollup.Dimension, key, lang string) string {
+	switch by {
+	case rollup.ByProcedure:
+		if r.Procedures != nil {
+			if p, ok := r.Procedures().Get(key); ok {
+				return p.Name
+			}
+		}
+	case rollup.ByQuestionnaire:
+		if q, ok := r.Catalog.Latest(key); ok {
+			return q.Title.In(lang)
+		}
+	case rollup.ByChannel:
+		if w, ok := tableWords[lang]["channel_"+key]; ok {
+			return w
+		}
+	}
+	return key
+}
+
+// Worst returns at most n rows with enough ratings and the lowest
+// satisfaction, lowest first, ranked: rows with equal rates share a rank,
+// and a tie at the n-th place keeps every row of it, so no row is left out
+// for its order in the list.
+func Worst(rows []BreakdownRow, n int) []BreakdownRow {
+	var shown []BreakdownRow
+	for _, row := range rows {
+		if row.Satisfaction.Shown() {
+			shown = append(shown, row)
+		}
+	}
+	slices.SortStableFunc(shown, func(a, b BreakdownRow) int {
+		return cmp.Or(cmp.Compare(*a.Satisfaction.Rate, *b.Satisfaction.Rate), strings.Compare(a.Key, b.Key))
+	})
+	out := []BreakdownRow{}
+	for i, row := range shown {
+		row.Rank = i + 1
+		if i > 0 && *shown[i-1].Satisfaction.Rate == *row.Satisfaction.Rate {
+			row.Rank = out[i-1].Rank
+		}
+		if i >= n && row.Rank != out[i-1].Rank {
+			break
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// TrendPeriod is the span a trend of period p shows: p itself when it
+// spans three months or more, else the twelve months ending with the
+// month p ends in, so a quarter's or month's page still shows a year's
+// course.
+func TrendPeriod(p Period) Period {
+	fy, fm := p.From.YearMonth()
+	ty, tm := p.To.YearMonth()
+	if (ty*12+int(tm))-(fy*12+int(fm)) >= 2 {
+		return p
+	}
+	end := MonthOf(ty, tm)
+	return Period{From: MonthOf(ty, tm-11).From, To: end.To, Kind: Custom}
+}
+
+// Trend measures the resolved query month by month over TrendPeriod of
+// its period.
+func (r *Reporter) Trend(q Query, lang string) ([]MonthRow, Period, error) {
+	q.Period = TrendPeriod(q.Period)
+	m, err := r.Measures(q, Breakdowns{Months: true}, lang)
+	return m.ByMonth, q.Period, err
+}

@@ -1,0 +1,169 @@
+package rollup_test
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"hailong"
+	"hailong/aggregator/rollup"
+)
+
+// TestGroupByMatchesBruteForce checks every group of a GroupBy against a sum
+// over the raw facts with the group's value added to the filter — total,
+// channels, each questionnaire's levels and answers, outcomes — for each
+// dimension, random periods (whole and cut months), units and filters, on
+// the maintained rollup and on one persisted and loaded back; and that no
+// value with facts is missing.
+func TestGroupByMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	units := []string{"A", "B", "C"}
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	fields := map[string]string{"1.004122": "Hộ tịch", "2.000908": "Hộ tịch", "3.000100": "Đất đai"}
+	type outcome struct {
+		unit string
+		date hailong.Date
+		dims rollup.Dims
+		out  rollup.Outcomes
+	}
+	var facts []rollup.Fact
+	var outs []outcome
+	r := rollup.New()
+	for i := 0; i < 4000; i++ {
+		if i == 2000 {
+			r.SetFields(fields)
+		}
+		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(300)), Satisfied: rng.IntN(3) != 0, Level: rng.IntN(5),
+			Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
+				Procedure: pick("", "1.004122", "2.000908", "3.000100", "9.999999"), Official: pick("", "cb-1", "cb-2", "cb-3"), Counter: pick("", "Q1", "Q2")}}
+		for _, q := range []string{"a", "b"} {
+			if rng.IntN(2) == 0 {
+				f.Items = append(f.Items, rollup.Item{Q: q, N: 1, Satisfied: int64(rng.IntN(2)), Sum: int64(rng.IntN(3))})
+			}
+		}
+		facts = append(facts, f)
+		r.Add(f)
+		if rng.IntN(8) == 0 {
+			o := outcome{unit: f.Unit, date: f.Date, dims: rollup.Dims{Procedure: f.Procedure, Official: f.Official, Counter: f.Counter},
+				out: rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(2)), Index1Sum: int64(rng.IntN(3))}}
+			outs = append(outs, o)
+			r.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &o.out})
+		}
+	}
+	loaded := rollup.New()
+	loaded.SetFields(fields)
+	loaded.Load(slices.Collect(r.Days())...)
+
+	valueOf := func(by rollup.Dimension, x rollup.Dims) string {
+		switch by {
+		case rollup.ByProcedure:
+			return x.Procedure
+		case rollup.ByOfficial:
+			return x.Official
+		case rollup.ByCounter:
+			return x.Counter
+		case rollup.ByField:
+			return fields[x.Procedure]
+		case rollup.ByChannel:
+			return string(x.Channel)
+		}
+		return x.Questionnaire
+	}
+	dims := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial, rollup.ByCounter, rollup.ByField, rollup.ByChannel, rollup.ByQuestionnaire}
+	for i := 0; i < 300; i++ {
+		from := hailong.Date(20000 + rng.IntN(300))
+		to := from + hailong.Date(rng.IntN(150))
+		us := append(slices.Clone(units[:1+rng.IntN(len(units))]), "never-seen")
+		f := rollup.Filter{}
+		if rng.IntN(3) == 0 {
+			f.Channel = hailong.Channel(pick("kiosk", "qr"))
+		}
+		if rng.IntN(4) == 0 {
+			f.Questionnaire = "sipas"
+		}
+		if rng.IntN(5) == 0 {
+			f.Official = pick("cb-1", "cb-2")
+		}
+		if rng.IntN(6) == 0 {
+			f.Procedure = "1.004122"
+		}
+		if rng.IntN(6) == 0 {
+			f.Field = "Hộ tịch"
+		}
+		if rng.IntN(6) == 0 {
+			f.Counter = "Q2"
+		}
+		by := dims[rng.IntN(len(dims))]
+		in := func(unit string, d hailong.Date, x rollup.Dims) bool {
+			return slices.Contains(us, unit) && d >= from && d <= to &&
+				(f.Channel == "" || f.Channel == x.Channel) && (f.Official == "" || f.Official == x.Official) &&
+				(f.Questionnaire == "" || f.Questionnaire == x.Questionnaire) &&
+				(f.Procedure == "" || f.Procedure == x.Procedure) && (f.Counter == "" || f.Counter == x.Counter) &&
+				(f.Field == "" || f.Field == fields[x.Procedure])
+		}
+		// The brute force: sum each value's facts and outcomes.
+		type sum struct {
+			total rollup.Tally
+			byQ   map[string]*rollup.Tally
+			out   rollup.Outcomes
+		}
+		want := map[string]*sum{}
+		of := func(v string) *sum {
+			if want[v] == nil {
+				want[v] = &sum{byQ: map[string]*rollup.Tally{}}
+			}
+			return want[v]
+		}
+		for _, x := range facts {
+			v := valueOf(by, x.Dims)
+			if !in(x.Unit, x.Date, x.Dims) || v == "" {
+				continue
+			}
+			s := of(v)
+			tt := rollup.Tally{N: 1, Items: x.Items}
+			tt.Levels[x.Level] = 1
+			if x.Satisfied {
+				tt.Satisfied = 1
+			}
+			s.total.N++
+			s.total.Satisfied += tt.Satisfied
+			if s.byQ[x.Questionnaire] == nil {
+				s.byQ[x.Questionnaire] = &rollup.Tally{}
+			}
+			s.byQ[x.Questionnaire].Add(tt)
+		}
+		if by != rollup.ByChannel && by != rollup.ByQuestionnaire {
+			for _, o := range outs {
+				// Outcomes have no questionnaire or channel: a filter
+				// naming one leaves them out, as Query does.
+				if v := valueOf(by, o.dims); v != "" && in(o.unit, o.date, o.dims) {
+					of(v).out.Add(&o.out)
+				}
+			}
+		}
+		for name, roll := range map[string]*rollup.Rollup{"maintained": r, "loaded": loaded} {
+			got := roll.GroupBy(us, from, to, f, by)
+			if len(got) != len(want) {
+				t.Fatalf("%s: group by %c %v %v..%v %+v: %d groups, want %d", name, by, us, from, to, f, len(got), len(want))
+			}
+			for v, w := range want {
+				g, ok := got[v]
+				if !ok {
+					t.Fatalf("%s: group by %c %+v: no group %q", name, by, f, v)
+				}
+				if g.Total.N != w.total.N || g.Total.Satisfied != w.total.Satisfied || g.Outcomes != w.out {
+					t.Fatalf("%s: group by %c %v %v..%v %+v, %q = %+v %+v, want %+v %+v", name, by, us, from, to, f, v, g.Total, g.Outcomes, w.total, w.out)
+				}
+				if len(g.ByQuestionnaire) != len(w.byQ) {
+					t.Fatalf("%s: group %q: %d questionnaires, want %d", name, v, len(g.ByQuestionnaire), len(w.byQ))
+				}
+				for q, wq := range w.byQ {
+					if gq := g.ByQuestionnaire[q]; !reflect.DeepEqual(gq, *wq) {
+						t.Fatalf("%s: group by %c %+v, %q questionnaire %s = %+v, want %+v", name, by, f, v, q, gq, *wq)
+					}
+				}
+			}
+		}
+	}
+}

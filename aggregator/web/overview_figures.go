@@ -1,0 +1,206 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"hailong/aggregator/report"
+	"hailong/measure"
+)
+
+// figure is one headline figure of a report, as the overview compares it
+// with the same figure of an earlier period.
+type figure struct {
+	key, label string
+	n          int64
+	value      *float64
+	ci         *[2]float64
+	enough     bool
+	// prop is the figure as a proportion, for the two-proportion test;
+	// nil for a mean index, whose change is given but not tested.
+	prop  *report.Proportion
+	class string // a Circular 01 classification
+}
+
+// figureGroups are the figures of one report by table.
+type figureGroups struct{ headline, sipas, circular []figure }
+
+// figuresOf lists the headline figures of m, labelled in t's language.
+func figuresOf(m report.Measures, t map[string]string) figureGroups {
+	var g figureGroups
+	sat, r766 := m.Satisfaction, m.Decision766.Proportion
+	g.headline = []figure{
+		{key: "satisfaction", label: t["ov_satisfaction"], n: sat.N, value: sat.Rate, ci: sat.CI95, enough: sat.EnoughRatings, prop: &sat},
+		{key: "happy_index", label: t["ov_happy"], n: m.HappyIndex.N, value: share(m.HappyIndex.Value), enough: m.HappyIndex.EnoughRatings},
+		{key: "sipas", label: t["ov_sipas"], n: m.SIPAS.N, value: m.SIPAS.Overall, enough: m.SIPAS.EnoughRatings},
+		{key: "decision766", label: t["ov_766"], n: r766.N, value: r766.Rate, ci: r766.CI95, enough: r766.EnoughRatings, prop: &r766},
+	}
+	for _, e := range m.SIPAS.Elements {
+		g.sipas = append(g.sipas, figure{key: "sipas/" + e.ID, label: e.Title, n: m.SIPAS.N, value: e.Index, enough: e.EnoughRatings})
+	}
+	for _, ix := range m.Circular01.Indices {
+		label := fmt.Sprintf(t["ov_index"], ix.Index)
+		g.circular = append(g.circular, figure{key: fmt.Sprint("c01/", ix.Index), label: label, n: ix.N, value: ix.Score, enough: ix.EnoughRatings,
+			class: t["ov_src_"+ix.Source]})
+	}
+	for _, sc := range []struct {
+		key, label string
+		s          report.Score
+		class      string
+	}{{"official", t["ov_official_score"], m.Circular01.Official, m.Circular01.Official.Classification},
+		{"agency", t["ov_agency_score"], m.Circular01.Agency, t["ov_class_"+m.Circular01.Agency.Classification]}} {
+		g.circular = append(g.circular, figure{key: "c01/" + sc.key, label: sc.label, value: sc.s.Value, enough: sc.s.EnoughRatings, class: sc.class})
+	}
+	return g
+}
+
+// figureTables makes the overview's tables of m compared with the
+// previous period and the year earlier: each figure with its n and 95%
+// interval, or "not enough ratings", and each change with its test.
+func figureTables(t map[string]string, m report.Measures, earlier report.Comparisons) []report.Table {
+	now, prev, year := figuresOf(m, t), figuresOf(earlier.Previous, t), figuresOf(earlier.YearEarlier, t)
+	pp, yp := periodOf(earlier.Previous), periodOf(earlier.YearEarlier)
+	build := func(name, title string, valueKind report.Kind, withClass bool, fs, ps, ys []figure) report.Table {
+		cols := []report.Column{{Title: t["ov_measure"]}, {Title: t["ov_n"], Kind: report.KindCount}, {Title: t["ov_value"], Kind: valueKind},
+			{Title: t["ov_ci_low"], Kind: report.KindRate}, {Title: t["ov_ci_high"], Kind: report.KindRate}}
+		for _, e := range []string{t["ov_then"], t["ov_year_then"]} {
+			cols = append(cols, report.Column{Title: e, Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: valueKind},
+				report.Column{Title: e + ": " + t["ov_z"], Kind: report.KindZ}, report.Column{Title: e + ": " + t["ov_beyond"]})
+		}
+		if withClass {
+			cols = append(cols, report.Column{Title: t["ov_class"]})
+		}
+		tab := report.Table{Name: name, Title: title, Columns: cols}
+		for i, f := range fs {
+			cells := []report.Cell{{Text: f.label}, {Value: count(f.n)}, shownCell(t, f.value, f.enough)}
+			if f.ci != nil && f.enough {
+				cells = append(cells, report.Cell{Value: &f.ci[0]}, report.Cell{Value: &f.ci[1]})
+			} else {
+				cells = append(cells, report.Cell{Text: "–"}, report.Cell{Text: "–"})
+			}
+			for _, e := range []struct {
+				fs []figure
+				p  report.Period
+			}{{ps, pp}, {ys, yp}} {
+				cells = append(cells, changeCells(t, f, findFigure(e.fs, f.key, i), e.p)...)
+			}
+			if withClass {
+				cells = append(cells, report.Cell{Text: f.class})
+			}
+			tab.Rows = append(tab.Rows, report.Row{Cells: cells})
+		}
+		return tab
+	}
+	return []report.Table{
+		build("headline", t["ov_headline"], report.KindRate, false, now.headline, prev.headline, year.headline),
+		build("sipas", t["ov_sipas_title"], report.KindRate, false, now.sipas, prev.sipas, year.sipas),
+		build("circular01", t["ov_c01_title"], report.KindScore, true, now.circular, prev.circular, year.circular),
+		targetTable(t, m),
+	}
+}
+
+// periodOf is the period a report measured.
+func periodOf(m report.Measures) report.Period { return report.Period{From: m.From, To: m.To} }
+
+// findFigure finds the figure of key among fs, looking first at i.
+func findFigure(fs []figure, key string, i int) *figure {
+	if i < len(fs) && fs[i].key == key {
+		return &fs[i]
+	}
+	for j := range fs {
+		if fs[j].key == key {
+			return &fs[j]
+		}
+	}
+	return nil
+}
+
+// changeCells compares f with then, the same figure of period p: the
+// figure then, the change, and for a proportion the test's z and verdict.
+func changeCells(t map[string]string, f figure, then *figure, p report.Period) []report.Cell {
+	if then == nil {
+		return []report.Cell{{Text: "–"}, {Text: "–"}, {Text: "–"}, {Text: "–"}}
+	}
+	out := []report.Cell{shownCell(t, then.value, then.enough)}
+	if f.prop != nil {
+		c := report.Compare(*f.prop, *then.prop, p)
+		verdict := "–"
+		if c.Z != nil {
+			verdict = t["ov_no"]
+			if c.Significant {
+				verdict = t["ov_yes"]
+			}
+		}
+		return append(out, valueCell(c.Delta), valueCell(c.Z), report.Cell{Text: verdict})
+	}
+	var delta *float64
+	if f.value != nil && f.enough && then.value != nil && then.enough {
+		d := measure.Round4(*f.value - *then.value)
+		delta = &d
+	}
+	return append(out, valueCell(delta), report.Cell{Text: "–"}, report.Cell{Text: t["ov_untested"]})
+}
+
+// targetTable lists the targets in force with the measured value and gap.
+func targetTable(t map[string]string, m report.Measures) report.Table {
+	tab := report.Table{Name: "targets", Title: t["ov_targets_title"], Columns: []report.Column{
+		{Title: t["ov_measure"]}, {Title: t["ov_by"]}, {Title: t["ov_target"], Kind: report.KindRate},
+		{Title: t["ov_value"], Kind: report.KindRate}, {Title: t["ov_gap"], Kind: report.KindRate}, {Title: t["ov_met"]}, {Title: t["ov_source"]}}}
+	for _, g := range m.Targets {
+		label := t["ov_satisfaction"]
+		if g.Measure == "decision766" {
+			label = t["ov_766"]
+		}
+		target := g.Target.Target
+		met := t["not_enough"]
+		if g.Met != nil {
+			met = t["ov_no"]
+			if *g.Met {
+				met = t["ov_yes"]
+			}
+		}
+		tab.Rows = append(tab.Rows, report.Row{Cells: []report.Cell{{Text: label}, {Text: strconv.Itoa(g.By)}, {Value: &target},
+			shownCell(t, g.Value, g.Value != nil), valueCell(g.Gap), {Text: met}, {Text: g.Source}}})
+	}
+	if len(tab.Rows) == 0 {
+		tab.Note = t["ov_no_targets"]
+	}
+	return tab
+}
+
+// shownCell is a figure, or "not enough ratings" when it rests on too few
+// (or "–" when there is none).
+func shownCell(t map[string]string, v *float64, enough bool) report.Cell {
+	switch {
+	case !enough:
+		return report.Cell{Text: t["not_enough"]}
+	case v == nil:
+		return report.Cell{Text: "–"}
+	}
+	return report.Cell{Value: v}
+}
+
+// valueCell is a value, or "–" for none.
+func valueCell(v *float64) report.Cell {
+	if v == nil {
+		return report.Cell{Text: "–"}
+	}
+	return report.Cell{Value: v}
+}
+
+// share is a figure on a 0–100 scale (the Happy Index) as a share 0–1,
+// written as the rates are: the file holds it ×100 again, as the API.
+func share(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	s := math.Round(*v*1e4) / 1e6
+	return &s
+}
+
+// count is n as a cell's value.
+func count(n int64) *float64 {
+	f := float64(n)
+	return &f
+}

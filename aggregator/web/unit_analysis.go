@@ -1,0 +1,103 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong/aggregator/report"
+)
+
+// worstListed is how many procedures and officials a unit page lists as
+// the worst (more when tied at the last place).
+const worstListed = 5
+
+// breakdownShown is how many rows of a breakdown the page shows, those
+// with most ratings: a province has thousands of procedures and officials,
+// more than a page can show or a reader scan. The download has them all.
+const breakdownShown = 25
+
+// unitAnalysis is the analysis sections of a unit's page, below its
+// headline figures and ranking — the monthly trend, the SIPAS profile, the
+// worst procedures and officials, the breakdowns: the template
+// "unit_analysis" (unit_analysis.html) shows them, given the whole unit
+// page.
+type unitAnalysis struct {
+	// TrendPeriod is the span of the trend: the page's period when it
+	// spans three months or more, else the twelve months ending with it.
+	TrendPeriod report.Period
+	Trend       lineChart
+	TrendTable  tableView
+	SIPAS       barChart
+	HasSIPAS    bool
+	SIPASTable  tableView
+	Worst       []tableView // procedures, officials
+	Breakdowns  []tableView // by each of report.Dimensions, cut to breakdownShown rows
+	// full are the breakdowns whole, for downloads.
+	full []report.Table
+}
+
+// tables returns the sections' tables, downloadable with the page's.
+func (a unitAnalysis) tables() []report.Table {
+	var out []report.Table
+	for _, v := range append([]tableView{a.TrendTable, a.SIPASTable}, a.Worst...) {
+		if v.Name != "" {
+			out = append(out, v.Table)
+		}
+	}
+	return append(out, a.full...)
+}
+
+// unitAnalysis makes the analysis sections of the page's unit for its
+// query, which is valid, in scope and resolved. Each breakdown's row
+// links to the unit's page with the row's value as a filter, an official's
+// to the official's page.
+func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, error) {
+	rep, f, q, path := s.reporter(), p.F, p.Query, c.Path()
+	var a unitAnalysis
+	months, span, err := rep.Trend(q, f.Lang)
+	if err != nil {
+		return a, err
+	}
+	a.TrendPeriod = span
+	a.Trend = trendChart("an-trend-chart", months, f.Lang, f.T["an_trend"], f.T["an_trend_desc"], [2]string{f.T["an_sat"], f.T["an_766"]})
+	a.TrendTable = viewTable(f, path, rep.TrendTable(months, f.Lang))
+	sipas := p.Measures.SIPAS
+	a.HasSIPAS = sipas.N > 0
+	a.SIPAS = sipasChart(sipas, f.Lang, f.T["an_sipas"], f.T["not_enough"])
+	a.SIPASTable = viewTable(f, path, rep.SIPASTable(sipas, f.Lang))
+	for _, d := range report.Dimensions {
+		b, err := rep.Breakdown(q, d.Name, f.Lang)
+		if err != nil {
+			return a, err
+		}
+		link := func(key string) string {
+			return pageLink("/units/"+url.PathEscape(q.Unit), f.Query, d.Name, key, "sort", "")
+		}
+		if d.Name == "official" {
+			// With the page's period and filters, but not itself as a
+			// filter: the official is the page.
+			link = func(key string) string {
+				return pageLink(officialPath(q.Unit, key), f.Query, "official", "", "sort", "")
+			}
+		}
+		full := rep.BreakdownTable(b, f.Lang, link)
+		a.full = append(a.full, full)
+		shown := full
+		if len(shown.Rows) > breakdownShown {
+			shown.Rows = shown.Rows[:breakdownShown]
+			shown.Note = fmt.Sprintf(f.T["an_shown"], breakdownShown, len(full.Rows)) + " " + shown.Note
+		}
+		a.Breakdowns = append(a.Breakdowns, viewTable(f, path, shown))
+		if d.Name == "procedure" || d.Name == "official" {
+			a.Worst = append(a.Worst, viewTable(f, path, rep.WorstTable(d.Name, report.Worst(b.Rows, worstListed), f.Lang, link)))
+		}
+	}
+	return a, nil
+}
+
+// officialPath is the path of an official's page at a unit.
+func officialPath(unit, official string) string {
+	return "/units/" + url.PathEscape(unit) + "/officials/" + url.PathEscape(official)
+}

@@ -1,0 +1,43 @@
+package web
+
+func init() {
+	addWords(map[string]string{
+		"an_title": "Phân tích đơn vị", "an_trend": "Diễn biến theo tháng",
+		"an_trend_desc":          "Tỷ lệ hài lòng theo tháng (đường liền, dải là khoảng tin cậy 95%) và tỷ lệ theo Quyết định 766 (đường nét đứt); tháng chưa đủ số lượt đánh giá để trống. Số liệu ở bảng bên dưới.",
+		"an_trend_span":          "Từ %s đến %s",
+		"an_sat":                 "Tỷ lệ hài lòng",
+		"an_766":                 "Tỷ lệ QĐ 766",
+		"an_band":                "Khoảng tin cậy 95%",
+		"an_sipas":               "Hồ sơ SIPAS: từng nội dung",
+		"an_sipas_desc":          "Tỷ lệ hài lòng (hai mức cao nhất) của từng nội dung khảo sát SIPAS theo nhóm tiêu chí; vạch ngang là khoảng tin cậy 95%. Số liệu ở bảng bên dưới.",
+		"an_table_data":          "Bảng số liệu",
+		"an_shown":               "%d dòng nhiều lượt đánh giá nhất trong %d; tệp tải về có đủ các dòng.",
+		"an_official":            "Công chức %s",
+		"an_current":             "Trong kỳ",
+		"an_score":               "Điểm Thông tư 01",
+		"an_class":               "Xếp loại",
+		"an_official_trend":      "Diễn biến điểm Thông tư 01",
+		"an_official_trend_desc": "Điểm Thông tư 01 của công chức theo quý, thang 0–10 (từ 5 điểm: hoàn thành 100% nhiệm vụ; từ 3,5: 70% đến dưới 100%); quý chưa có dữ liệu để trống. Số liệu ở bảng bên dưới.",
+		"an_back":                "Về trang đơn vị",
+		"an_no_ratings":          "Công chức này chưa có lượt đánh giá nào tại đơn vị trong hai năm qua.",
+	}, map[string]string{
+		"an_title": "Unit analysis", "an_trend": "Monthly trend",
+		"an_trend_desc":          "Satisfaction rate by month (solid line, the band is the 95% interval) and the Decision 766 ratio (dashed line); months with too few ratings are left blank. The figures are in the table below.",
+		"an_trend_span":          "From %s to %s",
+		"an_sat":                 "Satisfaction rate",
+		"an_766":                 "Decision 766 ratio",
+		"an_band":                "95% interval",
+		"an_sipas":               "SIPAS profile: statement by statement",
+		"an_sipas_desc":          "Satisfaction (the top two levels) with each SIPAS statement by element; the whisker is the 95% interval. The figures are in the table below.",
+		"an_table_data":          "Table of figures",
+		"an_shown":               "The %d rows with most ratings of %d; the download has every row.",
+		"an_official":            "Official %s",
+		"an_current":             "In the period",
+		"an_score":               "Circular 01 score",
+		"an_class":               "Classification",
+		"an_official_trend":      "The Circular 01 score over the quarters",
+		"an_official_trend_desc": "The official's Circular 01 score by quarter, on 0–10 (5 or more: every task completed; 3.5 or more: 70% to under 100%); quarters without data are left blank. The figures are in the table below.",
+		"an_back":                "Back to the unit page",
+		"an_no_ratings":          "This official has no ratings at the unit in the last two years.",
+	})
+}

@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hailong"
+	"hailong/browsertest"
+	"hailong/syncapi"
+)
+
+// TestOverviewAndDrillDownInABrowser walks a provincial analyst's main path
+// in headless Chromium on the real aggregator: the overview of the
+// province, another period chosen in the form, the ranking of communes
+// sorted by name, down to a commune and its centre and back up by the
+// breadcrumb, and a CSV downloaded with the page's filters; axe-core on
+// every page, at phone and desktop size. HAILONG_SCREENSHOTS=1 keeps the
+// screenshots in docs/screenshots.
+func TestOverviewAndDrillDownInABrowser(t *testing.T) {
+	script := browsertest.AxeScript(t)
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	if err := agg.Access().AddUser(context.Background(), nil, hailong.User{Username: "phan.thu", Name: "Phan Thu", Role: hailong.RoleAnalyst, Scope: "24"}, e2ePassword); err != nil {
+		t.Fatal(err)
+	}
+	// Ratings this month and last: Kinh Bắc most satisfied, Bắc Giang
+	// less, Từ Sơn too few to rank.
+	now := time.Now().In(hailong.Location)
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 9, 0, 0, 0, hailong.Location)
+	lastMonth := thisMonth.AddDate(0, -1, 0)
+	var creds []syncapi.Credential
+	for _, c := range []struct {
+		unit       string
+		n, happy   int
+		at         time.Time
+		lastMonthN int
+	}{{"TT-09190", 40, 36, thisMonth, 30}, {"TT-07210", 40, 24, thisMonth, 30}, {"TT-09250", 4, 4, thisMonth, 0}} {
+		creds = append(creds, enrolSince(t, agg, "kiosk-"+strings.ToLower(c.unit), c.unit, lastMonth.AddDate(0, -1, 0)))
+		cred := creds[len(creds)-1]
+		var up syncapi.Request
+		add := func(n, happy int, at time.Time) {
+			for i := 0; i < n; i++ {
+				overall := 1
+				if i < happy {
+					overall = 3
+				}
+				up.Ratings = append(up.Ratings, hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
+					Answers: hailong.Answers{"overall": hailong.Int(overall)}}, Channel: hailong.ChannelKiosk, Unit: c.unit, Kiosk: "kiosk-" + strings.ToLower(c.unit), At: at.Add(time.Duration(i) * time.Minute)})
+			}
+		}
+		add(c.n, c.happy, c.at)
+		add(c.lastMonthN, c.lastMonthN/2, lastMonth)
+		// The aggregator reads new kiosks at most every two seconds.
+		waitFor(t, "the upload of "+c.unit, func() bool {
+			st, b := postJSON(t, agg.URL()+syncapi.Path, up, http.Header{"Authorization": {"Bearer " + cred.String()}})
+			if st != 200 && st != 401 {
+				t.Fatalf("sync: %d %s", st, b)
+			}
+			return st == 200
+		})
+	}
+	month := hailong.DateOf(thisMonth).String()[:7]
+
+	for _, size := range []struct {
+		name          string
+		width, height int
+		phone         bool
+	}{{"phone", 360, 780, true}, {"desktop", 1280, 900, false}} {
+		t.Run(size.name, func(t *testing.T) {
+			b := browsertest.New(t, size.width, size.height)
+			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			eval := func(js string) any {
+				t.Helper()
+				v, err := chromedp.Run(b, chromedp.Evaluate[any](js))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			text := func(sel string) string {
+				t.Helper()
+				s, err := chromedp.Run(b, chromedp.Text(css(sel)))
+				if err != nil {
+					t.Fatalf("%s: %v", sel, err)
+				}
+				return s
+			}
+			location := func() string { return eval(`location.pathname + location.search`).(string) }
+			// go follows a link (by keyboard: focus it and press Enter) and
+			// waits for the next page.
+			follow := func(sel string) {
+				t.Helper()
+				before := location()
+				if err := chromedp.Do(b, chromedp.Focus(css(sel)), chromedp.KeyEvent("\r")); err != nil {
+					t.Fatalf("%s: %v", sel, err)
+				}
+				waitFor(t, "the page after "+sel, func() bool { return location() != before })
+				if err := chromedp.Do(b, chromedp.WaitVisible(css("main h1"))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			shots := map[string][]byte{}
+			check := func(page string) {
+				t.Helper()
+				browsertest.CheckAxe(b, t, script, size.name+"-"+page)
+				browsertest.CheckReflow(b, t, size.name+"-"+page)
+				if lang := eval(`document.documentElement.lang`); lang != "vi" {
+					t.Errorf("%s: lang %v", page, lang)
+				}
+				shot, err := chromedp.Run(b, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				shots[page] = shot
+			}
+			steps := []chromedp.Action[chromedp.Void]{
+				chromedp.Navigate(agg.URL() + "/login?next=%2F"),
+				chromedp.WaitVisible(css("#username")),
+				chromedp.SendKeys(css("#username"), "phan.thu"),
+				chromedp.SendKeys(css("#password"), e2ePassword),
+				chromedp.Click(css("button[type=submit]")),
+				chromedp.WaitVisible(css("table[data-table=headline]")),
+			}
+			if size.phone {
+				steps = append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(int64(size.width), int64(size.height), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))}, steps...)
+			}
+			if err := chromedp.Do(b, steps...); err != nil {
+				t.Fatal(err)
+			}
+			if h := text("main h1"); h != "Tổng quan" {
+				t.Errorf("h1 %q", h)
+			}
+			if s := text(".ov-period"); !strings.Contains(s, "Kỳ Quý ") {
+				t.Errorf("the default period is not the quarter: %q", s)
+			}
+			check("overview")
+			if !size.phone {
+				// The whole path is walked on the phone; the desktop
+				// checks the layout of the two kinds of page.
+				follow(".ov-unit a")
+				check("units-province")
+				save(t, size.name, shots, "overview", "units-province")
+				return
+			}
+
+			// Another period: this month, from the form.
+			if err := chromedp.Do(b, chromedp.SetValue(css("#ov-period"), month), chromedp.Click(css(".ov-filters button[type=submit]"))); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the month's overview", func() bool { return strings.Contains(location(), "period="+month) })
+			if err := chromedp.Do(b, chromedp.WaitVisible(css("table[data-table=headline]"))); err != nil {
+				t.Fatal(err)
+			}
+			if s := text(".ov-period"); !strings.Contains(s, "Kỳ Tháng ") {
+				t.Errorf("the period chosen is not shown: %q", s)
+			}
+			rate := text("table[data-table=headline] tbody tr:first-child td:nth-of-type(2)")
+			if !strings.HasSuffix(rate, "\u00a0%") || !strings.Contains(rate, ",") {
+				t.Errorf("the rate is not written the Vietnamese way: %q", rate)
+			}
+			check("overview-month")
+
+			// Down to the ranking of the province's units, sorted by name.
+			follow(".ov-unit a")
+			if h := text("main h1"); h != "Tỉnh Bắc Ninh" || !strings.Contains(location(), "period="+month) {
+				t.Errorf("the province's page: %q at %s", h, location())
+			}
+			first := func() string { return text("table[data-table=ranking] tbody tr:first-child th") }
+			if f := first(); f != "Phường Kinh Bắc" {
+				t.Errorf("ranked first: %q", f)
+			}
+			follow(`table[data-table=ranking] thead a[href*="sort=name"]`)
+			if f := first(); f != "Phường Bắc Giang" || !strings.Contains(location(), "sort=name") {
+				t.Errorf("by name, first %q at %s", f, location())
+			}
+			if s := eval(`document.querySelector('table[data-table=ranking] th[aria-sort]').textContent`); s != "Đơn vị" {
+				t.Errorf("sorted column %v", s)
+			}
+			check("units-province")
+
+			// The ranking downloads as a CSV with the filters.
+			s, err := chromedp.Run(b, chromedp.Evaluate[string](`(async () => {
+				const a = document.querySelector('a[href*="format=csv"][href*="table=ranking"]');
+				const r = await fetch(a.href);
+				return r.headers.get('content-type') + '\n' + await r.text(); })()`, chromedp.EvalAwaitPromise))
+			if err != nil || !strings.HasPrefix(s, "text/csv") || !strings.Contains(s, "Phường Kinh Bắc") || !strings.Contains(s, month) {
+				t.Errorf("the CSV (%v): %.300s", err, s)
+			}
+
+			// Province → commune → centre, and back by the breadcrumb.
+			follow(`table[data-table=ranking] tbody th a[href^="/units/09190"]`)
+			if h := text("main h1"); h != "Phường Kinh Bắc" {
+				t.Errorf("the commune's page: %q", h)
+			}
+			check("units-commune")
+			follow(`table[data-table=ranking] tbody th a[href^="/units/TT-09190"]`)
+			crumbs := text(".ov-crumbs")
+			if !strings.Contains(crumbs, "Tỉnh Bắc Ninh") || !strings.Contains(crumbs, "Phường Kinh Bắc") || !strings.Contains(crumbs, "Trung tâm Phục vụ hành chính công phường Kinh Bắc") {
+				t.Errorf("breadcrumb %q", crumbs)
+			}
+			check("units-centre")
+			follow(`.ov-crumbs li:first-child a`)
+			if h := text("main h1"); h != "Tỉnh Bắc Ninh" || !strings.Contains(location(), "period="+month) {
+				t.Errorf("back up: %q at %s", h, location())
+			}
+
+			// A bad period: the page back with the message beside the field.
+			if err := chromedp.Do(b, chromedp.Navigate(agg.URL()+"/units/24?from=2026-03-10&to=2026-03-01"), chromedp.WaitVisible(css("#ov-to-err"))); err != nil {
+				t.Fatal(err)
+			}
+			if s := text("#ov-to-err"); !strings.Contains(s, "không được trước") {
+				t.Errorf("beside the end: %q", s)
+			}
+			check("units-bad-period")
+			save(t, size.name, shots, "overview", "units-province", "units-centre", "units-bad-period")
+		})
+	}
+}
+
+// save keeps the named screenshots in docs/screenshots when
+// HAILONG_SCREENSHOTS is set.
+func save(t *testing.T, size string, shots map[string][]byte, names ...string) {
+	t.Helper()
+	if os.Getenv("HAILONG_SCREENSHOTS") == "" {
+		return
+	}
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join("..", "docs", "screenshots", "aggregator-"+size+"-"+name+".png"), shots[name], 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
