@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"hailong"
 	"hailong/browsertest"
 	"hailong/kiosk/web"
 	"hailong/qrtoken"
@@ -114,18 +115,28 @@ func TestACounterTabletShowsTheOpenedRating(t *testing.T) {
 		t.Fatalf("the tablet shows %q %v", banner, err)
 	}
 	browsertest.CheckAxe(ctx, t, browsertest.AxeScript(t), "counter-opened")
+	// The tap is held under the dossier's id; its follow-up answer amends
+	// it there.
 	err = chromedp.Do(ctx,
-		chromedp.Click(css(`fieldset[data-question="overall"] label.v3 span`)),
-		chromedp.Click(css(`button.send`)),
+		chromedp.Click(css(".face.m-very-good")),
+		chromedp.WaitVisible(css("#follow-ups")),
+		chromedp.Click(css(`[data-question="result_time"] input[value="1"] + span`)),
+		chromedp.Click(css("button.done")),
 		chromedp.WaitVisible(css(`#thanks`)),
 		chromedp.WaitNotVisible(css("#opened")),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, _ := o.Pending(10)
-	if len(pending) != 1 || pending[0].Dossier != dossier || pending[0].ID != qrtoken.DossierRatingID("TT-1", dossier) || pending[0].Official != "cb-0012" {
-		t.Fatalf("recorded %+v", pending)
+	var queued []hailong.Rating
+	for range 50 { // the follow-ups are sent as the thanks show
+		if queued = pending(t, o); len(queued) == 1 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(queued) != 1 || queued[0].Dossier != dossier || queued[0].ID != qrtoken.DossierRatingID("TT-1", dossier) || queued[0].Official != "cb-0012" || queued[0].Answers["result_time"] != hailong.Int(1) {
+		t.Fatalf("recorded %+v", queued)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(css(".open-rating"))); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,8 @@ type ratingResponse struct {
 
 // ratingCreate records one rating. It answers 201 only once the rating is
 // on disk; a re-sent id with the same content gets 200, with other content
-// 409.
+// 409. The answer names the rating's id: a rating bound to a dossier takes
+// the dossier's, which its follow-ups (ratingUpdate) amend.
 func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if err := s.clockWrong(); err != nil {
 		return err
