@@ -98,7 +98,25 @@ type Rating struct {
 	Unit    string    `json:"unit"`
 	Kiosk   string    `json:"kiosk,omitempty"`
 	At      time.Time `json:"at"`
+	// Flags say why the rating is kept but left out of the measures
+	// unless they are asked to include flagged ratings (misuse: see
+	// FlagInterval, FlagBurst). Set by the kiosk node when it records the
+	// rating; part of its content.
+	Flags []string `json:"flags,omitempty"`
 }
+
+// Flags of a rating.
+const (
+	// FlagInterval: the rating came within the node's response interval
+	// of the previous one from the same terminal.
+	FlagInterval = "interval"
+	// FlagBurst: the rating came after too many from the same terminal
+	// within the node's burst window.
+	FlagBurst = "burst"
+)
+
+// Flagged reports whether the rating carries a flag.
+func (r *Rating) Flagged() bool { return len(r.Flags) > 0 }
 
 // Digest returns a hash of the submission's content.
 func (s *Submission) Digest() [32]byte {
@@ -223,6 +241,11 @@ func (r *Rating) Validate(c *Catalog) (*Questionnaire, error) {
 	}
 	if r.Version < 1 {
 		fields = append(fields, FieldError{"version", "must be the questionnaire version the rating was given in"})
+	}
+	for _, f := range r.Flags {
+		if f != FlagInterval && f != FlagBurst {
+			fields = append(fields, FieldError{"flags", fmt.Sprintf("%q is not a known flag (interval, burst)", truncate(f, 20))})
+		}
 	}
 	q, err := r.Submission.Validate(c)
 	fields = append(fields, ErrorFields(err)...)

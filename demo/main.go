@@ -31,6 +31,7 @@ import (
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/synth"
 	kioskapp "hailong/kiosk/app"
+	"hailong/kiosk/terminals"
 )
 
 const (
@@ -61,6 +62,7 @@ func run() error {
 	data := fs.String("data", "./data/demo", "directory for the demo's databases")
 	aggListen := fs.String("aggregator-listen", "127.0.0.1:8081", "aggregator address")
 	kioskListen := fs.String("kiosk-listen", "127.0.0.1:8080", "kiosk node address")
+	byCode := fs.Bool("pair-by-code", false, "pair the screens as a centre does (kiosk pairings pair CODE) instead of pairing every screen that asks")
 	if err := ff.Parse(fs, os.Args[1:], ff.WithEnvVarPrefix("HAILONG_DEMO")); err != nil {
 		return err
 	}
@@ -94,19 +96,35 @@ func run() error {
 	kiosk := &kioskapp.Main{Config: kioskapp.Config{
 		Listen: *kioskListen, DataDir: filepath.Join(*data, "kiosk"), Aggregator: agg.URL(),
 		Credential: cred, Unit: demoUnit, UnitName: "Trung tâm Phục vụ hành chính công phường Kinh Bắc",
+		// The demo pairs its own screens: every browser that opens the
+		// kiosk screen is paired at once (logged loudly), unless
+		// -pair-by-code shows how a centre pairs them.
+		AutoPair: !*byCode,
 	}, Logger: log}
 	if err := kiosk.Run(ctx); err != nil {
 		return fmt.Errorf("kiosk: %w", err)
 	}
 	defer kiosk.Close()
+	_, software, err := kiosk.Terminals().Issue(terminals.Software, "demo-motcua", "")
+	if err != nil {
+		return fmt.Errorf("pair the demo's one-stop software: %w", err)
+	}
+	pairing := "every screen that opens it is paired at once (demo only)"
+	if *byCode {
+		pairing = "pair a screen by its code: go run ./kiosk pairings -data " + filepath.Join(*data, "kiosk") + " pair CODE -name quay-1 -counter Q1"
+	}
 
-	link, err := demoLink(kiosk.URL())
+	link, err := demoLink(kiosk.URL(), software)
 	if err != nil {
 		return fmt.Errorf("issue a demo rating link: %w", err)
 	}
 	today := hailong.DateOf(time.Now())
 	fmt.Printf(`
 Hài Lòng demo is running. Open:
+  Terminals: %[9]s
+  One-stop software's token: %[10]s
+  Open a rating for a dossier at counter Q1 (its tablet shows it):
+    curl -X POST %[1]s/api/v1/counters/Q1/open -H "Authorization: Bearer %[10]s" -H 'Content-Type: application/json' -d '{"dossier":"H15.50.05.13-`+time.Now().In(hailong.Location).Format("060102")+`-0002"}'
   Kiosk screen (lobby touchscreen)  %[1]s/
   Counter tablet (counter Q1)       %[1]s/?counter=Q1&official=cb-0012
   SIPAS-style survey                %[1]s/?q=sipas
@@ -123,7 +141,7 @@ Hài Lòng demo is running. Open:
 Accounts and the analyst's token (kept in %[7]s):
 %[8]sPress Ctrl+C to stop.
 `, kiosk.URL(), agg.URL(), (today - 365).String(), today.String(), link.URL, link.QRPNG,
-		filepath.Join(*data, demoAccountsFile), accounts)
+		filepath.Join(*data, demoAccountsFile), accounts, pairing, software)
 	select {
 	case <-ctx.Done():
 		return nil
@@ -141,9 +159,15 @@ type issued struct {
 
 // demoLink asks the kiosk node for a rating link, as the one-stop software
 // does when it prints a receipt.
-func demoLink(kioskURL string) (issued, error) {
+func demoLink(kioskURL, software string) (issued, error) {
 	body := `{"dossier":"H15.50.05.13-` + time.Now().In(hailong.Location).Format("060102") + `-0001","procedure":"1.004227","official":"cb-0012","counter":"Q1"}`
-	resp, err := http.Post(kioskURL+"/api/v1/tokens", "application/json", strings.NewReader(body))
+	req, err := http.NewRequest("POST", kioskURL+"/api/v1/tokens", strings.NewReader(body))
+	if err != nil {
+		return issued{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+software)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return issued{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	aggapp "hailong/aggregator/app"
 	"hailong/aggregator/kiosks"
 	kioskapp "hailong/kiosk/app"
+	"hailong/kiosk/terminals"
 	"hailong/syncapi"
 )
 
@@ -72,7 +74,60 @@ func startKiosk(t *testing.T, dir, aggregator string, cred syncapi.Credential, u
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("start kiosk: %v", err)
 	}
+	pairSoftware(t, m)
 	return m
+}
+
+// kioskTokens holds, by a kiosk node's base URL, the device token of the
+// one-stop software paired with it: postJSON sends it to that node, as
+// only paired terminals may record ratings and issue links.
+var kioskTokens sync.Map
+
+// pairSoftware pairs the one-stop software with a node the test started.
+func pairSoftware(t testing.TB, m *kioskapp.Main) string {
+	t.Helper()
+	_, token, err := m.Terminals().Issue(terminals.Software, "motcua", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kioskTokens.Store(m.URL(), token)
+	return token
+}
+
+// pairSoftwareByAPI pairs the one-stop software with a node running as a
+// child process, through its administration API and the admin secret in
+// its data directory, as "kiosk pairings issue" does.
+func pairSoftwareByAPI(t testing.TB, kioskURL, dataDir string) {
+	t.Helper()
+	secret, err := os.ReadFile(filepath.Join(dataDir, kioskapp.AdminSecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", kioskURL+"/api/v1/terminals", strings.NewReader(`{"name":"motcua"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(secret)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("pair the one-stop software: %d %v", resp.StatusCode, err)
+	}
+	kioskTokens.Store(kioskURL, out.Token)
+}
+
+// kioskToken returns the token paired with the node url belongs to.
+func kioskToken(url string) (token string) {
+	kioskTokens.Range(func(k, v any) bool {
+		if strings.HasPrefix(url, k.(string)+"/") {
+			token = v.(string)
+			return false
+		}
+		return true
+	})
+	return token
 }
 
 // freeAddr returns a loopback address nothing listens on, for a server that
@@ -106,6 +161,9 @@ func postJSON(t *testing.T, url string, body any, header http.Header) (int, []by
 	}
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
+	if token := kioskToken(url); token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -275,6 +333,9 @@ func startChild(t *testing.T, bin, addr string, args ...string) *child {
 		if resp, err := http.Get(c.url + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
+				if filepath.Base(bin) == "kiosk" && slices.Contains(args, "-data") {
+					pairSoftwareByAPI(t, c.url, args[slices.Index(args, "-data")+1])
+				}
 				return c
 			}
 		}

@@ -26,6 +26,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.Close()
+	pairSoftware(t, k)
 	if k.DebugURL() == "" || agg.DebugURL() == "" {
 		t.Fatal("no debug address")
 	}

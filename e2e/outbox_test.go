@@ -120,6 +120,7 @@ func TestKioskOnAFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.Close()
+	pairSoftware(t, k)
 
 	var recorded int
 	for {

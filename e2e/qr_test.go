@@ -219,7 +219,7 @@ func TestALinkRatesOnceUnderRace(t *testing.T) {
 	cred := enrol(t, agg, "kiosk-1", centre)
 	key, _ := qrtoken.KeyFromSecret(cred.Secret)
 	for round := 0; round < 5; round++ {
-		tok, _ := qrtoken.Sign(key, qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre, Dossier: "H15.50.05.13-261008-0975", Expires: time.Now().Add(time.Hour)})
+		tok, _ := qrtoken.Sign(key, qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre, Dossier: fmt.Sprintf("H15.50.05.13-261008-097%d", round), Expires: time.Now().Add(time.Hour)})
 		const phones = 12
 		var wg sync.WaitGroup
 		codes := make(chan int, phones)

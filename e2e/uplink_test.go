@@ -63,6 +63,7 @@ func startKioskWith(t *testing.T, cfg kioskapp.Config) *kioskapp.Main {
 		t.Fatalf("start kiosk: %v", err)
 	}
 	t.Cleanup(func() { m.Close() })
+	pairSoftware(t, m)
 	return m
 }
 

@@ -9,7 +9,8 @@
 // open it): "kiosk requeue" moves ratings the aggregator refused back to the
 // queue, "kiosk quarantine" lists the entries that could not be read,
 // "kiosk reassign" gives queued ratings recorded under a wrong -unit the
-// unit they were given at.
+// unit they were given at. "kiosk pairings" lists, pairs and revokes the
+// centre's terminals through the running node.
 package main
 
 import (
@@ -28,6 +29,8 @@ import (
 
 	"hailong/kiosk/app"
 	"hailong/kiosk/bolt"
+	"hailong/kiosk/counter"
+	"hailong/kiosk/misuse"
 )
 
 func main() {
@@ -46,6 +49,8 @@ func run(args []string, out io.Writer) error {
 			return runQuarantine(args[1:], out)
 		case "reassign":
 			return runReassign(args[1:], out)
+		case "pairings":
+			return runPairings(args[1:], out)
 		}
 	}
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
@@ -64,6 +69,10 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and styles from this assets directory (development)")
 	fs.DurationVar(&cfg.MaxBackoff, "max-backoff", 5*time.Minute, "longest wait between upload retries")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6061; empty serves none")
+	fs.DurationVar(&cfg.OpenRatingTTL, "open-rating-ttl", counter.DefaultTTL, "how long a rating opened at a counter waits for the citizen")
+	fs.DurationVar(&cfg.Misuse.Interval, "misuse-interval", misuse.DefaultInterval, "a rating within this of the previous one from the same terminal is flagged")
+	fs.IntVar(&cfg.Misuse.Burst, "misuse-burst", misuse.DefaultBurst, "a rating after this many from the same terminal within -misuse-window is flagged")
+	fs.DurationVar(&cfg.Misuse.Window, "misuse-window", misuse.DefaultWindow, "the window of -misuse-burst")
 	fs.DurationVar(&cfg.KeepSynced, "keep-synced", 30*24*time.Hour, "how long a synced rating stays on the node before it is pruned (0: forever)")
 	fs.BoolVar(&cfg.Speak, "speak", false, "read the screen's questions aloud by default (citizens can still turn it off; it is always offered)")
 	fs.StringVar(&cfg.ShowOfficial, "show-official", "badge", "what a counter tablet shows of the official being rated: badge (the official= reference), name (official_name=) or none")

@@ -158,13 +158,24 @@ func Verify(pub ed25519.PublicKey, token string, now time.Time) (Claims, error) 
 	return c, nil
 }
 
-// RatingID is the id of the one rating a dossier token allows. Deriving it
-// from the token makes single use a matter of the database's unique _id:
-// two simultaneous submissions cannot both be stored.
+// RatingID is the id of the one rating a dossier token allows: the
+// dossier's (DossierRatingID), so that every link printed for a dossier, and
+// a rating of it at the counter's tablet, is the same one rating. Deriving
+// it makes single use a matter of the database's unique _id: two
+// simultaneous submissions cannot both be stored.
 func (c Claims) RatingID() string {
+	return DossierRatingID(c.Unit, c.Dossier)
+}
+
+// DossierRatingID is the id of the one rating a dossier of a unit may
+// have, whatever the channel: a QR link's, or a kiosk rating bound to the
+// dossier at its counter. A second rating of the dossier, by another link
+// or at the counter, has the same id and other content: the node or the
+// aggregator refuses it as a conflict ("already rated"), so none is counted
+// twice.
+func DossierRatingID(unit, dossier string) string {
 	h := sha256.New()
-	h.Write([]byte("hailong qr rating v1\x00" + c.Kiosk + "\x00"))
-	h.Write(c.Nonce[:])
+	h.Write([]byte("hailong dossier rating v1\x00" + unit + "\x00" + dossier))
 	var u uuid.UUID
 	copy(u[:], h.Sum(nil))
 	u[6] = (u[6] & 0x0f) | 0x80 // version 8: custom

@@ -60,8 +60,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	other, _ := qrtoken.Sign(priv, claims())
 	o, _ := qrtoken.Parse(other)
-	if o.RatingID() == got.RatingID() {
-		t.Error("two tokens for the same dossier must allow two ratings")
+	if o.RatingID() != got.RatingID() {
+		t.Error("two tokens for the same dossier must allow one rating between them (issue 11)")
+	}
+	if o.RatingID() != qrtoken.DossierRatingID(want.Unit, want.Dossier) || !qrtoken.IsRatingID(o.RatingID()) {
+		t.Error("a link's rating id must be its dossier's, a UUID of version 8")
 	}
 	if got.RatingID() != want.RatingID() {
 		t.Error("the rating id must follow from the token")

@@ -217,3 +217,63 @@ func TestRefusalsNameTheFieldsAtFault(t *testing.T) {
 		})
 	}
 }
+
+// TestADossierIsRatedOnceAcrossChannels: a dossier has one rating id
+// whatever the channel, so its first rating, at the counter's tablet or by
+// its QR link, is kept and counted, and a later one by the other channel
+// is refused as a conflict that says the dossier is rated: none counted
+// twice, none lost (a kiosk keeps a refused rating in its failed list).
+func TestADossierIsRatedOnceAcrossChannels(t *testing.T) {
+	ctx := context.Background()
+	in := newIngester(t, ferrettest.Open(t), 100)
+	bound := func(dossier string, overall int) hailong.Rating {
+		r := rating(overall, time.Now())
+		r.Dossier, r.ID = dossier, qrtoken.DossierRatingID(kiosk.Unit, dossier)
+		return r
+	}
+	viaLink := func(dossier string, overall int) hailong.Rating {
+		r := bound(dossier, overall)
+		r.Channel = hailong.ChannelQR
+		r.ID = qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: kiosk.ID, Unit: kiosk.Unit, Dossier: dossier, Nonce: [8]byte{9}}.RatingID()
+		return r
+	}
+	const atCounter, byLink = "H15.50.05.13-261008-0001", "H15.50.05.13-261008-0002"
+	steps := []struct {
+		name string
+		send func() (syncapi.Result, error)
+		want syncapi.Status
+	}{
+		{"rated at the counter first", func() (syncapi.Result, error) { return ingestOne(ctx, in, bound(atCounter, 3)) }, syncapi.Accepted},
+		{"then by its link", func() (syncapi.Result, error) { return in.IngestQR(ctx, viaLink(atCounter, 1)) }, syncapi.Conflict},
+		{"rated by its link first", func() (syncapi.Result, error) { return in.IngestQR(ctx, viaLink(byLink, 1)) }, syncapi.Accepted},
+		{"then at the counter", func() (syncapi.Result, error) { return ingestOne(ctx, in, bound(byLink, 3)) }, syncapi.Conflict},
+		{"a dossier's id on another dossier", func() (syncapi.Result, error) {
+			r := bound(atCounter, 2)
+			r.Dossier = "H15.50.05.13-261008-0003"
+			return ingestOne(ctx, in, r)
+		}, syncapi.Rejected},
+	}
+	for _, st := range steps {
+		res, err := st.send()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != st.want {
+			t.Errorf("%s: %s (%s), want %s", st.name, res.Status, res.Reason, st.want)
+		}
+		if res.Status == syncapi.Conflict && !strings.Contains(res.Reason, "already been rated") {
+			t.Errorf("%s: the reason %q does not say the dossier is rated", st.name, res.Reason)
+		}
+	}
+	if n := in.Rollup().Ratings(); n != 2 {
+		t.Errorf("%d ratings counted, want 2: one per dossier", n)
+	}
+}
+
+func ingestOne(ctx context.Context, in *ingest.Ingester, r hailong.Rating) (syncapi.Result, error) {
+	res, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{r})
+	if err != nil {
+		return syncapi.Result{}, err
+	}
+	return res[0], nil
+}

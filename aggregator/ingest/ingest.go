@@ -47,7 +47,7 @@ type Store interface {
 	AddDossierFlags(ctx context.Context, dossiers []string) error
 	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
 	WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (generation string, err error)
-	DropDaysExcept(ctx context.Context, keep string) error
+	DropDaysExcept(ctx context.Context, keep ...string) error
 	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
 	WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte) error
 	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error
@@ -70,6 +70,10 @@ type Ingester struct {
 	fieldsMu sync.Mutex
 	fields   map[string]string
 	rollup   atomic.Pointer[rollup.Rollup]
+	// flagged holds the flagged ratings (hailong.Rating.Flags) apart, so
+	// the main rollup answers as fast as before; measures add it on
+	// request.
+	flagged atomic.Pointer[rollup.Rollup]
 	// comments index the citizens' comments, kept like the rollups.
 	comments atomic.Pointer[comments.Index]
 	log      *slog.Logger
@@ -148,6 +152,7 @@ func New(cfg Config) *Ingester {
 	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now,
 		recent: newRecent(cfg.Remember), claims: newClaims(), tolerance: cfg.Tolerance}
 	in.rollup.Store(in.newRollup())
+	in.flagged.Store(in.newRollup())
 	in.comments.Store(comments.New())
 	return in
 }
@@ -171,6 +176,7 @@ func (in *Ingester) SetFields(fieldOf map[string]string) {
 	defer in.fieldsMu.Unlock()
 	in.fields = fieldOf
 	in.rollup.Load().SetFields(fieldOf)
+	in.flagged.Load().SetFields(fieldOf)
 }
 
 // Known reports whether the rating id was stored recently, from memory
@@ -182,6 +188,10 @@ func (in *Ingester) Known(id string) bool {
 
 // Rollup returns the in-memory rollups that queries read.
 func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup.Load() }
+
+// Flagged returns the in-memory rollups of flagged ratings: kept, left out
+// of the measures unless asked for.
+func (in *Ingester) Flagged() *rollup.Rollup { return in.flagged.Load() }
 
 // Start loads the rollups: from their persisted days if the last run ended
 // cleanly, else by a rebuild from raw ratings. It then marks the state
@@ -201,6 +211,16 @@ func (in *Ingester) Start(ctx context.Context) error {
 			in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings)
 			return in.rebuildAndOpen(ctx)
 		}
+		fl := in.newRollup()
+		if st.Flagged != "" {
+			if err := in.store.LoadDays(ctx, st.Flagged, func(d rollup.Day) { fl.Load(d) }); err != nil {
+				return err
+			}
+		}
+		if fl.Ratings() != st.FlaggedRatings {
+			in.log.Warn("persisted rollups of flagged ratings do not add up; rebuilding", "counted", fl.Ratings(), "expected", st.FlaggedRatings)
+			return in.rebuildAndOpen(ctx)
+		}
 		var cs []comments.Comment
 		built, err := in.store.LoadComments(ctx, func(c comments.Comment) { cs = append(cs, c) })
 		if err != nil {
@@ -211,8 +231,9 @@ func (in *Ingester) Start(ctx context.Context) error {
 			return in.rebuildAndOpen(ctx)
 		}
 		in.rollup.Store(r)
+		in.flagged.Store(fl)
 		in.comments.Store(comments.NewOf(cs))
-		in.log.Info("rollups loaded", "ratings", r.Ratings(), "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
+		in.log.Info("rollups loaded", "ratings", r.Ratings(), "flagged", fl.Ratings(), "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
 		loaded := false
 		if st.Digests > 0 {
 			t0 := time.Now()
@@ -259,9 +280,9 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.claims.reset() // everything stored is counted below
 	var unhappy []string
 	var cs []comments.Comment
-	r, err := Recompute(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
+	r, fl, err := RecomputeAll(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
 		in.recent.put(rt.ID, digest)
-		if f.Dissatisfied && rt.Dossier != "" {
+		if f.Dissatisfied && rt.Dossier != "" && !f.Flagged {
 			unhappy = append(unhappy, rt.Dossier)
 		}
 		if q, ok := in.catalog.Version(rt.Questionnaire, rt.Version); ok { // Recompute checked it is
@@ -285,26 +306,39 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.flagsMu.Unlock()
 	in.fieldsMu.Lock()
 	r.SetFields(in.fields)
+	fl.SetFields(in.fields)
 	in.rollup.Store(r)
+	in.flagged.Store(fl)
 	in.fieldsMu.Unlock()
 	in.warmed.Store(true)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	return r.Ratings(), nil
 }
 
-// Recompute builds rollups from raw ratings alone: the definition every
-// maintained rollup must equal. seen, if not nil, is told each rating and
-// its stored digest and fact.
+// Recompute builds the main rollups from raw ratings alone: the definition
+// every maintained rollup must equal. seen, if not nil, is told each rating
+// and its stored digest and fact.
 func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (*rollup.Rollup, error) {
-	r := rollup.New()
-	err := store.ScanRatings(ctx, func(rt *hailong.Rating, digest [32]byte) error {
+	r, _, err := RecomputeAll(ctx, store, catalog, seen)
+	return r, err
+}
+
+// RecomputeAll builds the main rollups and those of flagged ratings from
+// raw ratings alone.
+func RecomputeAll(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (main, flagged *rollup.Rollup, err error) {
+	r, fl := rollup.New(), rollup.New()
+	err = store.ScanRatings(ctx, func(rt *hailong.Rating, digest [32]byte) error {
 		q, ok := catalog.Version(rt.Questionnaire, rt.Version)
 		if !ok {
 			return fmt.Errorf("rating %s: questionnaire %s v%d is not in the catalog; old versions must stay in assets", rt.ID, rt.Questionnaire, rt.Version)
 		}
 		f, ok := rollup.FactOf(rt, q)
 		if ok {
-			r.Add(f)
+			if f.Flagged {
+				fl.Add(f)
+			} else {
+				r.Add(f)
+			}
 			if seen != nil {
 				seen(rt, digest, f)
 			}
@@ -312,9 +346,9 @@ func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen 
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return r, nil
+	return r, fl, nil
 }
 
 // Ingest stores ratings uploaded by a kiosk, and answers for each one.
@@ -538,15 +572,23 @@ func (in *Ingester) count(ctx context.Context, added []attempt) {
 	if len(added) == 0 {
 		return
 	}
-	facts := make([]rollup.Fact, len(added))
+	facts := make([]rollup.Fact, 0, len(added))
+	var flagged []rollup.Fact
 	var notes []comments.Comment
-	for i, a := range added {
-		facts[i] = a.fact
+	for _, a := range added {
+		if a.fact.Flagged {
+			flagged = append(flagged, a.fact)
+		} else {
+			facts = append(facts, a.fact)
+		}
 		if a.comment != nil {
 			notes = append(notes, *a.comment)
 		}
 	}
 	in.Rollup().Add(facts...)
+	if len(flagged) > 0 {
+		in.Flagged().Add(flagged...)
+	}
 	in.Comments().Add(notes...)
 	if len(notes) > 0 {
 		// A comment not written is still in memory; the next start
@@ -607,6 +649,9 @@ func fillReasons(results []syncapi.Result) []syncapi.Result {
 	for i := range results {
 		if results[i].Status == syncapi.Conflict {
 			results[i].Reason = "a rating with this id and other content is already stored"
+			if qrtoken.IsRatingID(results[i].ID) {
+				results[i].Reason = "the dossier has already been rated (by its QR link or at its counter): a dossier is rated once"
+			}
 			results[i].Fields = []string{"id"}
 		}
 	}
@@ -626,8 +671,11 @@ func checkOrigin(r *hailong.Rating, k hailong.Kiosk) (hard, soft []hailong.Field
 	if r.Channel != hailong.ChannelKiosk {
 		hard = append(hard, hailong.FieldError{Field: "channel", Message: "kiosks upload kiosk ratings only"})
 	}
-	if qrtoken.IsRatingID(r.ID) {
-		hard = append(hard, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating, never of a kiosk rating"})
+	// A UUID of version 8 is a dossier's one rating id: a kiosk rating
+	// may take it only for its own dossier (bound at the counter), so that
+	// nobody takes a citizen's link by rating under another id.
+	if qrtoken.IsRatingID(r.ID) && (r.Dossier == "" || r.ID != qrtoken.DossierRatingID(r.Unit, r.Dossier)) {
+		hard = append(hard, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a dossier's one rating: a kiosk rating takes it only for its own dossier"})
 	}
 	return hard, soft
 }
@@ -671,7 +719,7 @@ func reason(err error) string {
 
 // setState writes st with the rollups' schema and count of ratings.
 func (in *Ingester) setState(ctx context.Context, st rollup.State) error {
-	st.Schema, st.Ratings = rollup.Schema, in.Rollup().Ratings()
+	st.Schema, st.Ratings, st.FlaggedRatings = rollup.Schema, in.Rollup().Ratings(), in.Flagged().Ratings()
 	return in.store.SetRollupState(ctx, st)
 }
 
@@ -724,6 +772,10 @@ func (in *Ingester) persist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	flaggedGen, err := in.store.WriteDays(ctx, in.Flagged().Days())
+	if err != nil {
+		return err
+	}
 	var ids []string
 	var digests [][32]byte
 	if in.warmed.Load() {
@@ -732,11 +784,11 @@ func (in *Ingester) persist(ctx context.Context) error {
 	if err := in.store.WriteDigests(ctx, gen, ids, digests); err != nil {
 		return err
 	}
-	if err := in.setState(ctx, rollup.State{Clean: true, Days: gen, Digests: int64(len(ids))}); err != nil {
+	if err := in.setState(ctx, rollup.State{Clean: true, Days: gen, Digests: int64(len(ids)), Flagged: flaggedGen}); err != nil {
 		return err
 	}
 	in.log.Info("rollups persisted", "days", days, "ratings", in.Rollup().Ratings(), "took", time.Since(t0).Round(time.Millisecond))
-	return in.store.DropDaysExcept(ctx, gen)
+	return in.store.DropDaysExcept(ctx, gen, flaggedGen)
 }
 
 // startWarm fills the digest memory from the stored ratings in the

@@ -117,6 +117,9 @@ func randomRatings(rng *rand.Rand, n int) map[string][]hailong.Rating {
 		if rng.IntN(5) == 0 {
 			r.Questionnaire, r.Answers = "sipas", hailong.Answers{"overall": hailong.Int(1 + rng.IntN(5)), "access_signs": hailong.Int(1 + rng.IntN(5))}
 		}
+		if rng.IntN(8) == 0 { // misuse the node saw: kept apart
+			r.Flags = []string{hailong.FlagBurst}
+		}
 		out[u] = append(out[u], r)
 		switch rng.IntN(10) {
 		case 0: // the same rating sent again later
@@ -151,17 +154,25 @@ func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
 			rs = rs[n:]
 		}
 	}
-	check := func(t *testing.T, got *rollup.Rollup) {
+	check := func(t *testing.T, in *ingest.Ingester) {
 		t.Helper()
-		want, err := ingest.Recompute(ctx, db, catalog(t), nil)
+		want, wantFlagged, err := ingest.RecomputeAll(ctx, db, catalog(t), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Ratings() != want.Ratings() || !reflect.DeepEqual(normalise(slices.Collect(got.Days())), normalise(slices.Collect(want.Days()))) {
-			t.Fatalf("rollups (%d ratings) differ from recomputation (%d ratings)", got.Ratings(), want.Ratings())
+		for _, c := range []struct {
+			name      string
+			got, want *rollup.Rollup
+		}{{"rollups", in.Rollup(), want}, {"rollups of flagged ratings", in.Flagged(), wantFlagged}} {
+			if c.got.Ratings() != c.want.Ratings() || !reflect.DeepEqual(normalise(slices.Collect(c.got.Days())), normalise(slices.Collect(c.want.Days()))) {
+				t.Fatalf("%s (%d ratings) differ from recomputation (%d ratings)", c.name, c.got.Ratings(), c.want.Ratings())
+			}
+		}
+		if wantFlagged.Ratings() == 0 {
+			t.Fatal("no flagged rating to compare")
 		}
 	}
-	t.Run("maintained", func(t *testing.T) { check(t, in.Rollup()) })
+	t.Run("maintained", func(t *testing.T) { check(t, in) })
 
 	t.Run("after a clean restart", func(t *testing.T) {
 		if err := in.Close(ctx); err != nil {
@@ -170,7 +181,7 @@ func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
 		closeDB()
 		db, closeDB = ferrettest.OpenDir(parent, dir)
 		in = newIngester(t, db, 50)
-		check(t, in.Rollup())
+		check(t, in)
 	})
 
 	t.Run("after a crash", func(t *testing.T) {
@@ -184,7 +195,7 @@ func TestRollupsEqualRecomputationFromRaw(t *testing.T) {
 		closeDB()
 		db, closeDB = ferrettest.OpenDir(parent, dir)
 		in = newIngester(t, db, 50)
-		check(t, in.Rollup())
+		check(t, in)
 		if !reflect.DeepEqual(normalise(slices.Collect(in.Rollup().Days())), before) {
 			t.Error("ratings acknowledged before the crash are missing from the rebuilt rollups")
 		}

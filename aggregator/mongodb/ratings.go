@@ -26,6 +26,7 @@ type ratingDoc struct {
 	Unit          string         `bson:"unit"`
 	Kiosk         string         `bson:"kiosk,omitempty"`
 	At            time.Time      `bson:"at"`
+	Flags         []string       `bson:"flags,omitempty"`
 	Digest        []byte         `bson:"digest"`
 	Received      time.Time      `bson:"received"`
 }
@@ -42,7 +43,7 @@ func toDoc(r *hailong.Rating, digest [32]byte, received time.Time) ratingDoc {
 	return ratingDoc{
 		ID: r.ID, Questionnaire: r.Questionnaire, Version: r.Version, Answers: answers,
 		Counter: r.Counter, Official: r.Official, Procedure: r.Procedure, Dossier: r.Dossier,
-		Channel: string(r.Channel), Unit: r.Unit, Kiosk: r.Kiosk, At: r.At.UTC(),
+		Channel: string(r.Channel), Unit: r.Unit, Kiosk: r.Kiosk, At: r.At.UTC(), Flags: r.Flags,
 		Digest: digest[:], Received: received.UTC(),
 	}
 }
@@ -69,7 +70,7 @@ func (doc *ratingDoc) rating() (hailong.Rating, error) {
 			Questionnaire: doc.Questionnaire, Version: doc.Version, Answers: answers,
 			Counter: doc.Counter, Official: doc.Official, Procedure: doc.Procedure, Dossier: doc.Dossier,
 		},
-		Channel: hailong.Channel(doc.Channel), Unit: doc.Unit, Kiosk: doc.Kiosk, At: doc.At.UTC(),
+		Channel: hailong.Channel(doc.Channel), Unit: doc.Unit, Kiosk: doc.Kiosk, At: doc.At.UTC(), Flags: doc.Flags,
 	}, nil
 }
 

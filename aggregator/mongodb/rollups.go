@@ -176,13 +176,17 @@ func (d *DB) LoadDigests(ctx context.Context, generation string, fn func(id stri
 
 // DropDaysExcept drops every generation of rollup days, and the digests
 // written beside it, but keep.
-func (d *DB) DropDaysExcept(ctx context.Context, keep string) error {
+func (d *DB) DropDaysExcept(ctx context.Context, keep ...string) error {
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
+	kept := map[string]bool{}
+	for _, k := range keep {
+		kept[k], kept[digestsOf(k)] = true, true
+	}
 	for _, n := range names {
-		if (strings.HasPrefix(n, daysPrefix) && n != keep) || (strings.HasPrefix(n, digestsPrefix) && n != digestsOf(keep)) {
+		if (strings.HasPrefix(n, daysPrefix) || strings.HasPrefix(n, digestsPrefix)) && !kept[n] {
 			if err := d.db.Collection(n).Drop(ctx); err != nil {
 				return fmt.Errorf("drop %s: %w", n, err)
 			}

@@ -27,6 +27,7 @@ type Measures struct {
 	Targets      []TargetGap  `json:"targets"`
 	ByUnit       []UnitRow    `json:"by_unit,omitempty"`
 	ByMonth      []MonthRow   `json:"by_month,omitempty"`
+	Flagged      Flagged      `json:"flagged"`
 }
 
 // UnitRow is one child unit of a breakdown.
@@ -63,6 +64,7 @@ func (r *Reporter) Measures(q Query, b Breakdowns, lang string) (Measures, error
 	var res rollup.Result
 	var groups, months []rollup.Result
 	var groups766, months766 []rollup.Outcomes
+	var flagged Flagged
 	if b.Units || b.Months {
 		// One pass over the subtree answers the whole and both breakdowns.
 		group := make([]int, len(q.Units))
@@ -70,13 +72,14 @@ func (r *Reporter) Measures(q Query, b Breakdowns, lang string) (Measures, error
 		if children, err = r.childGroups(q, b, group); err != nil {
 			return Measures{}, err
 		}
-		res, groups, months = r.Rollup().Breakdown(q.Units, group, q.From, q.To, q.Filter)
+		res, groups, months, flagged = r.ratingsBreakdown(q, group)
 		res.Outcomes, groups766, months766 = r.Outcomes.Breakdown(q.Units, group, q.From, q.To, q.Filter)
 	} else {
-		res = r.Rollup().Query(q.Units, q.From, q.To, q.Filter)
+		res, flagged = r.ratings(q)
 		res.Outcomes = r.Outcomes.Query(q.Units, q.From, q.To, q.Filter)
 	}
 	out := r.measuresOf(q, res, lang)
+	out.Flagged = flagged
 	if b.Units {
 		out.ByUnit = r.byUnit(children, groups, groups766)
 	}
@@ -220,14 +223,15 @@ type Satisfaction struct {
 	ByChannel     map[string]ChannelCount `json:"by_channel"`
 	MinSample     int64                   `json:"min_sample"`
 	EnoughRatings bool                    `json:"enough_ratings"`
+	Flagged       Flagged                 `json:"flagged"`
 }
 
 // Satisfaction reports the satisfaction rate of the resolved query q.
 func (r *Reporter) Satisfaction(q Query) Satisfaction {
-	res := r.Rollup().Query(q.Units, q.From, q.To, q.Filter)
+	res, flagged := r.ratings(q)
 	p := r.proportion(res.Total.N, res.Total.Satisfied)
 	out := Satisfaction{
-		Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf,
+		Unit: q.Unit, From: q.From, To: q.To, AsOf: q.AsOf, Flagged: flagged,
 		N: res.Total.N, Satisfied: res.Total.Satisfied, Rate: p.Rate, CI95: p.CI95,
 		ByChannel: map[string]ChannelCount{}, MinSample: r.MinSample, EnoughRatings: p.EnoughRatings,
 	}

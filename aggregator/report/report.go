@@ -24,6 +24,9 @@ type OutcomeBook interface {
 type Reporter struct {
 	// Rollup returns the ratings' sums.
 	Rollup func() *rollup.Rollup
+	// Flagged returns the flagged ratings' sums (misuse a kiosk node
+	// saw), kept apart from Rollup; nil, or returning nil, when none.
+	Flagged func() *rollup.Rollup
 	// Outcomes keeps the one-stop software's dossier outcomes.
 	Outcomes OutcomeBook
 	Catalog  *hailong.Catalog
@@ -43,6 +46,8 @@ type Query struct {
 	Period
 	AsOf   hailong.Date
 	Filter rollup.Filter
+	// IncludeFlagged adds the flagged ratings to the measures.
+	IncludeFlagged bool
 	// Units are the rating units of the subtree, as Resolve finds them.
 	Units []string
 }

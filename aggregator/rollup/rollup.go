@@ -36,6 +36,10 @@ type State struct {
 	// Digests counts the digests of recent ratings written with the
 	// generation, which spare the next start a scan of every rating.
 	Digests int64 `bson:"digests"`
+	// Flagged names the generation of the flagged ratings' days (a
+	// rollup of their own), written with Days; FlaggedRatings counts them.
+	Flagged        string `bson:"flagged,omitempty"`
+	FlaggedRatings int64  `bson:"flagged_ratings,omitempty"`
 }
 
 // Fact is what one rating contributes to the rollups.
@@ -50,6 +54,9 @@ type Fact struct {
 	Level        int    // position of the headline answer in its scale
 	Items        []Item // one answer each, ordered by question id
 	Dossier      string // not a dimension: for joining with dossier outcomes
+	// Flagged is set for a rating with a flag (hailong.Rating.Flags): it
+	// goes to the rollup of flagged ratings, not the main one.
+	Flagged bool
 }
 
 // Dims are the dimensions a query can filter on within a unit and day.
@@ -179,7 +186,7 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 		return Fact{}, false
 	}
 	f := Fact{
-		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat, Dossier: r.Dossier, Dissatisfied: q.Dissatisfied(r.Answers),
+		Unit: r.Unit, Date: hailong.DateOf(r.At), Satisfied: sat, Dossier: r.Dossier, Dissatisfied: q.Dissatisfied(r.Answers), Flagged: r.Flagged(),
 		Dims: Dims{Questionnaire: r.Questionnaire, Channel: r.Channel, Procedure: r.Procedure, Official: r.Official, Counter: r.Counter},
 	}
 	h, _ := q.Question(q.Headline)

@@ -128,6 +128,10 @@ func (m *Memory) Outcomes(ctx context.Context, os []hailong.Outcome) error {
 // Rollup returns the rollups of the ratings.
 func (m *Memory) Rollup() *rollup.Rollup { return m.rollup }
 
+// Flagged returns no rollup of flagged ratings: a generated province has
+// no misuse.
+func (m *Memory) Flagged() *rollup.Rollup { return nil }
+
 // Book returns the book of outcomes.
 func (m *Memory) Book() *outcomes.Book { return m.book }
 

@@ -11,7 +11,7 @@ import (
 // reporter returns the report maker over the server's current data.
 func (s *Server) reporter() *report.Reporter {
 	return &report.Reporter{
-		Rollup: s.Ingester.Rollup, Outcomes: s.Outcomes, Catalog: s.Catalog, Units: s.Units, Procedures: s.Procedures,
+		Rollup: s.Ingester.Rollup, Flagged: s.Ingester.Flagged, Outcomes: s.Outcomes, Catalog: s.Catalog, Units: s.Units, Procedures: s.Procedures,
 		Targets: s.targetList, MinSample: s.MinSample,
 	}
 }
@@ -98,5 +98,16 @@ func (s *Server) readQuery(get func(key string, def ...string) string, o queryOp
 		}
 	}
 	q.Filter = f
+	switch v := get("include_flagged"); v {
+	case "", "false":
+	case "true":
+		q.IncludeFlagged = true
+	default:
+		either := "true or false"
+		if o.Lang == "vi" {
+			either = "true hoặc false"
+		}
+		ps.Add("include_flagged", "not_in", v, either)
+	}
 	return q, ps
 }

@@ -42,6 +42,10 @@ type Ingester interface {
 	// only: false may still be stored.
 	Known(id string) bool
 	Rollup() *rollup.Rollup
+	// Flagged holds the flagged ratings (misuse a kiosk node saw) apart
+	// from Rollup: kept, and left out of the measures unless asked for;
+	// nil when there are none.
+	Flagged() *rollup.Rollup
 }
 
 // Authenticator checks a kiosk's Authorization header.

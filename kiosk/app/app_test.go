@@ -23,6 +23,7 @@ import (
 	"hailong/kiosk/app"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/configcache"
+	"hailong/kiosk/terminals"
 	"hailong/syncapi"
 )
 
@@ -181,9 +182,9 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func rate(t *testing.T, kiosk string) {
+func rate(t *testing.T, m *app.Main) {
 	t.Helper()
-	resp, err := http.Post(kiosk+"/api/v1/ratings", "application/json", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+	resp, err := postRating(t, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestPublishedQuestionnairesAreOfferedAndSurviveARestartWithTheAggregatorDow
 	dir := t.TempDir()
 	m := start(t, dir, srv.URL, "TT-1", nil)
 	eventually(t, "the published version 2 is offered", func() bool { return offeredVersion(t, m.URL()) == 2 })
-	rate(t, m.URL())
+	rate(t, m)
 	eventually(t, "the rating reaches the aggregator", func() bool { return len(agg.received()) == 1 })
 	if got := agg.received()[0]; got.Version != 2 {
 		t.Errorf("rating recorded in version %d, want the published 2", got.Version)
@@ -243,7 +244,7 @@ func TestACorruptConfigurationCacheFallsBackToTheEmbeddedQuestionnaires(t *testi
 			if v := offeredVersion(t, m.URL()); v != 1 {
 				t.Errorf("offers version %d, want the embedded 1", v)
 			}
-			rate(t, m.URL())
+			rate(t, m)
 			if !strings.Contains(log.String(), "level=ERROR") {
 				t.Errorf("no error logged about the cache:\n%s", log)
 			}
@@ -301,7 +302,7 @@ func TestAFailedReopenAfterCompactionEndsTheNode(t *testing.T) {
 	// ratings: from then on the node refuses them, as it must.
 	n := 0
 	for range 600 {
-		resp, err := http.Post(m.URL()+"/api/v1/ratings", "application/json", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+		resp, err := postRating(t, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +341,7 @@ func TestANodeBehindTheAggregatorsLastClockRecordsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := start(t, dir, nowhere(t), "TT-1", nil)
-	resp, err := http.Post(m.URL()+"/api/v1/ratings", "application/json", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+	resp, err := postRating(t, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,3 +364,24 @@ func TestANodeBehindTheAggregatorsLastClockRecordsNothing(t *testing.T) {
 		t.Errorf("status: %+v", st)
 	}
 }
+
+// postRating posts a rating to the node as the one-stop software, paired
+// with it once.
+func postRating(t *testing.T, m *app.Main) (*http.Response, error) {
+	t.Helper()
+	token, ok := software[m]
+	if !ok {
+		var err error
+		if _, token, err = m.Terminals().Issue(terminals.Software, "motcua", ""); err != nil {
+			t.Fatal(err)
+		}
+		software[m] = token
+	}
+	req, _ := http.NewRequest("POST", m.URL()+"/api/v1/ratings", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":3}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	return http.DefaultClient.Do(req)
+}
+
+// software holds the one-stop software's token at each node.
+var software = map[*app.Main]string{}

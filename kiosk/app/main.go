@@ -24,6 +24,8 @@ import (
 	"hailong/debugserver"
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
+	"hailong/kiosk/misuse"
+	"hailong/kiosk/terminals"
 	"hailong/kiosk/uploader"
 	"hailong/kiosk/web"
 	"hailong/qrtoken"
@@ -57,6 +59,16 @@ type Config struct {
 	KeepSynced time.Duration
 	// PruneEvery is how often pruning runs; an hour when zero.
 	PruneEvery time.Duration
+	// OpenRatingTTL is how long a rating opened at a counter waits for the
+	// citizen (counter.DefaultTTL when zero).
+	OpenRatingTTL time.Duration
+	// Misuse sets when a rating from one terminal comes too fast and is
+	// flagged (misuse's defaults when zero).
+	Misuse misuse.Config
+	// AutoPair pairs every screen that asks, without an administrator:
+	// for the demo only. It is logged loudly; no flag of the kiosk command
+	// sets it.
+	AutoPair bool
 	// The citizen's screen (see web.Server): spoken prompts on by default,
 	// what a counter tablet shows of the official, how long a screen
 	// stays without input before its countdown and how long that lasts,
@@ -66,12 +78,18 @@ type Config struct {
 	IdleReset, IdleWarning, FollowUpWindow time.Duration
 }
 
+// AdminSecretFile is the file in the data directory that holds the node's
+// admin secret, made at the first start: "kiosk pairings" reads it to pair
+// and revoke terminals through the running node.
+const AdminSecretFile = "admin-secret"
+
 // Main is a running kiosk node.
 type Main struct {
 	Config Config
 	Logger *slog.Logger
 
 	outbox         *bolt.Outbox
+	terminals      *terminals.Registry
 	server         *web.Server
 	uploader       *uploader.Uploader
 	questionnaires *questionnaires
@@ -170,7 +188,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = cfg.Aggregator
 	}
+	adminSecret, err := loadAdminSecret(filepath.Join(cfg.DataDir, AdminSecretFile))
+	if err != nil {
+		return err
+	}
+	if m.terminals, err = terminals.Open(terminals.Config{Store: m.outbox, Logger: m.Logger.With("component", "terminals"), AutoPair: cfg.AutoPair}); err != nil {
+		return err
+	}
 	m.server, err = web.New(&web.Server{
+		Terminals: m.terminals, AdminSecret: adminSecret, Misuse: misuse.New(cfg.Misuse), OpenRatingTTL: cfg.OpenRatingTTL,
 		Kiosk: cfg.Kiosk, Unit: cfg.Unit, UnitName: cfg.UnitName, Questionnaires: cfg.Questionnaires,
 		Catalog: catalog, CurrentCatalog: m.questionnaires.Catalog, Problems: m.problems,
 		ClockOffset: m.uploader.ClockOffset, EarliestClock: m.uploader.AggregatorClock,
@@ -279,6 +305,30 @@ func (m *Main) pruneLoop(ctx context.Context, keep, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// Terminals returns the node's paired terminals: tests and the demo pair
+// through it, as an administrator does through the API.
+func (m *Main) Terminals() *terminals.Registry { return m.terminals }
+
+// loadAdminSecret reads the node's admin secret, making it (mode 0600) the
+// first time.
+func loadAdminSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= 32 {
+			return s, nil
+		}
+		return "", fmt.Errorf("the admin secret in %s is too short; delete the file to have a new one made", path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("admin secret: %w", err)
+	}
+	secret := terminals.NewKey()
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("admin secret: %w", err)
+	}
+	return secret, nil
 }
 
 // URL returns the base URL the node listens on.

@@ -36,7 +36,7 @@ var (
 	bucketHeld    = []byte("held")       // id → hold deadline (ns): recorded, open to follow-up answers, not yet queued
 	bucketMeta    = []byte("meta")
 
-	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketHeld, bucketMeta}
+	buckets = [][]byte{bucketRatings, bucketQueue, bucketFailed, bucketQuar, bucketSynced, bucketPruned, bucketHeld, bucketMeta, bucketTerminals}
 
 	keyQueued   = []byte("queued")
 	keySynced   = []byte("synced")

@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,14 @@ func TestScreenIsAxeClean(t *testing.T) {
 				steps(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)))
 			}
 			home := base[s] + "/?counter=Q1&official=CB-07"
+			// Cookies belong to a host, not a port: each node's pairing
+			// is kept under a name of its own (Chromium takes any
+			// *.localhost for the loopback).
+			waitingAt := strings.Replace(base[waiting], "127.0.0.1", "waiting.localhost", 1)
+			lobbyAt := strings.Replace(base[lobbyNode], "127.0.0.1", "localhost", 1)
+			pairBrowser(t, ctx, s, base[s], "Q1")
+			pairBrowser(t, ctx, waiting, waitingAt, "")
+			pairBrowser(t, ctx, lobbyNode, lobbyAt, "")
 			tap := []chromedp.Action[chromedp.Void]{chromedp.Navigate(home), chromedp.WaitVisible(css(".face")), chromedp.Click(css(`.face[data-value="2"]`))}
 			type page struct {
 				name  string
@@ -62,8 +71,8 @@ func TestScreenIsAxeClean(t *testing.T) {
 				{"follow-up-1", tap, "#follow-ups"},
 				{"follow-up-comment", append(tap, chromedp.WaitVisible(css("#follow-ups")), chromedp.Click(css("button.next")), chromedp.Click(css("button.next")), chromedp.Click(css("button.next")), chromedp.Click(css("button.next"))), "#f-comment"},
 				{"thanks", append(tap, chromedp.WaitVisible(css("#follow-ups")), chromedp.Click(css("button.done"))), "#thanks"},
-				{"countdown", []chromedp.Action[chromedp.Void]{chromedp.Navigate(base[waiting] + "/"), chromedp.WaitVisible(css(".face")), chromedp.Click(css(".face"))}, "#idle-warning"},
-				{"idle-code", []chromedp.Action[chromedp.Void]{chromedp.Navigate(base[lobbyNode] + "/?terminal=lobby-1")}, "#phone-qr"},
+				{"countdown", []chromedp.Action[chromedp.Void]{chromedp.Navigate(waitingAt + "/"), chromedp.WaitVisible(css(".face")), chromedp.Click(css(".face"))}, "#idle-warning"},
+				{"idle-code", []chromedp.Action[chromedp.Void]{chromedp.Navigate(lobbyAt + "/?terminal=lobby-1")}, "#phone-qr"},
 				{"sipas", []chromedp.Action[chromedp.Void]{chromedp.Navigate(home + "&q=sipas")}, ".face"},
 			}
 			sipas := []chromedp.Action[chromedp.Void]{chromedp.Navigate(home + "&q=sipas"), chromedp.WaitVisible(css(".face")), chromedp.Click(css(`.face[data-value="4"]`)), chromedp.WaitVisible(css("#follow-ups"))}

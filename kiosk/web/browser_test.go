@@ -128,6 +128,7 @@ func TestOneTapIsARating(t *testing.T) {
 	s, o, _ := newServerB(t)
 	s.ResetAfter = time.Second
 	ctx := lobby(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/?terminal=lobby-1"), chromedp.WaitVisible(css(".face.m-very-good")))
 	lang := run(t, ctx, chromedp.Evaluate[string]("document.documentElement.lang"))
 	// Within a seated person's reach: every face in the lower half.
@@ -159,6 +160,7 @@ func TestFollowUpsAmendTheRating(t *testing.T) {
 	s, o, _ := newServerB(t)
 	s.ShowOfficial = "name"
 	ctx := tablet(t)
+	pairBrowser(t, ctx, s, base[s], "Q1")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/?counter=Q1&official=CB-07&official_name="+strings.ReplaceAll("Nguyễn Thị Lan", " ", "%20")),
 		chromedp.WaitVisible(css(".face")))
 	who := run(t, ctx, chromedp.Text(css(".top")))
@@ -214,6 +216,7 @@ func TestIdleCountdownAndContinue(t *testing.T) {
 	s, o, _ := newServerB(t)
 	s.IdleReset, s.IdleWarning = time.Second, 3*time.Second // 60 s and 20 s at a centre
 	ctx := lobby(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/"), chromedp.WaitVisible(css(".face")),
 		chromedp.Click(css("#large-toggle")),
 		chromedp.Click(css(`.face[data-value="1"]`)), chromedp.WaitVisible(css("#follow-ups")),
@@ -246,6 +249,7 @@ func TestTypingKeepsTheScreen(t *testing.T) {
 	s, _, _ := newServerB(t)
 	s.IdleReset, s.IdleWarning = 2*time.Second, 2*time.Second
 	ctx := lobby(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/"), chromedp.WaitVisible(css(".face")),
 		chromedp.Click(css(".face.m-good")), chromedp.WaitVisible(css("#follow-ups")))
 	for range 4 {
@@ -276,6 +280,7 @@ func TestLanguageResetsForTheNextCitizen(t *testing.T) {
 	s.ResetAfter = time.Second
 	s.IdleReset, s.IdleWarning = time.Second, time.Second
 	ctx := lobby(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/?lang=en&terminal=lobby-1"), chromedp.WaitVisible(css(".face")))
 	title := run(t, ctx, chromedp.Text(css("#start h1")))
 	steps(t, ctx, chromedp.Click(css(".face.m-good")), chromedp.WaitVisible(css("#follow-ups")),
@@ -296,6 +301,7 @@ func TestSIPASIsPaged(t *testing.T) {
 	s, _, _ := newServerB(t)
 	s.Questionnaires = []string{"sipas"}
 	ctx := tablet(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/"), chromedp.WaitVisible(css(".face")))
 	faces := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll(".face").length`))
 	steps(t, ctx, chromedp.Click(css(".face.m-neutral")), chromedp.WaitVisible(css("#follow-ups")))
@@ -331,6 +337,7 @@ func TestSpokenPrompts(t *testing.T) {
 	s, _, _ := newServerB(t)
 	s.Speak = true
 	ctx := lobby(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/"), chromedp.WaitVisible(css(".face")))
 	canPlay := run(t, ctx, chromedp.Evaluate[string](`new Audio().canPlayType('audio/ogg; codecs="opus"')`))
 	buttons := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#start .speak").length`))
@@ -353,6 +360,7 @@ func TestIdleScreenOffersAPhoneCode(t *testing.T) {
 	s.PublicURL = "https://hailong.example.gov.vn"
 	s.IdleQR = time.Second
 	ctx := lobby(t)
+	pairBrowser(t, ctx, s, base[s], "")
 	steps(t, ctx, chromedp.Navigate(base[s]+"/?terminal=lobby-1"), chromedp.WaitVisible(css("#phone-qr")))
 	width := run(t, ctx, chromedp.Evaluate[int](`document.getElementById("phone-qr-img").naturalWidth`))
 	overlap := run(t, ctx, chromedp.Evaluate[bool](`(() => {

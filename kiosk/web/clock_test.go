@@ -11,6 +11,7 @@ import (
 	"hailong"
 	"hailong/assets"
 	"hailong/kiosk/bolt"
+	"hailong/kiosk/terminals"
 	"hailong/kiosk/web"
 	"hailong/qrtoken"
 	"hailong/syncapi"
@@ -102,6 +103,9 @@ func clockServer(t *testing.T, now, seen time.Time) (*web.Server, *bolt.Outbox) 
 	go s.App().Listener(ln)
 	t.Cleanup(func() { s.App().Shutdown() })
 	base[s] = "http://" + ln.Addr().String()
+	if _, software[s], err = s.Terminals.Issue(terminals.Software, "motcua", ""); err != nil {
+		t.Fatal(err)
+	}
 	return s, o
 }
 

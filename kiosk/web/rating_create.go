@@ -10,6 +10,7 @@ import (
 
 	"hailong"
 	"hailong/fiberapp"
+	"hailong/kiosk/terminals"
 	"hailong/qrtoken"
 )
 
@@ -36,7 +37,8 @@ type ratingResponse struct {
 
 // ratingCreate records one rating. It answers 201 only once the rating is
 // on disk; a re-sent id with the same content gets 200, with other content
-// 409.
+// 409. The answer names the rating's id: a rating bound to a dossier takes
+// the dossier's, which its follow-ups (ratingUpdate) amend.
 func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if err := s.clockWrong(); err != nil {
 		return err
@@ -44,6 +46,23 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	var req ratingRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
+	}
+	t, _ := s.terminalOf(c)
+	if req.Counter == "" && t.Kind == terminals.Screen {
+		req.Counter = t.Counter // a counter's tablet rates its counter
+	}
+	clientID := req.ID
+	if clientID == "" {
+		clientID = hailong.NewID()
+	}
+	// The next rating from a counter's tablet after a rating was opened
+	// there is the opened one: bound to its dossier, procedure and official.
+	var opened bool
+	if t.Kind == terminals.Screen && t.Counter != "" && req.Dossier == "" {
+		if o, ok := s.Counters.Take(t.Counter, clientID); ok {
+			opened = true
+			req.Dossier, req.Procedure, req.Official = o.Dossier, or(req.Procedure, o.Procedure), or(req.Official, o.Official)
+		}
 	}
 	sub := hailong.Submission{
 		Questionnaire: req.Questionnaire, Version: req.Version, Answers: req.Answers,
@@ -53,7 +72,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if req.ID != "" {
 		if err := hailong.CheckID(req.ID); err != nil {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
-		} else if qrtoken.IsRatingID(req.ID) { // the aggregator would refuse it
+		} else if qrtoken.IsRatingID(req.ID) && req.ID != qrtoken.DossierRatingID(s.Unit, req.Dossier) { // the aggregator would refuse it
 			fields = append(fields, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating; use version 7"})
 		}
 	}
@@ -67,21 +86,39 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if len(fields) > 0 {
 		return hailong.Invalid("The rating is not valid; nothing was recorded.", fields...)
 	}
-	if req.ID == "" {
-		req.ID = hailong.NewID()
+	id := clientID
+	if sub.Dossier != "" {
+		// One rating per dossier, whatever the channel: the dossier's id,
+		// which its QR links rate under too.
+		id = qrtoken.DossierRatingID(s.Unit, sub.Dossier)
 	}
 	sub.Version = q.Version
+	now := s.Now()
 	r := hailong.Rating{
-		ID: req.ID, Submission: sub, Channel: hailong.ChannelKiosk,
-		Unit: s.Unit, Kiosk: s.Kiosk, At: s.Now().UTC().Truncate(time.Millisecond),
+		ID: id, Submission: sub, Channel: hailong.ChannelKiosk,
+		Unit: s.Unit, Kiosk: s.Kiosk, At: now.UTC().Truncate(time.Millisecond),
+	}
+	// Misuse is judged per screen, where citizens tap; the one-stop
+	// software may relay the ratings of many counters at once.
+	screen := t.Kind == terminals.Screen
+	if screen {
+		r.Flags = s.Misuse.Flags(t.ID, now)
 	}
 	var hold time.Time
 	if req.FollowUp {
-		hold = s.Now().Add(s.FollowUpWindow)
+		hold = now.Add(s.FollowUpWindow)
 	}
 	got, created, err := s.Outbox.RecordHeld(&r, hold)
+	if err != nil && opened && hailong.ErrorCode(err) != hailong.ECONFLICT {
+		// Not recorded (a failing disk): the citizen may tap again. A
+		// dossier already rated keeps its opening taken, so it is no
+		// longer shown.
+		s.Counters.Release(t.Counter, clientID)
+	}
 	var herr *hailong.Error
 	switch {
+	case errors.As(err, &herr) && herr.Code == hailong.ECONFLICT && sub.Dossier != "":
+		return hailong.Errorf(hailong.ECONFLICT, "Dossier %s has already been rated; a dossier is rated once.", sub.Dossier)
 	case errors.As(err, &herr):
 		return err
 	case err != nil:
@@ -92,8 +129,19 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if !created {
 		return c.Status(http.StatusOK).JSON(ratingResponse{ID: got.ID})
 	}
+	if screen {
+		s.Misuse.Note(t.ID, now)
+	}
 	if !req.FollowUp {
 		s.Uploader.Kick()
 	}
 	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
+}
+
+// or returns a, or b when a is empty.
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

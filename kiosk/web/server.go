@@ -5,6 +5,7 @@ package web
 import (
 	"cmp"
 	"crypto/ed25519"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -20,6 +21,9 @@ import (
 	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
+	"hailong/kiosk/counter"
+	"hailong/kiosk/misuse"
+	"hailong/kiosk/terminals"
 )
 
 // Outbox is the durable store ratings are recorded in.
@@ -98,10 +102,24 @@ type Server struct {
 	EarliestClock func() (time.Time, bool)
 	// ClockTolerance defaults to DefaultClockTolerance.
 	ClockTolerance time.Duration
+	// Terminals are the paired terminals: only they record ratings and
+	// issue links. Opened on Outbox's store when nil.
+	Terminals *terminals.Registry
+	// AdminSecret lets the node's administrator pair and revoke
+	// terminals; empty: nobody can, through the API.
+	AdminSecret string
+	// Misuse flags ratings that come too fast from one terminal; the
+	// defaults of package misuse when nil.
+	Misuse *misuse.Watch
+	// Counters holds the ratings opened at counters; OpenRatingTTL (default
+	// counter.DefaultTTL) is how long one waits for the citizen.
+	Counters      *counter.Board
+	OpenRatingTTL time.Duration
 
-	app     *fiber.App
-	screen  *template.Template
-	walkIns walkInCodes
+	app      *fiber.App
+	screen   *template.Template
+	pairPage *template.Template
+	walkIns  walkInCodes
 }
 
 // New builds the server and its routes.
@@ -133,6 +151,24 @@ func New(s *Server) (*Server, error) {
 		return nil, err
 	}
 	s.screen = tmpl
+	if s.pairPage, err = template.ParseFS(s.Assets, "kiosk/pair.html"); err != nil {
+		return nil, err
+	}
+	if s.Terminals == nil {
+		store, ok := s.Outbox.(terminals.Store)
+		if !ok {
+			return nil, errors.New("no terminals registry, and the outbox cannot store one")
+		}
+		if s.Terminals, err = terminals.Open(terminals.Config{Store: store, Logger: s.Logger, Now: s.Now}); err != nil {
+			return nil, err
+		}
+	}
+	if s.Misuse == nil {
+		s.Misuse = misuse.New(misuse.Config{})
+	}
+	if s.Counters == nil {
+		s.Counters = counter.New(s.OpenRatingTTL, s.Now)
+	}
 	s.app = fiberapp.New(fiberapp.Config{Name: "hailong-kiosk", BodyLimit: 64 << 10, Logger: s.Logger})
 	s.routes()
 	return s, nil
@@ -144,12 +180,21 @@ func (s *Server) routes() {
 	a.Get("/healthz", s.healthShow)
 	a.Get("/api/v1/status", s.statusShow)
 	a.Get("/api/v1/questionnaires", s.questionnairesList)
-	a.Post("/api/v1/ratings", s.ratingCreate)
-	a.Patch("/api/v1/ratings/:id", s.ratingUpdate)
-	a.Post("/api/v1/tokens", s.tokenCreate)
-	a.Post("/api/v1/tokens/walk-in", s.walkInCreate)
+	// Only paired terminals record ratings, amend them, issue links and
+	// see their counter's opened ratings; the administrator pairs them.
+	a.Post("/api/v1/ratings", s.requireTerminal, s.ratingCreate)
+	a.Patch("/api/v1/ratings/:id", s.requireTerminal, s.ratingUpdate)
+	a.Post("/api/v1/tokens", s.requireTerminal, s.tokenCreate)
+	a.Post("/api/v1/tokens/walk-in", s.requireTerminal, s.walkInCreate)
+	a.Post("/api/v1/counters/:counter/open", s.requireTerminal, s.counterOpenCreate)
+	a.Get("/api/v1/counters/:counter/open", s.requireTerminal, s.counterOpenShow)
+	a.Delete("/api/v1/counters/:counter/open", s.requireTerminal, s.counterOpenDelete)
+	a.Get("/api/v1/pairing", s.pairingStatus)
+	a.Get("/api/v1/terminals", s.requireAdmin, s.terminalsList)
+	a.Post("/api/v1/terminals", s.requireAdmin, s.terminalsCreate)
+	a.Post("/api/v1/terminals/:id/revoke", s.requireAdmin, s.terminalRevoke)
 	a.Get("/qr/:token", s.qrShow) // :token ends in .png
-	a.Get("/", s.screenShow)
+	a.Get("/", s.pairedScreen, s.screenShow)
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/static")), MaxAge: 3600}))
 	// Recordings are named by their text's hash: they never change.
 	a.Use("/audio", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/audio")), MaxAge: 30 * 24 * 3600}))

@@ -9,6 +9,7 @@ import (
 
 	"hailong"
 	"hailong/fiberapp"
+	"hailong/kiosk/terminals"
 	"hailong/qrtoken"
 )
 
@@ -39,22 +40,14 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	var fields []hailong.FieldError
-	check := func(field, v string, f func(string) error, required bool) {
-		switch {
-		case v == "" && required:
-			fields = append(fields, hailong.FieldError{Field: field, Message: "is required"})
-		case v != "":
-			if err := f(v); err != nil {
-				fields = append(fields, hailong.FieldError{Field: field, Message: err.Error()})
-			}
-		}
+	t, _ := s.terminalOf(c)
+	if t.Kind != terminals.Software && t.Counter == "" {
+		return hailong.Errorf(hailong.EFORBIDDEN, "Only the one-stop software or a counter's tablet may issue rating links.")
 	}
-	check("dossier", req.Dossier, hailong.CheckDossierCode, true)
-	check("procedure", req.Procedure, hailong.CheckProcedureCode, false)
-	check("official", req.Official, hailong.CheckRef, false)
-	check("counter", req.Counter, hailong.CheckRef, false)
-	if len(fields) > 0 {
+	if req.Counter == "" && t.Kind == terminals.Screen {
+		req.Counter = t.Counter
+	}
+	if fields := checkRefs(true, req.Dossier, req.Procedure, req.Official, req.Counter); len(fields) > 0 {
 		return hailong.Invalid("The link cannot be issued.", fields...)
 	}
 	claims := qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: s.Kiosk, Unit: s.Unit, Dossier: req.Dossier,
@@ -73,4 +66,25 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 // reach the centre's LAN, so the link points to the aggregator.
 func (s *Server) ratingURL(tok string) string {
 	return s.PublicURL + "/r/" + url.PathEscape(tok)
+}
+
+// checkRefs checks what a link or an opened rating is about: the dossier
+// (required or not), procedure, official and counter, each when given.
+func checkRefs(dossierRequired bool, dossier, procedure, official, counter string) []hailong.FieldError {
+	var fields []hailong.FieldError
+	check := func(field, v string, f func(string) error, required bool) {
+		switch {
+		case v == "" && required:
+			fields = append(fields, hailong.FieldError{Field: field, Message: "is required"})
+		case v != "":
+			if err := f(v); err != nil {
+				fields = append(fields, hailong.FieldError{Field: field, Message: err.Error()})
+			}
+		}
+	}
+	check("dossier", dossier, hailong.CheckDossierCode, dossierRequired)
+	check("procedure", procedure, hailong.CheckProcedureCode, false)
+	check("official", official, hailong.CheckRef, false)
+	check("counter", counter, hailong.CheckRef, false)
+	return fields
 }

@@ -124,7 +124,10 @@ func BenchmarkTokenCreate(b *testing.B) {
 	client := &http.Client{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		resp, err := client.Post(base[s]+"/api/v1/tokens", "application/json", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", base[s]+"/api/v1/tokens", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+software[s])
+		resp, err := client.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}

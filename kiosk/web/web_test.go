@@ -17,7 +17,9 @@ import (
 	"hailong/apidoc"
 	"hailong/assets"
 	"hailong/kiosk/bolt"
+	"hailong/kiosk/terminals"
 	"hailong/kiosk/web"
+	"hailong/qrtoken"
 )
 
 type stubUploader struct{ kicks int }
@@ -55,11 +57,40 @@ func newServerB(t testing.TB) (*web.Server, *bolt.Outbox, *stubUploader) {
 	go s.App().Listener(ln)
 	t.Cleanup(func() { s.App().Shutdown() })
 	base[s] = "http://" + ln.Addr().String()
+	if _, software[s], err = s.Terminals.Issue(terminals.Software, "motcua", ""); err != nil {
+		t.Fatal(err)
+	}
 	return s, o, up
 }
 
 // base holds each test server's address: tests speak real HTTP to it.
 var base = map[*web.Server]string{}
+
+// software holds each test server's credential of the one-stop software,
+// which do sends: it may record ratings and issue links.
+var software = map[*web.Server]string{}
+
+// pairScreen pairs a screen at counter (empty: a lobby screen) without a
+// code, as the one-stop software's credential is issued, and returns its
+// device token.
+func pairScreen(t testing.TB, s *web.Server, counter string) string {
+	t.Helper()
+	name := "lobby"
+	if counter != "" {
+		name = "quay-" + counter
+	}
+	_, token, err := s.Terminals.Issue(terminals.Screen, name, counter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// asTerminal sends a request with a device token.
+func asTerminal(t *testing.T, s *web.Server, token, method, path, body string) answer {
+	t.Helper()
+	return doWith(t, s, method, path, "application/json", body, token)
+}
 
 type answer struct {
 	status int
@@ -70,12 +101,21 @@ type answer struct {
 
 func do(t *testing.T, s *web.Server, method, path, contentType, body string) answer {
 	t.Helper()
+	return doWith(t, s, method, path, contentType, body, software[s])
+}
+
+// doWith sends a request with a device token, or none when token is empty.
+func doWith(t *testing.T, s *web.Server, method, path, contentType, body, token string) answer {
+	t.Helper()
 	req, err := http.NewRequest(method, base[s]+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if len(body) > 64<<10 {
 		return doOversized(t, base[s]+path, contentType, len(body))
@@ -106,6 +146,9 @@ func TestRatingCreate(t *testing.T) {
 	id := hailong.NewID()
 	body := `{"id":"` + id + `","questionnaire":"counter-quick","answers":{"overall":3,"comment":"Nhanh gọn"},"counter":"Q1","procedure":"1.004122","dossier":"H15.50.05.13-261008-0975"}`
 	a := do(t, s, "POST", "/api/v1/ratings", "application/json", body)
+	// A rating of a dossier is the dossier's one rating, whatever id the
+	// terminal chose: the id its QR links rate under.
+	id = qrtoken.DossierRatingID("TT-1", "H15.50.05.13-261008-0975")
 	if a.status != 201 || a.body["id"] != id {
 		t.Fatalf("first: %d %s", a.status, a.raw)
 	}
@@ -221,6 +264,7 @@ func TestStatusAndQuestionnaires(t *testing.T) {
 
 func TestScreen(t *testing.T) {
 	s, _, _ := newServer(t)
+	screen := pairScreen(t, s, "")
 	tests := []struct {
 		name, path string
 		status     int
@@ -235,6 +279,7 @@ func TestScreen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest("GET", base[s]+tt.path, nil)
 			req.Header.Set("Accept", "text/html")
+			req.AddCookie(&http.Cookie{Name: web.TerminalCookie, Value: screen})
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

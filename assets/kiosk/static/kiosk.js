@@ -1,8 +1,9 @@
 // The kiosk screen. One tap on a face is the rating: it is posted at once
 // with an id made at the tap (a retry never counts twice) and held open on
-// the node; the optional follow-up pages amend the same rating (PATCH, same
-// id) and "done" closes it. A screen left alone warns with a countdown and
-// a way to continue, then starts over in Vietnamese for the next citizen.
+// the node; the optional follow-up pages amend the same rating (PATCH, the
+// id the node answered with) and "done" closes it. A screen left alone
+// warns with a countdown and a way to continue, then starts over in
+// Vietnamese for the next citizen.
 //
 // Other scripts of the terminal (paired terminals, counter tablets) may set
 // window.kioskHooks before or after this one loads:
@@ -120,6 +121,10 @@
       const res = await send("POST", "/api/v1/ratings", body);
       if (res.status !== 201 && res.status !== 200) throw new Error("status " + res.status);
       rating.stored = true;
+      // The node names the rating it stored: at a counter, a rating bound
+      // to its dossier takes the dossier's id, which the follow-ups amend.
+      const got = await res.json().catch(() => null);
+      if (got && got.id) rating.id = got.id;
       if (hooks.recorded) hooks.recorded(rating.id);
     } catch (e) {
       tapError.textContent = msgs.failed;

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong/kiosk/terminals"
+)
+
+type pairText struct {
+	Title, Lead, Steps, Waiting, Done string
+}
+
+var pairTexts = map[string]pairText{
+	"vi": {
+		Title:   "Màn hình chưa được ghép nối",
+		Lead:    "Mã ghép nối của màn hình này:",
+		Steps:   "Quản trị viên của trung tâm ghép nối màn hình bằng lệnh: kiosk pairings pair MÃ -name TÊN (thêm -counter QUẦY cho máy tính bảng tại quầy).",
+		Waiting: "Đang chờ ghép nối…",
+		Done:    "Đã ghép nối. Đang mở màn hình đánh giá…",
+	},
+	"en": {
+		Title:   "This screen is not paired",
+		Lead:    "This screen's pairing code:",
+		Steps:   "The centre's administrator pairs it with: kiosk pairings pair CODE -name NAME (add -counter COUNTER for a counter's tablet).",
+		Waiting: "Waiting to be paired…",
+		Done:    "Paired. Opening the rating screen…",
+	},
+}
+
+// pairedScreen serves the screen to paired terminals; an unpaired browser
+// gets its pairing code instead. A screen paired at a counter always shows
+// that counter.
+func (s *Server) pairedScreen(c *fiber.Ctx) error {
+	t, ok := s.terminalOf(c)
+	if !ok {
+		return s.pairingShow(c)
+	}
+	if t.Kind == terminals.Screen && t.Counter != "" && c.Query("counter") != t.Counter {
+		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+		v.Set("counter", t.Counter)
+		return c.Redirect("/?"+v.Encode(), http.StatusSeeOther)
+	}
+	return c.Next()
+}
+
+// pairingShow shows an unpaired browser its code; pair.js waits for the
+// administrator and then opens the screen.
+func (s *Server) pairingShow(c *fiber.Ctx) error {
+	code, err := s.pairingCode(c)
+	if err != nil {
+		return err
+	}
+	lang := language(c)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Status(http.StatusUnauthorized)
+	return s.pairPage.ExecuteTemplate(c.Response().BodyWriter(), "pair.html", map[string]any{
+		"Lang": lang, "T": pairTexts[lang], "Code": code, "UnitName": s.UnitName,
+	})
+}
+
+// pairingCode returns the code of the asking browser, giving it a key
+// cookie the first time.
+func (s *Server) pairingCode(c *fiber.Ctx) (string, error) {
+	key := c.Cookies(pairingCookie)
+	if len(key) < 32 {
+		key = terminals.NewKey()
+		c.Cookie(&fiber.Cookie{Name: pairingCookie, Value: key, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+			Expires: s.Now().Add(terminals.CodeTTL + time.Hour)})
+	}
+	return s.Terminals.Code(key, c.Query("counter"))
+}
+
+type pairingJSON struct {
+	Paired bool   `json:"paired"`
+	Code   string `json:"code,omitempty"`
+}
+
+// pairingStatus answers the waiting screen: once its code is paired, it
+// gets its device token as a cookie, once.
+func (s *Server) pairingStatus(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if _, ok := s.terminalOf(c); ok {
+		return c.JSON(pairingJSON{Paired: true})
+	}
+	if key := c.Cookies(pairingCookie); key != "" {
+		if token, ok := s.Terminals.Collect(key); ok {
+			c.Cookie(&fiber.Cookie{Name: TerminalCookie, Value: token, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+				Expires: s.Now().AddDate(10, 0, 0)})
+			c.Cookie(&fiber.Cookie{Name: pairingCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true})
+			return c.JSON(pairingJSON{Paired: true})
+		}
+	}
+	code, err := s.pairingCode(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(pairingJSON{Code: code})
+}
