@@ -172,18 +172,29 @@ func (o *Outbox) QueuedUnits() (map[string]int64, error) {
 	out := map[string]int64{}
 	err := o.view(func(tx *bolt.Tx) error {
 		ratings := tx.Bucket(bucketRatings)
-		return tx.Bucket(bucketQueue).ForEach(func(_, id []byte) error {
+		return waiting(tx, func(id []byte) {
 			if s, err := decode(id, ratings.Get(id)); err == nil {
 				out[s.Rating.Unit]++
 			}
-			return nil
 		})
 	})
 	return out, err
 }
 
-// Reassign re-stamps with unit the queued ratings recorded under another
-// unit that match (by their current unit), and returns how many it changed.
+// waiting calls fn with the id of every rating not yet sent: queued, or
+// held open to its follow-up answers (it is queued as it stands when its
+// hold closes).
+func waiting(tx *bolt.Tx, fn func(id []byte)) error {
+	if err := tx.Bucket(bucketQueue).ForEach(func(_, id []byte) error { fn(id); return nil }); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketHeld).ForEach(func(id, _ []byte) error { fn(id); return nil })
+}
+
+// Reassign re-stamps with unit the waiting ratings (queued or held)
+// recorded under another
+// unit that match (by their current unit), and returns how many it
+// changed.
 // A node configured with a wrong -unit records the citizen's rating under
 // it; the aggregator defers such ratings for ever (unit ≠ enrolment), and
 // the operator, having fixed -unit, gives them the unit they were given
@@ -203,12 +214,11 @@ func (o *Outbox) Reassign(unit string, match func(from string) bool) (int, error
 			s  stored
 		}
 		var todo []entry
-		_ = tx.Bucket(bucketQueue).ForEach(func(_, id []byte) error {
+		_ = waiting(tx, func(id []byte) {
 			s, err := decode(id, ratings.Get(id))
 			if err == nil && s.Rating.Unit != unit && match(s.Rating.Unit) {
 				todo = append(todo, entry{bytes.Clone(id), s})
-			}
-			return nil // an unreadable entry is quarantined when the node meets it
+			} // an unreadable entry is quarantined when the node meets it
 		})
 		for _, e := range todo {
 			e.s.Reassigned = append(e.s.Reassigned, Reassignment{From: e.s.Rating.Unit, To: unit, At: now})
