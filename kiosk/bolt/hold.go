@@ -60,42 +60,30 @@ func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) erro
 			return err
 		}
 		v := tx.Bucket(bucketHeld).Get(key)
-		held := v != nil
-		// A hold past its deadline is closed now, whether or not an upload
-		// has closed it yet (the aggregator may be out of reach): the
-		// citizen has gone, and nothing may change the rating any more.
-		lapsed := held && (len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= time.Now().UnixNano())
-		if !held || lapsed {
-			if s.Rating.Digest() == before && !lapsed {
+		switch {
+		case v != nil && due(v, time.Now()):
+			// A hold past its deadline is closed now, whether or not an
+			// upload has closed it yet (the aggregator may be out of
+			// reach): the citizen has gone, and the rating is queued as it
+			// stood, not as amended.
+			closedLate = true
+			return closeHold(tx, key)
+		case v == nil:
+			if s.Rating.Digest() == before { // a re-sent amendment
 				got = s.Rating
 				return nil
 			}
-			if lapsed {
-				closedLate = true
-				return o.closeHold(tx, key)
-			}
 			return errClosed(id)
-		}
-		if done {
-			if err := tx.Bucket(bucketHeld).Delete(key); err != nil {
-				return err
-			}
-			if s.Seq, err = tx.Bucket(bucketQueue).NextSequence(); err != nil {
-				return err
-			}
+		case done:
+			got = s.Rating
+			return queue(tx, key, &s)
 		}
 		b, err := encode(&s)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRatings).Put(key, b); err != nil {
-			return err
-		}
 		got = s.Rating
-		if done {
-			return enqueue(tx, key, s.Seq)
-		}
-		return nil
+		return tx.Bucket(bucketRatings).Put(key, b)
 	})
 	if err == nil && closedLate {
 		err = errClosed(id)
@@ -111,20 +99,30 @@ func errClosed(id string) error {
 	return hailong.Errorf(hailong.ECONFLICT, "Rating %s is closed: its follow-up answers can no longer be changed.", id)
 }
 
-// closeHold ends a held rating's hold as it stands and queues it. tx is a
-// write transaction.
-func (o *Outbox) closeHold(tx *bolt.Tx, id []byte) error {
+// closeHold ends a held rating's hold as it is stored and queues it. tx
+// is a write transaction.
+func closeHold(tx *bolt.Tx, id []byte) error {
+	s, ok, err := readOrQuarantine(tx, id)
+	if err != nil {
+		return err
+	}
+	if !ok { // quarantined: nothing to queue, and nothing held any more
+		return tx.Bucket(bucketHeld).Delete(id)
+	}
+	return queue(tx, id, &s)
+}
+
+// queue ends the hold of the rating s stored under id, stores it with a
+// new queue sequence and queues it. tx is a write transaction.
+func queue(tx *bolt.Tx, id []byte, s *stored) error {
 	if err := tx.Bucket(bucketHeld).Delete(id); err != nil {
 		return err
 	}
-	s, ok, err := readOrQuarantine(tx, id)
-	if err != nil || !ok {
-		return err
-	}
+	var err error
 	if s.Seq, err = tx.Bucket(bucketQueue).NextSequence(); err != nil {
 		return err
 	}
-	b, err := encode(&s)
+	b, err := encode(s)
 	if err != nil {
 		return err
 	}
@@ -132,6 +130,12 @@ func (o *Outbox) closeHold(tx *bolt.Tx, id []byte) error {
 		return err
 	}
 	return enqueue(tx, id, s.Seq)
+}
+
+// due reports whether a hold's deadline (v, as the held bucket stores it)
+// has passed by now; an unreadable deadline is due.
+func due(v []byte, now time.Time) bool {
+	return len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= now.UnixNano()
 }
 
 // readOrQuarantine reads the rating stored under id; one that cannot be
@@ -158,25 +162,25 @@ func enqueue(tx *bolt.Tx, id []byte, seq uint64) error {
 // holds only the ratings of citizens answering now, so reading it is cheap;
 // it writes only when one is due.
 func (o *Outbox) releaseDue(now time.Time) error {
-	var due [][]byte
+	var lapsed [][]byte
 	err := o.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketHeld).ForEach(func(id, v []byte) error {
-			if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
-				due = append(due, bytes.Clone(id))
+			if due(v, now) {
+				lapsed = append(lapsed, bytes.Clone(id))
 			}
 			return nil
 		})
 	})
-	if err != nil || len(due) == 0 {
+	if err != nil || len(lapsed) == 0 {
 		return err
 	}
 	return o.update(func(tx *bolt.Tx) error {
 		held := tx.Bucket(bucketHeld)
-		for _, id := range due {
+		for _, id := range lapsed {
 			if held.Get(id) == nil {
 				continue // closed meanwhile
 			}
-			if err := o.closeHold(tx, id); err != nil {
+			if err := closeHold(tx, id); err != nil {
 				return err
 			}
 		}
