@@ -48,6 +48,8 @@ type fleetPage struct {
 	Units                     []unitOption
 	Targets                   []targetRow
 	CanUnits, CanProcedures   bool
+	// Path is the page's own address, where its forms post.
+	Path string
 }
 
 // fleetRender renders an administration page of the fleet in the frame,
@@ -55,7 +57,8 @@ type fleetPage struct {
 func (s *Server) fleetRender(c *fiber.Ctx, status int, name string, p fleetPage) error {
 	p.Frame = s.frame(c, "admin", "")
 	p.T, p.Class = areaWords(p.Lang, "fleet"), "admin"
-	p.Title = p.T[strings.TrimSuffix(strings.TrimPrefix(name, "fleet_"), ".html")]
+	area := strings.TrimSuffix(strings.TrimPrefix(name, "fleet_"), ".html")
+	p.Title, p.Path = p.T[area], "/admin/"+area
 	if p.Notice != "" {
 		p.NoticeText = p.T[p.Notice]
 		if strings.Contains(p.NoticeText, "%d") {

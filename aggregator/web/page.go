@@ -67,6 +67,14 @@ func init() {
 	funcs["interval"] = formatInterval
 	funcs["day"] = formatDate
 	funcs["period"] = periodLabel
+	// dict passes named values to a shared template part.
+	funcs["dict"] = func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	}
 	funcs["query"] = func(v url.Values, kv ...string) template.URL { return template.URL(withQuery(v, kv...)) }
 }
 
