@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
-	"hailong/fiberapp"
 )
 
 // adminClientsUpdate takes the forms of /admin/clients (action enrol or
@@ -26,13 +25,9 @@ func (s *Server) adminClientsUpdate(c *fiber.Ctx) error {
 	default:
 		err = hailong.Invalid("The form is not valid.", hailong.FieldError{Field: "action", Message: "is enrol or revoke"})
 	}
-	status := fiber.StatusOK
+	status, err := p.settle(err)
 	if err != nil {
-		status = fiberapp.Status(hailong.ErrorCode(err))
-		if hailong.ErrorCode(err) == "" || status >= 500 {
-			return err
-		}
-		p.failure(err)
+		return err
 	}
 	return s.adminClientsRender(c, status, p)
 }

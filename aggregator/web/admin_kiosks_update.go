@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
-	"hailong/fiberapp"
 )
 
 // adminKiosksUpdate takes the forms of /admin/kiosks (action enrol, revoke
@@ -35,13 +34,9 @@ func (s *Server) adminKiosksUpdate(c *fiber.Ctx) error {
 	default:
 		err = hailong.Invalid("The form is not valid.", hailong.FieldError{Field: "action", Message: "is enrol, revoke or rotate"})
 	}
-	status := fiber.StatusOK
+	status, err := p.settle(err)
 	if err != nil {
-		status = fiberapp.Status(hailong.ErrorCode(err))
-		if hailong.ErrorCode(err) == "" || status >= 500 {
-			return err
-		}
-		p.failure(err)
+		return err
 	}
 	return s.adminKiosksRender(c, status, p)
 }

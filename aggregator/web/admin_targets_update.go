@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
-	"hailong/fiberapp"
 )
 
 // adminTargetsUpdate takes the targets form: one row a target, rates in
@@ -61,13 +60,9 @@ func (s *Server) adminTargetsUpdate(c *fiber.Ctx) error {
 			page.Targets = targetRows(s.targetList())
 		}
 	}
-	status := fiber.StatusOK
+	status, err := page.settle(err)
 	if err != nil {
-		status = fiberapp.Status(hailong.ErrorCode(err))
-		if hailong.ErrorCode(err) == "" || status >= 500 {
-			return err
-		}
-		page.failure(err)
+		return err
 	}
 	return s.fleetRender(c, status, "fleet_targets.html", page)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
+	"hailong/fiberapp"
 	"hailong/hierarchy"
 	"hailong/measure"
 )
@@ -74,6 +75,21 @@ func (s *Server) fleetRender(c *fiber.Ctx, status int, name string, p fleetPage)
 		p.Targets[i].N = i + 1
 	}
 	return s.render(c, status, name, p) // no-store: credentials are shown once
+}
+
+// settle turns the outcome of a form into the page's status: 200, or the
+// refusal's status with the refusal on the page. A fault of ours (no code,
+// or 5xx) is returned for the error handler instead.
+func (p *fleetPage) settle(err error) (int, error) {
+	if err == nil {
+		return fiber.StatusOK, nil
+	}
+	status := fiberapp.Status(hailong.ErrorCode(err))
+	if hailong.ErrorCode(err) == "" || status >= 500 {
+		return 0, err
+	}
+	p.failure(err)
+	return status, nil
 }
 
 // failure fills a page's error from err: the field errors of a file by
