@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -134,13 +135,22 @@ func kioskToken(url string) (token string) {
 // will be started later.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// A test that stops a server and starts it again on the same address
+	// needs the port to stay free meanwhile. A port the kernel hands out
+	// for ":0" (the ephemeral range, 32768–60999 on Linux) can be handed
+	// to any other listener of the test in between, so the port is taken
+	// below that range, where ":0" never goes.
+	for range 100 {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000)))
+		if err != nil {
+			continue // in use
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Fatal("no free port below the ephemeral range")
+	return ""
 }
 
 type rating struct {

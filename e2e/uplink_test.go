@@ -56,9 +56,7 @@ func addCounterQuickV2(t *testing.T, assetsDir string) {
 
 func startKioskWith(t *testing.T, cfg kioskapp.Config) *kioskapp.Main {
 	t.Helper()
-	if cfg.Listen == "" {
-		cfg.Listen = "127.0.0.1:0"
-	}
+	cfg.Listen = "127.0.0.1:0"
 	cfg.MinBackoff, cfg.MaxBackoff = 20*time.Millisecond, 200*time.Millisecond
 	m := &kioskapp.Main{Config: cfg, Logger: quiet}
 	if err := m.Run(context.Background()); err != nil {
@@ -109,15 +107,11 @@ func TestADeferredRatingIsDeliveredOnceTheAggregatorKnowsItsQuestionnaire(t *tes
 	aggCfg := aggapp.Config{Listen: addr, DataDir: aggDir, DemoData: true, AssetsDir: aggAssets}
 	agg := startAggregatorWith(t, aggCfg)
 	cred := enrol(t, agg, "kiosk-1", centre)
-	// The kiosk's port is chosen while the aggregator holds its own: a
-	// kiosk on any free port could be given the one the aggregator is
-	// about to take again.
-	kioskAddr := freeAddr(t)
 	agg.Close()
 
 	// A kiosk upgraded first, that has never reached the aggregator,
 	// records in its newest embedded version.
-	k := startKioskWith(t, kioskapp.Config{Listen: kioskAddr, DataDir: t.TempDir(), Aggregator: "http://" + addr, Credential: cred.String(),
+	k := startKioskWith(t, kioskapp.Config{DataDir: t.TempDir(), Aggregator: "http://" + addr, Credential: cred.String(),
 		Unit: centre, AssetsDir: assetsWith(t, true)})
 	if v := offers(t, k.URL()); v != 2 {
 		t.Fatalf("first boot offers version %d, want the embedded 2", v)
