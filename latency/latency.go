@@ -55,3 +55,17 @@ func Gets(b *testing.B, client *http.Client, url string) *Recorder {
 	}
 	return r
 }
+
+// Authorized returns a client that sends every request with the given
+// Authorization header, for timing routes behind a credential.
+func Authorized(authorization string) *http.Client {
+	return &http.Client{Transport: authorized(authorization)}
+}
+
+type authorized string
+
+func (a authorized) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", string(a))
+	return http.DefaultTransport.RoundTrip(req)
+}

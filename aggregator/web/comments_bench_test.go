@@ -3,11 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"runtime"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"hailong/aggregator/synth"
 	"hailong/assets"
 	"hailong/hierarchy"
+	"hailong/latency"
 	"hailong/procedure"
 )
 
@@ -129,7 +128,6 @@ func BenchmarkCommentsPage(b *testing.B) {
 	base := "http://" + ln.Addr().String()
 	// A cursor twenty pages into the province's year.
 	deep := idx.Query(comments.Filter{Units: mustSubtree(b, tree, "01"), From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31)}, comments.Cursor{}, 20*commentsPageSize)
-	client := &http.Client{}
 	for _, q := range []struct{ name, who, path string }{
 		{"page-province-quarter", "tinh", "/comments"},
 		{"page-province-year-dissatisfied", "tinh", "/comments?period=2025&level=dissatisfied"},
@@ -140,25 +138,7 @@ func BenchmarkCommentsPage(b *testing.B) {
 		{"api-province-year-200", "tinh", "/api/v1/comments?period=2025&limit=200"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
-			took := make([]time.Duration, 0, b.N)
-			for i := 0; i < b.N; i++ {
-				req, _ := http.NewRequest("GET", base+q.path, nil)
-				req.Header.Set("Authorization", tokens[q.who])
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				took = append(took, time.Since(t0))
-				if resp.StatusCode != 200 {
-					b.Fatalf("GET %s: %d", q.path, resp.StatusCode)
-				}
-			}
-			b.ReportMetric(ms(percentile(took, 50)), "p50-ms")
-			b.ReportMetric(ms(percentile(took, 95)), "p95-ms")
-			b.ReportMetric(0, "ns/op")
+			latency.Gets(b, latency.Authorized(tokens[q.who]), base+q.path).Report(b, 50, 95)
 		})
 	}
 }

@@ -77,7 +77,7 @@ func BenchmarkPages(b *testing.B) {
 		Units: func() *hierarchy.Tree { return tree }, Procedures: func() *procedure.Catalogue { return procs },
 		Assets: assets.FS(""), Logger: slog.New(slog.DiscardHandler), MinSample: 30, Access: fa,
 		Now: func() time.Time { return time.Date(2026, 7, 15, 5, 0, 0, 0, hailong.Location) }})
-	client := &http.Client{Transport: bearerTransport(bearer)}
+	client := latency.Authorized(bearer)
 	for _, p := range benchPages {
 		b.Run(p.name, func(b *testing.B) {
 			resp, err := client.Get(base + p.path)
@@ -94,13 +94,4 @@ func BenchmarkPages(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
-}
-
-// bearerTransport sends every request with an Authorization header.
-type bearerTransport string
-
-func (t bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set("Authorization", string(t))
-	return http.DefaultTransport.RoundTrip(req)
 }
