@@ -75,7 +75,6 @@ func (d *DB) Ping(ctx context.Context) error {
 }
 
 func (d *DB) ratings() *mongo.Collection { return d.db.Collection("ratings") }
-func (d *DB) days() *mongo.Collection    { return d.db.Collection("rollup_days") }
 func (d *DB) meta() *mongo.Collection    { return d.db.Collection("meta") }
 func (d *DB) kiosks() *mongo.Collection  { return d.db.Collection("kiosks") }
 

@@ -34,9 +34,4 @@ func init() {
 		"sso_unavailable": "The province's sign-in service cannot be reached. Please try again later, or sign in with a password.",
 	}
 	addAreaWords("account", vi, en)
-	accountTexts = map[string]map[string]string{"vi": vi, "en": en}
 }
-
-// accountTexts are the account words without their prefix, for the dashboard
-// (dashboard_show.go) until it moves onto the page frame.
-var accountTexts map[string]map[string]string

@@ -51,9 +51,4 @@ func init() {
 		"stale": "The page had expired. Please try again.",
 	}
 	addAreaWords("people", vi, en)
-	peopleTexts = map[string]map[string]string{"vi": vi, "en": en}
 }
-
-// peopleTexts are the people words without their prefix, for the dashboard
-// (dashboard_show.go) until it moves onto the page frame.
-var peopleTexts map[string]map[string]string
