@@ -7,9 +7,6 @@ import (
 	"strings"
 
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
 
 	"hailong/aggregator/report"
 	"hailong/assets/fonts"
@@ -288,35 +285,4 @@ func pdfChart(p *fpdf.Fpdf, lang string, t report.Table) {
 		}
 	}
 	p.SetXY(pageMargin, top+height+7)
-}
-
-// FormatCell writes a cell as people of lang read it: 1.234 and 83,6 % in
-// Vietnamese, 1,234 and 83.6% in English; a cell without a figure is its
-// text.
-func FormatCell(lang string, k report.Kind, c report.Cell) string {
-	if c.Value == nil {
-		return c.Text
-	}
-	pr := message.NewPrinter(language.English)
-	if lang == "vi" {
-		pr = message.NewPrinter(language.Vietnamese)
-	}
-	dec := func(v float64, digits int) string {
-		return pr.Sprint(number.Decimal(v, number.MinFractionDigits(digits), number.MaxFractionDigits(digits)))
-	}
-	v := *c.Value
-	switch k {
-	case report.KindCount:
-		return dec(v, 0)
-	case report.KindRate:
-		if lang == "vi" {
-			return dec(v*100, 1) + "\u00a0%"
-		}
-		return dec(v*100, 1) + "%"
-	case report.KindScore:
-		return dec(v, 1)
-	case report.KindZ:
-		return dec(v, 2)
-	}
-	return dec(v, 2)
 }

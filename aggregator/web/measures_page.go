@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/language"
 
 	"hailong"
+	"hailong/aggregator/export"
 	"hailong/aggregator/report"
 	"hailong/hierarchy"
 	"hailong/procedure"
@@ -286,23 +287,12 @@ func viewTable(f Frame, path string, t report.Table) tableView {
 	return v
 }
 
-// cellText writes a cell of a column of kind k in lang.
+// cellText writes a cell of a column of kind k in lang, as the files do.
 func cellText(lang string, k report.Kind, c report.Cell) string {
-	if c.Value == nil {
+	if c.Value != nil && k == report.KindText && c.Text != "" {
 		return c.Text
 	}
-	switch k {
-	case report.KindCount:
-		return formatNumber(lang, *c.Value, 0)
-	case report.KindRate:
-		return formatRate(lang, c.Value)
-	case report.KindScore, report.KindZ:
-		return formatNumber(lang, *c.Value, 2)
-	}
-	if c.Text != "" {
-		return c.Text
-	}
-	return formatNumber(lang, *c.Value, 2)
+	return export.FormatCell(lang, k, c)
 }
 
 // byName orders names as a Vietnamese reader looks for them (a collator

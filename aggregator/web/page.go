@@ -8,11 +8,9 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
 
 	"hailong"
+	"hailong/aggregator/export"
 	"hailong/aggregator/report"
 )
 
@@ -162,15 +160,6 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, data any) error {
 	return s.tmpl.ExecuteTemplate(c.Response().BodyWriter(), name, data)
 }
 
-// printer formats numbers as people of lang write them: 1.234,5 in
-// Vietnamese, 1,234.5 in English.
-func printer(lang string) *message.Printer {
-	if lang == "vi" {
-		return message.NewPrinter(language.Vietnamese)
-	}
-	return message.NewPrinter(language.English)
-}
-
 // formatNumber writes an integer or float with digits decimals; nil and
 // nil pointers write "–".
 func formatNumber(lang string, v any, digits int) string {
@@ -190,7 +179,7 @@ func formatNumber(lang string, v any, digits int) string {
 	default:
 		return fmt.Sprint(v)
 	}
-	return printer(lang).Sprint(number.Decimal(f, number.MinFractionDigits(digits), number.MaxFractionDigits(digits)))
+	return export.Number(lang, f, digits)
 }
 
 // formatRate writes a share 0–1 as a percentage with one decimal: 83,6 %
@@ -199,11 +188,7 @@ func formatRate(lang string, v *float64) string {
 	if v == nil {
 		return "–"
 	}
-	s := formatNumber(lang, *v*100, 1)
-	if lang == "vi" {
-		return s + "\u00a0%"
-	}
-	return s + "%"
+	return export.Percent(lang, *v)
 }
 
 // formatInterval writes a 95% interval as 80,1–86,7 %.

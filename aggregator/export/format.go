@@ -1,0 +1,48 @@
+package export
+
+import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
+
+	"hailong/aggregator/report"
+)
+
+// Number writes v with digits decimals as people of lang write it: 1.234,5
+// in Vietnamese, 1,234.5 in English. The pages, the PDF and the
+// descriptions of files all write figures through it.
+func Number(lang string, v float64, digits int) string {
+	pr := message.NewPrinter(language.English)
+	if lang == "vi" {
+		pr = message.NewPrinter(language.Vietnamese)
+	}
+	return pr.Sprint(number.Decimal(v, number.MinFractionDigits(digits), number.MaxFractionDigits(digits)))
+}
+
+// Percent writes a share 0–1 as a percentage with one decimal: 83,6 % in
+// Vietnamese (with a no-break space), 83.6% in English.
+func Percent(lang string, v float64) string {
+	if lang == "vi" {
+		return Number(lang, v*100, 1) + "\u00a0%"
+	}
+	return Number(lang, v*100, 1) + "%"
+}
+
+// FormatCell writes a cell as people of lang read it: 1.234 and 83,6 % in
+// Vietnamese, 1,234 and 83.6% in English; a Circular 01 score to the one
+// decimal the circular scores with; a cell without a figure is its text.
+func FormatCell(lang string, k report.Kind, c report.Cell) string {
+	if c.Value == nil {
+		return c.Text
+	}
+	v := *c.Value
+	switch k {
+	case report.KindCount:
+		return Number(lang, v, 0)
+	case report.KindRate:
+		return Percent(lang, v)
+	case report.KindScore:
+		return Number(lang, v, 1)
+	}
+	return Number(lang, v, 2)
+}
