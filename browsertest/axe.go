@@ -86,17 +86,27 @@ func AxePath() string {
 	if p := os.Getenv(AxeEnv); p != "" {
 		return p
 	}
+	root := moduleRoot()
+	if root == "" {
+		return ""
+	}
+	p := filepath.Join(root, filepath.FromSlash(AxeInstallPath))
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// moduleRoot is the folder of go.mod above the working directory (tests
+// run in their package's folder), or "" when there is none.
+func moduleRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {
 		return ""
 	}
-	for { // tests run in their package's folder: walk up to go.mod
+	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, filepath.FromSlash(AxeInstallPath))
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-			return ""
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

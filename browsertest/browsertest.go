@@ -14,7 +14,7 @@ import (
 
 // New returns a browser context at the given window size, closed when the
 // test ends.
-func New(t *testing.T, width, height int) context.Context {
+func New(t testing.TB, width, height int) context.Context {
 	t.Helper()
 	path := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
