@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,45 +31,18 @@ func TestAdminKiosksPageInABrowser(t *testing.T) {
 	}
 	enrol(t, agg, "kiosk-kinhbac-1", centre)
 	enrol(t, agg, "kiosk-tuson-1", "TT-09250")
-	ctx := browsertest.New(t, 390, 844)
+	ctx := browsertest.Start(t, browsertest.Phone)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	eval := func(js string) any {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	checkPage := func(page, lang string) {
 		t.Helper()
-		unlabelled := eval(`[...document.querySelectorAll('input:not([type=hidden]):not([hidden]), select, textarea')].filter(i => i.labels.length == 0).length`)
-		headings := eval(`document.querySelectorAll('h1').length`)
-		wide := eval(`document.documentElement.scrollWidth > window.innerWidth`)
-		if got := eval(`document.documentElement.lang`); unlabelled != float64(0) || headings != float64(1) || got != lang || wide != false {
-			t.Errorf("%s: unlabelled fields %v, headings %v, lang %v, wider than the phone %v", page, unlabelled, headings, got, wide)
-		}
+		browsertest.CheckPage(ctx, t, page, lang)
+		browsertest.CheckFitsWindow(ctx, t, page)
 	}
-	shots := map[string][]byte{}
 	shot := func(name string) {
 		t.Helper()
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		shots[name] = b
+		browsertest.KeepScreenshot(t, "aggregator-"+name, browsertest.Screenshot(ctx, t))
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
-		chromedp.Navigate(agg.URL()+"/admin/kiosks"),
-		chromedp.WaitVisible(css("#username")),
-		chromedp.SendKeys(css("#username"), "quantri"),
-		chromedp.SendKeys(css("#password"), e2ePassword),
-		chromedp.Click(css("button[type=submit]")),
-		chromedp.WaitVisible(css("#id")),
-	); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.SignIn(ctx, t, agg.URL()+"/admin/kiosks", "quantri", e2ePassword, "#id")
 	checkPage("kiosks", "vi")
 	shot("admin-kiosks")
 	if err := chromedp.Do(ctx,
@@ -83,7 +55,7 @@ func TestAdminKiosksPageInABrowser(t *testing.T) {
 	}
 	checkPage("enrolled", "vi")
 	shot("admin-kiosks-enrolled")
-	cred := eval(`document.querySelector('#cred').value`).(string)
+	cred := browsertest.Eval(ctx, t, `document.querySelector('#cred').value`).(string)
 	if !strings.HasPrefix(cred, "kiosk-kinhbac-2.") {
 		t.Fatalf("credential shown: %q", cred)
 	}
@@ -94,7 +66,7 @@ func TestAdminKiosksPageInABrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(agg.URL()+"/admin/kiosks?lang=en"), chromedp.WaitVisible(css("#id"))); err != nil {
 		t.Fatal(err)
 	}
-	if html := eval(`document.body.innerHTML`).(string); strings.Contains(html, cred[len("kiosk-kinhbac-2."):]) || !strings.Contains(html, "Enrol a kiosk") {
+	if html := browsertest.Eval(ctx, t, `document.body.innerHTML`).(string); strings.Contains(html, cred[len("kiosk-kinhbac-2."):]) || !strings.Contains(html, "Enrol a kiosk") {
 		t.Error("the English page shows the credential again, or is not in English")
 	}
 	checkPage("kiosks in English", "en")
@@ -105,16 +77,8 @@ func TestAdminKiosksPageInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot("admin-kiosks-rotated")
-	if got := eval(`document.querySelector('#cred').value`).(string); !strings.HasPrefix(got, "kiosk-tuson-1.") {
+	if got := browsertest.Eval(ctx, t, `document.querySelector('#cred').value`).(string); !strings.HasPrefix(got, "kiosk-tuson-1.") {
 		t.Errorf("rotated credential: %q", got)
-	}
-	for _, dir := range []string{os.Getenv("HAILONG_SCREENSHOT_DIR"), map[bool]string{true: filepath.Join("..", "docs", "screenshots")}[os.Getenv("HAILONG_SCREENSHOTS") != ""]} {
-		if dir == "" {
-			continue
-		}
-		for name, b := range shots {
-			os.WriteFile(filepath.Join(dir, "aggregator-"+name+".png"), b, 0o644)
-		}
 	}
 }
 
@@ -130,18 +94,7 @@ func TestAdminPagesRefuseForgedForms(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	signIn := func(user string) *http.Client {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		_, tok := pageCSRF(t, c, agg.URL()+"/login")
-		resp, err := c.PostForm(agg.URL()+"/login", url.Values{"_csrf": {tok}, "username": {user}, "password": {e2ePassword}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return c
-	}
-	c := signIn("quantri")
+	c := signInClient(t, agg.URL(), "quantri")
 	if page, _ := pageCSRF(t, c, agg.URL()+"/admin"); !strings.Contains(page, "/admin/kiosks") || !strings.Contains(page, "/admin/imports") {
 		t.Fatalf("the index lacks links:\n%s", page)
 	}
@@ -160,37 +113,32 @@ func TestAdminPagesRefuseForgedForms(t *testing.T) {
 			t.Fatalf("a forged form enrolled a kiosk: %v %v", all, err)
 		}
 	})
-	t.Run("bad units file in English", func(t *testing.T) {
-		status, page := postFile(t, c, agg.URL()+"/admin/imports?lang=en", tok, "units", "code,name,kind,parent,valid_from,valid_to,successor\nX Y,,planet,,2025-01-01,,\n")
-		if status != 400 {
-			t.Fatalf("status %d", status)
-		}
-		for _, want := range []string{"<th scope=\"col\">Line</th>", "<td>2</td><td>code</td>", "<td>2</td><td>kind</td>", "nothing was changed"} {
-			if !strings.Contains(page, want) {
-				t.Errorf("page lacks %q:\n%s", want, page)
+	procs, _ := os.ReadFile("../assets/procedures/demo.csv")
+	for _, tt := range []struct {
+		name, query, kind, file string
+		status                  int
+		says                    []string
+	}{
+		{"bad units file in English", "?lang=en", "units", "code,name,kind,parent,valid_from,valid_to,successor\nX Y,,planet,,2025-01-01,,\n", 400,
+			[]string{"<th scope=\"col\">Line</th>", "<td>2</td><td>code</td>", "<td>2</td><td>kind</td>", "nothing was changed"}},
+		{"good procedures file", "", "procedures", string(procs), 200, []string{"Đã nhập"}},
+		{"bad units file in Vietnamese", "", "units", "code,name,kind,parent,valid_from,valid_to,successor\nTT-1,,planet,,2025-01-01,,\n", 400,
+			[]string{"<th scope=\"col\">Dòng</th>", "<td>2</td><td>name</td><td>bắt buộc, mã hoá UTF-8</td>", "không phải province", "danh mục không thay đổi"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, page := postFile(t, c, agg.URL()+"/admin/imports"+tt.query, tok, tt.kind, tt.file)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d:\n%s", status, tt.status, page)
 			}
-		}
-	})
-	t.Run("good procedures file", func(t *testing.T) {
-		procs, _ := os.ReadFile("../assets/procedures/demo.csv")
-		status, page := postFile(t, c, agg.URL()+"/admin/imports", tok, "procedures", string(procs))
-		if status != 200 || !strings.Contains(page, "Đã nhập") {
-			t.Fatalf("status %d:\n%s", status, page)
-		}
-	})
-	t.Run("bad units file in Vietnamese", func(t *testing.T) {
-		status, page := postFile(t, c, agg.URL()+"/admin/imports", tok, "units", "code,name,kind,parent,valid_from,valid_to,successor\nTT-1,,planet,,2025-01-01,,\n")
-		if status != 400 {
-			t.Fatalf("status %d", status)
-		}
-		for _, want := range []string{"<th scope=\"col\">Dòng</th>", "<td>2</td><td>name</td><td>bắt buộc, mã hoá UTF-8</td>", "không phải province", "danh mục không thay đổi"} {
-			if !strings.Contains(page, want) {
-				t.Errorf("page lacks %q:\n%s", want, page)
+			for _, want := range tt.says {
+				if !strings.Contains(page, want) {
+					t.Errorf("page lacks %q:\n%s", want, page)
+				}
 			}
-		}
-	})
+		})
+	}
 	t.Run("commune admin", func(t *testing.T) {
-		xa := signIn("xa")
+		xa := signInClient(t, agg.URL(), "xa")
 		page, _ := pageCSRF(t, xa, agg.URL()+"/admin/kiosks")
 		if !strings.Contains(page, `value="TT-09190"`) || strings.Contains(page, `value="TT-09250"`) {
 			t.Errorf("units offered to the commune admin:\n%s", page)
@@ -207,6 +155,21 @@ func TestAdminPagesRefuseForgedForms(t *testing.T) {
 			t.Errorf("imports page: %d, want 403", resp.StatusCode)
 		}
 	})
+}
+
+// signInClient signs user in through the login form of the aggregator at
+// base and returns a client that holds the session.
+func signInClient(t *testing.T, base, user string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, tok := pageCSRF(t, c, base+"/login")
+	resp, err := c.PostForm(base+"/login", url.Values{"_csrf": {tok}, "username": {user}, "password": {e2ePassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return c
 }
 
 // pageCSRF gets a page and the CSRF token of its forms.
@@ -252,15 +215,8 @@ func TestAdminKiosksPageRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	enrol(t, agg, "kiosk-1", centre)
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	_, tok := pageCSRF(t, c, agg.URL()+"/login")
-	resp, err := c.PostForm(agg.URL()+"/login", url.Values{"_csrf": {tok}, "username": {"quantri"}, "password": {e2ePassword}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	_, tok = pageCSRF(t, c, agg.URL()+"/admin/kiosks")
+	c := signInClient(t, agg.URL(), "quantri")
+	_, tok := pageCSRF(t, c, agg.URL()+"/admin/kiosks")
 	for _, tt := range []struct {
 		name, id, unit string
 		status         int

@@ -24,28 +24,15 @@ func TestPhonePageIsAxeClean(t *testing.T) {
 	cred := enrol(t, agg, "kiosk-1", centre)
 	key, _ := qrtoken.KeyFromSecret(cred.Secret)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	sizes := []struct {
-		name          string
-		width, height int
-		phone         bool
-	}{
-		{"phone", 390, 844, true},
-		{"desktop", 1280, 800, false},
-	}
-	for i, size := range sizes {
-		t.Run(size.name, func(t *testing.T) {
+	for i, size := range browsertest.Sizes {
+		t.Run(size.Name, func(t *testing.T) {
 			tok, err := qrtoken.Sign(key, qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: "kiosk-1", Unit: centre,
 				Dossier: fmt.Sprintf("H15.50.05.13-261008-%04d", i), Procedure: "1.004122", Official: "cb-0012", Expires: time.Now().Add(time.Hour)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			link := agg.URL() + "/r/" + tok
-			ctx := browsertest.New(t, size.width, size.height)
-			if size.phone {
-				if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ctx := browsertest.Start(t, size)
 			pages := []struct {
 				name  string
 				steps []chromedp.Action[chromedp.Void]
@@ -74,8 +61,7 @@ func TestPhonePageIsAxeClean(t *testing.T) {
 				if err := chromedp.Do(ctx, append(p.steps, chromedp.WaitVisible(css(p.shown)))...); err != nil {
 					t.Fatalf("%s: %v", p.name, err)
 				}
-				browsertest.CheckAxe(ctx, t, script, p.name)
-				browsertest.CheckReflow(ctx, t, p.name)
+				browsertest.CheckAccessible(ctx, t, script, p.name)
 			}
 		})
 	}

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,31 +66,12 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 	}
 	month := hailong.DateOf(thisMonth).String()[:7]
 
-	for _, size := range []struct {
-		name          string
-		width, height int
-		phone         bool
-	}{{"phone", 360, 780, true}, {"desktop", 1280, 900, false}} {
-		t.Run(size.name, func(t *testing.T) {
-			b := browsertest.New(t, size.width, size.height)
+	for _, size := range []browsertest.Size{{Name: "phone", Width: 360, Height: 780, Phone: true}, {Name: "desktop", Width: 1280, Height: 900}} {
+		t.Run(size.Name, func(t *testing.T) {
+			b := browsertest.Start(t, size)
 			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-			eval := func(js string) any {
-				t.Helper()
-				v, err := chromedp.Run(b, chromedp.Evaluate[any](js))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v
-			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(b, chromedp.Text(css(sel)))
-				if err != nil {
-					t.Fatalf("%s: %v", sel, err)
-				}
-				return s
-			}
-			location := func() string { return eval(`location.pathname + location.search`).(string) }
+			text := func(sel string) string { return browsertest.Text(b, t, sel) }
+			location := func() string { return browsertest.Eval(b, t, `location.pathname + location.search`).(string) }
 			// go follows a link (by keyboard: focus it and press Enter) and
 			// waits for the next page.
 			follow := func(sel string) {
@@ -109,31 +88,13 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 			shots := map[string][]byte{}
 			check := func(page string) {
 				t.Helper()
-				browsertest.CheckAxe(b, t, script, size.name+"-"+page)
-				browsertest.CheckReflow(b, t, size.name+"-"+page)
-				if lang := eval(`document.documentElement.lang`); lang != "vi" {
+				browsertest.CheckAccessible(b, t, script, size.Name+"-"+page)
+				if lang := browsertest.Eval(b, t, `document.documentElement.lang`); lang != "vi" {
 					t.Errorf("%s: lang %v", page, lang)
 				}
-				shot, err := chromedp.Run(b, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				shots[page] = shot
+				shots[page] = browsertest.Screenshot(b, t)
 			}
-			steps := []chromedp.Action[chromedp.Void]{
-				chromedp.Navigate(agg.URL() + "/login?next=%2F"),
-				chromedp.WaitVisible(css("#username")),
-				chromedp.SendKeys(css("#username"), "phan.thu"),
-				chromedp.SendKeys(css("#password"), e2ePassword),
-				chromedp.Click(css("button[type=submit]")),
-				chromedp.WaitVisible(css("table[data-table=headline]")),
-			}
-			if size.phone {
-				steps = append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(int64(size.width), int64(size.height), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))}, steps...)
-			}
-			if err := chromedp.Do(b, steps...); err != nil {
-				t.Fatal(err)
-			}
+			browsertest.SignIn(b, t, agg.URL()+"/login?next=%2F", "phan.thu", e2ePassword, "table[data-table=headline]")
 			if h := text("main h1"); h != "Tổng quan" {
 				t.Errorf("h1 %q", h)
 			}
@@ -141,12 +102,12 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 				t.Errorf("the default period is not the quarter: %q", s)
 			}
 			check("overview")
-			if !size.phone {
+			if !size.Phone {
 				// The whole path is walked on the phone; the desktop
 				// checks the layout of the two kinds of page.
 				follow(".ov-unit a")
 				check("units-province")
-				save(t, size.name, shots, "overview", "units-province")
+				save(t, size.Name, shots, "overview", "units-province")
 				return
 			}
 
@@ -180,7 +141,7 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 			if f := first(); f != "Phường Bắc Giang" || !strings.Contains(location(), "sort=name") {
 				t.Errorf("by name, first %q at %s", f, location())
 			}
-			if s := eval(`document.querySelector('table[data-table=ranking] th[aria-sort]').textContent`); s != "Đơn vị" {
+			if s := browsertest.Eval(b, t, `document.querySelector('table[data-table=ranking] th[aria-sort]').textContent`); s != "Đơn vị" {
 				t.Errorf("sorted column %v", s)
 			}
 			check("units-province")
@@ -219,21 +180,15 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 				t.Errorf("beside the end: %q", s)
 			}
 			check("units-bad-period")
-			save(t, size.name, shots, "overview", "units-province", "units-centre", "units-bad-period")
+			save(t, size.Name, shots, "overview", "units-province", "units-centre", "units-bad-period")
 		})
 	}
 }
 
-// save keeps the named screenshots in docs/screenshots when
-// HAILONG_SCREENSHOTS is set.
+// save keeps the named screenshots (see browsertest.KeepScreenshot).
 func save(t *testing.T, size string, shots map[string][]byte, names ...string) {
 	t.Helper()
-	if os.Getenv("HAILONG_SCREENSHOTS") == "" {
-		return
-	}
 	for _, name := range names {
-		if err := os.WriteFile(filepath.Join("..", "docs", "screenshots", "aggregator-"+size+"-"+name+".png"), shots[name], 0o644); err != nil {
-			t.Error(err)
-		}
+		browsertest.KeepScreenshot(t, "aggregator-"+size+"-"+name, shots[name])
 	}
 }

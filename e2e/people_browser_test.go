@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,42 +34,14 @@ func TestUsersPageOnAPhone(t *testing.T) {
 	if err := svc.UpdateUser(ctx, nil, "tran.van.binh", nil, nil, &disabled); err != nil {
 		t.Fatal(err)
 	}
-	b := browsertest.New(t, 390, 844)
+	b := browsertest.Start(t, browsertest.Phone)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	eval := func(js string) any {
-		t.Helper()
-		v, err := chromedp.Run(b, chromedp.Evaluate[any](js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	if err := chromedp.Do(b,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
-		chromedp.Navigate(agg.URL()+"/login?next=%2Fadmin%2Fusers"),
-		chromedp.WaitVisible(css("#username")),
-		chromedp.SendKeys(css("#username"), "root"),
-		chromedp.SendKeys(css("#password"), e2ePassword),
-		chromedp.Click(css("button[type=submit]")),
-		chromedp.WaitVisible(css("#new-username")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	shots := map[string][]byte{}
+	browsertest.SignIn(b, t, agg.URL()+"/login?next=%2Fadmin%2Fusers", "root", e2ePassword, "#new-username")
 	check := func(page string) {
 		t.Helper()
-		unlabelled := eval(`[...document.querySelectorAll('input:not([type=hidden]):not([hidden]), select, textarea')].filter(i => i.labels.length == 0).length`)
-		headings := eval(`document.querySelectorAll('h1').length`)
-		lang := eval(`document.documentElement.lang`)
-		wide := eval(`document.documentElement.scrollWidth > window.innerWidth`)
-		if unlabelled != float64(0) || headings != float64(1) || lang != "vi" || wide != false {
-			t.Errorf("%s: unlabelled fields %v, headings %v, lang %v, wider than the screen %v", page, unlabelled, headings, lang, wide)
-		}
-		shot, err := chromedp.Run(b, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		shots[page] = shot
+		browsertest.CheckPage(b, t, page, "vi")
+		browsertest.CheckFitsWindow(b, t, page)
+		browsertest.KeepScreenshot(t, "aggregator-"+page, browsertest.Screenshot(b, t))
 	}
 	check("admin-users")
 	if err := chromedp.Do(b,
@@ -98,9 +68,4 @@ func TestUsersPageOnAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("account-tokens")
-	if dir := os.Getenv("HAILONG_SCREENSHOTS"); dir != "" {
-		for name, shot := range shots {
-			os.WriteFile(filepath.Join("..", "docs", "screenshots", "aggregator-"+name+".png"), shot, 0o644)
-		}
-	}
 }

@@ -3,8 +3,6 @@ package e2e
 import (
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,19 +51,15 @@ func TestPhonePageInABrowser(t *testing.T) {
 		t.Error("the page must not show the dossier or the official")
 	}
 
-	ctx := browsertest.New(t, 390, 844)
+	ctx := browsertest.Start(t, browsertest.Phone)
 	css2 := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(css2("button[type=submit]")),
 	); err != nil {
 		t.Fatal(err)
 	}
-	form, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
+	form := browsertest.Screenshot(ctx, t)
 	if err := chromedp.Do(ctx,
 		chromedp.Tap(css2(`input[name="overall"][value="3"]`)),
 		chromedp.Tap(css2(`input[name="attitude"][value="2"]`)),
@@ -75,14 +69,7 @@ func TestPhonePageInABrowser(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	heading, err := chromedp.Run(ctx, chromedp.Text(css2("h1")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := chromedp.Run(ctx, chromedp.Text(css2(".n-thanks")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	heading, next := browsertest.Text(ctx, t, "h1"), browsertest.Text(ctx, t, ".n-thanks")
 	if heading != "Xin cảm ơn Ông/Bà!" || !strings.Contains(next, "chỉ số mức độ hài lòng") || !strings.Contains(next, "góp ý") {
 		t.Errorf("after sending: %q, %q: the citizen is not told what happens with the rating", heading, next)
 	}
@@ -91,11 +78,8 @@ func TestPhonePageInABrowser(t *testing.T) {
 	if s.N != 1 || s.Satisfied != 1 {
 		t.Fatalf("n=%d satisfied=%d", s.N, s.Satisfied)
 	}
-	if os.Getenv("HAILONG_SCREENSHOTS") != "" {
-		dir := filepath.Join(moduleRoot(t), "docs", "screenshots")
-		os.WriteFile(filepath.Join(dir, "phone-form.png"), form, 0o644)
-		os.WriteFile(filepath.Join(dir, "phone-thanks.png"), thanks, 0o644)
-	}
+	browsertest.KeepScreenshot(t, "phone-form", form)
+	browsertest.KeepScreenshot(t, "phone-thanks", thanks)
 }
 
 func fetch(t *testing.T, u string) string {
