@@ -21,24 +21,10 @@ func TestAnalysisPagesInChromium(t *testing.T) {
 	script := browsertest.AxeScript(t)
 	base := analysisServer(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	for _, size := range screenSizes {
-		t.Run(size.name, func(t *testing.T) {
-			ctx := browsertest.New(t, size.width, size.height)
-			if size.phone {
-				if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := chromedp.Do(ctx,
-				chromedp.Navigate(base+"/login?next=%2F"),
-				chromedp.WaitVisible(css("#username")),
-				chromedp.SendKeys(css("#username"), "dung"),
-				chromedp.SendKeys(css("#password"), "correct horse 1"),
-				chromedp.Click(css("button[type=submit]")),
-				chromedp.WaitVisible(css(".who")),
-			); err != nil {
-				t.Fatal(err)
-			}
+	for _, size := range browsertest.Sizes {
+		t.Run(size.Name, func(t *testing.T) {
+			ctx := browsertest.Start(t, size)
+			browsertest.SignIn(ctx, t, base+"/login?next=%2F", "dung", "correct horse 1", ".who")
 			pages := []struct {
 				name, path, shown string
 				counts            map[string]int // selector: how many the page must have
@@ -70,8 +56,7 @@ func TestAnalysisPagesInChromium(t *testing.T) {
 						t.Errorf("%s: %d of %s, want %d", p.name, n, sel, want)
 					}
 				}
-				browsertest.CheckAxe(ctx, t, script, p.name)
-				browsertest.CheckReflow(ctx, t, p.name)
+				browsertest.CheckAccessible(ctx, t, script, p.name)
 			}
 			// The keyboard reaches the tables' scrolling regions, so a
 			// wide table can be scrolled without a mouse.

@@ -10,17 +10,6 @@ import (
 	"hailong/browsertest"
 )
 
-// screenSizes are the windows the pages are checked in: a phone (emulated
-// as one, by touch) and an office desktop.
-var screenSizes = []struct {
-	name          string
-	width, height int
-	phone         bool
-}{
-	{"phone", 390, 844, true},
-	{"desktop", 1280, 800, false},
-}
-
 // TestAccountPagesAndDashboardAreAxeClean runs axe-core's WCAG 2 A/AA
 // rules on every page a person signs in and works with, in each state it
 // can be in (a refusal, an error list, a notice), at phone and desktop
@@ -37,15 +26,10 @@ func TestAccountPagesAndDashboardAreAxeClean(t *testing.T) {
 		r.Add(rollup.Fact{Unit: "TT-09250", Date: day, Satisfied: true, Dims: rollup.Dims{Questionnaire: "counter-quick", Channel: "kiosk"}})
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	for _, size := range screenSizes {
-		t.Run(size.name, func(t *testing.T) {
+	for _, size := range browsertest.Sizes {
+		t.Run(size.Name, func(t *testing.T) {
 			_, base, _ := demoServerWith(t, r, nil)
-			ctx := browsertest.New(t, size.width, size.height)
-			if size.phone {
-				if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ctx := browsertest.Start(t, size)
 			signIn := func(password string) []chromedp.Action[chromedp.Void] {
 				return []chromedp.Action[chromedp.Void]{
 					chromedp.Navigate(base + "/login?next=%2F"),
@@ -91,8 +75,7 @@ func TestAccountPagesAndDashboardAreAxeClean(t *testing.T) {
 				if err := chromedp.Do(ctx, append(p.steps, chromedp.WaitVisible(css(p.shown)))...); err != nil {
 					t.Fatalf("%s: %v", p.name, err)
 				}
-				browsertest.CheckAxe(ctx, t, script, p.name)
-				browsertest.CheckReflow(ctx, t, p.name)
+				browsertest.CheckAccessible(ctx, t, script, p.name)
 			}
 		})
 	}

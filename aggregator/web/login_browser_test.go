@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,41 +17,19 @@ import (
 // HAILONG_SCREENSHOTS=1 keeps the screenshots in docs/screenshots.
 func TestLoginPageInABrowser(t *testing.T) {
 	_, base, _ := demoServerWith(t, rollup.New(), nil)
-	ctx := browsertest.New(t, 390, 844)
+	ctx := browsertest.Start(t, browsertest.Phone)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	shots := map[string][]byte{}
 	shot := func(name string) {
 		t.Helper()
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		shots[name] = b
-	}
-	eval := func(js string) any {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
+		browsertest.KeepScreenshot(t, "aggregator-"+name, browsertest.Screenshot(ctx, t))
 	}
 	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)),
 		chromedp.Navigate(base+"/login?next=%2F"),
 		chromedp.WaitVisible(css("#username")),
 	); err != nil {
 		t.Fatal(err)
 	}
-	checkPage := func(page string) {
-		t.Helper()
-		unlabelled := eval(`[...document.querySelectorAll('input:not([type=hidden]):not([hidden]), select, textarea')].filter(i => i.labels.length == 0).length`)
-		headings := eval(`document.querySelectorAll('h1').length`)
-		lang := eval(`document.documentElement.lang`)
-		if unlabelled != float64(0) || headings != float64(1) || lang != "vi" {
-			t.Errorf("%s: unlabelled fields %v, headings %v, lang %v", page, unlabelled, headings, lang)
-		}
-	}
+	checkPage := func(page string) { t.Helper(); browsertest.CheckPage(ctx, t, page, "vi") }
 	checkPage("login")
 	shot("login")
 	if err := chromedp.Do(ctx,
@@ -105,10 +81,5 @@ func TestLoginPageInABrowser(t *testing.T) {
 	}
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
 		t.Errorf("after signing out: %s", loc)
-	}
-	if os.Getenv("HAILONG_SCREENSHOTS") != "" {
-		for name, b := range shots {
-			os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "aggregator-"+name+".png"), b, 0o644)
-		}
 	}
 }

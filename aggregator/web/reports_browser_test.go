@@ -21,27 +21,12 @@ import (
 func TestReportsPageInChromium(t *testing.T) {
 	script := browsertest.AxeScript(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	for _, size := range screenSizes {
-		t.Run(size.name, func(t *testing.T) {
+	for _, size := range browsertest.Sizes {
+		t.Run(size.Name, func(t *testing.T) {
 			base := reportsServer(t)
-			ctx := browsertest.New(t, size.width, size.height)
-			if size.phone {
-				if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := chromedp.Do(ctx,
-				chromedp.Navigate(base+"/login?next=%2Freports"),
-				chromedp.WaitVisible(css("#username")),
-				chromedp.SendKeys(css("#username"), "dung"),
-				chromedp.SendKeys(css("#password"), "correct horse 1"),
-				chromedp.Click(css("button[type=submit]")),
-				chromedp.WaitVisible(css("#reports-unit")),
-			); err != nil {
-				t.Fatal(err)
-			}
-			browsertest.CheckAxe(ctx, t, script, "reports")
-			browsertest.CheckReflow(ctx, t, "reports")
+			ctx := browsertest.Start(t, size)
+			browsertest.SignIn(ctx, t, base+"/login?next=%2Freports", "dung", "correct horse 1", "#reports-unit")
+			browsertest.CheckAccessible(ctx, t, script, "reports")
 
 			// A year that is not one comes back beside its field.
 			if err := chromedp.Do(ctx,
@@ -55,8 +40,7 @@ func TestReportsPageInChromium(t *testing.T) {
 			if err != nil || msg != "“20x6” không phải một năm từ 2015 đến 2100" {
 				t.Errorf("the year's message is %q (%v)", msg, err)
 			}
-			browsertest.CheckAxe(ctx, t, script, "reports-refused")
-			browsertest.CheckReflow(ctx, t, "reports-refused")
+			browsertest.CheckAccessible(ctx, t, script, "reports-refused")
 
 			// Quarter 2 of 2026, downloaded as PDF.
 			dir := t.TempDir()

@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,31 +50,17 @@ func TestCommentsKiosksAndPublicPagesInABrowser(t *testing.T) {
 	}
 	enrolled := fakeEnrolled{{ID: "kinhbac-sanh", Unit: "TT-09190"}, {ID: "kinhbac-quay-3", Unit: "TT-09190"}, {ID: "tuson-sanh", Unit: "TT-09250"}, {ID: "langgiang-sanh", Unit: "TT-07450"}}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	for _, size := range screenSizes {
-		t.Run(size.name, func(t *testing.T) {
+	for _, size := range browsertest.Sizes {
+		t.Run(size.Name, func(t *testing.T) {
 			_, base, fa := demoServerWith(t, r, func(s *web.Server) {
 				s.Comments = func() *comments.Index { return idx }
 				s.Fleet, s.Enrolled, s.Publication = reports, enrolled, &switchBoard{on: true}
 				s.Now = func() time.Time { return now }
 			})
-			ctx := browsertest.New(t, size.width, size.height)
-			if size.phone {
-				if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2))); err != nil {
-					t.Fatal(err)
-				}
-			}
+			ctx := browsertest.Start(t, size)
 			lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			if err := chromedp.Do(lctx,
-				chromedp.Navigate(base+"/login?next=%2F"),
-				chromedp.WaitVisible(css("#username")),
-				chromedp.SendKeys(css("#username"), "dung"),
-				chromedp.SendKeys(css("#password"), "correct horse 1"),
-				chromedp.Click(css("button[type=submit]")),
-				chromedp.WaitVisible(css(".who")),
-			); err != nil {
-				t.Fatal(err)
-			}
+			browsertest.SignIn(lctx, t, base+"/login?next=%2F", "dung", "correct horse 1", ".who")
 			// The signed-in analyst is an administrator of the province here.
 			fa.mu.Lock()
 			for _, p := range fa.sessions {
@@ -92,22 +76,14 @@ func TestCommentsKiosksAndPublicPagesInABrowser(t *testing.T) {
 				if err := chromedp.Do(sctx, append(steps, chromedp.WaitVisible(css(shown)))...); err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
-				browsertest.CheckAxe(ctx, t, script, name)
-				browsertest.CheckReflow(ctx, t, name)
+				browsertest.CheckAccessible(ctx, t, script, name)
 				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				if err != nil {
 					t.Fatal(err)
 				}
 				shots[name] = png
 			}
-			text := func(sel string) string {
-				t.Helper()
-				s, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
-				if err != nil {
-					t.Fatalf("%s: %v", sel, err)
-				}
-				return s
-			}
+			text := func(sel string) string { return browsertest.Text(ctx, t, sel) }
 			check("comments", ".cm-list", chromedp.Navigate(base+"/comments"))
 			if got := text(".cm-item"); !strings.Contains(got, "chờ gần hai tiếng") || !strings.Contains(got, "15/03/2026") {
 				t.Errorf("the newest comment reads %q", got)
@@ -147,11 +123,8 @@ func TestCommentsKiosksAndPublicPagesInABrowser(t *testing.T) {
 			check("public", ".pub-table", chromedp.Navigate(base+"/public"))
 			check("public-en", ".pub-table", chromedp.Navigate(base+"/public?lang=en"))
 			check("admin-public", ".pub-switch", chromedp.Navigate(base+"/admin/public"))
-			if os.Getenv("HAILONG_SCREENSHOTS") != "" {
-				for _, name := range []string{"comments", "comments-reversed", "kiosks", "public", "admin-public"} {
-					b := shots[name]
-					os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", "aggregator-"+name+"-"+size.name+".png"), b, 0o644)
-				}
+			for _, name := range []string{"comments", "comments-reversed", "kiosks", "public", "admin-public"} {
+				browsertest.KeepScreenshot(t, "aggregator-"+name+"-"+size.Name, shots[name])
 			}
 		})
 	}
