@@ -9,45 +9,12 @@ import (
 	"hailong"
 	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
+	"hailong/aggregator/rollup/rolluptest"
 	"hailong/assets"
 	"hailong/hierarchy"
 	"hailong/measure"
 	"hailong/procedure"
 )
-
-// rollBook is an outcome book over a rollup, as outcomes.Book is: outcomes
-// have no channel or questionnaire.
-type rollBook struct{ r *rollup.Rollup }
-
-func (b rollBook) Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes {
-	f.Channel, f.Questionnaire = "", ""
-	return b.r.Query(units, from, to, f).Outcomes
-}
-
-func (b rollBook) Breakdown(units []string, group []int, from, to hailong.Date, f rollup.Filter) (rollup.Outcomes, []rollup.Outcomes, []rollup.Outcomes) {
-	f.Channel, f.Questionnaire = "", ""
-	a, gs, ms := b.r.Breakdown(units, group, from, to, f)
-	var groups, months []rollup.Outcomes
-	for _, g := range gs {
-		groups = append(groups, g.Outcomes)
-	}
-	for _, m := range ms {
-		months = append(months, m.Outcomes)
-	}
-	return a.Outcomes, groups, months
-}
-
-func (b rollBook) GroupBy(units []string, from, to hailong.Date, f rollup.Filter, by rollup.Dimension) map[string]rollup.Outcomes {
-	out := map[string]rollup.Outcomes{}
-	if by == rollup.ByChannel || by == rollup.ByQuestionnaire {
-		return out
-	}
-	f.Channel, f.Questionnaire = "", ""
-	for k, v := range b.r.GroupBy(units, from, to, f, by) {
-		out[k] = v.Outcomes
-	}
-	return out
-}
 
 var (
 	jan    = hailong.DateFromYMD(2026, 1, 1)
@@ -101,7 +68,7 @@ func testReporter(t *testing.T, ratings int, minSample int64) (*report.Reporter,
 				rollup.Tally{Out: &rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(4) / 3), Index1Sum: int64(rng.IntN(3)), IndexSum: [5]int64{int64(rng.IntN(3))}, IndexN: [5]int64{1}}})
 		}
 	}
-	rep := &report.Reporter{Rollup: func() *rollup.Rollup { return r }, Outcomes: rollBook{book}, Catalog: catalog,
+	rep := &report.Reporter{Rollup: func() *rollup.Rollup { return r }, Outcomes: rolluptest.OutcomeBook{Rollup: book}, Catalog: catalog,
 		Procedures: func() *procedure.Catalogue { return procs }, Units: func() *hierarchy.Tree { return tree },
 		Targets: func() []measure.Target { return nil }, MinSample: minSample}
 	return rep, r
