@@ -17,47 +17,17 @@ import (
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
+	"hailong/aggregator/rollup/rolluptest"
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/procedure"
 )
 
-// rollOutcomes is an outcome book over a rollup, grouping as
-// outcomes.Book does: dossiers have no channel or questionnaire.
-type rollOutcomes struct{ r *rollup.Rollup }
+// rollOutcomes is an outcome book over a rollup that takes no reports.
+type rollOutcomes struct{ rolluptest.OutcomeBook }
 
 func (rollOutcomes) Report(context.Context, []hailong.Outcome, func(string) bool) ([]outcomes.Result, error) {
 	return nil, nil
-}
-
-func (b rollOutcomes) Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes {
-	f.Channel, f.Questionnaire = "", ""
-	return b.r.Query(units, from, to, f).Outcomes
-}
-
-func (b rollOutcomes) Breakdown(units []string, group []int, from, to hailong.Date, f rollup.Filter) (rollup.Outcomes, []rollup.Outcomes, []rollup.Outcomes) {
-	f.Channel, f.Questionnaire = "", ""
-	a, gs, ms := b.r.Breakdown(units, group, from, to, f)
-	var groups, months []rollup.Outcomes
-	for _, g := range gs {
-		groups = append(groups, g.Outcomes)
-	}
-	for _, m := range ms {
-		months = append(months, m.Outcomes)
-	}
-	return a.Outcomes, groups, months
-}
-
-func (b rollOutcomes) GroupBy(units []string, from, to hailong.Date, f rollup.Filter, by rollup.Dimension) map[string]rollup.Outcomes {
-	out := map[string]rollup.Outcomes{}
-	if by == rollup.ByChannel || by == rollup.ByQuestionnaire {
-		return out
-	}
-	f.Channel, f.Questionnaire = "", ""
-	for k, v := range b.r.GroupBy(units, from, to, f, by) {
-		out[k] = v.Outcomes
-	}
-	return out
 }
 
 // analysisServer serves the demo units with a year of random ratings and
@@ -112,7 +82,7 @@ func analysisServer(t *testing.T) string {
 		}
 	}
 	_, base, _ := demoServerWith(t, r, func(s *web.Server) {
-		s.Outcomes = rollOutcomes{book}
+		s.Outcomes = rollOutcomes{rolluptest.OutcomeBook{Rollup: book}}
 		s.Procedures = func() *procedure.Catalogue { return procs }
 	})
 	return base
@@ -135,30 +105,19 @@ func get(t *testing.T, base, path, auth string, page bool) (int, http.Header, st
 	return resp.StatusCode, resp.Header, string(b)
 }
 
-func TestUnitAnalysisPage(t *testing.T) {
-	base := analysisServer(t)
-	for _, tt := range []struct {
-		name, path, auth string
-		status           int
-		contains         []string
-		lacks            []string
-	}{
-		{"sections in Vietnamese", "/units/24?period=2026-Q1", analystProvince, 200,
-			[]string{"Diễn biến theo tháng", `<svg viewBox="0 0 480 240" role="img"`, "an-band", "1/2026", "3/2026",
-				"Hồ sơ SIPAS", "Thủ tục có tỷ lệ hài lòng thấp nhất", "Công chức có tỷ lệ hài lòng thấp nhất", "Theo lĩnh vực", "Hộ tịch",
-				"Đăng ký khai sinh", "Theo quầy", "Qua mã QR", `href="/units/24/officials/cb-0001?period=2026-Q1"`,
-				"/units/24?format=csv&amp;period=2026-Q1&amp;table=by_procedure", "\u00a0%", "Chưa đủ số lượt đánh giá"},
-			[]string{"script"}},
-		{"english", "/units/24?period=2026-Q1&lang=en", analystProvince, 200,
-			[]string{"Monthly trend", "Procedures with the lowest satisfaction", "By QR code", "Jan 2026"}, nil},
-		{"a month's trend is the twelve months to it", "/units/24?period=2026-02", analystProvince, 200, []string{"Từ 01/03/2025 đến 28/02/2026", "3/2025"}, nil},
-		{"a commune analyst sees their commune", "/units/09190?period=2026-Q1", analystCommune, 200, []string{"Phường Kinh Bắc", "cb-0002"}, nil},
-		{"another commune is out of scope", "/units/09190?period=2026-Q1", analystCommune09250, 403, nil, []string{"cb-0002"}},
-		{"an unknown unit", "/units/99999", analystProvince, 404, nil, nil},
-		{"a bad period comes back beside its field", "/units/24?period=2026-Q7", analystProvince, 400,
-			[]string{`aria-invalid="true"`, "không phải một kỳ"}, []string{"Diễn biến theo tháng"}},
-		{"a filter applies to every section", "/units/24?period=2026-Q1&channel=qr", analystProvince, 200, []string{"Qua mã QR", "<td>qr</td>"}, []string{"<td>kiosk</td>"}},
-	} {
+// pageCase is a page asked for as auth, the status it must answer with,
+// what it must contain and what it must lack.
+type pageCase struct {
+	name, path, auth string
+	status           int
+	contains         []string
+	lacks            []string
+}
+
+// checkPages asks for each page of tests, in a subtest of its own.
+func checkPages(t *testing.T, base string, tests []pageCase) {
+	t.Helper()
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, _, body := get(t, base, tt.path, tt.auth, true)
 			if status != tt.status {
@@ -176,6 +135,27 @@ func TestUnitAnalysisPage(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestUnitAnalysisPage(t *testing.T) {
+	base := analysisServer(t)
+	checkPages(t, base, []pageCase{
+		{"sections in Vietnamese", "/units/24?period=2026-Q1", analystProvince, 200,
+			[]string{"Diễn biến theo tháng", `<svg viewBox="0 0 480 240" role="img"`, "an-band", "1/2026", "3/2026",
+				"Hồ sơ SIPAS", "Thủ tục có tỷ lệ hài lòng thấp nhất", "Công chức có tỷ lệ hài lòng thấp nhất", "Theo lĩnh vực", "Hộ tịch",
+				"Đăng ký khai sinh", "Theo quầy", "Qua mã QR", `href="/units/24/officials/cb-0001?period=2026-Q1"`,
+				"/units/24?format=csv&amp;period=2026-Q1&amp;table=by_procedure", "\u00a0%", "Chưa đủ số lượt đánh giá"},
+			[]string{"script"}},
+		{"english", "/units/24?period=2026-Q1&lang=en", analystProvince, 200,
+			[]string{"Monthly trend", "Procedures with the lowest satisfaction", "By QR code", "Jan 2026"}, nil},
+		{"a month's trend is the twelve months to it", "/units/24?period=2026-02", analystProvince, 200, []string{"Từ 01/03/2025 đến 28/02/2026", "3/2025"}, nil},
+		{"a commune analyst sees their commune", "/units/09190?period=2026-Q1", analystCommune, 200, []string{"Phường Kinh Bắc", "cb-0002"}, nil},
+		{"another commune is out of scope", "/units/09190?period=2026-Q1", analystCommune09250, 403, nil, []string{"cb-0002"}},
+		{"an unknown unit", "/units/99999", analystProvince, 404, nil, nil},
+		{"a bad period comes back beside its field", "/units/24?period=2026-Q7", analystProvince, 400,
+			[]string{`aria-invalid="true"`, "không phải một kỳ"}, []string{"Diễn biến theo tháng"}},
+		{"a filter applies to every section", "/units/24?period=2026-Q1&channel=qr", analystProvince, 200, []string{"Qua mã QR", "<td>qr</td>"}, []string{"<td>kiosk</td>"}},
+	})
 }
 
 func TestUnitAnalysisDownloads(t *testing.T) {
@@ -222,12 +202,7 @@ func TestUnitAnalysisDownloads(t *testing.T) {
 
 func TestOfficialPage(t *testing.T) {
 	base := analysisServer(t)
-	for _, tt := range []struct {
-		name, path, auth string
-		status           int
-		contains         []string
-		lacks            []string
-	}{
+	checkPages(t, base, []pageCase{
 		{"score, classification, trend and pull-down", "/units/24/officials/cb-0001?period=2026-Q1", analystProvince, 200,
 			[]string{"Công chức cb-0001", "Điểm Thông tư 01 theo quý", "Quý 1/2026", "Quý 2/2024", "Chỉ số kéo điểm xuống",
 				"100%", `<svg viewBox="0 0 480 240"`, "Về trang đơn vị"}, nil},
@@ -240,24 +215,7 @@ func TestOfficialPage(t *testing.T) {
 		{"out of scope through another unit", "/units/09190/officials/cb-0001", analystCommune09250, 403, nil, []string{"Điểm Thông tư 01 theo quý"}},
 		{"a bad official", "/units/24/officials/" + url.PathEscape("no such one!"), analystProvince, 404, nil, nil},
 		{"a reversed period", "/units/24/officials/cb-0001?from=2026-03-01&to=2026-01-01", analystProvince, 400, []string{`aria-invalid="true"`}, nil},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			status, _, body := get(t, base, tt.path, tt.auth, true)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %.500s", status, tt.status, body)
-			}
-			for _, c := range tt.contains {
-				if !strings.Contains(body, c) {
-					t.Errorf("page lacks %q", c)
-				}
-			}
-			for _, c := range tt.lacks {
-				if strings.Contains(body, c) {
-					t.Errorf("page has %q", c)
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestBreakdownsEqualMeasures checks that every row of every breakdown the
