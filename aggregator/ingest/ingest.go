@@ -100,6 +100,7 @@ type Ingester struct {
 	// writing at a clean stop; a memory cut short is warmed again.
 	warmed    atomic.Bool
 	onUnhappy func(dossiers []string)
+	onStored  func(stored []Stored)
 	// warm fills the digest memory after a clean start.
 	warmCancel context.CancelFunc
 	warmDone   chan struct{}
@@ -134,6 +135,18 @@ const maxTrustedOffset = 24 * time.Hour
 // SetOnUnhappy sets what to tell of dossiers newly rated not satisfied (the
 // outcome book); call it before ingesting.
 func (in *Ingester) SetOnUnhappy(fn func(dossiers []string)) { in.onUnhappy = fn }
+
+// Stored is a rating newly stored: never a duplicate delivery.
+type Stored struct {
+	Rating *hailong.Rating
+	Fact   rollup.Fact
+}
+
+// SetOnStored sets what to tell of ratings newly stored, after they are
+// counted in the rollups (alert rules, webhooks); call it before
+// ingesting. fn runs on the write path: it must return at once and must
+// not keep or change the ratings.
+func (in *Ingester) SetOnStored(fn func(stored []Stored)) { in.onStored = fn }
 
 // New returns an ingester with empty rollups; call Start to load them.
 func New(cfg Config) *Ingester {
@@ -599,6 +612,13 @@ func (in *Ingester) count(ctx context.Context, added []attempt) {
 		}
 	}
 	in.flagUnhappy(ctx, facts)
+	if in.onStored != nil {
+		stored := make([]Stored, len(added))
+		for i, a := range added {
+			stored[i] = Stored{Rating: a.rating, Fact: a.fact}
+		}
+		in.onStored(stored)
+	}
 }
 
 // flagUnhappy records the dossiers of newly stored ratings that say "not
@@ -831,6 +851,7 @@ type claims struct {
 
 // attempt is one insert of a rating.
 type attempt struct {
+	rating  *hailong.Rating
 	stamp   time.Time
 	digest  [32]byte
 	fact    rollup.Fact
@@ -850,7 +871,7 @@ func (c *claims) add(now time.Time, rs []hailong.Rating, digests [][32]byte, fac
 	}
 	c.last = stamp
 	for i := range rs {
-		c.m[rs[i].ID] = append(c.m[rs[i].ID], attempt{stamp, digests[i], facts[i], notes[i]})
+		c.m[rs[i].ID] = append(c.m[rs[i].ID], attempt{&rs[i], stamp, digests[i], facts[i], notes[i]})
 	}
 	return stamp
 }
