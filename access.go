@@ -88,6 +88,9 @@ type User struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Scope    string `json:"scope"`
+	// Email is where notifications and scheduled reports are sent; empty
+	// sends none.
+	Email string `json:"email,omitempty"`
 	// PasswordHash is a PHC string (argon2id); empty for a user who signs
 	// in only through single sign-on.
 	PasswordHash string    `json:"-"`

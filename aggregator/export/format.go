@@ -1,10 +1,13 @@
 package export
 
 import (
+	"time"
+
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
 
+	"hailong"
 	"hailong/aggregator/report"
 )
 
@@ -45,4 +48,24 @@ func FormatCell(lang string, k report.Kind, c report.Cell) string {
 		return Number(lang, v, 1)
 	}
 	return Number(lang, v, 2)
+}
+
+// Date writes a date as 30/11/2026 in Vietnamese and 30 Nov 2026 in
+// English; the zero date is empty.
+func Date(lang string, d hailong.Date) string {
+	if d == 0 {
+		return ""
+	}
+	s := DateTime(lang, d.Start())
+	return s[:len(s)-len(" 00:00")]
+}
+
+// DateTime writes a moment in Vietnam time as 30/11/2026 15:04 in
+// Vietnamese and 30 Nov 2026 15:04 in English.
+func DateTime(lang string, t time.Time) string {
+	t = t.In(hailong.Location)
+	if lang == "vi" {
+		return t.Format("02/01/2006 15:04")
+	}
+	return t.Format("2 Jan 2006 15:04")
 }

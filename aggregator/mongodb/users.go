@@ -33,6 +33,7 @@ type userDoc struct {
 	Name         string    `bson:"name"`
 	Role         string    `bson:"role"`
 	Scope        string    `bson:"scope"`
+	Email        string    `bson:"email,omitempty"`
 	PasswordHash string    `bson:"password_hash,omitempty"`
 	Disabled     bool      `bson:"disabled"`
 	Created      time.Time `bson:"created"`
@@ -40,7 +41,7 @@ type userDoc struct {
 }
 
 func encodeUser(u hailong.User) userDoc {
-	return userDoc{Username: u.Username, Name: u.Name, Role: u.Role, Scope: u.Scope, PasswordHash: u.PasswordHash,
+	return userDoc{Username: u.Username, Name: u.Name, Role: u.Role, Scope: u.Scope, Email: u.Email, PasswordHash: u.PasswordHash,
 		Disabled: u.Disabled, Created: u.Created.UTC(), Generation: u.Generation}
 }
 
@@ -52,7 +53,7 @@ func (d *DB) Users(ctx context.Context) ([]hailong.User, error) {
 	}
 	out := make([]hailong.User, len(docs))
 	for i, u := range docs {
-		out[i] = hailong.User{Username: u.Username, Name: u.Name, Role: u.Role, Scope: u.Scope, PasswordHash: u.PasswordHash,
+		out[i] = hailong.User{Username: u.Username, Name: u.Name, Role: u.Role, Scope: u.Scope, Email: u.Email, PasswordHash: u.PasswordHash,
 			Disabled: u.Disabled, Created: u.Created, Generation: u.Generation}
 	}
 	return out, nil

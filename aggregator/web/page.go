@@ -206,14 +206,7 @@ func formatInterval(lang string, ci *[2]float64) string {
 // formatDate writes a date as 30/11/2026 in Vietnamese and 30 Nov 2026 in
 // English.
 func formatDate(lang string, d hailong.Date) string {
-	if d == 0 {
-		return ""
-	}
-	t := d.Start().In(hailong.Location)
-	if lang == "vi" {
-		return t.Format("02/01/2006")
-	}
-	return t.Format("2 Jan 2006")
+	return export.Date(lang, d)
 }
 
 // withQuery returns "?"+v with the given key/value pairs set (an empty

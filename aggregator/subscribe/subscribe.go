@@ -1,0 +1,187 @@
+// Package subscribe keeps users' subscriptions to units: to their alerts
+// and to the weekly, monthly and quarterly reports. Subscriptions are few
+// (a handful per user), stored in a small collection and held in memory,
+// so the alert notifier routes an event without touching the database.
+package subscribe
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"hailong"
+)
+
+// Store keeps subscriptions durably.
+type Store interface {
+	Subscriptions(ctx context.Context) ([]hailong.Subscription, error)
+	PutSubscription(ctx context.Context, s hailong.Subscription) error
+	DeleteSubscription(ctx context.Context, id string) error
+}
+
+// Scope answers whether a principal sees a unit (access.Service).
+type Scope interface {
+	InScope(p *hailong.Principal, unit string, asOf hailong.Date) bool
+}
+
+// MaxPerUser bounds a user's subscriptions.
+const MaxPerUser = 50
+
+// Service holds the subscriptions.
+type Service struct {
+	store Store
+	scope Scope
+	now   func() time.Time
+
+	mu   sync.Mutex
+	subs map[string]hailong.Subscription
+	// writeMu serialises changes, so that a check and its write agree.
+	writeMu sync.Mutex
+}
+
+// New returns a service over store; Load reads the stored subscriptions.
+// now may be nil (time.Now).
+func New(store Store, scope Scope, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, scope: scope, now: now, subs: map[string]hailong.Subscription{}}
+}
+
+// Load reads every stored subscription.
+func (s *Service) Load(ctx context.Context) error {
+	all, err := s.store.Subscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("load subscriptions: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sub := range all {
+		s.subs[sub.ID] = sub
+	}
+	return nil
+}
+
+// Of returns the user's subscriptions, oldest first.
+func (s *Service) Of(username string) []hailong.Subscription {
+	return s.filter(func(sub hailong.Subscription) bool { return sub.Username == username })
+}
+
+// OfKind returns every subscription of a kind, oldest first.
+func (s *Service) OfKind(kind hailong.SubscriptionKind) []hailong.Subscription {
+	return s.filter(func(sub hailong.Subscription) bool { return sub.Kind == kind })
+}
+
+func (s *Service) filter(keep func(hailong.Subscription) bool) []hailong.Subscription {
+	s.mu.Lock()
+	var out []hailong.Subscription
+	for _, sub := range s.subs {
+		if keep(sub) {
+			out = append(out, sub)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b hailong.Subscription) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// Add subscribes the principal to kind for unit's subtree, emailed in
+// lang ("vi" when empty). The unit must be in the principal's scope
+// today; a kind, a language or a repeat of a subscription held is refused
+// with a field error.
+func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, kind hailong.SubscriptionKind, lang string) (hailong.Subscription, error) {
+	unit = strings.TrimSpace(unit)
+	if lang == "" {
+		lang = hailong.Languages[0]
+	}
+	var fields []hailong.FieldError
+	switch {
+	case unit == "":
+		fields = append(fields, hailong.FieldError{Field: "unit", Message: "required"})
+	case !s.scope.InScope(p, unit, hailong.DateOf(s.now())):
+		fields = append(fields, hailong.FieldError{Field: "unit", Message: "not a unit in your scope"})
+	}
+	if !slices.Contains(hailong.SubscriptionKinds(), kind) {
+		fields = append(fields, hailong.FieldError{Field: "kind", Message: "not alerts, weekly, monthly or quarterly"})
+	}
+	if !slices.Contains(hailong.Languages, lang) {
+		fields = append(fields, hailong.FieldError{Field: "lang", Message: "not vi or en"})
+	}
+	if len(fields) > 0 {
+		return hailong.Subscription{}, hailong.Invalid("The subscription is not valid.", fields...)
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	mine := s.Of(p.Username)
+	if slices.ContainsFunc(mine, func(sub hailong.Subscription) bool { return sub.Unit == unit && sub.Kind == kind }) {
+		return hailong.Subscription{}, hailong.Invalid("You already have this subscription.",
+			hailong.FieldError{Field: "unit", Message: "already subscribed to this kind for this unit"})
+	}
+	if len(mine) >= MaxPerUser {
+		return hailong.Subscription{}, hailong.Invalid("You have too many subscriptions.",
+			hailong.FieldError{Field: "unit", Message: fmt.Sprintf("at most %d subscriptions", MaxPerUser)})
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	sub := hailong.Subscription{ID: hex.EncodeToString(b[:]), Username: p.Username, Unit: unit, Kind: kind, Lang: lang,
+		Created: s.now().UTC()}
+	if err := s.store.PutSubscription(ctx, sub); err != nil {
+		return hailong.Subscription{}, err
+	}
+	s.mu.Lock()
+	s.subs[sub.ID] = sub
+	s.mu.Unlock()
+	return sub, nil
+}
+
+// Remove ends one of the principal's subscriptions; another's, or one
+// that does not exist, is ENOTFOUND.
+func (s *Service) Remove(ctx context.Context, p *hailong.Principal, id string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.mu.Lock()
+	sub, ok := s.subs[id]
+	s.mu.Unlock()
+	if !ok || p == nil || sub.Username != p.Username {
+		return hailong.Errorf(hailong.ENOTFOUND, "There is no subscription %q of yours.", id)
+	}
+	if err := s.store.DeleteSubscription(ctx, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.subs, id)
+	s.mu.Unlock()
+	return nil
+}
+
+// SetLastPeriod records that the report of period was handed to the
+// outbox for the subscription. A subscription removed meanwhile stays
+// removed.
+func (s *Service) SetLastPeriod(ctx context.Context, id, period string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.mu.Lock()
+	sub, ok := s.subs[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	sub.LastPeriod = period
+	if err := s.store.PutSubscription(ctx, sub); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.subs[id] = sub
+	s.mu.Unlock()
+	return nil
+}
