@@ -55,7 +55,7 @@ const (
 	MaxPending = 10_000
 	// Keep is how long a settled entry is kept: while kept, the same
 	// message enqueued again is not sent again.
-	Keep = 35 * 24 * time.Hour
+	Keep         = 35 * 24 * time.Hour
 	firstBackoff = time.Minute
 	maxBackoff   = time.Hour
 )

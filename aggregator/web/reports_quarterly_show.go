@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -52,35 +51,22 @@ func (s *Server) quarterly(c *fiber.Ctx, q report.Query, lang string) (report.Qu
 
 // sendQuarterly writes the report as a PDF, XLSX or CSV file.
 func (s *Server) sendQuarterly(c *fiber.Ctx, qr report.Quarterly, q report.Query, lang, format string) error {
-	meta := qr.Meta(lang, filtersOf(q))
-	meta.Generated = s.Now()
-	name := strings.NewReplacer("/", "-", " ", "-").Replace(fmt.Sprintf("bao-cao-quy-%s-%s.%s", q.Unit, q.Period.String(), format))
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+export.QuarterlyFileName(q, format)+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	w := c.Response().BodyWriter()
-	tables := s.reporter().QuarterlyTables(qr, lang)
 	switch format {
-	case "xlsx":
+	case "xlsx", "csv":
+		meta := qr.Meta(lang, export.Filters(q))
+		meta.Generated = s.Now()
+		tables := s.reporter().QuarterlyTables(qr, lang)
+		if format == "csv" {
+			c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+			return export.CSV(w, meta, tables...)
+		}
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		return export.XLSX(w, meta, tables...)
-	case "csv":
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		return export.CSV(w, meta, tables...)
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	return export.PDF(w, meta, export.PDFOptions{Chart: "trend", Subtitle: meta.UnitName,
-		Footer: report.QuarterName(lang, q.Period) + " · " + meta.UnitName}, tables...)
-}
-
-// filtersOf names a query's filters by their parameters, for the file to
-// say what it holds.
-func filtersOf(q report.Query) map[string]string {
-	out := map[string]string{}
-	for k, v := range map[string]string{"questionnaire": q.Filter.Questionnaire, "channel": string(q.Filter.Channel),
-		"procedure": q.Filter.Procedure, "field": q.Filter.Field, "official": q.Filter.Official, "counter": q.Filter.Counter} {
-		if v != "" {
-			out[k] = v
-		}
-	}
-	return out
+	_, err := export.QuarterlyPDF(w, s.reporter(), qr, q, lang, s.Now())
+	return err
 }

@@ -1,0 +1,131 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/notify"
+	"hailong/aggregator/subscribe/subscribetest"
+	"hailong/hierarchy"
+)
+
+func alertEvent(t *testing.T, typ hailong.EventType, id, unit string, at time.Time) hailong.Event {
+	t.Helper()
+	a := hailong.Alert{ID: id, Rule: "r1", RuleName: "Tỷ lệ không hài lòng cao", Kind: hailong.AlertNegativeShare, Unit: unit,
+		State: hailong.AlertOpen, Opened: at, Value: 0.42, Threshold: 0.3, N: 57, WindowFrom: at.Add(-24 * time.Hour)}
+	if typ == hailong.EventAlertClosed {
+		closed := at.Add(time.Hour)
+		a.State, a.ClosedAt, a.ClosedBy = hailong.AlertClosed, &closed, "lan.tran"
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hailong.Event{ID: string(typ) + ":" + id, Type: typ, At: at, Unit: unit, Data: data}
+}
+
+// TestAlertEmails publishes alert events to the AlertMailer and reads
+// what a real SMTP server received: the subscriber of a unit covering the
+// alert's unit gets it in Vietnamese (or English if chosen), once, even if
+// the event is published again; subscribers without access to the unit,
+// without an address, disabled, or subscribed elsewhere get nothing.
+func TestAlertEmails(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, hailong.Location)
+	env := subscribetest.Start(t, now)
+	hoa := env.AddUser("hoa", "24", "hoa@example.gov.vn")           // the province, subscribed to the commune
+	john := env.AddUser("john", "09190", "john@example.gov.vn")     // the commune, in English
+	narrowed := env.AddUser("narrowed", "24", "narrowed@example.vn") // subscribed, then moved to another commune
+	elsewhere := env.AddUser("elsewhere", "24", "else@example.vn")  // subscribed to another commune
+	noEmail := env.AddUser("noemail", "24", "")
+	env.Subscribe(hoa, "09190", hailong.SubscribeAlerts, "vi")
+	env.Subscribe(hoa, "24", hailong.SubscribeAlerts, "vi") // a second covering subscription: still one email
+	env.Subscribe(john, "09190", hailong.SubscribeAlerts, "en")
+	env.Subscribe(narrowed, "09190", hailong.SubscribeAlerts, "vi")
+	env.Subscribe(elsewhere, "09250", hailong.SubscribeAlerts, "vi")
+	env.Subscribe(noEmail, "24", hailong.SubscribeAlerts, "vi")
+	env.Subscribe(hoa, "09190", hailong.SubscribeWeekly, "vi") // not an alerts subscription
+	scope := "09250"
+	if err := env.Access.UpdateUser(context.Background(), nil, "narrowed", nil, &scope, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	m := notify.NewAlertMailer(notify.Config{Subscriptions: env.Subs, Recipients: env.Access, Outbox: env.Outbox,
+		Units: func() *hierarchy.Tree { return env.Units }, BaseURL: "https://hailong.example.gov.vn",
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return env.Now }})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { m.Run(ctx) })
+	opened := alertEvent(t, hailong.EventAlertOpened, "a1", "TT-09190", now)
+	m.Publish(ctx, opened)
+	m.Publish(ctx, opened) // delivered again by a retrying engine
+	m.Publish(ctx, hailong.Event{ID: "rating.stored:x", Type: hailong.EventRatingStored, Unit: "TT-09190", Data: json.RawMessage(`{}`)})
+	got := env.SMTP.Wait(2)
+	cancel()
+	wg.Wait()
+	env.Settled()
+
+	byTo := map[string][]string{}
+	for _, r := range env.SMTP.Received() {
+		byTo[strings.Join(r.To, ",")] = append(byTo[strings.Join(r.To, ",")], r.Subject)
+	}
+	if len(byTo) != 2 || len(byTo["hoa@example.gov.vn"]) != 1 || len(byTo["john@example.gov.vn"]) != 1 {
+		t.Fatalf("emails by recipient %v; want one to hoa and one to john", byTo)
+	}
+	for _, r := range got {
+		switch r.To[0] {
+		case "hoa@example.gov.vn":
+			want := "[Hài Lòng] Cảnh báo mới mở: Tỷ lệ không hài lòng cao – Trung tâm Phục vụ hành chính công phường Kinh Bắc"
+			if r.Subject != want {
+				t.Errorf("subject %q, want %q", r.Subject, want)
+			}
+			for _, s := range []string{
+				"Cảnh báo “Tỷ lệ không hài lòng cao” mới mở cho Trung tâm Phục vụ hành chính công phường Kinh Bắc (TT-09190) lúc 30/11/2026 08:00 (giờ Việt Nam).",
+				"Loại cảnh báo: Tỷ lệ đánh giá không hài lòng",
+				"Giá trị đo được: 42,0\u00a0% (ngưỡng 30,0\u00a0%), trên 57 lượt đánh giá từ 29/11/2026 08:00.",
+				"https://hailong.example.gov.vn/alerts/a1",
+				"Bạn nhận thư này vì đã đăng ký nhận cảnh báo của Phường Kinh Bắc.",
+			} {
+				if !strings.Contains(r.Text, s) {
+					t.Errorf("text lacks %q:\n%s", s, r.Text)
+				}
+				if !strings.Contains(r.HTML, html.EscapeString(s)) {
+					t.Errorf("HTML lacks %q:\n%s", s, r.HTML)
+				}
+			}
+		case "john@example.gov.vn":
+			if want := "[Hài Lòng] Alert opened: Tỷ lệ không hài lòng cao – Trung tâm Phục vụ hành chính công phường Kinh Bắc"; r.Subject != want {
+				t.Errorf("subject %q, want %q", r.Subject, want)
+			}
+			if !strings.Contains(r.Text, "Measured: 42.0% (threshold 30.0%), over 57 ratings since 29 Nov 2026 08:00.") {
+				t.Errorf("English text:\n%s", r.Text)
+			}
+		}
+	}
+}
+
+// TestAlertClosedEmail: the closing of an alert is emailed too, saying
+// who closed it.
+func TestAlertClosedEmail(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, hailong.Location)
+	env := subscribetest.Start(t, now)
+	env.Subscribe(env.AddUser("hoa", "24", "hoa@example.gov.vn"), "24", hailong.SubscribeAlerts, "vi")
+	m := notify.NewAlertMailer(notify.Config{Subscriptions: env.Subs, Recipients: env.Access, Outbox: env.Outbox,
+		Units: func() *hierarchy.Tree { return env.Units }, Now: func() time.Time { return env.Now }})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { m.Run(ctx) })
+	m.Publish(ctx, alertEvent(t, hailong.EventAlertClosed, "a2", "TT-09250", now))
+	r := env.SMTP.Wait(1)[0]
+	cancel()
+	wg.Wait()
+	if !strings.HasPrefix(r.Subject, "[Hài Lòng] Cảnh báo đã đóng: ") || !strings.Contains(r.Text, "Người đóng cảnh báo: lan.tran.") {
+		t.Errorf("subject %q, text:\n%s", r.Subject, r.Text)
+	}
+}
