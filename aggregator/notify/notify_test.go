@@ -39,12 +39,13 @@ func alertEvent(t *testing.T, typ hailong.EventType, id, unit string, at time.Ti
 func TestAlertEmails(t *testing.T) {
 	now := time.Date(2026, 11, 30, 8, 0, 0, 0, hailong.Location)
 	env := subscribetest.Start(t, now)
-	hoa := env.AddUser("hoa", "24", "hoa@example.gov.vn")           // the province, subscribed to the commune
-	john := env.AddUser("john", "09190", "john@example.gov.vn")     // the commune, in English
+	hoa := env.AddUser("hoa", "24", "hoa@example.gov.vn")            // the province, subscribed to the commune
+	john := env.AddUser("john", "09190", "john@example.gov.vn")      // the commune, in English
 	narrowed := env.AddUser("narrowed", "24", "narrowed@example.vn") // subscribed, then moved to another commune
-	elsewhere := env.AddUser("elsewhere", "24", "else@example.vn")  // subscribed to another commune
+	elsewhere := env.AddUser("elsewhere", "24", "else@example.vn")   // subscribed to another commune
 	noEmail := env.AddUser("noemail", "24", "")
 	env.Subscribe(hoa, "09190", hailong.SubscribeAlerts, "vi")
+	env.Now = now.Add(time.Minute)                           // the email names the oldest covering subscription
 	env.Subscribe(hoa, "24", hailong.SubscribeAlerts, "vi") // a second covering subscription: still one email
 	env.Subscribe(john, "09190", hailong.SubscribeAlerts, "en")
 	env.Subscribe(narrowed, "09190", hailong.SubscribeAlerts, "vi")

@@ -326,7 +326,7 @@ var words = map[string]map[string]string{
 		"intro":             "Bản %s về mức độ hài lòng của người dân đối với %s (%s), %s (từ %s đến %s).",
 		"quarterly_intro":   "Báo cáo quý về mức độ hài lòng của người dân đối với %s (%s), %s, được đính kèm dưới dạng PDF.",
 		"satisfaction":      "Tỷ lệ hài lòng",
-		"rate":              "%s trên %s lượt đánh giá (khoảng tin cậy 95 %%: %s – %s)",
+		"rate":              "%s trên %s lượt đánh giá (khoảng tin cậy 95\u00a0%%: %s – %s)",
 		"not_enough":        "chưa đủ lượt đánh giá (%s lượt, cần tối thiểu %s)",
 		"change":            "So với kỳ trước: %s điểm phần trăm (kỳ trước %s), %s.",
 		"significant":       "thay đổi có ý nghĩa thống kê",

@@ -293,11 +293,12 @@ func walk(out *Received, contentType, encoding, disposition string, body io.Read
 		out.Attachments = append(out.Attachments, mail.Attachment{Name: dp["filename"], ContentType: mt, Data: data})
 		return nil
 	}
+	// Text travels with CRLF line ends (MIME's canonical form).
 	switch mt {
 	case "text/plain":
-		out.Text = string(data)
+		out.Text = strings.ReplaceAll(string(data), "\r\n", "\n")
 	case "text/html":
-		out.HTML = string(data)
+		out.HTML = strings.ReplaceAll(string(data), "\r\n", "\n")
 	}
 	return nil
 }
