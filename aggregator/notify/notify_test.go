@@ -45,7 +45,7 @@ func TestAlertEmails(t *testing.T) {
 	elsewhere := env.AddUser("elsewhere", "24", "else@example.vn")   // subscribed to another commune
 	noEmail := env.AddUser("noemail", "24", "")
 	env.Subscribe(hoa, "09190", hailong.SubscribeAlerts, "vi")
-	env.Now = now.Add(time.Minute)                           // the email names the oldest covering subscription
+	env.Now = now.Add(time.Minute)                          // the email names the oldest covering subscription
 	env.Subscribe(hoa, "24", hailong.SubscribeAlerts, "vi") // a second covering subscription: still one email
 	env.Subscribe(john, "09190", hailong.SubscribeAlerts, "en")
 	env.Subscribe(narrowed, "09190", hailong.SubscribeAlerts, "vi")

@@ -24,7 +24,9 @@ import (
 	"hailong/measure"
 )
 
-func vn(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, hailong.Location) }
+func vn(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, hailong.Location)
+}
 
 func TestLastDue(t *testing.T) {
 	for _, tc := range []struct {
@@ -221,8 +223,10 @@ func (m *memSubs) SetLastPeriod(_ context.Context, id, period string) error {
 
 type everyone struct{}
 
-func (everyone) MailTo(username, _ string, _ hailong.Date) (string, bool) { return username + "@example.vn", true }
-func (everyone) Covers(_, _ string, _ hailong.Date) bool                   { return true }
+func (everyone) MailTo(username, _ string, _ hailong.Date) (string, bool) {
+	return username + "@example.vn", true
+}
+func (everyone) Covers(_, _ string, _ hailong.Date) bool { return true }
 
 type memOutbox struct {
 	now  func() time.Time
