@@ -148,8 +148,26 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "the aggregator's public base + /auth/oidc/callback, as registered with the provider, e.g. https://hailong.example.gov.vn/auth/oidc/callback")
 	fs.StringVar(&cfg.OIDC.Claim, "oidc-claim", "preferred_username", "ID token claim naming the local account: preferred_username or email")
 	scopes := fs.String("oidc-scopes", "profile,email", "comma-separated scopes asked for besides openid")
+	fs.StringVar(&cfg.Mail.Addr, "smtp-addr", "", "host:port of the SMTP server sending alert emails and scheduled reports, e.g. smtp.example.gov.vn:587; empty turns email off")
+	fs.StringVar(&cfg.Mail.TLS, "smtp-tls", "starttls", "TLS to the SMTP server: starttls (required), opportunistic or none")
+	fs.StringVar(&cfg.Mail.Auth, "smtp-auth", "", "SMTP authentication: plain, login, or empty for none")
+	fs.StringVar(&cfg.Mail.Username, "smtp-username", "", "SMTP username")
+	smtpPasswordFile := fs.String("smtp-password-file", "", "file holding the SMTP password (preferred to -smtp-password)")
+	fs.StringVar(&cfg.Mail.Password, "smtp-password", "", "SMTP password; prefer -smtp-password-file")
+	fs.StringVar(&cfg.Mail.From, "smtp-from", "", "sender of the emails, e.g. 'Hài Lòng <hailong@example.gov.vn>'")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the workspace's address as users reach it, for links in emails, e.g. https://hailong.example.gov.vn")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *smtpPasswordFile != "" {
+		b, err := os.ReadFile(*smtpPasswordFile)
+		if err != nil {
+			return fmt.Errorf("-smtp-password-file: %w", err)
+		}
+		cfg.Mail.Password = strings.TrimSpace(string(b))
+	}
+	if err := cfg.Mail.Validate(); err != nil {
+		return fmt.Errorf("-smtp-*: %w", err)
 	}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)

@@ -75,6 +75,10 @@ func (s *Service) addUser(ctx context.Context, actor *hailong.Principal, u hailo
 	if err := s.checkGrant(actor, u.Role, u.Scope); err != nil {
 		return err
 	}
+	u.Email = strings.TrimSpace(u.Email)
+	if err := CheckEmail(u.Email); err != nil {
+		return err
+	}
 	if err := checkPassword(u.Username, password); err != nil {
 		return err
 	}

@@ -26,10 +26,14 @@ import (
 	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/kiosks"
+	"hailong/aggregator/mail"
 	"hailong/aggregator/mongodb"
+	"hailong/aggregator/notify"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/report"
+	"hailong/aggregator/schedule"
+	"hailong/aggregator/subscribe"
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/debugserver"
@@ -80,6 +84,15 @@ type Config struct {
 	// Listener, when set, is served instead of listening on Listen: for
 	// tests that must know the address (the OIDC redirect URL) first.
 	Listener net.Listener
+	// Mail reaches the SMTP server that sends alert emails and scheduled
+	// reports; email is off when its Addr is empty.
+	Mail mail.Config
+	// PublicURL is the workspace's address as its users reach it, for
+	// the links in emails; empty leaves them out.
+	PublicURL string
+	// Now is the clock of the scheduled reports; nil is time.Now (tests
+	// set it).
+	Now func() time.Time
 }
 
 func (c *Config) defaults() {
@@ -120,6 +133,15 @@ type Main struct {
 	debug      *debugserver.Server
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
+
+	subs      *subscribe.Service
+	outbox    *mail.Outbox
+	alertMail *notify.AlertMailer
+	schedule  *schedule.Scheduler
+	// reportAlerts counts the alerts opened in a scheduled summary's
+	// period: the alert engine's list, wired where the engine is made;
+	// nil leaves the count out of the summaries.
+	reportAlerts schedule.Alerts
 }
 
 // DB is an open database, embedded or not.
@@ -210,6 +232,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.access.Load(ctx); err != nil {
 		return fmt.Errorf("load users and sessions: %w", err)
 	}
+	m.subs = subscribe.New(m.db, m.access, nil)
+	if err := m.subs.Load(ctx); err != nil {
+		return err
+	}
 	targets, err := m.loadTargets(ctx)
 	if err != nil {
 		return err
@@ -275,9 +301,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry, Comments: m.ingester.Comments,
-		Access: m.access, SSO: sso, Publication: pub,
+		Access: m.access, SSO: sso, Publication: pub, Subscriptions: m.subs, MailEnabled: cfg.Mail.Enabled(),
 	})
 	if err != nil {
+		return err
+	}
+	if err := m.startMail(ctx); err != nil {
 		return err
 	}
 	metrics := m.metrics()
@@ -294,6 +323,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	m.wg.Go(func() { m.fleet.Run(ctx, fleetFlushEvery) })
+	if m.outbox != nil {
+		m.wg.Go(func() { m.outbox.Run(ctx) })
+		m.wg.Go(func() { m.alertMail.Run(ctx) })
+		m.wg.Go(func() { m.schedule.Run(ctx) })
+	}
 	m.wg.Go(func() { m.access.Run(ctx, accessFlushEvery) })
 	if err := m.markRunning(ctx); err != nil {
 		m.Logger.Warn("record the aggregator's presence", "err", err)
@@ -304,6 +338,44 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	return nil
 }
+
+// startMail makes the mail outbox, the alert emails and the scheduled
+// reports when an SMTP server is configured; Run starts them.
+func (m *Main) startMail(ctx context.Context) error {
+	cfg := m.Config
+	if !cfg.Mail.Enabled() {
+		m.Logger.Info("email is off: no SMTP server configured (-smtp-addr)")
+		return nil
+	}
+	sender, err := mail.NewSMTP(cfg.Mail)
+	if err != nil {
+		return fmt.Errorf("email: %w", err)
+	}
+	log := m.Logger.With("component", "mail")
+	m.outbox = mail.NewOutbox(m.db, sender, log)
+	if err := m.outbox.Load(ctx); err != nil {
+		return fmt.Errorf("load the mail outbox: %w", err)
+	}
+	m.alertMail = notify.NewAlertMailer(notify.Config{Subscriptions: m.subs, Recipients: m.access, Outbox: m.outbox,
+		Units: m.units.Load, BaseURL: cfg.PublicURL, Logger: log})
+	m.schedule = schedule.New(schedule.Config{Subscriptions: m.subs, Recipients: m.access, Outbox: m.outbox,
+		Reporter: m.server.Reporter, Alerts: m.reportAlerts, BaseURL: cfg.PublicURL, Logger: log, Now: cfg.Now})
+	return nil
+}
+
+// AlertMail is the publisher that emails alert.opened and alert.closed
+// events to the users subscribed to the alerts of the unit: connect it to
+// the alert engine (with the other publishers, hailong.Publishers). It
+// publishes nothing while email is off, and returns at once.
+func (m *Main) AlertMail() hailong.EventPublisher {
+	if m.alertMail == nil {
+		return hailong.Publishers{}
+	}
+	return m.alertMail
+}
+
+// Subscriptions returns users' subscriptions to alerts and reports.
+func (m *Main) Subscriptions() *subscribe.Service { return m.subs }
 
 // markRunning records that this aggregator runs on the database, so that
 // the users and tokens commands refuse to change what it holds in memory

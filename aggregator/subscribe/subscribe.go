@@ -32,6 +32,17 @@ type Scope interface {
 // MaxPerUser bounds a user's subscriptions.
 const MaxPerUser = 50
 
+// The messages of Add's field errors, which pages put in their own
+// language.
+const (
+	MsgRequired   = "required"
+	MsgOutOfScope = "not a unit in your scope"
+	MsgKind       = "not alerts, weekly, monthly or quarterly"
+	MsgLang       = "not vi or en"
+	MsgRepeat     = "already subscribed to this kind for this unit"
+	MsgTooMany    = "too many subscriptions"
+)
+
 // Service holds the subscriptions.
 type Service struct {
 	store Store
@@ -107,15 +118,15 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 	var fields []hailong.FieldError
 	switch {
 	case unit == "":
-		fields = append(fields, hailong.FieldError{Field: "unit", Message: "required"})
+		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgRequired})
 	case !s.scope.InScope(p, unit, hailong.DateOf(s.now())):
-		fields = append(fields, hailong.FieldError{Field: "unit", Message: "not a unit in your scope"})
+		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgOutOfScope})
 	}
 	if !slices.Contains(hailong.SubscriptionKinds(), kind) {
-		fields = append(fields, hailong.FieldError{Field: "kind", Message: "not alerts, weekly, monthly or quarterly"})
+		fields = append(fields, hailong.FieldError{Field: "kind", Message: MsgKind})
 	}
 	if !slices.Contains(hailong.Languages, lang) {
-		fields = append(fields, hailong.FieldError{Field: "lang", Message: "not vi or en"})
+		fields = append(fields, hailong.FieldError{Field: "lang", Message: MsgLang})
 	}
 	if len(fields) > 0 {
 		return hailong.Subscription{}, hailong.Invalid("The subscription is not valid.", fields...)
@@ -125,11 +136,11 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 	mine := s.Of(p.Username)
 	if slices.ContainsFunc(mine, func(sub hailong.Subscription) bool { return sub.Unit == unit && sub.Kind == kind }) {
 		return hailong.Subscription{}, hailong.Invalid("You already have this subscription.",
-			hailong.FieldError{Field: "unit", Message: "already subscribed to this kind for this unit"})
+			hailong.FieldError{Field: "unit", Message: MsgRepeat})
 	}
 	if len(mine) >= MaxPerUser {
 		return hailong.Subscription{}, hailong.Invalid("You have too many subscriptions.",
-			hailong.FieldError{Field: "unit", Message: fmt.Sprintf("at most %d subscriptions", MaxPerUser)})
+			hailong.FieldError{Field: "unit", Message: MsgTooMany})
 	}
 	var b [8]byte
 	rand.Read(b[:])

@@ -78,8 +78,10 @@ func (s *Server) staleForm(c *fiber.Ctx) error {
 		back = loginPath(c.FormValue("next"))
 	case "/account/password":
 		back = "/account/password"
+	case "/account/email":
+		back = "/account/subscriptions"
 	default:
-		for _, page := range []string{"/admin/users", "/account/tokens"} {
+		for _, page := range []string{"/admin/users", "/account/tokens", "/account/subscriptions"} {
 			if strings.HasPrefix(c.Path(), page) {
 				back = page
 			}

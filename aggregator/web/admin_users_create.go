@@ -14,7 +14,7 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 		return err
 	}
 	req := userCreateRequest{Username: c.FormValue("username"), Name: c.FormValue("name"), Role: c.FormValue("role"),
-		Scope: c.FormValue("scope"), Password: c.FormValue("password")}
+		Scope: c.FormValue("scope"), Email: c.FormValue("email"), Password: c.FormValue("password")}
 	var p adminPage
 	u, generated, err := s.addUser(c, pp, req)
 	if err != nil {

@@ -33,11 +33,20 @@ func (s *Server) adminUsersUpdate(c *fiber.Ctx) error {
 		disabled = &f
 	}
 	var p adminPage
-	if role == nil && scope == nil && disabled == nil {
+	// The role and scope form also carries the address.
+	email, hasEmail := strings.TrimSpace(c.FormValue("email")), c.Request().PostArgs().Has("email")
+	if role == nil && scope == nil && disabled == nil && !hasEmail {
 		p.Error, p.Details = "invalid", []string{"Give a role, a scope or a standing."}
 		return s.usersPage(c, fiber.StatusBadRequest, p)
 	}
-	if err := pp.UpdateUser(actx(c), principalOf(c), name, role, scope, disabled); err != nil {
+	err = nil
+	if hasEmail {
+		err = s.setEmail(c, name, email)
+	}
+	if err == nil && (role != nil || scope != nil || disabled != nil) {
+		err = pp.UpdateUser(actx(c), principalOf(c), name, role, scope, disabled)
+	}
+	if err != nil {
 		status, err := pageError(err, &p)
 		if err != nil {
 			return err

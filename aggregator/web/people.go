@@ -47,6 +47,7 @@ type userJSON struct {
 	Name     string    `json:"name"`
 	Role     string    `json:"role"`
 	Scope    string    `json:"scope"`
+	Email    string    `json:"email,omitempty"`
 	Disabled bool      `json:"disabled"`
 	Created  time.Time `json:"created"`
 	// Password is the initial or reset password the server generated,
@@ -55,7 +56,7 @@ type userJSON struct {
 }
 
 func toUserJSON(u hailong.User) userJSON {
-	return userJSON{Username: u.Username, Name: u.Name, Role: u.Role, Scope: u.Scope, Disabled: u.Disabled, Created: u.Created.UTC()}
+	return userJSON{Username: u.Username, Name: u.Name, Role: u.Role, Scope: u.Scope, Email: u.Email, Disabled: u.Disabled, Created: u.Created.UTC()}
 }
 
 // findUser returns one user among those the actor may manage.

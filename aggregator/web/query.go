@@ -9,6 +9,10 @@ import (
 )
 
 // reporter returns the report maker over the server's current data.
+// Reporter makes the reports the pages and the API show, for the
+// scheduled reports to make the same figures.
+func (s *Server) Reporter() *report.Reporter { return s.reporter() }
+
 func (s *Server) reporter() *report.Reporter {
 	return &report.Reporter{
 		Rollup: s.Ingester.Rollup, Flagged: s.Ingester.Flagged, Outcomes: s.Outcomes, Catalog: s.Catalog, Units: s.Units, Procedures: s.Procedures,

@@ -138,6 +138,12 @@ type Server struct {
 	// Publication switches the public results page; nil keeps it off.
 	Publication Publication
 
+	// Subscriptions keeps users' subscriptions to alerts and reports;
+	// nil answers 503 on their routes. MailEnabled says whether an SMTP
+	// server is configured: without one the page says no email is sent.
+	Subscriptions Subscriptions
+	MailEnabled   bool
+
 	app    *fiber.App
 	tmpl   *template.Template
 	static fiber.Handler
@@ -250,6 +256,13 @@ func Routes() []Route {
 		{Method: "POST", Path: "/admin/users/:username", Rule: users, Form: true, handler: (*Server).adminUsersUpdate},
 		{Method: "POST", Path: "/admin/users/:username/password", Rule: users, Form: true, handler: (*Server).adminUsersPassword},
 		{Method: "GET", Path: "/admin/audit", Rule: audit, Form: true, handler: (*Server).adminAuditShow},
+		{Method: "GET", Path: "/account/subscriptions", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).subscriptionsShow},
+		{Method: "POST", Path: "/account/subscriptions", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).subscriptionsCreate},
+		{Method: "POST", Path: "/account/subscriptions/:id/delete", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).subscriptionsDelete},
+		{Method: "POST", Path: "/account/email", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).emailUpdate},
+		{Method: "GET", Path: "/api/v1/subscriptions", Rule: measures, handler: (*Server).apiSubscriptionsList},
+		{Method: "POST", Path: "/api/v1/subscriptions", Rule: measures, handler: (*Server).apiSubscriptionsCreate},
+		{Method: "DELETE", Path: "/api/v1/subscriptions/:id", Rule: measures, handler: (*Server).apiSubscriptionsDelete},
 		{Method: "GET", Path: "/account/tokens", Rule: tokens, Form: true, handler: (*Server).tokensShow},
 		{Method: "POST", Path: "/account/tokens", Rule: tokens, Form: true, handler: (*Server).tokensCreate},
 		{Method: "POST", Path: "/account/tokens/:id/revoke", Rule: tokens, Form: true, handler: (*Server).tokensRevoke},

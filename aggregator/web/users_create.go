@@ -15,6 +15,8 @@ type userCreateRequest struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Scope    string `json:"scope"`
+	// Email is where notifications and scheduled reports go; optional.
+	Email string `json:"email,omitempty"`
 	// Password is the initial password; without it the server makes one
 	// and shows it in this answer only.
 	Password string `json:"password"`
@@ -51,7 +53,7 @@ func (s *Server) addUser(c *fiber.Ctx, pp People, req userCreateRequest) (hailon
 		generated = access.GeneratePassword()
 		req.Password = generated
 	}
-	u := hailong.User{Username: req.Username, Name: req.Name, Role: req.Role, Scope: req.Scope}
+	u := hailong.User{Username: req.Username, Name: req.Name, Role: req.Role, Scope: req.Scope, Email: req.Email}
 	p := principalOf(c)
 	if err := pp.AddUser(actx(c), p, u, req.Password); err != nil {
 		return u, "", err

@@ -11,6 +11,8 @@ type userUpdateRequest struct {
 	Role     *string `json:"role"`
 	Scope    *string `json:"scope"`
 	Disabled *bool   `json:"disabled"`
+	// Email sets the address notifications go to; "" removes it.
+	Email *string `json:"email"`
 }
 
 // usersUpdate answers PATCH /api/v1/users/:username: a new role, scope or
@@ -25,12 +27,19 @@ func (s *Server) usersUpdate(c *fiber.Ctx) error {
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Role == nil && req.Scope == nil && req.Disabled == nil {
-		return hailong.Invalid("Nothing to change.", hailong.FieldError{Field: "role", Message: "Give role, scope or disabled."})
+	if req.Role == nil && req.Scope == nil && req.Disabled == nil && req.Email == nil {
+		return hailong.Invalid("Nothing to change.", hailong.FieldError{Field: "role", Message: "Give role, scope, disabled or email."})
 	}
 	p, name := principalOf(c), c.Params("username")
-	if err := pp.UpdateUser(actx(c), p, name, req.Role, req.Scope, req.Disabled); err != nil {
-		return err
+	if req.Email != nil {
+		if err := s.setEmail(c, name, *req.Email); err != nil {
+			return err
+		}
+	}
+	if req.Role != nil || req.Scope != nil || req.Disabled != nil {
+		if err := pp.UpdateUser(actx(c), p, name, req.Role, req.Scope, req.Disabled); err != nil {
+			return err
+		}
 	}
 	u, ok, err := findUser(c.UserContext(), pp, p, name)
 	if err != nil {

@@ -10,7 +10,7 @@ func init() {
 		"add": "Thêm người dùng", "username": "Tên đăng nhập", "name": "Họ tên", "role": "Vai trò", "scope": "Phạm vi (mã đơn vị)",
 		"password": "Mật khẩu ban đầu", "password_hint": "Để trống để hệ thống tự tạo; mật khẩu chỉ hiện một lần.",
 		"state": "Trạng thái", "active": "Đang hoạt động", "disabled": "Đã khoá",
-		"save": "Lưu thay đổi", "change": "Đổi vai trò, phạm vi", "self": "Đây là tài khoản của bạn: đổi mật khẩu ở trang Đổi mật khẩu.",
+		"save": "Lưu thay đổi", "change": "Đổi vai trò, phạm vi, email", "self": "Đây là tài khoản của bạn: đổi mật khẩu ở trang Đổi mật khẩu.",
 		"token_list": "Các khoá đã tạo", "disable": "Khoá tài khoản", "enable": "Mở khoá tài khoản", "reset": "Đặt lại mật khẩu",
 		"added": "Đã thêm người dùng %s.", "updated": "Đã cập nhật người dùng %s. Các phiên đăng nhập của người này đã kết thúc.",
 		"reset_done":      "Đã đặt lại mật khẩu của %s. Các phiên đăng nhập của người này đã kết thúc.",
@@ -26,6 +26,7 @@ func init() {
 		"addr": "Từ địa chỉ", "result": "Kết quả", "ok": "Thành công", "failed": "Không thành công", "filter": "Lọc",
 		"all": "Tất cả", "audit_note": "Giờ Việt Nam. Hiện tối đa %d sự kiện mới nhất.",
 		"stale": "Trang đã hết hạn. Xin thử lại.",
+		"email": "Địa chỉ email", "no_email": "Chưa có", "email_save": "Lưu địa chỉ email",
 	}, map[string]string{
 		"admin": "Administration", "users": "Users", "users_about": "Add users, change their role and scope, disable accounts, reset passwords.",
 		"audit": "Audit log", "audit_about": "Who did what, when, from where.",
@@ -33,7 +34,7 @@ func init() {
 		"add": "Add a user", "username": "Username", "name": "Full name", "role": "Role", "scope": "Scope (unit code)",
 		"password": "Initial password", "password_hint": "Leave empty to have one generated; it is shown only once.",
 		"state": "State", "active": "Active", "disabled": "Disabled",
-		"save": "Save changes", "change": "Change role or scope", "self": "This is your own account: change your password on the password page.",
+		"save": "Save changes", "change": "Change role, scope or email", "self": "This is your own account: change your password on the password page.",
 		"token_list": "Tokens made", "disable": "Disable account", "enable": "Enable account", "reset": "Reset password",
 		"added": "User %s has been added.", "updated": "User %s has been updated. Their sessions have ended.",
 		"reset_done":      "The password of %s has been reset. Their sessions have ended.",
@@ -49,6 +50,7 @@ func init() {
 		"addr": "From address", "result": "Result", "ok": "Succeeded", "failed": "Failed", "filter": "Filter",
 		"all": "All", "audit_note": "Vietnam time. At most the %d newest events are shown.",
 		"stale": "The page had expired. Please try again.",
+		"email": "Email address", "no_email": "None", "email_save": "Save the email address",
 	}
 	addAreaWords("people", vi, en)
 }
