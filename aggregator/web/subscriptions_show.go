@@ -10,7 +10,9 @@ import (
 
 // indent shows a unit's depth in a list of options, which cannot hold
 // markup.
-func init() { funcs["indent"] = func(depth int) string { return strings.Repeat("\u00a0\u00a0", depth) } }
+func init() {
+	funcs["indent"] = func(depth int) string { return strings.Repeat("\u00a0\u00a0", depth) }
+}
 
 // subscriptionsPage is what /account/subscriptions shows.
 type subscriptionsPage struct {
