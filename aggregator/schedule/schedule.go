@@ -129,7 +129,14 @@ func (s *Scheduler) send(ctx context.Context, sub hailong.Subscription, due Due,
 	today := hailong.DateOf(now)
 	if to, ok := s.cfg.Recipients.MailTo(sub.Username, sub.Unit, today); ok {
 		m, err := s.Message(ctx, sub, due, today)
-		if err != nil {
+		switch hailong.ErrorCode(err) {
+		case "":
+		case hailong.ENOTFOUND, hailong.EINVALID:
+			// A unit no longer in force has no report: tried again it
+			// would fail every hour.
+			s.cfg.Logger.Warn("no scheduled report", "subscription", sub.ID, "period", due.Key, "err", err)
+			return s.cfg.Subscriptions.SetLastPeriod(ctx, sub.ID, due.Key)
+		default:
 			return err
 		}
 		m.ID, m.To = "report."+sub.ID+"."+due.Key, []string{to}

@@ -1,0 +1,73 @@
+package subscribe_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/subscribe"
+	"hailong/aggregator/subscribe/subscribetest"
+)
+
+// TestAdd: a unit of the subscriber's scope only, a known kind and
+// language, no repeat; kept across a restart; removed by its owner only.
+func TestAdd(t *testing.T) {
+	env := subscribetest.Start(t, time.Date(2026, 11, 30, 9, 0, 0, 0, hailong.Location))
+	lan := env.AddUser("lan", "09190", "lan@example.gov.vn")
+	hoa := env.AddUser("hoa", "24", "hoa@example.gov.vn")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		p          *hailong.Principal
+		unit, kind string
+		lang       string
+		field, msg string
+	}{
+		{"the commune", lan, "09190", "alerts", "", "", ""},
+		{"its centre, weekly in English", lan, "TT-09190", "weekly", "en", "", ""},
+		{"again", lan, "09190", "alerts", "vi", "unit", subscribe.MsgRepeat},
+		{"another commune", lan, "09250", "weekly", "vi", "unit", subscribe.MsgOutOfScope},
+		{"the province", lan, "24", "monthly", "vi", "unit", subscribe.MsgOutOfScope},
+		{"no unit", lan, " ", "monthly", "vi", "unit", subscribe.MsgRequired},
+		{"unknown kind", lan, "09190", "daily", "vi", "kind", subscribe.MsgKind},
+		{"unknown language", lan, "09190", "monthly", "fr", "lang", subscribe.MsgLang},
+		{"the province by its analyst", hoa, "24", "quarterly", "vi", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := env.Subs.Add(ctx, tc.p, tc.unit, hailong.SubscriptionKind(tc.kind), tc.lang)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			fields := hailong.ErrorFields(err)
+			if len(fields) != 1 || fields[0].Field != tc.field || fields[0].Message != tc.msg {
+				t.Errorf("Add = %v (%v), want %s: %s", err, fields, tc.field, tc.msg)
+			}
+		})
+	}
+	env.Restart()
+	byUnit := map[string]hailong.Subscription{}
+	for _, s := range env.Subs.Of("lan") {
+		byUnit[s.Unit] = s
+	}
+	if len(byUnit) != 2 || byUnit["09190"].Lang != "vi" || byUnit["09190"].Kind != hailong.SubscribeAlerts || byUnit["TT-09190"].Lang != "en" {
+		t.Fatalf("after restart lan has %+v", byUnit)
+	}
+	alerts := byUnit["09190"].ID
+	if err := env.Subs.Remove(ctx, hoa, alerts); hailong.ErrorCode(err) != hailong.ENOTFOUND {
+		t.Errorf("another's removal: %v, want not found", err)
+	}
+	if err := env.Subs.Remove(ctx, lan, alerts); err != nil {
+		t.Fatal(err)
+	}
+	env.Restart()
+	if got := env.Subs.Of("lan"); len(got) != 1 || got[0].Kind != hailong.SubscribeWeekly {
+		t.Errorf("after removal and restart %+v", got)
+	}
+	if got := env.Subs.OfKind(hailong.SubscribeQuarterly); len(got) != 1 || got[0].Username != "hoa" {
+		t.Errorf("quarterly subscriptions %+v", got)
+	}
+}
