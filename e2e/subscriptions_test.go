@@ -30,23 +30,10 @@ func TestSubscriptionsAPIAndAlertEmail(t *testing.T) {
 	}
 	call := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		req, err := http.NewRequest(method, agg.URL()+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", tok)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		status, b := send(t, method, agg.URL()+path, tok, body)
 		var out map[string]any
 		json.Unmarshal(b, &out)
-		return resp.StatusCode, out
+		return status, out
 	}
 	var id string
 	for _, tc := range []struct {
@@ -100,4 +87,63 @@ func TestSubscriptionsAPIAndAlertEmail(t *testing.T) {
 	if !strings.Contains(got.Text, "https://hailong.example.gov.vn/alerts/al-1") {
 		t.Errorf("text:\n%s", got.Text)
 	}
+}
+
+// TestUsersEmailThroughTheAPI: an administrator gives a new user an
+// address and changes it; a bad address is refused on the email field.
+func TestUsersEmailThroughTheAPI(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	admin := makeToken(t, agg.Access(), "root", hailong.RoleAdmin, "24")
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		email                    string
+	}{
+		{"create with an address", "POST", "/api/v1/users", `{"username":"le.hoa","role":"analyst","scope":"09190","email":"le.hoa@example.gov.vn"}`, 201, "le.hoa@example.gov.vn"},
+		{"create with a bad address", "POST", "/api/v1/users", `{"username":"le.lan","role":"analyst","scope":"09190","email":"le.lan"}`, 400, ""},
+		{"change the address", "PATCH", "/api/v1/users/le.hoa", `{"email":"hoa.le@example.gov.vn"}`, 200, "hoa.le@example.gov.vn"},
+		{"a bad address", "PATCH", "/api/v1/users/le.hoa", `{"email":"hoa@"}`, 400, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := send(t, tc.method, agg.URL()+tc.path, admin, tc.body)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %s", status, tc.status, body)
+			}
+			var out struct {
+				Email  string `json:"email"`
+				Errors []hailong.FieldError
+			}
+			json.Unmarshal(body, &out)
+			if tc.status >= 400 && (len(out.Errors) != 1 || out.Errors[0].Field != "email") {
+				t.Errorf("errors %+v, want one on email", out.Errors)
+			}
+			if tc.email != "" && out.Email != tc.email {
+				t.Errorf("email %q, want %q", out.Email, tc.email)
+			}
+		})
+	}
+}
+
+// send sends a JSON body (none when empty) with an Authorization header.
+func send(t *testing.T, method, url, auth, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
 }
