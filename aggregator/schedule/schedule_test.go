@@ -123,12 +123,7 @@ func TestScheduledReports(t *testing.T) {
 	sendDue() // the third quarter, due 1 October, missed while down
 	got := env.SMTP.Wait(1)
 	q := got[0]
-	if q.Subject != "[Hài Lòng] Báo cáo quý: Phường Kinh Bắc, Quý 3/2026" {
-		t.Errorf("quarterly subject %q", q.Subject)
-	}
-	if !strings.Contains(q.Text, "Tỷ lệ hài lòng: 83,3\u00a0% trên 60 lượt đánh giá") {
-		t.Errorf("quarterly text:\n%s", q.Text)
-	}
+	q.Check(t, "[Hài Lòng] Báo cáo quý: Phường Kinh Bắc, Quý 3/2026", "Tỷ lệ hài lòng: 83,3\u00a0% trên 60 lượt đánh giá")
 	if len(q.Attachments) != 1 || q.Attachments[0].ContentType != "application/pdf" || !bytes.HasPrefix(q.Attachments[0].Data, []byte("%PDF-")) ||
 		q.Attachments[0].Name != "bao-cao-quy-09190-2026-Q3.pdf" {
 		t.Fatalf("attachments %+v", q.Attachments)
@@ -156,27 +151,14 @@ func TestScheduledReports(t *testing.T) {
 	for _, r := range got[1:] {
 		switch r.To[0] {
 		case "hoa@example.gov.vn":
-			if want := "[Hài Lòng] Tóm tắt tuần: Tỉnh Bắc Ninh, tuần 48 năm 2026"; r.Subject != want {
-				t.Errorf("subject %q, want %q", r.Subject, want)
-			}
-			for _, s := range []string{
+			r.Check(t, "[Hài Lòng] Tóm tắt tuần: Tỉnh Bắc Ninh, tuần 48 năm 2026",
 				"Bản tóm tắt tuần về mức độ hài lòng của người dân đối với Tỉnh Bắc Ninh (24), tuần 48 năm 2026 (từ 23/11/2026 đến 29/11/2026).",
 				"Tỷ lệ hài lòng: 82,5\u00a0% trên 80 lượt đánh giá (khoảng tin cậy 95\u00a0%",
 				"So với kỳ trước: −7,5 điểm phần trăm (kỳ trước 90,0\u00a0%)",
 				"Đơn vị có tỷ lệ hài lòng thấp nhất:\n1. Phường Kinh Bắc – 75,0\u00a0% (n = 40)\n2. Phường Từ Sơn – 90,0\u00a0% (n = 40)",
-				"Thủ tục có tỷ lệ hài lòng thấp nhất:\n1. 1.004122 – 75,0\u00a0% (n = 40)",
-			} {
-				if !strings.Contains(r.Text, s) {
-					t.Errorf("weekly text lacks %q:\n%s", s, r.Text)
-				}
-			}
+				"Thủ tục có tỷ lệ hài lòng thấp nhất:\n1. 1.004122 – 75,0\u00a0% (n = 40)")
 		case "john@example.gov.vn":
-			if want := "[Hài Lòng] Weekly summary: Phường Kinh Bắc, week 48 of 2026"; r.Subject != want {
-				t.Errorf("subject %q, want %q", r.Subject, want)
-			}
-			if !strings.Contains(r.Text, "Satisfaction rate: 75.0% over 40 ratings") {
-				t.Errorf("English weekly text:\n%s", r.Text)
-			}
+			r.Check(t, "[Hài Lòng] Weekly summary: Phường Kinh Bắc, week 48 of 2026", "Satisfaction rate: 75.0% over 40 ratings")
 		default:
 			t.Errorf("an email to %v", r.To)
 		}

@@ -13,6 +13,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
+	"html"
 	"io"
 	"math/big"
 	"mime"
@@ -352,4 +353,21 @@ func StartWithoutTLS(t testing.TB) *Server {
 	s.tls, s.open = nil, true
 	s.Restart()
 	return s
+}
+
+// Check fails the test unless the email has the subject and every one of
+// lines in its text and in its HTML (escaped, a line break as <br>).
+func (r Received) Check(t testing.TB, subject string, lines ...string) {
+	t.Helper()
+	if r.Subject != subject {
+		t.Errorf("email to %v: subject %q, want %q", r.To, r.Subject, subject)
+	}
+	for _, s := range lines {
+		if !strings.Contains(r.Text, s) {
+			t.Errorf("email to %v: the text lacks %q:\n%s", r.To, s, r.Text)
+		}
+		if h := strings.ReplaceAll(html.EscapeString(s), "\n", "<br>\n"); !strings.Contains(r.HTML, h) {
+			t.Errorf("email to %v: the HTML lacks %q:\n%s", r.To, h, r.HTML)
+		}
+	}
 }
