@@ -137,11 +137,10 @@ type Main struct {
 	subs      *subscribe.Service
 	outbox    *mail.Outbox
 	alertMail *notify.AlertMailer
-	schedule  *schedule.Scheduler
-	// reportAlerts counts the alerts opened in a scheduled summary's
-	// period: the alert engine's list, wired where the engine is made;
-	// nil leaves the count out of the summaries.
-	reportAlerts schedule.Alerts
+	// schedule sends the scheduled reports; the alert engine, where it is
+	// made, gives it the alerts opened (schedule.SetAlerts) for the
+	// summaries' count.
+	schedule *schedule.Scheduler
 }
 
 // DB is an open database, embedded or not.
@@ -236,6 +235,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.subs.Load(ctx); err != nil {
 		return err
 	}
+	// Before the alert engine and the server: AlertMail is ready to be
+	// wired from here on.
+	if err := m.startMail(ctx); err != nil {
+		return err
+	}
 	targets, err := m.loadTargets(ctx)
 	if err != nil {
 		return err
@@ -306,9 +310,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := m.startMail(ctx); err != nil {
-		return err
-	}
 	metrics := m.metrics()
 	if m.ln = cfg.Listener; m.ln == nil {
 		if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
@@ -359,14 +360,15 @@ func (m *Main) startMail(ctx context.Context) error {
 	m.alertMail = notify.NewAlertMailer(notify.Config{Subscriptions: m.subs, Recipients: m.access, Outbox: m.outbox,
 		Units: m.units.Load, BaseURL: cfg.PublicURL, Logger: log})
 	m.schedule = schedule.New(schedule.Config{Subscriptions: m.subs, Recipients: m.access, Outbox: m.outbox,
-		Reporter: m.server.Reporter, Alerts: m.reportAlerts, BaseURL: cfg.PublicURL, Logger: log, Now: cfg.Now})
+		Reporter: func() *report.Reporter { return m.server.Reporter() }, BaseURL: cfg.PublicURL, Logger: log, Now: cfg.Now})
 	return nil
 }
 
 // AlertMail is the publisher that emails alert.opened and alert.closed
 // events to the users subscribed to the alerts of the unit: connect it to
-// the alert engine (with the other publishers, hailong.Publishers). It
-// publishes nothing while email is off, and returns at once.
+// the alert engine (with the other publishers, hailong.Publishers). It is
+// ready once the subscriptions are loaded in Run, before the server is
+// made; it publishes nothing while email is off, and returns at once.
 func (m *Main) AlertMail() hailong.EventPublisher {
 	if m.alertMail == nil {
 		return hailong.Publishers{}

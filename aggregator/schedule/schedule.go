@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"hailong"
@@ -64,8 +65,13 @@ var Kinds = []hailong.SubscriptionKind{hailong.SubscribeWeekly, hailong.Subscrib
 
 // Scheduler sends the scheduled reports.
 type Scheduler struct {
-	cfg Config
+	cfg    Config
+	alerts atomic.Pointer[Alerts]
 }
+
+// SetAlerts gives the summaries the alerts opened in their period, when
+// the alert engine is made after the scheduler.
+func (s *Scheduler) SetAlerts(a Alerts) { s.alerts.Store(&a) }
 
 // New returns a scheduler; Run sends.
 func New(cfg Config) *Scheduler {
@@ -75,7 +81,9 @@ func New(cfg Config) *Scheduler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Scheduler{cfg: cfg}
+	s := &Scheduler{cfg: cfg}
+	s.alerts.Store(&cfg.Alerts)
+	return s
 }
 
 // Run sends what fell due (at once, for periods missed while stopped),
@@ -199,8 +207,8 @@ func (s *Scheduler) summary(ctx context.Context, r *report.Reporter, q report.Qu
 		return mail.Message{}, err
 	}
 	paras = append(paras, lowest(lang, w["lowest_procedures"], report.Worst(procs.Rows, 3)))
-	if s.cfg.Alerts != nil {
-		n, err := s.alertsOpened(ctx, sub, q)
+	if alerts := *s.alerts.Load(); alerts != nil {
+		n, err := s.alertsOpened(ctx, alerts, sub, q)
 		if err != nil {
 			return mail.Message{}, err
 		}
@@ -213,8 +221,8 @@ func (s *Scheduler) summary(ctx context.Context, r *report.Reporter, q report.Qu
 
 // alertsOpened counts the alerts opened in the period for units of the
 // subscription's subtree the subscriber sees.
-func (s *Scheduler) alertsOpened(ctx context.Context, sub hailong.Subscription, q report.Query) (int, error) {
-	alerts, err := s.cfg.Alerts(ctx, q.From.Start(), (q.To + 1).Start())
+func (s *Scheduler) alertsOpened(ctx context.Context, opened Alerts, sub hailong.Subscription, q report.Query) (int, error) {
+	alerts, err := opened(ctx, q.From.Start(), (q.To + 1).Start())
 	if err != nil {
 		return 0, fmt.Errorf("alerts of %s: %w", q.Unit, err)
 	}

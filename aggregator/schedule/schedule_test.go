@@ -114,6 +114,19 @@ func TestScheduledReports(t *testing.T) {
 		t.Helper()
 		s := schedule.New(schedule.Config{Subscriptions: env.Subs, Recipients: env.Access, Outbox: env.Outbox, Reporter: rep,
 			BaseURL: "https://hailong.example.gov.vn", Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return env.Now }})
+		s.SetAlerts(func(_ context.Context, from, to time.Time) ([]hailong.Alert, error) {
+			var out []hailong.Alert
+			for _, a := range []hailong.Alert{
+				{ID: "a1", Unit: "TT-09190", Opened: vn(2026, 11, 24, 9)},
+				{ID: "a2", Unit: "TT-09250", Opened: vn(2026, 11, 25, 9)},
+				{ID: "a3", Unit: "TT-09190", Opened: vn(2026, 11, 30, 6)}, // the next week
+			} {
+				if !a.Opened.Before(from) && a.Opened.Before(to) {
+					out = append(out, a)
+				}
+			}
+			return out, nil
+		})
 		if err := s.SendDue(context.Background(), env.Now); err != nil {
 			t.Fatal(err)
 		}
@@ -156,9 +169,10 @@ func TestScheduledReports(t *testing.T) {
 				"Tỷ lệ hài lòng: 82,5\u00a0% trên 80 lượt đánh giá (khoảng tin cậy 95\u00a0%",
 				"So với kỳ trước: −7,5 điểm phần trăm (kỳ trước 90,0\u00a0%)",
 				"Đơn vị có tỷ lệ hài lòng thấp nhất:\n1. Phường Kinh Bắc – 75,0\u00a0% (n = 40)\n2. Phường Từ Sơn – 90,0\u00a0% (n = 40)",
-				"Thủ tục có tỷ lệ hài lòng thấp nhất:\n1. 1.004122 – 75,0\u00a0% (n = 40)")
+				"Thủ tục có tỷ lệ hài lòng thấp nhất:\n1. 1.004122 – 75,0\u00a0% (n = 40)",
+				"Số cảnh báo đã mở trong kỳ: 2.")
 		case "john@example.gov.vn":
-			r.Check(t, "[Hài Lòng] Weekly summary: Phường Kinh Bắc, week 48 of 2026", "Satisfaction rate: 75.0% over 40 ratings")
+			r.Check(t, "[Hài Lòng] Weekly summary: Phường Kinh Bắc, week 48 of 2026", "Satisfaction rate: 75.0% over 40 ratings", "Alerts opened in the period: 1.")
 		default:
 			t.Errorf("an email to %v", r.To)
 		}
