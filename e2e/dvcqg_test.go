@@ -275,7 +275,8 @@ func TestDossierMatchedByEitherCode(t *testing.T) {
 		t.Fatalf("after a restart: %+v", got)
 	}
 
-	// Two codes already reported as two dossiers are refused, not merged.
+	// Codes of two dossiers that each have both codes already are refused,
+	// not merged.
 	res = postOutcomes(t, agg, map[string]any{"outcomes": []hailong.Outcome{
 		{Dossier: localA, NationalDossier: nationB, Unit: centre, Received: d("2026-03-05"), Due: d("2026-03-12"), Returned: &ret},
 	}}, own)

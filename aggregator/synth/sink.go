@@ -151,10 +151,10 @@ func (m *Memory) Known(string) bool { return false }
 // noStore keeps the memory's outcomes nowhere.
 type noStore struct{}
 
-func (noStore) PutOutcomes(context.Context, []string, []hailong.Outcome, [][32]byte, []int64) error {
+func (noStore) PutOutcomes(context.Context, []outcomes.Record) error {
 	return nil
 }
-func (noStore) ScanOutcomes(context.Context, func(string, hailong.Outcome, [32]byte, int64)) error {
+func (noStore) ScanOutcomes(context.Context, func(outcomes.Record)) error {
 	return nil
 }
 func (noStore) ScanDossierFlags(context.Context, func(string)) error { return nil }
