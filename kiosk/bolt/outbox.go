@@ -71,6 +71,9 @@ type stored struct {
 	// Reassigned records, for audit, each time an operator re-stamped the
 	// rating's unit (kiosk reassign), oldest first.
 	Reassigned []Reassignment `json:"reassigned,omitempty"`
+	// Terminal is the paired terminal that recorded a held rating: the
+	// only one that may amend it (Amend). It stays on the node.
+	Terminal string `json:"terminal,omitempty"`
 }
 
 // Reassignment is one re-stamping of a queued rating's unit.
@@ -177,12 +180,12 @@ func (o *Outbox) Path() string { return o.path }
 // recorded and uploaded a second time. A stored copy that cannot be read is
 // quarantined and the rating recorded again as sent.
 func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, err error) {
-	return o.record(r, time.Time{})
+	return o.record(r, time.Time{}, "")
 }
 
 // record is Record; a new rating with a non-zero hold is held open to
-// follow-up answers (see RecordHeld) instead of queued.
-func (o *Outbox) record(r *hailong.Rating, hold time.Time) (got hailong.Rating, created bool, err error) {
+// follow-up answers of terminal (see RecordHeld) instead of queued.
+func (o *Outbox) record(r *hailong.Rating, hold time.Time, terminal string) (got hailong.Rating, created bool, err error) {
 	digest := r.Submission.Digest()
 	// Checked before the transaction, used only for a new rating: a re-sent
 	// one is answered even on a full disk.
@@ -214,6 +217,9 @@ func (o *Outbox) record(r *hailong.Rating, hold time.Time) (got hailong.Rating, 
 			return full
 		}
 		s := stored{Rating: *r, Submitted: digest}
+		if !hold.IsZero() {
+			s.Terminal = terminal
+		}
 		if hold.IsZero() {
 			seq, err := tx.Bucket(bucketQueue).NextSequence()
 			if err != nil {

@@ -108,7 +108,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if req.FollowUp {
 		hold = now.Add(s.FollowUpWindow)
 	}
-	got, created, err := s.Outbox.RecordHeld(&r, hold)
+	got, created, err := s.Outbox.RecordHeld(&r, hold, t.ID)
 	if err != nil && opened && hailong.ErrorCode(err) != hailong.ECONFLICT {
 		// Not recorded (a failing disk): the citizen may tap again. A
 		// dossier already rated keeps its opening taken, so it is no

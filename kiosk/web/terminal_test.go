@@ -286,13 +286,14 @@ func TestACounterRatingIsBoundToItsDossier(t *testing.T) {
 
 // TestACounterTapIsHeldForItsFollowUps: the citizen taps on a counter's
 // tablet with a dossier opened there; the tap is held for its follow-ups
-// under the dossier's id, and the follow-ups amend it there, from a paired
-// terminal only. Misuse is judged on taps: amendments add no flag and do
+// under the dossier's id, and the follow-ups amend it there, from that
+// tablet only: another counter's tablet, the lobby screen and the one-stop
+// software, all paired, are refused as an unpaired browser is. Misuse is judged on taps: amendments add no flag and do
 // not count towards the next tap's.
 func TestACounterTapIsHeldForItsFollowUps(t *testing.T) {
 	s, o, _ := newServer(t)
 	s.Misuse = misuse.New(misuse.Config{Interval: time.Nanosecond, Burst: 2, Window: time.Hour})
-	q1 := pairScreen(t, s, "Q1")
+	q1, q2, lobby := pairScreen(t, s, "Q1"), pairScreen(t, s, "Q2"), pairScreen(t, s, "")
 	const dossier = "H15.50.05.13-261008-0976"
 	if a := asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", `{"dossier":"`+dossier+`"}`); a.status != 201 {
 		t.Fatalf("open: %d %s", a.status, a.raw)
@@ -311,8 +312,12 @@ func TestACounterTapIsHeldForItsFollowUps(t *testing.T) {
 		status            int
 	}{
 		{"unpaired", "", `{"answers":{"overall":3,"attitude":2}}`, 401},
+		{"another counter's tablet", q2, `{"answers":{"overall":3,"attitude":0}}`, 403},
+		{"the lobby screen", lobby, `{"answers":{"overall":3,"attitude":0}}`, 403},
+		{"the one-stop software", software[s], `{"answers":{"overall":3,"attitude":0},"done":true}`, 403},
 		{"some answers", q1, `{"answers":{"overall":3,"attitude":2}}`, 200},
 		{"more, and done", q1, `{"answers":{"overall":3,"attitude":2,"comment":"Tốt"},"done":true}`, 200},
+		{"another counter's tablet, after done", q2, `{"answers":{"overall":3,"attitude":2,"comment":"Tốt"},"done":true}`, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
