@@ -243,7 +243,7 @@ func (f *faultyStore) AddDossierFlags(ctx context.Context, dossiers []string) er
 	return f.DB.AddDossierFlags(ctx, dossiers)
 }
 
-func (f *faultyStore) Receipts(ctx context.Context, ids []string, fn func(string, [32]byte, time.Time)) error {
+func (f *faultyStore) Receipts(ctx context.Context, ids []string, fn func(string, [32]byte, time.Time, time.Time)) error {
 	if f.failDigests > 0 {
 		f.failDigests--
 		return errors.New("injected: digests lost")
@@ -370,12 +370,12 @@ type scanCounter struct {
 	scans int
 }
 
-func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte)) error {
+func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte, time.Time)) error {
 	s.scans++
 	return s.DB.ScanDigests(ctx, fn)
 }
 
-func (s *scanCounter) Receipts(context.Context, []string, func(string, [32]byte, time.Time)) error {
+func (s *scanCounter) Receipts(context.Context, []string, func(string, [32]byte, time.Time, time.Time)) error {
 	return errors.New("digests looked up in the database")
 }
 
@@ -439,11 +439,11 @@ type coldStore struct {
 	scanning chan struct{}
 }
 
-func (s *coldStore) LoadDigests(context.Context, string, func(string, [32]byte)) error {
+func (s *coldStore) LoadDigests(context.Context, string, func(string, [32]byte, time.Time)) error {
 	return errors.New("the digests collection is damaged")
 }
 
-func (s *coldStore) ScanDigests(ctx context.Context, fn func(string, [32]byte)) error {
+func (s *coldStore) ScanDigests(ctx context.Context, fn func(string, [32]byte, time.Time)) error {
 	close(s.scanning)
 	<-ctx.Done()
 	return ctx.Err()

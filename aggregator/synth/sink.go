@@ -146,7 +146,7 @@ func (m *Memory) IngestQR(context.Context, hailong.Rating) (syncapi.Result, erro
 }
 
 // Known reports no rating as stored.
-func (m *Memory) Known(string) bool { return false }
+func (m *Memory) Known(string) (time.Time, bool) { return time.Time{}, false }
 
 // noStore keeps the memory's outcomes nowhere.
 type noStore struct{}

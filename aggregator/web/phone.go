@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 type linkProblem struct {
 	err    *hailong.Error
 	notice string // key into phoneTexts
+	// ratedAt is when the dossier was rated, for "already"; zero when
+	// not known.
+	ratedAt time.Time
 }
 
 func (p *linkProblem) Error() string { return p.err.Error() }
@@ -23,6 +27,29 @@ func (p *linkProblem) Unwrap() error { return p.err }
 
 func problem(code, notice, msg string) *linkProblem {
 	return &linkProblem{err: &hailong.Error{Code: code, Message: msg}, notice: notice}
+}
+
+// alreadyRated is the problem of a link whose dossier is rated: it says
+// when, if the ingester remembers (it does for every rating it stored
+// since the aggregator's last clean start, and the ones before it
+// remembered then).
+func (s *Server) alreadyRated(id string) *linkProblem {
+	p := problem(hailong.ECONFLICT, "already", "This dossier has already been rated.")
+	if at, _ := s.Ingester.Known(id); !at.IsZero() {
+		p.ratedAt = at
+		p.err.Message = fmt.Sprintf("This dossier was already rated at %s (%s).", at.In(hailong.Location).Format("15:04 on 02/01/2006"), hailong.Location)
+	}
+	return p
+}
+
+// ratedAtText says when a dossier was rated, in Vietnam time and the
+// page's conventions: "lúc 14:05 ngày 28/11/2026", "at 14:05 on 28 Nov 2026".
+func ratedAtText(lang string, at time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	t := at.In(hailong.Location)
+	return fmt.Sprintf(phoneTexts[lang]["already_at"], t.Format("15:04"), formatDate(lang, hailong.DateOf(t)))
 }
 
 // checkLink verifies a token: its form, the issuing kiosk, the signature,
