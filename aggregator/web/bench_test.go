@@ -26,8 +26,8 @@ func (m memIngester) IngestQR(context.Context, hailong.Rating) (syncapi.Result, 
 	return syncapi.Result{}, nil
 }
 func (m memIngester) Known(string) (time.Time, bool) { return time.Time{}, false }
-func (m memIngester) Rollup() *rollup.Rollup  { return m.r }
-func (m memIngester) Flagged() *rollup.Rollup { return nil }
+func (m memIngester) Rollup() *rollup.Rollup         { return m.r }
+func (m memIngester) Flagged() *rollup.Rollup        { return nil }
 
 // BenchmarkSatisfaction1M serves /api/v1/satisfaction over real HTTP with
 // rollups of 1,000,000 ratings of the synthetic province (synth): about 150
