@@ -37,7 +37,8 @@ func (s *Server) alreadyRated(id string) *linkProblem {
 	p := problem(hailong.ECONFLICT, "already", "This dossier has already been rated.")
 	if at, _ := s.Ingester.Known(id); !at.IsZero() {
 		p.ratedAt = at
-		p.err.Message = fmt.Sprintf("This dossier was already rated at %s (%s).", at.In(hailong.Location).Format("15:04 on 02/01/2006"), hailong.Location)
+		clock, date := hailong.ClockAndDate("en", at)
+		p.err.Message = fmt.Sprintf("This dossier was already rated at %s on %s (Vietnam time).", clock, date)
 	}
 	return p
 }
@@ -48,8 +49,8 @@ func ratedAtText(lang string, at time.Time) string {
 	if at.IsZero() {
 		return ""
 	}
-	t := at.In(hailong.Location)
-	return fmt.Sprintf(phoneTexts[lang]["already_at"], t.Format("15:04"), formatDate(lang, hailong.DateOf(t)))
+	clock, date := hailong.ClockAndDate(lang, at)
+	return fmt.Sprintf(phoneTexts[lang]["already_at"], clock, date)
 }
 
 // checkLink verifies a token: its form, the issuing kiosk, the signature,

@@ -35,6 +35,9 @@ type Outbox interface {
 	RecordHeld(r *hailong.Rating, hold time.Time, terminal string) (hailong.Rating, bool, error)
 	Amend(id, terminal string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error)
 	Stats() (bolt.Stats, error)
+	// RatedAt returns when the rating recorded under id was given; see
+	// bolt.Outbox.
+	RatedAt(id string) (at time.Time, ok bool, err error)
 	// Writable returns why no rating can be durably recorded now, or nil.
 	Writable() error
 }
