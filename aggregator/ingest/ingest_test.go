@@ -509,7 +509,9 @@ func TestKnownTellsWhenADossierWasRated(t *testing.T) {
 			}
 			return newIngester(t, db, 100)
 		}},
-		{"after a crash", func(t *testing.T, db *mongodb.DB, _ *ingest.Ingester) *ingest.Ingester { return newIngester(t, db, 100) }},
+		{"after a crash", func(t *testing.T, db *mongodb.DB, _ *ingest.Ingester) *ingest.Ingester {
+			return newIngester(t, db, 100)
+		}},
 		{"found in the database", func(t *testing.T, db *mongodb.DB, in *ingest.Ingester) *ingest.Ingester {
 			if err := in.Close(ctx); err != nil {
 				t.Fatal(err)
