@@ -72,3 +72,14 @@ func (d *Date) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// ClockAndDate writes an instant as people read it in a page's language, in
+// Vietnam time: "14:05" and "28/11/2026" in Vietnamese, "14:05" and
+// "28 Nov 2026" in English.
+func ClockAndDate(lang string, t time.Time) (clock, date string) {
+	t = t.In(Location)
+	if lang == "vi" {
+		return t.Format("15:04"), t.Format("02/01/2006")
+	}
+	return t.Format("15:04"), t.Format("2 Jan 2006")
+}

@@ -54,8 +54,8 @@ func enrolAPI(t *testing.T, base, auth, id, unit string) (int, syncapi.Credentia
 // whether the aggregator accepts the credential.
 func upload(t *testing.T, base string, cred syncapi.Credential) int {
 	t.Helper()
-	status, _ := postJSON(t, base+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{}}, http.Header{"Authorization": {"Bearer " + cred.String()}})
-	return status
+	_, err := kioskClient(base, cred).Sync(t.Context(), syncapi.Request{Ratings: []hailong.Rating{}})
+	return statusOf(t, err)
 }
 
 // TestKioskFleetAdministeredWhileRunning: a kiosk enrolled through the API

@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"log/slog"
 	"maps"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,7 +24,6 @@ func TestUploadTimesAreJudgedByTheKiosksClock(t *testing.T) {
 	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
 	defer agg.Close()
 	cred := enrol(t, agg, "kiosk-fast", centre)
-	h := http.Header{"Authorization": {"Bearer " + cred.String()}}
 	rating := func(at time.Time) hailong.Rating {
 		return hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
 			Answers: hailong.Answers{"overall": hailong.Int(3)}}, Channel: hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-fast",
@@ -34,11 +31,7 @@ func TestUploadTimesAreJudgedByTheKiosksClock(t *testing.T) {
 	}
 	upload := func(req syncapi.Request) []syncapi.Status {
 		t.Helper()
-		status, body := postJSON(t, agg.URL()+syncapi.Path, req, h)
-		var res syncapi.Response
-		if err := json.Unmarshal(body, &res); status != 200 || err != nil {
-			t.Fatalf("upload: %d %s", status, body)
-		}
+		res := syncOK(t, agg.URL(), cred, req)
 		var out []syncapi.Status
 		for _, r := range res.Results {
 			out = append(out, r.Status)

@@ -252,9 +252,7 @@ func TestDossierMatchedByEitherCode(t *testing.T) {
 	r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
 		Answers: hailong.Answers{"overall": hailong.Int(1)}, Dossier: "g09.20-20260306-0000102"}, Channel: hailong.ChannelKiosk,
 		Unit: centre, Kiosk: "kiosk-1", At: d("2026-03-09").Start().Add(9 * time.Hour).UTC()}
-	if st, b := postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{r}}, http.Header{"Authorization": {"Bearer " + kioskCred.String()}}); st != 200 {
-		t.Fatalf("sync: %d %s", st, b)
-	}
+	syncOK(t, agg.URL(), kioskCred, syncapi.Request{Ratings: []hailong.Rating{r}})
 	retB := d("2026-03-10")
 	postOutcomes(t, agg, map[string]any{"outcomes": []hailong.Outcome{
 		{Dossier: localB, NationalDossier: nationB, Unit: centre, Received: d("2026-03-06"), Due: d("2026-03-12"), Returned: &retB},
@@ -275,7 +273,8 @@ func TestDossierMatchedByEitherCode(t *testing.T) {
 		t.Fatalf("after a restart: %+v", got)
 	}
 
-	// Two codes already reported as two dossiers are refused, not merged.
+	// Codes of two dossiers that each have both codes already are refused,
+	// not merged.
 	res = postOutcomes(t, agg, map[string]any{"outcomes": []hailong.Outcome{
 		{Dossier: localA, NationalDossier: nationB, Unit: centre, Received: d("2026-03-05"), Due: d("2026-03-12"), Returned: &ret},
 	}}, own)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 
 	"hailong"
@@ -123,32 +122,30 @@ func TestSyncAuthenticatesEachKiosk(t *testing.T) {
 	}
 	body := syncapi.Request{Ratings: []hailong.Rating{}}
 	tests := []struct {
-		name, auth string
-		status     int
+		name   string
+		cred   syncapi.Credential
+		status int
 	}{
-		{"no credential", "", 401},
-		{"malformed", "Bearer nonsense", 401},
-		{"wrong secret", "Bearer " + other.String(), 401},
-		{"unknown kiosk", "Bearer " + unknown.String(), 401},
-		{"revoked kiosk", "Bearer " + revoked.String(), 403},
-		{"valid", "Bearer " + cred.String(), 200},
+		{"no credential", syncapi.Credential{}, 401},
+		{"malformed", syncapi.Credential{Kiosk: "nonsense"}, 401},
+		{"wrong secret", other, 401},
+		{"unknown kiosk", unknown, 401},
+		{"revoked kiosk", revoked, 403},
+		{"valid", cred, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			if tt.auth != "" {
-				h.Set("Authorization", tt.auth)
-			}
-			if status, b := postJSON(t, agg.URL()+syncapi.Path, body, h); status != tt.status {
-				t.Fatalf("status %d, want %d: %s", status, tt.status, b)
+			_, err := kioskClient(agg.URL(), tt.cred).Sync(t.Context(), body)
+			if status := statusOf(t, err); status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, err)
 			}
 		})
 	}
 	t.Run("too many ratings", func(t *testing.T) {
 		big := syncapi.Request{Ratings: make([]hailong.Rating, syncapi.MaxBatch+1)}
-		h := http.Header{"Authorization": {"Bearer " + cred.String()}}
-		if status, b := postJSON(t, agg.URL()+syncapi.Path, big, h); status != 400 {
-			t.Fatalf("status %d: %s", status, b)
+		_, err := kioskClient(agg.URL(), cred).Sync(t.Context(), big)
+		if status := statusOf(t, err); status != 400 {
+			t.Fatalf("status %d: %v", status, err)
 		}
 	})
 }

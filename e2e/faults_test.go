@@ -62,14 +62,11 @@ func TestTheSameBatchDeliveredTwice(t *testing.T) {
 			Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1, Answers: hailong.Answers{"overall": hailong.Int(1 + i%3)}},
 			Channel:    hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-1", At: now})
 	}
-	h := http.Header{"Authorization": {"Bearer " + cred.String()}}
 	for round, want := range []syncapi.Status{syncapi.Accepted, syncapi.Duplicate, syncapi.Duplicate} {
-		status, body := postJSON(t, agg.URL()+syncapi.Path, batch, h)
-		if status != 200 {
-			t.Fatalf("round %d: %d %s", round, status, body)
+		res, err := kioskClient(agg.URL(), cred).Sync(t.Context(), batch)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
 		}
-		var res syncapi.Response
-		json.Unmarshal(body, &res)
 		if len(res.Results) != len(batch.Ratings) {
 			t.Fatalf("round %d: %d results for %d ratings", round, len(res.Results), len(batch.Ratings))
 		}
@@ -83,9 +80,7 @@ func TestTheSameBatchDeliveredTwice(t *testing.T) {
 	changed := batch
 	changed.Ratings = []hailong.Rating{batch.Ratings[0]}
 	changed.Ratings[0].Answers = hailong.Answers{"overall": hailong.Int(3)}
-	_, body := postJSON(t, agg.URL()+syncapi.Path, changed, h)
-	var res syncapi.Response
-	json.Unmarshal(body, &res)
+	res := syncOK(t, agg.URL(), cred, changed)
 	if len(res.Results) != 1 || res.Results[0].Status != syncapi.Conflict || res.Results[0].Reason == "" {
 		t.Fatalf("changed content: %+v", res.Results)
 	}

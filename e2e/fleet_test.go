@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -60,10 +58,6 @@ func kioskIDs(ks []fleetKiosk) []string {
 	return ids
 }
 
-func bearer(cred syncapi.Credential) http.Header {
-	return http.Header{"Authorization": {"Bearer " + cred.String()}}
-}
-
 func ptr[T any](v T) *T { return &v }
 
 // TestFleetHealth: a kiosk's heartbeat and its uploads' reports show in
@@ -84,12 +78,8 @@ func TestFleetHealth(t *testing.T) {
 	ahead := 3 * time.Minute // the kiosk's clock runs ahead
 	beat := syncapi.Health{Version: "1.4.0", Unit: centre, Clock: time.Now().Add(ahead),
 		Queued: 2, OldestQueued: ptr(time.Now().Add(ahead - 10*time.Minute)), FreeDisk: 1 << 30}
-	status, body := postJSON(t, agg.URL()+syncapi.HeartbeatPath, beat, bearer(kinhbac))
-	if status != 200 {
-		t.Fatalf("heartbeat: %d %s", status, body)
-	}
-	var hb syncapi.HeartbeatResponse
-	if err := json.Unmarshal(body, &hb); err != nil {
+	hb, err := kioskClient(agg.URL(), kinhbac).Heartbeat(t.Context(), beat)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if off := time.Duration(hb.ClockOffsetMS) * time.Millisecond; off < ahead-5*time.Second || off > ahead+time.Second {
@@ -114,10 +104,7 @@ func TestFleetHealth(t *testing.T) {
 		Failed: 3, FailedReasons: map[string]int64{"questionnaire sipas v9 is unknown.": 2, "bad answers": 1},
 		Quarantined: 1, QuarantineReasons: map[string]int64{"$set.key: cannot decode": 1},
 		FreeDisk: -1, LastRating: ptr(sentAt.Add(-time.Minute)), LastError: "upload: connection reset"}
-	status, body = postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{}, SentAt: &sentAt, Health: &report}, bearer(kinhbac))
-	if status != 200 {
-		t.Fatalf("sync: %d %s", status, body)
-	}
+	syncOK(t, agg.URL(), kinhbac, syncapi.Request{Ratings: []hailong.Rating{}, SentAt: &sentAt, Health: &report})
 	check := func(t *testing.T, got []fleetKiosk) {
 		t.Helper()
 		if len(got) != 3 || got[1].Kiosk != "tt-kinhbac-1" {
@@ -189,52 +176,48 @@ func TestHeartbeatRefusesBadCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := syncapi.Health{Version: "good", Unit: centre, Clock: time.Now()}
-	if status, b := postJSON(t, agg.URL()+syncapi.HeartbeatPath, good, bearer(cred)); status != 200 {
-		t.Fatalf("good heartbeat: %d %s", status, b)
+	if _, err := kioskClient(agg.URL(), cred).Heartbeat(t.Context(), good); err != nil {
+		t.Fatalf("good heartbeat: %v", err)
 	}
 	many := map[string]int64{}
 	for i := range syncapi.MaxHealthReasons + 1 {
 		many[fmt.Sprintf("reason %d", i)] = 1
 	}
 	bad := syncapi.Health{Version: "bad", Unit: centre, Clock: time.Now()}
+	// A report Health cannot hold (an unknown field, a wrong type) goes
+	// through the client's Do, as a kiosk of another version might send it.
 	tests := []struct {
 		name   string
-		auth   string
+		cred   syncapi.Credential
 		body   any
 		status int
 		fields []string
 	}{
-		{"no credential", "", bad, 401, nil},
-		{"malformed credential", "Bearer nonsense", bad, 401, nil},
-		{"wrong secret", "Bearer " + other.String(), bad, 401, nil},
-		{"unknown kiosk", "Bearer " + unknown.String(), bad, 401, nil},
-		{"revoked kiosk", "Bearer " + revoked.String(), bad, 403, nil},
-		{"unknown field", "Bearer " + cred.String(), map[string]any{"version": "bad", "clock": time.Now(), "phone": "0912"}, 400, []string{"phone"}},
-		{"wrong type", "Bearer " + cred.String(), map[string]any{"version": "bad", "clock": time.Now(), "queued": "many"}, 400, []string{"queued"}},
-		{"too many reasons", "Bearer " + cred.String(), syncapi.Health{Version: "bad", Clock: time.Now(), Failed: 65, FailedReasons: many}, 400, []string{"failed_reasons"}},
-		{"long strings and negative counts", "Bearer " + cred.String(), syncapi.Health{Version: "bad", Clock: time.Now(), Queued: -1, FreeDisk: -2,
+		{"no credential", syncapi.Credential{}, bad, 401, nil},
+		{"malformed credential", syncapi.Credential{Kiosk: "nonsense"}, bad, 401, nil},
+		{"wrong secret", other, bad, 401, nil},
+		{"unknown kiosk", unknown, bad, 401, nil},
+		{"revoked kiosk", revoked, bad, 403, nil},
+		{"unknown field", cred, map[string]any{"version": "bad", "clock": time.Now(), "phone": "0912"}, 400, []string{"phone"}},
+		{"wrong type", cred, map[string]any{"version": "bad", "clock": time.Now(), "queued": "many"}, 400, []string{"queued"}},
+		{"too many reasons", cred, syncapi.Health{Version: "bad", Clock: time.Now(), Failed: 65, FailedReasons: many}, 400, []string{"failed_reasons"}},
+		{"long strings and negative counts", cred, syncapi.Health{Version: "bad", Clock: time.Now(), Queued: -1, FreeDisk: -2,
 			LastError: strings.Repeat("é", syncapi.MaxHealthText+1), QuarantineReasons: map[string]int64{"x": -1}}, 400,
 			[]string{"free_disk", "last_error", "quarantine_reasons", "queued"}},
-		{"no clock", "Bearer " + cred.String(), syncapi.Health{Version: "bad"}, 400, []string{"clock"}},
+		{"no clock", cred, syncapi.Health{Version: "bad"}, 400, []string{"clock"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			if tt.auth != "" {
-				h.Set("Authorization", tt.auth)
+			err := kioskClient(agg.URL(), tt.cred).Do(t.Context(), http.MethodPost, syncapi.HeartbeatPath, tt.body, nil)
+			if status := statusOf(t, err); status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, err)
 			}
-			status, b := postJSON(t, agg.URL()+syncapi.HeartbeatPath, tt.body, h)
-			if status != tt.status {
-				t.Fatalf("status %d, want %d: %s", status, tt.status, b)
-			}
-			var problem struct{ Errors []hailong.FieldError }
-			json.Unmarshal(b, &problem)
 			var fields []string
-			for _, f := range problem.Errors {
+			for _, f := range fieldErrors(err) {
 				fields = append(fields, f.Field)
 			}
 			if !reflect.DeepEqual(fields, tt.fields) {
-				t.Errorf("fields %v, want %v: %s", fields, tt.fields, b)
+				t.Errorf("fields %v, want %v: %v", fields, tt.fields, err)
 			}
 		})
 	}
@@ -259,9 +242,7 @@ func TestSyncClipsOversizedReports(t *testing.T) {
 		many[fmt.Sprintf("reason %03d", i)] = int64(i)
 	}
 	report := syncapi.Health{Version: strings.Repeat("v", 5000), Clock: time.Now(), Failed: 200, FailedReasons: many}
-	if status, b := postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{}, Health: &report}, bearer(cred)); status != 200 {
-		t.Fatalf("sync: %d %s", status, b)
-	}
+	syncOK(t, agg.URL(), cred, syncapi.Request{Ratings: []hailong.Rating{}, Health: &report})
 	k := fleetOf(t, agg.URL(), "")[0]
 	// The 63 most frequent are kept, reasons 137 to 199; the other 137
 	// are counted together: 0 + 1 + … + 136.
@@ -286,39 +267,26 @@ func TestKioskConfig(t *testing.T) {
 	}
 	tests := []struct {
 		name               string
-		auth               string
+		cred               syncapi.Credential
 		status             int
 		kiosk, unit, uName string
 	}{
-		{"kinh bac", "Bearer " + kinhbac.String(), 200, "tt-kinhbac-1", centre, "Trung tâm Phục vụ hành chính công phường Kinh Bắc"},
-		{"tu son", "Bearer " + tuson.String(), 200, "tt-tuson-1", "TT-09250", "Trung tâm Phục vụ hành chính công phường Từ Sơn"},
-		{"unknown credential", "Bearer " + unknown.String(), 401, "", "", ""},
-		{"no credential", "", 401, "", "", ""},
+		{"kinh bac", kinhbac, 200, "tt-kinhbac-1", centre, "Trung tâm Phục vụ hành chính công phường Kinh Bắc"},
+		{"tu son", tuson, 200, "tt-tuson-1", "TT-09250", "Trung tâm Phục vụ hành chính công phường Từ Sơn"},
+		{"unknown credential", unknown, 401, "", "", ""},
+		{"no credential", syncapi.Credential{}, 401, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", agg.URL()+syncapi.ConfigPath, nil)
-			if tt.auth != "" {
-				req.Header.Set("Authorization", tt.auth)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.status, b)
+			cfg, err := kioskClient(agg.URL(), tt.cred).Config(t.Context())
+			if status := statusOf(t, err); status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, err)
 			}
 			if tt.status != 200 {
-				if strings.Contains(string(b), "questionnaires") {
-					t.Errorf("refused caller got a configuration: %s", b)
+				if strings.Contains(err.Error(), "questionnaires") || cfg.Questionnaires != nil {
+					t.Errorf("refused caller got a configuration: %v", err)
 				}
 				return
-			}
-			var cfg syncapi.Config
-			if err := json.Unmarshal(b, &cfg); err != nil {
-				t.Fatal(err)
 			}
 			if cfg.Kiosk != tt.kiosk || cfg.Unit != tt.unit || cfg.UnitName != tt.uName {
 				t.Errorf("config %s %s %q, want %s %s %q", cfg.Kiosk, cfg.Unit, cfg.UnitName, tt.kiosk, tt.unit, tt.uName)

@@ -161,9 +161,7 @@ func TestMeasuresGolden(t *testing.T) {
 		rating("sipas", hailong.Answers{"overall": hailong.Int(5), "access_signs": hailong.Int(4), "access_seats": hailong.Int(2), "proc_posted": hailong.Int(5), "off_polite": hailong.Int(3)}, ""),
 		rating("sipas", hailong.Answers{"overall": hailong.Int(3), "access_signs": hailong.Int(5), "access_seats": hailong.Int(4), "off_polite": hailong.Int(4)}, ""),
 	}}
-	if st, b := postJSON(t, agg.URL()+syncapi.Path, upload, http.Header{"Authorization": {"Bearer " + cred.String()}}); st != 200 {
-		t.Fatalf("sync: %d %s", st, b)
-	}
+	syncOK(t, agg.URL(), cred, upload)
 
 	var m measures
 	if st := getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-03-01", "to", "2026-03-31", "breakdown", "units,months"), &m); st != 200 {
@@ -242,9 +240,7 @@ func TestMeasuresGolden(t *testing.T) {
 		rating("sipas", hailong.Answers{"overall": hailong.Int(3)}, d6),
 		rating("counter-quick", cq(1, 1, 2, 2, 2), d7),
 	}}
-	if st, b := postJSON(t, agg.URL()+syncapi.Path, late, http.Header{"Authorization": {"Bearer " + cred.String()}}); st != 200 {
-		t.Fatalf("sync: %d %s", st, b)
-	}
+	syncOK(t, agg.URL(), cred, late)
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", centre, "from", "2026-03-01", "to", "2026-03-31"), &m)
 	if m.Decision766.Dossiers != 4 || m.Decision766.NotOK != 3 {
 		t.Errorf("after d4 was rated not satisfied: %+v", m.Decision766)
@@ -336,7 +332,7 @@ func TestOutcomesAndRollupsSurviveRestarts(t *testing.T) {
 	r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
 		Answers: hailong.Answers{"overall": hailong.Int(3)}, Dossier: d1}, Channel: hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-1",
 		At: ret.Start().Add(10 * time.Hour).UTC()}
-	postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{r}}, http.Header{"Authorization": {"Bearer " + cred.String()}})
+	syncOK(t, agg.URL(), cred, syncapi.Request{Ratings: []hailong.Rating{r}})
 	check := func(when string) {
 		t.Helper()
 		var m measures
@@ -363,7 +359,7 @@ func TestMeasuresWithholdSmallSamples(t *testing.T) {
 	r := hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
 		Answers: hailong.Answers{"overall": hailong.Int(3), "result_time": hailong.Int(2), "contacts": hailong.Int(2), "agencies": hailong.Int(2), "attitude": hailong.Int(2)}},
 		Channel: hailong.ChannelKiosk, Unit: centre, Kiosk: "kiosk-1", At: time.Now().UTC().Truncate(time.Millisecond)}
-	postJSON(t, agg.URL()+syncapi.Path, syncapi.Request{Ratings: []hailong.Rating{r}}, http.Header{"Authorization": {"Bearer " + cred.String()}})
+	syncOK(t, agg.URL(), cred, syncapi.Request{Ratings: []hailong.Rating{r}})
 	var m measures
 	getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", today(), "to", today()), &m)
 	if m.Satisfaction.N != 1 || m.Satisfaction.Enough || m.Circular01.Official.Classification != "" || m.Targets[0].Gap != nil {

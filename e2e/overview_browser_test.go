@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -57,11 +56,11 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 		add(c.lastMonthN, c.lastMonthN/2, lastMonth)
 		// The aggregator reads new kiosks at most every two seconds.
 		waitFor(t, "the upload of "+c.unit, func() bool {
-			st, b := postJSON(t, agg.URL()+syncapi.Path, up, http.Header{"Authorization": {"Bearer " + cred.String()}})
-			if st != 200 && st != 401 {
-				t.Fatalf("sync: %d %s", st, b)
+			_, err := kioskClient(agg.URL(), cred).Sync(t.Context(), up)
+			if st := statusOf(t, err); st != 200 && st != 401 {
+				t.Fatalf("sync: %v", err)
 			}
-			return st == 200
+			return err == nil
 		})
 	}
 	month := hailong.DateOf(thisMonth).String()[:7]

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"hailong"
 	aggapp "hailong/aggregator/app"
 	"hailong/qrtoken"
 	"hailong/syncapi"
@@ -78,6 +79,12 @@ func (p *phone) rate(link string, answers url.Values) (int, string) {
 		p.t.Fatalf("no CSRF field in the form:\n%s", page)
 	}
 	answers.Set("_csrf", m[1])
+	return p.send(link, answers)
+}
+
+// send posts a form already filled in, its CSRF field included.
+func (p *phone) send(link string, answers url.Values) (int, string) {
+	p.t.Helper()
 	req, _ := http.NewRequest("POST", link, strings.NewReader(answers.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/html")
@@ -103,19 +110,46 @@ func TestOfflineKioskIssuesALinkThePhoneRatesThrough(t *testing.T) {
 	agg = startAggregator(t, aggDir, addr) // days later, the citizen's phone reaches the aggregator
 	defer agg.Close()
 	p := newPhone(t)
-	status, page := p.rate(tok.URL, url.Values{"overall": {"3"}, "result_time": {"2"}, "comment": {"Nhanh, chu đáo"}})
+	// A second phone opens the form before the first sends it.
+	late := newPhone(t)
+	status, page := late.get(tok.URL + "?lang=en")
+	lateForm := csrfField.FindStringSubmatch(page)
+	if status != 200 || lateForm == nil {
+		t.Fatalf("the second phone: %d\n%s", status, page)
+	}
+	// A link is valid for 30 days: the form asks about the service
+	// received, never about "today", in either language.
+	_, vi := newPhone(t).get(tok.URL)
+	for lang, form := range map[string]string{"vi": vi, "en": page} {
+		low := strings.ToLower(form)
+		if strings.Contains(low, "hôm nay") || strings.Contains(low, "today") ||
+			!strings.Contains(form, map[string]string{"vi": "dịch vụ đã nhận", "en": "the service you received"}[lang]) {
+			t.Errorf("the %s form asks about today, or not about the service received:\n%s", lang, form)
+		}
+	}
+	before := time.Now()
+	status, page = p.rate(tok.URL, url.Values{"overall": {"3"}, "result_time": {"2"}, "comment": {"Nhanh, chu đáo"}})
 	if status != 200 || !strings.Contains(page, "Xin cảm ơn Ông/Bà!") {
 		t.Fatalf("form: %d\n%s", status, page)
 	}
+	after := time.Now()
 	// A program posts JSON for the second link.
 	st, body := postJSON(t, tok2.URL, map[string]any{"answers": map[string]any{"overall": 1}, "dossier": "H15.50.05.13-261008-0976"}, nil)
 	if st != 201 {
 		t.Fatalf("json: %d %s", st, body)
 	}
-	// The same link again: already rated.
-	if status, page := p.get(tok.URL); status != 409 || !strings.Contains(page, "đã được đánh giá") {
-		t.Errorf("second visit: %d", status)
-	}
+	// The same link again: already rated, and when, in the page's
+	// language; also to the phone that sends a form it opened before, and
+	// after the aggregator restarted.
+	checkRatedAt(t, "second visit", before, after, func() (int, string) { return p.get(tok.URL) })
+	checkRatedAt(t, "second visit in English", before, after, func() (int, string) { return p.get(tok.URL + "?lang=en") })
+	checkRatedAt(t, "a form opened before", before, after, func() (int, string) {
+		return late.send(tok.URL, url.Values{"overall": {"1"}, "lang": {"en"}, "_csrf": {lateForm[1]}})
+	})
+	agg.Close()
+	agg = startAggregator(t, aggDir, addr)
+	defer agg.Close()
+	checkRatedAt(t, "after a restart", before, after, func() (int, string) { return p.get(tok.URL) })
 	day := today()
 	for _, tt := range []struct {
 		query        string
@@ -130,6 +164,33 @@ func TestOfflineKioskIssuesALinkThePhoneRatesThrough(t *testing.T) {
 		if s.N != tt.n || s.Satisfied != tt.satisfied || s.ByChannel["qr"].N != tt.n {
 			t.Errorf("%s: n=%d satisfied=%d qr=%d, want %d %d", tt.query, s.N, s.Satisfied, s.ByChannel["qr"].N, tt.n, tt.satisfied)
 		}
+	}
+}
+
+// ratedAtVI and ratedAtEN find when a dossier was rated on the phone's
+// "already rated" page.
+var (
+	ratedAtVI = regexp.MustCompile(`Hồ sơ này đã được đánh giá lúc (\d\d:\d\d) ngày (\d\d/\d\d/\d{4})`)
+	ratedAtEN = regexp.MustCompile(`This dossier was rated at (\d\d:\d\d) on (\d{1,2} [A-Z][a-z]{2} \d{4})`)
+)
+
+// checkRatedAt opens a rated dossier's link with open and expects 409 and
+// a page saying when it was rated, in Vietnam time, between from and to
+// (to the minute), in the page's language.
+func checkRatedAt(t *testing.T, name string, from, to time.Time, open func() (int, string)) {
+	t.Helper()
+	status, page := open()
+	layout, m := "15:04 02/01/2006", ratedAtVI.FindStringSubmatch(page)
+	if strings.Contains(page, `<html lang="en">`) {
+		layout, m = "15:04 2 Jan 2006", ratedAtEN.FindStringSubmatch(page)
+	}
+	if status != 409 || m == nil {
+		t.Errorf("%s: %d, no time of the rating on the page:\n%s", name, status, page)
+		return
+	}
+	at, err := time.ParseInLocation(layout, m[1]+" "+m[2], hailong.Location)
+	if err != nil || at.Before(from.Truncate(time.Minute)) || at.After(to) {
+		t.Errorf("%s: rated at %s, want between %s and %s (%v)", name, m[0], from.In(hailong.Location), to.In(hailong.Location), err)
 	}
 }
 

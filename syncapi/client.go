@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"hailong"
 )
 
 // Errors a Client's calls wrap, to be checked with errors.Is.
@@ -27,10 +29,12 @@ var (
 
 // Client calls the aggregator on a kiosk's behalf: uploads, heartbeats and
 // the published configuration, each authenticated with the kiosk's
-// credential.
+// credential. The kiosk's uploader and the end-to-end tests both use it.
 type Client struct {
 	// BaseURL is the aggregator's, e.g. https://hailong.example.gov.vn.
-	BaseURL    string
+	BaseURL string
+	// Credential authenticates every call but Health; the zero Credential
+	// sends none, which the aggregator refuses (tests use it so).
 	Credential Credential
 	// HTTP is the client used; one with a 60 s timeout when nil.
 	HTTP *http.Client
@@ -42,6 +46,8 @@ type HTTPError struct {
 	Status int
 	Title  string
 	Detail string
+	// Errors are the fields the aggregator found wrong (a 400's).
+	Errors []hailong.FieldError
 }
 
 func (e *HTTPError) Error() string {
@@ -71,7 +77,7 @@ func (e *HTTPError) Is(target error) bool {
 // Sync uploads one batch of ratings.
 func (c *Client) Sync(ctx context.Context, req Request) (Response, error) {
 	var out Response
-	err := c.call(ctx, http.MethodPost, Path, req, &out)
+	err := c.Do(ctx, http.MethodPost, Path, req, &out)
 	if err != nil {
 		return Response{}, fmt.Errorf("upload of %d ratings: %w", len(req.Ratings), err)
 	}
@@ -81,7 +87,7 @@ func (c *Client) Sync(ctx context.Context, req Request) (Response, error) {
 // Heartbeat reports the kiosk's health while it has nothing to upload.
 func (c *Client) Heartbeat(ctx context.Context, h Health) (HeartbeatResponse, error) {
 	var out HeartbeatResponse
-	if err := c.call(ctx, http.MethodPost, HeartbeatPath, h, &out); err != nil {
+	if err := c.Do(ctx, http.MethodPost, HeartbeatPath, h, &out); err != nil {
 		return HeartbeatResponse{}, fmt.Errorf("heartbeat: %w", err)
 	}
 	return out, nil
@@ -90,7 +96,7 @@ func (c *Client) Heartbeat(ctx context.Context, h Health) (HeartbeatResponse, er
 // Config reads the kiosk's enrolment and the published questionnaires.
 func (c *Client) Config(ctx context.Context) (Config, error) {
 	var out Config
-	if err := c.call(ctx, http.MethodGet, ConfigPath, nil, &out); err != nil {
+	if err := c.Do(ctx, http.MethodGet, ConfigPath, nil, &out); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return out, nil
@@ -119,7 +125,12 @@ func (c *Client) Health(ctx context.Context) error {
 // questionnaire version is the largest.
 const maxAnswer = 8 << 20
 
-func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+// Do is the call under Sync, Heartbeat and Config: it sends in (when not
+// nil) as JSON to the aggregator's path, authenticated with the
+// credential, and decodes a 200 answer into out (when not nil); any other
+// answer is an *HTTPError. It serves calls those do not make, such as a
+// test's report that Health cannot hold.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -136,7 +147,9 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.Credential.String())
+	if c.Credential != (Credential{}) {
+		req.Header.Set("Authorization", "Bearer "+c.Credential.String())
+	}
 	resp, err := c.client().Do(req)
 	if err != nil {
 		var netErr net.Error
@@ -157,6 +170,9 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if resp.StatusCode != http.StatusOK {
 		return problem(resp.StatusCode, data)
 	}
+	if out == nil {
+		return nil
+	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("decode answer: %w", err)
 	}
@@ -168,11 +184,12 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 func problem(status int, data []byte) *HTTPError {
 	e := &HTTPError{Status: status}
 	var p struct {
-		Title  string `json:"title"`
-		Detail string `json:"detail"`
+		Title  string               `json:"title"`
+		Detail string               `json:"detail"`
+		Errors []hailong.FieldError `json:"errors"`
 	}
 	if json.Unmarshal(data, &p) == nil && (p.Title != "" || p.Detail != "") {
-		e.Title, e.Detail = p.Title, p.Detail
+		e.Title, e.Detail, e.Errors = p.Title, p.Detail, p.Errors
 		return e
 	}
 	e.Detail = strings.TrimSpace(string(data[:min(len(data), 300)]))

@@ -68,7 +68,7 @@ func TestDeferredIsForWhatIsNotTheRatingsFault(t *testing.T) {
 			if res[0].Reason == "" {
 				t.Error("no reason given")
 			}
-			if in.Known(r.ID) {
+			if _, known := in.Known(r.ID); known {
 				t.Error("the rating was stored")
 			}
 		})

@@ -41,16 +41,22 @@ type Store interface {
 	InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][32]byte, received time.Time) (dups []int, err error)
 	// Receipts tells the stored digest and time of receipt (as given to
 	// InsertRatings) of the stored ratings among ids.
-	Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received time.Time)) error
-	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error
+	Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received, at time.Time)) error
+	// ScanDigests tells the id, digest and time (hailong.Rating.At) of
+	// every stored rating.
+	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte, at time.Time)) error
 	ScanRatings(ctx context.Context, fn func(r *hailong.Rating, digest [32]byte) error) error
 	AddDossierFlags(ctx context.Context, dossiers []string) error
 	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
 	WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (generation string, err error)
 	DropDaysExcept(ctx context.Context, keep ...string) error
 	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
-	WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte) error
-	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error
+	// WriteDigests writes the recent ratings' digests beside a generation,
+	// and the times of the dossiers' ratings among them (rated, by id);
+	// LoadDigests reads them back, with the zero time for ratings of no
+	// dossier.
+	WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte, rated map[string]time.Time) error
+	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte, at time.Time)) error
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 	// InsertComments stores the comments of newly stored ratings;
@@ -193,10 +199,12 @@ func (in *Ingester) SetFields(fieldOf map[string]string) {
 }
 
 // Known reports whether the rating id was stored recently, from memory
-// only: false does not mean it is not stored.
-func (in *Ingester) Known(id string) bool {
-	_, ok := in.recent.get(id)
-	return ok
+// only: false does not mean it is not stored. For a dossier's rating (an id
+// of qrtoken.DossierRatingID) it tells when the rating was given, so that a
+// second link for the dossier can say when it was rated; the zero time
+// when the memory does not hold it.
+func (in *Ingester) Known(id string) (at time.Time, ok bool) {
+	return in.recent.known(id)
 }
 
 // Rollup returns the in-memory rollups that queries read.
@@ -294,7 +302,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	var unhappy []string
 	var cs []comments.Comment
 	r, fl, err := RecomputeAll(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
-		in.recent.put(rt.ID, digest)
+		in.recent.put(rt.ID, digest, rt.At)
 		if f.Dissatisfied && rt.Dossier != "" && !f.Flagged {
 			unhappy = append(unhappy, rt.Dossier)
 		}
@@ -528,7 +536,7 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 				if a, ok := in.claims.settle(batch[j].ID, stamp, digests[j]); ok {
 					added = append(added, a)
 				} // else it was found stored and counted while being inserted
-				in.recent.put(batch[j].ID, digests[j])
+				in.recent.put(batch[j].ID, digests[j], batch[j].At)
 				stored[batch[j].ID] = digests[j]
 				results[pos[j]].Status = syncapi.Accepted
 			}
@@ -567,12 +575,12 @@ func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]
 	var added []attempt
 	var err error
 	for start := 0; start < len(ids) && err == nil; start += syncapi.MaxBatch { // at Close, claims of many failed uploads
-		err = in.store.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received time.Time) {
+		err = in.store.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received, at time.Time) {
 			got[id] = d
 			if a, ok := in.claims.settle(id, received, d); ok {
 				added = append(added, a)
 			}
-			in.recent.put(id, d)
+			in.recent.put(id, d, at)
 		})
 	}
 	in.count(ctx, added) // even after an error: they are settled
@@ -798,10 +806,11 @@ func (in *Ingester) persist(ctx context.Context) error {
 	}
 	var ids []string
 	var digests [][32]byte
+	var rated map[string]time.Time
 	if in.warmed.Load() {
-		ids, digests = in.recent.snapshot()
+		ids, digests, rated = in.recent.snapshot()
 	}
-	if err := in.store.WriteDigests(ctx, gen, ids, digests); err != nil {
+	if err := in.store.WriteDigests(ctx, gen, ids, digests, rated); err != nil {
 		return err
 	}
 	if err := in.setState(ctx, rollup.State{Clean: true, Days: gen, Digests: int64(len(ids)), Flagged: flaggedGen}); err != nil {
@@ -821,8 +830,8 @@ func (in *Ingester) startWarm() {
 		defer close(in.warmDone)
 		t0 := time.Now()
 		n := 0
-		err := in.store.ScanDigests(ctx, func(id string, d [32]byte) {
-			in.recent.put(id, d)
+		err := in.store.ScanDigests(ctx, func(id string, d [32]byte, at time.Time) {
+			in.recent.put(id, d, at)
 			n++
 		})
 		if err != nil {
@@ -925,15 +934,20 @@ func (c *claims) reset() {
 
 // recentDigests remembers the digests of the most recent ratings, first in
 // first out, so that re-sent ratings are recognised without a database read.
+// Of the dossiers' ratings it also remembers when they were given: a link
+// for a dossier rated already says when, and on FerretDB the ratings
+// collection cannot be asked (a look-up by id scans it). Only those, as
+// they are the only ones asked about, to keep the memory small.
 type recentDigests struct {
 	mu    sync.Mutex
 	m     map[string][32]byte
+	at    map[string]int64 // dossier rating id → its time, Unix ms
 	order []string
 	next  int
 }
 
 func newRecent(n int) *recentDigests {
-	return &recentDigests{m: make(map[string][32]byte), order: make([]string, n)}
+	return &recentDigests{m: make(map[string][32]byte), at: make(map[string]int64), order: make([]string, n)}
 }
 
 func (r *recentDigests) get(id string) ([32]byte, bool) {
@@ -943,8 +957,23 @@ func (r *recentDigests) get(id string) ([32]byte, bool) {
 	return d, ok
 }
 
-// snapshot returns the remembered ids and digests, oldest first.
-func (r *recentDigests) snapshot() ([]string, [][32]byte) {
+// known reports whether id is remembered, and, for a dossier's rating, its
+// time when known.
+func (r *recentDigests) known(id string) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[id]; !ok {
+		return time.Time{}, false
+	}
+	if ms, ok := r.at[id]; ok {
+		return time.UnixMilli(ms).UTC(), true
+	}
+	return time.Time{}, true
+}
+
+// snapshot returns the remembered ids and digests, oldest first, and the
+// times of the dossiers' ratings among them.
+func (r *recentDigests) snapshot() ([]string, [][32]byte, map[string]time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ids := make([]string, 0, len(r.m))
@@ -954,19 +983,32 @@ func (r *recentDigests) snapshot() ([]string, [][32]byte) {
 			ids, digests = append(ids, id), append(digests, r.m[id])
 		}
 	}
-	return ids, digests
+	rated := make(map[string]time.Time, len(r.at))
+	for id, ms := range r.at {
+		rated[id] = time.UnixMilli(ms).UTC()
+	}
+	return ids, digests, rated
 }
 
-func (r *recentDigests) put(id string, d [32]byte) {
+// put remembers a rating's digest and, for a dossier's rating, its time at
+// (the zero time: not known).
+func (r *recentDigests) put(id string, d [32]byte, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[id]; ok {
+		if _, has := r.at[id]; !has && !at.IsZero() && qrtoken.IsRatingID(id) {
+			r.at[id] = at.UnixMilli() // remembered first from where its time was not told
+		}
 		return
 	}
 	if old := r.order[r.next]; old != "" {
 		delete(r.m, old)
+		delete(r.at, old)
 	}
 	r.order[r.next] = id
 	r.next = (r.next + 1) % len(r.order)
 	r.m[id] = d
+	if !at.IsZero() && qrtoken.IsRatingID(id) {
+		r.at[id] = at.UnixMilli()
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"hailong/aggregator/mongodb"
 	"hailong/aggregator/rollup"
 	"hailong/assets"
+	"hailong/qrtoken"
 	"hailong/syncapi"
 )
 
@@ -243,7 +244,7 @@ func (f *faultyStore) AddDossierFlags(ctx context.Context, dossiers []string) er
 	return f.DB.AddDossierFlags(ctx, dossiers)
 }
 
-func (f *faultyStore) Receipts(ctx context.Context, ids []string, fn func(string, [32]byte, time.Time)) error {
+func (f *faultyStore) Receipts(ctx context.Context, ids []string, fn func(string, [32]byte, time.Time, time.Time)) error {
 	if f.failDigests > 0 {
 		f.failDigests--
 		return errors.New("injected: digests lost")
@@ -370,12 +371,12 @@ type scanCounter struct {
 	scans int
 }
 
-func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte)) error {
+func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte, time.Time)) error {
 	s.scans++
 	return s.DB.ScanDigests(ctx, fn)
 }
 
-func (s *scanCounter) Receipts(context.Context, []string, func(string, [32]byte, time.Time)) error {
+func (s *scanCounter) Receipts(context.Context, []string, func(string, [32]byte, time.Time, time.Time)) error {
 	return errors.New("digests looked up in the database")
 }
 
@@ -439,11 +440,11 @@ type coldStore struct {
 	scanning chan struct{}
 }
 
-func (s *coldStore) LoadDigests(context.Context, string, func(string, [32]byte)) error {
+func (s *coldStore) LoadDigests(context.Context, string, func(string, [32]byte, time.Time)) error {
 	return errors.New("the digests collection is damaged")
 }
 
-func (s *coldStore) ScanDigests(ctx context.Context, fn func(string, [32]byte)) error {
+func (s *coldStore) ScanDigests(ctx context.Context, fn func(string, [32]byte, time.Time)) error {
 	close(s.scanning)
 	<-ctx.Done()
 	return ctx.Err()
@@ -479,5 +480,67 @@ func TestStopWhileWarmingWritesNoDigests(t *testing.T) {
 	}
 	if st, err := db.RollupState(ctx); err != nil || !st.Clean || st.Digests != 0 {
 		t.Fatalf("after a stop while warming: %+v %v, want clean with no digests", st, err)
+	}
+}
+
+// TestKnownTellsWhenADossierWasRated: the memory of recent ratings tells
+// when a dossier's rating was given (for "already rated" pages) as it is
+// stored, after a clean stop (from the digests written then), after a crash
+// (from the rebuild) and when a second delivery finds it in the database
+// after the memory forgot it; of other ratings it tells no time.
+func TestKnownTellsWhenADossierWasRated(t *testing.T) {
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+	dossier := func(overall int) hailong.Rating {
+		r := rating(overall, at)
+		r.Dossier = "H15.50.05.13-261008-0975"
+		r.ID = qrtoken.DossierRatingID(kiosk.Unit, r.Dossier)
+		return r
+	}
+	plain := rating(3, at)
+	tests := []struct {
+		name  string
+		after func(t *testing.T, db *mongodb.DB, in *ingest.Ingester) *ingest.Ingester
+	}{
+		{"as stored", func(t *testing.T, _ *mongodb.DB, in *ingest.Ingester) *ingest.Ingester { return in }},
+		{"after a clean stop", func(t *testing.T, db *mongodb.DB, in *ingest.Ingester) *ingest.Ingester {
+			if err := in.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return newIngester(t, db, 100)
+		}},
+		{"after a crash", func(t *testing.T, db *mongodb.DB, _ *ingest.Ingester) *ingest.Ingester {
+			return newIngester(t, db, 100)
+		}},
+		{"found in the database", func(t *testing.T, db *mongodb.DB, in *ingest.Ingester) *ingest.Ingester {
+			if err := in.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			small := newIngester(t, db, 1) // remembers only the last
+			if _, err := small.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, at)}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := small.Ingest(ctx, kiosk, 0, []hailong.Rating{dossier(1)}) // the dossier rated again
+			if err != nil || res[0].Status != syncapi.Conflict {
+				t.Fatalf("a second rating of the dossier: %+v %v", res, err)
+			}
+			return small
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := ferrettest.Open(t)
+			in := newIngester(t, db, 100)
+			if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{dossier(3), plain}); err != nil {
+				t.Fatal(err)
+			}
+			in = tt.after(t, db, in)
+			if got, ok := in.Known(dossier(3).ID); !ok || !got.Equal(at) {
+				t.Errorf("the dossier's rating: known %v at %v, want at %v", ok, got, at)
+			}
+			if got, ok := in.Known(plain.ID); tt.name != "found in the database" && (!ok || !got.IsZero()) {
+				t.Errorf("a rating of no dossier: known %v at %v, want known without a time", ok, got)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"hailong"
+	"hailong/aggregator/outcomes"
 )
 
 func (d *DB) outcomes() *mongo.Collection { return d.db.Collection("outcomes") }
@@ -42,23 +43,32 @@ type outcomeDoc struct {
 	Indices   map[string]int `bson:"indices,omitempty"`
 	Digest    []byte         `bson:"digest"`
 	Updated   time.Time      `bson:"updated"`
+	// MergedInto marks a tombstone: the key's dossier is that key's
+	// (outcomes.Record).
+	MergedInto string `bson:"merged_into,omitempty"`
 }
 
-// PutOutcomes appends outcome reports, each under its dossier's key; each
-// supersedes the key's reports of lower sequence, which the caller assigns
-// in increasing order.
-func (d *DB) PutOutcomes(ctx context.Context, keys []string, os []hailong.Outcome, digests [][32]byte, seqs []int64) error {
+// PutOutcomes appends outcome records, in order, each under its dossier's
+// key; each supersedes the key's records of lower sequence, which the
+// caller assigns in increasing order.
+func (d *DB) PutOutcomes(ctx context.Context, recs []outcomes.Record) error {
 	now := time.Now().UTC()
-	for start := 0; start < len(os); start += maxInsertBatch {
-		end := min(start+maxInsertBatch, len(os))
+	for start := 0; start < len(recs); start += maxInsertBatch {
+		end := min(start+maxInsertBatch, len(recs))
 		docs := make([]any, 0, end-start)
-		for i := start; i < end; i++ {
-			o, seq := os[i], seqs[i]
-			docs = append(docs, outcomeDoc{ID: fmt.Sprintf("%s#%d", keys[i], seq), Dossier: keys[i], Seq: seq,
-				Local: o.Dossier, National: o.NationalDossier, Unit: o.Unit, Agency: o.Agency, Via: o.Via, Procedure: o.Procedure, Official: o.Official, Counter: o.Counter,
-				Received: o.Received, Due: o.Due, Returned: o.Returned, Complaint: o.Complaints, Indices: o.Indices,
-				Digest: digests[i][:], Updated: now})
+		for _, r := range recs[start:end] {
+			o := r.Outcome
+			doc := outcomeDoc{ID: fmt.Sprintf("%s#%d", r.Key, r.Seq), Dossier: r.Key, Seq: r.Seq, MergedInto: r.MergedInto, Updated: now}
+			if r.MergedInto == "" {
+				doc.Local, doc.National, doc.Unit, doc.Agency, doc.Via = o.Dossier, o.NationalDossier, o.Unit, o.Agency, o.Via
+				doc.Procedure, doc.Official, doc.Counter = o.Procedure, o.Official, o.Counter
+				doc.Received, doc.Due, doc.Returned, doc.Complaint, doc.Indices = o.Received, o.Due, o.Returned, o.Complaints, o.Indices
+				doc.Digest = r.Digest[:]
+			}
+			docs = append(docs, doc)
 		}
+		// Ordered: a merge's tombstone is never stored without the report
+		// before it.
 		if _, err := d.outcomes().InsertMany(ctx, docs); err != nil {
 			return fmt.Errorf("save outcomes: %w", err)
 		}
@@ -66,16 +76,11 @@ func (d *DB) PutOutcomes(ctx context.Context, keys []string, os []hailong.Outcom
 	return nil
 }
 
-// ScanOutcomes calls fn for the latest report of every dossier key.
-func (d *DB) ScanOutcomes(ctx context.Context, fn func(key string, o hailong.Outcome, digest [32]byte, seq int64)) error {
+// ScanOutcomes calls fn for the latest record of every dossier key.
+func (d *DB) ScanOutcomes(ctx context.Context, fn func(outcomes.Record)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	type latest struct {
-		seq    int64
-		o      hailong.Outcome
-		digest [32]byte
-	}
-	byDossier := map[string]latest{}
+	byDossier := map[string]outcomes.Record{}
 	cur, err := d.outcomes().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
 	if err != nil {
 		return fmt.Errorf("scan outcomes: %w", err)
@@ -86,24 +91,27 @@ func (d *DB) ScanOutcomes(ctx context.Context, fn func(key string, o hailong.Out
 		if err := cur.Decode(&doc); err != nil {
 			return fmt.Errorf("decode outcome: %w", err)
 		}
-		if l, ok := byDossier[doc.Dossier]; ok && l.seq > doc.Seq {
+		if l, ok := byDossier[doc.Dossier]; ok && l.Seq > doc.Seq {
 			continue
 		}
-		var dg [32]byte
-		copy(dg[:], doc.Digest)
-		if doc.Local == "" && doc.National == "" {
-			doc.Local = doc.Dossier // a report from before dossiers had two codes
+		r := outcomes.Record{Key: doc.Dossier, Seq: doc.Seq, MergedInto: doc.MergedInto}
+		if doc.MergedInto == "" {
+			copy(r.Digest[:], doc.Digest)
+			if doc.Local == "" && doc.National == "" {
+				doc.Local = doc.Dossier // a report from before dossiers had two codes
+			}
+			r.Outcome = hailong.Outcome{Dossier: doc.Local, NationalDossier: doc.National,
+				Unit: doc.Unit, Agency: doc.Agency, Via: doc.Via,
+				Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
+				Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}
 		}
-		byDossier[doc.Dossier] = latest{seq: doc.Seq, digest: dg, o: hailong.Outcome{Dossier: doc.Local, NationalDossier: doc.National,
-			Unit: doc.Unit, Agency: doc.Agency, Via: doc.Via,
-			Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
-			Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}}
+		byDossier[doc.Dossier] = r
 	}
 	if err := cur.Err(); err != nil {
 		return err
 	}
-	for key, l := range byDossier {
-		fn(key, l.o, l.digest, l.seq)
+	for _, r := range byDossier {
+		fn(r)
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (d *DB) InsertRatings(ctx context.Context, rs []hailong.Rating, digests [][
 // the ingest job no longer remembers.
 func (d *DB) Digests(ctx context.Context, ids []string) (map[string][32]byte, error) {
 	out := make(map[string][32]byte, len(ids))
-	err := d.scanDigests(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, func(id string, dg [32]byte) { out[id] = dg })
+	err := d.scanDigests(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, func(id string, dg [32]byte, _ time.Time) { out[id] = dg })
 	return out, err
 }
 
@@ -115,11 +115,11 @@ func (d *DB) Digests(ctx context.Context, ids []string) (map[string][32]byte, er
 // stored rating among ids. The time of receipt is the one given to the
 // InsertRatings call that stored it, so it tells which insert that was. On
 // FerretDB this scans the collection, like Digests.
-func (d *DB) Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received time.Time)) error {
+func (d *DB) Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received, at time.Time)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	cur, err := d.ratings().Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}, {Key: "received", Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}, {Key: "received", Value: 1}, {Key: "at", Value: 1}}))
 	if err != nil {
 		return fmt.Errorf("find receipts: %w", err)
 	}
@@ -129,41 +129,43 @@ func (d *DB) Receipts(ctx context.Context, ids []string, fn func(id string, dige
 			ID       string    `bson:"_id"`
 			Digest   []byte    `bson:"digest"`
 			Received time.Time `bson:"received"`
+			At       time.Time `bson:"at"`
 		}
 		if err := cur.Decode(&doc); err != nil {
 			return fmt.Errorf("decode receipt: %w", err)
 		}
 		var dg [32]byte
 		copy(dg[:], doc.Digest)
-		fn(doc.ID, dg, doc.Received.UTC())
+		fn(doc.ID, dg, doc.Received.UTC(), doc.At.UTC())
 	}
 	return cur.Err()
 }
 
-// ScanDigests calls fn with the id and digest of every stored rating.
-func (d *DB) ScanDigests(ctx context.Context, fn func(id string, digest [32]byte)) error {
+// ScanDigests calls fn with the id, digest and time of every stored rating.
+func (d *DB) ScanDigests(ctx context.Context, fn func(id string, digest [32]byte, at time.Time)) error {
 	return d.scanDigests(ctx, bson.D{}, fn)
 }
 
-func (d *DB) scanDigests(ctx context.Context, filter bson.D, fn func(id string, digest [32]byte)) error {
+func (d *DB) scanDigests(ctx context.Context, filter bson.D, fn func(id string, digest [32]byte, at time.Time)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	cur, err := d.ratings().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}}).SetBatchSize(5000))
+	cur, err := d.ratings().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "digest", Value: 1}, {Key: "at", Value: 1}}).SetBatchSize(5000))
 	if err != nil {
 		return fmt.Errorf("find digests: %w", err)
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
 		var doc struct {
-			ID     string `bson:"_id"`
-			Digest []byte `bson:"digest"`
+			ID     string    `bson:"_id"`
+			Digest []byte    `bson:"digest"`
+			At     time.Time `bson:"at"`
 		}
 		if err := cur.Decode(&doc); err != nil {
 			return fmt.Errorf("decode digest: %w", err)
 		}
 		var dg [32]byte
 		copy(dg[:], doc.Digest)
-		fn(doc.ID, dg)
+		fn(doc.ID, dg, doc.At.UTC())
 	}
 	return cur.Err()
 }

@@ -117,18 +117,30 @@ func digestsOf(generation string) string {
 type digestChunk struct {
 	IDs     []string
 	Digests [][32]byte
+	// Rated holds the times (Unix ms) of the dossiers' ratings among IDs;
+	// chunks written before it have none.
+	Rated map[string]int64
 }
 
 // WriteDigests writes the digests of recent ratings, oldest first, beside a
 // generation of days.
-func (d *DB) WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte) error {
+func (d *DB) WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte, rated map[string]time.Time) error {
 	const chunk = 5000 // about 350 KB a document
 	coll := d.db.Collection(digestsOf(generation))
 	var docs []any
 	for start := 0; start < len(ids); start += chunk {
 		end := min(start+chunk, len(ids))
 		var b bytes.Buffer
-		if err := gob.NewEncoder(&b).Encode(digestChunk{IDs: ids[start:end], Digests: digests[start:end]}); err != nil {
+		c := digestChunk{IDs: ids[start:end], Digests: digests[start:end]}
+		for _, id := range c.IDs {
+			if at, ok := rated[id]; ok {
+				if c.Rated == nil {
+					c.Rated = map[string]int64{}
+				}
+				c.Rated[id] = at.UnixMilli()
+			}
+		}
+		if err := gob.NewEncoder(&b).Encode(c); err != nil {
 			return fmt.Errorf("encode digests: %w", err)
 		}
 		docs = append(docs, bson.D{{Key: "_id", Value: start}, {Key: "chunk", Value: b.Bytes()}})
@@ -145,7 +157,7 @@ func (d *DB) WriteDigests(ctx context.Context, generation string, ids []string, 
 
 // LoadDigests calls fn with the digests written beside a generation, oldest
 // first.
-func (d *DB) LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte)) error {
+func (d *DB) LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte, at time.Time)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	// A batch of a few documents: FerretDB does not cut a batch at 16 MB as
@@ -168,7 +180,11 @@ func (d *DB) LoadDigests(ctx context.Context, generation string, fn func(id stri
 			return fmt.Errorf("decode digests: %v", cmp.Or(err, errors.New("ids and digests differ in number")))
 		}
 		for i, id := range c.IDs {
-			fn(id, c.Digests[i])
+			var at time.Time
+			if ms, ok := c.Rated[id]; ok {
+				at = time.UnixMilli(ms).UTC()
+			}
+			fn(id, c.Digests[i], at)
 		}
 	}
 	return cur.Err()

@@ -5,14 +5,15 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"testing"
+	"time"
 
 	"hailong/aggregator/ferret/ferrettest"
 )
 
 // TestDigestsRoundTrip writes the digests of as many recent ratings as the
 // aggregator remembers by default, and of a few, and reads them back in
-// order: the full size is where FerretDB's unbounded batches once broke the
-// read.
+// order, with the times of the dossiers' ratings among them (every third):
+// the full size is where FerretDB's unbounded batches once broke the read.
 func TestDigestsRoundTrip(t *testing.T) {
 	tests := []struct {
 		name string
@@ -35,14 +36,18 @@ func TestDigestsRoundTrip(t *testing.T) {
 				ids[j] = fmt.Sprintf("019348f9-d5a8-7d9d-bcea-%012d", j)
 				digests[j] = sha256.Sum256([]byte(ids[j]))
 			}
+			rated := map[string]time.Time{}
+			for j := 0; j < tt.n; j += 3 {
+				rated[ids[j]] = time.Date(2026, 11, 28, 7, 5, j%60, 0, time.UTC)
+			}
 			gen := fmt.Sprintf("rollup_days_%d", i)
-			if err := db.WriteDigests(ctx, gen, ids, digests); err != nil {
+			if err := db.WriteDigests(ctx, gen, ids, digests, rated); err != nil {
 				t.Fatal(err)
 			}
 			k := 0
-			err := db.LoadDigests(ctx, gen, func(id string, d [32]byte) {
-				if k < tt.n && (id != ids[k] || d != digests[k]) {
-					t.Fatalf("digest %d: %s %x, want %s %x", k, id, d, ids[k], digests[k])
+			err := db.LoadDigests(ctx, gen, func(id string, d [32]byte, at time.Time) {
+				if k < tt.n && (id != ids[k] || d != digests[k] || !at.Equal(rated[id])) {
+					t.Fatalf("digest %d: %s %x %v, want %s %x %v", k, id, d, at, ids[k], digests[k], rated[ids[k]])
 				}
 				k++
 			})

@@ -12,9 +12,16 @@
 // book finds a dossier by both, normalised. A dossier is stored under a key
 // that never changes, the first code it was reported by, so that a later
 // report bringing its other code replaces it rather than adding a second.
+//
+// A dossier reported first by one code alone and then by the other alone is
+// two dossiers until a report names both: that report merges them. The log
+// is insert-only, so the merge is written as records: the report under the
+// key that stays, and a tombstone (Record.MergedInto) that ends the other
+// key; the book takes the ended entry's contribution back.
 package outcomes
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -28,11 +35,27 @@ import (
 
 // Store is what the book needs of the database.
 type Store interface {
-	// PutOutcomes appends reports, each under its dossier's key.
-	PutOutcomes(ctx context.Context, keys []string, os []hailong.Outcome, digests [][32]byte, seqs []int64) error
-	// ScanOutcomes calls fn with the latest report of every key.
-	ScanOutcomes(ctx context.Context, fn func(key string, o hailong.Outcome, digest [32]byte, seq int64)) error
+	// PutOutcomes appends records, in order: a later one supersedes the
+	// earlier ones of its key.
+	PutOutcomes(ctx context.Context, recs []Record) error
+	// ScanOutcomes calls fn with the latest record of every key,
+	// tombstones included.
+	ScanOutcomes(ctx context.Context, fn func(Record)) error
 	ScanDossierFlags(ctx context.Context, fn func(string)) error
+}
+
+// Record is one entry of the outcome log: a dossier's report under its key,
+// or a tombstone.
+type Record struct {
+	Key     string
+	Outcome hailong.Outcome
+	Digest  [32]byte
+	// Seq orders the records of a key; the highest is the key's state.
+	Seq int64
+	// MergedInto, when set, makes the record a tombstone: the key's dossier
+	// was found to be that key's (a report named both of its codes), and
+	// the key counts no more. Outcome and Digest are empty.
+	MergedInto string
 }
 
 // Status is what became of one reported outcome.
@@ -105,12 +128,29 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 // rebuilt, which rewrites the flags Open reads.
 func Read(ctx context.Context, store Store) (*Book, error) {
 	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
-	err := store.ScanOutcomes(ctx, func(key string, o hailong.Outcome, d [32]byte, seq int64) {
-		b.put(&entry{key: key, o: o, digest: d})
-		b.seq = max(b.seq, seq)
+	var recs []Record
+	err := store.ScanOutcomes(ctx, func(r Record) {
+		b.seq = max(b.seq, r.Seq)
+		if r.MergedInto == "" {
+			recs = append(recs, r)
+		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	// In order of writing, so that where a merge's tombstone is missing (a
+	// write cut short between the merged report and its tombstone) the
+	// later report, which names both codes, still wins over the earlier
+	// one that shares a code with it.
+	slices.SortFunc(recs, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, r := range recs {
+		e := &entry{key: r.Key, o: r.Outcome, digest: r.Digest}
+		for _, c := range e.o.Codes().Keys() {
+			if old, ok := b.byCode[c]; ok {
+				b.drop(old)
+			}
+		}
+		b.put(e)
 	}
 	return b, nil
 }
@@ -148,17 +188,34 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 	defer b.write.Unlock()
 	results := make([]Result, len(reports))
 	var (
-		put     []hailong.Outcome
-		keys    []string
-		digests [][32]byte
-		at      = map[string]int{}    // key → index in put, the last report wins
-		batch   = map[string]string{} // normalised code → key, of reports earlier in the batch
+		put   []Record
+		at    = map[string]int{}    // key → index in put, the last record wins
+		batch = map[string]string{} // normalised code → key, of reports earlier in the batch
 	)
+	// pending returns the codes and unit a key has, earlier in the batch or
+	// in the book.
+	pending := func(key string) (hailong.DossierCodes, string, bool) {
+		if j, ok := at[key]; ok && put[j].MergedInto == "" {
+			return put[j].Outcome.Codes(), put[j].Outcome.Unit, true
+		}
+		if e, ok := b.entries[key]; ok {
+			return e.o.Codes(), e.o.Unit, true
+		}
+		return hailong.DossierCodes{}, "", false
+	}
+	write := func(r Record) {
+		if j, ok := at[r.Key]; ok {
+			put[j] = r
+			return
+		}
+		at[r.Key] = len(put)
+		put = append(put, r)
+	}
 	b.mu.Lock()
 	for i := range reports {
 		o := reports[i]
 		results[i].Dossier = o.Code()
-		key, err := b.check(&o, batch, allowed)
+		key, merged, err := b.check(&o, batch, pending, allowed)
 		if err != nil {
 			results[i].Status, results[i].Reason = Rejected, Reason(err)
 			continue
@@ -166,12 +223,7 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		// A dossier's codes are who it is, not what became of it: a report
 		// that leaves one out (a DongBoHoSoMC record has only the national
 		// one) keeps the one known.
-		known := hailong.DossierCodes{}
-		if j, ok := at[key]; ok {
-			known = put[j].Codes()
-		} else if e, ok := b.entries[key]; ok {
-			known = e.o.Codes()
-		}
+		known, _, _ := pending(key)
 		if o.Dossier == "" {
 			o.Dossier = known.Local
 		}
@@ -182,52 +234,75 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 			batch[c] = key
 		}
 		d := o.Digest()
+		_, inBatch := at[key]
 		switch e, ok := b.entries[key]; {
 		case !ok:
 			results[i].Status = Created
-		case e.digest == d:
+		case e.digest == d && merged == "":
 			results[i].Status = Unchanged
-			if _, inBatch := at[key]; !inBatch {
+			if !inBatch {
 				continue // nothing to write: software that resends whole exports costs nothing
 			}
 		default:
 			results[i].Status = Updated
 		}
-		if j, ok := at[key]; ok {
-			put[j], digests[j] = o, d
-		} else {
-			at[key] = len(put)
-			put, keys, digests = append(put, o), append(keys, key), append(digests, d)
+		if merged != "" {
+			// The tombstone goes after the report: a write cut short
+			// between them leaves the report naming both codes, which
+			// Read prefers to the one it supersedes.
+			results[i].Reason = "Merged with the dossier reported before under " + merged + "."
+		}
+		write(Record{Key: key, Outcome: o, Digest: d})
+		if merged != "" {
+			write(Record{Key: merged, MergedInto: key})
 		}
 	}
 	b.mu.Unlock()
 	if len(put) == 0 {
 		return results, nil
 	}
-	seqs := make([]int64, len(put))
-	for i := range seqs {
+	// Sequences in the order of put, tombstones after the reports they
+	// follow.
+	slices.SortStableFunc(put, func(x, y Record) int {
+		return cmp.Compare(boolInt(x.MergedInto != ""), boolInt(y.MergedInto != ""))
+	})
+	for i := range put {
 		b.seq = max(b.seq+1, time.Now().UnixNano())
-		seqs[i] = b.seq
+		put[i].Seq = b.seq
 	}
-	if err := b.store.PutOutcomes(ctx, keys, put, digests, seqs); err != nil {
+	if err := b.store.PutOutcomes(ctx, put); err != nil {
 		return nil, err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for i, o := range put {
-		e, ok := b.entries[keys[i]]
-		if ok && e.digest == digests[i] {
+	for _, r := range put {
+		e, ok := b.entries[r.Key]
+		if r.MergedInto != "" {
+			if ok {
+				b.uncount(e)
+				b.drop(e)
+			}
+			continue
+		}
+		if ok && e.digest == r.Digest {
 			continue
 		}
 		if ok {
 			b.uncount(e)
 			b.drop(e)
 		}
-		e = &entry{key: keys[i], o: o, digest: digests[i]}
+		e = &entry{key: r.Key, o: r.Outcome, digest: r.Digest}
 		b.put(e)
 		b.count(e)
 	}
 	return results, nil
+}
+
+func boolInt(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // Reason writes why a report was rejected: the error's message and one
@@ -242,16 +317,20 @@ func Reason(err error) string {
 
 // check validates a report and finds the key of its dossier: the key of
 // the dossier either of its codes already names, in the book or earlier
-// in the batch, or a new key. b.mu is held.
-func (b *Book) check(o *hailong.Outcome, batch map[string]string, allowed func(unit string) bool) (string, error) {
+// in the batch, or a new key. When its codes name two dossiers reported
+// apart, each by one code alone, the report joins them: merged is the key
+// that ends, key the one that stays. Codes that contradict what is known
+// (a second local or national code for one dossier) are refused. pending
+// tells the codes and unit a key has so far. b.mu is held.
+func (b *Book) check(o *hailong.Outcome, batch map[string]string, pending func(key string) (hailong.DossierCodes, string, bool), allowed func(unit string) bool) (key, merged string, err error) {
 	if err := o.Validate(); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if !allowed(o.Unit) {
-		return "", hailong.Invalid("The outcome is not this reporter's.", hailong.FieldError{Field: "unit", Message: fmt.Sprintf("%s is outside the units this reporter may report for", o.Unit)})
+		return "", "", hailong.Invalid("The outcome is not this reporter's.", hailong.FieldError{Field: "unit", Message: fmt.Sprintf("%s is outside the units this reporter may report for", o.Unit)})
 	}
 	codes := o.Codes().Keys()
-	var key, by string
+	var keys []string
 	for _, c := range codes {
 		k, ok := batch[c]
 		if !ok {
@@ -259,22 +338,41 @@ func (b *Book) check(o *hailong.Outcome, batch map[string]string, allowed func(u
 				k, ok = e.key, true
 			}
 		}
-		switch {
-		case !ok:
-		case key == "":
-			key, by = k, c
-		case k != key:
-			return "", hailong.Invalid("The dossier's codes name two dossiers.", hailong.FieldError{Field: "national_dossier",
-				Message: fmt.Sprintf("%s and %s were reported as two dossiers; report each under its own codes", by, c)})
+		if ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
 		}
 	}
-	if e, ok := b.entries[key]; ok && !allowed(e.o.Unit) {
-		return "", hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for %s, outside the units this reporter may report for", o.Code(), e.o.Unit)})
+	// Every code the report's dossier would have: what it says and what
+	// the dossiers its codes name say.
+	all := o.Codes()
+	for _, k := range keys {
+		known, unit, _ := pending(k)
+		if !allowed(unit) {
+			return "", "", hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for %s, outside the units this reporter may report for", o.Code(), unit)})
+		}
+		if len(keys) == 1 {
+			break // the dossier as reported before; the report's codes stand
+		}
+		for _, pair := range [][2]*string{{&all.Local, &known.Local}, {&all.National, &known.National}} {
+			have, more := pair[0], *pair[1]
+			switch {
+			case more == "":
+			case *have == "":
+				*have = more
+			case hailong.NormalizeDossierCode(*have) != hailong.NormalizeDossierCode(more):
+				return "", "", hailong.Invalid("The dossier's codes name two dossiers.", hailong.FieldError{Field: "national_dossier",
+					Message: fmt.Sprintf("%s and %s were reported as two dossiers with other codes (%s); report each under its own codes", o.Code(), more, *have)})
+			}
+		}
 	}
-	if key == "" {
-		key = codes[0]
+	switch len(keys) {
+	case 0:
+		return codes[0], "", nil
+	case 1:
+		return keys[0], "", nil
+	default:
+		return keys[0], keys[1], nil
 	}
-	return key, nil
 }
 
 // put adds an entry to the maps; b.mu is held (or the book is not shared

@@ -9,30 +9,26 @@ import (
 	"hailong/aggregator/rollup"
 )
 
-// memStore keeps reports and flags in memory, as the database would.
+// memStore keeps records and flags in memory, as the database would.
 type memStore struct {
-	keys    []string
-	reports []hailong.Outcome
-	digests [][32]byte
-	seqs    []int64
-	flags   []string
+	recs  []outcomes.Record
+	flags []string
 }
 
-func (m *memStore) PutOutcomes(_ context.Context, keys []string, os []hailong.Outcome, digests [][32]byte, seqs []int64) error {
-	m.keys, m.reports = append(m.keys, keys...), append(m.reports, os...)
-	m.digests, m.seqs = append(m.digests, digests...), append(m.seqs, seqs...)
+func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error {
+	m.recs = append(m.recs, recs...)
 	return nil
 }
 
-func (m *memStore) ScanOutcomes(_ context.Context, fn func(string, hailong.Outcome, [32]byte, int64)) error {
-	latest := map[string]int{}
-	for i, k := range m.keys {
-		if j, ok := latest[k]; !ok || m.seqs[j] < m.seqs[i] {
-			latest[k] = i
+func (m *memStore) ScanOutcomes(_ context.Context, fn func(outcomes.Record)) error {
+	latest := map[string]outcomes.Record{}
+	for _, r := range m.recs {
+		if l, ok := latest[r.Key]; !ok || l.Seq < r.Seq {
+			latest[r.Key] = r
 		}
 	}
-	for k, i := range latest {
-		fn(k, m.reports[i], m.digests[i], m.seqs[i])
+	for _, r := range latest {
+		fn(r)
 	}
 	return nil
 }

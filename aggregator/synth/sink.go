@@ -146,15 +146,15 @@ func (m *Memory) IngestQR(context.Context, hailong.Rating) (syncapi.Result, erro
 }
 
 // Known reports no rating as stored.
-func (m *Memory) Known(string) bool { return false }
+func (m *Memory) Known(string) (time.Time, bool) { return time.Time{}, false }
 
 // noStore keeps the memory's outcomes nowhere.
 type noStore struct{}
 
-func (noStore) PutOutcomes(context.Context, []string, []hailong.Outcome, [][32]byte, []int64) error {
+func (noStore) PutOutcomes(context.Context, []outcomes.Record) error {
 	return nil
 }
-func (noStore) ScanOutcomes(context.Context, func(string, hailong.Outcome, [32]byte, int64)) error {
+func (noStore) ScanOutcomes(context.Context, func(outcomes.Record)) error {
 	return nil
 }
 func (noStore) ScanDossierFlags(context.Context, func(string)) error { return nil }

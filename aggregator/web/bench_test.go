@@ -25,9 +25,9 @@ func (m memIngester) Ingest(context.Context, hailong.Kiosk, time.Duration, []hai
 func (m memIngester) IngestQR(context.Context, hailong.Rating) (syncapi.Result, error) {
 	return syncapi.Result{}, nil
 }
-func (m memIngester) Known(string) bool       { return false }
-func (m memIngester) Rollup() *rollup.Rollup  { return m.r }
-func (m memIngester) Flagged() *rollup.Rollup { return nil }
+func (m memIngester) Known(string) (time.Time, bool) { return time.Time{}, false }
+func (m memIngester) Rollup() *rollup.Rollup         { return m.r }
+func (m memIngester) Flagged() *rollup.Rollup        { return nil }
 
 // BenchmarkSatisfaction1M serves /api/v1/satisfaction over real HTTP with
 // rollups of 1,000,000 ratings of the synthetic province (synth): about 150

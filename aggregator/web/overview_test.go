@@ -72,10 +72,10 @@ func seedRatings(t testing.TB, r *rollup.Rollup, seeds ...seed) {
 // memOutcomes keeps outcomes in memory only.
 type memOutcomes struct{}
 
-func (memOutcomes) PutOutcomes(context.Context, []string, []hailong.Outcome, [][32]byte, []int64) error {
+func (memOutcomes) PutOutcomes(context.Context, []outcomes.Record) error {
 	return nil
 }
-func (memOutcomes) ScanOutcomes(context.Context, func(string, hailong.Outcome, [32]byte, int64)) error {
+func (memOutcomes) ScanOutcomes(context.Context, func(outcomes.Record)) error {
 	return nil
 }
 func (memOutcomes) ScanDossierFlags(context.Context, func(string)) error { return nil }

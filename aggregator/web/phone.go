@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 type linkProblem struct {
 	err    *hailong.Error
 	notice string // key into phoneTexts
+	// ratedAt is when the dossier was rated, for "already"; zero when
+	// not known.
+	ratedAt time.Time
 }
 
 func (p *linkProblem) Error() string { return p.err.Error() }
@@ -23,6 +27,30 @@ func (p *linkProblem) Unwrap() error { return p.err }
 
 func problem(code, notice, msg string) *linkProblem {
 	return &linkProblem{err: &hailong.Error{Code: code, Message: msg}, notice: notice}
+}
+
+// alreadyRated is the problem of a link whose dossier is rated: it says
+// when, if the ingester remembers (it does for every rating it stored
+// since the aggregator's last clean start, and the ones before it
+// remembered then).
+func (s *Server) alreadyRated(id string) *linkProblem {
+	p := problem(hailong.ECONFLICT, "already", "This dossier has already been rated.")
+	if at, _ := s.Ingester.Known(id); !at.IsZero() {
+		p.ratedAt = at
+		clock, date := hailong.ClockAndDate("en", at)
+		p.err.Message = fmt.Sprintf("This dossier was already rated at %s on %s (Vietnam time).", clock, date)
+	}
+	return p
+}
+
+// ratedAtText says when a dossier was rated, in Vietnam time and the
+// page's conventions: "lúc 14:05 ngày 28/11/2026", "at 14:05 on 28 Nov 2026".
+func ratedAtText(lang string, at time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	clock, date := hailong.ClockAndDate(lang, at)
+	return fmt.Sprintf(phoneTexts[lang]["already_at"], clock, date)
 }
 
 // checkLink verifies a token: its form, the issuing kiosk, the signature,

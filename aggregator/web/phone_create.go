@@ -98,7 +98,7 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 		}
 		return s.phoneRender(c, http.StatusOK, phonePage{Lang: phoneLang(c), Notice: "thanks"})
 	case syncapi.Conflict:
-		return s.phoneNotice(c, problem(hailong.ECONFLICT, "already", "This dossier has already been rated."))
+		return s.phoneNotice(c, s.alreadyRated(id))
 	default:
 		return hailong.Invalid("The rating is not valid; nothing was recorded.", hailong.FieldError{Field: "rating", Message: res.Reason})
 	}

@@ -21,8 +21,9 @@ var phoneTexts = map[string]map[string]string{
 		"send":      "Gửi đánh giá", "required": "bắt buộc", "fix": "Xin Ông/Bà xem lại:", "other": "English",
 		"thanks": "Xin cảm ơn Ông/Bà!", "thanks_more": "Đánh giá của Ông/Bà đã được ghi nhận, không kèm danh tính.",
 		"thanks_next": "Đánh giá được cộng vào chỉ số mức độ hài lòng của trung tâm mà tỉnh theo dõi và công bố (Quyết định 766/QĐ-TTg). Lãnh đạo trung tâm đọc các góp ý và những đánh giá không hài lòng để chấn chỉnh, cải thiện việc phục vụ.",
-		"already":     "Hồ sơ này đã được đánh giá", "already_more": "Mỗi mã QR chỉ dùng để đánh giá một lần. Xin cảm ơn Ông/Bà.",
-		"expired": "Mã đánh giá đã hết hạn", "expired_more": "Xin Ông/Bà đánh giá tại trung tâm hoặc xin mã mới ở quầy.",
+		"already":     "Hồ sơ này đã được đánh giá", "already_at": "Hồ sơ này đã được đánh giá lúc %s ngày %s",
+		"already_more": "Mỗi hồ sơ chỉ được đánh giá một lần. Xin cảm ơn Ông/Bà.",
+		"expired":      "Mã đánh giá đã hết hạn", "expired_more": "Xin Ông/Bà đánh giá tại trung tâm hoặc xin mã mới ở quầy.",
 		"invalid": "Mã đánh giá không hợp lệ", "invalid_more": "Liên kết bị hỏng hoặc không đầy đủ. Xin Ông/Bà quét lại mã QR trên phiếu hẹn.",
 		"revoked": "Mã đánh giá không còn hiệu lực", "revoked_more": "Thiết bị cấp mã này đã ngừng hoạt động. Xin Ông/Bà đánh giá tại trung tâm.",
 		"busy": "Quá nhiều yêu cầu", "busy_more": "Xin Ông/Bà thử lại sau ít phút.",
@@ -39,8 +40,9 @@ var phoneTexts = map[string]map[string]string{
 		"send":      "Send", "required": "required", "fix": "Please check:", "other": "Tiếng Việt",
 		"thanks": "Thank you!", "thanks_more": "Your rating has been recorded, without your identity.",
 		"thanks_next": "It counts towards the centre's satisfaction index, which the province follows and publishes (Decision 766/QĐ-TTg). The centre's managers read the comments and the dissatisfied ratings to put things right and serve better.",
-		"already":     "This dossier has already been rated", "already_more": "Each QR code rates once. Thank you.",
-		"expired": "This rating link has expired", "expired_more": "Please rate at the centre, or ask the counter for a new code.",
+		"already":     "This dossier has already been rated", "already_at": "This dossier was rated at %s on %s",
+		"already_more": "Each dossier is rated once. Thank you.",
+		"expired":      "This rating link has expired", "expired_more": "Please rate at the centre, or ask the counter for a new code.",
 		"invalid": "This rating link is not valid", "invalid_more": "The link is damaged or incomplete. Please scan the QR code on your receipt again.",
 		"revoked": "This rating link is no longer valid", "revoked_more": "The device that issued it is out of service. Please rate at the centre.",
 		"busy": "Too many requests", "busy_more": "Please try again in a few minutes.",
@@ -61,10 +63,12 @@ func phoneLang(c *fiber.Ctx) string {
 // phonePage is what the phone templates show.
 type phonePage struct {
 	Lang, Notice, Centre, Procedure, Token, CSRF, OtherLang string
-	T                                                       map[string]string
-	Q                                                       *hailong.Questionnaire
-	Answers                                                 map[string]string
-	Errors                                                  []hailong.FieldError
+	// RatedAt says when the dossier was rated, for the notice "already".
+	RatedAt string
+	T       map[string]string
+	Q       *hailong.Questionnaire
+	Answers map[string]string
+	Errors  []hailong.FieldError
 }
 
 func (s *Server) phoneRender(c *fiber.Ctx, status int, p phonePage) error {
@@ -87,7 +91,8 @@ func (s *Server) phoneNotice(c *fiber.Ctx, err error) error {
 	if !errors.As(err, &lp) || !fiberapp.WantsHTML(c) {
 		return err
 	}
-	return s.phoneRender(c, fiberapp.Status(lp.err.Code), phonePage{Lang: phoneLang(c), Notice: lp.notice})
+	lang := phoneLang(c)
+	return s.phoneRender(c, fiberapp.Status(lp.err.Code), phonePage{Lang: lang, Notice: lp.notice, RatedAt: ratedAtText(lang, lp.ratedAt)})
 }
 
 // phoneShow renders the phone survey for a rating link.
@@ -97,8 +102,8 @@ func (s *Server) phoneShow(c *fiber.Ctx) error {
 	if err != nil {
 		return s.phoneNotice(c, err)
 	}
-	if claims.Kind == qrtoken.Dossier && s.Ingester.Known(claims.RatingID()) {
-		return s.phoneNotice(c, problem(hailong.ECONFLICT, "already", "This dossier has already been rated."))
+	if _, known := s.Ingester.Known(claims.RatingID()); claims.Kind == qrtoken.Dossier && known {
+		return s.phoneNotice(c, s.alreadyRated(claims.RatingID()))
 	}
 	q, ok := s.Catalog.Latest(s.PhoneQuestionnaire)
 	if !ok {

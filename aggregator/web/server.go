@@ -39,8 +39,9 @@ type Ingester interface {
 	Ingest(ctx context.Context, k hailong.Kiosk, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error)
 	IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error)
 	// Known reports whether a rating id is known to be stored, from memory
-	// only: false may still be stored.
-	Known(id string) bool
+	// only: false may still be stored. For a dossier's rating it tells
+	// when it was given, or the zero time if not remembered.
+	Known(id string) (at time.Time, ok bool)
 	Rollup() *rollup.Rollup
 	// Flagged holds the flagged ratings (misuse a kiosk node saw) apart
 	// from Rollup: kept, and left out of the measures unless asked for;

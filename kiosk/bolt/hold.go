@@ -26,23 +26,26 @@ import (
 // read and an amendment never interleave.
 
 // RecordHeld is Record for a rating that stays open to follow-up answers
-// (Amend) until it is closed or until the deadline hold passes, whichever
-// comes first; only then is it queued for upload. A re-sent id is answered
-// as by Record.
-func (o *Outbox) RecordHeld(r *hailong.Rating, hold time.Time) (hailong.Rating, bool, error) {
+// from terminal (Amend) until it is closed or until the deadline hold
+// passes, whichever comes first; only then is it queued for upload. A
+// re-sent id is answered as by Record.
+func (o *Outbox) RecordHeld(r *hailong.Rating, hold time.Time, terminal string) (hailong.Rating, bool, error) {
 	if hold.IsZero() {
 		return o.Record(r)
 	}
-	return o.record(r, hold)
+	return o.record(r, hold, terminal)
 }
 
 // Amend lets change alter the answers of a held rating, in one
 // transaction, and with done closes its hold and queues it. change must
 // keep the rating valid; an error from it is returned and nothing is
-// written. A rating no longer held gets ECONFLICT, or, when change leaves
-// it as it is (a re-sent amendment), its stored copy; an unknown id gets
+// written. Only the terminal that recorded the rating held may amend it:
+// any other, and any rating not recorded held, gets EFORBIDDEN whatever
+// its state, so that a terminal learns nothing of the others' ratings. A
+// rating no longer held gets ECONFLICT, or, when change leaves it as it
+// is (a re-sent amendment), its stored copy; an unknown id gets
 // ENOTFOUND.
-func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error) {
+func (o *Outbox) Amend(id, terminal string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error) {
 	var got hailong.Rating
 	closedLate := false
 	err := o.update(func(tx *bolt.Tx) error {
@@ -54,6 +57,9 @@ func (o *Outbox) Amend(id string, done bool, change func(r *hailong.Rating) erro
 		s, err := decode(key, raw)
 		if err != nil {
 			return hailong.Errorf(hailong.ECONFLICT, "Rating %s cannot be read; it can no longer be changed.", id)
+		}
+		if s.Terminal == "" || s.Terminal != terminal {
+			return hailong.Errorf(hailong.EFORBIDDEN, "Rating %s was not recorded at this terminal for follow-up answers: only the terminal the citizen tapped may add them.", id)
 		}
 		before := s.Rating.Digest()
 		if err := change(&s.Rating); err != nil {

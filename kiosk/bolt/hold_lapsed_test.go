@@ -15,10 +15,10 @@ func TestAmendAfterTheFollowUpWindowIsRefused(t *testing.T) {
 	o := open(t, filepath.Join(t.TempDir(), "o.db"))
 	defer o.Close()
 	r := rating(hailong.NewID(), 3)
-	if _, _, err := o.RecordHeld(&r, time.Now().Add(-time.Hour)); err != nil {
+	if _, _, err := o.RecordHeld(&r, time.Now().Add(-time.Hour), "t1"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := o.Amend(r.ID, false, func(r *hailong.Rating) error {
+	_, err := o.Amend(r.ID, "t1", false, func(r *hailong.Rating) error {
 		r.Answers = hailong.Answers{"overall": hailong.Int(3), "comment": hailong.Str("một giờ sau")}
 		return nil
 	})
@@ -45,7 +45,7 @@ func TestReassignReachesHeldRatings(t *testing.T) {
 	if _, _, err := o.Record(&queued); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := o.RecordHeld(&held, time.Now().Add(time.Hour)); err != nil {
+	if _, _, err := o.RecordHeld(&held, time.Now().Add(time.Hour), "t1"); err != nil {
 		t.Fatal(err)
 	}
 	units, err := o.QueuedUnits()
@@ -56,7 +56,7 @@ func TestReassignReachesHeldRatings(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("reassigned %d, %v: want the queued and the held rating", n, err)
 	}
-	got, err := o.Amend(held.ID, true, func(*hailong.Rating) error { return nil })
+	got, err := o.Amend(held.ID, "t1", true, func(*hailong.Rating) error { return nil })
 	if err != nil || got.Unit != "TT-09190" {
 		t.Fatalf("the held rating closed as %q, %v", got.Unit, err)
 	}

@@ -17,7 +17,7 @@ func TestHeldRatingIsAmendedUnderItsOwnID(t *testing.T) {
 	o := open(t, filepath.Join(t.TempDir(), "o.db"))
 	defer o.Close()
 	r := rating(hailong.NewID(), 3)
-	if _, created, err := o.RecordHeld(&r, time.Now().Add(time.Hour)); err != nil || !created {
+	if _, created, err := o.RecordHeld(&r, time.Now().Add(time.Hour), "t1"); err != nil || !created {
 		t.Fatalf("record held: created=%v err=%v", created, err)
 	}
 	pending := func() []hailong.Rating {
@@ -35,14 +35,14 @@ func TestHeldRatingIsAmendedUnderItsOwnID(t *testing.T) {
 		return func(r *hailong.Rating) error { r.Answers = a; return nil }
 	}
 	first := hailong.Answers{"overall": hailong.Int(3), "attitude": hailong.Int(2)}
-	if _, err := o.Amend(r.ID, false, setAnswers(first)); err != nil {
+	if _, err := o.Amend(r.ID, "t1", false, setAnswers(first)); err != nil {
 		t.Fatal(err)
 	}
 	if p := pending(); len(p) != 0 {
 		t.Fatalf("an amended, still open rating is offered for upload: %+v", p)
 	}
 	final := hailong.Answers{"overall": hailong.Int(3), "attitude": hailong.Int(2), "comment": hailong.Str("Nhanh")}
-	if _, err := o.Amend(r.ID, true, setAnswers(final)); err != nil {
+	if _, err := o.Amend(r.ID, "t1", true, setAnswers(final)); err != nil {
 		t.Fatal(err)
 	}
 	p := pending()
@@ -53,12 +53,12 @@ func TestHeldRatingIsAmendedUnderItsOwnID(t *testing.T) {
 		t.Errorf("queued = %d, want 1", st.Queued)
 	}
 	t.Run("done again with the same answers", func(t *testing.T) {
-		if _, err := o.Amend(r.ID, true, setAnswers(final)); err != nil {
+		if _, err := o.Amend(r.ID, "t1", true, setAnswers(final)); err != nil {
 			t.Errorf("a re-sent done: %v", err)
 		}
 	})
 	t.Run("other answers after done", func(t *testing.T) {
-		_, err := o.Amend(r.ID, true, setAnswers(first))
+		_, err := o.Amend(r.ID, "t1", true, setAnswers(first))
 		if hailong.ErrorCode(err) != hailong.ECONFLICT {
 			t.Errorf("err = %v, want conflict", err)
 		}
@@ -76,7 +76,7 @@ func TestHeldRatingIsAmendedUnderItsOwnID(t *testing.T) {
 	if st := stats(t, o); st.Queued != 0 || st.Synced != 1 {
 		t.Errorf("after upload: queued %d, synced %d; want 0 and 1", st.Queued, st.Synced)
 	}
-	if _, err := o.Amend(r.ID, true, setAnswers(first)); hailong.ErrorCode(err) != hailong.ECONFLICT {
+	if _, err := o.Amend(r.ID, "t1", true, setAnswers(first)); hailong.ErrorCode(err) != hailong.ECONFLICT {
 		t.Errorf("amending an uploaded rating: err = %v, want conflict", err)
 	}
 }
@@ -88,10 +88,10 @@ func TestHeldRatingGoesWhenItsHoldPasses(t *testing.T) {
 	o := open(t, filepath.Join(t.TempDir(), "o.db"))
 	defer o.Close()
 	open, due := rating(hailong.NewID(), 2), rating(hailong.NewID(), 1)
-	if _, _, err := o.RecordHeld(&open, time.Now().Add(time.Hour)); err != nil {
+	if _, _, err := o.RecordHeld(&open, time.Now().Add(time.Hour), "t1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := o.RecordHeld(&due, time.Now().Add(-time.Second)); err != nil {
+	if _, _, err := o.RecordHeld(&due, time.Now().Add(-time.Second), "t1"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := o.Pending(10)
@@ -101,11 +101,11 @@ func TestHeldRatingGoesWhenItsHoldPasses(t *testing.T) {
 	if len(p) != 1 || p[0].ID != due.ID {
 		t.Fatalf("pending = %+v, want only the rating whose hold passed", p)
 	}
-	_, err = o.Amend(due.ID, true, func(r *hailong.Rating) error { r.Answers["attitude"] = hailong.Int(0); return nil })
+	_, err = o.Amend(due.ID, "t1", true, func(r *hailong.Rating) error { r.Answers["attitude"] = hailong.Int(0); return nil })
 	if hailong.ErrorCode(err) != hailong.ECONFLICT {
 		t.Errorf("amending a released rating: err = %v, want conflict", err)
 	}
-	if _, err := o.Amend(hailong.NewID(), true, func(*hailong.Rating) error { return nil }); hailong.ErrorCode(err) != hailong.ENOTFOUND {
+	if _, err := o.Amend(hailong.NewID(), "t1", true, func(*hailong.Rating) error { return nil }); hailong.ErrorCode(err) != hailong.ENOTFOUND {
 		t.Errorf("amending an unknown id: err = %v, want not found", err)
 	}
 }

@@ -32,7 +32,7 @@ var (
 	bucketFailed  = []byte("failed")     // id → "<status> [<fields>]: <reason>" the aggregator refused it with
 	bucketQuar    = []byte("quarantine") // sequence → quarantined entry (JSON), never dropped
 	bucketSynced  = []byte("synced")     // settle time (ns) + id → nothing: what Prune may remove, oldest first
-	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating
+	bucketPruned  = []byte("pruned")     // id → submission digest of a pruned rating, then its time (ns, 8 bytes; absent before 2026-11)
 	bucketHeld    = []byte("held")       // id → hold deadline (ns): recorded, open to follow-up answers, not yet queued
 	bucketMeta    = []byte("meta")
 
@@ -71,6 +71,9 @@ type stored struct {
 	// Reassigned records, for audit, each time an operator re-stamped the
 	// rating's unit (kiosk reassign), oldest first.
 	Reassigned []Reassignment `json:"reassigned,omitempty"`
+	// Terminal is the paired terminal that recorded a held rating: the
+	// only one that may amend it (Amend). It stays on the node.
+	Terminal string `json:"terminal,omitempty"`
 }
 
 // Reassignment is one re-stamping of a queued rating's unit.
@@ -177,12 +180,12 @@ func (o *Outbox) Path() string { return o.path }
 // recorded and uploaded a second time. A stored copy that cannot be read is
 // quarantined and the rating recorded again as sent.
 func (o *Outbox) Record(r *hailong.Rating) (got hailong.Rating, created bool, err error) {
-	return o.record(r, time.Time{})
+	return o.record(r, time.Time{}, "")
 }
 
 // record is Record; a new rating with a non-zero hold is held open to
-// follow-up answers (see RecordHeld) instead of queued.
-func (o *Outbox) record(r *hailong.Rating, hold time.Time) (got hailong.Rating, created bool, err error) {
+// follow-up answers of terminal (see RecordHeld) instead of queued.
+func (o *Outbox) record(r *hailong.Rating, hold time.Time, terminal string) (got hailong.Rating, created bool, err error) {
 	digest := r.Submission.Digest()
 	// Checked before the transaction, used only for a new rating: a re-sent
 	// one is answered even on a full disk.
@@ -204,7 +207,7 @@ func (o *Outbox) record(r *hailong.Rating, hold time.Time) (got hailong.Rating, 
 		}
 		if tomb := tx.Bucket(bucketPruned).Get(id); tomb != nil {
 			// A tombstone answers as the rating did; it writes nothing.
-			if !bytes.Equal(tomb, digest[:]) {
+			if len(tomb) < len(digest) || !bytes.Equal(tomb[:len(digest)], digest[:]) {
 				return hailong.Errorf(hailong.ECONFLICT, "Rating %s was already recorded with other content.", r.ID)
 			}
 			got = *r
@@ -214,6 +217,9 @@ func (o *Outbox) record(r *hailong.Rating, hold time.Time) (got hailong.Rating, 
 			return full
 		}
 		s := stored{Rating: *r, Submitted: digest}
+		if !hold.IsZero() {
+			s.Terminal = terminal
+		}
 		if hold.IsZero() {
 			seq, err := tx.Bucket(bucketQueue).NextSequence()
 			if err != nil {
@@ -540,4 +546,27 @@ func addCount(tx *bolt.Tx, key []byte, delta int64) error {
 	}
 	meta := tx.Bucket(bucketMeta)
 	return meta.Put(key, u64(uint64(count(meta, key)+delta)))
+}
+
+// RatedAt returns when the rating recorded under id was given: from the
+// rating, or, once pruned, from its tombstone. ok is false for an id never
+// recorded here, or pruned before tombstones kept the time. A second
+// rating of a dossier is told when the first was (one bbolt read).
+func (o *Outbox) RatedAt(id string) (at time.Time, ok bool, err error) {
+	err = o.view(func(tx *bolt.Tx) error {
+		key := []byte(id)
+		if raw := tx.Bucket(bucketRatings).Get(key); raw != nil {
+			s, err := decode(key, raw)
+			if err != nil {
+				return nil // unreadable: its time is not known
+			}
+			at, ok = s.Rating.At, true
+			return nil
+		}
+		if tomb := tx.Bucket(bucketPruned).Get(key); len(tomb) == 32+8 {
+			at, ok = time.Unix(0, int64(binary.BigEndian.Uint64(tomb[32:]))).UTC(), true
+		}
+		return nil
+	})
+	return at, ok, err
 }

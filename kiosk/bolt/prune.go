@@ -60,7 +60,9 @@ func (o *Outbox) Prune(before time.Time) (int, error) {
 					}
 					continue
 				}
-				if err := pruned.Put(id, s.Submitted[:]); err != nil {
+				// The time stays so that a second rating of its dossier
+				// can be told when the first was given (RatedAt).
+				if err := pruned.Put(id, append(s.Submitted[:], u64(uint64(s.Rating.At.UnixNano()))...)); err != nil {
 					return err
 				}
 				if err := ratings.Delete(id); err != nil {

@@ -86,6 +86,10 @@ func TestPruneKeepsIdsIdempotent(t *testing.T) {
 	o.Close()
 	o = open(t, path)
 	defer o.Close()
+	// A pruned rating's tombstone still tells when it was given.
+	if at, ok, err := o.RatedAt(rs[0].ID); err != nil || !ok || !at.Equal(rs[0].At) {
+		t.Errorf("RatedAt of a pruned rating: %v, %v, %v; want %v", at, ok, err, rs[0].At)
+	}
 	// A late re-send of a pruned rating is not a new rating.
 	again := rs[0]
 	if _, created, err := o.Record(&again); err != nil || created {

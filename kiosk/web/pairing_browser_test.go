@@ -99,14 +99,18 @@ func TestACounterTabletShowsTheOpenedRating(t *testing.T) {
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	pairBrowser(t, ctx, s, base[s], "Q1")
 	const dossier = "H15.50.05.13-261008-0975"
-	req, _ := http.NewRequest("POST", base[s]+"/api/v1/counters/Q1/open", strings.NewReader(`{"dossier":"`+dossier+`","official":"cb-0012"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+software[s])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("open: %v %v", resp, err)
+	open := func() {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base[s]+"/api/v1/counters/Q1/open", strings.NewReader(`{"dossier":"`+dossier+`","official":"cb-0012"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+software[s])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("open: %v %v", resp, err)
+		}
+		resp.Body.Close()
 	}
-	resp.Body.Close()
+	open()
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(css("#opened"))); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +141,29 @@ func TestACounterTabletShowsTheOpenedRating(t *testing.T) {
 	}
 	if len(queued) != 1 || queued[0].Dossier != dossier || queued[0].ID != qrtoken.DossierRatingID("TT-1", dossier) || queued[0].Official != "cb-0012" || queued[0].Answers["result_time"] != hailong.Int(1) {
 		t.Fatalf("recorded %+v", queued)
+	}
+	// The dossier opened again: the citizen's tap is refused, and the
+	// tablet says when the dossier was rated.
+	open()
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(css("#opened")),
+		chromedp.WaitVisible(css(".face.m-bad")),
+		chromedp.Click(css(".face.m-bad")),
+		chromedp.WaitVisible(css("#tap-error")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock, date := hailong.ClockAndDate("vi", queued[0].At)
+	if said, _ := chromedp.Run(ctx, chromedp.Text(css("#tap-error"))); !strings.Contains(said, "Hồ sơ này đã được đánh giá lúc "+clock+" ngày "+date) {
+		t.Errorf("a second rating of the dossier: the tablet says %q", said)
+	}
+	if len(pending(t, o)) != 1 {
+		t.Errorf("the refused tap was recorded")
+	}
+	// The refused tap took the opening: the tablet stops showing it.
+	if err := chromedp.Do(ctx, chromedp.WaitNotVisible(css("#opened"))); err != nil {
+		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(css(".open-rating"))); err != nil {
 		t.Fatal(err)

@@ -108,7 +108,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if req.FollowUp {
 		hold = now.Add(s.FollowUpWindow)
 	}
-	got, created, err := s.Outbox.RecordHeld(&r, hold)
+	got, created, err := s.Outbox.RecordHeld(&r, hold, t.ID)
 	if err != nil && opened && hailong.ErrorCode(err) != hailong.ECONFLICT {
 		// Not recorded (a failing disk): the citizen may tap again. A
 		// dossier already rated keeps its opening taken, so it is no
@@ -118,7 +118,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	var herr *hailong.Error
 	switch {
 	case errors.As(err, &herr) && herr.Code == hailong.ECONFLICT && sub.Dossier != "":
-		return hailong.Errorf(hailong.ECONFLICT, "Dossier %s has already been rated; a dossier is rated once.", sub.Dossier)
+		return s.alreadyRated(c, sub.Dossier, id)
 	case errors.As(err, &herr):
 		return err
 	case err != nil:
@@ -144,4 +144,38 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// ratedProblem is the problem of a second rating of a dossier: when the
+// first was given, for the screen to say so.
+type ratedProblem struct {
+	fiberapp.Problem
+	RatedAt time.Time `json:"rated_at"`
+}
+
+// alreadyRatedTexts say, in a screen's language, that the dossier was rated
+// and when: the tablet shows the detail as it is.
+var alreadyRatedTexts = map[string]string{
+	"vi": "Hồ sơ này đã được đánh giá lúc %s ngày %s. Mỗi hồ sơ chỉ được đánh giá một lần.",
+	"en": "This dossier was already rated at %s on %s (Vietnam time). A dossier is rated once.",
+}
+
+// alreadyRated answers 409 to a second rating of a dossier, saying when the
+// first was given: in the detail, in the language the request prefers
+// (English unless it asks for Vietnamese; RFC 9457 lets a detail follow
+// Accept-Language), and as rated_at. Without the first's time (pruned long
+// ago) it says only that the dossier is rated.
+func (s *Server) alreadyRated(c *fiber.Ctx, dossier, id string) error {
+	at, ok, err := s.Outbox.RatedAt(id)
+	if err != nil {
+		s.Logger.Warn("read the time of a dossier's rating", "id", id, "err", err)
+	}
+	if !ok {
+		return hailong.Errorf(hailong.ECONFLICT, "Dossier %s has already been rated; a dossier is rated once.", dossier)
+	}
+	lang := c.AcceptsLanguages("en", "vi")
+	clock, date := hailong.ClockAndDate(lang, at)
+	p := fiberapp.ProblemOf(s.Logger, hailong.Errorf(hailong.ECONFLICT, alreadyRatedTexts[lang], clock, date))
+	c.Set(fiber.HeaderContentLanguage, lang)
+	return c.Status(p.Status).JSON(ratedProblem{Problem: p, RatedAt: at.UTC()}, "application/problem+json")
 }

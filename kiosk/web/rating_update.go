@@ -24,7 +24,7 @@ type ratingUpdateRequest struct {
 // answers 200 with the rating's id; 409 once the rating is closed (the
 // citizen said done, or the node's follow-up window passed) unless the
 // answers are those already stored; 404 for an id the node never
-// recorded.
+// recorded; 403 to any terminal but the one that recorded the rating.
 func (s *Server) ratingUpdate(c *fiber.Ctx) error {
 	if err := s.clockWrong(); err != nil {
 		return err
@@ -37,7 +37,8 @@ func (s *Server) ratingUpdate(c *fiber.Ctx) error {
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	got, err := s.Outbox.Amend(id, req.Done, func(r *hailong.Rating) error {
+	t, _ := s.terminalOf(c)
+	got, err := s.Outbox.Amend(id, t.ID, req.Done, func(r *hailong.Rating) error {
 		q, ok := s.catalog().Version(r.Questionnaire, r.Version)
 		if !ok {
 			return hailong.Errorf(hailong.ECONFLICT, "Questionnaire %s version %d is no longer offered; the rating stays as tapped.", r.Questionnaire, r.Version)

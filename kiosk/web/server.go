@@ -29,12 +29,15 @@ import (
 // Outbox is the durable store ratings are recorded in.
 type Outbox interface {
 	Record(r *hailong.Rating) (hailong.Rating, bool, error)
-	// RecordHeld records a rating held open to follow-up answers until
-	// hold (the zero time: not held) and Amend changes it meanwhile; see
-	// bolt.Outbox.
-	RecordHeld(r *hailong.Rating, hold time.Time) (hailong.Rating, bool, error)
-	Amend(id string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error)
+	// RecordHeld records a rating held open to follow-up answers from
+	// terminal until hold (the zero time: not held) and Amend changes it
+	// meanwhile, asked by that terminal only; see bolt.Outbox.
+	RecordHeld(r *hailong.Rating, hold time.Time, terminal string) (hailong.Rating, bool, error)
+	Amend(id, terminal string, done bool, change func(r *hailong.Rating) error) (hailong.Rating, error)
 	Stats() (bolt.Stats, error)
+	// RatedAt returns when the rating recorded under id was given; see
+	// bolt.Outbox.
+	RatedAt(id string) (at time.Time, ok bool, err error)
 	// Writable returns why no rating can be durably recorded now, or nil.
 	Writable() error
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -273,7 +274,7 @@ func TestACounterRatingIsBoundToItsDossier(t *testing.T) {
 	}
 	// The dossier opened again, by mistake or on purpose: already rated.
 	asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", open)
-	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":1}}`); a.status != 409 || !strings.Contains(a.raw, "already been rated") {
+	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":1}}`); a.status != 409 || !strings.Contains(a.raw, "already rated") {
 		t.Errorf("a second rating of the dossier: %d %s", a.status, a.raw)
 	}
 	if a := asTerminal(t, s, software[s], "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":1},"dossier":"`+dossier+`"}`); a.status != 409 {
@@ -286,13 +287,15 @@ func TestACounterRatingIsBoundToItsDossier(t *testing.T) {
 
 // TestACounterTapIsHeldForItsFollowUps: the citizen taps on a counter's
 // tablet with a dossier opened there; the tap is held for its follow-ups
-// under the dossier's id, and the follow-ups amend it there, from a paired
-// terminal only. Misuse is judged on taps: amendments add no flag and do
-// not count towards the next tap's.
+// under the dossier's id, and the follow-ups amend it there, from that
+// tablet only: another counter's tablet, the lobby screen and the one-stop
+// software, all paired, are refused as an unpaired browser is. Misuse is
+// judged on taps: amendments add no flag and do not count towards the next
+// tap's.
 func TestACounterTapIsHeldForItsFollowUps(t *testing.T) {
 	s, o, _ := newServer(t)
 	s.Misuse = misuse.New(misuse.Config{Interval: time.Nanosecond, Burst: 2, Window: time.Hour})
-	q1 := pairScreen(t, s, "Q1")
+	q1, q2, lobby := pairScreen(t, s, "Q1"), pairScreen(t, s, "Q2"), pairScreen(t, s, "")
 	const dossier = "H15.50.05.13-261008-0976"
 	if a := asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", `{"dossier":"`+dossier+`"}`); a.status != 201 {
 		t.Fatalf("open: %d %s", a.status, a.raw)
@@ -311,8 +314,12 @@ func TestACounterTapIsHeldForItsFollowUps(t *testing.T) {
 		status            int
 	}{
 		{"unpaired", "", `{"answers":{"overall":3,"attitude":2}}`, 401},
+		{"another counter's tablet", q2, `{"answers":{"overall":3,"attitude":0}}`, 403},
+		{"the lobby screen", lobby, `{"answers":{"overall":3,"attitude":0}}`, 403},
+		{"the one-stop software", software[s], `{"answers":{"overall":3,"attitude":0},"done":true}`, 403},
 		{"some answers", q1, `{"answers":{"overall":3,"attitude":2}}`, 200},
 		{"more, and done", q1, `{"answers":{"overall":3,"attitude":2,"comment":"Tốt"},"done":true}`, 200},
+		{"another counter's tablet, after done", q2, `{"answers":{"overall":3,"attitude":2,"comment":"Tốt"},"done":true}`, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,5 +337,56 @@ func TestACounterTapIsHeldForItsFollowUps(t *testing.T) {
 	}
 	if len(p) != 2 || p[0].ID != want || p[0].Dossier != dossier || len(p[0].Answers) != 3 || p[0].Flags != nil || p[1].Flags != nil {
 		t.Fatalf("queued %+v, want the dossier's rating with its three answers, then the next tap, neither flagged", p)
+	}
+}
+
+// TestASecondRatingOfADossierSaysWhenTheFirstWas: a dossier rated at a
+// counter and opened again is refused with when it was rated, in Vietnam
+// time and the language the screen asks for.
+func TestASecondRatingOfADossierSaysWhenTheFirstWas(t *testing.T) {
+	s, _, _ := newServer(t)
+	first := time.Date(2026, 11, 28, 7, 5, 0, 0, time.UTC) // 14:05 in Vietnam
+	s.Now = func() time.Time { return first }
+	q1 := pairScreen(t, s, "Q1")
+	const dossier = "H15.50.05.13-261008-0977"
+	open := `{"dossier":"` + dossier + `"}`
+	if a := asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", open); a.status != 201 {
+		t.Fatalf("open: %d %s", a.status, a.raw)
+	}
+	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":3}}`); a.status != 201 {
+		t.Fatalf("the first rating: %d %s", a.status, a.raw)
+	}
+	s.Now = func() time.Time { return first.Add(50 * time.Hour) }
+	tests := []struct{ name, language, detail string }{
+		{"Vietnamese", "vi-VN,vi;q=0.9", "Hồ sơ này đã được đánh giá lúc 14:05 ngày 28/11/2026"},
+		{"English", "en", "This dossier was already rated at 14:05 on 28 Nov 2026"},
+		{"no language asked", "", "This dossier was already rated at 14:05 on 28 Nov 2026"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if a := asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", open); a.status != 201 {
+				t.Fatalf("open again: %d %s", a.status, a.raw)
+			}
+			req, _ := http.NewRequest("POST", base[s]+"/api/v1/ratings", strings.NewReader(`{"questionnaire":"counter-quick","answers":{"overall":1}}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+q1)
+			if tt.language != "" {
+				req.Header.Set("Accept-Language", tt.language)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var p struct {
+				Detail  string    `json:"detail"`
+				RatedAt time.Time `json:"rated_at"`
+			}
+			body, _ := io.ReadAll(resp.Body)
+			json.Unmarshal(body, &p)
+			if resp.StatusCode != 409 || !strings.HasPrefix(p.Detail, tt.detail) || !p.RatedAt.Equal(first) {
+				t.Errorf("%d %s; want 409 saying %q, rated_at %s", resp.StatusCode, body, tt.detail, first.Format(time.RFC3339))
+			}
+		})
 	}
 }

@@ -37,8 +37,10 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  // The node answers a refusal (a dossier rated already) in the screen's
+  // language.
   function send(method, url, body, keepalive) {
-    const headers = Object.assign({ "Content-Type": "application/json" }, hooks.headers ? hooks.headers() : {});
+    const headers = Object.assign({ "Content-Type": "application/json", "Accept-Language": d.lang }, hooks.headers ? hooks.headers() : {});
     return fetch(url, { method, headers, body: JSON.stringify(body), keepalive: !!keepalive });
   }
 
@@ -117,8 +119,15 @@
     if (d.counter) body.counter = d.counter;
     if (d.official) body.official = d.official;
     if (hooks.rating) hooks.rating(body);
+    let refused = null;
     try {
       const res = await send("POST", "/api/v1/ratings", body);
+      if (res.status === 409) {
+        // A dossier rated already: the node says when, and the tap is
+        // not recorded; the next one is a rating of its own.
+        const p = await res.json().catch(() => null);
+        if (p && p.rated_at) refused = p.detail;
+      }
       if (res.status !== 201 && res.status !== 200) throw new Error("status " + res.status);
       rating.stored = true;
       // The node names the rating it stored: at a counter, a rating bound
@@ -127,7 +136,8 @@
       if (got && got.id) rating.id = got.id;
       if (hooks.recorded) hooks.recorded(rating.id);
     } catch (e) {
-      tapError.textContent = msgs.failed;
+      if (refused) rating = null;
+      tapError.textContent = refused || msgs.failed;
       tapError.hidden = false;
       faces.forEach((f) => { f.disabled = false; f.classList.remove("chosen"); });
       return;
