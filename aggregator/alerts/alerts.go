@@ -286,4 +286,3 @@ func newID() string {
 func errNotFound(what, id string) error {
 	return hailong.Errorf(hailong.ENOTFOUND, "There is no %s %q.", what, id)
 }
-

@@ -72,8 +72,8 @@ func TestRulesOverRatingsFireOnceAtThreshold(t *testing.T) {
 			fireAt:  3,
 		},
 		{
-			name: "an answer scored 2 counted apart from those scored 1",
-			rule: hailong.AlertRule{Kind: hailong.AlertAnswerCount, Question: "attitude", Answer: "2", Threshold: 2, MinRatings: 1},
+			name:    "an answer scored 2 counted apart from those scored 1",
+			rule:    hailong.AlertRule{Kind: hailong.AlertAnswerCount, Question: "attitude", Answer: "2", Threshold: 2, MinRatings: 1},
 			ratings: []rating{{centreA, good, 1}, {centreA, good, 2}, {centreA, good, 1}, {centreA, good, 0}, {centreA, good, 2}, {centreA, good, 2}},
 			fireAt:  5,
 		},

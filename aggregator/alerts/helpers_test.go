@@ -198,7 +198,7 @@ func (h *harness) start() {
 // satisfied, 3 very satisfied) and Circular 01 index 7's attitude (2, 1,
 // or 0 for harassment; -1 unanswered).
 type rating struct {
-	unit             string
+	unit              string
 	overall, attitude int
 }
 
