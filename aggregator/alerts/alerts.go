@@ -250,7 +250,7 @@ func (e *Engine) fire(ctx context.Context, r *hailong.AlertRule, unit string, f 
 		return
 	}
 	now := e.cfg.Now()
-	a := hailong.Alert{ID: newID(), Rule: r.ID, RuleName: r.Name, Kind: r.Kind, Unit: unit, State: hailong.AlertOpen,
+	a := hailong.Alert{ID: newID(), Rule: r.ID, RuleName: r.Name, Kind: r.Kind, Measure: r.Measure, Unit: unit, State: hailong.AlertOpen,
 		Opened: now, Value: f.value, Threshold: f.threshold, N: f.n, WindowFrom: f.from}
 	if err := e.cfg.Store.SaveAlert(ctx, a); err != nil {
 		// Not kept: the rule fires again at the next evaluation.

@@ -49,6 +49,7 @@ type alertDoc struct {
 	Rule           string            `bson:"rule"`
 	RuleName       string            `bson:"rule_name"`
 	Kind           string            `bson:"kind"`
+	Measure        string            `bson:"measure,omitempty"`
 	Unit           string            `bson:"unit"`
 	State          string            `bson:"state"`
 	Opened         time.Time         `bson:"opened"`
@@ -146,7 +147,7 @@ func (d *DB) Alerts(ctx context.Context, open bool) ([]hailong.Alert, error) {
 	}
 	out := make([]hailong.Alert, len(docs))
 	for i, a := range docs {
-		out[i] = hailong.Alert{ID: a.ID, Rule: a.Rule, RuleName: a.RuleName, Kind: hailong.AlertKind(a.Kind), Unit: a.Unit,
+		out[i] = hailong.Alert{ID: a.ID, Rule: a.Rule, RuleName: a.RuleName, Kind: hailong.AlertKind(a.Kind), Measure: a.Measure, Unit: a.Unit,
 			State: hailong.AlertState(a.State), Opened: a.Opened.In(hailong.Location), Value: a.Value, Threshold: a.Threshold, N: a.N,
 			WindowFrom: a.WindowFrom.In(hailong.Location), AcknowledgedBy: a.AcknowledgedBy, AcknowledgedAt: localPtr(a.AcknowledgedAt),
 			ClosedBy: a.ClosedBy, ClosedAt: localPtr(a.ClosedAt)}
@@ -159,7 +160,7 @@ func (d *DB) Alerts(ctx context.Context, open bool) ([]hailong.Alert, error) {
 
 // SaveAlert stores an alert, replacing the one with its id.
 func (d *DB) SaveAlert(ctx context.Context, a hailong.Alert) error {
-	doc := alertDoc{ID: a.ID, Rule: a.Rule, RuleName: a.RuleName, Kind: string(a.Kind), Unit: a.Unit, State: string(a.State),
+	doc := alertDoc{ID: a.ID, Rule: a.Rule, RuleName: a.RuleName, Kind: string(a.Kind), Measure: a.Measure, Unit: a.Unit, State: string(a.State),
 		Opened: a.Opened.UTC(), Value: a.Value, Threshold: a.Threshold, N: a.N, WindowFrom: a.WindowFrom.UTC(),
 		AcknowledgedBy: a.AcknowledgedBy, AcknowledgedAt: utcPtr(a.AcknowledgedAt), ClosedBy: a.ClosedBy, ClosedAt: utcPtr(a.ClosedAt)}
 	for _, c := range a.Comments {
