@@ -51,6 +51,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"hailong"
+	"hailong/aggregator/alerts"
 	"hailong/aggregator/app"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
@@ -148,7 +149,12 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "the aggregator's public base + /auth/oidc/callback, as registered with the provider, e.g. https://hailong.example.gov.vn/auth/oidc/callback")
 	fs.StringVar(&cfg.OIDC.Claim, "oidc-claim", "preferred_username", "ID token claim naming the local account: preferred_username or email")
 	scopes := fs.String("oidc-scopes", "profile,email", "comma-separated scopes asked for besides openid")
+	hours := fs.String("alert-hours", alerts.DefaultHoursText, "opening hours silence alert rules count, Vietnam time: days and spans, groups separated by ';' (e.g. 'mon-fri 07:30-11:30 13:30-17:00; sat 07:30-11:30')")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var err error
+	if cfg.AlertHours, err = alerts.ParseHours(*hours); err != nil {
 		return err
 	}
 	if *secretFile != "" {

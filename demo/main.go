@@ -291,5 +291,12 @@ func seed(ctx context.Context, agg *aggapp.Main, client string, now time.Time, n
 	today := hailong.DateOf(now)
 	cfg := synth.Config{Ratings: n, Seed: 2025, Units: units, Procedures: procs, From: today - 730, To: today - 1,
 		Officials: 8, Counters: 4, Quiet: []string{"TT-07450", "MC-261"}}
-	return synth.Generate(ctx, cfg, synth.Ingest{In: agg.Ingester(), Book: oneStop{url: agg.URL(), credential: client}})
+	if err := synth.Generate(ctx, cfg, synth.Ingest{In: agg.Ingester(), Book: oneStop{url: agg.URL(), credential: client}}); err != nil {
+		return err
+	}
+	// The alert rules see the last days' ratings (the default rules open
+	// alerts, e.g. a citizen's complaint of harassment), so the alerts
+	// page is in use from the first start.
+	agg.Alerts().Settle(ctx)
+	return nil
 }

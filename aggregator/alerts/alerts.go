@@ -176,19 +176,27 @@ func (e *Engine) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.wake:
-			e.mu.Lock()
-			units := make([]string, 0, len(e.pending))
-			for u := range e.pending {
-				units = append(units, u)
-			}
-			clear(e.pending)
-			e.mu.Unlock()
-			slices.Sort(units)
-			e.Evaluate(ctx, units...)
+			e.Settle(ctx)
 		case <-t.C:
 			e.EvaluateClock(ctx)
 		}
 	}
+}
+
+// Settle evaluates now the units of the ratings observed and not yet
+// evaluated, and returns when done: for a caller that must see their
+// alerts (the demo after seeding), where the engine would do it in the
+// background.
+func (e *Engine) Settle(ctx context.Context) {
+	e.mu.Lock()
+	units := make([]string, 0, len(e.pending))
+	for u := range e.pending {
+		units = append(units, u)
+	}
+	clear(e.pending)
+	e.mu.Unlock()
+	slices.Sort(units)
+	e.Evaluate(ctx, units...)
 }
 
 // Observe takes ratings newly stored (ingest.Ingester.SetOnStored) and

@@ -1,6 +1,9 @@
 package alerts
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"hailong"
@@ -52,4 +55,54 @@ func earlier(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// DefaultHoursText is DefaultHours as ParseHours reads it.
+const DefaultHoursText = "mon-fri 07:30-11:30 13:30-17:00"
+
+var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// ParseHours reads opening hours written as days and spans, groups
+// separated by ";": "mon-fri 07:30-11:30 13:30-17:00; sat 07:30-11:30".
+func ParseHours(s string) (Hours, error) {
+	h := Hours{}
+	for group := range strings.SplitSeq(s, ";") {
+		fields := strings.Fields(strings.ToLower(group))
+		if len(fields) == 0 {
+			continue
+		}
+		first, last, _ := strings.Cut(fields[0], "-")
+		if last == "" {
+			last = first
+		}
+		a, b := slices.Index(weekdays, first), slices.Index(weekdays, last)
+		if a < 0 || b < a {
+			return nil, fmt.Errorf("opening hours: %q is not a day or a range of days (mon-fri)", fields[0])
+		}
+		var spans []Span
+		for _, f := range fields[1:] {
+			from, to, _ := strings.Cut(f, "-")
+			x, err1 := minutes(from)
+			y, err2 := minutes(to)
+			if err1 != nil || err2 != nil || y <= x {
+				return nil, fmt.Errorf("opening hours: %q is not a span of the day (07:30-11:30)", f)
+			}
+			spans = append(spans, Span{x, y})
+		}
+		for d := a; d <= b; d++ {
+			h[time.Weekday(d)] = append(h[time.Weekday(d)], spans...)
+		}
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("opening hours: none in %q", s)
+	}
+	return h, nil
+}
+
+func minutes(hm string) (int, error) {
+	t, err := time.Parse("15:04", hm)
+	if err != nil {
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
 }
