@@ -188,6 +188,10 @@ func (e *Engine) run(ctx context.Context) {
 // alerts (the demo after seeding), where the engine would do it in the
 // background.
 func (e *Engine) Settle(ctx context.Context) {
+	// Wait for an evaluation under way, which may hold units taken from
+	// pending.
+	e.eval.Lock()
+	e.eval.Unlock() //nolint:staticcheck // a barrier, not a critical section
 	e.mu.Lock()
 	units := make([]string, 0, len(e.pending))
 	for u := range e.pending {
