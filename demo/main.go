@@ -132,6 +132,7 @@ Hài Lòng demo is running. Open:
   Phone page of a receipt's QR link %[5]s
   …and its QR code                  %[1]s%[6]s
   Analysts' workspace               %[2]s/   (sign in with an account below)
+  Alerts the demo's ratings opened   %[2]s/alerts
   Satisfaction API, in the browser signed in as admin, or with a token:
                                     %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
   Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
