@@ -79,7 +79,7 @@ func (s *Server) staleForm(c *fiber.Ctx) error {
 	case "/account/password":
 		back = "/account/password"
 	default:
-		for _, page := range []string{"/admin/users", "/account/tokens"} {
+		for _, page := range []string{"/admin/users", "/account/tokens", "/alerts", "/alerts/rules"} { // the longest match wins
 			if strings.HasPrefix(c.Path(), page) {
 				back = page
 			}
