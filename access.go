@@ -24,6 +24,9 @@ const (
 	PermKiosksRead Permission = "kiosks.read"
 	// PermAlertsAck: acknowledging and closing alerts.
 	PermAlertsAck Permission = "alerts.ack"
+	// PermAlertsManage: making, changing and deleting alert rules, within
+	// the scope.
+	PermAlertsManage Permission = "alerts.manage"
 	// PermTokensOwn: making and revoking one's own API tokens.
 	PermTokensOwn Permission = "tokens.own"
 	// PermKiosksManage: enrolling, rotating and revoking kiosks.
@@ -47,7 +50,7 @@ func AllPermissions() []Permission {
 	return []Permission{
 		PermMeasuresRead, PermExportsRead, PermCommentsRead, PermKiosksRead, PermAlertsAck, PermTokensOwn,
 		PermKiosksManage, PermClientsManage, PermUsersManage, PermUnitsManage, PermProceduresManage,
-		PermTargetsManage, PermAuditRead,
+		PermTargetsManage, PermAuditRead, PermAlertsManage,
 	}
 }
 

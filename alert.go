@@ -67,13 +67,15 @@ const (
 
 // Alert is one firing of a rule for one unit.
 type Alert struct {
-	ID       string     `json:"id"`
-	Rule     string     `json:"rule"`
-	RuleName string     `json:"rule_name"`
-	Kind     AlertKind  `json:"kind"`
-	Unit     string     `json:"unit"`
-	State    AlertState `json:"state"`
-	Opened   time.Time  `json:"opened"`
+	ID       string    `json:"id"`
+	Rule     string    `json:"rule"`
+	RuleName string    `json:"rule_name"`
+	Kind     AlertKind `json:"kind"`
+	// Measure is the rule's measure, for an index_below alert.
+	Measure string     `json:"measure,omitempty"`
+	Unit    string     `json:"unit"`
+	State   AlertState `json:"state"`
+	Opened  time.Time  `json:"opened"`
 	// Value is what the rule measured when it fired, against Threshold,
 	// over N ratings in the window from WindowFrom.
 	Value      float64   `json:"value"`

@@ -51,6 +51,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 
 	"hailong"
+	"hailong/aggregator/alerts"
 	"hailong/aggregator/app"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
@@ -156,6 +157,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.Mail.Password, "smtp-password", "", "SMTP password; prefer -smtp-password-file")
 	fs.StringVar(&cfg.Mail.From, "smtp-from", "", "sender of the emails, e.g. 'Hài Lòng <hailong@example.gov.vn>'")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the workspace's address as users reach it, for links in emails, e.g. https://hailong.example.gov.vn")
+	hours := fs.String("alert-hours", alerts.DefaultHoursText, "opening hours silence alert rules count, Vietnam time: days and spans, groups separated by ';' (e.g. 'mon-fri 07:30-11:30 13:30-17:00; sat 07:30-11:30')")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -168,6 +170,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	if err := cfg.Mail.Validate(); err != nil {
 		return fmt.Errorf("-smtp-*: %w", err)
+	}
+	var err error
+	if cfg.AlertHours, err = alerts.ParseHours(*hours); err != nil {
+		return err
 	}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)

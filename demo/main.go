@@ -132,6 +132,7 @@ Hài Lòng demo is running. Open:
   Phone page of a receipt's QR link %[5]s
   …and its QR code                  %[1]s%[6]s
   Analysts' workspace               %[2]s/   (sign in with an account below)
+  Alerts the demo's ratings opened   %[2]s/alerts
   Satisfaction API, in the browser signed in as admin, or with a token:
                                     %[2]s/api/v1/satisfaction?unit=24&from=%[3]s&to=%[4]s
   Same, viewed through the old structure (as_of 2025-06-30, the old Bắc Ninh province 27):
@@ -291,5 +292,12 @@ func seed(ctx context.Context, agg *aggapp.Main, client string, now time.Time, n
 	today := hailong.DateOf(now)
 	cfg := synth.Config{Ratings: n, Seed: 2025, Units: units, Procedures: procs, From: today - 730, To: today - 1,
 		Officials: 8, Counters: 4, Quiet: []string{"TT-07450", "MC-261"}}
-	return synth.Generate(ctx, cfg, synth.Ingest{In: agg.Ingester(), Book: oneStop{url: agg.URL(), credential: client}})
+	if err := synth.Generate(ctx, cfg, synth.Ingest{In: agg.Ingester(), Book: oneStop{url: agg.URL(), credential: client}}); err != nil {
+		return err
+	}
+	// The alert rules see the last days' ratings (the default rules open
+	// alerts, e.g. a citizen's complaint of harassment), so the alerts
+	// page is in use from the first start.
+	agg.Alerts().Settle(ctx)
+	return nil
 }

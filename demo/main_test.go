@@ -122,4 +122,25 @@ func TestSeed(t *testing.T) {
 			t.Errorf("Phường Kinh Bắc: %d ratings, not enough", m.Satisfaction.N)
 		}
 	})
+	t.Run("an open alert", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", agg.URL()+"/api/v1/alerts?unit=24&state=open", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Alerts []struct {
+				Kind string `json:"kind"`
+				Unit string `json:"unit"`
+			} `json:"alerts"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/v1/alerts: %s, %v", resp.Status, err)
+		}
+		if len(body.Alerts) == 0 {
+			t.Error("the demo has no open alert")
+		}
+	})
 }

@@ -22,6 +22,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/access"
+	"hailong/aggregator/alerts"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
@@ -81,6 +82,10 @@ type Config struct {
 	// OIDC configures single sign-on with the province's identity
 	// provider; off when its Issuer is empty.
 	OIDC oidc.Config
+	// AlertHours are the opening hours silence alert rules count; nil is
+	// alerts.DefaultHours (Monday to Friday, 7:30–11:30 and 13:30–17:00,
+	// Vietnam time).
+	AlertHours alerts.Hours
 	// Listener, when set, is served instead of listening on Listen: for
 	// tests that must know the address (the OIDC redirect URL) first.
 	Listener net.Listener
@@ -122,6 +127,7 @@ type Main struct {
 	ingester   *ingest.Ingester
 	book       *outcomes.Book
 	fleet      *fleet.Board
+	alerts     *alerts.Engine
 	access     *access.Service
 	started    time.Time
 	units      atomic.Pointer[hierarchy.Tree]
@@ -277,6 +283,27 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
 	}
+	registry := kiosks.NewRegistry(m.db)
+	// events are told of what happens (alert.opened, alert.closed,
+	// rating.stored): webhooks and mail add their publishers here, before
+	// the alert engine is made with them.
+	events := hailong.Publishers{m.AlertMail()}
+	m.alerts = alerts.New(alerts.Config{Store: m.db, Catalog: catalog, Rollup: m.ingester.Rollup, Units: m.units.Load,
+		Fleet: m.fleet.Reports, Kiosks: registry.List, Publisher: events, Hours: cfg.AlertHours,
+		Logger: m.Logger.With("component", "alerts")})
+	if err := m.alerts.Load(ctx); err != nil {
+		return fmt.Errorf("load alerts: %w", err)
+	}
+	if m.schedule != nil {
+		m.schedule.SetAlerts(func(ctx context.Context, from, to time.Time) ([]hailong.Alert, error) {
+			return m.alerts.Alerts(ctx, alerts.Filter{From: from, To: to})
+		})
+	}
+	// The one function told of ratings newly stored: the alert engine, and
+	// the webhooks' rating.stored events are to be published here too.
+	m.ingester.SetOnStored(func(stored []ingest.Stored) {
+		m.alerts.Observe(stored)
+	})
 	walkIns, err := m.db.WalkIns(ctx, time.Now())
 	if err != nil {
 		return err
@@ -295,7 +322,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		sso = client
 	}
-	registry := kiosks.NewRegistry(m.db)
 	clients := kiosks.NewRegistry(clientStore{m.db})
 	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
 	m.server, err = web.New(&web.Server{
@@ -306,6 +332,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry, Comments: m.ingester.Comments,
 		Access: m.access, SSO: sso, Publication: pub, Subscriptions: m.subs, MailEnabled: cfg.Mail.Enabled(),
+		Alerts: m.alerts,
 	})
 	if err != nil {
 		return err
@@ -329,6 +356,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.wg.Go(func() { m.alertMail.Run(ctx) })
 		m.wg.Go(func() { m.schedule.Run(ctx) })
 	}
+	m.alerts.Start(ctx)
 	m.wg.Go(func() { m.access.Run(ctx, accessFlushEvery) })
 	if err := m.markRunning(ctx); err != nil {
 		m.Logger.Warn("record the aggregator's presence", "err", err)
@@ -559,6 +587,9 @@ func (m *Main) Access() *access.Service { return m.access }
 // Outcomes returns the outcome book, for seeding demo data.
 func (m *Main) Outcomes() *outcomes.Book { return m.book }
 
+// Alerts returns the alert engine, for seeding demo data.
+func (m *Main) Alerts() *alerts.Engine { return m.alerts }
+
 // Ingester returns the write path, for seeding demo data.
 func (m *Main) Ingester() *ingest.Ingester { return m.ingester }
 
@@ -575,6 +606,9 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.alerts != nil {
+		m.alerts.Stop()
+	}
 	if m.fleet != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		errs = append(errs, m.fleet.Flush(ctx))

@@ -273,3 +273,18 @@ func (r *Reporter) targets(year int, sat, r766 Proportion) []TargetGap {
 	}
 	return out
 }
+
+// Watched are the measures an alert rule can watch, of one result: the
+// satisfaction rate, the Happy Index and the Circular 01 indices, made
+// by the same formulas as every report.
+type Watched struct {
+	Satisfaction Proportion
+	HappyIndex   Happy
+	Circular01   Circular01
+}
+
+// Watch computes the watched measures of res (ratings only: outcomes are
+// not an alert's concern).
+func (r *Reporter) Watch(res rollup.Result) Watched {
+	return Watched{Satisfaction: r.proportion(res.Total.N, res.Total.Satisfied), HappyIndex: r.happyIndex(res), Circular01: r.circular01(res)}
+}

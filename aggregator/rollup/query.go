@@ -234,8 +234,8 @@ type qAcc struct {
 }
 
 type itemAcc struct {
-	q           id
-	n, sat, sum int64
+	q                 id
+	n, sat, sum, zero int64
 }
 
 func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
@@ -274,7 +274,7 @@ func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
 			qa.items = append(qa.items, itemAcc{q: it.q})
 		}
 		x := &qa.items[j]
-		x.n, x.sat, x.sum = x.n+int64(it.n), x.sat+int64(it.sat), x.sum+int64(it.sum)
+		x.n, x.sat, x.sum, x.zero = x.n+int64(it.n), x.sat+int64(it.sat), x.sum+int64(it.sum), x.zero+int64(it.zero)
 	}
 }
 
@@ -289,7 +289,7 @@ func (a *accumulator) result(r *Rollup) Result {
 	for _, q := range a.byQ {
 		t := Tally{N: q.n, Satisfied: q.sat, Levels: q.levels}
 		for _, it := range q.items {
-			t.Items = append(t.Items, Item{Q: r.names[it.q], N: it.n, Satisfied: it.sat, Sum: it.sum})
+			t.Items = append(t.Items, Item{Q: r.names[it.q], N: it.n, Satisfied: it.sat, Sum: it.sum, Zero: it.zero})
 		}
 		slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
 		res.ByQuestionnaire[r.names[q.q]] = t

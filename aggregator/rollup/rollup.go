@@ -20,7 +20,7 @@ import (
 
 // Schema is the version of the persisted rollup format; a different stored
 // version forces a rebuild from raw ratings.
-const Schema = 4 // 2: levels and items; 3: generations; 4: cells as gob
+const Schema = 5 // 2: levels and items; 3: generations; 4: cells as gob; 5: Item.Zero
 
 // State tells whether persisted rollups can be trusted.
 type State struct {
@@ -120,6 +120,10 @@ type Item struct {
 	N         int64  `bson:"n" json:"n"`
 	Satisfied int64  `bson:"s" json:"s"` // answers in the question's satisfied levels
 	Sum       int64  `bson:"v" json:"v"` // sum of 2/1/0 scores (Circular 01 questions)
+	// Zero counts the answers scoring 0 (Circular 01 questions): with N
+	// and Sum it tells how many gave each of the 2/1/0 answers, which an
+	// alert rule counts (index 7's 0 is a complaint of harassment).
+	Zero int64 `bson:"z,omitempty" json:"z,omitempty"`
 }
 
 // Add adds another tally.
@@ -157,7 +161,7 @@ func mergeItems(a, b []Item) []Item {
 			j++
 		default:
 			it := a[i]
-			it.N, it.Satisfied, it.Sum = it.N+b[j].N, it.Satisfied+b[j].Satisfied, it.Sum+b[j].Sum
+			it.N, it.Satisfied, it.Sum, it.Zero = it.N+b[j].N, it.Satisfied+b[j].Satisfied, it.Sum+b[j].Sum, it.Zero+b[j].Zero
 			out = append(out, it)
 			i, j = i+1, j+1
 		}
@@ -202,6 +206,9 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 		}
 		if qu.Circular01Index != 0 {
 			it.Sum = int64(a.Value)
+			if a.Value == 0 {
+				it.Zero = 1
+			}
 		}
 		f.Items = append(f.Items, it)
 	}
@@ -272,8 +279,8 @@ type counts struct {
 
 // item tallies the answers to one question, as Item does.
 type item struct {
-	q           id
-	n, sat, sum int32
+	q                 id
+	n, sat, sum, zero int32
 }
 
 // cell is one unit's counts on one day for one combination of dimensions.
@@ -380,7 +387,7 @@ func (a arena) of(c *counts) []item { return a[c.items : c.items+c.nitems] }
 func (a *arena) add(c *counts, it item) {
 	for i := c.items; i < c.items+c.nitems; i++ {
 		if x := &(*a)[i]; x.q == it.q {
-			x.n, x.sat, x.sum = x.n+it.n, x.sat+it.sat, x.sum+it.sum
+			x.n, x.sat, x.sum, x.zero = x.n+it.n, x.sat+it.sat, x.sum+it.sum, x.zero+it.zero
 			return
 		}
 	}
@@ -442,7 +449,7 @@ func (s *series) addTally(r *Rollup, c *counts, a *arena, t *Tally) {
 		c.levels[i] += int32(v)
 	}
 	for _, it := range t.Items {
-		a.add(c, item{q: r.intern(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum)})
+		a.add(c, item{q: r.intern(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum), zero: int32(it.Zero)})
 	}
 	if t.Out != nil {
 		s.addOutcomes(c, t.Out)
@@ -655,7 +662,7 @@ func (r *Rollup) tally(s *series, c *counts) Tally {
 		t.Levels[i] = int64(v)
 	}
 	for _, it := range s.cellItems.of(c) {
-		t.Items = append(t.Items, Item{Q: r.names[it.q], N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum)})
+		t.Items = append(t.Items, Item{Q: r.names[it.q], N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum), Zero: int64(it.zero)})
 	}
 	slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
 	if c.out != 0 {

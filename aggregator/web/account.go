@@ -81,7 +81,7 @@ func (s *Server) staleForm(c *fiber.Ctx) error {
 	case "/account/email":
 		back = "/account/subscriptions"
 	default:
-		for _, page := range []string{"/admin/users", "/account/tokens", "/account/subscriptions"} {
+		for _, page := range []string{"/admin/users", "/account/tokens", "/account/subscriptions", "/alerts", "/alerts/rules"} { // the longest match wins
 			if strings.HasPrefix(c.Path(), page) {
 				back = page
 			}

@@ -138,6 +138,8 @@ type Server struct {
 	Comments func() *comments.Index
 	// Publication switches the public results page; nil keeps it off.
 	Publication Publication
+	// Alerts is the alert engine; nil answers 503 on the alert routes.
+	Alerts Alerts
 
 	// Subscriptions keeps users' subscriptions to alerts and reports;
 	// nil answers 503 on their routes. MailEnabled says whether an SMTP
@@ -286,6 +288,21 @@ func Routes() []Route {
 		{Method: "POST", Path: "/admin/public", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminPublicUpdate},
 		{Method: "GET", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsShow},
 		{Method: "POST", Path: "/admin/targets", Rule: Needs(hailong.PermTargetsManage), Province: true, Form: true, handler: (*Server).adminTargetsUpdate},
+		// Alerts: read with the measures, within the scope; acted on with
+		// alerts.ack; their rules made with alerts.manage. /alerts/rules
+		// comes before /alerts/:id, which would take it.
+		{Method: "GET", Path: "/api/v1/alerts", Rule: measures, Unit: true, handler: (*Server).alertsList},
+		{Method: "POST", Path: "/api/v1/alerts/:id/acknowledge", Rule: Needs(hailong.PermAlertsAck), handler: (*Server).alertsAcknowledge},
+		{Method: "POST", Path: "/api/v1/alerts/:id/comment", Rule: Needs(hailong.PermAlertsAck), handler: (*Server).alertsComment},
+		{Method: "POST", Path: "/api/v1/alerts/:id/close", Rule: Needs(hailong.PermAlertsAck), handler: (*Server).alertsClose},
+		{Method: "GET", Path: "/api/v1/alert-rules", Rule: Needs(hailong.PermAlertsManage), handler: (*Server).alertRulesList},
+		{Method: "POST", Path: "/api/v1/alert-rules", Rule: Needs(hailong.PermAlertsManage), handler: (*Server).alertRulesCreate},
+		{Method: "PATCH", Path: "/api/v1/alert-rules/:id", Rule: Needs(hailong.PermAlertsManage), handler: (*Server).alertRulesUpdate},
+		{Method: "DELETE", Path: "/api/v1/alert-rules/:id", Rule: Needs(hailong.PermAlertsManage), handler: (*Server).alertRulesDelete},
+		{Method: "GET", Path: "/alerts", Rule: measures, Unit: true, Form: true, handler: (*Server).alertsShow},
+		{Method: "GET", Path: "/alerts/rules", Rule: Needs(hailong.PermAlertsManage), Form: true, handler: (*Server).alertRulesShow},
+		{Method: "POST", Path: "/alerts/rules", Rule: Needs(hailong.PermAlertsManage), Form: true, handler: (*Server).alertRulesSave},
+		{Method: "POST", Path: "/alerts/:id", Rule: Needs(hailong.PermAlertsAck), Form: true, handler: (*Server).alertsUpdate},
 	}
 }
 

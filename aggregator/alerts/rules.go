@@ -1,0 +1,211 @@
+package alerts
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"hailong"
+)
+
+// The measures an index_below rule can watch.
+const (
+	MeasureSatisfaction = "satisfaction" // share satisfied, 0–1
+	MeasureHappyIndex   = "happy_index"  // 0–100
+	// MeasureCircular01 is followed by the index's number: circular01_7 is
+	// index 7 (officials' attitude), scored 0–2.
+	MeasureCircular01 = "circular01_"
+)
+
+// Measures lists the measures an index_below rule can watch: the
+// satisfaction rate, the Happy Index and the Circular 01 indices the
+// citizens answer (1, 3, 4, 7).
+func Measures() []string {
+	return []string{MeasureSatisfaction, MeasureHappyIndex, MeasureCircular01 + "1", MeasureCircular01 + "3", MeasureCircular01 + "4", MeasureCircular01 + "7"}
+}
+
+// Kinds lists every kind of rule, in a stable order.
+func Kinds() []hailong.AlertKind {
+	return []hailong.AlertKind{hailong.AlertNegativeShare, hailong.AlertIndexBelow, hailong.AlertAnswerCount, hailong.AlertSilence, hailong.AlertQueueAge}
+}
+
+// OverRatings reports whether rules of kind k count ratings (and so have a
+// minimum number of them); silence and queue age watch the clock.
+func OverRatings(k hailong.AlertKind) bool {
+	return k == hailong.AlertNegativeShare || k == hailong.AlertIndexBelow || k == hailong.AlertAnswerCount
+}
+
+// HarassmentQuestion and HarassmentAnswer are Circular 01 index 7's answer
+// "Gây phiền hà, sách nhiễu" (scored 0) on the counter questionnaire
+// (assets/questionnaires/counter-quick.v1.json): an accusation of
+// harassment, which a default rule reports at its first occurrence.
+const (
+	HarassmentQuestion = "attitude"
+	HarassmentAnswer   = "0"
+)
+
+// DefaultRules are the rules a fresh installation starts with, over every
+// unit (Unit ""): made once at the first start, then edited, disabled or
+// deleted like any other, and never made again.
+func DefaultRules(now time.Time) []hailong.AlertRule {
+	day := 24 * time.Hour
+	rules := []hailong.AlertRule{
+		{ID: "default-negative-share", Name: "Tỷ lệ không hài lòng từ 30 % trong 7 ngày", Kind: hailong.AlertNegativeShare,
+			Threshold: 0.3, Window: 7 * day, MinRatings: 30},
+		{ID: "default-satisfaction", Name: "Tỷ lệ hài lòng dưới 80 % trong 30 ngày", Kind: hailong.AlertIndexBelow,
+			Measure: MeasureSatisfaction, Threshold: 0.8, Window: 30 * day, MinRatings: 30},
+		{ID: "default-harassment", Name: "Phản ánh công chức gây phiền hà, sách nhiễu", Kind: hailong.AlertAnswerCount,
+			Question: HarassmentQuestion, Answer: HarassmentAnswer, Threshold: 1, Window: 7 * day, MinRatings: 1},
+		{ID: "default-silence", Name: "Không có đánh giá trong 4 giờ làm việc", Kind: hailong.AlertSilence,
+			Window: 4 * time.Hour},
+		{ID: "default-queue-age", Name: "Ki-ốt giữ đánh giá chưa gửi quá 24 giờ", Kind: hailong.AlertQueueAge,
+			Window: day},
+	}
+	for i := range rules {
+		rules[i].Enabled, rules[i].Default, rules[i].Created = true, true, now
+	}
+	return rules
+}
+
+// maxWindow bounds a rule's window: a year is the longest look back that
+// still says something about now.
+const maxWindow = 366 * 24 * time.Hour
+
+// Problem is one thing wrong with a rule, for the field it concerns.
+type Problem struct {
+	Field, Code string
+	Args        []any
+}
+
+var problemTexts = map[string]map[string]string{
+	"vi": {
+		"name":      "Hãy đặt tên cho quy tắc (tối đa 200 ký tự).",
+		"kind":      "Loại quy tắc không hợp lệ.",
+		"unit":      "Đơn vị %q không có hoặc nằm ngoài phạm vi của bạn.",
+		"measure":   "Hãy chọn một chỉ số: %s.",
+		"question":  "Câu hỏi %q không phải câu hỏi theo Thông tư 01 của bảng hỏi nào.",
+		"answer":    "Câu trả lời phải là 0, 1 hoặc 2 (điểm theo Thông tư 01).",
+		"threshold": "Ngưỡng phải là một số trong khoảng %s.",
+		"window":    "Khoảng thời gian phải từ 1 giờ đến 366 ngày.",
+		"min":       "Số lượt đánh giá tối thiểu phải từ 1 đến 1.000.000.",
+		"unknown":   "Không có quy tắc %q.",
+	},
+	"en": {
+		"name":      "Give the rule a name (at most 200 characters).",
+		"kind":      "Not a kind of rule.",
+		"unit":      "Unit %q does not exist or is outside your scope.",
+		"measure":   "Choose a measure: %s.",
+		"question":  "Question %q is not a Circular 01 question of any questionnaire.",
+		"answer":    "The answer must be 0, 1 or 2 (the Circular 01 score).",
+		"threshold": "The threshold must be a number within %s.",
+		"window":    "The window must be from 1 hour to 366 days.",
+		"min":       "The minimum number of ratings must be from 1 to 1,000,000.",
+		"unknown":   "There is no rule %q.",
+	},
+}
+
+// Message says the problem in lang ("vi", else English).
+func (p Problem) Message(lang string) string {
+	texts, ok := problemTexts[lang]
+	if !ok {
+		texts = problemTexts["en"]
+	}
+	return fmt.Sprintf(texts[p.Code], p.Args...)
+}
+
+// Problems are the problems of a rule.
+type Problems []Problem
+
+// Err returns nil for no problem, else an EINVALID error whose field
+// messages are in lang.
+func (ps Problems) Err(lang string) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	e := &hailong.Error{Code: hailong.EINVALID, Message: "The alert rule is not valid."}
+	if lang == "vi" {
+		e.Message = "Quy tắc cảnh báo không hợp lệ."
+	}
+	for _, p := range ps {
+		e.Fields = append(e.Fields, hailong.FieldError{Field: p.Field, Message: p.Message(lang)})
+	}
+	return e
+}
+
+// thresholdRange is the range of a rule's threshold, by kind and measure.
+func thresholdRange(r *hailong.AlertRule) (lo, hi float64, text string) {
+	switch {
+	case r.Kind == hailong.AlertNegativeShare || (r.Kind == hailong.AlertIndexBelow && r.Measure == MeasureSatisfaction):
+		return 0, 1, "0–1"
+	case r.Kind == hailong.AlertIndexBelow && r.Measure == MeasureHappyIndex:
+		return 0, 100, "0–100"
+	case r.Kind == hailong.AlertIndexBelow:
+		return 0, 2, "0–2"
+	case r.Kind == hailong.AlertAnswerCount:
+		return 1, 1e6, "1–1000000"
+	}
+	return 0, 0, ""
+}
+
+// Check checks a rule's fields, given whether its unit may be used (""
+// is every unit) and the catalogue its questions come from. It clears
+// the fields its kind does not use.
+func Check(r *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Catalog) Problems {
+	var ps Problems
+	r.Name = strings.TrimSpace(r.Name)
+	if r.Name == "" || len([]rune(r.Name)) > 200 {
+		ps = append(ps, Problem{Field: "name", Code: "name"})
+	}
+	if !slices.Contains(Kinds(), r.Kind) {
+		return append(ps, Problem{Field: "kind", Code: "kind"})
+	}
+	if !unitOK(r.Unit) {
+		ps = append(ps, Problem{Field: "unit", Code: "unit", Args: []any{r.Unit}})
+	}
+	if r.Kind != hailong.AlertIndexBelow {
+		r.Measure = ""
+	} else if !slices.Contains(Measures(), r.Measure) {
+		ps = append(ps, Problem{Field: "measure", Code: "measure", Args: []any{strings.Join(Measures(), ", ")}})
+	}
+	if r.Kind != hailong.AlertAnswerCount {
+		r.Question, r.Answer = "", ""
+	} else {
+		if !circular01Question(catalog, r.Question) {
+			ps = append(ps, Problem{Field: "question", Code: "question", Args: []any{r.Question}})
+		}
+		if v, err := strconv.Atoi(r.Answer); err != nil || v < 0 || v > 2 {
+			ps = append(ps, Problem{Field: "answer", Code: "answer"})
+		}
+	}
+	if OverRatings(r.Kind) {
+		if lo, hi, text := thresholdRange(r); math.IsNaN(r.Threshold) || r.Threshold < lo || r.Threshold > hi {
+			ps = append(ps, Problem{Field: "threshold", Code: "threshold", Args: []any{text}})
+		}
+		if r.MinRatings < 1 || r.MinRatings > 1e6 {
+			ps = append(ps, Problem{Field: "min_ratings", Code: "min"})
+		}
+	} else {
+		r.Threshold, r.MinRatings = 0, 0
+	}
+	if r.Window < time.Hour || r.Window > maxWindow {
+		ps = append(ps, Problem{Field: "window", Code: "window"})
+	}
+	return ps
+}
+
+// circular01Question reports whether q is a Circular 01 question of a
+// questionnaire of the catalogue.
+func circular01Question(catalog *hailong.Catalog, q string) bool {
+	if catalog == nil {
+		return false
+	}
+	for _, qn := range catalog.All() {
+		if qu, ok := qn.Question(q); ok && qu.Circular01Index != 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,13 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// alertsAcknowledge answers POST /api/v1/alerts/:id/acknowledge: the
+// principal takes on an open alert of its scope.
+func (s *Server) alertsAcknowledge(c *fiber.Ctx) error {
+	a, err := s.alertAct(c, c.Params("id"), actionAlertAcknowledge, "")
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}

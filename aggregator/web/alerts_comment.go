@@ -1,0 +1,23 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hailong/fiberapp"
+)
+
+// alertsComment answers POST /api/v1/alerts/:id/comment ({"text": …}):
+// the principal's comment on an alert of its scope not yet closed.
+func (s *Server) alertsComment(c *fiber.Ctx) error {
+	var req struct {
+		Text string `json:"text"`
+	}
+	if err := fiberapp.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.alertAct(c, c.Params("id"), actionAlertComment, req.Text)
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}
