@@ -9,7 +9,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/app"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 )
 
 // TestKioskCommandsOnARunningAggregator: on the embedded database held by
@@ -54,13 +54,13 @@ func TestKioskCommandsOnARunningAggregator(t *testing.T) {
 			t.Fatalf("add: %q %v", out, err)
 		}
 		cred := "Bearer " + strings.TrimSpace(out)
-		if _, err := kiosks.NewRegistry(agg.DB()).Authenticate(ctx, cred); err != nil {
+		if _, err := enrolment.NewRegistry(agg.DB()).Authenticate(ctx, cred); err != nil {
 			t.Fatalf("the credential printed: %v", err)
 		}
 		if out, err := cli(t, data, append([]string{"kiosk", "revoke", "-id", "k-remote"}, remote...)...); err != nil || !strings.Contains(out, "revoked") {
 			t.Fatalf("revoke: %q %v", out, err)
 		}
-		if _, err := kiosks.NewRegistry(agg.DB()).Authenticate(ctx, cred); hailong.ErrorCode(err) != hailong.EFORBIDDEN {
+		if _, err := enrolment.NewRegistry(agg.DB()).Authenticate(ctx, cred); hailong.ErrorCode(err) != hailong.EFORBIDDEN {
 			t.Fatalf("after revoke: %v", err)
 		}
 		if _, err := cli(t, data, "kiosk", "revoke", "-id", "k-remote", "-url", agg.URL(), "-token", "hlt_wrong"); err == nil || !strings.Contains(err.Error(), "401") {

@@ -53,9 +53,9 @@ import (
 	"hailong"
 	"hailong/aggregator/alerts"
 	"hailong/aggregator/app"
+	"hailong/aggregator/enrolment"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
-	"hailong/aggregator/kiosks"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/synth"
 	"hailong/hierarchy"
@@ -381,7 +381,7 @@ func enrolCmd(ctx context.Context, what string, args []string, log *slog.Logger)
 		if !unitKnown(records, unit) {
 			return fmt.Errorf("unit %q is not among the imported units", unit)
 		}
-		k, cred, err := kiosks.Enrol(id, unit, time.Now())
+		k, cred, err := enrolment.Enrol(id, unit, time.Now())
 		if err != nil {
 			return err
 		}

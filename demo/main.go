@@ -27,7 +27,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	aggapp "hailong/aggregator/app"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/synth"
 	kioskapp "hailong/kiosk/app"
@@ -182,13 +182,13 @@ func demoLink(kioskURL, software string) (issued, error) {
 
 // demoCredential enrols the demo kiosk, or the demo's one-stop client, once
 // and keeps its credential.
-func demoCredential(ctx context.Context, path, id, unit string, add func(context.Context, hailong.Kiosk) error) (string, error) {
+func demoCredential(ctx context.Context, path, id, unit string, add func(context.Context, hailong.Enrolment) error) (string, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	k, cred, err := kiosks.Enrol(id, unit, time.Now())
+	k, cred, err := enrolment.Enrol(id, unit, time.Now())
 	if err != nil {
 		return "", err
 	}

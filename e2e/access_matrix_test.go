@@ -16,7 +16,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	aggapp "hailong/aggregator/app"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	"hailong/aggregator/web"
 )
 
@@ -141,7 +141,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	kioskCred := enrol(t, agg, "kiosk-m", centre)
-	clientRecord, clientCred, _ := kiosks.Enrol("motcua-m", "24", time.Now())
+	clientRecord, clientCred, _ := enrolment.Enrol("motcua-m", "24", time.Now())
 	if err := agg.DB().AddClient(ctx, clientRecord); err != nil {
 		t.Fatal(err)
 	}

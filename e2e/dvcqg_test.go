@@ -12,7 +12,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	"hailong/syncapi"
 )
 
@@ -31,7 +31,7 @@ func dvcqgHeader(cred string) http.Header {
 // credential.
 func addClient(t *testing.T, agg *aggapp.Main, id string) string {
 	t.Helper()
-	client, cred, err := kiosks.Enrol(id, "24", time.Now())
+	client, cred, err := enrolment.Enrol(id, "24", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

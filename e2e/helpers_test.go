@@ -24,7 +24,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	kioskapp "hailong/kiosk/app"
 	"hailong/kiosk/terminals"
 	"hailong/syncapi"
@@ -58,7 +58,7 @@ func enrol(t *testing.T, agg *aggapp.Main, id, unit string) syncapi.Credential {
 // aggregator refuses ratings from before a kiosk's enrolment.
 func enrolSince(t *testing.T, agg *aggapp.Main, id, unit string, since time.Time) syncapi.Credential {
 	t.Helper()
-	k, cred, err := kiosks.Enrol(id, unit, since)
+	k, cred, err := enrolment.Enrol(id, unit, since)
 	if err != nil {
 		t.Fatal(err)
 	}

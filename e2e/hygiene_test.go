@@ -15,7 +15,7 @@ import (
 	"unicode/utf8"
 
 	"hailong"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	"hailong/syncapi"
 )
 
@@ -61,7 +61,7 @@ func TestAggregatorRefusesUnacceptableText(t *testing.T) {
 	cred := enrol(t, agg, "kiosk-h", centre)
 	k := startKiosk(t, t.TempDir(), agg.URL(), cred, centre)
 	defer k.Close()
-	client, clientCred, _ := kiosks.Enrol("motcua", "24", time.Now())
+	client, clientCred, _ := enrolment.Enrol("motcua", "24", time.Now())
 	if err := agg.DB().AddClient(t.Context(), client); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	"hailong/syncapi"
 )
 
@@ -106,7 +106,7 @@ func TestMeasuresGolden(t *testing.T) {
 	agg := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, MinSample: 1})
 	defer agg.Close()
 	cred := enrolSince(t, agg, "kiosk-1", centre, time.Date(2026, 1, 1, 0, 0, 0, 0, hailong.Location))
-	client, clientCred, _ := kiosks.Enrol("motcua-bacninh", "24", time.Now())
+	client, clientCred, _ := enrolment.Enrol("motcua-bacninh", "24", time.Now())
 	if err := agg.DB().AddClient(t.Context(), client); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestMeasuresGolden(t *testing.T) {
 func TestOutcomeReportsAreChecked(t *testing.T) {
 	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
 	defer agg.Close()
-	client, cred, _ := kiosks.Enrol("motcua-tuson", "09250", time.Now())
+	client, cred, _ := enrolment.Enrol("motcua-tuson", "09250", time.Now())
 	agg.DB().AddClient(t.Context(), client)
 	auth := http.Header{"Authorization": {"Bearer " + cred.String()}}
 	if st, _ := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []any{}}, nil); st != 401 {
@@ -321,7 +321,7 @@ func TestOutcomesAndRollupsSurviveRestarts(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	agg := startAggregator(t, dir, addr)
 	cred := enrolSince(t, agg, "kiosk-1", centre, time.Date(2026, 1, 1, 0, 0, 0, 0, hailong.Location))
-	client, clientCred, _ := kiosks.Enrol("motcua", "24", time.Now())
+	client, clientCred, _ := enrolment.Enrol("motcua", "24", time.Now())
 	agg.DB().AddClient(t.Context(), client)
 	auth := http.Header{"Authorization": {"Bearer " + clientCred.String()}}
 	ret, _ := hailong.ParseDate("2026-03-09")

@@ -100,7 +100,7 @@ func TestMeasuresEqualBruteForceAcrossTheReorganisation(t *testing.T) {
 		byUnit[unit] = append(byUnit[unit], r)
 	}
 	for unit, rs := range byUnit {
-		k := hailong.Kiosk{ID: "seed-" + unit, Unit: unit}
+		k := hailong.Enrolment{ID: "seed-" + unit, Unit: unit}
 		for len(rs) > 0 {
 			n := min(len(rs), syncapi.MaxBatch)
 			if _, err := agg.Ingester().Ingest(context.Background(), k, 0, rs[:n]); err != nil {

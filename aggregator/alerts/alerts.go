@@ -54,7 +54,7 @@ type Config struct {
 	// queue-age rules; Kiosks lists the enrolled kiosks, whose units
 	// silence rules watch. Either may be nil.
 	Fleet  func() []fleet.Report
-	Kiosks func(ctx context.Context) ([]hailong.Kiosk, error)
+	Kiosks func(ctx context.Context) ([]hailong.Enrolment, error)
 	// Publisher is told of alerts opened and closed; nil tells no one.
 	Publisher hailong.EventPublisher
 	// Hours are the opening hours silence rules count; nil is DefaultHours.

@@ -148,7 +148,7 @@ func TestClockRulesFireOnceAtThreshold(t *testing.T) {
 				tt.rule.Name = tt.name
 				h := newHarness(t)
 				h.fleetMu.Lock()
-				h.kiosks = []hailong.Kiosk{{ID: "k1", Unit: centreA}}
+				h.kiosks = []hailong.Enrolment{{ID: "k1", Unit: centreA}}
 				h.fleet = []fleet.Report{{Kiosk: "k1", Health: tt.report(time.Now()), Reported: time.Now()}}
 				h.fleetMu.Unlock()
 				if _, err := h.engine.SaveRule(context.Background(), enabled(tt.rule)); err != nil {

@@ -152,7 +152,7 @@ type harness struct {
 	catalog *hailong.Catalog
 	events  *recorder
 	fleet   []fleet.Report
-	kiosks  []hailong.Kiosk
+	kiosks  []hailong.Enrolment
 	fleetMu sync.Mutex
 }
 
@@ -182,7 +182,7 @@ func (h *harness) start() {
 			defer h.fleetMu.Unlock()
 			return slices.Clone(h.fleet)
 		},
-		Kiosks: func(context.Context) ([]hailong.Kiosk, error) {
+		Kiosks: func(context.Context) ([]hailong.Enrolment, error) {
 			h.fleetMu.Lock()
 			defer h.fleetMu.Unlock()
 			return slices.Clone(h.kiosks), nil

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"hailong"
-	"hailong/aggregator/kiosks"
+	"hailong/aggregator/enrolment"
 	"hailong/hierarchy"
 	"hailong/measure"
 	"hailong/procedure"
@@ -23,8 +23,8 @@ import (
 // at once without a restart.
 type admin struct {
 	m       *Main
-	kiosks  *kiosks.Registry
-	clients *kiosks.Registry
+	kiosks  *enrolment.Registry
+	clients *enrolment.Registry
 
 	// mu serialises imports, so that two imports cannot store one tree and
 	// swap in the other.
@@ -33,7 +33,7 @@ type admin struct {
 }
 
 func (a *admin) EnrolKiosk(ctx context.Context, id, unit string) (syncapi.Credential, error) {
-	k, cred, err := kiosks.Enrol(id, unit, time.Now())
+	k, cred, err := enrolment.Enrol(id, unit, time.Now())
 	if err != nil {
 		return cred, err
 	}
@@ -71,10 +71,10 @@ func (a *admin) RotateKiosk(ctx context.Context, id string) (syncapi.Credential,
 	return cred, nil
 }
 
-func (a *admin) Clients(ctx context.Context) ([]hailong.Kiosk, error) { return a.m.db.Clients(ctx) }
+func (a *admin) Clients(ctx context.Context) ([]hailong.Enrolment, error) { return a.m.db.Clients(ctx) }
 
 func (a *admin) EnrolClient(ctx context.Context, id, unit string) (syncapi.Credential, error) {
-	k, cred, err := kiosks.Enrol(id, unit, time.Now())
+	k, cred, err := enrolment.Enrol(id, unit, time.Now())
 	if err != nil {
 		return cred, err
 	}

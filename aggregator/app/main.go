@@ -23,10 +23,10 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/aggregator/alerts"
+	"hailong/aggregator/enrolment"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
-	"hailong/aggregator/kiosks"
 	"hailong/aggregator/mail"
 	"hailong/aggregator/mongodb"
 	"hailong/aggregator/notify"
@@ -283,7 +283,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
 	}
-	registry := kiosks.NewRegistry(m.db)
+	registry := enrolment.NewRegistry(m.db)
 	// events are told of what happens (alert.opened, alert.closed,
 	// rating.stored): webhooks and mail add their publishers here, before
 	// the alert engine is made with them.
@@ -322,7 +322,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		sso = client
 	}
-	clients := kiosks.NewRegistry(clientStore{m.db})
+	clients := enrolment.NewRegistry(clientStore{m.db})
 	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
 	m.server, err = web.New(&web.Server{
 		Ingester: m.countIngests(m.ingester), Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
@@ -553,7 +553,9 @@ func loadPortalScoring(file string) ([]report.PortalScoring, error) {
 // registry like the kiosks'.
 type clientStore struct{ db *DB }
 
-func (c clientStore) Kiosks(ctx context.Context) ([]hailong.Kiosk, error) { return c.db.Clients(ctx) }
+func (c clientStore) Kiosks(ctx context.Context) ([]hailong.Enrolment, error) {
+	return c.db.Clients(ctx)
+}
 
 // URL returns the base URL the aggregator listens on.
 func (m *Main) URL() string { return fiberapp.BaseURL(m.ln) }

@@ -56,7 +56,7 @@ func (m *Main) countIngests(in web.Ingester) web.Ingester {
 }
 
 // Ingest counts the results of a kiosk's upload.
-func (c *countingIngester) Ingest(ctx context.Context, k hailong.Kiosk, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error) {
+func (c *countingIngester) Ingest(ctx context.Context, k hailong.Enrolment, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error) {
 	res, err := c.Ingester.Ingest(ctx, k, offset, rs)
 	if err == nil {
 		c.count("sync", rs, res)

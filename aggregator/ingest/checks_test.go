@@ -86,7 +86,7 @@ func TestImplausibleTimesAreRefused(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
 	enrolled := now.Add(-30 * 24 * time.Hour)
-	k := hailong.Kiosk{ID: kiosk.ID, Unit: kiosk.Unit, Created: enrolled}
+	k := hailong.Enrolment{ID: kiosk.ID, Unit: kiosk.Unit, Created: enrolled}
 	year := func(y int) time.Time { return time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name   string

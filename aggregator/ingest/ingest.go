@@ -377,7 +377,7 @@ func RecomputeAll(ctx context.Context, store Store, catalog *hailong.Catalog, se
 // the upload was received less the time the kiosk says it sent it), by
 // which the ratings' times are judged; 0 when the kiosk did not say. An
 // error means nothing can be said of the batch; it is safe to send it again.
-func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Kiosk, offset time.Duration, ratings []hailong.Rating) ([]syncapi.Result, error) {
+func (in *Ingester) Ingest(ctx context.Context, kiosk hailong.Enrolment, offset time.Duration, ratings []hailong.Rating) ([]syncapi.Result, error) {
 	now := in.now()
 	return in.ingest(ctx, ratings, func(r *hailong.Rating) (hard, soft []hailong.FieldError) {
 		hard, soft = checkOrigin(r, kiosk)
@@ -689,7 +689,7 @@ func fillReasons(results []syncapi.Result) []syncapi.Result {
 // checkOrigin holds a kiosk to its own unit, name, channel and ids. A unit
 // other than the kiosk's enrolment is soft: the kiosk is configured wrong,
 // which its operator can mend, and its ratings wait until then.
-func checkOrigin(r *hailong.Rating, k hailong.Kiosk) (hard, soft []hailong.FieldError) {
+func checkOrigin(r *hailong.Rating, k hailong.Enrolment) (hard, soft []hailong.FieldError) {
 	if r.Unit != k.Unit {
 		soft = append(soft, hailong.FieldError{Field: "unit", Message: fmt.Sprintf("kiosk %s is enrolled for unit %s, not %s", k.ID, k.Unit, r.Unit)})
 	}
@@ -713,7 +713,7 @@ func checkOrigin(r *hailong.Rating, k hailong.Kiosk) (hard, soft []hailong.Field
 // corrected by its offset (so a rating from after the upload was sent is
 // refused), and by the aggregator's clock within a day (so a kiosk's clock
 // off by more cannot put ratings on days far from when they were given).
-func (in *Ingester) checkKioskTime(r *hailong.Rating, k hailong.Kiosk, offset time.Duration, now time.Time) []hailong.FieldError {
+func (in *Ingester) checkKioskTime(r *hailong.Rating, k hailong.Enrolment, offset time.Duration, now time.Time) []hailong.FieldError {
 	if r.At.IsZero() {
 		return nil // Validate says so
 	}

@@ -40,7 +40,7 @@ func newIngester(t testing.TB, db *mongodb.DB, remember int) *ingest.Ingester {
 	return in
 }
 
-var kiosk = hailong.Kiosk{ID: "k1", Unit: "TT-1"}
+var kiosk = hailong.Enrolment{ID: "k1", Unit: "TT-1"}
 
 func rating(overall int, at time.Time) hailong.Rating {
 	return hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
@@ -134,8 +134,8 @@ func randomRatings(rng *rand.Rand, n int) map[string][]hailong.Rating {
 	return out
 }
 
-func kioskOf(unit string) hailong.Kiosk {
-	return hailong.Kiosk{ID: "k-" + strings.ToLower(unit), Unit: unit}
+func kioskOf(unit string) hailong.Enrolment {
+	return hailong.Enrolment{ID: "k-" + strings.ToLower(unit), Unit: unit}
 }
 
 func TestRollupsEqualRecomputationFromRaw(t *testing.T) {

@@ -21,12 +21,12 @@ type kioskDoc struct {
 }
 
 // AddKiosk enrols a kiosk; an id in use is an ECONFLICT.
-func (d *DB) AddKiosk(ctx context.Context, k hailong.Kiosk) error {
+func (d *DB) AddKiosk(ctx context.Context, k hailong.Enrolment) error {
 	return addCredential(ctx, d.kiosks(), k)
 }
 
 // Kiosks lists every enrolled kiosk.
-func (d *DB) Kiosks(ctx context.Context) ([]hailong.Kiosk, error) {
+func (d *DB) Kiosks(ctx context.Context) ([]hailong.Enrolment, error) {
 	return credentials(ctx, d.kiosks())
 }
 
@@ -54,19 +54,19 @@ func (d *DB) RotateKiosk(ctx context.Context, id string, secretHash, publicKey [
 func (d *DB) clients() *mongo.Collection { return d.db.Collection("clients") }
 
 // AddClient enrols a reporting program.
-func (d *DB) AddClient(ctx context.Context, k hailong.Kiosk) error {
+func (d *DB) AddClient(ctx context.Context, k hailong.Enrolment) error {
 	return addCredential(ctx, d.clients(), k)
 }
 
 // Clients lists the reporting programs.
-func (d *DB) Clients(ctx context.Context) ([]hailong.Kiosk, error) {
+func (d *DB) Clients(ctx context.Context) ([]hailong.Enrolment, error) {
 	return credentials(ctx, d.clients())
 }
 
 // RevokeClient refuses a reporting program from now on.
 func (d *DB) RevokeClient(ctx context.Context, id string) error { return revoke(ctx, d.clients(), id) }
 
-func addCredential(ctx context.Context, coll *mongo.Collection, k hailong.Kiosk) error {
+func addCredential(ctx context.Context, coll *mongo.Collection, k hailong.Enrolment) error {
 	_, err := coll.InsertOne(ctx, kioskDoc{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, PublicKey: k.PublicKey, Created: k.Created.UTC()})
 	if mongo.IsDuplicateKeyError(err) {
 		return hailong.Errorf(hailong.ECONFLICT, "%q is already enrolled.", k.ID)
@@ -77,7 +77,7 @@ func addCredential(ctx context.Context, coll *mongo.Collection, k hailong.Kiosk)
 	return nil
 }
 
-func credentials(ctx context.Context, coll *mongo.Collection) ([]hailong.Kiosk, error) {
+func credentials(ctx context.Context, coll *mongo.Collection) ([]hailong.Enrolment, error) {
 	cur, err := coll.Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", coll.Name(), err)
@@ -86,9 +86,9 @@ func credentials(ctx context.Context, coll *mongo.Collection) ([]hailong.Kiosk, 
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list %s: %w", coll.Name(), err)
 	}
-	out := make([]hailong.Kiosk, len(docs))
+	out := make([]hailong.Enrolment, len(docs))
 	for i, k := range docs {
-		out[i] = hailong.Kiosk{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, PublicKey: k.PublicKey, Revoked: k.Revoked, Created: k.Created}
+		out[i] = hailong.Enrolment{ID: k.ID, Unit: k.Unit, SecretHash: k.SecretHash, PublicKey: k.PublicKey, Revoked: k.Revoked, Created: k.Created}
 	}
 	return out, nil
 }

@@ -136,7 +136,7 @@ func (m *Memory) Flagged() *rollup.Rollup { return nil }
 func (m *Memory) Book() *outcomes.Book { return m.book }
 
 // Ingest takes nothing: the province is what was generated.
-func (m *Memory) Ingest(context.Context, hailong.Kiosk, time.Duration, []hailong.Rating) ([]syncapi.Result, error) {
+func (m *Memory) Ingest(context.Context, hailong.Enrolment, time.Duration, []hailong.Rating) ([]syncapi.Result, error) {
 	return nil, nil
 }
 

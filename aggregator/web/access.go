@@ -134,8 +134,8 @@ func principalOf(c *fiber.Ctx) *hailong.Principal {
 
 // credentialOf returns the kiosk or client that passed a KioskCredential or
 // ClientCredential rule.
-func credentialOf(c *fiber.Ctx) hailong.Kiosk {
-	k, _ := c.Locals(kioskKey).(hailong.Kiosk)
+func credentialOf(c *fiber.Ctx) hailong.Enrolment {
+	k, _ := c.Locals(kioskKey).(hailong.Enrolment)
 	return k
 }
 

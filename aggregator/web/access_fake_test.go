@@ -28,13 +28,13 @@ func (noOutcomes) Breakdown(units []string, group []int, from, to hailong.Date, 
 }
 
 // credentials authenticates one kiosk or client by its whole header.
-type credentials map[string]hailong.Kiosk
+type credentials map[string]hailong.Enrolment
 
-func (c credentials) Authenticate(_ context.Context, h string) (hailong.Kiosk, error) {
+func (c credentials) Authenticate(_ context.Context, h string) (hailong.Enrolment, error) {
 	if k, ok := c[h]; ok {
 		return k, nil
 	}
-	return hailong.Kiosk{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The credential is not valid.")
+	return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The credential is not valid.")
 }
 
 // fakeAccess stands in for the access service: fixed principals by

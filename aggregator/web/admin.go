@@ -22,7 +22,7 @@ type Admin interface {
 	RevokeKiosk(ctx context.Context, id string) error
 	// RotateKiosk gives a kiosk a new credential, refusing the old one.
 	RotateKiosk(ctx context.Context, id string) (syncapi.Credential, error)
-	Clients(ctx context.Context) ([]hailong.Kiosk, error)
+	Clients(ctx context.Context) ([]hailong.Enrolment, error)
 	EnrolClient(ctx context.Context, id, unit string) (syncapi.Credential, error)
 	RevokeClient(ctx context.Context, id string) error
 	// ImportUnits and ImportProcedures replace the units or the
@@ -111,7 +111,7 @@ func (s *Server) unitForEnrolment(c *fiber.Ctx, unit string) error {
 // credentialInScope checks that an enrolled kiosk or client belongs to a
 // unit in the principal's scope; one outside it is ENOTFOUND, as if it
 // did not exist, so that ids outside the scope are not revealed.
-func (s *Server) credentialInScope(c *fiber.Ctx, list []hailong.Kiosk, id string) (hailong.Kiosk, error) {
+func (s *Server) credentialInScope(c *fiber.Ctx, list []hailong.Enrolment, id string) (hailong.Enrolment, error) {
 	for _, k := range list {
 		if k.ID == id {
 			if !s.unitInScope(principalOf(c), k.Unit, hailong.DateOf(s.Now())) {
@@ -120,5 +120,5 @@ func (s *Server) credentialInScope(c *fiber.Ctx, list []hailong.Kiosk, id string
 			return k, nil
 		}
 	}
-	return hailong.Kiosk{}, hailong.Errorf(hailong.ENOTFOUND, "There is no %q in your scope.", id)
+	return hailong.Enrolment{}, hailong.Errorf(hailong.ENOTFOUND, "There is no %q in your scope.", id)
 }

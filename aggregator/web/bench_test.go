@@ -19,7 +19,7 @@ import (
 
 type memIngester struct{ r *rollup.Rollup }
 
-func (m memIngester) Ingest(context.Context, hailong.Kiosk, time.Duration, []hailong.Rating) ([]syncapi.Result, error) {
+func (m memIngester) Ingest(context.Context, hailong.Enrolment, time.Duration, []hailong.Rating) ([]syncapi.Result, error) {
 	return nil, nil
 }
 func (m memIngester) IngestQR(context.Context, hailong.Rating) (syncapi.Result, error) {

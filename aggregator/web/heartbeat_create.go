@@ -37,7 +37,7 @@ func (s *Server) heartbeatCreate(c *fiber.Ctx) error {
 // recordUpload notes an authenticated upload in fleet health: the kiosk was
 // seen, and its report and clock if it sent them. A report over the limits
 // is clipped, not refused: diagnostics never hold back ratings.
-func (s *Server) recordUpload(k hailong.Kiosk, req *syncapi.Request, received time.Time) {
+func (s *Server) recordUpload(k hailong.Enrolment, req *syncapi.Request, received time.Time) {
 	if s.Fleet == nil {
 		return
 	}

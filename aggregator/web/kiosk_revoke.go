@@ -33,13 +33,13 @@ func (s *Server) revokeKiosk(c *fiber.Ctx, id string) error {
 }
 
 // kioskInScope checks that the kiosk exists in the principal's scope.
-func (s *Server) kioskInScope(c *fiber.Ctx, id string) (hailong.Kiosk, error) {
+func (s *Server) kioskInScope(c *fiber.Ctx, id string) (hailong.Enrolment, error) {
 	if s.Enrolled == nil {
-		return hailong.Kiosk{}, hailong.Errorf(hailong.EUNAVAILABLE, "Enrolled kiosks are not available.")
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAVAILABLE, "Enrolled kiosks are not available.")
 	}
 	list, err := s.Enrolled.List(c.UserContext())
 	if err != nil {
-		return hailong.Kiosk{}, err
+		return hailong.Enrolment{}, err
 	}
 	return s.credentialInScope(c, list, id)
 }

@@ -16,7 +16,7 @@ import (
 
 // KioskLister lists the enrolled kiosks, revoked ones included.
 type KioskLister interface {
-	List(ctx context.Context) ([]hailong.Kiosk, error)
+	List(ctx context.Context) ([]hailong.Enrolment, error)
 }
 
 // FleetLimits say when a kiosk needs attention; a zero field takes its
@@ -201,7 +201,7 @@ func (s *Server) fleetInScope(c *fiber.Ctx, unit string, now time.Time) ([]kiosk
 }
 
 // kioskView judges one kiosk from its latest report.
-func kioskView(k hailong.Kiosk, r fleet.Report, seen bool, now time.Time, lim FleetLimits) kioskJSON {
+func kioskView(k hailong.Enrolment, r fleet.Report, seen bool, now time.Time, lim FleetLimits) kioskJSON {
 	v := kioskJSON{Kiosk: k.ID, Unit: k.Unit, Enrolled: k.Created.UTC(), Revoked: k.Revoked,
 		Problems: []string{}, FailedReasons: []reasonJSON{}, QuarantineReasons: []reasonJSON{}}
 	if !seen {

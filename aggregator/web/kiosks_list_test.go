@@ -25,9 +25,9 @@ func (f fakeFleet) Record(string, *syncapi.Health, *time.Time, time.Time) fleet.
 }
 func (f fakeFleet) Reports() []fleet.Report { return f }
 
-type fakeEnrolled []hailong.Kiosk
+type fakeEnrolled []hailong.Enrolment
 
-func (f fakeEnrolled) List(context.Context) ([]hailong.Kiosk, error) { return f, nil }
+func (f fakeEnrolled) List(context.Context) ([]hailong.Enrolment, error) { return f, nil }
 
 // TestKiosksListPutsTroubleFirst judges kiosks by their reports at a fixed
 // time: never seen, then silent (longest first), stuck (oldest queue first),
@@ -39,7 +39,7 @@ func TestKiosksListPutsTroubleFirst(t *testing.T) {
 	enrolled := fakeEnrolled{}
 	var reports fakeFleet
 	add := func(id, unit string, revoked bool, r *fleet.Report) {
-		enrolled = append(enrolled, hailong.Kiosk{ID: id, Unit: unit, Revoked: revoked})
+		enrolled = append(enrolled, hailong.Enrolment{ID: id, Unit: unit, Revoked: revoked})
 		if r != nil {
 			r.Kiosk = id
 			reports = append(reports, *r)

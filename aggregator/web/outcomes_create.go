@@ -59,7 +59,7 @@ func checkBatchSize(field string, n int) error {
 
 // reportOutcomes hands outcomes to the book, allowing the units of the
 // client's subtree.
-func (s *Server) reportOutcomes(c *fiber.Ctx, client hailong.Kiosk, os []hailong.Outcome) ([]outcomes.Result, error) {
+func (s *Server) reportOutcomes(c *fiber.Ctx, client hailong.Enrolment, os []hailong.Outcome) ([]outcomes.Result, error) {
 	scope, err := s.Units().Subtree(client.Unit, hailong.DateOf(s.Now()))
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 // returned dossiers are created, updated or unchanged; records of other
 // statuses are ignored with the reason; a record that cannot be read, or
 // has an unknown status, is rejected with the reason, alone.
-func (s *Server) outcomesCreateDVCQG(c *fiber.Ctx, client hailong.Kiosk) error {
+func (s *Server) outcomesCreateDVCQG(c *fiber.Ctx, client hailong.Enrolment) error {
 	var batch dvcqg.Batch
 	// The envelope is checked strictly; each record is read on its own
 	// below, so that one bad record does not refuse the batch.

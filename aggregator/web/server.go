@@ -36,7 +36,7 @@ import (
 type Ingester interface {
 	// Ingest stores a kiosk's upload; offset is how far the kiosk's clock is
 	// behind the aggregator's, 0 if unknown.
-	Ingest(ctx context.Context, k hailong.Kiosk, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error)
+	Ingest(ctx context.Context, k hailong.Enrolment, offset time.Duration, rs []hailong.Rating) ([]syncapi.Result, error)
 	IngestQR(ctx context.Context, r hailong.Rating) (syncapi.Result, error)
 	// Known reports whether a rating id is known to be stored, from memory
 	// only: false may still be stored. For a dossier's rating it tells
@@ -51,12 +51,12 @@ type Ingester interface {
 
 // Authenticator checks a kiosk's Authorization header.
 type Authenticator interface {
-	Authenticate(ctx context.Context, authorization string) (hailong.Kiosk, error)
+	Authenticate(ctx context.Context, authorization string) (hailong.Enrolment, error)
 }
 
 // KioskDirectory finds enrolled kiosks, to check their rating links.
 type KioskDirectory interface {
-	Lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error)
+	Lookup(ctx context.Context, id string) (hailong.Enrolment, bool, error)
 }
 
 // OutcomeBook keeps dossier outcomes.

@@ -1,7 +1,8 @@
-// Package kiosks authenticates kiosk uploads against the enrolled kiosks,
-// which it keeps in memory and refreshes, so that an upload costs no
-// database read (on FerretDB every read scans).
-package kiosks
+// Package enrolment authenticates the calls of enrolled programs (kiosk
+// nodes uploading ratings, one-stop clients reporting outcomes) against
+// their hailong.Enrolment records, which it keeps in memory and refreshes,
+// so that a call costs no database read (on FerretDB every read scans).
+package enrolment
 
 import (
 	"context"
@@ -18,14 +19,16 @@ import (
 	"hailong/syncapi"
 )
 
-// Store lists enrolled kiosks.
+// Store lists the enrolments one registry checks: the kiosks' or the
+// one-stop clients'.
 type Store interface {
-	Kiosks(ctx context.Context) ([]hailong.Kiosk, error)
+	Kiosks(ctx context.Context) ([]hailong.Enrolment, error)
 }
 
-// Registry is the in-memory view of enrolled kiosks. A revocation takes
-// effect within MaxAge (at once when made through Invalidate's caller); an enrolment at once, as unknown ids force a reload
-// (at most once per MinReload).
+// Registry is the in-memory view of one kind of enrolment. A revocation
+// takes effect within MaxAge (at once when made through Invalidate's
+// caller); an enrolment at once, as unknown ids force a reload (at most
+// once per MinReload).
 type Registry struct {
 	Store     Store
 	MaxAge    time.Duration
@@ -33,23 +36,23 @@ type Registry struct {
 	Now       func() time.Time
 
 	mu     sync.Mutex
-	byID   map[string]hailong.Kiosk
+	byID   map[string]hailong.Enrolment
 	loaded time.Time
 }
 
 // Enrol makes the record of a kiosk enrolled for unit with a fresh
 // credential: the aggregator keeps the secret's hash, to check uploads, and
 // the public key derived from it, to check the kiosk's QR links.
-func Enrol(id, unit string, now time.Time) (hailong.Kiosk, syncapi.Credential, error) {
+func Enrol(id, unit string, now time.Time) (hailong.Enrolment, syncapi.Credential, error) {
 	cred, err := syncapi.NewCredential(id)
 	if err != nil {
-		return hailong.Kiosk{}, cred, err
+		return hailong.Enrolment{}, cred, err
 	}
 	key, err := qrtoken.KeyFromSecret(cred.Secret)
 	if err != nil {
-		return hailong.Kiosk{}, cred, err
+		return hailong.Enrolment{}, cred, err
 	}
-	return hailong.Kiosk{ID: id, Unit: unit, SecretHash: cred.SecretHash(), PublicKey: key.Public().(ed25519.PublicKey), Created: now}, cred, nil
+	return hailong.Enrolment{ID: id, Unit: unit, SecretHash: cred.SecretHash(), PublicKey: key.Public().(ed25519.PublicKey), Created: now}, cred, nil
 }
 
 // NewRegistry returns a registry with the usual intervals.
@@ -58,35 +61,35 @@ func NewRegistry(s Store) *Registry {
 }
 
 // Authenticate checks an Authorization header and returns the kiosk.
-func (r *Registry) Authenticate(ctx context.Context, authorization string) (hailong.Kiosk, error) {
+func (r *Registry) Authenticate(ctx context.Context, authorization string) (hailong.Enrolment, error) {
 	token, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok {
-		return hailong.Kiosk{}, hailong.Errorf(hailong.EUNAUTHORIZED, "Uploads need an Authorization: Bearer <kiosk credential> header.")
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "Uploads need an Authorization: Bearer <kiosk credential> header.")
 	}
 	cred, err := syncapi.ParseCredential(token)
 	if err != nil {
-		return hailong.Kiosk{}, err
+		return hailong.Enrolment{}, err
 	}
 	k, found, err := r.lookup(ctx, cred.Kiosk)
 	if err != nil {
-		return hailong.Kiosk{}, err
+		return hailong.Enrolment{}, err
 	}
 	if !found || subtle.ConstantTimeCompare(k.SecretHash, cred.SecretHash()) != 1 {
-		return hailong.Kiosk{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The kiosk credential is not valid.")
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The kiosk credential is not valid.")
 	}
 	if k.Revoked {
-		return hailong.Kiosk{}, hailong.Errorf(hailong.EFORBIDDEN, "Kiosk %s has been revoked.", k.ID)
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EFORBIDDEN, "Kiosk %s has been revoked.", k.ID)
 	}
 	return k, nil
 }
 
 // Lookup returns an enrolled kiosk by id.
-func (r *Registry) Lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error) {
+func (r *Registry) Lookup(ctx context.Context, id string) (hailong.Enrolment, bool, error) {
 	return r.lookup(ctx, id)
 }
 
 // List returns every enrolled kiosk, revoked ones included, by id.
-func (r *Registry) List(ctx context.Context) ([]hailong.Kiosk, error) {
+func (r *Registry) List(ctx context.Context) ([]hailong.Enrolment, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byID == nil || r.Now().Sub(r.loaded) > r.MaxAge {
@@ -94,7 +97,7 @@ func (r *Registry) List(ctx context.Context) ([]hailong.Kiosk, error) {
 			return nil, err
 		}
 	}
-	return slices.SortedFunc(maps.Values(r.byID), func(a, b hailong.Kiosk) int { return strings.Compare(a.ID, b.ID) }), nil
+	return slices.SortedFunc(maps.Values(r.byID), func(a, b hailong.Enrolment) int { return strings.Compare(a.ID, b.ID) }), nil
 }
 
 // Invalidate drops the cached kiosks, so that the next check reads them
@@ -106,14 +109,14 @@ func (r *Registry) Invalidate() {
 	r.mu.Unlock()
 }
 
-func (r *Registry) lookup(ctx context.Context, id string) (hailong.Kiosk, bool, error) {
+func (r *Registry) lookup(ctx context.Context, id string) (hailong.Enrolment, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	k, ok := r.byID[id]
 	age := r.Now().Sub(r.loaded)
 	if r.byID == nil || age > r.MaxAge || (!ok && age > r.MinReload) {
 		if err := r.reload(ctx); err != nil {
-			return hailong.Kiosk{}, false, err
+			return hailong.Enrolment{}, false, err
 		}
 		k, ok = r.byID[id]
 	}
@@ -127,7 +130,7 @@ func (r *Registry) reload(ctx context.Context) error {
 	if err != nil {
 		return &hailong.Error{Code: hailong.EUNAVAILABLE, Message: "Enrolled kiosks cannot be checked now; try again later.", Err: err}
 	}
-	r.byID = make(map[string]hailong.Kiosk, len(list))
+	r.byID = make(map[string]hailong.Enrolment, len(list))
 	for _, k := range list {
 		r.byID[k.ID] = k
 	}
