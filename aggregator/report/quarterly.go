@@ -144,7 +144,7 @@ func (r *Reporter) officials(q Query) []OfficialRow {
 	groups := r.Rollup().GroupBy(q.Units, q.From, q.To, q.Filter, rollup.ByOfficial)
 	outs := map[string]rollup.Outcomes{}
 	if g, ok := r.Outcomes.(OutcomeGrouper); ok {
-		outs = g.GroupBy(q.Units, q.From, q.To, q.Filter, rollup.ByOfficial)
+		outs = g.Groups(q.Units, q.From, q.To, q.Filter, []rollup.Dimension{rollup.ByOfficial})[0]
 	} else {
 		for key := range groups {
 			f := q.Filter

@@ -67,11 +67,16 @@ func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, erro
 	a.HasSIPAS = sipas.N > 0
 	a.SIPAS = sipasChart(sipas, f.Lang, f.T["an_sipas"], f.T["not_enough"])
 	a.SIPASTable = viewTable(f, path, rep.SIPASTable(sipas, f.Lang))
-	for _, d := range report.Dimensions {
-		b, err := rep.Breakdown(q, d.Name, f.Lang)
-		if err != nil {
-			return a, err
-		}
+	names := make([]string, len(report.Dimensions))
+	for i, d := range report.Dimensions {
+		names[i] = d.Name
+	}
+	bs, err := rep.Breakdowns(q, names, f.Lang)
+	if err != nil {
+		return a, err
+	}
+	for i, d := range report.Dimensions {
+		b := bs[i]
 		link := func(key string) string {
 			return pageLink("/units/"+url.PathEscape(q.Unit), f.Query, d.Name, key, "sort", "")
 		}
