@@ -49,6 +49,21 @@ func (r *Rollup) GroupBy(units []string, from, to hailong.Date, f Filter, by Dim
 func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Dimension, items bool) []map[string]Result {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	gs := r.group(units, from, to, &f, by, items)
+	out := make([]map[string]Result, len(by))
+	for i := range gs {
+		out[i] = make(map[string]Result, len(gs[i].values))
+		for j, v := range gs[i].values {
+			if v != 0 {
+				out[i][r.names[v]] = gs[i].result(r, j)
+			}
+		}
+	}
+	return out
+}
+
+// group groups as Groups does. r.mu is held.
+func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Dimension, items bool) []grouper {
 	gs := make([]grouper, len(by))
 	var coarse, fine []int // indexes in by
 	for i, d := range by {
@@ -60,7 +75,7 @@ func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Di
 		}
 	}
 	if len(coarse) > 0 {
-		r.scan(units, from, to, &f, func(_, _ int, s *series, items arena, q, ch id, c *counts) {
+		r.scan(units, from, to, f, func(_, _ int, s *series, items arena, q, ch id, c *counts) {
 			for _, i := range coarse {
 				v := q
 				if by[i] == ByChannel {
@@ -70,7 +85,7 @@ func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Di
 			}
 		})
 	}
-	if m, ok := r.matcher(&f); ok && len(fine) > 0 && from <= to {
+	if m, ok := r.matcher(f); ok && len(fine) > 0 && from <= to {
 		g := fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items}
 		for _, i := range fine {
 			g.kinds = append(g.kinds, byte(by[i]))
@@ -83,16 +98,7 @@ func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Di
 			}
 		}
 	}
-	out := make([]map[string]Result, len(by))
-	for i := range gs {
-		out[i] = make(map[string]Result, len(gs[i].values))
-		for j, v := range gs[i].values {
-			if v != 0 {
-				out[i][r.names[v]] = gs[i].result(r, j)
-			}
-		}
-	}
-	return out
+	return gs
 }
 
 // OutcomeGroups sums the dossier outcomes of the units per value of each
@@ -108,17 +114,22 @@ func (r *Rollup) OutcomeGroups(units []string, from, to hailong.Date, f Filter, 
 			fine = append(fine, d)
 		}
 	}
-	groups := r.Groups(units, from, to, f, fine, false)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	gs := r.group(units, from, to, &f, fine, false)
 	out := make([]map[string]Outcomes, len(by))
 	for i, d := range by {
 		out[i] = map[string]Outcomes{}
 		if d == ByChannel || d == ByQuestionnaire {
 			continue
 		}
-		for v, res := range groups[0] {
-			out[i][v] = res.Outcomes
+		// Only the outcomes are wanted: no result is made of the rest.
+		for j, v := range gs[0].values {
+			if v != 0 {
+				out[i][r.names[v]] = gs[0].accs[j].out
+			}
 		}
-		groups = groups[1:]
+		gs = gs[1:]
 	}
 	return out
 }
