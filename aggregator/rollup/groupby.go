@@ -92,11 +92,13 @@ func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Di
 			g.groups = append(g.groups, &gs[i])
 		}
 		g.whole()
+		g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
 		for _, unit := range units {
 			if s, ok := r.units[unit]; ok {
 				r.groupSeries(s, &g)
 			}
 		}
+		g.addProcs(r)
 	}
 	return gs
 }
@@ -179,6 +181,27 @@ func (g *grouper) add(i int, s *series, items arena, q, ch id, c *counts) {
 
 // addLean adds lean counts to the value of index i; g.noItems is set.
 func (g *grouper) addLean(i int, q, ch id, c *lean) {
+	x := g.sum(i, q, ch)
+	x.n += int64(c.n)
+	x.sat += int64(c.sat)
+	for l, v := range c.levels {
+		x.levels[l] += int64(v)
+	}
+}
+
+// addSum adds another grouper's sum to the value of index i.
+func (g *grouper) addSum(i int, q, ch id, c *leanSum) {
+	x := g.sum(i, q, ch)
+	x.n += c.n
+	x.sat += c.sat
+	for l, v := range c.levels {
+		x.levels[l] += v
+	}
+}
+
+// sum returns the lean sum of the value of index i with questionnaire q
+// and channel ch, marked seen.
+func (g *grouper) sum(i int, q, ch id) *leanSum {
 	p := 0
 	for p < len(g.pairs) && (g.pairs[p].q != q || g.pairs[p].ch != ch) {
 		p++
@@ -195,11 +218,7 @@ func (g *grouper) addLean(i int, q, ch id, c *lean) {
 	}
 	x := &row[i]
 	x.seen = true
-	x.n += int64(c.n)
-	x.sat += int64(c.sat)
-	for l, v := range c.levels {
-		x.levels[l] += int64(v)
-	}
+	return x
 }
 
 // result is the result of the value of index i.
@@ -230,6 +249,34 @@ type fineGrouping struct {
 	// after the last), and the days before and after them.
 	firstWhole, lastWhole int32
 	all                   []int // every index of kinds
+	// procs adds up the procedure sums the units read, by procedure, for
+	// the groups by procedure and by field, each procedure sum once.
+	procs grouper
+}
+
+// addProcs adds the procedure sums read to the groups by procedure and by
+// field.
+func (g *fineGrouping) addProcs(r *Rollup) {
+	for j, proc := range g.procs.values {
+		for p, row := range g.procs.lean {
+			if j >= len(row) || !row[j].seen {
+				continue
+			}
+			x, q, ch := &row[j], g.procs.pairs[p].q, g.procs.pairs[p].ch
+			for k, kind := range g.kinds {
+				switch v := proc; {
+				case kind == 'f':
+					if v = r.field(proc); v == 0 {
+						continue
+					}
+					fallthrough
+				case kind == 'p':
+					gk := g.groups[k]
+					gk.addSum(gk.index(v), q, ch, x)
+				}
+			}
+		}
+	}
 }
 
 // whole works out the period's whole months.
@@ -293,29 +340,25 @@ func (r *Rollup) groupSeries(s *series, g *fineGrouping) {
 	}
 	// Whole months read sums where a kind has them; the rest reads cells,
 	// each once for every kind that needs it.
-	var sums, procSums, fieldSums, cells []int
+	var sums, cells []int
+	procSums := false
 	lean := !g.items && len(s.outs) == 0 // procedure sums hold no answers, nor outcomes
 	for k, kind := range g.kinds {
 		switch {
 		case kind == 'p' && lean:
-			procSums = append(procSums, k)
+			procSums = true
 		case summed(kind):
 			sums = append(sums, k)
 		default:
 			cells = append(cells, k)
 		}
 	}
-	if len(procSums) > 0 {
+	if procSums {
 		// Fields add up from the procedure sums when those are read
-		// anyway: a month's procedure sums lie together, but a unit's
-		// twenty fields' monthly sums lie all over memory.
-		sums = slices.DeleteFunc(sums, func(k int) bool {
-			if g.kinds[k] == 'f' {
-				fieldSums = append(fieldSums, k)
-				return true
-			}
-			return false
-		})
+		// anyway (fineGrouping.addProcs): a month's procedure sums lie
+		// together, but a unit's twenty fields' monthly sums lie all over
+		// memory.
+		sums = slices.DeleteFunc(sums, func(k int) bool { return g.kinds[k] == 'f' })
 	}
 	i, _ := slices.BinarySearch(s.dates, g.from)
 	for ; i < len(s.dates) && s.dates[i] <= g.to; i++ {
@@ -335,7 +378,7 @@ func (r *Rollup) groupSeries(s *series, g *fineGrouping) {
 	if g.firstWhole > g.lastWhole {
 		return
 	}
-	if len(procSums) > 0 {
+	if procSums {
 		ms := &s.procMonths
 		at, _ := slices.BinarySearch(ms.keys, g.firstWhole)
 		for ; at < len(ms.keys) && ms.keys[at] <= g.lastWhole; at++ {
@@ -344,16 +387,7 @@ func (r *Rollup) groupSeries(s *series, g *fineGrouping) {
 				if !g.m.coarse(p.q, p.ch) {
 					continue
 				}
-				for _, k := range procSums {
-					gk := g.groups[k]
-					gk.addLean(gk.index(p.proc), p.q, p.ch, &p.lean)
-				}
-				if f := r.field(p.proc); f != 0 {
-					for _, k := range fieldSums {
-						gk := g.groups[k]
-						gk.addLean(gk.index(f), p.q, p.ch, &p.lean)
-					}
-				}
+				g.procs.addLean(g.procs.index(p.proc), p.q, p.ch, &p.lean)
 			}
 		}
 	}
