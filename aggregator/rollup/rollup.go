@@ -218,7 +218,9 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 // as small integers, answers to questions live in one array per unit), which
 // keeps the heap small and the garbage collector from walking it. Sums by
 // day, by month, and by month and official, counter or field let most
-// queries read a few dozen sums per unit instead of every cell.
+// queries read a few dozen sums per unit instead of every cell; sums by
+// month and procedure, without answers to questions, let a breakdown by
+// procedure read fewer and smaller entries than the cells.
 type Rollup struct {
 	mu      sync.RWMutex
 	names   []string      // interned dimension values; id 0 is ""
@@ -326,9 +328,10 @@ type dim struct {
 	value id
 }
 
-// summed tells whether a kind of fine dimension has monthly sums: a unit has
-// a handful of officials, counters and fields, but often thousands of
-// procedures, which would make about as many sums as cells.
+// summed tells whether a kind of fine dimension has monthly sums with
+// answers to questions: a unit has a handful of officials, counters and
+// fields, but often thousands of procedures, which would make about as
+// many sums as cells (procedures have leaner ones, series.procMonths).
 func summed(kind byte) bool { return kind != 'p' }
 
 // fine returns the fine dimensions of a key, with no value where it has none.
