@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"hailong"
 	"hailong/aggregator/rollup"
@@ -81,13 +82,17 @@ func (r *Reporter) Breakdowns(q Query, dims []string, lang string) ([]Breakdown,
 			dossiers = append(dossiers, by[i])
 		}
 	}
+	// The dossiers are grouped while the ratings are: the two books are
+	// apart, and a province's page waits for both.
+	var outs []map[string]rollup.Outcomes
+	var wg sync.WaitGroup
+	if g, ok := r.Outcomes.(OutcomeGrouper); ok && len(dossiers) > 0 {
+		wg.Go(func() { outs = g.Groups(q.Units, q.From, q.To, q.Filter, dossiers) })
+	}
 	// A breakdown shows no answers to questions: leaving them out spares
 	// most of the sums.
 	groups := r.Rollup().Groups(q.Units, q.From, q.To, q.Filter, by, false)
-	var outs []map[string]rollup.Outcomes
-	if g, ok := r.Outcomes.(OutcomeGrouper); ok && len(dossiers) > 0 {
-		outs = g.Groups(q.Units, q.From, q.To, q.Filter, dossiers)
-	}
+	wg.Wait()
 	out := make([]Breakdown, len(dims))
 	for i := range dims {
 		var o map[string]rollup.Outcomes
