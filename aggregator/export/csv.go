@@ -48,6 +48,11 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 				head = append(head, c.Title+" (%)")
 				continue
 			}
+			if c.Kind == report.KindRateChange {
+				// Changes of rates are written in percentage points.
+				head = append(head, c.Title+" ("+pointsUnit(meta.Lang)+")")
+				continue
+			}
 			head = append(head, c.Title)
 		}
 		if err := cw.Write(inertAll(head)); err != nil {
@@ -81,8 +86,9 @@ func csvCell(k report.Kind, c report.Cell) string {
 	switch k {
 	case report.KindCount:
 		return strconv.FormatInt(int64(*c.Value), 10)
-	case report.KindRate:
-		// Rates are published to four decimals, so a percentage has two;
+	case report.KindRate, report.KindRateChange:
+		// Rates are published to four decimals, so a percentage (or a
+		// change in percentage points) has two;
 		// rounding drops the binary noise of ×100 (29/100 → 29, not
 		// 28.999999999999996).
 		return strconv.FormatFloat(math.Round(*c.Value*1e8)/1e6, 'f', -1, 64)

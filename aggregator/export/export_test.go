@@ -28,10 +28,11 @@ func sample() (report.Meta, []report.Table) {
 		Generated: time.Date(2026, 11, 30, 3, 4, 5, 0, time.UTC), Lang: "vi"}
 	t := report.Table{Name: "by/unit:[all]", Title: "Theo đơn vị", Note: "Dưới 30 lượt không hiển thị tỷ lệ.",
 		Columns: []report.Column{{Title: "Đơn vị", Kind: report.KindText}, {Title: "Số lượt", Kind: report.KindCount},
-			{Title: "Tỷ lệ", Kind: report.KindRate}, {Title: "Điểm", Kind: report.KindScore}, {Title: "z", Kind: report.KindZ}},
+			{Title: "Tỷ lệ", Kind: report.KindRate}, {Title: "Điểm", Kind: report.KindScore}, {Title: "z", Kind: report.KindZ},
+			{Title: "Thay đổi", Kind: report.KindRateChange}},
 		Rows: []report.Row{
-			{Cells: []report.Cell{{Text: "Xã Nghĩa Hiệp"}, {Value: ptr(1234)}, {Value: ptr(0.8361)}, {Value: ptr(8.5)}, {Value: ptr(-2.0312)}}},
-			{Cells: []report.Cell{{Text: "Phường Hữu Nghị"}, {Value: ptr(12)}, {Text: "Chưa đủ số lượt đánh giá"}, {}, {}}},
+			{Cells: []report.Cell{{Text: "Xã Nghĩa Hiệp"}, {Value: ptr(1234)}, {Value: ptr(0.8361)}, {Value: ptr(8.5)}, {Value: ptr(-2.0312)}, {Value: ptr(-0.0231)}}},
+			{Cells: []report.Cell{{Text: "Phường Hữu Nghị"}, {Value: ptr(12)}, {Text: "Chưa đủ số lượt đánh giá"}, {}, {}, {Value: ptr(0.005)}}},
 		}}
 	return meta, []report.Table{t, {Name: "by/unit:[all]", Title: "Lần nữa", Columns: t.Columns}}
 }
@@ -55,8 +56,8 @@ func TestCSV(t *testing.T) {
 	for _, want := range []string{
 		"[Mức độ hài lòng]", "[Đơn vị Phường Kinh Bắc 09190]", "[Kỳ (tên, từ ngày, đến ngày) 2026-Q3 2026-07-01 2026-09-30]",
 		"[Theo địa giới ngày 2026-11-30]", "[Bộ lọc channel kiosk] [Bộ lọc official cb-07]", "[Thời điểm lập 2026-11-30 10:04:05 +07:00]",
-		"[Theo đơn vị] [Đơn vị Số lượt Tỷ lệ (%) Điểm z]", "[Xã Nghĩa Hiệp 1234 83.61 8.5 -2.0312]",
-		"[Phường Hữu Nghị 12 Chưa đủ số lượt đánh giá  ]", "[Dưới 30 lượt không hiển thị tỷ lệ.]", "[Lần nữa]",
+		"[Theo đơn vị] [Đơn vị Số lượt Tỷ lệ (%) Điểm z Thay đổi (điểm %)]", "[Xã Nghĩa Hiệp 1234 83.61 8.5 -2.0312 -2.31]",
+		"[Phường Hữu Nghị 12 Chưa đủ số lượt đánh giá   0.5]", "[Dưới 30 lượt không hiển thị tỷ lệ.]", "[Lần nữa]",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the CSV lacks %s:\n%s", want, got)
@@ -94,6 +95,8 @@ func TestXLSX(t *testing.T) {
 		{"C3", "0.8361", "83.6%", excelize.CellTypeUnset},
 		{"D3", "8.5", "8.5", excelize.CellTypeUnset},
 		{"E3", "-2.0312", "-2.03", excelize.CellTypeUnset},
+		{"F3", "-2.31", "\u22122.3 điểm %", excelize.CellTypeUnset},
+		{"F4", "0.5", "+0.5 điểm %", excelize.CellTypeUnset},
 		{"C4", "Chưa đủ số lượt đánh giá", "Chưa đủ số lượt đánh giá", excelize.CellTypeSharedString},
 		{"A6", "Dưới 30 lượt không hiển thị tỷ lệ.", "Dưới 30 lượt không hiển thị tỷ lệ.", excelize.CellTypeSharedString},
 	}
@@ -121,7 +124,13 @@ func TestFormatCell(t *testing.T) {
 		{"vi", report.KindCount, report.Cell{Value: ptr(1234567)}, "1.234.567"},
 		{"en", report.KindCount, report.Cell{Value: ptr(1234567)}, "1,234,567"},
 		{"vi", report.KindScore, report.Cell{Value: ptr(11.5)}, "11,5"},
-		{"vi", report.KindZ, report.Cell{Value: ptr(-1.9612)}, "-1,96"},
+		{"vi", report.KindZ, report.Cell{Value: ptr(-1.9612)}, "\u22121,96"},
+		{"en", report.KindZ, report.Cell{Value: ptr(-1.9612)}, "\u22121.96"},
+		{"vi", report.KindRateChange, report.Cell{Value: ptr(-0.0231)}, "\u22122,3\u00a0điểm\u00a0%"},
+		{"en", report.KindRateChange, report.Cell{Value: ptr(-0.0231)}, "\u22122.3\u00a0pp"},
+		{"vi", report.KindRateChange, report.Cell{Value: ptr(0.0126)}, "+1,3\u00a0điểm\u00a0%"},
+		{"en", report.KindRateChange, report.Cell{Value: ptr(0.0126)}, "+1.3\u00a0pp"},
+		{"en", report.KindRateChange, report.Cell{Value: ptr(0)}, "0.0\u00a0pp"},
 		{"vi", report.KindRate, report.Cell{Text: "Chưa đủ số lượt đánh giá"}, "Chưa đủ số lượt đánh giá"},
 	}
 	for _, tt := range tests {

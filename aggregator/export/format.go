@@ -1,6 +1,8 @@
 package export
 
 import (
+	"math"
+	"strings"
 	"time"
 
 	"golang.org/x/text/language"
@@ -12,14 +14,42 @@ import (
 )
 
 // Number writes v with digits decimals as people of lang write it: 1.234,5
-// in Vietnamese, 1,234.5 in English. The pages, the PDF and the
-// descriptions of files all write figures through it.
+// in Vietnamese, 1,234.5 in English, a negative figure with the minus sign
+// (U+2212, −1,96), not a hyphen. The pages, the PDF and the descriptions
+// of files all write figures through it.
 func Number(lang string, v float64, digits int) string {
 	pr := message.NewPrinter(language.English)
 	if lang == "vi" {
 		pr = message.NewPrinter(language.Vietnamese)
 	}
-	return pr.Sprint(number.Decimal(v, number.MinFractionDigits(digits), number.MaxFractionDigits(digits)))
+	s := pr.Sprint(number.Decimal(v, number.MinFractionDigits(digits), number.MaxFractionDigits(digits)))
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		return minus + rest
+	}
+	return s
+}
+
+// minus is the minus sign figures are written with.
+const minus = "\u2212"
+
+// Points writes a change of a share 0–1 in percentage points with one
+// decimal and its sign: +2,3 điểm % or −2,3 điểm % in Vietnamese, +2.3 pp
+// or −2.3 pp in English. A change of rates is not a percentage of them:
+// 80 % to 78 % is 2 points down, not 2 % down.
+func Points(lang string, v float64) string {
+	s := Number(lang, math.Round(v*1e8)/1e6, 1) // without the binary noise of ×100
+	if !strings.HasPrefix(s, minus) && strings.ContainsAny(s, "123456789") {
+		s = "+" + s
+	}
+	return s + "\u00a0" + strings.ReplaceAll(pointsUnit(lang), " ", "\u00a0")
+}
+
+// pointsUnit is how people of lang write percentage points.
+func pointsUnit(lang string) string {
+	if lang == "vi" {
+		return "điểm %"
+	}
+	return "pp"
 }
 
 // Percent writes a share 0–1 as a percentage with one decimal: 83,6 % in
@@ -32,8 +62,9 @@ func Percent(lang string, v float64) string {
 }
 
 // FormatCell writes a cell as people of lang read it: 1.234 and 83,6 % in
-// Vietnamese, 1,234 and 83.6% in English; a Circular 01 score to the one
-// decimal the circular scores with; a cell without a figure is its text.
+// Vietnamese, 1,234 and 83.6% in English; a change of rates in percentage
+// points (−2,3 điểm %, −2.3 pp); a Circular 01 score to the one decimal
+// the circular scores with; a cell without a figure is its text.
 func FormatCell(lang string, k report.Kind, c report.Cell) string {
 	if c.Value == nil {
 		return c.Text
@@ -44,6 +75,8 @@ func FormatCell(lang string, k report.Kind, c report.Cell) string {
 		return Number(lang, v, 0)
 	case report.KindRate:
 		return Percent(lang, v)
+	case report.KindRateChange:
+		return Points(lang, v)
 	case report.KindScore:
 		return Number(lang, v, 1)
 	}

@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/xuri/excelize/v2"
 
@@ -33,7 +34,10 @@ func XLSX(w io.Writer, meta report.Meta, tables ...report.Table) error {
 	// Each kind of figure keeps its number with a format: rates as
 	// percentages with one decimal, as the pages show them.
 	formats := map[report.Kind]int{}
-	for k, nf := range map[report.Kind]string{report.KindCount: "#,##0", report.KindRate: "0.0%", report.KindScore: "0.0", report.KindZ: "0.00"} {
+	// Changes of rates are numbers of percentage points with their sign.
+	pp := `"` + pointsUnit(meta.Lang) + `"`
+	for k, nf := range map[report.Kind]string{report.KindCount: "#,##0", report.KindRate: "0.0%", report.KindScore: "0.0", report.KindZ: "0.00",
+		report.KindRateChange: `+0.0\ ` + pp + `;"` + minus + `"0.0\ ` + pp + `;0.0\ ` + pp} {
 		if formats[k], err = f.NewStyle(&excelize.Style{CustomNumFmt: ptr(nf)}); err != nil {
 			return err
 		}
@@ -64,6 +68,8 @@ func XLSX(w io.Writer, meta report.Meta, tables ...report.Table) error {
 					err = f.SetCellStr(name, cell, c.Text)
 				case k == report.KindCount:
 					err = f.SetCellInt(name, cell, int64(*c.Value))
+				case k == report.KindRateChange:
+					err = f.SetCellFloat(name, cell, math.Round(*c.Value*1e8)/1e6, -1, 64)
 				default:
 					err = f.SetCellFloat(name, cell, *c.Value, -1, 64)
 				}

@@ -5,18 +5,11 @@ import (
 	"hailong/aggregator/rollup"
 )
 
-// GroupBy sums outcomes as rollup.Rollup.GroupBy sums ratings: for each
-// procedure, official, counter or field the one-stop software reported.
-// Outcomes have no channel or questionnaire: grouped by one, or filtered
-// by one (which Query ignores), there is nothing to group.
-func (b *Book) GroupBy(units []string, from, to hailong.Date, f rollup.Filter, by rollup.Dimension) map[string]rollup.Outcomes {
-	out := map[string]rollup.Outcomes{}
-	if by == rollup.ByChannel || by == rollup.ByQuestionnaire {
-		return out
-	}
-	f.Channel, f.Questionnaire = "", ""
-	for v, res := range b.roll.GroupBy(units, from, to, f, by) {
-		out[v] = res.Outcomes
-	}
-	return out
+// Groups sums outcomes as rollup.Rollup.Groups sums ratings, in one pass:
+// out[i] holds the sums for each procedure, official, counter or field
+// (by[i]) the one-stop software reported. Outcomes have no channel or
+// questionnaire: grouped by one there is nothing to group, and a filter
+// naming one is ignored, as Query ignores it.
+func (b *Book) Groups(units []string, from, to hailong.Date, f rollup.Filter, by []rollup.Dimension) []map[string]rollup.Outcomes {
+	return b.roll.OutcomeGroups(units, from, to, f, by)
 }

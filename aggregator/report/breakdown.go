@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"hailong"
 	"hailong/aggregator/rollup"
@@ -22,11 +23,13 @@ type DimensionName struct {
 	By   rollup.Dimension
 }
 
-// OutcomeGrouper is an outcome book that can group its sums by a
-// dimension, for Decision 766 by procedure, official, counter or field. A
+// OutcomeGrouper is an outcome book that can group its sums by
+// dimensions, for Decision 766 by procedure, official, counter or field. A
 // book that cannot leaves those figures out.
 type OutcomeGrouper interface {
-	GroupBy(units []string, from, to hailong.Date, f rollup.Filter, by rollup.Dimension) map[string]rollup.Outcomes
+	// Groups sums outcomes per value of each dimension of by, in one pass
+	// as rollup.Rollup.Groups sums ratings: out[i] is by by[i].
+	Groups(units []string, from, to hailong.Date, f rollup.Filter, by []rollup.Dimension) []map[string]rollup.Outcomes
 }
 
 // BreakdownRow is one value of a dimension: the figures of the query whose
@@ -56,16 +59,54 @@ type Breakdown struct {
 // Breakdown breaks the resolved query q down by the dimension named dim
 // (one of Dimensions); lang chooses the language of the names.
 func (r *Reporter) Breakdown(q Query, dim, lang string) (Breakdown, error) {
-	i := slices.IndexFunc(Dimensions, func(d DimensionName) bool { return d.Name == dim })
-	if i < 0 {
-		return Breakdown{}, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "by", Message: "unknown dimension " + dim})
+	bs, err := r.Breakdowns(q, []string{dim}, lang)
+	if err != nil {
+		return Breakdown{}, err
 	}
-	by := Dimensions[i].By
-	groups := r.Rollup().GroupBy(q.Units, q.From, q.To, q.Filter, by)
-	var outs map[string]rollup.Outcomes
-	if g, ok := r.Outcomes.(OutcomeGrouper); ok && by != rollup.ByChannel && by != rollup.ByQuestionnaire {
-		outs = g.GroupBy(q.Units, q.From, q.To, q.Filter, by)
+	return bs[0], nil
+}
+
+// Breakdowns breaks the resolved query q down by each dimension named in
+// dims (of Dimensions), as Breakdown does, in one pass over the ratings
+// and one over the dossier outcomes, as a unit's page shows them all.
+func (r *Reporter) Breakdowns(q Query, dims []string, lang string) ([]Breakdown, error) {
+	by := make([]rollup.Dimension, len(dims))
+	var dossiers []rollup.Dimension // the dimensions dossiers have
+	for i, dim := range dims {
+		j := slices.IndexFunc(Dimensions, func(d DimensionName) bool { return d.Name == dim })
+		if j < 0 {
+			return nil, hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "by", Message: "unknown dimension " + dim})
+		}
+		by[i] = Dimensions[j].By
+		if by[i] != rollup.ByChannel && by[i] != rollup.ByQuestionnaire {
+			dossiers = append(dossiers, by[i])
+		}
 	}
+	// The dossiers are grouped while the ratings are: the two books are
+	// apart, and a province's page waits for both.
+	var outs []map[string]rollup.Outcomes
+	var wg sync.WaitGroup
+	if g, ok := r.Outcomes.(OutcomeGrouper); ok && len(dossiers) > 0 {
+		wg.Go(func() { outs = g.Groups(q.Units, q.From, q.To, q.Filter, dossiers) })
+	}
+	// A breakdown shows no answers to questions: leaving them out spares
+	// most of the sums.
+	groups := r.Rollup().Groups(q.Units, q.From, q.To, q.Filter, by, false)
+	wg.Wait()
+	out := make([]Breakdown, len(dims))
+	for i := range dims {
+		var o map[string]rollup.Outcomes
+		if len(outs) > 0 && by[i] != rollup.ByChannel && by[i] != rollup.ByQuestionnaire {
+			o, outs = outs[0], outs[1:]
+		}
+		out[i] = r.breakdown(dims[i], by[i], groups[i], o, lang)
+	}
+	return out, nil
+}
+
+// breakdown makes the rows of a breakdown by one dimension from the
+// groups of ratings and of outcomes (nil for no Decision 766 figures).
+func (r *Reporter) breakdown(dim string, by rollup.Dimension, groups map[string]rollup.Result, outs map[string]rollup.Outcomes, lang string) Breakdown {
 	out := Breakdown{Dimension: dim, Rows: []BreakdownRow{}}
 	for key := range groups {
 		out.Rows = append(out.Rows, BreakdownRow{Key: key})
@@ -90,7 +131,7 @@ func (r *Reporter) Breakdown(q Query, dim, lang string) (Breakdown, error) {
 	slices.SortFunc(out.Rows, func(a, b BreakdownRow) int {
 		return cmp.Or(cmp.Compare(b.Satisfaction.N, a.Satisfaction.N), strings.Compare(a.Key, b.Key))
 	})
-	return out, nil
+	return out
 }
 
 // name is what a value of a dimension is called: a procedure's name from

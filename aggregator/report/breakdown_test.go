@@ -85,7 +85,8 @@ func query(t *testing.T, rep *report.Reporter, unit string, p report.Period, f r
 
 // TestBreakdownRowsEqualFilteredMeasures checks each row of every
 // breakdown against the measures of the same query with the row's value
-// as a filter: satisfaction, Happy Index and Decision 766.
+// as a filter: satisfaction, Happy Index and Decision 766; and that the
+// breakdowns made together in one pass (Breakdowns) are the same.
 func TestBreakdownRowsEqualFilteredMeasures(t *testing.T) {
 	rep, _ := testReporter(t, 3000, 30)
 	for _, tt := range []struct {
@@ -102,10 +103,21 @@ func TestBreakdownRowsEqualFilteredMeasures(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			q := query(t, rep, tt.unit, tt.period, tt.filter)
+			var names []string
 			for _, d := range report.Dimensions {
+				names = append(names, d.Name)
+			}
+			together, err := rep.Breakdowns(q, names, "vi")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, d := range report.Dimensions {
 				b, err := rep.Breakdown(q, d.Name, "vi")
 				if err != nil {
 					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(b, together[i]) {
+					t.Errorf("%s: alone %+v, together %+v", d.Name, b, together[i])
 				}
 				if len(b.Rows) == 0 {
 					t.Fatalf("%s: no rows", d.Name)

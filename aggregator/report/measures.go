@@ -121,18 +121,19 @@ func (r *Reporter) childGroups(q Query, b Breakdowns, group []int) ([]hierarchy.
 			children = append(children, ch)
 		}
 	}
-	at := make(map[string]int, len(q.Units))
-	for i, u := range q.Units {
-		at[u] = i
+	// A unit is in a child's subtree when the child is in the unit's
+	// chain: one look at each unit's chain rather than a subtree of the
+	// whole tree for each child.
+	child := make(map[string]int, len(children))
+	for g, ch := range children {
+		child[ch.Code] = g
 	}
-	for g, child := range children {
-		units, err := r.Units().Subtree(child.Code, q.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range units {
-			if i, ok := at[u]; ok {
+	tree := r.Units()
+	for i, u := range q.Units {
+		for _, c := range tree.Chain(u, q.AsOf) {
+			if g, ok := child[c]; ok {
 				group[i] = g
+				break
 			}
 		}
 	}

@@ -144,7 +144,7 @@ func (r *Reporter) officials(q Query) []OfficialRow {
 	groups := r.Rollup().GroupBy(q.Units, q.From, q.To, q.Filter, rollup.ByOfficial)
 	outs := map[string]rollup.Outcomes{}
 	if g, ok := r.Outcomes.(OutcomeGrouper); ok {
-		outs = g.GroupBy(q.Units, q.From, q.To, q.Filter, rollup.ByOfficial)
+		outs = g.Groups(q.Units, q.From, q.To, q.Filter, []rollup.Dimension{rollup.ByOfficial})[0]
 	} else {
 		for key := range groups {
 			f := q.Filter
@@ -347,8 +347,8 @@ func delta(c Change, w func(string) string, words map[string]string) []Cell {
 func (q Quarterly) changesTable(w func(string) string, words map[string]string) Table {
 	t := Table{Name: "changes", Title: w("changes"), Note: w("changes_note"), Columns: []Column{
 		{w("measure"), KindText}, {w("this_quarter"), KindRate},
-		{w("previous"), KindRate}, {w("delta_prev"), KindRate}, {w("z_prev"), KindZ}, {w("sig_prev"), KindText},
-		{w("year_earlier"), KindRate}, {w("delta_year"), KindRate}, {w("z_year"), KindZ}, {w("sig_year"), KindText}}}
+		{w("previous"), KindRate}, {w("delta_prev"), KindRateChange}, {w("z_prev"), KindZ}, {w("sig_prev"), KindText},
+		{w("year_earlier"), KindRate}, {w("delta_year"), KindRateChange}, {w("z_year"), KindZ}, {w("sig_year"), KindText}}}
 	for _, c := range q.Changes {
 		cells := append([]Cell{textCell(w(c.Measure)), rateCells(c.Now, words)[0]}, delta(c.Previous, w, words)...)
 		t.Rows = append(t.Rows, Row{Cells: append(cells, delta(c.YearEarlier, w, words)...)})

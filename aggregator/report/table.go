@@ -36,6 +36,10 @@ const (
 	KindRate              // a share 0–1, shown as a percentage
 	KindScore             // a decimal such as a Circular 01 score
 	KindZ                 // a test statistic
+	// KindRateChange is a change of a share between periods, in share
+	// units (−0.023 is 2.3 percentage points down), shown in percentage
+	// points.
+	KindRateChange
 )
 
 // Row is a row of a table.

@@ -1,6 +1,7 @@
 package rollup_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -15,7 +16,10 @@ import (
 // channels, each questionnaire's levels and answers, outcomes — for each
 // dimension, random periods (whole and cut months), units and filters, on
 // the maintained rollup and on one persisted and loaded back; and that no
-// value with facts is missing.
+// value with facts is missing. It checks Groups alike, for one to three
+// dimensions at once, with and without answers to questions, on those
+// rollups and on one of ratings only (whose procedures add up monthly sums
+// when answers are left out).
 func TestGroupByMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 10))
 	units := []string{"A", "B", "C"}
@@ -29,10 +33,11 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 	}
 	var facts []rollup.Fact
 	var outs []outcome
-	r := rollup.New()
+	r, ratingsOnly := rollup.New(), rollup.New()
 	for i := 0; i < 4000; i++ {
 		if i == 2000 {
 			r.SetFields(fields)
+			ratingsOnly.SetFields(fields)
 		}
 		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(300)), Satisfied: rng.IntN(3) != 0, Level: rng.IntN(5),
 			Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
@@ -44,6 +49,7 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 		}
 		facts = append(facts, f)
 		r.Add(f)
+		ratingsOnly.Add(f)
 		if rng.IntN(8) == 0 {
 			o := outcome{unit: f.Unit, date: f.Date, dims: rollup.Dims{Procedure: f.Procedure, Official: f.Official, Counter: f.Counter},
 				out: rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(2)), Index1Sum: int64(rng.IntN(3))}}
@@ -94,56 +100,64 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 		if rng.IntN(6) == 0 {
 			f.Counter = "Q2"
 		}
-		by := dims[rng.IntN(len(dims))]
-		in := func(unit string, d hailong.Date, x rollup.Dims) bool {
+		var by []rollup.Dimension
+		for range 1 + rng.IntN(3) {
+			by = append(by, dims[rng.IntN(len(dims))])
+		}
+		items := rng.IntN(2) == 0
+		inWith := func(f rollup.Filter, unit string, d hailong.Date, x rollup.Dims) bool {
 			return slices.Contains(us, unit) && d >= from && d <= to &&
 				(f.Channel == "" || f.Channel == x.Channel) && (f.Official == "" || f.Official == x.Official) &&
 				(f.Questionnaire == "" || f.Questionnaire == x.Questionnaire) &&
 				(f.Procedure == "" || f.Procedure == x.Procedure) && (f.Counter == "" || f.Counter == x.Counter) &&
 				(f.Field == "" || f.Field == fields[x.Procedure])
 		}
-		// The brute force: sum each value's facts and outcomes.
+		in := func(unit string, d hailong.Date, x rollup.Dims) bool { return inWith(f, unit, d, x) }
+		// The brute force: sum each value's facts, and outcomes if asked.
 		type sum struct {
 			total rollup.Tally
 			byQ   map[string]*rollup.Tally
 			out   rollup.Outcomes
 		}
-		want := map[string]*sum{}
-		of := func(v string) *sum {
-			if want[v] == nil {
-				want[v] = &sum{byQ: map[string]*rollup.Tally{}}
+		bruteForce := func(by rollup.Dimension, withOutcomes bool) map[string]*sum {
+			want := map[string]*sum{}
+			of := func(v string) *sum {
+				if want[v] == nil {
+					want[v] = &sum{byQ: map[string]*rollup.Tally{}}
+				}
+				return want[v]
 			}
-			return want[v]
-		}
-		for _, x := range facts {
-			v := valueOf(by, x.Dims)
-			if !in(x.Unit, x.Date, x.Dims) || v == "" {
-				continue
+			for _, x := range facts {
+				v := valueOf(by, x.Dims)
+				if !in(x.Unit, x.Date, x.Dims) || v == "" {
+					continue
+				}
+				s := of(v)
+				tt := rollup.Tally{N: 1, Items: x.Items}
+				tt.Levels[x.Level] = 1
+				if x.Satisfied {
+					tt.Satisfied = 1
+				}
+				s.total.N++
+				s.total.Satisfied += tt.Satisfied
+				if s.byQ[x.Questionnaire] == nil {
+					s.byQ[x.Questionnaire] = &rollup.Tally{}
+				}
+				s.byQ[x.Questionnaire].Add(tt)
 			}
-			s := of(v)
-			tt := rollup.Tally{N: 1, Items: x.Items}
-			tt.Levels[x.Level] = 1
-			if x.Satisfied {
-				tt.Satisfied = 1
-			}
-			s.total.N++
-			s.total.Satisfied += tt.Satisfied
-			if s.byQ[x.Questionnaire] == nil {
-				s.byQ[x.Questionnaire] = &rollup.Tally{}
-			}
-			s.byQ[x.Questionnaire].Add(tt)
-		}
-		if by != rollup.ByChannel && by != rollup.ByQuestionnaire {
-			for _, o := range outs {
-				// Outcomes have no questionnaire or channel: a filter
-				// naming one leaves them out, as Query does.
-				if v := valueOf(by, o.dims); v != "" && in(o.unit, o.date, o.dims) {
-					of(v).out.Add(&o.out)
+			if withOutcomes && by != rollup.ByChannel && by != rollup.ByQuestionnaire {
+				for _, o := range outs {
+					// Outcomes have no questionnaire or channel: a filter
+					// naming one leaves them out, as Query does.
+					if v := valueOf(by, o.dims); v != "" && in(o.unit, o.date, o.dims) {
+						of(v).out.Add(&o.out)
+					}
 				}
 			}
+			return want
 		}
-		for name, roll := range map[string]*rollup.Rollup{"maintained": r, "loaded": loaded} {
-			got := roll.GroupBy(us, from, to, f, by)
+		check := func(name string, by rollup.Dimension, got map[string]rollup.Result, want map[string]*sum, items bool) {
+			t.Helper()
 			if len(got) != len(want) {
 				t.Fatalf("%s: group by %c %v %v..%v %+v: %d groups, want %d", name, by, us, from, to, f, len(got), len(want))
 			}
@@ -159,10 +173,53 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 					t.Fatalf("%s: group %q: %d questionnaires, want %d", name, v, len(g.ByQuestionnaire), len(w.byQ))
 				}
 				for q, wq := range w.byQ {
-					if gq := g.ByQuestionnaire[q]; !reflect.DeepEqual(gq, *wq) {
-						t.Fatalf("%s: group by %c %+v, %q questionnaire %s = %+v, want %+v", name, by, f, v, q, gq, *wq)
+					want := *wq
+					if !items {
+						want.Items = nil
+					}
+					if gq := g.ByQuestionnaire[q]; !reflect.DeepEqual(gq, want) {
+						t.Fatalf("%s: group by %c %+v, %q questionnaire %s = %+v, want %+v", name, by, f, v, q, gq, want)
 					}
 				}
+				var channels rollup.Tally
+				for _, c := range g.ByChannel {
+					channels.N, channels.Satisfied = channels.N+c.N, channels.Satisfied+c.Satisfied
+				}
+				if channels.N != w.total.N || channels.Satisfied != w.total.Satisfied {
+					t.Fatalf("%s: group by %c %+v, %q: channels add up to %+v, want %+v", name, by, f, v, channels, w.total)
+				}
+			}
+		}
+		for name, roll := range map[string]*rollup.Rollup{"maintained": r, "loaded": loaded, "ratings only": ratingsOnly} {
+			withOutcomes := roll != ratingsOnly
+			if len(by) == 1 && items {
+				check(name+" GroupBy", by[0], roll.GroupBy(us, from, to, f, by[0]), bruteForce(by[0], withOutcomes), true)
+			}
+			for j, got := range roll.Groups(us, from, to, f, by, items) {
+				check(fmt.Sprintf("%s Groups %c items %t", name, by, items), by[j], got, bruteForce(by[j], withOutcomes), items)
+			}
+		}
+		// The outcome book's groups: a filter's channel and questionnaire
+		// are ignored, and grouping by them gives nothing.
+		fo := f
+		fo.Channel, fo.Questionnaire = "", ""
+		for j, got := range r.OutcomeGroups(us, from, to, f, by) {
+			want := map[string]rollup.Outcomes{}
+			for _, o := range outs {
+				if v := valueOf(by[j], o.dims); v != "" && by[j] != rollup.ByChannel && by[j] != rollup.ByQuestionnaire && inWith(fo, o.unit, o.date, o.dims) {
+					sum := want[v]
+					sum.Add(&o.out)
+					want[v] = sum
+				}
+			}
+			for v, g := range got {
+				if g != want[v] {
+					t.Fatalf("outcome groups by %c %v %v..%v %+v, %q = %+v, want %+v", by[j], us, from, to, f, v, g, want[v])
+				}
+				delete(want, v)
+			}
+			if len(want) > 0 {
+				t.Fatalf("outcome groups by %c %v %v..%v %+v: missing %v", by[j], us, from, to, f, want)
 			}
 		}
 	}

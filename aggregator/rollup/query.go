@@ -243,28 +243,7 @@ func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
 		a.out.Add(&s.outs[c.out-1])
 		return
 	}
-	k := 0
-	for k < len(a.channels) && a.channels[k].ch != ch {
-		k++
-	}
-	if k == len(a.channels) {
-		a.channels = append(a.channels, chAcc{ch: ch})
-	}
-	a.channels[k].n += int64(c.n)
-	a.channels[k].sat += int64(c.sat)
-	k = 0
-	for k < len(a.byQ) && a.byQ[k].q != q {
-		k++
-	}
-	if k == len(a.byQ) {
-		a.byQ = append(a.byQ, qAcc{q: q})
-	}
-	qa := &a.byQ[k]
-	qa.n += int64(c.n)
-	qa.sat += int64(c.sat)
-	for i, v := range c.levels {
-		qa.levels[i] += int64(v)
-	}
+	qa := a.addLean(q, ch, &c.lean)
 	for _, it := range items.of(c) {
 		j := 0
 		for j < len(qa.items) && qa.items[j].q != it.q {
@@ -276,6 +255,42 @@ func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
 		x := &qa.items[j]
 		x.n, x.sat, x.sum, x.zero = x.n+int64(it.n), x.sat+int64(it.sat), x.sum+int64(it.sum), x.zero+int64(it.zero)
 	}
+}
+
+// addLean adds counts without answers to questions and returns the
+// questionnaire's sums, for its answers.
+func (a *accumulator) addLean(q, ch id, c *lean) *qAcc {
+	qa := a.addCounts(q, ch, int64(c.n), int64(c.sat))
+	for i, v := range c.levels {
+		qa.levels[i] += int64(v)
+	}
+	return qa
+}
+
+// addCounts adds n ratings, sat of them satisfied, to the channel and the
+// questionnaire, and returns the questionnaire's sums, for its levels and
+// answers.
+func (a *accumulator) addCounts(q, ch id, n, sat int64) *qAcc {
+	k := 0
+	for k < len(a.channels) && a.channels[k].ch != ch {
+		k++
+	}
+	if k == len(a.channels) {
+		a.channels = append(a.channels, chAcc{ch: ch})
+	}
+	a.channels[k].n += n
+	a.channels[k].sat += sat
+	k = 0
+	for k < len(a.byQ) && a.byQ[k].q != q {
+		k++
+	}
+	if k == len(a.byQ) {
+		a.byQ = append(a.byQ, qAcc{q: q})
+	}
+	qa := &a.byQ[k]
+	qa.n += n
+	qa.sat += sat
+	return qa
 }
 
 func (a *accumulator) result(r *Rollup) Result {

@@ -225,7 +225,9 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 // as small integers, answers to questions live in one array per unit), which
 // keeps the heap small and the garbage collector from walking it. Sums by
 // day, by month, and by month and official, counter or field let most
-// queries read a few dozen sums per unit instead of every cell.
+// queries read a few dozen sums per unit instead of every cell; sums by
+// month and procedure, without answers to questions, let a breakdown by
+// procedure read fewer and smaller entries than the cells.
 type Rollup struct {
 	mu      sync.RWMutex
 	names   []string      // interned dimension values; id 0 is ""
@@ -266,11 +268,17 @@ type key struct {
 	proc, off, ctr id
 }
 
-// counts is a tally without pointers. 32 bits are enough: the largest
-// count is a unit's ratings in a month, far below two thousand million.
-type counts struct {
+// lean counts ratings without their answers to questions: what a
+// breakdown reads. 32 bits are enough: the largest count is a unit's
+// ratings in a month, far below two thousand million.
+type lean struct {
 	n, sat int32
 	levels [MaxLevels]int32
+}
+
+// counts is a tally without pointers.
+type counts struct {
+	lean
 	// items locates the answers to questions in an arena of the series:
 	// nitems of them from index items.
 	items, nitems int32
@@ -288,6 +296,20 @@ type cell struct {
 	date hailong.Date
 	key
 	counts
+	// psum is 1 + the index of the cell's procedure sum in its month of
+	// series.procMonths, 0 for none.
+	psum int32
+}
+
+// procSum sums one unit's ratings of a month with one procedure,
+// questionnaire and channel, without answers to questions or outcomes:
+// what a breakdown by procedure reads. A unit has thousands of procedures,
+// too many for sums with answers (they would take about as much room as
+// the cells), but a month of these reads fewer and smaller entries than
+// its cells.
+type procSum struct {
+	proc, q, ch id
+	lean
 }
 
 // total sums cells by questionnaire and channel.
@@ -313,9 +335,10 @@ type dim struct {
 	value id
 }
 
-// summed tells whether a kind of fine dimension has monthly sums: a unit has
-// a handful of officials, counters and fields, but often thousands of
-// procedures, which would make about as many sums as cells.
+// summed tells whether a kind of fine dimension has monthly sums with
+// answers to questions: a unit has a handful of officials, counters and
+// fields, but often thousands of procedures, which would make about as
+// many sums as cells (procedures have leaner ones, series.procMonths).
 func summed(kind byte) bool { return kind != 'p' }
 
 // fine returns the fine dimensions of a key, with no value where it has none.
@@ -327,15 +350,15 @@ func (r *Rollup) fine(k *key) [4]dim {
 // order: a query over a year reads a dozen of them per unit, and it grows
 // with the ratings, not with the span of their dates (a rating of year 1
 // and one of year 9999 make two months, not 120,000).
-type monthly struct {
+type monthly[T any] struct {
 	keys []int32 // year*12+month-1 of each of sums, ascending
-	sums [][]total
+	sums [][]T
 }
 
 // next returns the sums of month key, for a walk through months in
 // ascending order: *i is where the walk is in keys, from 0 or the result of
 // a search for the first month; it only moves forward.
-func (m *monthly) next(i *int, key int32) []total {
+func (m *monthly[T]) next(i *int, key int32) []T {
 	for *i < len(m.keys) && m.keys[*i] < key {
 		*i++
 	}
@@ -346,7 +369,7 @@ func (m *monthly) next(i *int, key int32) []total {
 }
 
 // slot returns the sums of a month, making room for it if it is new.
-func (m *monthly) slot(key int32) *[]total {
+func (m *monthly[T]) slot(key int32) *[]T {
 	if n := len(m.keys); n > 0 && m.keys[n-1] == key { // ratings mostly come in date order
 		return &m.sums[n-1]
 	}
@@ -366,8 +389,11 @@ type series struct {
 	days  []day            // the days of dates, in the same order
 	// months sums days by month, so that long periods add up months, not
 	// days; dimMonths sums them by official, counter and field.
-	months    monthly
-	dimMonths map[dim]*monthly
+	months    monthly[total]
+	dimMonths map[dim]*monthly[total]
+	// procMonths sums the ratings of each month by procedure (procSum);
+	// dossier outcomes are not in them.
+	procMonths monthly[procSum]
 	// index lists, for each procedure, official, counter and field, the
 	// cells that hold it, by date, so a filtered query reads only
 	// matching cells.
@@ -406,13 +432,13 @@ func (a *arena) add(c *counts, it item) {
 }
 
 func newSeries() *series {
-	return &series{at: map[cellAt]int32{}, dimMonths: map[dim]*monthly{}, index: map[dim][]int32{}}
+	return &series{at: map[cellAt]int32{}, dimMonths: map[dim]*monthly[total]{}, index: map[dim][]int32{}}
 }
 
-func (s *series) dimMonth(d dim) *monthly {
+func (s *series) dimMonth(d dim) *monthly[total] {
 	m := s.dimMonths[d]
 	if m == nil {
-		m = &monthly{}
+		m = &monthly[total]{}
 		s.dimMonths[d] = m
 	}
 	return m
@@ -438,6 +464,38 @@ func (s *series) day(d hailong.Date) *day {
 		s.days = slices.Insert(s.days, i, day{})
 	}
 	return &s.days[i]
+}
+
+// addProcSum adds a tally of ratings to the procedure sum of cell i, in
+// month mk. A new cell shares the sum of a cell of the same month,
+// procedure, questionnaire and channel, found in the procedure's index
+// list (a few cells a month), or starts one.
+func (s *series) addProcSum(i int32, mk int32, t *Tally) {
+	sums := s.procMonths.slot(mk)
+	c := &s.cells[i]
+	if c.psum == 0 {
+		list, end := s.index[dim{'p', c.proc}], monthStart(mk+1)
+		for _, j := range list[s.firstOn(list, monthStart(mk)):] {
+			o := &s.cells[j]
+			if o.date >= end {
+				break
+			}
+			if o.psum != 0 && o.q == c.q && o.ch == c.ch {
+				c.psum = o.psum
+				break
+			}
+		}
+		if c.psum == 0 {
+			*sums = append(*sums, procSum{proc: c.proc, q: c.q, ch: c.ch})
+			c.psum = int32(len(*sums))
+		}
+	}
+	l := &(*sums)[c.psum-1].lean
+	l.n += int32(t.N)
+	l.sat += int32(t.Satisfied)
+	for i, v := range t.Levels {
+		l.levels[i] += int32(v)
+	}
 }
 
 // addTally adds a tally from outside the rollup to c, whose answers are
@@ -529,6 +587,9 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 		if x.value != 0 && summed(x.kind) {
 			s.addTally(r, totalOf(s.dimMonth(x).slot(mk), k.q, k.ch), &s.sumItems, t)
 		}
+	}
+	if k.proc != 0 && t.Out == nil {
+		s.addProcSum(i, mk, t)
 	}
 	r.ratings += t.N
 }

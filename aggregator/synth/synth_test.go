@@ -2,7 +2,10 @@ package synth_test
 
 import (
 	"context"
+	"os"
 	"reflect"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"hailong"
@@ -148,4 +151,38 @@ func BenchmarkMemory(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkHeap reports the live heap of a province generated into memory
+// (the rollups of its ratings and the book of its outcomes; the comments
+// dropped), in all and per rating: HAILONG_BENCH_RATINGS ratings,
+// 1,000,000 by default.
+//
+//	HAILONG_BENCH_RATINGS=5000000 go test -run '^$' -bench Heap -benchtime 1x ./aggregator/synth
+func BenchmarkHeap(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("HAILONG_BENCH_RATINGS")); err == nil && v > 0 {
+		n = v
+	}
+	cat, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ms runtime.MemStats
+	for b.Loop() {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapAlloc
+		m, err := synth.InMemory(context.Background(), cat, synth.Config{Ratings: n, Seed: 3})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Comments = nil
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		runtime.KeepAlive(m)
+		b.ReportMetric(float64(ms.HeapAlloc-before)/(1<<20), "heap-MB")
+		b.ReportMetric(float64(ms.HeapAlloc-before)/float64(n), "heap-B/rating")
+	}
+	b.ReportMetric(0, "ns/op")
 }

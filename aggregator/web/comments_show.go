@@ -84,7 +84,7 @@ func (s *Server) commentsShow(c *fiber.Ctx) error {
 	if u, ok := s.Units().At(cq.Unit, cq.AsOf); ok {
 		meta.UnitName = u.Name
 	}
-	if done, err := s.download(c, meta, []report.Table{p.Table}); done {
+	if done, err := s.download(c, meta, func() []report.Table { return []report.Table{p.Table} }); done {
 		return err
 	}
 	if page.Next.ID != "" {

@@ -15,11 +15,14 @@ import (
 // tables as a file instead of the page, and reports whether it did.
 // table=NAME downloads one table; without it, every table of the page. A
 // download needs the exports permission, as the page needs its own.
-func (s *Server) download(c *fiber.Ctx, meta report.Meta, tables []report.Table) (bool, error) {
+func (s *Server) download(c *fiber.Ctx, meta report.Meta, pageTables func() []report.Table) (bool, error) {
 	format := c.Query("format")
 	if format == "" || format == "html" {
 		return false, nil
 	}
+	// The tables are made only for a download: a page of the province
+	// has thousands of breakdown rows, of which it shows a few.
+	tables := pageTables()
 	vi := pageLang(c) == "vi"
 	if format != "csv" && format != "xlsx" {
 		msg := fmt.Sprintf("%q is not csv or xlsx", format)

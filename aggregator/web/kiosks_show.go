@@ -105,7 +105,7 @@ func (s *Server) kiosksShow(c *fiber.Ctx) error {
 	if u, ok := s.Units().At(meta.Unit, meta.AsOf); ok {
 		meta.UnitName = u.Name
 	}
-	if done, err := s.download(c, meta, []report.Table{p.Table}); done {
+	if done, err := s.download(c, meta, func() []report.Table { return []report.Table{p.Table} }); done {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "kiosks.html", p)

@@ -63,7 +63,7 @@ func (s *Server) officialShow(c *fiber.Ctx) error {
 	p.Periods, p.PullDown = viewTable(p.F, c.Path(), tables[0]), viewTable(p.F, c.Path(), tables[1])
 	meta := p.meta()
 	meta.Filters["official"] = official
-	if done, err := s.download(c, meta, tables); done {
+	if done, err := s.download(c, meta, func() []report.Table { return tables }); done {
 		return err
 	}
 	var labels []string

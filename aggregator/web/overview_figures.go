@@ -64,8 +64,12 @@ func figureTables(t map[string]string, m report.Measures, earlier report.Compari
 	build := func(name, title string, valueKind report.Kind, withClass bool, fs, ps, ys []figure) report.Table {
 		cols := []report.Column{{Title: t["ov_measure"]}, {Title: t["ov_n"], Kind: report.KindCount}, {Title: t["ov_value"], Kind: valueKind},
 			{Title: t["ov_ci_low"], Kind: report.KindRate}, {Title: t["ov_ci_high"], Kind: report.KindRate}}
+		changeKind := valueKind // a change of rates is in percentage points
+		if valueKind == report.KindRate {
+			changeKind = report.KindRateChange
+		}
 		for _, e := range []string{t["ov_then"], t["ov_year_then"]} {
-			cols = append(cols, report.Column{Title: e, Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: valueKind},
+			cols = append(cols, report.Column{Title: e, Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: changeKind},
 				report.Column{Title: e + ": " + t["ov_z"], Kind: report.KindZ}, report.Column{Title: e + ": " + t["ov_beyond"]})
 		}
 		if withClass {

@@ -20,7 +20,7 @@ func (s *Server) overviewShow(c *fiber.Ctx) error {
 		if err := s.measureFigures(c, p, false); err != nil {
 			return err
 		}
-		if done, err := s.download(c, p.meta(), p.tables()); done {
+		if done, err := s.download(c, p.meta(), p.tables); done {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/export"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
@@ -518,6 +519,15 @@ func TestOverviewComparesWithEarlierPeriods(t *testing.T) {
 	if sat.values[4] != strconv.FormatFloat(*prev.Rate, 'f', -1, 64) || sat.values[5] != strconv.FormatFloat(*want.Delta, 'f', -1, 64) ||
 		sat.values[6] != strconv.FormatFloat(*want.Z, 'f', -1, 64) || sat.texts[7] != "Có" || !want.Significant {
 		t.Errorf("against the previous quarter: %+v, want %+v", sat, want)
+	}
+	// The change is written in percentage points with a real minus sign,
+	// in either language.
+	if got, want := sat.texts[5], export.FormatCell("vi", report.KindRateChange, report.Cell{Value: want.Delta}); got != want || !strings.Contains(got, "điểm") {
+		t.Errorf("the change is written %q, want %q", got, want)
+	}
+	en := rowOf(t, tableOf(t, page(t, base, "/?unit=09190&lang=en", analystProvince).body, "headline"), "Satisfaction rate")
+	if got, want := en.texts[5], export.FormatCell("en", report.KindRateChange, report.Cell{Value: want.Delta}); got != want || !strings.HasSuffix(got, "pp") {
+		t.Errorf("in English the change is written %q, want %q", got, want)
 	}
 	wantYear := report.Compare(now, year, report.QuarterOf(2025, 1))
 	if sat.values[8] != strconv.FormatFloat(*year.Rate, 'f', -1, 64) || sat.values[10] != strconv.FormatFloat(*wantYear.Z, 'f', -1, 64) ||

@@ -34,8 +34,8 @@ type unitAnalysis struct {
 	SIPASTable  tableView
 	Worst       []tableView // procedures, officials
 	Breakdowns  []tableView // by each of report.Dimensions, cut to breakdownShown rows
-	// full are the breakdowns whole, for downloads.
-	full []report.Table
+	// full makes the breakdowns' tables whole, for downloads.
+	full func() []report.Table
 }
 
 // tables returns the sections' tables, downloadable with the page's.
@@ -46,7 +46,10 @@ func (a unitAnalysis) tables() []report.Table {
 			out = append(out, v.Table)
 		}
 	}
-	return append(out, a.full...)
+	if a.full != nil {
+		out = append(out, a.full()...)
+	}
+	return out
 }
 
 // unitAnalysis makes the analysis sections of the page's unit for its
@@ -67,11 +70,24 @@ func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, erro
 	a.HasSIPAS = sipas.N > 0
 	a.SIPAS = sipasChart(sipas, f.Lang, f.T["an_sipas"], f.T["not_enough"])
 	a.SIPASTable = viewTable(f, path, rep.SIPASTable(sipas, f.Lang))
-	for _, d := range report.Dimensions {
-		b, err := rep.Breakdown(q, d.Name, f.Lang)
-		if err != nil {
-			return a, err
+	names := make([]string, len(report.Dimensions))
+	for i, d := range report.Dimensions {
+		names[i] = d.Name
+	}
+	bs, err := rep.Breakdowns(q, names, f.Lang)
+	if err != nil {
+		return a, err
+	}
+	links := make([]func(string) string, len(bs))
+	a.full = func() []report.Table {
+		out := make([]report.Table, len(bs))
+		for i, b := range bs {
+			out[i] = rep.BreakdownTable(b, f.Lang, links[i])
 		}
+		return out
+	}
+	for i, d := range report.Dimensions {
+		b := bs[i]
 		link := func(key string) string {
 			return pageLink("/units/"+url.PathEscape(q.Unit), f.Query, d.Name, key, "sort", "")
 		}
@@ -82,14 +98,16 @@ func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, erro
 				return pageLink(officialPath(q.Unit, key), f.Query, "official", "", "sort", "")
 			}
 		}
-		full := rep.BreakdownTable(b, f.Lang, link)
-		a.full = append(a.full, full)
-		shown := full
+		links[i] = link
+		shown := b
 		if len(shown.Rows) > breakdownShown {
 			shown.Rows = shown.Rows[:breakdownShown]
-			shown.Note = fmt.Sprintf(f.T["an_shown"], breakdownShown, len(full.Rows)) + " " + shown.Note
 		}
-		a.Breakdowns = append(a.Breakdowns, viewTable(f, path, shown))
+		table := rep.BreakdownTable(shown, f.Lang, link)
+		if len(b.Rows) > breakdownShown {
+			table.Note = fmt.Sprintf(f.T["an_shown"], breakdownShown, len(b.Rows)) + " " + table.Note
+		}
+		a.Breakdowns = append(a.Breakdowns, viewTable(f, path, table))
 		if d.Name == "procedure" || d.Name == "official" {
 			a.Worst = append(a.Worst, viewTable(f, path, rep.WorstTable(d.Name, report.Worst(b.Rows, worstListed), f.Lang, link)))
 		}

@@ -41,7 +41,7 @@ func (s *Server) unitsShow(c *fiber.Ctx) error {
 		if p.Analysis, err = s.unitAnalysis(c, p); err != nil {
 			return err
 		}
-		if done, err := s.download(c, p.meta(), p.tables()); done {
+		if done, err := s.download(c, p.meta(), p.tables); done {
 			return err
 		}
 	}

@@ -35,16 +35,8 @@ func (b OutcomeBook) Breakdown(units []string, group []int, from, to hailong.Dat
 	return a.Outcomes, groups, months
 }
 
-// GroupBy sums the outcomes per value of a dimension, as
-// outcomes.Book.GroupBy does.
-func (b OutcomeBook) GroupBy(units []string, from, to hailong.Date, f rollup.Filter, by rollup.Dimension) map[string]rollup.Outcomes {
-	out := map[string]rollup.Outcomes{}
-	if by == rollup.ByChannel || by == rollup.ByQuestionnaire {
-		return out
-	}
-	f.Channel, f.Questionnaire = "", ""
-	for k, v := range b.Rollup.GroupBy(units, from, to, f, by) {
-		out[k] = v.Outcomes
-	}
-	return out
+// Groups sums the outcomes per value of each dimension, as
+// outcomes.Book.Groups does.
+func (b OutcomeBook) Groups(units []string, from, to hailong.Date, f rollup.Filter, by []rollup.Dimension) []map[string]rollup.Outcomes {
+	return b.Rollup.OutcomeGroups(units, from, to, f, by)
 }
