@@ -148,8 +148,20 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.OIDC.RedirectURL, "oidc-redirect-url", "", "the aggregator's public base + /auth/oidc/callback, as registered with the provider, e.g. https://hailong.example.gov.vn/auth/oidc/callback")
 	fs.StringVar(&cfg.OIDC.Claim, "oidc-claim", "preferred_username", "ID token claim naming the local account: preferred_username or email")
 	scopes := fs.String("oidc-scopes", "profile,email", "comma-separated scopes asked for besides openid")
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", true, "let webhook receivers sit on private and loopback addresses (the province's LAN); false refuses them, against server-side request forgery")
+	retries := fs.String("webhook-retries", "10s,1m,5m,30m,2h,6h", "comma-separated waits before each retry of a failed webhook delivery; after the last, a dead letter")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	for _, r := range strings.Split(*retries, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		d, err := time.ParseDuration(r)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("-webhook-retries: %q is not a positive duration", r)
+		}
+		cfg.WebhookRetries = append(cfg.WebhookRetries, d)
 	}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)

@@ -31,6 +31,7 @@ import (
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/report"
 	"hailong/aggregator/web"
+	"hailong/aggregator/webhooks"
 	"hailong/assets"
 	"hailong/debugserver"
 	"hailong/fiberapp"
@@ -80,6 +81,13 @@ type Config struct {
 	// Listener, when set, is served instead of listening on Listen: for
 	// tests that must know the address (the OIDC redirect URL) first.
 	Listener net.Listener
+	// WebhookAllowPrivate lets webhook receivers sit on private and
+	// loopback addresses (the province's LAN, where they usually are);
+	// false refuses such URLs and connections (docs/WEBHOOKS.md).
+	WebhookAllowPrivate bool
+	// WebhookRetries is the wait before each retry of a failed webhook
+	// delivery; nil is webhooks.DefaultSchedule.
+	WebhookRetries []time.Duration
 }
 
 func (c *Config) defaults() {
@@ -105,11 +113,16 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	db         *DB
-	ingester   *ingest.Ingester
-	book       *outcomes.Book
-	fleet      *fleet.Board
-	access     *access.Service
+	db       *DB
+	ingester *ingest.Ingester
+	book     *outcomes.Book
+	fleet    *fleet.Board
+	access   *access.Service
+	webhooks *webhooks.Dispatcher
+	// events is where the aggregator's events are published: the
+	// webhooks, and whatever else is appended (the alert engine takes it
+	// as its hailong.EventPublisher; the mail notifications join it).
+	events     hailong.Publishers
 	started    time.Time
 	units      atomic.Pointer[hierarchy.Tree]
 	procedures atomic.Pointer[procedure.Catalogue]
@@ -197,6 +210,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			if m.webhooks != nil {
+				m.webhooks.Close(context.WithoutCancel(ctx))
+			}
 			m.db.Close()
 		}
 	}()
@@ -210,6 +226,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.access.Load(ctx); err != nil {
 		return fmt.Errorf("load users and sessions: %w", err)
 	}
+	if err := m.startWebhooks(ctx); err != nil {
+		return err
+	}
 	targets, err := m.loadTargets(ctx)
 	if err != nil {
 		return err
@@ -221,6 +240,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	fields := m.procedures.Load().Fields()
 	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
 		Tolerance: cfg.ClockTolerance})
+	m.ingester.SetOnStored(m.onStored)
 	// The rollups and the outcomes load side by side: both are scans that
 	// take most of the start-up on the embedded database.
 	g, gctx := errgroup.WithContext(ctx)
@@ -275,7 +295,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry, Comments: m.ingester.Comments,
-		Access: m.access, SSO: sso, Publication: pub,
+		Access: m.access, SSO: sso, Publication: pub, Webhooks: m.webhooks,
 	})
 	if err != nil {
 		return err
@@ -304,6 +324,36 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	return nil
 }
+
+// startWebhooks loads the webhook subscriptions and queue and starts
+// delivering. A subscription's scope is checked as a user's is.
+func (m *Main) startWebhooks(ctx context.Context) error {
+	m.webhooks = webhooks.New(webhooks.Config{Store: m.db, AllowPrivate: m.Config.WebhookAllowPrivate,
+		Schedule: m.Config.WebhookRetries, Logger: m.Logger.With("component", "webhooks"),
+		Covers: func(scope, unit string) bool {
+			return m.access.InScope(&hailong.Principal{Scope: scope}, unit, hailong.DateOf(time.Now()))
+		}})
+	if err := m.webhooks.Start(ctx); err != nil {
+		return err
+	}
+	m.events = append(m.events, m.webhooks)
+	return nil
+}
+
+// onStored is told of newly stored ratings (never duplicates), on the
+// write path: each call here must return at once.
+func (m *Main) onStored(stored []ingest.Stored) {
+	if m.webhooks.Wants(hailong.EventRatingStored) { // building events nobody takes costs ingest
+		m.webhooks.Publish(context.Background(), webhooks.RatingEvents(stored)...)
+	}
+}
+
+// Events returns the publisher of the aggregator's events (alerts are
+// published through it).
+func (m *Main) Events() hailong.EventPublisher { return m.events }
+
+// Webhooks returns the webhook dispatcher.
+func (m *Main) Webhooks() *webhooks.Dispatcher { return m.webhooks }
 
 // markRunning records that this aggregator runs on the database, so that
 // the users and tokens commands refuse to change what it holds in memory
@@ -501,6 +551,14 @@ func (m *Main) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	if m.webhooks != nil {
+		// After serving: no more events come. Buffered events are
+		// queued; attempts in flight past the grace are tried again at
+		// the next start.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.webhooks.Close(ctx))
+		cancel()
+	}
 	if m.fleet != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		errs = append(errs, m.fleet.Flush(ctx))
