@@ -77,6 +77,9 @@ func (s *Server) webhooksRender(c *fiber.Ctx, status int, p webhooksPage) error 
 	for _, t := range hailong.EventTypes() {
 		p.Events = append(p.Events, eventOption{Value: t, Checked: slices.Contains(p.Form.Events, t)})
 	}
+	if p.Form.Unit == "" {
+		p.Form.Unit = principalOf(c).Scope // the whole scope, the likeliest choice
+	}
 	p.Units = s.unitsFor(c, p.Form.Unit)
 	p.Frame = s.frame(c, "admin", "")
 	p.T, p.Class = areaWords(p.Lang, "webhooks"), "admin"

@@ -53,6 +53,9 @@ func (s *Server) adminWebhooksUpdate(c *fiber.Ctx) error {
 			return err
 		}
 		p.Error, p.Message = "failed", hailong.ErrorMessage(err)
+		if len(hailong.ErrorFields(err)) > 0 {
+			p.Error, p.Message = "invalid", "" // each field says what is wrong, in the page's words
+		}
 		for _, f := range hailong.ErrorFields(err) {
 			if p.Fields == nil {
 				p.Fields = map[string]string{}
