@@ -1,8 +1,13 @@
 package mongodb
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -12,28 +17,31 @@ import (
 )
 
 // Webhooks: subscriptions, the queue of deliveries owed, dead letters and
-// one delivery log per subscription. Every read is a whole small
-// collection at start-up; every write is one document by _id. The queue
-// holds only what is owed (a batch is deleted once delivered) and the
-// dead letters and logs are bounded by the dispatcher, so their filtered
-// writes, scans on FerretDB, stay cheap.
+// one delivery log per subscription. Every read is of whole small
+// collections at start-up. The queue is insert-only while running: it is
+// cut in segments, a collection each (webhook_queue_<n>), and a segment is
+// dropped whole once its batches are delivered, because deleting batch by
+// batch would scan the queue, megabytes of events, on FerretDB for every
+// delivery. Subscriptions, dead letters and logs are small and bounded, so
+// their writes by _id stay cheap.
 
-func (d *DB) webhookSubs() *mongo.Collection  { return d.db.Collection("webhook_subscriptions") }
-func (d *DB) webhookQueue() *mongo.Collection { return d.db.Collection("webhook_queue") }
-func (d *DB) webhookDead() *mongo.Collection  { return d.db.Collection("webhook_dead") }
-func (d *DB) webhookLogs() *mongo.Collection  { return d.db.Collection("webhook_logs") }
+func (d *DB) webhookSubs() *mongo.Collection { return d.db.Collection("webhook_subscriptions") }
+func (d *DB) webhookDead() *mongo.Collection { return d.db.Collection("webhook_dead") }
+func (d *DB) webhookLogs() *mongo.Collection { return d.db.Collection("webhook_logs") }
 
-// webhookIndexes orders the queue and the dead letters as they are read.
+// queuePrefix names the queue's segments.
+const queuePrefix = "webhook_queue_"
+
+func (d *DB) webhookSegment(seg int) *mongo.Collection {
+	return d.db.Collection(queuePrefix + strconv.Itoa(seg))
+}
+
+// webhookIndexes orders the dead letters as they are read.
 func (d *DB) webhookIndexes(ctx context.Context) error {
-	for _, ix := range []struct {
-		coll *mongo.Collection
-		key  string
-	}{{d.webhookQueue(), "created"}, {d.webhookDead(), "died"}} {
-		if _, err := ix.coll.Indexes().CreateOne(ctx, mongo.IndexModel{
-			Keys: bson.D{{Key: ix.key, Value: 1}}, Options: options.Index().SetName(ix.key),
-		}); err != nil {
-			return fmt.Errorf("create indexes: %w", err)
-		}
+	if _, err := d.webhookDead().Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "died", Value: 1}}, Options: options.Index().SetName("died"),
+	}); err != nil {
+		return fmt.Errorf("create indexes: %w", err)
 	}
 	return nil
 }
@@ -55,15 +63,59 @@ func (d *DB) DeleteWebhookSubscription(ctx context.Context, id string) error {
 	return deleteByID(ctx, d.webhookSubs(), id)
 }
 
-// WebhookQueue returns the batches still owing deliveries, oldest first.
-func (d *DB) WebhookQueue(ctx context.Context) ([]webhooks.Batch, error) {
-	var out []webhooks.Batch
-	return out, findAll(ctx, d.webhookQueue(), &out, options.Find().SetSort(bson.D{{Key: "created", Value: 1}}))
+// batchDoc is a queued batch with its events in one blob, the JSON array
+// of them: FerretDB stores and scans one long value much faster than an
+// array of hundreds of small ones.
+type batchDoc struct {
+	ID         string              `bson:"_id"`
+	Created    time.Time           `bson:"created"`
+	Events     []byte              `bson:"events"`
+	Deliveries []webhooks.Delivery `bson:"deliveries"`
 }
 
-// InsertWebhookBatch queues a batch.
+func encodeBatch(b webhooks.Batch) batchDoc {
+	return batchDoc{ID: b.ID, Created: b.Created.UTC(), Events: append(append([]byte("["), bytes.Join(b.Events, []byte(","))...), ']'),
+		Deliveries: b.Deliveries}
+}
+
+// WebhookQueue returns the queued batches of every segment, and the
+// segments.
+func (d *DB) WebhookQueue(ctx context.Context) ([]webhooks.Batch, []int, error) {
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list the webhook queue: %w", err)
+	}
+	var segs []int
+	var out []webhooks.Batch
+	for _, name := range names {
+		rest, ok := strings.CutPrefix(name, queuePrefix)
+		seg, err := strconv.Atoi(rest)
+		if !ok || err != nil {
+			continue
+		}
+		segs = append(segs, seg)
+		var docs []batchDoc
+		if err := findAll(ctx, d.webhookSegment(seg), &docs); err != nil {
+			return nil, nil, err
+		}
+		for _, doc := range docs {
+			var events []json.RawMessage
+			if err := json.Unmarshal(doc.Events, &events); err != nil {
+				return nil, nil, fmt.Errorf("webhook batch %s: %w", doc.ID, err)
+			}
+			b := webhooks.Batch{ID: doc.ID, Created: doc.Created, Deliveries: doc.Deliveries, Segment: seg}
+			for _, e := range events {
+				b.Events = append(b.Events, e)
+			}
+			out = append(out, b)
+		}
+	}
+	return out, segs, nil
+}
+
+// InsertWebhookBatch queues a batch in its segment.
 func (d *DB) InsertWebhookBatch(ctx context.Context, b webhooks.Batch) error {
-	if _, err := d.webhookQueue().InsertOne(ctx, b); err != nil {
+	if _, err := d.webhookSegment(b.Segment).InsertOne(ctx, encodeBatch(b)); err != nil {
 		return fmt.Errorf("queue webhook deliveries: %w", err)
 	}
 	return nil
@@ -72,12 +124,24 @@ func (d *DB) InsertWebhookBatch(ctx context.Context, b webhooks.Batch) error {
 // ReplaceWebhookBatch writes a batch's state whole (inserting it if an
 // earlier insert failed).
 func (d *DB) ReplaceWebhookBatch(ctx context.Context, b webhooks.Batch) error {
-	return replaceByID(ctx, d.webhookQueue(), b.ID, b)
+	return replaceByID(ctx, d.webhookSegment(b.Segment), b.ID, encodeBatch(b))
 }
 
-// DeleteWebhookBatch drops a batch that owes nothing more.
-func (d *DB) DeleteWebhookBatch(ctx context.Context, id string) error {
-	return deleteByID(ctx, d.webhookQueue(), id)
+// DeleteWebhookBatches deletes delivered batches of a segment, in one
+// delete (one scan of the segment on FerretDB).
+func (d *DB) DeleteWebhookBatches(ctx context.Context, seg int, ids []string) error {
+	if _, err := d.webhookSegment(seg).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
+		return fmt.Errorf("delete delivered webhook batches: %w", err)
+	}
+	return nil
+}
+
+// DropWebhookSegment drops a delivered segment of the queue.
+func (d *DB) DropWebhookSegment(ctx context.Context, seg int) error {
+	if err := d.webhookSegment(seg).Drop(ctx); err != nil {
+		return fmt.Errorf("drop webhook queue segment %d: %w", seg, err)
+	}
+	return nil
 }
 
 // WebhookDeadLetters returns the dead letters, oldest first.

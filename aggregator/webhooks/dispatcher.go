@@ -122,7 +122,20 @@ type Dispatcher struct {
 	queue    []*Batch
 	inflight map[string]bool // subscriptions with a delivery in flight
 	sending  int
+	// segment is the queue's segment new batches go to, since segStart;
+	// pending counts each segment's batches that still owe deliveries.
+	segment  int
+	segStart time.Time
+	pending  map[int]int
+	// settled lists, by segment, the batches delivered whole that are
+	// still stored because their segment is not dropped yet.
+	settled map[int][]string
 }
+
+// segmentEvery is how long new batches go to one segment of the queue: a
+// segment is dropped once all its batches are delivered, so this bounds
+// what a delivery that keeps failing holds on disk beside it.
+const segmentEvery = 10 * time.Second
 
 // result is the outcome of one attempt.
 type result struct {
@@ -138,7 +151,7 @@ func New(cfg Config) *Dispatcher {
 		cfg: cfg, in: make(chan hailong.Event, cfg.Buffer), results: make(chan result, cfg.Workers),
 		cmds: make(chan func(context.Context)), stop: make(chan struct{}), done: make(chan struct{}),
 		subs: map[string]Subscription{}, logs: map[string][]LogEntry{}, dirty: map[string]bool{},
-		inflight: map[string]bool{},
+		inflight: map[string]bool{}, pending: map[int]int{}, settled: map[int][]string{},
 	}
 }
 
@@ -150,7 +163,7 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load webhook subscriptions: %w", err)
 	}
-	queue, err := st.WebhookQueue(ctx)
+	queue, segments, err := st.WebhookQueue(ctx)
 	if err != nil {
 		return fmt.Errorf("load the webhook queue: %w", err)
 	}
@@ -165,11 +178,21 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	pending := map[string]bool{}
 	for _, b := range queue {
 		d.queue = append(d.queue, &b)
+		d.pending[b.Segment]++
 		for _, dl := range b.Deliveries {
 			pending[dl.ID] = true
 		}
 	}
 	slices.SortFunc(d.queue, func(a, b *Batch) int { return a.Created.Compare(b.Created) })
+	for _, seg := range segments {
+		d.segment = max(d.segment, seg+1)
+		if d.pending[seg] == 0 {
+			if err := st.DropWebhookSegment(ctx, seg); err != nil {
+				return err
+			}
+		}
+	}
+	d.segStart = time.Now()
 	// A crash between a resend's two writes (or a death's) leaves the
 	// delivery both queued and dead: the queue wins.
 	for _, l := range dead {
@@ -318,6 +341,16 @@ func (d *Dispatcher) shutdown(ctx context.Context) {
 	for d.sending > 0 {
 		d.settle(ctx, <-d.results)
 	}
+	for _, b := range d.queue {
+		if b.dirty {
+			d.save(ctx, b)
+		}
+	}
+	for seg, ids := range d.settled {
+		if err := d.cfg.Store.DeleteWebhookBatches(ctx, seg, ids); err != nil {
+			d.cfg.Logger.Error("settle webhook deliveries; they are sent again after the start", "err", err)
+		}
+	}
 	d.flushLogs(ctx)
 }
 
@@ -376,15 +409,36 @@ func (d *Dispatcher) plan(ctx context.Context, events []hailong.Event, target *S
 }
 
 // enqueue writes a new batch to the queue and logs its deliveries.
-func (d *Dispatcher) enqueue(ctx context.Context, b *Batch) {
-	if err := d.cfg.Store.InsertWebhookBatch(ctx, *b); err != nil {
-		// Still delivered from memory; the next change of the batch
-		// writes it again (ReplaceWebhookBatch upserts).
-		d.cfg.Logger.Error("queue webhook deliveries; they are lost if the aggregator stops before they are sent", "err", err)
+func (d *Dispatcher) enqueue(ctx context.Context, b *Batch) error {
+	if time.Since(d.segStart) >= segmentEvery {
+		if old := d.segment; d.pending[old] == 0 {
+			d.drop(ctx, old)
+		}
+		d.segment++
+		d.segStart = time.Now()
 	}
+	b.Segment = d.segment
+	err := d.cfg.Store.InsertWebhookBatch(ctx, *b)
+	if err != nil {
+		// Still delivered from memory, and written again at Close
+		// (ReplaceWebhookBatch upserts).
+		d.cfg.Logger.Error("queue webhook deliveries; they are lost if the aggregator stops before they are sent", "err", err)
+		b.dirty = true
+	}
+	d.pending[b.Segment]++
 	d.queue = append(d.queue, b)
 	for _, dl := range b.Deliveries {
 		d.note(dl, len(dl.Events), StatePending)
+	}
+	return err
+}
+
+// drop drops a segment of the queue that owes nothing.
+func (d *Dispatcher) drop(ctx context.Context, seg int) {
+	delete(d.pending, seg)
+	delete(d.settled, seg)
+	if err := d.cfg.Store.DropWebhookSegment(ctx, seg); err != nil {
+		d.cfg.Logger.Error("drop a delivered segment of the webhook queue; it is sent again after a restart", "segment", seg, "err", err)
 	}
 }
 
@@ -517,7 +571,10 @@ func (d *Dispatcher) settle(ctx context.Context, r result) {
 	default:
 		dl.Next = time.Now().UTC().Add(d.backoff(dl.Attempts))
 		d.note(*dl, len(dl.Events), StateRetrying)
-		d.save(ctx, b)
+		// Written at Close only: rewriting the batch now would scan its
+		// segment on FerretDB for every failed attempt. A crash loses
+		// the count, and the delivery starts its schedule again.
+		b.dirty = true
 	}
 }
 
@@ -583,18 +640,22 @@ func (d *Dispatcher) bury(ctx context.Context, b *Batch, i int) {
 	d.remove(ctx, b, i)
 }
 
-// remove drops delivery i of b, and b from the queue once it owes nothing.
+// remove drops delivery i of b, and b from the queue once it owes
+// nothing; its segment goes once none of its batches owes anything.
 func (d *Dispatcher) remove(ctx context.Context, b *Batch, i int) {
 	b.Deliveries = slices.Delete(b.Deliveries, i, i+1)
 	if len(b.Deliveries) > 0 {
-		// The settled delivery need not be written now: a crash before
-		// the batch's next write only sends it again (at least once).
+		// The settled delivery is written at Close (or not at all, if
+		// the whole batch settles first): a crash sends it again.
+		b.dirty = true
 		return
 	}
 	d.queue = slices.DeleteFunc(d.queue, func(q *Batch) bool { return q == b })
-	if err := d.cfg.Store.DeleteWebhookBatch(ctx, b.ID); err != nil {
-		d.cfg.Logger.Error("settle webhook deliveries; they are sent again after a restart", "err", err)
+	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 {
+		d.drop(ctx, b.Segment) // the current one too: inserts make it again
+		return
 	}
+	d.settled[b.Segment] = append(d.settled[b.Segment], b.ID)
 }
 
 // save writes a batch's state: its attempts and when each is retried.

@@ -244,3 +244,45 @@ func TestHangingReceiverHoldsOnlyItself(t *testing.T) {
 		}
 	})
 }
+
+// After a clean stop, a restart sends what was owed and nothing that was
+// delivered: not the deliveries of a batch half delivered, nor a batch
+// delivered whole beside one still owed.
+func TestCleanRestartSendsOnlyWhatIsOwed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		a := &recorder{}
+		failing := true
+		b := &recorder{status: func(int) int {
+			if failing {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		}}
+		mux := http.NewServeMux()
+		mux.Handle("/a", a)
+		mux.Handle("/b", b)
+		d := webhooks.New(webhooks.Config{Store: st, Covers: tree, Client: handlerClient(mux), Logger: quiet, AllowPrivate: true})
+		if err := d.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		subscribe(t, d, "http://r.example/a", "P", hailong.EventAlertOpened, hailong.EventAlertClosed)
+		subscribe(t, d, "http://r.example/b", "P", hailong.EventAlertOpened)
+		d.Publish(context.Background(), event("opened", hailong.EventAlertOpened, "P"))
+		synctest.Wait()
+		d.Publish(context.Background(), event("closed", hailong.EventAlertClosed, "P"))
+		synctest.Wait()
+		d.Close(context.Background())
+
+		failing = false
+		d = start(t, webhooks.Config{Store: st, Client: handlerClient(mux)})
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := a.eventIDs(); !slices.Equal(got, []string{"opened", "closed"}) {
+			t.Errorf("A received %v, want each event once", got)
+		}
+		if got := b.eventIDs(); len(got) < 2 || got[len(got)-1] != "opened" || slices.Contains(got, "closed") {
+			t.Errorf("B received %v, want its event again until taken", got)
+		}
+	})
+}

@@ -22,13 +22,13 @@ import (
 type memStore struct {
 	mu    sync.Mutex
 	subs  map[string]webhooks.Subscription
-	queue map[string]webhooks.Batch
+	queue map[int]map[string]webhooks.Batch
 	dead  map[string]webhooks.DeadLetter
 	logs  map[string]webhooks.Log
 }
 
 func newMemStore() *memStore {
-	return &memStore{subs: map[string]webhooks.Subscription{}, queue: map[string]webhooks.Batch{},
+	return &memStore{subs: map[string]webhooks.Subscription{}, queue: map[int]map[string]webhooks.Batch{},
 		dead: map[string]webhooks.DeadLetter{}, logs: map[string]webhooks.Log{}}
 }
 
@@ -57,25 +57,42 @@ func (m *memStore) DeleteWebhookSubscription(_ context.Context, id string) error
 	delete(m.subs, id)
 	return nil
 }
-func (m *memStore) WebhookQueue(context.Context) ([]webhooks.Batch, error) {
+func (m *memStore) WebhookQueue(context.Context) ([]webhooks.Batch, []int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return values(m.queue), nil
+	var out []webhooks.Batch
+	var segs []int
+	for seg, q := range m.queue {
+		segs = append(segs, seg)
+		out = append(out, values(q)...)
+	}
+	return out, segs, nil
 }
 func (m *memStore) InsertWebhookBatch(_ context.Context, b webhooks.Batch) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b.Deliveries = slices.Clone(b.Deliveries)
-	m.queue[b.ID] = b
+	if m.queue[b.Segment] == nil {
+		m.queue[b.Segment] = map[string]webhooks.Batch{}
+	}
+	m.queue[b.Segment][b.ID] = b
 	return nil
 }
 func (m *memStore) ReplaceWebhookBatch(ctx context.Context, b webhooks.Batch) error {
 	return m.InsertWebhookBatch(ctx, b)
 }
-func (m *memStore) DeleteWebhookBatch(_ context.Context, id string) error {
+func (m *memStore) DeleteWebhookBatches(_ context.Context, seg int, ids []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.queue, id)
+	for _, id := range ids {
+		delete(m.queue[seg], id)
+	}
+	return nil
+}
+func (m *memStore) DropWebhookSegment(_ context.Context, seg int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.queue, seg)
 	return nil
 }
 func (m *memStore) WebhookDeadLetters(context.Context) ([]webhooks.DeadLetter, error) {

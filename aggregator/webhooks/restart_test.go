@@ -44,7 +44,7 @@ func TestRestartDeliversPendingOnce(t *testing.T) {
 	closeDB()
 
 	db, _ = ferrettest.OpenDir(t, dir)
-	queued, err := db.WebhookQueue(context.Background())
+	queued, _, err := db.WebhookQueue(context.Background())
 	if err != nil || len(queued) == 0 {
 		t.Fatalf("queue after the stop: %d batches, %v", len(queued), err)
 	}
@@ -62,7 +62,7 @@ func TestRestartDeliversPendingOnce(t *testing.T) {
 	defer d.Close(context.Background())
 	waitFor(t, func() bool { return len(rc.eventIDs()) >= len(want) })
 	waitFor(t, func() bool {
-		q, err := db.WebhookQueue(context.Background())
+		q, _, err := db.WebhookQueue(context.Background())
 		return err == nil && len(q) == 0
 	})
 	if got := slices.Sorted(slices.Values(rc.eventIDs())); !slices.Equal(got, want) {

@@ -147,7 +147,7 @@ func (d *Dispatcher) Unsubscribe(ctx context.Context, id string) error {
 				}
 			}
 			if changed && len(b.Deliveries) > 0 {
-				d.save(ctx, b)
+				b.dirty = true
 			}
 		}
 		return nil
@@ -231,17 +231,12 @@ func (d *Dispatcher) Resend(ctx context.Context, id string, check func(DeadLette
 		b.Deliveries = []Delivery{dl}
 		// Queued before the letter goes: a crash between keeps both, and
 		// Start drops the letter.
-		if err := d.cfg.Store.InsertWebhookBatch(ctx, *b); err != nil {
-			return err
-		}
-		if err := d.cfg.Store.DeleteWebhookDeadLetter(ctx, l.ID); err != nil {
+		if err := d.enqueue(ctx, b); err != nil {
 			return err
 		}
 		d.mu.Lock()
 		d.dead = slices.DeleteFunc(d.dead, func(x DeadLetter) bool { return x.ID == id })
 		d.mu.Unlock()
-		d.queue = append(d.queue, b)
-		d.note(dl, len(dl.Events), StatePending)
-		return nil
+		return d.cfg.Store.DeleteWebhookDeadLetter(ctx, l.ID)
 	})
 }

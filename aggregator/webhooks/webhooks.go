@@ -104,13 +104,18 @@ type Delivery struct {
 }
 
 // Batch is a queue entry: events published together, each stored once as
-// the JSON a receiver gets, and the deliveries still owed of them. A batch
-// is deleted once it owes nothing.
+// the JSON a receiver gets, and the deliveries owed of them. It lives in a
+// segment of the queue, dropped whole once none of its batches owes
+// anything.
 type Batch struct {
 	ID         string     `bson:"_id"`
 	Created    time.Time  `bson:"created"`
 	Events     [][]byte   `bson:"events"`
 	Deliveries []Delivery `bson:"deliveries"`
+	Segment    int        `bson:"-"`
+	// dirty: the stored batch is behind (retries counted, deliveries
+	// settled or an insert failed); written at Close.
+	dirty bool
 }
 
 // DeadLetter is a delivery that failed its last retry (or whose receiver
@@ -157,16 +162,26 @@ type Log struct {
 }
 
 // Store keeps subscriptions, the queue, dead letters and logs. The queue
-// and the dead letters are small collections (what is owed, not what was
-// sent), so their filtered writes stay cheap on FerretDB.
+// is written insert-only while running, in segments (a collection each on
+// MongoDB) dropped whole once delivered: deleting batch by batch would
+// scan the queue on FerretDB for every delivery. Dead letters and logs are
+// small and bounded.
 type Store interface {
 	WebhookSubscriptions(ctx context.Context) ([]Subscription, error)
 	PutWebhookSubscription(ctx context.Context, s Subscription) error
 	DeleteWebhookSubscription(ctx context.Context, id string) error
-	WebhookQueue(ctx context.Context) ([]Batch, error)
+	// WebhookQueue returns the queued batches, each with its Segment,
+	// and every segment of the queue, empty ones included.
+	WebhookQueue(ctx context.Context) ([]Batch, []int, error)
+	// InsertWebhookBatch and ReplaceWebhookBatch write a batch in its
+	// segment.
 	InsertWebhookBatch(ctx context.Context, b Batch) error
 	ReplaceWebhookBatch(ctx context.Context, b Batch) error
-	DeleteWebhookBatch(ctx context.Context, id string) error
+	// DropWebhookSegment drops a segment whose batches owe nothing.
+	DropWebhookSegment(ctx context.Context, segment int) error
+	// DeleteWebhookBatches deletes batches of a segment that owe
+	// nothing, at Close, when others of the segment still owe.
+	DeleteWebhookBatches(ctx context.Context, segment int, ids []string) error
 	WebhookDeadLetters(ctx context.Context) ([]DeadLetter, error)
 	InsertWebhookDeadLetter(ctx context.Context, l DeadLetter) error
 	DeleteWebhookDeadLetter(ctx context.Context, id string) error
