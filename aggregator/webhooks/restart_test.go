@@ -31,8 +31,8 @@ func TestRestartDeliversPendingOnce(t *testing.T) {
 	}
 	sub := subscribe(t, d, hanging.URL, "P", hailong.EventRatingStored)
 	var want []string
-	for i := range 500 {
-		id := fmt.Sprintf("rating.stored:%03d", i)
+	for i := range 5000 {
+		id := fmt.Sprintf("rating.stored:%04d", i)
 		want = append(want, id)
 		d.Publish(context.Background(), event(id, hailong.EventRatingStored, "C"))
 	}
@@ -70,10 +70,13 @@ func TestRestartDeliversPendingOnce(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds; the test's own deadline bounds it.
+// waitFor polls cond until it holds, failing the test after a minute
+// (a bound on a hang, not a measure of speed).
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for !cond() {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("not so after a minute")
+		}
 	}
 }
