@@ -1,7 +1,9 @@
 package webhooks_test
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -83,5 +85,19 @@ func TestRatingEvents(t *testing.T) {
 		At: r.At, Procedure: "1.0001", Official: "o1", Counter: "3", Level: 3, Satisfied: true}
 	if got != want {
 		t.Fatalf("data %+v, want %+v", got, want)
+	}
+}
+
+// An event is sent as json.Marshal writes it.
+func TestEventEncoding(t *testing.T) {
+	rc := &recorder{}
+	d := start(t, webhooks.Config{Store: newMemStore(), Client: handlerClient(rc)})
+	subscribe(t, d, "http://r.example/h", "P", hailong.EventAlertOpened)
+	e := event("alert.opened:x", hailong.EventAlertOpened, "P")
+	d.Publish(context.Background(), e)
+	waitFor(t, func() bool { return len(rc.requests()) == 1 })
+	want, _ := json.Marshal(e)
+	if body := rc.requests()[0].Body; !strings.Contains(string(body), `"events":[`+string(want)+`]`) {
+		t.Fatalf("body %s, want the event as %s", body, want)
 	}
 }
