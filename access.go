@@ -43,6 +43,9 @@ const (
 	PermTargetsManage Permission = "targets.manage"
 	// PermAuditRead: reading the audit log.
 	PermAuditRead Permission = "audit.read"
+	// PermWebhooksManage: webhook subscriptions of units in the scope,
+	// their delivery logs, dead letters and resending.
+	PermWebhooksManage Permission = "webhooks.manage"
 )
 
 // AllPermissions lists every permission the code checks, in a stable order.
@@ -50,7 +53,7 @@ func AllPermissions() []Permission {
 	return []Permission{
 		PermMeasuresRead, PermExportsRead, PermCommentsRead, PermKiosksRead, PermAlertsAck, PermTokensOwn,
 		PermKiosksManage, PermClientsManage, PermUsersManage, PermUnitsManage, PermProceduresManage,
-		PermTargetsManage, PermAuditRead, PermAlertsManage,
+		PermTargetsManage, PermAuditRead, PermAlertsManage, PermWebhooksManage,
 	}
 }
 

@@ -158,6 +158,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.StringVar(&cfg.Mail.From, "smtp-from", "", "sender of the emails, e.g. 'Hài Lòng <hailong@example.gov.vn>'")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the workspace's address as users reach it, for links in emails, e.g. https://hailong.example.gov.vn")
 	hours := fs.String("alert-hours", alerts.DefaultHoursText, "opening hours silence alert rules count, Vietnam time: days and spans, groups separated by ';' (e.g. 'mon-fri 07:30-11:30 13:30-17:00; sat 07:30-11:30')")
+	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", true, "let webhook receivers sit on private and loopback addresses (the province's LAN); false refuses them, against server-side request forgery")
+	retries := fs.String("webhook-retries", "10s,1m,5m,30m,2h,6h", "comma-separated waits before each retry of a failed webhook delivery; after the last, a dead letter")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -174,6 +176,16 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	var err error
 	if cfg.AlertHours, err = alerts.ParseHours(*hours); err != nil {
 		return err
+	}
+	for _, r := range strings.Split(*retries, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		d, err := time.ParseDuration(r)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("-webhook-retries: %q is not a positive duration", r)
+		}
+		cfg.WebhookRetries = append(cfg.WebhookRetries, d)
 	}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)

@@ -36,6 +36,7 @@ import (
 	"hailong/aggregator/schedule"
 	"hailong/aggregator/subscribe"
 	"hailong/aggregator/web"
+	"hailong/aggregator/webhooks"
 	"hailong/assets"
 	"hailong/debugserver"
 	"hailong/fiberapp"
@@ -98,6 +99,13 @@ type Config struct {
 	// Now is the clock of the scheduled reports; nil is time.Now (tests
 	// set it).
 	Now func() time.Time
+	// WebhookAllowPrivate lets webhook receivers sit on private and
+	// loopback addresses (the province's LAN, where they usually are);
+	// false refuses such URLs and connections (docs/WEBHOOKS.md).
+	WebhookAllowPrivate bool
+	// WebhookRetries is the wait before each retry of a failed webhook
+	// delivery; nil is webhooks.DefaultSchedule.
+	WebhookRetries []time.Duration
 }
 
 func (c *Config) defaults() {
@@ -123,12 +131,16 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	db         *DB
-	ingester   *ingest.Ingester
-	book       *outcomes.Book
-	fleet      *fleet.Board
-	alerts     *alerts.Engine
-	access     *access.Service
+	db       *DB
+	ingester *ingest.Ingester
+	book     *outcomes.Book
+	fleet    *fleet.Board
+	alerts   *alerts.Engine
+	access   *access.Service
+	webhooks *webhooks.Dispatcher
+	// events is where the aggregator's events are published: the
+	// webhooks and the alert emails; the alert engine publishes through it.
+	events     hailong.Publishers
 	started    time.Time
 	units      atomic.Pointer[hierarchy.Tree]
 	procedures atomic.Pointer[procedure.Catalogue]
@@ -224,6 +236,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			if m.webhooks != nil {
+				m.webhooks.Close(context.WithoutCancel(ctx))
+			}
 			m.db.Close()
 		}
 	}()
@@ -244,6 +259,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// Before the alert engine and the server: AlertMail is ready to be
 	// wired from here on.
 	if err := m.startMail(ctx); err != nil {
+		return err
+	}
+	if err := m.startWebhooks(ctx); err != nil {
 		return err
 	}
 	targets, err := m.loadTargets(ctx)
@@ -284,12 +302,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	registry := enrolment.NewRegistry(m.db)
-	// events are told of what happens (alert.opened, alert.closed,
-	// rating.stored): webhooks and mail add their publishers here, before
-	// the alert engine is made with them.
-	events := hailong.Publishers{m.AlertMail()}
+	// The alert engine publishes alert.opened and alert.closed to the
+	// webhooks (already in m.events) and to the alert emails.
+	m.events = append(m.events, m.AlertMail())
 	m.alerts = alerts.New(alerts.Config{Store: m.db, Catalog: catalog, Rollup: m.ingester.Rollup, Units: m.units.Load,
-		Fleet: m.fleet.Reports, Kiosks: registry.List, Publisher: events, Hours: cfg.AlertHours,
+		Fleet: m.fleet.Reports, Kiosks: registry.List, Publisher: m.events, Hours: cfg.AlertHours,
 		Logger: m.Logger.With("component", "alerts")})
 	if err := m.alerts.Load(ctx); err != nil {
 		return fmt.Errorf("load alerts: %w", err)
@@ -299,11 +316,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return m.alerts.Alerts(ctx, alerts.Filter{From: from, To: to})
 		})
 	}
-	// The one function told of ratings newly stored: the alert engine, and
-	// the webhooks' rating.stored events are to be published here too.
-	m.ingester.SetOnStored(func(stored []ingest.Stored) {
-		m.alerts.Observe(stored)
-	})
+	m.ingester.SetOnStored(m.onStored)
 	walkIns, err := m.db.WalkIns(ctx, time.Now())
 	if err != nil {
 		return err
@@ -332,7 +345,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
 		WalkInMax: cfg.WalkInMax, WalkIns: walkIns, Fleet: m.fleet, Enrolled: registry, Comments: m.ingester.Comments,
 		Access: m.access, SSO: sso, Publication: pub, Subscriptions: m.subs, MailEnabled: cfg.Mail.Enabled(),
-		Alerts: m.alerts,
+		Alerts: m.alerts, Webhooks: m.webhooks,
 	})
 	if err != nil {
 		return err
@@ -406,6 +419,37 @@ func (m *Main) AlertMail() hailong.EventPublisher {
 
 // Subscriptions returns users' subscriptions to alerts and reports.
 func (m *Main) Subscriptions() *subscribe.Service { return m.subs }
+
+// startWebhooks loads the webhook subscriptions and queue and starts
+// delivering. A subscription's scope is checked as a user's is.
+func (m *Main) startWebhooks(ctx context.Context) error {
+	m.webhooks = webhooks.New(webhooks.Config{Store: m.db, AllowPrivate: m.Config.WebhookAllowPrivate,
+		Schedule: m.Config.WebhookRetries, Logger: m.Logger.With("component", "webhooks"),
+		Covers: func(scope, unit string) bool {
+			return m.access.InScope(&hailong.Principal{Scope: scope}, unit, hailong.DateOf(time.Now()))
+		}})
+	if err := m.webhooks.Start(ctx); err != nil {
+		return err
+	}
+	m.events = append(m.events, m.webhooks)
+	return nil
+}
+
+// onStored is told of newly stored ratings (never duplicates), on the
+// write path: each call here must return at once.
+func (m *Main) onStored(stored []ingest.Stored) {
+	m.alerts.Observe(stored)
+	if m.webhooks.Wants(hailong.EventRatingStored) { // building events nobody takes costs ingest
+		m.webhooks.Publish(context.Background(), webhooks.RatingEvents(stored)...)
+	}
+}
+
+// Events returns the publisher of the aggregator's events (alerts are
+// published through it).
+func (m *Main) Events() hailong.EventPublisher { return m.events }
+
+// Webhooks returns the webhook dispatcher.
+func (m *Main) Webhooks() *webhooks.Dispatcher { return m.webhooks }
 
 // markRunning records that this aggregator runs on the database, so that
 // the users and tokens commands refuse to change what it holds in memory
@@ -610,6 +654,14 @@ func (m *Main) Close() error {
 	m.wg.Wait()
 	if m.alerts != nil {
 		m.alerts.Stop()
+	}
+	if m.webhooks != nil {
+		// After serving: no more events come. Buffered events are
+		// queued; attempts in flight past the grace are tried again at
+		// the next start.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.webhooks.Close(ctx))
+		cancel()
 	}
 	if m.fleet != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

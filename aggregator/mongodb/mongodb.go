@@ -97,7 +97,7 @@ func (d *DB) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create indexes: %w", err)
 	}
-	return nil
+	return d.webhookIndexes(ctx)
 }
 
 // scanTimeout bounds a whole scan. A scan of millions of documents on

@@ -39,7 +39,8 @@ func vnDate(v any) string {
 // page, which the dashboard links to.
 func administers(p *hailong.Principal) bool {
 	for _, perm := range []hailong.Permission{hailong.PermUsersManage, hailong.PermAuditRead, hailong.PermKiosksManage,
-		hailong.PermClientsManage, hailong.PermUnitsManage, hailong.PermProceduresManage, hailong.PermTargetsManage} {
+		hailong.PermClientsManage, hailong.PermUnitsManage, hailong.PermProceduresManage, hailong.PermTargetsManage,
+		hailong.PermWebhooksManage} {
 		if p.Can(perm) {
 			return true
 		}

@@ -21,6 +21,7 @@ func (s *Server) fleetLinks(c *fiber.Ctx) []fleetLink {
 	}{
 		{hailong.PermKiosksManage, false, "kiosks"}, {hailong.PermClientsManage, false, "clients"},
 		{hailong.PermUnitsManage, true, "imports"}, {hailong.PermTargetsManage, true, "targets"},
+		{hailong.PermWebhooksManage, false, "webhooks"},
 	} {
 		if p.Can(l.perm) && (!l.province || s.provinceWide(p)) {
 			links = append(links, fleetLink{Href: "/admin/" + l.href + "?lang=" + pageLang(c), Title: t[l.href], Desc: t[l.href+"_d"]})

@@ -146,6 +146,9 @@ type Server struct {
 	// server is configured: without one the page says no email is sent.
 	Subscriptions Subscriptions
 	MailEnabled   bool
+	// Webhooks keeps webhook subscriptions and their deliveries; without
+	// it those routes answer 503.
+	Webhooks Webhooks
 
 	app    *fiber.App
 	tmpl   *template.Template
@@ -207,6 +210,7 @@ func Routes() []Route {
 	tokens := Needs(hailong.PermTokensOwn)
 	users := Needs(hailong.PermUsersManage)
 	audit := Needs(hailong.PermAuditRead)
+	hooks := Needs(hailong.PermWebhooksManage)
 	return []Route{
 		{Method: "GET", Path: "/healthz", Rule: Rule{Kind: Public}, handler: (*Server).healthShow},
 		{Method: "GET", Path: "/readyz", Rule: Rule{Kind: Public}, handler: (*Server).readyShow},
@@ -303,6 +307,16 @@ func Routes() []Route {
 		{Method: "GET", Path: "/alerts/rules", Rule: Needs(hailong.PermAlertsManage), Form: true, handler: (*Server).alertRulesShow},
 		{Method: "POST", Path: "/alerts/rules", Rule: Needs(hailong.PermAlertsManage), Form: true, handler: (*Server).alertRulesSave},
 		{Method: "POST", Path: "/alerts/:id", Rule: Needs(hailong.PermAlertsAck), Form: true, handler: (*Server).alertsUpdate},
+		{Method: "GET", Path: "/api/v1/webhooks", Rule: hooks, handler: (*Server).webhooksList},
+		{Method: "POST", Path: "/api/v1/webhooks", Rule: hooks, handler: (*Server).webhooksCreate},
+		{Method: "PATCH", Path: "/api/v1/webhooks/:id", Rule: hooks, handler: (*Server).webhooksUpdate},
+		{Method: "DELETE", Path: "/api/v1/webhooks/:id", Rule: hooks, handler: (*Server).webhooksDelete},
+		{Method: "POST", Path: "/api/v1/webhooks/:id/test", Rule: hooks, handler: (*Server).webhooksTest},
+		{Method: "GET", Path: "/api/v1/webhooks/:id/deliveries", Rule: hooks, handler: (*Server).webhookDeliveriesList},
+		{Method: "GET", Path: "/api/v1/webhook-deliveries/dead", Rule: hooks, handler: (*Server).webhookDeadList},
+		{Method: "POST", Path: "/api/v1/webhook-deliveries/:id/resend", Rule: hooks, handler: (*Server).webhookResend},
+		{Method: "GET", Path: "/admin/webhooks", Rule: hooks, Form: true, handler: (*Server).adminWebhooksShow},
+		{Method: "POST", Path: "/admin/webhooks", Rule: hooks, Form: true, handler: (*Server).adminWebhooksUpdate},
 	}
 }
 

@@ -1,0 +1,770 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"hailong"
+)
+
+// DefaultSchedule is the wait before each retry of a failed delivery: six
+// retries over about eight and a half hours, then the dead letters.
+var DefaultSchedule = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour}
+
+// Config configures a Dispatcher. Zero values take the defaults.
+type Config struct {
+	Store Store
+	// Covers reports whether unit lies in the subtree of scope: the
+	// subscription's scope check. Required.
+	Covers func(scope, unit string) bool
+	// Client sends the deliveries; nil is NewClient(10 s, AllowPrivate).
+	Client *http.Client
+	// AllowPrivate lets receivers sit on loopback and private addresses
+	// (the province's LAN); false refuses them (Validate, NewClient).
+	AllowPrivate bool
+	// Schedule is the wait before each retry; a delivery failing once
+	// more than it has entries goes to the dead letters.
+	Schedule []time.Duration
+	// Jitter spreads each wait by up to this fraction either way, so that
+	// deliveries failing together do not retry together. 0 is 0.2; a
+	// negative value is none.
+	Jitter float64
+	// Buffer is how many published events wait for the loop before
+	// Publish drops them (counted in Dropped). 0 is 65,536.
+	Buffer int
+	// MaxEvents bounds the events of one delivery. 0 is 200.
+	MaxEvents int
+	// Workers bounds the deliveries in flight; each subscription has one
+	// at most. 0 is 8.
+	Workers int
+	// LogSize is how many deliveries a subscription's log keeps. 0 is 50.
+	LogSize int
+	// MaxDead bounds the dead letters; beyond it the oldest are dropped
+	// (and logged). 0 is 1,000.
+	MaxDead int
+	// FlushEvery is how often changed logs are written. 0 is 10 s.
+	FlushEvery time.Duration
+	Logger     *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Schedule == nil {
+		c.Schedule = DefaultSchedule
+	}
+	if c.Jitter == 0 {
+		c.Jitter = 0.2
+	}
+	if c.Buffer == 0 {
+		c.Buffer = 1 << 16
+	}
+	if c.MaxEvents == 0 {
+		c.MaxEvents = 200
+	}
+	if c.Workers == 0 {
+		c.Workers = 8
+	}
+	if c.LogSize == 0 {
+		c.LogSize = 50
+	}
+	if c.MaxDead == 0 {
+		c.MaxDead = 1000
+	}
+	if c.FlushEvery == 0 {
+		c.FlushEvery = 10 * time.Second
+	}
+	if c.Client == nil {
+		c.Client = NewClient(10*time.Second, c.AllowPrivate)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Dispatcher queues, signs, sends and retries deliveries. One loop
+// goroutine owns the queue and makes every write of it, so no document is
+// written by two goroutines at once (FerretDB loses concurrent updates).
+type Dispatcher struct {
+	cfg     Config
+	in      chan hailong.Event
+	results chan result
+	cmds    chan func(context.Context)
+	stop    chan struct{}
+	done    chan struct{}
+	// gate orders Publish before Close: once Close holds it, nothing more
+	// enters the buffer, so the drain empties it for good.
+	gate      sync.RWMutex
+	closed    bool
+	dropped   atomic.Int64
+	wantsRate atomic.Bool
+	sendCtx   context.Context
+	cancel    context.CancelFunc
+
+	mu    sync.Mutex // guards what the API reads: subs, logs, dead
+	subs  map[string]Subscription
+	logs  map[string][]LogEntry
+	dirty map[string]bool
+	dead  []DeadLetter // newest first
+
+	// Owned by the loop.
+	queue    []*Batch
+	inflight map[string]bool // subscriptions with a delivery in flight
+	sending  int
+	// segment is the queue's segment new batches go to, since segStart;
+	// pending counts each segment's batches that still owe deliveries.
+	segment  int
+	segStart time.Time
+	pending  map[int]int
+	// settled lists, by segment, the batches delivered whole that are
+	// still stored because their segment is not dropped yet.
+	settled map[int][]string
+}
+
+// segmentEvery is how long new batches go to one segment of the queue: a
+// segment is dropped once all its batches are delivered, so this bounds
+// what a delivery that keeps failing holds on disk beside it.
+const segmentEvery = 10 * time.Second
+
+// result is the outcome of one attempt.
+type result struct {
+	batch, delivery, sub string
+	status               int
+	err                  string
+}
+
+// New returns a dispatcher; Start loads its state and starts it.
+func New(cfg Config) *Dispatcher {
+	cfg.defaults()
+	return &Dispatcher{
+		cfg: cfg, in: make(chan hailong.Event, cfg.Buffer), results: make(chan result, cfg.Workers),
+		cmds: make(chan func(context.Context)), stop: make(chan struct{}), done: make(chan struct{}),
+		subs: map[string]Subscription{}, logs: map[string][]LogEntry{}, dirty: map[string]bool{},
+		inflight: map[string]bool{}, pending: map[int]int{}, settled: map[int][]string{},
+	}
+}
+
+// Start loads the subscriptions, the queue, the dead letters and the logs,
+// and starts delivering what the queue owes.
+func (d *Dispatcher) Start(ctx context.Context) error {
+	st := d.cfg.Store
+	subs, err := st.WebhookSubscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("load webhook subscriptions: %w", err)
+	}
+	queue, segments, err := st.WebhookQueue(ctx)
+	if err != nil {
+		return fmt.Errorf("load the webhook queue: %w", err)
+	}
+	dead, err := st.WebhookDeadLetters(ctx)
+	if err != nil {
+		return fmt.Errorf("load webhook dead letters: %w", err)
+	}
+	logs, err := st.WebhookLogs(ctx)
+	if err != nil {
+		return fmt.Errorf("load webhook logs: %w", err)
+	}
+	pending := map[string]bool{}
+	for _, b := range queue {
+		d.queue = append(d.queue, &b)
+		d.pending[b.Segment]++
+		for _, dl := range b.Deliveries {
+			pending[dl.ID] = true
+		}
+	}
+	slices.SortFunc(d.queue, func(a, b *Batch) int { return a.Created.Compare(b.Created) })
+	for _, seg := range segments {
+		d.segment = max(d.segment, seg+1)
+		if d.pending[seg] == 0 {
+			if err := st.DropWebhookSegment(ctx, seg); err != nil {
+				return err
+			}
+		}
+	}
+	d.segStart = time.Now()
+	// A crash between a resend's two writes (or a death's) leaves the
+	// delivery both queued and dead: the queue wins.
+	for _, l := range dead {
+		if pending[l.ID] {
+			if err := st.DeleteWebhookDeadLetter(ctx, l.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		l.Count = len(l.Events)
+		d.dead = append(d.dead, l)
+	}
+	slices.SortFunc(d.dead, func(a, b DeadLetter) int { return b.Died.Compare(a.Died) })
+	for _, s := range subs {
+		d.subs[s.ID] = s
+	}
+	for _, l := range logs {
+		d.logs[l.Subscription] = l.Entries
+	}
+	d.rewant()
+	d.sendCtx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	go d.run(context.WithoutCancel(ctx))
+	return nil
+}
+
+// Publish implements hailong.EventPublisher: it hands the events to the
+// loop and returns at once. When the buffer is full (the database cannot
+// keep up with the events) an event is dropped and counted, never waited
+// for.
+func (d *Dispatcher) Publish(_ context.Context, events ...hailong.Event) {
+	d.gate.RLock()
+	defer d.gate.RUnlock()
+	for _, e := range events {
+		if d.closed {
+			d.dropped.Add(1)
+			continue
+		}
+		select {
+		case d.in <- e:
+		default:
+			if d.dropped.Add(1)&1023 == 1 {
+				d.cfg.Logger.Error("webhook events dropped: the queue cannot keep up", "dropped", d.dropped.Load())
+			}
+		}
+	}
+}
+
+// Dropped returns how many published events were dropped because the
+// buffer was full or the dispatcher closed.
+func (d *Dispatcher) Dropped() int64 { return d.dropped.Load() }
+
+// Wants reports whether an enabled subscription takes events of type t,
+// so that a publisher can skip building events nobody receives.
+func (d *Dispatcher) Wants(t hailong.EventType) bool {
+	if t == hailong.EventRatingStored {
+		return d.wantsRate.Load()
+	}
+	return true
+}
+
+// rewant recomputes Wants after a change of subscriptions; mu held or
+// not yet shared.
+func (d *Dispatcher) rewant() {
+	want := false
+	for _, s := range d.subs {
+		want = want || (s.Enabled && s.Listens(hailong.EventRatingStored))
+	}
+	d.wantsRate.Store(want)
+}
+
+// Close stops taking events, writes those still buffered to the queue
+// and waits for the deliveries in flight until ctx ends, when it cancels
+// them (they are tried again after a restart). Then it writes the logs.
+func (d *Dispatcher) Close(ctx context.Context) error {
+	d.gate.Lock()
+	already := d.closed
+	d.closed = true
+	d.gate.Unlock()
+	if already || d.cancel == nil {
+		return nil
+	}
+	close(d.stop)
+	select {
+	case <-d.done:
+	case <-ctx.Done():
+		d.cancel()
+		<-d.done
+	}
+	d.cancel()
+	return nil
+}
+
+// run is the loop: it takes published events, results and commands, and
+// starts the deliveries that are due.
+func (d *Dispatcher) run(ctx context.Context) {
+	defer close(d.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	flush := time.NewTicker(d.cfg.FlushEvery)
+	defer flush.Stop()
+	for {
+		wake := d.dispatch(ctx)
+		timer.Reset(wake)
+		select {
+		case e := <-d.in:
+			d.plan(ctx, d.take(e), nil)
+		case r := <-d.results:
+			d.settle(ctx, r)
+		case f := <-d.cmds:
+			f(ctx)
+		case <-timer.C:
+		case <-flush.C:
+			d.flushLogs(ctx)
+		case <-d.stop:
+			d.shutdown(ctx)
+			return
+		}
+	}
+}
+
+// take returns e and the events waiting behind it, up to a batch's worth.
+func (d *Dispatcher) take(e hailong.Event) []hailong.Event {
+	events := []hailong.Event{e}
+	for len(events) < 4*d.cfg.MaxEvents {
+		select {
+		case e := <-d.in:
+			events = append(events, e)
+		default:
+			return events
+		}
+	}
+	return events
+}
+
+// shutdown queues what is buffered and waits for the attempts in flight.
+func (d *Dispatcher) shutdown(ctx context.Context) {
+	for {
+		select {
+		case e := <-d.in:
+			d.plan(ctx, d.take(e), nil)
+			continue
+		default:
+		}
+		break
+	}
+	for d.sending > 0 {
+		d.settle(ctx, <-d.results)
+	}
+	for _, b := range d.queue {
+		if b.dirty {
+			d.save(ctx, b)
+		}
+	}
+	for seg, ids := range d.settled {
+		if err := d.cfg.Store.DeleteWebhookBatches(ctx, seg, ids); err != nil {
+			d.cfg.Logger.Error("settle webhook deliveries; they are sent again after the start", "err", err)
+		}
+	}
+	d.flushLogs(ctx)
+}
+
+// plan queues the events for the subscriptions that take them (or for
+// target alone): one batch storing each event once, with one delivery per
+// subscription and type of up to MaxEvents events.
+func (d *Dispatcher) plan(ctx context.Context, events []hailong.Event, target *Subscription) {
+	var subs []Subscription
+	if target != nil {
+		subs = []Subscription{*target}
+	} else {
+		d.mu.Lock()
+		for _, s := range d.subs {
+			if s.Enabled {
+				subs = append(subs, s)
+			}
+		}
+		d.mu.Unlock()
+	}
+	now := time.Now().UTC()
+	b := &Batch{ID: newID(), Created: now}
+	type key struct {
+		sub string
+		t   hailong.EventType
+	}
+	open := map[key]int{} // the delivery still taking events of a key
+	for _, e := range events {
+		idx := -1
+		for _, s := range subs {
+			if target == nil && (!s.Listens(e.Type) || !d.cfg.Covers(s.Unit, e.Unit)) {
+				continue
+			}
+			if idx < 0 {
+				raw, err := encodeEvent(e)
+				if err != nil {
+					d.cfg.Logger.Error("webhook event not encodable; dropped", "event", e.ID, "err", err)
+					break
+				}
+				b.Events = append(b.Events, raw)
+				idx = len(b.Events) - 1
+			}
+			k := key{s.ID, e.Type}
+			i, ok := open[k]
+			if !ok || len(b.Deliveries[i].Events) >= d.cfg.MaxEvents {
+				b.Deliveries = append(b.Deliveries, Delivery{ID: newID(), Subscription: s.ID, Type: e.Type, Next: now})
+				i = len(b.Deliveries) - 1
+				open[k] = i
+			}
+			b.Deliveries[i].Events = append(b.Deliveries[i].Events, idx)
+		}
+	}
+	if len(b.Deliveries) == 0 {
+		return
+	}
+	d.enqueue(ctx, b)
+}
+
+// encodeEvent is json.Marshal(e), without validating Data again (the
+// publisher marshalled it): at thousands of ratings a second the
+// difference shows on ingest.
+func encodeEvent(e hailong.Event) ([]byte, error) {
+	data := e.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	head, err := json.Marshal(struct {
+		ID   string            `json:"id"`
+		Type hailong.EventType `json:"type"`
+		At   time.Time         `json:"at"`
+		Unit string            `json:"unit"`
+	}{e.ID, e.Type, e.At, e.Unit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(head)+len(data)+9)
+	out = append(out, head[:len(head)-1]...)
+	out = append(out, `,"data":`...)
+	out = append(out, data...)
+	return append(out, '}'), nil
+}
+
+// enqueue writes a new batch to the queue and logs its deliveries.
+func (d *Dispatcher) enqueue(ctx context.Context, b *Batch) error {
+	if time.Since(d.segStart) >= segmentEvery {
+		if old := d.segment; d.pending[old] == 0 {
+			d.drop(ctx, old)
+		}
+		d.segment++
+		d.segStart = time.Now()
+	}
+	b.Segment = d.segment
+	err := d.cfg.Store.InsertWebhookBatch(ctx, *b)
+	if err != nil {
+		// Still delivered from memory, and written again at Close
+		// (ReplaceWebhookBatch upserts).
+		d.cfg.Logger.Error("queue webhook deliveries; they are lost if the aggregator stops before they are sent", "err", err)
+		b.dirty = true
+	}
+	d.pending[b.Segment]++
+	d.queue = append(d.queue, b)
+	for _, dl := range b.Deliveries {
+		d.note(dl, len(dl.Events), StatePending)
+	}
+	return err
+}
+
+// drop drops a segment of the queue that owes nothing.
+func (d *Dispatcher) drop(ctx context.Context, seg int) {
+	delete(d.pending, seg)
+	delete(d.settled, seg)
+	if err := d.cfg.Store.DropWebhookSegment(ctx, seg); err != nil {
+		d.cfg.Logger.Error("drop a delivered segment of the webhook queue; it is sent again after a restart", "segment", seg, "err", err)
+	}
+}
+
+// dispatch starts the due deliveries, one per subscription and at most
+// Workers in all, and returns how long until the next is due.
+func (d *Dispatcher) dispatch(ctx context.Context) time.Duration {
+	now := time.Now()
+	wait := time.Hour
+	var orphans []result
+	for _, b := range d.queue {
+		for _, dl := range b.Deliveries {
+			if d.inflight[dl.Subscription] {
+				continue
+			}
+			if w := dl.Next.Sub(now); w > 0 {
+				wait = min(wait, w)
+				continue
+			}
+			if d.sending >= d.cfg.Workers {
+				return wait // a result will come and wake the loop
+			}
+			d.mu.Lock()
+			sub, ok := d.subs[dl.Subscription]
+			d.mu.Unlock()
+			if !ok || !sub.Enabled {
+				orphans = append(orphans, result{batch: b.ID, delivery: dl.ID, sub: dl.Subscription, err: errDisabled})
+				continue
+			}
+			d.inflight[sub.ID] = true
+			d.sending++
+			go d.send(sub, b, dl)
+		}
+	}
+	for _, r := range orphans {
+		d.settleOrphan(ctx, r)
+	}
+	if len(orphans) > 0 {
+		return 0
+	}
+	return wait
+}
+
+// errDisabled is the failure of a delivery whose subscription was
+// disabled or deleted before it was sent.
+const errDisabled = "the subscription is disabled"
+
+// send makes one attempt and reports its result to the loop.
+func (d *Dispatcher) send(sub Subscription, b *Batch, dl Delivery) {
+	r := result{batch: b.ID, delivery: dl.ID, sub: sub.ID}
+	body := Body(dl.ID, sub.ID, dl.Type, b, dl.Events)
+	req, err := http.NewRequestWithContext(d.sendCtx, http.MethodPost, sub.URL, bytes.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Hailong-Webhooks/1")
+		req.Header.Set(HeaderEvent, string(dl.Type))
+		req.Header.Set(HeaderDelivery, dl.ID)
+		req.Header.Set(HeaderAttempt, strconv.Itoa(dl.Attempts+1))
+		req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), body))
+		var resp *http.Response
+		if resp, err = d.cfg.Client.Do(req); err == nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			r.status = resp.StatusCode
+		}
+	}
+	if err != nil {
+		r.err = err.Error()
+	} else if r.status < 200 || r.status > 299 {
+		r.err = "HTTP " + strconv.Itoa(r.status)
+	}
+	d.results <- r
+}
+
+// Body is the JSON of a delivery: its id, the subscription, the type and
+// the events of b at the indexes idx, as published.
+func Body(delivery, sub string, t hailong.EventType, b *Batch, idx []int) []byte {
+	head, _ := json.Marshal(struct {
+		Delivery     string            `json:"delivery"`
+		Subscription string            `json:"subscription"`
+		Type         hailong.EventType `json:"type"`
+	}{delivery, sub, t})
+	var buf bytes.Buffer
+	buf.Write(head[:len(head)-1])
+	buf.WriteString(`,"events":[`)
+	for n, i := range idx {
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(b.Events[i])
+	}
+	buf.WriteString("]}")
+	return buf.Bytes()
+}
+
+// find returns the batch and the index of a delivery in it.
+func (d *Dispatcher) find(batch, delivery string) (*Batch, int) {
+	for _, b := range d.queue {
+		if b.ID != batch {
+			continue
+		}
+		for i, dl := range b.Deliveries {
+			if dl.ID == delivery {
+				return b, i
+			}
+		}
+	}
+	return nil, -1
+}
+
+// settle records an attempt's result: delivered, retried later, or dead.
+func (d *Dispatcher) settle(ctx context.Context, r result) {
+	d.sending--
+	delete(d.inflight, r.sub)
+	b, i := d.find(r.batch, r.delivery)
+	if b == nil {
+		return // its subscription was deleted meanwhile
+	}
+	dl := &b.Deliveries[i]
+	dl.Attempts++
+	dl.Status, dl.Error = r.status, r.err
+	switch {
+	case r.err == "":
+		d.note(*dl, len(dl.Events), StateDelivered)
+		d.remove(ctx, b, i)
+	case r.status == http.StatusGone:
+		d.disable(ctx, r.sub, "the receiver answered 410 Gone")
+		d.bury(ctx, b, i)
+	case dl.Attempts > len(d.cfg.Schedule):
+		d.bury(ctx, b, i)
+	default:
+		dl.Next = time.Now().UTC().Add(d.backoff(dl.Attempts))
+		d.note(*dl, len(dl.Events), StateRetrying)
+		// Written at Close only: rewriting the batch now would scan its
+		// segment on FerretDB for every failed attempt. A crash loses
+		// the count, and the delivery starts its schedule again.
+		b.dirty = true
+	}
+}
+
+// settleOrphan sends a delivery whose subscription is disabled to the dead
+// letters, and drops one whose subscription is gone.
+func (d *Dispatcher) settleOrphan(ctx context.Context, r result) {
+	b, i := d.find(r.batch, r.delivery)
+	if b == nil {
+		return
+	}
+	d.mu.Lock()
+	_, exists := d.subs[r.sub]
+	d.mu.Unlock()
+	if !exists {
+		d.remove(ctx, b, i)
+		return
+	}
+	b.Deliveries[i].Error = r.err
+	d.bury(ctx, b, i)
+}
+
+// backoff is the wait before retry n (from 1), jittered.
+func (d *Dispatcher) backoff(n int) time.Duration {
+	w := d.cfg.Schedule[n-1]
+	if d.cfg.Jitter > 0 {
+		w += time.Duration((rand.Float64()*2 - 1) * d.cfg.Jitter * float64(w))
+	}
+	return w
+}
+
+// bury moves delivery i of b to the dead letters: the letter is written
+// before the queue forgets it, so a crash between keeps it queued (Start
+// then drops the letter).
+func (d *Dispatcher) bury(ctx context.Context, b *Batch, i int) {
+	dl := b.Deliveries[i]
+	l := DeadLetter{ID: dl.ID, Subscription: dl.Subscription, Type: dl.Type, Attempts: dl.Attempts, Status: dl.Status,
+		Error: dl.Error, Created: b.Created, Died: time.Now().UTC(), Count: len(dl.Events)}
+	for _, e := range dl.Events {
+		l.Events = append(l.Events, b.Events[e])
+	}
+	if err := d.cfg.Store.InsertWebhookDeadLetter(ctx, l); err != nil {
+		d.cfg.Logger.Error("keep a webhook dead letter; it stays queued", "delivery", dl.ID, "err", err)
+		b.Deliveries[i].Next = time.Now().UTC().Add(d.cfg.Schedule[len(d.cfg.Schedule)-1])
+		return
+	}
+	d.mu.Lock()
+	d.dead = append([]DeadLetter{l}, d.dead...)
+	var drop []DeadLetter
+	if len(d.dead) > d.cfg.MaxDead {
+		drop = d.dead[d.cfg.MaxDead:]
+		d.dead = d.dead[:d.cfg.MaxDead:d.cfg.MaxDead]
+	}
+	d.mu.Unlock()
+	for _, old := range drop {
+		d.cfg.Logger.Warn("webhook dead letter dropped: over the limit", "delivery", old.ID, "subscription", old.Subscription)
+		if err := d.cfg.Store.DeleteWebhookDeadLetter(ctx, old.ID); err != nil {
+			d.cfg.Logger.Error("drop a webhook dead letter", "delivery", old.ID, "err", err)
+		}
+	}
+	d.cfg.Logger.Warn("webhook delivery failed its last attempt: kept as a dead letter", "delivery", dl.ID,
+		"subscription", dl.Subscription, "attempts", dl.Attempts, "error", dl.Error)
+	d.note(dl, len(dl.Events), StateDead)
+	d.remove(ctx, b, i)
+}
+
+// remove drops delivery i of b, and b from the queue once it owes
+// nothing; its segment goes once none of its batches owes anything.
+func (d *Dispatcher) remove(ctx context.Context, b *Batch, i int) {
+	b.Deliveries = slices.Delete(b.Deliveries, i, i+1)
+	if len(b.Deliveries) > 0 {
+		// The settled delivery is written at Close (or not at all, if
+		// the whole batch settles first): a crash sends it again.
+		b.dirty = true
+		return
+	}
+	d.queue = slices.DeleteFunc(d.queue, func(q *Batch) bool { return q == b })
+	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 {
+		d.drop(ctx, b.Segment) // the current one too: inserts make it again
+		return
+	}
+	d.settled[b.Segment] = append(d.settled[b.Segment], b.ID)
+}
+
+// save writes a batch's state: its attempts and when each is retried.
+func (d *Dispatcher) save(ctx context.Context, b *Batch) {
+	if err := d.cfg.Store.ReplaceWebhookBatch(ctx, *b); err != nil {
+		d.cfg.Logger.Error("write webhook retries", "err", err)
+	}
+}
+
+// disable turns a subscription off on the receiver's word.
+func (d *Dispatcher) disable(ctx context.Context, id, why string) {
+	d.mu.Lock()
+	s, ok := d.subs[id]
+	if ok {
+		s.Enabled, s.Disabled = false, why
+		d.subs[id] = s
+		d.rewant()
+	}
+	d.mu.Unlock()
+	if !ok {
+		return
+	}
+	d.cfg.Logger.Warn("webhook subscription disabled", "subscription", id, "reason", why)
+	if err := d.cfg.Store.PutWebhookSubscription(ctx, s); err != nil {
+		d.cfg.Logger.Error("disable a webhook subscription", "subscription", id, "err", err)
+	}
+}
+
+// note records the latest state of a delivery in its subscription's log.
+func (d *Dispatcher) note(dl Delivery, events int, state string) {
+	e := LogEntry{Delivery: dl.ID, Type: dl.Type, Events: events, State: state, Attempts: dl.Attempts,
+		Status: dl.Status, Error: dl.Error, At: time.Now().UTC()}
+	if state == StateRetrying {
+		e.Next = dl.Next
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	log := d.logs[dl.Subscription]
+	if i := slices.IndexFunc(log, func(x LogEntry) bool { return x.Delivery == dl.ID }); i >= 0 {
+		log[i] = e
+	} else {
+		log = append([]LogEntry{e}, log...)
+		if len(log) > d.cfg.LogSize {
+			log = log[:d.cfg.LogSize]
+		}
+	}
+	d.logs[dl.Subscription] = log
+	d.dirty[dl.Subscription] = true
+}
+
+// flushLogs writes the logs changed since the last flush.
+func (d *Dispatcher) flushLogs(ctx context.Context) {
+	d.mu.Lock()
+	var logs []Log
+	for id := range d.dirty {
+		logs = append(logs, Log{Subscription: id, Entries: slices.Clone(d.logs[id])})
+	}
+	clear(d.dirty)
+	d.mu.Unlock()
+	for _, l := range logs {
+		if err := d.cfg.Store.PutWebhookLog(ctx, l); err != nil {
+			d.cfg.Logger.Error("write a webhook delivery log", "subscription", l.Subscription, "err", err)
+		}
+	}
+}
+
+// do runs f in the loop and returns its error.
+func (d *Dispatcher) do(ctx context.Context, f func(ctx context.Context) error) error {
+	errc := make(chan error, 1)
+	select {
+	case d.cmds <- func(lctx context.Context) { errc <- f(lctx) }:
+	case <-d.done:
+		return hailong.Errorf(hailong.EUNAVAILABLE, "Webhooks are stopped.")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-errc
+}
+
+// newID returns a fresh id, ordered by time.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// notFound is the error of an unknown subscription or dead letter.
+func notFound(what, id string) error {
+	return hailong.Errorf(hailong.ENOTFOUND, "There is no %s %q.", what, id)
+}
+
+var _ hailong.EventPublisher = (*Dispatcher)(nil)

@@ -1,0 +1,103 @@
+package webhooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/rollup"
+	"hailong/aggregator/webhooks"
+)
+
+func TestValidate(t *testing.T) {
+	good := webhooks.Subscription{URL: "https://r.example/hook", Unit: "P", Events: []hailong.EventType{hailong.EventAlertOpened}}
+	cases := []struct {
+		name         string
+		change       func(*webhooks.Subscription)
+		allowPrivate bool
+		field        string // "" when valid
+	}{
+		{"good", func(*webhooks.Subscription) {}, false, ""},
+		{"http on the LAN, allowed", func(s *webhooks.Subscription) { s.URL = "http://10.1.2.3:8080/h" }, true, ""},
+		{"no URL", func(s *webhooks.Subscription) { s.URL = "" }, true, "url"},
+		{"ftp", func(s *webhooks.Subscription) { s.URL = "ftp://r.example/h" }, true, "url"},
+		{"javascript", func(s *webhooks.Subscription) { s.URL = "javascript:alert(1)" }, true, "url"},
+		{"credentials", func(s *webhooks.Subscription) { s.URL = "https://user:pass@r.example/h" }, true, "url"},
+		{"user only", func(s *webhooks.Subscription) { s.URL = "https://user@r.example/h" }, true, "url"},
+		{"no host", func(s *webhooks.Subscription) { s.URL = "https:///h" }, true, "url"},
+		{"not a URL", func(s *webhooks.Subscription) { s.URL = "http://[::1" }, true, "url"},
+		{"private refused", func(s *webhooks.Subscription) { s.URL = "http://192.168.1.10/h" }, false, "url"},
+		{"loopback refused", func(s *webhooks.Subscription) { s.URL = "http://127.0.0.1/h" }, false, "url"},
+		{"localhost refused", func(s *webhooks.Subscription) { s.URL = "http://localhost/h" }, false, "url"},
+		{"no events", func(s *webhooks.Subscription) { s.Events = nil }, true, "events"},
+		{"unknown event", func(s *webhooks.Subscription) { s.Events = []hailong.EventType{"rating.deleted"} }, true, "events"},
+		{"ping is not subscribable", func(s *webhooks.Subscription) { s.Events = []hailong.EventType{webhooks.EventPing} }, true, "events"},
+		{"no unit", func(s *webhooks.Subscription) { s.Unit = "" }, true, "unit"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := good
+			c.change(&s)
+			err := webhooks.Validate(s, c.allowPrivate)
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			fields := hailong.ErrorFields(err)
+			if hailong.ErrorCode(err) != hailong.EINVALID || len(fields) == 0 || fields[0].Field != c.field {
+				t.Fatalf("got %v (%+v), want a field error on %s", err, fields, c.field)
+			}
+		})
+	}
+}
+
+// With private addresses refused, the client refuses to connect to one
+// even when the URL passed (a name that resolves there).
+func TestPrivateAddressRefusedAtConnect(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	for _, allow := range []bool{true, false} {
+		_, err := webhooks.NewClient(time.Second, allow).Post(srv.URL, "application/json", nil)
+		if (err == nil) != allow {
+			t.Errorf("allowPrivate %v: %v", allow, err)
+		}
+	}
+}
+
+func TestRatingEvents(t *testing.T) {
+	r := &hailong.Rating{ID: "r1", Unit: "C", Kiosk: "k1", Channel: hailong.ChannelKiosk, At: time.Date(2026, 11, 30, 1, 2, 3, 0, time.UTC),
+		Submission: hailong.Submission{Questionnaire: "counter-quick", Procedure: "1.0001", Official: "o1", Counter: "3", Dossier: "secret-dossier"}}
+	evs := webhooks.RatingEvents([]ingest.Stored{{Rating: r, Fact: rollup.Fact{Level: 3, Satisfied: true}}})
+	if len(evs) != 1 || evs[0].ID != "rating.stored:r1" || evs[0].Type != hailong.EventRatingStored || evs[0].Unit != "C" {
+		t.Fatalf("events %+v", evs)
+	}
+	var got hailong.StoredRating
+	json.Unmarshal(evs[0].Data, &got)
+	want := hailong.StoredRating{ID: "r1", Unit: "C", Kiosk: "k1", Questionnaire: "counter-quick", Channel: hailong.ChannelKiosk,
+		At: r.At, Procedure: "1.0001", Official: "o1", Counter: "3", Level: 3, Satisfied: true}
+	if got != want {
+		t.Fatalf("data %+v, want %+v", got, want)
+	}
+}
+
+// An event is sent as json.Marshal writes it.
+func TestEventEncoding(t *testing.T) {
+	rc := &recorder{}
+	d := start(t, webhooks.Config{Store: newMemStore(), Client: handlerClient(rc)})
+	subscribe(t, d, "http://r.example/h", "P", hailong.EventAlertOpened)
+	e := event("alert.opened:x", hailong.EventAlertOpened, "P")
+	d.Publish(context.Background(), e)
+	waitFor(t, func() bool { return len(rc.requests()) == 1 })
+	want, _ := json.Marshal(e)
+	if body := rc.requests()[0].Body; !strings.Contains(string(body), `"events":[`+string(want)+`]`) {
+		t.Fatalf("body %s, want the event as %s", body, want)
+	}
+}
