@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -206,124 +205,90 @@ func BenchmarkPhonePage(b *testing.B) {
 
 // BenchmarkIngestWebhooks measures ingest through POST /api/v1/sync with
 // ten webhook subscriptions to rating.stored (receivers on loopback, in
-// this process) against none, in rounds that alternate in the same run on
-// the same aggregator: batches of 200 from 4 kiosks at once, as
-// BenchmarkIngest. After each round with subscriptions, the time until
+// this process) against none, in rounds that take turns within one run
+// (ingestRounds). After each round with subscriptions, the time until
 // every receiver has every event is reported too (the deliveries' lag),
 // and awaited before the next round, so that no round pays for another's
 // deliveries.
 //
-//	go test -run '^$' -bench IngestWebhooks -benchtime 80000x ./e2e
+//	go test -run '^$' -bench 'IngestWebhooks$' -benchtime 80000x ./e2e
 func BenchmarkIngestWebhooks(b *testing.B) {
-	t := &testing.T{}
+	ctx := context.Background()
 	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true, WebhookAllowPrivate: true}, Logger: quiet}
-	if err := agg.Run(context.Background()); err != nil {
+	if err := agg.Run(ctx); err != nil {
 		b.Fatal(err)
 	}
 	defer agg.Close()
-	withToken(b, agg)
-	const batch, kiosks, rounds, receivers = 200, 4, 6, 10
-	centres := []string{"TT-09190", "TT-09250", "TT-07210", "TT-07450"}
-	var creds []syncapi.Credential
-	for i := 0; i < kiosks; i++ {
-		creds = append(creds, enrol(t, agg, fmt.Sprintf("bench-%d", i), centres[i]))
+	for _, r := range agg.Alerts().Rules() { // alert rules are BenchmarkIngestAlertsWebhooks's
+		r.Enabled = false
+		if _, err := agg.Alerts().SaveRule(ctx, r); err != nil {
+			b.Fatal(err)
+		}
 	}
-	var got atomic.Int64 // events received by all receivers
-	var subs []string
-	for i := 0; i < receivers; i++ {
+	hooks := newReceivers(b, agg, 10)
+	none, with, lag := ingestRounds{agg: agg, rounds: 12, arm: hooks.enable, after: hooks.await}.run(b)
+	hooks.check(b)
+	b.ReportMetric(none, "none-ratings/s")
+	b.ReportMetric(with, "webhooks-ratings/s")
+	b.ReportMetric(100*with/none, "%-of-none")
+	b.ReportMetric(lag, "delivery-lag-s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// receivers are webhook receivers on loopback, each subscribed to
+// rating.stored over the province, counting the events they are sent.
+type receivers struct {
+	agg    *aggapp.Main
+	b      *testing.B
+	got    atomic.Int64
+	subs   []string
+	expect int64
+}
+
+func newReceivers(b *testing.B, agg *aggapp.Main, n int) *receivers {
+	b.Helper()
+	rs := &receivers{agg: agg, b: b}
+	for range n {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
-			got.Add(int64(bytes.Count(body, []byte(`"type":"rating.stored","at"`))))
+			rs.got.Add(int64(bytes.Count(body, []byte(`"type":"rating.stored","at"`))))
 		}))
-		defer srv.Close()
+		b.Cleanup(srv.Close)
 		s, err := agg.Webhooks().Subscribe(context.Background(), webhooks.Subscription{URL: srv.URL, Unit: "24", Events: []hailong.EventType{hailong.EventRatingStored}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		subs = append(subs, s.ID)
+		rs.subs = append(rs.subs, s.ID)
 	}
-	enable := func(on bool) {
-		for _, id := range subs {
-			if _, err := agg.Webhooks().Update(context.Background(), id, webhooks.Change{Enabled: &on}, nil); err != nil {
-				b.Fatal(err)
-			}
+	return rs
+}
+
+// enable switches every subscription on or off.
+func (rs *receivers) enable(on bool) {
+	for _, id := range rs.subs {
+		if _, err := rs.agg.Webhooks().Update(context.Background(), id, webhooks.Change{Enabled: &on}, nil); err != nil {
+			rs.b.Fatal(err)
 		}
 	}
-	rng := rand.New(rand.NewPCG(1, 1))
-	perRound := max(b.N/(2*rounds)/batch/kiosks, 1) * batch * kiosks
-	bodies := func() [][]byte {
-		var out [][]byte
-		for i := 0; i < perRound/batch; i++ {
-			k := i % kiosks
-			body, _ := json.Marshal(syncBatch(creds[k].Kiosk, centres[k], batch, time.Now(), rng))
-			out = append(out, body)
-		}
-		return out
+	rs.expect = rs.got.Load()
+}
+
+// await waits until every receiver has the round's events, when they were
+// on, and returns how long that took in seconds.
+func (rs *receivers) await(on bool, ratings int) float64 {
+	if !on {
+		return 0
 	}
-	ingest := func(bodies [][]byte) float64 {
-		t0 := time.Now()
-		errs := make(chan error, kiosks)
-		for k := 0; k < kiosks; k++ {
-			go func() {
-				for i := k; i < len(bodies); i += kiosks {
-					req, _ := http.NewRequest("POST", agg.URL()+syncapi.Path, bytes.NewReader(bodies[i]))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+creds[k].String())
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil {
-						errs <- err
-						return
-					}
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						errs <- fmt.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
-				errs <- nil
-			}()
-		}
-		for k := 0; k < kiosks; k++ {
-			if err := <-errs; err != nil {
-				b.Fatal(err)
-			}
-		}
-		return float64(perRound) / time.Since(t0).Seconds()
+	t0, want := time.Now(), rs.expect+int64(ratings*len(rs.subs))
+	for rs.got.Load() < want {
+		time.Sleep(5 * time.Millisecond)
 	}
-	var none, with, lag []float64
-	b.ResetTimer()
-	for r := 0; r < rounds; r++ {
-		b.StopTimer()
-		plain, hooked := bodies(), bodies()
-		b.StartTimer()
-		enable(false)
-		none = append(none, ingest(plain))
-		enable(true)
-		want := got.Load() + int64(perRound*receivers)
-		with = append(with, ingest(hooked))
-		t0 := time.Now()
-		for got.Load() < want {
-			time.Sleep(5 * time.Millisecond)
-		}
-		lag = append(lag, time.Since(t0).Seconds())
-	}
-	b.StopTimer()
-	if d := agg.Webhooks().Dropped(); d != 0 {
+	return time.Since(t0).Seconds()
+}
+
+// check fails the benchmark if the dispatcher dropped an event.
+func (rs *receivers) check(b *testing.B) {
+	if d := rs.agg.Webhooks().Dropped(); d != 0 {
 		b.Fatalf("%d events dropped", d)
 	}
-	mean := func(xs []float64) float64 {
-		s := 0.0
-		for _, x := range xs {
-			s += x
-		}
-		return s / float64(len(xs))
-	}
-	for r := range none {
-		b.Logf("round %d: none %.0f ratings/s, 10 webhooks %.0f ratings/s (%.1f%%), every event delivered %.2f s after", r+1, none[r], with[r], 100*with[r]/none[r], lag[r])
-	}
-	b.ReportMetric(mean(none), "none-ratings/s")
-	b.ReportMetric(mean(with), "webhooks-ratings/s")
-	b.ReportMetric(100*mean(with)/mean(none), "%-of-none")
-	b.ReportMetric(mean(lag), "delivery-lag-s")
-	b.ReportMetric(0, "ns/op")
 }
