@@ -30,8 +30,11 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 	// Ratings this month and last: Kinh Bắc most satisfied, Bắc Giang
 	// less, Từ Sơn too few to rank.
 	now := time.Now().In(hailong.Location)
-	thisMonth := time.Date(now.Year(), now.Month(), 1, 9, 0, 0, 0, hailong.Location)
-	lastMonth := thisMonth.AddDate(0, -1, 0)
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, hailong.Location)
+	lastMonth := thisMonth.AddDate(0, -1, 0).Add(9 * time.Hour)
+	// This month's ratings lie between its start and now, a minute apart
+	// or closer early on the 1st (Vietnam time), never in the future.
+	step := min(time.Minute, now.Sub(thisMonth)/100)
 	var creds []syncapi.Credential
 	for _, c := range []struct {
 		unit       string
@@ -42,18 +45,18 @@ func TestOverviewAndDrillDownInABrowser(t *testing.T) {
 		creds = append(creds, enrolSince(t, agg, "kiosk-"+strings.ToLower(c.unit), c.unit, lastMonth.AddDate(0, -1, 0)))
 		cred := creds[len(creds)-1]
 		var up syncapi.Request
-		add := func(n, happy int, at time.Time) {
+		add := func(n, happy int, at time.Time, step time.Duration) {
 			for i := 0; i < n; i++ {
 				overall := 1
 				if i < happy {
 					overall = 3
 				}
 				up.Ratings = append(up.Ratings, hailong.Rating{ID: hailong.NewID(), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
-					Answers: hailong.Answers{"overall": hailong.Int(overall)}}, Channel: hailong.ChannelKiosk, Unit: c.unit, Kiosk: "kiosk-" + strings.ToLower(c.unit), At: at.Add(time.Duration(i) * time.Minute)})
+					Answers: hailong.Answers{"overall": hailong.Int(overall)}}, Channel: hailong.ChannelKiosk, Unit: c.unit, Kiosk: "kiosk-" + strings.ToLower(c.unit), At: at.Add(time.Duration(i) * step)})
 			}
 		}
-		add(c.n, c.happy, c.at)
-		add(c.lastMonthN, c.lastMonthN/2, lastMonth)
+		add(c.n, c.happy, c.at, step)
+		add(c.lastMonthN, c.lastMonthN/2, lastMonth, time.Minute)
 		// The aggregator reads new kiosks at most every two seconds.
 		waitFor(t, "the upload of "+c.unit, func() bool {
 			_, err := kioskClient(agg.URL(), cred).Sync(t.Context(), up)
