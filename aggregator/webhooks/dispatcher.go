@@ -544,7 +544,12 @@ func Body(delivery, sub string, t hailong.EventType, b *Batch, idx []int) []byte
 		Subscription string            `json:"subscription"`
 		Type         hailong.EventType `json:"type"`
 	}{delivery, sub, t})
+	size := len(head) + len(`,"events":[]}`) + len(idx)
+	for _, i := range idx {
+		size += len(b.Events[i])
+	}
 	var buf bytes.Buffer
+	buf.Grow(size) // ten subscriptions, a batch of 200: growing it was a tenth of the dispatcher's work
 	buf.Write(head[:len(head)-1])
 	buf.WriteString(`,"events":[`)
 	for n, i := range idx {
