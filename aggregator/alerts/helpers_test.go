@@ -3,6 +3,7 @@ package alerts_test
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -32,11 +33,7 @@ func newMemStore() *memStore {
 func (m *memStore) AlertRules(context.Context) ([]hailong.AlertRule, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []hailong.AlertRule
-	for _, r := range m.rules {
-		out = append(out, r)
-	}
-	return out, nil
+	return slices.Collect(maps.Values(m.rules)), nil
 }
 
 func (m *memStore) SaveAlertRule(_ context.Context, r hailong.AlertRule) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -212,11 +214,7 @@ func (s *memStore) AddMail(_ context.Context, e mail.Entry) (bool, error) {
 func (s *memStore) Mails(context.Context) ([]mail.Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []mail.Entry
-	for _, e := range s.m {
-		out = append(out, e)
-	}
-	return out, nil
+	return slices.Collect(maps.Values(s.m)), nil
 }
 
 func (s *memStore) PutMail(_ context.Context, e mail.Entry) error {

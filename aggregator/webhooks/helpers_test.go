@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -32,18 +33,10 @@ func newMemStore() *memStore {
 		dead: map[string]webhooks.DeadLetter{}, logs: map[string]webhooks.Log{}}
 }
 
-func values[T any](m map[string]T) []T {
-	var out []T
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
-}
-
 func (m *memStore) WebhookSubscriptions(context.Context) ([]webhooks.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return values(m.subs), nil
+	return slices.Collect(maps.Values(m.subs)), nil
 }
 func (m *memStore) PutWebhookSubscription(_ context.Context, s webhooks.Subscription) error {
 	m.mu.Lock()
@@ -64,7 +57,7 @@ func (m *memStore) WebhookQueue(context.Context) ([]webhooks.Batch, []int, error
 	var segs []int
 	for seg, q := range m.queue {
 		segs = append(segs, seg)
-		out = append(out, values(q)...)
+		out = append(out, slices.Collect(maps.Values(q))...)
 	}
 	return out, segs, nil
 }
@@ -98,7 +91,7 @@ func (m *memStore) DropWebhookSegment(_ context.Context, seg int) error {
 func (m *memStore) WebhookDeadLetters(context.Context) ([]webhooks.DeadLetter, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return values(m.dead), nil
+	return slices.Collect(maps.Values(m.dead)), nil
 }
 func (m *memStore) InsertWebhookDeadLetter(_ context.Context, l webhooks.DeadLetter) error {
 	m.mu.Lock()
@@ -115,7 +108,7 @@ func (m *memStore) DeleteWebhookDeadLetter(_ context.Context, id string) error {
 func (m *memStore) WebhookLogs(context.Context) ([]webhooks.Log, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return values(m.logs), nil
+	return slices.Collect(maps.Values(m.logs)), nil
 }
 func (m *memStore) PutWebhookLog(_ context.Context, l webhooks.Log) error {
 	m.mu.Lock()
