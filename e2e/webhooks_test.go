@@ -57,11 +57,14 @@ func (h *hookReceiver) setStatus(s int) {
 	h.status = s
 }
 
-// eventually polls cond until it holds; the test's deadline bounds it.
+// eventually polls cond until it holds, and fails the test after a minute
+// rather than hang the suite until its deadline.
 func eventually(t *testing.T, cond func() bool) {
 	t.Helper()
-	for !cond() {
-		time.Sleep(20 * time.Millisecond)
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the condition did not hold within a minute")
+		}
 	}
 }
 
