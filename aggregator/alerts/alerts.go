@@ -81,6 +81,10 @@ type Engine struct {
 	last    map[string]time.Time
 	pending map[string]struct{} // units touched since the last evaluation
 	started time.Time
+	// quietFrom is, for units with no rating seen since the start, the
+	// earliest instant the rollups show them silent from (see quietSince),
+	// found once per unit.
+	quietFrom map[string]time.Time
 
 	// eval runs one evaluation at a time: the decision to open an alert
 	// and storing it are one step.
@@ -106,7 +110,7 @@ func New(cfg Config) *Engine {
 	}
 	// MinSample 0: a rule has its own minimum number of ratings.
 	return &Engine{cfg: cfg, reporter: report.Reporter{Rollup: cfg.Rollup, Catalog: cfg.Catalog, Units: cfg.Units},
-		open: map[key]*hailong.Alert{}, last: map[string]time.Time{}, pending: map[string]struct{}{}, wake: make(chan struct{}, 1)}
+		open: map[key]*hailong.Alert{}, last: map[string]time.Time{}, quietFrom: map[string]time.Time{}, pending: map[string]struct{}{}, wake: make(chan struct{}, 1)}
 }
 
 // Load reads the rules and the alerts not closed, making the default
@@ -143,6 +147,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		e.open[key{a.Rule, a.Unit}] = &a
 	}
 	e.started = e.cfg.Now()
+	clear(e.quietFrom)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"hailong"
 	"hailong/aggregator/alerts"
 	"hailong/aggregator/fleet"
+	"hailong/aggregator/rollup"
 	"hailong/syncapi"
 )
 
@@ -148,7 +149,7 @@ func TestClockRulesFireOnceAtThreshold(t *testing.T) {
 				tt.rule.Name = tt.name
 				h := newHarness(t)
 				h.fleetMu.Lock()
-				h.kiosks = []hailong.Enrolment{{ID: "k1", Unit: centreA}}
+				h.kiosks = []hailong.Enrolment{{ID: "k1", Unit: centreA, Created: time.Now()}}
 				h.fleet = []fleet.Report{{Kiosk: "k1", Health: tt.report(time.Now()), Reported: time.Now()}}
 				h.fleetMu.Unlock()
 				if _, err := h.engine.SaveRule(context.Background(), enabled(tt.rule)); err != nil {
@@ -168,6 +169,66 @@ func TestClockRulesFireOnceAtThreshold(t *testing.T) {
 				synctest.Wait()
 				if got := h.events.opened(); len(got) != 1 {
 					t.Errorf("fired again while open: %v", got)
+				}
+			})
+		})
+	}
+}
+
+// TestSilenceSurvivesRestart restarts the engine on Monday at 9:00 in
+// Vietnam, with a silence rule of five opening hours and no rating since,
+// and checks that a unit's silence counts from what the rollups know of the
+// days before: from the midnight after its last day with a rating, from
+// the start if it was rated that day, and never before its kiosk was
+// enrolled.
+func TestSilenceSurvivesRestart(t *testing.T) {
+	tests := []struct {
+		name string
+		// rated is how many days before the restart the unit's last
+		// rating was given (-1: never); enrolled, how long before the
+		// restart its kiosk was.
+		rated    int
+		enrolled time.Duration
+		// loud is whether the rule has fired at 14:35, quiet at 14:20.
+		quietLoud [2]bool
+	}{
+		// Silent since Saturday: Monday 7:30–11:30 and 13:30–14:30.
+		{name: "last rated on Friday", rated: 3, enrolled: 30 * 24 * time.Hour, quietLoud: [2]bool{false, true}},
+		// Only from the start at 9:00: 9:00–11:30 and 13:30–14:35 is 3 h 35.
+		{name: "rated the morning of the restart", rated: 0, enrolled: 30 * 24 * time.Hour, quietLoud: [2]bool{false, false}},
+		// Silent for over a month, the rule fires at the first tick.
+		{name: "never rated, enrolled long ago", rated: -1, enrolled: 60 * 24 * time.Hour, quietLoud: [2]bool{true, true}},
+		// Enrolled at the start: as for the last rating on the morning.
+		{name: "never rated, enrolled at the restart", rated: -1, enrolled: 0, quietLoud: [2]bool{false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				// Saturday 1 January 2000, 0:00 UTC: to Monday 9:00 in
+				// Vietnam (2:00 UTC).
+				time.Sleep(50 * time.Hour)
+				restart := time.Now()
+				h := newHarness(t)
+				if tt.rated >= 0 {
+					at := restart.AddDate(0, 0, -tt.rated).Add(-time.Hour) // 8:00 that day
+					rt := &hailong.Rating{ID: "r-before", Unit: centreA, Channel: hailong.ChannelKiosk, At: at,
+						Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1, Answers: hailong.Answers{"overall": hailong.Int(good)}}}
+					q, _ := h.catalog.Latest("counter-quick")
+					fact, _ := rollup.FactOf(rt, q)
+					h.rollup.Add(fact)
+				}
+				h.fleetMu.Lock()
+				h.kiosks = []hailong.Enrolment{{ID: "k1", Unit: centreA, Created: restart.Add(-tt.enrolled)}}
+				h.fleetMu.Unlock()
+				if _, err := h.engine.SaveRule(context.Background(), enabled(hailong.AlertRule{Name: "silence", Kind: hailong.AlertSilence, Window: 5 * time.Hour})); err != nil {
+					t.Fatal(err)
+				}
+				for i, at := range []time.Duration{5*time.Hour + 20*time.Minute, 5*time.Hour + 35*time.Minute} {
+					time.Sleep(restart.Add(at).Sub(time.Now()))
+					synctest.Wait()
+					if got := len(h.events.opened()) > 0; got != tt.quietLoud[i] {
+						t.Errorf("at %s fired %v, want %v", time.Now().In(hailong.Location).Format("15:04"), got, tt.quietLoud[i])
+					}
 				}
 			})
 		})

@@ -166,6 +166,7 @@ func (e *Engine) EvaluateClock(ctx context.Context) {
 	today := hailong.DateOf(now)
 	tree := e.tree()
 	kioskUnit := map[string]string{}
+	enrolled := map[string]time.Time{} // by unit, its first kiosk's enrolment
 	if e.cfg.Kiosks != nil {
 		ks, err := e.cfg.Kiosks(ctx)
 		if err != nil {
@@ -174,10 +175,13 @@ func (e *Engine) EvaluateClock(ctx context.Context) {
 		for _, k := range ks {
 			if !k.Revoked {
 				kioskUnit[k.ID] = k.Unit
+				if at, ok := enrolled[k.Unit]; !ok || k.Created.Before(at) {
+					enrolled[k.Unit] = k.Created
+				}
 			}
 		}
 	}
-	silent := e.silentSince(kioskUnit)
+	silent := e.silentSince(kioskUnit, enrolled)
 	queues := map[string]time.Duration{} // oldest queue by unit
 	if e.cfg.Fleet != nil {
 		for _, rep := range e.cfg.Fleet() {
@@ -217,15 +221,31 @@ func (e *Engine) EvaluateClock(ctx context.Context) {
 
 // silentSince returns, for each unit with a kiosk, since when it has had
 // no rating: its last rating seen, by the engine or by a kiosk's own
-// report, and never before the engine started (what came before is not
-// known from memory).
-func (e *Engine) silentSince(kioskUnit map[string]string) map[string]time.Time {
+// report; for a unit with none seen since the engine started, what the
+// rollups tell of the days before (quietSince), so that a restart does not
+// begin the unit's silence again.
+func (e *Engine) silentSince(kioskUnit map[string]string, enrolled map[string]time.Time) map[string]time.Time {
 	e.mu.Lock()
 	out := map[string]time.Time{}
+	var ask []string
 	for _, unit := range kioskUnit {
-		out[unit] = later(e.started, e.last[unit])
+		if last := e.last[unit]; !last.IsZero() {
+			out[unit] = last
+		} else if from, ok := e.quietFrom[unit]; ok {
+			out[unit] = from
+		} else {
+			ask = append(ask, unit)
+		}
 	}
+	started := e.started
 	e.mu.Unlock()
+	for _, unit := range ask {
+		from := e.quietSince(unit, started, enrolled[unit])
+		out[unit] = from
+		e.mu.Lock()
+		e.quietFrom[unit] = from
+		e.mu.Unlock()
+	}
 	if e.cfg.Fleet != nil {
 		for _, rep := range e.cfg.Fleet() {
 			unit, ok := kioskUnit[rep.Kiosk]
@@ -239,6 +259,37 @@ func (e *Engine) silentSince(kioskUnit map[string]string) map[string]time.Time {
 		}
 	}
 	return out
+}
+
+// quietLookback is how many days before the start quietSince looks for a
+// unit's last rating: longer than any silence rule's window in opening
+// hours is worth.
+const quietLookback = 31
+
+// quietSince is the earliest instant a unit with no rating seen since the
+// engine started is known to have been silent from. The rollups keep days,
+// not times: a unit last rated on an earlier day has been silent since the
+// midnight after it, but one rated on the day of the start only since the
+// start. Never before its first kiosk was enrolled, nor before the
+// lookback.
+func (e *Engine) quietSince(unit string, started, enrolled time.Time) time.Time {
+	since := started
+	if e.cfg.Rollup != nil {
+		r := e.cfg.Rollup()
+		first := hailong.DateOf(started)
+		since = (first - quietLookback).Start()
+		for d := first; d > first-quietLookback; d-- {
+			if r.Query([]string{unit}, d, d, rollup.Filter{}).Total.N > 0 {
+				if d == first {
+					since = started
+				} else {
+					since = (d + 1).Start()
+				}
+				break
+			}
+		}
+	}
+	return later(since, enrolled)
 }
 
 func (e *Engine) tree() *hierarchy.Tree {
