@@ -42,6 +42,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -285,11 +286,12 @@ func openDB(ctx context.Context, name string, args []string, log *slog.Logger, e
 }
 
 func generate(ctx context.Context, args []string, log *slog.Logger) error {
-	var n int
+	var n, workers int
 	var seed uint64
 	db, cfg, _, err := openDB(ctx, "generate", args, log, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "ratings", 5_000_000, "how many ratings")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the generator")
+		fs.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "batches checked and stored at once")
 	})
 	if err != nil {
 		return err
@@ -319,9 +321,14 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	in.SetOnUnhappy(book.MarkUnhappy)
 	t0 := time.Now()
+	sink := synth.NewParallel(ctx, synth.Ingest{In: in, Book: book}, workers)
 	err = synth.Generate(ctx, synth.Config{Ratings: n, Seed: seed, Progress: func(done int) {
-		fmt.Fprintf(os.Stderr, "%d ratings, %.0f/s\n", done, float64(done)/time.Since(t0).Seconds())
-	}}, synth.Ingest{In: in, Book: book})
+		left := time.Duration(float64(time.Since(t0)) * float64(n-done) / float64(done)).Round(time.Second)
+		fmt.Fprintf(os.Stderr, "%d of %d ratings, %.0f/s, about %s left\n", done, n, float64(done)/time.Since(t0).Seconds(), left)
+	}}, sink)
+	if werr := sink.Wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return err
 	}
