@@ -10,64 +10,8 @@ import (
 	"time"
 
 	"hailong/aggregator/lease"
+	"hailong/aggregator/lease/leasetest"
 )
-
-// memStore is a Store in memory, with the conditional updates of the
-// MongoDB one; renewDelay and renewErr simulate a slow or failing database.
-type memStore struct {
-	mu         sync.Mutex
-	leases     map[string]lease.Lease
-	renewDelay time.Duration
-	renewErr   error
-}
-
-func newMemStore() *memStore { return &memStore{leases: map[string]lease.Lease{}} }
-
-func (s *memStore) Take(_ context.Context, scope, holder string, expires, freeBefore time.Time) (lease.Lease, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, ok := s.leases[scope]
-	if !ok || l.Holder == holder || l.Expires.Before(freeBefore) {
-		l = lease.Lease{Scope: scope, Holder: holder, Expires: expires, Epoch: l.Epoch + 1}
-		s.leases[scope] = l
-	}
-	return l, nil
-}
-
-func (s *memStore) Renew(ctx context.Context, l lease.Lease, expires time.Time) (lease.Lease, error) {
-	s.mu.Lock()
-	delay, err := s.renewDelay, s.renewErr
-	s.mu.Unlock()
-	time.Sleep(delay)
-	if err != nil {
-		return lease.Lease{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := s.leases[l.Scope]
-	if cur.Holder != l.Holder || cur.Epoch != l.Epoch {
-		return lease.Lease{}, lease.ErrLost
-	}
-	cur.Expires = expires
-	s.leases[l.Scope] = cur
-	return cur, nil
-}
-
-func (s *memStore) Release(_ context.Context, l lease.Lease) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.leases[l.Scope]; cur.Holder == l.Holder && cur.Epoch == l.Epoch {
-		cur.Expires = time.Unix(0, 0)
-		s.leases[l.Scope] = cur
-	}
-	return nil
-}
-
-func (s *memStore) set(f func(*memStore)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f(s)
-}
 
 const ttl, skew = 15 * time.Second, 2 * time.Second
 
@@ -90,7 +34,7 @@ func acquire(t *testing.T, ctx context.Context, cfg lease.Config) *lease.Held {
 // the next epoch.
 func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := newMemStore()
+		store := leasetest.New()
 		ownerCtx, ownerDies := context.WithCancel(t.Context())
 		owner := acquire(t, ownerCtx, config(store, "owner"))
 		go owner.Keep(ownerCtx)
@@ -140,32 +84,30 @@ func TestHolderStopsWriting(t *testing.T) {
 	cases := []struct {
 		name string
 		// lose acts on the held lease and its store; keep runs Keep.
-		lose func(t *testing.T, h *lease.Held, s *memStore)
+		lose func(t *testing.T, h *lease.Held, s *leasetest.Store)
 		keep bool
 	}{
-		{"paused past its TTL", func(t *testing.T, h *lease.Held, s *memStore) {
+		{"paused past its TTL", func(t *testing.T, h *lease.Held, s *leasetest.Store) {
 			time.Sleep(ttl) // no renewal ran: the process was stopped
 		}, false},
-		{"another process took it", func(t *testing.T, h *lease.Held, s *memStore) {
-			s.set(func(s *memStore) {
-				l := s.leases["provinces:24"]
-				s.leases["provinces:24"] = lease.Lease{Scope: l.Scope, Holder: "other", Expires: time.Now().Add(ttl), Epoch: l.Epoch + 1}
-			})
+		{"another process took it", func(t *testing.T, h *lease.Held, s *leasetest.Store) {
+			l := h.Lease()
+			s.Put(lease.Lease{Scope: l.Scope, Holder: "other", Expires: time.Now().Add(ttl), Epoch: l.Epoch + 1})
 			time.Sleep(ttl / 2)
 		}, true},
-		{"the database failed", func(t *testing.T, h *lease.Held, s *memStore) {
-			s.set(func(s *memStore) { s.renewErr = errors.New("no primary") })
+		{"the database failed", func(t *testing.T, h *lease.Held, s *leasetest.Store) {
+			s.FailRenewals(errors.New("no primary"))
 			time.Sleep(ttl / 2)
 		}, true},
-		{"the renewal came back too late", func(t *testing.T, h *lease.Held, s *memStore) {
-			s.set(func(s *memStore) { s.renewDelay = ttl })
+		{"the renewal came back too late", func(t *testing.T, h *lease.Held, s *leasetest.Store) {
+			s.DelayRenewals(ttl)
 			time.Sleep(2 * ttl)
 		}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				s := newMemStore()
+				s := leasetest.New()
 				h := acquire(t, t.Context(), config(s, "owner"))
 				if c.keep {
 					go h.Keep(t.Context())
@@ -197,7 +139,7 @@ func TestHolderStopsWriting(t *testing.T) {
 // may write for hours.
 func TestHolderKeepsRenewing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := newMemStore()
+		s := leasetest.New()
 		h := acquire(t, t.Context(), config(s, "owner"))
 		go h.Keep(t.Context())
 		time.Sleep(3 * time.Hour)
@@ -213,7 +155,7 @@ func TestHolderKeepsRenewing(t *testing.T) {
 // takes the lease at its next try, not after the TTL.
 func TestReleaseHandsOverAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := newMemStore()
+		s := leasetest.New()
 		owner := acquire(t, t.Context(), config(s, "owner"))
 		go owner.Keep(t.Context())
 		got := make(chan time.Time, 1)
