@@ -3,7 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -115,6 +117,7 @@ func TestStandbyTakesOverFromAKilledOwner(t *testing.T) {
 		if !strings.Contains(standby.stderr.String(), "another process holds the lease") {
 			t.Errorf("the standby does not say who holds the lease:\n%s", standby.stderr)
 		}
+		t.Logf("RSS: owner %s, standby %s", vmRSS(owner), vmRSS(standby))
 	})
 
 	// The kiosk's side: each batch is sent until acknowledged, to the
@@ -267,4 +270,18 @@ func TestUploadsOfAnotherProvinceAreRefused(t *testing.T) {
 	if s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", today(), "to", today())); s.N != 0 {
 		t.Errorf("%d ratings of another province counted", s.N)
 	}
+}
+
+// vmRSS is a child's resident memory as /proc tells it, for the log.
+func vmRSS(c *child) string {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		return err.Error()
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return "unknown"
 }

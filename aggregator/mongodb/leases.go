@@ -9,6 +9,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
 	"hailong/aggregator/lease"
 )
@@ -19,8 +22,19 @@ import (
 // document, so two processes cannot both take a lease. On FerretDB a
 // filtered update scans its collection: the collection holds one document
 // per scope (a few dozen at most), so the scan costs nothing that matters.
+//
+// On a replica set every lease write waits for a majority and every read
+// is a majority read from the primary, whatever the URI says: a takeover
+// acknowledged by one member only could be rolled back by a failover and
+// leave two holders. (FerretDB, a single server, accepts and ignores
+// both; they are exercised only on a real replica set.)
 
-func (d *DB) leases() *mongo.Collection { return d.db.Collection("leases") }
+func (d *DB) leases() *mongo.Collection {
+	return d.db.Collection("leases", options.Collection().
+		SetWriteConcern(writeconcern.Majority()).
+		SetReadConcern(readconcern.Majority()).
+		SetReadPreference(readpref.Primary()))
+}
 
 type leaseDoc struct {
 	Scope   string    `bson:"_id"`

@@ -117,3 +117,19 @@ func TestLeaseFirstTakeRace(t *testing.T) {
 		t.Errorf("epoch = %d after the first take, want 1", stored.Epoch)
 	}
 }
+
+// BenchmarkLeaseRenew is the cost of one renewal, which an owner makes every
+// third of the TTL (docs/SCALE.md).
+func BenchmarkLeaseRenew(b *testing.B) {
+	db := ferrettest.Open(b)
+	ctx := context.Background()
+	l, err := db.Take(ctx, "all", "a", time.Now().Add(time.Minute), time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if l, err = db.Renew(ctx, l, time.Now().Add(time.Minute)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
