@@ -222,6 +222,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	m := &app.Main{Config: cfg, Logger: log}
 	if err := m.Run(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			log.Info("stopped before serving (a standby waiting for the lease, or a start)")
+			return nil
+		}
 		return err
 	}
 	log.Info("aggregator ready", "url", m.URL())

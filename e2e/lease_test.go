@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,9 +115,9 @@ func TestStandbyTakesOverFromAKilledOwner(t *testing.T) {
 		if resp.Header.Get("Retry-After") == "" {
 			t.Error("no Retry-After on the standby's 503")
 		}
-		if !strings.Contains(standby.stderr.String(), "another process holds the lease") {
-			t.Errorf("the standby does not say who holds the lease:\n%s", standby.stderr)
-		}
+		waitFor(t, "the standby to say who holds the lease", func() bool {
+			return strings.Contains(standby.stderr.String(), "another process holds the lease")
+		})
 		t.Logf("RSS: owner %s, standby %s", vmRSS(owner), vmRSS(standby))
 	})
 
@@ -284,4 +285,25 @@ func vmRSS(c *child) string {
 		}
 	}
 	return "unknown"
+}
+
+// TestOwnersOfDifferentProvincesNeedTheirOwnDatabase: a process owning
+// province 48 refuses to serve on the database where another owns 24, as
+// both would write the same rollups.
+func TestOwnersOfDifferentProvincesNeedTheirOwnDatabase(t *testing.T) {
+	db := startSharedDB(t)
+	owner := db.serve(t)
+	waitFor(t, "the first aggregator to serve", func() bool { return ready(owner.url) })
+	addr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, db.bin, "serve", "-listen", addr, "-mongo-uri", db.uri, "-lease",
+		"-lease-ttl", leaseTTL, "-provinces", "48").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !strings.Contains(string(out), "need a database each") {
+		t.Fatalf("a second owner of other provinces on the same database: %v\n%s", err, out)
+	}
+	if !ready(owner.url) {
+		t.Error("the first owner stopped serving")
+	}
 }

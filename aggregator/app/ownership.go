@@ -67,6 +67,11 @@ func (m *Main) takeLease(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.onlyScope(ctx, scope); err != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return errors.Join(err, held.Release(rctx))
+	}
 	m.lease = held
 	keepCtx, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopLease = stopKeeping
@@ -75,6 +80,25 @@ func (m *Main) takeLease(ctx context.Context) error {
 		defer close(m.leaseKept)
 		held.Keep(keepCtx)
 	}()
+	return nil
+}
+
+// onlyScope refuses to serve beside a live owner of another scope on the
+// same database: the rollups, alerts and the rest are per database, so two
+// owners of different provinces there would both write them. Provinces
+// owned apart each have their database (-database).
+func (m *Main) onlyScope(ctx context.Context, scope string) error {
+	all, err := m.db.Leases(ctx)
+	if err != nil {
+		return err
+	}
+	alive := time.Now().Add(-m.Config.LeaseSkew)
+	for _, l := range all {
+		if l.Scope != scope && l.Expires.After(alive) {
+			return fmt.Errorf("another aggregator owns %s in database %q (lease held by %s): "+
+				"processes owning different provinces need a database each (-database)", l.Scope, m.Config.Database, l.Holder)
+		}
+	}
 	return nil
 }
 

@@ -122,6 +122,23 @@ func (d *DB) LeaseOf(ctx context.Context, scope string) (l lease.Lease, found bo
 	return doc.lease(), true, nil
 }
 
+// Leases lists every scope's lease (a few documents).
+func (d *DB) Leases(ctx context.Context) ([]lease.Lease, error) {
+	cur, err := d.leases().Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("read leases: %w", err)
+	}
+	var docs []leaseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read leases: %w", err)
+	}
+	out := make([]lease.Lease, len(docs))
+	for i, doc := range docs {
+		out[i] = doc.lease()
+	}
+	return out, nil
+}
+
 func heldFilter(l lease.Lease) bson.D {
 	return bson.D{{Key: "_id", Value: l.Scope}, {Key: "holder", Value: l.Holder}, {Key: "epoch", Value: l.Epoch}}
 }
