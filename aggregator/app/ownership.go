@@ -38,7 +38,8 @@ func LeaseScope(provinces []string) string {
 }
 
 // takeLease waits until this process holds the lease of its scope,
-// answering as a standby on the listen address meanwhile, and keeps it
+// answering as a standby on the listen address meanwhile (not on a given
+// Config.Listener, which only the real server serves), and keeps it
 // renewed from then on. Run calls it before anything is loaded or
 // written.
 func (m *Main) takeLease(ctx context.Context) error {

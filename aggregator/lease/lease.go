@@ -69,7 +69,11 @@ type Config struct {
 	// Skew is how far the clocks of the processes may differ; a standby
 	// waits this long past the expiry before taking over. DefaultSkew
 	// when 0.
-	Skew   time.Duration
+	Skew time.Duration
+	// Retry is how often a standby tries to take the lease; the smaller
+	// of TTL/3 and a second when 0. A try is one conditional update of
+	// one small document.
+	Retry  time.Duration
 	Logger *slog.Logger
 	// Waiting is told, while Acquire waits, who holds the lease; it may
 	// be nil.
@@ -86,6 +90,9 @@ func (c *Config) defaults() {
 	if c.Skew <= 0 {
 		c.Skew = DefaultSkew
 	}
+	if c.Retry <= 0 {
+		c.Retry = min(c.TTL/3, time.Second)
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -100,9 +107,10 @@ func NewHolder() string {
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// Acquire returns once this process holds the lease of cfg.Scope, trying
-// every TTL/3 while another holder's lease runs; it fails only when ctx
-// ends or the store fails. Call Keep on the result at once.
+// Acquire returns once this process holds the lease of cfg.Scope; it fails
+// only when ctx ends or the store fails. It tries every cfg.Retry while another holder's
+// lease runs, so a lease released at a clean stop passes within Retry.
+// Call Keep on the result at once.
 func Acquire(ctx context.Context, cfg Config) (*Held, error) {
 	cfg.defaults()
 	var last Lease
@@ -125,7 +133,7 @@ func Acquire(ctx context.Context, cfg Config) (*Held, error) {
 		if cfg.Waiting != nil {
 			cfg.Waiting(l)
 		}
-		t := time.NewTimer(cfg.TTL / 3)
+		t := time.NewTimer(cfg.Retry)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -67,8 +67,8 @@ func TestStandbyTakesOverWhenTheOwnerStops(t *testing.T) {
 		if l := r.h.Lease(); l.Holder != "standby" || l.Epoch != 2 {
 			t.Errorf("lease = %+v, want the standby's at epoch 2", l)
 		}
-		if wait := r.at.Sub(died); wait < skew || wait > ttl+skew+ttl/3 {
-			t.Errorf("took over %v after the owner died, want between %v and %v", wait, skew, ttl+skew+ttl/3)
+		if wait := r.at.Sub(died); wait < skew || wait > ttl+skew+time.Second {
+			t.Errorf("took over %v after the owner died, want between %v and %v", wait, skew, ttl+skew+time.Second)
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -168,8 +168,8 @@ func TestReleaseHandsOverAtOnce(t *testing.T) {
 		if err := owner.Release(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		if wait := (<-got).Sub(released); wait > ttl/3 {
-			t.Errorf("the standby waited %v after the release, want at most %v", wait, ttl/3)
+		if wait := (<-got).Sub(released); wait > time.Second {
+			t.Errorf("the standby waited %v after the release, want at most a second", wait)
 		}
 	})
 }
