@@ -57,6 +57,7 @@ import (
 	"hailong/aggregator/enrolment"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
+	"hailong/aggregator/lease"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/synth"
 	"hailong/hierarchy"
@@ -161,6 +162,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	hours := fs.String("alert-hours", alerts.DefaultHoursText, "opening hours silence alert rules count, Vietnam time: days and spans, groups separated by ';' (e.g. 'mon-fri 07:30-11:30 13:30-17:00; sat 07:30-11:30')")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", true, "let webhook receivers sit on private and loopback addresses (the province's LAN); false refuses them, against server-side request forgery")
 	retries := fs.String("webhook-retries", "10s,1m,5m,30m,2h,6h", "comma-separated waits before each retry of a failed webhook delivery; after the last, a dead letter")
+	fs.BoolVar(&cfg.Lease, "lease", false, "serve only while holding the lease of this process's provinces in the database, waiting as a standby until then (several aggregators on one MongoDB; docs/SCALE.md)")
+	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", lease.DefaultTTL, "how long the lease lasts unless renewed (every third of it): a standby takes over this long after the owner died")
+	fs.DurationVar(&cfg.LeaseSkew, "lease-skew", lease.DefaultSkew, "how far the clocks of the aggregators' machines may differ; a standby waits this long past the lease's expiry")
+	provinces := fs.String("provinces", "", "comma-separated codes of the provinces this process owns, e.g. 48,79; uploads from kiosks of other provinces are refused; empty owns all")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -205,11 +210,23 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 		}
 	}
+	for _, p := range strings.Split(*provinces, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.Provinces = append(cfg.Provinces, p)
+		}
+	}
+	if cfg.Lease && cfg.MongoURI == "" {
+		return errors.New("-lease needs -mongo-uri: the embedded database admits one process at a time")
+	}
 	if cfg.ProxyHeader != "" && len(cfg.TrustedProxies) == 0 {
 		return errors.New("-proxy-header needs -trusted-proxies: the header is believed only from them")
 	}
 	m := &app.Main{Config: cfg, Logger: log}
 	if err := m.Run(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			log.Info("stopped before serving (a standby waiting for the lease, or a start)")
+			return nil
+		}
 		return err
 	}
 	log.Info("aggregator ready", "url", m.URL())
@@ -222,6 +239,12 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		// supervisor (systemd's Restart=) starts the aggregator again.
 		log.Error("serving ended unexpectedly; stopping so that the supervisor restarts the aggregator", "err", err)
 		return errors.Join(fmt.Errorf("serving ended unexpectedly: %w", err), m.Close())
+	case <-m.LeaseLost():
+		// Self-fencing: exit at once, writing nothing more (no rollups:
+		// the new owner rebuilds them from what was acknowledged). The
+		// supervisor restarts the process, which waits as a standby.
+		log.Error("lease lost: another aggregator owns these provinces now; exiting without writing", "err", m.LeaseErr())
+		return fmt.Errorf("lease lost: %w", m.LeaseErr())
 	}
 }
 

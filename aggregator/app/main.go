@@ -27,6 +27,7 @@ import (
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
 	"hailong/aggregator/ingest"
+	"hailong/aggregator/lease"
 	"hailong/aggregator/mail"
 	"hailong/aggregator/mongodb"
 	"hailong/aggregator/notify"
@@ -106,6 +107,22 @@ type Config struct {
 	// WebhookRetries is the wait before each retry of a failed webhook
 	// delivery; nil is webhooks.DefaultSchedule.
 	WebhookRetries []time.Duration
+	// Lease makes this process one of several on one database: it serves
+	// only while it holds the lease of its scope (Provinces), and waits
+	// as a standby until then (docs/SCALE.md). Off, one aggregator owns
+	// the database, as before.
+	Lease bool
+	// LeaseTTL is how long a lease lasts unless renewed (every third of
+	// it): a standby takes over this long after the owner died, plus
+	// LeaseSkew. 0 is lease.DefaultTTL.
+	LeaseTTL time.Duration
+	// LeaseSkew is how far the clocks of the processes may differ.
+	// 0 is lease.DefaultSkew.
+	LeaseSkew time.Duration
+	// Provinces are the codes of the provinces this process owns: uploads
+	// of kiosks enrolled elsewhere are refused (403), and the lease's
+	// scope is named after them. Empty owns every province.
+	Provinces []string
 }
 
 func (c *Config) defaults() {
@@ -114,6 +131,12 @@ func (c *Config) defaults() {
 	}
 	if c.MinSample == 0 {
 		c.MinSample = measure.DefaultMinSample
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = lease.DefaultTTL
+	}
+	if c.LeaseSkew <= 0 {
+		c.LeaseSkew = lease.DefaultSkew
 	}
 }
 
@@ -159,6 +182,12 @@ type Main struct {
 	// made, gives it the alerts opened (schedule.SetAlerts) for the
 	// summaries' count.
 	schedule *schedule.Scheduler
+
+	// lease is held while serving with Config.Lease (ownership.go);
+	// stopLease ends its renewals, after which leaseKept is closed.
+	lease     *lease.Held
+	stopLease context.CancelFunc
+	leaseKept chan struct{}
 }
 
 // DB is an open database, embedded or not.
@@ -239,9 +268,31 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			if m.webhooks != nil {
 				m.webhooks.Close(context.WithoutCancel(ctx))
 			}
+			if m.stopLease != nil {
+				m.stopLease() // not released: a standby takes over after the TTL
+			}
 			m.db.Close()
 		}
 	}()
+	if cfg.Lease {
+		// Before anything is loaded or written: a standby waits here.
+		if err := m.takeLease(ctx); err != nil {
+			return err
+		}
+		cfg = m.Config
+		// A lease lost while starting (which may take minutes after a
+		// crash) ends the start.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		go func() {
+			select {
+			case <-m.lease.Lost():
+				cancel(m.lease.Err())
+			case <-ctx.Done():
+				cancel(nil)
+			}
+		}()
+	}
 	if err := m.loadUnits(ctx); err != nil {
 		return err
 	}
@@ -337,8 +388,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	clients := enrolment.NewRegistry(clientStore{m.db})
 	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
+	ingester := m.countIngests(m.ingester)
+	if m.lease != nil {
+		ingester = leasedIngester{Ingester: ingester, held: m.lease}
+	}
+	if len(cfg.Provinces) > 0 {
+		m.checkProvinces()
+		ingester = provinceIngester{Ingester: ingester, provinces: cfg.Provinces, units: m.units.Load}
+	}
 	m.server, err = web.New(&web.Server{
-		Ingester: m.countIngests(m.ingester), Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
+		Ingester: ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
 		Outcomes: m.book, Clients: clients, Procedures: m.procedures.Load, Targets: targets, Admin: adm, PortalScoring: scoring,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
@@ -673,12 +732,14 @@ func (m *Main) Close() error {
 		errs = append(errs, m.access.Flush(ctx), m.db.ClearRunning(ctx))
 		cancel()
 	}
-	if m.ingester != nil {
+	if m.ingester != nil && m.LeaseErr() == nil {
 		// Persisting the rollups writes them whole: minutes for millions.
+		// Never once the lease is lost: the new owner holds them.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		errs = append(errs, m.ingester.Close(ctx))
 		cancel()
 	}
+	errs = append(errs, m.releaseLease())
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
 	}

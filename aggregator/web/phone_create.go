@@ -83,6 +83,9 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	r := hailong.Rating{ID: id, Submission: sub, Channel: hailong.ChannelQR, Unit: claims.Unit, Kiosk: claims.Kiosk,
 		At: s.Now().UTC().Truncate(time.Millisecond)}
 	res, err := s.Ingester.IngestQR(c.UserContext(), r)
+	if hailong.ErrorCode(err) == hailong.EFORBIDDEN {
+		return err // a unit of a province another aggregator owns
+	}
 	if err != nil {
 		s.Logger.Error("store QR rating", "err", err)
 		return hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")

@@ -31,6 +31,9 @@ func (s *Server) syncCreate(c *fiber.Ctx) error {
 		offset = received.Sub(*req.SentAt)
 	}
 	results, err := s.Ingester.Ingest(c.UserContext(), k, offset, req.Ratings)
+	if hailong.ErrorCode(err) == hailong.EFORBIDDEN {
+		return err // not this aggregator's kiosk (a province another owns): said as it is
+	}
 	if err != nil {
 		s.Logger.Error("ingest upload", "kiosk", k.ID, "ratings", len(req.Ratings), "err", err)
 		return hailong.Errorf(hailong.EUNAVAILABLE, "The ratings could not be stored now; send them again later.")
