@@ -58,15 +58,16 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	t0 := time.Now()
 	r, fl := in.newRollup(), in.newRollup()
 	segments := map[segmentKey]string{}
-	for _, s := range st.Segments {
+	err := in.loadSegments(ctx, st.Segments, func(s rollup.Segment, days []rollup.Day) {
 		dst := r
 		if s.Flagged {
 			dst = fl
 		}
-		if err := in.store.LoadSegment(ctx, s.Collection, func(d rollup.Day) { dst.Load(d) }); err != nil {
-			return false, err
-		}
+		dst.Load(days...)
 		segments[segmentKey{s.Flagged, s.Month}] = s.Collection
+	})
+	if err != nil {
+		return false, err
 	}
 	if r.Ratings() != st.Ratings || fl.Ratings() != st.FlaggedRatings {
 		in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings,
@@ -149,6 +150,51 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 		in.startSettle(rp.restored)
 	}
 	return true, nil
+}
+
+// segmentsAhead is how many segments are read ahead of the one being
+// added to the rollups: the database reads and decodes them side by side,
+// while they are added in month order (out of order, a day's cells are
+// inserted into the middle of the indexes) and at most this many are held.
+const segmentsAhead = 4
+
+// loadSegments reads the segments and calls fn with each one's days, in
+// the order given.
+func (in *Ingester) loadSegments(ctx context.Context, segs []rollup.Segment, fn func(rollup.Segment, []rollup.Day)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type loaded struct {
+		days []rollup.Day
+		err  error
+	}
+	results := make([]chan loaded, len(segs))
+	for i := range results {
+		results[i] = make(chan loaded, 1)
+	}
+	slots := make(chan struct{}, segmentsAhead)
+	go func() {
+		for i, s := range segs {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				var days []rollup.Day
+				err := in.store.LoadSegment(ctx, s.Collection, func(d rollup.Day) { days = append(days, d) })
+				results[i] <- loaded{days, err}
+			}()
+		}
+	}()
+	for i, s := range segs {
+		l := <-results[i]
+		<-slots
+		if l.err != nil {
+			return l.err
+		}
+		fn(s, l.days)
+	}
+	return nil
 }
 
 func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
