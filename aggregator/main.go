@@ -142,6 +142,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose -proxy-header is believed")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark cookies Secure (when served over HTTPS)")
 	fs.IntVar(&cfg.WalkInMax, "walk-in-max", 50, "ratings one walk-in QR code on a lobby screen may give")
+	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", 5*time.Minute, "how often the rollups' changed months are persisted, so that a start after a crash replays only what was counted since")
+	fs.IntVar(&cfg.CheckpointRatings, "checkpoint-ratings", 50000, "ratings counted after which a checkpoint of the rollups is taken before -checkpoint-every")
 	fs.DurationVar(&cfg.ClockTolerance, "clock-tolerance", 5*time.Minute, "how far a kiosk rating's time may be in the future, by the kiosk's clock, or before its enrolment")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6060; empty serves none")
 	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "issuer URL of the province's OpenID Connect provider; empty turns single sign-on off")

@@ -64,6 +64,10 @@ type Config struct {
 	AssetsDir         string
 	MinSample         int64
 	Remember          int // recent rating digests kept in memory
+	// CheckpointEvery and CheckpointRatings say when the rollups'
+	// changed months are persisted (ingest.Config); 0 takes the defaults.
+	CheckpointEvery   time.Duration
+	CheckpointRatings int
 	// ClockTolerance is how far a kiosk rating's time may be in the future
 	// or before the kiosk's enrolment; 0 is 5 minutes.
 	ClockTolerance time.Duration
@@ -325,7 +329,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	fields := m.procedures.Load().Fields()
 	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
-		Tolerance: cfg.ClockTolerance})
+		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings})
 	// The rollups and the outcomes load side by side: both are scans that
 	// take most of the start-up on the embedded database.
 	g, gctx := errgroup.WithContext(ctx)
@@ -733,8 +737,9 @@ func (m *Main) Close() error {
 		cancel()
 	}
 	if m.ingester != nil && m.LeaseErr() == nil {
-		// Persisting the rollups writes them whole: minutes for millions.
-		// Never once the lease is lost: the new owner holds them.
+		// The last checkpoint writes only the months changed since the
+		// one before; a rebuild's first one writes every month. Never
+		// once the lease is lost: the new owner holds the rollups.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		errs = append(errs, m.ingester.Close(ctx))
 		cancel()

@@ -1,9 +1,13 @@
 // Package ingest is the aggregator's write path: it keeps every raw rating
 // exactly once and keeps the in-memory rollups in step with them. The
-// rollups are persisted whole, as a new generation, when the aggregator
-// stops cleanly; after a crash they are rebuilt from the raw ratings. (On
-// FerretDB every filtered write scans its collection, so rewriting changed
-// days one by one grows quadratic with the data; a generation is written by
+// rollups are persisted by checkpoints (checkpoint.go): every few minutes,
+// every so many ratings and at a clean stop, the months changed since the
+// last are written as new segments; every insert is told in a journal, so
+// that a start after a crash loads the last checkpoint and replays only
+// what was counted after it (lifecycle.go). A rebuild from the raw ratings
+// is the repair, when the checkpoint cannot be trusted. (On FerretDB every
+// filtered write scans its collection, so rewriting changed days one by one
+// grows quadratic with the data; segments and journals are written by
 // inserts alone.)
 //
 // Exactly once rests on the database's unique _id (the rating's own id);
@@ -21,7 +25,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"log/slog"
 	"maps"
 	"slices"
@@ -48,9 +51,10 @@ type Store interface {
 	ScanRatings(ctx context.Context, fn func(r *hailong.Rating, digest [32]byte) error) error
 	AddDossierFlags(ctx context.Context, dossiers []string) error
 	ReplaceDossierFlags(ctx context.Context, dossiers []string) error
-	WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (generation string, err error)
+	Checkpoints
+	// DropDaysExcept drops every digests generation (and the whole
+	// generations of days of schema 5 and before) but keep.
 	DropDaysExcept(ctx context.Context, keep ...string) error
-	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
 	// WriteDigests writes the recent ratings' digests beside a generation,
 	// and the times of the dossiers' ratings among them (rated, by id);
 	// LoadDigests reads them back, with the zero time for ratings of no
@@ -91,11 +95,27 @@ type Ingester struct {
 	claims    *claims
 	tolerance time.Duration
 
-	persistMu sync.Mutex // one rebuild or persist at a time
-	gate      sync.RWMutex
-	closed    bool
+	// persistMu allows one rebuild or checkpoint at a time, and guards
+	// segments: the segment of each month of the last checkpoint.
+	persistMu sync.Mutex
+	segments  map[segmentKey]string
+	// gate is held for reading by each ingest, from its claim to its done,
+	// and for writing by Close and by a checkpoint switching journals.
+	gate sync.RWMutex
+	// journal is the sequence of the journal inserts are told in; it
+	// changes under the gate's write lock only.
+	journal atomic.Int64
+	// sinceCheckpoint counts the ratings counted since the last
+	// checkpoint; at checkpointRatings, checkpointDue wakes the loop.
+	sinceCheckpoint   atomic.Int64
+	checkpointDue     chan struct{}
+	checkpointEvery   time.Duration
+	checkpointRatings int
+	loopCancel        context.CancelFunc
+	loopDone          chan struct{}
+	closed            bool
 	// tainted is set when the database may hold what the rollups or the
-	// dossier flags do not: the next start rebuilds them.
+	// dossier flags do not: the next start rebuilds them (taint).
 	tainted atomic.Bool
 	// flagsMu guards unflagged: dossiers whose flag could not be written
 	// yet, written with the next ones.
@@ -127,6 +147,12 @@ type Config struct {
 	// was sent, by the kiosk's clock, and before the kiosk was enrolled,
 	// and an imported one's after now; default 5 minutes.
 	Tolerance time.Duration
+	// CheckpointEvery is how often the rollups' changed months are
+	// persisted; default 5 minutes.
+	CheckpointEvery time.Duration
+	// CheckpointRatings is how many counted ratings make a checkpoint due
+	// before CheckpointEvery; default 50,000.
+	CheckpointRatings int
 }
 
 // Earliest is the first instant a rating can be of: ratings before it are
@@ -168,8 +194,15 @@ func New(cfg Config) *Ingester {
 	if cfg.Tolerance <= 0 {
 		cfg.Tolerance = 5 * time.Minute
 	}
+	if cfg.CheckpointEvery <= 0 {
+		cfg.CheckpointEvery = 5 * time.Minute
+	}
+	if cfg.CheckpointRatings <= 0 {
+		cfg.CheckpointRatings = 50_000
+	}
 	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now,
-		recent: newRecent(cfg.Remember), claims: newClaims(), tolerance: cfg.Tolerance}
+		recent: newRecent(cfg.Remember), claims: newClaims(), tolerance: cfg.Tolerance,
+		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings}
 	in.rollup.Store(in.newRollup())
 	in.flagged.Store(in.newRollup())
 	in.comments.Store(comments.New())
@@ -213,164 +246,6 @@ func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup.Load() }
 // Flagged returns the in-memory rollups of flagged ratings: kept, left out
 // of the measures unless asked for.
 func (in *Ingester) Flagged() *rollup.Rollup { return in.flagged.Load() }
-
-// Start loads the rollups: from their persisted days if the last run ended
-// cleanly, else by a rebuild from raw ratings. It then marks the state
-// unclean until Close, so that a crash is always followed by a rebuild.
-func (in *Ingester) Start(ctx context.Context) error {
-	st, err := in.store.RollupState(ctx)
-	if err != nil {
-		return err
-	}
-	t0 := time.Now()
-	if st.Clean && st.Schema == rollup.Schema {
-		r := in.newRollup()
-		if err := in.store.LoadDays(ctx, st.Days, func(d rollup.Day) { r.Load(d) }); err != nil {
-			return err
-		}
-		if r.Ratings() != st.Ratings {
-			in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings)
-			return in.rebuildAndOpen(ctx)
-		}
-		fl := in.newRollup()
-		if st.Flagged != "" {
-			if err := in.store.LoadDays(ctx, st.Flagged, func(d rollup.Day) { fl.Load(d) }); err != nil {
-				return err
-			}
-		}
-		if fl.Ratings() != st.FlaggedRatings {
-			in.log.Warn("persisted rollups of flagged ratings do not add up; rebuilding", "counted", fl.Ratings(), "expected", st.FlaggedRatings)
-			return in.rebuildAndOpen(ctx)
-		}
-		var cs []comments.Comment
-		built, err := in.store.LoadComments(ctx, func(c comments.Comment) { cs = append(cs, c) })
-		if err != nil {
-			return err
-		}
-		if !built {
-			in.log.Info("no comments collection yet; building it and the rollups from raw ratings")
-			return in.rebuildAndOpen(ctx)
-		}
-		in.rollup.Store(r)
-		in.flagged.Store(fl)
-		in.comments.Store(comments.NewOf(cs))
-		in.log.Info("rollups loaded", "ratings", r.Ratings(), "flagged", fl.Ratings(), "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
-		loaded := false
-		if st.Digests > 0 {
-			t0 := time.Now()
-			err := in.store.LoadDigests(ctx, st.Days, in.recent.put)
-			if loaded = err == nil; loaded {
-				in.log.Info("recent rating digests loaded", "ratings", st.Digests, "took", time.Since(t0).Round(time.Millisecond))
-			} else {
-				in.log.Warn("load recent rating digests; reading them from the ratings instead", "err", err)
-			}
-		}
-		in.warmed.Store(loaded)
-		if !loaded {
-			in.startWarm()
-		}
-	} else {
-		if st.Schema == 0 && !st.Clean {
-			in.log.Info("no persisted rollups; building them from raw ratings")
-		} else {
-			in.log.Warn("rollups were not closed cleanly or are of another format; rebuilding from raw ratings")
-		}
-		return in.rebuildAndOpen(ctx)
-	}
-	return in.setState(ctx, rollup.State{})
-}
-
-func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
-	if _, err := in.Rebuild(ctx); err != nil {
-		return err
-	}
-	return in.setState(ctx, rollup.State{})
-}
-
-// Rebuild recomputes every rollup from the raw ratings, persists them and
-// returns how many ratings it counted.
-func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
-	in.persistMu.Lock()
-	defer in.persistMu.Unlock()
-	t0 := time.Now()
-	// Unclean first: a rebuild cut short must not leave the old rollups
-	// trusted beside flags it has already replaced.
-	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
-		return 0, err
-	}
-	in.claims.reset() // everything stored is counted below
-	var unhappy []string
-	var cs []comments.Comment
-	r, fl, err := RecomputeAll(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
-		in.recent.put(rt.ID, digest, rt.At)
-		if f.Dissatisfied && rt.Dossier != "" && !f.Flagged {
-			unhappy = append(unhappy, rt.Dossier)
-		}
-		if q, ok := in.catalog.Version(rt.Questionnaire, rt.Version); ok { // Recompute checked it is
-			if c, ok := comments.Of(rt, q); ok {
-				cs = append(cs, c)
-			}
-		}
-	})
-	if err != nil {
-		return 0, err
-	}
-	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
-		return 0, err
-	}
-	if err := in.store.ReplaceComments(ctx, cs); err != nil {
-		return 0, err
-	}
-	in.comments.Store(comments.NewOf(cs))
-	in.flagsMu.Lock()
-	in.unflagged = nil
-	in.flagsMu.Unlock()
-	in.fieldsMu.Lock()
-	r.SetFields(in.fields)
-	fl.SetFields(in.fields)
-	in.rollup.Store(r)
-	in.flagged.Store(fl)
-	in.fieldsMu.Unlock()
-	in.warmed.Store(true)
-	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
-	return r.Ratings(), nil
-}
-
-// Recompute builds the main rollups from raw ratings alone: the definition
-// every maintained rollup must equal. seen, if not nil, is told each rating
-// and its stored digest and fact.
-func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (*rollup.Rollup, error) {
-	r, _, err := RecomputeAll(ctx, store, catalog, seen)
-	return r, err
-}
-
-// RecomputeAll builds the main rollups and those of flagged ratings from
-// raw ratings alone.
-func RecomputeAll(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (main, flagged *rollup.Rollup, err error) {
-	r, fl := rollup.New(), rollup.New()
-	err = store.ScanRatings(ctx, func(rt *hailong.Rating, digest [32]byte) error {
-		q, ok := catalog.Version(rt.Questionnaire, rt.Version)
-		if !ok {
-			return fmt.Errorf("rating %s: questionnaire %s v%d is not in the catalog; old versions must stay in assets", rt.ID, rt.Questionnaire, rt.Version)
-		}
-		f, ok := rollup.FactOf(rt, q)
-		if ok {
-			if f.Flagged {
-				fl.Add(f)
-			} else {
-				r.Add(f)
-			}
-			if seen != nil {
-				seen(rt, digest, f)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return r, fl, nil
-}
 
 // Ingest stores ratings uploaded by a kiosk, and answers for each one.
 // offset is how far the kiosk's clock is behind the aggregator's (the time
@@ -519,6 +394,14 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 		// lost, whoever later finds one of these ratings stored with that
 		// time counts it, once.
 		stamp := in.claims.add(in.now(), batch, digests, facts, notes)
+		// The claim is told in the journal first: a crash during the
+		// insert leaves it to be claimed again at the next start.
+		if err := in.store.AppendClaim(ctx, in.journal.Load(), Claim{Stamp: stamp, Ratings: batch, Digests: digests}); err != nil {
+			for j := range batch {
+				in.claims.drop(batch[j].ID, stamp)
+			}
+			return nil, err
+		}
 		dups, err := in.store.InsertRatings(ctx, batch, digests, stamp)
 		if err != nil {
 			return nil, err
@@ -541,8 +424,13 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 				results[pos[j]].Status = syncapi.Accepted
 			}
 		}
-		// Count what is stored before anything else can fail.
+		// Count what is stored before anything else can fail, and tell
+		// the journal before answering: without the done, a start after
+		// a crash claims the batch again and counts it by its receipts.
 		in.count(ctx, added)
+		if err := in.writeDone(ctx, stamp, added); err != nil {
+			return nil, err
+		}
 		if len(dupIDs) > 0 {
 			got, err := in.receipts(ctx, dupIDs)
 			if err != nil {
@@ -584,6 +472,11 @@ func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]
 		})
 	}
 	in.count(ctx, added) // even after an error: they are settled
+	if len(added) > 0 {
+		if derr := in.writeDone(ctx, time.Time{}, added); derr != nil {
+			err = errors.Join(err, derr) // the next start settles them again, once
+		}
+	}
 	return got, err
 }
 
@@ -615,11 +508,11 @@ func (in *Ingester) count(ctx context.Context, added []attempt) {
 		// A comment not written is still in memory; the next start
 		// rebuilds the collection from the ratings.
 		if err := in.store.InsertComments(ctx, notes); err != nil {
-			in.log.Error("store comments; the next start rebuilds them from the ratings", "err", err)
-			in.tainted.Store(true)
+			in.taint(ctx, "store comments", err)
 		}
 	}
 	in.flagUnhappy(ctx, facts)
+	in.counted(len(added))
 	if in.onStored != nil {
 		stored := make([]Stored, len(added))
 		for i, a := range added {
@@ -743,106 +636,6 @@ func reason(err error) string {
 		msg += " " + f.Field + ": " + f.Message + "."
 	}
 	return msg
-}
-
-// setState writes st with the rollups' schema and count of ratings.
-func (in *Ingester) setState(ctx context.Context, st rollup.State) error {
-	st.Schema, st.Ratings, st.FlaggedRatings = rollup.Schema, in.Rollup().Ratings(), in.Flagged().Ratings()
-	return in.store.SetRollupState(ctx, st)
-}
-
-// Close waits for ingests under way, refuses new ones, counts what failed
-// inserts stored, persists the rollups and marks them clean, unless the
-// database could not say what it holds: then the next start rebuilds.
-func (in *Ingester) Close(ctx context.Context) error {
-	in.gate.Lock()
-	in.closed = true
-	in.gate.Unlock()
-	if in.warmCancel != nil {
-		in.warmCancel()
-		<-in.warmDone
-	}
-	// No insert is under way now: what a claimed insert did not store, it
-	// never will.
-	if ids := in.claims.ids(); len(ids) > 0 {
-		if _, err := in.receipts(ctx, ids); err != nil {
-			in.log.Error("settle inserts of unknown outcome; the next start rebuilds the rollups", "err", err)
-			in.tainted.Store(true)
-		}
-		in.claims.reset()
-	}
-	if err := in.writeFlags(ctx, nil); err != nil {
-		in.log.Error("record dissatisfied dossiers; the next start rebuilds them", "err", err)
-		in.tainted.Store(true)
-	}
-	if in.tainted.Load() {
-		return in.setState(ctx, rollup.State{}) // the next start rebuilds
-	}
-	return in.persist(ctx)
-}
-
-// persist writes the rollups as a new generation, names it in the state as
-// clean, and drops older generations. A crash at any point leaves either
-// the old state (not clean: the next start rebuilds) or the new one.
-func (in *Ingester) persist(ctx context.Context) error {
-	in.persistMu.Lock()
-	defer in.persistMu.Unlock()
-	t0 := time.Now()
-	days := 0
-	gen, err := in.store.WriteDays(ctx, func(yield func(rollup.Day) bool) {
-		for d := range in.Rollup().Days() {
-			days++
-			if !yield(d) {
-				return
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
-	flaggedGen, err := in.store.WriteDays(ctx, in.Flagged().Days())
-	if err != nil {
-		return err
-	}
-	var ids []string
-	var digests [][32]byte
-	var rated map[string]time.Time
-	if in.warmed.Load() {
-		ids, digests, rated = in.recent.snapshot()
-	}
-	if err := in.store.WriteDigests(ctx, gen, ids, digests, rated); err != nil {
-		return err
-	}
-	if err := in.setState(ctx, rollup.State{Clean: true, Days: gen, Digests: int64(len(ids)), Flagged: flaggedGen}); err != nil {
-		return err
-	}
-	in.log.Info("rollups persisted", "days", days, "ratings", in.Rollup().Ratings(), "took", time.Since(t0).Round(time.Millisecond))
-	return in.store.DropDaysExcept(ctx, gen, flaggedGen)
-}
-
-// startWarm fills the digest memory from the stored ratings in the
-// background, so that ratings re-sent after a restart are recognised without
-// a database scan each. Until it is done, such ratings cost one scan.
-func (in *Ingester) startWarm() {
-	ctx, cancel := context.WithCancel(context.Background())
-	in.warmCancel, in.warmDone = cancel, make(chan struct{})
-	go func() {
-		defer close(in.warmDone)
-		t0 := time.Now()
-		n := 0
-		err := in.store.ScanDigests(ctx, func(id string, d [32]byte, at time.Time) {
-			in.recent.put(id, d, at)
-			n++
-		})
-		if err != nil {
-			if ctx.Err() == nil { // not a stop
-				in.log.Warn("warm rating digests", "err", err)
-			}
-			return
-		}
-		in.warmed.Store(true)
-		in.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
-	}()
 }
 
 // claims are inserts whose outcome is not known: under way, or failed

@@ -7,7 +7,6 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
-	"iter"
 	"strings"
 	"time"
 
@@ -66,43 +65,9 @@ func (doc *dayDoc) decode() (rollup.Day, error) {
 
 func dayID(d *rollup.Day) string { return d.Unit + "|" + d.Date.String() }
 
-// daysPrefix names the collections that hold generations of rollup days.
+// daysPrefix named the collections that held whole generations of rollup
+// days (schema 5 and before); DropDaysExcept still drops them.
 const daysPrefix = "rollup_days_"
-
-// WriteDays writes every day into a new collection and returns its name: a
-// generation, which the rollup state names once it is complete. Writing a
-// fresh collection by inserts, never by filtered upserts, keeps this linear
-// on FerretDB, where every filtered write scans its collection.
-func (d *DB) WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (string, error) {
-	name := fmt.Sprintf("%s%d", daysPrefix, time.Now().UnixNano())
-	coll := d.db.Collection(name)
-	docs := make([]any, 0, maxInsertBatch)
-	flush := func() error {
-		if len(docs) == 0 {
-			return nil
-		}
-		if _, err := coll.InsertMany(ctx, docs); err != nil {
-			return fmt.Errorf("write rollup days: %w", err)
-		}
-		docs = docs[:0]
-		return nil
-	}
-	for day := range days {
-		doc, err := encodeDay(&day)
-		if err != nil {
-			return "", err
-		}
-		if docs = append(docs, doc); len(docs) == maxInsertBatch {
-			if err := flush(); err != nil {
-				return "", err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return "", err
-	}
-	return name, nil
-}
 
 // digestsPrefix names the collections that hold the digests of recent
 // ratings written with a generation of days.
@@ -209,30 +174,4 @@ func (d *DB) DropDaysExcept(ctx context.Context, keep ...string) error {
 		}
 	}
 	return nil
-}
-
-// LoadDays calls fn for every day of a generation.
-func (d *DB) LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error {
-	ctx, cancel := scanContext(ctx)
-	defer cancel()
-	if !strings.HasPrefix(generation, daysPrefix) {
-		return fmt.Errorf("%q is not a generation of rollup days", generation)
-	}
-	cur, err := d.db.Collection(generation).Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
-	if err != nil {
-		return fmt.Errorf("load rollup days: %w", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc dayDoc
-		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode rollup day: %w", err)
-		}
-		day, err := doc.decode()
-		if err != nil {
-			return err
-		}
-		fn(day)
-	}
-	return cur.Err()
 }

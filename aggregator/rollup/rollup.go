@@ -1,13 +1,15 @@
 // Package rollup keeps the aggregator's pre-aggregated counts in memory:
 // per rating unit, per Vietnamese calendar day, per questionnaire, channel,
 // procedure, official and counter. Queries sum them without touching the
-// database; the ingest job persists them whole when it stops cleanly.
-// Rollups are derived data: they can be recomputed from raw ratings at any
-// time.
+// database. The ingest job persists them by the month (a segment per
+// month), writing at each checkpoint only the months changed since the last
+// (TakeDirty, DaysOf). Rollups are derived data: they can be recomputed from
+// raw ratings at any time.
 package rollup
 
 import (
 	"cmp"
+	"fmt"
 	"iter"
 	"maps"
 	"slices"
@@ -20,26 +22,55 @@ import (
 
 // Schema is the version of the persisted rollup format; a different stored
 // version forces a rebuild from raw ratings.
-const Schema = 5 // 2: levels and items; 3: generations; 4: cells as gob; 5: Item.Zero
+const Schema = 6 // 2: levels and items; 3: generations; 4: cells as gob; 5: Item.Zero; 6: month segments and a journal
 
-// State tells whether persisted rollups can be trusted.
+// State is the last checkpoint of the persisted rollups: which segments
+// hold them and where the journal of ratings counted since begins. A start
+// loads the segments and replays the journal from Journal on; a state with
+// no Journal (none, of another schema, or marked for repair) makes the
+// next start rebuild from raw ratings.
 type State struct {
-	// Clean is set when the last aggregator stopped after persisting every
-	// rollup change, and cleared while one runs. A crash leaves it unset,
-	// and the next start rebuilds from raw ratings.
+	// Clean is set when the last aggregator stopped cleanly: its final
+	// checkpoint left an empty journal behind and the recent digests were
+	// written. It is cleared while one runs; a crash leaves it unset, and
+	// the next start replays the journal.
 	Clean   bool  `bson:"clean"`
 	Schema  int   `bson:"schema"`
 	Ratings int64 `bson:"ratings"`
-	// Days names the collection of the generation of days written at the
-	// clean stop.
+	// Days names the digests of recent ratings written at the clean stop
+	// (the generation they were once written beside).
 	Days string `bson:"days"`
-	// Digests counts the digests of recent ratings written with the
-	// generation, which spare the next start a scan of every rating.
+	// Digests counts the digests of recent ratings written at the clean
+	// stop, which spare the next start a scan of every rating.
 	Digests int64 `bson:"digests"`
-	// Flagged names the generation of the flagged ratings' days (a
-	// rollup of their own), written with Days; FlaggedRatings counts them.
-	Flagged        string `bson:"flagged,omitempty"`
-	FlaggedRatings int64  `bson:"flagged_ratings,omitempty"`
+	// FlaggedRatings counts the ratings of the flagged ratings' rollup (a
+	// rollup of their own), in Segments beside the main one's.
+	FlaggedRatings int64 `bson:"flagged_ratings,omitempty"`
+	// Segments names the segment holding each month of each rollup.
+	Segments []Segment `bson:"segments,omitempty"`
+	// Journal is the sequence number of the journal the checkpoint opened:
+	// every rating counted after the checkpoint is told in it or a later
+	// one. 0: no checkpoint to start from.
+	Journal int64 `bson:"journal,omitempty"`
+}
+
+// Segment names where one month of a rollup is persisted.
+type Segment struct {
+	Flagged    bool   `bson:"flagged,omitempty"` // of the flagged ratings' rollup
+	Month      Month  `bson:"month"`
+	Collection string `bson:"collection"`
+}
+
+// Month is a calendar month (Vietnam time, as dates are): year*12 +
+// month-1. It is the unit in which rollups are persisted.
+type Month int32
+
+// MonthOf returns the month of a date.
+func MonthOf(d hailong.Date) Month { return Month(monthKey(d)) }
+
+// String returns the month as YYYYMM.
+func (m Month) String() string {
+	return fmt.Sprintf("%04d%02d", int(m)/12, int(m)%12+1)
 }
 
 // Fact is what one rating contributes to the rollups.
@@ -235,6 +266,9 @@ type Rollup struct {
 	fieldOf []id          // a procedure's field, by the procedure's id
 	units   map[string]*series
 	ratings int64
+	// dirty holds the months changed since TakeDirty last took them: what
+	// the next checkpoint writes.
+	dirty map[Month]bool
 }
 
 // id is an interned dimension value: an index into Rollup.names.
@@ -242,7 +276,7 @@ type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}}
 }
 
 func (r *Rollup) intern(s string) id {
@@ -582,6 +616,7 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	s.addTally(r, &s.cells[i].counts, &s.cellItems, t)
 	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
 	mk := monthKey(d)
+	r.dirty[Month(mk)] = true
 	s.addTally(r, totalOf(s.months.slot(mk), k.q, k.ch), &s.sumItems, t)
 	for _, x := range r.fine(&k) {
 		if x.value != 0 && summed(x.kind) {
@@ -687,28 +722,70 @@ func (r *Rollup) Cells() int64 {
 	return n
 }
 
-// Days yields a copy of every day, by unit and date, for persisting. It
-// holds the rollup's read lock until the iteration ends, so that the days
-// are of one moment. Writes wait until it ends, and so do reads behind a
-// waiting write: the loop must not call the rollup at all.
+// Days yields a copy of every day, by unit and date. It holds the rollup's
+// read lock until the iteration ends, so that the days are of one moment.
+// Writes wait until it ends, and so do reads behind a waiting write: the
+// loop must not call the rollup at all.
 func (r *Rollup) Days() iter.Seq[Day] {
 	return func(yield func(Day) bool) {
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 		for _, unit := range slices.Sorted(maps.Keys(r.units)) {
 			s := r.units[unit]
-			for i, d := range s.dates {
-				cells := make([]Cell, 0, len(s.days[i].cells))
-				for _, ci := range s.days[i].cells {
-					c := &s.cells[ci]
-					cells = append(cells, Cell{Dims: r.dims(c.key), Tally: r.tally(s, &c.counts)})
-				}
-				if !yield(Day{Unit: unit, Date: d, Cells: cells}) {
+			for i := range s.dates {
+				if !yield(r.day(unit, s, i)) {
 					return
 				}
 			}
 		}
 	}
+}
+
+// day copies the i-th day of a unit's series.
+func (r *Rollup) day(unit string, s *series, i int) Day {
+	cells := make([]Cell, 0, len(s.days[i].cells))
+	for _, ci := range s.days[i].cells {
+		c := &s.cells[ci]
+		cells = append(cells, Cell{Dims: r.dims(c.key), Tally: r.tally(s, &c.counts)})
+	}
+	return Day{Unit: unit, Date: s.dates[i], Cells: cells}
+}
+
+// TakeDirty returns the months changed (by Add, AddTally or Load) since it
+// was last called, in order, and forgets them: a checkpoint writes them.
+func (r *Rollup) TakeDirty() []Month {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	months := slices.Sorted(maps.Keys(r.dirty))
+	clear(r.dirty)
+	return months
+}
+
+// MarkDirty marks months changed again: a checkpoint that could not write
+// them leaves them to the next.
+func (r *Rollup) MarkDirty(months ...Month) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range months {
+		r.dirty[m] = true
+	}
+}
+
+// DaysOf returns a copy of every day of the month, by unit and date: one
+// segment of the persisted rollup.
+func (r *Rollup) DaysOf(m Month) []Day {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	from, to := monthStart(int32(m)), monthStart(int32(m)+1)
+	var out []Day
+	for _, unit := range slices.Sorted(maps.Keys(r.units)) {
+		s := r.units[unit]
+		i, _ := slices.BinarySearch(s.dates, from)
+		for ; i < len(s.dates) && s.dates[i] < to; i++ {
+			out = append(out, r.day(unit, s, i))
+		}
+	}
+	return out
 }
 
 func (r *Rollup) dims(k key) Dims {

@@ -1,0 +1,308 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/ferret/ferrettest"
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/mongodb"
+	"hailong/aggregator/rollup"
+	"hailong/syncapi"
+)
+
+// journalStore is the real store with faults injected into the write path
+// and the checkpoints, and a record of the segments written.
+type journalStore struct {
+	*mongodb.DB
+	mu             sync.Mutex
+	segments       []string // "main 202506", "flagged 202507", …
+	insertThenFail bool     // store the next batch, then report failure
+	failDone       bool     // fail the next done written
+	failSegments   int      // > 0: fail the segment after this many more
+	failState      bool     // fail the next state written by a checkpoint
+}
+
+func (s *journalStore) InsertRatings(ctx context.Context, rs []hailong.Rating, ds [][32]byte, at time.Time) ([]int, error) {
+	dups, err := s.DB.InsertRatings(ctx, rs, ds, at)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil && s.insertThenFail {
+		s.insertThenFail = false
+		return nil, errors.New("injected: the answer of the insert was lost")
+	}
+	return dups, err
+}
+
+func (s *journalStore) AppendDone(ctx context.Context, seq int64, d ingest.Done) error {
+	s.mu.Lock()
+	fail := s.failDone
+	s.failDone = false
+	s.mu.Unlock()
+	if fail {
+		return errors.New("injected: the done was not written")
+	}
+	return s.DB.AppendDone(ctx, seq, d)
+}
+
+func (s *journalStore) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error) {
+	s.mu.Lock()
+	if s.failSegments > 0 {
+		if s.failSegments--; s.failSegments == 0 {
+			s.mu.Unlock()
+			return "", errors.New("injected: the segment was not written")
+		}
+	}
+	kind := "main"
+	if flagged {
+		kind = "flagged"
+	}
+	s.segments = append(s.segments, kind+" "+m.String())
+	s.mu.Unlock()
+	return s.DB.WriteSegment(ctx, flagged, m, days)
+}
+
+func (s *journalStore) SetRollupState(ctx context.Context, st rollup.State) error {
+	s.mu.Lock()
+	fail := s.failState && st.Journal > 0
+	if fail {
+		s.failState = false
+	}
+	s.mu.Unlock()
+	if fail {
+		return errors.New("injected: the state was not written")
+	}
+	return s.DB.SetRollupState(ctx, st)
+}
+
+// written returns the segments written since it was last called, sorted.
+func (s *journalStore) written() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Sorted(slices.Values(s.segments))
+	s.segments = nil
+	return out
+}
+
+// logBuffer collects an ingester's log.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// checkRecomputed fails unless both rollups equal a recomputation from the
+// raw ratings.
+func checkRecomputed(t *testing.T, in *ingest.Ingester, db *mongodb.DB) {
+	t.Helper()
+	want, wantFlagged, err := ingest.RecomputeAll(context.Background(), db, catalog(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want *rollup.Rollup
+	}{{"rollups", in.Rollup(), want}, {"rollups of flagged ratings", in.Flagged(), wantFlagged}} {
+		if c.got.Ratings() != c.want.Ratings() || !reflect.DeepEqual(normalise(slices.Collect(c.got.Days())), normalise(slices.Collect(c.want.Days()))) {
+			t.Fatalf("%s (%d ratings) differ from recomputation (%d ratings)", c.name, c.got.Ratings(), c.want.Ratings())
+		}
+	}
+}
+
+// TestCheckpointsAndCrashesKeepTheRollupsEqualToRecomputation ingests
+// random ratings in rounds, takes checkpoints at random points, and ends
+// each round with a crash at a random step: mid-insert (stored, its answer
+// lost), after counting but before the journal says so, or mid-checkpoint
+// (after some segments, or before the state). After every checkpoint and
+// every restart the rollups equal a recomputation from the raw ratings,
+// the restart replays the journal rather than rebuilding, and the upload
+// the crash interrupted, sent again, is counted once.
+func TestCheckpointsAndCrashesKeepTheRollupsEqualToRecomputation(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	parent := t
+	db, closeDB := ferrettest.OpenDir(t, dir)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var logs *logBuffer
+	store := &journalStore{DB: db}
+	start := func(t *testing.T) *ingest.Ingester {
+		t.Helper()
+		logs = &logBuffer{}
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	in := start(t)
+	checkpoints := 0
+	crashes := []string{"mid-insert", "before the done", "mid-segments", "before the state"}
+	for round, crash := range crashes {
+		t.Run(crash, func(t *testing.T) {
+			for u, rs := range randomRatings(rng, 100+rng.IntN(100)) {
+				for len(rs) > 0 {
+					n := min(len(rs), 1+rng.IntN(60))
+					if _, err := in.Ingest(ctx, kioskOf(u), 0, rs[:n]); err != nil {
+						t.Fatal(err)
+					}
+					rs = rs[n:]
+					if rng.IntN(5) == 0 {
+						if err := in.Checkpoint(ctx); err != nil {
+							t.Fatal(err)
+						}
+						checkpoints++
+						checkRecomputed(t, in, store.DB)
+					}
+				}
+			}
+			var unanswered []hailong.Rating // the upload the crash interrupted
+			switch crash {
+			case "mid-insert", "before the done":
+				store.mu.Lock()
+				store.insertThenFail, store.failDone = crash == "mid-insert", crash == "before the done"
+				store.mu.Unlock()
+				unanswered = []hailong.Rating{rating(1+rng.IntN(3), time.Now()), rating(1+rng.IntN(3), time.Now())}
+				if _, err := in.Ingest(ctx, kiosk, 0, unanswered); err == nil {
+					t.Fatal("the injected fault should fail the upload")
+				}
+			case "mid-segments", "before the state":
+				store.mu.Lock()
+				store.failSegments, store.failState = map[bool]int{true: 2}[crash == "mid-segments"], crash == "before the state"
+				store.mu.Unlock()
+				if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, time.Now()), rating(3, time.Now().AddDate(0, -2, 0))}); err != nil {
+					t.Fatal(err)
+				}
+				if err := in.Checkpoint(ctx); err == nil {
+					t.Fatal("the injected fault should fail the checkpoint")
+				}
+				if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(1, time.Now())}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			closeDB() // no Close: as if the process died
+			db, closeDB = ferrettest.OpenDir(parent, dir)
+			store = &journalStore{DB: db}
+			in = start(t)
+			if len(unanswered) > 0 { // the kiosk sends it again
+				res, err := in.Ingest(ctx, kiosk, 0, unanswered)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Duplicate, syncapi.Duplicate}) {
+					t.Fatalf("the interrupted upload sent again: %v, want duplicates", got)
+				}
+			}
+			// A checkpoint waits for the claims the crash left to be
+			// settled in the background, as it waits for any ingest.
+			if err := in.Checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			checkRecomputed(t, in, db)
+			if log := logs.String(); !strings.Contains(log, "journal tail replayed") || strings.Contains(log, "rebuil") {
+				t.Fatalf("round %d: the start should have replayed the journal, not rebuilt:\n%s", round, log)
+			}
+		})
+	}
+	if checkpoints == 0 {
+		t.Fatal("no checkpoint taken")
+	}
+}
+
+// TestCheckpointsWriteOnlyChangedMonths: a checkpoint writes the months
+// changed since the last, a late rating rewrites its closed month alone,
+// and a clean stop after a checkpoint writes only what changed since; a
+// rebuild writes every month.
+func TestCheckpointsWriteOnlyChangedMonths(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, _ := ferrettest.OpenDir(t, dir)
+	store := &journalStore{DB: db}
+	in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.DiscardHandler)})
+	if err := in.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.written()
+	thisMonth := time.Now().Add(-time.Minute)
+	closed := time.Date(2025, 3, 10, 9, 0, 0, 0, hailong.Location)
+	month := func(at time.Time) string { return rollup.MonthOf(hailong.DateOf(at)).String() }
+	flaggedAt := func(at time.Time) hailong.Rating {
+		r := rating(2, at)
+		r.Flags = []string{hailong.FlagBurst}
+		return r
+	}
+	steps := []struct {
+		name    string
+		ratings []hailong.Rating
+		stop    bool // Close instead of Checkpoint
+		want    []string
+	}{
+		{"first checkpoint", []hailong.Rating{rating(3, closed), rating(1, thisMonth), flaggedAt(thisMonth)},
+			false, []string{"flagged " + month(thisMonth), "main " + month(closed), "main " + month(thisMonth)}},
+		{"nothing changed", nil, false, nil},
+		{"a late rating in a closed month", []hailong.Rating{rating(2, closed.AddDate(0, 0, 5))}, false, []string{"main " + month(closed)}},
+		{"clean stop after a checkpoint", []hailong.Rating{rating(3, thisMonth)}, true, []string{"main " + month(thisMonth)}},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if len(s.ratings) > 0 {
+				if _, err := in.Ingest(ctx, kiosk, 0, s.ratings); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var err error
+			if s.stop {
+				err = in.Close(ctx)
+			} else {
+				err = in.Checkpoint(ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := store.written(); !slices.Equal(got, s.want) {
+				t.Fatalf("segments written %q, want %q", got, s.want)
+			}
+		})
+	}
+	t.Run("a clean start loads them", func(t *testing.T) {
+		again := newIngester(t, db, 10)
+		defer again.Close(ctx)
+		checkRecomputed(t, again, db)
+		if got := store.written(); len(got) != 0 {
+			t.Fatalf("a clean start wrote segments %q", got)
+		}
+		st, err := db.RollupState(ctx)
+		if err != nil || len(st.Segments) != 3 {
+			t.Fatalf("state %+v %v, want 3 segments named", st, err)
+		}
+	})
+	t.Run("a rebuild writes every month", func(t *testing.T) {
+		rebuilt := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.DiscardHandler)})
+		if _, err := rebuilt.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := store.written(), []string{"flagged " + month(thisMonth), "main " + month(closed), "main " + month(thisMonth)}; !slices.Equal(got, want) {
+			t.Fatalf("segments written %q, want %q", got, want)
+		}
+	})
+}

@@ -1,0 +1,440 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/comments"
+	"hailong/aggregator/rollup"
+)
+
+// Start loads the rollups: from the last checkpoint's segments, then the
+// journal of what was counted after it (empty after a clean stop), or, if
+// there is no checkpoint of this schema or it does not add up, by a
+// rebuild from raw ratings. Inserts the journal left unsettled (a crash
+// mid-insert) are claimed again, and settled in the background.
+func (in *Ingester) Start(ctx context.Context) error {
+	st, err := in.store.RollupState(ctx)
+	if err != nil {
+		return err
+	}
+	// New journals are numbered past any left behind, even by a state no
+	// longer trusted: a stale journal must never look like a tail.
+	last, err := in.store.LastJournal(ctx)
+	if err != nil {
+		return err
+	}
+	in.journal.Store(max(last, st.Journal))
+	switch {
+	case st.Schema == 0 && st.Journal == 0:
+		in.log.Info("no persisted rollups; building them from raw ratings")
+		return in.rebuildAndOpen(ctx)
+	case st.Schema != rollup.Schema || st.Journal == 0:
+		in.log.Warn("rollups are of another format or marked for repair; rebuilding from raw ratings", "schema", st.Schema)
+		return in.rebuildAndOpen(ctx)
+	}
+	ok, err := in.load(ctx, st)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return in.rebuildAndOpen(ctx)
+	}
+	st.Clean = false // until Close: a crash leaves a tail to replay
+	if err := in.store.SetRollupState(ctx, st); err != nil {
+		return err
+	}
+	in.startCheckpoints()
+	return nil
+}
+
+// load loads the checkpoint st names and replays its tail; false if they
+// do not add up, and the rollups must be rebuilt.
+func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
+	t0 := time.Now()
+	r, fl := in.newRollup(), in.newRollup()
+	segments := map[segmentKey]string{}
+	err := in.loadSegments(ctx, st.Segments, func(s rollup.Segment, days []rollup.Day) {
+		dst := r
+		if s.Flagged {
+			dst = fl
+		}
+		dst.Load(days...)
+		segments[segmentKey{s.Flagged, s.Month}] = s.Collection
+	})
+	if err != nil {
+		return false, err
+	}
+	if r.Ratings() != st.Ratings || fl.Ratings() != st.FlaggedRatings {
+		in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings,
+			"flagged", fl.Ratings(), "expected flagged", st.FlaggedRatings)
+		return false, nil
+	}
+	r.TakeDirty() // as persisted
+	fl.TakeDirty()
+	loaded := time.Since(t0)
+	tl, err := in.readTail(ctx, st.Journal)
+	if err != nil {
+		in.log.Warn("the journal since the checkpoint cannot be replayed; rebuilding", "err", err)
+		return false, nil
+	}
+	rp, err := tl.replay(in.catalog, r, fl)
+	if err != nil {
+		in.log.Warn("the journal since the checkpoint cannot be replayed; rebuilding", "err", err)
+		return false, nil
+	}
+	// The comments and flags of counted ratings were written before their
+	// done entry, unless a write failed and the crash came before the
+	// rollups were marked for repair: writing them again is harmless
+	// (both skip what is stored), and the comments in memory are then
+	// read once, from the collection.
+	if err := in.store.InsertComments(ctx, rp.comments); err != nil {
+		return false, err
+	}
+	if err := in.store.AddDossierFlags(ctx, rp.unhappy); err != nil {
+		return false, err
+	}
+	restoredIDs := map[string]bool{}
+	for _, a := range rp.restored {
+		restoredIDs[a.rating.ID] = true
+	}
+	var cs []comments.Comment
+	commented := map[string]bool{}
+	built, err := in.store.LoadComments(ctx, func(c comments.Comment) {
+		cs = append(cs, c)
+		if restoredIDs[c.ID] {
+			commented[c.ID] = true
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	if !built {
+		in.log.Info("no comments collection yet; building it and the rollups from raw ratings")
+		return false, nil
+	}
+	for i := range rp.restored {
+		if commented[rp.restored[i].rating.ID] { // stored before the crash: not to be added twice
+			rp.restored[i].comment = nil
+		}
+	}
+	in.persistMu.Lock()
+	in.segments = segments
+	in.persistMu.Unlock()
+	in.rollup.Store(r)
+	in.flagged.Store(fl)
+	in.comments.Store(comments.NewOf(cs))
+	in.claims.restore(rp.restored)
+	in.log.Info("rollups loaded from the checkpoint; journal tail replayed", "ratings", r.Ratings(), "flagged", fl.Ratings(),
+		"segments", len(st.Segments), "replayed", rp.counted, "unsettled", len(rp.restored), "comments", len(cs),
+		"loaded in", loaded.Round(time.Millisecond), "took", time.Since(t0).Round(time.Millisecond))
+	loadedDigests := false
+	if st.Clean && st.Digests > 0 {
+		t0 := time.Now()
+		err := in.store.LoadDigests(ctx, st.Days, in.recent.put)
+		if loadedDigests = err == nil; loadedDigests {
+			in.log.Info("recent rating digests loaded", "ratings", st.Digests, "took", time.Since(t0).Round(time.Millisecond))
+		} else {
+			in.log.Warn("load recent rating digests; reading them from the ratings instead", "err", err)
+		}
+	}
+	in.warmed.Store(loadedDigests)
+	if !loadedDigests {
+		in.startWarm()
+	}
+	if len(rp.restored) > 0 {
+		in.startSettle(rp.restored)
+	}
+	return true, nil
+}
+
+// segmentsAhead is how many segments are read ahead of the one being
+// added to the rollups: the database reads and decodes them side by side,
+// while they are added in month order (out of order, a day's cells are
+// inserted into the middle of the indexes) and at most this many are held.
+const segmentsAhead = 4
+
+// loadSegments reads the segments and calls fn with each one's days, in
+// the order given.
+func (in *Ingester) loadSegments(ctx context.Context, segs []rollup.Segment, fn func(rollup.Segment, []rollup.Day)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type loaded struct {
+		days []rollup.Day
+		err  error
+	}
+	results := make([]chan loaded, len(segs))
+	for i := range results {
+		results[i] = make(chan loaded, 1)
+	}
+	slots := make(chan struct{}, segmentsAhead)
+	go func() {
+		for i, s := range segs {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				var days []rollup.Day
+				err := in.store.LoadSegment(ctx, s.Collection, func(d rollup.Day) { days = append(days, d) })
+				results[i] <- loaded{days, err}
+			}()
+		}
+	}()
+	for i, s := range segs {
+		l := <-results[i]
+		<-slots
+		if l.err != nil {
+			return l.err
+		}
+		fn(s, l.days)
+	}
+	return nil
+}
+
+func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
+	if _, err := in.Rebuild(ctx); err != nil {
+		return err
+	}
+	in.startCheckpoints()
+	return nil
+}
+
+// Rebuild recomputes every rollup from the raw ratings, persists them as
+// a full checkpoint opening a fresh journal, and returns how many ratings
+// it counted: the repair when the checkpoint cannot be trusted.
+func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
+	in.persistMu.Lock()
+	defer in.persistMu.Unlock()
+	t0 := time.Now()
+	// Marked for repair first: a rebuild cut short must not leave the old
+	// rollups trusted beside flags it has already replaced.
+	if err := in.store.SetRollupState(ctx, rollup.State{Schema: rollup.Schema}); err != nil {
+		return 0, err
+	}
+	if last, err := in.store.LastJournal(ctx); err != nil {
+		return 0, err
+	} else if last > in.journal.Load() {
+		in.journal.Store(last)
+	}
+	in.claims.reset() // everything stored is counted below
+	var unhappy []string
+	var cs []comments.Comment
+	r, fl, err := RecomputeAll(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
+		in.recent.put(rt.ID, digest, rt.At)
+		if f.Dissatisfied && rt.Dossier != "" && !f.Flagged {
+			unhappy = append(unhappy, rt.Dossier)
+		}
+		if q, ok := in.catalog.Version(rt.Questionnaire, rt.Version); ok { // Recompute checked it is
+			if c, ok := comments.Of(rt, q); ok {
+				cs = append(cs, c)
+			}
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := in.store.ReplaceDossierFlags(ctx, unhappy); err != nil {
+		return 0, err
+	}
+	if err := in.store.ReplaceComments(ctx, cs); err != nil {
+		return 0, err
+	}
+	in.comments.Store(comments.NewOf(cs))
+	in.flagsMu.Lock()
+	in.unflagged = nil
+	in.flagsMu.Unlock()
+	in.fieldsMu.Lock()
+	r.SetFields(in.fields)
+	fl.SetFields(in.fields)
+	in.rollup.Store(r)
+	in.flagged.Store(fl)
+	in.fieldsMu.Unlock()
+	in.warmed.Store(true)
+	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
+	// Every month of the new rollups is changed: the checkpoint writes
+	// them all, names no older segment, and opens a fresh journal.
+	in.segments = map[segmentKey]string{}
+	in.tainted.Store(false)
+	if _, err := in.checkpointLocked(ctx, true); err != nil {
+		return 0, err
+	}
+	return r.Ratings(), nil
+}
+
+// Recompute builds the main rollups from raw ratings alone: the definition
+// every maintained rollup must equal. seen, if not nil, is told each rating
+// and its stored digest and fact.
+func Recompute(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (*rollup.Rollup, error) {
+	r, _, err := RecomputeAll(ctx, store, catalog, seen)
+	return r, err
+}
+
+// RecomputeAll builds the main rollups and those of flagged ratings from
+// raw ratings alone.
+func RecomputeAll(ctx context.Context, store Store, catalog *hailong.Catalog, seen func(*hailong.Rating, [32]byte, rollup.Fact)) (main, flagged *rollup.Rollup, err error) {
+	r, fl := rollup.New(), rollup.New()
+	err = store.ScanRatings(ctx, func(rt *hailong.Rating, digest [32]byte) error {
+		f, ok, err := factOf(catalog, rt)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if f.Flagged {
+				fl.Add(f)
+			} else {
+				r.Add(f)
+			}
+			if seen != nil {
+				seen(rt, digest, f)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, fl, nil
+}
+
+// factOf derives a stored rating's fact, as a rebuild does.
+func factOf(catalog *hailong.Catalog, rt *hailong.Rating) (rollup.Fact, bool, error) {
+	q, ok := catalog.Version(rt.Questionnaire, rt.Version)
+	if !ok {
+		return rollup.Fact{}, false, fmt.Errorf("rating %s: questionnaire %s v%d is not in the catalog; old versions must stay in assets", rt.ID, rt.Questionnaire, rt.Version)
+	}
+	f, ok := rollup.FactOf(rt, q)
+	return f, ok, nil
+}
+
+// setState writes st with the rollups' schema and count of ratings.
+func (in *Ingester) setState(ctx context.Context, st rollup.State) error {
+	st.Schema, st.Ratings, st.FlaggedRatings = rollup.Schema, in.Rollup().Ratings(), in.Flagged().Ratings()
+	return in.store.SetRollupState(ctx, st)
+}
+
+// taint notes that the database may hold what the rollups, comments or
+// flags do not, and marks the persisted state for repair at once: the next
+// start rebuilds, crash or not, and no checkpoint is taken until then.
+func (in *Ingester) taint(ctx context.Context, msg string, err error) {
+	in.log.Error(msg+"; the next start rebuilds the rollups from the ratings", "err", err)
+	in.tainted.Store(true)
+	if err := in.store.SetRollupState(context.WithoutCancel(ctx), rollup.State{Schema: rollup.Schema}); err != nil {
+		in.log.Error("mark the rollups for repair", "err", err)
+	}
+}
+
+// Close waits for ingests under way, refuses new ones, counts what failed
+// inserts stored and takes a last checkpoint, marked clean, unless the
+// database could not say what it holds: then the next start rebuilds.
+func (in *Ingester) Close(ctx context.Context) error {
+	in.gate.Lock()
+	in.closed = true
+	in.gate.Unlock()
+	in.stopCheckpoints()
+	if in.warmCancel != nil {
+		in.warmCancel()
+		<-in.warmDone
+	}
+	// No insert is under way now: what a claimed insert did not store, it
+	// never will.
+	if ids := in.claims.ids(); len(ids) > 0 {
+		if _, err := in.receipts(ctx, ids); err != nil {
+			in.taint(ctx, "settle inserts of unknown outcome", err)
+		}
+		in.claims.reset()
+	}
+	if err := in.writeFlags(ctx, nil); err != nil {
+		in.taint(ctx, "record dissatisfied dossiers", err)
+	}
+	if in.tainted.Load() {
+		return in.setState(ctx, rollup.State{}) // the next start rebuilds
+	}
+	return in.persist(ctx)
+}
+
+// persist takes the last checkpoint (the months changed since the one
+// before), writes the recent digests beside it and marks it clean.
+func (in *Ingester) persist(ctx context.Context) error {
+	in.persistMu.Lock()
+	defer in.persistMu.Unlock()
+	st, err := in.checkpointLocked(ctx, true)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	var digests [][32]byte
+	var rated map[string]time.Time
+	if in.warmed.Load() {
+		ids, digests, rated = in.recent.snapshot()
+	}
+	gen := strconv.FormatInt(time.Now().UnixNano(), 10)
+	if err := in.store.WriteDigests(ctx, gen, ids, digests, rated); err != nil {
+		return err
+	}
+	st.Clean, st.Days, st.Digests = true, gen, int64(len(ids))
+	if err := in.store.SetRollupState(ctx, st); err != nil {
+		return err
+	}
+	return in.store.DropDaysExcept(ctx, gen)
+}
+
+// startWarm fills the digest memory from the stored ratings in the
+// background, so that ratings re-sent after a restart are recognised without
+// a database scan each. Until it is done, such ratings cost one scan.
+func (in *Ingester) startWarm() {
+	ctx, cancel := context.WithCancel(context.Background())
+	in.warmCancel, in.warmDone = cancel, make(chan struct{})
+	go func() {
+		defer close(in.warmDone)
+		t0 := time.Now()
+		n := 0
+		err := in.store.ScanDigests(ctx, func(id string, d [32]byte, at time.Time) {
+			in.recent.put(id, d, at)
+			n++
+		})
+		if err != nil {
+			if ctx.Err() == nil { // not a stop
+				in.log.Warn("warm rating digests", "err", err)
+			}
+			return
+		}
+		in.warmed.Store(true)
+		in.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
+	}()
+}
+
+// startSettle settles, in the background once serving, the inserts a crash
+// left of unknown outcome (claims of the journal without their done): one
+// look-up of their few ids, which on FerretDB scans the ratings, so it is
+// not made on the start path. A rating they stored is counted now, once;
+// one they did not store never will be by them.
+func (in *Ingester) startSettle(restored []attempt) {
+	ids := make([]string, 0, len(restored))
+	for _, a := range restored {
+		ids = append(ids, a.rating.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	go func() {
+		in.gate.RLock() // as an ingest: a checkpoint sees all of it or none
+		defer in.gate.RUnlock()
+		if in.closed {
+			return // Close settles every claim itself
+		}
+		ctx := context.Background()
+		if _, err := in.receipts(ctx, ids); err != nil {
+			in.log.Warn("settle the inserts a crash left unsettled; a re-sent rating settles its own", "err", err)
+			return
+		}
+		for _, a := range restored {
+			in.claims.drop(a.rating.ID, a.stamp)
+		}
+		in.log.Info("inserts a crash left unsettled are settled", "ratings", len(ids))
+	}()
+}

@@ -1,0 +1,232 @@
+package mongodb
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/rollup"
+)
+
+// The rollups are persisted as checkpoints (ingest.Checkpoints): a segment
+// per month and rollup, a journal of what was counted since, and the state
+// document naming both (rollup.State, in meta). Every piece is a
+// collection of its own, written by inserts only and read whole, never
+// filtered: on FerretDB every filtered find, update or delete scans its
+// collection, while an insert, a whole-collection read, the listing of
+// collection names and the drop of a collection are cheap. A month
+// rewritten (a late rating) is a new segment; the old one is dropped once
+// the state no longer names it. So a crash between any two writes leaves
+// the last state's segments and journals in place.
+
+// segmentPrefix names the collections holding one month of a rollup:
+// rollup_seg_<main|flagged>_<YYYYMM>_<unix ns>.
+const segmentPrefix = "rollup_seg_"
+
+// journalPrefix names the journals: rollup_journal_<sequence, 12 digits>,
+// so that names sort as sequences do.
+const journalPrefix = "rollup_journal_"
+
+func journalName(seq int64) string { return fmt.Sprintf("%s%012d", journalPrefix, seq) }
+
+// WriteSegment writes the days of one month of a rollup into a new
+// collection and returns its name.
+func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error) {
+	kind := "main"
+	if flagged {
+		kind = "flagged"
+	}
+	name := fmt.Sprintf("%s%s_%s_%d", segmentPrefix, kind, m, time.Now().UnixNano())
+	coll := d.db.Collection(name)
+	for start := 0; start < len(days); start += maxInsertBatch {
+		end := min(start+maxInsertBatch, len(days))
+		docs := make([]any, 0, end-start)
+		for i := start; i < end; i++ {
+			doc, err := encodeDay(&days[i])
+			if err != nil {
+				return "", err
+			}
+			docs = append(docs, doc)
+		}
+		if _, err := coll.InsertMany(ctx, docs); err != nil {
+			return "", fmt.Errorf("write rollup segment %s: %w", name, err)
+		}
+	}
+	return name, nil
+}
+
+// LoadSegment calls fn for every day of a segment.
+func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) error {
+	if !strings.HasPrefix(name, segmentPrefix) {
+		return fmt.Errorf("%q is not a rollup segment", name)
+	}
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
+	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
+	if err != nil {
+		return fmt.Errorf("load rollup segment %s: %w", name, err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc dayDoc
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode rollup day: %w", err)
+		}
+		day, err := doc.decode()
+		if err != nil {
+			return err
+		}
+		fn(day)
+	}
+	return cur.Err()
+}
+
+// journalDoc is one entry of a journal: a claim or a done, gob-encoded in
+// one binary field for the reason dayDoc's cells are. Its _id is left to
+// the driver; entries are read whole and matched by stamp, in any order.
+type journalDoc struct {
+	Claim []byte `bson:"claim,omitempty"`
+	Done  []byte `bson:"done,omitempty"`
+}
+
+// AppendClaim writes a claim into journal seq.
+func (d *DB) AppendClaim(ctx context.Context, seq int64, c ingest.Claim) error {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(c); err != nil {
+		return fmt.Errorf("encode journal claim: %w", err)
+	}
+	if _, err := d.db.Collection(journalName(seq)).InsertOne(ctx, journalDoc{Claim: b.Bytes()}); err != nil {
+		return fmt.Errorf("write journal claim: %w", err)
+	}
+	return nil
+}
+
+// AppendDone writes a done into journal seq.
+func (d *DB) AppendDone(ctx context.Context, seq int64, done ingest.Done) error {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(done); err != nil {
+		return fmt.Errorf("encode journal done: %w", err)
+	}
+	if _, err := d.db.Collection(journalName(seq)).InsertOne(ctx, journalDoc{Done: b.Bytes()}); err != nil {
+		return fmt.Errorf("write journal done: %w", err)
+	}
+	return nil
+}
+
+// journals lists the sequences of the journals, ascending. Listing names
+// reads the catalogue, not any collection.
+func (d *DB) journals(ctx context.Context) ([]int64, error) {
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("list collections: %w", err)
+	}
+	var seqs []int64
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, journalPrefix); ok {
+			if seq, err := strconv.ParseInt(rest, 10, 64); err == nil {
+				seqs = append(seqs, seq)
+			}
+		}
+	}
+	slices.Sort(seqs)
+	return seqs, nil
+}
+
+// LastJournal returns the highest sequence of any journal, 0 if none.
+func (d *DB) LastJournal(ctx context.Context) (int64, error) {
+	seqs, err := d.journals(ctx)
+	if err != nil || len(seqs) == 0 {
+		return 0, err
+	}
+	return seqs[len(seqs)-1], nil
+}
+
+// ReadJournals calls fn with every entry of every journal from sequence
+// from on, journal by journal: the tail a start replays. Each journal is
+// read whole, so the read never scans more than the tail.
+func (d *DB) ReadJournals(ctx context.Context, from int64, fn func(seq int64, c *ingest.Claim, done *ingest.Done) error) error {
+	seqs, err := d.journals(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
+	for _, seq := range seqs {
+		if seq < from {
+			continue
+		}
+		// A batch of a few documents: a claim holds a whole upload, and
+		// FerretDB does not cut a batch at 16 MB as MongoDB does.
+		cur, err := d.db.Collection(journalName(seq)).Find(ctx, bson.D{}, options.Find().SetBatchSize(16))
+		if err != nil {
+			return fmt.Errorf("read journal %d: %w", seq, err)
+		}
+		for cur.Next(ctx) {
+			var doc journalDoc
+			if err := cur.Decode(&doc); err != nil {
+				cur.Close(ctx)
+				return fmt.Errorf("decode journal entry: %w", err)
+			}
+			var c *ingest.Claim
+			var done *ingest.Done
+			var dst any
+			if doc.Claim != nil {
+				c = &ingest.Claim{}
+				dst = c
+			} else {
+				done = &ingest.Done{}
+				dst = done
+			}
+			if err := gob.NewDecoder(bytes.NewReader(append(doc.Claim, doc.Done...))).Decode(dst); err != nil {
+				cur.Close(ctx)
+				return fmt.Errorf("decode journal %d entry: %w", seq, err)
+			}
+			if err := fn(seq, c, done); err != nil {
+				cur.Close(ctx)
+				return err
+			}
+		}
+		err = cur.Err()
+		cur.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("read journal %d: %w", seq, err)
+		}
+	}
+	return nil
+}
+
+// DropStale drops the segments the state does not name and the journals
+// before its own: what a crash mid-checkpoint, or an older checkpoint,
+// left behind.
+func (d *DB) DropStale(ctx context.Context, st rollup.State) error {
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	named := make(map[string]bool, len(st.Segments))
+	for _, s := range st.Segments {
+		named[s.Collection] = true
+	}
+	for _, n := range names {
+		stale := strings.HasPrefix(n, segmentPrefix) && !named[n]
+		if rest, ok := strings.CutPrefix(n, journalPrefix); ok {
+			seq, err := strconv.ParseInt(rest, 10, 64)
+			stale = err == nil && seq < st.Journal
+		}
+		if stale {
+			if err := d.db.Collection(n).Drop(ctx); err != nil {
+				return fmt.Errorf("drop %s: %w", n, err)
+			}
+		}
+	}
+	return nil
+}

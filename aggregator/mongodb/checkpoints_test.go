@@ -1,0 +1,94 @@
+package mongodb_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/ferret/ferrettest"
+	"hailong/aggregator/ingest"
+	"hailong/aggregator/rollup"
+)
+
+// TestJournalsAndSegments writes claims and dones into three journals and
+// two segments, reads the tail from the second journal on, and drops what
+// a state naming one segment and the third journal leaves stale.
+func TestJournalsAndSegments(t *testing.T) {
+	ctx := context.Background()
+	db := ferrettest.Open(t)
+	stamp := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	for seq := int64(1); seq <= 3; seq++ {
+		r := hailong.Rating{ID: "r" + string(rune('0'+seq)), Submission: hailong.Submission{Questionnaire: "counter-quick", Version: 1,
+			Answers: hailong.Answers{"overall": hailong.Int(3), "comment": hailong.Str("tốt")}}, Unit: "TT-1", At: stamp}
+		c := ingest.Claim{Stamp: stamp.Add(time.Duration(seq) * time.Millisecond), Ratings: []hailong.Rating{r}, Digests: [][32]byte{{byte(seq)}}}
+		if err := db.AppendClaim(ctx, seq, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendDone(ctx, seq, ingest.Done{Insert: c.Stamp, Counted: []ingest.Counted{{Stamp: c.Stamp, ID: r.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if last, err := db.LastJournal(ctx); err != nil || last != 3 {
+		t.Fatalf("last journal %d %v, want 3", last, err)
+	}
+	var got []string
+	err := db.ReadJournals(ctx, 2, func(seq int64, c *ingest.Claim, d *ingest.Done) error {
+		switch {
+		case c != nil:
+			if c.Ratings[0].Answers["comment"].Text != "tốt" || c.Digests[0][0] != byte(seq) {
+				t.Errorf("journal %d: claim %+v", seq, c)
+			}
+			got = append(got, "claim "+c.Ratings[0].ID)
+		case d != nil:
+			got = append(got, "done "+d.Counted[0].ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := []string{"claim r2", "claim r3", "done r2", "done r3"}; !slices.Equal(got, want) {
+		t.Fatalf("tail from journal 2: %q, want %q", got, want)
+	}
+	day := rollup.Day{Unit: "TT-1", Date: hailong.DateOf(stamp), Cells: []rollup.Cell{{Dims: rollup.Dims{Questionnaire: "counter-quick"}, Tally: rollup.Tally{N: 2}}}}
+	m := rollup.MonthOf(day.Date)
+	old, err := db.WriteSegment(ctx, false, m, []rollup.Day{day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := db.WriteSegment(ctx, false, m, []rollup.Day{day, {Unit: "TT-2", Date: day.Date, Cells: day.Cells}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DropStale(ctx, rollup.State{Segments: []rollup.Segment{{Month: m, Collection: kept}}, Journal: 3}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := db.LoadSegment(ctx, kept, func(d rollup.Day) {
+		if d.Cells[0].N != 2 {
+			t.Errorf("day %+v", d)
+		}
+		n++
+	}); err != nil || n != 2 {
+		t.Fatalf("the kept segment: %d days, %v; want 2", n, err)
+	}
+	n = 0
+	if err := db.LoadSegment(ctx, old, func(rollup.Day) { n++ }); err != nil || n != 0 {
+		t.Fatalf("the stale segment still holds %d days (%v)", n, err)
+	}
+	got = nil
+	if err := db.ReadJournals(ctx, 0, func(seq int64, c *ingest.Claim, _ *ingest.Done) error {
+		if c != nil {
+			got = append(got, c.Ratings[0].ID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"r3"}) {
+		t.Fatalf("journals left: claims %q, want only journal 3's", got)
+	}
+}
