@@ -1,0 +1,353 @@
+// Package seen is the aggregator's memory of the ratings it has stored: it
+// tells whether a rating id is stored, with which content digest, when it
+// was received and (for a dossier's rating) when it was given, so that a
+// kiosk re-sending a batch, even a year old, is answered duplicate or
+// conflict without reading the ratings collection. On FerretDB every look-up
+// by _id scans that collection (87 s at a million ratings); here a look-up
+// is a map read or a B-tree read on local disk.
+//
+// It has three layers, asked in turn:
+//
+//   - recent: the last ratings stored or looked up, in memory, first in
+//     first out (a fixed number, whatever the history);
+//   - the durable index (Index, on bbolt in aggregator/bolt): every stored
+//     rating's id, digest, time of receipt and dossier time, on the
+//     aggregator's local disk;
+//   - the database: a rating neither layer holds goes into the insert
+//     batch; the insert reports it as a duplicate key and Receipts asks the
+//     database (a scan on FerretDB), writing what it learns into the index.
+//
+// # Why a hit can be trusted and a miss cannot
+//
+// An entry is written only AFTER the database has stored its rating (the
+// insert returned without error, or the database itself told the digest),
+// and ratings are never changed or deleted. So a hit is authoritative: the
+// same digest is a duplicate, another is a conflict. A miss proves nothing:
+// the process may have crashed between the insert and the index write, an
+// insert may have failed after storing, or the index may be new. A miss
+// therefore goes to InsertRatings as if the memory did not exist, and the
+// database's unique _id decides. Exactly once never rests on the index;
+// only the cost of a re-sent rating does.
+//
+// The index is bound to one database: it records the database's identity
+// (Index.Open's caller checks it), and an index of another database is
+// started afresh. A database restored from a backup keeps its identity but
+// lacks ratings the index holds: delete the index file after a restore (the
+// `rebuild` command does).
+//
+// # Complete up to a point
+//
+// The index holds a marker once a fill from a full scan of the stored
+// ratings (Database.ScanDigests) has finished; from then on every insert
+// adds to it, so it holds every stored rating but those of inserts cut
+// short by a crash between the insert and the index write, or whose write
+// failed (a failed write clears the marker). Without the marker (a new
+// machine, a standby taking over with no file, a file set aside as
+// corrupt), Start fills it in the background while misses fall back to the
+// database as before; nothing waits for the fill.
+//
+// # Cost
+//
+// Measured in docs/BENCHMARKS.md ("Duplicate memory"): about 60 bytes of
+// disk per stored rating (a 16-byte key for a UUID id, a 32-byte digest and
+// two varint times, in bbolt pages filled by keys in time order); a look-up
+// is a bbolt read transaction and a B-tree descent, microseconds at ten
+// million ratings; an insert batch adds one write transaction with one
+// fsync, whatever its size. Memory does not grow with history: the recent
+// layer is a fixed number of entries (about 150 bytes each) and bbolt maps
+// the file, so the kernel keeps the pages read often.
+//
+// # A standby without the file
+//
+// A machine taking over a database it has no index of starts with an empty
+// index, answers every re-sent rating correctly from the database (one scan
+// each on FerretDB, an _id look-up on MongoDB) and fills the index in the
+// background from one scan of the ratings; once the fill is done re-sent
+// ratings cost microseconds again.
+package seen
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hailong/qrtoken"
+)
+
+// Entry is what is known of one stored rating.
+type Entry struct {
+	ID     string
+	Digest [32]byte
+	// Received is the time of receipt the rating was stored under (as
+	// given to InsertRatings), which tells which insert stored it; zero
+	// when not known (an entry filled from a scan).
+	Received time.Time
+	// At is when a dossier's rating (qrtoken.IsRatingID) was given, for
+	// "already rated at" answers; zero for other ratings.
+	At time.Time
+}
+
+// Index is the durable index of stored ratings.
+type Index interface {
+	// Get returns the entry of id, if the index holds it.
+	Get(id string) (Entry, bool, error)
+	// Put writes entries durably (fsync) in one transaction. An entry
+	// without a time of receipt does not replace one with it.
+	Put(es []Entry) error
+	// Complete reports whether the index is marked as holding every
+	// stored rating; SetComplete sets or clears the mark.
+	Complete() (bool, error)
+	SetComplete(bool) error
+}
+
+// Database is what the memory needs of the database: the fallback for ids
+// neither layer holds, and the scan that fills an incomplete index.
+type Database interface {
+	// Receipts tells the stored digest, time of receipt and time of the
+	// stored ratings among ids.
+	Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received, at time.Time)) error
+	// ScanDigests tells the id, digest and time of every stored rating.
+	ScanDigests(ctx context.Context, fn func(id string, digest [32]byte, at time.Time)) error
+}
+
+// Config configures a Memory.
+type Config struct {
+	Database Database
+	// Index is the durable index; nil keeps the recent layer alone, warmed
+	// from a scan of the stored ratings at every start.
+	Index Index
+	// Remember is how many recent ratings the in-memory layer keeps.
+	Remember int
+	Logger   *slog.Logger
+}
+
+// fillChunk is how many scanned entries go into one write transaction
+// of a fill: large enough that the fsync is paid rarely, small enough that
+// live inserts' writes wait little for it.
+const fillChunk = 20_000
+
+// Memory is the duplicate memory: the recent layer, the durable index and
+// the fallback to the database.
+type Memory struct {
+	db     Database
+	index  Index
+	log    *slog.Logger
+	recent *recent
+	// broken is set when the index failed: it is not asked again in this
+	// run, and the next start fills it afresh.
+	broken atomic.Bool
+
+	fillMu     sync.Mutex
+	fillCancel context.CancelFunc
+	filled     chan struct{}
+}
+
+// New returns a memory; call Start before use, and Stop at the end.
+func New(cfg Config) *Memory {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Remember <= 0 {
+		cfg.Remember = 1 << 16
+	}
+	return &Memory{db: cfg.Database, index: cfg.Index, log: cfg.Logger, recent: newRecent(cfg.Remember), filled: make(chan struct{})}
+}
+
+// Start fills the durable index in the background if it is not complete,
+// or, without one, the recent layer from a scan of the stored ratings.
+// Filled tells when that is done.
+func (m *Memory) Start() {
+	m.fillMu.Lock()
+	defer m.fillMu.Unlock()
+	if m.fillCancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.fillCancel = cancel
+	if m.index != nil {
+		complete, err := m.index.Complete()
+		if err != nil {
+			m.fail("read the index's mark", err)
+		}
+		if err == nil && complete {
+			close(m.filled)
+			return
+		}
+	}
+	go func() {
+		defer close(m.filled)
+		if err := m.fill(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("fill the duplicate memory from the stored ratings; re-sent ratings are looked up in the database meanwhile", "err", err)
+		}
+	}()
+}
+
+// Filled is closed once Start's fill is done, cut short or not needed.
+func (m *Memory) Filled() <-chan struct{} { return m.filled }
+
+// Stop stops a fill under way and waits for it.
+func (m *Memory) Stop() {
+	m.fillMu.Lock()
+	cancel := m.fillCancel
+	m.fillMu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-m.filled
+	}
+}
+
+// fill reads every stored rating's digest into the index, or into the
+// recent layer without one, and marks the index complete.
+func (m *Memory) fill(ctx context.Context) error {
+	t0, n := time.Now(), 0
+	useIndex := m.index != nil && !m.broken.Load()
+	var chunk []Entry
+	flush := func() error {
+		if len(chunk) == 0 || !useIndex {
+			return nil
+		}
+		err := m.index.Put(chunk)
+		chunk = chunk[:0]
+		return err
+	}
+	var werr error
+	err := m.db.ScanDigests(ctx, func(id string, d [32]byte, at time.Time) {
+		n++
+		if !useIndex {
+			m.recent.put(id, d, dossierTime(id, at))
+			return
+		}
+		if werr != nil {
+			return
+		}
+		chunk = append(chunk, Entry{ID: id, Digest: d, At: dossierTime(id, at)})
+		if len(chunk) == fillChunk {
+			werr = flush()
+		}
+	})
+	if err == nil {
+		err = werr
+	}
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	if useIndex {
+		if err := m.index.SetComplete(true); err != nil {
+			m.fail("mark the index complete", err)
+			return nil
+		}
+		m.log.Info("rating index filled from the stored ratings", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
+	} else {
+		m.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// Get returns the digest of a stored rating, from the recent layer or the
+// index; false means only that neither holds it.
+func (m *Memory) Get(id string) ([32]byte, bool) {
+	if d, ok := m.recent.get(id); ok {
+		return d, true
+	}
+	e, ok := m.fromIndex(id)
+	return e.Digest, ok
+}
+
+// Known reports whether the rating id is known to be stored and, for a
+// dossier's rating, when it was given (the zero time when not known).
+// false does not mean it is not stored.
+func (m *Memory) Known(id string) (time.Time, bool) {
+	at, ok := m.recent.known(id)
+	if ok && (!at.IsZero() || !qrtoken.IsRatingID(id)) {
+		return at, true
+	}
+	if e, found := m.fromIndex(id); found {
+		return e.At, true
+	}
+	return at, ok
+}
+
+func (m *Memory) fromIndex(id string) (Entry, bool) {
+	if m.index == nil || m.broken.Load() {
+		return Entry{}, false
+	}
+	e, ok, err := m.index.Get(id)
+	if err != nil {
+		m.fail("read the rating index", err)
+		return Entry{}, false
+	}
+	return e, ok
+}
+
+// Remember keeps a rating in the recent layer only: a rating the caller
+// read from the database, that the index holds or will hold after a fill.
+func (m *Memory) Remember(id string, d [32]byte, at time.Time) { m.recent.put(id, d, dossierTime(id, at)) }
+
+// Stored records ratings the database has just stored (the insert
+// returned without error) or told: in the recent layer and, in one
+// durable write, in the index. A failed write is logged and the index
+// marked incomplete: a rating it lacks is found in the database.
+func (m *Memory) Stored(es []Entry) {
+	for i := range es {
+		es[i].At = dossierTime(es[i].ID, es[i].At)
+		m.recent.put(es[i].ID, es[i].Digest, es[i].At)
+	}
+	if m.index == nil || m.broken.Load() || len(es) == 0 {
+		return
+	}
+	if err := m.index.Put(es); err != nil {
+		m.fail("write the rating index", err)
+	}
+}
+
+// Receipts tells the digest and time of receipt of the stored ratings among
+// ids: from the index where it holds them with their time of receipt, else
+// from the database, whose answers are then written to the index. Ids not
+// stored are left out.
+func (m *Memory) Receipts(ctx context.Context, ids []string, fn func(id string, digest [32]byte, received, at time.Time)) error {
+	var ask []string
+	for _, id := range ids {
+		if e, ok := m.fromIndex(id); ok && !e.Received.IsZero() {
+			m.recent.put(id, e.Digest, e.At)
+			fn(id, e.Digest, e.Received, e.At)
+			continue
+		}
+		ask = append(ask, id)
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	var told []Entry
+	err := m.db.Receipts(ctx, ask, func(id string, d [32]byte, received, at time.Time) {
+		told = append(told, Entry{ID: id, Digest: d, Received: received, At: at})
+		fn(id, d, received, at)
+	})
+	m.Stored(told) // what the database told is stored, even if it failed later
+	return err
+}
+
+// fail stops using the index for this run and clears its mark, so that
+// the next start fills it afresh.
+func (m *Memory) fail(what string, err error) {
+	if m.broken.Swap(true) {
+		return
+	}
+	m.log.Error(what+"; re-sent ratings are looked up in the database until the index is filled again at the next start", "err", err)
+	if cerr := m.index.SetComplete(false); cerr != nil {
+		m.log.Error("clear the rating index's mark", "err", cerr)
+	}
+}
+
+// dossierTime keeps the time of a dossier's rating only: the only ones
+// asked when they were given, and keeping the others would cost memory.
+func dossierTime(id string, at time.Time) time.Time {
+	if at.IsZero() || !qrtoken.IsRatingID(id) {
+		return time.Time{}
+	}
+	return at.UTC().Truncate(time.Millisecond)
+}
