@@ -23,6 +23,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/aggregator/alerts"
+	"hailong/aggregator/bolt"
 	"hailong/aggregator/enrolment"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
@@ -63,6 +64,9 @@ type Config struct {
 	AssetsDir         string
 	MinSample         int64
 	Remember          int // recent rating digests kept in memory
+	// RatingsIndex is the file of the durable index of stored ratings
+	// (package seen); empty is ratings-index.bolt in DataDir.
+	RatingsIndex string
 	// ClockTolerance is how far a kiosk rating's time may be in the future
 	// or before the kiosk's enrolment; 0 is 5 minutes.
 	ClockTolerance time.Duration
@@ -132,6 +136,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	db       *DB
+	index    *bolt.Index // nil without a data directory
 	ingester *ingest.Ingester
 	book     *outcomes.Book
 	fleet    *fleet.Board
@@ -239,6 +244,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			if m.webhooks != nil {
 				m.webhooks.Close(context.WithoutCancel(ctx))
 			}
+			if m.index != nil {
+				m.index.Close()
+			}
 			m.db.Close()
 		}
 	}()
@@ -273,8 +281,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	fields := m.procedures.Load().Fields()
-	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
-		Tolerance: cfg.ClockTolerance})
+	if m.index, err = OpenRatingsIndex(ctx, cfg, m.db, m.Logger); err != nil {
+		return err
+	}
+	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
+		Tolerance: cfg.ClockTolerance}
+	if m.index != nil {
+		ingestCfg.Index = m.index
+	}
+	m.ingester = ingest.New(ingestCfg)
 	// The rollups and the outcomes load side by side: both are scans that
 	// take most of the start-up on the embedded database.
 	g, gctx := errgroup.WithContext(ctx)
@@ -678,6 +693,9 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		errs = append(errs, m.ingester.Close(ctx))
 		cancel()
+	}
+	if m.index != nil {
+		errs = append(errs, m.index.Close())
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

@@ -48,6 +48,9 @@ var ErrInUse = errors.New("rating index file in use by another process")
 // file.
 const lockTimeout = 2 * time.Second
 
+// maxValue is the largest encoded entry: the digest and two varints.
+const maxValue = 32 + 2*binary.MaxVarintLen64
+
 // Index is the durable index of stored ratings in one bbolt file.
 type Index struct {
 	path string
@@ -168,7 +171,9 @@ func (x *Index) Put(es []seen.Entry) (err error) {
 	return x.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRatings)
 		b.FillPercent = 0.9 // keys come mostly in time order
-		buf := make([]byte, 0, 64)
+		// bbolt keeps the key and value slices until the commit: one
+		// buffer for them all, never reused within the transaction.
+		buf := make([]byte, 0, len(es)*maxValue)
 		for i := range es {
 			k := key(es[i].ID)
 			if es[i].Received.IsZero() {
@@ -176,8 +181,9 @@ func (x *Index) Put(es []seen.Entry) (err error) {
 					continue
 				}
 			}
-			buf = encode(buf[:0], &es[i])
-			if err := b.Put(k, buf); err != nil {
+			start := len(buf)
+			buf = encode(buf, &es[i])
+			if err := b.Put(k, buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
 		}

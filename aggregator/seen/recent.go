@@ -64,3 +64,9 @@ func (r *recent) put(id string, d [32]byte, at time.Time) {
 		r.at[id] = at.UnixMilli()
 	}
 }
+
+func (r *recent) size() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m)
+}

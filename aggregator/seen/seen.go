@@ -156,8 +156,9 @@ func New(cfg Config) *Memory {
 }
 
 // Start fills the durable index in the background if it is not complete,
-// or, without one, the recent layer from a scan of the stored ratings.
-// Filled tells when that is done.
+// or, without one, the recent layer from a scan of the stored ratings
+// unless a rebuild's scan filled it already (Remember). Filled tells when
+// that is done.
 func (m *Memory) Start() {
 	m.fillMu.Lock()
 	defer m.fillMu.Unlock()
@@ -175,6 +176,9 @@ func (m *Memory) Start() {
 			close(m.filled)
 			return
 		}
+	} else if m.recent.size() > 0 {
+		close(m.filled) // filled by a rebuild's scan
+		return
 	}
 	go func() {
 		defer close(m.filled)
