@@ -54,12 +54,6 @@ type Store interface {
 	WriteDays(ctx context.Context, days iter.Seq[rollup.Day]) (generation string, err error)
 	DropDaysExcept(ctx context.Context, keep ...string) error
 	LoadDays(ctx context.Context, generation string, fn func(rollup.Day)) error
-	// WriteDigests writes the recent ratings' digests beside a generation,
-	// and the times of the dossiers' ratings among them (rated, by id);
-	// LoadDigests reads them back, with the zero time for ratings of no
-	// dossier.
-	WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte, rated map[string]time.Time) error
-	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte, at time.Time)) error
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 	// InsertComments stores the comments of newly stored ratings;

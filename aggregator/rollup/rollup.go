@@ -33,9 +33,6 @@ type State struct {
 	// Days names the collection of the generation of days written at the
 	// clean stop.
 	Days string `bson:"days"`
-	// Digests counts the digests of recent ratings written with the
-	// generation, which spare the next start a scan of every rating.
-	Digests int64 `bson:"digests"`
 	// Flagged names the generation of the flagged ratings' days (a
 	// rollup of their own), written with Days; FlaggedRatings counts them.
 	Flagged        string `bson:"flagged,omitempty"`
