@@ -129,6 +129,7 @@ func TestYearOldDuplicatesAreAnsweredFromTheIndex(t *testing.T) {
 			in := startIndexed(t, db, idx, remember)
 			old, dossier := history(t, in, remember)
 			stored := in.Rollup().Ratings()
+			in.Duplicates().Flush() // the index is written behind the inserts
 			idx = tt.after(t, in, idx, path)
 			store := &countingStore{DB: db}
 			again := startIndexed(t, store, idx, remember)
@@ -304,6 +305,7 @@ func TestTheIndexIsWrittenOnlyAfterTheInsert(t *testing.T) {
 		if err != nil || !slices.Equal(statuses(res), []syncapi.Status{syncapi.Accepted}) {
 			t.Fatalf("first upload: %v %v, want accepted", statuses(res), err)
 		}
+		in.Duplicates().Flush()
 		idx.fail.Store(false)
 		if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(3, time.Now())}); err != nil { // r leaves the recent layer
 			t.Fatal(err)
