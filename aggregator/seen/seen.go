@@ -380,7 +380,9 @@ func (m *Memory) fromIndex(id string) (Entry, bool) {
 
 // Remember keeps a rating in the recent layer only: a rating the caller
 // read from the database, that the index holds or will hold after a fill.
-func (m *Memory) Remember(id string, d [32]byte, at time.Time) { m.recent.put(id, d, dossierTime(id, at)) }
+func (m *Memory) Remember(id string, d [32]byte, at time.Time) {
+	m.recent.put(id, d, dossierTime(id, at))
+}
 
 // Stored records ratings the database has just stored (the insert
 // returned without error) or told: at once in the recent layer, and
