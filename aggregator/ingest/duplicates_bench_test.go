@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sys/unix"
 
 	"hailong"
 	"hailong/aggregator/bolt"
@@ -118,11 +120,65 @@ func BenchmarkYearOldDuplicate(b *testing.B) {
 			if store.receipts.Load() != 0 || store.scans.Load() != 0 {
 				b.Fatalf("the database was asked %d times and scanned %d times", store.receipts.Load(), store.scans.Load())
 			}
-			slices.Sort(samples)
-			b.ReportMetric(float64(samples[len(samples)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(samples[len(samples)*95/100].Microseconds()), "p95-µs")
+			reportQuantiles(b, samples, "")
 			b.ReportMetric(float64(size)/float64(n), "file-B/rating")
+
+			// Cold: the file's pages dropped from the kernel's cache before
+			// each look-up (the index closed, posix_fadvise DONTNEED, opened
+			// again), as for the first re-sent rating after a reboot.
+			path := idx.Path()
+			sw := &swappable{}
+			sw.Store(idx)
+			cold := startIndexed(b, store, sw, 16)
+			var colds []time.Duration
+			for i := range 200 {
+				sw.Load().Close()
+				dropCache(b, path)
+				again, _, err := bolt.Open(path, "hailong_test")
+				if err != nil {
+					b.Fatal(err)
+				}
+				sw.Store(again)
+				t0 := time.Now()
+				res, err := cold.Ingest(ctx, kiosk, 0, []hailong.Rating{probes[(i*7)%len(probes)]})
+				colds = append(colds, time.Since(t0))
+				if err != nil || res[0].Status != syncapi.Duplicate {
+					b.Fatalf("re-sent cold: %+v %v", res, err)
+				}
+			}
+			sw.Load().Close()
+			reportQuantiles(b, colds, "cold-")
 		})
+	}
+}
+
+// reportQuantiles reports the p50, p95 and p99 of samples.
+func reportQuantiles(b *testing.B, samples []time.Duration, prefix string) {
+	slices.Sort(samples)
+	at := func(q float64) float64 { return float64(samples[int(q*float64(len(samples)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(at(0.50), prefix+"p50-µs")
+	b.ReportMetric(at(0.95), prefix+"p95-µs")
+	b.ReportMetric(at(0.99), prefix+"p99-µs")
+}
+
+// swappable is an index whose file can be closed and opened again under
+// an ingester.
+type swappable struct{ atomic.Pointer[bolt.Index] }
+
+func (s *swappable) Get(id string) (seen.Entry, bool, error) { return s.Load().Get(id) }
+func (s *swappable) Put(es []seen.Entry) error               { return s.Load().Put(es) }
+func (s *swappable) Complete() (bool, error)                 { return s.Load().Complete() }
+func (s *swappable) SetComplete(c bool) error                { return s.Load().SetComplete(c) }
+
+// dropCache asks the kernel to drop the file's pages from its cache.
+func dropCache(b *testing.B, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		b.Fatal(err)
 	}
 }
 
