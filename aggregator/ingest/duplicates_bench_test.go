@@ -239,3 +239,46 @@ func BenchmarkIngestIndex(b *testing.B) {
 	b.ReportMetric(float64(n[0])/took[0].Seconds(), "without-ratings/s")
 	b.ReportMetric(float64(n[1])/took[1].Seconds(), "with-index-ratings/s")
 }
+
+// BenchmarkIndexFill measures how long a start with no index file (a new
+// machine, a standby taking over) takes to fill it from the stored
+// ratings, HAILONG_BENCH_FILL of them (default 100,000), in the
+// background: re-sent ratings are answered by the database meanwhile.
+func BenchmarkIndexFill(b *testing.B) {
+	ctx := context.Background()
+	n := 100_000
+	if s := os.Getenv("HAILONG_BENCH_FILL"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db := ferrettest.Open(b)
+	loader := ingest.New(ingest.Config{Store: db, Catalog: catalog(b), Remember: 1})
+	for done := 0; done < n; done += syncapi.MaxBatch {
+		var rs []hailong.Rating
+		for j := range min(syncapi.MaxBatch, n-done) {
+			rs = append(rs, rating(1+j%3, time.Now()))
+		}
+		if _, err := loader.Ingest(ctx, kiosk, 0, rs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var took time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		idx, _, err := bolt.Open(filepath.Join(b.TempDir(), fmt.Sprintf("ratings-%d.bolt", i)), "hailong_test")
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		startIndexed(b, db, idx, 0)
+		took += time.Since(t0)
+		if _, entries, _ := idx.Size(); entries != n {
+			b.Fatalf("filled %d entries, want %d", entries, n)
+		}
+		idx.Close()
+	}
+	b.ReportMetric(took.Seconds()/float64(b.N), "fill-s")
+	b.ReportMetric(float64(n*b.N)/took.Seconds(), "ratings/s")
+}
