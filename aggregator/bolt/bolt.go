@@ -39,6 +39,7 @@ var (
 	bucketMeta    = []byte("meta")
 	keyDatabase   = []byte("database")
 	keyComplete   = []byte("complete") // present: complete since the time it holds
+	keyOwner      = []byte("owner")    // the start of the aggregator that writes it
 )
 
 // ErrInUse is returned when another process holds the index file.
@@ -210,6 +211,25 @@ func (x *Index) SetComplete(complete bool) (err error) {
 			return meta.Delete(keyComplete)
 		}
 		return meta.Put(keyComplete, []byte(time.Now().UTC().Format(time.RFC3339)))
+	})
+}
+
+// Owner returns the token of the aggregator start that last took the
+// index (SetOwner); empty if none did.
+func (x *Index) Owner() (owner string, err error) {
+	defer recoverTo(&err)
+	err = x.db.View(func(tx *bolt.Tx) error {
+		owner = string(tx.Bucket(bucketMeta).Get(keyOwner))
+		return nil
+	})
+	return owner, err
+}
+
+// SetOwner records the token of the aggregator start that takes the index.
+func (x *Index) SetOwner(owner string) (err error) {
+	defer recoverTo(&err)
+	return x.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyOwner, []byte(owner))
 	})
 }
 

@@ -35,3 +35,24 @@ func (d *DB) Identity(ctx context.Context) (string, error) {
 	}
 	return doc.Value, nil
 }
+
+// indexOwnerID names the meta document holding the token of the
+// aggregator start that last took the rating index.
+const indexOwnerID = "rating_index_owner"
+
+// RatingIndexOwner returns the token SetRatingIndexOwner last recorded;
+// empty if none.
+func (d *DB) RatingIndexOwner(ctx context.Context) (string, error) {
+	var doc struct {
+		Value string `bson:"value"`
+	}
+	_, err := d.getMeta(ctx, indexOwnerID, &doc)
+	return doc.Value, err
+}
+
+// SetRatingIndexOwner records the token of the aggregator start that takes
+// the rating index: an index file whose own token differs missed what
+// another aggregator stored meanwhile (a standby's turn as owner).
+func (d *DB) SetRatingIndexOwner(ctx context.Context, token string) error {
+	return d.putMeta(ctx, indexOwnerID, bson.D{{Key: "value", Value: token}})
+}

@@ -92,9 +92,10 @@
 // about 1,800 ratings a second: 9 minutes a million); once the fill is
 // done re-sent ratings cost microseconds again. A copy of the owner's file
 // spares the fill. A file the machine kept from an earlier turn as owner
-// is marked complete but lacks what was stored since: those ratings are
-// misses, answered by the database, until the file is deleted and filled
-// again (a takeover should do so, or clear the mark with SetComplete).
+// lacks what the other stored since: each start records a token in the
+// database and in the file (aggregator/app), and a file whose token is not
+// the database's loses its mark and is filled again (its entries stay
+// true: ratings are never changed or deleted).
 package seen
 
 import (
