@@ -54,6 +54,7 @@ import (
 	"hailong"
 	"hailong/aggregator/alerts"
 	"hailong/aggregator/app"
+	"hailong/aggregator/bolt"
 	"hailong/aggregator/enrolment"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
@@ -89,6 +90,7 @@ func commonFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.DataDir, "data", "./data/aggregator", "directory of the embedded database")
 	fs.StringVar(&cfg.MongoURI, "mongo-uri", "", "MongoDB URI of a replica set; empty runs the embedded database")
 	fs.StringVar(&cfg.Database, "database", "hailong", "MongoDB database name")
+	fs.StringVar(&cfg.RatingsIndex, "ratings-index", "", "file of the index of stored ratings, by which re-sent ratings are recognised (default: ratings-index.bolt in -data)")
 	fs.StringVar(&cfg.AssetsDir, "dev", "", "serve templates and read questionnaires from this assets directory (development)")
 }
 
@@ -336,7 +338,16 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	in := ingest.New(ingest.Config{Store: db, Catalog: catalog, Logger: log})
+	icfg := ingest.Config{Store: db, Catalog: catalog, Logger: log}
+	idx, err := app.OpenRatingsIndex(ctx, *cfg, db, log)
+	if err != nil {
+		return err
+	}
+	if idx != nil {
+		defer idx.Close()
+		icfg.Index = idx
+	}
+	in := ingest.New(icfg)
 	if err := in.Start(ctx); err != nil {
 		return err
 	}
@@ -373,6 +384,11 @@ func rebuild(ctx context.Context, args []string, log *slog.Logger) error {
 	defer db.Close()
 	catalog, err := app.Catalog(*cfg)
 	if err != nil {
+		return err
+	}
+	// The database may have been restored from a backup: the rating index
+	// may name ratings it no longer holds. The next start fills a new one.
+	if err := bolt.Remove(app.RatingsIndexPath(*cfg)); err != nil {
 		return err
 	}
 	in := ingest.New(ingest.Config{Store: db, Catalog: catalog, Logger: log})

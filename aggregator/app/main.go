@@ -23,6 +23,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/aggregator/alerts"
+	"hailong/aggregator/bolt"
 	"hailong/aggregator/enrolment"
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/fleet"
@@ -68,6 +69,9 @@ type Config struct {
 	// changed months are persisted (ingest.Config); 0 takes the defaults.
 	CheckpointEvery   time.Duration
 	CheckpointRatings int
+	// RatingsIndex is the file of the durable index of stored ratings
+	// (package seen); empty is ratings-index.bolt in DataDir.
+	RatingsIndex string
 	// ClockTolerance is how far a kiosk rating's time may be in the future
 	// or before the kiosk's enrolment; 0 is 5 minutes.
 	ClockTolerance time.Duration
@@ -159,6 +163,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	db       *DB
+	index    *bolt.Index // nil without a data directory
 	ingester *ingest.Ingester
 	book     *outcomes.Book
 	fleet    *fleet.Board
@@ -275,6 +280,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			if m.stopLease != nil {
 				m.stopLease() // not released: a standby takes over after the TTL
 			}
+			if m.index != nil {
+				m.index.Close()
+			}
 			m.db.Close()
 		}
 	}()
@@ -328,8 +336,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	fields := m.procedures.Load().Fields()
-	m.ingester = ingest.New(ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
-		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings})
+	if m.index, err = OpenRatingsIndex(ctx, cfg, m.db, m.Logger); err != nil {
+		return err
+	}
+	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
+		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings}
+	if m.index != nil {
+		ingestCfg.Index = m.index
+	}
+	m.ingester = ingest.New(ingestCfg)
 	// The rollups and the outcomes load side by side: both are scans that
 	// take most of the start-up on the embedded database.
 	g, gctx := errgroup.WithContext(ctx)
@@ -745,6 +760,9 @@ func (m *Main) Close() error {
 		cancel()
 	}
 	errs = append(errs, m.releaseLease())
+	if m.index != nil {
+		errs = append(errs, m.index.Close())
+	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
 	}

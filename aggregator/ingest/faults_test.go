@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"hailong/aggregator/ferret/ferrettest"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/mongodb"
+	"hailong/aggregator/seen"
 	"hailong/syncapi"
 )
 
@@ -51,6 +53,21 @@ func checkCounted(t *testing.T, in *ingest.Ingester, db *mongodb.DB, want int, d
 	}
 }
 
+// memories are the duplicate memories the fault tests run with: a recent
+// layer that forgets at once (the database decides), one that remembers,
+// and one that forgets at once in front of a durable index.
+var memories = []struct {
+	name     string
+	remember int
+	index    func(t *testing.T) seen.Index
+}{
+	{"remember 1", 1, func(*testing.T) seen.Index { return nil }},
+	{"remember 1024", 1 << 10, func(*testing.T) seen.Index { return nil }},
+	{"remember 1 with an index", 1, func(t *testing.T) seen.Index {
+		return openIndex(t, filepath.Join(t.TempDir(), "ratings.bolt"))
+	}},
+}
+
 // TestStoredRatingsAreCountedWithoutARestart injects a store fault at each
 // step of ingesting an upload, has the kiosk send the upload again until it
 // is taken, and checks that every stored rating is counted, once, while the
@@ -74,11 +91,11 @@ func TestStoredRatingsAreCountedWithoutARestart(t *testing.T) {
 		{"the insert fails and the upload never comes again", func(f *faultyStore) { f.insertThenFail = 1 }, false},
 	}
 	for _, tt := range tests {
-		for _, remember := range []int{1, 1 << 10} {
-			t.Run(fmt.Sprintf("%s, remember %d", tt.name, remember), func(t *testing.T) {
+		for _, mem := range memories {
+			t.Run(fmt.Sprintf("%s, %s", tt.name, mem.name), func(t *testing.T) {
 				db := ferrettest.Open(t)
 				store := &faultyStore{DB: db}
-				in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: remember, Logger: slog.New(slog.DiscardHandler)})
+				in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: mem.remember, Index: mem.index(t), Logger: slog.New(slog.DiscardHandler)})
 				if err := in.Start(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -131,45 +148,47 @@ func TestStoredRatingsAreCountedWithoutARestart(t *testing.T) {
 func TestResentWhileTheInsertIsUnderWay(t *testing.T) {
 	ctx := context.Background()
 	for _, firstFails := range []bool{false, true} {
-		t.Run(fmt.Sprintf("the first insert fails: %v", firstFails), func(t *testing.T) {
-			db := ferrettest.Open(t)
-			stored, release := make(chan struct{}), make(chan struct{})
-			store := &faultyStore{DB: db}
-			store.afterInsert = func(n int) {
-				if n == 1 {
-					close(stored)
-					<-release
-					if firstFails {
-						store.insertThenFail = 1
+		for _, mem := range memories {
+			t.Run(fmt.Sprintf("the first insert fails: %v, %s", firstFails, mem.name), func(t *testing.T) {
+				db := ferrettest.Open(t)
+				stored, release := make(chan struct{}), make(chan struct{})
+				store := &faultyStore{DB: db}
+				store.afterInsert = func(n int) {
+					if n == 1 {
+						close(stored)
+						<-release
+						if firstFails {
+							store.insertThenFail = 1
+						}
 					}
 				}
-			}
-			in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 100, Logger: slog.New(slog.DiscardHandler)})
-			if err := in.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			upload := []hailong.Rating{rating(3, time.Now()), unhappy(1, time.Now())}
-			var wg sync.WaitGroup
-			wg.Add(1)
-			var firstErr error
-			go func() {
-				defer wg.Done()
-				_, firstErr = in.Ingest(ctx, kiosk, 0, upload)
-			}()
-			<-stored
-			res, err := in.Ingest(ctx, kiosk, 0, upload)
-			close(release)
-			wg.Wait()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Duplicate, syncapi.Duplicate}) {
-				t.Fatalf("the upload sent again: %v", got)
-			}
-			if (firstErr != nil) != firstFails {
-				t.Fatalf("the first upload: %v", firstErr)
-			}
-			checkCounted(t, in, db, 2, []string{upload[1].Dossier})
-		})
+				in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: mem.remember, Index: mem.index(t), Logger: slog.New(slog.DiscardHandler)})
+				if err := in.Start(ctx); err != nil {
+					t.Fatal(err)
+				}
+				upload := []hailong.Rating{rating(3, time.Now()), unhappy(1, time.Now())}
+				var wg sync.WaitGroup
+				wg.Add(1)
+				var firstErr error
+				go func() {
+					defer wg.Done()
+					_, firstErr = in.Ingest(ctx, kiosk, 0, upload)
+				}()
+				<-stored
+				res, err := in.Ingest(ctx, kiosk, 0, upload)
+				close(release)
+				wg.Wait()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Duplicate, syncapi.Duplicate}) {
+					t.Fatalf("the upload sent again: %v", got)
+				}
+				if (firstErr != nil) != firstFails {
+					t.Fatalf("the first upload: %v", firstErr)
+				}
+				checkCounted(t, in, db, 2, []string{upload[1].Dossier})
+			})
+		}
 	}
 }

@@ -12,9 +12,11 @@
 //
 // Exactly once rests on the database's unique _id (the rating's own id);
 // a rating already stored is a duplicate when its content digest matches and
-// a conflict when it does not. Digests of recent ratings are remembered in
-// memory because on FerretDB every look-up by _id scans the collection; the
-// database is asked only for ids the memory has forgotten. A rating is
+// a conflict when it does not. What is stored is remembered by the
+// duplicate memory (package seen: recent ratings in memory, every stored
+// rating in a durable index on local disk) because on FerretDB every
+// look-up by _id scans the collection; the database is asked only for ids
+// the memory does not hold. A rating is
 // counted when the insert that stored it says so or, if that insert failed
 // or its answer was lost, when the rating is sent again and found stored
 // under that insert's time of receipt (see claims): never before it is
@@ -35,6 +37,7 @@ import (
 	"hailong"
 	"hailong/aggregator/comments"
 	"hailong/aggregator/rollup"
+	"hailong/aggregator/seen"
 	"hailong/qrtoken"
 	"hailong/syncapi"
 )
@@ -55,12 +58,6 @@ type Store interface {
 	// DropDaysExcept drops every digests generation (and the whole
 	// generations of days of schema 5 and before) but keep.
 	DropDaysExcept(ctx context.Context, keep ...string) error
-	// WriteDigests writes the recent ratings' digests beside a generation,
-	// and the times of the dossiers' ratings among them (rated, by id);
-	// LoadDigests reads them back, with the zero time for ratings of no
-	// dossier.
-	WriteDigests(ctx context.Context, generation string, ids []string, digests [][32]byte, rated map[string]time.Time) error
-	LoadDigests(ctx context.Context, generation string, fn func(id string, digest [32]byte, at time.Time)) error
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 	// InsertComments stores the comments of newly stored ratings;
@@ -89,7 +86,7 @@ type Ingester struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	recent *recentDigests
+	seen *seen.Memory
 	// claims are the inserts whose outcome is not known yet: under way, or
 	// failed after perhaps storing some ratings.
 	claims    *claims
@@ -121,15 +118,8 @@ type Ingester struct {
 	// yet, written with the next ones.
 	flagsMu   sync.Mutex
 	unflagged []string
-	// warmed is set once the digest memory holds the most recent ratings:
-	// read back, warmed or filled by a rebuild. Only then is it worth
-	// writing at a clean stop; a memory cut short is warmed again.
-	warmed    atomic.Bool
 	onUnhappy func(dossiers []string)
 	onStored  func(stored []Stored)
-	// warm fills the digest memory after a clean start.
-	warmCancel context.CancelFunc
-	warmDone   chan struct{}
 }
 
 // Config configures an Ingester.
@@ -137,7 +127,12 @@ type Config struct {
 	Store   Store
 	Catalog *hailong.Catalog
 	Logger  *slog.Logger
-	// Remember is how many recent rating digests to keep in memory.
+	// Index is the durable index of stored ratings (aggregator/bolt);
+	// nil keeps the recent ratings in memory only, warmed by a scan of the
+	// stored ratings at each start.
+	Index seen.Index
+	// Remember is how many recent rating digests to keep in memory;
+	// default 65,536 with an index, 1,048,576 without.
 	Remember int
 	Now      func() time.Time
 	// Fields gives the field of each procedure (code to field name), for
@@ -185,7 +180,7 @@ func New(cfg Config) *Ingester {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Remember <= 0 {
+	if cfg.Remember <= 0 && cfg.Index == nil {
 		cfg.Remember = 1 << 20
 	}
 	if cfg.Now == nil {
@@ -201,7 +196,8 @@ func New(cfg Config) *Ingester {
 		cfg.CheckpointRatings = 50_000
 	}
 	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now,
-		recent: newRecent(cfg.Remember), claims: newClaims(), tolerance: cfg.Tolerance,
+		claims: newClaims(), tolerance: cfg.Tolerance,
+		seen:          seen.New(seen.Config{Database: cfg.Store, Index: cfg.Index, Remember: cfg.Remember, Logger: cfg.Logger}),
 		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings}
 	in.rollup.Store(in.newRollup())
 	in.flagged.Store(in.newRollup())
@@ -231,14 +227,18 @@ func (in *Ingester) SetFields(fieldOf map[string]string) {
 	in.flagged.Load().SetFields(fieldOf)
 }
 
-// Known reports whether the rating id was stored recently, from memory
-// only: false does not mean it is not stored. For a dossier's rating (an id
-// of qrtoken.DossierRatingID) it tells when the rating was given, so that a
-// second link for the dossier can say when it was rated; the zero time
-// when the memory does not hold it.
+// Known reports whether the rating id is stored, from the duplicate memory
+// only (never the database): false does not mean it is not stored. For a
+// dossier's rating (an id of qrtoken.DossierRatingID) it tells when the
+// rating was given, so that a second link for the dossier can say when it
+// was rated; the zero time when the memory does not hold it.
 func (in *Ingester) Known(id string) (at time.Time, ok bool) {
-	return in.recent.known(id)
+	return in.seen.Known(id)
 }
+
+// Duplicates returns the duplicate memory, whose Filled tells when a fill
+// from the stored ratings begun at Start is done.
+func (in *Ingester) Duplicates() *seen.Memory { return in.seen }
 
 // Rollup returns the in-memory rollups that queries read.
 func (in *Ingester) Rollup() *rollup.Rollup { return in.rollup.Load() }
@@ -376,7 +376,7 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 		first[r.ID] = true
 		// An id with an insert of unknown outcome goes to the database,
 		// which tells whether that insert stored it.
-		if prev, ok := in.recent.get(r.ID); ok && !in.claims.has(r.ID) {
+		if prev, ok := in.seen.Get(r.ID); ok && !in.claims.has(r.ID) {
 			stored[r.ID] = prev
 			results[i].Status = sameOrConflict(prev, d)
 			continue
@@ -414,12 +414,13 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 			in.claims.drop(batch[j].ID, stamp) // stored by another insert
 		}
 		var added []attempt
+		entries := make([]seen.Entry, 0, len(batch)-len(dups))
 		for j := range batch {
 			if !isDup[j] {
 				if a, ok := in.claims.settle(batch[j].ID, stamp, digests[j]); ok {
 					added = append(added, a)
 				} // else it was found stored and counted while being inserted
-				in.recent.put(batch[j].ID, digests[j], batch[j].At)
+				entries = append(entries, seen.Entry{ID: batch[j].ID, Digest: digests[j], Received: stamp, At: batch[j].At})
 				stored[batch[j].ID] = digests[j]
 				results[pos[j]].Status = syncapi.Accepted
 			}
@@ -428,6 +429,7 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 		// the journal before answering: without the done, a start after
 		// a crash claims the batch again and counts it by its receipts.
 		in.count(ctx, added)
+		in.seen.Stored(entries) // only now: an index entry says the rating is stored
 		if err := in.writeDone(ctx, stamp, added); err != nil {
 			return nil, err
 		}
@@ -455,20 +457,20 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 	return fillReasons(results), nil
 }
 
-// receipts reads what is stored of ids, settles their claims, counting a
-// rating whose claimed insert stored it, and remembers their digests. Ids
-// not stored are missing from the answer.
+// receipts reads what is stored of ids (from the duplicate memory's index,
+// else the database), settles their claims, counting a rating whose claimed
+// insert stored it, and remembers their digests. Ids not stored are missing
+// from the answer.
 func (in *Ingester) receipts(ctx context.Context, ids []string) (map[string][32]byte, error) {
 	got := make(map[string][32]byte, len(ids))
 	var added []attempt
 	var err error
 	for start := 0; start < len(ids) && err == nil; start += syncapi.MaxBatch { // at Close, claims of many failed uploads
-		err = in.store.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received, at time.Time) {
+		err = in.seen.Receipts(ctx, ids[start:min(start+syncapi.MaxBatch, len(ids))], func(id string, d [32]byte, received, _ time.Time) {
 			got[id] = d
 			if a, ok := in.claims.settle(id, received, d); ok {
 				added = append(added, a)
 			}
-			in.recent.put(id, d, at)
 		})
 	}
 	in.count(ctx, added) // even after an error: they are settled
@@ -723,85 +725,4 @@ func (c *claims) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.m)
-}
-
-// recentDigests remembers the digests of the most recent ratings, first in
-// first out, so that re-sent ratings are recognised without a database read.
-// Of the dossiers' ratings it also remembers when they were given: a link
-// for a dossier rated already says when, and on FerretDB the ratings
-// collection cannot be asked (a look-up by id scans it). Only those, as
-// they are the only ones asked about, to keep the memory small.
-type recentDigests struct {
-	mu    sync.Mutex
-	m     map[string][32]byte
-	at    map[string]int64 // dossier rating id → its time, Unix ms
-	order []string
-	next  int
-}
-
-func newRecent(n int) *recentDigests {
-	return &recentDigests{m: make(map[string][32]byte), at: make(map[string]int64), order: make([]string, n)}
-}
-
-func (r *recentDigests) get(id string) ([32]byte, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	d, ok := r.m[id]
-	return d, ok
-}
-
-// known reports whether id is remembered, and, for a dossier's rating, its
-// time when known.
-func (r *recentDigests) known(id string) (time.Time, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.m[id]; !ok {
-		return time.Time{}, false
-	}
-	if ms, ok := r.at[id]; ok {
-		return time.UnixMilli(ms).UTC(), true
-	}
-	return time.Time{}, true
-}
-
-// snapshot returns the remembered ids and digests, oldest first, and the
-// times of the dossiers' ratings among them.
-func (r *recentDigests) snapshot() ([]string, [][32]byte, map[string]time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ids := make([]string, 0, len(r.m))
-	digests := make([][32]byte, 0, len(r.m))
-	for i := range r.order {
-		if id := r.order[(r.next+i)%len(r.order)]; id != "" {
-			ids, digests = append(ids, id), append(digests, r.m[id])
-		}
-	}
-	rated := make(map[string]time.Time, len(r.at))
-	for id, ms := range r.at {
-		rated[id] = time.UnixMilli(ms).UTC()
-	}
-	return ids, digests, rated
-}
-
-// put remembers a rating's digest and, for a dossier's rating, its time at
-// (the zero time: not known).
-func (r *recentDigests) put(id string, d [32]byte, at time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.m[id]; ok {
-		if _, has := r.at[id]; !has && !at.IsZero() && qrtoken.IsRatingID(id) {
-			r.at[id] = at.UnixMilli() // remembered first from where its time was not told
-		}
-		return
-	}
-	if old := r.order[r.next]; old != "" {
-		delete(r.m, old)
-		delete(r.at, old)
-	}
-	r.order[r.next] = id
-	r.next = (r.next + 1) % len(r.order)
-	r.m[id] = d
-	if !at.IsZero() && qrtoken.IsRatingID(id) {
-		r.at[id] = at.UnixMilli()
-	}
 }

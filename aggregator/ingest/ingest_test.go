@@ -37,6 +37,7 @@ func newIngester(t testing.TB, db *mongodb.DB, remember int) *ingest.Ingester {
 	if err := in.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	<-in.Duplicates().Filled() // warmed from the stored ratings: no index
 	return in
 }
 
@@ -361,125 +362,6 @@ func TestClosedIngesterRefusesUploads(t *testing.T) {
 	}
 	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, time.Now())}); hailong.ErrorCode(err) != hailong.EUNAVAILABLE {
 		t.Fatalf("after Close: %v, want unavailable", err)
-	}
-}
-
-// scanCounter counts the scans of stored digests and refuses look-ups of
-// digests by id, so that only the memory can recognise a re-sent rating.
-type scanCounter struct {
-	*mongodb.DB
-	scans int
-}
-
-func (s *scanCounter) ScanDigests(ctx context.Context, fn func(string, [32]byte, time.Time)) error {
-	s.scans++
-	return s.DB.ScanDigests(ctx, fn)
-}
-
-func (s *scanCounter) Receipts(context.Context, []string, func(string, [32]byte, time.Time, time.Time)) error {
-	return errors.New("digests looked up in the database")
-}
-
-// TestCleanStopKeepsTheRecentDigests stops an ingester cleanly and starts
-// another on the same data: it recognises ratings sent again from the
-// digests written at the stop, and does not scan every stored rating for
-// them.
-func TestCleanStopKeepsTheRecentDigests(t *testing.T) {
-	ctx := context.Background()
-	tests := []struct {
-		name     string
-		remember int
-		sent     int
-	}{
-		{"all remembered", 100, 30},
-		{"the memory was full", 10, 30}, // the ten most recent are kept
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := ferrettest.Open(t)
-			in := newIngester(t, db, tt.remember)
-			var rs []hailong.Rating
-			for i := range tt.sent {
-				rs = append(rs, rating(1+i%3, time.Now().Add(time.Duration(i)*time.Second)))
-			}
-			if _, err := in.Ingest(ctx, kiosk, 0, rs); err != nil {
-				t.Fatal(err)
-			}
-			if err := in.Close(ctx); err != nil {
-				t.Fatal(err)
-			}
-			store := &scanCounter{DB: db}
-			again := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: tt.remember, Logger: slog.New(slog.DiscardHandler)})
-			if err := again.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			defer again.Close(ctx)
-			recent := rs[len(rs)-min(tt.remember, len(rs)):]
-			res, err := again.Ingest(ctx, kiosk, 0, recent)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := statuses(res); len(got) != len(recent) || slices.ContainsFunc(got, func(s syncapi.Status) bool { return s != syncapi.Duplicate }) {
-				t.Errorf("recent ratings sent again: %v, want all duplicate", got)
-			}
-			if store.scans != 0 {
-				t.Errorf("%d scans of every stored digest at start-up, want none", store.scans)
-			}
-			if got := again.Rollup().Ratings(); got != int64(tt.sent) {
-				t.Errorf("rollups count %d ratings, want %d", got, tt.sent)
-			}
-		})
-	}
-}
-
-// coldStore cannot read the digests written at a stop, and its scan of
-// every digest lasts until the ingester closes: a start that falls back to
-// warming its memory, stopped before the warming is done.
-type coldStore struct {
-	*mongodb.DB
-	scanning chan struct{}
-}
-
-func (s *coldStore) LoadDigests(context.Context, string, func(string, [32]byte, time.Time)) error {
-	return errors.New("the digests collection is damaged")
-}
-
-func (s *coldStore) ScanDigests(ctx context.Context, fn func(string, [32]byte, time.Time)) error {
-	close(s.scanning)
-	<-ctx.Done()
-	return ctx.Err()
-}
-
-// TestStopWhileWarmingWritesNoDigests: a memory of digests cut short is not
-// written as if it were whole, so the next start warms it again.
-func TestStopWhileWarmingWritesNoDigests(t *testing.T) {
-	ctx := context.Background()
-	db := ferrettest.Open(t)
-	in := newIngester(t, db, 100)
-	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, time.Now()), rating(3, time.Now())}); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := db.RollupState(ctx); err != nil || !st.Clean || st.Digests != 2 {
-		t.Fatalf("after a clean stop: %+v %v, want clean with 2 digests", st, err)
-	}
-	store := &coldStore{DB: db, scanning: make(chan struct{})}
-	cold := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 100, Logger: slog.New(slog.DiscardHandler)})
-	if err := cold.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	<-store.scanning
-	// A rating while warming: the memory holds it, but not the older ones.
-	if _, err := cold.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(1, time.Now())}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cold.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := db.RollupState(ctx); err != nil || !st.Clean || st.Digests != 0 {
-		t.Fatalf("after a stop while warming: %+v %v, want clean with no digests", st, err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"hailong"
@@ -132,20 +131,7 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	in.log.Info("rollups loaded from the checkpoint; journal tail replayed", "ratings", r.Ratings(), "flagged", fl.Ratings(),
 		"segments", len(st.Segments), "replayed", rp.counted, "unsettled", len(rp.restored), "comments", len(cs),
 		"loaded in", loaded.Round(time.Millisecond), "took", time.Since(t0).Round(time.Millisecond))
-	loadedDigests := false
-	if st.Clean && st.Digests > 0 {
-		t0 := time.Now()
-		err := in.store.LoadDigests(ctx, st.Days, in.recent.put)
-		if loadedDigests = err == nil; loadedDigests {
-			in.log.Info("recent rating digests loaded", "ratings", st.Digests, "took", time.Since(t0).Round(time.Millisecond))
-		} else {
-			in.log.Warn("load recent rating digests; reading them from the ratings instead", "err", err)
-		}
-	}
-	in.warmed.Store(loadedDigests)
-	if !loadedDigests {
-		in.startWarm()
-	}
+	in.seen.Start()
 	if len(rp.restored) > 0 {
 		in.startSettle(rp.restored)
 	}
@@ -201,6 +187,7 @@ func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
 	if _, err := in.Rebuild(ctx); err != nil {
 		return err
 	}
+	in.seen.Start()
 	in.startCheckpoints()
 	return nil
 }
@@ -226,7 +213,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	var unhappy []string
 	var cs []comments.Comment
 	r, fl, err := RecomputeAll(ctx, in.store, in.catalog, func(rt *hailong.Rating, digest [32]byte, f rollup.Fact) {
-		in.recent.put(rt.ID, digest, rt.At)
+		in.seen.Remember(rt.ID, digest, rt.At)
 		if f.Dissatisfied && rt.Dossier != "" && !f.Flagged {
 			unhappy = append(unhappy, rt.Dossier)
 		}
@@ -255,7 +242,6 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.rollup.Store(r)
 	in.flagged.Store(fl)
 	in.fieldsMu.Unlock()
-	in.warmed.Store(true)
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	// Every month of the new rollups is changed: the checkpoint writes
 	// them all, names no older segment, and opens a fresh journal.
@@ -337,10 +323,7 @@ func (in *Ingester) Close(ctx context.Context) error {
 	in.closed = true
 	in.gate.Unlock()
 	in.stopCheckpoints()
-	if in.warmCancel != nil {
-		in.warmCancel()
-		<-in.warmDone
-	}
+	in.seen.Stop()
 	// No insert is under way now: what a claimed insert did not store, it
 	// never will.
 	if ids := in.claims.ids(); len(ids) > 0 {
@@ -359,7 +342,7 @@ func (in *Ingester) Close(ctx context.Context) error {
 }
 
 // persist takes the last checkpoint (the months changed since the one
-// before), writes the recent digests beside it and marks it clean.
+// before) and marks it clean.
 func (in *Ingester) persist(ctx context.Context) error {
 	in.persistMu.Lock()
 	defer in.persistMu.Unlock()
@@ -367,46 +350,13 @@ func (in *Ingester) persist(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var ids []string
-	var digests [][32]byte
-	var rated map[string]time.Time
-	if in.warmed.Load() {
-		ids, digests, rated = in.recent.snapshot()
-	}
-	gen := strconv.FormatInt(time.Now().UnixNano(), 10)
-	if err := in.store.WriteDigests(ctx, gen, ids, digests, rated); err != nil {
-		return err
-	}
-	st.Clean, st.Days, st.Digests = true, gen, int64(len(ids))
+	st.Clean = true
 	if err := in.store.SetRollupState(ctx, st); err != nil {
 		return err
 	}
-	return in.store.DropDaysExcept(ctx, gen)
-}
-
-// startWarm fills the digest memory from the stored ratings in the
-// background, so that ratings re-sent after a restart are recognised without
-// a database scan each. Until it is done, such ratings cost one scan.
-func (in *Ingester) startWarm() {
-	ctx, cancel := context.WithCancel(context.Background())
-	in.warmCancel, in.warmDone = cancel, make(chan struct{})
-	go func() {
-		defer close(in.warmDone)
-		t0 := time.Now()
-		n := 0
-		err := in.store.ScanDigests(ctx, func(id string, d [32]byte, at time.Time) {
-			in.recent.put(id, d, at)
-			n++
-		})
-		if err != nil {
-			if ctx.Err() == nil { // not a stop
-				in.log.Warn("warm rating digests", "err", err)
-			}
-			return
-		}
-		in.warmed.Store(true)
-		in.log.Info("rating digests warmed", "ratings", n, "took", time.Since(t0).Round(time.Millisecond))
-	}()
+	// Whole generations of days (schema 5 and before) and the digests once
+	// written beside them.
+	return in.store.DropDaysExcept(ctx)
 }
 
 // startSettle settles, in the background once serving, the inserts a crash

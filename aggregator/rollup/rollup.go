@@ -31,18 +31,12 @@ const Schema = 6 // 2: levels and items; 3: generations; 4: cells as gob; 5: Ite
 // next start rebuild from raw ratings.
 type State struct {
 	// Clean is set when the last aggregator stopped cleanly: its final
-	// checkpoint left an empty journal behind and the recent digests were
-	// written. It is cleared while one runs; a crash leaves it unset, and
-	// the next start replays the journal.
+	// checkpoint left an empty journal behind. It is cleared while one
+	// runs; a crash leaves it unset, and the next start replays the
+	// journal.
 	Clean   bool  `bson:"clean"`
 	Schema  int   `bson:"schema"`
 	Ratings int64 `bson:"ratings"`
-	// Days names the digests of recent ratings written at the clean stop
-	// (the generation they were once written beside).
-	Days string `bson:"days"`
-	// Digests counts the digests of recent ratings written at the clean
-	// stop, which spare the next start a scan of every rating.
-	Digests int64 `bson:"digests"`
 	// FlaggedRatings counts the ratings of the flagged ratings' rollup (a
 	// rollup of their own), in Segments beside the main one's.
 	FlaggedRatings int64 `bson:"flagged_ratings,omitempty"`
