@@ -493,6 +493,13 @@ func TestOverviewFiguresEqualTheAPI(t *testing.T) {
 				same("target "+g.Measure, targets[i].values[1], &g.Target.Target, true)
 				same("target value "+g.Measure, targets[i].values[2], g.Value, true)
 				same("target gap "+g.Measure, targets[i].values[3], g.Gap, true)
+				// A gap is a difference of two rates: percentage points,
+				// as the changes between periods.
+				if g.Gap != nil {
+					if got, want := targets[i].texts[3], export.FormatCell("vi", report.KindRateChange, report.Cell{Value: g.Gap}); got != want || !strings.HasSuffix(got, "điểm\u00a0%") {
+						t.Errorf("target gap %s written %q, want %q", g.Measure, got, want)
+					}
+				}
 			}
 			if checked < 30 {
 				t.Errorf("only %d figures checked", checked)
