@@ -305,6 +305,8 @@ func byName() func(a, b string) int {
 // "ov_input" and "ov_select": its parameter, label, value and problem.
 type formField struct {
 	Name, Label, Type, Value, Err string
+	// Lang is the page's language, in which a date is written.
+	Lang string
 	// Options are a list's choices, written here rather than by the
 	// template: the catalogue's thousands of procedures took the template
 	// more time than the rest of the page.
@@ -313,7 +315,7 @@ type formField struct {
 
 func init() {
 	funcs["ovInput"] = func(p *measuresPage, name, typ, value string) formField {
-		return formField{Name: name, Label: p.F.T["ov_"+name], Type: typ, Value: value, Err: p.Err[name]}
+		return formField{Name: name, Label: p.F.T["ov_"+name], Type: typ, Value: value, Err: p.Err[name], Lang: p.F.Lang}
 	}
 	funcs["ovSelect"] = func(p *measuresPage, name, value string, options []option) formField {
 		return formField{Name: name, Label: p.F.T["ov_"+name], Value: value, Err: p.Err[name],
