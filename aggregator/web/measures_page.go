@@ -246,6 +246,9 @@ type headCell struct {
 	// Sorted is the aria-sort of the column the table is sorted by
 	// ("ascending", "descending"); "" for the others.
 	Sorted string
+	// Span is how many columns a group's heading spans (HeadRows), 0 for
+	// a column's own; Rows is 2 for a column's heading beside groups.
+	Span, Rows int
 }
 
 // bodyRow is a row of written cells.

@@ -69,7 +69,7 @@ func figureTables(t map[string]string, m report.Measures, earlier report.Compari
 			changeKind = report.KindRateChange
 		}
 		for _, e := range []string{t["ov_then"], t["ov_year_then"]} {
-			cols = append(cols, report.Column{Title: e, Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: changeKind},
+			cols = append(cols, report.Column{Title: e + ": " + t["ov_value"], Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: changeKind},
 				report.Column{Title: e + ": " + t["ov_z"], Kind: report.KindZ}, report.Column{Title: e + ": " + t["ov_beyond"]})
 		}
 		if withClass {
