@@ -252,8 +252,10 @@ func (r *Reporter) decision766(o rollup.Outcomes) Ratio766 {
 type TargetGap struct {
 	measure.Target
 	Value *float64 `json:"value"`
-	Gap   *float64 `json:"gap"` // value − target; negative falls short
-	Met   *bool    `json:"met"`
+	// Gap is value − target in share units, a difference of two rates:
+	// shown in percentage points (KindRateChange); negative falls short.
+	Gap *float64 `json:"gap"`
+	Met *bool    `json:"met"`
 }
 
 func (r *Reporter) targets(year int, sat, r766 Proportion) []TargetGap {
