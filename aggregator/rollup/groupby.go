@@ -2,7 +2,9 @@ package rollup
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 
 	"hailong"
 )
@@ -86,21 +88,85 @@ func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Di
 		})
 	}
 	if m, ok := r.matcher(f); ok && len(fine) > 0 && from <= to {
-		g := fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items}
-		for _, i := range fine {
-			g.kinds = append(g.kinds, byte(by[i]))
-			g.groups = append(g.groups, &gs[i])
-		}
-		g.whole()
-		g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
-		for _, unit := range units {
-			if s, ok := r.units[unit]; ok {
-				r.groupSeries(s, &g)
+		// The units are grouped in parts at once, each part into groups
+		// of its own, which are then added to the first's: sums of whole
+		// numbers, the same whatever the parts.
+		parts := r.split(units)
+		gg := make([]fineGrouping, len(parts))
+		var wg sync.WaitGroup
+		for p, part := range parts {
+			g := &gg[p]
+			*g = fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items}
+			for _, i := range fine {
+				g.kinds = append(g.kinds, byte(by[i]))
+				if p == 0 {
+					g.groups = append(g.groups, &gs[i])
+				} else {
+					g.groups = append(g.groups, &grouper{slot: make([]int32, len(r.names)), noItems: !items})
+				}
+			}
+			g.whole()
+			g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
+			work := func() {
+				for _, s := range part {
+					r.groupSeries(s, g)
+				}
+				g.addProcs(r)
+			}
+			if p < len(parts)-1 {
+				wg.Go(work)
+			} else {
+				work() // the last part on this goroutine
 			}
 		}
-		g.addProcs(r)
+		wg.Wait()
+		for _, g := range gg[1:] {
+			for k, gk := range g.groups {
+				gg[0].groups[k].merge(gk)
+			}
+		}
 	}
 	return gs
+}
+
+// maxParts bounds the parts a grouping is split into, and minPartCells
+// is the fewest cells a part has: fewer are not worth a goroutine.
+const (
+	maxParts     = 8
+	minPartCells = 1024
+)
+
+// split splits the series of the units the rollup has into parts of
+// about as many cells each, in the order of units: at least two when
+// there are enough cells (a small server's two cores, or one core
+// taking turns, at a cost of microseconds), up to one per processor.
+// r.mu is held.
+func (r *Rollup) split(units []string) [][]*series {
+	var ss []*series
+	var cells int
+	for _, unit := range units {
+		if s, ok := r.units[unit]; ok {
+			ss = append(ss, s)
+			cells += len(s.cells)
+		}
+	}
+	n := min(max(2, runtime.GOMAXPROCS(0)), maxParts, len(ss), cells/minPartCells)
+	if n <= 1 {
+		return [][]*series{ss}
+	}
+	parts := make([][]*series, 0, n)
+	start, sum := 0, 0
+	for i, s := range ss {
+		// Part k ends before the unit whose middle passes k+1 n-ths of
+		// the cells: the nearest to the mark of the units' bounds.
+		w := len(s.cells)
+		if k := len(parts); k < n-1 && i > start && (2*sum+w)*n >= 2*cells*(k+1) {
+			parts = append(parts, ss[start:i])
+			start = i
+		}
+		sum += w
+	}
+	return append(parts, ss[start:])
 }
 
 // OutcomeGroups sums the dossier outcomes of the units per value of each
@@ -219,6 +285,19 @@ func (g *grouper) sum(i int, q, ch id) *leanSum {
 	x := &row[i]
 	x.seen = true
 	return x
+}
+
+// merge adds the sums of another grouper of the same dimension.
+func (g *grouper) merge(o *grouper) {
+	for j, v := range o.values {
+		i := g.index(v)
+		g.accs[i].merge(&o.accs[j])
+		for p, row := range o.lean {
+			if j < len(row) && row[j].seen {
+				g.addSum(i, o.pairs[p].q, o.pairs[p].ch, &row[j])
+			}
+		}
+	}
 }
 
 // result is the result of the value of index i.
