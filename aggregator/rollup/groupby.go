@@ -64,6 +64,70 @@ func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Di
 	return out
 }
 
+// Sums are a group's counts of ratings without their answers to
+// questions or their channels, and without outcomes: what a breakdown's
+// row shows, made without the maps of a Result.
+type Sums struct {
+	Value        string
+	N, Satisfied int64
+	// ByQuestionnaire holds each questionnaire's counts and levels, in
+	// no particular order.
+	ByQuestionnaire []QuestionnaireSums
+}
+
+// QuestionnaireSums are the counts and levels of one questionnaire.
+type QuestionnaireSums struct {
+	Questionnaire string
+	N, Satisfied  int64
+	Levels        [MaxLevels]int64
+}
+
+// GroupSums answers Groups(units, from, to, f, by, false) as Sums, in no
+// particular order: out[i][j] has the total and the questionnaires'
+// counts and levels of the j-th value of by[i]'s Result. A value with
+// only outcomes has a Sums of no ratings.
+func (r *Rollup) GroupSums(units []string, from, to hailong.Date, f Filter, by []Dimension) [][]Sums {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	gs := r.group(units, from, to, &f, by, false)
+	out := make([][]Sums, len(by))
+	for i := range gs {
+		g := &gs[i]
+		out[i] = make([]Sums, 0, len(g.values))
+		for j, v := range g.values {
+			if v == 0 {
+				continue
+			}
+			sums := Sums{Value: r.names[v]}
+			add := func(q id, n, sat int64, levels *[MaxLevels]int64) {
+				sums.N += n
+				sums.Satisfied += sat
+				k := slices.IndexFunc(sums.ByQuestionnaire, func(s QuestionnaireSums) bool { return s.Questionnaire == r.names[q] })
+				if k < 0 {
+					sums.ByQuestionnaire = append(sums.ByQuestionnaire, QuestionnaireSums{Questionnaire: r.names[q]})
+					k = len(sums.ByQuestionnaire) - 1
+				}
+				qs := &sums.ByQuestionnaire[k]
+				qs.N += n
+				qs.Satisfied += sat
+				for l, x := range levels {
+					qs.Levels[l] += x
+				}
+			}
+			for _, qa := range g.accs[j].byQ {
+				add(qa.q, qa.n, qa.sat, &qa.levels)
+			}
+			for p, row := range g.lean {
+				if j < len(row) && row[j].seen {
+					add(g.pairs[p].q, row[j].n, row[j].sat, &row[j].levels)
+				}
+			}
+			out[i] = append(out[i], sums)
+		}
+	}
+	return out
+}
+
 // group groups as Groups does. r.mu is held.
 func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Dimension, items bool) []grouper {
 	gs := make([]grouper, len(by))

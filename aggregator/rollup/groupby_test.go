@@ -20,9 +20,10 @@ import (
 // value with facts is missing. It checks Groups alike, for one to three
 // dimensions at once, with and without answers to questions, on those
 // rollups and on one of ratings only (whose procedures add up monthly sums
-// when answers are left out). Queries of two or three units are grouped
-// in as many parts at once and merged (three processors are asked for,
-// whatever the machine has): a part dropped or added twice fails.
+// when answers are left out), and GroupSums alike. Queries of two or
+// three units are grouped in as many parts at once and merged (three
+// processors are asked for, whatever the machine has): a part dropped or
+// added twice fails.
 func TestGroupByMatchesBruteForce(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	rng := rand.New(rand.NewPCG(10, 10))
@@ -203,6 +204,23 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 			}
 			for j, got := range roll.Groups(us, from, to, f, by, items) {
 				check(fmt.Sprintf("%s Groups %c items %t", name, by, items), by[j], got, bruteForce(by[j], withOutcomes), items)
+			}
+			for j, got := range roll.GroupSums(us, from, to, f, by) {
+				want := bruteForce(by[j], withOutcomes)
+				if len(got) != len(want) {
+					t.Fatalf("%s GroupSums by %c %v %v..%v %+v: %d groups, want %d", name, by[j], us, from, to, f, len(got), len(want))
+				}
+				for _, g := range got {
+					w := want[g.Value]
+					if w == nil || g.N != w.total.N || g.Satisfied != w.total.Satisfied || len(g.ByQuestionnaire) != len(w.byQ) {
+						t.Fatalf("%s GroupSums by %c %v %v..%v %+v: %+v, want %+v", name, by[j], us, from, to, f, g, w)
+					}
+					for _, q := range g.ByQuestionnaire {
+						if wq := w.byQ[q.Questionnaire]; wq == nil || q.N != wq.N || q.Satisfied != wq.Satisfied || q.Levels != wq.Levels {
+							t.Fatalf("%s GroupSums by %c %+v, %q questionnaire %+v, want %+v", name, by[j], f, g.Value, q, wq)
+						}
+					}
+				}
 			}
 		}
 		// The outcome book's groups: a filter's channel and questionnaire
