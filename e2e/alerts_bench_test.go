@@ -79,7 +79,7 @@ func BenchmarkIngestAlertsWebhooks(b *testing.B) {
 		after: func(i, ratings int) (float64, bool) {
 			return hooks.await(hooksOn(i), ratings), hooksOn(i)
 		}}
-	rates, lag := rounds.run(b)
+	rates, cpu, lag := rounds.run(b)
 	if open, _ := eng.Alerts(ctx, alerts.Filter{State: hailong.AlertOpen}); len(open) != 0 {
 		b.Fatalf("%d alerts opened: the rules must not fire here", len(open))
 	}
@@ -90,5 +90,10 @@ func BenchmarkIngestAlertsWebhooks(b *testing.B) {
 	b.ReportMetric(100*rates[2]/rates[0], "%-webhooks-only")
 	b.ReportMetric(100*rates[3]/rates[0], "%-of-none")
 	b.ReportMetric(lag, "delivery-lag-s")
+	b.ReportMetric(1e6*cpu[0], "cpu-us/rating-none")
+	b.ReportMetric(1e6*cpu[3], "cpu-us/rating-both")
+	b.ReportMetric(100*cpu[0]/cpu[1], "%-cpu-rules-only")
+	b.ReportMetric(100*cpu[0]/cpu[2], "%-cpu-webhooks-only")
+	b.ReportMetric(100*cpu[0]/cpu[3], "%-cpu-of-none")
 	b.ReportMetric(0, "ns/op")
 }

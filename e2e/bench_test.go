@@ -222,13 +222,14 @@ func BenchmarkIngestWebhooks(b *testing.B) {
 		}
 	}
 	hooks := newReceivers(b, agg, 10)
-	rates, lag := ingestRounds{agg: agg, cycles: 6, arm: func(i int) { hooks.enable(i == 1) },
+	rates, cpu, lag := ingestRounds{agg: agg, cycles: 6, arm: func(i int) { hooks.enable(i == 1) },
 		after: func(i, ratings int) (float64, bool) { return hooks.await(i == 1, ratings), i == 1 }}.run(b)
 	hooks.check(b)
 	none, with := rates[0], rates[1]
 	b.ReportMetric(none, "none-ratings/s")
 	b.ReportMetric(with, "webhooks-ratings/s")
 	b.ReportMetric(100*with/none, "%-of-none")
+	b.ReportMetric(100*cpu[0]/cpu[1], "%-cpu-of-none")
 	b.ReportMetric(lag, "delivery-lag-s")
 	b.ReportMetric(0, "ns/op")
 }
