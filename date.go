@@ -2,6 +2,9 @@ package hailong
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // kiosks and servers may run without a zoneinfo database
 )
@@ -42,6 +45,40 @@ func ParseDate(s string) (Date, error) {
 	}
 	return Date(t.Unix() / 86400), nil
 }
+
+// ReadDate reads a date as a person writes it in a form: 30/11/2026, the
+// Vietnamese way (day, month, year; with or without leading zeros; "/",
+// "." or "-" between, as a phone's number pad may lack "/"; or the eight
+// digits 30112026), or 2026-11-30 (ISO, as links and the API write it).
+// The month never comes first: 05/11/2026 is 5 November. The one reader
+// of the dates the pages and the API's queries are given; ParseDate stays
+// strict for files and JSON.
+func ReadDate(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return Date(t.Unix() / 86400), nil
+	}
+	m := dayFirst.FindStringSubmatch(s)
+	if m == nil {
+		m = dayFirstDigits.FindStringSubmatch(s)
+	}
+	if m != nil {
+		d, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		y, _ := strconv.Atoi(m[3])
+		// time.Date would carry 31 November into December: a day the
+		// month lacks is no date.
+		if t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC); t.Day() == d && int(t.Month()) == mo {
+			return Date(t.Unix() / 86400), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a date DD/MM/YYYY or YYYY-MM-DD", truncate(s, 20))
+}
+
+var (
+	dayFirst       = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+	dayFirstDigits = regexp.MustCompile(`^(\d{2})(\d{2})(\d{4})$`)
+)
 
 func (d Date) utc() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 

@@ -14,16 +14,17 @@ import (
 // BenchmarkIngestAlertsWebhooks is issue 12's figure: ingest through
 // /api/v1/sync (four kiosks, batches of 200) with nothing listening against
 // ingest with 100 alert rules over the province and 10 webhook
-// subscriptions to rating.stored (receivers on loopback, in this process),
-// in rounds that take turns within one run, so both see the same machine
-// and the same database size. The rules are of every kind over ratings,
+// subscriptions to rating.stored (receivers on loopback, in a child
+// process, as they would be on other machines), and with each alone, in
+// rounds that take turns within one run (ingestRounds), so all see the same
+// machine and the same database size. The rules are of every kind over ratings,
 // with windows of 1 to 30 days and thresholds they do not reach (a rule
 // that fired is not evaluated again while its alert is open, which would
 // flatter the figure). The rules' evaluation of a round's ratings counts
 // in its time; the webhooks' deliveries are awaited after the round, not
 // counted, and reported as their lag, so that no round pays for another's.
 //
-//	go test -run '^$' -bench IngestAlertsWebhooks -benchtime 96000x ./e2e
+//	go test -run '^$' -bench IngestAlertsWebhooks -benchtime 192000x ./e2e
 func BenchmarkIngestAlertsWebhooks(b *testing.B) {
 	ctx := context.Background()
 	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true, WebhookAllowPrivate: true}, Logger: quiet}
@@ -58,26 +59,41 @@ func BenchmarkIngestAlertsWebhooks(b *testing.B) {
 		rules = append(rules, saved)
 	}
 	hooks := newReceivers(b, agg, 10)
-	rounds := ingestRounds{agg: agg, rounds: 8,
-		arm: func(on bool) {
-			for i := range rules {
-				rules[i].Enabled = on
-				if _, err := eng.SaveRule(ctx, rules[i]); err != nil {
+	// The arms: nothing, the rules alone, the webhooks alone, both.
+	rulesOn := func(i int) bool { return i == 1 || i == 3 }
+	hooksOn := func(i int) bool { return i >= 2 }
+	rounds := ingestRounds{agg: agg, arms: 4, cycles: 4,
+		arm: func(i int) {
+			for n := range rules {
+				if rules[n].Enabled == rulesOn(i) {
+					continue
+				}
+				rules[n].Enabled = rulesOn(i)
+				if _, err := eng.SaveRule(ctx, rules[n]); err != nil {
 					b.Fatal(err)
 				}
 			}
-			hooks.enable(on)
+			hooks.enable(hooksOn(i))
 		},
-		settle: func(bool, int) { eng.Settle(ctx) },
-		after:  hooks.await}
-	none, with, lag := rounds.run(b)
+		settle: func(int, int) { eng.Settle(ctx) },
+		after: func(i, ratings int) (float64, bool) {
+			return hooks.await(hooksOn(i), ratings), hooksOn(i)
+		}}
+	rates, cpu, lag := rounds.run(b)
 	if open, _ := eng.Alerts(ctx, alerts.Filter{State: hailong.AlertOpen}); len(open) != 0 {
 		b.Fatalf("%d alerts opened: the rules must not fire here", len(open))
 	}
 	hooks.check(b)
-	b.ReportMetric(none, "sync-none/s")
-	b.ReportMetric(with, "sync-100-rules-10-webhooks/s")
-	b.ReportMetric(100*with/none, "%-of-none")
+	b.ReportMetric(rates[0], "sync-none/s")
+	b.ReportMetric(rates[3], "sync-100-rules-10-webhooks/s")
+	b.ReportMetric(100*rates[1]/rates[0], "%-rules-only")
+	b.ReportMetric(100*rates[2]/rates[0], "%-webhooks-only")
+	b.ReportMetric(100*rates[3]/rates[0], "%-of-none")
 	b.ReportMetric(lag, "delivery-lag-s")
+	b.ReportMetric(1e6*cpu[0], "cpu-us/rating-none")
+	b.ReportMetric(1e6*cpu[3], "cpu-us/rating-both")
+	b.ReportMetric(100*cpu[0]/cpu[1], "%-cpu-rules-only")
+	b.ReportMetric(100*cpu[0]/cpu[2], "%-cpu-webhooks-only")
+	b.ReportMetric(100*cpu[0]/cpu[3], "%-cpu-of-none")
 	b.ReportMetric(0, "ns/op")
 }

@@ -1,17 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +18,6 @@ import (
 
 	"hailong"
 	aggapp "hailong/aggregator/app"
-	"hailong/aggregator/webhooks"
 	"hailong/latency"
 	"hailong/qrtoken"
 	"hailong/syncapi"
@@ -205,7 +201,7 @@ func BenchmarkPhonePage(b *testing.B) {
 
 // BenchmarkIngestWebhooks measures ingest through POST /api/v1/sync with
 // ten webhook subscriptions to rating.stored (receivers on loopback, in
-// this process) against none, in rounds that take turns within one run
+// a child process: receiversProcess) against none, in rounds that take turns within one run
 // (ingestRounds). After each round with subscriptions, the time until
 // every receiver has every event is reported too (the deliveries' lag),
 // and awaited before the next round, so that no round pays for another's
@@ -226,71 +222,14 @@ func BenchmarkIngestWebhooks(b *testing.B) {
 		}
 	}
 	hooks := newReceivers(b, agg, 10)
-	none, with, lag := ingestRounds{agg: agg, rounds: 12, arm: hooks.enable, after: hooks.await}.run(b)
+	rates, cpu, lag := ingestRounds{agg: agg, cycles: 6, arm: func(i int) { hooks.enable(i == 1) },
+		after: func(i, ratings int) (float64, bool) { return hooks.await(i == 1, ratings), i == 1 }}.run(b)
 	hooks.check(b)
+	none, with := rates[0], rates[1]
 	b.ReportMetric(none, "none-ratings/s")
 	b.ReportMetric(with, "webhooks-ratings/s")
 	b.ReportMetric(100*with/none, "%-of-none")
+	b.ReportMetric(100*cpu[0]/cpu[1], "%-cpu-of-none")
 	b.ReportMetric(lag, "delivery-lag-s")
 	b.ReportMetric(0, "ns/op")
-}
-
-// receivers are webhook receivers on loopback, each subscribed to
-// rating.stored over the province, counting the events they are sent.
-type receivers struct {
-	agg    *aggapp.Main
-	b      *testing.B
-	got    atomic.Int64
-	subs   []string
-	expect int64
-}
-
-func newReceivers(b *testing.B, agg *aggapp.Main, n int) *receivers {
-	b.Helper()
-	rs := &receivers{agg: agg, b: b}
-	for range n {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var body bytes.Buffer
-			body.Grow(int(r.ContentLength) + bytes.MinRead) // read whole at once: the receivers share the aggregator's cores
-			body.ReadFrom(r.Body)
-			rs.got.Add(int64(bytes.Count(body.Bytes(), []byte(`"type":"rating.stored","at"`))))
-		}))
-		b.Cleanup(srv.Close)
-		s, err := agg.Webhooks().Subscribe(context.Background(), webhooks.Subscription{URL: srv.URL, Unit: "24", Events: []hailong.EventType{hailong.EventRatingStored}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rs.subs = append(rs.subs, s.ID)
-	}
-	return rs
-}
-
-// enable switches every subscription on or off.
-func (rs *receivers) enable(on bool) {
-	for _, id := range rs.subs {
-		if _, err := rs.agg.Webhooks().Update(context.Background(), id, webhooks.Change{Enabled: &on}, nil); err != nil {
-			rs.b.Fatal(err)
-		}
-	}
-	rs.expect = rs.got.Load()
-}
-
-// await waits until every receiver has the round's events, when they were
-// on, and returns how long that took in seconds.
-func (rs *receivers) await(on bool, ratings int) float64 {
-	if !on {
-		return 0
-	}
-	t0, want := time.Now(), rs.expect+int64(ratings*len(rs.subs))
-	for rs.got.Load() < want {
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(t0).Seconds()
-}
-
-// check fails the benchmark if the dispatcher dropped an event.
-func (rs *receivers) check(b *testing.B) {
-	if d := rs.agg.Webhooks().Dropped(); d != 0 {
-		b.Fatalf("%d events dropped", d)
-	}
 }

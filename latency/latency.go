@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -68,4 +69,23 @@ func (a authorized) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", string(a))
 	return http.DefaultTransport.RoundTrip(req)
+}
+
+// ProcessCPU returns the CPU time, user and system, the process has used
+// so far. The difference over a benchmark's loop divided by its
+// operations is what each costs in CPU, which, unlike wall time, does not
+// grow while other work waits for the same cores (cache and memory
+// contention aside); parallel work adds up.
+func ProcessCPU() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// ReportCPU reports the process's CPU time since cpu0 (from ProcessCPU)
+// divided by the b.N operations, as "cpu-ms/op".
+func ReportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((ProcessCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }

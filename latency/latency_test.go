@@ -51,3 +51,18 @@ func TestGetsRecordsEveryRequest(t *testing.T) {
 		t.Errorf("no p50 reported: %+v", res.Extra)
 	}
 }
+
+func TestReportCPUCountsTheWorkDone(t *testing.T) {
+	res := testing.Benchmark(func(b *testing.B) {
+		cpu0 := latency.ProcessCPU()
+		for range b.N {
+			// Busy for at least 2 ms of CPU an operation.
+			for start := latency.ProcessCPU(); latency.ProcessCPU()-start < 2*time.Millisecond; {
+			}
+		}
+		latency.ReportCPU(b, cpu0)
+	})
+	if got := res.Extra["cpu-ms/op"]; got < 2 || got > 50 {
+		t.Errorf("cpu-ms/op = %v, want 2 or a little more", got)
+	}
+}

@@ -248,7 +248,14 @@ func covers(tree *hierarchy.Tree, r *hailong.AlertRule, unit string, today hailo
 	if r.Unit == "" || r.Unit == unit {
 		return true
 	}
-	return tree != nil && slices.Contains(tree.Chain(unit, today), r.Unit)
+	return tree != nil && inChain(tree.Chain(unit, today), r, unit)
+}
+
+// inChain reports whether the rule covers unit, whose chain of units
+// (itself and those above it) is given: covers, for a caller that asks of
+// many rules.
+func inChain(chain []string, r *hailong.AlertRule, unit string) bool {
+	return r.Unit == "" || r.Unit == unit || slices.Contains(chain, r.Unit)
 }
 
 // isOpen reports whether an alert of the rule for the unit is not closed.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/report"
 	"hailong/aggregator/rollup"
 	"hailong/hierarchy"
 )
@@ -43,20 +44,25 @@ func (e *Engine) Evaluate(ctx context.Context, units ...string) {
 	tree := e.tree()
 	r := e.cfg.Rollup()
 	for _, unit := range units {
-		// Results by window length: the rules share few windows.
-		results := map[hailong.Date]rollup.Result{}
+		// Results and their measures by window length: the rules share
+		// few windows.
+		results := map[hailong.Date]*window{}
+		var chain []string
+		if tree != nil {
+			chain = tree.Chain(unit, today)
+		}
 		for i := range rules {
 			rule := &rules[i]
-			if !covers(tree, rule, unit, today) || e.isOpen(key{rule.ID, unit}) {
+			if !inChain(chain, rule, unit) || e.isOpen(key{rule.ID, unit}) {
 				continue
 			}
 			from := windowDays(rule.Window, today)
-			res, ok := results[from]
+			w, ok := results[from]
 			if !ok {
-				res = r.Query([]string{unit}, from, today, rollup.Filter{})
-				results[from] = res
+				w = &window{res: r.Query([]string{unit}, from, today, rollup.Filter{})}
+				results[from] = w
 			}
-			f, fires := e.measure(rule, res)
+			f, fires := e.measure(rule, w)
 			f.from = from.Start()
 			if fires {
 				e.fire(ctx, rule, unit, f)
@@ -65,8 +71,16 @@ func (e *Engine) Evaluate(ctx context.Context, units ...string) {
 	}
 }
 
+// window is what a unit's ratings of a window hold: their rollup, and the
+// measures the index rules read, computed once for all of them.
+type window struct {
+	res     rollup.Result
+	watched *report.Watched
+}
+
 // measure applies a rule over ratings to a unit's window.
-func (e *Engine) measure(r *hailong.AlertRule, res rollup.Result) (finding, bool) {
+func (e *Engine) measure(r *hailong.AlertRule, win *window) (finding, bool) {
+	res := win.res
 	f := finding{threshold: r.Threshold}
 	switch r.Kind {
 	case hailong.AlertNegativeShare:
@@ -81,7 +95,11 @@ func (e *Engine) measure(r *hailong.AlertRule, res rollup.Result) (finding, bool
 		f.value = float64(neg) / float64(f.n)
 		return f, f.n >= r.MinRatings && f.value >= r.Threshold
 	case hailong.AlertIndexBelow:
-		w := e.reporter.Watch(res)
+		if win.watched == nil {
+			w := e.reporter.Watch(res)
+			win.watched = &w
+		}
+		w := win.watched
 		var v *float64
 		switch {
 		case r.Measure == MeasureSatisfaction:

@@ -518,7 +518,7 @@ func (m *Main) startWebhooks(ctx context.Context) error {
 func (m *Main) onStored(stored []ingest.Stored) {
 	m.alerts.Observe(stored)
 	if m.webhooks.Wants(hailong.EventRatingStored) { // building events nobody takes costs ingest
-		m.webhooks.Publish(context.Background(), webhooks.RatingEvents(stored)...)
+		m.webhooks.PublishRatings(stored) // encoded by the dispatcher's loop, off the write path
 	}
 }
 

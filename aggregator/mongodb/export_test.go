@@ -18,3 +18,10 @@ func (d *DB) HealthGenerations(ctx context.Context) (int, error) {
 	}
 	return n, err
 }
+
+// InsertRawWebhookBatch inserts a queued batch as a document of the given
+// shape, as an older aggregator wrote it.
+func (d *DB) InsertRawWebhookBatch(ctx context.Context, seg int, doc any) error {
+	_, err := d.webhookSegment(seg).InsertOne(ctx, doc)
+	return err
+}

@@ -91,7 +91,7 @@ func (r *Reporter) Breakdowns(q Query, dims []string, lang string) ([]Breakdown,
 	}
 	// A breakdown shows no answers to questions: leaving them out spares
 	// most of the sums.
-	groups := r.Rollup().Groups(q.Units, q.From, q.To, q.Filter, by, false)
+	groups := r.Rollup().GroupSums(q.Units, q.From, q.To, q.Filter, by)
 	wg.Wait()
 	out := make([]Breakdown, len(dims))
 	for i := range dims {
@@ -105,27 +105,26 @@ func (r *Reporter) Breakdowns(q Query, dims []string, lang string) ([]Breakdown,
 }
 
 // breakdown makes the rows of a breakdown by one dimension from the
-// groups of ratings and of outcomes (nil for no Decision 766 figures).
-func (r *Reporter) breakdown(dim string, by rollup.Dimension, groups map[string]rollup.Result, outs map[string]rollup.Outcomes, lang string) Breakdown {
-	out := Breakdown{Dimension: dim, Rows: []BreakdownRow{}}
-	for key := range groups {
-		out.Rows = append(out.Rows, BreakdownRow{Key: key})
-	}
-	for key := range outs {
-		if _, ok := groups[key]; !ok {
-			out.Rows = append(out.Rows, BreakdownRow{Key: key})
-		}
-	}
-	for i := range out.Rows {
-		row := &out.Rows[i]
-		res := groups[row.Key]
-		row.Name = r.name(by, row.Key, lang)
-		row.Satisfaction = r.proportion(res.Total.N, res.Total.Satisfied)
-		row.HappyIndex = r.happyIndex(res)
+// sums of ratings and of outcomes (nil for no Decision 766 figures).
+func (r *Reporter) breakdown(dim string, by rollup.Dimension, groups []rollup.Sums, outs map[string]rollup.Outcomes, lang string) Breakdown {
+	out := Breakdown{Dimension: dim, Rows: make([]BreakdownRow, 0, len(groups))}
+	row := func(key string, g *rollup.Sums) BreakdownRow {
+		row := BreakdownRow{Key: key, Name: r.name(by, key, lang), Satisfaction: r.proportion(g.N, g.Satisfied), HappyIndex: r.happy(g.ByQuestionnaire)}
 		if outs != nil {
-			o := outs[row.Key]
+			o := outs[key]
 			p := r.proportion(o.Dossiers, o.Dossiers-o.Bad)
 			row.Decision766 = &p
+		}
+		return row
+	}
+	rated := make(map[string]bool, len(groups))
+	for i := range groups {
+		rated[groups[i].Value] = true
+		out.Rows = append(out.Rows, row(groups[i].Value, &groups[i]))
+	}
+	for key := range outs {
+		if !rated[key] {
+			out.Rows = append(out.Rows, row(key, &rollup.Sums{}))
 		}
 	}
 	slices.SortFunc(out.Rows, func(a, b BreakdownRow) int {

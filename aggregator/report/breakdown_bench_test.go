@@ -10,6 +10,7 @@ import (
 	"hailong/aggregator/rollup"
 	"hailong/aggregator/synth"
 	"hailong/hierarchy"
+	"hailong/latency"
 	"hailong/measure"
 	"hailong/procedure"
 )
@@ -53,11 +54,13 @@ func BenchmarkBreakdowns(b *testing.B) {
 			if err := rep.Resolve(&q); err != nil {
 				b.Fatal(err)
 			}
+			cpu0 := latency.ProcessCPU()
 			for b.Loop() {
 				if _, err := rep.Breakdowns(q, dims, "vi"); err != nil {
 					b.Fatal(err)
 				}
 			}
+			latency.ReportCPU(b, cpu0)
 		})
 	}
 }

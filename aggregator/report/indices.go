@@ -2,6 +2,7 @@ package report
 
 import (
 	"slices"
+	"strings"
 
 	"hailong"
 	"hailong/aggregator/rollup"
@@ -18,10 +19,22 @@ type Happy struct {
 // happyIndex combines questionnaires of different scales: each rating
 // weighs i/(k−1) on its own k-level scale.
 func (r *Reporter) happyIndex(res rollup.Result) Happy {
+	qs := make([]rollup.QuestionnaireSums, 0, len(res.ByQuestionnaire))
+	for id, t := range res.ByQuestionnaire {
+		qs = append(qs, rollup.QuestionnaireSums{Questionnaire: id, N: t.N, Satisfied: t.Satisfied, Levels: t.Levels})
+	}
+	return r.happy(qs)
+}
+
+// happy is happyIndex of each questionnaire's levels, added up in the
+// order of their ids, so that the same counts give the same figure to
+// the last digit whatever their order.
+func (r *Reporter) happy(qs []rollup.QuestionnaireSums) Happy {
+	slices.SortFunc(qs, func(a, b rollup.QuestionnaireSums) int { return strings.Compare(a.Questionnaire, b.Questionnaire) })
 	var n int64
 	var weighted float64
-	for id, t := range res.ByQuestionnaire {
-		q, ok := r.Catalog.Latest(id)
+	for _, t := range qs {
+		q, ok := r.Catalog.Latest(t.Questionnaire)
 		if !ok {
 			continue
 		}
@@ -252,8 +265,10 @@ func (r *Reporter) decision766(o rollup.Outcomes) Ratio766 {
 type TargetGap struct {
 	measure.Target
 	Value *float64 `json:"value"`
-	Gap   *float64 `json:"gap"` // value − target; negative falls short
-	Met   *bool    `json:"met"`
+	// Gap is value − target in share units, a difference of two rates:
+	// shown in percentage points (KindRateChange); negative falls short.
+	Gap *float64 `json:"gap"`
+	Met *bool    `json:"met"`
 }
 
 func (r *Reporter) targets(year int, sat, r766 Proportion) []TargetGap {

@@ -145,8 +145,8 @@ var problemTexts = map[string]map[string]string{
 		"need_quarter": "is required with year",
 	},
 	"vi": {
-		"required":     "cần nhập, theo dạng năm-tháng-ngày (YYYY-MM-DD)",
-		"date":         "“%s” không phải một ngày: hãy viết theo dạng năm-tháng-ngày, ví dụ 2026-11-30",
+		"required":     "cần nhập, theo dạng ngày/tháng/năm (dd/mm/yyyy)",
+		"date":         "“%s” không phải một ngày: hãy viết theo dạng ngày/tháng/năm, ví dụ 30/11/2026",
 		"period":       "“%s” không phải một kỳ: hãy viết 2026-Q3 (quý), 2026-11 (tháng) hoặc 2026 (năm)",
 		"year":         "“%s” không phải một năm từ 2015 đến 2100",
 		"quarter":      "“%s” không phải một quý: 1, 2, 3 hoặc 4",
@@ -223,7 +223,8 @@ var periodName = regexp.MustCompile(`^(\d{4})(?:-(?:Q([1-4])|(\d{2})))?$`)
 
 // ParsePeriod reads the period of a query — one parser for every handler.
 // A period is asked as period=2026-Q3 (a quarter), 2026-11 (a month) or
-// 2026 (a year); or as from=YYYY-MM-DD and to=YYYY-MM-DD; or as year=Y
+// 2026 (a year); or as from and to, each a date 2026-11-30 or 30/11/2026
+// (hailong.ReadDate: what a Vietnamese page's form sends); or as year=Y
 // with quarter=Q (the quarterly report's form). When none is given, def is
 // used, or, when def is zero, from and to are reported missing. get reads
 // a query parameter.
@@ -292,7 +293,7 @@ func ParsePeriod(get func(key string) string, def Period) (Period, Problems) {
 			ps.Add(field, "required")
 			return 0
 		}
-		d, err := hailong.ParseDate(v)
+		d, err := hailong.ReadDate(v)
 		if err != nil {
 			ps.Add(field, "date", v)
 		}

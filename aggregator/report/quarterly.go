@@ -303,7 +303,7 @@ func shown(v *float64, enough bool, w func(string) string) Cell {
 func (q Quarterly) headlineTable(w func(string) string, words map[string]string) Table {
 	m := q.Measures
 	t := Table{Name: "headline", Title: w("headline"), Columns: append([]Column{{w("measure"), KindText}, {w("n"), KindCount}},
-		append(rateColumns(words), Column{w("target"), KindRate}, Column{w("gap"), KindRate})...)}
+		append(rateColumns(words), Column{w("target"), KindRate}, Column{w("gap"), KindRateChange})...)}
 	target := func(measure string) []Cell {
 		for _, g := range m.Targets {
 			if g.Measure == measure {

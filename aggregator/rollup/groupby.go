@@ -2,7 +2,9 @@ package rollup
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 
 	"hailong"
 )
@@ -62,6 +64,70 @@ func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Di
 	return out
 }
 
+// Sums are a group's counts of ratings without their answers to
+// questions or their channels, and without outcomes: what a breakdown's
+// row shows, made without the maps of a Result.
+type Sums struct {
+	Value        string
+	N, Satisfied int64
+	// ByQuestionnaire holds each questionnaire's counts and levels, in
+	// no particular order.
+	ByQuestionnaire []QuestionnaireSums
+}
+
+// QuestionnaireSums are the counts and levels of one questionnaire.
+type QuestionnaireSums struct {
+	Questionnaire string
+	N, Satisfied  int64
+	Levels        [MaxLevels]int64
+}
+
+// GroupSums answers Groups(units, from, to, f, by, false) as Sums, in no
+// particular order: out[i][j] has the total and the questionnaires'
+// counts and levels of the j-th value of by[i]'s Result. A value with
+// only outcomes has a Sums of no ratings.
+func (r *Rollup) GroupSums(units []string, from, to hailong.Date, f Filter, by []Dimension) [][]Sums {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	gs := r.group(units, from, to, &f, by, false)
+	out := make([][]Sums, len(by))
+	for i := range gs {
+		g := &gs[i]
+		out[i] = make([]Sums, 0, len(g.values))
+		for j, v := range g.values {
+			if v == 0 {
+				continue
+			}
+			sums := Sums{Value: r.names[v]}
+			add := func(q id, n, sat int64, levels *[MaxLevels]int64) {
+				sums.N += n
+				sums.Satisfied += sat
+				k := slices.IndexFunc(sums.ByQuestionnaire, func(s QuestionnaireSums) bool { return s.Questionnaire == r.names[q] })
+				if k < 0 {
+					sums.ByQuestionnaire = append(sums.ByQuestionnaire, QuestionnaireSums{Questionnaire: r.names[q]})
+					k = len(sums.ByQuestionnaire) - 1
+				}
+				qs := &sums.ByQuestionnaire[k]
+				qs.N += n
+				qs.Satisfied += sat
+				for l, x := range levels {
+					qs.Levels[l] += x
+				}
+			}
+			for _, qa := range g.accs[j].byQ {
+				add(qa.q, qa.n, qa.sat, &qa.levels)
+			}
+			for p, row := range g.lean {
+				if j < len(row) && row[j].seen {
+					add(g.pairs[p].q, row[j].n, row[j].sat, &row[j].levels)
+				}
+			}
+			out[i] = append(out[i], sums)
+		}
+	}
+	return out
+}
+
 // group groups as Groups does. r.mu is held.
 func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Dimension, items bool) []grouper {
 	gs := make([]grouper, len(by))
@@ -86,21 +152,85 @@ func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Di
 		})
 	}
 	if m, ok := r.matcher(f); ok && len(fine) > 0 && from <= to {
-		g := fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items}
-		for _, i := range fine {
-			g.kinds = append(g.kinds, byte(by[i]))
-			g.groups = append(g.groups, &gs[i])
-		}
-		g.whole()
-		g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
-		for _, unit := range units {
-			if s, ok := r.units[unit]; ok {
-				r.groupSeries(s, &g)
+		// The units are grouped in parts at once, each part into groups
+		// of its own, which are then added to the first's: sums of whole
+		// numbers, the same whatever the parts.
+		parts := r.split(units)
+		gg := make([]fineGrouping, len(parts))
+		var wg sync.WaitGroup
+		for p, part := range parts {
+			g := &gg[p]
+			*g = fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items}
+			for _, i := range fine {
+				g.kinds = append(g.kinds, byte(by[i]))
+				if p == 0 {
+					g.groups = append(g.groups, &gs[i])
+				} else {
+					g.groups = append(g.groups, &grouper{slot: make([]int32, len(r.names)), noItems: !items})
+				}
+			}
+			g.whole()
+			g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
+			work := func() {
+				for _, s := range part {
+					r.groupSeries(s, g)
+				}
+				g.addProcs(r)
+			}
+			if p < len(parts)-1 {
+				wg.Go(work)
+			} else {
+				work() // the last part on this goroutine
 			}
 		}
-		g.addProcs(r)
+		wg.Wait()
+		for _, g := range gg[1:] {
+			for k, gk := range g.groups {
+				gg[0].groups[k].merge(gk)
+			}
+		}
 	}
 	return gs
+}
+
+// maxParts bounds the parts a grouping is split into, and minPartCells
+// is the fewest cells a part has: fewer are not worth a goroutine.
+const (
+	maxParts     = 8
+	minPartCells = 1024
+)
+
+// split splits the series of the units the rollup has into parts of
+// about as many cells each, in the order of units: at least two when
+// there are enough cells (a small server's two cores, or one core
+// taking turns, at a cost of microseconds), up to one per processor.
+// r.mu is held.
+func (r *Rollup) split(units []string) [][]*series {
+	var ss []*series
+	var cells int
+	for _, unit := range units {
+		if s, ok := r.units[unit]; ok {
+			ss = append(ss, s)
+			cells += len(s.cells)
+		}
+	}
+	n := min(max(2, runtime.GOMAXPROCS(0)), maxParts, len(ss), cells/minPartCells)
+	if n <= 1 {
+		return [][]*series{ss}
+	}
+	parts := make([][]*series, 0, n)
+	start, sum := 0, 0
+	for i, s := range ss {
+		// Part k ends before the unit whose middle passes k+1 n-ths of
+		// the cells: the nearest to the mark of the units' bounds.
+		w := len(s.cells)
+		if k := len(parts); k < n-1 && i > start && (2*sum+w)*n >= 2*cells*(k+1) {
+			parts = append(parts, ss[start:i])
+			start = i
+		}
+		sum += w
+	}
+	return append(parts, ss[start:])
 }
 
 // OutcomeGroups sums the dossier outcomes of the units per value of each
@@ -219,6 +349,19 @@ func (g *grouper) sum(i int, q, ch id) *leanSum {
 	x := &row[i]
 	x.seen = true
 	return x
+}
+
+// merge adds the sums of another grouper of the same dimension.
+func (g *grouper) merge(o *grouper) {
+	for j, v := range o.values {
+		i := g.index(v)
+		g.accs[i].merge(&o.accs[j])
+		for p, row := range o.lean {
+			if j < len(row) && row[j].seen {
+				g.addSum(i, o.pairs[p].q, o.pairs[p].ch, &row[j])
+			}
+		}
+	}
 }
 
 // result is the result of the value of index i.

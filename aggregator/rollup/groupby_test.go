@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -19,8 +20,12 @@ import (
 // value with facts is missing. It checks Groups alike, for one to three
 // dimensions at once, with and without answers to questions, on those
 // rollups and on one of ratings only (whose procedures add up monthly sums
-// when answers are left out).
+// when answers are left out), and GroupSums alike. Queries of two or
+// three units are grouped in as many parts at once and merged (three
+// processors are asked for, whatever the machine has): a part dropped or
+// added twice fails.
 func TestGroupByMatchesBruteForce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	rng := rand.New(rand.NewPCG(10, 10))
 	units := []string{"A", "B", "C"}
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
@@ -77,10 +82,12 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 		return x.Questionnaire
 	}
 	dims := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial, rollup.ByCounter, rollup.ByField, rollup.ByChannel, rollup.ByQuestionnaire}
+	parts := map[int]int{} // queries by the parts they are grouped in
 	for i := 0; i < 300; i++ {
 		from := hailong.Date(20000 + rng.IntN(300))
 		to := from + hailong.Date(rng.IntN(150))
 		us := append(slices.Clone(units[:1+rng.IntN(len(units))]), "never-seen")
+		parts[r.Parts(us)]++
 		f := rollup.Filter{}
 		if rng.IntN(3) == 0 {
 			f.Channel = hailong.Channel(pick("kiosk", "qr"))
@@ -198,6 +205,23 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 			for j, got := range roll.Groups(us, from, to, f, by, items) {
 				check(fmt.Sprintf("%s Groups %c items %t", name, by, items), by[j], got, bruteForce(by[j], withOutcomes), items)
 			}
+			for j, got := range roll.GroupSums(us, from, to, f, by) {
+				want := bruteForce(by[j], withOutcomes)
+				if len(got) != len(want) {
+					t.Fatalf("%s GroupSums by %c %v %v..%v %+v: %d groups, want %d", name, by[j], us, from, to, f, len(got), len(want))
+				}
+				for _, g := range got {
+					w := want[g.Value]
+					if w == nil || g.N != w.total.N || g.Satisfied != w.total.Satisfied || len(g.ByQuestionnaire) != len(w.byQ) {
+						t.Fatalf("%s GroupSums by %c %v %v..%v %+v: %+v, want %+v", name, by[j], us, from, to, f, g, w)
+					}
+					for _, q := range g.ByQuestionnaire {
+						if wq := w.byQ[q.Questionnaire]; wq == nil || q.N != wq.N || q.Satisfied != wq.Satisfied || q.Levels != wq.Levels {
+							t.Fatalf("%s GroupSums by %c %+v, %q questionnaire %+v, want %+v", name, by[j], f, g.Value, q, wq)
+						}
+					}
+				}
+			}
 		}
 		// The outcome book's groups: a filter's channel and questionnaire
 		// are ignored, and grouping by them gives nothing.
@@ -222,5 +246,8 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 				t.Fatalf("outcome groups by %c %v %v..%v %+v: missing %v", by[j], us, from, to, f, want)
 			}
 		}
+	}
+	if parts[2] == 0 || parts[3] == 0 {
+		t.Errorf("queries by parts grouped at once: %v, want some in two and some in three", parts)
 	}
 }

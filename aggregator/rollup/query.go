@@ -245,14 +245,7 @@ func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
 	}
 	qa := a.addLean(q, ch, &c.lean)
 	for _, it := range items.of(c) {
-		j := 0
-		for j < len(qa.items) && qa.items[j].q != it.q {
-			j++
-		}
-		if j == len(qa.items) {
-			qa.items = append(qa.items, itemAcc{q: it.q})
-		}
-		x := &qa.items[j]
+		x := qa.item(it.q)
 		x.n, x.sat, x.sum, x.zero = x.n+int64(it.n), x.sat+int64(it.sat), x.sum+int64(it.sum), x.zero+int64(it.zero)
 	}
 }
@@ -271,6 +264,39 @@ func (a *accumulator) addLean(q, ch id, c *lean) *qAcc {
 // questionnaire, and returns the questionnaire's sums, for its levels and
 // answers.
 func (a *accumulator) addCounts(q, ch id, n, sat int64) *qAcc {
+	c := a.channel(ch)
+	c.n += n
+	c.sat += sat
+	qa := a.questionnaire(q)
+	qa.n += n
+	qa.sat += sat
+	return qa
+}
+
+// merge adds the sums of another accumulator.
+func (a *accumulator) merge(b *accumulator) {
+	a.out.Add(&b.out)
+	for _, bc := range b.channels {
+		c := a.channel(bc.ch)
+		c.n += bc.n
+		c.sat += bc.sat
+	}
+	for _, bq := range b.byQ {
+		qa := a.questionnaire(bq.q)
+		qa.n += bq.n
+		qa.sat += bq.sat
+		for l, v := range bq.levels {
+			qa.levels[l] += v
+		}
+		for _, it := range bq.items {
+			x := qa.item(it.q)
+			x.n, x.sat, x.sum, x.zero = x.n+it.n, x.sat+it.sat, x.sum+it.sum, x.zero+it.zero
+		}
+	}
+}
+
+// channel returns the sums of channel ch, adding them if new.
+func (a *accumulator) channel(ch id) *chAcc {
 	k := 0
 	for k < len(a.channels) && a.channels[k].ch != ch {
 		k++
@@ -278,19 +304,31 @@ func (a *accumulator) addCounts(q, ch id, n, sat int64) *qAcc {
 	if k == len(a.channels) {
 		a.channels = append(a.channels, chAcc{ch: ch})
 	}
-	a.channels[k].n += n
-	a.channels[k].sat += sat
-	k = 0
+	return &a.channels[k]
+}
+
+// questionnaire returns the sums of questionnaire q, adding them if new.
+func (a *accumulator) questionnaire(q id) *qAcc {
+	k := 0
 	for k < len(a.byQ) && a.byQ[k].q != q {
 		k++
 	}
 	if k == len(a.byQ) {
 		a.byQ = append(a.byQ, qAcc{q: q})
 	}
-	qa := &a.byQ[k]
-	qa.n += n
-	qa.sat += sat
-	return qa
+	return &a.byQ[k]
+}
+
+// item returns the sums of the answers to question q, adding them if new.
+func (qa *qAcc) item(q id) *itemAcc {
+	j := 0
+	for j < len(qa.items) && qa.items[j].q != q {
+		j++
+	}
+	if j == len(qa.items) {
+		qa.items = append(qa.items, itemAcc{q: q})
+	}
+	return &qa.items[j]
 }
 
 func (a *accumulator) result(r *Rollup) Result {

@@ -80,8 +80,8 @@ func (s *Server) alertFilter(c *fiber.Ctx, q alertQuery, lang string) (alerts.Fi
 		if d.value == "" {
 			continue
 		}
-		var day hailong.Date
-		if err := day.UnmarshalText([]byte(d.value)); err != nil {
+		day, err := hailong.ReadDate(d.value)
+		if err != nil {
 			problems[d.field] = alertWord(lang, "bad_date")
 			continue
 		}

@@ -113,6 +113,24 @@ func TestAlertsScoped(t *testing.T) {
 			t.Errorf("province manager, unit 09250: %v", got)
 		}
 	})
+	t.Run("dates typed the page's way", func(t *testing.T) {
+		if got := list(t, alertsProvince, "?from=01/01/2020"); len(got) != 2 {
+			t.Errorf("opened since 01/01/2020: %v", got)
+		}
+		if got := list(t, alertsProvince, "?to=01/01/2020"); len(got) != 0 {
+			t.Errorf("opened up to 01/01/2020: %v", got)
+		}
+		a := do(t, nil, "GET", base+"/alerts?from=05/11/2026", alertsProvince, nil, "Accept", "text/html")
+		for _, want := range []string{`value="05/11/2026"`, `placeholder="dd/mm/yyyy"`, `inputmode="numeric"`} {
+			if !strings.Contains(a.body, want) {
+				t.Errorf("the page lacks %s", want)
+			}
+		}
+		a = do(t, nil, "GET", base+"/alerts?from=31/11/2026", alertsProvince, nil, "Accept", "text/html")
+		if !strings.Contains(a.body, `id="al-from-err"`) || !strings.Contains(a.body, "ngày/tháng/năm") || strings.Contains(a.body, `type="date"`) {
+			t.Errorf("31/11/2026: %d, no message beside the field: %.3000s", a.status, a.body)
+		}
+	})
 	json := []string{"Content-Type", "application/json"}
 	tests := []struct {
 		name, auth, method, path, body string

@@ -246,6 +246,9 @@ type headCell struct {
 	// Sorted is the aria-sort of the column the table is sorted by
 	// ("ascending", "descending"); "" for the others.
 	Sorted string
+	// Span is how many columns a group's heading spans (HeadRows), 0 for
+	// a column's own; Rows is 2 for a column's heading beside groups.
+	Span, Rows int
 }
 
 // bodyRow is a row of written cells.
@@ -305,6 +308,8 @@ func byName() func(a, b string) int {
 // "ov_input" and "ov_select": its parameter, label, value and problem.
 type formField struct {
 	Name, Label, Type, Value, Err string
+	// Lang is the page's language, in which a date is written.
+	Lang string
 	// Options are a list's choices, written here rather than by the
 	// template: the catalogue's thousands of procedures took the template
 	// more time than the rest of the page.
@@ -313,7 +318,7 @@ type formField struct {
 
 func init() {
 	funcs["ovInput"] = func(p *measuresPage, name, typ, value string) formField {
-		return formField{Name: name, Label: p.F.T["ov_"+name], Type: typ, Value: value, Err: p.Err[name]}
+		return formField{Name: name, Label: p.F.T["ov_"+name], Type: typ, Value: value, Err: p.Err[name], Lang: p.F.Lang}
 	}
 	funcs["ovSelect"] = func(p *measuresPage, name, value string, options []option) formField {
 		return formField{Name: name, Label: p.F.T["ov_"+name], Value: value, Err: p.Err[name],

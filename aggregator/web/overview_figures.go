@@ -69,7 +69,7 @@ func figureTables(t map[string]string, m report.Measures, earlier report.Compari
 			changeKind = report.KindRateChange
 		}
 		for _, e := range []string{t["ov_then"], t["ov_year_then"]} {
-			cols = append(cols, report.Column{Title: e, Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: changeKind},
+			cols = append(cols, report.Column{Title: e + ": " + t["ov_value"], Kind: valueKind}, report.Column{Title: e + ": " + t["ov_change"], Kind: changeKind},
 				report.Column{Title: e + ": " + t["ov_z"], Kind: report.KindZ}, report.Column{Title: e + ": " + t["ov_beyond"]})
 		}
 		if withClass {
@@ -146,11 +146,12 @@ func changeCells(t map[string]string, f figure, then *figure, p report.Period) [
 	return append(out, valueCell(delta), report.Cell{Text: "–"}, report.Cell{Text: t["ov_untested"]})
 }
 
-// targetTable lists the targets in force with the measured value and gap.
+// targetTable lists the targets in force with the measured value and the
+// gap, a difference of rates written in percentage points.
 func targetTable(t map[string]string, m report.Measures) report.Table {
 	tab := report.Table{Name: "targets", Title: t["ov_targets_title"], Columns: []report.Column{
 		{Title: t["ov_measure"]}, {Title: t["ov_by"]}, {Title: t["ov_target"], Kind: report.KindRate},
-		{Title: t["ov_value"], Kind: report.KindRate}, {Title: t["ov_gap"], Kind: report.KindRate}, {Title: t["ov_met"]}, {Title: t["ov_source"]}}}
+		{Title: t["ov_value"], Kind: report.KindRate}, {Title: t["ov_gap"], Kind: report.KindRateChange}, {Title: t["ov_met"]}, {Title: t["ov_source"]}}}
 	for _, g := range m.Targets {
 		label := t["ov_satisfaction"]
 		if g.Measure == "decision766" {

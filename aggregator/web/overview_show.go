@@ -17,7 +17,7 @@ func (s *Server) overviewShow(c *fiber.Ctx) error {
 		return err
 	}
 	if ok {
-		if err := s.measureFigures(c, p, false); err != nil {
+		if err := s.measureFigures(c, p, false, false); err != nil {
 			return err
 		}
 		if done, err := s.download(c, p.meta(), p.tables); done {
@@ -28,11 +28,11 @@ func (s *Server) overviewShow(c *fiber.Ctx) error {
 }
 
 // measureFigures measures the page's query and its two earlier periods
-// and fills the headline tables; withUnits also ranks the child units in
-// the same pass and returns the report.
-func (s *Server) measureFigures(c *fiber.Ctx, p *measuresPage, withUnits bool) error {
+// and fills the headline tables; withUnits also ranks the child units,
+// and withMonths measures each month, in the same pass.
+func (s *Server) measureFigures(c *fiber.Ctx, p *measuresPage, withUnits, withMonths bool) error {
 	r := s.reporter()
-	m, err := r.Measures(p.Query, report.Breakdowns{Units: withUnits, Allowed: s.scopeFilter(c, p.Query.AsOf)}, p.F.Lang)
+	m, err := r.Measures(p.Query, report.Breakdowns{Units: withUnits, Months: withMonths, Allowed: s.scopeFilter(c, p.Query.AsOf)}, p.F.Lang)
 	if err != nil {
 		return err
 	}

@@ -207,7 +207,9 @@ func TestOverviewPeriodsAndFilters(t *testing.T) {
 		{"a quarter", "/?period=2025-Q4", 200, []string{"Kỳ Quý 4/2025", "Kỳ trước: Quý 3/2025", "Cùng kỳ năm trước: Quý 4/2024"}},
 		{"a month", "/?period=2026-02", 200, []string{"Kỳ Tháng 2/2026", `<option value="2026-02" selected>`, "Kỳ trước: Tháng 1/2026", "Cùng kỳ năm trước: Tháng 2/2025"}},
 		{"a year", "/?period=2025&lang=en", 200, []string{"Period 2025", "Previous period: 2024", "pooled two-proportion z-test, 5% level, two-sided"}},
-		{"custom dates", "/?from=2026-01-05&to=2026-02-03", 200, []string{"Kỳ 05/01/2026 – 03/02/2026", `value="2026-01-05"`, "Kỳ trước: 06/12/2025 – 04/01/2026"}},
+		{"custom dates", "/?from=2026-01-05&to=2026-02-03", 200, []string{"Kỳ 05/01/2026 – 03/02/2026", `value="05/01/2026"`, "Kỳ trước: 06/12/2025 – 04/01/2026"}},
+		{"custom dates as typed on a Vietnamese page", "/?from=5/1/2026&to=03/02/2026", 200, []string{"Kỳ 05/01/2026 – 03/02/2026", `value="05/01/2026"`, `value="03/02/2026"`, `placeholder="dd/mm/yyyy"`}},
+		{"custom dates on the English page", "/?from=05/01/2026&to=2026-02-03&lang=en", 200, []string{`value="2026-01-05"`, `value="2026-02-03"`, `placeholder="yyyy-mm-dd"`}},
 		{"custom dates that are a month", "/?from=2026-02-01&to=2026-02-28", 200, []string{"Kỳ Tháng 2/2026", "Kỳ trước: Tháng 1/2026"}},
 		{"year and quarter", "/?year=2025&quarter=4", 200, []string{"Kỳ Quý 4/2025"}},
 		{"an older structure", "/?period=2025-Q1&as_of=2025-03-31", 200, []string{"Tỉnh Bắc Giang", "theo địa giới ngày 31/03/2025"}},
@@ -236,6 +238,8 @@ func TestOverviewBadInputIsSaidBesideTheField(t *testing.T) {
 		name, query, field, vi, en string
 	}{
 		{"not a date", "from=2026-02-31&to=2026-03-01", "from", "không phải một ngày", "is not a date"},
+		{"not a date, written the Vietnamese way", "from=31/02/2026&to=01/03/2026", "from", "hãy viết theo dạng ngày/tháng/năm, ví dụ 30/11/2026", "is not a date"},
+		{"the month first", "from=01/03/2026&to=03/31/2026", "to", "“03/31/2026” không phải một ngày", "is not a date"},
 		{"reversed period", "from=2026-03-10&to=2026-03-01", "to", "không được trước ngày bắt đầu", "must not be before the start"},
 		{"too long", "from=2015-01-01&to=2036-03-01", "to", "một kỳ dài tối đa", "may span at most"},
 		{"only one end", "from=2026-03-01", "to", "cần nhập", "is required"},
@@ -493,6 +497,13 @@ func TestOverviewFiguresEqualTheAPI(t *testing.T) {
 				same("target "+g.Measure, targets[i].values[1], &g.Target.Target, true)
 				same("target value "+g.Measure, targets[i].values[2], g.Value, true)
 				same("target gap "+g.Measure, targets[i].values[3], g.Gap, true)
+				// A gap is a difference of two rates: percentage points,
+				// as the changes between periods.
+				if g.Gap != nil {
+					if got, want := targets[i].texts[3], export.FormatCell("vi", report.KindRateChange, report.Cell{Value: g.Gap}); got != want || !strings.HasSuffix(got, "điểm\u00a0%") {
+						t.Errorf("target gap %s written %q, want %q", g.Measure, got, want)
+					}
+				}
 			}
 			if checked < 30 {
 				t.Errorf("only %d figures checked", checked)

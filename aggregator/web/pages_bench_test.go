@@ -89,7 +89,9 @@ func BenchmarkPages(b *testing.B) {
 			if resp.StatusCode == http.StatusNotFound {
 				b.Skipf("%s is not served on this branch yet", p.path)
 			}
+			cpu0 := latency.ProcessCPU()
 			lat := latency.Gets(b, client, base+p.path)
+			latency.ReportCPU(b, cpu0)
 			lat.Report(b, 50, 95, 99)
 			b.ReportMetric(0, "ns/op")
 		})

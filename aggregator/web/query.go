@@ -63,7 +63,7 @@ func (s *Server) readQuery(get func(key string, def ...string) string, o queryOp
 	q.Unit = get("unit")
 	q.AsOf = hailong.DateOf(s.Now())
 	if v := get("as_of"); v != "" {
-		d, err := hailong.ParseDate(v)
+		d, err := hailong.ReadDate(v)
 		if err != nil {
 			ps.Add("as_of", "date", v)
 		} else {

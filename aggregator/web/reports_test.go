@@ -26,6 +26,7 @@ import (
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/hierarchy"
+	"hailong/measure"
 )
 
 // reportUnits are the demo units and three communes whose names carry
@@ -106,6 +107,8 @@ func reportsServer(t *testing.T) string {
 		s.Units = func() *hierarchy.Tree { return tree }
 		s.Access = newFakeAccess(tree)
 		s.Outcomes = book
+		// Targets above the figures, so the report shows gaps.
+		s.Targets = []measure.Target{{Measure: "satisfaction", Target: 0.95, By: 2030, Source: "NQ 76"}, {Measure: "decision766", Target: 0.9, By: 2026, Source: "QĐ 766"}}
 		s.Now = func() time.Time { return time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC) }
 	})
 	return base
@@ -310,6 +313,7 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 			})
 			t.Run("headline", func(t *testing.T) {
 				h := tables[w("headline")]
+				gaps := 0
 				sat := findRow(t, h, 0, w("satisfaction"))
 				sameCount(t, "satisfaction n", sat[1], quarter.Satisfaction.N)
 				sameRate(t, "satisfaction", sat[2], quarter.Satisfaction.Rate)
@@ -321,7 +325,14 @@ func TestQuarterlyExportsEqualTheMeasuresAPI(t *testing.T) {
 				for _, g := range quarter.Targets {
 					r := findRow(t, h, 0, w(g.Measure))
 					sameRate(t, g.Measure+" target", r[5], &g.Target.Target)
-					sameRate(t, g.Measure+" gap", r[6], g.Gap)
+					// The gap is a difference of rates: in percentage points.
+					samePoints(t, g.Measure+" gap", r[6], g.Gap)
+					if g.Gap != nil {
+						gaps++
+					}
+				}
+				if gaps == 0 {
+					t.Error("the test data should give a gap to a target")
 				}
 				s := findRow(t, tables[w("scores")], 0, w("agency_score"))
 				sameRate(t, "agency score", s[1], quarter.Circular01.Agency.Value)
@@ -479,6 +490,20 @@ func TestQuarterlyPDF(t *testing.T) {
 		return strings.NewReplacer("\u00a0", " ", "\u2212", "-").Replace(export.FormatCell(lang, report.KindRateChange, report.Cell{Value: ch.Delta}))
 	}
 	vi, en = append(vi, points("vi")), append(en, points("en"))
+	// The gaps to the targets, in percentage points too (a difference of
+	// two rates, not a rate).
+	for _, g := range m.Targets {
+		if g.Gap == nil {
+			continue
+		}
+		gap := func(lang string) string {
+			return strings.NewReplacer("\u00a0", " ", "\u2212", "-").Replace(export.FormatCell(lang, report.KindRateChange, report.Cell{Value: g.Gap}))
+		}
+		vi, en = append(vi, gap("vi")), append(en, gap("en"))
+	}
+	if len(m.Targets) == 0 || m.Targets[0].Gap == nil {
+		t.Fatalf("the test data should give a gap to a target: %+v", m.Targets)
+	}
 	for _, tt := range []struct {
 		lang string
 		want []string

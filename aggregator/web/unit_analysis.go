@@ -52,16 +52,42 @@ func (a unitAnalysis) tables() []report.Table {
 	return out
 }
 
+// startBreakdowns starts making the breakdowns of a unit page's query by
+// every dimension (report.Dimensions) on a goroutine of their own, and
+// returns the function that waits for them.
+func (s *Server) startBreakdowns(q report.Query, lang string) func() ([]report.Breakdown, error) {
+	names := make([]string, len(report.Dimensions))
+	for i, d := range report.Dimensions {
+		names[i] = d.Name
+	}
+	var bs []report.Breakdown
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bs, err = s.reporter().Breakdowns(q, names, lang)
+	}()
+	return func() ([]report.Breakdown, error) {
+		<-done
+		return bs, err
+	}
+}
+
 // unitAnalysis makes the analysis sections of the page's unit for its
-// query, which is valid, in scope and resolved. Each breakdown's row
-// links to the unit's page with the row's value as a filter, an official's
-// to the official's page.
-func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, error) {
+// query, which is valid, in scope and resolved, from its headline
+// measures (with the months when the trend's period is the page's) and
+// its breakdowns (from startBreakdowns). Each breakdown's row links to the
+// unit's page with the row's value as a filter, an official's to the
+// official's page.
+func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage, breakdowns func() ([]report.Breakdown, error)) (unitAnalysis, error) {
 	rep, f, q, path := s.reporter(), p.F, p.Query, c.Path()
 	var a unitAnalysis
-	months, span, err := rep.Trend(q, f.Lang)
-	if err != nil {
-		return a, err
+	months, span := p.Measures.ByMonth, q.Period
+	if report.TrendPeriod(q.Period) != q.Period {
+		var err error
+		if months, span, err = rep.Trend(q, f.Lang); err != nil {
+			return a, err
+		}
 	}
 	a.TrendPeriod = span
 	a.Trend = trendChart("an-trend-chart", months, f.Lang, f.T["an_trend"], f.T["an_trend_desc"], [2]string{f.T["an_sat"], f.T["an_766"]})
@@ -70,11 +96,7 @@ func (s *Server) unitAnalysis(c *fiber.Ctx, p *measuresPage) (unitAnalysis, erro
 	a.HasSIPAS = sipas.N > 0
 	a.SIPAS = sipasChart(sipas, f.Lang, f.T["an_sipas"], f.T["not_enough"])
 	a.SIPASTable = viewTable(f, path, rep.SIPASTable(sipas, f.Lang))
-	names := make([]string, len(report.Dimensions))
-	for i, d := range report.Dimensions {
-		names[i] = d.Name
-	}
-	bs, err := rep.Breakdowns(q, names, f.Lang)
+	bs, err := breakdowns()
 	if err != nil {
 		return a, err
 	}

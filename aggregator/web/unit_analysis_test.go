@@ -262,3 +262,36 @@ func getJSON(t *testing.T, base, path string, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestUnitTrendEqualsMeasuresByMonth checks the unit page's trend, as
+// its CSV download, against the measures by month of the trend's span:
+// a quarter's trend is the quarter, measured with the headline figures;
+// a month's is the twelve months to it, measured apart.
+func TestUnitTrendEqualsMeasuresByMonth(t *testing.T) {
+	base := analysisServer(t)
+	for _, tt := range []struct{ name, period, span string }{
+		{"a quarter", "period=2026-Q1", "period=2026-Q1"},
+		{"a month", "period=2026-02", "from=2025-03-01&to=2026-02-28"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, _, body := get(t, base, "/units/24?lang=en&format=csv&table=trend&"+tt.period, analystProvince, true)
+			if status != 200 {
+				t.Fatalf("status %d: %s", status, body)
+			}
+			var m report.Measures
+			getJSON(t, base, "/api/v1/measures?unit=24&breakdown=months&"+tt.span, &m)
+			if len(m.ByMonth) < 3 {
+				t.Fatalf("%d months measured", len(m.ByMonth))
+			}
+			for _, row := range m.ByMonth {
+				want := fmt.Sprintf("\n%s,%d,", row.Month, row.Satisfaction.N)
+				if !strings.Contains(body, want) {
+					t.Errorf("the trend lacks %q: %s", want, body)
+				}
+			}
+			if got := strings.Count(body, "\n20"); got != len(m.ByMonth) {
+				t.Errorf("the trend has %d months, want %d: %s", got, len(m.ByMonth), body)
+			}
+		})
+	}
+}

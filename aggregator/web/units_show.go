@@ -31,14 +31,18 @@ func (s *Server) unitsShow(c *fiber.Ctx) error {
 	}
 	if ok {
 		p.F.Title = p.Unit.Name
-		if err := s.measureFigures(c, p, true); err != nil {
+		// The breakdowns, most of the page's work, are made while the
+		// headline figures are; a trend over the page's own period is
+		// measured with them.
+		breakdowns := s.startBreakdowns(p.Query, p.F.Lang)
+		if err := s.measureFigures(c, p, true, report.TrendPeriod(p.Query.Period) == p.Query.Period); err != nil {
 			return err
 		}
 		p.Crumbs = s.crumbs(c, p)
 		ranking := viewRanking(p.F, c.Path(), rankingTable(p.F.T, p.Measures.ByUnit, p.F.Query), c.Query("sort"))
 		p.Ranking = &ranking
 		p.Leaf = len(p.Measures.ByUnit) == 0
-		if p.Analysis, err = s.unitAnalysis(c, p); err != nil {
+		if p.Analysis, err = s.unitAnalysis(c, p, breakdowns); err != nil {
 			return err
 		}
 		if done, err := s.download(c, p.meta(), p.tables); done {

@@ -13,7 +13,7 @@ func init() {
 		"acknowledge": "Tiếp nhận", "comment": "Ghi chú", "add_comment": "Thêm ghi chú", "close": "Đóng cảnh báo",
 		"hours": "giờ", "rule": "Quy tắc",
 		"bad_unit": "Không có đơn vị này.", "bad_state": "Trạng thái không hợp lệ.", "bad_kind": "Loại không hợp lệ.",
-		"bad_date": "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-11-30.", "bad_comment": "Hãy viết ghi chú từ 1 đến 2.000 ký tự.",
+		"bad_date": "Ngày phải có dạng ngày/tháng/năm, ví dụ 30/11/2026.", "bad_comment": "Hãy viết ghi chú từ 1 đến 2.000 ký tự.",
 		"conflict":   "Cảnh báo đã thay đổi: đã được tiếp nhận hoặc đã đóng.",
 		"hours_note": "Giờ làm việc khi tính “không có đánh giá”: thứ Hai đến thứ Sáu, 7:30–11:30 và 13:30–17:00 (giờ Việt Nam).",
 		"manage":     "Quản lý quy tắc cảnh báo",

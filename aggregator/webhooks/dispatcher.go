@@ -1,13 +1,13 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"hailong"
+	"hailong/aggregator/ingest"
 )
 
 // DefaultSchedule is the wait before each retry of a failed delivery: six
@@ -97,12 +98,15 @@ func (c *Config) defaults() {
 // goroutine owns the queue and makes every write of it, so no document is
 // written by two goroutines at once (FerretDB loses concurrent updates).
 type Dispatcher struct {
-	cfg     Config
-	in      chan hailong.Event
-	results chan result
-	cmds    chan func(context.Context)
-	stop    chan struct{}
-	done    chan struct{}
+	cfg Config
+	// in is the buffer: what Publish and PublishRatings hand over, at most
+	// Buffer events in all (buffered counts them).
+	in       chan published
+	buffered atomic.Int64
+	results  chan result
+	cmds     chan func(context.Context)
+	stop     chan struct{}
+	done     chan struct{}
 	// gate orders Publish before Close: once Close holds it, nothing more
 	// enters the buffer, so the drain empties it for good.
 	gate      sync.RWMutex
@@ -148,7 +152,7 @@ type result struct {
 func New(cfg Config) *Dispatcher {
 	cfg.defaults()
 	return &Dispatcher{
-		cfg: cfg, in: make(chan hailong.Event, cfg.Buffer), results: make(chan result, cfg.Workers),
+		cfg: cfg, in: make(chan published, cfg.Buffer), results: make(chan result, cfg.Workers),
 		cmds: make(chan func(context.Context)), stop: make(chan struct{}), done: make(chan struct{}),
 		subs: map[string]Subscription{}, logs: map[string][]LogEntry{}, dirty: map[string]bool{},
 		inflight: map[string]bool{}, pending: map[int]int{}, settled: map[int][]string{},
@@ -218,25 +222,63 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	return nil
 }
 
+// published is what one call of Publish or PublishRatings hands over:
+// events, or ratings stored at a time, made into their events by the loop.
+type published struct {
+	events  []hailong.Event
+	ratings []hailong.StoredRating
+	at      time.Time
+}
+
+func (p published) len() int { return len(p.events) + len(p.ratings) }
+
 // Publish implements hailong.EventPublisher: it hands the events to the
 // loop and returns at once. When the buffer is full (the database cannot
-// keep up with the events) an event is dropped and counted, never waited
+// keep up with the events) they are dropped and counted, never waited
 // for.
 func (d *Dispatcher) Publish(_ context.Context, events ...hailong.Event) {
+	d.hand(published{events: events})
+}
+
+// PublishRatings publishes the rating.stored events of ratings newly
+// stored (ingest.Ingester.SetOnStored), as Publish does: the write path
+// copies what the events tell of the ratings and hands it over, and the
+// loop encodes the events (a hailong.StoredRating in a hailong.Event, id
+// "rating.stored:<rating id>", at now), so a batch of ratings costs
+// ingest one hand-over and no encoding.
+func (d *Dispatcher) PublishRatings(stored []ingest.Stored) {
+	if len(stored) == 0 {
+		return
+	}
+	ratings := make([]hailong.StoredRating, len(stored))
+	for i, s := range stored {
+		r := s.Rating
+		ratings[i] = hailong.StoredRating{ID: r.ID, Unit: r.Unit, Kiosk: r.Kiosk, Questionnaire: r.Questionnaire,
+			Channel: r.Channel, At: r.At.UTC(), Procedure: r.Procedure, Official: r.Official, Counter: r.Counter,
+			Level: s.Fact.Level, Satisfied: s.Fact.Satisfied, Flagged: r.Flagged()}
+	}
+	d.hand(published{ratings: ratings, at: time.Now().UTC()})
+}
+
+// hand puts p in the buffer, or drops and counts its events.
+func (d *Dispatcher) hand(p published) {
+	n := int64(p.len())
+	if n == 0 {
+		return
+	}
 	d.gate.RLock()
 	defer d.gate.RUnlock()
-	for _, e := range events {
-		if d.closed {
-			d.dropped.Add(1)
-			continue
-		}
-		select {
-		case d.in <- e:
-		default:
-			if d.dropped.Add(1)&1023 == 1 {
-				d.cfg.Logger.Error("webhook events dropped: the queue cannot keep up", "dropped", d.dropped.Load())
-			}
-		}
+	if d.closed {
+		d.dropped.Add(n)
+		return
+	}
+	if d.buffered.Add(n) <= int64(d.cfg.Buffer) {
+		d.in <- p // never blocks: the channel holds Buffer items, each of an event or more
+		return
+	}
+	d.buffered.Add(-n)
+	if before := d.dropped.Add(n) - n; before/1024 != (before+n)/1024 || before == 0 {
+		d.cfg.Logger.Error("webhook events dropped: the queue cannot keep up", "dropped", d.dropped.Load())
 	}
 }
 
@@ -297,8 +339,8 @@ func (d *Dispatcher) run(ctx context.Context) {
 		wake := d.dispatch(ctx)
 		timer.Reset(wake)
 		select {
-		case e := <-d.in:
-			d.plan(ctx, d.take(e), nil)
+		case p := <-d.in:
+			d.plan(ctx, d.take(p), nil)
 		case r := <-d.results:
 			d.settle(ctx, r)
 		case f := <-d.cmds:
@@ -313,26 +355,36 @@ func (d *Dispatcher) run(ctx context.Context) {
 	}
 }
 
-// take returns e and the events waiting behind it, up to a batch's worth.
-func (d *Dispatcher) take(e hailong.Event) []hailong.Event {
-	events := []hailong.Event{e}
-	for len(events) < 4*d.cfg.MaxEvents {
+// take returns the events of p and of those waiting behind it, up to
+// about a batch's worth.
+func (d *Dispatcher) take(p published) []event {
+	var events []event
+	for {
+		d.buffered.Add(-int64(p.len()))
+		for _, e := range p.events {
+			events = append(events, event{Event: e})
+		}
+		for i := range p.ratings {
+			events = append(events, event{Event: hailong.Event{Type: hailong.EventRatingStored, At: p.at, Unit: p.ratings[i].Unit},
+				rating: &p.ratings[i]})
+		}
+		if len(events) >= 4*d.cfg.MaxEvents {
+			return events
+		}
 		select {
-		case e := <-d.in:
-			events = append(events, e)
+		case p = <-d.in:
 		default:
 			return events
 		}
 	}
-	return events
 }
 
 // shutdown queues what is buffered and waits for the attempts in flight.
 func (d *Dispatcher) shutdown(ctx context.Context) {
 	for {
 		select {
-		case e := <-d.in:
-			d.plan(ctx, d.take(e), nil)
+		case p := <-d.in:
+			d.plan(ctx, d.take(p), nil)
 			continue
 		default:
 		}
@@ -357,7 +409,7 @@ func (d *Dispatcher) shutdown(ctx context.Context) {
 // plan queues the events for the subscriptions that take them (or for
 // target alone): one batch storing each event once, with one delivery per
 // subscription and type of up to MaxEvents events.
-func (d *Dispatcher) plan(ctx context.Context, events []hailong.Event, target *Subscription) {
+func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscription) {
 	var subs []Subscription
 	if target != nil {
 		subs = []Subscription{*target}
@@ -370,6 +422,21 @@ func (d *Dispatcher) plan(ctx context.Context, events []hailong.Event, target *S
 		}
 		d.mu.Unlock()
 	}
+	// covering lists, by unit, the subscriptions whose scope covers it:
+	// a batch's events come from few units.
+	covering := map[string][]int{}
+	coverers := func(unit string) []int {
+		c, ok := covering[unit]
+		if !ok {
+			for i, s := range subs {
+				if target != nil || d.cfg.Covers(s.Unit, unit) {
+					c = append(c, i)
+				}
+			}
+			covering[unit] = c
+		}
+		return c
+	}
 	now := time.Now().UTC()
 	b := &Batch{ID: newID(), Created: now}
 	type key struct {
@@ -377,20 +444,24 @@ func (d *Dispatcher) plan(ctx context.Context, events []hailong.Event, target *S
 		t   hailong.EventType
 	}
 	open := map[key]int{} // the delivery still taking events of a key
+	raw := make([]byte, 1, 1+len(events)*eventSize)
+	raw[0] = '['
+	var ends []int
 	for _, e := range events {
 		idx := -1
-		for _, s := range subs {
-			if target == nil && (!s.Listens(e.Type) || !d.cfg.Covers(s.Unit, e.Unit)) {
+		for _, i := range coverers(e.Unit) {
+			s := &subs[i]
+			if target == nil && !s.Listens(e.Type) {
 				continue
 			}
 			if idx < 0 {
-				raw, err := encodeEvent(e)
-				if err != nil {
-					d.cfg.Logger.Error("webhook event not encodable; dropped", "event", e.ID, "err", err)
-					break
+				if len(b.at) > 0 {
+					raw = append(raw, ',')
 				}
-				b.Events = append(b.Events, raw)
-				idx = len(b.Events) - 1
+				b.at = append(b.at, len(raw))
+				raw = appendEvent(raw, e)
+				ends = append(ends, len(raw))
+				idx = len(b.at) - 1
 			}
 			k := key{s.ID, e.Type}
 			i, ok := open[k]
@@ -405,32 +476,17 @@ func (d *Dispatcher) plan(ctx context.Context, events []hailong.Event, target *S
 	if len(b.Deliveries) == 0 {
 		return
 	}
+	b.raw = append(raw, ']')
+	b.Events = make([][]byte, len(b.at))
+	for i, at := range b.at {
+		b.Events[i] = b.raw[at:ends[i]:ends[i]]
+	}
 	d.enqueue(ctx, b)
 }
 
-// encodeEvent is json.Marshal(e), without validating Data again (the
-// publisher marshalled it): at thousands of ratings a second the
-// difference shows on ingest.
-func encodeEvent(e hailong.Event) ([]byte, error) {
-	data := e.Data
-	if len(data) == 0 {
-		data = json.RawMessage("null")
-	}
-	head, err := json.Marshal(struct {
-		ID   string            `json:"id"`
-		Type hailong.EventType `json:"type"`
-		At   time.Time         `json:"at"`
-		Unit string            `json:"unit"`
-	}{e.ID, e.Type, e.At, e.Unit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(head)+len(data)+9)
-	out = append(out, head[:len(head)-1]...)
-	out = append(out, `,"data":`...)
-	out = append(out, data...)
-	return append(out, '}'), nil
-}
+// eventSize is about the size of a rating.stored event, to size a batch's
+// buffer once.
+const eventSize = 400
 
 // enqueue writes a new batch to the queue and logs its deliveries.
 func (d *Dispatcher) enqueue(ctx context.Context, b *Batch) error {
@@ -512,15 +568,19 @@ const errDisabled = "the subscription is disabled"
 // send makes one attempt and reports its result to the loop.
 func (d *Dispatcher) send(sub Subscription, b *Batch, dl Delivery) {
 	r := result{batch: b.ID, delivery: dl.ID, sub: sub.ID}
-	body := Body(dl.ID, sub.ID, dl.Type, b, dl.Events)
-	req, err := http.NewRequestWithContext(d.sendCtx, http.MethodPost, sub.URL, bytes.NewReader(body))
+	body := bodyOf(dl.ID, sub.ID, dl.Type, b, dl.Events)
+	req, err := http.NewRequestWithContext(d.sendCtx, http.MethodPost, sub.URL, body.reader())
 	if err == nil {
+		// Sent from the batch's own bytes, not a copy (body.reader); a
+		// stale kept-alive connection may need the body twice.
+		req.ContentLength = int64(body.len())
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("User-Agent", "Hailong-Webhooks/1")
 		req.Header.Set(HeaderEvent, string(dl.Type))
 		req.Header.Set(HeaderDelivery, dl.ID)
 		req.Header.Set(HeaderAttempt, strconv.Itoa(dl.Attempts+1))
-		req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), body))
+		req.Header.Set(HeaderSignature, sign(sub.Secret, time.Now(), body...))
 		var resp *http.Response
 		if resp, err = d.cfg.Client.Do(req); err == nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -536,30 +596,45 @@ func (d *Dispatcher) send(sub Subscription, b *Batch, dl Delivery) {
 	d.results <- r
 }
 
-// Body is the JSON of a delivery: its id, the subscription, the type and
-// the events of b at the indexes idx, as published.
-func Body(delivery, sub string, t hailong.EventType, b *Batch, idx []int) []byte {
+// body is a delivery's JSON in pieces, sent and signed one after another.
+type body [][]byte
+
+func (b body) len() int {
+	n := 0
+	for _, p := range b {
+		n += len(p)
+	}
+	return n
+}
+
+func (b body) reader() io.Reader {
+	bufs := net.Buffers(slices.Clone(b)) // reading consumes it
+	return &bufs
+}
+
+// bodyOf returns the JSON of a delivery: its id, the subscription, the
+// type and the events of b at the indexes idx, as published. Events that
+// follow one another in the batch (as a subscription's usually do) are one
+// slice of it.
+func bodyOf(delivery, sub string, t hailong.EventType, b *Batch, idx []int) body {
 	head, _ := json.Marshal(struct {
 		Delivery     string            `json:"delivery"`
 		Subscription string            `json:"subscription"`
 		Type         hailong.EventType `json:"type"`
 	}{delivery, sub, t})
-	size := len(head) + len(`,"events":[]}`) + len(idx)
-	for _, i := range idx {
-		size += len(b.Events[i])
+	head = append(head[:len(head)-1], `,"events":[`...)
+	tail := []byte("]}")
+	if events, ok := b.span(idx); ok {
+		return body{head, events, tail}
 	}
-	var buf bytes.Buffer
-	buf.Grow(size) // ten subscriptions, a batch of 200: growing it was a tenth of the dispatcher's work
-	buf.Write(head[:len(head)-1])
-	buf.WriteString(`,"events":[`)
+	out := body{head}
 	for n, i := range idx {
 		if n > 0 {
-			buf.WriteByte(',')
+			out = append(out, []byte{','})
 		}
-		buf.Write(b.Events[i])
+		out = append(out, b.Events[i])
 	}
-	buf.WriteString("]}")
-	return buf.Bytes()
+	return append(out, tail)
 }
 
 // find returns the batch and the index of a delivery in it.

@@ -171,7 +171,7 @@ func (d *Dispatcher) Ping(ctx context.Context, id string) (string, error) {
 		data, _ := json.Marshal(map[string]string{"subscription": id})
 		e := hailong.Event{ID: "ping:" + newID(), Type: EventPing, At: time.Now().UTC(), Unit: s.Unit, Data: data}
 		n := len(d.queue)
-		d.plan(ctx, []hailong.Event{e}, &s)
+		d.plan(ctx, []event{{Event: e}}, &s)
 		if len(d.queue) > n {
 			delivery = d.queue[len(d.queue)-1].Deliveries[0].ID
 		}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"hailong"
-	"hailong/aggregator/ingest"
-	"hailong/aggregator/rollup"
 	"hailong/aggregator/webhooks"
 )
 
@@ -69,22 +67,6 @@ func TestPrivateAddressRefusedAtConnect(t *testing.T) {
 		if (err == nil) != allow {
 			t.Errorf("allowPrivate %v: %v", allow, err)
 		}
-	}
-}
-
-func TestRatingEvents(t *testing.T) {
-	r := &hailong.Rating{ID: "r1", Unit: "C", Kiosk: "k1", Channel: hailong.ChannelKiosk, At: time.Date(2026, 11, 30, 1, 2, 3, 0, time.UTC),
-		Submission: hailong.Submission{Questionnaire: "counter-quick", Procedure: "1.0001", Official: "o1", Counter: "3", Dossier: "secret-dossier"}}
-	evs := webhooks.RatingEvents([]ingest.Stored{{Rating: r, Fact: rollup.Fact{Level: 3, Satisfied: true}}})
-	if len(evs) != 1 || evs[0].ID != "rating.stored:r1" || evs[0].Type != hailong.EventRatingStored || evs[0].Unit != "C" {
-		t.Fatalf("events %+v", evs)
-	}
-	var got hailong.StoredRating
-	json.Unmarshal(evs[0].Data, &got)
-	want := hailong.StoredRating{ID: "r1", Unit: "C", Kiosk: "k1", Questionnaire: "counter-quick", Channel: hailong.ChannelKiosk,
-		At: r.At, Procedure: "1.0001", Official: "o1", Counter: "3", Level: 3, Satisfied: true}
-	if got != want {
-		t.Fatalf("data %+v, want %+v", got, want)
 	}
 }
 

@@ -116,6 +116,46 @@ type Batch struct {
 	// dirty: the stored batch is behind (retries counted, deliveries
 	// settled or an insert failed); written at Close.
 	dirty bool
+	// raw is, for a batch planned here, the JSON array of Events
+	// ("[e0,e1,…]"), each event a slice of it starting at at[i]: the
+	// queue stores it and the bodies send slices of it, uncopied.
+	raw []byte
+	at  []int
+}
+
+// JSON returns the JSON array of the batch's events: "[e0,e1,…]".
+func (b *Batch) JSON() []byte {
+	if b.raw != nil {
+		return b.raw
+	}
+	n := 2 + len(b.Events)
+	for _, e := range b.Events {
+		n += len(e)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, e := range b.Events {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, e...)
+	}
+	return append(out, ']')
+}
+
+// span returns the events at the indexes idx as they follow one another
+// in raw ("e3,e4,e5"), when they do: a slice, not a copy.
+func (b *Batch) span(idx []int) ([]byte, bool) {
+	if b.raw == nil || len(idx) == 0 {
+		return nil, false
+	}
+	for n, i := range idx {
+		if i != idx[0]+n {
+			return nil, false
+		}
+	}
+	last := idx[len(idx)-1]
+	return b.raw[b.at[idx[0]] : b.at[last]+len(b.Events[last])], true
 }
 
 // DeadLetter is a delivery that failed its last retry (or whose receiver

@@ -10,22 +10,33 @@
   if (!counter) return; // a lobby screen
   const vi = document.documentElement.lang !== "en";
   const t = vi
-    ? { dossier: "Đánh giá hồ sơ", at: "tại quầy", open: "Mở đánh giá (cán bộ)", opened: "Mời Ông/Bà đánh giá dịch vụ vừa nhận tại quầy" }
-    : { dossier: "Rating dossier", at: "at counter", open: "Open a rating (official)", opened: "Please rate the service you just received at counter" };
+    ? { dossier: "Đánh giá hồ sơ", at: "tại quầy", staff: "Dành cho cán bộ", tag: "Cán bộ", open: "Mở đánh giá", opened: "Mời Ông/Bà đánh giá dịch vụ vừa nhận tại quầy" }
+    : { dossier: "Rating dossier", at: "at counter", staff: "For the official", tag: "Official", open: "Open a rating", opened: "Please rate the service you just received at counter" };
   const path = "/api/v1/counters/" + encodeURIComponent(counter) + "/open";
   const banner = document.createElement("p");
   banner.className = "opened";
   banner.id = "opened";
   banner.setAttribute("role", "status");
   banner.hidden = true;
+  // The official's control: a small button in the corner below the
+  // citizen's screen, marked for staff, never a bar as wide as the faces
+  // it would compete with. It stays in the tab order after the survey.
+  const staff = document.createElement("div");
+  staff.className = "staff";
+  staff.setAttribute("role", "group");
+  staff.setAttribute("aria-label", t.staff);
   const button = document.createElement("button");
   button.type = "button";
   button.className = "open-rating";
-  button.textContent = t.open;
+  const tag = document.createElement("span");
+  tag.className = "staff-tag";
+  tag.textContent = t.tag;
+  button.append(tag, " " + t.open);
+  staff.appendChild(button);
   const form = document.getElementById("rating-form");
   const where = form || main;
   where.insertBefore(banner, where.firstChild);
-  main.appendChild(button);
+  main.appendChild(staff);
 
   const thanks = document.getElementById("thanks");
   function show(o) {

@@ -1,0 +1,9 @@
+package rollup
+
+// Parts is how many parts, grouped at once, a grouping of the units is
+// split into: for tests to know they cover the parts' merging.
+func (r *Rollup) Parts(units []string) int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.split(units))
+}
