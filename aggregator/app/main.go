@@ -344,6 +344,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.index != nil {
 		ingestCfg.Index = m.index
 	}
+	if m.lease != nil {
+		ingestCfg.Fence = m.lease.Context // no checkpoint once a standby may own the rollups
+	}
 	m.ingester = ingest.New(ingestCfg)
 	// The rollups and the outcomes load side by side: both are scans that
 	// take most of the start-up on the embedded database.

@@ -193,7 +193,12 @@ func (in *Ingester) startCheckpoints() {
 			case <-tick.C:
 			case <-in.checkpointDue:
 			}
-			if err := in.Checkpoint(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, errTainted) {
+			fctx, done, err := in.fenced(ctx)
+			if err == nil {
+				err = in.Checkpoint(fctx)
+				done()
+			}
+			if err != nil && ctx.Err() == nil && !errors.Is(err, errTainted) {
 				in.log.Error("checkpoint; the months it did not write are written by the next", "err", err)
 			}
 		}

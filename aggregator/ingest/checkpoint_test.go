@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -305,4 +306,48 @@ func TestCheckpointsWriteOnlyChangedMonths(t *testing.T) {
 			t.Fatalf("segments written %q, want %q", got, want)
 		}
 	})
+}
+
+// TestCheckpointsStopWhenFenced runs the checkpoint loop with a fence, as
+// an aggregator holding a lease does: while the fence lets it, ratings
+// counted make a checkpoint; once ownership is lost, none is written.
+func TestCheckpointsStopWhenFenced(t *testing.T) {
+	ctx := context.Background()
+	db, _ := ferrettest.OpenDir(t, t.TempDir())
+	store := &journalStore{DB: db}
+	var lost atomic.Bool
+	fence := func(ctx context.Context) (context.Context, context.CancelFunc, error) {
+		if lost.Load() {
+			return ctx, func() {}, errors.New("the lease is lost")
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, cancel, nil
+	}
+	in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.DiscardHandler),
+		CheckpointEvery: time.Hour, CheckpointRatings: 1, Fence: fence})
+	if err := in.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.written()
+	at := time.Now().Add(-time.Minute)
+	deadline := time.Now().Add(time.Minute)
+	if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(3, at)}); err != nil {
+		t.Fatal(err)
+	}
+	for len(store.written()) == 0 { // the loop's checkpoint, woken by the rating
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint while the fence allows it")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lost.Store(true)
+	for i := range 3 {
+		if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(2, at.Add(time.Duration(i+1)*time.Second))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // the loop has been woken three times
+	if got := store.written(); len(got) != 0 {
+		t.Fatalf("segments %q written after the fence refused", got)
+	}
 }

@@ -111,6 +111,7 @@ type Ingester struct {
 	loopCancel        context.CancelFunc
 	loopDone          chan struct{}
 	closed            bool
+	fence             func(context.Context) (context.Context, context.CancelFunc, error) // see Config.Fence
 	// tainted is set when the database may hold what the rollups or the
 	// dossier flags do not: the next start rebuilds them (taint).
 	tainted atomic.Bool
@@ -120,6 +121,14 @@ type Ingester struct {
 	unflagged []string
 	onUnhappy func(dossiers []string)
 	onStored  func(stored []Stored)
+}
+
+// fenced returns ctx bounded by Config.Fence, if any.
+func (in *Ingester) fenced(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if in.fence == nil {
+		return ctx, func() {}, nil
+	}
+	return in.fence(ctx)
 }
 
 // Config configures an Ingester.
@@ -148,6 +157,13 @@ type Config struct {
 	// CheckpointRatings is how many counted ratings make a checkpoint due
 	// before CheckpointEvery; default 50,000.
 	CheckpointRatings int
+	// Fence bounds the ingester's own background writes (checkpoints, the
+	// settling of inserts a crash left) by the process's ownership of the
+	// rollups: with a lease (aggregator/lease), a write after the lease
+	// may have passed to a standby would overwrite the new owner's state.
+	// It returns ctx bounded, or an error when ownership is lost; nil
+	// leaves them unbounded.
+	Fence func(ctx context.Context) (context.Context, context.CancelFunc, error)
 }
 
 // Earliest is the first instant a rating can be of: ratings before it are
@@ -198,7 +214,8 @@ func New(cfg Config) *Ingester {
 	in := &Ingester{store: cfg.Store, catalog: cfg.Catalog, fields: cfg.Fields, log: cfg.Logger, now: cfg.Now,
 		claims: newClaims(), tolerance: cfg.Tolerance,
 		seen:          seen.New(seen.Config{Database: cfg.Store, Index: cfg.Index, Remember: cfg.Remember, Logger: cfg.Logger}),
-		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings}
+		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings,
+		fence: cfg.Fence}
 	in.rollup.Store(in.newRollup())
 	in.flagged.Store(in.newRollup())
 	in.comments.Store(comments.New())

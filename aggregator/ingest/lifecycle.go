@@ -377,7 +377,12 @@ func (in *Ingester) startSettle(restored []attempt) {
 		if in.closed {
 			return // Close settles every claim itself
 		}
-		ctx := context.Background()
+		ctx, done, err := in.fenced(context.Background())
+		if err != nil {
+			in.log.Warn("settle the inserts a crash left unsettled: not the owner any more", "err", err)
+			return
+		}
+		defer done()
 		if _, err := in.receipts(ctx, ids); err != nil {
 			in.log.Warn("settle the inserts a crash left unsettled; a re-sent rating settles its own", "err", err)
 			return
