@@ -344,6 +344,9 @@ func (d *Dispatcher) run(ctx context.Context) {
 		case r := <-d.results:
 			d.settle(ctx, r)
 		case f := <-d.cmds:
+			// Events published before the command are planned before
+			// it: a ping follows them, as the documentation promises.
+			d.drain(ctx)
 			f(ctx)
 		case <-timer.C:
 		case <-flush.C:
@@ -379,17 +382,21 @@ func (d *Dispatcher) take(p published) []event {
 	}
 }
 
-// shutdown queues what is buffered and waits for the attempts in flight.
-func (d *Dispatcher) shutdown(ctx context.Context) {
+// drain plans every event in the buffer.
+func (d *Dispatcher) drain(ctx context.Context) {
 	for {
 		select {
 		case p := <-d.in:
 			d.plan(ctx, d.take(p), nil)
-			continue
 		default:
+			return
 		}
-		break
 	}
+}
+
+// shutdown queues what is buffered and waits for the attempts in flight.
+func (d *Dispatcher) shutdown(ctx context.Context) {
+	d.drain(ctx)
 	for d.sending > 0 {
 		d.settle(ctx, <-d.results)
 	}
