@@ -336,7 +336,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	fields := m.procedures.Load().Fields()
-	if m.index, err = OpenRatingsIndex(ctx, cfg, m.db, m.Logger); err != nil {
+	if m.index, err = OpenRatingsIndex(ctx, cfg, m.db, m.Logger); errors.Is(err, bolt.ErrInUse) {
+		// Another aggregator on this machine has the file (a standby
+		// beside its owner, sharing a data directory): serving without the
+		// index is right, only slower for ratings re-sent long after; a
+		// process that took the lease must not die for want of it.
+		m.Logger.Error("the rating index is in use by another process: serving without it (re-sent ratings the recent memory forgot are looked up in the database); give each aggregator its own -data or -ratings-index", "err", err)
+		m.index, err = nil, nil
+	}
+	if err != nil {
 		return err
 	}
 	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
