@@ -82,7 +82,7 @@ type segmentKey struct {
 func (in *Ingester) Checkpoint(ctx context.Context) error {
 	in.persistMu.Lock()
 	defer in.persistMu.Unlock()
-	_, err := in.checkpointLocked(ctx, false)
+	_, err := in.checkpointLocked(ctx, false, false)
 	return err
 }
 
@@ -90,8 +90,9 @@ func (in *Ingester) Checkpoint(ctx context.Context) error {
 var errTainted = errors.New("the rollups are marked for repair: no checkpoint until the next start rebuilds them")
 
 // checkpointLocked takes a checkpoint, with persistMu held; always takes
-// one even if no month changed. It returns the state written.
-func (in *Ingester) checkpointLocked(ctx context.Context, always bool) (rollup.State, error) {
+// one even if no month changed, and clean marks its state clean (the last,
+// at Close). It returns the state written.
+func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (rollup.State, error) {
 	if in.tainted.Load() {
 		return rollup.State{}, errTainted
 	}
@@ -121,7 +122,7 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always bool) (rollup.S
 	for _, m := range flaggedMonths {
 		parts = append(parts, part{segmentKey{true, m}, fl.DaysOf(m)})
 	}
-	st := rollup.State{Schema: rollup.Schema, Ratings: r.Ratings(), FlaggedRatings: fl.Ratings(), Journal: in.journal.Load() + 1}
+	st := rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: r.Ratings(), FlaggedRatings: fl.Ratings(), Journal: in.journal.Load() + 1}
 	var err error
 	for _, c := range in.claims.pending() {
 		if err = in.store.AppendClaim(ctx, st.Journal, c); err != nil {

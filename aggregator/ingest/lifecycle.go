@@ -247,7 +247,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	// them all, names no older segment, and opens a fresh journal.
 	in.segments = map[segmentKey]string{}
 	in.tainted.Store(false)
-	if _, err := in.checkpointLocked(ctx, true); err != nil {
+	if _, err := in.checkpointLocked(ctx, true, false); err != nil {
 		return 0, err
 	}
 	return r.Ratings(), nil
@@ -346,12 +346,8 @@ func (in *Ingester) Close(ctx context.Context) error {
 func (in *Ingester) persist(ctx context.Context) error {
 	in.persistMu.Lock()
 	defer in.persistMu.Unlock()
-	st, err := in.checkpointLocked(ctx, true)
-	if err != nil {
-		return err
-	}
-	st.Clean = true
-	if err := in.store.SetRollupState(ctx, st); err != nil {
+	// Marked clean in the same state write: no ingest runs any more.
+	if _, err := in.checkpointLocked(ctx, true, true); err != nil {
 		return err
 	}
 	// Whole generations of days (schema 5 and before) and the digests once
