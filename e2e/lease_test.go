@@ -33,6 +33,10 @@ type sharedDB struct {
 	uri, bin string
 	cred     syncapi.Credential
 	token    string
+	// data is the one data directory the processes share, as two on one
+	// machine may: the second to serve cannot open the first's rating
+	// index and must serve without it.
+	data string
 }
 
 func startSharedDB(t *testing.T) *sharedDB {
@@ -42,7 +46,7 @@ func startSharedDB(t *testing.T) *sharedDB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emb.Close() })
-	s := &sharedDB{uri: emb.URI(), bin: build(t, "aggregator")}
+	s := &sharedDB{uri: emb.URI(), bin: build(t, "aggregator"), data: t.TempDir()}
 	run(t, s.bin, "units", "import", "-mongo-uri", s.uri, filepath.Join(moduleRoot(t), "assets", assets.DemoUnits))
 	s.cred = parseCred(t, run(t, s.bin, "kiosk", "add", "-mongo-uri", s.uri, "-id", "kiosk-1", "-unit", centre))
 	run(t, s.bin, "users", "add", "-mongo-uri", s.uri, "-username", "e2e-analyst", "-role", "analyst", "-scope", "24")
@@ -57,7 +61,7 @@ func (s *sharedDB) serve(t *testing.T, extra ...string) *child {
 	t.Helper()
 	addr := freeAddr(t)
 	registerToken("http://"+addr, s.token)
-	args := append([]string{"serve", "-listen", addr, "-mongo-uri", s.uri, "-lease", "-lease-ttl", leaseTTL,
+	args := append([]string{"serve", "-listen", addr, "-data", s.data, "-mongo-uri", s.uri, "-lease", "-lease-ttl", leaseTTL,
 		"-lease-skew", leaseSkew, "-provinces", "24"}, extra...)
 	return startChild(t, s.bin, addr, args...)
 }
