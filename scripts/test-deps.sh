@@ -23,7 +23,9 @@ if ! command -v pdftotext >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 fi
-pdftotext -v 2>&1 | head -1
+# sed reads to the end: with head, pdftotext could die of SIGPIPE and pipefail
+# would fail the whole run (exit 141).
+pdftotext -v 2>&1 | sed -n 1p
 
 if ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq
