@@ -92,6 +92,11 @@ func (r *Reporter) Breakdowns(q Query, dims []string, lang string) ([]Breakdown,
 	// A breakdown shows no answers to questions: leaving them out spares
 	// most of the sums.
 	groups := r.Rollup().GroupSums(q.Units, q.From, q.To, q.Filter, by)
+	if f := r.flaggedRollup(); f != nil && q.IncludeFlagged {
+		for i, fg := range f.GroupSums(q.Units, q.From, q.To, q.Filter, by) {
+			groups[i] = addSums(groups[i], fg)
+		}
+	}
 	wg.Wait()
 	out := make([]Breakdown, len(dims))
 	for i := range dims {

@@ -23,7 +23,8 @@ var (
 
 // testReporter makes a reporter over a province with two centres, the
 // demo questionnaires and three procedures, and random ratings and
-// outcomes of the first half of 2026 in a rollup and a book.
+// outcomes of the first half of 2026 in a rollup and a book. About one
+// rating in eight is flagged (kept apart in a rollup of its own).
 func testReporter(t *testing.T, ratings int, minSample int64) (*report.Reporter, *rollup.Rollup) {
 	t.Helper()
 	tree, err := hierarchy.New([]hierarchy.Unit{
@@ -41,10 +42,12 @@ func testReporter(t *testing.T, ratings int, minSample int64) (*report.Reporter,
 	}
 	procs := procedure.New([]procedure.Procedure{{Code: "1.000001", Name: "Đăng ký khai sinh", Field: "Hộ tịch"},
 		{Code: "1.000002", Name: "Đăng ký kết hôn", Field: "Hộ tịch"}, {Code: "2.000001", Name: "Cấp sổ đỏ", Field: "Đất đai"}})
-	r, book := rollup.New(), rollup.New()
+	r, book, flagged := rollup.New(), rollup.New(), rollup.New()
 	r.SetFields(fields)
 	book.SetFields(fields)
+	flagged.SetFields(fields)
 	rng := rand.New(rand.NewPCG(1, 2))
+	flagRng := rand.New(rand.NewPCG(3, 4)) // apart, so that the other draws stay as they were
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	for i := 0; i < ratings; i++ {
 		q := pick("counter-quick", "sipas")
@@ -62,13 +65,17 @@ func testReporter(t *testing.T, ratings int, minSample int64) (*report.Reporter,
 				f.Items = append(f.Items, rollup.Item{Q: s, N: 1, Sum: int64(rng.IntN(3))})
 			}
 		}
-		r.Add(f)
+		if flagRng.IntN(8) == 0 {
+			flagged.Add(f)
+		} else {
+			r.Add(f)
+		}
 		if rng.IntN(3) == 0 {
 			book.AddTally(f.Unit, f.Date, rollup.Dims{Procedure: f.Procedure, Official: f.Official, Counter: f.Counter},
 				rollup.Tally{Out: &rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(4) / 3), Index1Sum: int64(rng.IntN(3)), IndexSum: [5]int64{int64(rng.IntN(3))}, IndexN: [5]int64{1}}})
 		}
 	}
-	rep := &report.Reporter{Rollup: func() *rollup.Rollup { return r }, Outcomes: rolluptest.OutcomeBook{Rollup: book}, Catalog: catalog,
+	rep := &report.Reporter{Rollup: func() *rollup.Rollup { return r }, Flagged: func() *rollup.Rollup { return flagged }, Outcomes: rolluptest.OutcomeBook{Rollup: book}, Catalog: catalog,
 		Procedures: func() *procedure.Catalogue { return procs }, Units: func() *hierarchy.Tree { return tree },
 		Targets: func() []measure.Target { return nil }, MinSample: minSample}
 	return rep, r
@@ -89,23 +96,28 @@ func query(t *testing.T, rep *report.Reporter, unit string, p report.Period, f r
 // breakdowns made together in one pass (Breakdowns) are the same. The
 // province's two centres hold about 1,450 cells each, enough for
 // rollup.Groups to group them in two parts at once: a part dropped or
-// added twice fails.
+// added twice fails. With the flagged ratings asked for, a row that
+// left them out differs from the measures, which add them.
 func TestBreakdownRowsEqualFilteredMeasures(t *testing.T) {
 	rep, _ := testReporter(t, 3000, 30)
 	for _, tt := range []struct {
-		name   string
-		unit   string
-		period report.Period
-		filter rollup.Filter
+		name    string
+		unit    string
+		period  report.Period
+		filter  rollup.Filter
+		flagged bool
 	}{
-		{"province quarter", "01", report.QuarterOf(2026, 1), rollup.Filter{}},
-		{"commune, cut months", "00001", report.Period{From: jan + 10, To: jan + 100, Kind: report.Custom}, rollup.Filter{}},
-		{"qr only", "01", report.QuarterOf(2026, 2), rollup.Filter{Channel: "qr"}},
-		{"one field", "01", report.YearOf(2026), rollup.Filter{Field: "Hộ tịch"}},
-		{"one official", "01", report.QuarterOf(2026, 1), rollup.Filter{Official: "cb-2"}},
+		{"province quarter", "01", report.QuarterOf(2026, 1), rollup.Filter{}, false},
+		{"commune, cut months", "00001", report.Period{From: jan + 10, To: jan + 100, Kind: report.Custom}, rollup.Filter{}, false},
+		{"qr only", "01", report.QuarterOf(2026, 2), rollup.Filter{Channel: "qr"}, false},
+		{"one field", "01", report.YearOf(2026), rollup.Filter{Field: "Hộ tịch"}, false},
+		{"one official", "01", report.QuarterOf(2026, 1), rollup.Filter{Official: "cb-2"}, false},
+		{"flagged included", "01", report.QuarterOf(2026, 1), rollup.Filter{}, true},
+		{"flagged included, one field", "00001", report.YearOf(2026), rollup.Filter{Field: "Đất đai"}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			q := query(t, rep, tt.unit, tt.period, tt.filter)
+			q.IncludeFlagged = tt.flagged
 			var names []string
 			for _, d := range report.Dimensions {
 				names = append(names, d.Name)

@@ -1,6 +1,10 @@
 package report
 
-import "hailong/aggregator/rollup"
+import (
+	"slices"
+
+	"hailong/aggregator/rollup"
+)
 
 // Flagged counts the flagged ratings of a query (misuse a kiosk node saw):
 // kept, and left out of its measures unless Query.IncludeFlagged.
@@ -54,4 +58,40 @@ func (r *Reporter) ratingsBreakdown(q Query, group []int) (all rollup.Result, gr
 		}
 	}
 	return all, groups, months, fl
+}
+
+// addSums adds the group sums of the flagged ratings, more to the
+// ratings' sums of the same dimension, and returns them: a value's counts
+// and its questionnaires' counts and levels are added, and values only
+// flagged ratings have are appended.
+func addSums(sums, more []rollup.Sums) []rollup.Sums {
+	at := make(map[string]int, len(sums))
+	for i := range sums {
+		at[sums[i].Value] = i
+	}
+	for _, m := range more {
+		i, ok := at[m.Value]
+		if !ok {
+			m.ByQuestionnaire = slices.Clone(m.ByQuestionnaire)
+			sums = append(sums, m)
+			continue
+		}
+		s := &sums[i]
+		s.N += m.N
+		s.Satisfied += m.Satisfied
+		for _, mq := range m.ByQuestionnaire {
+			j := slices.IndexFunc(s.ByQuestionnaire, func(q rollup.QuestionnaireSums) bool { return q.Questionnaire == mq.Questionnaire })
+			if j < 0 {
+				s.ByQuestionnaire = append(s.ByQuestionnaire, mq)
+				continue
+			}
+			q := &s.ByQuestionnaire[j]
+			q.N += mq.N
+			q.Satisfied += mq.Satisfied
+			for l := range q.Levels {
+				q.Levels[l] += mq.Levels[l]
+			}
+		}
+	}
+	return sums
 }
