@@ -351,3 +351,152 @@ func TestCheckpointsStopWhenFenced(t *testing.T) {
 		t.Fatalf("segments %q written after the fence refused", got)
 	}
 }
+
+// loadCountingStore is the journal store counting the segments loaded.
+type loadCountingStore struct {
+	*journalStore
+	loads atomic.Int64
+}
+
+func (s *loadCountingStore) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) error {
+	s.loads.Add(1)
+	return s.journalStore.LoadSegment(ctx, name, fn)
+}
+
+// TestColdMonthsStayExactAcrossCheckpointsAndCrashes extends the property
+// test to months not in memory: ratings over three years, then starts that
+// load only the last three months. Queries reaching into the older months
+// answer as a recomputation from raw ratings does, and load only what they
+// cover; under a budget of a few cells months are dropped and loaded again;
+// a late rating into a month not in memory, checkpointed, and one left in
+// the journal by a crash, are exact after a restart; no start rebuilds.
+func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	parent := t
+	db, closeDB := ferrettest.OpenDir(t, dir)
+	rng := rand.New(rand.NewPCG(13, 31))
+	var logs *logBuffer
+	store := &loadCountingStore{journalStore: &journalStore{DB: db}}
+	start := func(t *testing.T, resident int, budget int64) *ingest.Ingester {
+		t.Helper()
+		logs = &logBuffer{}
+		store.loads.Store(0)
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			ResidentMonths: resident, RollupBudget: budget})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if log := logs.String(); strings.Contains(log, "rebuilding") {
+			t.Fatalf("the start rebuilt the rollups:\n%s", log)
+		}
+		return in
+	}
+	crash := func(t *testing.T) {
+		closeDB() // no Close: as if the process died
+		db, closeDB = ferrettest.OpenDir(parent, dir)
+		store = &loadCountingStore{journalStore: &journalStore{DB: db}}
+	}
+	units := []string{"TT-1", "TT-2", "MC-3"}
+	// checkQueries fails unless measures over each year, main and flagged,
+	// equal those of a recomputation.
+	checkQueries := func(t *testing.T, in *ingest.Ingester) {
+		t.Helper()
+		want, wantFlagged, err := ingest.RecomputeAll(ctx, store.DB, catalog(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := 2022; y <= 2026; y++ {
+			from, to := hailong.DateFromYMD(y, time.January, 1), hailong.DateFromYMD(y, time.December, 31)
+			if !reflect.DeepEqual(in.Rollup().Query(units, from, to, rollup.Filter{}), want.Query(units, from, to, rollup.Filter{})) ||
+				!reflect.DeepEqual(in.Flagged().Query(units, from, to, rollup.Filter{}), wantFlagged.Query(units, from, to, rollup.Filter{})) {
+				t.Fatalf("the measures of %d differ from a recomputation's", y)
+			}
+		}
+	}
+	late := func(t *testing.T, in *ingest.Ingester, at time.Time) {
+		t.Helper()
+		if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(1, at), rating(3, at.Add(time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	in := start(t, 0, 0)
+	for u, rs := range randomRatings(rng, 600) {
+		for i := range rs {
+			rs[i].At = rs[i].At.AddDate(0, 14-rng.IntN(30), 0) // over three years up to last month
+		}
+		if _, err := in.Ingest(ctx, kioskOf(u), 0, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.RollupState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := rollup.MonthOf(hailong.DateOf(time.Now()))
+	recent := 0 // segments of the three months up to now
+	for _, s := range st.Segments {
+		if s.Month > now-3 {
+			recent++
+		}
+	}
+	oldest := time.Date(2024, 2, 10, 10, 0, 0, 0, hailong.Location)
+
+	t.Run("a start loads the recent months only", func(t *testing.T) {
+		in = start(t, 3, 0)
+		if got := store.loads.Load(); got != int64(recent) || recent == 0 {
+			t.Fatalf("the start loaded %d segments, want the %d of the last three months (of %d)", got, recent, len(st.Segments))
+		}
+		if log := logs.String(); !strings.Contains(log, "cold months") {
+			t.Fatalf("the start does not log what it holds:\n%s", log)
+		}
+		checkQueries(t, in)
+		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a budget of a few cells", func(t *testing.T) {
+		in = start(t, 3, 20)
+		checkQueries(t, in)
+		checkQueries(t, in)
+		if res := in.Rollup().Residence(); res.Drops == 0 || res.Loads <= int64(res.Cold) {
+			t.Fatalf("residence %+v: months should have been dropped and loaded again", res)
+		}
+	})
+	t.Run("a late rating into a month dropped, checkpointed", func(t *testing.T) {
+		late(t, in, oldest)
+		if err := in.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkQueries(t, in)
+		crash(t)
+		in = start(t, 3, 20)
+		checkQueries(t, in)
+		checkRecomputed(t, in, db)
+	})
+	t.Run("a late rating into a month not loaded, left in the journal by a crash", func(t *testing.T) {
+		crash(t)
+		in = start(t, 3, 20) // nothing loaded but the recent months
+		late(t, in, oldest.AddDate(0, 2, 0))
+		crash(t)
+		in = start(t, 3, 20)
+		if log := logs.String(); !strings.Contains(log, "journal tail replayed") {
+			t.Fatalf("the start should have replayed the journal:\n%s", log)
+		}
+		if err := in.Checkpoint(ctx); err != nil { // writes the month whole
+			t.Fatal(err)
+		}
+		crash(t)
+		in = start(t, 3, 20)
+		checkQueries(t, in)
+		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
