@@ -239,6 +239,9 @@ func (r *Rollup) load(ctx context.Context, m Month) error {
 	return err
 }
 
+// loadsAtOnce is how many months a query loads side by side.
+const loadsAtOnce = 4
+
 // use makes the months from from to to ready to read: loaded, and kept
 // in memory until the returned function is called. A month that cannot be
 // loaded is left out of the answer (the loader logs why).
@@ -269,10 +272,23 @@ func (r *Rollup) useMonths(lo, hi Month) (release func()) {
 		}
 	}
 	r.mu.RUnlock()
+	// Side by side: the database reads and decodes several segments at
+	// once, while each is added under the write lock in turn.
+	var wg sync.WaitGroup
+	next := make(chan Month)
+	for range min(len(cold), loadsAtOnce) {
+		wg.Go(func() {
+			for m := range next {
+				_ = r.load(context.Background(), m) // the loader logs a failure
+			}
+		})
+	}
 	slices.Sort(cold)
 	for _, m := range cold {
-		_ = r.load(context.Background(), m) // the loader logs a failure
+		next <- m
 	}
+	close(next)
+	wg.Wait()
 	return func() {
 		r.lazyMu.Lock()
 		delete(r.pins, pin)
