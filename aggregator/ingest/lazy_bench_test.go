@@ -69,6 +69,13 @@ func BenchmarkColdStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("%d years of %d cells a month written in %.0f s", years, perMonth, time.Since(t0).Seconds())
+	t0 = time.Now()
+	for _, s := range st.Segments[:12] {
+		if err := db.LoadSegment(ctx, s.Collection, func(rollup.Day) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("12 segments read one after the other in %.0f ms", time.Since(t0).Seconds()*1000)
 	for _, c := range []struct {
 		name     string
 		resident int

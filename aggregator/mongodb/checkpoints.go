@@ -43,11 +43,18 @@ func journalName(seq int64) string { return fmt.Sprintf("%s%012d", journalPrefix
 // one unit's days, gob-encoded together (runDoc).
 const segmentRunCells = 4096
 
-// runDoc holds a run of one unit's days of a segment, gob-encoded in one
-// binary field. One document per day (dayDoc, as segments were first
-// written, still read) made a segment's load cost a gob decoder per day,
-// whose type compilation was most of the decoding, and FerretDB's cost
-// per document on top: a run is decoded with one.
+// runDoc holds a run of one unit's days of a segment, encoded as one BSON
+// document (runDays) in one binary field: FerretDB stores a binary field
+// as one string, where it would turn nested BSON into JSON and back. One
+// document per day with its cells gob-encoded (dayDoc, as segments were
+// first written, still read) made a segment's load cost a gob decoder per
+// day, whose compilation of the types was most of the decoding, and
+// FerretDB's cost per document on top; the driver's BSON decoder keeps
+// what it learns of a type.
+type runDays struct {
+	Days []rollup.Day `bson:"d"`
+}
+
 type runDoc struct {
 	ID   string `bson:"_id"`
 	Days []byte `bson:"days,omitempty"`
@@ -84,11 +91,11 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 			cells += len(days[end].Cells)
 			end++
 		}
-		var b bytes.Buffer
-		if err := gob.NewEncoder(&b).Encode(days[start:end]); err != nil {
+		b, err := bson.Marshal(runDays{days[start:end]})
+		if err != nil {
 			return "", fmt.Errorf("encode rollup days: %w", err)
 		}
-		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: b.Bytes()})
+		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: b})
 		start = end
 		if len(docs) == maxInsertBatch {
 			if err := flush(); err != nil {
@@ -127,11 +134,11 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 			fn(day)
 			continue
 		}
-		var days []rollup.Day
-		if err := gob.NewDecoder(bytes.NewReader(doc.Days)).Decode(&days); err != nil {
+		var run runDays
+		if err := bson.Unmarshal(doc.Days, &run); err != nil {
 			return fmt.Errorf("decode rollup days %s: %w", doc.ID, err)
 		}
-		for _, day := range days {
+		for _, day := range run.Days {
 			fn(day)
 		}
 	}
