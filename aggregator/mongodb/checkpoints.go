@@ -40,21 +40,18 @@ const journalPrefix = "rollup_journal_"
 func journalName(seq int64) string { return fmt.Sprintf("%s%012d", journalPrefix, seq) }
 
 // segmentRunCells bounds the cells of one document of a segment: a run of
-// one unit's days, gob-encoded together (runDoc).
-const segmentRunCells = 4096
+// days, gob-encoded together (runDoc).
+const segmentRunCells = 8192
 
-// runDoc holds a run of one unit's days of a segment, encoded as one BSON
-// document (runDays) in one binary field: FerretDB stores a binary field
-// as one string, where it would turn nested BSON into JSON and back. One
-// document per day with its cells gob-encoded (dayDoc, as segments were
-// first written, still read) made a segment's load cost a gob decoder per
-// day, whose compilation of the types was most of the decoding, and
-// FerretDB's cost per document on top; the driver's BSON decoder keeps
-// what it learns of a type.
-type runDays struct {
-	Days []rollup.Day `bson:"d"`
-}
-
+// runDoc holds a run of days of a segment (of one unit or several, in the
+// order written), gob-encoded in one binary field: FerretDB stores a binary
+// field as one string, where it would turn nested BSON into JSON and back.
+// One document per day (dayDoc, as segments were first written, still
+// read) made a segment's load cost a gob decoder per day, whose compiling
+// of the types was most of the decoding, and FerretDB's cost per document
+// on top; a run of up to segmentRunCells cells pays them once. (BSON in the
+// binary field needs no compiling but is about five times the bytes, which
+// FerretDB encodes and decodes as JSON: slower to read.)
 type runDoc struct {
 	ID   string `bson:"_id"`
 	Days []byte `bson:"days,omitempty"`
@@ -87,15 +84,15 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 	}
 	for start := 0; start < len(days); {
 		end, cells := start, 0
-		for end < len(days) && days[end].Unit == days[start].Unit && (end == start || cells+len(days[end].Cells) <= segmentRunCells) {
+		for end < len(days) && (end == start || cells+len(days[end].Cells) <= segmentRunCells) {
 			cells += len(days[end].Cells)
 			end++
 		}
-		b, err := bson.Marshal(runDays{days[start:end]})
-		if err != nil {
+		var b bytes.Buffer
+		if err := gob.NewEncoder(&b).Encode(days[start:end]); err != nil {
 			return "", fmt.Errorf("encode rollup days: %w", err)
 		}
-		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: b})
+		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: b.Bytes()})
 		start = end
 		if len(docs) == maxInsertBatch {
 			if err := flush(); err != nil {
@@ -134,11 +131,11 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 			fn(day)
 			continue
 		}
-		var run runDays
-		if err := bson.Unmarshal(doc.Days, &run); err != nil {
+		var days []rollup.Day
+		if err := gob.NewDecoder(bytes.NewReader(doc.Days)).Decode(&days); err != nil {
 			return fmt.Errorf("decode rollup days %s: %w", doc.ID, err)
 		}
-		for _, day := range run.Days {
+		for _, day := range days {
 			fn(day)
 		}
 	}

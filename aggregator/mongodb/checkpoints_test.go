@@ -107,7 +107,7 @@ func TestSegmentsLoadBack(t *testing.T) {
 	for u := range 3 {
 		for d := range 28 {
 			day := rollup.Day{Unit: fmt.Sprintf("TT-%d", u), Date: first + hailong.Date(d)}
-			for c := range 1 + (u*d*37)%700 { // up to 700 cells: runs of days are cut at 4,096
+			for c := range 1 + (u*d*37)%700 { // up to 700 cells: runs of days are cut at 8,192
 				day.Cells = append(day.Cells, rollup.Cell{Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelQR, Official: fmt.Sprintf("cb-%d", c)},
 					Tally: rollup.Tally{N: int64(c + 1), Satisfied: 1, Items: []rollup.Item{{Q: "a", N: 1, Sum: 2}}}})
 			}
