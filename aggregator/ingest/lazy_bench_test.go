@@ -1,12 +1,15 @@
 package ingest_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -51,9 +54,9 @@ func BenchmarkColdStart(b *testing.B) {
 			c.Levels[1+sat] = 1
 			byDay[[2]int{u, d}] = append(byDay[[2]int{u, d}], c)
 		}
-		var days []rollup.Day
-		for k, cells := range byDay {
-			days = append(days, rollup.Day{Unit: units[k[0]], Date: first + hailong.Date(k[1]), Cells: cells})
+		var days []rollup.Day // by unit and date, as a checkpoint writes them
+		for _, k := range slices.SortedFunc(maps.Keys(byDay), func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) }) {
+			days = append(days, rollup.Day{Unit: units[k[0]], Date: first + hailong.Date(k[1]), Cells: byDay[k]})
 		}
 		name, err := db.WriteSegment(ctx, false, m, days)
 		if err != nil {
