@@ -499,4 +499,60 @@ func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	// rewrite changes the stored state.
+	rewrite := func(t *testing.T, change func(*rollup.State)) rollup.State {
+		t.Helper()
+		st, err := db.RollupState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&st)
+		if err := db.SetRollupState(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	t.Run("a checkpoint written before segments were counted loads every month", func(t *testing.T) {
+		st := rewrite(t, func(st *rollup.State) {
+			st.Counted = false
+			for i := range st.Segments {
+				st.Segments[i].Ratings = 0
+			}
+		})
+		in = start(t, 3, 0)
+		if got := store.loads.Load(); got != int64(len(st.Segments)) {
+			t.Fatalf("the start loaded %d segments, want all %d", got, len(st.Segments))
+		}
+		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := db.RollupState(ctx); err != nil || !st.Counted {
+			t.Fatalf("the clean stop's state %+v %v should count its segments", st, err)
+		}
+	})
+	t.Run("a segment that does not add up marks the rollups for repair", func(t *testing.T) {
+		rewrite(t, func(st *rollup.State) {
+			st.Segments[0].Ratings++ // the oldest month: cold
+			st.Ratings++
+		})
+		in = start(t, 3, 0)
+		in.Rollup().Query(units, hailong.DateFromYMD(2020, time.January, 1), hailong.DateFromYMD(2026, time.December, 31), rollup.Filter{})
+		if log := logs.String(); !strings.Contains(log, "does not add up") {
+			t.Fatalf("no error logged:\n%s", log)
+		}
+		if st, err := db.RollupState(ctx); err != nil || st.Journal != 0 {
+			t.Fatalf("state %+v %v: want it marked for repair", st, err)
+		}
+		in.Close(ctx)
+		logs = &logBuffer{}
+		in = ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.NewTextHandler(logs, nil)), ResidentMonths: 3})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if log := logs.String(); !strings.Contains(log, "rebuilding") {
+			t.Fatalf("the start after should rebuild:\n%s", log)
+		}
+		checkRecomputed(t, in, db)
+	})
 }

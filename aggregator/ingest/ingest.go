@@ -261,7 +261,16 @@ func (in *Ingester) configure(r *rollup.Rollup, flagged bool) {
 		var days []rollup.Day
 		err := in.store.LoadSegment(ctx, ref.collection, func(d rollup.Day) { days = append(days, d) })
 		if n := ratingsOf(days); err == nil && n != ref.ratings {
+			// Not a failed read: the persisted rollups contradict their
+			// state, and only a rebuild can say what is right.
 			err = fmt.Errorf("segment %s holds %d ratings, the checkpoint says %d", ref.collection, n, ref.ratings)
+			if fctx, done, ferr := in.fenced(ctx); ferr == nil { // a write from a query: only while the owner
+				in.taint(fctx, "a month of the rollups does not add up", err)
+				done()
+			} else {
+				in.tainted.Store(true) // no checkpoint; the state is the new owner's
+			}
+			return nil, err
 		}
 		if err != nil {
 			in.log.Error("load a month of the rollups on first use; the answer leaves it out", "month", m.String(), "flagged", flagged, "err", err)
