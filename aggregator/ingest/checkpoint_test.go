@@ -369,7 +369,10 @@ func (s *loadCountingStore) LoadSegment(ctx context.Context, name string, fn fun
 // answer as a recomputation from raw ratings does, and load only what they
 // cover; under a budget of a few cells months are dropped and loaded again;
 // a late rating into a month not in memory, checkpointed, and one left in
-// the journal by a crash, are exact after a restart; no start rebuilds.
+// the journal by a crash, are exact after a restart; no start rebuilds. A
+// checkpoint written before segments carried their counts loads every
+// month; a segment whose count contradicts the state marks the rollups for
+// repair, and the next start rebuilds them.
 func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
