@@ -138,8 +138,22 @@ func checkRecomputed(t *testing.T, in *ingest.Ingester, db *mongodb.DB) {
 // (after some segments, or before the state). After every checkpoint and
 // every restart the rollups equal a recomputation from the raw ratings,
 // the restart replays the journal rather than rebuilding, and the upload
-// the crash interrupted, sent again, is counted once.
+// the crash interrupted, sent again, is counted once. It runs with every
+// month in memory, and with months left cold at each start (only the
+// current one loaded: every month of the ratings is cold) under a budget
+// of a few cells, so that checkpoints, crashes and replays meet months
+// not loaded, partly counted, dropped and loaded again.
 func TestCheckpointsAndCrashesKeepTheRollupsEqualToRecomputation(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		resident int
+		budget   int64
+	}{{"every month in memory", 0, 0}, {"cold months under a budget", 1, 30}} {
+		t.Run(c.name, func(t *testing.T) { checkpointsAndCrashes(t, c.resident, c.budget) })
+	}
+}
+
+func checkpointsAndCrashes(t *testing.T, resident int, budget int64) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	parent := t
@@ -150,7 +164,8 @@ func TestCheckpointsAndCrashesKeepTheRollupsEqualToRecomputation(t *testing.T) {
 	start := func(t *testing.T) *ingest.Ingester {
 		t.Helper()
 		logs = &logBuffer{}
-		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			ResidentMonths: resident, RollupBudget: budget})
 		if err := in.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
