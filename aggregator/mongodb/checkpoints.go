@@ -39,9 +39,16 @@ const journalPrefix = "rollup_journal_"
 
 func journalName(seq int64) string { return fmt.Sprintf("%s%012d", journalPrefix, seq) }
 
-// segmentRunCells bounds the cells of one document of a segment: a run of
-// days, gob-encoded together (runDoc).
-const segmentRunCells = 8192
+// segmentRunCells and segmentRunBytes bound one document of a segment: a
+// run of days, gob-encoded together (runDoc). segmentReadBatch documents
+// are read at a time: FerretDB does not cut a batch at 16 MB as MongoDB
+// does, and a reply past 48 MB fails.
+const (
+	segmentRunCells  = 8192
+	segmentReadBatch = 32
+)
+
+var segmentRunBytes = 512 << 10 // a variable for tests
 
 // runDoc holds a run of days of a segment (of one unit or several, in the
 // order written), gob-encoded in one binary field: FerretDB stores a binary
@@ -89,10 +96,17 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 			end++
 		}
 		var b bytes.Buffer
-		if err := gob.NewEncoder(&b).Encode(days[start:end]); err != nil {
-			return "", fmt.Errorf("encode rollup days: %w", err)
+		for {
+			b.Reset()
+			if err := gob.NewEncoder(&b).Encode(days[start:end]); err != nil {
+				return "", fmt.Errorf("encode rollup days: %w", err)
+			}
+			if b.Len() <= segmentRunBytes || end-start == 1 {
+				break
+			}
+			end = start + (end-start)/2 // cells with many answers: a shorter run
 		}
-		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: b.Bytes()})
+		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: bytes.Clone(b.Bytes())})
 		start = end
 		if len(docs) == maxInsertBatch {
 			if err := flush(); err != nil {
@@ -113,7 +127,7 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(256))
+	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(segmentReadBatch))
 	if err != nil {
 		return fmt.Errorf("load rollup segment %s: %w", name, err)
 	}

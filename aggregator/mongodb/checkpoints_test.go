@@ -12,6 +12,7 @@ import (
 	"hailong"
 	"hailong/aggregator/ferret/ferrettest"
 	"hailong/aggregator/ingest"
+	"hailong/aggregator/mongodb"
 	"hailong/aggregator/rollup"
 )
 
@@ -97,8 +98,9 @@ func TestJournalsAndSegments(t *testing.T) {
 }
 
 // TestSegmentsLoadBack: a segment of many units' days, some with more
-// cells than a document holds, loads back day by day as written; and a
-// segment written a document per day, as segments first were, still loads.
+// cells than a document holds, loads back day by day as written, also with
+// runs cut short by their size; and a segment written a document per day,
+// as segments first were, still loads.
 func TestSegmentsLoadBack(t *testing.T) {
 	ctx := context.Background()
 	db := ferrettest.Open(t)
@@ -131,7 +133,13 @@ func TestSegmentsLoadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ name, segment string }{{"runs of days", runs}, {"a document per day", perDay}} {
+	restore := mongodb.SetSegmentRunBytes(4 << 10)
+	short, err := db.WriteSegment(ctx, false, rollup.MonthOf(first), days)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, segment string }{{"runs of days", runs}, {"a document per day", perDay}, {"runs cut at 4 kB", short}} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := load(c.segment); !reflect.DeepEqual(got, days) {
 				t.Fatalf("loaded %d days, not the %d written", len(got), len(days))

@@ -43,3 +43,11 @@ func (d *DB) WriteDaySegment(ctx context.Context, name string, days []rollup.Day
 	}
 	return name, nil
 }
+
+// SetSegmentRunBytes bounds the bytes of a run of days of a segment until
+// the returned function puts the bound back.
+func SetSegmentRunBytes(n int) (restore func()) {
+	old := segmentRunBytes
+	segmentRunBytes = n
+	return func() { segmentRunBytes = old }
+}
