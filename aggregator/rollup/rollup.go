@@ -786,7 +786,8 @@ func (r *Rollup) MarkDirty(months ...Month) {
 }
 
 // DaysOf returns a copy of every day of the month, by unit and date: one
-// segment of the persisted rollup.
+// segment of the persisted rollup. It returns what memory holds: a cold
+// month (SetCold) must be loaded first (LoadMonths), or it returns a part.
 func (r *Rollup) DaysOf(m Month) []Day {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
