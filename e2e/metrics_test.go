@@ -66,6 +66,9 @@ func TestMetrics(t *testing.T) {
 		`hailong_aggregator_ingest_results_total{status="accepted",via="sync"}`: 1,
 		"hailong_aggregator_rollup_ratings":                                     1,
 		"hailong_aggregator_rollup_cells":                                       1,
+		`hailong_aggregator_rollup_months_resident{rollup="main"}`:              1,
+		`hailong_aggregator_rollup_months_cold{rollup="main"}`:                  0,
+		`hailong_aggregator_rollup_months_resident{rollup="flagged"}`:           0,
 	} {
 		if got, ok := aggregator[name]; !ok || got != want {
 			t.Errorf("aggregator: %s = %v (reported: %v), want %v", name, got, ok, want)

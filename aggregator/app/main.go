@@ -69,6 +69,10 @@ type Config struct {
 	// changed months are persisted (ingest.Config); 0 takes the defaults.
 	CheckpointEvery   time.Duration
 	CheckpointRatings int
+	// ResidentMonths and RollupBudget say which months of the rollups
+	// are in memory (ingest.Config).
+	ResidentMonths int
+	RollupBudget   int64
 	// RatingsIndex is the file of the durable index of stored ratings
 	// (package seen); empty is ratings-index.bolt in DataDir.
 	RatingsIndex string
@@ -348,7 +352,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
-		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings}
+		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings,
+		ResidentMonths: cfg.ResidentMonths, RollupBudget: cfg.RollupBudget}
 	if m.index != nil {
 		ingestCfg.Index = m.index
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"hailong"
+	"hailong/aggregator/rollup"
 	"hailong/aggregator/web"
 	"hailong/fiberapp"
 	"hailong/syncapi"
@@ -27,6 +28,30 @@ func (m *Main) metrics() *fiberapp.Metrics {
 			Help: "Cells of the in-memory rollup (unit, day and combination of dimensions): its memory grows with them.",
 		}, func() float64 { return float64(m.ingester.Rollup().Cells()) }),
 	)
+	for _, r := range []struct {
+		name   string
+		rollup func() *rollup.Rollup
+	}{{"main", m.ingester.Rollup}, {"flagged", m.ingester.Flagged}} {
+		labels := prometheus.Labels{"rollup": r.name}
+		m.registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "hailong_aggregator_rollup_months_resident", ConstLabels: labels,
+				Help: "Months of the rollup in memory.",
+			}, func() float64 { return float64(r.rollup().Residence().Months) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "hailong_aggregator_rollup_months_cold", ConstLabels: labels,
+				Help: "Months of the rollup persisted and not in memory: loaded when a query first reads them.",
+			}, func() float64 { return float64(r.rollup().Residence().Cold) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "hailong_aggregator_rollup_month_loads_total", ConstLabels: labels,
+				Help: "Months of the rollup loaded on first use since it was made (a rebuild makes it again).",
+			}, func() float64 { return float64(r.rollup().Residence().Loads) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "hailong_aggregator_rollup_month_drops_total", ConstLabels: labels,
+				Help: "Months of the rollup dropped from memory to keep within -rollup-budget since it was made.",
+			}, func() float64 { return float64(r.rollup().Residence().Drops) }),
+		)
+	}
 	return metrics
 }
 

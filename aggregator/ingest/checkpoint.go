@@ -75,6 +75,24 @@ type segmentKey struct {
 	month   rollup.Month
 }
 
+// segmentRef is where a month of a rollup is persisted, and how many
+// ratings it holds there.
+type segmentRef struct {
+	collection string
+	ratings    int64
+}
+
+// ratingsOf counts the ratings of days.
+func ratingsOf(days []rollup.Day) int64 {
+	var n int64
+	for _, d := range days {
+		for i := range d.Cells {
+			n += d.Cells[i].N
+		}
+	}
+	return n
+}
+
 // Checkpoint persists the months changed since the last checkpoint and
 // opens a new journal; it does nothing if no month changed. The aggregator
 // takes one every CheckpointEvery or CheckpointRatings counted, and at
@@ -98,6 +116,12 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 	}
 	t0 := time.Now()
 	r, fl := in.Rollup(), in.Flagged()
+	// A month changed while not in memory (a late rating) holds only the
+	// change: the rest is loaded before the month is written, most of it
+	// here, outside the gate; what changes in between, under it.
+	if err := errors.Join(r.LoadDirty(ctx), fl.LoadDirty(ctx)); err != nil {
+		return rollup.State{}, err
+	}
 	type part struct {
 		key  segmentKey
 		days []rollup.Day
@@ -115,6 +139,11 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 		in.gate.Unlock()
 		return rollup.State{}, nil
 	}
+	if err := errors.Join(r.LoadMonths(ctx, months...), fl.LoadMonths(ctx, flaggedMonths...)); err != nil {
+		in.gate.Unlock()
+		redirty()
+		return rollup.State{}, err
+	}
 	var parts []part
 	for _, m := range months {
 		parts = append(parts, part{segmentKey{false, m}, r.DaysOf(m)})
@@ -122,7 +151,8 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 	for _, m := range flaggedMonths {
 		parts = append(parts, part{segmentKey{true, m}, fl.DaysOf(m)})
 	}
-	st := rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: r.Ratings(), FlaggedRatings: fl.Ratings(), Journal: in.journal.Load() + 1}
+	st := rollup.State{Clean: clean, Schema: rollup.Schema, Ratings: r.Ratings(), FlaggedRatings: fl.Ratings(), Journal: in.journal.Load() + 1,
+		Counted: true}
 	var err error
 	for _, c := range in.claims.pending() {
 		if err = in.store.AppendClaim(ctx, st.Journal, c); err != nil {
@@ -141,7 +171,7 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 	// (b) The changed months' segments.
 	segments := maps.Clone(in.segments)
 	if segments == nil {
-		segments = map[segmentKey]string{}
+		segments = map[segmentKey]segmentRef{}
 	}
 	for _, p := range parts {
 		name, err := in.store.WriteSegment(ctx, p.key.flagged, p.key.month, p.days)
@@ -149,7 +179,7 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 			redirty()
 			return rollup.State{}, err
 		}
-		segments[p.key] = name
+		segments[p.key] = segmentRef{name, ratingsOf(p.days)}
 	}
 	// (c) The state naming them: from here on a start loads them.
 	for _, k := range slices.SortedFunc(maps.Keys(segments), func(a, b segmentKey) int {
@@ -161,13 +191,17 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 		}
 		return int(a.month - b.month)
 	}) {
-		st.Segments = append(st.Segments, rollup.Segment{Flagged: k.flagged, Month: k.month, Collection: segments[k]})
+		st.Segments = append(st.Segments, rollup.Segment{Flagged: k.flagged, Month: k.month, Collection: segments[k].collection,
+			Ratings: segments[k].ratings})
 	}
 	if err := in.store.SetRollupState(ctx, st); err != nil {
 		redirty()
 		return rollup.State{}, err
 	}
-	in.segments = segments
+	in.setSegments(segments)
+	// Persisted as taken: from now on they may be dropped from memory.
+	r.Saved(months...)
+	fl.Saved(flaggedMonths...)
 	// (d) What the state no longer names; left for the next checkpoint if
 	// this fails.
 	if err := in.store.DropStale(ctx, st); err != nil {

@@ -138,8 +138,22 @@ func checkRecomputed(t *testing.T, in *ingest.Ingester, db *mongodb.DB) {
 // (after some segments, or before the state). After every checkpoint and
 // every restart the rollups equal a recomputation from the raw ratings,
 // the restart replays the journal rather than rebuilding, and the upload
-// the crash interrupted, sent again, is counted once.
+// the crash interrupted, sent again, is counted once. It runs with every
+// month in memory, and with months left cold at each start (only the
+// current one loaded: every month of the ratings is cold) under a budget
+// of a few cells, so that checkpoints, crashes and replays meet months
+// not loaded, partly counted, dropped and loaded again.
 func TestCheckpointsAndCrashesKeepTheRollupsEqualToRecomputation(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		resident int
+		budget   int64
+	}{{"every month in memory", 0, 0}, {"cold months under a budget", 1, 30}} {
+		t.Run(c.name, func(t *testing.T) { checkpointsAndCrashes(t, c.resident, c.budget) })
+	}
+}
+
+func checkpointsAndCrashes(t *testing.T, resident int, budget int64) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	parent := t
@@ -150,7 +164,8 @@ func TestCheckpointsAndCrashesKeepTheRollupsEqualToRecomputation(t *testing.T) {
 	start := func(t *testing.T) *ingest.Ingester {
 		t.Helper()
 		logs = &logBuffer{}
-		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			ResidentMonths: resident, RollupBudget: budget})
 		if err := in.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -350,4 +365,212 @@ func TestCheckpointsStopWhenFenced(t *testing.T) {
 	if got := store.written(); len(got) != 0 {
 		t.Fatalf("segments %q written after the fence refused", got)
 	}
+}
+
+// loadCountingStore is the journal store counting the segments loaded.
+type loadCountingStore struct {
+	*journalStore
+	loads atomic.Int64
+}
+
+func (s *loadCountingStore) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) error {
+	s.loads.Add(1)
+	return s.journalStore.LoadSegment(ctx, name, fn)
+}
+
+// TestColdMonthsStayExactAcrossCheckpointsAndCrashes extends the property
+// test to months not in memory: ratings over three years, then starts that
+// load only the last three months. Queries reaching into the older months
+// answer as a recomputation from raw ratings does, and load only what they
+// cover; under a budget of a few cells months are dropped and loaded again;
+// a late rating into a month not in memory, checkpointed, and one left in
+// the journal by a crash, are exact after a restart; no start rebuilds. A
+// checkpoint written before segments carried their counts loads every
+// month; a segment whose count contradicts the state marks the rollups for
+// repair, and the next start rebuilds them.
+func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	parent := t
+	db, closeDB := ferrettest.OpenDir(t, dir)
+	rng := rand.New(rand.NewPCG(13, 31))
+	var logs *logBuffer
+	store := &loadCountingStore{journalStore: &journalStore{DB: db}}
+	start := func(t *testing.T, resident int, budget int64) *ingest.Ingester {
+		t.Helper()
+		logs = &logBuffer{}
+		store.loads.Store(0)
+		in := ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			ResidentMonths: resident, RollupBudget: budget})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if log := logs.String(); strings.Contains(log, "rebuilding") {
+			t.Fatalf("the start rebuilt the rollups:\n%s", log)
+		}
+		return in
+	}
+	crash := func(t *testing.T) {
+		closeDB() // no Close: as if the process died
+		db, closeDB = ferrettest.OpenDir(parent, dir)
+		store = &loadCountingStore{journalStore: &journalStore{DB: db}}
+	}
+	units := []string{"TT-1", "TT-2", "MC-3"}
+	// checkQueries fails unless measures over each year, main and flagged,
+	// equal those of a recomputation.
+	checkQueries := func(t *testing.T, in *ingest.Ingester) {
+		t.Helper()
+		want, wantFlagged, err := ingest.RecomputeAll(ctx, store.DB, catalog(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := 2022; y <= 2026; y++ {
+			from, to := hailong.DateFromYMD(y, time.January, 1), hailong.DateFromYMD(y, time.December, 31)
+			if !reflect.DeepEqual(in.Rollup().Query(units, from, to, rollup.Filter{}), want.Query(units, from, to, rollup.Filter{})) ||
+				!reflect.DeepEqual(in.Flagged().Query(units, from, to, rollup.Filter{}), wantFlagged.Query(units, from, to, rollup.Filter{})) {
+				t.Fatalf("the measures of %d differ from a recomputation's", y)
+			}
+		}
+	}
+	late := func(t *testing.T, in *ingest.Ingester, at time.Time) {
+		t.Helper()
+		if _, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{rating(1, at), rating(3, at.Add(time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	in := start(t, 0, 0)
+	for u, rs := range randomRatings(rng, 600) {
+		for i := range rs {
+			rs[i].At = rs[i].At.AddDate(0, 14-rng.IntN(30), 0) // over three years up to last month
+		}
+		if _, err := in.Ingest(ctx, kioskOf(u), 0, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.RollupState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := rollup.MonthOf(hailong.DateOf(time.Now()))
+	recent := 0 // segments of the three months up to now
+	for _, s := range st.Segments {
+		if s.Month > now-3 {
+			recent++
+		}
+	}
+	oldest := time.Date(2024, 2, 10, 10, 0, 0, 0, hailong.Location)
+
+	t.Run("a start loads the recent months only", func(t *testing.T) {
+		in = start(t, 3, 0)
+		if got := store.loads.Load(); got != int64(recent) || recent == 0 {
+			t.Fatalf("the start loaded %d segments, want the %d of the last three months (of %d)", got, recent, len(st.Segments))
+		}
+		if log := logs.String(); !strings.Contains(log, "cold months") {
+			t.Fatalf("the start does not log what it holds:\n%s", log)
+		}
+		checkQueries(t, in)
+		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a budget of a few cells", func(t *testing.T) {
+		in = start(t, 3, 20)
+		checkQueries(t, in)
+		checkQueries(t, in)
+		if res := in.Rollup().Residence(); res.Drops == 0 || res.Loads <= int64(res.Cold) {
+			t.Fatalf("residence %+v: months should have been dropped and loaded again", res)
+		}
+	})
+	t.Run("a late rating into a month dropped, checkpointed", func(t *testing.T) {
+		late(t, in, oldest)
+		if err := in.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkQueries(t, in)
+		crash(t)
+		in = start(t, 3, 20)
+		checkQueries(t, in)
+		checkRecomputed(t, in, db)
+	})
+	t.Run("a late rating into a month not loaded, left in the journal by a crash", func(t *testing.T) {
+		crash(t)
+		in = start(t, 3, 20) // nothing loaded but the recent months
+		late(t, in, oldest.AddDate(0, 2, 0))
+		crash(t)
+		in = start(t, 3, 20)
+		if log := logs.String(); !strings.Contains(log, "journal tail replayed") {
+			t.Fatalf("the start should have replayed the journal:\n%s", log)
+		}
+		if err := in.Checkpoint(ctx); err != nil { // writes the month whole
+			t.Fatal(err)
+		}
+		crash(t)
+		in = start(t, 3, 20)
+		checkQueries(t, in)
+		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// rewrite changes the stored state.
+	rewrite := func(t *testing.T, change func(*rollup.State)) rollup.State {
+		t.Helper()
+		st, err := db.RollupState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&st)
+		if err := db.SetRollupState(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	t.Run("a checkpoint written before segments were counted loads every month", func(t *testing.T) {
+		st := rewrite(t, func(st *rollup.State) {
+			st.Counted = false
+			for i := range st.Segments {
+				st.Segments[i].Ratings = 0
+			}
+		})
+		in = start(t, 3, 0)
+		if got := store.loads.Load(); got != int64(len(st.Segments)) {
+			t.Fatalf("the start loaded %d segments, want all %d", got, len(st.Segments))
+		}
+		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := db.RollupState(ctx); err != nil || !st.Counted {
+			t.Fatalf("the clean stop's state %+v %v should count its segments", st, err)
+		}
+	})
+	t.Run("a segment that does not add up marks the rollups for repair", func(t *testing.T) {
+		rewrite(t, func(st *rollup.State) {
+			st.Segments[0].Ratings++ // the oldest month: cold
+			st.Ratings++
+		})
+		in = start(t, 3, 0)
+		in.Rollup().Query(units, hailong.DateFromYMD(2020, time.January, 1), hailong.DateFromYMD(2026, time.December, 31), rollup.Filter{})
+		if log := logs.String(); !strings.Contains(log, "does not add up") {
+			t.Fatalf("no error logged:\n%s", log)
+		}
+		if st, err := db.RollupState(ctx); err != nil || st.Journal != 0 {
+			t.Fatalf("state %+v %v: want it marked for repair", st, err)
+		}
+		in.Close(ctx)
+		logs = &logBuffer{}
+		in = ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.NewTextHandler(logs, nil)), ResidentMonths: 3})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if log := logs.String(); !strings.Contains(log, "rebuilding") {
+			t.Fatalf("the start after should rebuild:\n%s", log)
+		}
+		checkRecomputed(t, in, db)
+	})
 }

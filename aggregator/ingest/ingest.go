@@ -95,7 +95,13 @@ type Ingester struct {
 	// persistMu allows one rebuild or checkpoint at a time, and guards
 	// segments: the segment of each month of the last checkpoint.
 	persistMu sync.Mutex
-	segments  map[segmentKey]string
+	segments  map[segmentKey]segmentRef
+	// segmentsMu guards segments for the loaders of cold months, which
+	// read it without persistMu; it is written under both.
+	segmentsMu sync.Mutex
+	// residentMonths and budget: see Config.
+	residentMonths int
+	budget         int64
 	// gate is held for reading by each ingest, from its claim to its done,
 	// and for writing by Close and by a checkpoint switching journals.
 	gate sync.RWMutex
@@ -164,6 +170,14 @@ type Config struct {
 	// It returns ctx bounded, or an error when ownership is lost; nil
 	// leaves them unbounded.
 	Fence func(ctx context.Context) (context.Context, context.CancelFunc, error)
+	// ResidentMonths is how many months, up to the current one, a start
+	// loads from the checkpoint; older months are loaded when a query
+	// first reads them (rollup.Rollup.SetCold). 0 loads every month, as
+	// does a checkpoint written before segments were counted.
+	ResidentMonths int
+	// RollupBudget bounds the cells of each rollup in memory
+	// (rollup.Rollup.SetBudget); 0: no bound.
+	RollupBudget int64
 }
 
 // Earliest is the first instant a rating can be of: ratings before it are
@@ -215,9 +229,9 @@ func New(cfg Config) *Ingester {
 		claims: newClaims(), tolerance: cfg.Tolerance,
 		seen:          seen.New(seen.Config{Database: cfg.Store, Index: cfg.Index, Remember: cfg.Remember, Logger: cfg.Logger}),
 		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings,
-		fence: cfg.Fence}
-	in.rollup.Store(in.newRollup())
-	in.flagged.Store(in.newRollup())
+		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget}
+	in.rollup.Store(in.newRollup(false))
+	in.flagged.Store(in.newRollup(true))
 	in.comments.Store(comments.New())
 	return in
 }
@@ -225,12 +239,55 @@ func New(cfg Config) *Ingester {
 // Comments returns the in-memory index of the citizens' comments.
 func (in *Ingester) Comments() *comments.Index { return in.comments.Load() }
 
-func (in *Ingester) newRollup() *rollup.Rollup {
+func (in *Ingester) newRollup(flagged bool) *rollup.Rollup {
 	r := rollup.New()
 	in.fieldsMu.Lock()
 	r.SetFields(in.fields)
 	in.fieldsMu.Unlock()
+	in.configure(r, flagged)
 	return r
+}
+
+// configure gives a rollup its loader of cold months and its budget.
+func (in *Ingester) configure(r *rollup.Rollup, flagged bool) {
+	r.SetLoader(func(ctx context.Context, m rollup.Month) ([]rollup.Day, error) {
+		in.segmentsMu.Lock()
+		ref, ok := in.segments[segmentKey{flagged, m}]
+		in.segmentsMu.Unlock()
+		if !ok {
+			return nil, fmt.Errorf("no segment of month %s", m)
+		}
+		t0 := time.Now()
+		var days []rollup.Day
+		err := in.store.LoadSegment(ctx, ref.collection, func(d rollup.Day) { days = append(days, d) })
+		if n := ratingsOf(days); err == nil && n != ref.ratings {
+			// Not a failed read: the persisted rollups contradict their
+			// state, and only a rebuild can say what is right.
+			err = fmt.Errorf("segment %s holds %d ratings, the checkpoint says %d", ref.collection, n, ref.ratings)
+			if fctx, done, ferr := in.fenced(ctx); ferr == nil { // a write from a query: only while the owner
+				in.taint(fctx, "a month of the rollups does not add up", err)
+				done()
+			} else {
+				in.tainted.Store(true) // no checkpoint; the state is the new owner's
+			}
+			return nil, err
+		}
+		if err != nil {
+			in.log.Error("load a month of the rollups on first use; the answer leaves it out", "month", m.String(), "flagged", flagged, "err", err)
+			return nil, err
+		}
+		in.log.Info("month of the rollups loaded on first use", "month", m.String(), "flagged", flagged, "days", len(days),
+			"took", time.Since(t0).Round(time.Millisecond))
+		return days, nil
+	})
+	r.SetBudget(in.budget)
+}
+
+// setSegments replaces the segment of each month, with persistMu held.
+func (in *Ingester) setSegments(segments map[segmentKey]segmentRef) {
+	in.segmentsMu.Lock()
+	in.segments = segments
+	in.segmentsMu.Unlock()
 }
 
 // SetFields replaces the field of each procedure (code to field name) while

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -55,26 +56,54 @@ func (in *Ingester) Start(ctx context.Context) error {
 // do not add up, and the rollups must be rebuilt.
 func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	t0 := time.Now()
-	r, fl := in.newRollup(), in.newRollup()
-	segments := map[segmentKey]string{}
-	err := in.loadSegments(ctx, st.Segments, func(s rollup.Segment, days []rollup.Day) {
-		dst := r
+	r, fl := in.newRollup(false), in.newRollup(true)
+	segments := map[segmentKey]segmentRef{}
+	// The months from the first resident one on are loaded now; older
+	// ones when first read, if the checkpoint says how many ratings each
+	// holds (its count must add up without reading them).
+	first := rollup.Month(math.MinInt32)
+	if in.residentMonths > 0 && st.Counted {
+		first = rollup.MonthOf(hailong.DateOf(in.now())) - rollup.Month(in.residentMonths-1)
+	}
+	var eager []rollup.Segment
+	cold := map[bool]map[rollup.Month]int64{false: {}, true: {}}
+	for _, s := range st.Segments {
+		if s.Month >= first {
+			eager = append(eager, s)
+			continue
+		}
+		cold[s.Flagged][s.Month] = s.Ratings
+		segments[segmentKey{s.Flagged, s.Month}] = segmentRef{s.Collection, s.Ratings}
+	}
+	r.SetCold(cold[false])
+	fl.SetCold(cold[true])
+	var eagerMonths, eagerFlagged []rollup.Month
+	mismatch := ""
+	err := in.loadSegments(ctx, eager, func(s rollup.Segment, days []rollup.Day) {
+		dst, months := r, &eagerMonths
 		if s.Flagged {
-			dst = fl
+			dst, months = fl, &eagerFlagged
 		}
 		dst.Load(days...)
-		segments[segmentKey{s.Flagged, s.Month}] = s.Collection
+		*months = append(*months, s.Month)
+		n := ratingsOf(days)
+		if st.Counted && n != s.Ratings {
+			mismatch = fmt.Sprintf("segment %s holds %d ratings, the checkpoint says %d", s.Collection, n, s.Ratings)
+		}
+		segments[segmentKey{s.Flagged, s.Month}] = segmentRef{s.Collection, n}
 	})
 	if err != nil {
 		return false, err
 	}
-	if r.Ratings() != st.Ratings || fl.Ratings() != st.FlaggedRatings {
+	if mismatch != "" || r.Ratings() != st.Ratings || fl.Ratings() != st.FlaggedRatings {
 		in.log.Warn("persisted rollups do not add up; rebuilding", "counted", r.Ratings(), "expected", st.Ratings,
-			"flagged", fl.Ratings(), "expected flagged", st.FlaggedRatings)
+			"flagged", fl.Ratings(), "expected flagged", st.FlaggedRatings, "segment", mismatch)
 		return false, nil
 	}
 	r.TakeDirty() // as persisted
 	fl.TakeDirty()
+	r.Saved(eagerMonths...)
+	fl.Saved(eagerFlagged...)
 	loaded := time.Since(t0)
 	tl, err := in.readTail(ctx, st.Journal)
 	if err != nil {
@@ -122,14 +151,16 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 		}
 	}
 	in.persistMu.Lock()
-	in.segments = segments
+	in.setSegments(segments)
 	in.persistMu.Unlock()
 	in.rollup.Store(r)
 	in.flagged.Store(fl)
 	in.comments.Store(comments.NewOf(cs))
 	in.claims.restore(rp.restored)
+	res := r.Residence()
 	in.log.Info("rollups loaded from the checkpoint; journal tail replayed", "ratings", r.Ratings(), "flagged", fl.Ratings(),
-		"segments", len(st.Segments), "replayed", rp.counted, "unsettled", len(rp.restored), "comments", len(cs),
+		"segments", len(st.Segments), "resident months", res.Months, "cold months", res.Cold, "cells", res.Cells,
+		"budget", res.Budget, "replayed", rp.counted, "unsettled", len(rp.restored), "comments", len(cs),
 		"loaded in", loaded.Round(time.Millisecond), "took", time.Since(t0).Round(time.Millisecond))
 	in.seen.Start()
 	if len(rp.restored) > 0 {
@@ -239,13 +270,15 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	in.fieldsMu.Lock()
 	r.SetFields(in.fields)
 	fl.SetFields(in.fields)
+	in.configure(r, false)
+	in.configure(fl, true)
 	in.rollup.Store(r)
 	in.flagged.Store(fl)
 	in.fieldsMu.Unlock()
 	in.log.Info("rollups rebuilt from raw ratings", "ratings", r.Ratings(), "took", time.Since(t0).Round(time.Millisecond))
 	// Every month of the new rollups is changed: the checkpoint writes
 	// them all, names no older segment, and opens a fresh journal.
-	in.segments = map[segmentKey]string{}
+	in.setSegments(map[segmentKey]segmentRef{})
 	in.tainted.Store(false)
 	if _, err := in.checkpointLocked(ctx, true, false); err != nil {
 		return 0, err

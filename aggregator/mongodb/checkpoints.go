@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"hailong"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/rollup"
 )
@@ -38,6 +39,35 @@ const journalPrefix = "rollup_journal_"
 
 func journalName(seq int64) string { return fmt.Sprintf("%s%012d", journalPrefix, seq) }
 
+// segmentRunCells and segmentRunBytes bound one document of a segment: a
+// run of days, gob-encoded together (runDoc). segmentReadBatch documents
+// are read at a time: FerretDB does not cut a batch at 16 MB as MongoDB
+// does, and a reply past 48 MB fails.
+const (
+	segmentRunCells  = 8192
+	segmentReadBatch = 32
+)
+
+var segmentRunBytes = 512 << 10 // a variable for tests
+
+// runDoc holds a run of days of a segment (of one unit or several, in the
+// order written), gob-encoded in one binary field: FerretDB stores a binary
+// field as one string, where it would turn nested BSON into JSON and back.
+// One document per day (dayDoc, as segments were first written, still
+// read) made a segment's load cost a gob decoder per day, whose compiling
+// of the types was most of the decoding, and FerretDB's cost per document
+// on top; a run of up to segmentRunCells cells pays them once. (BSON in the
+// binary field needs no compiling but is about five times the bytes, which
+// FerretDB encodes and decodes as JSON: slower to read.)
+type runDoc struct {
+	ID   string `bson:"_id"`
+	Days []byte `bson:"days,omitempty"`
+	// Cells is set instead of Days in a document of one day (dayDoc).
+	Unit  string       `bson:"unit,omitempty"`
+	Date  hailong.Date `bson:"date,omitempty"`
+	Cells []byte       `bson:"cells,omitempty"`
+}
+
 // WriteSegment writes the days of one month of a rollup into a new
 // collection and returns its name.
 func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error) {
@@ -47,19 +77,45 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 	}
 	name := fmt.Sprintf("%s%s_%s_%d", segmentPrefix, kind, m, time.Now().UnixNano())
 	coll := d.db.Collection(name)
-	for start := 0; start < len(days); start += maxInsertBatch {
-		end := min(start+maxInsertBatch, len(days))
-		docs := make([]any, 0, end-start)
-		for i := start; i < end; i++ {
-			doc, err := encodeDay(&days[i])
-			if err != nil {
+	var docs []any
+	flush := func() error {
+		if len(docs) == 0 {
+			return nil
+		}
+		_, err := coll.InsertMany(ctx, docs)
+		docs = docs[:0]
+		if err != nil {
+			return fmt.Errorf("write rollup segment %s: %w", name, err)
+		}
+		return nil
+	}
+	for start := 0; start < len(days); {
+		end, cells := start, 0
+		for end < len(days) && (end == start || cells+len(days[end].Cells) <= segmentRunCells) {
+			cells += len(days[end].Cells)
+			end++
+		}
+		var b bytes.Buffer
+		for {
+			b.Reset()
+			if err := gob.NewEncoder(&b).Encode(days[start:end]); err != nil {
+				return "", fmt.Errorf("encode rollup days: %w", err)
+			}
+			if b.Len() <= segmentRunBytes || end-start == 1 {
+				break
+			}
+			end = start + (end-start)/2 // cells with many answers: a shorter run
+		}
+		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: bytes.Clone(b.Bytes())})
+		start = end
+		if len(docs) == maxInsertBatch {
+			if err := flush(); err != nil {
 				return "", err
 			}
-			docs = append(docs, doc)
 		}
-		if _, err := coll.InsertMany(ctx, docs); err != nil {
-			return "", fmt.Errorf("write rollup segment %s: %w", name, err)
-		}
+	}
+	if err := flush(); err != nil {
+		return "", err
 	}
 	return name, nil
 }
@@ -71,21 +127,31 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(1000))
+	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(segmentReadBatch))
 	if err != nil {
 		return fmt.Errorf("load rollup segment %s: %w", name, err)
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		var doc dayDoc
+		var doc runDoc
 		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode rollup day: %w", err)
+			return fmt.Errorf("decode rollup days: %w", err)
 		}
-		day, err := doc.decode()
-		if err != nil {
-			return err
+		if doc.Days == nil {
+			day, err := (&dayDoc{ID: doc.ID, Unit: doc.Unit, Date: doc.Date, Cells: doc.Cells}).decode()
+			if err != nil {
+				return err
+			}
+			fn(day)
+			continue
 		}
-		fn(day)
+		var days []rollup.Day
+		if err := gob.NewDecoder(bytes.NewReader(doc.Days)).Decode(&days); err != nil {
+			return fmt.Errorf("decode rollup days %s: %w", doc.ID, err)
+		}
+		for _, day := range days {
+			fn(day)
+		}
 	}
 	return cur.Err()
 }

@@ -1,7 +1,10 @@
 package mongodb_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"hailong"
 	"hailong/aggregator/ferret/ferrettest"
 	"hailong/aggregator/ingest"
+	"hailong/aggregator/mongodb"
 	"hailong/aggregator/rollup"
 )
 
@@ -90,5 +94,56 @@ func TestJournalsAndSegments(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"r3"}) {
 		t.Fatalf("journals left: claims %q, want only journal 3's", got)
+	}
+}
+
+// TestSegmentsLoadBack: a segment of many units' days, some with more
+// cells than a document holds, loads back day by day as written, also with
+// runs cut short by their size; and a segment written a document per day,
+// as segments first were, still loads.
+func TestSegmentsLoadBack(t *testing.T) {
+	ctx := context.Background()
+	db := ferrettest.Open(t)
+	first := hailong.DateFromYMD(2026, time.March, 1)
+	var days []rollup.Day
+	for u := range 3 {
+		for d := range 28 {
+			day := rollup.Day{Unit: fmt.Sprintf("TT-%d", u), Date: first + hailong.Date(d)}
+			for c := range 1 + (u*d*37)%700 { // up to 700 cells: runs of days are cut at 8,192
+				day.Cells = append(day.Cells, rollup.Cell{Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelQR, Official: fmt.Sprintf("cb-%d", c)},
+					Tally: rollup.Tally{N: int64(c + 1), Satisfied: 1, Items: []rollup.Item{{Q: "a", N: 1, Sum: 2}}}})
+			}
+			days = append(days, day)
+		}
+	}
+	days[5].Cells[0].Out = &rollup.Outcomes{Dossiers: 3, Bad: 1}
+	load := func(name string) []rollup.Day {
+		var got []rollup.Day
+		if err := db.LoadSegment(ctx, name, func(d rollup.Day) { got = append(got, d) }); err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(a, b rollup.Day) int { return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Date, b.Date)) })
+		return got
+	}
+	runs, err := db.WriteSegment(ctx, false, rollup.MonthOf(first), days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perDay, err := db.WriteDaySegment(ctx, "main_202603_1", days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := mongodb.SetSegmentRunBytes(4 << 10)
+	short, err := db.WriteSegment(ctx, false, rollup.MonthOf(first), days)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, segment string }{{"runs of days", runs}, {"a document per day", perDay}, {"runs cut at 4 kB", short}} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := load(c.segment); !reflect.DeepEqual(got, days) {
+				t.Fatalf("loaded %d days, not the %d written", len(got), len(days))
+			}
+		})
 	}
 }

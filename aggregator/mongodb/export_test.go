@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"hailong/aggregator/rollup"
 )
 
 // HealthGenerations counts the collections holding kiosk health.
@@ -24,4 +26,28 @@ func (d *DB) HealthGenerations(ctx context.Context) (int, error) {
 func (d *DB) InsertRawWebhookBatch(ctx context.Context, seg int, doc any) error {
 	_, err := d.webhookSegment(seg).InsertOne(ctx, doc)
 	return err
+}
+
+// WriteDaySegment writes a segment as segments were first written: a
+// document per day.
+func (d *DB) WriteDaySegment(ctx context.Context, name string, days []rollup.Day) (string, error) {
+	name = segmentPrefix + name
+	for i := range days {
+		doc, err := encodeDay(&days[i])
+		if err != nil {
+			return "", err
+		}
+		if _, err := d.db.Collection(name).InsertOne(ctx, doc); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+// SetSegmentRunBytes bounds the bytes of a run of days of a segment until
+// the returned function puts the bound back.
+func SetSegmentRunBytes(n int) (restore func()) {
+	old := segmentRunBytes
+	segmentRunBytes = n
+	return func() { segmentRunBytes = old }
 }

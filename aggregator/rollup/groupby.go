@@ -49,6 +49,7 @@ func (r *Rollup) GroupBy(units []string, from, to hailong.Date, f Filter, by Dim
 // with items, units holding dossier outcomes (which procedure sums leave
 // out) and any filter naming a fine dimension read cells.
 func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Dimension, items bool) []map[string]Result {
+	defer r.use(from, to)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	gs := r.group(units, from, to, &f, by, items)
@@ -87,6 +88,7 @@ type QuestionnaireSums struct {
 // counts and levels of the j-th value of by[i]'s Result. A value with
 // only outcomes has a Sums of no ratings.
 func (r *Rollup) GroupSums(units []string, from, to hailong.Date, f Filter, by []Dimension) [][]Sums {
+	defer r.use(from, to)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	gs := r.group(units, from, to, &f, by, false)
@@ -246,6 +248,7 @@ func (r *Rollup) OutcomeGroups(units []string, from, to hailong.Date, f Filter, 
 			fine = append(fine, d)
 		}
 	}
+	defer r.use(from, to)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	gs := r.group(units, from, to, &f, fine, false)

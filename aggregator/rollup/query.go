@@ -77,6 +77,7 @@ type Result struct {
 
 // Query sums the cells of the given rating units from from to to inclusive.
 func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
+	defer r.use(from, to)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var acc accumulator
@@ -92,6 +93,7 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 // breakdown by child unit and by month reads each unit's sums once rather
 // than three times.
 func (r *Rollup) Breakdown(units []string, group []int, from, to hailong.Date, f Filter) (all Result, groups, months []Result) {
+	defer r.use(from, to)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var acc accumulator

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -42,6 +43,11 @@ type State struct {
 	FlaggedRatings int64 `bson:"flagged_ratings,omitempty"`
 	// Segments names the segment holding each month of each rollup.
 	Segments []Segment `bson:"segments,omitempty"`
+	// Counted is set when every segment says how many ratings it holds
+	// (Segment.Ratings), so that a start may leave months unloaded and
+	// still know the rollups' count. States written before lack it: their
+	// start loads every month.
+	Counted bool `bson:"counted,omitempty"`
 	// Journal is the sequence number of the journal the checkpoint opened:
 	// every rating counted after the checkpoint is told in it or a later
 	// one. 0: no checkpoint to start from.
@@ -53,6 +59,8 @@ type Segment struct {
 	Flagged    bool   `bson:"flagged,omitempty"` // of the flagged ratings' rollup
 	Month      Month  `bson:"month"`
 	Collection string `bson:"collection"`
+	// Ratings is how many ratings the segment counts (State.Counted).
+	Ratings int64 `bson:"ratings,omitempty"`
 }
 
 // Month is a calendar month (Vietnam time, as dates are): year*12 +
@@ -263,6 +271,7 @@ type Rollup struct {
 	// dirty holds the months changed since TakeDirty last took them: what
 	// the next checkpoint writes.
 	dirty map[Month]bool
+	lazy
 }
 
 // id is an interned dimension value: an index into Rollup.names.
@@ -270,7 +279,7 @@ type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy()}
 }
 
 func (r *Rollup) intern(s string) id {
@@ -595,8 +604,11 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	k := key{q: r.intern(dims.Questionnaire), ch: r.intern(string(dims.Channel)),
 		proc: r.intern(dims.Procedure), off: r.intern(dims.Official), ctr: r.intern(dims.Counter)}
 	dy := s.day(d)
+	mk := monthKey(d)
+	ms := r.stat(Month(mk))
 	i, ok := s.at[cellAt{d, k}]
 	if !ok {
+		ms.cells++
 		i = int32(len(s.cells))
 		s.cells = append(s.cells, cell{date: d, key: k})
 		s.at[cellAt{d, k}] = i
@@ -609,7 +621,6 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	}
 	s.addTally(r, &s.cells[i].counts, &s.cellItems, t)
 	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
-	mk := monthKey(d)
 	r.dirty[Month(mk)] = true
 	s.addTally(r, totalOf(s.months.slot(mk), k.q, k.ch), &s.sumItems, t)
 	for _, x := range r.fine(&k) {
@@ -621,6 +632,7 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 		s.addProcSum(i, mk, t)
 	}
 	r.ratings += t.N
+	ms.ratings += t.N
 }
 
 // Add counts facts.
@@ -697,15 +709,16 @@ func (r *Rollup) SetFields(fieldOf map[string]string) {
 	}
 }
 
-// Ratings returns how many ratings the rollup counts.
+// Ratings returns how many ratings the rollup counts, in memory and in
+// the persisted months not loaded (SetCold).
 func (r *Rollup) Ratings() int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.ratings
+	return r.ratings + r.coldRatings
 }
 
-// Cells returns how many cells the rollup holds: its size in memory grows
-// with them. It reads one length per unit.
+// Cells returns how many cells the rollup holds in memory: its size in
+// memory grows with them. It reads one length per unit.
 func (r *Rollup) Cells() int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -716,12 +729,14 @@ func (r *Rollup) Cells() int64 {
 	return n
 }
 
-// Days yields a copy of every day, by unit and date. It holds the rollup's
-// read lock until the iteration ends, so that the days are of one moment.
-// Writes wait until it ends, and so do reads behind a waiting write: the
-// loop must not call the rollup at all.
+// Days yields a copy of every day, by unit and date, loading first the
+// persisted months not in memory (SetCold). It holds the rollup's read lock
+// until the iteration ends, so that the days are of one moment. Writes wait
+// until it ends, and so do reads behind a waiting write: the loop must not
+// call the rollup at all.
 func (r *Rollup) Days() iter.Seq[Day] {
 	return func(yield func(Day) bool) {
+		defer r.useMonths(math.MinInt32, math.MaxInt32)()
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 		for _, unit := range slices.Sorted(maps.Keys(r.units)) {
@@ -746,11 +761,16 @@ func (r *Rollup) day(unit string, s *series, i int) Day {
 }
 
 // TakeDirty returns the months changed (by Add, AddTally or Load) since it
-// was last called, in order, and forgets them: a checkpoint writes them.
+// was last called, in order, and forgets them: a checkpoint writes them. A
+// month taken is not dropped from memory (SetBudget) before Saved says it
+// is persisted.
 func (r *Rollup) TakeDirty() []Month {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	months := slices.Sorted(maps.Keys(r.dirty))
+	for _, m := range months {
+		delete(r.saved, m)
+	}
 	clear(r.dirty)
 	return months
 }
@@ -766,7 +786,8 @@ func (r *Rollup) MarkDirty(months ...Month) {
 }
 
 // DaysOf returns a copy of every day of the month, by unit and date: one
-// segment of the persisted rollup.
+// segment of the persisted rollup. It returns what memory holds: a cold
+// month (SetCold) must be loaded first (LoadMonths), or it returns a part.
 func (r *Rollup) DaysOf(m Month) []Day {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
