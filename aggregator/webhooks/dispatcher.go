@@ -385,6 +385,7 @@ func (d *Dispatcher) run(ctx context.Context) {
 		case <-timer.C:
 		case <-flush.C:
 			d.flushLogs(ctx)
+			d.closeIdleSegment(ctx)
 		case <-d.stop:
 			d.shutdown(ctx)
 			return
@@ -468,6 +469,9 @@ func (d *Dispatcher) shutdown(ctx context.Context) {
 		if b.dirty {
 			d.save(ctx, b)
 		}
+	}
+	if seg := d.segment; d.pending[seg] <= 0 && len(d.settled[seg]) > 0 {
+		d.drop(ctx, seg)
 	}
 	for seg, ids := range d.settled {
 		if err := d.cfg.Store.DeleteWebhookBatches(ctx, seg, ids); err != nil {
@@ -826,11 +830,27 @@ func (d *Dispatcher) remove(ctx context.Context, b *Batch, i int) {
 		return
 	}
 	d.queue = slices.DeleteFunc(d.queue, func(q *Batch) bool { return q == b })
-	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 {
-		d.drop(ctx, b.Segment) // the current one too: inserts make it again
+	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 && b.Segment != d.segment {
+		d.drop(ctx, b.Segment)
 		return
 	}
+	// The segment new batches go to stays, though it owes nothing now:
+	// dropping it made the next insert create it again, a collection
+	// made and dropped per batch once batches came gathered, further
+	// apart than their deliveries take (it is dropped when the next
+	// segment starts, closeIdleSegment or Close).
 	d.settled[b.Segment] = append(d.settled[b.Segment], b.ID)
+}
+
+// closeIdleSegment drops the segment new batches go to once it is
+// segmentEvery old and owes nothing, so that a crash after a quiet spell
+// sends nothing again; the next batch starts a new one.
+func (d *Dispatcher) closeIdleSegment(ctx context.Context) {
+	if seg := d.segment; d.pending[seg] <= 0 && len(d.settled[seg]) > 0 && time.Since(d.segStart) >= segmentEvery {
+		d.drop(ctx, seg)
+		d.segment++
+		d.segStart = time.Now()
+	}
 }
 
 // save writes a batch's state: its attempts and when each is retried.

@@ -20,6 +20,20 @@ type countingStore struct {
 	*memStore
 	mu      sync.Mutex
 	inserts []insert
+	drops   int
+}
+
+func (c *countingStore) DropWebhookSegment(ctx context.Context, seg int) error {
+	c.mu.Lock()
+	c.drops++
+	c.mu.Unlock()
+	return c.memStore.DropWebhookSegment(ctx, seg)
+}
+
+func (c *countingStore) dropped() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.drops
 }
 
 type insert struct {
@@ -201,6 +215,38 @@ func TestCloseQueuesGathered(t *testing.T) {
 		synctest.Wait()
 		if got := rc.eventIDs(); !slices.Equal(got, ratingIDs(s)) {
 			t.Fatalf("after the start, received %v, want %v", got, ratingIDs(s))
+		}
+	})
+}
+
+// Gathered batches come further apart than their deliveries take: the
+// segment they go to is kept while they come, not dropped with each and
+// made again by the next insert, and dropped once quiet for a segment's
+// time (or at Close), so that nothing delivered is left in the queue.
+func TestSegmentKeptBetweenGatheredBatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &countingStore{memStore: newMemStore()}
+		rc := &recorder{}
+		d := start(t, webhooks.Config{Store: st, Client: handlerClient(rc), Gather: 25 * time.Millisecond})
+		subscribe(t, d, url, "P", hailong.EventRatingStored)
+		for i := range 20 {
+			d.PublishRatings(stored(fmt.Sprint("u", i, "-"), 2))
+			time.Sleep(100 * time.Millisecond)
+			synctest.Wait()
+		}
+		if n, got := len(st.sizes()), len(rc.eventIDs()); n != 20 || got != 40 {
+			t.Fatalf("%d inserts, %d events delivered; want 20 and 40", n, got)
+		}
+		if n := st.dropped(); n != 0 {
+			t.Fatalf("%d segments dropped while batches kept coming, want 0", n)
+		}
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		if n := st.dropped(); n != 1 {
+			t.Fatalf("%d segments dropped after a quiet spell, want 1", n)
+		}
+		if q, _, _ := st.WebhookQueue(context.Background()); len(q) != 0 {
+			t.Fatalf("%d delivered batches left in the queue", len(q))
 		}
 	})
 }
