@@ -110,6 +110,9 @@ func TestStandbyTakesOverFromAKilledOwner(t *testing.T) {
 		if !errors.As(err, &he) || he.Status != http.StatusServiceUnavailable {
 			t.Fatalf("upload to the standby: %v, want 503", err)
 		}
+		if wait, ok := syncapi.RetryAfter(err); !ok || wait < time.Second {
+			t.Errorf("the kiosk's client read Retry-After %v, %v from the standby; want a wait of a second or more", wait, ok)
+		}
 		req, _ := http.NewRequest("POST", standby.url+syncapi.Path, strings.NewReader("{}"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,40 @@ type HTTPError struct {
 	Detail string
 	// Errors are the fields the aggregator found wrong (a 400's).
 	Errors []hailong.FieldError
+	// RetryAfter is how long the aggregator asked the caller to wait
+	// before trying again (its Retry-After header, in seconds or as an
+	// HTTP date: a standby's or an overloaded aggregator's 503, a 429),
+	// as of the answer; 0 when it asked nothing.
+	RetryAfter time.Duration
+}
+
+// RetryAfter returns the wait the aggregator asked for in the answer err
+// wraps, and false when err is no such answer.
+func RetryAfter(err error) (time.Duration, bool) {
+	var he *HTTPError
+	if errors.As(err, &he) && he.RetryAfter > 0 {
+		return he.RetryAfter, true
+	}
+	return 0, false
+}
+
+// parseRetryAfter reads a Retry-After header at now: delay-seconds or an
+// HTTP date (RFC 9110, section 10.2.3). Anything else, or a time past, is 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(math.MaxInt64/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 func (e *HTTPError) Error() string {
@@ -168,7 +204,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("read answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return problem(resp.StatusCode, data)
+		e := problem(resp.StatusCode, data)
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		return e
 	}
 	if out == nil {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"time"
 
 	"hailong/syncapi"
 )
@@ -54,6 +55,47 @@ func TestClientCalls(t *testing.T) {
 			}
 			if got != tt.header || status != tt.status || !reflect.DeepEqual(fields, tt.fieldNames) {
 				t.Errorf("sent %q, got %d %v (%v); want %q, %d %v", got, status, fields, err, tt.header, tt.status, tt.fieldNames)
+			}
+		})
+	}
+}
+
+// TestRetryAfter: an answer's Retry-After, in seconds or as an HTTP date,
+// is the error's RetryAfter; none, a date past or nonsense is no wait.
+func TestRetryAfter(t *testing.T) {
+	in2min := time.Now().Add(2 * time.Minute).UTC().Truncate(time.Second)
+	tests := []struct {
+		name     string
+		status   int
+		header   string
+		min, max time.Duration
+	}{
+		{"seconds, 503", http.StatusServiceUnavailable, "15", 15 * time.Second, 15 * time.Second},
+		{"seconds, 429", http.StatusTooManyRequests, " 120 ", 2 * time.Minute, 2 * time.Minute},
+		{"an HTTP date", http.StatusServiceUnavailable, in2min.Format(http.TimeFormat), 110 * time.Second, 2 * time.Minute},
+		{"a date past", http.StatusServiceUnavailable, "Sun, 06 Nov 1994 08:49:37 GMT", 0, 0},
+		{"none", http.StatusServiceUnavailable, "", 0, 0},
+		{"nonsense", http.StatusServiceUnavailable, "soon", 0, 0},
+		{"negative", http.StatusServiceUnavailable, "-5", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.header != "" {
+					w.Header().Set("Retry-After", tt.header)
+				}
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			c := &syncapi.Client{BaseURL: srv.URL}
+			_, err := c.Sync(t.Context(), syncapi.Request{})
+			var he *syncapi.HTTPError
+			if !errors.As(err, &he) || he.Status != tt.status {
+				t.Fatalf("error %v, want an HTTPError %d", err, tt.status)
+			}
+			wait, ok := syncapi.RetryAfter(err)
+			if wait < tt.min || wait > tt.max || ok != (tt.max > 0) || he.RetryAfter != wait {
+				t.Errorf("RetryAfter %v, %v (field %v); want %v–%v", wait, ok, he.RetryAfter, tt.min, tt.max)
 			}
 		})
 	}

@@ -48,6 +48,16 @@ type Config struct {
 	Buffer int
 	// MaxEvents bounds the events of one delivery. 0 is 200.
 	MaxEvents int
+	// Gather is how long the loop holds rating.stored events after the
+	// first of them arrives, for those of the next uploads to join them
+	// in one batch of the queue: each batch is one insert into the
+	// database, which costs ingest more than its size does. An event
+	// of another type (an alert's) ends the wait at once, taking the
+	// held ones with it. 0 is 25 ms; a negative value is none.
+	Gather time.Duration
+	// GatherEvents ends the wait once that many events are held. 0 is
+	// 2,000 (ten deliveries' worth).
+	GatherEvents int
 	// Workers bounds the deliveries in flight; each subscription has one
 	// at most. 0 is 8.
 	Workers int
@@ -73,6 +83,12 @@ func (c *Config) defaults() {
 	}
 	if c.MaxEvents == 0 {
 		c.MaxEvents = 200
+	}
+	if c.Gather == 0 {
+		c.Gather = 25 * time.Millisecond
+	}
+	if c.GatherEvents == 0 {
+		c.GatherEvents = 10 * c.MaxEvents
 	}
 	if c.Workers == 0 {
 		c.Workers = 8
@@ -123,6 +139,9 @@ type Dispatcher struct {
 	dead  []DeadLetter // newest first
 
 	// Owned by the loop.
+	// gathered holds the rating.stored events waiting, for at most
+	// Gather, to be planned with the next ones as one batch.
+	gathered []event
 	queue    []*Batch
 	inflight map[string]bool // subscriptions with a delivery in flight
 	sending  int
@@ -335,22 +354,38 @@ func (d *Dispatcher) run(ctx context.Context) {
 	defer timer.Stop()
 	flush := time.NewTicker(d.cfg.FlushEvery)
 	defer flush.Stop()
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
+	var gathering <-chan time.Time // gather's channel while events are held
 	for {
 		wake := d.dispatch(ctx)
 		timer.Reset(wake)
 		select {
 		case p := <-d.in:
-			d.plan(ctx, d.take(p), nil)
+			switch {
+			case !d.gather(ctx, d.take(p)):
+				gather.Stop()
+				gathering = nil
+			case gathering == nil:
+				gather.Reset(d.cfg.Gather)
+				gathering = gather.C
+			}
+		case <-gathering:
+			gathering = nil
+			d.planGathered(ctx)
 		case r := <-d.results:
 			d.settle(ctx, r)
 		case f := <-d.cmds:
 			// Events published before the command are planned before
 			// it: a ping follows them, as the documentation promises.
 			d.drain(ctx)
+			gather.Stop()
+			gathering = nil
 			f(ctx)
 		case <-timer.C:
 		case <-flush.C:
 			d.flushLogs(ctx)
+			d.closeIdleSegment(ctx)
 		case <-d.stop:
 			d.shutdown(ctx)
 			return
@@ -382,13 +417,43 @@ func (d *Dispatcher) take(p published) []event {
 	}
 }
 
-// drain plans every event in the buffer.
+// gather adds events to those held and reports whether they are held on
+// for more to join them. They are planned now (false) when one is not a
+// rating's (an alert's event is not held back, nor the ratings' before
+// it, which keeps the order), when enough are held, or when gathering is
+// off.
+func (d *Dispatcher) gather(ctx context.Context, events []event) bool {
+	d.gathered = append(d.gathered, events...)
+	hold := d.cfg.Gather > 0 && len(d.gathered) < d.cfg.GatherEvents
+	for i := 0; hold && i < len(events); i++ {
+		hold = events[i].rating != nil
+	}
+	if !hold {
+		d.planGathered(ctx)
+	}
+	return hold
+}
+
+// planGathered plans the events held, as one batch.
+func (d *Dispatcher) planGathered(ctx context.Context) {
+	if len(d.gathered) == 0 {
+		return
+	}
+	d.plan(ctx, d.gathered, nil)
+	clear(d.gathered) // let the ratings go
+	d.gathered = d.gathered[:0]
+}
+
+// drain plans every event in the buffer and those held.
 func (d *Dispatcher) drain(ctx context.Context) {
 	for {
 		select {
 		case p := <-d.in:
-			d.plan(ctx, d.take(p), nil)
+			if d.gathered = append(d.gathered, d.take(p)...); len(d.gathered) >= d.cfg.GatherEvents {
+				d.planGathered(ctx) // a batch stays of a size the database takes
+			}
 		default:
+			d.planGathered(ctx)
 			return
 		}
 	}
@@ -404,6 +469,9 @@ func (d *Dispatcher) shutdown(ctx context.Context) {
 		if b.dirty {
 			d.save(ctx, b)
 		}
+	}
+	if seg := d.segment; d.pending[seg] <= 0 && len(d.settled[seg]) > 0 {
+		d.drop(ctx, seg)
 	}
 	for seg, ids := range d.settled {
 		if err := d.cfg.Store.DeleteWebhookBatches(ctx, seg, ids); err != nil {
@@ -762,11 +830,27 @@ func (d *Dispatcher) remove(ctx context.Context, b *Batch, i int) {
 		return
 	}
 	d.queue = slices.DeleteFunc(d.queue, func(q *Batch) bool { return q == b })
-	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 {
-		d.drop(ctx, b.Segment) // the current one too: inserts make it again
+	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 && b.Segment != d.segment {
+		d.drop(ctx, b.Segment)
 		return
 	}
+	// The segment new batches go to stays, though it owes nothing now:
+	// dropping it made the next insert create it again, a collection
+	// made and dropped per batch once batches came gathered, further
+	// apart than their deliveries take (it is dropped when the next
+	// segment starts, closeIdleSegment or Close).
 	d.settled[b.Segment] = append(d.settled[b.Segment], b.ID)
+}
+
+// closeIdleSegment drops the segment new batches go to once it is
+// segmentEvery old and owes nothing, so that a crash after a quiet spell
+// sends nothing again; the next batch starts a new one.
+func (d *Dispatcher) closeIdleSegment(ctx context.Context) {
+	if seg := d.segment; d.pending[seg] <= 0 && len(d.settled[seg]) > 0 && time.Since(d.segStart) >= segmentEvery {
+		d.drop(ctx, seg)
+		d.segment++
+		d.segStart = time.Now()
+	}
 }
 
 // save writes a batch's state: its attempts and when each is retried.

@@ -1,7 +1,8 @@
 // Package uploader is a kiosk node's link to the aggregator. It forwards
 // the node's queued ratings in batches, retrying with capped exponential
-// backoff while the network or the aggregator is down; every upload is
-// idempotent, so a batch whose answer was lost is simply sent again. It
+// backoff while the network or the aggregator is down, or after the wait an
+// aggregator asks for with Retry-After (a standby, an overloaded one), capped
+// at MaxRetryAfter; every upload is idempotent, so a batch whose answer was lost is simply sent again. It
 // reports the node's health with every upload and by a heartbeat when idle,
 // and reads the configuration the aggregator publishes (enrolment,
 // questionnaires), checking the node's unit against the enrolment.
@@ -44,7 +45,11 @@ type Config struct {
 	Batch      int           // ratings per upload; default 200
 	MinBackoff time.Duration // default 1s
 	MaxBackoff time.Duration // default 5m
-	Idle       time.Duration // how often to send a heartbeat when idle; default 30s
+	// MaxRetryAfter caps the wait an aggregator asks for with Retry-After
+	// (a standby's or an overloaded aggregator's 503, a 429), which the
+	// uploader keeps instead of its own backoff; default 10m.
+	MaxRetryAfter time.Duration
+	Idle          time.Duration // how often to send a heartbeat when idle; default 30s
 	// ConfigEvery is how often to read the published configuration; default
 	// 1h. It is also read at start and whenever an upload is deferred.
 	ConfigEvery time.Duration
@@ -121,6 +126,9 @@ func New(u Config) *Uploader {
 	}
 	if u.MaxBackoff <= 0 {
 		u.MaxBackoff = 5 * time.Minute
+	}
+	if u.MaxRetryAfter <= 0 {
+		u.MaxRetryAfter = 10 * time.Minute
 	}
 	if u.Idle <= 0 {
 		u.Idle = 30 * time.Second
@@ -295,6 +303,13 @@ func (u *Uploader) Run(ctx context.Context) {
 			wait = max(u.untilRewind(), 0)
 			u.Logger.Warn("ratings deferred by the aggregator stay queued; will offer them again", "err", err, "retry_in", wait.Round(time.Millisecond))
 		case err != nil:
+			if asked, ok := u.retryAfter(err); ok {
+				// The aggregator answers and says when to come back: its
+				// word, not a failure count, sets the wait.
+				wait = asked
+				u.Logger.Warn("upload refused for now; the aggregator asked to wait (Retry-After)", "err", err, "retry_in", wait.Round(time.Millisecond))
+				break
+			}
 			failures++
 			wait = u.backoff(failures)
 			u.Logger.Warn("upload failed; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
@@ -341,6 +356,19 @@ func (u *Uploader) backoff(failures int) time.Duration {
 		d = u.MaxBackoff
 	}
 	return d/2 + rand.N(d/2+1)
+}
+
+// retryAfter returns the wait before the next attempt that the answer in
+// err asked for (Retry-After), capped at MaxRetryAfter and lengthened by up
+// to a tenth at random, so that a fleet told the same time by a standby
+// does not come back in step; false when it asked none.
+func (u *Uploader) retryAfter(err error) (time.Duration, bool) {
+	asked, ok := syncapi.RetryAfter(err)
+	if !ok {
+		return 0, false
+	}
+	asked = min(asked, u.MaxRetryAfter)
+	return asked + rand.N(asked/10+1), true
 }
 
 // SyncOnce uploads one batch and returns how many ratings left the queue.
@@ -601,6 +629,9 @@ func (u *Uploader) configLoop(ctx context.Context) {
 		case err != nil:
 			failures++
 			wait = min(u.backoff(failures), u.ConfigEvery)
+			if asked, ok := u.retryAfter(err); ok {
+				wait = asked
+			}
 			u.Logger.Warn("reading the published configuration failed; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
 		default:
 			failures, loggedOld = 0, false
