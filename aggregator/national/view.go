@@ -1,0 +1,381 @@
+package national
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hailong"
+	"hailong/aggregator/rollup"
+	"hailong/hierarchy"
+)
+
+// Source is one provincial aggregator the national one pulls from.
+type Source struct {
+	// Provinces are the codes of the provinces the source owns: cells of
+	// units of any other province refuse the whole pull, so that a
+	// province's figures come only from its owner.
+	Provinces []string `json:"provinces"`
+	URL       string   `json:"url"`
+	// Token is an API token on the source of a user whose scope is the
+	// province and whose role has exports.read; never shown.
+	Token string `json:"-"`
+}
+
+// SourceStatus tells how fresh one source's figures are in the view.
+type SourceStatus struct {
+	Source
+	// Pulled is when the figures held were pulled (zero: never); Age is
+	// how long ago, in seconds (-1: never). A source that is down keeps
+	// its last figures, which age.
+	Pulled time.Time `json:"pulled,omitzero"`
+	Age    float64   `json:"age_seconds"`
+	// Months and Ratings are what the view holds of the source.
+	Months  int   `json:"months"`
+	Ratings int64 `json:"ratings"`
+	// Tried is the last attempt; Error why it failed, empty if it did not.
+	Tried time.Time `json:"tried,omitzero"`
+	Error string    `json:"error,omitempty"`
+	// Bytes is the size of the last answer as received (compressed if the
+	// source compressed it).
+	Bytes int64 `json:"bytes"`
+}
+
+// Config configures a national view.
+type Config struct {
+	Sources []Source
+	// Units is the national hierarchy: every province's units.
+	Units func() *hierarchy.Tree
+	// Fields gives each procedure's field, as the rollups need it.
+	Fields func() map[string]string
+	// Client makes the requests; nil is a client with a one-minute
+	// timeout.
+	Client *http.Client
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// View is the national view: rollups made of the month cells pulled from
+// each source. Each pull replaces a source's months (never adds them to
+// what it held), so pulling twice counts nothing twice.
+type View struct {
+	cfg Config
+
+	pull sync.Mutex // one pull at a time: held is only read and written under it
+	held []map[string]month
+
+	mu     sync.Mutex // guards status
+	status []SourceStatus
+
+	ratings, flagged, outcomes atomic.Pointer[rollup.Rollup]
+}
+
+// month is one month of one source as held.
+type month struct {
+	digest string
+	ratings, flagged, outcomes []rollup.Day
+	n                          int64
+}
+
+// New returns an empty view of the sources. Two sources may not own the
+// same province.
+func New(cfg Config) (*View, error) {
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: time.Minute}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	owner := map[string]string{}
+	v := &View{cfg: cfg}
+	for _, s := range cfg.Sources {
+		if len(s.Provinces) == 0 {
+			return nil, fmt.Errorf("national source %s names no province", s.URL)
+		}
+		for _, p := range s.Provinces {
+			if o, ok := owner[p]; ok {
+				return nil, fmt.Errorf("province %s is pulled from two sources (%s and %s): each province has one owner", p, o, s.URL)
+			}
+			owner[p] = s.URL
+		}
+		v.held = append(v.held, map[string]month{})
+		v.status = append(v.status, SourceStatus{Source: s, Age: -1})
+	}
+	for _, r := range []*atomic.Pointer[rollup.Rollup]{&v.ratings, &v.flagged, &v.outcomes} {
+		r.Store(rollup.New())
+	}
+	return v, nil
+}
+
+// Rollup returns the ratings' sums of every province.
+func (v *View) Rollup() *rollup.Rollup { return v.ratings.Load() }
+
+// Flagged returns the flagged ratings' sums of every province.
+func (v *View) Flagged() *rollup.Rollup { return v.flagged.Load() }
+
+// Outcomes returns the dossier outcomes' sums of every province.
+func (v *View) Outcomes() *rollup.Rollup { return v.outcomes.Load() }
+
+// Sources tells how fresh each source's figures are.
+func (v *View) Sources() []SourceStatus {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := slices.Clone(v.status)
+	now := v.cfg.Now()
+	for i := range out {
+		if !out[i].Pulled.IsZero() {
+			out[i].Age = now.Sub(out[i].Pulled).Seconds()
+		}
+	}
+	return out
+}
+
+// Pull pulls every source once, side by side, and makes the rollups anew if
+// any source's months changed. A source that fails keeps the months
+// pulled before; the error names every source that failed.
+func (v *View) Pull(ctx context.Context) error {
+	v.pull.Lock()
+	defer v.pull.Unlock()
+	errs := make([]error, len(v.cfg.Sources))
+	changed := make([]bool, len(v.cfg.Sources))
+	var wg sync.WaitGroup
+	for i := range v.cfg.Sources {
+		wg.Go(func() { changed[i], errs[i] = v.pullSource(ctx, i) })
+	}
+	wg.Wait()
+	if slices.Contains(changed, true) {
+		v.rebuild()
+	}
+	return errors.Join(errs...)
+}
+
+// Run pulls every interval until ctx ends, logging failures.
+func (v *View) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := v.Pull(ctx); err != nil && ctx.Err() == nil {
+				v.cfg.Logger.Warn("national view: pull", "err", err)
+			}
+		}
+	}
+}
+
+// pullSource asks source i for its months, naming those held so that
+// unchanged ones come without their cells, checks the answer and replaces
+// the source's months with it.
+func (v *View) pullSource(ctx context.Context, i int) (changed bool, err error) {
+	src := v.cfg.Sources[i]
+	tried := v.cfg.Now()
+	var size int64
+	defer func() {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		st := &v.status[i]
+		st.Tried, st.Error, st.Bytes = tried, "", size
+		if err != nil {
+			st.Error = err.Error()
+			return
+		}
+		st.Pulled, st.Months, st.Ratings = tried, len(v.held[i]), 0
+		for _, m := range v.held[i] {
+			st.Ratings += m.n
+		}
+	}()
+	held := v.held[i]
+	digests := make(map[string]string, len(held))
+	for m, h := range held {
+		digests[m] = h.digest
+	}
+	ans, size, err := v.fetch(ctx, src, digests)
+	if err != nil {
+		return false, fmt.Errorf("source %s: %w", src.URL, err)
+	}
+	next, err := v.check(src, held, ans)
+	if err != nil {
+		return false, fmt.Errorf("source %s: %w", src.URL, err)
+	}
+	changed = len(next) != len(held)
+	for m, h := range next {
+		if held[m].digest != h.digest {
+			changed = true
+		}
+	}
+	v.held[i] = next
+	return changed, nil
+}
+
+func (v *View) fetch(ctx context.Context, src Source, digests map[string]string) (*Months, int64, error) {
+	u := strings.TrimRight(src.URL, "/") + Path
+	if len(digests) > 0 {
+		u += "?have=" + url.QueryEscape(Have(digests))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+src.Token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := v.cfg.Client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body := &countingReader{r: resp.Body}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(body, 1<<10))
+		return nil, body.n, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	var ans Months
+	if err := json.NewDecoder(body).Decode(&ans); err != nil {
+		return nil, body.n, fmt.Errorf("read the answer: %w", err)
+	}
+	return &ans, body.n, nil
+}
+
+// check reads an answer into the months it makes of the source: those
+// unchanged from held, the others from their cells. Cells of a unit outside
+// the source's provinces, of another wire version, or a month said
+// unchanged that is not held refuse the answer.
+func (v *View) check(src Source, held map[string]month, ans *Months) (map[string]month, error) {
+	if ans.Version != Version {
+		return nil, fmt.Errorf("the source speaks version %d of the rollup cells, this aggregator %d", ans.Version, Version)
+	}
+	tree, today := v.cfg.Units(), hailong.DateOf(v.cfg.Now())
+	province := map[string]string{}
+	next := make(map[string]month, len(ans.Months))
+	for _, m := range ans.Months {
+		if _, err := ParseMonth(m.Month); err != nil {
+			return nil, err
+		}
+		if _, dup := next[m.Month]; dup {
+			return nil, fmt.Errorf("month %s twice in one answer", m.Month)
+		}
+		if m.Unchanged {
+			h, ok := held[m.Month]
+			if !ok || h.digest != m.Digest {
+				return nil, fmt.Errorf("month %s said unchanged, but not held", m.Month)
+			}
+			next[m.Month] = h
+			continue
+		}
+		h := month{digest: m.Digest}
+		for _, part := range []struct {
+			days []Day
+			into *[]rollup.Day
+		}{{m.Ratings, &h.ratings}, {m.Flagged, &h.flagged}, {m.Outcomes, &h.outcomes}} {
+			days, err := RollupDays(part.days)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range days {
+				p, ok := province[d.Unit]
+				if !ok {
+					p = tree.ProvinceOf(d.Unit, today)
+					province[d.Unit] = p
+				}
+				if !slices.Contains(src.Provinces, p) {
+					return nil, fmt.Errorf("cells of unit %s (province %q), which is not among the source's provinces %s: the pull is refused",
+						d.Unit, p, strings.Join(src.Provinces, ","))
+				}
+				if rollup.MonthOf(d.Date) != mustMonth(m.Month) {
+					return nil, fmt.Errorf("a day %s in month %s", d.Date, m.Month)
+				}
+			}
+			*part.into = days
+		}
+		for _, d := range h.ratings {
+			for _, c := range d.Cells {
+				h.n += c.N
+			}
+		}
+		next[m.Month] = h
+	}
+	return next, nil
+}
+
+func mustMonth(s string) rollup.Month {
+	m, _ := ParseMonth(s) // checked by the caller
+	return m
+}
+
+// rebuild makes the three rollups anew from every source's months and
+// puts them in place of the old ones: a query sees one or the other, never
+// a half. It reads every cell held: its cost grows with the nation's
+// cells (docs/SCALE.md).
+func (v *View) rebuild() {
+	var fields map[string]string
+	if v.cfg.Fields != nil {
+		fields = v.cfg.Fields()
+	}
+	r, f, o := rollup.New(), rollup.New(), rollup.New()
+	for _, x := range []*rollup.Rollup{r, f, o} {
+		x.SetFields(fields)
+	}
+	for _, held := range v.held {
+		for _, m := range held {
+			r.Load(m.ratings...)
+			f.Load(m.flagged...)
+			o.Load(m.outcomes...)
+		}
+	}
+	v.ratings.Store(r)
+	v.flagged.Store(f)
+	v.outcomes.Store(o)
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// ReadSources reads the sources of a national view from CSV: a header
+// provinces,url,token and one line per provincial aggregator, its
+// provinces separated by spaces ("48 49"). The file holds credentials:
+// keep it readable by the service only.
+func ReadSources(r io.Reader) ([]Source, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 || !slices.Equal(rows[0], []string{"provinces", "url", "token"}) {
+		return nil, errors.New("national sources: the first line must be provinces,url,token")
+	}
+	var out []Source
+	for i, row := range rows[1:] {
+		s := Source{Provinces: strings.Fields(row[0]), URL: strings.TrimSpace(row[1]), Token: strings.TrimSpace(row[2])}
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("national sources, line %d: %q is not an http(s) URL", i+2, s.URL)
+		}
+		if len(s.Provinces) == 0 || s.Token == "" {
+			return nil, fmt.Errorf("national sources, line %d: provinces and token are required", i+2)
+		}
+		s.Token = strings.TrimPrefix(s.Token, "Bearer ")
+		out = append(out, s)
+	}
+	return out, nil
+}

@@ -1,0 +1,27 @@
+package rollup
+
+import (
+	"maps"
+	"slices"
+)
+
+// Months returns the months the rollup holds any day of, in order: what a
+// provincial aggregator offers the national one (GET /api/v1/rollups/months).
+// It reads the months of each unit's series, not the cells.
+func (r *Rollup) Months() []Month {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	seen := map[Month]bool{}
+	for _, s := range r.units {
+		for _, k := range s.months.keys {
+			seen[Month(k)] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// MonthFrom returns the month of year y and month m (1–12).
+func MonthFrom(y, m int) Month { return Month(y*12 + m - 1) }
+
+// YearMonth returns the year and month (1–12) of the month.
+func (m Month) YearMonth() (y, month int) { return int(m) / 12, int(m)%12 + 1 }
