@@ -3,7 +3,6 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"hailong"
 	"hailong/aggregator/national"
 )
 
@@ -15,11 +14,13 @@ type NationalSources interface {
 
 // nationalSourcesList answers GET /api/v1/national/sources: on a national
 // aggregator, each provincial aggregator it pulls from, when its figures
-// were last pulled and how old they are; 404 on any other aggregator.
+// were last pulled and how old they are; an empty list on any other
+// aggregator, which pulls from none.
 func (s *Server) nationalSourcesList(c *fiber.Ctx) error {
-	if s.National == nil {
-		return hailong.Errorf(hailong.ENOTFOUND, "This aggregator is not a national view: it pulls from no provincial aggregator.")
+	out := []national.SourceStatus{}
+	if s.National != nil {
+		out = s.National.Sources()
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(s.National.Sources())
+	return c.JSON(out)
 }
