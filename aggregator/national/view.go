@@ -113,7 +113,9 @@ func New(cfg Config) (*View, error) {
 			owner[p] = s.URL
 		}
 		v.held = append(v.held, map[string]month{})
-		v.status = append(v.status, SourceStatus{Source: s, Age: -1})
+		shown := s
+		shown.Token = "" // the status is shown; the token never
+		v.status = append(v.status, SourceStatus{Source: shown, Age: -1})
 	}
 	for _, r := range []*atomic.Pointer[rollup.Rollup]{&v.ratings, &v.flagged, &v.outcomes} {
 		r.Store(rollup.New())
@@ -235,6 +237,9 @@ func (v *View) fetch(ctx context.Context, src Source, digests map[string]string)
 	req.Header.Set("Authorization", "Bearer "+src.Token)
 	req.Header.Set("Accept", "application/json")
 	resp, err := v.cfg.Client.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = ue.Err // without the URL, whose have is long; the caller names the source
+	}
 	if err != nil {
 		return nil, 0, err
 	}
