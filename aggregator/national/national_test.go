@@ -1,7 +1,6 @@
 package national_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,21 +44,23 @@ func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusUnauthorized)
 		return
 	}
-	have := national.ParseHave(r.URL.Query().Get("have"))
-	out := national.Months{Version: p.version, Scope: "48"}
-	for _, m := range p.roll.Months() {
-		cells := national.Cells{Ratings: national.WireDays(p.roll.DaysOf(m))}
-		d, _ := cells.Digest()
-		month := national.Month{Month: national.FormatMonth(m), Digest: d}
-		if have[month.Month] == d {
-			month.Unchanged = true
-		} else {
-			month.Cells = cells
+	out, err := national.Collect(national.Rollups{Ratings: p.roll}, "48", 0, rollup.MonthFrom(9999, 12),
+		national.ParseHave(r.URL.Query().Get("have")), func(string) bool { return true })
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	out.Version = p.version
+	for _, m := range out.Months {
+		if !m.Unchanged {
 			p.sent.Add(1)
 		}
-		out.Months = append(out.Months, month)
 	}
-	json.NewEncoder(w).Encode(out)
+	gz := strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+	if gz {
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	national.Encode(w, out, gz)
 }
 
 func fact(unit string, d hailong.Date, sat bool) rollup.Fact {

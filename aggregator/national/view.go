@@ -1,6 +1,7 @@
 package national
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -83,7 +84,7 @@ type View struct {
 
 // month is one month of one source as held.
 type month struct {
-	digest string
+	digest                     string
 	ratings, flagged, outcomes []rollup.Day
 	n                          int64
 }
@@ -236,6 +237,9 @@ func (v *View) fetch(ctx context.Context, src Source, digests map[string]string)
 	}
 	req.Header.Set("Authorization", "Bearer "+src.Token)
 	req.Header.Set("Accept", "application/json")
+	// Asked for explicitly, so the transport leaves the answer compressed
+	// and its size as sent can be counted.
+	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := v.cfg.Client.Do(req)
 	if ue := (*url.Error)(nil); errors.As(err, &ue) {
 		err = ue.Err // without the URL, whose have is long; the caller names the source
@@ -249,8 +253,17 @@ func (v *View) fetch(ctx context.Context, src Source, digests map[string]string)
 		b, _ := io.ReadAll(io.LimitReader(body, 1<<10))
 		return nil, body.n, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
+	var in io.Reader = body
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		z, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, body.n, fmt.Errorf("read the answer: %w", err)
+		}
+		defer z.Close()
+		in = z
+	}
 	var ans Months
-	if err := json.NewDecoder(body).Decode(&ans); err != nil {
+	if err := json.NewDecoder(in).Decode(&ans); err != nil {
 		return nil, body.n, fmt.Errorf("read the answer: %w", err)
 	}
 	return &ans, body.n, nil
