@@ -501,6 +501,22 @@ func TestNationalViewEqualsOneAggregator(t *testing.T) {
 		}
 	})
 
+	t.Run("a token of one province gets that province's cells only", func(t *testing.T) {
+		// The reference holds every province: pulled with a token of
+		// province 48, it must send 48's cells and no other's.
+		v, err := national.New(national.Config{Units: func() *hierarchy.Tree { return s.tree },
+			Sources: []national.Source{{Provinces: []string{"48"}, URL: s.ref.URL(), Token: strings.TrimPrefix(s.refTokens["48"], "Bearer ")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Pull(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := v.Rollup().Ratings(), s.province["48"].Ingester().Rollup().Ratings(); got != want || got == 0 {
+			t.Errorf("pulled %d ratings from the reference with a token of province 48, which holds %d", got, want)
+		}
+	})
+
 	t.Run("a source down: the last pull, and its age", func(t *testing.T) {
 		down := s.province["79"]
 		downURL := down.URL()
