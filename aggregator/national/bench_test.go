@@ -33,7 +33,8 @@ func BenchmarkPull(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &province{roll: mem.Rollup(), version: national.Version, token: "t"}
+	p := &province{version: national.Version, token: "t"}
+	p.roll.Store(mem.Rollup())
 	srv := httptest.NewServer(p)
 	defer srv.Close()
 	view := func() *national.View {
@@ -44,7 +45,7 @@ func BenchmarkPull(b *testing.B) {
 		}
 		return v
 	}
-	months := len(p.roll.Months())
+	months := len(p.roll.Load().Months())
 	b.Run(fmt.Sprintf("first-%dk-%dmonths", n/1000, months), func(b *testing.B) {
 		var v *national.View
 		for b.Loop() {
@@ -53,25 +54,25 @@ func BenchmarkPull(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		if got := v.Rollup().Ratings(); got != p.roll.Ratings() {
-			b.Fatalf("pulled %d ratings of %d", got, p.roll.Ratings())
+		if got := v.Rollup().Ratings(); got != p.roll.Load().Ratings() {
+			b.Fatalf("pulled %d ratings of %d", got, p.roll.Load().Ratings())
 		}
-		plain, _ := gzipped(b, p.roll)
+		plain, _ := gzipped(b, p.roll.Load())
 		b.ReportMetric(float64(v.Sources()[0].Bytes), "gzipB/pull")
 		b.ReportMetric(float64(plain), "jsonB/pull")
-		b.ReportMetric(float64(p.roll.Cells()), "cells")
+		b.ReportMetric(float64(p.roll.Load().Cells()), "cells")
 	})
 	b.Run(fmt.Sprintf("one-month-changed-%dk", n/1000), func(b *testing.B) {
 		v := view()
 		if err := v.Pull(b.Context()); err != nil {
 			b.Fatal(err)
 		}
-		last := p.roll.Months()[months-1]
+		last := p.roll.Load().Months()[months-1]
 		y, m := last.YearMonth()
 		d := hailong.DateFromYMD(y, timeMonth(m), 15)
 		for b.Loop() {
 			b.StopTimer()
-			p.roll.Add(fact("TT-48", d, true)) // the province's write, not the pull's
+			p.roll.Load().Add(fact("TT-48", d, true)) // the province's write, not the pull's
 			b.StartTimer()
 			if err := v.Pull(b.Context()); err != nil {
 				b.Fatal(err)

@@ -33,7 +33,7 @@ func tree(t *testing.T) *hierarchy.Tree {
 // province serves a province's months as a provincial aggregator does,
 // from a rollup, honouring have; it counts the cells it sends.
 type province struct {
-	roll    *rollup.Rollup
+	roll    atomic.Pointer[rollup.Rollup] // replaced when the province is rebuilt
 	version int
 	sent    atomic.Int64 // months sent with their cells
 	token   string
@@ -44,7 +44,7 @@ func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusUnauthorized)
 		return
 	}
-	out, err := national.Collect(national.Rollups{Ratings: p.roll}, "48", 0, rollup.MonthFrom(9999, 12),
+	out, err := national.Collect(national.Rollups{Ratings: p.roll.Load()}, "48", 0, rollup.MonthFrom(9999, 12),
 		national.ParseHave(r.URL.Query().Get("have")), func(string) bool { return true })
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -83,8 +83,9 @@ func TestPull(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &province{roll: rollup.New(), version: tc.version, token: "secret"}
-			p.roll.Add(fact(tc.unit, oct, true), fact(tc.unit, nov, false))
+			p := &province{version: tc.version, token: "secret"}
+			p.roll.Store(rollup.New())
+			p.roll.Load().Add(fact(tc.unit, oct, true), fact(tc.unit, nov, false))
 			srv := httptest.NewServer(p)
 			defer srv.Close()
 			now := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
@@ -114,7 +115,7 @@ func TestPull(t *testing.T) {
 			if got := p.sent.Load(); got != 2 {
 				t.Errorf("two pulls of two months sent %d months with cells, want 2 (the second all unchanged)", got)
 			}
-			p.roll.Add(fact(tc.unit, oct, true))
+			p.roll.Load().Add(fact(tc.unit, oct, true))
 			now = now.Add(time.Minute)
 			if err := v.Pull(t.Context()); err != nil {
 				t.Fatal(err)
@@ -122,9 +123,23 @@ func TestPull(t *testing.T) {
 			if got := p.sent.Load(); got != 3 {
 				t.Errorf("after a late rating, %d months sent in all, want 3 (October again)", got)
 			}
-			want := p.roll.Query([]string{tc.unit}, oct-5, nov, rollup.Filter{})
+			want := p.roll.Load().Query([]string{tc.unit}, oct-5, nov, rollup.Filter{})
 			if got := v.Rollup().Query([]string{tc.unit}, oct-5, nov, rollup.Filter{}); got.Total.N != want.Total.N || got.Total.Satisfied != want.Total.Satisfied {
 				t.Errorf("national %+v, province %+v", got.Total, want.Total)
+			}
+			// The province rebuilt with October gone: the view is made
+			// anew, without it.
+			p.roll.Store(rollup.New())
+			p.roll.Load().Add(fact(tc.unit, nov, false))
+			if err := v.Pull(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Rollup().Query([]string{tc.unit}, oct-5, nov, rollup.Filter{}); got.Total.N != 1 || len(v.Rollup().Months()) != 1 {
+				t.Errorf("after October went from the province, the view counts %+v in %d months", got.Total, len(v.Rollup().Months()))
+			}
+			p.roll.Load().Add(fact(tc.unit, oct, true), fact(tc.unit, oct, true), fact(tc.unit, oct, true))
+			if err := v.Pull(t.Context()); err != nil {
+				t.Fatal(err)
 			}
 			// The province goes down: the last pull stays, and ages.
 			srv.Close()
@@ -132,11 +147,11 @@ func TestPull(t *testing.T) {
 			if err := v.Pull(t.Context()); err == nil {
 				t.Fatal("a pull from a closed source succeeded")
 			}
-			if n := v.Rollup().Ratings(); n != 3 {
-				t.Errorf("after a failed pull the view counts %d ratings, want the last pull's 3", n)
+			if n := v.Rollup().Ratings(); n != 4 {
+				t.Errorf("after a failed pull the view counts %d ratings, want the last pull's 4", n)
 			}
 			st := v.Sources()[0]
-			if st.Error == "" || st.Age != 90 || st.Months != 2 || st.Ratings != 3 || st.Token != "" {
+			if st.Error == "" || st.Age != 90 || st.Months != 2 || st.Ratings != 4 || st.Token != "" {
 				t.Errorf("status of a source down: %+v", st)
 			}
 		})

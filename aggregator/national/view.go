@@ -119,7 +119,7 @@ func New(cfg Config) (*View, error) {
 		v.status = append(v.status, SourceStatus{Source: shown, Age: -1})
 	}
 	for _, r := range []*atomic.Pointer[rollup.Rollup]{&v.ratings, &v.flagged, &v.outcomes} {
-		r.Store(rollup.New())
+		r.Store(v.empty())
 	}
 	return v, nil
 }
@@ -147,23 +147,113 @@ func (v *View) Sources() []SourceStatus {
 	return out
 }
 
-// Pull pulls every source once, side by side, and makes the rollups anew if
-// any source's months changed. A source that fails keeps the months
-// pulled before; the error names every source that failed.
+// Pull pulls every source once, side by side, and brings the rollups up
+// to date: the changed months of each source are replaced in place (their
+// old cells taken back, their new ones added, in one write per rollup),
+// or, when a source's months cannot be replaced so (a month gone, a cell
+// gone), the rollups are made anew from every source's months. A source
+// that fails keeps the months pulled before; the error names every source
+// that failed.
 func (v *View) Pull(ctx context.Context) error {
 	v.pull.Lock()
 	defer v.pull.Unlock()
 	errs := make([]error, len(v.cfg.Sources))
-	changed := make([]bool, len(v.cfg.Sources))
+	changes := make([]change, len(v.cfg.Sources))
 	var wg sync.WaitGroup
 	for i := range v.cfg.Sources {
-		wg.Go(func() { changed[i], errs[i] = v.pullSource(ctx, i) })
+		wg.Go(func() { changes[i], errs[i] = v.pullSource(ctx, i) })
 	}
 	wg.Wait()
-	if slices.Contains(changed, true) {
+	if slices.ContainsFunc(changes, func(c change) bool { return c.rebuild }) {
 		v.rebuild()
+		return errors.Join(errs...)
+	}
+	var delta [3][]rollup.Day
+	for _, c := range changes {
+		for _, r := range c.replaced {
+			delta[0] = append(append(delta[0], negate(r.old.ratings)...), r.new.ratings...)
+			delta[1] = append(append(delta[1], negate(r.old.flagged)...), r.new.flagged...)
+			delta[2] = append(append(delta[2], negate(r.old.outcomes)...), r.new.outcomes...)
+		}
+	}
+	for i, roll := range []*rollup.Rollup{v.Rollup(), v.Flagged(), v.Outcomes()} {
+		if len(delta[i]) > 0 {
+			roll.Load(delta[i]...) // one write: a query sees the month before or after
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// change is what one pull changed of a source's months.
+type change struct {
+	// replaced are the months changed or new (old is empty for a new
+	// one), each replaceable in place: every old cell is still there.
+	replaced []replacement
+	// rebuild is set when some month cannot be replaced in place.
+	rebuild bool
+}
+
+// replacement is a month of a source as held before a pull (empty if
+// new) and after it.
+type replacement struct{ old, new month }
+
+// replaceable reports whether the cells of next cover every cell of
+// prev, so that taking prev back and adding next leaves no cell behind
+// that a rollup made from next alone would not have. A provincial
+// aggregator's cells only grow (ratings are never removed, outcomes are
+// taken back by negative sums in the same cell), so this holds unless the
+// province was rebuilt or replaced.
+func replaceable(prev, next month) bool {
+	type key struct {
+		unit string
+		date hailong.Date
+		rollup.Dims
+	}
+	for _, p := range [][2][]rollup.Day{{prev.ratings, next.ratings}, {prev.flagged, next.flagged}, {prev.outcomes, next.outcomes}} {
+		if len(p[0]) == 0 {
+			continue
+		}
+		have := map[key]bool{}
+		for _, d := range p[1] {
+			for _, c := range d.Cells {
+				have[key{d.Unit, d.Date, c.Dims}] = true
+			}
+		}
+		for _, d := range p[0] {
+			for _, c := range d.Cells {
+				if !have[key{d.Unit, d.Date, c.Dims}] {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// negate returns days whose cells take back those of days.
+func negate(days []rollup.Day) []rollup.Day {
+	out := make([]rollup.Day, len(days))
+	for i, d := range days {
+		cells := make([]rollup.Cell, len(d.Cells))
+		for j, c := range d.Cells {
+			t := rollup.Tally{N: -c.N, Satisfied: -c.Satisfied}
+			for k, l := range c.Levels {
+				t.Levels[k] = -l
+			}
+			for _, it := range c.Items {
+				t.Items = append(t.Items, rollup.Item{Q: it.Q, N: -it.N, Satisfied: -it.Satisfied, Sum: -it.Sum, Zero: -it.Zero})
+			}
+			if o := c.Out; o != nil {
+				t.Out = &rollup.Outcomes{Dossiers: -o.Dossiers, Bad: -o.Bad, Overdue: -o.Overdue, Complained: -o.Complained, Index1Sum: -o.Index1Sum}
+				for k := range o.IndexSum {
+					t.Out.IndexSum[k], t.Out.IndexN[k] = -o.IndexSum[k], -o.IndexN[k]
+				}
+			}
+			cells[j] = rollup.Cell{Dims: c.Dims, Tally: t}
+		}
+		out[i] = rollup.Day{Unit: d.Unit, Date: d.Date, Cells: cells}
+	}
+	return out
 }
 
 // Run pulls every interval until ctx ends, logging failures.
@@ -185,7 +275,7 @@ func (v *View) Run(ctx context.Context, every time.Duration) {
 // pullSource asks source i for its months, naming those held so that
 // unchanged ones come without their cells, checks the answer and replaces
 // the source's months with it.
-func (v *View) pullSource(ctx context.Context, i int) (changed bool, err error) {
+func (v *View) pullSource(ctx context.Context, i int) (ch change, err error) {
 	src := v.cfg.Sources[i]
 	tried := v.cfg.Now()
 	var size int64
@@ -210,20 +300,29 @@ func (v *View) pullSource(ctx context.Context, i int) (changed bool, err error) 
 	}
 	ans, size, err := v.fetch(ctx, src, digests)
 	if err != nil {
-		return false, fmt.Errorf("source %s: %w", src.URL, err)
+		return change{}, fmt.Errorf("source %s: %w", src.URL, err)
 	}
 	next, err := v.check(src, held, ans)
 	if err != nil {
-		return false, fmt.Errorf("source %s: %w", src.URL, err)
+		return change{}, fmt.Errorf("source %s: %w", src.URL, err)
 	}
-	changed = len(next) != len(held)
-	for m, h := range next {
-		if held[m].digest != h.digest {
-			changed = true
+	for m := range held {
+		if _, ok := next[m]; !ok {
+			ch.rebuild = true // a month gone: nothing to replace it with
 		}
 	}
+	for m, h := range next {
+		prev, ok := held[m]
+		if ok && prev.digest == h.digest {
+			continue
+		}
+		if !replaceable(prev, h) {
+			ch.rebuild = true
+		}
+		ch.replaced = append(ch.replaced, replacement{prev, h})
+	}
 	v.held[i] = next
-	return changed, nil
+	return ch, nil
 }
 
 func (v *View) fetch(ctx context.Context, src Source, digests map[string]string) (*Months, int64, error) {
@@ -335,19 +434,21 @@ func mustMonth(s string) rollup.Month {
 	return m
 }
 
+// empty returns an empty rollup that knows the procedures' fields.
+func (v *View) empty() *rollup.Rollup {
+	r := rollup.New()
+	if v.cfg.Fields != nil {
+		r.SetFields(v.cfg.Fields())
+	}
+	return r
+}
+
 // rebuild makes the three rollups anew from every source's months and
 // puts them in place of the old ones: a query sees one or the other, never
 // a half. It reads every cell held: its cost grows with the nation's
 // cells (docs/SCALE.md).
 func (v *View) rebuild() {
-	var fields map[string]string
-	if v.cfg.Fields != nil {
-		fields = v.cfg.Fields()
-	}
-	r, f, o := rollup.New(), rollup.New(), rollup.New()
-	for _, x := range []*rollup.Rollup{r, f, o} {
-		x.SetFields(fields)
-	}
+	r, f, o := v.empty(), v.empty(), v.empty()
 	for _, held := range v.held {
 		for _, m := range held {
 			r.Load(m.ratings...)
