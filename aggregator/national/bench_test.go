@@ -84,7 +84,7 @@ func BenchmarkPull(b *testing.B) {
 
 // gzipped is the size of every month's cells as JSON, gzipped.
 func gzipped(b *testing.B, r *rollup.Rollup) (plain, compressed int) {
-	all, err := national.Collect(national.Rollups{Ratings: r}, "48", 0, rollup.MonthFrom(9999, 12), nil, func(string) bool { return true })
+	all, err := national.Collect(national.Rollups{Ratings: r}, national.Request{Scope: "48", To: rollup.MonthFrom(9999, 12), Keep: func(string) bool { return true }}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

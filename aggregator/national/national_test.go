@@ -36,6 +36,7 @@ type province struct {
 	roll    atomic.Pointer[rollup.Rollup] // replaced when the province is rebuilt
 	version int
 	sent    atomic.Int64 // months sent with their cells
+	digests national.Digests
 	token   string
 }
 
@@ -44,8 +45,8 @@ func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusUnauthorized)
 		return
 	}
-	out, err := national.Collect(national.Rollups{Ratings: p.roll.Load()}, "48", 0, rollup.MonthFrom(9999, 12),
-		national.ParseHave(r.URL.Query().Get("have")), func(string) bool { return true })
+	out, err := national.Collect(national.Rollups{Ratings: p.roll.Load()}, national.Request{Scope: "48", To: rollup.MonthFrom(9999, 12),
+		Have: national.ParseHave(r.URL.Query().Get("have")), Keep: func(string) bool { return true }}, &p.digests)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

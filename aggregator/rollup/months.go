@@ -25,3 +25,12 @@ func MonthFrom(y, m int) Month { return Month(y*12 + m - 1) }
 
 // YearMonth returns the year and month (1–12) of the month.
 func (m Month) YearMonth() (y, month int) { return int(m) / 12, int(m)%12 + 1 }
+
+// Generation returns how many times the month's cells changed: equal
+// generations of one rollup, equal cells (DaysOf). A provincial aggregator
+// keeps each month's digest until its generation moves.
+func (r *Rollup) Generation(m Month) uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.gens[m]
+}

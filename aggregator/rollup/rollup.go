@@ -263,6 +263,9 @@ type Rollup struct {
 	// dirty holds the months changed since TakeDirty last took them: what
 	// the next checkpoint writes.
 	dirty map[Month]bool
+	// gens counts the changes of each month (Generation), for readers
+	// that keep what they derived from a month until it changes.
+	gens map[Month]uint64
 }
 
 // id is an interned dimension value: an index into Rollup.names.
@@ -270,7 +273,7 @@ type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, gens: map[Month]uint64{}}
 }
 
 func (r *Rollup) intern(s string) id {
@@ -611,6 +614,7 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
 	mk := monthKey(d)
 	r.dirty[Month(mk)] = true
+	r.gens[Month(mk)]++
 	s.addTally(r, totalOf(s.months.slot(mk), k.q, k.ch), &s.sumItems, t)
 	for _, x := range r.fine(&k) {
 		if x.value != 0 && summed(x.kind) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,14 +42,17 @@ func (s *Server) rollupsMonthsList(c *fiber.Ctx) error {
 	}
 	today := hailong.DateOf(s.Now())
 	scoped := map[string]bool{}
-	out, err := national.Collect(rolls, p.Scope, from, to, national.ParseHave(c.Query("have")), func(unit string) bool {
-		ok, seen := scoped[unit]
-		if !seen {
-			ok = s.Access.InScope(p, unit, today)
-			scoped[unit] = ok
-		}
-		return ok
-	})
+	out, err := national.Collect(rolls, national.Request{Scope: p.Scope, From: from, To: to, Have: national.ParseHave(c.Query("have")),
+		Keep: func(unit string) bool {
+			ok, seen := scoped[unit]
+			if !seen {
+				ok = s.Access.InScope(p, unit, today)
+				scoped[unit] = ok
+			}
+			return ok
+		},
+		// The units kept change with the scope, the day and an import of units.
+		KeepKey: fmt.Sprintf("%s %s %p", p.Scope, today, s.Units())}, s.rollupDigests)
 	if err != nil {
 		return err
 	}

@@ -161,6 +161,9 @@ type Server struct {
 	phone  fiber.Handler // the rate limit of the phone pages
 	// publicCache keeps the public results page.
 	publicCache *publicCache
+	// rollupDigests keeps the digests of the months served to the
+	// national view (GET /api/v1/rollups/months) until they change.
+	rollupDigests *national.Digests
 }
 
 const csrfKey = "csrf"
@@ -189,6 +192,7 @@ func New(s *Server) (*Server, error) {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
 	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
+	s.rollupDigests = &national.Digests{}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {
 		return nil, err
