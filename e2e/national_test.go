@@ -541,6 +541,15 @@ func TestNationalViewEqualsOneAggregator(t *testing.T) {
 			}
 		}
 		t.Logf("staleness: %+v", status)
+		for _, c := range []struct{ lang, want string }{
+			{"vi", "Số liệu của tỉnh, thành phố 79 là của lần lấy lúc "},
+			{"en", "The figures of province 79 are as pulled at "},
+		} {
+			st, page := getWith(t, s.nat.URL()+"/units/79?lang="+c.lang, s.natTokens["79"])
+			if st != 200 || !strings.Contains(string(page), c.want) || strings.Contains(string(page), "province 48") {
+				t.Errorf("the %s page of province 79 (%d) does not say its figures are stale:\n%.2000s", c.lang, st, page)
+			}
+		}
 	})
 
 	t.Run("the national view takes no upload", func(t *testing.T) {
