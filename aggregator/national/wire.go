@@ -1,8 +1,9 @@
 // Package national forms the national view: a national aggregator pulls
 // the month cells of the provincial aggregators' rollups through their
 // authenticated API (GET /api/v1/rollups/months) and adds them in rollups
-// of its own, never reading a raw rating. This file is the wire format both
-// sides share; pull.go is the national side; docs/SCALE.md says why.
+// of its own, never reading a raw rating. wire.go is the format both sides
+// share, serve.go the provincial side, view.go and sources.go the national
+// side; docs/SCALE.md says why.
 package national
 
 import (
