@@ -37,6 +37,9 @@ type province struct {
 	version int
 	sent    atomic.Int64 // months sent with their cells
 	digests national.Digests
+	// requests counts the requests: a pull asks a year at a time.
+	requests atomic.Int64
+	longest  atomic.Int64 // the longest request URI
 	token   string
 }
 
@@ -45,8 +48,21 @@ func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no", http.StatusUnauthorized)
 		return
 	}
-	out, err := national.Collect(national.Rollups{Ratings: p.roll.Load()}, national.Request{Scope: "48", To: rollup.MonthFrom(9999, 12),
-		Have: national.ParseHave(r.URL.Query().Get("have")), Keep: func(string) bool { return true }}, &p.digests)
+	q := national.Request{Scope: "48", To: rollup.MonthFrom(9999, 12), Have: national.ParseHave(r.URL.Query().Get("have")),
+		Keep: func(string) bool { return true }}
+	if v := r.URL.Query().Get("from"); v != "" {
+		q.From, _ = national.ParseMonth(v)
+	}
+	if v := r.URL.Query().Get("to"); v != "" {
+		q.To, _ = national.ParseMonth(v)
+	}
+	p.requests.Add(1)
+	for n := int64(len(r.URL.RequestURI())); ; {
+		if old := p.longest.Load(); n <= old || p.longest.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	out, err := national.Collect(national.Rollups{Ratings: p.roll.Load()}, q, &p.digests)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -208,5 +224,43 @@ func TestMonths(t *testing.T) {
 		if _, err := national.ParseMonth(s); err == nil {
 			t.Errorf("%q read as a month", s)
 		}
+	}
+}
+
+// TestPullAYearAtATime: with years of months held, a pull asks a year at a
+// time, so its request lines stay short whatever the history, and still
+// finds months before and after the years it holds.
+func TestPullAYearAtATime(t *testing.T) {
+	p := &province{version: national.Version, token: "t"}
+	p.roll.Store(rollup.New())
+	for y := 2020; y <= 2026; y++ {
+		for m := time.January; m <= time.December; m++ {
+			p.roll.Load().Add(fact("TT-48", hailong.DateFromYMD(y, m, 10), true))
+		}
+	}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	v, err := national.New(national.Config{Units: func() *hierarchy.Tree { return tree(t) },
+		Sources: []national.Source{{Provinces: []string{"48"}, URL: srv.URL, Token: "t"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Pull(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p.roll.Load().Add(fact("TT-48", hailong.DateFromYMD(2019, time.May, 1), true), fact("TT-48", hailong.DateFromYMD(2027, time.January, 2), true),
+		fact("TT-48", hailong.DateFromYMD(2023, time.March, 2), false))
+	p.requests.Store(0)
+	if err := v.Pull(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.requests.Load(); got != 7+2 {
+		t.Errorf("a pull of seven years held made %d requests, want 9 (one a year, one before, one after)", got)
+	}
+	if got, want := v.Rollup().Ratings(), p.roll.Load().Ratings(); got != want {
+		t.Errorf("the view counts %d ratings, the province %d", got, want)
+	}
+	if n := p.longest.Load(); n > 1024 {
+		t.Errorf("a request line of %d bytes", n)
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -324,10 +326,59 @@ func (v *View) pullSource(ctx context.Context, i int) (ch change, err error) {
 	return ch, nil
 }
 
+// fetch asks a source for its months, a calendar year at a time for the
+// years held (so that have stays short whatever the history: a request
+// line must fit the server's 4 kB buffer), and once each for the months
+// before and after them; it returns the answers as one, and the bytes
+// received.
 func (v *View) fetch(ctx context.Context, src Source, digests map[string]string) (*Months, int64, error) {
+	byYear := map[string]map[string]string{}
+	for m, d := range digests {
+		y := m[:4]
+		if byYear[y] == nil {
+			byYear[y] = map[string]string{}
+		}
+		byYear[y][m] = d
+	}
+	years := slices.Sorted(maps.Keys(byYear))
+	var windows []url.Values
+	if len(years) == 0 {
+		windows = append(windows, url.Values{})
+	} else {
+		first, _ := strconv.Atoi(years[0])
+		last, _ := strconv.Atoi(years[len(years)-1])
+		windows = append(windows, url.Values{"to": {fmt.Sprintf("%04d-12", first-1)}})
+		for y := first; y <= last; y++ {
+			w := url.Values{"from": {fmt.Sprintf("%04d-01", y)}, "to": {fmt.Sprintf("%04d-12", y)}}
+			if have := byYear[fmt.Sprintf("%04d", y)]; len(have) > 0 {
+				w.Set("have", Have(have))
+			}
+			windows = append(windows, w)
+		}
+		windows = append(windows, url.Values{"from": {fmt.Sprintf("%04d-01", last+1)}})
+	}
+	all := &Months{Version: Version}
+	var size int64
+	for _, w := range windows {
+		ans, n, err := v.fetchWindow(ctx, src, w)
+		size += n
+		if err != nil {
+			return nil, size, err
+		}
+		if ans.Version != Version {
+			all.Version = ans.Version // refused by check
+		}
+		all.Scope = ans.Scope
+		all.Months = append(all.Months, ans.Months...)
+	}
+	return all, size, nil
+}
+
+// fetchWindow asks a source for the months of one window (from, to, have).
+func (v *View) fetchWindow(ctx context.Context, src Source, window url.Values) (*Months, int64, error) {
 	u := strings.TrimRight(src.URL, "/") + Path
-	if len(digests) > 0 {
-		u += "?have=" + url.QueryEscape(Have(digests))
+	if q := window.Encode(); q != "" {
+		u += "?" + q
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
