@@ -128,22 +128,12 @@ func (c *collected) Outcomes(_ context.Context, os []hailong.Outcome) error {
 	return nil
 }
 
-// uploadAll enrols each centre's kiosk on agg and sends its kiosk ratings
-// through the sync API, MaxBatch at a time, and its QR ratings through the
-// phone page's write path; every rating must be accepted (or be a
-// duplicate, when sent again). Then it reports the outcomes.
-func uploadAll(ctx context.Context, agg *aggapp.Main, rs []hailong.Rating, outs []hailong.Outcome) error {
-	return nationalKiosks.upload(ctx, agg, rs, outs)
-}
-
 // kioskBook enrols each centre's kiosk once per aggregator and keeps its
 // credential.
 type kioskBook struct {
 	mu    sync.Mutex
-	creds map[string]syncapi.Credential // by aggregator URL and unit
+	creds map[*aggapp.Main]map[string]syncapi.Credential // by aggregator and unit
 }
-
-var nationalKiosks = &kioskBook{creds: map[string]syncapi.Credential{}}
 
 // kioskOf names the kiosk of a centre.
 func kioskOf(unit string) string { return "synth-" + strings.ToLower(unit) }
@@ -151,8 +141,7 @@ func kioskOf(unit string) string { return "synth-" + strings.ToLower(unit) }
 func (b *kioskBook) credential(ctx context.Context, agg *aggapp.Main, unit string) (syncapi.Credential, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	key := agg.URL() + " " + unit
-	if c, ok := b.creds[key]; ok {
+	if c, ok := b.creds[agg][unit]; ok {
 		return c, nil
 	}
 	k, cred, err := enrolment.Enrol(kioskOf(unit), unit, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -162,10 +151,20 @@ func (b *kioskBook) credential(ctx context.Context, agg *aggapp.Main, unit strin
 	if err := agg.DB().AddKiosk(ctx, k); err != nil {
 		return cred, err
 	}
-	b.creds[key] = cred
+	if b.creds == nil {
+		b.creds = map[*aggapp.Main]map[string]syncapi.Credential{}
+	}
+	if b.creds[agg] == nil {
+		b.creds[agg] = map[string]syncapi.Credential{}
+	}
+	b.creds[agg][unit] = cred
 	return cred, nil
 }
 
+// upload enrols each centre's kiosk on agg and sends its kiosk ratings
+// through the sync API, MaxBatch at a time, and its QR ratings through the
+// phone page's write path; every rating must be accepted (or be a
+// duplicate, when sent again). Then it reports the outcomes.
 func (b *kioskBook) upload(ctx context.Context, agg *aggapp.Main, rs []hailong.Rating, outs []hailong.Outcome) error {
 	byUnit := map[string][]hailong.Rating{}
 	for _, r := range rs {
@@ -226,6 +225,7 @@ type nationalSetup struct {
 	// national aggregator, by province.
 	refTokens, natTokens map[string]string
 	nationalTokens       map[string]string // the national's credential on each province's aggregator
+	kiosks               kioskBook
 }
 
 // inParallel runs each of fns in its own goroutine and fails the test with
@@ -280,12 +280,12 @@ func startNational(t *testing.T, n int) *nationalSetup {
 		p := s.tree.ProvinceOf(o.Unit, today)
 		outsBy[p] = append(outsBy[p], o)
 	}
-	uploads := []func() error{func() error { return uploadAll(ctx, s.ref, s.ratings, s.outcomes) }}
+	uploads := []func() error{func() error { return s.kiosks.upload(ctx, s.ref, s.ratings, s.outcomes) }}
 	for _, p := range nationalProvinces {
 		if len(byProvince[p]) == 0 {
 			t.Fatalf("no rating generated in province %s", p)
 		}
-		uploads = append(uploads, func() error { return uploadAll(ctx, s.province[p], byProvince[p], outsBy[p]) })
+		uploads = append(uploads, func() error { return s.kiosks.upload(ctx, s.province[p], byProvince[p], outsBy[p]) })
 	}
 	inParallel(t, uploads...)
 
@@ -298,7 +298,8 @@ func startNational(t *testing.T, n int) *nationalSetup {
 	}
 	var err error
 	// Pulled at start, then only when the test says (Pull).
-	s.nat, err = startNationalPart(ctx, s.tree, aggapp.Config{DataDir: t.TempDir(), NationalSources: sources, NationalPullEvery: time.Hour})
+	s.nat, err = startNationalPart(ctx, s.tree, aggapp.Config{DataDir: t.TempDir(), NationalSources: sources, NationalPullEvery: time.Hour,
+		DebugListen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,8 +475,8 @@ func TestNationalViewEqualsOneAggregator(t *testing.T) {
 			}
 			late = append(late, r)
 		}
-		inParallel(t, func() error { return uploadAll(ctx, s.province["48"], late, nil) },
-			func() error { return uploadAll(ctx, s.ref, late, nil) })
+		inParallel(t, func() error { return s.kiosks.upload(ctx, s.province["48"], late, nil) },
+			func() error { return s.kiosks.upload(ctx, s.ref, late, nil) })
 		before := view.Rollup().Ratings()
 		if err := view.Pull(ctx); err != nil {
 			t.Fatal(err)
@@ -541,6 +542,18 @@ func TestNationalViewEqualsOneAggregator(t *testing.T) {
 			}
 		}
 		t.Logf("staleness: %+v", status)
+		resp, err := http.Get(s.nat.DebugURL() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`hailong_national_source_failing{provinces="79"} 1`, `hailong_national_source_failing{provinces="48"} 0`,
+			fmt.Sprintf("hailong_national_rollup_ratings %d", s.ref.Ingester().Rollup().Ratings())} {
+			if !strings.Contains(string(metrics), want) {
+				t.Errorf("the national aggregator's metrics lack %q", want)
+			}
+		}
 		for _, c := range []struct{ lang, want string }{
 			{"vi", "Số liệu của tỉnh, thành phố 79 là của lần lấy lúc "},
 			{"en", "The figures of province 79 are as pulled at "},
@@ -553,7 +566,7 @@ func TestNationalViewEqualsOneAggregator(t *testing.T) {
 	})
 
 	t.Run("the national view takes no upload", func(t *testing.T) {
-		cred, err := nationalKiosks.credential(ctx, s.nat, "TT-48")
+		cred, err := s.kiosks.credential(ctx, s.nat, "TT-48")
 		if err != nil {
 			t.Fatal(err)
 		}

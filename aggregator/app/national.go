@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"hailong"
 	"hailong/aggregator/national"
@@ -31,6 +34,7 @@ func (m *Main) startNational(ctx context.Context) error {
 		return err
 	}
 	m.national = v
+	m.nationalMetrics(v)
 	start := time.Now()
 	if err := v.Pull(ctx); err != nil {
 		m.Logger.Warn("national view: a province could not be pulled at start; its figures are missing until it answers", "err", err)
@@ -38,6 +42,30 @@ func (m *Main) startNational(ctx context.Context) error {
 	m.Logger.Info("national view pulled", "sources", len(cfg.NationalSources), "ratings", v.Rollup().Ratings(),
 		"took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// nationalMetrics registers, for each source, how old its figures are and
+// whether its last pull failed, read when scraped.
+func (m *Main) nationalMetrics(v *national.View) {
+	status := func(i int) national.SourceStatus { return v.Sources()[i] }
+	for i, src := range m.Config.NationalSources {
+		labels := prometheus.Labels{"provinces": strings.Join(src.Provinces, " ")}
+		m.registry.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hailong_national_source_age_seconds", ConstLabels: labels,
+				Help: "How old the national view's figures of the provinces are: seconds since their last successful pull, -1 if never."},
+				func() float64 { return status(i).Age }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hailong_national_source_failing", ConstLabels: labels,
+				Help: "1 when the last pull of the provinces failed (the view keeps the figures pulled before), else 0."},
+				func() float64 {
+					if status(i).Error != "" {
+						return 1
+					}
+					return 0
+				}),
+		)
+	}
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hailong_national_rollup_ratings",
+		Help: "Ratings of every province in the national view's rollup."}, func() float64 { return float64(v.Rollup().Ratings()) }))
 }
 
 // runNational keeps pulling until ctx ends.
