@@ -40,7 +40,7 @@ type province struct {
 	// requests counts the requests: a pull asks a year at a time.
 	requests atomic.Int64
 	longest  atomic.Int64 // the longest request URI
-	token   string
+	token    string
 }
 
 func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
