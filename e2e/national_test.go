@@ -475,8 +475,21 @@ func TestNationalViewEqualsOneAggregator(t *testing.T) {
 			}
 			late = append(late, r)
 		}
-		inParallel(t, func() error { return s.kiosks.upload(ctx, s.province["48"], late, nil) },
-			func() error { return s.kiosks.upload(ctx, s.ref, late, nil) })
+		// And an outcome reported again with a complaint: its month's
+		// outcome cells change, by a take-back and an add in the province.
+		var again []hailong.Outcome
+		for _, o := range s.outcomes {
+			if tree.ProvinceOf(o.Unit, hailong.DateOf(time.Now())) == "48" && o.Returned != nil {
+				o.Complaints++
+				again = append(again, o)
+				break
+			}
+		}
+		if len(again) == 0 {
+			t.Fatal("no returned outcome in province 48")
+		}
+		inParallel(t, func() error { return s.kiosks.upload(ctx, s.province["48"], late, again) },
+			func() error { return s.kiosks.upload(ctx, s.ref, late, again) })
 		before := view.Rollup().Ratings()
 		if err := view.Pull(ctx); err != nil {
 			t.Fatal(err)
