@@ -2,6 +2,7 @@
 // commands:
 //
 //	aggregator [serve]                     run the service (the default)
+//	aggregator serve -national-sources F   run the national view, pulling the provinces' rollups
 //	aggregator rebuild                     recompute every rollup from raw ratings
 //	aggregator kiosk add -id ID -unit CODE enrol a kiosk and print its credential
 //	aggregator kiosk list                  list enrolled kiosks
@@ -59,6 +60,7 @@ import (
 	"hailong/aggregator/ferret"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/lease"
+	"hailong/aggregator/national"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/synth"
 	"hailong/hierarchy"
@@ -172,8 +174,21 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", lease.DefaultTTL, "how long the lease lasts unless renewed (every third of it): a standby takes over this long after the owner died")
 	fs.DurationVar(&cfg.LeaseSkew, "lease-skew", lease.DefaultSkew, "how far the clocks of the aggregators' machines may differ; a standby waits this long past the lease's expiry")
 	provinces := fs.String("provinces", "", "comma-separated codes of the provinces this process owns, e.g. 48,79; uploads from kiosks of other provinces are refused; empty owns all")
+	nationalSources := fs.String("national-sources", "", "CSV file (provinces,url,token) of the provincial aggregators to pull rollup cells from: makes this aggregator the national view, taking no uploads (docs/SCALE.md)")
+	fs.DurationVar(&cfg.NationalPullEvery, "national-pull-every", app.DefaultNationalPullEvery, "how often the national view pulls the provinces' rollup cells")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *nationalSources != "" {
+		f, err := os.Open(*nationalSources)
+		if err != nil {
+			return fmt.Errorf("-national-sources: %w", err)
+		}
+		cfg.NationalSources, err = national.ReadSources(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("-national-sources: %w", err)
+		}
 	}
 	if *smtpPasswordFile != "" {
 		b, err := os.ReadFile(*smtpPasswordFile)

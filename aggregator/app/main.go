@@ -31,6 +31,7 @@ import (
 	"hailong/aggregator/lease"
 	"hailong/aggregator/mail"
 	"hailong/aggregator/mongodb"
+	"hailong/aggregator/national"
 	"hailong/aggregator/notify"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
@@ -135,6 +136,14 @@ type Config struct {
 	// of kiosks enrolled elsewhere are refused (403), and the lease's
 	// scope is named after them. Empty owns every province.
 	Provinces []string
+	// NationalSources make this aggregator the national view: it pulls
+	// the rollup cells of these provincial aggregators (package national)
+	// and serves their measures, taking no uploads. Empty: a provincial
+	// (or single) aggregator, as before.
+	NationalSources []national.Source
+	// NationalPullEvery is how often the sources are pulled; 0 is
+	// DefaultNationalPullEvery.
+	NationalPullEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -201,6 +210,9 @@ type Main struct {
 	lease     *lease.Held
 	stopLease context.CancelFunc
 	leaseKept chan struct{}
+
+	// national is the national view, with Config.NationalSources only.
+	national *national.View
 }
 
 // DB is an open database, embedded or not.
@@ -431,9 +443,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.checkProvinces()
 		ingester = provinceIngester{Ingester: ingester, provinces: cfg.Provinces, units: m.units.Load}
 	}
+	var book web.OutcomeBook = m.book
+	var nationalSources web.NationalSources // a nil *national.View would not be a nil interface
+	if len(cfg.NationalSources) > 0 {
+		if err := m.startNational(ctx); err != nil {
+			return err
+		}
+		ingester = nationalIngester{Ingester: ingester, view: m.national}
+		book, nationalSources = nationalBook{m.national}, m.national
+	}
 	m.server, err = web.New(&web.Server{
-		Ingester: ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog,
-		Outcomes: m.book, Clients: clients, Procedures: m.procedures.Load, Targets: targets, Admin: adm, PortalScoring: scoring,
+		Ingester: ingester, Kiosks: registry, KioskDirectory: registry, DB: m.db, Catalog: catalog, National: nationalSources,
+		Outcomes: book, Clients: clients, Procedures: m.procedures.Load, Targets: targets, Admin: adm, PortalScoring: scoring,
 		Units: m.units.Load, Assets: assets.FS(cfg.AssetsDir), Logger: m.Logger, MinSample: cfg.MinSample,
 		PhoneQuestionnaire: cfg.PhoneQuestionnaire, RateLimit: cfg.RateLimit,
 		ProxyHeader: cfg.ProxyHeader, TrustedProxies: cfg.TrustedProxies, SecureCookies: cfg.SecureCookies,
@@ -464,6 +485,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.wg.Go(func() { m.schedule.Run(ctx) })
 	}
 	m.alerts.Start(ctx)
+	if m.national != nil {
+		m.wg.Go(func() { m.runNational(ctx) })
+	}
 	m.wg.Go(func() { m.access.Run(ctx, accessFlushEvery) })
 	if err := m.markRunning(ctx); err != nil {
 		m.Logger.Warn("record the aggregator's presence", "err", err)

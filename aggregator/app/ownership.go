@@ -225,18 +225,8 @@ func (p provinceIngester) owns(unit string) error {
 }
 
 // ProvinceOf returns the code of the province unit rolls up into on d, or
-// "" if it rolls up into none.
-func ProvinceOf(t *hierarchy.Tree, unit string, d hailong.Date) string {
-	chain := t.Chain(unit, d)
-	if len(chain) == 0 {
-		return ""
-	}
-	root := chain[len(chain)-1]
-	if u, ok := t.At(root, d); !ok || u.Kind != hierarchy.Province {
-		return ""
-	}
-	return root
-}
+// "" if it rolls up into none (hierarchy.Tree.ProvinceOf).
+func ProvinceOf(t *hierarchy.Tree, unit string, d hailong.Date) string { return t.ProvinceOf(unit, d) }
 
 // checkProvinces warns of configured provinces that are not provinces in
 // force today: a typo would refuse every upload.

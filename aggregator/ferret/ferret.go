@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -28,6 +29,10 @@ type Embedded struct {
 // ErrInUse is returned by Start when another process holds the directory:
 // usually the running aggregator.
 var ErrInUse = errors.New("the embedded database admits one process at a time")
+
+// newMu makes one FerretDB at a time, so that several aggregators may
+// start side by side in one process (the tests of the national view do).
+var newMu sync.Mutex
 
 // Start runs FerretDB on the SQLite files in dir. Only one process may use a
 // directory: a second one is refused rather than corrupting the files.
@@ -48,12 +53,14 @@ func Start(ctx context.Context, dir string, log *slog.Logger) (*Embedded, error)
 		lock.Unlock()
 		return nil, err
 	}
+	newMu.Lock() // ferretdb.New writes a package-level field (the version's package name)
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: (&url.URL{Scheme: "file", Path: abs + "/"}).String(),
 		Logger:    slog.New(errorsOnly{log.With("component", "ferretdb").Handler()}),
 	})
+	newMu.Unlock()
 	if err != nil {
 		lock.Unlock()
 		return nil, fmt.Errorf("start FerretDB: %w", err)

@@ -272,6 +272,9 @@ type Rollup struct {
 	// the next checkpoint writes.
 	dirty map[Month]bool
 	lazy
+	// gens counts the changes of each month (Generation), for readers
+	// that keep what they derived from a month until it changes.
+	gens map[Month]uint64
 }
 
 // id is an interned dimension value: an index into Rollup.names.
@@ -279,7 +282,7 @@ type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy()}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), gens: map[Month]uint64{}}
 }
 
 func (r *Rollup) intern(s string) id {
@@ -622,6 +625,7 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	s.addTally(r, &s.cells[i].counts, &s.cellItems, t)
 	s.addTally(r, totalOf(&dy.totals, k.q, k.ch), &s.sumItems, t)
 	r.dirty[Month(mk)] = true
+	r.gens[Month(mk)]++
 	s.addTally(r, totalOf(s.months.slot(mk), k.q, k.ch), &s.sumItems, t)
 	for _, x := range r.fine(&k) {
 		if x.value != 0 && summed(x.kind) {

@@ -130,6 +130,9 @@ type Frame struct {
 	// Class is the page body's class besides "workspace": "account" for
 	// the narrow sign-in and password forms, "admin" for administration.
 	Class string
+	// Stale says, on a national aggregator, which provinces' figures are
+	// older than the last attempt to pull them.
+	Stale []string
 }
 
 // frame makes the frame of a page in the language the reader asked for.
@@ -149,6 +152,9 @@ func (s *Server) frame(c *fiber.Ctx, section, titleKey string) Frame {
 	f := Frame{Lang: lang, T: words[lang], User: principalOf(c), Section: section, Query: q, CSRF: csrf,
 		OtherLang: c.Path() + "?" + other.Encode()}
 	f.Title = f.T[titleKey]
+	if f.User != nil {
+		f.Stale = s.staleNotes(lang)
+	}
 	return f
 }
 

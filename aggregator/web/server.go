@@ -20,6 +20,7 @@ import (
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/aggregator/comments"
+	"hailong/aggregator/national"
 	"hailong/aggregator/oidc"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/report"
@@ -149,6 +150,9 @@ type Server struct {
 	// Webhooks keeps webhook subscriptions and their deliveries; without
 	// it those routes answer 503.
 	Webhooks Webhooks
+	// National is set on a national aggregator: the provincial
+	// aggregators it pulls from and how fresh each one's figures are.
+	National NationalSources
 
 	app    *fiber.App
 	tmpl   *template.Template
@@ -157,6 +161,9 @@ type Server struct {
 	phone  fiber.Handler // the rate limit of the phone pages
 	// publicCache keeps the public results page.
 	publicCache *publicCache
+	// rollupDigests keeps the digests of the months served to the
+	// national view (GET /api/v1/rollups/months) until they change.
+	rollupDigests *national.Digests
 }
 
 const csrfKey = "csrf"
@@ -185,6 +192,7 @@ func New(s *Server) (*Server, error) {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
 	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
+	s.rollupDigests = &national.Digests{}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")
 	if err != nil {
 		return nil, err
@@ -237,6 +245,11 @@ func Routes() []Route {
 		{Method: "GET", Path: "/api/v1/breakdowns", Rule: measures, Unit: true, handler: (*Server).breakdownsShow},
 		{Method: "GET", Path: "/api/v1/procedures", Rule: measures, handler: (*Server).proceduresList},
 		{Method: "GET", Path: "/api/v1/units", Rule: measures, handler: (*Server).unitsList},
+		// The national view: a provincial aggregator's rollup cells, for
+		// the national aggregator's credential (a province-wide token);
+		// and, on a national aggregator, how fresh each province's are.
+		{Method: "GET", Path: national.Path, Rule: Needs(hailong.PermExportsRead), Province: true, handler: (*Server).rollupsMonthsList},
+		{Method: "GET", Path: "/api/v1/national/sources", Rule: measures, handler: (*Server).nationalSourcesList},
 		{Method: "GET", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensList},
 		{Method: "POST", Path: "/api/v1/api-tokens", Rule: tokens, handler: (*Server).apiTokensCreate},
 		{Method: "DELETE", Path: "/api/v1/api-tokens/:id", Rule: tokens, handler: (*Server).apiTokensDelete},
