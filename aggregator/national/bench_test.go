@@ -2,6 +2,7 @@ package national_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -84,7 +85,7 @@ func BenchmarkPull(b *testing.B) {
 
 // gzipped is the size of every month's cells as JSON, gzipped.
 func gzipped(b *testing.B, r *rollup.Rollup) (plain, compressed int) {
-	all, err := national.Collect(national.Rollups{Ratings: r}, national.Request{Scope: "48", To: rollup.MonthFrom(9999, 12), Keep: func(string) bool { return true }}, nil)
+	all, err := national.Collect(context.Background(), national.Rollups{Ratings: r}, national.Request{Scope: "48", To: rollup.MonthFrom(9999, 12), Keep: func(string) bool { return true }}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

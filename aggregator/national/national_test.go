@@ -1,6 +1,7 @@
 package national_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -62,7 +63,7 @@ func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	out, err := national.Collect(national.Rollups{Ratings: p.roll.Load()}, q, &p.digests)
+	out, err := national.Collect(context.Background(), national.Rollups{Ratings: p.roll.Load()}, q, &p.digests)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

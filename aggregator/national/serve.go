@@ -2,7 +2,9 @@ package national
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"slices"
@@ -81,8 +83,10 @@ type Request struct {
 // q keeps, with its digest, and its cells unless q has that digest. A
 // month whose digest is kept in digests (nil: none) for its generation and
 // q has is answered without reading its cells; any other month's cells
-// are copied once.
-func Collect(r Rollups, q Request, digests *Digests) (*Months, error) {
+// are copied once. A month not in memory (older than the months a
+// provincial aggregator keeps loaded) is loaded first; if it cannot be,
+// Collect fails rather than serve a part of it.
+func Collect(ctx context.Context, r Rollups, q Request, digests *Digests) (*Months, error) {
 	scope, from, to, have, keep := q.Scope, q.From, q.To, q.Have, q.Keep
 	rolls := []*rollup.Rollup{r.Ratings, r.Flagged, r.Outcomes}
 	months := map[rollup.Month]bool{}
@@ -96,11 +100,15 @@ func Collect(r Rollups, q Request, digests *Digests) (*Months, error) {
 			}
 		}
 	}
-	daysOf := func(x *rollup.Rollup, m rollup.Month) []Day {
+	daysOf := func(x *rollup.Rollup, m rollup.Month) ([]Day, error) {
 		if x == nil {
-			return nil
+			return nil, nil
 		}
-		return WireDays(slices.DeleteFunc(x.DaysOf(m), func(d rollup.Day) bool { return !keep(d.Unit) }))
+		days, err := x.ReadMonth(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		return WireDays(slices.DeleteFunc(days, func(d rollup.Day) bool { return !keep(d.Unit) })), nil
 	}
 	out := &Months{Version: Version, Scope: scope, Months: []Month{}}
 	for _, m := range slices.Sorted(maps.Keys(months)) {
@@ -115,7 +123,17 @@ func Collect(r Rollups, q Request, digests *Digests) (*Months, error) {
 			out.Months = append(out.Months, Month{Month: name, Digest: d, Unchanged: true})
 			continue
 		}
-		cells := Cells{Ratings: daysOf(r.Ratings, m), Flagged: daysOf(r.Flagged, m), Outcomes: daysOf(r.Outcomes, m)}
+		var cells Cells
+		for _, c := range []struct {
+			x  *rollup.Rollup
+			to *[]Day
+		}{{r.Ratings, &cells.Ratings}, {r.Flagged, &cells.Flagged}, {r.Outcomes, &cells.Outcomes}} {
+			days, err := daysOf(c.x, m)
+			if err != nil {
+				return nil, fmt.Errorf("the cells of %s: %w", name, err)
+			}
+			*c.to = days
+		}
 		if len(cells.Ratings)+len(cells.Flagged)+len(cells.Outcomes) == 0 {
 			continue
 		}

@@ -397,3 +397,24 @@ func (r *Rollup) drop(months map[Month]bool) {
 	}
 	r.drops.Add(int64(len(months)))
 }
+
+// ReadMonth returns DaysOf(m) with a cold month loaded first and kept in
+// memory while its days are copied: what a provincial aggregator serves the
+// national one. Unlike a query, which leaves out a month it cannot load, it
+// fails, so that a part month is never served as the whole.
+func (r *Rollup) ReadMonth(ctx context.Context, m Month) ([]Day, error) {
+	pin := &[2]Month{m, m}
+	r.lazyMu.Lock()
+	r.pins[pin] = true
+	r.lazyMu.Unlock()
+	defer func() {
+		r.lazyMu.Lock()
+		delete(r.pins, pin)
+		r.lazyMu.Unlock()
+		r.evict()
+	}()
+	if err := r.load(ctx, m); err != nil {
+		return nil, err
+	}
+	return r.DaysOf(m), nil
+}

@@ -5,13 +5,17 @@ import (
 	"slices"
 )
 
-// Months returns the months the rollup holds any day of, in order: what a
-// provincial aggregator offers the national one (GET /api/v1/rollups/months).
-// It reads the months of each unit's series, not the cells.
+// Months returns the months the rollup holds any day of, in memory or
+// cold (persisted and not loaded), in order: what a provincial aggregator
+// offers the national one (GET /api/v1/rollups/months). It reads the
+// months of each unit's series, not the cells, and loads nothing.
 func (r *Rollup) Months() []Month {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	seen := map[Month]bool{}
+	for m := range r.cold {
+		seen[m] = true
+	}
 	for _, s := range r.units {
 		for _, k := range s.months.keys {
 			seen[Month(k)] = true

@@ -42,7 +42,7 @@ func (s *Server) rollupsMonthsList(c *fiber.Ctx) error {
 	}
 	today := hailong.DateOf(s.Now())
 	scoped := map[string]bool{}
-	out, err := national.Collect(rolls, national.Request{Scope: p.Scope, From: from, To: to, Have: national.ParseHave(c.Query("have")),
+	out, err := national.Collect(c.UserContext(), rolls, national.Request{Scope: p.Scope, From: from, To: to, Have: national.ParseHave(c.Query("have")),
 		Keep: func(unit string) bool {
 			ok, seen := scoped[unit]
 			if !seen {
