@@ -9,6 +9,7 @@ package comments
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -148,16 +149,71 @@ func (c *columns) insert(i int, r row) {
 
 // Index holds comments oldest first. It is safe for concurrent use.
 type Index struct {
-	mu   sync.RWMutex
-	cols columns    // by (At, ID)
-	list []*Comment // the same order
-	ids  map[string]bool
+	// loaded is closed once the stored comments are in (NewLoading);
+	// an index made otherwise is loaded from the start.
+	loaded chan struct{}
+	mu     sync.RWMutex
+	cols   columns    // by (At, ID)
+	list   []*Comment // the same order
+	ids    map[string]bool
 	// Numbers of units, procedures, officials, counters, questionnaires.
 	units, procedures, officials, counters, questionnaires names
 }
 
 // New returns an empty index.
-func New() *Index { return &Index{ids: map[string]bool{}} }
+func New() *Index { return &Index{ids: map[string]bool{}, loaded: closed} }
+
+// closed is the loaded channel of an index loaded from the start.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// NewLoading returns an empty index whose stored comments are still to
+// come (Loaded): a start serves the measures without waiting for every
+// comment ever stored to be read, while new comments are added at once.
+func NewLoading() *Index { return &Index{ids: map[string]bool{}, loaded: make(chan struct{})} }
+
+// Loaded adds the stored comments to an index made by NewLoading, with
+// those added since (once each by id), and marks it loaded. It sorts and
+// indexes them once, rather than inserting each in its place.
+func (x *Index) Loaded(cs []Comment) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.IsLoaded() {
+		return
+	}
+	all := make([]Comment, 0, len(cs)+len(x.list))
+	all = append(all, cs...)
+	for _, c := range x.list {
+		all = append(all, *c)
+	}
+	y := NewOf(all)
+	x.cols, x.list, x.ids = y.cols, y.list, y.ids
+	x.units, x.procedures, x.officials, x.counters, x.questionnaires = y.units, y.procedures, y.officials, y.counters, y.questionnaires
+	close(x.loaded)
+}
+
+// IsLoaded tells whether the stored comments are in the index.
+func (x *Index) IsLoaded() bool {
+	select {
+	case <-x.loaded:
+		return true
+	default:
+		return false
+	}
+}
+
+// WaitLoaded waits until the stored comments are in the index, or ctx is
+// done (its error).
+func (x *Index) WaitLoaded(ctx context.Context) error {
+	if x.IsLoaded() {
+		return nil
+	}
+	select {
+	case <-x.loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 func (x *Index) rowOf(c *Comment) row {
 	return row{at: c.At.UnixNano(), unit: x.units.id(c.Unit), procedure: x.procedures.id(c.Procedure),

@@ -41,6 +41,19 @@ func TestIndexOrdersWhateverTheArrival(t *testing.T) {
 			}
 			return x
 		}},
+		{"loaded after a start, new ones added before, some of them stored too", func() *comments.Index {
+			x := comments.NewLoading()
+			if x.IsLoaded() {
+				t.Fatal("an index still loading says it is loaded")
+			}
+			x.Add(all[400:]...) // uploads while the stored comments are read
+			x.Loaded(all[:450])
+			if !x.IsLoaded() {
+				t.Fatal("a loaded index says it is loading")
+			}
+			x.Loaded(all[:10]) // a second load changes nothing
+			return x
+		}},
 		{"at once", func() *comments.Index {
 			shuffled := slices.Clone(all)
 			rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })

@@ -31,6 +31,13 @@ func (s *commentStore) InsertComments(ctx context.Context, cs []comments.Comment
 	return s.DB.InsertComments(ctx, cs)
 }
 
+func (s *commentStore) CommentsBuilt(ctx context.Context) (bool, error) {
+	if s.neverBuilt {
+		return false, nil
+	}
+	return s.DB.CommentsBuilt(ctx)
+}
+
 func (s *commentStore) LoadComments(ctx context.Context, fn func(comments.Comment)) (bool, error) {
 	if s.neverBuilt {
 		return false, nil
@@ -39,7 +46,13 @@ func (s *commentStore) LoadComments(ctx context.Context, fn func(comments.Commen
 }
 
 // texts returns the comments' texts, in the index's order.
-func texts(in *ingest.Ingester) []string {
+func texts(t *testing.T, in *ingest.Ingester) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := in.Comments().WaitLoaded(ctx); err != nil {
+		t.Fatalf("the stored comments were not loaded: %v", err)
+	}
 	var out []string
 	in.Comments().All(func(c comments.Comment) bool {
 		out = append(out, c.Text+"|"+string(c.Mood))
@@ -112,14 +125,14 @@ func TestCommentsAreKeptLikeTheRollups(t *testing.T) {
 					t.Fatalf("statuses %v, want every rating accepted", statuses(res))
 				}
 			}
-			if got := texts(in); !slices.Equal(got, want) {
+			if got := texts(t, in); !slices.Equal(got, want) {
 				t.Fatalf("comments %q, want %q", got, want)
 			}
 			if tt.restart == nil {
 				return
 			}
 			again := tt.restart(t, in, store)
-			if got := texts(again); !slices.Equal(got, want) {
+			if got := texts(t, again); !slices.Equal(got, want) {
 				t.Errorf("after restart: comments %q, want %q", got, want)
 			}
 		})

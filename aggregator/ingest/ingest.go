@@ -61,17 +61,22 @@ type Store interface {
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 	// InsertComments stores the comments of newly stored ratings;
-	// LoadComments reads them back at start (built is false if they were
-	// never built from the ratings); ReplaceComments rebuilds them.
+	// LoadComments reads them back after a start (built is false if they
+	// were never built from the ratings, which CommentsBuilt tells without
+	// reading them); ReplaceComments rebuilds them.
 	InsertComments(ctx context.Context, cs []comments.Comment) error
+	CommentsBuilt(ctx context.Context) (bool, error)
 	LoadComments(ctx context.Context, fn func(comments.Comment)) (built bool, err error)
 	ReplaceComments(ctx context.Context, cs []comments.Comment) error
 }
 
 // Ingester owns the raw ratings' write path and the rollups.
 type Ingester struct {
-	store   Store
-	catalog *hailong.Catalog
+	// stopComments ends the background read of the stored comments
+	// (loadCommentsLater), if one was started.
+	stopComments context.CancelFunc
+	store        Store
+	catalog      *hailong.Catalog
 	// fieldsMu guards fields, and holds a rebuilt rollup's fields and its
 	// swap together, so that a live procedure import is never lost.
 	fieldsMu sync.Mutex

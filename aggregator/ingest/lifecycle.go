@@ -126,18 +126,7 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	if err := in.store.AddDossierFlags(ctx, rp.unhappy); err != nil {
 		return false, err
 	}
-	restoredIDs := map[string]bool{}
-	for _, a := range rp.restored {
-		restoredIDs[a.rating.ID] = true
-	}
-	var cs []comments.Comment
-	commented := map[string]bool{}
-	built, err := in.store.LoadComments(ctx, func(c comments.Comment) {
-		cs = append(cs, c)
-		if restoredIDs[c.ID] {
-			commented[c.ID] = true
-		}
-	})
+	built, err := in.store.CommentsBuilt(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -145,24 +134,42 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 		in.log.Info("no comments collection yet; building it and the rollups from raw ratings")
 		return false, nil
 	}
-	for i := range rp.restored {
-		if commented[rp.restored[i].rating.ID] { // stored before the crash: not to be added twice
-			rp.restored[i].comment = nil
+	// The comments are every comment ever stored: read on the start path
+	// they would make it grow with history. They are read once serving,
+	// into an index new comments go to at once, and whoever reads comments
+	// waits for them (comments.Index.WaitLoaded). Only inserts a crash
+	// left unsettled need them now, to know whose comments were stored.
+	cs := comments.NewLoading()
+	if len(rp.restored) > 0 {
+		stored, err := in.readComments(ctx)
+		if err != nil {
+			return false, err
 		}
+		commented := map[string]bool{}
+		for _, c := range stored {
+			commented[c.ID] = true
+		}
+		for i := range rp.restored {
+			if commented[rp.restored[i].rating.ID] { // stored before the crash: not to be added twice
+				rp.restored[i].comment = nil
+			}
+		}
+		cs.Loaded(stored)
 	}
 	in.persistMu.Lock()
 	in.setSegments(segments)
 	in.persistMu.Unlock()
 	in.rollup.Store(r)
 	in.flagged.Store(fl)
-	in.comments.Store(comments.NewOf(cs))
+	in.comments.Store(cs)
 	in.claims.restore(rp.restored)
 	res := r.Residence()
 	in.log.Info("rollups loaded from the checkpoint; journal tail replayed", "ratings", r.Ratings(), "flagged", fl.Ratings(),
 		"segments", len(st.Segments), "resident months", res.Months, "cold months", res.Cold, "cells", res.Cells,
-		"budget", res.Budget, "replayed", rp.counted, "unsettled", len(rp.restored), "comments", len(cs),
+		"budget", res.Budget, "replayed", rp.counted, "unsettled", len(rp.restored),
 		"loaded in", loaded.Round(time.Millisecond), "took", time.Since(t0).Round(time.Millisecond))
 	in.seen.Start()
+	in.loadCommentsLater(cs)
 	if len(rp.restored) > 0 {
 		in.startSettle(rp.restored)
 	}
@@ -356,6 +363,9 @@ func (in *Ingester) Close(ctx context.Context) error {
 	in.closed = true
 	in.gate.Unlock()
 	in.stopCheckpoints()
+	if in.stopComments != nil {
+		in.stopComments()
+	}
 	in.seen.Stop()
 	// No insert is under way now: what a claimed insert did not store, it
 	// never will.
@@ -420,5 +430,48 @@ func (in *Ingester) startSettle(restored []attempt) {
 			in.claims.drop(a.rating.ID, a.stamp)
 		}
 		in.log.Info("inserts a crash left unsettled are settled", "ratings", len(ids))
+	}()
+}
+
+// readComments reads every stored comment.
+func (in *Ingester) readComments(ctx context.Context) ([]comments.Comment, error) {
+	var cs []comments.Comment
+	if _, err := in.store.LoadComments(ctx, func(c comments.Comment) { cs = append(cs, c) }); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// commentsRetry is how long a failed read of the stored comments waits
+// before the next.
+const commentsRetry = 10 * time.Second
+
+// loadCommentsLater reads the stored comments into idx in the background,
+// unless they are in already, trying again until it succeeds or Close.
+func (in *Ingester) loadCommentsLater(idx *comments.Index) {
+	if idx.IsLoaded() {
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	in.stopComments = stop
+	go func() {
+		for {
+			t0 := time.Now()
+			cs, err := in.readComments(ctx)
+			if err == nil {
+				idx.Loaded(cs)
+				in.log.Info("stored comments loaded", "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			in.log.Warn("read the stored comments; trying again", "err", err, "in", commentsRetry)
+			select {
+			case <-time.After(commentsRetry):
+			case <-ctx.Done():
+				return
+			}
+		}
 	}()
 }

@@ -77,13 +77,22 @@ func (d *DB) InsertComments(ctx context.Context, cs []comments.Comment) error {
 	return nil
 }
 
-// LoadComments calls fn with every stored comment; built is false when the
-// collection was never built from the ratings.
-func (d *DB) LoadComments(ctx context.Context, fn func(comments.Comment)) (built bool, err error) {
+// CommentsBuilt tells whether the comments collection was built from the
+// ratings, without reading it.
+func (d *DB) CommentsBuilt(ctx context.Context) (bool, error) {
 	var state struct {
 		Built bool `bson:"built"`
 	}
 	if _, err := d.getMeta(ctx, commentsStateID, &state); err != nil || !state.Built {
+		return false, err
+	}
+	return true, nil
+}
+
+// LoadComments calls fn with every stored comment; built is false when the
+// collection was never built from the ratings.
+func (d *DB) LoadComments(ctx context.Context, fn func(comments.Comment)) (built bool, err error) {
+	if built, err := d.CommentsBuilt(ctx); err != nil || !built {
 		return false, err
 	}
 	ctx, cancel := scanContext(ctx)

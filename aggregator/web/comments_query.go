@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -78,12 +80,24 @@ func (s *Server) readComments(c *fiber.Ctx, lang string) (commentsQuery, report.
 	return cq, ps, nil
 }
 
-// commentIndex returns the index of comments, empty without one.
-func (s *Server) commentIndex() *comments.Index {
+// commentsWait is how long a request for comments waits for the stored
+// comments to be read after a start.
+const commentsWait = 20 * time.Second
+
+// commentIndex returns the index of comments, empty without one. Just
+// after a start, it waits for the stored comments to be read in (a few
+// seconds a million ratings) rather than answer with only the newest.
+func (s *Server) commentIndex(c *fiber.Ctx) (*comments.Index, error) {
 	if s.Comments == nil {
-		return comments.New()
+		return comments.New(), nil
 	}
-	return s.Comments()
+	idx := s.Comments()
+	ctx, cancel := context.WithTimeout(c.UserContext(), commentsWait)
+	defer cancel()
+	if err := idx.WaitLoaded(ctx); err != nil {
+		return nil, hailong.Errorf(hailong.EUNAVAILABLE, "The comments are still being read after a restart; try again in a minute.")
+	}
+	return idx, nil
 }
 
 // commentView is one comment as the reader sees it, with names and words.

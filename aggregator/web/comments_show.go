@@ -74,7 +74,11 @@ func (s *Server) commentsShow(c *fiber.Ctx) error {
 	if c.Query("format") != "" {
 		limit, cq.After = commentsMaxDownload, comments.Cursor{}
 	}
-	page := s.commentIndex().Query(cq.Filter, cq.After, limit)
+	idx, err := s.commentIndex(c)
+	if err != nil {
+		return err
+	}
+	page := idx.Query(cq.Filter, cq.After, limit)
 	for _, cm := range page.Comments {
 		p.Items = append(p.Items, s.viewComment(cm, lang))
 	}

@@ -239,3 +239,32 @@ func TestCommentsPage(t *testing.T) {
 		}
 	})
 }
+
+// TestCommentsWaitForTheStoredOnes: just after a start the stored comments
+// are still being read; a request waits for them rather than answer with
+// only the comments uploaded since.
+func TestCommentsWaitForTheStoredOnes(t *testing.T) {
+	stored := someComments()
+	var all []comments.Comment
+	stored.All(func(c comments.Comment) bool { all = append(all, c); return true })
+	idx := comments.NewLoading()
+	idx.Add(all[len(all)-1]) // uploaded since the start
+	base := commentsServer(t, idx)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		idx.Loaded(all[:len(all)-1])
+	}()
+	a := do(t, nil, "GET", base+"/api/v1/comments?unit=24&from=2026-03-01&to=2026-03-31", managerProvince, nil)
+	if a.status != 200 {
+		t.Fatalf("status %d: %s", a.status, a.body)
+	}
+	var got struct {
+		Total int `json:"total"`
+	}
+	if err := json.Unmarshal([]byte(a.body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Total != len(all) {
+		t.Fatalf("%d comments, want the %d stored and uploaded", got.Total, len(all))
+	}
+}
