@@ -363,9 +363,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// The stored comments are read once serving: read side by side with
+	// the outcomes, they would slow the start they were taken off.
+	ready := make(chan struct{})
 	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
 		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings,
-		ResidentMonths: cfg.ResidentMonths, RollupBudget: cfg.RollupBudget}
+		ResidentMonths: cfg.ResidentMonths, RollupBudget: cfg.RollupBudget, CommentsAfter: ready}
 	if m.index != nil {
 		ingestCfg.Index = m.index
 	}
@@ -496,6 +499,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.wg.Add(1)
 	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
+	close(ready)
 	return nil
 }
 

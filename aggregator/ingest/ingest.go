@@ -74,9 +74,10 @@ type Store interface {
 type Ingester struct {
 	// stopComments ends the background read of the stored comments
 	// (loadCommentsLater), if one was started.
-	stopComments context.CancelFunc
-	store        Store
-	catalog      *hailong.Catalog
+	stopComments  context.CancelFunc
+	commentsAfter <-chan struct{}
+	store         Store
+	catalog       *hailong.Catalog
 	// fieldsMu guards fields, and holds a rebuilt rollup's fields and its
 	// swap together, so that a live procedure import is never lost.
 	fieldsMu sync.Mutex
@@ -183,6 +184,11 @@ type Config struct {
 	// RollupBudget bounds the cells of each rollup in memory
 	// (rollup.Rollup.SetBudget); 0: no bound.
 	RollupBudget int64
+	// CommentsAfter, if set, holds back the background read of the stored
+	// comments after a start until it is closed (the process serving), so
+	// that it does not compete with the start's own reads; nil reads them
+	// at once.
+	CommentsAfter <-chan struct{}
 }
 
 // Earliest is the first instant a rating can be of: ratings before it are
@@ -234,7 +240,7 @@ func New(cfg Config) *Ingester {
 		claims: newClaims(), tolerance: cfg.Tolerance,
 		seen:          seen.New(seen.Config{Database: cfg.Store, Index: cfg.Index, Remember: cfg.Remember, Logger: cfg.Logger}),
 		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings,
-		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget}
+		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget, commentsAfter: cfg.CommentsAfter}
 	in.rollup.Store(in.newRollup(false))
 	in.flagged.Store(in.newRollup(true))
 	in.comments.Store(comments.New())

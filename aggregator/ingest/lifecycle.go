@@ -455,6 +455,13 @@ func (in *Ingester) loadCommentsLater(idx *comments.Index) {
 	ctx, stop := context.WithCancel(context.Background())
 	in.stopComments = stop
 	go func() {
+		if in.commentsAfter != nil {
+			select {
+			case <-in.commentsAfter:
+			case <-ctx.Done():
+				return
+			}
+		}
 		for {
 			t0 := time.Now()
 			cs, err := in.readComments(ctx)
