@@ -388,6 +388,9 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := in.Close(ctx); err != nil {
 		return err
 	}
+	if err := book.Save(ctx); err != nil {
+		return err
+	}
 	fmt.Printf("Generated %d ratings, %d dossier outcomes, %d units and %d procedures in %s.\n",
 		n, book.Dossiers(), len(tree.Records()), len(synth.Procedures()), time.Since(t0).Round(time.Second))
 	return nil

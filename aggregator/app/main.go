@@ -385,19 +385,25 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		return nil
 	})
+	var bookRead time.Duration
 	g.Go(func() (err error) {
+		t0 := time.Now()
 		if m.book, err = outcomes.Read(gctx, m.db); err != nil {
 			return fmt.Errorf("load outcomes: %w", err)
 		}
+		bookRead = time.Since(t0)
 		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	m.book.SetFields(fields)
+	t0 := time.Now()
 	if err := m.book.Open(ctx); err != nil { // after Start: a rebuild rewrites the flags
 		return fmt.Errorf("load outcomes: %w", err)
 	}
+	m.Logger.Info("dossier outcomes loaded", "dossiers", m.book.Dossiers(), "read", bookRead.Round(time.Millisecond),
+		"flags read", time.Since(t0).Round(time.Millisecond))
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
@@ -801,6 +807,13 @@ func (m *Main) Close() error {
 		// once the lease is lost: the new owner holds the rollups.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		errs = append(errs, m.ingester.Close(ctx))
+		cancel()
+	}
+	if m.book != nil && m.serving != nil && m.LeaseErr() == nil {
+		// After the ingest path, whose last flags the book holds: the
+		// next start reads the book in one piece, not its whole log.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		errs = append(errs, m.book.Save(ctx))
 		cancel()
 	}
 	errs = append(errs, m.releaseLease())

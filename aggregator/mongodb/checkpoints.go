@@ -76,19 +76,7 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 		kind = "flagged"
 	}
 	name := fmt.Sprintf("%s%s_%s_%d", segmentPrefix, kind, m, time.Now().UnixNano())
-	coll := d.db.Collection(name)
-	var docs []any
-	flush := func() error {
-		if len(docs) == 0 {
-			return nil
-		}
-		_, err := coll.InsertMany(ctx, docs)
-		docs = docs[:0]
-		if err != nil {
-			return fmt.Errorf("write rollup segment %s: %w", name, err)
-		}
-		return nil
-	}
+	w := inserter{coll: d.db.Collection(name), batch: maxInsertBatch}
 	for start := 0; start < len(days); {
 		end, cells := start, 0
 		for end < len(days) && (end == start || cells+len(days[end].Cells) <= segmentRunCells) {
@@ -106,16 +94,13 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 			}
 			end = start + (end-start)/2 // cells with many answers: a shorter run
 		}
-		docs = append(docs, runDoc{ID: dayID(&days[start]), Days: bytes.Clone(b.Bytes())})
-		start = end
-		if len(docs) == maxInsertBatch {
-			if err := flush(); err != nil {
-				return "", err
-			}
+		if err := w.add(ctx, runDoc{ID: dayID(&days[start]), Days: bytes.Clone(b.Bytes())}); err != nil {
+			return "", fmt.Errorf("write rollup segment: %w", err)
 		}
+		start = end
 	}
-	if err := flush(); err != nil {
-		return "", err
+	if err := w.flush(ctx); err != nil {
+		return "", fmt.Errorf("write rollup segment: %w", err)
 	}
 	return name, nil
 }

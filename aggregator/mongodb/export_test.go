@@ -51,3 +51,26 @@ func SetSegmentRunBytes(n int) (restore func()) {
 	segmentRunBytes = n
 	return func() { segmentRunBytes = old }
 }
+
+// InsertRaw inserts a document into a collection as it is, as an older
+// aggregator or a fault left it.
+func (d *DB) InsertRaw(ctx context.Context, coll string, doc any) error {
+	_, err := d.db.Collection(coll).InsertOne(ctx, doc)
+	return err
+}
+
+// SavedOutcomes names the collections of the saved outcome book and the
+// outcome logs it holds.
+func (d *DB) SavedOutcomes(ctx context.Context) (records, flags string, logs []string, err error) {
+	var st outcomesSaved
+	_, err = d.getMeta(ctx, outcomesSavedID, &st)
+	return st.Records, st.Flags, st.Logs, err
+}
+
+// ReplaceRaw replaces a collection by one holding doc alone.
+func (d *DB) ReplaceRaw(ctx context.Context, coll string, doc any) error {
+	if err := d.db.Collection(coll).Drop(ctx); err != nil {
+		return err
+	}
+	return d.InsertRaw(ctx, coll, doc)
+}

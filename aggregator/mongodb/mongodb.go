@@ -35,11 +35,43 @@ const maxBulkWrite = 100
 // maxInsertBatch bounds every InsertMany.
 const maxInsertBatch = 1000
 
+// inserter inserts documents into a collection batch at a time.
+type inserter struct {
+	coll  *mongo.Collection
+	batch int
+	docs  []any
+}
+
+// add holds doc, and inserts what it holds once a batch is full.
+func (w *inserter) add(ctx context.Context, doc any) error {
+	w.docs = append(w.docs, doc)
+	if len(w.docs) < w.batch {
+		return nil
+	}
+	return w.flush(ctx)
+}
+
+// flush inserts what it holds.
+func (w *inserter) flush(ctx context.Context) error {
+	if len(w.docs) == 0 {
+		return nil
+	}
+	_, err := w.coll.InsertMany(ctx, w.docs)
+	w.docs = w.docs[:0]
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.coll.Name(), err)
+	}
+	return nil
+}
+
 // DB is the aggregator's database. One per process: the driver pools
 // connections itself.
 type DB struct {
 	client *mongo.Client
 	db     *mongo.Database
+	// outcomeLogs is what this process read of the outcome book and where
+	// it writes (outcomes_saved.go).
+	outcomeLogs outcomeLogs
 }
 
 // Open connects to uri and uses database name. It ensures indexes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -14,8 +15,9 @@ import (
 	"hailong/aggregator/outcomes"
 )
 
-func (d *DB) outcomes() *mongo.Collection { return d.db.Collection("outcomes") }
-func (d *DB) flags() *mongo.Collection    { return d.db.Collection("dossier_flags") }
+// outcomeLog and flagLog are where this process writes (outcomes_saved.go).
+func (d *DB) outcomeLog() *mongo.Collection { return d.db.Collection(d.outcomeLogs.logName()) }
+func (d *DB) flagLog() *mongo.Collection    { return d.db.Collection(d.outcomeLogs.flagLogName()) }
 
 // outcomeDoc is one report of a dossier's outcome. Reports are kept as an
 // append-only log, each under its own id, and the latest per dossier
@@ -69,51 +71,29 @@ func (d *DB) PutOutcomes(ctx context.Context, recs []outcomes.Record) error {
 		}
 		// Ordered: a merge's tombstone is never stored without the report
 		// before it.
-		if _, err := d.outcomes().InsertMany(ctx, docs); err != nil {
+		if _, err := d.outcomeLog().InsertMany(ctx, docs); err != nil {
 			return fmt.Errorf("save outcomes: %w", err)
 		}
 	}
 	return nil
 }
 
-// ScanOutcomes calls fn for the latest record of every dossier key.
-func (d *DB) ScanOutcomes(ctx context.Context, fn func(outcomes.Record)) error {
-	ctx, cancel := scanContext(ctx)
-	defer cancel()
-	byDossier := map[string]outcomes.Record{}
-	cur, err := d.outcomes().Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
-	if err != nil {
-		return fmt.Errorf("scan outcomes: %w", err)
+// record is the outcome record a document holds.
+func (doc *outcomeDoc) record() outcomes.Record {
+	r := outcomes.Record{Key: doc.Dossier, Seq: doc.Seq, MergedInto: doc.MergedInto}
+	if doc.MergedInto != "" {
+		return r
 	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc outcomeDoc
-		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode outcome: %w", err)
-		}
-		if l, ok := byDossier[doc.Dossier]; ok && l.Seq > doc.Seq {
-			continue
-		}
-		r := outcomes.Record{Key: doc.Dossier, Seq: doc.Seq, MergedInto: doc.MergedInto}
-		if doc.MergedInto == "" {
-			copy(r.Digest[:], doc.Digest)
-			if doc.Local == "" && doc.National == "" {
-				doc.Local = doc.Dossier // a report from before dossiers had two codes
-			}
-			r.Outcome = hailong.Outcome{Dossier: doc.Local, NationalDossier: doc.National,
-				Unit: doc.Unit, Agency: doc.Agency, Via: doc.Via,
-				Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
-				Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}
-		}
-		byDossier[doc.Dossier] = r
+	copy(r.Digest[:], doc.Digest)
+	local := doc.Local
+	if local == "" && doc.National == "" {
+		local = doc.Dossier // a report from before dossiers had two codes
 	}
-	if err := cur.Err(); err != nil {
-		return err
-	}
-	for _, r := range byDossier {
-		fn(r)
-	}
-	return nil
+	r.Outcome = hailong.Outcome{Dossier: local, NationalDossier: doc.National,
+		Unit: doc.Unit, Agency: doc.Agency, Via: doc.Via,
+		Procedure: doc.Procedure, Official: doc.Official, Counter: doc.Counter,
+		Received: doc.Received, Due: doc.Due, Returned: doc.Returned, Complaints: doc.Complaint, Indices: doc.Indices}
+	return r
 }
 
 // AddDossierFlags records dossiers that a rating called not satisfied.
@@ -126,7 +106,7 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 	for i, id := range dossiers {
 		docs[i] = bson.D{{Key: "_id", Value: id}}
 	}
-	_, err := d.flags().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	_, err := d.flagLog().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	var bwe mongo.BulkWriteException
 	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
 		for _, we := range bwe.WriteErrors {
@@ -142,12 +122,33 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 	return nil
 }
 
-// ReplaceDossierFlags replaces every flag, for a rebuild. It drops the
-// collection rather than deleting its documents: FerretDB deletes by listing
-// every id in one SQL statement, which fails past SQLite's limit.
+// ReplaceDossierFlags replaces every flag, for a rebuild: the saved book's
+// flags stand no more, every flag collection is dropped (rather than its
+// documents deleted: FerretDB deletes by listing every id in one SQL
+// statement, which fails past SQLite's limit), and the flags are written
+// into this process's log.
 func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
-	if err := d.flags().Drop(ctx); err != nil {
+	var st outcomesSaved
+	found, err := d.getMeta(ctx, outcomesSavedID, &st)
+	if err != nil {
 		return fmt.Errorf("clear dossier flags: %w", err)
+	}
+	if found && st.Flags != "" {
+		st.Flags, st.FlagLogs = "", nil
+		if err := d.putMeta(ctx, outcomesSavedID, st); err != nil {
+			return fmt.Errorf("clear dossier flags: %w", err)
+		}
+	}
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("clear dossier flags: %w", err)
+	}
+	for _, n := range names {
+		if isFlagLog(n) || strings.HasPrefix(n, flagSavedPrefix) {
+			if err := d.db.Collection(n).Drop(ctx); err != nil {
+				return fmt.Errorf("clear dossier flags: %w", err)
+			}
+		}
 	}
 	for start := 0; start < len(dossiers); start += maxInsertBatch {
 		if err := d.AddDossierFlags(ctx, dossiers[start:min(start+maxInsertBatch, len(dossiers))]); err != nil {
@@ -155,25 +156,4 @@ func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
 		}
 	}
 	return nil
-}
-
-// ScanDossierFlags calls fn for every flagged dossier.
-func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
-	ctx, cancel := scanContext(ctx)
-	defer cancel()
-	cur, err := d.flags().Find(ctx, bson.D{}, options.Find().SetBatchSize(5000))
-	if err != nil {
-		return fmt.Errorf("scan dossier flags: %w", err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.Decode(&doc); err != nil {
-			return err
-		}
-		fn(doc.ID)
-	}
-	return cur.Err()
 }

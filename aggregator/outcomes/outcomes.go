@@ -34,14 +34,28 @@ import (
 )
 
 // Store is what the book needs of the database.
+//
+// The log of records and the flags grow with history, so a clean stop
+// saves the book (SaveOutcomes) and a start reads what was saved and what
+// was stored after it, not the whole log.
 type Store interface {
 	// PutOutcomes appends records, in order: a later one supersedes the
 	// earlier ones of its key.
 	PutOutcomes(ctx context.Context, recs []Record) error
-	// ScanOutcomes calls fn with the latest record of every key,
-	// tombstones included.
-	ScanOutcomes(ctx context.Context, fn func(Record)) error
+	// ReadOutcomes calls saved with every record of the book last saved,
+	// then since with the latest record of every key stored after it,
+	// tombstones included; with no book saved, since has the latest record
+	// of every key ever stored. It returns the highest sequence of the
+	// saved book, 0 if none.
+	ReadOutcomes(ctx context.Context, saved, since func(Record)) (seq int64, err error)
+	// ScanDossierFlags calls fn for every flagged dossier: those saved with
+	// the book, if they still stand, and those flagged since.
 	ScanDossierFlags(ctx context.Context, fn func(string)) error
+	// SaveOutcomes saves the book's records and flags, which hold
+	// everything this process read (ReadOutcomes, ScanDossierFlags) and
+	// stored (PutOutcomes and the flags), as the point later reads start
+	// from.
+	SaveOutcomes(ctx context.Context, recs []Record, seq int64, flags []string) error
 }
 
 // Record is one entry of the outcome log: a dossier's report under its key,
@@ -83,6 +97,7 @@ type entry struct {
 	key    string // the dossier's key in the store
 	o      hailong.Outcome
 	digest [32]byte
+	seq    int64 // of the record the entry is
 	// counted is what the entry adds to the rollup, nil while in progress.
 	counted *contribution
 }
@@ -128,23 +143,33 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 // rebuilt, which rewrites the flags Open reads.
 func Read(ctx context.Context, store Store) (*Book, error) {
 	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
-	var recs []Record
-	err := store.ScanOutcomes(ctx, func(r Record) {
-		b.seq = max(b.seq, r.Seq)
-		if r.MergedInto == "" {
-			recs = append(recs, r)
-		}
-	})
+	var saved, since []Record
+	seq, err := store.ReadOutcomes(ctx,
+		func(r Record) { saved = append(saved, r) },
+		func(r Record) { since = append(since, r) })
 	if err != nil {
 		return nil, err
+	}
+	b.seq = seq
+	// The saved book's entries share no code: they are put as they are.
+	for _, r := range saved {
+		b.seq = max(b.seq, r.Seq)
+		b.put(&entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq})
 	}
 	// In order of writing, so that where a merge's tombstone is missing (a
 	// write cut short between the merged report and its tombstone) the
 	// later report, which names both codes, still wins over the earlier
 	// one that shares a code with it.
-	slices.SortFunc(recs, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
-	for _, r := range recs {
-		e := &entry{key: r.Key, o: r.Outcome, digest: r.Digest}
+	slices.SortFunc(since, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, r := range since {
+		b.seq = max(b.seq, r.Seq)
+		if old, ok := b.entries[r.Key]; ok {
+			b.drop(old) // saved, superseded
+		}
+		if r.MergedInto != "" {
+			continue
+		}
+		e := &entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq}
 		for _, c := range e.o.Codes().Keys() {
 			if old, ok := b.byCode[c]; ok {
 				b.drop(old)
@@ -153,6 +178,32 @@ func Read(ctx context.Context, store Store) (*Book, error) {
 		b.put(e)
 	}
 	return b, nil
+}
+
+// Save saves the book and the flags it holds (Store.SaveOutcomes), so that
+// the next start reads them in one piece with what is stored after them,
+// rather than the whole log. Call it when no more reports or flags come,
+// at a clean stop; a book not saved is read from the log.
+func (b *Book) Save(ctx context.Context) error {
+	b.write.Lock()
+	defer b.write.Unlock()
+	b.mu.Lock()
+	recs := make([]Record, 0, len(b.entries))
+	for _, e := range b.entries {
+		recs = append(recs, Record{Key: e.key, Outcome: e.o, Digest: e.digest, Seq: e.seq})
+	}
+	flags := make([]string, 0, len(b.unhappy))
+	for d := range b.unhappy {
+		flags = append(flags, d)
+	}
+	seq := b.seq
+	b.mu.Unlock()
+	slices.SortFunc(recs, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.Sort(flags)
+	if err := b.store.SaveOutcomes(ctx, recs, seq, flags); err != nil {
+		return fmt.Errorf("save the outcome book: %w", err)
+	}
+	return nil
 }
 
 // Open reads the flags of dossiers rated not satisfied and counts every
@@ -291,7 +342,7 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 			b.uncount(e)
 			b.drop(e)
 		}
-		e = &entry{key: r.Key, o: r.Outcome, digest: r.Digest}
+		e = &entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq}
 		b.put(e)
 		b.count(e)
 	}
@@ -502,4 +553,19 @@ func (b *Book) Breakdown(units []string, group []int, from, to hailong.Date, f r
 		months = append(months, m.Outcomes)
 	}
 	return a.Outcomes, groups, months
+}
+
+// Discard is a Store that keeps nothing: a book over it lives in memory
+// only, for generated provinces and tests.
+var Discard Store = discard{}
+
+type discard struct{}
+
+func (discard) PutOutcomes(context.Context, []Record) error { return nil }
+func (discard) ReadOutcomes(context.Context, func(Record), func(Record)) (int64, error) {
+	return 0, nil
+}
+func (discard) ScanDossierFlags(context.Context, func(string)) error { return nil }
+func (discard) SaveOutcomes(context.Context, []Record, int64, []string) error {
+	return nil
 }

@@ -9,10 +9,19 @@ import (
 	"hailong/aggregator/rollup"
 )
 
-// memStore keeps records and flags in memory, as the database would.
+// memStore keeps records and flags in memory, as the database would: a
+// saved book, and the log and flags stored after it.
 type memStore struct {
 	recs  []outcomes.Record
 	flags []string
+	saved *memSaved
+}
+
+type memSaved struct {
+	recs       []outcomes.Record
+	seq        int64
+	flags      []string
+	log, flagN int // how much of recs and flags the book holds
 }
 
 func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error {
@@ -20,23 +29,42 @@ func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error 
 	return nil
 }
 
-func (m *memStore) ScanOutcomes(_ context.Context, fn func(outcomes.Record)) error {
+func (m *memStore) ReadOutcomes(_ context.Context, saved, since func(outcomes.Record)) (int64, error) {
+	from, seq := 0, int64(0)
+	if m.saved != nil {
+		for _, r := range m.saved.recs {
+			saved(r)
+		}
+		from, seq = m.saved.log, m.saved.seq
+	}
 	latest := map[string]outcomes.Record{}
-	for _, r := range m.recs {
+	for _, r := range m.recs[from:] {
 		if l, ok := latest[r.Key]; !ok || l.Seq < r.Seq {
 			latest[r.Key] = r
 		}
 	}
 	for _, r := range latest {
-		fn(r)
+		since(r)
+	}
+	return seq, nil
+}
+
+func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
+	from := 0
+	if m.saved != nil {
+		for _, f := range m.saved.flags {
+			fn(f)
+		}
+		from = m.saved.flagN
+	}
+	for _, f := range m.flags[from:] {
+		fn(f)
 	}
 	return nil
 }
 
-func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
-	for _, f := range m.flags {
-		fn(f)
-	}
+func (m *memStore) SaveOutcomes(_ context.Context, recs []outcomes.Record, seq int64, flags []string) error {
+	m.saved = &memSaved{recs: recs, seq: seq, flags: flags, log: len(m.recs), flagN: len(m.flags)}
 	return nil
 }
 

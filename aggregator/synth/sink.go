@@ -78,7 +78,7 @@ type Memory struct {
 // NewMemory returns an empty province that knows the questionnaires of
 // catalog and the fields of procs.
 func NewMemory(ctx context.Context, catalog *hailong.Catalog, procs []procedure.Procedure) (*Memory, error) {
-	book, err := outcomes.Load(ctx, noStore{})
+	book, err := outcomes.Load(ctx, outcomes.Discard)
 	if err != nil {
 		return nil, err
 	}
@@ -147,17 +147,6 @@ func (m *Memory) IngestQR(context.Context, hailong.Rating) (syncapi.Result, erro
 
 // Known reports no rating as stored.
 func (m *Memory) Known(string) (time.Time, bool) { return time.Time{}, false }
-
-// noStore keeps the memory's outcomes nowhere.
-type noStore struct{}
-
-func (noStore) PutOutcomes(context.Context, []outcomes.Record) error {
-	return nil
-}
-func (noStore) ScanOutcomes(context.Context, func(outcomes.Record)) error {
-	return nil
-}
-func (noStore) ScanDossierFlags(context.Context, func(string)) error { return nil }
 
 // InMemory generates the province of cfg into memory.
 func InMemory(ctx context.Context, catalog *hailong.Catalog, cfg Config) (*Memory, error) {

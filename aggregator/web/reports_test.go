@@ -56,7 +56,7 @@ func reportsServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	book, err := outcomes.Read(ctx, memOutcomes{})
+	book, err := outcomes.Read(ctx, outcomes.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,159 @@
+package mongodb_test
+
+import (
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"hailong"
+	"hailong/aggregator/ferret/ferrettest"
+	"hailong/aggregator/mongodb"
+	"hailong/aggregator/outcomes"
+	"hailong/aggregator/rollup"
+)
+
+// TestOutcomeBookSaved checks the saved outcome book on the embedded
+// database: what a start reads after a clean stop, after older versions,
+// after a fault in the saved book and after a rebuild of the flags.
+func TestOutcomeBookSaved(t *testing.T) {
+	returned := hailong.DateFromYMD(2026, 3, 10) // early: index 1 scores 2
+	report := func(code, unit string) hailong.Outcome {
+		return hailong.Outcome{Dossier: code, Unit: unit, Received: hailong.DateFromYMD(2026, 3, 2),
+			Due: hailong.DateFromYMD(2026, 3, 12), Returned: &returned}
+	}
+	const (
+		a, b = "H22.39-260302-0001", "H22.39-260302-0002"
+		unit = "TT-09190"
+	)
+	type world struct {
+		t    *testing.T
+		db   *mongodb.DB
+		book *outcomes.Book
+		dir  string
+		stop func()
+	}
+	restart := func(w *world, save bool) {
+		w.t.Helper()
+		if save {
+			if err := w.book.Save(w.t.Context()); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+		w.stop()
+		w.db, w.stop = ferrettest.OpenDir(w.t, w.dir)
+		var err error
+		if w.book, err = outcomes.Load(w.t.Context(), w.db); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	put := func(w *world, os ...hailong.Outcome) {
+		w.t.Helper()
+		if _, err := w.book.Report(w.t.Context(), os, func(string) bool { return true }); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	flag := func(w *world, code string) {
+		w.t.Helper()
+		if err := w.db.AddDossierFlags(w.t.Context(), []string{code}); err != nil {
+			w.t.Fatal(err)
+		}
+		w.book.MarkUnhappy([]string{code})
+	}
+	tests := []struct {
+		name string
+		// run does its part and returns the tally wanted of unit in March.
+		run     func(w *world) rollup.Outcomes
+		atUnits map[string]int64 // dossiers wanted at other units
+	}{
+		{"a clean stop's book is read, not the logs it holds", func(w *world) rollup.Outcomes {
+			put(w, report(a, unit))
+			restart(w, true)
+			_, _, logs, err := w.db.SavedOutcomes(w.t.Context())
+			if err != nil || len(logs) == 0 {
+				w.t.Fatalf("saved logs %v, %v", logs, err)
+			}
+			// A record a full read of the logs would take as a's latest.
+			for _, l := range logs {
+				if err := w.db.InsertRaw(w.t.Context(), l, bson.D{{Key: "_id", Value: a + "#9000000000000000000"},
+					{Key: "dossier", Value: a}, {Key: "seq", Value: int64(9e18)}, {Key: "local", Value: a}, {Key: "unit", Value: "TT-99999"},
+					{Key: "received", Value: hailong.DateFromYMD(2026, 3, 2)}, {Key: "due", Value: hailong.DateFromYMD(2026, 3, 12)}, {Key: "returned", Value: returned}}); err != nil {
+					w.t.Fatal(err)
+				}
+			}
+			restart(w, false)
+			return rollup.Outcomes{Dossiers: 1, Index1Sum: 2}
+		}, map[string]int64{"TT-99999": 0}},
+		{"what came after the book is read too, after a crash", func(w *world) rollup.Outcomes {
+			put(w, report(a, unit))
+			restart(w, true)
+			put(w, report(b, unit))
+			flag(w, b)
+			restart(w, false)
+			restart(w, true)
+			return rollup.Outcomes{Dossiers: 2, Bad: 1, Index1Sum: 4}
+		}, nil},
+		{"the collections of older versions are read, then saved", func(w *world) rollup.Outcomes {
+			ctx := w.t.Context()
+			if err := w.db.InsertRaw(ctx, "outcomes", bson.D{{Key: "_id", Value: a + "#1"}, {Key: "dossier", Value: a}, {Key: "seq", Value: int64(1)},
+				{Key: "unit", Value: unit}, {Key: "received", Value: hailong.DateFromYMD(2026, 3, 2)}, {Key: "due", Value: hailong.DateFromYMD(2026, 3, 12)}, {Key: "returned", Value: returned},
+				{Key: "complaints", Value: 0}, {Key: "digest", Value: []byte{1}}, {Key: "updated", Value: time.Now()}}); err != nil {
+				w.t.Fatal(err)
+			}
+			if err := w.db.InsertRaw(ctx, "dossier_flags", bson.D{{Key: "_id", Value: a}}); err != nil {
+				w.t.Fatal(err)
+			}
+			restart(w, false)
+			put(w, report(b, unit))
+			restart(w, true)
+			restart(w, true)
+			return rollup.Outcomes{Dossiers: 2, Bad: 1, Index1Sum: 4}
+		}, nil},
+		{"a saved book that cannot be read: every log is read", func(w *world) rollup.Outcomes {
+			put(w, report(a, unit), report(b, unit))
+			flag(w, a)
+			restart(w, true)
+			recs, flags, _, err := w.db.SavedOutcomes(w.t.Context())
+			if err != nil || recs == "" || flags == "" {
+				w.t.Fatalf("saved %q %q, %v", recs, flags, err)
+			}
+			for _, c := range []string{recs, flags} {
+				if err := w.db.ReplaceRaw(w.t.Context(), c, bson.D{{Key: "_id", Value: 0}, {Key: "run", Value: []byte("not gob")}}); err != nil {
+					w.t.Fatal(err)
+				}
+			}
+			restart(w, false)
+			return rollup.Outcomes{Dossiers: 2, Bad: 1, Index1Sum: 4}
+		}, nil},
+		{"a rebuild's flags replace the saved ones", func(w *world) rollup.Outcomes {
+			put(w, report(a, unit), report(b, unit))
+			flag(w, a)
+			restart(w, true)
+			if err := w.db.ReplaceDossierFlags(w.t.Context(), []string{b}); err != nil {
+				w.t.Fatal(err)
+			}
+			restart(w, false)
+			return rollup.Outcomes{Dossiers: 2, Bad: 1, Index1Sum: 4}
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &world{t: t, dir: t.TempDir()}
+			w.db, w.stop = ferrettest.OpenDir(t, w.dir)
+			var err error
+			if w.book, err = outcomes.Load(t.Context(), w.db); err != nil {
+				t.Fatal(err)
+			}
+			want := tt.run(w)
+			from, to := hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31)
+			if got := w.book.Query([]string{unit}, from, to, rollup.Filter{}); got != want {
+				t.Errorf("%s in March: %+v, want %+v", unit, got, want)
+			}
+			for u, n := range tt.atUnits {
+				if got := w.book.Query([]string{u}, from, to, rollup.Filter{}); got.Dossiers != n {
+					t.Errorf("%s in March: %d dossiers, want %d", u, got.Dossiers, n)
+				}
+			}
+		})
+	}
+}

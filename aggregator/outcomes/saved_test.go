@@ -1,0 +1,199 @@
+package outcomes_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"hailong"
+	"hailong/aggregator/ferret/ferrettest"
+	"hailong/aggregator/outcomes"
+	"hailong/aggregator/rollup"
+)
+
+// restartable is a store a test can stop and start again, as a process
+// would.
+type restartable interface {
+	outcomes.Store
+	AddDossierFlags(ctx context.Context, dossiers []string) error
+}
+
+// memFlags lets memStore take flags as the ingest path writes them.
+func (m *memStore) AddDossierFlags(_ context.Context, dossiers []string) error {
+	m.flags = append(m.flags, dossiers...)
+	return nil
+}
+
+// TestSavedBookReadsAsTheLiveOne reports random outcomes of a few dossiers,
+// by either code or both (so that dossiers are merged), flags some of them
+// not satisfied, saves the book now and then while running, and restarts,
+// after a clean stop that saves the book or after a crash that does not. After every restart the book
+// read back (the saved book and what was stored after it) answers as a
+// book that never stopped: its dossiers, their codes and every tally.
+func TestSavedBookReadsAsTheLiveOne(t *testing.T) {
+	tests := []struct {
+		name string
+		open func(t *testing.T) (store func() restartable, restart func())
+		ops  int
+	}{
+		{"in memory", func(t *testing.T) (func() restartable, func()) {
+			m := &memStore{}
+			return func() restartable { return m }, func() {}
+		}, 400},
+		{"on the embedded database", func(t *testing.T) (func() restartable, func()) {
+			dir := t.TempDir()
+			db, closeDB := ferrettest.OpenDir(t, dir)
+			return func() restartable { return db }, func() {
+				closeDB()
+				db, closeDB = ferrettest.OpenDir(t, dir)
+			}
+		}, 120},
+	}
+	for _, tt := range tests {
+		for seed := range uint64(3) {
+			t.Run(fmt.Sprintf("%s/seed %d", tt.name, seed), func(t *testing.T) {
+				ctx := t.Context()
+				rng := rand.New(rand.NewPCG(seed, 13))
+				store, restart := tt.open(t)
+				live, err := outcomes.Load(ctx, &memStore{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := outcomes.Load(ctx, store())
+				if err != nil {
+					t.Fatal(err)
+				}
+				saves, crashes := 0, 0
+				for op := range tt.ops {
+					switch k := rng.IntN(20); {
+					case k < 14:
+						batch := make([]hailong.Outcome, 1+rng.IntN(3))
+						for i := range batch {
+							batch[i] = randomOutcome(rng)
+						}
+						want, err := live.Report(ctx, batch, anyUnit)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got, err := b.Report(ctx, batch, anyUnit)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if fmt.Sprint(got) != fmt.Sprint(want) {
+							t.Fatalf("op %d: report %+v answered %v, a book that never stopped %v", op, batch, got, want)
+						}
+					case k < 17:
+						// As the ingest path does: the flag is written, then
+						// the book told.
+						code := randomCode(rng)
+						if err := store().AddDossierFlags(ctx, []string{code}); err != nil {
+							t.Fatal(err)
+						}
+						b.MarkUnhappy([]string{code})
+						live.MarkUnhappy([]string{code})
+					case k < 18:
+						// Saved while running: what comes after must not be
+						// taken for saved.
+						if err := b.Save(ctx); err != nil {
+							t.Fatal(err)
+						}
+						saves++
+					default:
+						if rng.IntN(3) > 0 {
+							if err := b.Save(ctx); err != nil {
+								t.Fatal(err)
+							}
+							saves++
+						} else {
+							crashes++
+						}
+						restart()
+						if b, err = outcomes.Load(ctx, store()); err != nil {
+							t.Fatal(err)
+						}
+						sameBook(t, fmt.Sprintf("op %d, after %d saves and %d crashes", op, saves, crashes), b, live)
+					}
+				}
+				if err := b.Save(ctx); err != nil {
+					t.Fatal(err)
+				}
+				restart()
+				if b, err = outcomes.Load(ctx, store()); err != nil {
+					t.Fatal(err)
+				}
+				sameBook(t, "at the end", b, live)
+				if saves == 0 || crashes == 0 {
+					t.Errorf("%d saves, %d crashes: the seed tries too little", saves, crashes)
+				}
+			})
+		}
+	}
+}
+
+// The dossiers of TestSavedBookReadsAsTheLiveOne: a few, so that reports
+// of one by either code meet.
+var (
+	savedUnits = []string{"TT-09190", "TT-09250", "UB-20007"}
+	savedDays  = 20
+)
+
+func randomCode(rng *rand.Rand) string {
+	i := rng.IntN(12)
+	if rng.IntN(2) == 0 {
+		return fmt.Sprintf("H22.39-260305-%04d", i)
+	}
+	return fmt.Sprintf("G09.20-20260305-%07d", i)
+}
+
+func randomOutcome(rng *rand.Rand) hailong.Outcome {
+	i := rng.IntN(12)
+	local, national := fmt.Sprintf("H22.39-260305-%04d", i), fmt.Sprintf("G09.20-20260305-%07d", i)
+	switch rng.IntN(3) {
+	case 0:
+		national = ""
+	case 1:
+		local = ""
+	}
+	o := hailong.Outcome{Dossier: local, NationalDossier: national, Unit: savedUnits[i%len(savedUnits)],
+		Procedure: fmt.Sprintf("1.%06d", rng.IntN(3)), Official: fmt.Sprintf("cb-%d", rng.IntN(2)),
+		Received: hailong.DateFromYMD(2026, 3, 1), Due: hailong.DateFromYMD(2026, 3, 1+rng.IntN(savedDays)),
+		Complaints: rng.IntN(4) / 3}
+	if rng.IntN(4) > 0 {
+		ret := hailong.DateFromYMD(2026, 3, 1+rng.IntN(savedDays))
+		o.Returned = &ret
+	}
+	if rng.IntN(3) == 0 {
+		o.Indices = map[string]int{"2": rng.IntN(3), "5": rng.IntN(3)}
+	}
+	return o
+}
+
+// sameBook fails the test unless got answers as want: dossiers, codes and
+// tallies per unit, day and procedure.
+func sameBook(t *testing.T, when string, got, want *outcomes.Book) {
+	t.Helper()
+	if got.Dossiers() != want.Dossiers() {
+		t.Fatalf("%s: %d dossiers, want %d", when, got.Dossiers(), want.Dossiers())
+	}
+	for i := range 12 {
+		for _, c := range []string{fmt.Sprintf("H22.39-260305-%04d", i), fmt.Sprintf("G09.20-20260305-%07d", i)} {
+			g, gok := got.Codes(c)
+			w, wok := want.Codes(c)
+			if g != w || gok != wok {
+				t.Fatalf("%s: Codes(%s) = %+v %v, want %+v %v", when, c, g, gok, w, wok)
+			}
+		}
+	}
+	for _, u := range savedUnits {
+		for d := 1; d <= savedDays; d++ {
+			day := hailong.DateFromYMD(2026, 3, d)
+			for _, p := range []string{"", "1.000000", "1.000001", "1.000002"} {
+				f := rollup.Filter{Procedure: p}
+				if g, w := got.Query([]string{u}, day, day, f), want.Query([]string{u}, day, day, f); g != w {
+					t.Fatalf("%s: %s on %s, procedure %q: %+v, want %+v", when, u, day, p, g, w)
+				}
+			}
+		}
+	}
+}
