@@ -398,13 +398,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.book.SetFields(fields)
+	// Before Open: flags the ingest path writes from Start on (settling a
+	// crash's inserts in the background) reach the book however they fall
+	// against Open's read.
+	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
 	t0 := time.Now()
 	if err := m.book.Open(ctx); err != nil { // after Start: a rebuild rewrites the flags
 		return fmt.Errorf("load outcomes: %w", err)
 	}
 	m.Logger.Info("dossier outcomes loaded", "dossiers", m.book.Dossiers(), "read", bookRead.Round(time.Millisecond),
-		"flags read", time.Since(t0).Round(time.Millisecond))
-	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
+		"flags read and dossiers counted", time.Since(t0).Round(time.Millisecond))
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
 	}
@@ -453,6 +456,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ingester = provinceIngester{Ingester: ingester, provinces: cfg.Provinces, units: m.units.Load}
 	}
 	var book web.OutcomeBook = m.book
+	if m.lease != nil {
+		book = leasedBook{OutcomeBook: book, held: m.lease}
+	}
 	var nationalSources web.NationalSources // a nil *national.View would not be a nil interface
 	if len(cfg.NationalSources) > 0 {
 		if err := m.startNational(ctx); err != nil {
@@ -812,8 +818,14 @@ func (m *Main) Close() error {
 	if m.book != nil && m.serving != nil && m.LeaseErr() == nil {
 		// After the ingest path, whose last flags the book holds: the
 		// next start reads the book in one piece, not its whole log.
+		// Within the lease: a standby that took over owns the book.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		errs = append(errs, m.book.Save(ctx))
+		if lctx, lcancel, err := m.withinLease(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("save the outcome book: %w", err))
+		} else {
+			errs = append(errs, m.book.Save(lctx))
+			lcancel()
+		}
 		cancel()
 	}
 	errs = append(errs, m.releaseLease())

@@ -14,6 +14,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/lease"
+	"hailong/aggregator/outcomes"
 	"hailong/aggregator/web"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
@@ -182,6 +183,34 @@ func (l leasedIngester) IngestQR(ctx context.Context, r hailong.Rating) (syncapi
 	}
 	defer cancel()
 	return l.Ingester.IngestQR(ctx, r)
+}
+
+// leasedBook takes dossier outcome reports only while the lease is held,
+// as leasedIngester takes ratings: a report answered after a standby may
+// have taken over would land in a log the new owner has already read, and
+// its next clean stop would save a book without it.
+type leasedBook struct {
+	web.OutcomeBook
+	held *lease.Held
+}
+
+// Report stores the reports within the lease.
+func (l leasedBook) Report(ctx context.Context, reports []hailong.Outcome, allowed func(unit string) bool) ([]outcomes.Result, error) {
+	ctx, cancel, err := l.held.Context(ctx)
+	if err != nil {
+		return nil, errors.Join(errNotOwner, err)
+	}
+	defer cancel()
+	return l.OutcomeBook.Report(ctx, reports, allowed)
+}
+
+// withinLease bounds ctx by the lease, if this process holds one: what is
+// written with it is written while no standby may have taken over.
+func (m *Main) withinLease(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if m.lease == nil {
+		return ctx, func() {}, nil
+	}
+	return m.lease.Context(ctx)
 }
 
 // provinceIngester refuses ratings of units outside the provinces this

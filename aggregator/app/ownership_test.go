@@ -13,6 +13,7 @@ import (
 	"hailong"
 	"hailong/aggregator/lease"
 	"hailong/aggregator/lease/leasetest"
+	"hailong/aggregator/outcomes"
 	"hailong/aggregator/web"
 	"hailong/assets"
 	"hailong/hierarchy"
@@ -38,10 +39,23 @@ func (r *recordingIngester) IngestQR(ctx context.Context, _ hailong.Rating) (syn
 	return syncapi.Result{}, nil
 }
 
-// TestLeasedIngesterStopsWhenTheLeaseRunsOut: uploads are written within
-// the lease (their context ends with it); once the TTL has passed without
-// a renewal, as after a pause, an upload is refused before any write,
-// whether or not the renewal loop has noticed yet.
+// recordingBook stores no outcome report and counts the calls.
+type recordingBook struct {
+	web.OutcomeBook
+	calls    int
+	deadline time.Time
+}
+
+func (r *recordingBook) Report(ctx context.Context, reports []hailong.Outcome, _ func(string) bool) ([]outcomes.Result, error) {
+	r.calls++
+	r.deadline, _ = ctx.Deadline()
+	return make([]outcomes.Result, len(reports)), nil
+}
+
+// TestLeasedIngesterStopsWhenTheLeaseRunsOut: uploads and dossier outcome
+// reports are written within the lease (their context ends with it); once
+// the TTL has passed without a renewal, as after a pause, both are refused
+// before any write, whether or not the renewal loop has noticed yet.
 func TestLeasedIngesterStopsWhenTheLeaseRunsOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ttl := 15 * time.Second
@@ -55,6 +69,14 @@ func TestLeasedIngesterStopsWhenTheLeaseRunsOut(t *testing.T) {
 		if _, err := in.Ingest(t.Context(), hailong.Enrolment{}, 0, nil); err != nil {
 			t.Fatalf("upload while holding the lease: %v", err)
 		}
+		books := &recordingBook{}
+		book := leasedBook{OutcomeBook: books, held: held}
+		if _, err := book.Report(t.Context(), nil, nil); err != nil {
+			t.Fatalf("outcome report while holding the lease: %v", err)
+		}
+		if books.deadline.IsZero() || books.deadline.After(time.Now().Add(ttl)) {
+			t.Errorf("the outcome report may write until %v, past the lease", books.deadline)
+		}
 		if inner.deadline.IsZero() || inner.deadline.After(time.Now().Add(ttl)) {
 			t.Errorf("the upload may write until %v, past the lease", inner.deadline)
 		}
@@ -66,8 +88,11 @@ func TestLeasedIngesterStopsWhenTheLeaseRunsOut(t *testing.T) {
 		if _, err := in.IngestQR(t.Context(), hailong.Rating{}); err == nil {
 			t.Error("a phone's rating was taken after the lease ran out")
 		}
-		if inner.calls != 1 {
-			t.Errorf("the ingester was called %d times, want once (before the lease ran out)", inner.calls)
+		if _, err := book.Report(t.Context(), nil, nil); hailong.ErrorCode(err) != hailong.EUNAVAILABLE {
+			t.Errorf("outcome report after the lease ran out: %v, want unavailable", err)
+		}
+		if inner.calls != 1 || books.calls != 1 {
+			t.Errorf("the ingester was called %d times and the book %d, want once each (before the lease ran out)", inner.calls, books.calls)
 		}
 	})
 }

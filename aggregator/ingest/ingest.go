@@ -131,8 +131,13 @@ type Ingester struct {
 	// yet, written with the next ones.
 	flagsMu   sync.Mutex
 	unflagged []string
-	onUnhappy func(dossiers []string)
-	onStored  func(stored []Stored)
+	// unhappyMu guards onUnhappy and unhappyEarly: the dossiers flagged
+	// before onUnhappy was set (settling a crash's inserts starts with
+	// Start), told to it when set.
+	unhappyMu    sync.Mutex
+	onUnhappy    func(dossiers []string)
+	unhappyEarly []string
+	onStored     func(stored []Stored)
 }
 
 // fenced returns ctx bounded by Config.Fence, if any.
@@ -201,8 +206,18 @@ var Earliest = time.Date(2015, 1, 1, 0, 0, 0, 0, hailong.Location)
 const maxTrustedOffset = 24 * time.Hour
 
 // SetOnUnhappy sets what to tell of dossiers newly rated not satisfied (the
-// outcome book); call it before ingesting.
-func (in *Ingester) SetOnUnhappy(fn func(dossiers []string)) { in.onUnhappy = fn }
+// outcome book), and tells it at once of those flagged since Start; call it
+// before ingesting.
+func (in *Ingester) SetOnUnhappy(fn func(dossiers []string)) {
+	in.unhappyMu.Lock()
+	in.onUnhappy = fn
+	early := in.unhappyEarly
+	in.unhappyEarly = nil
+	in.unhappyMu.Unlock()
+	if fn != nil && len(early) > 0 {
+		fn(early)
+	}
+}
 
 // Stored is a rating newly stored: never a duplicate delivery.
 type Stored struct {
@@ -625,8 +640,14 @@ func (in *Ingester) flagUnhappy(ctx context.Context, facts []rollup.Fact) {
 	if err := in.writeFlags(ctx, dossiers); err != nil {
 		in.log.Error("record dissatisfied dossiers; they are written again with the next ones", "err", err)
 	}
-	if in.onUnhappy != nil {
-		in.onUnhappy(dossiers)
+	in.unhappyMu.Lock()
+	fn := in.onUnhappy
+	if fn == nil {
+		in.unhappyEarly = append(in.unhappyEarly, dossiers...)
+	}
+	in.unhappyMu.Unlock()
+	if fn != nil {
+		fn(dossiers)
 	}
 }
 

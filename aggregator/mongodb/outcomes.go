@@ -129,16 +129,18 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 // into this process's log.
 func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
 	var st outcomesSaved
-	found, err := d.getMeta(ctx, outcomesSavedID, &st)
-	if err != nil {
+	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil {
 		return fmt.Errorf("clear dossier flags: %w", err)
 	}
-	if found && st.Flags != "" {
-		st.Flags, st.FlagLogs = "", nil
-		if err := d.putMeta(ctx, outcomesSavedID, st); err != nil {
-			return fmt.Errorf("clear dossier flags: %w", err)
-		}
+	// Written even with no book saved yet: a save begun before this (by
+	// a process that lost its lease) must not bring the old flags back.
+	st.ID = outcomesSavedID
+	st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs = "", 0, 0, nil
+	st.Version++
+	if err := d.putMeta(ctx, outcomesSavedID, st); err != nil {
+		return fmt.Errorf("clear dossier flags: %w", err)
 	}
+	d.outcomeLogs.saw(st.Version)
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("clear dossier flags: %w", err)

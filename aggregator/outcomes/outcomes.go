@@ -53,8 +53,10 @@ type Store interface {
 	ScanDossierFlags(ctx context.Context, fn func(string)) error
 	// SaveOutcomes saves the book's records and flags, which hold
 	// everything this process read (ReadOutcomes, ScanDossierFlags) and
-	// stored (PutOutcomes and the flags), as the point later reads start
-	// from.
+	// stored (PutOutcomes), as the point later reads start from; the flags
+	// this process stored are saved whether or not the book was told of
+	// them. It fails, saving nothing, if another process saved or rebuilt
+	// the flags since this one read (one that lost its lease).
 	SaveOutcomes(ctx context.Context, recs []Record, seq int64, flags []string) error
 }
 

@@ -1,0 +1,205 @@
+package mongodb_test
+
+// The saved outcome book against faults: other processes, lost leases,
+// older versions, a damaged book (found by a review of the first version).
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"hailong"
+	"hailong/aggregator/ferret"
+	"hailong/aggregator/mongodb"
+	"hailong/aggregator/outcomes"
+	"hailong/aggregator/rollup"
+)
+
+// shared starts one embedded database and returns a function that opens a
+// new handle on it: one per aggregator process sharing it (owner, standby,
+// a later start), and a raw client for faults.
+func shared(t *testing.T) (open func() *mongodb.DB, raw *mongo.Database) {
+	t.Helper()
+	ctx := context.Background()
+	emb, err := ferret.Start(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	open = func() *mongodb.DB {
+		db, err := mongodb.Open(ctx, emb.URI(), "hailong_test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close(ctx) })
+		return db
+	}
+	c, err := mongo.Connect(options.Client().ApplyURI(emb.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Disconnect(ctx) })
+	return open, c.Database("hailong_test")
+}
+
+const rvUnit = "TT-09190"
+
+func rvReport(code string) hailong.Outcome {
+	returned := hailong.DateFromYMD(2026, 3, 10)
+	return hailong.Outcome{Dossier: code, Unit: rvUnit, Received: hailong.DateFromYMD(2026, 3, 2),
+		Due: hailong.DateFromYMD(2026, 3, 12), Returned: &returned}
+}
+
+func rvPut(t *testing.T, b *outcomes.Book, codes ...string) {
+	t.Helper()
+	var os []hailong.Outcome
+	for _, c := range codes {
+		os = append(os, rvReport(c))
+	}
+	if _, err := b.Report(t.Context(), os, func(string) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func rvLoad(t *testing.T, db *mongodb.DB) *outcomes.Book {
+	t.Helper()
+	b, err := outcomes.Load(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func rvMarch(b *outcomes.Book) rollup.Outcomes {
+	return b.Query([]string{rvUnit}, hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31), rollup.Filter{})
+}
+
+// A deposed owner's save (paused past its lease between its check and the
+// save; the app also bounds the save by the lease) must not overwrite the
+// new owner's state: here the new owner rebuilt the flags (the rating
+// behind a's flag no longer counts), and the late save would bring the
+// stale flag back for good. It is refused.
+func TestDeposedOwnersSaveIsRefused(t *testing.T) {
+	const a, b = "H22.39-260302-0001", "H22.39-260302-0002"
+	open, _ := shared(t)
+	dbA := open()
+	bookA := rvLoad(t, dbA)
+	rvPut(t, bookA, a, b)
+	if err := dbA.AddDossierFlags(t.Context(), []string{a}); err != nil {
+		t.Fatal(err)
+	}
+	bookA.MarkUnhappy([]string{a})
+
+	dbB := open() // takes over after A's lease passed; its start rebuilds
+	if err := dbB.ReplaceDossierFlags(t.Context(), []string{b}); err != nil {
+		t.Fatal(err)
+	}
+	bookB := rvLoad(t, dbB)
+	if got := rvMarch(bookB).Bad; got != 1 {
+		t.Fatalf("the new owner counts %d bad, want 1", got)
+	}
+
+	if err := bookA.Save(t.Context()); err == nil { // A wakes inside Close
+		t.Error("the deposed owner's save was taken")
+	}
+	if got := rvMarch(rvLoad(t, open())).Bad; got != 1 {
+		t.Errorf("after the deposed owner's late save a start counts %d bad dossiers, want 1 (a's flag was rebuilt away)", got)
+	}
+}
+
+// A flag written to the process's log but not (yet) told to the book (the
+// ingest path writes a flag, then tells the book) is saved all the same:
+// the save holds the process's own flag log.
+func TestFlagInLogNotInBookIsSaved(t *testing.T) {
+	const a = "H22.39-260302-0001"
+	open, _ := shared(t)
+	db := open()
+	book := rvLoad(t, db)
+	rvPut(t, book, a)
+	// What flagUnhappy does with onUnhappy not yet set.
+	if err := db.AddDossierFlags(t.Context(), []string{a}); err != nil {
+		t.Fatal(err)
+	}
+	if err := book.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := rvMarch(rvLoad(t, open())).Bad; got != 1 {
+		t.Errorf("a flag stored in the database: %d bad after a clean stop, want 1", got)
+	}
+}
+
+// A saved book whose collection lost runs (or was dropped and is found
+// empty: on FerretDB a find on a collection dropped meanwhile is empty, not
+// an error) is passed over, and every log read: it is not read as a
+// smaller book.
+func TestSavedBookMissingRunsIsPassedOver(t *testing.T) {
+	open, raw := shared(t)
+	db := open()
+	book := rvLoad(t, db)
+	rvPut(t, book, "H22.39-260302-0001", "H22.39-260302-0002")
+	if err := book.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _, err := db.SavedOutcomes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The collection named by the state is there, but empty.
+	if _, err := raw.Collection(recs).DeleteMany(t.Context(), bson.D{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rvLoad(t, open()).Dossiers(); got != 2 {
+		t.Errorf("saved book emptied: %d dossiers read, want 2 (the logs are all there)", got)
+	}
+}
+
+// A process that wrote nothing adds no log to the state: the state
+// document does not grow with the number of clean stops.
+func TestStateKeepsItsSizeOverIdleStops(t *testing.T) {
+	open, _ := shared(t)
+	db := open()
+	book := rvLoad(t, db)
+	rvPut(t, book, "H22.39-260302-0001")
+	if err := book.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, first, err := db.SavedOutcomes(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last []string
+	for range 5 { // five starts and clean stops, no report
+		d := open()
+		if err := rvLoad(t, d).Save(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, last, err = d.SavedOutcomes(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(last) != len(first) {
+		t.Errorf("logs named: %d after the first stop, %d after five more stops with nothing written: %v", len(first), len(last), last)
+	}
+}
+
+// A state written before states had versions is replaced by the next save.
+func TestStateWithoutVersionIsReplaced(t *testing.T) {
+	open, raw := shared(t)
+	db := open()
+	book := rvLoad(t, db)
+	rvPut(t, book, "H22.39-260302-0001")
+	if _, err := raw.Collection("meta").InsertOne(t.Context(), bson.D{{Key: "_id", Value: "outcomes_saved"}, {Key: "records", Value: ""}}); err != nil {
+		t.Fatal(err)
+	}
+	book = rvLoad(t, open())
+	if err := book.Save(t.Context()); err != nil {
+		t.Fatalf("save over a state without a version: %v", err)
+	}
+	if recs, _, _, err := db.SavedOutcomes(t.Context()); err != nil || recs == "" {
+		t.Errorf("saved book %q, %v", recs, err)
+	}
+}
