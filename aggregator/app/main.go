@@ -374,6 +374,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if m.lease != nil {
 		ingestCfg.Fence = m.lease.Context // no checkpoint once a standby may own the rollups
+		m.db.SetOutcomesFence(m.lease.Context)
 	}
 	m.ingester = ingest.New(ingestCfg)
 	// The rollups and the outcomes load side by side: both are scans that
@@ -818,14 +819,10 @@ func (m *Main) Close() error {
 	if m.book != nil && m.serving != nil && m.LeaseErr() == nil {
 		// After the ingest path, whose last flags the book holds: the
 		// next start reads the book in one piece, not its whole log.
-		// Within the lease: a standby that took over owns the book.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		if lctx, lcancel, err := m.withinLease(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("save the outcome book: %w", err))
-		} else {
-			errs = append(errs, m.book.Save(lctx))
-			lcancel()
-		}
+		// Its state is written within the lease (SetOutcomesFence): a
+		// standby that took over owns the book.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		errs = append(errs, m.book.Save(ctx))
 		cancel()
 	}
 	errs = append(errs, m.releaseLease())

@@ -204,15 +204,6 @@ func (l leasedBook) Report(ctx context.Context, reports []hailong.Outcome, allow
 	return l.OutcomeBook.Report(ctx, reports, allowed)
 }
 
-// withinLease bounds ctx by the lease, if this process holds one: what is
-// written with it is written while no standby may have taken over.
-func (m *Main) withinLease(ctx context.Context) (context.Context, context.CancelFunc, error) {
-	if m.lease == nil {
-		return ctx, func() {}, nil
-	}
-	return m.lease.Context(ctx)
-}
-
 // provinceIngester refuses ratings of units outside the provinces this
 // process owns: another process owns them, and counting them here would
 // split a unit's figures between two rollups.

@@ -72,6 +72,9 @@ type DB struct {
 	// outcomeLogs is what this process read of the outcome book and where
 	// it writes (outcomes_saved.go).
 	outcomeLogs outcomeLogs
+	// outcomesFence bounds the writes of the saved book's state
+	// (SetOutcomesFence); nil: none.
+	outcomesFence func(context.Context) (context.Context, context.CancelFunc, error)
 }
 
 // Open connects to uri and uses database name. It ensures indexes.

@@ -128,19 +128,28 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 // statement, which fails past SQLite's limit), and the flags are written
 // into this process's log.
 func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
-	var st outcomesSaved
-	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil {
-		return fmt.Errorf("clear dossier flags: %w", err)
+	// A new version of the state, written even with no book saved yet: a
+	// save begun before this (by a process that lost its lease) must not
+	// bring the old flags back. A save that took the version first wins
+	// it: read again, and try the next.
+	for try := 0; ; try++ {
+		var st outcomesSaved
+		if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil {
+			return fmt.Errorf("clear dossier flags: %w", err)
+		}
+		st.ID = outcomesSavedID
+		st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs = "", 0, 0, nil
+		st.Version++
+		err := d.claimVersion(ctx, st.Version, func(ctx context.Context) error { return d.putMeta(ctx, outcomesSavedID, st) })
+		if errors.Is(err, errSavedMoved) && try < 5 {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("clear dossier flags: %w", err)
+		}
+		d.outcomeLogs.saw(st.Version)
+		break
 	}
-	// Written even with no book saved yet: a save begun before this (by
-	// a process that lost its lease) must not bring the old flags back.
-	st.ID = outcomesSavedID
-	st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs = "", 0, 0, nil
-	st.Version++
-	if err := d.putMeta(ctx, outcomesSavedID, st); err != nil {
-		return fmt.Errorf("clear dossier flags: %w", err)
-	}
-	d.outcomeLogs.saw(st.Version)
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("clear dossier flags: %w", err)

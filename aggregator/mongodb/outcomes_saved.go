@@ -68,6 +68,9 @@ const (
 // outcomesSaved is the state of the saved book.
 type outcomesSaved struct {
 	ID string `bson:"_id"`
+	// Format is savedFormat when the runs were written; a state of
+	// another names a book passed over (every log read).
+	Format int `bson:"format"`
 	// Version counts the writes of the state. A save replaces the state
 	// only at the version its process last saw, so that a process that
 	// lost its lease (paused past it) cannot overwrite the new owner's.
@@ -88,6 +91,20 @@ type outcomesSaved struct {
 	FlagCount int       `bson:"flag_count,omitempty"`
 	FlagLogs  []string  `bson:"flag_logs,omitempty"`
 	Saved     time.Time `bson:"saved"`
+}
+
+// savedFormat is the shape of the saved runs: 2, runs of savedRecord (1
+// held outcomes.Record, and lost a return on day 0).
+const savedFormat = 2
+
+// savedRecord is a record as a saved run holds it. gob leaves out a
+// pointer to a zero value, so a dossier returned on day 0 (1 January 1970,
+// which a report may say) would read back as in progress: its return day
+// travels apart.
+type savedRecord struct {
+	Record      outcomes.Record
+	Returned    hailong.Date
+	HasReturned bool
 }
 
 // savedDoc is one run of a saved book.
@@ -161,6 +178,9 @@ func (d *DB) savedState(ctx context.Context) (outcomesSaved, []string, error) {
 	if err != nil {
 		return outcomesSaved{}, nil, fmt.Errorf("list collections: %w", err)
 	}
+	if st.Format != savedFormat {
+		st.Records, st.Logs, st.Flags, st.FlagLogs = "", nil, "", nil
+	}
 	if st.Records != "" && !slices.Contains(names, st.Records) {
 		st.Records, st.Logs = "", nil
 	}
@@ -181,7 +201,10 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	latest := map[string]outcomes.Record{}
-	recs, read, ok, err := readSaved[outcomes.Record](ctx, d, st.Records, st.RecordRuns, st.RecordCount, st.Logs, names, isOutcomeLog,
+	recs, read, ok, err := readSaved(ctx, d, st.Records, st.RecordRuns, st.RecordCount,
+		func(r *savedRecord) bool {
+			return r.Record.Key != "" && (r.Record.MergedInto != "" || r.Record.Outcome.Unit != "")
+		}, st.Logs, names, isOutcomeLog,
 		func(n string) error { return d.scanOutcomeLog(ctx, n, latest) })
 	if err != nil {
 		return 0, err
@@ -194,7 +217,10 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	d.outcomeLogs.read = read
 	d.outcomeLogs.mu.Unlock()
 	for _, r := range recs {
-		saved(r)
+		if r.HasReturned {
+			r.Record.Outcome.Returned = &r.Returned
+		}
+		saved(r.Record)
 	}
 	for _, r := range latest {
 		since(r)
@@ -203,13 +229,13 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 }
 
 // readSaved reads the runs of a saved collection (none if saved is empty),
-// which must be runs documents 0 to runs−1 holding count values, and then,
+// which must be runs documents 0 to runs−1 holding count valid values, and then,
 // with scan, every log among names that held does not name. A saved
 // collection that cannot be read whole is passed over: ok is false, and
 // every log is read. read names the logs the values hold, never nil.
-func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int, held, names []string, isLog func(string) bool, scan func(string) error) (vals []T, read []string, ok bool, err error) {
+func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int, valid func(*T) bool, held, names []string, isLog func(string) bool, scan func(string) error) (vals []T, read []string, ok bool, err error) {
 	if saved != "" {
-		seen := make([]bool, runs)
+		seen := make([]bool, max(runs, 0))
 		err := d.readRuns(ctx, saved, func(id int, run []byte) error {
 			if id < 0 || id >= runs || seen[id] {
 				return fmt.Errorf("run %d of %d", id, runs)
@@ -218,6 +244,13 @@ func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int,
 			var vs []T
 			if err := decodeRun(run, &vs); err != nil {
 				return err
+			}
+			// gob takes a run of another shape for one of zero values
+			// when no field's name matches: never trusted.
+			for i := range vs {
+				if !valid(&vs[i]) {
+					return fmt.Errorf("run %d holds a value that is not one", id)
+				}
 			}
 			vals = append(vals, vs...)
 			return nil
@@ -281,7 +314,7 @@ func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	var logged []string
-	flags, read, _, err := readSaved[string](ctx, d, st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs, names, isFlagLog,
+	flags, read, _, err := readSaved(ctx, d, st.Flags, st.FlagRuns, st.FlagCount, func(f *string) bool { return *f != "" }, st.FlagLogs, names, isFlagLog,
 		func(n string) error { return d.scanFlagLog(ctx, n, func(id string) { logged = append(logged, id) }) })
 	if err != nil {
 		return err
@@ -358,7 +391,7 @@ func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64
 	if read == nil || flagsRead == nil {
 		return fmt.Errorf("save outcomes: the book was not read in this process")
 	}
-	st := outcomesSaved{ID: outcomesSavedID, Version: version + 1,
+	st := outcomesSaved{ID: outcomesSavedID, Format: savedFormat, Version: version + 1,
 		Records: logName(outcomeSavedPrefix), Flags: logName(flagSavedPrefix),
 		Logs: slices.Clone(read), FlagLogs: slices.Clone(flagsRead),
 		Seq: seq, Saved: time.Now().UTC()}
@@ -384,21 +417,23 @@ func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64
 		}
 	}
 	var err error
-	if st.RecordRuns, err = writeRuns(ctx, d, st.Records, recs, savedRunRecords); err != nil {
+	wire := make([]savedRecord, len(recs))
+	for i, r := range recs {
+		wire[i].Record = r
+		if r.Outcome.Returned != nil {
+			wire[i].Returned, wire[i].HasReturned = *r.Outcome.Returned, true
+		}
+	}
+	if st.RecordRuns, err = writeRuns(ctx, d, st.Records, wire, savedRunRecords); err != nil {
 		return err
 	}
 	if st.FlagRuns, err = writeRuns(ctx, d, st.Flags, flags, savedRunFlags); err != nil {
 		return err
 	}
 	st.RecordCount, st.FlagCount = len(recs), len(flags)
-	at := any(version)
-	if version == 0 {
-		at = bson.D{{Key: "$in", Value: bson.A{int64(0), nil}}} // or none: a state written before versions
-	}
-	_, err = d.meta().ReplaceOne(ctx, bson.D{{Key: "_id", Value: outcomesSavedID}, {Key: "version", Value: at}}, st, options.Replace().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		err = errSavedMoved
-	}
+	err = d.claimVersion(ctx, st.Version, func(ctx context.Context) error {
+		return d.replaceSaved(ctx, version, st)
+	})
 	if err != nil {
 		// Not named by any state: dropped here, or by the next save.
 		for _, n := range []string{st.Records, st.Flags} {
@@ -423,6 +458,61 @@ func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64
 		}
 	}
 	return nil
+}
+
+// replaceSaved writes the state st over the one at version (none for 0).
+// Version 0 also matches a state written before states had versions.
+func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) error {
+	at := any(version)
+	if version == 0 {
+		at = bson.D{{Key: "$in", Value: bson.A{int64(0), nil}}} // or none: a state written before versions
+	}
+	_, err := d.meta().ReplaceOne(ctx, bson.D{{Key: "_id", Value: outcomesSavedID}, {Key: "version", Value: at}}, st, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		return errSavedMoved
+	}
+	return err
+}
+
+// claimVersion takes version v of the state for this process, then calls
+// write, within the fence (SetOutcomesFence) if set. Inserting a document
+// of one's own id is atomic on FerretDB, where the conditional replace of
+// replaceSaved is a find and then a replace: two processes that saw the
+// same version would both pass it. errSavedMoved if another process took
+// v first.
+func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Context) error) error {
+	if fence := d.outcomesFence; fence != nil {
+		fctx, cancel, err := fence(ctx)
+		if err != nil {
+			return err
+		}
+		defer cancel()
+		ctx = fctx
+	}
+	_, err := d.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: claimID(v)}, {Key: "at", Value: time.Now().UTC()}})
+	if mongo.IsDuplicateKeyError(err) {
+		return errSavedMoved
+	}
+	if err != nil {
+		return fmt.Errorf("claim version %d of the saved outcome book: %w", v, err)
+	}
+	if err := write(ctx); err != nil {
+		return err
+	}
+	// The claim before is spent: meta stays small (a filtered delete scans
+	// it on FerretDB).
+	d.meta().DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(v - 1)}})
+	return nil
+}
+
+func claimID(v int64) string { return fmt.Sprintf("%s@%d", outcomesSavedID, v) }
+
+// SetOutcomesFence bounds the writes of the saved outcome book's state by
+// fence (lease.Held.Context): a process that lost its lease writes none.
+// The saved runs are written before, outside it, so that a long save does
+// not run past the lease's deadline. Call it before the book is used.
+func (d *DB) SetOutcomesFence(fence func(context.Context) (context.Context, context.CancelFunc, error)) {
+	d.outcomesFence = fence
 }
 
 // writeRuns writes vs into a new collection, perRun to a document, and
