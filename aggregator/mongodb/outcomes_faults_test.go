@@ -135,13 +135,10 @@ func TestFlagInLogNotInBookIsSaved(t *testing.T) {
 	}
 }
 
-// A saved book whose collection lost runs (or was dropped and is found
-// empty: on FerretDB a find on a collection dropped meanwhile is empty, not
-// an error) is passed over, and every log read: it is not read as a
-// smaller book.
-func TestSavedBookMissingRunsIsPassedOver(t *testing.T) {
-	open, raw := shared(t)
-	db := open()
+// savedTwo reports two dossiers into a new book on db, saves it and
+// returns the collection of its saved records.
+func savedTwo(t *testing.T, db *mongodb.DB) string {
+	t.Helper()
 	book := rvLoad(t, db)
 	rvPut(t, book, "H22.39-260302-0001", "H22.39-260302-0002")
 	if err := book.Save(t.Context()); err != nil {
@@ -151,6 +148,16 @@ func TestSavedBookMissingRunsIsPassedOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return recs
+}
+
+// A saved book whose collection lost runs (or was dropped and is found
+// empty: on FerretDB a find on a collection dropped meanwhile is empty, not
+// an error) is passed over, and every log read: it is not read as a
+// smaller book.
+func TestSavedBookMissingRunsIsPassedOver(t *testing.T) {
+	open, raw := shared(t)
+	recs := savedTwo(t, open())
 	// The collection named by the state is there, but empty.
 	if _, err := raw.Collection(recs).DeleteMany(t.Context(), bson.D{}); err != nil {
 		t.Fatal(err)
@@ -272,15 +279,7 @@ func TestConcurrentSavesAtOneVersion(t *testing.T) {
 func TestSavedBookOfAnotherShapeIsPassedOver(t *testing.T) {
 	open, _ := shared(t)
 	db := open()
-	book := rvLoad(t, db)
-	rvPut(t, book, "H22.39-260302-0001", "H22.39-260302-0002")
-	if err := book.Save(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	recs, _, _, err := db.SavedOutcomes(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := savedTwo(t, db)
 	var run bytes.Buffer
 	if err := gob.NewEncoder(&run).Encode([]outcomes.Record{{Key: "a", Seq: 1}, {Key: "b", Seq: 2}}); err != nil {
 		t.Fatal(err)
