@@ -112,23 +112,14 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(segmentReadBatch))
-	if err != nil {
-		return fmt.Errorf("load rollup segment %s: %w", name, err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc runDoc
-		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode rollup days: %w", err)
-		}
+	return eachDoc(ctx, d.db.Collection(name), segmentReadBatch, func(doc *runDoc) error {
 		if doc.Days == nil {
 			day, err := (&dayDoc{ID: doc.ID, Unit: doc.Unit, Date: doc.Date, Cells: doc.Cells}).decode()
 			if err != nil {
 				return err
 			}
 			fn(day)
-			continue
+			return nil
 		}
 		var days []rollup.Day
 		if err := gob.NewDecoder(bytes.NewReader(doc.Days)).Decode(&days); err != nil {
@@ -137,8 +128,8 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 		for _, day := range days {
 			fn(day)
 		}
-	}
-	return cur.Err()
+		return nil
+	})
 }
 
 // journalDoc is one entry of a journal: a claim or a done, gob-encoded in

@@ -64,6 +64,29 @@ func (w *inserter) flush(ctx context.Context) error {
 	return nil
 }
 
+// eachDoc calls fn with every document of a collection, read whole in
+// batches of batch documents, decoded into a T; an error of fn ends it.
+func eachDoc[T any](ctx context.Context, coll *mongo.Collection, batch int32, fn func(*T) error) error {
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(batch))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", coll.Name(), err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc T
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode %s: %w", coll.Name(), err)
+		}
+		if err := fn(&doc); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", coll.Name(), err)
+	}
+	return nil
+}
+
 // DB is the aggregator's database. One per process: the driver pools
 // connections itself.
 type DB struct {

@@ -16,8 +16,13 @@ import (
 )
 
 // outcomeLog and flagLog are where this process writes (outcomes_saved.go).
-func (d *DB) outcomeLog() *mongo.Collection { return d.db.Collection(d.outcomeLogs.logName()) }
-func (d *DB) flagLog() *mongo.Collection    { return d.db.Collection(d.outcomeLogs.flagLogName()) }
+func (d *DB) outcomeLog() *mongo.Collection {
+	return d.db.Collection(d.outcomeLogs.own(&d.outcomeLogs.log, outcomeLogPrefix))
+}
+
+func (d *DB) flagLog() *mongo.Collection {
+	return d.db.Collection(d.outcomeLogs.own(&d.outcomeLogs.flagLog, flagLogPrefix))
+}
 
 // outcomeDoc is one report of a dossier's outcome. Reports are kept as an
 // append-only log, each under its own id, and the latest per dossier
@@ -122,20 +127,15 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 	return nil
 }
 
-// ReplaceDossierFlags replaces every flag, for a rebuild: the saved book's
-// flags stand no more, every flag collection is dropped (rather than its
-// documents deleted: FerretDB deletes by listing every id in one SQL
-// statement, which fails past SQLite's limit), and the flags are written
-// into this process's log.
-func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
-	// A new version of the state, written even with no book saved yet: a
-	// save begun before this (by a process that lost its lease) must not
-	// bring the old flags back. A save that took the version first wins
-	// it: read again, and try the next.
+// clearSavedFlags writes a new version of the saved book's state without
+// its flags, even with no book saved yet: a save begun before this (by a
+// process that lost its lease) must not bring the old flags back. A save
+// that took the version first wins it: read again, and try the next.
+func (d *DB) clearSavedFlags(ctx context.Context) error {
 	for try := 0; ; try++ {
 		var st outcomesSaved
 		if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil {
-			return fmt.Errorf("clear dossier flags: %w", err)
+			return err
 		}
 		st.ID = outcomesSavedID
 		st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs = "", 0, 0, nil
@@ -144,11 +144,21 @@ func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
 		if errors.Is(err, errSavedMoved) && try < 5 {
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("clear dossier flags: %w", err)
+		if err == nil {
+			d.outcomeLogs.saw(st.Version, nil, nil)
 		}
-		d.outcomeLogs.saw(st.Version)
-		break
+		return err
+	}
+}
+
+// ReplaceDossierFlags replaces every flag, for a rebuild: the saved book's
+// flags stand no more, every flag collection is dropped (rather than its
+// documents deleted: FerretDB deletes by listing every id in one SQL
+// statement, which fails past SQLite's limit), and the flags are written
+// into this process's log.
+func (d *DB) ReplaceDossierFlags(ctx context.Context, dossiers []string) error {
+	if err := d.clearSavedFlags(ctx); err != nil {
+		return fmt.Errorf("clear dossier flags: %w", err)
 	}
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {

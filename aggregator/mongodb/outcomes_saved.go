@@ -134,29 +134,26 @@ func logName(prefix string) string {
 	return fmt.Sprintf("%s%d_%s", prefix, time.Now().UnixNano(), strings.ToLower(rand.Text()[:8]))
 }
 
-func (l *outcomeLogs) logName() string {
+// own returns the name of one of this process's logs (l.log or
+// l.flagLog), naming it at the first call.
+func (l *outcomeLogs) own(log *string, prefix string) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.log == "" {
-		l.log = logName(outcomeLogPrefix)
+	if *log == "" {
+		*log = logName(prefix)
 	}
-	return l.log
+	return *log
 }
 
-func (l *outcomeLogs) flagLogName() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.flagLog == "" {
-		l.flagLog = logName(flagLogPrefix)
-	}
-	return l.flagLog
-}
-
-// saw notes the version of the state a read found.
-func (l *outcomeLogs) saw(version int64) {
+// saw notes what a read of the state found: its version and, if into is
+// not nil, the logs read (into l.read or l.flagsRead).
+func (l *outcomeLogs) saw(version int64, into *[]string, read []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.version = max(l.version, version)
+	if into != nil {
+		*into = read
+	}
 }
 
 func isOutcomeLog(name string) bool {
@@ -212,10 +209,7 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	if !ok {
 		st.Seq = 0
 	}
-	d.outcomeLogs.saw(st.Version)
-	d.outcomeLogs.mu.Lock()
-	d.outcomeLogs.read = read
-	d.outcomeLogs.mu.Unlock()
+	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.read, read)
 	for _, r := range recs {
 		if r.HasReturned {
 			r.Record.Outcome.Returned = &r.Returned
@@ -281,25 +275,12 @@ func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int,
 // scanOutcomeLog reads a log whole into latest, the latest record of each
 // key.
 func (d *DB) scanOutcomeLog(ctx context.Context, name string, latest map[string]outcomes.Record) error {
-	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
-	if err != nil {
-		return fmt.Errorf("read outcomes %s: %w", name, err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc outcomeDoc
-		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode outcome: %w", err)
+	return eachDoc(ctx, d.db.Collection(name), 2000, func(doc *outcomeDoc) error {
+		if l, ok := latest[doc.Dossier]; !ok || l.Seq <= doc.Seq {
+			latest[doc.Dossier] = doc.record()
 		}
-		if l, ok := latest[doc.Dossier]; ok && l.Seq > doc.Seq {
-			continue
-		}
-		latest[doc.Dossier] = doc.record()
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("read outcomes %s: %w", name, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // ScanDossierFlags calls fn for every flag saved with the book, if the
@@ -319,10 +300,7 @@ func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
 	if err != nil {
 		return err
 	}
-	d.outcomeLogs.saw(st.Version)
-	d.outcomeLogs.mu.Lock()
-	d.outcomeLogs.flagsRead = read
-	d.outcomeLogs.mu.Unlock()
+	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.flagsRead, read)
 	for _, f := range flags {
 		fn(f)
 	}
@@ -333,43 +311,22 @@ func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
 }
 
 func (d *DB) scanFlagLog(ctx context.Context, name string, fn func(string)) error {
-	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(5000))
-	if err != nil {
-		return fmt.Errorf("read dossier flags %s: %w", name, err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode dossier flag: %w", err)
-		}
+	return eachDoc(ctx, d.db.Collection(name), 5000, func(doc *struct {
+		ID string `bson:"_id"`
+	}) error {
 		fn(doc.ID)
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("read dossier flags %s: %w", name, err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // readRuns calls fn with every run of a saved book's collection.
 func (d *DB) readRuns(ctx context.Context, name string, fn func(id int, run []byte) error) error {
-	cur, err := d.db.Collection(name).Find(ctx, bson.D{}, options.Find().SetBatchSize(savedReadBatch))
-	if err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc savedDoc
-		if err := cur.Decode(&doc); err != nil {
-			return fmt.Errorf("decode %s: %w", name, err)
-		}
+	return eachDoc(ctx, d.db.Collection(name), savedReadBatch, func(doc *savedDoc) error {
 		if err := fn(doc.ID, doc.Run); err != nil {
 			return fmt.Errorf("decode %s run %d: %w", name, doc.ID, err)
 		}
-	}
-	return cur.Err()
+		return nil
+	})
 }
 
 // errSavedMoved answers a save whose process no longer saw the latest
