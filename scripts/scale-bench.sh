@@ -27,26 +27,10 @@ if [ ! -s "$data/bench-token" ]; then # the measures need a principal: a provinc
   $bin tokens add -data "$data" -username bench -name scale-bench -expires 30d 2>/dev/null > "$data/bench-token"
 fi
 
-wait_ready() { # prints seconds until /healthz answers
-  local t0=$(date +%s.%N)
-  until curl -sf "http://$addr/healthz" >/dev/null; do
-    kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 $log >&2; exit 1; }
-    sleep 0.2
-  done
-  echo "$(date +%s.%N) - $t0" | bc
-}
-memory() { # the process's resident memory, and the Go heap's live data after a collection
-  local heap
-  heap=$(curl -s "http://$debug/debug/pprof/heap?gc=1&debug=1" | awk '/^# HeapAlloc = / {printf "%.0f MB", $4/1048576}')
-  awk -v heap="$heap" '/VmRSS/ {printf "RSS %.0f MB, live heap %s", $2/1024, heap}' "/proc/$pid/status"
-}
+. scripts/aggregator-lib.sh
 bench() {
   HAILONG_BENCH_AGGREGATOR=http://$addr HAILONG_BENCH_TOKEN=$(cat "$data/bench-token") go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
 }
-serve() {
-  $bin serve -listen $addr -debug-listen $debug -data "$data" 2>$log & pid=$!
-}
-
 echo "== offline rebuild from raw ratings (and persist)"
 /usr/bin/time -f "rebuild: %e s, max RSS %M KB" $bin rebuild -data "$data"
 
@@ -56,8 +40,8 @@ echo "start-up to serving: $(wait_ready) s; $(memory)"
 grep -E "rollups loaded|digests loaded" $log || true
 bench
 echo "after queries: $(memory)"
-t0=$(date +%s.%N); kill -TERM $pid; wait $pid || true
-echo "clean stop (persisting rollups): $(echo "$(date +%s.%N) - $t0" | bc) s"
+stop
+echo "clean stop (persisting rollups): $stopped s"
 
 echo "== crash (SIGKILL) and start again: rebuild from raw ratings"
 serve

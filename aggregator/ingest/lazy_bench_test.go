@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"testing"
@@ -29,6 +30,8 @@ import (
 // (a query of one year over every unit, which loads its twelve months),
 // and then the time a budget of half the cells held takes to drop months.
 // It reports seconds, MB and milliseconds; b.N is ignored.
+// HAILONG_BENCH_PROFILE_COLD names a file for a CPU profile of the first
+// read of the cold year alone.
 //
 //	go test -run '^$' -bench ColdStart -benchtime 1x -timeout 1h ./aggregator/ingest
 func BenchmarkColdStart(b *testing.B) {
@@ -101,8 +104,10 @@ func BenchmarkColdStart(b *testing.B) {
 		if c.resident > 0 {
 			y, _ := hailong.DateOf(time.Now()).YearMonth()
 			from, to := hailong.DateFromYMD(y-years+1, time.January, 1), hailong.DateFromYMD(y-years+1, time.December, 31)
+			stop := profileTo(b, os.Getenv("HAILONG_BENCH_PROFILE_COLD"))
 			t0 := time.Now()
 			res := in.Rollup().Query(units, from, to, rollup.Filter{})
+			stop()
 			b.ReportMetric(float64(time.Since(t0).Microseconds())/1000, "first-cold-year-ms")
 			t0 = time.Now()
 			in.Rollup().Query(units, from, to, rollup.Filter{})
@@ -121,6 +126,25 @@ func BenchmarkColdStart(b *testing.B) {
 		runtime.KeepAlive(in)
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// profileTo writes a CPU profile into file until the returned function is
+// called; with file empty it does nothing.
+func profileTo(b *testing.B, file string) (stop func()) {
+	if file == "" {
+		return func() {}
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // liveHeap returns the bytes of live heap after a collection.
