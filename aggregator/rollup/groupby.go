@@ -154,45 +154,55 @@ func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Di
 		})
 	}
 	if m, ok := r.matcher(f); ok && len(fine) > 0 && from <= to {
-		// The units are grouped in parts at once, each part into groups
-		// of its own, which are then added to the first's: sums of whole
-		// numbers, the same whatever the parts.
-		parts := r.split(units)
-		gg := make([]fineGrouping, len(parts))
-		var wg sync.WaitGroup
-		for p, part := range parts {
-			g := &gg[p]
-			*g = fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items}
-			for _, i := range fine {
-				g.kinds = append(g.kinds, byte(by[i]))
-				if p == 0 {
-					g.groups = append(g.groups, &gs[i])
-				} else {
-					g.groups = append(g.groups, &grouper{slot: make([]int32, len(r.names)), noItems: !items})
-				}
-			}
-			g.whole()
-			g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
-			work := func() {
-				for _, s := range part {
-					r.groupSeries(s, g)
-				}
-				g.addProcs(r)
-			}
-			if p < len(parts)-1 {
-				wg.Go(work)
-			} else {
-				work() // the last part on this goroutine
-			}
+		kinds := make([]byte, len(fine))
+		dst := make([]*grouper, len(fine))
+		for j, i := range fine {
+			kinds[j], dst[j] = byte(by[i]), &gs[i]
 		}
-		wg.Wait()
-		for _, g := range gg[1:] {
-			for k, gk := range g.groups {
-				gg[0].groups[k].merge(gk)
-			}
-		}
+		r.groupFineByMonth(units, from, to, f, m, kinds, items, dst)
 	}
 	return gs
+}
+
+// groupFine adds the units' data of from to to into dst, grouped by the
+// fine kinds (dst[i] by kinds[i]). r.mu is held.
+func (r *Rollup) groupFine(units []string, from, to hailong.Date, m matcher, kinds []byte, items bool, dst []*grouper) {
+	// The units are grouped in parts at once, each part into groups
+	// of its own, which are then added to the first's: sums of whole
+	// numbers, the same whatever the parts.
+	parts := r.split(units)
+	gg := make([]fineGrouping, len(parts))
+	var wg sync.WaitGroup
+	for p, part := range parts {
+		g := &gg[p]
+		*g = fineGrouping{m: m, named: m.fine(), from: from, to: to, items: items, kinds: kinds}
+		if p == 0 {
+			g.groups = dst
+		} else {
+			for range kinds {
+				g.groups = append(g.groups, &grouper{slot: make([]int32, len(r.names)), noItems: !items})
+			}
+		}
+		g.whole()
+		g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
+		work := func() {
+			for _, s := range part {
+				r.groupSeries(s, g)
+			}
+			g.addProcs(r)
+		}
+		if p < len(parts)-1 {
+			wg.Go(work)
+		} else {
+			work() // the last part on this goroutine
+		}
+	}
+	wg.Wait()
+	for _, g := range gg[1:] {
+		for k, gk := range g.groups {
+			gg[0].groups[k].merge(gk)
+		}
+	}
 }
 
 // maxParts bounds the parts a grouping is split into, and minPartCells

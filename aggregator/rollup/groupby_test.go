@@ -38,31 +38,40 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 	}
 	var facts []rollup.Fact
 	var outs []outcome
-	r, ratingsOnly := rollup.New(), rollup.New()
-	for i := 0; i < 4000; i++ {
-		if i == 2000 {
-			r.SetFields(fields)
-			ratingsOnly.SetFields(fields)
-		}
-		f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(300)), Satisfied: rng.IntN(3) != 0, Level: rng.IntN(5),
-			Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
-				Procedure: pick("", "1.004122", "2.000908", "3.000100", "9.999999"), Official: pick("", "cb-1", "cb-2", "cb-3"), Counter: pick("", "Q1", "Q2")}}
-		for _, q := range []string{"a", "b"} {
-			if rng.IntN(2) == 0 {
-				f.Items = append(f.Items, rollup.Item{Q: q, N: 1, Satisfied: int64(rng.IntN(2)), Sum: int64(rng.IntN(3))})
+	r, ratingsOnly, loaded := rollup.New(), rollup.New(), rollup.New()
+	// add adds n random facts and outcomes to r and ratingsOnly, and to
+	// loaded if it is loaded already.
+	add := func(n int, toLoaded bool) {
+		for range n {
+			f := rollup.Fact{Unit: pick(units...), Date: hailong.Date(20000 + rng.IntN(300)), Satisfied: rng.IntN(3) != 0, Level: rng.IntN(5),
+				Dims: rollup.Dims{Questionnaire: pick("counter-quick", "sipas"), Channel: hailong.Channel(pick("kiosk", "qr")),
+					Procedure: pick("", "1.004122", "2.000908", "3.000100", "9.999999"), Official: pick("", "cb-1", "cb-2", "cb-3"), Counter: pick("", "Q1", "Q2")}}
+			for _, q := range []string{"a", "b"} {
+				if rng.IntN(2) == 0 {
+					f.Items = append(f.Items, rollup.Item{Q: q, N: 1, Satisfied: int64(rng.IntN(2)), Sum: int64(rng.IntN(3))})
+				}
+			}
+			facts = append(facts, f)
+			r.Add(f)
+			ratingsOnly.Add(f)
+			if toLoaded {
+				loaded.Add(f)
+			}
+			if rng.IntN(8) == 0 {
+				o := outcome{unit: f.Unit, date: f.Date, dims: rollup.Dims{Procedure: f.Procedure, Official: f.Official, Counter: f.Counter},
+					out: rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(2)), Index1Sum: int64(rng.IntN(3))}}
+				outs = append(outs, o)
+				r.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &o.out})
+				if toLoaded {
+					loaded.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &o.out})
+				}
 			}
 		}
-		facts = append(facts, f)
-		r.Add(f)
-		ratingsOnly.Add(f)
-		if rng.IntN(8) == 0 {
-			o := outcome{unit: f.Unit, date: f.Date, dims: rollup.Dims{Procedure: f.Procedure, Official: f.Official, Counter: f.Counter},
-				out: rollup.Outcomes{Dossiers: 1, Bad: int64(rng.IntN(2)), Index1Sum: int64(rng.IntN(3))}}
-			outs = append(outs, o)
-			r.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &o.out})
-		}
 	}
-	loaded := rollup.New()
+	add(2000, false)
+	r.SetFields(fields)
+	ratingsOnly.SetFields(fields)
+	add(2000, false)
 	loaded.SetFields(fields)
 	loaded.Load(slices.Collect(r.Days())...)
 
@@ -84,6 +93,17 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 	dims := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial, rollup.ByCounter, rollup.ByField, rollup.ByChannel, rollup.ByQuestionnaire}
 	parts := map[int]int{} // queries by the parts they are grouped in
 	for i := 0; i < 300; i++ {
+		// Whole months' groups are kept between queries: ratings added to
+		// them, and the fields of procedures told again, must show.
+		switch {
+		case i%60 == 59:
+			add(100, true)
+		case i == 150:
+			fields = map[string]string{"1.004122": "Hộ tịch", "2.000908": "Tư pháp", "3.000100": "Đất đai", "9.999999": "Hộ tịch"}
+			for _, roll := range []*rollup.Rollup{r, ratingsOnly, loaded} {
+				roll.SetFields(fields)
+			}
+		}
 		from := hailong.Date(20000 + rng.IntN(300))
 		to := from + hailong.Date(rng.IntN(150))
 		us := append(slices.Clone(units[:1+rng.IntN(len(units))]), "never-seen")
@@ -247,6 +267,8 @@ func TestGroupByMatchesBruteForce(t *testing.T) {
 			}
 		}
 	}
+	h, m, b := r.MonthGroupStats()
+	t.Logf("kept months: %d found, %d grouped anew, %d bytes", h, m, b)
 	if parts[2] == 0 || parts[3] == 0 {
 		t.Errorf("queries by parts grouped at once: %v, want some in two and some in three", parts)
 	}

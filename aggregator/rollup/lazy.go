@@ -395,6 +395,9 @@ func (r *Rollup) drop(months map[Month]bool) {
 		delete(r.stats, m)
 		delete(r.saved, m)
 	}
+	// A dropped month's groups are not kept: a query that cannot load it
+	// again leaves it out, as it leaves out its cells.
+	r.monthGroups.forget(func(m Month) bool { return months[m] })
 	r.drops.Add(int64(len(months)))
 }
 

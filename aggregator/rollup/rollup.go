@@ -275,6 +275,8 @@ type Rollup struct {
 	// gens counts the changes of each month (Generation), for readers
 	// that keep what they derived from a month until it changes.
 	gens map[Month]uint64
+	// monthGroups keeps the groups of whole months (monthgroups.go).
+	monthGroups *monthGroups
 }
 
 // id is an interned dimension value: an index into Rollup.names.
@@ -282,7 +284,7 @@ type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), gens: map[Month]uint64{}}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), gens: map[Month]uint64{}, monthGroups: newMonthGroups()}
 }
 
 func (r *Rollup) intern(s string) id {
@@ -682,6 +684,7 @@ func (r *Rollup) Load(days ...Day) {
 func (r *Rollup) SetFields(fieldOf map[string]string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.monthGroups.forget(nil) // groups by field changed
 	r.fieldOf = r.fieldOf[:0]
 	for p, f := range fieldOf {
 		pid, fid := r.intern(p), r.intern(f)

@@ -1,0 +1,265 @@
+package rollup
+
+import (
+	"container/list"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"hailong"
+)
+
+// A grouping by fine dimensions (procedure, official, counter, field) of
+// a long period reads every unit's sums of every month: a year of a
+// province at five million ratings is millions of procedure sums, because
+// a unit's procedures are many and each is rated a few times a month.
+// Added up over the units, a month of the province holds a few thousand
+// values. So the groups of each whole month of a grouping are kept, in
+// that compact form, until the month changes (its generation moves), its
+// cells are dropped from memory, or the fields of procedures are told
+// again; a grouping of whole months then adds up the kept months, and
+// reads cells and sums only for the months it has not kept and the days of
+// cut months. A closed month is grouped once however many pages and
+// reports ask for it; the month taking ratings is grouped again by the
+// first query after each change, as before. Only groupings by whole
+// units' data are kept: a filter naming a fine dimension (an official, a
+// procedure) reads that value's few cells through the indexes anyway.
+
+// DefaultMonthGroupBytes bounds the memory of the kept groups of months of
+// a rollup, unless SetMonthGroupBytes says otherwise.
+const DefaultMonthGroupBytes = 64 << 20
+
+// monthGroupKey names the groups of one whole month of one grouping.
+type monthGroupKey struct {
+	units string // the units, in the query's order, joined by NUL
+	f     Filter // naming no fine dimension
+	kinds string // the fine dimensions grouped by
+	items bool
+	month int32
+}
+
+// monthGroupEntry is the groups of one month of a grouping, as the month
+// was at generation gen, one per kind of the key.
+type monthGroupEntry struct {
+	key    monthGroupKey
+	gen    uint64
+	groups []keptGroup
+	bytes  int64
+	elem   *list.Element
+}
+
+// keptGroup is a grouper's sums in a compact form: only the sums seen,
+// each with the index of its value.
+type keptGroup struct {
+	values []id
+	pairs  []pair
+	sums   []keptSum
+	accs   []keptAcc // the values whose accumulators hold anything
+}
+
+type keptSum struct {
+	value int32 // index in values
+	pair  uint16
+	sum   leanSum
+}
+
+type keptAcc struct {
+	value int32
+	acc   accumulator
+}
+
+// monthGroups keeps groups of months, least recently used dropped first
+// beyond its bytes. Its mutex guards all of it; queries under the
+// rollup's read lock share it.
+type monthGroups struct {
+	mu      sync.Mutex
+	entries map[monthGroupKey]*monthGroupEntry
+	lru     list.List // of *monthGroupEntry, most recently used first
+	bytes   int64
+	limit   atomic.Int64 // written under mu
+	// hits and misses count the months found kept and grouped anew.
+	hits, misses int64
+}
+
+func newMonthGroups() *monthGroups {
+	c := &monthGroups{entries: map[monthGroupKey]*monthGroupEntry{}}
+	c.limit.Store(DefaultMonthGroupBytes)
+	return c
+}
+
+// get returns the kept groups of k if the month is still at generation
+// gen.
+func (c *monthGroups) get(k monthGroupKey, gen uint64) ([]keptGroup, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok || e.gen != gen {
+		c.misses++
+		return nil, false
+	}
+	c.hits++
+	c.lru.MoveToFront(e.elem)
+	return e.groups, true
+}
+
+// put keeps the groups of k at generation gen, dropping the least
+// recently used beyond the limit.
+func (c *monthGroups) put(k monthGroupKey, gen uint64, groups []keptGroup) {
+	size := int64(len(k.units)) + int64(unsafe.Sizeof(monthGroupEntry{}))
+	for i := range groups {
+		size += groups[i].bytes()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if size > c.limit.Load()/4 {
+		return // one grouping may not crowd out the rest
+	}
+	if old, ok := c.entries[k]; ok {
+		c.remove(old)
+	}
+	e := &monthGroupEntry{key: k, gen: gen, groups: groups, bytes: size}
+	e.elem = c.lru.PushFront(e)
+	c.entries[k] = e
+	c.bytes += size
+	c.trim()
+}
+
+// trim drops the least recently used beyond the limit.
+func (c *monthGroups) trim() {
+	for c.bytes > c.limit.Load() {
+		c.remove(c.lru.Back().Value.(*monthGroupEntry))
+	}
+}
+
+func (c *monthGroups) remove(e *monthGroupEntry) {
+	c.lru.Remove(e.elem)
+	delete(c.entries, e.key)
+	c.bytes -= e.bytes
+}
+
+// forget drops the kept groups of the months for which drop is true, or
+// of every month if drop is nil.
+func (c *monthGroups) forget(drop func(m Month) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if drop == nil || drop(Month(e.key.month)) {
+			c.remove(e)
+		}
+	}
+}
+
+// setLimit sets the bytes kept at most; 0 or less keeps nothing.
+func (c *monthGroups) setLimit(n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.limit.Store(max(n, 0))
+	c.trim()
+}
+
+// SetMonthGroupBytes bounds the memory of the groups of whole months kept
+// for groupings of long periods (DefaultMonthGroupBytes unless set); 0
+// keeps none, so that every grouping reads its months' sums.
+func (r *Rollup) SetMonthGroupBytes(n int64) { r.monthGroups.setLimit(n) }
+
+// MonthGroupStats reports how many months groupings found kept and how
+// many they grouped anew, and the bytes kept.
+func (r *Rollup) MonthGroupStats() (hits, misses, bytes int64) {
+	c := r.monthGroups
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses, c.bytes
+}
+
+// keep returns g in the compact form. g is not used after.
+func keep(g *grouper) keptGroup {
+	k := keptGroup{values: g.values, pairs: g.pairs}
+	for p, row := range g.lean {
+		for i := range row {
+			if row[i].seen {
+				k.sums = append(k.sums, keptSum{value: int32(i), pair: uint16(p), sum: row[i]})
+			}
+		}
+	}
+	for i := range g.accs {
+		if a := &g.accs[i]; len(a.channels) > 0 || len(a.byQ) > 0 || a.out != (Outcomes{}) {
+			k.accs = append(k.accs, keptAcc{value: int32(i), acc: *a})
+		}
+	}
+	return k
+}
+
+// addTo adds the kept sums to g.
+func (k *keptGroup) addTo(g *grouper) {
+	at := make([]int, len(k.values))
+	for i, v := range k.values {
+		at[i] = g.index(v)
+	}
+	for i := range k.accs {
+		g.accs[at[k.accs[i].value]].merge(&k.accs[i].acc)
+	}
+	for i := range k.sums {
+		s := &k.sums[i]
+		p := k.pairs[s.pair]
+		g.addSum(at[s.value], p.q, p.ch, &s.sum)
+	}
+}
+
+// bytes is about the memory k holds.
+func (k *keptGroup) bytes() int64 {
+	n := int64(len(k.values))*int64(unsafe.Sizeof(id(0))) + int64(len(k.pairs))*int64(unsafe.Sizeof(pair{})) +
+		int64(len(k.sums))*int64(unsafe.Sizeof(keptSum{})) + int64(len(k.accs))*int64(unsafe.Sizeof(keptAcc{}))
+	for i := range k.accs {
+		a := &k.accs[i].acc
+		n += int64(cap(a.channels))*int64(unsafe.Sizeof(chAcc{})) + int64(cap(a.byQ))*int64(unsafe.Sizeof(qAcc{}))
+		for _, q := range a.byQ {
+			n += int64(cap(q.items)) * int64(unsafe.Sizeof(itemAcc{}))
+		}
+	}
+	return n
+}
+
+// groupFineByMonth groups the units' data of from to to by the fine
+// kinds into dst, as groupFine does, adding up the kept groups of the
+// period's whole months and keeping those it groups anew. r.mu is held.
+func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filter, m matcher, kinds []byte, items bool, dst []*grouper) {
+	first, last := monthKey(from), monthKey(to)
+	if monthStart(first) != from {
+		first++
+	}
+	if monthStart(last+1)-1 != to {
+		last--
+	}
+	if len(m.fine()) > 0 || first > last || r.monthGroups.limit.Load() == 0 {
+		r.groupFine(units, from, to, m, kinds, items, dst)
+		return
+	}
+	if from < monthStart(first) {
+		r.groupFine(units, from, monthStart(first)-1, m, kinds, items, dst)
+	}
+	if end := monthStart(last + 1); to >= end {
+		r.groupFine(units, end, to, m, kinds, items, dst)
+	}
+	key := monthGroupKey{units: strings.Join(units, "\x00"), f: *f, kinds: string(kinds), items: items}
+	for mk := first; mk <= last; mk++ {
+		key.month = mk
+		gen := r.gens[Month(mk)]
+		kept, ok := r.monthGroups.get(key, gen)
+		if !ok {
+			fresh := make([]*grouper, len(kinds))
+			for i := range fresh {
+				fresh[i] = &grouper{slot: make([]int32, len(r.names)), noItems: !items}
+			}
+			r.groupFine(units, monthStart(mk), monthStart(mk+1)-1, m, kinds, items, fresh)
+			kept = make([]keptGroup, len(kinds))
+			for i, g := range fresh {
+				kept[i] = keep(g)
+			}
+			r.monthGroups.put(key, gen, kept)
+		}
+		for i := range kept {
+			kept[i].addTo(dst[i])
+		}
+	}
+}

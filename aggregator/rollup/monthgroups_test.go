@@ -1,0 +1,90 @@
+package rollup_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"sync/atomic"
+	"testing"
+
+	"hailong"
+	"hailong/aggregator/rollup"
+)
+
+// TestKeptMonthGroupsFollowChanges: the groups of whole months kept
+// between queries never answer for a month that changed since. Each case
+// asks every kind of query over periods of whole and cut months (the
+// groups kept), changes the rollup, and asks again: the answers must be
+// those of the same rollup keeping no groups.
+func TestKeptMonthGroupsFollowChanges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 17))
+	fields := map[string]string{"1.004122": "Hộ tịch", "2.000908": "Đất đai"}
+	facts := lazyFacts(rng, 3000)
+	full := rollup.New()
+	full.SetFields(fields)
+	full.Add(facts...)
+	p := persist(full)
+	months := full.Months()
+	old := months[len(months)/3] // cold at the start, loaded by the first query
+	first := months[len(months)/2]
+	periods := [][2]hailong.Date{
+		{rollup.MonthStart(old), rollup.MonthStart(old+4) - 1},     // whole months
+		{rollup.MonthStart(old) + 3, rollup.MonthStart(old+5) + 9}, // cut months at both ends
+		{rollup.MonthStart(first), rollup.MonthStart(months[len(months)-1]+1) - 1},
+	}
+	fact := func(m rollup.Month) rollup.Fact {
+		f := lazyFacts(rng, 1)[0]
+		f.Date = rollup.MonthStart(m) + hailong.Date(rng.IntN(28))
+		return f
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(r *rollup.Rollup, failLoads *atomic.Bool)
+	}{
+		{"nothing changed", func(*rollup.Rollup, *atomic.Bool) {}},
+		{"ratings added to a kept month", func(r *rollup.Rollup, _ *atomic.Bool) { r.Add(fact(old+1), fact(old+2), fact(first)) }},
+		{"an outcome reported and taken back", func(r *rollup.Rollup, _ *atomic.Bool) {
+			d := rollup.Dims{Procedure: "1.004122", Official: "cb-1"}
+			at := rollup.MonthStart(old+1) + 5
+			r.AddTally("A", at, d, rollup.Tally{Out: &rollup.Outcomes{Dossiers: 1, Bad: 1}})
+			r.AddTally("B", at, d, rollup.Tally{Out: &rollup.Outcomes{Dossiers: 1}})
+			r.AddTally("B", at, d, rollup.Tally{Out: &rollup.Outcomes{Dossiers: -1}})
+		}},
+		{"the fields of procedures told again", func(r *rollup.Rollup, _ *atomic.Bool) {
+			r.SetFields(map[string]string{"1.004122": "Đất đai", "2.000908": "Tư pháp"})
+		}},
+		{"months dropped and not loaded again", func(r *rollup.Rollup, failLoads *atomic.Bool) {
+			r.SetBudget(1)
+			r.Query([]string{"A"}, rollup.MonthStart(months[0]), rollup.MonthStart(months[0]+1)-1, rollup.Filter{}) // loads a month, then drops
+			failLoads.Store(true)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var failLoads atomic.Bool
+			r := p.start(fields, first, func(ctx context.Context, m rollup.Month) ([]rollup.Day, error) {
+				if failLoads.Load() {
+					return nil, errors.New("the database is gone")
+				}
+				return p.load(ctx, m)
+			})
+			for _, pd := range periods {
+				answer(r, pd[0], pd[1])
+			}
+			if hits, misses, _ := r.MonthGroupStats(); misses == 0 {
+				t.Fatalf("no month grouped and kept (%d found kept)", hits)
+			}
+			tt.change(r, &failLoads)
+			var got []answers
+			for _, pd := range periods {
+				got = append(got, answer(r, pd[0], pd[1]))
+			}
+			r.SetMonthGroupBytes(0)
+			for i, pd := range periods {
+				if want := answer(r, pd[0], pd[1]); !reflect.DeepEqual(got[i], want) {
+					t.Errorf("%s to %s: the answers with kept groups differ from those without", pd[0], pd[1])
+				}
+			}
+		})
+	}
+}
