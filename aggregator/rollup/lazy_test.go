@@ -164,6 +164,9 @@ func TestColdMonthsAnswerAsIfLoaded(t *testing.T) {
 		if !reflect.DeepEqual(normaliseDays(slices.Collect(r.Days())), normaliseDays(slices.Collect(full.Days()))) {
 			t.Fatal("every day, loaded, differs from the rollup wholly in memory")
 		}
+		if err := r.CheckIndexes(); err != nil {
+			t.Fatalf("loaded month by month: %v", err)
+		}
 	})
 
 	t.Run("queries at once load a month once", func(t *testing.T) {
