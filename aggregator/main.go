@@ -330,10 +330,11 @@ func openDB(ctx context.Context, name string, args []string, log *slog.Logger, e
 }
 
 func generate(ctx context.Context, args []string, log *slog.Logger) error {
-	var n, workers int
+	var n, workers, years int
 	var seed uint64
 	db, cfg, _, err := openDB(ctx, "generate", args, log, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "ratings", 5_000_000, "how many ratings")
+		fs.IntVar(&years, "years", 2, "years of ratings, ending on "+synth.End.String()+" (the merger of 1 July 2025 a year before)")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the generator")
 		fs.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "batches checked and stored at once")
 	})
@@ -341,6 +342,11 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	if years < 1 || years > 7 {
+		return fmt.Errorf("-years %d: give from 1 to 7 years: the synthetic centres open on 1 January 2019", years)
+	}
+	end := synth.End.Start().In(hailong.Location)
+	from := hailong.DateFromYMD(end.Year()-years, end.Month(), end.Day()) + 1
 	tree, err := hierarchy.New(synth.Units())
 	if err != nil {
 		return err
@@ -375,7 +381,7 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	in.SetOnUnhappy(book.MarkUnhappy)
 	t0 := time.Now()
 	sink := synth.NewParallel(ctx, synth.Ingest{In: in, Book: book}, workers)
-	err = synth.Generate(ctx, synth.Config{Ratings: n, Seed: seed, Progress: func(done int) {
+	err = synth.Generate(ctx, synth.Config{Ratings: n, Seed: seed, From: from, Progress: func(done int) {
 		left := time.Duration(float64(time.Since(t0)) * float64(n-done) / float64(done)).Round(time.Second)
 		fmt.Fprintf(os.Stderr, "%d of %d ratings, %.0f/s, about %s left\n", done, n, float64(done)/time.Since(t0).Seconds(), left)
 	}}, sink)
