@@ -221,14 +221,12 @@ func (r *Rollup) load(ctx context.Context, m Month) error {
 		// Cold months change only under the flight (load) or under mu
 		// with the month not cold (drop): it is still cold.
 		dirty := r.dirty[m]
-		r.pending = map[*series]map[dim][]int32{}
 		for _, d := range days {
 			for i := range d.Cells {
 				c := &d.Cells[i]
 				r.add(d.Unit, d.Date, &c.Dims, &c.Tally)
 			}
 		}
-		r.mergePending()
 		if !dirty {
 			delete(r.dirty, m)
 		}

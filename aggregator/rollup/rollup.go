@@ -277,11 +277,6 @@ type Rollup struct {
 	gens map[Month]uint64
 	// monthGroups keeps the groups of whole months (monthgroups.go).
 	monthGroups *monthGroups
-	// pending, while a month is loaded, holds each series' new cells by
-	// fine dimension, to be merged into the index lists at once
-	// (mergePending): a month older than those in memory would otherwise
-	// insert each cell before them, moving the rest of its lists.
-	pending map[*series]map[dim][]int32
 }
 
 // id is an interned dimension value: an index into Rollup.names.
@@ -516,26 +511,20 @@ func (s *series) day(d hailong.Date) *day {
 // addProcSum adds a tally of ratings to the procedure sum of cell i, in
 // month mk. A new cell shares the sum of a cell of the same month,
 // procedure, questionnaire and channel, found in the procedure's index
-// list (a few cells a month) or among the procedure's cells not yet in
-// it (pending, in date order), or starts one.
-func (s *series) addProcSum(i int32, mk int32, t *Tally, pending []int32) {
+// list (a few cells a month), or starts one.
+func (s *series) addProcSum(i int32, mk int32, t *Tally) {
 	sums := s.procMonths.slot(mk)
 	c := &s.cells[i]
 	if c.psum == 0 {
-		start, end := monthStart(mk), monthStart(mk+1)
-		same := func(o *cell) bool { return o.psum != 0 && o.q == c.q && o.ch == c.ch }
-		list := s.index[dim{'p', c.proc}]
-		for _, j := range list[s.firstOn(list, start):] {
-			if o := &s.cells[j]; o.date >= end {
-				break
-			} else if same(o) {
-				c.psum = o.psum
+		list, end := s.index[dim{'p', c.proc}], monthStart(mk+1)
+		for _, j := range list[s.firstOn(list, monthStart(mk)):] {
+			o := &s.cells[j]
+			if o.date >= end {
 				break
 			}
-		}
-		for _, j := range pending {
-			if o := &s.cells[j]; c.psum == 0 && o.date >= start && o.date < end && same(o) {
+			if o.psum != 0 && o.q == c.q && o.ch == c.ch {
 				c.psum = o.psum
+				break
 			}
 		}
 		if c.psum == 0 {
@@ -549,46 +538,6 @@ func (s *series) addProcSum(i int32, mk int32, t *Tally, pending []int32) {
 	for i, v := range t.Levels {
 		l.levels[i] += int32(v)
 	}
-}
-
-// pend adds new cell i of key k to the pending lists of s. r.mu is held.
-func (r *Rollup) pend(s *series, k *key, i int32) {
-	p := r.pending[s]
-	if p == nil {
-		p = map[dim][]int32{}
-		r.pending[s] = p
-	}
-	for _, x := range r.fine(k) {
-		if x.value != 0 {
-			p[x] = append(p[x], i)
-		}
-	}
-}
-
-// mergePending merges the pending cells into the index lists, in date
-// order, a cell after those of its date already listed (as indexCell
-// puts it), and stops pending. r.mu is held.
-func (r *Rollup) mergePending() {
-	for s, dims := range r.pending {
-		byDate := func(a, b int32) int { return cmp.Compare(s.cells[a].date, s.cells[b].date) }
-		for d, add := range dims {
-			slices.SortStableFunc(add, byDate)
-			old := s.index[d]
-			merged := make([]int32, 0, len(old)+len(add))
-			i, j := 0, 0
-			for i < len(old) || j < len(add) {
-				if j == len(add) || (i < len(old) && s.cells[old[i]].date <= s.cells[add[j]].date) {
-					merged = append(merged, old[i])
-					i++
-				} else {
-					merged = append(merged, add[j])
-					j++
-				}
-			}
-			s.index[d] = merged
-		}
-	}
-	r.pending = nil
 }
 
 // addTally adds a tally from outside the rollup to c, whose answers are
@@ -669,13 +618,9 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 		s.cells = append(s.cells, cell{date: d, key: k})
 		s.at[cellAt{d, k}] = i
 		dy.cells = append(dy.cells, i)
-		if r.pending != nil {
-			r.pend(s, &k, i)
-		} else {
-			for _, x := range r.fine(&k) {
-				if x.value != 0 {
-					s.indexCell(x, i)
-				}
+		for _, x := range r.fine(&k) {
+			if x.value != 0 {
+				s.indexCell(x, i)
 			}
 		}
 	}
@@ -690,11 +635,7 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 		}
 	}
 	if k.proc != 0 && t.Out == nil {
-		var pending []int32
-		if r.pending != nil {
-			pending = r.pending[s][dim{'p', k.proc}]
-		}
-		s.addProcSum(i, mk, t, pending)
+		s.addProcSum(i, mk, t)
 	}
 	r.ratings += t.N
 	ms.ratings += t.N
