@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"hailong/aggregator/report"
@@ -20,7 +21,9 @@ import (
 // Decision 766 from the dossier outcomes) for the whole synthetic
 // province, a quarter and a year: the CPU of the analysis sections
 // without HTTP or HTML. HAILONG_BENCH_RATINGS ratings, 1,000,000 by
-// default.
+// default. The cases "none kept" keep no groups of whole months between
+// requests (rollup.SetMonthGroupBytes 0), as every request of a month that
+// has just changed, and the first after a start, groups.
 //
 //	HAILONG_BENCH_RATINGS=5000000 go test -run '^$' -bench Breakdowns -benchtime 50x ./aggregator/report
 func BenchmarkBreakdowns(b *testing.B) {
@@ -48,8 +51,16 @@ func BenchmarkBreakdowns(b *testing.B) {
 		{"province-quarter", report.QuarterOf(2026, 2), rollup.Filter{}},
 		{"province-year", report.YearOf(2025), rollup.Filter{}},
 		{"province-quarter-qr-sipas", report.QuarterOf(2026, 2), rollup.Filter{Channel: "qr", Questionnaire: "sipas"}},
+		{"province-quarter-none-kept", report.QuarterOf(2026, 2), rollup.Filter{}},
+		{"province-year-none-kept", report.YearOf(2025), rollup.Filter{}},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
+			if strings.HasSuffix(tt.name, "none-kept") {
+				for _, r := range []*rollup.Rollup{mem.Rollup(), mem.Book().Rollup()} {
+					r.SetMonthGroupBytes(0)
+					defer r.SetMonthGroupBytes(rollup.DefaultMonthGroupBytes)
+				}
+			}
 			q := report.Query{Unit: "48", Period: tt.period, AsOf: tt.period.To, Filter: tt.filter}
 			if err := rep.Resolve(&q); err != nil {
 				b.Fatal(err)

@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"hailong"
+	"hailong/aggregator/rollup"
 	"hailong/aggregator/synth"
 	"hailong/aggregator/web"
 	"hailong/assets"
@@ -49,6 +51,12 @@ var benchPages = []struct{ name, path string }{
 	{"measures-province-2years-units-months", "/api/v1/measures?unit=48&from=2024-07-01&to=2026-06-30&breakdown=units,months"},
 	{"measures-commune-quarter-official", "/api/v1/measures?unit=20007&period=2026-Q2&official=cb-0420"},
 	{"measures-province-quarter-field-qr", "/api/v1/measures?unit=48&period=2026-Q2&channel=qr&field=" + url.QueryEscape("Lĩnh vực 7")},
+	// The same pages keeping no groups of whole months between requests,
+	// as the first request after a start, or after the month changed, makes
+	// them (rollup.SetMonthGroupBytes 0).
+	{"unit-province-none-kept", "/units/48?period=2026-Q2"},
+	{"unit-province-year-none-kept", "/units/48?period=2025"},
+	{"breakdowns-procedure-province-year-none-kept", "/api/v1/breakdowns?by=procedure&unit=48&period=2025"},
 }
 
 // BenchmarkPages builds the synthetic province once (5,000,000 ratings
@@ -80,6 +88,12 @@ func BenchmarkPages(b *testing.B) {
 	client := latency.Authorized(bearer)
 	for _, p := range benchPages {
 		b.Run(p.name, func(b *testing.B) {
+			if strings.HasSuffix(p.name, "none-kept") {
+				for _, r := range []*rollup.Rollup{mem.Rollup(), mem.Book().Rollup()} {
+					r.SetMonthGroupBytes(0)
+					defer r.SetMonthGroupBytes(rollup.DefaultMonthGroupBytes)
+				}
+			}
 			resp, err := client.Get(base + p.path)
 			if err != nil {
 				b.Fatal(err)
