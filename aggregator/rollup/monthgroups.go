@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"container/list"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -241,8 +242,18 @@ func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filt
 	if end := monthStart(last + 1); to >= end {
 		r.groupFine(units, end, to, m, kinds, items, dst)
 	}
+	// Only the months holding data are grouped and kept: a month with no
+	// cells in memory groups nothing, and a long period (a custom one may
+	// span twenty years) would otherwise group and keep each empty month.
+	var months []int32
+	for month := range r.stats {
+		if mk := int32(month); mk >= first && mk <= last {
+			months = append(months, mk)
+		}
+	}
+	slices.Sort(months)
 	key := monthGroupKey{units: strings.Join(units, "\x00"), f: *f, kinds: string(kinds), items: items}
-	for mk := first; mk <= last; mk++ {
+	for _, mk := range months {
 		key.month = mk
 		gen := r.gens[Month(mk)]
 		kept, ok := r.monthGroups.get(key, gen)

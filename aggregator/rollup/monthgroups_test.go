@@ -88,3 +88,41 @@ func TestKeptMonthGroupsFollowChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestKeptMonthGroupsSkipEmptyMonths: a long period (a custom period may
+// span twenty years) groups and keeps only the months holding data; the
+// months holding none are neither grouped one by one nor kept, and the
+// answers are those of the same rollup keeping no groups.
+func TestKeptMonthGroupsSkipEmptyMonths(t *testing.T) {
+	jan := hailong.DateFromYMD(2025, 1, 1)
+	facts := []rollup.Fact{
+		{Unit: "A", Date: jan + 3, Satisfied: true, Level: 4, Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelKiosk, Procedure: "1.004122", Official: "cb-1"}},
+		{Unit: "B", Date: jan + 40, Level: 1, Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelQR, Procedure: "2.000908", Official: "cb-2"}},
+	}
+	by := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial}
+	for _, tt := range []struct {
+		name     string
+		from, to hailong.Date
+		grouped  int64 // months grouped and kept
+	}{
+		{"twenty years", hailong.DateFromYMD(2015, 1, 1), hailong.DateFromYMD(2034, 12, 31), 2},
+		{"a year with one month of data", hailong.DateFromYMD(2025, 2, 1), hailong.DateFromYMD(2026, 1, 31), 1},
+		{"years with no data", hailong.DateFromYMD(2015, 1, 1), hailong.DateFromYMD(2019, 12, 31), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, none := rollup.New(), rollup.New()
+			none.SetMonthGroupBytes(0)
+			for _, roll := range []*rollup.Rollup{r, none} {
+				roll.Add(facts...)
+			}
+			units := []string{"A", "B", "C"}
+			got := r.Groups(units, tt.from, tt.to, rollup.Filter{}, by, true)
+			if want := none.Groups(units, tt.from, tt.to, rollup.Filter{}, by, true); !reflect.DeepEqual(got, want) {
+				t.Errorf("Groups = %v, want %v", got, want)
+			}
+			if _, misses, _ := r.MonthGroupStats(); misses != tt.grouped {
+				t.Errorf("%d months grouped, want %d: those holding data", misses, tt.grouped)
+			}
+		})
+	}
+}
