@@ -2,8 +2,8 @@ package rollup
 
 import (
 	"container/list"
+	"encoding/binary"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -33,7 +33,7 @@ const DefaultMonthGroupBytes = 64 << 20
 
 // monthGroupKey names the groups of one whole month of one grouping.
 type monthGroupKey struct {
-	units string // the units, in the query's order, joined by NUL
+	units string // the units, in the query's order (unitsKey)
 	f     Filter // naming no fine dimension
 	kinds string // the fine dimensions grouped by
 	items bool
@@ -252,7 +252,7 @@ func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filt
 		}
 	}
 	slices.Sort(months)
-	key := monthGroupKey{units: strings.Join(units, "\x00"), f: *f, kinds: string(kinds), items: items}
+	key := monthGroupKey{units: unitsKey(units), f: *f, kinds: string(kinds), items: items}
 	for _, mk := range months {
 		key.month = mk
 		gen := r.gens[Month(mk)]
@@ -273,4 +273,17 @@ func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filt
 			kept[i].addTo(dst[i])
 		}
 	}
+}
+
+// unitsKey names the units, in order, each preceded by its length: no two
+// lists of units share a name, whatever bytes the units' names hold (a
+// list joined by NUL names both "A", "B" and "A\x00B", and both none and
+// "").
+func unitsKey(units []string) string {
+	var b []byte
+	for _, u := range units {
+		b = binary.AppendUvarint(b, uint64(len(u)))
+		b = append(b, u...)
+	}
+	return string(b)
 }

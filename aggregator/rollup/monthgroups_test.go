@@ -126,3 +126,38 @@ func TestKeptMonthGroupsSkipEmptyMonths(t *testing.T) {
 		})
 	}
 }
+
+// TestKeptMonthGroupsKeyedByUnits: the groups kept for some units never
+// answer for other units whose names, put together, read the same.
+func TestKeptMonthGroupsKeyedByUnits(t *testing.T) {
+	jan := hailong.DateFromYMD(2025, 1, 1)
+	fact := func(unit string) rollup.Fact {
+		return rollup.Fact{Unit: unit, Date: jan + 3, Satisfied: true, Level: 4,
+			Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelKiosk, Procedure: "1.004122", Official: "cb-" + unit}}
+	}
+	for _, tt := range []struct {
+		name        string
+		facts       []rollup.Fact
+		first, then []string
+	}{
+		{"a unit whose name holds NUL after the two it joins", []rollup.Fact{fact("A"), fact("B")}, []string{"A", "B"}, []string{"A\x00B"}},
+		{"the two units after the one whose name joins them", []rollup.Fact{fact("A\x00B")}, []string{"A\x00B"}, []string{"A", "B"}},
+		{"no units after the unit with no name", []rollup.Fact{fact("")}, []string{""}, nil},
+		{"the unit with no name after no units", []rollup.Fact{fact("")}, nil, []string{""}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, none := rollup.New(), rollup.New()
+			none.SetMonthGroupBytes(0)
+			for _, roll := range []*rollup.Rollup{r, none} {
+				roll.Add(tt.facts...)
+			}
+			from, to := jan, hailong.DateFromYMD(2025, 1, 31)
+			by := []rollup.Dimension{rollup.ByOfficial}
+			r.Groups(tt.first, from, to, rollup.Filter{}, by, false)
+			got := r.Groups(tt.then, from, to, rollup.Filter{}, by, false)
+			if want := none.Groups(tt.then, from, to, rollup.Filter{}, by, false); !reflect.DeepEqual(got, want) {
+				t.Errorf("Groups(%q) after Groups(%q) = %v, want %v", tt.then, tt.first, got, want)
+			}
+		})
+	}
+}
