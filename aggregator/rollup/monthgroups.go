@@ -107,7 +107,13 @@ func (c *monthGroups) get(k monthGroupKey, gen uint64) ([]keptGroup, bool) {
 // put keeps the groups of k at generation gen, dropping the least
 // recently used beyond the limit.
 func (c *monthGroups) put(k monthGroupKey, gen uint64, groups []keptGroup) {
-	size := int64(len(k.units)) + int64(unsafe.Sizeof(monthGroupEntry{}))
+	// The entry, its element of the list, its slot in the map (at most
+	// half full just after it grows), its key's strings and its groups:
+	// a unit's page keeps many small groups, whose sums are a part only.
+	f := &k.f
+	size := int64(unsafe.Sizeof(monthGroupEntry{})+unsafe.Sizeof(list.Element{})+2*(unsafe.Sizeof(k)+unsafe.Sizeof(&monthGroupEntry{}))) +
+		int64(len(k.units)+len(k.kinds)+len(f.Questionnaire)+len(f.Channel)+len(f.Procedure)+len(f.Field)+len(f.Official)+len(f.Counter)) +
+		int64(cap(groups))*int64(unsafe.Sizeof(keptGroup{}))
 	for i := range groups {
 		size += groups[i].bytes()
 	}
@@ -175,7 +181,24 @@ func (r *Rollup) MonthGroupStats() (hits, misses, bytes int64) {
 
 // keep returns g in the compact form. g is not used after.
 func keep(g *grouper) keptGroup {
-	k := keptGroup{values: g.values, pairs: g.pairs}
+	// Made to measure: the grouper's slices grew by doubling, up to twice
+	// the room they use.
+	k := keptGroup{values: slices.Clone(g.values), pairs: slices.Clone(g.pairs)}
+	held := func(a *accumulator) bool { return len(a.channels) > 0 || len(a.byQ) > 0 || a.out != (Outcomes{}) }
+	sums, accs := 0, 0
+	for _, row := range g.lean {
+		for i := range row {
+			if row[i].seen {
+				sums++
+			}
+		}
+	}
+	for i := range g.accs {
+		if held(&g.accs[i]) {
+			accs++
+		}
+	}
+	k.sums, k.accs = make([]keptSum, 0, sums), make([]keptAcc, 0, accs)
 	for p, row := range g.lean {
 		for i := range row {
 			if row[i].seen {
@@ -184,7 +207,7 @@ func keep(g *grouper) keptGroup {
 		}
 	}
 	for i := range g.accs {
-		if a := &g.accs[i]; len(a.channels) > 0 || len(a.byQ) > 0 || a.out != (Outcomes{}) {
+		if a := &g.accs[i]; held(a) {
 			k.accs = append(k.accs, keptAcc{value: int32(i), acc: *a})
 		}
 	}
@@ -209,8 +232,8 @@ func (k *keptGroup) addTo(g *grouper) {
 
 // bytes is about the memory k holds.
 func (k *keptGroup) bytes() int64 {
-	n := int64(len(k.values))*int64(unsafe.Sizeof(id(0))) + int64(len(k.pairs))*int64(unsafe.Sizeof(pair{})) +
-		int64(len(k.sums))*int64(unsafe.Sizeof(keptSum{})) + int64(len(k.accs))*int64(unsafe.Sizeof(keptAcc{}))
+	n := int64(cap(k.values))*int64(unsafe.Sizeof(id(0))) + int64(cap(k.pairs))*int64(unsafe.Sizeof(pair{})) +
+		int64(cap(k.sums))*int64(unsafe.Sizeof(keptSum{})) + int64(cap(k.accs))*int64(unsafe.Sizeof(keptAcc{}))
 	for i := range k.accs {
 		a := &k.accs[i].acc
 		n += int64(cap(a.channels))*int64(unsafe.Sizeof(chAcc{})) + int64(cap(a.byQ))*int64(unsafe.Sizeof(qAcc{}))

@@ -3,8 +3,10 @@ package rollup_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -157,6 +159,52 @@ func TestKeptMonthGroupsKeyedByUnits(t *testing.T) {
 			got := r.Groups(tt.then, from, to, rollup.Filter{}, by, false)
 			if want := none.Groups(tt.then, from, to, rollup.Filter{}, by, false); !reflect.DeepEqual(got, want) {
 				t.Errorf("Groups(%q) after Groups(%q) = %v, want %v", tt.then, tt.first, got, want)
+			}
+		})
+	}
+}
+
+// TestKeptMonthGroupsBytes: the bytes the kept groups are counted as are
+// about the memory they hold, for the few large groupings of a province's
+// pages as for the many small ones of its units' pages, so that the bound
+// holds.
+func TestKeptMonthGroupsBytes(t *testing.T) {
+	jan := hailong.DateFromYMD(2025, 1, 1)
+	for _, tt := range []struct {
+		name            string
+		units, perQuery int // units, and units a query groups
+		perMonth        int // ratings of each unit in each month
+	}{
+		{"a page for each unit", 2000, 1, 1},
+		{"the province's page", 300, 300, 40},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rollup.New()
+			r.SetMonthGroupBytes(1 << 40)
+			units := make([]string, tt.units)
+			for u := range units {
+				units[u] = fmt.Sprintf("unit-%05d", u)
+				for m := range 6 {
+					for i := range tt.perMonth {
+						r.Add(rollup.Fact{Unit: units[u], Date: rollup.MonthStart(rollup.MonthOf(jan)+rollup.Month(m)) + hailong.Date(i%28), Satisfied: i%3 != 0, Level: i % 5,
+							Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelKiosk, Procedure: fmt.Sprint("p-", (u*7+i)%1500), Official: fmt.Sprint("cb-", (u*3+i)%900)}})
+					}
+				}
+			}
+			from, to := jan, rollup.MonthStart(rollup.MonthOf(jan)+6)-1
+			by := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for u := 0; u < tt.units; u += tt.perQuery {
+				r.GroupSums(units[u:u+tt.perQuery], from, to, rollup.Filter{}, by)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			_, _, counted := r.MonthGroupStats()
+			held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			if held > counted*5/4 {
+				t.Errorf("the kept groups hold %d bytes, counted as %d", held, counted)
 			}
 		})
 	}
