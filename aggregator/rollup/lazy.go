@@ -351,8 +351,9 @@ func (r *Rollup) evict() {
 // any of them is made again from its other days. r.mu is held.
 func (r *Rollup) drop(months map[Month]bool) {
 	// Adding the kept days again counts them again: what is counted is
-	// put back as it was.
-	ratings, dirty := r.ratings, maps.Clone(r.dirty)
+	// put back as it was, and so are the generations of the kept months,
+	// whose cells are as they were (the groups kept of them still hold).
+	ratings, dirty, gens := r.ratings, maps.Clone(r.dirty), maps.Clone(r.gens)
 	type counts struct {
 		cells, ratings int64
 		used           uint64
@@ -381,7 +382,7 @@ func (r *Rollup) drop(months map[Month]bool) {
 			}
 		}
 	}
-	r.ratings, r.dirty = ratings, dirty
+	r.ratings, r.dirty, r.gens = ratings, dirty, gens
 	for m, k := range kept {
 		s := r.stats[m]
 		s.cells, s.ratings = k.cells, k.ratings

@@ -209,3 +209,42 @@ func TestKeptMonthGroupsBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestKeptMonthGroupsOutliveDrops: a month dropped for the budget leaves
+// the other months as they were: their kept groups still answer (each
+// unit holding the dropped month is made again from its other days, which
+// changes none of them), and the answers are those of the same rollup
+// keeping no groups.
+func TestKeptMonthGroupsOutliveDrops(t *testing.T) {
+	old, recent := rollup.MonthFrom(2023, 1), rollup.MonthFrom(2025, 1)
+	full := rollup.New()
+	for i := range 1800 { // a cell each: 600 in the two old months, 600 in the recent year
+		m := recent + rollup.Month(i%12)
+		if i < 1200 {
+			m = old + rollup.Month(i/600)
+		}
+		full.Add(rollup.Fact{Unit: []string{"A", "B", "C"}[i%3], Date: rollup.MonthStart(m) + hailong.Date(i%28), Satisfied: i%4 != 0, Level: i % 5,
+			Dims: rollup.Dims{Questionnaire: "sipas", Channel: hailong.ChannelKiosk, Procedure: fmt.Sprint("p-", i%7), Official: fmt.Sprint("cb-", i)}})
+	}
+	p := persist(full)
+	r := p.start(nil, recent, p.load)
+	r.SetBudget(1799) // the recent year and one old month; a drop leaves three quarters
+	units := []string{"A", "B", "C"}
+	year := [2]hailong.Date{rollup.MonthStart(recent), rollup.MonthStart(recent+12) - 1}
+	by := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial}
+	r.Query(units, rollup.MonthStart(old), rollup.MonthStart(old+1)-1, rollup.Filter{})   // loads the first old month
+	r.GroupSums(units, year[0], year[1], rollup.Filter{}, by)                             // keeps the year's months
+	r.Query(units, rollup.MonthStart(old+1), rollup.MonthStart(old+2)-1, rollup.Filter{}) // loads the second, dropping the first
+	if res := r.Residence(); res.Drops != 1 {
+		t.Fatalf("%d months dropped, want 1", res.Drops)
+	}
+	hits, misses, _ := r.MonthGroupStats()
+	got := r.Groups(units, year[0], year[1], rollup.Filter{}, by, false)
+	if h, m, _ := r.MonthGroupStats(); h-hits != 12 || m != misses {
+		t.Errorf("after a drop, %d months found kept and %d grouped anew, want 12 and 0", h-hits, m-misses)
+	}
+	r.SetMonthGroupBytes(0)
+	if want := r.Groups(units, year[0], year[1], rollup.Filter{}, by, false); !reflect.DeepEqual(got, want) {
+		t.Errorf("the answers with kept groups differ from those without")
+	}
+}
