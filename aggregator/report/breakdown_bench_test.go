@@ -21,9 +21,10 @@ import (
 // Decision 766 from the dossier outcomes) for the whole synthetic
 // province, a quarter and a year: the CPU of the analysis sections
 // without HTTP or HTML. HAILONG_BENCH_RATINGS ratings, 1,000,000 by
-// default. The cases "none kept" keep no groups of whole months between
-// requests (rollup.SetMonthGroupBytes 0), as every request of a month that
-// has just changed, and the first after a start, groups.
+// default. The cases "first" find no groups of whole months kept, as the
+// first request after a start or after the months changed (kept groups
+// bounded to 1 byte: every month grouped anew, none kept); "none kept"
+// keep none at all (SetMonthGroupBytes 0), as before they were kept.
 //
 //	HAILONG_BENCH_RATINGS=5000000 go test -run '^$' -bench Breakdowns -benchtime 50x ./aggregator/report
 func BenchmarkBreakdowns(b *testing.B) {
@@ -51,16 +52,13 @@ func BenchmarkBreakdowns(b *testing.B) {
 		{"province-quarter", report.QuarterOf(2026, 2), rollup.Filter{}},
 		{"province-year", report.YearOf(2025), rollup.Filter{}},
 		{"province-quarter-qr-sipas", report.QuarterOf(2026, 2), rollup.Filter{Channel: "qr", Questionnaire: "sipas"}},
+		{"province-quarter-first", report.QuarterOf(2026, 2), rollup.Filter{}},
+		{"province-year-first", report.YearOf(2025), rollup.Filter{}},
 		{"province-quarter-none-kept", report.QuarterOf(2026, 2), rollup.Filter{}},
 		{"province-year-none-kept", report.YearOf(2025), rollup.Filter{}},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
-			if strings.HasSuffix(tt.name, "none-kept") {
-				for _, r := range []*rollup.Rollup{mem.Rollup(), mem.Book().Rollup()} {
-					r.SetMonthGroupBytes(0)
-					defer r.SetMonthGroupBytes(rollup.DefaultMonthGroupBytes)
-				}
-			}
+			keptBytes(b, tt.name, mem.Rollup(), mem.Book().Rollup())
 			q := report.Query{Unit: "48", Period: tt.period, AsOf: tt.period.To, Filter: tt.filter}
 			if err := rep.Resolve(&q); err != nil {
 				b.Fatal(err)
@@ -73,5 +71,20 @@ func BenchmarkBreakdowns(b *testing.B) {
 			}
 			latency.ReportCPU(b, cpu0)
 		})
+	}
+}
+
+// keptBytes bounds the kept groups of months of the rollups for a
+// benchmark case named "…-first" (1 byte: each grouped anew, none kept) or
+// "…-none-kept" (0: none kept at all), until the case ends.
+func keptBytes(b *testing.B, name string, rs ...*rollup.Rollup) {
+	b.Helper()
+	for suffix, n := range map[string]int64{"-first": 1, "-none-kept": 0} {
+		if strings.HasSuffix(name, suffix) {
+			for _, r := range rs {
+				r.SetMonthGroupBytes(n)
+				b.Cleanup(func() { r.SetMonthGroupBytes(rollup.DefaultMonthGroupBytes) })
+			}
+		}
 	}
 }

@@ -165,8 +165,13 @@ func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Di
 }
 
 // groupFine adds the units' data of from to to into dst, grouped by the
-// fine kinds (dst[i] by kinds[i]). r.mu is held.
-func (r *Rollup) groupFine(units []string, from, to hailong.Date, m matcher, kinds []byte, items bool, dst []*grouper) {
+// fine kinds (dst[i] by kinds[i]). Its parts' groupers come from sc,
+// reset, so that grouping month after month makes them once; nil makes
+// them anew. r.mu is held.
+func (r *Rollup) groupFine(units []string, from, to hailong.Date, m matcher, kinds []byte, items bool, dst []*grouper, sc *groupScratch) {
+	if sc == nil {
+		sc = &groupScratch{}
+	}
 	// The units are grouped in parts at once, each part into groups
 	// of its own, which are then added to the first's: sums of whole
 	// numbers, the same whatever the parts.
@@ -179,12 +184,10 @@ func (r *Rollup) groupFine(units []string, from, to hailong.Date, m matcher, kin
 		if p == 0 {
 			g.groups = dst
 		} else {
-			for range kinds {
-				g.groups = append(g.groups, &grouper{slot: make([]int32, len(r.names)), noItems: !items})
-			}
+			g.groups = sc.groupers(r, scratchKey{'k', p}, len(kinds), items)
 		}
 		g.whole()
-		g.procs = grouper{slot: make([]int32, len(r.names)), noItems: true}
+		g.procs = sc.groupers(r, scratchKey{'p', p}, 1, false)[0]
 		work := func() {
 			for _, s := range part {
 				r.groupSeries(s, g)
@@ -202,6 +205,50 @@ func (r *Rollup) groupFine(units []string, from, to hailong.Date, m matcher, kin
 		for k, gk := range g.groups {
 			gg[0].groups[k].merge(gk)
 		}
+	}
+}
+
+// groupScratch holds groupers for use again.
+type groupScratch map[scratchKey][]*grouper
+
+// scratchKey names the groupers of a use: a part's by kinds ('k') or by
+// procedure ('p'), or a month's ('m').
+type scratchKey struct {
+	use  byte
+	part int
+}
+
+// groupers returns n empty groupers for use, those of name made before
+// if any, reset.
+func (sc *groupScratch) groupers(r *Rollup, name scratchKey, n int, items bool) []*grouper {
+	if *sc == nil {
+		*sc = groupScratch{}
+	}
+	gs := (*sc)[name]
+	for len(gs) < n {
+		gs = append(gs, &grouper{slot: make([]int32, len(r.names))})
+	}
+	(*sc)[name] = gs
+	for _, g := range gs[:n] {
+		g.reset()
+		g.noItems = !items
+	}
+	return gs[:n]
+}
+
+// reset empties g for use again, keeping its room.
+func (g *grouper) reset() {
+	for _, v := range g.values {
+		g.slot[v] = 0
+	}
+	g.values = g.values[:0]
+	// Only what was used is cleared: nothing is written beyond a slice's
+	// length, so the room beyond it is still zero, as sum needs a row's.
+	clear(g.accs)
+	g.accs = g.accs[:0]
+	for p, row := range g.lean {
+		clear(row)
+		g.lean[p] = row[:0]
 	}
 }
 
@@ -407,7 +454,7 @@ type fineGrouping struct {
 	all                   []int // every index of kinds
 	// procs adds up the procedure sums the units read, by procedure, for
 	// the groups by procedure and by field, each procedure sum once.
-	procs grouper
+	procs *grouper
 }
 
 // addProcs adds the procedure sums read to the groups by procedure and by

@@ -256,14 +256,15 @@ func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filt
 		last--
 	}
 	if len(m.fine()) > 0 || first > last || r.monthGroups.limit.Load() == 0 {
-		r.groupFine(units, from, to, m, kinds, items, dst)
+		r.groupFine(units, from, to, m, kinds, items, dst, nil)
 		return
 	}
+	var sc groupScratch
 	if from < monthStart(first) {
-		r.groupFine(units, from, monthStart(first)-1, m, kinds, items, dst)
+		r.groupFine(units, from, monthStart(first)-1, m, kinds, items, dst, &sc)
 	}
 	if end := monthStart(last + 1); to >= end {
-		r.groupFine(units, end, to, m, kinds, items, dst)
+		r.groupFine(units, end, to, m, kinds, items, dst, &sc)
 	}
 	// Only the months holding data are grouped and kept: a month with no
 	// cells in memory groups nothing, and a long period (a custom one may
@@ -281,11 +282,8 @@ func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filt
 		gen := r.gens[Month(mk)]
 		kept, ok := r.monthGroups.get(key, gen)
 		if !ok {
-			fresh := make([]*grouper, len(kinds))
-			for i := range fresh {
-				fresh[i] = &grouper{slot: make([]int32, len(r.names)), noItems: !items}
-			}
-			r.groupFine(units, monthStart(mk), monthStart(mk+1)-1, m, kinds, items, fresh)
+			fresh := sc.groupers(r, scratchKey{'m', 0}, len(kinds), items)
+			r.groupFine(units, monthStart(mk), monthStart(mk+1)-1, m, kinds, items, fresh, &sc)
 			kept = make([]keptGroup, len(kinds))
 			for i, g := range fresh {
 				kept[i] = keep(g)
