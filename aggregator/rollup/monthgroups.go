@@ -119,11 +119,11 @@ func (c *monthGroups) put(k monthGroupKey, gen uint64, groups []keptGroup) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if old, ok := c.entries[k]; ok {
+		c.remove(old) // of an earlier generation: never read again
+	}
 	if size > c.limit.Load()/4 {
 		return // one grouping may not crowd out the rest
-	}
-	if old, ok := c.entries[k]; ok {
-		c.remove(old)
 	}
 	e := &monthGroupEntry{key: k, gen: gen, groups: groups, bytes: size}
 	e.elem = c.lru.PushFront(e)
