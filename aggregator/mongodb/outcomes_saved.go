@@ -222,6 +222,10 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	return st.Seq, nil
 }
 
+// maxPresized bounds the room made at once for a saved collection's
+// values, in case its state's count is wrong.
+const maxPresized = 1 << 24
+
 // readSaved reads the runs of a saved collection (none if saved is empty),
 // which must be runs documents 0 to runs−1 holding count valid values, and then,
 // with scan, every log among names that held does not name. A saved
@@ -230,6 +234,9 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int, valid func(*T) bool, held, names []string, isLog func(string) bool, scan func(string) error) (vals []T, read []string, ok bool, err error) {
 	if saved != "" {
 		seen := make([]bool, max(runs, 0))
+		// Made to the count at once: a million values grown by appending
+		// were copied over and over (most of the saved book's read).
+		vals = make([]T, 0, min(max(count, 0), maxPresized))
 		err := d.readRuns(ctx, saved, func(id int, run []byte) error {
 			if id < 0 || id >= runs || seen[id] {
 				return fmt.Errorf("run %d of %d", id, runs)

@@ -145,19 +145,20 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 // rebuilt, which rewrites the flags Open reads.
 func Read(ctx context.Context, store Store) (*Book, error) {
 	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
-	var saved, since []Record
+	var since []Record
+	var savedSeq int64
 	seq, err := store.ReadOutcomes(ctx,
-		func(r Record) { saved = append(saved, r) },
+		// The saved book's entries share no code: they are put as they
+		// are, as they come (a million of them are not worth a copy).
+		func(r Record) {
+			savedSeq = max(savedSeq, r.Seq)
+			b.put(&entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq})
+		},
 		func(r Record) { since = append(since, r) })
 	if err != nil {
 		return nil, err
 	}
-	b.seq = seq
-	// The saved book's entries share no code: they are put as they are.
-	for _, r := range saved {
-		b.seq = max(b.seq, r.Seq)
-		b.put(&entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq})
-	}
+	b.seq = max(seq, savedSeq)
 	// In order of writing, so that where a merge's tombstone is missing (a
 	// write cut short between the merged report and its tombstone) the
 	// later report, which names both codes, still wins over the earlier
@@ -216,8 +217,23 @@ func (b *Book) Open(ctx context.Context) error {
 	if err := b.store.ScanDossierFlags(ctx, func(d string) { b.unhappy[hailong.NormalizeDossierCode(d)] = true }); err != nil {
 		return err
 	}
+	// In order of return: a unit's cells then join the ends of its
+	// date-ordered index lists, where in the map's order each went before
+	// those of later days, moving them (most of a start's counting at
+	// 800,000 dossiers).
+	type returned struct {
+		day hailong.Date
+		e   *entry
+	}
+	es := make([]returned, 0, len(b.entries))
 	for _, e := range b.entries {
-		b.count(e)
+		if e.o.Returned != nil {
+			es = append(es, returned{*e.o.Returned, e})
+		}
+	}
+	slices.SortFunc(es, func(x, y returned) int { return cmp.Compare(x.day, y.day) })
+	for _, r := range es {
+		b.count(r.e)
 	}
 	return nil
 }
