@@ -70,3 +70,6 @@ func (r *Rollup) CheckIndexes() error {
 	}
 	return nil
 }
+
+// WaitMonthGroups waits for the groupings of months kept behind queries.
+func (r *Rollup) WaitMonthGroups() { r.monthGroups.fills.Wait() }

@@ -226,12 +226,15 @@ func (sc *groupScratch) groupers(r *Rollup, name scratchKey, n int, items bool) 
 	}
 	gs := (*sc)[name]
 	for len(gs) < n {
-		gs = append(gs, &grouper{slot: make([]int32, len(r.names))})
+		gs = append(gs, &grouper{})
 	}
 	(*sc)[name] = gs
 	for _, g := range gs[:n] {
 		g.reset()
 		g.noItems = !items
+		// Values may have been interned since it was made (a grouping
+		// behind a query lets writers in between months).
+		g.slot = slices.Grow(g.slot, len(r.names)-len(g.slot))[:len(r.names)]
 	}
 	return gs[:n]
 }

@@ -27,6 +27,14 @@ import (
 // units' data are kept: a filter naming a fine dimension (an official, a
 // procedure) reads that value's few cells through the indexes anyway.
 
+// fillBehind is how many months a grouping must miss for them to be
+// grouped and kept behind it rather than before its answer, and maxFills
+// bounds the groupings waiting to be.
+const (
+	fillBehind = 2
+	maxFills   = 64
+)
+
 // DefaultMonthGroupBytes bounds the memory of the kept groups of months of
 // a rollup, unless SetMonthGroupBytes says otherwise.
 const DefaultMonthGroupBytes = 64 << 20
@@ -81,10 +89,17 @@ type monthGroups struct {
 	limit   atomic.Int64 // written under mu
 	// hits and misses count the months found kept and grouped anew.
 	hits, misses int64
+	// filling holds the groupings (keys without a month) whose missing
+	// months are being grouped and kept behind a query; fills counts them.
+	filling map[monthGroupKey]bool
+	fills   sync.WaitGroup
+	// filler lets one fill group at a time: work behind queries leaves
+	// the other processors to them.
+	filler sync.Mutex
 }
 
 func newMonthGroups() *monthGroups {
-	c := &monthGroups{entries: map[monthGroupKey]*monthGroupEntry{}}
+	c := &monthGroups{entries: map[monthGroupKey]*monthGroupEntry{}, filling: map[monthGroupKey]bool{}}
 	c.limit.Store(DefaultMonthGroupBytes)
 	return c
 }
@@ -277,21 +292,32 @@ func (r *Rollup) groupFineByMonth(units []string, from, to hailong.Date, f *Filt
 	}
 	slices.Sort(months)
 	key := monthGroupKey{units: unitsKey(units), f: *f, kinds: string(kinds), items: items}
-	for _, mk := range months {
+	kept := make([][]keptGroup, len(months))
+	var missing []int32
+	for i, mk := range months {
 		key.month = mk
-		gen := r.gens[Month(mk)]
-		kept, ok := r.monthGroups.get(key, gen)
-		if !ok {
-			fresh := sc.groupers(r, scratchKey{'m', 0}, len(kinds), items)
-			r.groupFine(units, monthStart(mk), monthStart(mk+1)-1, m, kinds, items, fresh, &sc)
-			kept = make([]keptGroup, len(kinds))
-			for i, g := range fresh {
-				kept[i] = keep(g)
-			}
-			r.monthGroups.put(key, gen, kept)
+		if k, ok := r.monthGroups.get(key, r.gens[Month(mk)]); ok {
+			kept[i] = k
+		} else {
+			missing = append(missing, mk)
 		}
-		for i := range kept {
-			kept[i].addTo(dst[i])
+	}
+	// A grouping missing several months (the first after a start) answers
+	// in one pass over its whole months, as when nothing was kept, and
+	// they are grouped and kept behind it: grouping them one by one costs
+	// more than the pass, which the request would otherwise wait for.
+	if len(missing) >= fillBehind {
+		r.groupFine(units, monthStart(first), monthStart(last+1)-1, m, kinds, items, dst, &sc)
+		r.fillBehind(units, key, m, kinds, items, missing)
+		return
+	}
+	for i, mk := range months {
+		if kept[i] == nil {
+			key.month = mk
+			kept[i] = r.groupMonth(units, key, m, kinds, items, &sc)
+		}
+		for j := range kept[i] {
+			kept[i][j].addTo(dst[j])
 		}
 	}
 }
@@ -307,4 +333,64 @@ func unitsKey(units []string) string {
 		b = append(b, u...)
 	}
 	return string(b)
+}
+
+// groupMonth groups the units' data of the month of key by the fine kinds,
+// keeps the groups at the month's generation and returns them. r.mu is
+// held.
+func (r *Rollup) groupMonth(units []string, key monthGroupKey, m matcher, kinds []byte, items bool, sc *groupScratch) []keptGroup {
+	fresh := sc.groupers(r, scratchKey{'m', 0}, len(kinds), items)
+	r.groupFine(units, monthStart(key.month), monthStart(key.month+1)-1, m, kinds, items, fresh, sc)
+	kept := make([]keptGroup, len(kinds))
+	for i, g := range fresh {
+		kept[i] = keep(g)
+	}
+	r.monthGroups.put(key, r.gens[Month(key.month)], kept)
+	return kept
+}
+
+// fillBehind groups and keeps the missing months of a grouping on a
+// goroutine of its own, one month under the read lock at a time, so that
+// writers wait no longer than for a query; one fill per grouping at once.
+// A month changed, kept or dropped from memory meanwhile is left to the
+// next query.
+func (r *Rollup) fillBehind(units []string, key monthGroupKey, m matcher, kinds []byte, items bool, missing []int32) {
+	c := r.monthGroups
+	key.month = 0
+	c.mu.Lock()
+	if c.filling[key] || len(c.filling) >= maxFills {
+		c.mu.Unlock()
+		return // the next query of the grouping tries again
+	}
+	c.filling[key] = true
+	c.fills.Add(1)
+	c.mu.Unlock()
+	units, kinds, missing = slices.Clone(units), slices.Clone(kinds), slices.Clone(missing)
+	go func() {
+		defer c.fills.Done()
+		c.filler.Lock()
+		defer c.filler.Unlock()
+		var sc groupScratch
+		for _, mk := range missing {
+			k := key
+			k.month = mk
+			r.mu.RLock()
+			if _, in := r.stats[Month(mk)]; in && !c.has(k, r.gens[Month(mk)]) {
+				r.groupMonth(units, k, m, kinds, items, &sc)
+			}
+			r.mu.RUnlock()
+		}
+		c.mu.Lock()
+		delete(c.filling, key)
+		c.mu.Unlock()
+	}()
+}
+
+// has reports whether the groups of k at generation gen are kept, without
+// counting a use.
+func (c *monthGroups) has(k monthGroupKey, gen uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	return ok && e.gen == gen
 }

@@ -73,6 +73,7 @@ func TestKeptMonthGroupsFollowChanges(t *testing.T) {
 			for _, pd := range periods {
 				answer(r, pd[0], pd[1])
 			}
+			r.WaitMonthGroups()
 			if hits, misses, _ := r.MonthGroupStats(); misses == 0 {
 				t.Fatalf("no month grouped and kept (%d found kept)", hits)
 			}
@@ -198,6 +199,7 @@ func TestKeptMonthGroupsBytes(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			for u := 0; u < tt.units; u += tt.perQuery {
 				r.GroupSums(units[u:u+tt.perQuery], from, to, rollup.Filter{}, by)
+				r.WaitMonthGroups()
 			}
 			runtime.GC()
 			runtime.ReadMemStats(&after)
@@ -232,8 +234,9 @@ func TestKeptMonthGroupsOutliveDrops(t *testing.T) {
 	units := []string{"A", "B", "C"}
 	year := [2]hailong.Date{rollup.MonthStart(recent), rollup.MonthStart(recent+12) - 1}
 	by := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial}
-	r.Query(units, rollup.MonthStart(old), rollup.MonthStart(old+1)-1, rollup.Filter{})   // loads the first old month
-	r.GroupSums(units, year[0], year[1], rollup.Filter{}, by)                             // keeps the year's months
+	r.Query(units, rollup.MonthStart(old), rollup.MonthStart(old+1)-1, rollup.Filter{}) // loads the first old month
+	r.GroupSums(units, year[0], year[1], rollup.Filter{}, by)                           // keeps the year's months
+	r.WaitMonthGroups()
 	r.Query(units, rollup.MonthStart(old+1), rollup.MonthStart(old+2)-1, rollup.Filter{}) // loads the second, dropping the first
 	if res := r.Residence(); res.Drops != 1 {
 		t.Fatalf("%d months dropped, want 1", res.Drops)
