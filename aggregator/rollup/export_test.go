@@ -71,5 +71,6 @@ func (r *Rollup) CheckIndexes() error {
 	return nil
 }
 
-// WaitMonthGroups waits for the groupings of months kept behind queries.
-func (r *Rollup) WaitMonthGroups() { r.monthGroups.fills.Wait() }
+// NoFillDelay lets the groupings kept behind queries start at once, for
+// tests that wait for them after each query.
+func (r *Rollup) NoFillDelay() { r.monthGroups.delay.Store(0) }

@@ -73,7 +73,7 @@ func TestKeptMonthGroupsFollowChanges(t *testing.T) {
 			for _, pd := range periods {
 				answer(r, pd[0], pd[1])
 			}
-			r.WaitMonthGroups()
+			r.WaitKept()
 			if hits, misses, _ := r.MonthGroupStats(); misses == 0 {
 				t.Fatalf("no month grouped and kept (%d found kept)", hits)
 			}
@@ -181,6 +181,7 @@ func TestKeptMonthGroupsBytes(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rollup.New()
+			r.NoFillDelay()
 			r.SetMonthGroupBytes(1 << 40)
 			units := make([]string, tt.units)
 			for u := range units {
@@ -199,7 +200,7 @@ func TestKeptMonthGroupsBytes(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			for u := 0; u < tt.units; u += tt.perQuery {
 				r.GroupSums(units[u:u+tt.perQuery], from, to, rollup.Filter{}, by)
-				r.WaitMonthGroups()
+				r.WaitKept()
 			}
 			runtime.GC()
 			runtime.ReadMemStats(&after)
@@ -236,7 +237,7 @@ func TestKeptMonthGroupsOutliveDrops(t *testing.T) {
 	by := []rollup.Dimension{rollup.ByProcedure, rollup.ByOfficial}
 	r.Query(units, rollup.MonthStart(old), rollup.MonthStart(old+1)-1, rollup.Filter{}) // loads the first old month
 	r.GroupSums(units, year[0], year[1], rollup.Filter{}, by)                           // keeps the year's months
-	r.WaitMonthGroups()
+	r.WaitKept()
 	r.Query(units, rollup.MonthStart(old+1), rollup.MonthStart(old+2)-1, rollup.Filter{}) // loads the second, dropping the first
 	if res := r.Residence(); res.Drops != 1 {
 		t.Fatalf("%d months dropped, want 1", res.Drops)
