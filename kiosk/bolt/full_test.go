@@ -55,6 +55,18 @@ func TestFullDisk(t *testing.T) {
 	if st := stats(t, o); st.LastError == "" || st.Queued != int64(len(rs)) {
 		t.Errorf("stats on a full disk: queued %d (recorded %d), last error %q", st.Queued, len(rs), st.LastError)
 	}
+	// Pruning with nothing synced writes nothing, and the disk stays full
+	// (pruning runs every few seconds: its empty commit released pages an
+	// upload's read had held, and the node said it had room for a moment).
+	if n, err := o.Prune(time.Now().Add(time.Hour)); err != nil || n != 0 {
+		t.Fatalf("prune with nothing synced: %d, %v", n, err)
+	}
+	if err := o.Writable(); !errors.Is(err, bolt.ErrDiskFull) {
+		t.Errorf("writable on a full disk after pruning nothing: %v, want ErrDiskFull", err)
+	}
+	if st := stats(t, o); st.LastError == "" {
+		t.Error("stats on a full disk after pruning nothing: no error")
+	}
 	// A terminal re-sending a rating it was thanked for is still answered.
 	if _, created, err := o.Record(&rs[0]); err != nil || created {
 		t.Errorf("re-send on a full disk: created %v, err %v", created, err)

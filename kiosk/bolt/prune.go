@@ -32,6 +32,17 @@ const (
 func (o *Outbox) Prune(before time.Time) (int, error) {
 	var total int
 	cutoff := u64(uint64(before.UnixNano()))
+	// Nothing to prune writes nothing: a write transaction committing no
+	// change still succeeds on a full disk, and a success clears the
+	// failure Writable and Stats report (pruning runs every few seconds).
+	var due bool
+	if err := o.view(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketSynced).Cursor().First()
+		due = k != nil && bytes.Compare(k[:8], cutoff) < 0
+		return nil
+	}); err != nil || !due {
+		return 0, err
+	}
 	batch := pruneBatch
 	for more := true; more; {
 		var n int
