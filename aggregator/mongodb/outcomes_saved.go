@@ -210,9 +210,14 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 		st.Seq = 0
 	}
 	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.read, read)
-	for _, r := range recs {
+	for i := range recs {
+		r := &recs[i]
 		if r.HasReturned {
-			r.Record.Outcome.Returned = &r.Returned
+			// A day of its own: a pointer into the saved value would keep
+			// all of it (its strings, its map of scores) for as long as the
+			// book holds the outcome.
+			day := r.Returned
+			r.Record.Outcome.Returned = &day
 		}
 		saved(r.Record)
 	}

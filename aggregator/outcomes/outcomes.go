@@ -147,14 +147,19 @@ func Read(ctx context.Context, store Store) (*Book, error) {
 	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
 	var since []Record
 	var savedSeq int64
+	sh := newSharer()
 	seq, err := store.ReadOutcomes(ctx,
 		// The saved book's entries share no code: they are put as they
 		// are, as they come (a million of them are not worth a copy).
 		func(r Record) {
 			savedSeq = max(savedSeq, r.Seq)
+			sh.share(&r.Outcome)
 			b.put(&entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq})
 		},
-		func(r Record) { since = append(since, r) })
+		func(r Record) {
+			sh.share(&r.Outcome)
+			since = append(since, r)
+		})
 	if err != nil {
 		return nil, err
 	}

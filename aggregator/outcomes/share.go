@@ -1,0 +1,67 @@
+package outcomes
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"hailong"
+)
+
+// sharer lets the outcomes read at a start share what many dossiers hold
+// alike: a centre's, a procedure's, an official's code, and the same few
+// scores of the one-stop indices (five indices of three scores). Each
+// read its own copy, they took about 250 bytes a dossier more: 200 MB of
+// a start's heap at 800,000 dossiers. Nothing changes an outcome's
+// strings or its map of scores in place, so shared ones stay right.
+type sharer struct {
+	strs   map[string]string
+	scores map[string]map[string]int
+	key    strings.Builder
+}
+
+func newSharer() *sharer {
+	return &sharer{strs: map[string]string{}, scores: map[string]map[string]int{}}
+}
+
+// share makes o hold the shared copies of its codes and scores.
+func (s *sharer) share(o *hailong.Outcome) {
+	for _, p := range []*string{&o.Unit, &o.Agency, &o.Via, &o.Procedure, &o.Official, &o.Counter} {
+		*p = s.str(*p)
+	}
+	if len(o.Indices) > 0 {
+		o.Indices = s.scoresOf(o.Indices)
+	}
+}
+
+func (s *sharer) str(v string) string {
+	if v == "" {
+		return ""
+	}
+	if x, ok := s.strs[v]; ok {
+		return x
+	}
+	s.strs[v] = v
+	return v
+}
+
+// scoresOf returns the shared map equal to m.
+func (s *sharer) scoresOf(m map[string]int) map[string]int {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	s.key.Reset()
+	for _, k := range keys {
+		s.key.WriteString(k)
+		s.key.WriteByte('=')
+		s.key.WriteString(strconv.Itoa(m[k]))
+		s.key.WriteByte(';')
+	}
+	if x, ok := s.scores[s.key.String()]; ok {
+		return x
+	}
+	s.scores[s.key.String()] = m
+	return m
+}
