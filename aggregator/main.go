@@ -315,24 +315,30 @@ func openDBWith(ctx context.Context, cfg *app.Config, log *slog.Logger, hint str
 }
 
 func openDB(ctx context.Context, name string, args []string, log *slog.Logger, extra func(*flag.FlagSet)) (*app.DB, *app.Config, *flag.FlagSet, error) {
-	cfgp, fs, err := parseFlags(name, args, extra)
+	cfg, fs, err := parseFlags(name, args, extra)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	cfg := *cfgp
-	db, err := app.OpenDB(ctx, cfg, log)
+	db, err := openParsed(ctx, cfg, log)
+	return db, cfg, fs, err
+}
+
+// openParsed opens the database of parsed flags, for a command that needs
+// the service stopped.
+func openParsed(ctx context.Context, cfg *app.Config, log *slog.Logger) (*app.DB, error) {
+	db, err := app.OpenDB(ctx, *cfg, log)
 	if errors.Is(err, ferret.ErrInUse) {
 		err = fmt.Errorf("%w.\nThe aggregator is running on %s. Stop the service (systemctl stop hailong-aggregator), "+
 			"run this command again, then start it (systemctl start hailong-aggregator). "+
 			"See the README, \"Accounts and access\"", err, cfg.DataDir)
 	}
-	return db, &cfg, fs, err
+	return db, err
 }
 
 func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	var n, workers, years int
 	var seed uint64
-	db, cfg, _, err := openDB(ctx, "generate", args, log, func(fs *flag.FlagSet) {
+	cfg, _, err := parseFlags("generate", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "ratings", 5_000_000, "how many ratings")
 		fs.IntVar(&years, "years", 2, "years of ratings, ending on "+synth.End.String()+" (the merger of 1 July 2025 a year before)")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the generator")
@@ -341,10 +347,14 @@ func generate(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if years < 1 || years > 7 {
+	if years < 1 || years > 7 { // before the database is made
 		return fmt.Errorf("-years %d: give from 1 to 7 years: the synthetic centres open on 1 January 2019", years)
 	}
+	db, err := openParsed(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	end := synth.End.Start().In(hailong.Location)
 	from := hailong.DateFromYMD(end.Year()-years, end.Month(), end.Day()) + 1
 	tree, err := hierarchy.New(synth.Units())
