@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unique"
 
 	"hailong"
 )
@@ -15,34 +16,25 @@ import (
 // a start's heap at 800,000 dossiers. Nothing changes an outcome's
 // strings or its map of scores in place, so shared ones stay right.
 type sharer struct {
-	strs   map[string]string
 	scores map[string]map[string]int
 	key    strings.Builder
 }
 
 func newSharer() *sharer {
-	return &sharer{strs: map[string]string{}, scores: map[string]map[string]int{}}
+	return &sharer{scores: map[string]map[string]int{}}
 }
 
-// share makes o hold the shared copies of its codes and scores.
+// share makes o hold the shared copies of its codes (unique's canonical
+// strings) and scores.
 func (s *sharer) share(o *hailong.Outcome) {
 	for _, p := range []*string{&o.Unit, &o.Agency, &o.Via, &o.Procedure, &o.Official, &o.Counter} {
-		*p = s.str(*p)
+		if *p != "" {
+			*p = unique.Make(*p).Value()
+		}
 	}
 	if len(o.Indices) > 0 {
 		o.Indices = s.scoresOf(o.Indices)
 	}
-}
-
-func (s *sharer) str(v string) string {
-	if v == "" {
-		return ""
-	}
-	if x, ok := s.strs[v]; ok {
-		return x
-	}
-	s.strs[v] = v
-	return v
 }
 
 // scoresOf returns the shared map equal to m.

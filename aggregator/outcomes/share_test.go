@@ -4,6 +4,7 @@ import (
 	"maps"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"hailong"
 )
@@ -37,7 +38,12 @@ func TestSharerSharesEqualScoresAndCodes(t *testing.T) {
 	if reflect.ValueOf(a.Indices).Pointer() == reflect.ValueOf(c.Indices).Pointer() {
 		t.Error("different scores share a map")
 	}
-	if len(s.strs) != 3 || len(s.scores) != 2 {
-		t.Errorf("shared %d strings and %d maps of scores, want 3 and 2", len(s.strs), len(s.scores))
+	for _, same := range [][2]string{{a.Unit, b.Unit}, {a.Unit, d.Unit}, {a.Procedure, c.Procedure}} {
+		if unsafe.StringData(same[0]) != unsafe.StringData(same[1]) {
+			t.Errorf("equal codes %q held twice", same[0])
+		}
+	}
+	if len(s.scores) != 2 {
+		t.Errorf("shared %d maps of scores, want 2", len(s.scores))
 	}
 }
