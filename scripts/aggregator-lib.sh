@@ -28,3 +28,18 @@ stop() { # SIGTERM, a clean stop; sets stopped to its seconds (not in a
   kill -TERM $pid; wait $pid || true
   stopped=$(echo "$(date +%s.%N) - $t0" | bc)
 }
+
+bench_token() { # the measures need a principal: a province-wide analyst's token, made once in $data/bench-token
+  if [ ! -s "$data/bench-token" ]; then
+    $bin users add -data "$data" -username bench -role analyst -scope 48 >/dev/null
+    $bin tokens add -data "$data" -username bench -name scale-bench -expires 30d 2>/dev/null > "$data/bench-token"
+  fi
+}
+
+measures_bench() { # BenchmarkMeasuresAtScale against the aggregator serving
+  HAILONG_BENCH_AGGREGATOR=http://$addr HAILONG_BENCH_TOKEN=$(cat "$data/bench-token") go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
+}
+
+timed_measures() { # GET /api/v1/measures?$1 once, with the time it took
+  curl -s -o /dev/null -w "measures?$1: HTTP %{http_code} in %{time_total} s\n" -H "Authorization: Bearer $(cat "$data/bench-token")" "http://$addr/api/v1/measures?$1"
+}

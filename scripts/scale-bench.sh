@@ -22,15 +22,8 @@ if [ ! -d "$data/db" ]; then
   /usr/bin/time -f "generate: %e s, max RSS %M KB" $bin generate -ratings "$n" -data "$data" 2>&1 | grep -v ' ratings, '
 fi
 
-if [ ! -s "$data/bench-token" ]; then # the measures need a principal: a province-wide analyst's token
-  $bin users add -data "$data" -username bench -role analyst -scope 48 >/dev/null
-  $bin tokens add -data "$data" -username bench -name scale-bench -expires 30d 2>/dev/null > "$data/bench-token"
-fi
-
 . scripts/aggregator-lib.sh
-bench() {
-  HAILONG_BENCH_AGGREGATOR=http://$addr HAILONG_BENCH_TOKEN=$(cat "$data/bench-token") go test -run '^$' -bench MeasuresAtScale -benchtime 200x ./e2e | grep Benchmark
-}
+bench_token
 echo "== offline rebuild from raw ratings (and persist)"
 /usr/bin/time -f "rebuild: %e s, max RSS %M KB" $bin rebuild -data "$data"
 
@@ -38,7 +31,7 @@ echo "== start after a clean stop"
 serve
 echo "start-up to serving: $(wait_ready) s; $(memory)"
 grep -E "rollups loaded|digests loaded" $log || true
-bench
+measures_bench
 echo "after queries: $(memory)"
 stop
 echo "clean stop (persisting rollups): $stopped s"

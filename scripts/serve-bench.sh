@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Serves an existing database of the synthetic province (for example of
+# `aggregator generate -ratings 10000000 -years 5`) with one aggregator
+# binary and times what a start leaves for later: the first reads of cold
+# years (loaded on first use) and the same again, the measures of months in
+# memory (BenchmarkMeasuresAtScale), and the memory once the stored
+# comments, read in the background, are in. A rollup budget is set as for
+# the service, by HAILONG_AGGREGATOR_ROLLUP_BUDGET in the environment.
+#
+#   scripts/serve-bench.sh DATA_DIR BINARY
+#   HAILONG_AGGREGATOR_ROLLUP_BUDGET=600000 scripts/serve-bench.sh DATA_DIR BINARY
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=$1 bin=$2
+addr=127.0.0.1:18183
+debug=127.0.0.1:16063
+log=/tmp/serve-bench.log
+. scripts/aggregator-lib.sh
+bench_token
+serve
+echo "start to serving: $(wait_ready) s; $(memory)"
+timed_measures "unit=48&period=2023"
+timed_measures "unit=48&period=2023"
+timed_measures "unit=48&period=2022"
+timed_measures "unit=48&from=2021-07-01&to=2026-06-30"
+timed_measures "unit=48&from=2021-07-01&to=2026-06-30"
+measures_bench
+until grep -q "stored comments loaded" "$log"; do
+  kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 "$log" >&2; exit 1; }
+  sleep 2
+done
+echo "after the comments: $(memory)"
+grep -hE 'rollups loaded|outcomes loaded|comments loaded' "$log" | cut -c1-240
+stop
+echo "clean stop: $stopped s"
