@@ -396,8 +396,9 @@ func (r *Rollup) drop(months map[Month]bool) {
 		delete(r.stats, m)
 		delete(r.saved, m)
 	}
-	// A dropped month's groups are not kept: a query that cannot load it
-	// again leaves it out, as it leaves out its cells.
+	// A dropped month's groups are let go: no grouping reads them while
+	// the month is out of memory (it groups the months in memory only),
+	// and loading it again moves its generation.
 	r.monthGroups.forget(func(m Month) bool { return months[m] })
 	r.drops.Add(int64(len(months)))
 }
