@@ -66,6 +66,16 @@ type Config struct {
 	// MaxDead bounds the dead letters; beyond it the oldest are dropped
 	// (and logged). 0 is 1,000.
 	MaxDead int
+	// QueueAfter is how long a batch of rating.stored events alone is
+	// delivered from memory before it is written to the queue, if it
+	// still owes a delivery then. Receivers that answer within it cost
+	// no write at all: the queue's inserts were most of what webhooks
+	// added to ingest, and almost every batch is delivered within tens
+	// of milliseconds. A crash loses the rating.stored events younger
+	// than this that were not delivered yet (docs/WEBHOOKS.md). A batch
+	// holding any other event (an alert's, a ping, a resend) is written
+	// at once. 0 is 1 s; a negative value writes every batch at once.
+	QueueAfter time.Duration
 	// FlushEvery is how often changed logs are written. 0 is 10 s.
 	FlushEvery time.Duration
 	Logger     *slog.Logger
@@ -98,6 +108,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxDead == 0 {
 		c.MaxDead = 1000
+	}
+	if c.QueueAfter == 0 {
+		c.QueueAfter = time.Second
 	}
 	if c.FlushEvery == 0 {
 		c.FlushEvery = 10 * time.Second
@@ -358,7 +371,7 @@ func (d *Dispatcher) run(ctx context.Context) {
 	gather.Stop()
 	var gathering <-chan time.Time // gather's channel while events are held
 	for {
-		wake := d.dispatch(ctx)
+		wake := min(d.storeDue(ctx), d.dispatch(ctx))
 		timer.Reset(wake)
 		select {
 		case p := <-d.in:
@@ -466,6 +479,9 @@ func (d *Dispatcher) shutdown(ctx context.Context) {
 		d.settle(ctx, <-d.results)
 	}
 	for _, b := range d.queue {
+		if b.held {
+			d.store(ctx, b)
+		}
 		if b.dirty {
 			d.save(ctx, b)
 		}
@@ -514,18 +530,28 @@ func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscript
 	}
 	now := time.Now().UTC()
 	b := &Batch{ID: newID(), Created: now}
-	type key struct {
-		sub string
-		t   hailong.EventType
+	ratingsOnly := target == nil
+	// open is, by subscription, the delivery of each type still taking
+	// events: a batch holds one type or two, so a list searched beats a
+	// map looked up for every event and subscription.
+	type delivering struct {
+		t hailong.EventType
+		i int
 	}
-	open := map[key]int{} // the delivery still taking events of a key
+	open := make([][]delivering, len(subs))
 	raw := make([]byte, 1, 1+len(events)*eventSize)
 	raw[0] = '['
 	var ends []int
-	for _, e := range events {
+	var unit string // the unit of the event before, whose coverers are cover
+	var cover []int
+	for n, e := range events {
+		ratingsOnly = ratingsOnly && e.Type == hailong.EventRatingStored
+		if n == 0 || e.Unit != unit { // an upload's events are of one unit
+			unit, cover = e.Unit, coverers(e.Unit)
+		}
 		idx := -1
-		for _, i := range coverers(e.Unit) {
-			s := &subs[i]
+		for _, si := range cover {
+			s := &subs[si]
 			if target == nil && !s.Listens(e.Type) {
 				continue
 			}
@@ -538,14 +564,18 @@ func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscript
 				ends = append(ends, len(raw))
 				idx = len(b.at) - 1
 			}
-			k := key{s.ID, e.Type}
-			i, ok := open[k]
-			if !ok || len(b.Deliveries[i].Events) >= d.cfg.MaxEvents {
-				b.Deliveries = append(b.Deliveries, Delivery{ID: newID(), Subscription: s.ID, Type: e.Type, Next: now})
-				i = len(b.Deliveries) - 1
-				open[k] = i
+			k := slices.IndexFunc(open[si], func(o delivering) bool { return o.t == e.Type })
+			if k < 0 || len(b.Deliveries[open[si][k].i].Events) >= d.cfg.MaxEvents {
+				b.Deliveries = append(b.Deliveries, Delivery{ID: newID(), Subscription: s.ID, Type: e.Type, Next: now,
+					Events: make([]int, 0, min(len(events)-n, d.cfg.MaxEvents))})
+				if k < 0 {
+					open[si] = append(open[si], delivering{t: e.Type})
+					k = len(open[si]) - 1
+				}
+				open[si][k].i = len(b.Deliveries) - 1
 			}
-			b.Deliveries[i].Events = append(b.Deliveries[i].Events, idx)
+			dl := &b.Deliveries[open[si][k].i]
+			dl.Events = append(dl.Events, idx)
 		}
 	}
 	if len(b.Deliveries) == 0 {
@@ -556,15 +586,49 @@ func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscript
 	for i, at := range b.at {
 		b.Events[i] = b.raw[at:ends[i]:ends[i]]
 	}
-	d.enqueue(ctx, b)
+	d.enqueue(ctx, b, ratingsOnly && d.cfg.QueueAfter > 0)
 }
 
 // eventSize is about the size of a rating.stored event, to size a batch's
 // buffer once.
 const eventSize = 400
 
-// enqueue writes a new batch to the queue and logs its deliveries.
-func (d *Dispatcher) enqueue(ctx context.Context, b *Batch) error {
+// enqueue takes a new batch into the queue and logs its deliveries. It
+// writes the batch to the queue in the database, unless hold: then
+// storeDue writes it once it is QueueAfter old, if it owes anything then.
+func (d *Dispatcher) enqueue(ctx context.Context, b *Batch, hold bool) error {
+	d.queue = append(d.queue, b)
+	for _, dl := range b.Deliveries {
+		d.note(dl, len(dl.Events), StatePending)
+	}
+	if hold {
+		b.held = true
+		return nil
+	}
+	return d.store(ctx, b)
+}
+
+// storeDue writes to the queue the held batches QueueAfter old that still
+// owe deliveries, and returns how long until the next is due.
+func (d *Dispatcher) storeDue(ctx context.Context) time.Duration {
+	wait := time.Hour
+	now := time.Now()
+	for _, b := range d.queue {
+		if !b.held {
+			continue
+		}
+		if w := b.Created.Add(d.cfg.QueueAfter).Sub(now); w > 0 {
+			wait = min(wait, w)
+			continue
+		}
+		d.store(ctx, b)
+	}
+	return wait
+}
+
+// store writes a batch to the queue, in the segment new batches go to.
+func (d *Dispatcher) store(ctx context.Context, b *Batch) error {
+	b.held = false
 	if time.Since(d.segStart) >= segmentEvery {
 		if old := d.segment; d.pending[old] == 0 {
 			d.drop(ctx, old)
@@ -574,17 +638,14 @@ func (d *Dispatcher) enqueue(ctx context.Context, b *Batch) error {
 	}
 	b.Segment = d.segment
 	err := d.cfg.Store.InsertWebhookBatch(ctx, *b)
+	// Inserted whole as it stands now, or, when the insert failed, still
+	// delivered from memory and written again at Close
+	// (ReplaceWebhookBatch upserts).
+	b.dirty = err != nil
 	if err != nil {
-		// Still delivered from memory, and written again at Close
-		// (ReplaceWebhookBatch upserts).
 		d.cfg.Logger.Error("queue webhook deliveries; they are lost if the aggregator stops before they are sent", "err", err)
-		b.dirty = true
 	}
 	d.pending[b.Segment]++
-	d.queue = append(d.queue, b)
-	for _, dl := range b.Deliveries {
-		d.note(dl, len(dl.Events), StatePending)
-	}
 	return err
 }
 
@@ -830,6 +891,9 @@ func (d *Dispatcher) remove(ctx context.Context, b *Batch, i int) {
 		return
 	}
 	d.queue = slices.DeleteFunc(d.queue, func(q *Batch) bool { return q == b })
+	if b.held {
+		return // delivered before it was ever written
+	}
 	if d.pending[b.Segment]--; d.pending[b.Segment] <= 0 && b.Segment != d.segment {
 		d.drop(ctx, b.Segment)
 		return
@@ -892,10 +956,16 @@ func (d *Dispatcher) note(dl Delivery, events int, state string) {
 	if i := slices.IndexFunc(log, func(x LogEntry) bool { return x.Delivery == dl.ID }); i >= 0 {
 		log[i] = e
 	} else {
-		log = append([]LogEntry{e}, log...)
-		if len(log) > d.cfg.LogSize {
-			log = log[:d.cfg.LogSize]
+		// Shifted in place: every delivery is noted at least twice, and
+		// a log made anew each time was much of the garbage webhooks
+		// made. Readers get copies (Log, flushLogs).
+		if len(log) < d.cfg.LogSize {
+			log = append(log, LogEntry{})
+		} else {
+			log = log[:d.cfg.LogSize] // a log loaded longer than LogSize
 		}
+		copy(log[1:], log)
+		log[0] = e
 	}
 	d.logs[dl.Subscription] = log
 	d.dirty[dl.Subscription] = true

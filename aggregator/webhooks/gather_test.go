@@ -78,8 +78,8 @@ func ratingIDs(s []ingest.Stored) []string {
 	return ids
 }
 
-// The ratings of uploads stored within the gathering window are queued
-// with one insert, at the window's end after the first of them, and
+// With every batch written when planned (QueueAfter < 0), the ratings of
+// uploads stored within the gathering window are queued with one insert, at the window's end after the first of them, and
 // delivered in the order stored; reaching GatherEvents ends the wait at
 // once.
 func TestRatingsGatheredIntoOneInsert(t *testing.T) {
@@ -100,7 +100,8 @@ func TestRatingsGatheredIntoOneInsert(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				st := &countingStore{memStore: newMemStore()}
 				rc := &recorder{}
-				d := start(t, webhooks.Config{Store: st, Client: handlerClient(rc), Gather: 25 * time.Millisecond, GatherEvents: c.gatherEvents})
+				d := start(t, webhooks.Config{Store: st, Client: handlerClient(rc), Gather: 25 * time.Millisecond, GatherEvents: c.gatherEvents,
+					QueueAfter: -1}) // every batch written when planned
 				subscribe(t, d, url, "P", hailong.EventRatingStored)
 				t0 := time.Now()
 				var want []string
@@ -219,7 +220,8 @@ func TestCloseQueuesGathered(t *testing.T) {
 	})
 }
 
-// Gathered batches come further apart than their deliveries take: the
+// Gathered batches, each written (QueueAfter < 0), come further apart
+// than their deliveries take: the
 // segment they go to is kept while they come, not dropped with each and
 // made again by the next insert, and dropped once quiet for a segment's
 // time (or at Close), so that nothing delivered is left in the queue.
@@ -227,7 +229,7 @@ func TestSegmentKeptBetweenGatheredBatches(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := &countingStore{memStore: newMemStore()}
 		rc := &recorder{}
-		d := start(t, webhooks.Config{Store: st, Client: handlerClient(rc), Gather: 25 * time.Millisecond})
+		d := start(t, webhooks.Config{Store: st, Client: handlerClient(rc), Gather: 25 * time.Millisecond, QueueAfter: -1})
 		subscribe(t, d, url, "P", hailong.EventRatingStored)
 		for i := range 20 {
 			d.PublishRatings(stored(fmt.Sprint("u", i, "-"), 2))

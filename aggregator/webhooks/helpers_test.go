@@ -33,6 +33,21 @@ func newMemStore() *memStore {
 		dead: map[string]webhooks.DeadLetter{}, logs: map[string]webhooks.Log{}}
 }
 
+// crashed returns a copy of what m holds: the database as a process that
+// stopped without Close left it, for another dispatcher to start on.
+func (m *memStore) crashed() *memStore {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := newMemStore()
+	maps.Copy(c.subs, m.subs)
+	for seg, q := range m.queue {
+		c.queue[seg] = maps.Clone(q)
+	}
+	maps.Copy(c.dead, m.dead)
+	maps.Copy(c.logs, m.logs)
+	return c
+}
+
 func (m *memStore) WebhookSubscriptions(context.Context) ([]webhooks.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

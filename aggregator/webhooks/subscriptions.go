@@ -231,7 +231,7 @@ func (d *Dispatcher) Resend(ctx context.Context, id string, check func(DeadLette
 		b.Deliveries = []Delivery{dl}
 		// Queued before the letter goes: a crash between keeps both, and
 		// Start drops the letter.
-		if err := d.enqueue(ctx, b); err != nil {
+		if err := d.enqueue(ctx, b, false); err != nil {
 			return err
 		}
 		d.mu.Lock()

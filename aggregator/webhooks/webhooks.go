@@ -116,6 +116,8 @@ type Batch struct {
 	// dirty: the stored batch is behind (retries counted, deliveries
 	// settled or an insert failed); written at Close.
 	dirty bool
+	// held: not written to the queue yet (Config.QueueAfter).
+	held bool
 	// raw is, for a batch planned here, the JSON array of Events
 	// ("[e0,e1,…]"), each event a slice of it starting at at[i]: the
 	// queue stores it and the bodies send slices of it, uncopied.
