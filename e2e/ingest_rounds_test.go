@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -35,11 +36,18 @@ type ingestRounds struct {
 	// figure (the webhooks' delivery lag) and whether it counts in the
 	// mean: what must be done before the next round starts.
 	after func(i, ratings int) (float64, bool)
+	// median, when set, receives the median ratios (see run).
+	median *[]float64
 }
 
 // run returns the ratings per second of each arm, the CPU time this
 // process spent per rating in each, and the mean of after. It logs each
-// cycle's rates.
+// cycle's rates. ir.median, when set, is given the median over the
+// cycles of each arm's CPU time per rating relative to the first arm's
+// in the same cycle: rounds of one cycle run back to back, so the ratio
+// is paired, and the median leaves out the rounds that a periodic
+// pause of the whole process (a collection of the heap, the database's
+// checkpoint) fell in, which move the sums by several percent.
 //
 // The CPU time counts the whole round and what after waits for (the
 // webhooks' deliveries finishing), all the aggregator's work for the
@@ -76,6 +84,8 @@ func (ir ingestRounds) run(b *testing.B) (rates, cpu []float64, after float64) {
 		}
 	}
 	cycle := make([]float64, arms)
+	cycleCPU := make([]time.Duration, arms)
+	ratios := make([][]float64, arms) // by arm, a ratio per cycle
 	b.ResetTimer()
 	for n, arm := range order {
 		b.StopTimer()
@@ -119,10 +129,16 @@ func (ir ingestRounds) run(b *testing.B) (rates, cpu []float64, after float64) {
 			}
 		}
 		if n > 0 {
-			cpus[arm] += cpuTime(b) - c0
+			cycleCPU[arm] = cpuTime(b) - c0
+			cpus[arm] += cycleCPU[arm]
 		}
-		if n > 0 && n%arms == 0 && b.N > 1 {
-			b.Logf("cycle %d, ratings/s by arm: %.0f", n/arms, cycle)
+		if n > 0 && n%arms == 0 {
+			for i := range arms {
+				ratios[i] = append(ratios[i], cycleCPU[0].Seconds()/cycleCPU[i].Seconds())
+			}
+			if b.N > 1 {
+				b.Logf("cycle %d, ratings/s by arm: %.0f", n/arms, cycle)
+			}
 		}
 		b.StartTimer()
 	}
@@ -134,6 +150,17 @@ func (ir ingestRounds) run(b *testing.B) (rates, cpu []float64, after float64) {
 	}
 	for _, x := range afters {
 		after += x / float64(len(afters))
+	}
+	if ir.median != nil {
+		*ir.median = (*ir.median)[:0]
+		for _, r := range ratios {
+			slices.Sort(r)
+			m := r[len(r)/2]
+			if len(r)%2 == 0 {
+				m = (r[len(r)/2-1] + m) / 2
+			}
+			*ir.median = append(*ir.median, m)
+		}
 	}
 	return rates, cpu, after
 }
