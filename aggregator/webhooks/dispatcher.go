@@ -50,7 +50,8 @@ type Config struct {
 	MaxEvents int
 	// Gather is how long the loop holds rating.stored events after the
 	// first of them arrives, for those of the next uploads to join them
-	// in one batch of the queue: each batch is one insert into the
+	// in one batch: each batch is one POST per subscription and, when it
+	// is written to the queue (QueueAfter), one insert into the
 	// database, which costs ingest more than its size does. An event
 	// of another type (an alert's) ends the wait at once, taking the
 	// held ones with it. 0 is 25 ms; a negative value is none.
@@ -246,6 +247,12 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 		d.subs[s.ID] = s
 	}
 	for _, l := range logs {
+		for i, e := range l.Entries {
+			if (e.State == StatePending || e.State == StateRetrying) && !pending[e.Delivery] {
+				l.Entries[i].State, l.Entries[i].Next = StateUnknown, time.Time{}
+				d.dirty[l.Subscription] = true
+			}
+		}
 		d.logs[l.Subscription] = l.Entries
 	}
 	d.rewant()
@@ -567,7 +574,7 @@ func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscript
 			k := slices.IndexFunc(open[si], func(o delivering) bool { return o.t == e.Type })
 			if k < 0 || len(b.Deliveries[open[si][k].i].Events) >= d.cfg.MaxEvents {
 				b.Deliveries = append(b.Deliveries, Delivery{ID: newID(), Subscription: s.ID, Type: e.Type, Next: now,
-					Events: make([]int, 0, min(len(events)-n, d.cfg.MaxEvents))})
+					Events: make([]int, 0, min(len(events)-n, d.cfg.MaxEvents, 32))})
 				if k < 0 {
 					open[si] = append(open[si], delivering{t: e.Type})
 					k = len(open[si]) - 1
@@ -602,7 +609,9 @@ func (d *Dispatcher) enqueue(ctx context.Context, b *Batch, hold bool) error {
 		d.note(dl, len(dl.Events), StatePending)
 	}
 	if hold {
-		b.held = true
+		// On the monotonic clock: Created is UTC, which drops it, and a
+		// wall clock stepped back must not hold a batch longer.
+		b.held, b.storeAt = true, time.Now().Add(d.cfg.QueueAfter)
 		return nil
 	}
 	return d.store(ctx, b)
@@ -611,19 +620,17 @@ func (d *Dispatcher) enqueue(ctx context.Context, b *Batch, hold bool) error {
 // storeDue writes to the queue the held batches QueueAfter old that still
 // owe deliveries, and returns how long until the next is due.
 func (d *Dispatcher) storeDue(ctx context.Context) time.Duration {
-	wait := time.Hour
 	now := time.Now()
 	for _, b := range d.queue {
 		if !b.held {
 			continue
 		}
-		if w := b.Created.Add(d.cfg.QueueAfter).Sub(now); w > 0 {
-			wait = min(wait, w)
-			continue
+		if w := b.storeAt.Sub(now); w > 0 {
+			return w // held batches are in the queue in the order made
 		}
 		d.store(ctx, b)
 	}
-	return wait
+	return time.Hour
 }
 
 // store writes a batch to the queue, in the segment new batches go to.

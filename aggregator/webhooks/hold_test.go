@@ -23,18 +23,22 @@ func TestRatingsWrittenOnlyWhenStillOwed(t *testing.T) {
 		status func(int) int // the receiver's answer to request n; nil: 204
 		// wantInserts: the inserts' sizes a second after the last
 		// upload; wantAfterCrash: the events a dispatcher started on
-		// what a crash then left delivers.
+		// what a crash 30 s later left delivers.
 		wantInserts    []int
 		wantFirstAt    time.Duration // after the first upload
 		wantAfterCrash int
 	}{
 		{"the receiver answers", nil, nil, 0, 0},
 		{"the receiver is down", func(int) int { return 503 }, []int{4, 4, 4}, gather + queueAfter, 12},
-		{"the receiver fails the second batch only", func(n int) int {
-			if n == 2 {
-				return 500
+		// The first and third batches are delivered (requests 1 and 3),
+		// the second keeps failing: its segment must outlive the
+		// delivered batches never written, past the segment's idle
+		// time.
+		{"the receiver keeps failing the second batch", func(n int) int {
+			if n == 1 || n == 3 {
+				return 204
 			}
-			return 204
+			return 500
 		}, []int{4}, 100*time.Millisecond + gather + queueAfter, 4},
 	}
 	for _, c := range cases {
@@ -69,6 +73,8 @@ func TestRatingsWrittenOnlyWhenStillOwed(t *testing.T) {
 				if n := st.dropped(); n != 0 {
 					t.Errorf("%d segments dropped, want none", n)
 				}
+				time.Sleep(30 * time.Second) // past the retries at 10 s, and a segment's idle time
+				synctest.Wait()
 
 				// A crash now: another dispatcher starts on what is
 				// stored, with a receiver that answers, and sends what
@@ -124,4 +130,70 @@ func mustQueue(t *testing.T, st webhooks.Store) []webhooks.Batch {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// A subscription's delivery log keeps the newest LogSize deliveries,
+// newest first, however many are noted.
+func TestDeliveryLogNewestFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rc := &recorder{}
+		d := start(t, webhooks.Config{Store: newMemStore(), Client: handlerClient(rc), Gather: -1, LogSize: 3})
+		sub := subscribe(t, d, url, "P", hailong.EventRatingStored)
+		for i := range 5 {
+			d.PublishRatings(stored(fmt.Sprint("u", i, "-"), 1))
+			synctest.Wait()
+		}
+		var sent []string
+		for _, r := range rc.requests() {
+			sent = append(sent, r.Delivery)
+		}
+		log, err := d.Log(sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range log {
+			if e.State != webhooks.StateDelivered {
+				t.Errorf("delivery %s is %s, want delivered", e.Delivery, e.State)
+			}
+			got = append(got, e.Delivery)
+		}
+		if len(sent) != 5 {
+			t.Fatalf("%d deliveries sent, want 5", len(sent))
+		}
+		if want := []string{sent[4], sent[3], sent[2]}; !slices.Equal(got, want) {
+			t.Fatalf("log %v, want the last three sent, newest first: %v", got, want)
+		}
+	})
+}
+
+// A start after a crash marks unknown the log lines still pending whose
+// delivery the crash lost with its held batch, and leaves those of
+// deliveries still queued as they were.
+func TestStartMarksLostLogLinesUnknown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := newMemStore()
+		down := &recorder{status: func(int) int { return 503 }}
+		d := start(t, webhooks.Config{Store: st, Client: handlerClient(down), Gather: -1, FlushEvery: time.Second, QueueAfter: 5 * time.Second})
+		sub := subscribe(t, d, url, "P", hailong.EventRatingStored)
+		d.PublishRatings(stored("queued", 1))
+		time.Sleep(6 * time.Second) // written to the queue, and the log flushed
+		synctest.Wait()
+		d.PublishRatings(stored("held", 1))
+		time.Sleep(1500 * time.Millisecond) // the log flushed, the batch still held
+		synctest.Wait()
+
+		after := start(t, webhooks.Config{Store: st.crashed(), Client: handlerClient(&recorder{status: func(int) int { return 503 }})})
+		log, err := after.Log(sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states []string
+		for _, e := range log {
+			states = append(states, e.State)
+		}
+		if want := []string{webhooks.StateUnknown, webhooks.StateRetrying}; !slices.Equal(states, want) {
+			t.Fatalf("log states after the crash %v, want %v (newest first)", states, want)
+		}
+	})
 }

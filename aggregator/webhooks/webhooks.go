@@ -116,8 +116,10 @@ type Batch struct {
 	// dirty: the stored batch is behind (retries counted, deliveries
 	// settled or an insert failed); written at Close.
 	dirty bool
-	// held: not written to the queue yet (Config.QueueAfter).
-	held bool
+	// held: not written to the queue yet (Config.QueueAfter); storeAt:
+	// when storeDue writes it if it still owes.
+	held    bool
+	storeAt time.Time
 	// raw is, for a batch planned here, the JSON array of Events
 	// ("[e0,e1,…]"), each event a slice of it starting at at[i]: the
 	// queue stores it and the bodies send slices of it, uncopied.
@@ -181,6 +183,11 @@ const (
 	StateRetrying  = "retrying"
 	StateDelivered = "delivered"
 	StateDead      = "dead"
+	// StateUnknown is a delivery the log last saw pending or retrying
+	// that a start after a crash found neither queued nor dead: it was
+	// delivered after the log was last written, or lost with a batch
+	// not yet queued (docs/WEBHOOKS.md).
+	StateUnknown = "unknown"
 )
 
 // LogEntry is the latest word on one delivery to a subscription.
