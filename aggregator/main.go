@@ -170,6 +170,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	hours := fs.String("alert-hours", alerts.DefaultHoursText, "opening hours silence alert rules count, Vietnam time: days and spans, groups separated by ';' (e.g. 'mon-fri 07:30-11:30 13:30-17:00; sat 07:30-11:30')")
 	fs.BoolVar(&cfg.WebhookAllowPrivate, "webhook-allow-private", true, "let webhook receivers sit on private and loopback addresses (the province's LAN); false refuses them, against server-side request forgery")
 	retries := fs.String("webhook-retries", "10s,1m,5m,30m,2h,6h", "comma-separated waits before each retry of a failed webhook delivery; after the last, a dead letter")
+	queueAfter := fs.Duration("webhook-queue-after", time.Second, "how long a batch of rating.stored events is sent from memory before it is written to the webhook queue if a receiver still owes it; a crash can lose the undelivered events younger than this (docs/WEBHOOKS.md); 0 writes every batch at once")
 	fs.BoolVar(&cfg.Lease, "lease", false, "serve only while holding the lease of this process's provinces in the database, waiting as a standby until then (several aggregators on one MongoDB; docs/SCALE.md)")
 	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", lease.DefaultTTL, "how long the lease lasts unless renewed (every third of it): a standby takes over this long after the owner died")
 	fs.DurationVar(&cfg.LeaseSkew, "lease-skew", lease.DefaultSkew, "how far the clocks of the aggregators' machines may differ; a standby waits this long past the lease's expiry")
@@ -203,6 +204,14 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	var err error
 	if cfg.AlertHours, err = alerts.ParseHours(*hours); err != nil {
 		return err
+	}
+	switch {
+	case *queueAfter < 0:
+		return fmt.Errorf("-webhook-queue-after: %v is negative; 0 writes every batch at once", *queueAfter)
+	case *queueAfter == 0:
+		cfg.WebhookQueueAfter = -1 // webhooks.Config: negative is at once
+	default:
+		cfg.WebhookQueueAfter = *queueAfter
 	}
 	for _, r := range strings.Split(*retries, ",") {
 		if r = strings.TrimSpace(r); r == "" {

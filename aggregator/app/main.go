@@ -120,6 +120,11 @@ type Config struct {
 	// WebhookRetries is the wait before each retry of a failed webhook
 	// delivery; nil is webhooks.DefaultSchedule.
 	WebhookRetries []time.Duration
+	// WebhookQueueAfter is how long a batch of rating.stored events alone
+	// is sent from memory before it is written to the webhook queue if
+	// it still owes a delivery (webhooks.Config.QueueAfter): 0 is 1 s,
+	// negative writes every batch at once.
+	WebhookQueueAfter time.Duration
 	// Lease makes this process one of several on one database: it serves
 	// only while it holds the lease of its scope (Provinces), and waits
 	// as a standby until then (docs/SCALE.md). Off, one aggregator owns
@@ -559,7 +564,7 @@ func (m *Main) Subscriptions() *subscribe.Service { return m.subs }
 // delivering. A subscription's scope is checked as a user's is.
 func (m *Main) startWebhooks(ctx context.Context) error {
 	m.webhooks = webhooks.New(webhooks.Config{Store: m.db, AllowPrivate: m.Config.WebhookAllowPrivate,
-		Schedule: m.Config.WebhookRetries, Logger: m.Logger.With("component", "webhooks"),
+		Schedule: m.Config.WebhookRetries, QueueAfter: m.Config.WebhookQueueAfter, Logger: m.Logger.With("component", "webhooks"),
 		Covers: func(scope, unit string) bool {
 			return m.access.InScope(&hailong.Principal{Scope: scope}, unit, hailong.DateOf(time.Now()))
 		}})
