@@ -539,8 +539,8 @@ func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscript
 	b := &Batch{ID: newID(), Created: now}
 	ratingsOnly := target == nil
 	// open is, by subscription, the delivery of each type still taking
-	// events: a batch holds one type or two, so a list searched beats a
-	// map looked up for every event and subscription.
+	// events: a batch holds one type or two, so a short list searched
+	// serves, with no key to hash for every event and subscription.
 	type delivering struct {
 		t hailong.EventType
 		i int
@@ -963,9 +963,8 @@ func (d *Dispatcher) note(dl Delivery, events int, state string) {
 	if i := slices.IndexFunc(log, func(x LogEntry) bool { return x.Delivery == dl.ID }); i >= 0 {
 		log[i] = e
 	} else {
-		// Shifted in place: every delivery is noted at least twice, and
-		// a log made anew each time was much of the garbage webhooks
-		// made. Readers get copies (Log, flushLogs).
+		// Shifted in place rather than made anew: every delivery is
+		// noted at least twice. Readers get copies (Log, flushLogs).
 		if len(log) < d.cfg.LogSize {
 			log = append(log, LogEntry{})
 		} else {

@@ -79,9 +79,9 @@ func ratingIDs(s []ingest.Stored) []string {
 }
 
 // With every batch written when planned (QueueAfter < 0), the ratings of
-// uploads stored within the gathering window are queued with one insert, at the window's end after the first of them, and
-// delivered in the order stored; reaching GatherEvents ends the wait at
-// once.
+// uploads stored within the gathering window are queued with one insert,
+// at the window's end after the first of them, and delivered in the order
+// stored; reaching GatherEvents ends the wait at once.
 func TestRatingsGatheredIntoOneInsert(t *testing.T) {
 	cases := []struct {
 		name         string
@@ -221,10 +221,10 @@ func TestCloseQueuesGathered(t *testing.T) {
 }
 
 // Gathered batches, each written (QueueAfter < 0), come further apart
-// than their deliveries take: the
-// segment they go to is kept while they come, not dropped with each and
-// made again by the next insert, and dropped once quiet for a segment's
-// time (or at Close), so that nothing delivered is left in the queue.
+// than their deliveries take: the segment they go to is kept while they
+// come, not dropped with each and made again by the next insert, and
+// dropped once quiet for a segment's time (or at Close), so that nothing
+// delivered is left in the queue.
 func TestSegmentKeptBetweenGatheredBatches(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := &countingStore{memStore: newMemStore()}

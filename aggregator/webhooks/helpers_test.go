@@ -44,7 +44,10 @@ func (m *memStore) crashed() *memStore {
 		c.queue[seg] = maps.Clone(q)
 	}
 	maps.Copy(c.dead, m.dead)
-	maps.Copy(c.logs, m.logs)
+	for id, l := range m.logs {
+		l.Entries = slices.Clone(l.Entries)
+		c.logs[id] = l
+	}
 	return c
 }
 
@@ -123,7 +126,12 @@ func (m *memStore) DeleteWebhookDeadLetter(_ context.Context, id string) error {
 func (m *memStore) WebhookLogs(context.Context) ([]webhooks.Log, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return slices.Collect(maps.Values(m.logs)), nil
+	var out []webhooks.Log
+	for _, l := range m.logs { // copies, as a database reads them
+		l.Entries = slices.Clone(l.Entries)
+		out = append(out, l)
+	}
+	return out, nil
 }
 func (m *memStore) PutWebhookLog(_ context.Context, l webhooks.Log) error {
 	m.mu.Lock()

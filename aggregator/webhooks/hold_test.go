@@ -92,9 +92,9 @@ func TestRatingsWrittenOnlyWhenStillOwed(t *testing.T) {
 }
 
 // A batch holding anything but rating.stored events (an alert's, with the
-// ratings gathered before it) is written when planned, as is every batch
-// when QueueAfter is negative; Close writes the held batches that still
-// owe, so that a clean stop loses nothing.
+// ratings gathered before it) is written when planned; Close writes the
+// held batches that still owe, so that a clean stop loses nothing. (Every
+// batch written when planned, QueueAfter < 0, is gather_test.go's.)
 func TestBatchesWrittenAtOnceAndAtClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := &countingStore{memStore: newMemStore()}
@@ -123,6 +123,7 @@ func TestBatchesWrittenAtOnceAndAtClose(t *testing.T) {
 	})
 }
 
+// mustQueue returns the batches st holds in its queue.
 func mustQueue(t *testing.T, st webhooks.Store) []webhooks.Batch {
 	t.Helper()
 	q, _, err := st.WebhookQueue(context.Background())
