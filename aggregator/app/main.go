@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 
 	"hailong"
 	"hailong/aggregator/access"
@@ -382,38 +381,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.db.SetOutcomesFence(m.lease.Context)
 	}
 	m.ingester = ingest.New(ingestCfg)
-	// The rollups and the outcomes load side by side: both are scans that
-	// take most of the start-up on the embedded database.
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := m.ingester.Start(gctx); err != nil {
-			return fmt.Errorf("load rollups: %w", err)
-		}
-		return nil
-	})
-	var bookRead time.Duration
-	g.Go(func() (err error) {
-		t0 := time.Now()
-		if m.book, err = outcomes.Read(gctx, m.db); err != nil {
-			return fmt.Errorf("load outcomes: %w", err)
-		}
-		bookRead = time.Since(t0)
-		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return err
+	if err := m.ingester.Start(ctx); err != nil {
+		return fmt.Errorf("load rollups: %w", err)
 	}
+	// The outcome book holds every dossier ever reported: read on the
+	// start path it would make the start grow with history. It is read
+	// once serving (readBookLater); until then whatever reads it or
+	// reports to it waits, and the dossiers the ingest path flags wait in
+	// the book. After Start: a rebuild rewrites the flags the book reads.
+	m.book = outcomes.New(m.db)
 	m.book.SetFields(fields)
-	// Before Open: flags the ingest path writes from Start on (settling a
-	// crash's inserts in the background) reach the book however they fall
-	// against Open's read.
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
-	t0 := time.Now()
-	if err := m.book.Open(ctx); err != nil { // after Start: a rebuild rewrites the flags
-		return fmt.Errorf("load outcomes: %w", err)
-	}
-	m.Logger.Info("dossier outcomes loaded", "dossiers", m.book.Dossiers(), "read", bookRead.Round(time.Millisecond),
-		"flags read and dossiers counted", time.Since(t0).Round(time.Millisecond))
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
 	}
@@ -518,7 +496,39 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
 	close(ready)
+	m.wg.Go(func() { m.readBookLater(ctx) })
 	return nil
+}
+
+// bookRetry is how long a failed read of the outcome book waits before the
+// next.
+const bookRetry = 10 * time.Second
+
+// readBookLater reads the outcome book once serving, trying again until it
+// succeeds or ctx ends (Close).
+func (m *Main) readBookLater(ctx context.Context) {
+	for {
+		t0 := time.Now()
+		err := m.book.Read(ctx)
+		read := time.Since(t0)
+		if err == nil {
+			t1 := time.Now()
+			if err = m.book.Open(ctx); err == nil {
+				m.Logger.Info("dossier outcomes loaded", "dossiers", m.book.Dossiers(), "read", read.Round(time.Millisecond),
+					"flags read and dossiers counted", time.Since(t1).Round(time.Millisecond))
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		m.Logger.Error("read the outcome book; what reads it waits; trying again", "err", err, "in", bookRetry)
+		select {
+		case <-time.After(bookRetry):
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // startMail makes the mail outbox, the alert emails and the scheduled

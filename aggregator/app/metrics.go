@@ -50,6 +50,10 @@ func (m *Main) metrics() *fiberapp.Metrics {
 				Name: "hailong_aggregator_rollup_month_drops_total", ConstLabels: labels,
 				Help: "Months of the rollup dropped from memory to keep within -rollup-budget since it was made.",
 			}, func() float64 { return float64(r.rollup().Residence().Drops) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "hailong_aggregator_rollup_summary_reads_total", ConstLabels: labels,
+				Help: "Summaries of cold months read, for queries of whole months that need no more of them, since the rollup was made.",
+			}, func() float64 { return float64(r.rollup().Residence().SummaryReads) }),
 		)
 	}
 	return metrics

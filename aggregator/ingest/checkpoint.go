@@ -58,6 +58,10 @@ type Checkpoints interface {
 	// the flagged ratings', as a new segment and returns its name.
 	WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error)
 	LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) error
+	// WriteSummary writes the summary of a month beside its segment and
+	// returns its name; LoadSummary reads it back.
+	WriteSummary(ctx context.Context, flagged bool, s rollup.Summary) (string, error)
+	LoadSummary(ctx context.Context, name string) (rollup.Summary, error)
 	AppendClaim(ctx context.Context, journal int64, c Claim) error
 	AppendDone(ctx context.Context, journal int64, d Done) error
 	// ReadJournals calls fn with every entry of the journals from
@@ -75,11 +79,12 @@ type segmentKey struct {
 	month   rollup.Month
 }
 
-// segmentRef is where a month of a rollup is persisted, and how many
-// ratings it holds there.
+// segmentRef is where a month of a rollup is persisted, how many ratings
+// it holds there, and where its summary is (empty: none yet).
 type segmentRef struct {
 	collection string
 	ratings    int64
+	summary    string
 }
 
 // ratingsOf counts the ratings of days.
@@ -179,7 +184,12 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 			redirty()
 			return rollup.State{}, err
 		}
-		segments[p.key] = segmentRef{name, ratingsOf(p.days)}
+		sum, err := in.store.WriteSummary(ctx, p.key.flagged, rollup.Summarise(p.key.month, p.days))
+		if err != nil {
+			redirty()
+			return rollup.State{}, err
+		}
+		segments[p.key] = segmentRef{name, ratingsOf(p.days), sum}
 	}
 	// (c) The state naming them: from here on a start loads them.
 	for _, k := range slices.SortedFunc(maps.Keys(segments), func(a, b segmentKey) int {
@@ -192,7 +202,7 @@ func (in *Ingester) checkpointLocked(ctx context.Context, always, clean bool) (r
 		return int(a.month - b.month)
 	}) {
 		st.Segments = append(st.Segments, rollup.Segment{Flagged: k.flagged, Month: k.month, Collection: segments[k].collection,
-			Ratings: segments[k].ratings})
+			Ratings: segments[k].ratings, Summary: segments[k].summary})
 	}
 	if err := in.store.SetRollupState(ctx, st); err != nil {
 		redirty()

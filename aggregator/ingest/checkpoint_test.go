@@ -426,8 +426,12 @@ func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
 		}
 		for y := 2022; y <= 2026; y++ {
 			from, to := hailong.DateFromYMD(y, time.January, 1), hailong.DateFromYMD(y, time.December, 31)
+			// Whole months read the cold ones' summaries; a period cut
+			// by a day and a grouping by procedure load them.
 			if !reflect.DeepEqual(in.Rollup().Query(units, from, to, rollup.Filter{}), want.Query(units, from, to, rollup.Filter{})) ||
-				!reflect.DeepEqual(in.Flagged().Query(units, from, to, rollup.Filter{}), wantFlagged.Query(units, from, to, rollup.Filter{})) {
+				!reflect.DeepEqual(in.Flagged().Query(units, from, to, rollup.Filter{}), wantFlagged.Query(units, from, to, rollup.Filter{})) ||
+				!reflect.DeepEqual(in.Rollup().Query(units, from+1, to, rollup.Filter{}), want.Query(units, from+1, to, rollup.Filter{})) ||
+				!reflect.DeepEqual(in.Rollup().GroupBy(units, from, to, rollup.Filter{}, rollup.ByProcedure), want.GroupBy(units, from, to, rollup.Filter{}, rollup.ByProcedure)) {
 				t.Fatalf("the measures of %d differ from a recomputation's", y)
 			}
 		}
@@ -464,8 +468,9 @@ func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
 	}
 	oldest := time.Date(2024, 2, 10, 10, 0, 0, 0, hailong.Location)
 
-	t.Run("a start loads the recent months only", func(t *testing.T) {
+	t.Run("a start loads the recent months only, once serving", func(t *testing.T) {
 		in = start(t, 3, 0)
+		<-in.Warmed()
 		if got := store.loads.Load(); got != int64(recent) || recent == 0 {
 			t.Fatalf("the start loaded %d segments, want the %d of the last three months (of %d)", got, recent, len(st.Segments))
 		}
@@ -474,6 +479,90 @@ func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
 		}
 		checkQueries(t, in)
 		checkRecomputed(t, in, db)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// wholeYears fails unless the queries of whole cold years answer as a
+	// recomputation without loading a segment.
+	wholeYears := func(t *testing.T, in *ingest.Ingester) {
+		t.Helper()
+		<-in.Warmed()
+		before := store.loads.Load()
+		want, _, err := ingest.RecomputeAll(ctx, store.DB, catalog(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := 2022; y <= 2025; y++ {
+			from, to := hailong.DateFromYMD(y, time.January, 1), hailong.DateFromYMD(y, time.December, 31)
+			for _, f := range []rollup.Filter{{}, {Channel: hailong.ChannelKiosk}} {
+				if got, want := in.Rollup().Query(units, from, to, f), want.Query(units, from, to, f); !reflect.DeepEqual(got, want) {
+					t.Fatalf("the measures of %d (%+v) differ from a recomputation's:\n%+v\nwant\n%+v", y, f, got.Total, want.Total)
+				}
+			}
+		}
+		if got := store.loads.Load() - before; got != 0 {
+			t.Fatalf("queries of whole cold years loaded %d segments, want none (their summaries read)", got)
+		}
+		if res := in.Rollup().Residence(); res.Summaries == 0 {
+			t.Fatalf("residence %+v: no summary held", res)
+		}
+	}
+	t.Run("whole cold years read the summaries", func(t *testing.T) {
+		if st, err := db.RollupState(ctx); err != nil || slices.ContainsFunc(st.Segments, func(s rollup.Segment) bool { return s.Summary == "" }) {
+			t.Fatalf("state %+v %v: want a summary named for every segment", st, err)
+		}
+		in = start(t, 3, 0)
+		wholeYears(t, in)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("segments persisted without a summary get one once serving", func(t *testing.T) {
+		st, err := db.RollupState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range st.Segments {
+			st.Segments[i].Summary = ""
+		}
+		if err := db.SetRollupState(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		logs = &logBuffer{}
+		serving := make(chan struct{})
+		in = ingest.New(ingest.Config{Store: store, Catalog: catalog(t), Remember: 50, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			ResidentMonths: 3, CommentsAfter: serving})
+		if err := in.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Until they have one, whole cold months are loaded.
+		before := store.loads.Load()
+		y, m := in.Rollup().Cold()[0].YearMonth()
+		from := hailong.DateFromYMD(y, time.Month(m), 1)
+		in.Rollup().Query(units, from, hailong.DateFromYMD(y, time.Month(m)+1, 1)-1, rollup.Filter{})
+		if store.loads.Load() == before {
+			t.Fatalf("a whole year without summaries loaded no segment: %+v\n%s", in.Rollup().Residence(), logs.String())
+		}
+		close(serving)
+		deadline := time.Now().Add(time.Minute)
+		for {
+			st, err := db.RollupState(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(st.Segments, func(s rollup.Segment) bool { return s.Summary == "" }) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a minute after the start, segments still without a summary: %+v\n%s", st.Segments, logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		crash(t) // the summaries are named by the checkpoint after them
+		in = start(t, 3, 0)
+		wholeYears(t, in)
+		checkQueries(t, in)
 		if err := in.Close(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -72,12 +72,15 @@ type Store interface {
 
 // Ingester owns the raw ratings' write path and the rollups.
 type Ingester struct {
-	// stopComments ends the background read of the stored comments
-	// (loadCommentsLater), if one was started.
-	stopComments  context.CancelFunc
-	commentsAfter <-chan struct{}
-	store         Store
-	catalog       *hailong.Catalog
+	// stopBackground ends what a start left for later (afterServing), if
+	// it left anything, and backgroundDone is closed when it has ended.
+	stopBackground context.CancelFunc
+	backgroundDone chan struct{}
+	commentsAfter  <-chan struct{}
+	// warmed is closed once the resident months are loaded (Warmed).
+	warmed  chan struct{}
+	store   Store
+	catalog *hailong.Catalog
 	// fieldsMu guards fields, and holds a rebuilt rollup's fields and its
 	// swap together, so that a live procedure import is never lost.
 	fieldsMu sync.Mutex
@@ -181,18 +184,20 @@ type Config struct {
 	// It returns ctx bounded, or an error when ownership is lost; nil
 	// leaves them unbounded.
 	Fence func(ctx context.Context) (context.Context, context.CancelFunc, error)
-	// ResidentMonths is how many months, up to the current one, a start
-	// loads from the checkpoint; older months are loaded when a query
-	// first reads them (rollup.Rollup.SetCold). 0 loads every month, as
-	// does a checkpoint written before segments were counted.
+	// ResidentMonths is how many months, up to the current one, are
+	// loaded from the checkpoint once serving (CommentsAfter), in the
+	// background: a query reading one before waits for it. Older months
+	// are loaded when a query first reads them (rollup.Rollup.SetCold),
+	// and no month on the start path. 0 loads every month on the start
+	// path, as does a checkpoint written before segments were counted.
 	ResidentMonths int
 	// RollupBudget bounds the cells of each rollup in memory
 	// (rollup.Rollup.SetBudget); 0: no bound.
 	RollupBudget int64
-	// CommentsAfter, if set, holds back the background read of the stored
-	// comments after a start until it is closed (the process serving), so
-	// that it does not compete with the start's own reads; nil reads them
-	// at once.
+	// CommentsAfter, if set, holds back what a start leaves for later
+	// (the resident months, then the stored comments) until it is closed
+	// (the process serving), so that it does not compete with the start's
+	// own reads; nil does it at once.
 	CommentsAfter <-chan struct{}
 }
 
@@ -255,7 +260,8 @@ func New(cfg Config) *Ingester {
 		claims: newClaims(), tolerance: cfg.Tolerance,
 		seen:          seen.New(seen.Config{Database: cfg.Store, Index: cfg.Index, Remember: cfg.Remember, Logger: cfg.Logger}),
 		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings,
-		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget, commentsAfter: cfg.CommentsAfter}
+		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget, commentsAfter: cfg.CommentsAfter,
+		warmed: make(chan struct{})}
 	in.rollup.Store(in.newRollup(false))
 	in.flagged.Store(in.newRollup(true))
 	in.comments.Store(comments.New())
@@ -306,6 +312,7 @@ func (in *Ingester) configure(r *rollup.Rollup, flagged bool) {
 			"took", time.Since(t0).Round(time.Millisecond))
 		return days, nil
 	})
+	r.SetSummaryLoader(in.summaryLoader(flagged))
 	r.SetBudget(in.budget)
 }
 

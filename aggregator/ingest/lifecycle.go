@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -58,22 +57,30 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	t0 := time.Now()
 	r, fl := in.newRollup(false), in.newRollup(true)
 	segments := map[segmentKey]segmentRef{}
-	// The months from the first resident one on are loaded now; older
-	// ones when first read, if the checkpoint says how many ratings each
-	// holds (its count must add up without reading them).
-	first := rollup.Month(math.MinInt32)
-	if in.residentMonths > 0 && st.Counted {
-		first = rollup.MonthOf(hailong.DateOf(in.now())) - rollup.Month(in.residentMonths-1)
-	}
+	// If the checkpoint says how many ratings each segment holds (so
+	// that the counts add up without reading them), no month is loaded
+	// on the start path: the resident ones are loaded once serving
+	// (warmLater), the older ones when first read. Otherwise, and with
+	// ResidentMonths 0, every month is loaded now.
+	lazy := in.residentMonths > 0 && st.Counted
+	first := rollup.MonthOf(hailong.DateOf(in.now())) - rollup.Month(in.residentMonths-1)
 	var eager []rollup.Segment
+	var warm [2][]rollup.Month // of the main rollup, of the flagged one
 	cold := map[bool]map[rollup.Month]int64{false: {}, true: {}}
 	for _, s := range st.Segments {
-		if s.Month >= first {
+		if !lazy {
 			eager = append(eager, s)
 			continue
 		}
+		if s.Month >= first {
+			i := 0
+			if s.Flagged {
+				i = 1
+			}
+			warm[i] = append(warm[i], s.Month)
+		}
 		cold[s.Flagged][s.Month] = s.Ratings
-		segments[segmentKey{s.Flagged, s.Month}] = segmentRef{s.Collection, s.Ratings}
+		segments[segmentKey{s.Flagged, s.Month}] = segmentRef{s.Collection, s.Ratings, s.Summary}
 	}
 	r.SetCold(cold[false])
 	fl.SetCold(cold[true])
@@ -90,7 +97,7 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 		if st.Counted && n != s.Ratings {
 			mismatch = fmt.Sprintf("segment %s holds %d ratings, the checkpoint says %d", s.Collection, n, s.Ratings)
 		}
-		segments[segmentKey{s.Flagged, s.Month}] = segmentRef{s.Collection, n}
+		segments[segmentKey{s.Flagged, s.Month}] = segmentRef{s.Collection, n, s.Summary}
 	})
 	if err != nil {
 		return false, err
@@ -169,7 +176,7 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 		"budget", res.Budget, "replayed", rp.counted, "unsettled", len(rp.restored),
 		"loaded in", loaded.Round(time.Millisecond), "took", time.Since(t0).Round(time.Millisecond))
 	in.seen.Start()
-	in.loadCommentsLater(cs)
+	in.afterServing(cs, warm, unsummarised(st))
 	if len(rp.restored) > 0 {
 		in.startSettle(rp.restored)
 	}
@@ -227,6 +234,7 @@ func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
 	}
 	in.seen.Start()
 	in.startCheckpoints()
+	close(in.warmed) // every month is in memory
 	return nil
 }
 
@@ -363,8 +371,9 @@ func (in *Ingester) Close(ctx context.Context) error {
 	in.closed = true
 	in.gate.Unlock()
 	in.stopCheckpoints()
-	if in.stopComments != nil {
-		in.stopComments()
+	if in.stopBackground != nil {
+		in.stopBackground()
+		<-in.backgroundDone
 	}
 	in.seen.Stop()
 	// No insert is under way now: what a claimed insert did not store, it
@@ -446,39 +455,83 @@ func (in *Ingester) readComments(ctx context.Context) ([]comments.Comment, error
 // before the next.
 const commentsRetry = 10 * time.Second
 
-// loadCommentsLater reads the stored comments into idx in the background,
-// unless they are in already, trying again until it succeeds or Close.
-func (in *Ingester) loadCommentsLater(idx *comments.Index) {
-	if idx.IsLoaded() {
-		return
-	}
+// afterServing does in the background, once serving (CommentsAfter), what
+// a start leaves for later, one after the other so as to compete with
+// requests on one core at most: it loads the resident months of the
+// rollups (warm, of the main and the flagged one), reads the stored
+// comments into idx unless they are in already, and writes the summaries
+// of the segments persisted before summaries were (summarise). Close
+// stops it.
+func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month, unsummed []rollup.Segment) {
 	ctx, stop := context.WithCancel(context.Background())
-	in.stopComments = stop
+	in.stopBackground = stop
+	in.backgroundDone = make(chan struct{})
 	go func() {
+		defer close(in.backgroundDone)
 		if in.commentsAfter != nil {
 			select {
 			case <-in.commentsAfter:
 			case <-ctx.Done():
+				close(in.warmed)
 				return
 			}
 		}
-		for {
-			t0 := time.Now()
-			cs, err := in.readComments(ctx)
-			if err == nil {
-				idx.Loaded(cs)
-				in.log.Info("stored comments loaded", "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
-				return
-			}
+		in.warmMonths(ctx, warm)
+		close(in.warmed)
+		in.loadComments(ctx, idx)
+		in.summarise(ctx, unsummed)
+	}()
+}
+
+// warmMonths loads the resident months, the newest first: the ones
+// queries read most. A month that cannot be loaded is left cold (the
+// loader logs why): a query reading it tries again.
+func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
+	if len(warm[0])+len(warm[1]) == 0 {
+		return
+	}
+	t0 := time.Now()
+	for i, r := range []*rollup.Rollup{in.Rollup(), in.Flagged()} {
+		months := slices.Clone(warm[i])
+		slices.Reverse(months)
+		for _, m := range months {
 			if ctx.Err() != nil {
 				return
 			}
-			in.log.Warn("read the stored comments; trying again", "err", err, "in", commentsRetry)
-			select {
-			case <-time.After(commentsRetry):
-			case <-ctx.Done():
-				return
-			}
+			_ = r.LoadMonths(ctx, m)
 		}
-	}()
+	}
+	res := in.Rollup().Residence()
+	in.log.Info("resident months of the rollups loaded", "months", len(warm[0]), "flagged months", len(warm[1]), "cells", res.Cells,
+		"took", time.Since(t0).Round(time.Millisecond))
+}
+
+// Warmed is closed once the resident months a start left for later are
+// loaded (or could not be), or at once if it left none.
+func (in *Ingester) Warmed() <-chan struct{} { return in.warmed }
+
+// loadComments reads the stored comments into idx, unless they are in
+// already, trying again until it succeeds or ctx ends.
+func (in *Ingester) loadComments(ctx context.Context, idx *comments.Index) {
+	if idx.IsLoaded() {
+		return
+	}
+	for {
+		t0 := time.Now()
+		cs, err := in.readComments(ctx)
+		if err == nil {
+			idx.Loaded(cs)
+			in.log.Info("stored comments loaded", "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		in.log.Warn("read the stored comments; trying again", "err", err, "in", commentsRetry)
+		select {
+		case <-time.After(commentsRetry):
+		case <-ctx.Done():
+			return
+		}
+	}
 }

@@ -132,6 +132,67 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 	})
 }
 
+// summaryPrefix names the collections holding the summary of a segment
+// (rollup.Summary): rollup_sum_<main|flagged>_<YYYYMM>_<unix ns>. A
+// summary is a collection of its own, and not a document of its segment,
+// because a query reading it must not read the segment: on FerretDB a
+// find of one document by _id scans its collection.
+const summaryPrefix = "rollup_sum_"
+
+// summaryRunUnits bounds the units of one document of a summary: a
+// province's are a few hundred, a national rollup's could pass 16 MB.
+const summaryRunUnits = 1024
+
+// WriteSummary writes the summary of one month of a rollup into a new
+// collection and returns its name.
+func (d *DB) WriteSummary(ctx context.Context, flagged bool, s rollup.Summary) (string, error) {
+	kind := "main"
+	if flagged {
+		kind = "flagged"
+	}
+	name := fmt.Sprintf("%s%s_%s_%d", summaryPrefix, kind, s.Month, time.Now().UnixNano())
+	w := inserter{coll: d.db.Collection(name), batch: maxInsertBatch}
+	for start := 0; start == 0 || start < len(s.Units); start += summaryRunUnits {
+		part := rollup.Summary{Month: s.Month, Units: s.Units[start:min(start+summaryRunUnits, len(s.Units))]}
+		var b bytes.Buffer
+		if err := gob.NewEncoder(&b).Encode(part); err != nil {
+			return "", fmt.Errorf("encode rollup summary: %w", err)
+		}
+		if err := w.add(ctx, runDoc{ID: strconv.Itoa(start), Days: b.Bytes()}); err != nil {
+			return "", fmt.Errorf("write rollup summary: %w", err)
+		}
+	}
+	if err := w.flush(ctx); err != nil {
+		return "", fmt.Errorf("write rollup summary: %w", err)
+	}
+	return name, nil
+}
+
+// LoadSummary reads a summary WriteSummary wrote.
+func (d *DB) LoadSummary(ctx context.Context, name string) (rollup.Summary, error) {
+	if !strings.HasPrefix(name, summaryPrefix) {
+		return rollup.Summary{}, fmt.Errorf("%q is not a rollup summary", name)
+	}
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
+	var s rollup.Summary
+	docs := 0
+	err := eachDoc(ctx, d.db.Collection(name), segmentReadBatch, func(doc *runDoc) error {
+		var part rollup.Summary
+		if err := gob.NewDecoder(bytes.NewReader(doc.Days)).Decode(&part); err != nil {
+			return fmt.Errorf("decode rollup summary %s: %w", name, err)
+		}
+		s.Month = part.Month
+		s.Units = append(s.Units, part.Units...)
+		docs++
+		return nil
+	})
+	if err == nil && docs == 0 {
+		err = fmt.Errorf("rollup summary %s is empty or missing", name)
+	}
+	return s, err
+}
+
 // journalDoc is one entry of a journal: a claim or a done, gob-encoded in
 // one binary field for the reason dayDoc's cells are. Its _id is left to
 // the driver; entries are read whole and matched by stamp, in any order.
@@ -246,7 +307,7 @@ func (d *DB) ReadJournals(ctx context.Context, from int64, fn func(seq int64, c 
 	return nil
 }
 
-// DropStale drops the segments the state does not name and the journals
+// DropStale drops the segments and summaries the state does not name and the journals
 // before its own: what a crash mid-checkpoint, or an older checkpoint,
 // left behind.
 func (d *DB) DropStale(ctx context.Context, st rollup.State) error {
@@ -254,12 +315,13 @@ func (d *DB) DropStale(ctx context.Context, st rollup.State) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	named := make(map[string]bool, len(st.Segments))
+	named := make(map[string]bool, 2*len(st.Segments))
 	for _, s := range st.Segments {
 		named[s.Collection] = true
+		named[s.Summary] = true
 	}
 	for _, n := range names {
-		stale := strings.HasPrefix(n, segmentPrefix) && !named[n]
+		stale := (strings.HasPrefix(n, segmentPrefix) || strings.HasPrefix(n, summaryPrefix)) && !named[n]
 		if rest, ok := strings.CutPrefix(n, journalPrefix); ok {
 			seq, err := strconv.ParseInt(rest, 10, 64)
 			stale = err == nil && seq < st.Journal

@@ -67,8 +67,35 @@ func TestJournalsAndSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DropStale(ctx, rollup.State{Segments: []rollup.Segment{{Month: m, Collection: kept}}, Journal: 3}); err != nil {
+	oldSum, err := db.WriteSummary(ctx, false, rollup.Summarise(m, []rollup.Day{day}))
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Units past what one document of a summary holds.
+	big := rollup.Summary{Month: m}
+	for i := range 2500 {
+		big.Units = append(big.Units, rollup.UnitSums{Unit: fmt.Sprintf("U-%04d", i), Cells: day.Cells})
+	}
+	keptSum, err := db.WriteSummary(ctx, false, big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DropStale(ctx, rollup.State{Segments: []rollup.Segment{{Month: m, Collection: kept, Summary: keptSum}}, Journal: 3}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := db.LoadSummary(ctx, keptSum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(sum.Units, func(a, b rollup.UnitSums) int { return cmp.Compare(a.Unit, b.Unit) })
+	if !reflect.DeepEqual(sum, big) {
+		t.Fatalf("the kept summary reads back as %d units of month %s, want the %d written", len(sum.Units), sum.Month, len(big.Units))
+	}
+	if _, err := db.LoadSummary(ctx, oldSum); err == nil {
+		t.Fatal("the stale summary still reads")
+	}
+	if _, err := db.LoadSummary(ctx, kept); err == nil {
+		t.Fatal("a segment reads as a summary")
 	}
 	n := 0
 	if err := db.LoadSegment(ctx, kept, func(d rollup.Day) {

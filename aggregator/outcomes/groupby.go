@@ -11,5 +11,6 @@ import (
 // questionnaire: grouped by one there is nothing to group, and a filter
 // naming one is ignored, as Query ignores it.
 func (b *Book) Groups(units []string, from, to hailong.Date, f rollup.Filter, by []rollup.Dimension) []map[string]rollup.Outcomes {
+	b.wait()
 	return b.roll.OutcomeGroups(units, from, to, f, by)
 }

@@ -125,7 +125,29 @@ type Book struct {
 	// of the clock and the last one plus one, so a clock set back cannot
 	// make a new report lose to an old one.
 	seq int64
+	// opened is closed by Open: until then the book is being read, and
+	// what reads or reports waits (wait). earlyMu guards isOpen and
+	// early, the dossiers MarkUnhappy was told of before, which Open
+	// adds: the ingest path must not wait for the book.
+	opened  chan struct{}
+	earlyMu sync.Mutex
+	isOpen  bool
+	early   []string
 }
+
+// New returns a book over store that holds nothing until Read and Open:
+// the aggregator reads the stored outcomes in the background once
+// serving, and whatever needs the book waits for Open.
+func New(store Store) *Book {
+	return &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New(),
+		opened: make(chan struct{})}
+}
+
+// wait returns once the book is open.
+func (b *Book) wait() { <-b.opened }
+
+// Opened is closed once the book is open.
+func (b *Book) Opened() <-chan struct{} { return b.opened }
 
 // Load reads the stored outcomes and flags into a new book.
 func Load(ctx context.Context, store Store) (*Book, error) {
@@ -144,7 +166,22 @@ func Load(ctx context.Context, store Store) (*Book, error) {
 // nothing else: it can go on while the rollups of ratings are loaded or
 // rebuilt, which rewrites the flags Open reads.
 func Read(ctx context.Context, store Store) (*Book, error) {
-	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New()}
+	b := New(store)
+	if err := b.Read(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Read reads the stored outcomes into a book made by New, which counts
+// none of them until Open. A failed read may be made again.
+func (b *Book) Read(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	clear(b.entries)
+	clear(b.byCode)
+	b.seq = 0
+	store := b.store
 	var since []Record
 	var savedSeq int64
 	sh := newSharer()
@@ -161,7 +198,7 @@ func Read(ctx context.Context, store Store) (*Book, error) {
 			since = append(since, r)
 		})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	b.seq = max(seq, savedSeq)
 	// In order of writing, so that where a merge's tombstone is missing (a
@@ -185,7 +222,7 @@ func Read(ctx context.Context, store Store) (*Book, error) {
 		}
 		b.put(e)
 	}
-	return b, nil
+	return nil
 }
 
 // Save saves the book and the flags it holds (Store.SaveOutcomes), so that
@@ -193,6 +230,14 @@ func Read(ctx context.Context, store Store) (*Book, error) {
 // rather than the whole log. Call it when no more reports or flags come,
 // at a clean stop; a book not saved is read from the log.
 func (b *Book) Save(ctx context.Context) error {
+	select {
+	case <-b.opened:
+	default:
+		// Stopped while reading: nothing was reported to it, and the
+		// flags it was told are in the store's log; the book saved
+		// before and the logs after it still hold everything.
+		return nil
+	}
 	b.write.Lock()
 	defer b.write.Unlock()
 	b.mu.Lock()
@@ -240,6 +285,14 @@ func (b *Book) Open(ctx context.Context) error {
 	for _, r := range es {
 		b.count(r.e)
 	}
+	// What the ingest path flagged while the book was read.
+	b.earlyMu.Lock()
+	b.isOpen = true
+	early := b.early
+	b.early = nil
+	b.earlyMu.Unlock()
+	b.markUnhappy(early)
+	close(b.opened)
 	return nil
 }
 
@@ -249,6 +302,7 @@ func (b *Book) SetFields(fieldOf map[string]string) { b.roll.SetFields(fieldOf) 
 
 // Dossiers returns how many dossiers the book holds.
 func (b *Book) Dossiers() int {
+	b.wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.entries)
@@ -258,6 +312,11 @@ func (b *Book) Dossiers() int {
 // whether the reporter may report for a unit. An error means nothing can be
 // said of the batch; sending it again is safe.
 func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed func(unit string) bool) ([]Result, error) {
+	select {
+	case <-b.opened:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("the outcome book is still being read: %w", ctx.Err())
+	}
 	b.write.Lock()
 	defer b.write.Unlock()
 	results := make([]Result, len(reports))
@@ -472,6 +531,7 @@ func (b *Book) drop(e *entry) {
 // them, as the latest report gave them; ok is false when no report names
 // it.
 func (b *Book) Codes(code string) (codes hailong.DossierCodes, ok bool) {
+	b.wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	e, ok := b.byCode[hailong.NormalizeDossierCode(code)]
@@ -485,8 +545,20 @@ func (b *Book) Codes(code string) (codes hailong.DossierCodes, ok bool) {
 // the rating carries, whichever of the dossier's codes it is: their
 // outcomes become "bad" for Decision 766.
 func (b *Book) MarkUnhappy(dossiers []string) {
+	b.earlyMu.Lock()
+	if !b.isOpen {
+		b.early = append(b.early, dossiers...)
+		b.earlyMu.Unlock()
+		return
+	}
+	b.earlyMu.Unlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.markUnhappy(dossiers)
+}
+
+// markUnhappy is MarkUnhappy with b.mu held.
+func (b *Book) markUnhappy(dossiers []string) {
 	for _, d := range dossiers {
 		d = hailong.NormalizeDossierCode(d)
 		if b.unhappy[d] {
@@ -560,6 +632,7 @@ func (b *Book) uncount(e *entry) {
 // Query sums the outcomes of the given units over a period. Channel and
 // questionnaire filters do not apply to outcomes.
 func (b *Book) Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes {
+	b.wait()
 	f.Channel, f.Questionnaire = "", ""
 	return b.roll.Query(units, from, to, f).Outcomes
 }
@@ -567,6 +640,7 @@ func (b *Book) Query(units []string, from, to hailong.Date, f rollup.Filter) rol
 // Breakdown sums outcomes as rollup.Rollup.Breakdown sums ratings: for the
 // units, for groups of them and for each month of the period.
 func (b *Book) Breakdown(units []string, group []int, from, to hailong.Date, f rollup.Filter) (all rollup.Outcomes, groups, months []rollup.Outcomes) {
+	b.wait()
 	f.Channel, f.Questionnaire = "", ""
 	a, gs, ms := b.roll.Breakdown(units, group, from, to, f)
 	for _, g := range gs {

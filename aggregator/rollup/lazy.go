@@ -129,6 +129,10 @@ type Residence struct {
 	// Loads and Drops count the months loaded on first use and dropped
 	// for the budget since the rollup was made.
 	Loads, Drops int64
+	// Summaries counts the cold months whose summary is in memory, and
+	// SummaryReads the summaries read since the rollup was made.
+	Summaries    int
+	SummaryReads int64
 }
 
 // Residence tells what the rollup holds in memory.
@@ -138,7 +142,8 @@ func (r *Rollup) Residence() Residence {
 	r.lazyMu.Unlock()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	res := Residence{Cold: len(r.cold), Budget: budget, Loads: r.loads.Load(), Drops: r.drops.Load()}
+	res := Residence{Cold: len(r.cold), Budget: budget, Loads: r.loads.Load(), Drops: r.drops.Load(),
+		Summaries: len(r.sums), SummaryReads: r.sumLoads.Load()}
 	for m, s := range r.stats {
 		res.Cells += s.cells
 		if _, cold := r.cold[m]; !cold {
@@ -231,6 +236,7 @@ func (r *Rollup) load(ctx context.Context, m Month) error {
 			delete(r.dirty, m)
 		}
 		delete(r.cold, m)
+		r.forgetSummary(m)
 		r.coldRatings -= want
 		r.saved[m] = true // with dirty set if a part was counted before
 		r.loads.Add(1)
@@ -253,7 +259,12 @@ func (r *Rollup) use(from, to hailong.Date) (release func()) {
 }
 
 // useMonths is use for months lo to hi.
-func (r *Rollup) useMonths(lo, hi Month) (release func()) {
+func (r *Rollup) useMonths(lo, hi Month) (release func()) { return r.useMonthsExcept(lo, hi, nil) }
+
+// useMonthsExcept is useMonths, leaving cold the cold months for which
+// summed, called with r.mu held for reading, is true: their summaries are
+// read instead (useSummed).
+func (r *Rollup) useMonthsExcept(lo, hi Month, summed func(Month) bool) (release func()) {
 	pin := &[2]Month{lo, hi}
 	r.lazyMu.Lock()
 	r.pins[pin] = true
@@ -261,7 +272,7 @@ func (r *Rollup) useMonths(lo, hi Month) (release func()) {
 	r.mu.RLock()
 	var cold []Month
 	for m := range r.cold {
-		if m >= lo && m <= hi {
+		if m >= lo && m <= hi && (summed == nil || !summed(m)) {
 			cold = append(cold, m)
 		}
 	}

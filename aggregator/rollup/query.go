@@ -77,7 +77,7 @@ type Result struct {
 
 // Query sums the cells of the given rating units from from to to inclusive.
 func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
-	defer r.use(from, to)()
+	defer r.useSummed(from, to, &f)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var acc accumulator
@@ -93,7 +93,7 @@ func (r *Rollup) Query(units []string, from, to hailong.Date, f Filter) Result {
 // breakdown by child unit and by month reads each unit's sums once rather
 // than three times.
 func (r *Rollup) Breakdown(units []string, group []int, from, to hailong.Date, f Filter) (all Result, groups, months []Result) {
-	defer r.use(from, to)()
+	defer r.useSummed(from, to, &f)()
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var acc accumulator
@@ -139,10 +139,19 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 		return i
 	}
 	named := m.fine()
+	// The cold months read from their summaries (useSummed); only whole
+	// months with no fine filter have any.
+	var sums map[Month]map[string]*series
+	if len(named) == 0 && len(r.sums) > 0 {
+		sums = r.sums
+	}
 	for u, unit := range units {
 		s, ok := r.units[unit]
 		if !ok {
-			continue
+			if sums == nil {
+				continue
+			}
+			s = noSeries // its summaries may hold it
 		}
 		// cells adds the matching cells of a list from from to to.
 		cells := func(list []int32, from, to hailong.Date) {
@@ -185,6 +194,14 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 						add(u, month, s, s.sumItems, t.q, t.ch, &t.counts)
 					}
 				}
+				if us := sums[Month(mk)][unit]; us != nil {
+					ts := us.months.sums[0]
+					for i := range ts {
+						if t := &ts[i]; m.coarse(t.q, t.ch) {
+							add(u, month, us, us.sumItems, t.q, t.ch, &t.counts)
+						}
+					}
+				}
 			case len(named) > 0:
 				cells(list, cur, end)
 			default:
@@ -202,6 +219,9 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 		}
 	}
 }
+
+// noSeries stands for a unit with nothing in memory, to be read only.
+var noSeries = &series{}
 
 // narrowest returns the shortest of the index lists of the dimensions.
 func (s *series) narrowest(dims []dim) []int32 {

@@ -61,6 +61,9 @@ type Segment struct {
 	Collection string `bson:"collection"`
 	// Ratings is how many ratings the segment counts (State.Counted).
 	Ratings int64 `bson:"ratings,omitempty"`
+	// Summary names where the month's Summary is persisted; empty for a
+	// segment written before summaries were (summary.go).
+	Summary string `bson:"summary,omitempty"`
 }
 
 // Month is a calendar month (Vietnam time, as dates are): year*12 +
@@ -272,6 +275,7 @@ type Rollup struct {
 	// the next checkpoint writes.
 	dirty map[Month]bool
 	lazy
+	summaries
 	// gens counts the changes of each month (Generation), for readers
 	// that keep what they derived from a month until it changes.
 	gens map[Month]uint64
@@ -284,7 +288,7 @@ type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), gens: map[Month]uint64{}, monthGroups: newMonthGroups()}
+	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), summaries: newSummaries(), gens: map[Month]uint64{}, monthGroups: newMonthGroups()}
 }
 
 func (r *Rollup) intern(s string) id {
