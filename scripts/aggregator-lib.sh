@@ -7,13 +7,21 @@ serve() { # starts the aggregator in the background; its pid is $pid
   $bin serve -listen "$addr" -debug-listen "$debug" -data "$data" >"$log" 2>&1 & pid=$!
 }
 
-wait_ready() { # prints seconds until /healthz answers
+wait_ready() { # prints seconds until /healthz answers; sets started to when it was called
   local t0=$(date +%s.%N)
+  started=$t0
   until curl -sf "http://$addr/healthz" >/dev/null; do
     kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 "$log" >&2; exit 1; }
     sleep 0.05
   done
   echo "$(date +%s.%N) - $t0" | bc
+}
+
+first_measures() { # after wait_ready (not in a subshell: it reads $started): seconds from
+  # the start until the first measures of the last year answer (they read the outcome book)
+  curl -sf -o /dev/null -H "Authorization: Bearer $(cat "$data/bench-token")" \
+    "http://$addr/api/v1/measures?unit=48&from=2025-07-01&to=2026-06-30" || echo "measures failed" >&2
+  echo "$(date +%s.%N) - $started" | bc
 }
 
 memory() { # the process's resident memory, and the Go heap's live data after a collection

@@ -18,8 +18,10 @@ log=/tmp/serve-bench.log
 . scripts/aggregator-lib.sh
 bench_token
 serve
-echo "start to serving: $(wait_ready) s; $(memory)"
+wait_ready >/tmp/serve-bench.ready
+echo "start to serving: $(cat /tmp/serve-bench.ready) s; to the first measures (the outcome book read): $(first_measures) s; $(memory)"
 timed_measures "unit=48&period=2023"
+timed_measures "unit=48&period=2023&breakdown=units,months"
 timed_measures "unit=48&period=2023"
 timed_measures "unit=48&period=2022"
 timed_measures "unit=48&from=2021-07-01&to=2026-06-30"

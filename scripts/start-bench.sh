@@ -2,7 +2,8 @@
 # Times the start and stop of aggregator binaries on one existing database
 # (for example of `aggregator generate -ratings 1000000`), taking turns so
 # that all see the same machine. For each round and each binary: a clean
-# start to serving, 20 s of serving (the comments are read in the
+# start to serving (and to the first measures, which wait for the outcome
+# book), 20 s of serving (the comments are read in the
 # background), a clean stop; then a start, kill -9 and a start again, with
 # the memory 20 s after it.
 #
@@ -15,10 +16,14 @@ addr=127.0.0.1:18182
 debug=127.0.0.1:16062
 log=/tmp/start-bench.log
 . scripts/aggregator-lib.sh
+bin=$1
+bench_token
 for round in $(seq "$rounds"); do
   for bin in "$@"; do
     serve
-    ready=$(wait_ready)
+    wait_ready >/tmp/start-bench.ready
+    ready=$(cat /tmp/start-bench.ready)
+    measures=$(first_measures)
     sleep 20
     stop
     clean_stop=$stopped
@@ -31,7 +36,7 @@ for round in $(seq "$rounds"); do
     sleep 20
     mem=$(memory)
     stop
-    echo "round $round $bin: clean start $ready s, clean stop $clean_stop s, start after kill -9 $crash s; $mem"
-    grep -hE 'rollups loaded|outcomes loaded' "$log" | sed 's/^/    /' | cut -c1-240
+    echo "round $round $bin: clean start $ready s (first measures $measures s), clean stop $clean_stop s, start after kill -9 $crash s; $mem"
+    grep -hE 'rollups loaded|resident months|outcomes loaded' "$log" | sed 's/^/    /' | cut -c1-240
   done
 done

@@ -242,22 +242,24 @@ func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int,
 		// Made to the count at once: a million values grown by appending
 		// were copied over and over (most of the saved book's read).
 		vals = make([]T, 0, min(max(count, 0), maxPresized))
-		err := d.readRuns(ctx, saved, func(id int, run []byte) error {
-			if id < 0 || id >= runs || seen[id] {
-				return fmt.Errorf("run %d of %d", id, runs)
-			}
-			seen[id] = true
+		err := readRuns(ctx, d, saved, func(id int, run []byte) ([]T, error) {
 			var vs []T
 			if err := decodeRun(run, &vs); err != nil {
-				return err
+				return nil, err
 			}
 			// gob takes a run of another shape for one of zero values
 			// when no field's name matches: never trusted.
 			for i := range vs {
 				if !valid(&vs[i]) {
-					return fmt.Errorf("run %d holds a value that is not one", id)
+					return nil, fmt.Errorf("run %d holds a value that is not one", id)
 				}
 			}
+			return vs, nil
+		}, func(id int, vs []T) error {
+			if id < 0 || id >= runs || seen[id] {
+				return fmt.Errorf("run %d of %d", id, runs)
+			}
+			seen[id] = true
 			vals = append(vals, vs...)
 			return nil
 		})
@@ -331,14 +333,70 @@ func (d *DB) scanFlagLog(ctx context.Context, name string, fn func(string)) erro
 	})
 }
 
-// readRuns calls fn with every run of a saved book's collection.
-func (d *DB) readRuns(ctx context.Context, name string, fn func(id int, run []byte) error) error {
-	return eachDoc(ctx, d.db.Collection(name), savedReadBatch, func(doc *savedDoc) error {
-		if err := fn(doc.ID, doc.Run); err != nil {
-			return fmt.Errorf("decode %s run %d: %w", name, doc.ID, err)
+// runDecoders is how many runs of a saved book are decoded side by side.
+const runDecoders = 2
+
+// readRuns decodes every run of a saved book's collection and hands each
+// to collect, one at a time, in the order read. The runs are decoded by
+// runDecoders goroutines while the next are read: on the embedded
+// database reading and decoding each took about half of a read run after
+// run, and a start has two cores for it.
+func readRuns[T any](ctx context.Context, d *DB, name string, decode func(id int, run []byte) ([]T, error), collect func(id int, vs []T) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type decoded struct {
+		id  int
+		vs  []T
+		err error
+	}
+	docs := make(chan savedDoc, runDecoders)
+	out := make(chan decoded, runDecoders)
+	var wg sync.WaitGroup
+	for range runDecoders {
+		wg.Go(func() {
+			for doc := range docs {
+				vs, err := decode(doc.ID, doc.Run)
+				select {
+				case out <- decoded{doc.ID, vs, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(docs)
+		readErr <- eachDoc(ctx, d.db.Collection(name), savedReadBatch, func(doc *savedDoc) error {
+			select {
+			case docs <- *doc:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	var err error
+	for r := range out {
+		if err != nil {
+			continue // drained, so that the decoders end
 		}
-		return nil
-	})
+		if r.err == nil {
+			r.err = collect(r.id, r.vs)
+		}
+		if r.err != nil {
+			err = fmt.Errorf("decode %s run %d: %w", name, r.id, r.err)
+			cancel()
+		}
+	}
+	if rerr := <-readErr; err == nil && rerr != nil {
+		err = rerr
+	}
+	return err
 }
 
 // errSavedMoved answers a save whose process no longer saw the latest
