@@ -481,7 +481,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.outbox != nil {
 		m.wg.Go(func() { m.outbox.Run(ctx) })
 		m.wg.Go(func() { m.alertMail.Run(ctx) })
-		m.wg.Go(func() { m.schedule.Run(ctx) })
+		m.wg.Go(func() {
+			// The reports read the outcome book: a report begun before it
+			// is open would wait for it past Close.
+			select {
+			case <-m.book.Opened():
+				m.schedule.Run(ctx)
+			case <-ctx.Done():
+			}
+		})
 	}
 	m.alerts.Start(ctx)
 	if m.national != nil {

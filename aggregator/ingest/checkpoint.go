@@ -62,6 +62,8 @@ type Checkpoints interface {
 	// returns its name; LoadSummary reads it back.
 	WriteSummary(ctx context.Context, flagged bool, s rollup.Summary) (string, error)
 	LoadSummary(ctx context.Context, name string) (rollup.Summary, error)
+	// SummaryNames names every summary stored.
+	SummaryNames(ctx context.Context) (map[string]bool, error)
 	AppendClaim(ctx context.Context, journal int64, c Claim) error
 	AppendDone(ctx context.Context, journal int64, d Done) error
 	// ReadJournals calls fn with every entry of the journals from

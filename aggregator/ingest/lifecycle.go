@@ -176,7 +176,7 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 		"budget", res.Budget, "replayed", rp.counted, "unsettled", len(rp.restored),
 		"loaded in", loaded.Round(time.Millisecond), "took", time.Since(t0).Round(time.Millisecond))
 	in.seen.Start()
-	in.afterServing(cs, warm, unsummarised(st))
+	in.afterServing(cs, warm)
 	if len(rp.restored) > 0 {
 		in.startSettle(rp.restored)
 	}
@@ -456,13 +456,11 @@ func (in *Ingester) readComments(ctx context.Context) ([]comments.Comment, error
 const commentsRetry = 10 * time.Second
 
 // afterServing does in the background, once serving (CommentsAfter), what
-// a start leaves for later, one after the other so as to compete with
-// requests on one core at most: it loads the resident months of the
-// rollups (warm, of the main and the flagged one), reads the stored
-// comments into idx unless they are in already, and writes the summaries
-// of the segments persisted before summaries were (summarise). Close
-// stops it.
-func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month, unsummed []rollup.Segment) {
+// a start leaves for later, one after the other: it loads the resident
+// months of the rollups (warm, of the main and the flagged one), reads the
+// stored comments into idx unless they are in already, and writes the
+// summaries of the segments that have none (summarise). Close stops it.
+func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 	ctx, stop := context.WithCancel(context.Background())
 	in.stopBackground = stop
 	in.backgroundDone = make(chan struct{})
@@ -479,7 +477,7 @@ func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month, un
 		in.warmMonths(ctx, warm)
 		close(in.warmed)
 		in.loadComments(ctx, idx)
-		in.summarise(ctx, unsummed)
+		in.summarise(ctx)
 	}()
 }
 
@@ -507,7 +505,8 @@ func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
 }
 
 // Warmed is closed once the resident months a start left for later are
-// loaded (or could not be), or at once if it left none.
+// loaded (or could not be), once serving (Config.CommentsAfter); at the
+// end of a start that loaded every month itself (a rebuild).
 func (in *Ingester) Warmed() <-chan struct{} { return in.warmed }
 
 // loadComments reads the stored comments into idx, unless they are in

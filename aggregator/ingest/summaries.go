@@ -15,7 +15,10 @@ import (
 // theirs once serving, in the background (summarise).
 
 // summaryLoader reads the summary of a cold month of the main rollup or
-// the flagged one, as the last checkpoint names it.
+// the flagged one, as the last checkpoint names it. A summary that cannot
+// be read is taken for none (its month is loaded whole until a checkpoint
+// or summarise writes it again): a query must not try the database again
+// and again.
 func (in *Ingester) summaryLoader(flagged bool) rollup.SummaryLoader {
 	return func(ctx context.Context, m rollup.Month) (rollup.Summary, bool, error) {
 		in.segmentsMu.Lock()
@@ -27,42 +30,47 @@ func (in *Ingester) summaryLoader(flagged bool) rollup.SummaryLoader {
 		s, err := in.store.LoadSummary(ctx, ref.summary)
 		if err != nil {
 			in.log.Warn("read the summary of a month of the rollups; the month is loaded whole", "month", m.String(), "flagged", flagged, "err", err)
-			return rollup.Summary{}, false, err
+			return rollup.Summary{}, false, nil
 		}
 		return s, true, nil
 	}
 }
 
-// unsummarised returns the segments of st without a summary.
-func unsummarised(st rollup.State) []rollup.Segment {
-	var out []rollup.Segment
-	for _, s := range st.Segments {
-		if s.Summary == "" {
-			out = append(out, s)
+// summarise writes the summaries of the segments of the last checkpoint
+// that have none, or whose summary is missing from the database (written
+// before summaries were, or lost): it reads each segment, sums it and
+// writes its summary, then takes a checkpoint naming them. A segment a
+// checkpoint replaced in the meantime (its month rewritten, with a
+// summary) is passed over. A failure is logged and left to the next start.
+func (in *Ingester) summarise(ctx context.Context) {
+	stored, err := in.store.SummaryNames(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			in.log.Warn("list the summaries of the rollups; the next start tries again", "err", err)
+		}
+		return
+	}
+	in.persistMu.Lock()
+	var todo []segmentKey
+	for k, ref := range in.segments {
+		if ref.summary == "" || !stored[ref.summary] {
+			todo = append(todo, k)
 		}
 	}
-	return out
-}
-
-// summarise writes the summaries of segments persisted without one: it
-// reads each segment, sums it and writes its summary, then takes a
-// checkpoint naming them. A segment a checkpoint replaced in the meantime
-// (its month rewritten, with a summary) is passed over. A failure is
-// logged and left to the next start.
-func (in *Ingester) summarise(ctx context.Context, segs []rollup.Segment) {
-	if len(segs) == 0 {
+	in.persistMu.Unlock()
+	if len(todo) == 0 {
 		return
 	}
 	t0 := time.Now()
 	done := 0
-	for _, s := range segs {
+	for _, k := range todo {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := in.summariseSegment(ctx, s); err != nil {
+		if err := in.summariseSegment(ctx, k); err != nil {
 			if ctx.Err() == nil {
-				in.log.Warn("summarise a month of the rollups persisted without a summary; the next start tries again", "month", s.Month.String(),
-					"flagged", s.Flagged, "err", err)
+				in.log.Warn("summarise a month of the rollups persisted without a summary; the next start tries again", "month", k.month.String(),
+					"flagged", k.flagged, "err", err)
 			}
 			return
 		}
@@ -84,34 +92,43 @@ func (in *Ingester) summarise(ctx context.Context, segs []rollup.Segment) {
 	in.log.Info("summaries written for the months persisted without one", "segments", done, "took", time.Since(t0).Round(time.Millisecond))
 }
 
-// summariseSegment writes the summary of one segment and notes it in the
-// segments of the last checkpoint, if it is still there.
-func (in *Ingester) summariseSegment(ctx context.Context, s rollup.Segment) error {
+// summariseSegment writes the summary of the segment of month k of the
+// last checkpoint and notes it there, unless a checkpoint replaced the
+// segment meanwhile.
+func (in *Ingester) summariseSegment(ctx context.Context, k segmentKey) error {
+	in.persistMu.Lock()
+	ref, ok := in.segments[k]
+	in.persistMu.Unlock()
+	if !ok {
+		return nil
+	}
 	var days []rollup.Day
-	if err := in.store.LoadSegment(ctx, s.Collection, func(d rollup.Day) { days = append(days, d) }); err != nil {
+	if err := in.store.LoadSegment(ctx, ref.collection, func(d rollup.Day) { days = append(days, d) }); err != nil {
 		return err
 	}
-	sum := rollup.Summarise(s.Month, days)
-	if n := sum.Ratings(); n != s.Ratings {
-		return fmt.Errorf("segment %s holds %d ratings, the checkpoint says %d", s.Collection, n, s.Ratings)
+	sum := rollup.Summarise(k.month, days)
+	if n := sum.Ratings(); n != ref.ratings {
+		return fmt.Errorf("segment %s holds %d ratings, the checkpoint says %d", ref.collection, n, ref.ratings)
 	}
 	fctx, release, err := in.fenced(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
-	name, err := in.store.WriteSummary(fctx, s.Flagged, sum)
+	// Under persistMu from the write on: a checkpoint between the write
+	// and the note would drop the summary as named by no state.
+	in.persistMu.Lock()
+	defer in.persistMu.Unlock()
+	if cur, ok := in.segments[k]; !ok || cur.collection != ref.collection {
+		return nil
+	}
+	name, err := in.store.WriteSummary(fctx, k.flagged, sum)
 	if err != nil {
 		return err
 	}
-	in.persistMu.Lock()
-	defer in.persistMu.Unlock()
-	k := segmentKey{s.Flagged, s.Month}
-	if ref, ok := in.segments[k]; ok && ref.collection == s.Collection && ref.summary == "" {
-		ref.summary = name
-		segments := maps.Clone(in.segments)
-		segments[k] = ref
-		in.setSegments(segments)
-	}
+	ref.summary = name
+	segments := maps.Clone(in.segments)
+	segments[k] = ref
+	in.setSegments(segments)
 	return nil
 }

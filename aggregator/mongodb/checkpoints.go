@@ -193,6 +193,22 @@ func (d *DB) LoadSummary(ctx context.Context, name string) (rollup.Summary, erro
 	return s, err
 }
 
+// SummaryNames names every summary stored. Listing names reads the
+// catalogue, not any collection.
+func (d *DB) SummaryNames(ctx context.Context) (map[string]bool, error) {
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("list collections: %w", err)
+	}
+	out := map[string]bool{}
+	for _, n := range names {
+		if strings.HasPrefix(n, summaryPrefix) {
+			out[n] = true
+		}
+	}
+	return out, nil
+}
+
 // journalDoc is one entry of a journal: a claim or a done, gob-encoded in
 // one binary field for the reason dayDoc's cells are. Its _id is left to
 // the driver; entries are read whole and matched by stamp, in any order.

@@ -337,7 +337,8 @@ func (d *DB) scanFlagLog(ctx context.Context, name string, fn func(string)) erro
 const runDecoders = 2
 
 // readRuns decodes every run of a saved book's collection and hands each
-// to collect, one at a time, in the order read. The runs are decoded by
+// to collect, one at a time, in no set order (the decoders may finish out
+// of order; the saved runs are of records of distinct keys, or of flags). The runs are decoded by
 // runDecoders goroutines while the next are read: on the embedded
 // database reading and decoding each took about half of a read run after
 // run, and a start has two cores for it.

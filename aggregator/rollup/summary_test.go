@@ -52,12 +52,12 @@ type coarseAnswers struct {
 }
 
 func coarseAnswer(r *rollup.Rollup, from, to hailong.Date) coarseAnswers {
-	units := []string{"A", "B", "C", "D"} // D has no ratings
+	units := []string{"A", "B", "C", "D", "E"} // D has no ratings, E only in cold months
 	var a coarseAnswers
 	a.All = r.Query(units, from, to, rollup.Filter{})
 	a.Kiosk = r.Query(units[1:], from, to, rollup.Filter{Channel: hailong.ChannelKiosk})
 	a.Sipas = r.Query(units[:1], from, to, rollup.Filter{Questionnaire: "sipas"})
-	a.BreakdownAll, a.Groups, a.Months = r.Breakdown(units, []int{0, 1, 0, -1}, from, to, rollup.Filter{})
+	a.BreakdownAll, a.Groups, a.Months = r.Breakdown(units, []int{0, 1, 0, -1, 2}, from, to, rollup.Filter{})
 	return a
 }
 
@@ -71,6 +71,10 @@ func TestSummariesAnswerAsIfLoaded(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 17))
 	fields := map[string]string{"1.004122": "Hộ tịch", "2.000908": "Đất đai"}
 	facts := lazyFacts(rng, 3000)
+	for _, f := range lazyFacts(rng, 200) {
+		f.Unit, f.Date = "E", hailong.Date(20000+rng.IntN(400)) // a unit of the cold months only
+		facts = append(facts, f)
+	}
 	full := rollup.New()
 	full.SetFields(fields)
 	full.Add(facts...)
