@@ -367,8 +367,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	// The stored comments are read once serving: read side by side with
-	// the outcomes, they would slow the start they were taken off.
+	// The resident months and the stored comments are read once serving,
+	// after the outcome book (readBookLater): read on the start path they
+	// would slow the start, and beside the book, the first measures.
 	ready := make(chan struct{})
 	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
 		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings,
@@ -503,8 +504,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.wg.Add(1)
 	go m.purgeWalkIns(ctx, walkIns)
 	m.serving = fiberapp.Serve(m.server.App(), m.ln, fiberapp.ServeConfig{Logger: m.Logger, Metrics: metrics})
-	close(ready)
-	m.wg.Go(func() { m.readBookLater(ctx) })
+	// The book first, alone: every measure waits for it. The ingester's
+	// background work (the resident months, the comments) starts once it
+	// is read, or once its first read failed.
+	m.wg.Go(func() { m.readBookLater(ctx, func() { close(ready) }) })
 	return nil
 }
 
@@ -513,8 +516,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 const bookRetry = 10 * time.Second
 
 // readBookLater reads the outcome book once serving, trying again until it
-// succeeds or ctx ends (Close).
-func (m *Main) readBookLater(ctx context.Context) {
+// succeeds or ctx ends (Close); tried is called once, after the first try.
+func (m *Main) readBookLater(ctx context.Context, tried func()) {
+	tried = sync.OnceFunc(tried)
+	defer tried()
 	for {
 		t0 := time.Now()
 		err := m.book.Read(ctx)
@@ -530,6 +535,7 @@ func (m *Main) readBookLater(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		tried()
 		m.Logger.Error("read the outcome book; what reads it waits; trying again", "err", err, "in", bookRetry)
 		select {
 		case <-time.After(bookRetry):
