@@ -129,9 +129,11 @@ type Residence struct {
 	// Loads and Drops count the months loaded on first use and dropped
 	// for the budget since the rollup was made.
 	Loads, Drops int64
-	// Summaries counts the cold months whose summary is in memory, and
+	// Summaries counts the cold months whose summary is in memory, with
+	// SummaryCells sums (counted against the budget beside Cells), and
 	// SummaryReads the summaries read since the rollup was made.
 	Summaries    int
+	SummaryCells int64
 	SummaryReads int64
 }
 
@@ -144,6 +146,9 @@ func (r *Rollup) Residence() Residence {
 	defer r.mu.RUnlock()
 	res := Residence{Cold: len(r.cold), Budget: budget, Loads: r.loads.Load(), Drops: r.drops.Load(),
 		Summaries: len(r.sums), SummaryReads: r.sumLoads.Load()}
+	for _, s := range r.sums {
+		res.SummaryCells += s.cells
+	}
 	for m, s := range r.stats {
 		res.Cells += s.cells
 		if _, cold := r.cold[m]; !cold {
@@ -325,6 +330,9 @@ func (r *Rollup) evict() {
 	for _, s := range r.stats {
 		cells += s.cells
 	}
+	for _, s := range r.sums {
+		cells += s.cells
+	}
 	if cells <= budget {
 		return
 	}
@@ -344,14 +352,37 @@ func (r *Rollup) evict() {
 		}
 	}
 	r.lazyMu.Unlock()
-	slices.SortFunc(victims, func(a, b Month) int { return cmp.Compare(r.stats[a].used.Load(), r.stats[b].used.Load()) })
-	drop := map[Month]bool{}
+	// Summaries of cold months go by the same measure, least recently
+	// used first; dropping one costs a read of a small document.
+	type victim struct {
+		m       Month
+		summary bool
+		used    uint64
+		cells   int64
+	}
+	var vs []victim
 	for _, m := range victims {
+		vs = append(vs, victim{m, false, r.stats[m].used.Load(), r.stats[m].cells})
+	}
+	r.lazyMu.Lock()
+	for m, s := range r.sums {
+		if !pinned(m) {
+			vs = append(vs, victim{m, true, s.used.Load(), s.cells})
+		}
+	}
+	r.lazyMu.Unlock()
+	slices.SortFunc(vs, func(a, b victim) int { return cmp.Compare(a.used, b.used) })
+	drop := map[Month]bool{}
+	for _, v := range vs {
 		if cells <= budget*3/4 {
 			break
 		}
-		drop[m] = true
-		cells -= r.stats[m].cells
+		if v.summary {
+			delete(r.sums, v.m)
+		} else {
+			drop[v.m] = true
+		}
+		cells -= v.cells
 	}
 	if len(drop) > 0 {
 		r.drop(drop)

@@ -141,7 +141,7 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 	named := m.fine()
 	// The cold months read from their summaries (useSummed); only whole
 	// months with no fine filter have any.
-	var sums map[Month]map[string]*series
+	var sums map[Month]*summaryOf
 	if len(named) == 0 && len(r.sums) > 0 {
 		sums = r.sums
 	}
@@ -194,7 +194,7 @@ func (r *Rollup) scan(units []string, from, to hailong.Date, f *Filter, add func
 						add(u, month, s, s.sumItems, t.q, t.ch, &t.counts)
 					}
 				}
-				if us := sums[Month(mk)][unit]; us != nil {
+				if us := sums[Month(mk)].unit(unit); us != nil {
 					ts := us.months.sums[0]
 					for i := range ts {
 						if t := &ts[i]; m.coarse(t.q, t.ch) {

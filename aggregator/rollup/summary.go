@@ -99,17 +99,33 @@ type SummaryLoader func(ctx context.Context, m Month) (s Summary, ok bool, err e
 // summaries is the part of a Rollup that keeps the summaries of cold
 // months. Its maps are guarded by Rollup.mu, sumLoader by lazyMu.
 type summaries struct {
-	// sums holds the summary of a cold month, by unit, once read: only
-	// while the month is cold (a load forgets it).
-	sums map[Month]map[string]*series
+	// sums holds the summary of a cold month once read: only while the
+	// month is cold (a load forgets it) and within the budget (evict).
+	sums map[Month]*summaryOf
 	// unsummed holds the cold months read to have no summary.
 	unsummed  map[Month]bool
 	sumLoader SummaryLoader
 	sumLoads  atomic.Int64
 }
 
+// summaryOf is a summary in memory: each unit's sums (series.months of
+// the one month), how many there are, and when it was last used.
+type summaryOf struct {
+	units map[string]*series
+	cells int64
+	used  atomic.Uint64 // Rollup.clock at its last use
+}
+
+// unit returns the sums of a unit; nil for none, or for no summary.
+func (s *summaryOf) unit(u string) *series {
+	if s == nil {
+		return nil
+	}
+	return s.units[u]
+}
+
 func newSummaries() summaries {
-	return summaries{sums: map[Month]map[string]*series{}, unsummed: map[Month]bool{}}
+	return summaries{sums: map[Month]*summaryOf{}, unsummed: map[Month]bool{}}
 }
 
 // SetSummaryLoader sets how the summaries of cold months are read. Without
@@ -150,16 +166,28 @@ func (r *Rollup) useSummed(from, to hailong.Date, f *Filter) (release func()) {
 		return r.use(from, to)
 	}
 	lo, hi := wholeMonths(from, to)
-	r.readSummaries(lo, hi)
-	return r.useMonthsExcept(MonthOf(from), MonthOf(to), func(m Month) bool {
-		return m >= lo && m <= hi && r.sums[m] != nil
+	read := r.readSummaries(lo, hi)
+	tick := r.clock.Add(1)
+	done := r.useMonthsExcept(MonthOf(from), MonthOf(to), func(m Month) bool {
+		if m < lo || m > hi || r.sums[m] == nil {
+			return false
+		}
+		r.sums[m].used.Store(tick)
+		return true
 	})
+	if read == 0 {
+		return done
+	}
+	return func() {
+		done()
+		r.evict() // the summaries read count against the budget
+	}
 }
 
 // readSummaries reads the summaries of the cold months from lo to hi that
-// are not read yet, side by side. One that cannot be read is left out: its
-// month is loaded whole.
-func (r *Rollup) readSummaries(lo, hi Month) {
+// are not read yet, side by side, and returns how many it tried. One that
+// cannot be read is left out: its month is loaded whole.
+func (r *Rollup) readSummaries(lo, hi Month) int {
 	r.mu.RLock()
 	var want []Month
 	for m := range r.cold {
@@ -182,6 +210,7 @@ func (r *Rollup) readSummaries(lo, hi Month) {
 	}
 	close(next)
 	wg.Wait()
+	return len(want)
 }
 
 // readSummary reads the summary of cold month m, once however many ask at
@@ -226,16 +255,18 @@ func (r *Rollup) readSummary(ctx context.Context, m Month) error {
 			return nil, fmt.Errorf("the summary of month %s of the rollup is of month %s and holds %d ratings; its segment holds %d",
 				m, s.Month, s.Ratings(), want)
 		}
-		units := make(map[string]*series, len(s.Units))
+		sum := &summaryOf{units: make(map[string]*series, len(s.Units))}
 		for _, u := range s.Units {
 			sr := &series{}
 			for i := range u.Cells {
 				c := &u.Cells[i]
 				sr.addTally(r, totalOf(sr.months.slot(int32(m)), r.intern(c.Questionnaire), r.intern(string(c.Channel))), &sr.sumItems, &c.Tally)
 			}
-			units[u.Unit] = sr
+			sum.units[u.Unit] = sr
+			sum.cells += int64(len(u.Cells))
 		}
-		r.sums[m] = units
+		sum.used.Store(r.clock.Add(1))
+		r.sums[m] = sum
 		r.sumLoads.Add(1)
 		return nil, nil
 	})

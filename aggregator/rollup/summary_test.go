@@ -227,6 +227,12 @@ func TestSummariesAnswerAsIfLoaded(t *testing.T) {
 		if res := r.Residence(); res.Drops == 0 || res.SummaryReads <= int64(res.Summaries) {
 			t.Fatalf("residence %+v: want months dropped and summaries read again", res)
 		}
+		// Summaries count against the budget: after a query of every
+		// whole cold month, what is held is back within it.
+		coarseAnswer(r, rollup.MonthStart(cold[0]), rollup.MonthStart(first)-1)
+		if res := r.Residence(); res.Cells+res.SummaryCells > 200 || res.SummaryCells == 0 {
+			t.Fatalf("residence %+v: want the cells and the summaries' sums within the budget of 200", res)
+		}
 	})
 }
 
