@@ -393,6 +393,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.book = outcomes.New(m.db)
 	m.book.SetFields(fields)
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
+	// The monthly sums saved with the book at the last clean stop answer
+	// the measures of whole months while it is read.
+	if err := m.book.Prepare(ctx); err != nil {
+		m.Logger.Warn("read the outcome book's saved monthly sums; the measures wait for the book", "err", err)
+	}
 	if m.fleet, err = fleet.Load(ctx, m.db, m.Logger.With("component", "fleet")); err != nil {
 		return err
 	}

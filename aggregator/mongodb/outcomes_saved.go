@@ -18,6 +18,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/outcomes"
+	"hailong/aggregator/rollup"
 )
 
 // The outcome book (outcomes.Book) is read whole at every start: its log
@@ -47,6 +48,7 @@ import (
 const (
 	outcomeLogPrefix   = "outcomes_log_"
 	outcomeSavedPrefix = "outcomes_saved_"
+	outcomeSumsPrefix  = "outcomes_sums_"
 	flagLogPrefix      = "dossier_flags_log_"
 	flagSavedPrefix    = "dossier_flags_saved_"
 	// legacyOutcomeLog and legacyFlagLog are where every process wrote
@@ -91,7 +93,16 @@ type outcomesSaved struct {
 	FlagCount int       `bson:"flag_count,omitempty"`
 	FlagLogs  []string  `bson:"flag_logs,omitempty"`
 	Saved     time.Time `bson:"saved"`
+	// Sums names the collection of the book's monthly sums as saved
+	// (ReadOutcomeSums), SumRuns documents of SumCount months; empty if
+	// they were not saved.
+	Sums     string `bson:"sums,omitempty"`
+	SumRuns  int    `bson:"sum_runs,omitempty"`
+	SumCount int    `bson:"sum_count,omitempty"`
 }
+
+// sumsPerRun is how many months of the book's sums one document holds.
+const sumsPerRun = 12
 
 // savedFormat is the shape of the saved runs: 2, runs of savedRecord (1
 // held outcomes.Record, and lost a return on day 0).
@@ -225,6 +236,34 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 		since(r)
 	}
 	return st.Seq, nil
+}
+
+// ReadOutcomeSums returns the monthly sums saved with the book if they
+// are still the book's: the saved records and flags stand, and every log
+// of reports and of flags is one the saved book holds (none was written
+// since: after a crash, or by a rebuild of the flags, there are). nil
+// otherwise, or if they cannot be read whole.
+func (d *DB) ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error) {
+	st, names, err := d.savedState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st.Sums == "" || st.Records == "" || st.Flags == "" || !slices.Contains(names, st.Sums) {
+		return nil, nil
+	}
+	for _, n := range names {
+		if (isOutcomeLog(n) && !slices.Contains(st.Logs, n)) || (isFlagLog(n) && !slices.Contains(st.FlagLogs, n)) {
+			return nil, nil
+		}
+	}
+	ctx, cancel := scanContext(ctx)
+	defer cancel()
+	sums, _, ok, err := readSaved(ctx, d, st.Sums, st.SumRuns, st.SumCount, func(s *rollup.Summary) bool { return s.Month != 0 || len(s.Units) > 0 },
+		nil, nil, isOutcomeLog, func(string) error { return nil })
+	if err != nil || !ok {
+		return nil, err
+	}
+	return sums, nil
 }
 
 // maxPresized bounds the room made at once for a saved collection's
@@ -411,7 +450,7 @@ var errSavedMoved = errors.New("the saved outcome book was written by another pr
 // did. The flags of this process's log are saved whether or not the book
 // was told of them. Writes after a save go to new logs. The state is
 // replaced only at the version this process last saw (errSavedMoved).
-func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64, flags []string) error {
+func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64, flags []string, sums []rollup.Summary) error {
 	l := &d.outcomeLogs
 	l.mu.Lock()
 	read, flagsRead, ownLog, ownFlags, version := l.read, l.flagsRead, l.log, l.flagLog, l.version
@@ -438,6 +477,7 @@ func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64
 			if id = hailong.NormalizeDossierCode(id); !set[id] {
 				set[id] = true
 				flags = append(flags, id)
+				sums = nil // they do not count this flag
 			}
 		})
 		if err != nil {
@@ -459,12 +499,21 @@ func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64
 		return err
 	}
 	st.RecordCount, st.FlagCount = len(recs), len(flags)
+	if sums != nil {
+		st.Sums, st.SumCount = logName(outcomeSumsPrefix), len(sums)
+		if st.SumRuns, err = writeRuns(ctx, d, st.Sums, sums, sumsPerRun); err != nil {
+			return err
+		}
+	}
 	err = d.claimVersion(ctx, st.Version, func(ctx context.Context) error {
 		return d.replaceSaved(ctx, version, st)
 	})
 	if err != nil {
 		// Not named by any state: dropped here, or by the next save.
-		for _, n := range []string{st.Records, st.Flags} {
+		for _, n := range []string{st.Records, st.Flags, st.Sums} {
+			if n == "" {
+				continue
+			}
 			d.db.Collection(n).Drop(context.WithoutCancel(ctx))
 		}
 		return fmt.Errorf("save outcomes: %w", err)
@@ -478,7 +527,8 @@ func (d *DB) SaveOutcomes(ctx context.Context, recs []outcomes.Record, seq int64
 		return fmt.Errorf("list collections: %w", err)
 	}
 	for _, n := range names {
-		stale := (strings.HasPrefix(n, outcomeSavedPrefix) && n != st.Records) || (strings.HasPrefix(n, flagSavedPrefix) && n != st.Flags)
+		stale := (strings.HasPrefix(n, outcomeSavedPrefix) && n != st.Records) || (strings.HasPrefix(n, flagSavedPrefix) && n != st.Flags) ||
+			(strings.HasPrefix(n, outcomeSumsPrefix) && n != st.Sums)
 		if stale {
 			if err := d.db.Collection(n).Drop(ctx); err != nil {
 				return fmt.Errorf("drop %s: %w", n, err)

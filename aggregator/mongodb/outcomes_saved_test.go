@@ -1,6 +1,7 @@
 package mongodb_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +126,13 @@ func TestOutcomeBookSaved(t *testing.T) {
 			restart(w, false)
 			return rollup.Outcomes{Dossiers: 2, Bad: 1, Index1Sum: 4}
 		}, nil},
+		{"a report not saved since, after a crash", func(w *world) rollup.Outcomes {
+			put(w, report(a, unit))
+			restart(w, true)
+			put(w, report(b, unit))
+			restart(w, false)
+			return rollup.Outcomes{Dossiers: 2, Index1Sum: 4}
+		}, nil},
 		{"a rebuild's flags replace the saved ones", func(w *world) rollup.Outcomes {
 			put(w, report(a, unit), report(b, unit))
 			flag(w, a)
@@ -152,6 +160,24 @@ func TestOutcomeBookSaved(t *testing.T) {
 			for u, n := range tt.atUnits {
 				if got := w.book.Query([]string{u}, from, to, rollup.Filter{}); got.Dossiers != n {
 					t.Errorf("%s in March: %d dossiers, want %d", u, got.Dossiers, n)
+				}
+			}
+			// The monthly sums saved with the book answer as it does while
+			// it is read, when the store still holds them as the book's.
+			sums, err := w.db.ReadOutcomeSums(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if current := sums != nil; current == (strings.Contains(tt.name, "rebuild") || strings.Contains(tt.name, "not saved since")) {
+				t.Fatalf("monthly sums read as the book's: %v", current)
+			}
+			if sums != nil {
+				b := outcomes.New(w.db)
+				if err := b.Prepare(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				if got := b.Query([]string{unit}, from, to, rollup.Filter{}); got != want {
+					t.Errorf("%s in March from the saved sums: %+v, want %+v", unit, got, want)
 				}
 			}
 		})

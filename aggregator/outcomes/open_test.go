@@ -3,6 +3,7 @@ package outcomes_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"testing/synctest"
 
@@ -83,4 +84,133 @@ func TestBookReadLater(t *testing.T) {
 	if n := again.Dossiers(); n != 2 {
 		t.Fatalf("the book read again holds %d dossiers, want the 2 saved", n)
 	}
+}
+
+// TestBookAnswersWholeMonthsFromItsSavedSums: a book read in the background
+// answers a query of whole months with no fine filter at once, from the
+// monthly sums saved with it, as the book itself would; a month cut by the
+// period, a procedure, or a dossier flagged since the start make the query
+// wait for Open; sums the store no longer holds as the book's (a report
+// stored after the save) are not used.
+func TestBookAnswersWholeMonthsFromItsSavedSums(t *testing.T) {
+	ctx := context.Background()
+	store := &memStore{}
+	live, err := outcomes.Load(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	april := outcome("H22.39-260405-0201", "")
+	returned := hailong.DateFromYMD(2026, 4, 20)
+	april.Returned, april.Received, april.Due = &returned, hailong.DateFromYMD(2026, 4, 1), hailong.DateFromYMD(2026, 4, 10) // overdue
+	april.Procedure = "1.004122"
+	if _, err := live.Report(ctx, []hailong.Outcome{outcome(local, national), outcome(other, ""), april}, anyUnit); err != nil {
+		t.Fatal(err)
+	}
+	live.MarkUnhappy([]string{other})
+	if err := live.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	units := []string{"TT-09190"}
+	march, aprilEnd := hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 4, 30)
+	type query struct {
+		name     string
+		from, to hailong.Date
+		f        rollup.Filter
+		atOnce   bool
+	}
+	queries := []query{
+		{"two whole months", march, aprilEnd, rollup.Filter{}, true},
+		{"a whole month, a channel (outcomes have none)", march, hailong.DateFromYMD(2026, 3, 31), rollup.Filter{Channel: hailong.ChannelKiosk}, true},
+		{"a month cut by the period", march + 1, aprilEnd, rollup.Filter{}, false},
+		{"a procedure", march, aprilEnd, rollup.Filter{Procedure: "1.004122"}, false},
+	}
+	for _, q := range queries {
+		t.Run(q.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := outcomes.New(store)
+				if err := b.Prepare(ctx); err != nil {
+					t.Fatal(err)
+				}
+				var got rollup.Outcomes
+				var gotMonths []rollup.Outcomes
+				answered := make(chan struct{})
+				go func() {
+					got = b.Query(units, q.from, q.to, q.f)
+					_, _, gotMonths = b.Breakdown(units, []int{0}, q.from, q.to, q.f)
+					close(answered)
+				}()
+				synctest.Wait()
+				select {
+				case <-answered:
+					if !q.atOnce {
+						t.Fatal("answered before the book was open")
+					}
+				default:
+					if q.atOnce {
+						t.Fatal("waited for the book, with its sums saved")
+					}
+				}
+				if err := b.Read(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Open(ctx); err != nil {
+					t.Fatal(err)
+				}
+				<-answered
+				_, _, wantMonths := live.Breakdown(units, []int{0}, q.from, q.to, q.f)
+				if want := live.Query(units, q.from, q.to, q.f); got != want || !reflect.DeepEqual(gotMonths, wantMonths) {
+					t.Fatalf("answered %+v by month %+v, want the live book's %+v by month %+v", got, gotMonths, want, wantMonths)
+				}
+			})
+		})
+	}
+	t.Run("a dossier flagged since the start", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			b := outcomes.New(store)
+			if err := b.Prepare(ctx); err != nil {
+				t.Fatal(err)
+			}
+			b.MarkUnhappy([]string{local})
+			answered := make(chan rollup.Outcomes)
+			go func() { answered <- b.Query(units, march, aprilEnd, rollup.Filter{}) }()
+			synctest.Wait()
+			if err := b.Read(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Open(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := <-answered; got.Bad != 3 {
+				t.Fatalf("answered %+v: want the three dossiers bad, the one flagged since the start with them", got)
+			}
+		})
+	})
+	t.Run("a report stored after the save", func(t *testing.T) {
+		if _, err := live.Report(ctx, []hailong.Outcome{outcome("H22.39-260305-0199", "")}, anyUnit); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Test(t, func(t *testing.T) {
+			b := outcomes.New(store)
+			if err := b.Prepare(ctx); err != nil {
+				t.Fatal(err)
+			}
+			answered := make(chan rollup.Outcomes)
+			go func() { answered <- b.Query(units, march, aprilEnd, rollup.Filter{}) }()
+			synctest.Wait()
+			select {
+			case <-answered:
+				t.Fatal("answered from sums the store no longer holds as the book's")
+			default:
+			}
+			if err := b.Read(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Open(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := <-answered; got.Dossiers != 4 {
+				t.Fatalf("answered %+v, want the 4 dossiers", got)
+			}
+		})
+	})
 }

@@ -57,7 +57,15 @@ type Store interface {
 	// this process stored are saved whether or not the book was told of
 	// them. It fails, saving nothing, if another process saved or rebuilt
 	// the flags since this one read (one that lost its lease).
-	SaveOutcomes(ctx context.Context, recs []Record, seq int64, flags []string) error
+	//
+	// sums are the book's monthly sums (rollup.Summary) as the records and
+	// flags make them: saved beside them unless the flags saved are more
+	// than the book was told of.
+	SaveOutcomes(ctx context.Context, recs []Record, seq int64, flags []string, sums []rollup.Summary) error
+	// ReadOutcomeSums returns the monthly sums saved with the book, if
+	// they are still the book's: nothing was stored after the save (no
+	// log it does not hold), and its flags stand. nil otherwise.
+	ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error)
 }
 
 // Record is one entry of the outcome log: a dossier's report under its key,
@@ -133,6 +141,49 @@ type Book struct {
 	earlyMu sync.Mutex
 	isOpen  bool
 	early   []string
+	// saved holds the monthly sums saved with the book, read by Prepare:
+	// until the book is open, a query of whole months without a fine
+	// filter is answered from them, as long as no dossier was flagged
+	// since the start (early is empty) and no report was taken (reports
+	// wait for Open). Guarded by earlyMu; nil once open.
+	saved *rollup.Rollup
+}
+
+// Prepare reads the monthly sums saved with the book, if they are still
+// the book's, so that the measures of whole months are answered while the
+// book is read (Read, Open). It reads one small collection: call it on the
+// start path. Without them, every query waits for Open.
+func (b *Book) Prepare(ctx context.Context) error {
+	sums, err := b.store.ReadOutcomeSums(ctx)
+	if err != nil || sums == nil {
+		return err
+	}
+	r := rollup.New()
+	for _, s := range sums {
+		first := rollup.FirstDay(s.Month)
+		for _, u := range s.Units {
+			for _, c := range u.Cells {
+				r.AddTally(u.Unit, first, c.Dims, c.Tally)
+			}
+		}
+	}
+	b.earlyMu.Lock()
+	if !b.isOpen {
+		b.saved = r
+	}
+	b.earlyMu.Unlock()
+	return nil
+}
+
+// savedFor returns the saved sums if they answer a query of from..to with
+// filter f exactly, nil if it must wait for Open.
+func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
+	b.earlyMu.Lock()
+	defer b.earlyMu.Unlock()
+	if b.saved == nil || b.isOpen || len(b.early) > 0 || !rollup.Summable(from, to, f) {
+		return nil
+	}
+	return b.saved
 }
 
 // New returns a book over store that holds nothing until Read and Open:
@@ -250,10 +301,11 @@ func (b *Book) Save(ctx context.Context) error {
 		flags = append(flags, d)
 	}
 	seq := b.seq
+	sums := b.roll.Summaries()
 	b.mu.Unlock()
 	slices.SortFunc(recs, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
 	slices.Sort(flags)
-	if err := b.store.SaveOutcomes(ctx, recs, seq, flags); err != nil {
+	if err := b.store.SaveOutcomes(ctx, recs, seq, flags, sums); err != nil {
 		return fmt.Errorf("save the outcome book: %w", err)
 	}
 	return nil
@@ -289,7 +341,7 @@ func (b *Book) Open(ctx context.Context) error {
 	b.earlyMu.Lock()
 	b.isOpen = true
 	early := b.early
-	b.early = nil
+	b.early, b.saved = nil, nil
 	b.earlyMu.Unlock()
 	b.markUnhappy(early)
 	close(b.opened)
@@ -632,17 +684,25 @@ func (b *Book) uncount(e *entry) {
 // Query sums the outcomes of the given units over a period. Channel and
 // questionnaire filters do not apply to outcomes.
 func (b *Book) Query(units []string, from, to hailong.Date, f rollup.Filter) rollup.Outcomes {
-	b.wait()
 	f.Channel, f.Questionnaire = "", ""
-	return b.roll.Query(units, from, to, f).Outcomes
+	roll := b.savedFor(from, to, f)
+	if roll == nil {
+		b.wait()
+		roll = b.roll
+	}
+	return roll.Query(units, from, to, f).Outcomes
 }
 
 // Breakdown sums outcomes as rollup.Rollup.Breakdown sums ratings: for the
 // units, for groups of them and for each month of the period.
 func (b *Book) Breakdown(units []string, group []int, from, to hailong.Date, f rollup.Filter) (all rollup.Outcomes, groups, months []rollup.Outcomes) {
-	b.wait()
 	f.Channel, f.Questionnaire = "", ""
-	a, gs, ms := b.roll.Breakdown(units, group, from, to, f)
+	roll := b.savedFor(from, to, f)
+	if roll == nil {
+		b.wait()
+		roll = b.roll
+	}
+	a, gs, ms := roll.Breakdown(units, group, from, to, f)
 	for _, g := range gs {
 		groups = append(groups, g.Outcomes)
 	}
@@ -663,6 +723,7 @@ func (discard) ReadOutcomes(context.Context, func(Record), func(Record)) (int64,
 	return 0, nil
 }
 func (discard) ScanDossierFlags(context.Context, func(string)) error { return nil }
-func (discard) SaveOutcomes(context.Context, []Record, int64, []string) error {
+func (discard) SaveOutcomes(context.Context, []Record, int64, []string, []rollup.Summary) error {
 	return nil
 }
+func (discard) ReadOutcomeSums(context.Context) ([]rollup.Summary, error) { return nil, nil }

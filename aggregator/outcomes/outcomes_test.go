@@ -22,6 +22,7 @@ type memSaved struct {
 	seq        int64
 	flags      []string
 	log, flagN int // how much of recs and flags the book holds
+	sums       []rollup.Summary
 }
 
 func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error {
@@ -63,9 +64,18 @@ func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
 	return nil
 }
 
-func (m *memStore) SaveOutcomes(_ context.Context, recs []outcomes.Record, seq int64, flags []string) error {
-	m.saved = &memSaved{recs: recs, seq: seq, flags: flags, log: len(m.recs), flagN: len(m.flags)}
+func (m *memStore) SaveOutcomes(_ context.Context, recs []outcomes.Record, seq int64, flags []string, sums []rollup.Summary) error {
+	m.saved = &memSaved{recs: recs, seq: seq, flags: flags, log: len(m.recs), flagN: len(m.flags), sums: sums}
 	return nil
+}
+
+// ReadOutcomeSums returns the saved sums while nothing was stored after
+// the save.
+func (m *memStore) ReadOutcomeSums(context.Context) ([]rollup.Summary, error) {
+	if m.saved == nil || len(m.recs) != m.saved.log || len(m.flags) != m.saved.flagN {
+		return nil, nil
+	}
+	return m.saved.sums, nil
 }
 
 const (

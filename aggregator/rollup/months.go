@@ -3,6 +3,8 @@ package rollup
 import (
 	"maps"
 	"slices"
+
+	"hailong"
 )
 
 // Months returns the months the rollup holds any day of, in memory or
@@ -38,3 +40,6 @@ func (r *Rollup) Generation(m Month) uint64 {
 	defer r.mu.RUnlock()
 	return r.gens[m]
 }
+
+// FirstDay returns the first day of month m.
+func FirstDay(m Month) hailong.Date { return monthStart(int32(m)) }

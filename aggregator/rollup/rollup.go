@@ -819,13 +819,17 @@ func (r *Rollup) dims(k key) Dims {
 		Procedure: r.names[k.proc], Official: r.names[k.off], Counter: r.names[k.ctr]}
 }
 
-// tally converts counts back to a Tally, its items ordered by question id.
-func (r *Rollup) tally(s *series, c *counts) Tally {
+// tally converts a cell's counts back to a Tally, its items ordered by
+// question id.
+func (r *Rollup) tally(s *series, c *counts) Tally { return r.tallyIn(s, s.cellItems, c) }
+
+// tallyIn is tally for counts whose answers are in items.
+func (r *Rollup) tallyIn(s *series, items arena, c *counts) Tally {
 	t := Tally{N: int64(c.n), Satisfied: int64(c.sat)}
 	for i, v := range c.levels {
 		t.Levels[i] = int64(v)
 	}
-	for _, it := range s.cellItems.of(c) {
+	for _, it := range items.of(c) {
 		t.Items = append(t.Items, Item{Q: r.names[it.q], N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum), Zero: int64(it.zero)})
 	}
 	slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })

@@ -279,3 +279,50 @@ func (r *Rollup) forgetSummary(m Month) {
 	delete(r.sums, m)
 	delete(r.unsummed, m)
 }
+
+// Summaries returns the summary of every month in memory, from the
+// monthly sums: what a checkpoint would write beside each segment, made
+// without copying the cells. The outcome book saves its own with it, to
+// answer while it is read.
+func (r *Rollup) Summaries() []Summary {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	byMonth := map[Month]*Summary{}
+	for _, unit := range slices.Sorted(maps.Keys(r.units)) {
+		s := r.units[unit]
+		for i, k := range s.months.keys {
+			m := Month(k)
+			if _, cold := r.cold[m]; cold {
+				continue
+			}
+			sum := byMonth[m]
+			if sum == nil {
+				sum = &Summary{Month: m}
+				byMonth[m] = sum
+			}
+			u := UnitSums{Unit: unit}
+			for j := range s.months.sums[i] {
+				t := &s.months.sums[i][j]
+				u.Cells = append(u.Cells, Cell{Dims: Dims{Questionnaire: r.names[t.q], Channel: hailong.Channel(r.names[t.ch])},
+					Tally: r.tallyIn(s, s.sumItems, &t.counts)})
+			}
+			slices.SortFunc(u.Cells, func(a, b Cell) int {
+				return cmp.Or(strings.Compare(a.Questionnaire, b.Questionnaire), strings.Compare(string(a.Channel), string(b.Channel)))
+			})
+			sum.Units = append(sum.Units, u)
+		}
+	}
+	out := make([]Summary, 0, len(byMonth))
+	for _, m := range slices.Sorted(maps.Keys(byMonth)) {
+		out = append(out, *byMonth[m])
+	}
+	return out
+}
+
+// Summable tells whether a query with filter f over from..to reads only
+// the monthly sums of whole months, which summaries hold: no procedure,
+// field, official or counter, and a period of whole months.
+func Summable(from, to hailong.Date, f Filter) bool {
+	lo, hi := wholeMonths(from, to)
+	return summable(&f) && from <= to && lo == MonthOf(from) && hi == MonthOf(to)
+}

@@ -269,3 +269,20 @@ func TestSummariseSumsTheMonth(t *testing.T) {
 		t.Fatalf("the summary counts %d ratings, want 7", got.Ratings())
 	}
 }
+
+// TestSummariesOfMonthsInMemory: the summaries made from the monthly sums
+// equal those made from each month's days, as a checkpoint makes them.
+func TestSummariesOfMonthsInMemory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 19))
+	r := rollup.New()
+	r.Add(lazyFacts(rng, 2000)...)
+	r.AddTally("A", hailong.Date(20010), rollup.Dims{Procedure: "1.004122"}, rollup.Tally{Out: &rollup.Outcomes{Dossiers: 2, Bad: 1}})
+	got := r.Summaries()
+	var want []rollup.Summary
+	for _, m := range r.Months() {
+		want = append(want, rollup.Summarise(m, r.DaysOf(m)))
+	}
+	if len(got) == 0 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%d summaries from the monthly sums differ from the %d made from the days", len(got), len(want))
+	}
+}
