@@ -524,7 +524,11 @@ const bookRetry = 10 * time.Second
 // succeeds or ctx ends (Close); tried is called once, after the first try.
 func (m *Main) readBookLater(ctx context.Context, tried func()) {
 	tried = sync.OnceFunc(tried)
-	defer tried()
+	defer func() {
+		if ctx.Err() == nil { // not at Close: nothing more is to start
+			tried()
+		}
+	}()
 	for {
 		t0 := time.Now()
 		err := m.book.Read(ctx)
@@ -546,6 +550,10 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 		case <-time.After(bookRetry):
 		case <-ctx.Done():
 			return
+		}
+		// Still the book's? Something may have been stored meanwhile.
+		if err := m.book.Prepare(ctx); err != nil {
+			m.Logger.Warn("read the outcome book's saved monthly sums", "err", err)
 		}
 	}
 }

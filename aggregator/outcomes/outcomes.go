@@ -153,9 +153,15 @@ type Book struct {
 // the book's, so that the measures of whole months are answered while the
 // book is read (Read, Open). It reads one small collection: call it on the
 // start path. Without them, every query waits for Open.
+//
+// Called again (the read of the book failed and is tried again), it checks
+// that the sums are still the book's, and drops them if not.
 func (b *Book) Prepare(ctx context.Context) error {
 	sums, err := b.store.ReadOutcomeSums(ctx)
 	if err != nil || sums == nil {
+		b.earlyMu.Lock()
+		b.saved = nil
+		b.earlyMu.Unlock()
 		return err
 	}
 	r := rollup.New()
@@ -250,6 +256,14 @@ func (b *Book) Read(ctx context.Context) error {
 		})
 	if err != nil {
 		return err
+	}
+	if seq == 0 {
+		// No saved book was read (none, or one that could not be read
+		// whole, and every log was read instead): sums saved with it are
+		// not this book's.
+		b.earlyMu.Lock()
+		b.saved = nil
+		b.earlyMu.Unlock()
 	}
 	b.seq = max(seq, savedSeq)
 	// In order of writing, so that where a merge's tombstone is missing (a

@@ -166,6 +166,12 @@ func (r *Rollup) useSummed(from, to hailong.Date, f *Filter) (release func()) {
 		return r.use(from, to)
 	}
 	lo, hi := wholeMonths(from, to)
+	// Pinned while read, so that no other query's evict drops them before
+	// useMonthsExcept pins the months for this one.
+	pin := &[2]Month{lo, hi}
+	r.lazyMu.Lock()
+	r.pins[pin] = true
+	r.lazyMu.Unlock()
 	read := r.readSummaries(lo, hi)
 	tick := r.clock.Add(1)
 	done := r.useMonthsExcept(MonthOf(from), MonthOf(to), func(m Month) bool {
@@ -175,6 +181,9 @@ func (r *Rollup) useSummed(from, to hailong.Date, f *Filter) (release func()) {
 		r.sums[m].used.Store(tick)
 		return true
 	})
+	r.lazyMu.Lock()
+	delete(r.pins, pin)
+	r.lazyMu.Unlock()
 	if read == 0 {
 		return done
 	}

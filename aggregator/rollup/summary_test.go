@@ -286,3 +286,35 @@ func TestSummariesOfMonthsInMemory(t *testing.T) {
 		t.Fatalf("%d summaries from the monthly sums differ from the %d made from the days", len(got), len(want))
 	}
 }
+
+// TestSummable: only periods of whole months, with no fine filter, are
+// answered from summaries.
+func TestSummable(t *testing.T) {
+	d := hailong.DateFromYMD
+	tests := []struct {
+		name     string
+		from, to hailong.Date
+		f        rollup.Filter
+		want     bool
+	}{
+		{"a whole month", d(2026, 3, 1), d(2026, 3, 31), rollup.Filter{}, true},
+		{"December to January", d(2025, 12, 1), d(2026, 1, 31), rollup.Filter{}, true},
+		{"a leap February", d(2024, 2, 1), d(2024, 2, 29), rollup.Filter{}, true},
+		{"February cut on the 28th of a leap year", d(2024, 2, 1), d(2024, 2, 28), rollup.Filter{}, false},
+		{"the last day of a month alone", d(2026, 3, 31), d(2026, 3, 31), rollup.Filter{}, false},
+		{"cut at the start", d(2026, 3, 2), d(2026, 4, 30), rollup.Filter{}, false},
+		{"backwards", d(2026, 4, 1), d(2026, 3, 31), rollup.Filter{}, false},
+		{"a channel and a questionnaire", d(2026, 3, 1), d(2026, 3, 31), rollup.Filter{Channel: hailong.ChannelQR, Questionnaire: "sipas"}, true},
+		{"a procedure", d(2026, 3, 1), d(2026, 3, 31), rollup.Filter{Procedure: "1.004122"}, false},
+		{"a field", d(2026, 3, 1), d(2026, 3, 31), rollup.Filter{Field: "Hộ tịch"}, false},
+		{"an official", d(2026, 3, 1), d(2026, 3, 31), rollup.Filter{Official: "cb-1"}, false},
+		{"a counter", d(2026, 3, 1), d(2026, 3, 31), rollup.Filter{Counter: "Q1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rollup.Summable(tt.from, tt.to, tt.f); got != tt.want {
+				t.Fatalf("Summable(%s, %s, %+v) = %v, want %v", tt.from, tt.to, tt.f, got, tt.want)
+			}
+		})
+	}
+}
