@@ -60,7 +60,7 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	// If the checkpoint says how many ratings each segment holds (so
 	// that the counts add up without reading them), no month is loaded
 	// on the start path: the resident ones are loaded once serving
-	// (warmLater), the older ones when first read. Otherwise, and with
+	// (afterServing), the older ones when first read. Otherwise, and with
 	// ResidentMonths 0, every month is loaded now.
 	lazy := in.residentMonths > 0 && st.Counted
 	first := rollup.MonthOf(hailong.DateOf(in.now())) - rollup.Month(in.residentMonths-1)
