@@ -89,6 +89,23 @@ type segmentRef struct {
 	summary    string
 }
 
+// errSegmentCount answers a segment holding another count of ratings
+// than its checkpoint says.
+var errSegmentCount = errors.New("the segment does not add up to its checkpoint")
+
+// readSegment reads the days of a segment of the last checkpoint, checked
+// against the ratings the checkpoint says it holds.
+func (in *Ingester) readSegment(ctx context.Context, ref segmentRef) ([]rollup.Day, error) {
+	var days []rollup.Day
+	if err := in.store.LoadSegment(ctx, ref.collection, func(d rollup.Day) { days = append(days, d) }); err != nil {
+		return nil, err
+	}
+	if n := ratingsOf(days); n != ref.ratings {
+		return nil, fmt.Errorf("segment %s holds %d ratings, the checkpoint says %d: %w", ref.collection, n, ref.ratings, errSegmentCount)
+	}
+	return days, nil
+}
+
 // ratingsOf counts the ratings of days.
 func ratingsOf(days []rollup.Day) int64 {
 	var n int64

@@ -290,12 +290,10 @@ func (in *Ingester) configure(r *rollup.Rollup, flagged bool) {
 			return nil, fmt.Errorf("no segment of month %s", m)
 		}
 		t0 := time.Now()
-		var days []rollup.Day
-		err := in.store.LoadSegment(ctx, ref.collection, func(d rollup.Day) { days = append(days, d) })
-		if n := ratingsOf(days); err == nil && n != ref.ratings {
+		days, err := in.readSegment(ctx, ref)
+		if errors.Is(err, errSegmentCount) {
 			// Not a failed read: the persisted rollups contradict their
 			// state, and only a rebuild can say what is right.
-			err = fmt.Errorf("segment %s holds %d ratings, the checkpoint says %d", ref.collection, n, ref.ratings)
 			if fctx, done, ferr := in.fenced(ctx); ferr == nil { // a write from a query: only while the owner
 				in.taint(fctx, "a month of the rollups does not add up", err)
 				done()

@@ -68,14 +68,20 @@ type runDoc struct {
 	Cells []byte       `bson:"cells,omitempty"`
 }
 
-// WriteSegment writes the days of one month of a rollup into a new
-// collection and returns its name.
-func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error) {
+// monthName names a new collection of one month of a rollup:
+// <prefix><main|flagged>_<YYYYMM>_<unix ns>.
+func monthName(prefix string, flagged bool, m rollup.Month) string {
 	kind := "main"
 	if flagged {
 		kind = "flagged"
 	}
-	name := fmt.Sprintf("%s%s_%s_%d", segmentPrefix, kind, m, time.Now().UnixNano())
+	return fmt.Sprintf("%s%s_%s_%d", prefix, kind, m, time.Now().UnixNano())
+}
+
+// WriteSegment writes the days of one month of a rollup into a new
+// collection and returns its name.
+func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error) {
+	name := monthName(segmentPrefix, flagged, m)
 	w := inserter{coll: d.db.Collection(name), batch: maxInsertBatch}
 	for start := 0; start < len(days); {
 		end, cells := start, 0
@@ -146,11 +152,7 @@ const summaryRunUnits = 1024
 // WriteSummary writes the summary of one month of a rollup into a new
 // collection and returns its name.
 func (d *DB) WriteSummary(ctx context.Context, flagged bool, s rollup.Summary) (string, error) {
-	kind := "main"
-	if flagged {
-		kind = "flagged"
-	}
-	name := fmt.Sprintf("%s%s_%s_%d", summaryPrefix, kind, s.Month, time.Now().UnixNano())
+	name := monthName(summaryPrefix, flagged, s.Month)
 	w := inserter{coll: d.db.Collection(name), batch: maxInsertBatch}
 	for start := 0; start == 0 || start < len(s.Units); start += summaryRunUnits {
 		part := rollup.Summary{Month: s.Month, Units: s.Units[start:min(start+summaryRunUnits, len(s.Units))]}

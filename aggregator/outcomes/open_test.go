@@ -63,12 +63,7 @@ func TestBookReadLater(t *testing.T) {
 		if err := b.Save(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Read(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Open(ctx); err != nil {
-			t.Fatal(err)
-		}
+		readAndOpen(t, b)
 		<-queried
 		if got.Dossiers != want.Dossiers || got.Bad != want.Bad {
 			t.Fatalf("the query waiting for the book: %+v, want %d dossiers, %d of them bad (the one flagged while it was read)", got, want.Dossiers, want.Bad)
@@ -127,10 +122,7 @@ func TestBookAnswersWholeMonthsFromItsSavedSums(t *testing.T) {
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				b := outcomes.New(store)
-				if err := b.Prepare(ctx); err != nil {
-					t.Fatal(err)
-				}
+				b := prepared(t, store)
 				var got rollup.Outcomes
 				var gotMonths []rollup.Outcomes
 				answered := make(chan struct{})
@@ -150,12 +142,7 @@ func TestBookAnswersWholeMonthsFromItsSavedSums(t *testing.T) {
 						t.Fatal("waited for the book, with its sums saved")
 					}
 				}
-				if err := b.Read(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Open(ctx); err != nil {
-					t.Fatal(err)
-				}
+				readAndOpen(t, b)
 				<-answered
 				_, _, wantMonths := live.Breakdown(units, []int{0}, q.from, q.to, q.f)
 				if want := live.Query(units, q.from, q.to, q.f); got != want || !reflect.DeepEqual(gotMonths, wantMonths) {
@@ -166,20 +153,12 @@ func TestBookAnswersWholeMonthsFromItsSavedSums(t *testing.T) {
 	}
 	t.Run("a dossier flagged since the start", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			b := outcomes.New(store)
-			if err := b.Prepare(ctx); err != nil {
-				t.Fatal(err)
-			}
+			b := prepared(t, store)
 			b.MarkUnhappy([]string{local})
 			answered := make(chan rollup.Outcomes)
 			go func() { answered <- b.Query(units, march, aprilEnd, rollup.Filter{}) }()
 			synctest.Wait()
-			if err := b.Read(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Open(ctx); err != nil {
-				t.Fatal(err)
-			}
+			readAndOpen(t, b)
 			if got := <-answered; got.Bad != 3 {
 				t.Fatalf("answered %+v: want the three dossiers bad, the one flagged since the start with them", got)
 			}
@@ -190,10 +169,7 @@ func TestBookAnswersWholeMonthsFromItsSavedSums(t *testing.T) {
 			t.Fatal(err)
 		}
 		synctest.Test(t, func(t *testing.T) {
-			b := outcomes.New(store)
-			if err := b.Prepare(ctx); err != nil {
-				t.Fatal(err)
-			}
+			b := prepared(t, store)
 			answered := make(chan rollup.Outcomes)
 			go func() { answered <- b.Query(units, march, aprilEnd, rollup.Filter{}) }()
 			synctest.Wait()
@@ -202,15 +178,32 @@ func TestBookAnswersWholeMonthsFromItsSavedSums(t *testing.T) {
 				t.Fatal("answered from sums the store no longer holds as the book's")
 			default:
 			}
-			if err := b.Read(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Open(ctx); err != nil {
-				t.Fatal(err)
-			}
+			readAndOpen(t, b)
 			if got := <-answered; got.Dossiers != 4 {
 				t.Fatalf("answered %+v, want the 4 dossiers", got)
 			}
 		})
 	})
+}
+
+// prepared returns a book over store, made and prepared as a start does,
+// not read yet.
+func prepared(t *testing.T, store outcomes.Store) *outcomes.Book {
+	t.Helper()
+	b := outcomes.New(store)
+	if err := b.Prepare(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readAndOpen reads and opens b, as the aggregator does once serving.
+func readAndOpen(t *testing.T, b *outcomes.Book) {
+	t.Helper()
+	if err := b.Read(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 }

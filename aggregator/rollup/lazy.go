@@ -290,21 +290,10 @@ func (r *Rollup) useMonthsExcept(lo, hi Month, summed func(Month) bool) (release
 	r.mu.RUnlock()
 	// Side by side: the database reads and decodes several segments at
 	// once, while each is added under the write lock in turn.
-	var wg sync.WaitGroup
-	next := make(chan Month)
-	for range min(len(cold), loadsAtOnce) {
-		wg.Go(func() {
-			for m := range next {
-				_ = r.load(context.Background(), m) // the loader logs a failure
-			}
-		})
-	}
 	slices.Sort(cold)
-	for _, m := range cold {
-		next <- m
-	}
-	close(next)
-	wg.Wait()
+	sideBySide(cold, func(m Month) {
+		_ = r.load(context.Background(), m) // the loader logs a failure
+	})
 	return func() {
 		r.lazyMu.Lock()
 		delete(r.pins, pin)
@@ -313,6 +302,25 @@ func (r *Rollup) useMonthsExcept(lo, hi Month, summed func(Month) bool) (release
 			r.evict()
 		}
 	}
+}
+
+// sideBySide calls fn for each month, loadsAtOnce at a time, and returns
+// when all have returned.
+func sideBySide(months []Month, fn func(Month)) {
+	var wg sync.WaitGroup
+	next := make(chan Month)
+	for range min(len(months), loadsAtOnce) {
+		wg.Go(func() {
+			for m := range next {
+				fn(m)
+			}
+		})
+	}
+	for _, m := range months {
+		next <- m
+	}
+	close(next)
+	wg.Wait()
 }
 
 // evict drops the least recently used months it may while the cells are

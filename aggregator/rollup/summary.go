@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"hailong"
@@ -205,20 +204,9 @@ func (r *Rollup) readSummaries(lo, hi Month) int {
 		}
 	}
 	r.mu.RUnlock()
-	var wg sync.WaitGroup
-	next := make(chan Month)
-	for range min(len(want), loadsAtOnce) {
-		wg.Go(func() {
-			for m := range next {
-				_ = r.readSummary(context.Background(), m) // the loader logs a failure
-			}
-		})
-	}
-	for _, m := range want {
-		next <- m
-	}
-	close(next)
-	wg.Wait()
+	sideBySide(want, func(m Month) {
+		_ = r.readSummary(context.Background(), m) // the loader logs a failure
+	})
 	return len(want)
 }
 
