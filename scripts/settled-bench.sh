@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Serves an existing database of the synthetic province with one aggregator
+# binary and times what follows a start once everything it leaves for the
+# background is done: the start to serving and to the first measures, the
+# background reads from their log lines (the outcome book, the resident
+# months, the comments), BenchmarkMeasuresAtScale with everything loaded,
+# and a clean stop after it (the outcome book's save is most of it).
+#
+#   scripts/settled-bench.sh DATA_DIR BINARY
+#   SETTLED_AFTER="summaries written" scripts/settled-bench.sh DATA_DIR BINARY
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=$1 bin=$2
+# The log line that ends the background work: the comments' by default;
+# "summaries written" on the first start over a database written before
+# summaries, whose months are then summarised.
+after=${SETTLED_AFTER:-stored comments loaded}
+addr=127.0.0.1:18184
+debug=127.0.0.1:16064
+log=/tmp/settled-bench.log
+. scripts/aggregator-lib.sh
+bench_token
+serve
+wait_ready >/tmp/settled-bench.ready
+echo "start to serving: $(cat /tmp/settled-bench.ready) s; to the first measures: $(first_measures) s"
+until grep -q "$after" "$log"; do
+  kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 "$log" >&2; exit 1; }
+  sleep 2
+done
+grep -hE 'rollups loaded|outcomes loaded|resident months of|comments loaded|summaries written|summarise a month' "$log" | cut -c1-240
+measures_bench
+echo "$(memory)"
+stop
+echo "clean stop, everything loaded: $stopped s"
