@@ -51,3 +51,24 @@ measures_bench() { # BenchmarkMeasuresAtScale against the aggregator serving
 timed_measures() { # GET /api/v1/measures?$1 once, with the time it took
   curl -s -o /dev/null -w "measures?$1: HTTP %{http_code} in %{time_total} s\n" -H "Authorization: Bearer $(cat "$data/bench-token")" "http://$addr/api/v1/measures?$1"
 }
+
+bench_client() { # the one-stop software's credential, for the whole province, made once in $data/bench-client (before serve)
+  if [ ! -s "$data/bench-client" ]; then
+    $bin client add -data "$data" -id bench-onestop -unit 48 | tail -1 > "$data/bench-client"
+  fi
+}
+
+report_outcomes() { # the one-stop software reports $1 new dossiers, 1,000 to a request (after bench_client)
+  local n=$1 sent=0 created=0 batch
+  [ "$n" -gt 0 ] || return 0
+  local run=$(date +%s)
+  while [ $sent -lt $n ]; do
+    batch=$(seq $sent $((sent + 999 < n - 1 ? sent + 999 : n - 1)) | awk -v run=$run 'BEGIN {printf "{\"outcomes\":["}
+      {printf "%s{\"dossier\":\"H98.%d-260601-%06d\",\"unit\":\"20000\",\"received\":\"2026-06-01\",\"due\":\"2026-06-10\",\"returned\":\"2026-06-08\",\"complaints\":0}", (NR > 1 ? "," : ""), run, $1}
+      END {print "]}"}')
+    created=$((created + $(curl -sf -H "Authorization: Bearer $(cat "$data/bench-client")" -H 'Content-Type: application/json' \
+      --data-binary "$batch" "http://$addr/api/v1/outcomes" | grep -o '"status":"created"' | wc -l)))
+    sent=$((sent + 1000))
+  done
+  echo "reported $n new dossiers: $created created"
+}

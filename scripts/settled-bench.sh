@@ -8,6 +8,12 @@
 #
 #   scripts/settled-bench.sh DATA_DIR BINARY
 #   SETTLED_AFTER="summaries written" scripts/settled-bench.sh DATA_DIR BINARY
+#   REPORTS=20000 scripts/settled-bench.sh DATA_DIR BINARY
+#
+# REPORTS=N has the one-stop software report N new dossiers (1,000 to a
+# request, as a client enrolled for the province, made once in
+# DATA_DIR/bench-client) before the stop, whose save of the outcome book
+# then writes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$1 bin=$2
@@ -20,6 +26,7 @@ debug=127.0.0.1:16064
 log=/tmp/settled-bench.log
 . scripts/aggregator-lib.sh
 bench_token
+[ "${REPORTS:-0}" -gt 0 ] && bench_client
 serve
 wait_ready >/tmp/settled-bench.ready
 echo "start to serving: $(cat /tmp/settled-bench.ready) s; to the first measures: $(first_measures) s"
@@ -30,5 +37,6 @@ done
 grep -hE 'rollups loaded|outcomes loaded|resident months of|comments loaded|summaries written|summarise a month' "$log" | cut -c1-240
 measures_bench
 echo "$(memory)"
+report_outcomes "${REPORTS:-0}"
 stop
 echo "clean stop, everything loaded: $stopped s"

@@ -538,6 +538,7 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 			if err = m.book.Open(ctx); err == nil {
 				m.Logger.Info("dossier outcomes loaded", "dossiers", m.book.Dossiers(), "read", read.Round(time.Millisecond),
 					"flags read and dossiers counted", time.Since(t1).Round(time.Millisecond))
+				m.wg.Go(func() { m.compactBook(ctx) })
 				return
 			}
 		}
@@ -555,6 +556,20 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 		if err := m.book.Prepare(ctx); err != nil {
 			m.Logger.Warn("read the outcome book's saved monthly sums", "err", err)
 		}
+	}
+}
+
+// compactBook saves the outcome book whole if it is due, so that the
+// clean stops after write only what changed (outcomes.Book.Compact); Close
+// cancels it, and its stop saves the changes as ever.
+func (m *Main) compactBook(ctx context.Context) {
+	t0 := time.Now()
+	switch saved, err := m.book.Compact(ctx); {
+	case ctx.Err() != nil:
+	case err != nil:
+		m.Logger.Warn("save the outcome book whole; the next start tries again", "err", err)
+	case saved:
+		m.Logger.Info("outcome book saved whole", "dossiers", m.book.Dossiers(), "took", time.Since(t0).Round(time.Millisecond))
 	}
 }
 
@@ -864,8 +879,13 @@ func (m *Main) Close() error {
 		// Its state is written within the lease (SetOutcomesFence): a
 		// standby that took over owns the book.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		errs = append(errs, m.book.Save(ctx))
+		t0 := time.Now()
+		err := m.book.Save(ctx)
 		cancel()
+		errs = append(errs, err)
+		if err == nil {
+			m.Logger.Info("outcome book saved", "dossiers", m.book.Dossiers(), "took", time.Since(t0).Round(time.Millisecond))
+		}
 	}
 	errs = append(errs, m.releaseLease())
 	if m.index != nil {

@@ -74,3 +74,14 @@ func (d *DB) ReplaceRaw(ctx context.Context, coll string, doc any) error {
 	}
 	return d.InsertRaw(ctx, coll, doc)
 }
+
+// SavedDeltas returns the counts of records of the saves of changes laid
+// over the saved outcome book's last whole save, and its records' count.
+func (d *DB) SavedDeltas(ctx context.Context) (records int, deltas []int, err error) {
+	var st outcomesSaved
+	_, err = d.getMeta(ctx, outcomesSavedID, &st)
+	for _, p := range st.Deltas {
+		deltas = append(deltas, p.Count)
+	}
+	return st.RecordCount, deltas, err
+}

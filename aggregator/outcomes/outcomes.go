@@ -42,26 +42,29 @@ type Store interface {
 	// PutOutcomes appends records, in order: a later one supersedes the
 	// earlier ones of its key.
 	PutOutcomes(ctx context.Context, recs []Record) error
-	// ReadOutcomes calls saved with every record of the book last saved,
+	// ReadOutcomes calls saved with every record of the book last saved
+	// (its last whole save with the changes saved since laid over it),
 	// then since with the latest record of every key stored after it,
 	// tombstones included; with no book saved, since has the latest record
-	// of every key ever stored. It returns the highest sequence of the
-	// saved book, 0 if none.
-	ReadOutcomes(ctx context.Context, saved, since func(Record)) (seq int64, err error)
+	// of every key ever stored. It tells what it found saved.
+	ReadOutcomes(ctx context.Context, saved, since func(Record)) (SavedBook, error)
 	// ScanDossierFlags calls fn for every flagged dossier: those saved with
 	// the book, if they still stand, and those flagged since.
 	ScanDossierFlags(ctx context.Context, fn func(string)) error
-	// SaveOutcomes saves the book's records and flags, which hold
-	// everything this process read (ReadOutcomes, ScanDossierFlags) and
-	// stored (PutOutcomes), as the point later reads start from; the flags
-	// this process stored are saved whether or not the book was told of
-	// them. It fails, saving nothing, if another process saved or rebuilt
-	// the flags since this one read (one that lost its lease).
+	// SaveOutcomes saves a snapshot of the book, which holds everything
+	// this process read (ReadOutcomes, ScanDossierFlags) and stored
+	// (PutOutcomes) until the snapshot, as the point later reads start
+	// from; the flags this process stored are saved whether or not the
+	// book was told of them. The book stores nothing while it is called
+	// until begun: the store calls begun once what is stored from then on
+	// goes where this save does not hold it. It fails, saving nothing, if
+	// another process saved or rebuilt the flags since this one read (one
+	// that lost its lease), or if the snapshot is not Whole and the store
+	// holds no saved book this process read or saved to lay it over.
 	//
-	// sums are the book's monthly sums (rollup.Summary) as the records and
-	// flags make them: saved beside them unless the flags saved are more
-	// than the book was told of.
-	SaveOutcomes(ctx context.Context, recs []Record, seq int64, flags []string, sums []rollup.Summary) error
+	// The snapshot's sums are saved beside it unless the flags saved are
+	// more than the book was told of.
+	SaveOutcomes(ctx context.Context, s Snapshot, begun func()) error
 	// ReadOutcomeSums returns the monthly sums saved with the book, if
 	// they are still the book's: nothing was stored after the save (no
 	// log it does not hold), and its flags stand. nil otherwise.
@@ -147,6 +150,17 @@ type Book struct {
 	// since the start (early is empty) and no report was taken (reports
 	// wait for Open). Guarded by earlyMu; nil once open.
 	saved *rollup.Rollup
+
+	// saving is held by a save (save.go), one at a time. changed holds,
+	// under mu, the keys whose entries changed since the book was saved or
+	// a saved book read, each with the key that holds its dossier if its
+	// entry is gone. based tells whether a saved book was read or the book
+	// saved whole, so that a save may write only what changed; compact,
+	// that it is due to be saved whole (Compact).
+	saving  sync.Mutex
+	changed map[string]string
+	based   bool
+	compact bool
 }
 
 // Prepare reads the monthly sums saved with the book, if they are still
@@ -197,7 +211,7 @@ func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
 // serving, and whatever needs the book waits for Open.
 func New(store Store) *Book {
 	return &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New(),
-		opened: make(chan struct{})}
+		opened: make(chan struct{}), changed: map[string]string{}}
 }
 
 // wait returns once the book is open.
@@ -237,12 +251,13 @@ func (b *Book) Read(ctx context.Context) error {
 	defer b.mu.Unlock()
 	clear(b.entries)
 	clear(b.byCode)
+	clear(b.changed)
 	b.seq = 0
 	store := b.store
 	var since []Record
 	var savedSeq int64
 	sh := newSharer()
-	seq, err := store.ReadOutcomes(ctx,
+	found, err := store.ReadOutcomes(ctx,
 		// The saved book's entries share no code: they are put as they
 		// are, as they come (a million of them are not worth a copy).
 		func(r Record) {
@@ -257,7 +272,8 @@ func (b *Book) Read(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if seq == 0 {
+	b.based, b.compact = found.Read, found.compactDue()
+	if !found.Read {
 		// No saved book was read (none, or one that could not be read
 		// whole, and every log was read instead): sums saved with it are
 		// not this book's.
@@ -265,7 +281,7 @@ func (b *Book) Read(ctx context.Context) error {
 		b.saved = nil
 		b.earlyMu.Unlock()
 	}
-	b.seq = max(seq, savedSeq)
+	b.seq = max(found.Seq, savedSeq)
 	// In order of writing, so that where a merge's tombstone is missing (a
 	// write cut short between the merged report and its tombstone) the
 	// later report, which names both codes, still wins over the earlier
@@ -276,6 +292,7 @@ func (b *Book) Read(ctx context.Context) error {
 		if old, ok := b.entries[r.Key]; ok {
 			b.drop(old) // saved, superseded
 		}
+		b.touch(r.Key, r.MergedInto)
 		if r.MergedInto != "" {
 			continue
 		}
@@ -283,44 +300,10 @@ func (b *Book) Read(ctx context.Context) error {
 		for _, c := range e.o.Codes().Keys() {
 			if old, ok := b.byCode[c]; ok {
 				b.drop(old)
+				b.touch(old.key, e.key)
 			}
 		}
 		b.put(e)
-	}
-	return nil
-}
-
-// Save saves the book and the flags it holds (Store.SaveOutcomes), so that
-// the next start reads them in one piece with what is stored after them,
-// rather than the whole log. Call it when no more reports or flags come,
-// at a clean stop; a book not saved is read from the log.
-func (b *Book) Save(ctx context.Context) error {
-	select {
-	case <-b.opened:
-	default:
-		// Stopped while reading: nothing was reported to it, and the
-		// flags it was told are in the store's log; the book saved
-		// before and the logs after it still hold everything.
-		return nil
-	}
-	b.write.Lock()
-	defer b.write.Unlock()
-	b.mu.Lock()
-	recs := make([]Record, 0, len(b.entries))
-	for _, e := range b.entries {
-		recs = append(recs, Record{Key: e.key, Outcome: e.o, Digest: e.digest, Seq: e.seq})
-	}
-	flags := make([]string, 0, len(b.unhappy))
-	for d := range b.unhappy {
-		flags = append(flags, d)
-	}
-	seq := b.seq
-	sums := b.roll.Summaries()
-	b.mu.Unlock()
-	slices.SortFunc(recs, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
-	slices.Sort(flags)
-	if err := b.store.SaveOutcomes(ctx, recs, seq, flags, sums); err != nil {
-		return fmt.Errorf("save the outcome book: %w", err)
 	}
 	return nil
 }
@@ -480,6 +463,7 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 			if ok {
 				b.uncount(e)
 				b.drop(e)
+				b.touch(r.Key, r.MergedInto)
 			}
 			continue
 		}
@@ -492,6 +476,7 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		}
 		e = &entry{key: r.Key, o: r.Outcome, digest: r.Digest, seq: r.Seq}
 		b.put(e)
+		b.touch(r.Key, "")
 		b.count(e)
 	}
 	return results, nil
@@ -733,11 +718,12 @@ var Discard Store = discard{}
 type discard struct{}
 
 func (discard) PutOutcomes(context.Context, []Record) error { return nil }
-func (discard) ReadOutcomes(context.Context, func(Record), func(Record)) (int64, error) {
-	return 0, nil
+func (discard) ReadOutcomes(context.Context, func(Record), func(Record)) (SavedBook, error) {
+	return SavedBook{}, nil
 }
 func (discard) ScanDossierFlags(context.Context, func(string)) error { return nil }
-func (discard) SaveOutcomes(context.Context, []Record, int64, []string, []rollup.Summary) error {
+func (discard) SaveOutcomes(_ context.Context, _ Snapshot, begun func()) error {
+	begun()
 	return nil
 }
 func (discard) ReadOutcomeSums(context.Context) ([]rollup.Summary, error) { return nil, nil }

@@ -2,6 +2,8 @@ package outcomes_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 
 	"hailong"
@@ -15,10 +17,17 @@ type memStore struct {
 	recs  []outcomes.Record
 	flags []string
 	saved *memSaved
+	// wholes and deltas count the saves of each kind; during, if set, is
+	// called by a save once begun.
+	wholes, deltas int
+	during         func()
+	// fail, if set, fails the next save once begun.
+	fail error
 }
 
 type memSaved struct {
-	recs       []outcomes.Record
+	recs       []outcomes.Record   // of the last whole save
+	deltas     [][]outcomes.Record // saved since, laid over recs by key
 	seq        int64
 	flags      []string
 	log, flagN int // how much of recs and flags the book holds
@@ -30,13 +39,28 @@ func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error 
 	return nil
 }
 
-func (m *memStore) ReadOutcomes(_ context.Context, saved, since func(outcomes.Record)) (int64, error) {
-	from, seq := 0, int64(0)
+func (m *memStore) ReadOutcomes(_ context.Context, saved, since func(outcomes.Record)) (outcomes.SavedBook, error) {
+	from, found := 0, outcomes.SavedBook{}
 	if m.saved != nil {
-		for _, r := range m.saved.recs {
-			saved(r)
+		over := map[string]outcomes.Record{}
+		for _, d := range m.saved.deltas {
+			for _, r := range d {
+				over[r.Key] = r
+			}
+			found.Changed += len(d)
 		}
-		from, seq = m.saved.log, m.saved.seq
+		for _, r := range m.saved.recs {
+			if _, ok := over[r.Key]; !ok {
+				saved(r)
+			}
+		}
+		for _, r := range over {
+			if r.MergedInto == "" {
+				saved(r)
+			}
+		}
+		from = m.saved.log
+		found.Read, found.Seq, found.Records, found.Saves = true, m.saved.seq, len(m.saved.recs), len(m.saved.deltas)
 	}
 	latest := map[string]outcomes.Record{}
 	for _, r := range m.recs[from:] {
@@ -47,7 +71,7 @@ func (m *memStore) ReadOutcomes(_ context.Context, saved, since func(outcomes.Re
 	for _, r := range latest {
 		since(r)
 	}
-	return seq, nil
+	return found, nil
 }
 
 func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
@@ -64,8 +88,30 @@ func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
 	return nil
 }
 
-func (m *memStore) SaveOutcomes(_ context.Context, recs []outcomes.Record, seq int64, flags []string, sums []rollup.Summary) error {
-	m.saved = &memSaved{recs: recs, seq: seq, flags: flags, log: len(m.recs), flagN: len(m.flags), sums: sums}
+func (m *memStore) SaveOutcomes(_ context.Context, s outcomes.Snapshot, begun func()) error {
+	// What is stored from begun on, the save does not hold.
+	next := &memSaved{recs: s.Records, seq: s.Seq, flags: s.Flags, log: len(m.recs), flagN: len(m.flags), sums: s.Sums}
+	begun()
+	if m.during != nil {
+		m.during()
+	}
+	if err := m.fail; err != nil {
+		m.fail = nil
+		return err
+	}
+	if !s.Whole {
+		if m.saved == nil {
+			return errors.New("no saved book to lay the changes over")
+		}
+		next.recs, next.deltas = m.saved.recs, m.saved.deltas
+		if len(s.Records) > 0 { // as the database: nothing changed, nothing laid over
+			next.deltas = append(slices.Clip(next.deltas), s.Records)
+		}
+		m.deltas++
+	} else {
+		m.wholes++
+	}
+	m.saved = next
 	return nil
 }
 

@@ -113,6 +113,14 @@ func TestSavedBookReadsAsTheLiveOne(t *testing.T) {
 							t.Fatal(err)
 						}
 						sameBook(t, fmt.Sprintf("op %d, after %d saves and %d crashes", op, saves, crashes), b, live)
+						// As a start does in the background: saved whole
+						// if due, else the next saves lay changes over
+						// the last whole one.
+						if rng.IntN(2) == 0 {
+							if _, err := b.Compact(ctx); err != nil {
+								t.Fatal(err)
+							}
+						}
 					}
 				}
 				if err := b.Save(ctx); err != nil {
@@ -125,6 +133,9 @@ func TestSavedBookReadsAsTheLiveOne(t *testing.T) {
 				sameBook(t, "at the end", b, live)
 				if saves == 0 || crashes == 0 {
 					t.Errorf("%d saves, %d crashes: the seed tries too little", saves, crashes)
+				}
+				if m, ok := store().(*memStore); ok && (m.wholes == 0 || m.deltas == 0) {
+					t.Errorf("%d whole saves, %d of changes: the seed tries too little", m.wholes, m.deltas)
 				}
 			})
 		}
