@@ -3,8 +3,8 @@
 #   bin (the aggregator binary), data (its -data directory), addr (its
 #   -listen address), debug (its -debug-listen address) and log (a file).
 
-serve() { # starts the aggregator in the background; its pid is $pid
-  $bin serve -listen "$addr" -debug-listen "$debug" -data "$data" >"$log" 2>&1 & pid=$!
+serve() { # starts the aggregator in the background, with $SERVE_FLAGS if set; its pid is $pid
+  $bin serve -listen "$addr" -debug-listen "$debug" -data "$data" ${SERVE_FLAGS:-} >"$log" 2>&1 & pid=$!
 }
 
 wait_ready() { # prints seconds until /healthz answers; sets started to when it was called
@@ -59,15 +59,15 @@ bench_client() { # the one-stop software's credential, for the whole province, m
 }
 
 report_outcomes() { # the one-stop software reports $1 new dossiers, 1,000 to a request (after bench_client)
-  local n=$1 sent=0 created=0 batch
+  local n=$1 sent=0 created=0
   [ "$n" -gt 0 ] || return 0
   local run=$(date +%s)
   while [ $sent -lt $n ]; do
-    batch=$(seq $sent $((sent + 999 < n - 1 ? sent + 999 : n - 1)) | awk -v run=$run 'BEGIN {printf "{\"outcomes\":["}
+    created=$((created + $(seq $sent $((sent + 999 < n - 1 ? sent + 999 : n - 1)) | awk -v run=$run 'BEGIN {printf "{\"outcomes\":["}
       {printf "%s{\"dossier\":\"H98.%d-260601-%06d\",\"unit\":\"20000\",\"received\":\"2026-06-01\",\"due\":\"2026-06-10\",\"returned\":\"2026-06-08\",\"complaints\":0}", (NR > 1 ? "," : ""), run, $1}
-      END {print "]}"}')
-    created=$((created + $(curl -sf -H "Authorization: Bearer $(cat "$data/bench-client")" -H 'Content-Type: application/json' \
-      --data-binary "$batch" "http://$addr/api/v1/outcomes" | grep -o '"status":"created"' | wc -l)))
+      END {print "]}"}' |
+      curl -sf -H "Authorization: Bearer $(cat "$data/bench-client")" -H 'Content-Type: application/json' \
+        --data-binary @- "http://$addr/api/v1/outcomes" | grep -o '"status":"created"' | wc -l)))
     sent=$((sent + 1000))
   done
   echo "reported $n new dossiers: $created created"

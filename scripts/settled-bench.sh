@@ -4,11 +4,12 @@
 # background is done: the start to serving and to the first measures, the
 # background reads from their log lines (the outcome book, the resident
 # months, the comments), BenchmarkMeasuresAtScale with everything loaded,
-# and a clean stop after it (the outcome book's save is most of it).
+# and a clean stop after it (which saves the outcome book's changes).
 #
 #   scripts/settled-bench.sh DATA_DIR BINARY
 #   SETTLED_AFTER="summaries written" scripts/settled-bench.sh DATA_DIR BINARY
 #   REPORTS=20000 scripts/settled-bench.sh DATA_DIR BINARY
+#   SERVE_FLAGS="-rollup-budget 600000" scripts/settled-bench.sh DATA_DIR BINARY
 #
 # REPORTS=N has the one-stop software report N new dossiers (1,000 to a
 # request, as a client enrolled for the province, made once in

@@ -883,8 +883,12 @@ func (m *Main) Close() error {
 		err := m.book.Save(ctx)
 		cancel()
 		errs = append(errs, err)
-		if err == nil {
-			m.Logger.Info("outcome book saved", "dossiers", m.book.Dossiers(), "took", time.Since(t0).Round(time.Millisecond))
+		select {
+		case <-m.book.Opened():
+			if err == nil {
+				m.Logger.Info("outcome book saved", "dossiers", m.book.Dossiers(), "took", time.Since(t0).Round(time.Millisecond))
+			}
+		default: // stopped while it was read: nothing to save
 		}
 	}
 	errs = append(errs, m.releaseLease())

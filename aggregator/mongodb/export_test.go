@@ -64,6 +64,9 @@ func (d *DB) InsertRaw(ctx context.Context, coll string, doc any) error {
 func (d *DB) SavedOutcomes(ctx context.Context) (records, flags string, logs []string, err error) {
 	var st outcomesSaved
 	_, err = d.getMeta(ctx, outcomesSavedID, &st)
+	if st.Format == savedFormat {
+		st.Records = st.Whole
+	}
 	return st.Records, st.Flags, st.Logs, err
 }
 

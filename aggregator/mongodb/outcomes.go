@@ -111,7 +111,9 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 	for i, id := range dossiers {
 		docs[i] = bson.D{{Key: "_id", Value: id}}
 	}
+	d.outcomeLogs.writing.RLock() // not set aside by a save meanwhile (rotate)
 	_, err := d.flagLog().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	d.outcomeLogs.writing.RUnlock()
 	var bwe mongo.BulkWriteException
 	if errors.As(err, &bwe) && bwe.WriteConcernError == nil {
 		for _, we := range bwe.WriteErrors {

@@ -194,3 +194,65 @@ func TestFailedSaveLosesNothing(t *testing.T) {
 	}
 	leftBehind(before)
 }
+
+// TestSavedBookOfEitherFormat: a state of format 2 (a whole save, no
+// deltas, named by "records") is read as it is; a state of format 3 that a
+// version before deltas rewrote (a rebuild's clearSavedFlags keeps the
+// fields it knows: "whole" and "deltas" are gone) is passed over, every
+// log read, rather than read as the whole save without its deltas.
+func TestSavedBookOfEitherFormat(t *testing.T) {
+	const a, b = "H22.39-260302-0001", "H22.39-260302-0002"
+	tests := []struct {
+		name     string
+		delta    bool   // a save of changes laid over the whole one
+		rewrite  bson.D // what is done to the state
+		wantRead bool   // the saved book is read, not passed over
+	}{
+		{"format 3", true, nil, true},
+		{"format 2", false, bson.D{{Key: "$set", Value: bson.D{{Key: "format", Value: 2}}}, {Key: "$rename", Value: bson.D{{Key: "whole", Value: "records"}}}}, true},
+		{"format 3 rewritten by an older version", true, bson.D{{Key: "$unset", Value: bson.D{{Key: "whole", Value: ""}, {Key: "deltas", Value: ""}}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			open, raw := shared(t)
+			ctx := t.Context()
+			book := rvLoad(t, open())
+			rvPut(t, book, a)
+			if tt.delta { // else the one process's save is whole
+				if err := book.Save(ctx); err != nil {
+					t.Fatal(err)
+				}
+				book = rvLoad(t, open())
+			}
+			rvPut(t, book, b)
+			changed := rvReport(a)
+			changed.Complaints = 2
+			if _, err := book.Report(ctx, []hailong.Outcome{changed}, func(string) bool { return true }); err != nil {
+				t.Fatal(err)
+			}
+			want := rvMarch(book)
+			if err := book.Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, deltas, err := open().SavedDeltas(ctx); err != nil || (len(deltas) > 0) != tt.delta {
+				t.Fatalf("saves of changes %v (%v), want some: %v", deltas, err, tt.delta)
+			}
+			if tt.rewrite != nil {
+				if _, err := raw.Collection("meta").UpdateOne(ctx, bson.D{{Key: "_id", Value: "outcomes_saved"}}, tt.rewrite); err != nil {
+					t.Fatal(err)
+				}
+			}
+			found, err := open().ReadOutcomes(ctx, func(outcomes.Record) {}, func(outcomes.Record) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found.Read != tt.wantRead {
+				t.Fatalf("saved book read: %v, want %v (%+v)", found.Read, tt.wantRead, found)
+			}
+			again := rvLoad(t, open())
+			if got := rvMarch(again); again.Dossiers() != 2 || got != want {
+				t.Fatalf("read back: %d dossiers, %+v; want 2, %+v", again.Dossiers(), got, want)
+			}
+		})
+	}
+}

@@ -88,7 +88,15 @@ type outcomesSaved struct {
 	// written in RecordRuns documents holding RecordCount records; Deltas,
 	// the saves of changes since, in order; Logs, the logs whose records
 	// they hold.
+	//
+	// In format 3 the last whole save is named by Whole, and Records is
+	// left empty: a process of a version before deltas that rewrites the
+	// state (a rebuild's clearSavedFlags) keeps the fields it knows and
+	// drops Whole and Deltas, which leaves a state the next start passes
+	// over (every log read), never a whole save read without its deltas.
+	// savedState and replaceSaved move the name between the two.
 	Records     string      `bson:"records"`
+	Whole       string      `bson:"whole,omitempty"`
 	RecordRuns  int         `bson:"record_runs"`
 	RecordCount int         `bson:"record_count"`
 	Deltas      []savedPart `bson:"deltas,omitempty"`
@@ -168,6 +176,12 @@ type outcomeLogs struct {
 	// (rotate) that has not yet succeeded: each save reads them for flags
 	// the book was not told of.
 	flagLogs []string
+	// writing is held (read) by a write into this process's flag log
+	// from naming it to its end, and by rotate: a flag the ingest path
+	// writes while the book is saved in the background lands either in a
+	// log the save reads or in one it does not hold, never in a log set
+	// aside after the save read it.
+	writing sync.RWMutex
 }
 
 // rotate sets this process's logs aside for a save, so that what is
@@ -175,6 +189,8 @@ type outcomeLogs struct {
 // logs set aside are counted read: the book holds their records, and a
 // later save holds them if this one fails. It returns what the save needs.
 func (l *outcomeLogs) rotate() (read, flagsRead, flagLogs []string, version int64, saved outcomesSaved, ok bool) {
+	l.writing.Lock()
+	defer l.writing.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.read == nil || l.flagsRead == nil {
@@ -239,7 +255,12 @@ func (d *DB) savedState(ctx context.Context) (outcomesSaved, []string, error) {
 	if err != nil {
 		return outcomesSaved{}, nil, fmt.Errorf("list collections: %w", err)
 	}
-	if st.Format != savedFormat && st.Format != noDeltaFormat {
+	switch st.Format {
+	case savedFormat:
+		st.Records, st.Whole = st.Whole, ""
+	case noDeltaFormat:
+		st.Deltas = nil
+	default:
 		st.Records, st.Deltas, st.Logs, st.Flags, st.FlagLogs = "", nil, nil, "", nil
 	}
 	gone := st.Records != "" && !slices.Contains(names, st.Records)
@@ -279,7 +300,6 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 		}
 		if !ok {
 			st.Records, deltas = "", nil // the whole book is passed over
-			clear(over)
 			break
 		}
 		for _, r := range recs {
@@ -297,6 +317,7 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	if !ok {
 		found = outcomes.SavedBook{}
 		st = outcomesSaved{}
+		clear(over) // every log is read instead
 	}
 	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.read, read)
 	d.outcomeLogs.mu.Lock()
@@ -624,9 +645,12 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 			return err
 		}
 	}
-	// Not cut short once begun: a claim without its state would stand in
-	// the way of the next save. The fence still bounds it.
-	err = d.claimVersion(context.WithoutCancel(ctx), st.Version, func(ctx context.Context) error {
+	// From the claim on, not cut short by the caller (a stop cancelling
+	// the background whole save): a claim without its state would stand
+	// in the way of the next save, and a state written must be reported
+	// so. (The fence still bounds the claim and the state.)
+	ctx = context.WithoutCancel(ctx)
+	err = d.claimVersion(ctx, st.Version, func(ctx context.Context) error {
 		return d.replaceSaved(ctx, version, st)
 	})
 	if err != nil {
@@ -663,6 +687,9 @@ func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) 
 	at := any(version)
 	if version == 0 {
 		at = bson.D{{Key: "$in", Value: bson.A{int64(0), nil}}} // or none: a state written before versions
+	}
+	if st.Format == savedFormat {
+		st.Whole, st.Records = st.Records, ""
 	}
 	_, err := d.meta().ReplaceOne(ctx, bson.D{{Key: "_id", Value: outcomesSavedID}, {Key: "version", Value: at}}, st, options.Replace().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
