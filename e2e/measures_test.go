@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -373,5 +374,45 @@ func TestMeasuresWithholdSmallSamples(t *testing.T) {
 	}
 	if !slices.Equal(months, []string{"2025-11", "2025-12", "2026-01", "2026-02"}) {
 		t.Errorf("months %v", months)
+	}
+}
+
+// TestStopWhileTheOutcomeBookIsRead: a stop that comes while the outcome
+// book is still being read in the background (at once after the start)
+// returns, saving nothing of the book, and the next start has every
+// dossier.
+func TestStopWhileTheOutcomeBookIsRead(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	agg := startAggregator(t, dir, addr)
+	const n = 20000
+	for start := 0; start < n; start += 1000 {
+		batch := make([]hailong.Outcome, 1000)
+		for i := range batch {
+			ret := hailong.DateFromYMD(2026, 3, 9)
+			batch[i] = hailong.Outcome{Dossier: fmt.Sprintf("H22.39-260301-%06d", start+i), Unit: centre,
+				Received: ret - 9, Due: ret + 1, Returned: &ret}
+		}
+		if _, err := agg.Outcomes().Report(t.Context(), batch, func(string) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := agg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	agg = startAggregator(t, dir, addr)
+	closed := make(chan error, 1)
+	go func() { closed <- agg.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a stop while the outcome book was read did not return")
+	}
+	agg = startAggregator(t, dir, addr)
+	defer agg.Close()
+	if got := agg.Outcomes().Dossiers(); got != n {
+		t.Fatalf("%d dossiers after the stop, want %d", got, n)
 	}
 }
