@@ -173,6 +173,8 @@ func TestFailedSaveLosesNothing(t *testing.T) {
 	if err := db.SaveOutcomes(cut, outcomes.Snapshot{Whole: true, Seq: 1}, func() {}); err == nil {
 		t.Fatal("a save whose context ended succeeded")
 	}
+	// Cut short at once, it writes nothing to leave: the refused save
+	// below is the one whose collections must be dropped.
 	leftBehind(before)
 	if err := book.Save(ctx); err != nil {
 		t.Fatal(err)

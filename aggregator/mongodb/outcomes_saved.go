@@ -168,10 +168,11 @@ type outcomeLogs struct {
 	read, flagsRead []string
 	// version is the highest version of the state this process saw.
 	version int64
-	// saved is the state whose saved book this process read or last
-	// saved, which a save of changes is laid over; its Records is empty if
+	// whole and deltas are the saved book this process read or last
+	// saved, which a save of changes is laid over; whole.Name is empty if
 	// none.
-	saved outcomesSaved
+	whole  savedPart
+	deltas []savedPart
 	// flagLogs name this process's flag logs set aside by a save
 	// (rotate) that has not yet succeeded: each save reads them for flags
 	// the book was not told of.
@@ -184,17 +185,29 @@ type outcomeLogs struct {
 	writing sync.RWMutex
 }
 
+// savePoint is what a save holds: the logs whose records and flags the
+// book holds, this process's flag logs set aside (read for flags the book
+// was not told of), the version of the state it replaces and the saved
+// book a save of changes is laid over.
+type savePoint struct {
+	read, flagsRead, ownFlags []string
+	version                   int64
+	whole                     savedPart
+	deltas                    []savedPart
+}
+
 // rotate sets this process's logs aside for a save, so that what is
 // stored from now on goes into new ones, which the save does not hold. The
 // logs set aside are counted read: the book holds their records, and a
-// later save holds them if this one fails. It returns what the save needs.
-func (l *outcomeLogs) rotate() (read, flagsRead, flagLogs []string, version int64, saved outcomesSaved, ok bool) {
+// later save holds them if this one fails. ok is false if the book was not
+// read in this process.
+func (l *outcomeLogs) rotate() (p savePoint, ok bool) {
 	l.writing.Lock()
 	defer l.writing.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.read == nil || l.flagsRead == nil {
-		return nil, nil, nil, 0, outcomesSaved{}, false
+		return savePoint{}, false
 	}
 	if l.log != "" {
 		l.read = append(slices.Clip(l.read), l.log)
@@ -205,7 +218,8 @@ func (l *outcomeLogs) rotate() (read, flagsRead, flagLogs []string, version int6
 		l.flagLogs = append(l.flagLogs, l.flagLog)
 		l.flagLog = ""
 	}
-	return slices.Clone(l.read), slices.Clone(l.flagsRead), slices.Clone(l.flagLogs), l.version, l.saved, true
+	return savePoint{read: slices.Clone(l.read), flagsRead: slices.Clone(l.flagsRead), ownFlags: slices.Clone(l.flagLogs),
+		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas)}, true
 }
 
 // logName names a new collection of a kind: the time, and a random part
@@ -292,14 +306,14 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	}
 	// The deltas first, small: the latest of each key, in the order saved.
 	over := map[string]savedRecord{}
-	deltas, changed := st.Deltas, 0
+	changed := 0
 	for _, p := range st.Deltas {
-		recs, _, ok, err := readSaved(ctx, d, p.Name, p.Runs, p.Count, valid, nil, nil, isOutcomeLog, func(string) error { return nil })
+		recs, ok, err := readPart(ctx, d, p, valid)
 		if err != nil {
 			return outcomes.SavedBook{}, err
 		}
 		if !ok {
-			st.Records, deltas = "", nil // the whole book is passed over
+			st.Records = "" // the whole book is passed over
 			break
 		}
 		for _, r := range recs {
@@ -308,20 +322,19 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 		changed += len(recs)
 	}
 	latest := map[string]outcomes.Record{}
-	recs, read, ok, err := readSaved(ctx, d, st.Records, st.RecordRuns, st.RecordCount, valid, st.Logs, names, isOutcomeLog,
+	recs, read, ok, err := readSaved(ctx, d, savedPart{st.Records, st.RecordRuns, st.RecordCount}, valid, st.Logs, names, isOutcomeLog,
 		func(n string) error { return d.scanOutcomeLog(ctx, n, latest) })
 	if err != nil {
 		return outcomes.SavedBook{}, err
 	}
-	found := outcomes.SavedBook{Read: ok, Seq: st.Seq, Records: st.RecordCount, Changed: changed, Saves: len(deltas)}
+	found := outcomes.SavedBook{Read: true, Seq: st.Seq, Records: st.RecordCount, Changed: changed, Saves: len(st.Deltas)}
 	if !ok {
-		found = outcomes.SavedBook{}
-		st = outcomesSaved{}
+		found, st = outcomes.SavedBook{}, outcomesSaved{}
 		clear(over) // every log is read instead
 	}
 	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.read, read)
 	d.outcomeLogs.mu.Lock()
-	d.outcomeLogs.saved = st
+	d.outcomeLogs.whole, d.outcomeLogs.deltas = savedPart{st.Records, st.RecordRuns, st.RecordCount}, st.Deltas
 	d.outcomeLogs.mu.Unlock()
 	put := func(r *savedRecord) {
 		if r.HasReturned {
@@ -369,8 +382,7 @@ func (d *DB) ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error) {
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	sums, _, ok, err := readSaved(ctx, d, st.Sums, st.SumRuns, st.SumCount, func(s *rollup.Summary) bool { return s.Month != 0 || len(s.Units) > 0 },
-		nil, nil, isOutcomeLog, func(string) error { return nil })
+	sums, ok, err := readPart(ctx, d, savedPart{st.Sums, st.SumRuns, st.SumCount}, func(s *rollup.Summary) bool { return s.Month != 0 || len(s.Units) > 0 })
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -381,44 +393,14 @@ func (d *DB) ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error) {
 // values, in case its state's count is wrong.
 const maxPresized = 1 << 24
 
-// readSaved reads the runs of a saved collection (none if saved is empty),
-// which must be runs documents 0 to runs−1 holding count valid values, and then,
-// with scan, every log among names that held does not name. A saved
-// collection that cannot be read whole is passed over: ok is false, and
-// every log is read. read names the logs the values hold, never nil.
-func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int, valid func(*T) bool, held, names []string, isLog func(string) bool, scan func(string) error) (vals []T, read []string, ok bool, err error) {
-	if saved != "" {
-		seen := make([]bool, max(runs, 0))
-		// Made to the count at once: a million values grown by appending
-		// were copied over and over (most of the saved book's read).
-		vals = make([]T, 0, min(max(count, 0), maxPresized))
-		err := readRuns(ctx, d, saved, func(id int, run []byte) ([]T, error) {
-			var vs []T
-			if err := decodeRun(run, &vs); err != nil {
-				return nil, err
-			}
-			// gob takes a run of another shape for one of zero values
-			// when no field's name matches: never trusted.
-			for i := range vs {
-				if !valid(&vs[i]) {
-					return nil, fmt.Errorf("run %d holds a value that is not one", id)
-				}
-			}
-			return vs, nil
-		}, func(id int, vs []T) error {
-			if id < 0 || id >= runs || seen[id] {
-				return fmt.Errorf("run %d of %d", id, runs)
-			}
-			seen[id] = true
-			vals = append(vals, vs...)
-			return nil
-		})
-		if err != nil && ctx.Err() != nil {
-			return nil, nil, false, err
-		}
-		// On FerretDB a find on a collection dropped meanwhile is empty,
-		// not an error: the counts tell a whole book.
-		ok = err == nil && len(vals) == count && !slices.Contains(seen, false)
+// readSaved reads the saved collection p (none if p.Name is empty) with
+// readPart and then, with scan, every log among names that held does not
+// name. A saved collection that cannot be read whole is passed over: ok is
+// false, and every log is read. read names the logs the values hold,
+// never nil.
+func readSaved[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) bool, held, names []string, isLog func(string) bool, scan func(string) error) (vals []T, read []string, ok bool, err error) {
+	if vals, ok, err = readPart(ctx, d, p, valid); err != nil {
+		return nil, nil, false, err
 	}
 	if !ok {
 		vals, held = nil, nil
@@ -434,6 +416,49 @@ func readSaved[T any](ctx context.Context, d *DB, saved string, runs, count int,
 		read = append(read, n)
 	}
 	return vals, read, ok, nil
+}
+
+// readPart reads the runs of a saved collection, which must be p.Runs
+// documents 0 to p.Runs−1 holding p.Count valid values. ok is false if p
+// names none or it cannot be read whole; err only if ctx ended.
+func readPart[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) bool) (vals []T, ok bool, err error) {
+	if p.Name == "" {
+		return nil, false, nil
+	}
+	seen := make([]bool, max(p.Runs, 0))
+	// Made to the count at once: a million values grown by appending
+	// were copied over and over (most of the saved book's read).
+	vals = make([]T, 0, min(max(p.Count, 0), maxPresized))
+	err = readRuns(ctx, d, p.Name, func(id int, run []byte) ([]T, error) {
+		var vs []T
+		if err := decodeRun(run, &vs); err != nil {
+			return nil, err
+		}
+		// gob takes a run of another shape for one of zero values
+		// when no field's name matches: never trusted.
+		for i := range vs {
+			if !valid(&vs[i]) {
+				return nil, fmt.Errorf("run %d holds a value that is not one", id)
+			}
+		}
+		return vs, nil
+	}, func(id int, vs []T) error {
+		if id < 0 || id >= p.Runs || seen[id] {
+			return fmt.Errorf("run %d of %d", id, p.Runs)
+		}
+		seen[id] = true
+		vals = append(vals, vs...)
+		return nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return nil, false, err
+	}
+	// On FerretDB a find on a collection dropped meanwhile is empty,
+	// not an error: the counts tell a whole book.
+	if err != nil || len(vals) != p.Count || slices.Contains(seen, false) {
+		return nil, false, nil
+	}
+	return vals, true, nil
 }
 
 // scanOutcomeLog reads a log whole into latest, the latest record of each
@@ -459,7 +484,7 @@ func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	var logged []string
-	flags, read, _, err := readSaved(ctx, d, st.Flags, st.FlagRuns, st.FlagCount, func(f *string) bool { return *f != "" }, st.FlagLogs, names, isFlagLog,
+	flags, read, _, err := readSaved(ctx, d, savedPart{st.Flags, st.FlagRuns, st.FlagCount}, func(f *string) bool { return *f != "" }, st.FlagLogs, names, isFlagLog,
 		func(n string) error { return d.scanFlagLog(ctx, n, func(id string) { logged = append(logged, id) }) })
 	if err != nil {
 		return err
@@ -565,16 +590,16 @@ var errSavedMoved = errors.New("the saved outcome book was written by another pr
 // this process last saw (errSavedMoved).
 func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()) (err error) {
 	l := &d.outcomeLogs
-	read, flagsRead, ownFlags, version, under, ok := l.rotate()
+	at, ok := l.rotate()
 	begun()
 	if !ok {
 		return fmt.Errorf("save outcomes: the book was not read in this process")
 	}
-	if !s.Whole && under.Records == "" {
+	if !s.Whole && at.whole.Name == "" {
 		return fmt.Errorf("save outcomes: no saved book to lay the changes over")
 	}
-	st := outcomesSaved{ID: outcomesSavedID, Format: savedFormat, Version: version + 1,
-		Flags: logName(flagSavedPrefix), Logs: read, FlagLogs: flagsRead,
+	st := outcomesSaved{ID: outcomesSavedID, Format: savedFormat, Version: at.version + 1,
+		Flags: logName(flagSavedPrefix), Logs: at.read, FlagLogs: at.flagsRead,
 		Seq: s.Seq, Saved: time.Now().UTC()}
 	flags, sums := s.Flags, s.Sums
 	// A flag is written before the book is told of it: one written and
@@ -583,7 +608,7 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	for _, f := range flags {
 		set[f] = true
 	}
-	for _, own := range ownFlags {
+	for _, own := range at.ownFlags {
 		err = d.scanFlagLog(ctx, own, func(id string) {
 			if id = hailong.NormalizeDossierCode(id); !set[id] {
 				set[id] = true
@@ -620,8 +645,8 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 		}
 		st.RecordCount = len(wire)
 	} else {
-		st.Records, st.RecordRuns, st.RecordCount = under.Records, under.RecordRuns, under.RecordCount
-		st.Deltas = slices.Clone(under.Deltas)
+		st.Records, st.RecordRuns, st.RecordCount = at.whole.Name, at.whole.Runs, at.whole.Count
+		st.Deltas = at.deltas
 		// Nothing changed, nothing laid over: idle stops add no
 		// collection for the next start to read.
 		if len(wire) > 0 {
@@ -651,15 +676,15 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	// so. (The fence still bounds the claim and the state.)
 	ctx = context.WithoutCancel(ctx)
 	err = d.claimVersion(ctx, st.Version, func(ctx context.Context) error {
-		return d.replaceSaved(ctx, version, st)
+		return d.replaceSaved(ctx, at.version, st)
 	})
 	if err != nil {
 		return fmt.Errorf("save outcomes: %w", err)
 	}
 	l.mu.Lock()
 	l.version = max(l.version, st.Version)
-	l.saved = st
-	l.flagLogs = slices.DeleteFunc(l.flagLogs, func(n string) bool { return slices.Contains(ownFlags, n) })
+	l.whole, l.deltas = savedPart{st.Records, st.RecordRuns, st.RecordCount}, st.Deltas
+	l.flagLogs = slices.DeleteFunc(l.flagLogs, func(n string) bool { return slices.Contains(at.ownFlags, n) })
 	l.mu.Unlock()
 	written = nil // the state names them
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})

@@ -60,6 +60,11 @@ func (s SavedBook) compactDue() bool {
 	return !s.Read || s.Saves >= maxSaves || s.Changed > s.Records/wholeShare
 }
 
+// record is the record the entry was made from.
+func (e *entry) record() Record {
+	return Record{Key: e.key, Outcome: e.o, Digest: e.digest, Seq: e.seq}
+}
+
 // touch notes that the entry of key changed, or is gone if into (the key
 // that holds its dossier now) is set; b.mu is held.
 func (b *Book) touch(key, into string) {
@@ -119,13 +124,13 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	if s.Whole {
 		s.Records = make([]Record, 0, len(b.entries))
 		for _, e := range b.entries {
-			s.Records = append(s.Records, Record{Key: e.key, Outcome: e.o, Digest: e.digest, Seq: e.seq})
+			s.Records = append(s.Records, e.record())
 		}
 	} else {
 		s.Records = make([]Record, 0, len(b.changed))
 		for key, into := range b.changed {
 			if e, ok := b.entries[key]; ok {
-				s.Records = append(s.Records, Record{Key: e.key, Outcome: e.o, Digest: e.digest, Seq: e.seq})
+				s.Records = append(s.Records, e.record())
 				continue
 			}
 			if into == "" {
