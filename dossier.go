@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DossierCodes are the codes one dossier may carry: the one-stop
@@ -52,8 +53,25 @@ var dashes = strings.NewReplacer("\u2010", "-", "\u2011", "-", "\u2012", "-", "\
 // as '-', letters upper case. White space inside stays (and makes the code
 // invalid): "H15 50" might be H15.50 or H1550. Codes are compared in this
 // form only; they are stored as they were given.
+//
+// A code already in that form is returned as it is, not copied: the
+// outcome book keys a million dossiers by their codes, and shares the
+// bytes with the codes it holds.
 func NormalizeDossierCode(s string) string {
-	return strings.ToUpper(dashes.Replace(strings.TrimSpace(s)))
+	s = strings.TrimSpace(s)
+	if !isASCII(s) { // every dash but '-' is outside ASCII
+		s = dashes.Replace(s)
+	}
+	return strings.ToUpper(s)
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // DossierCode is a dossier code's parts.

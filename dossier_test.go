@@ -2,8 +2,10 @@ package hailong_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"hailong"
 )
@@ -76,6 +78,33 @@ func TestDossierCodesMatchEitherCode(t *testing.T) {
 			if got := tt.codes.Keys(); !slices.Equal(got, tt.want) {
 				t.Errorf("%+v.Keys() = %q, want %q", tt.codes, got, tt.want)
 			}
+		}
+	})
+}
+
+func TestNormalizeDossierCode(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"already normal", "H15.50.05.13-261008-0975", "H15.50.05.13-261008-0975"},
+		{"lower case", "h15.50.05.13-261008-0975", "H15.50.05.13-261008-0975"},
+		{"white space around", " \tG09.20-20260609-0092637\n", "G09.20-20260609-0092637"},
+		{"en dash and minus sign", "H15.50.05.13\u2013261008\u22120975", "H15.50.05.13-261008-0975"},
+		{"full-width hyphen, lower case", "g09.20\uFF0D20260609-0092637", "G09.20-20260609-0092637"},
+		{"space inside stays", "H15 50-261008-0975", "H15 50-261008-0975"},
+		{"empty", "  ", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := hailong.NormalizeDossierCode(tc.in); got != tc.want {
+				t.Fatalf("NormalizeDossierCode(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	t.Run("a normal code is not copied", func(t *testing.T) {
+		in := strings.Clone("H15.50.05.13-261008-0975")
+		if got := hailong.NormalizeDossierCode(in); unsafe.StringData(got) != unsafe.StringData(in) {
+			t.Fatal("a code already normal was copied: the outcome book holds every code twice")
 		}
 	})
 }

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"hailong"
 	"hailong/aggregator/comments"
@@ -112,5 +114,46 @@ func TestQueryReadsThePeriodInVietnam(t *testing.T) {
 	}
 	if p := x.Query(comments.Filter{Units: []string{"V"}}, comments.Cursor{}, 10); p.Total != 0 {
 		t.Errorf("another unit sees %d comments", p.Total)
+	}
+}
+
+// TestIndexSharesTheCodes checks that comments read with their own copies
+// of the same codes (as a start reads them from the database) are held
+// with one copy of each: a start's heap held 80 bytes a comment more.
+func TestIndexSharesTheCodes(t *testing.T) {
+	made := func(i int) comments.Comment {
+		c := comment(i, time.Date(2026, 5, 1, 8, i, 0, 0, time.UTC))
+		c.Unit, c.Procedure, c.Official, c.Counter = strings.Clone("TT-09190"), strings.Clone("1.001234"), strings.Clone("cb-017"), strings.Clone("3")
+		c.Questionnaire, c.Channel, c.Mood = strings.Clone("counter-quick"), hailong.Channel(strings.Clone("qr")), comments.Mood(strings.Clone("neutral"))
+		return c
+	}
+	for _, tc := range []struct {
+		name string
+		idx  func() *comments.Index
+	}{
+		{"loaded at once", func() *comments.Index { return comments.NewOf([]comments.Comment{made(1), made(2), made(3)}) }},
+		{"added one by one", func() *comments.Index {
+			x := comments.New()
+			for i := range 3 {
+				x.Add(made(3 - i))
+			}
+			return x
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var held []comments.Comment
+			tc.idx().All(func(c comments.Comment) bool { held = append(held, c); return true })
+			fields := func(c comments.Comment) []string {
+				return []string{c.Unit, c.Procedure, c.Official, c.Counter, c.Questionnaire, string(c.Channel), string(c.Mood)}
+			}
+			first := fields(held[0])
+			for _, c := range held[1:] {
+				for i, f := range fields(c) {
+					if f != first[i] || unsafe.StringData(f) != unsafe.StringData(first[i]) {
+						t.Fatalf("field %d of comment %s is %q held apart from %q", i, c.ID, f, first[i])
+					}
+				}
+			}
+		})
 	}
 }

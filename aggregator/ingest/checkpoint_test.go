@@ -483,6 +483,37 @@ func TestColdMonthsStayExactAcrossCheckpointsAndCrashes(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("a budget leaves the resident months past it cold", func(t *testing.T) {
+		var window []rollup.Month // of the main rollup, in the last six months
+		for _, s := range st.Segments {
+			if s.Month > now-6 && !s.Flagged {
+				window = append(window, s.Month)
+			}
+		}
+		if len(window) < 2 {
+			t.Fatalf("segments %+v: want two in the last six months", st.Segments)
+		}
+		newest := slices.Max(window)
+		// A budget of four cells is full (three quarters of it held) once
+		// a month of several cells is in: only the newest is loaded.
+		// Loading them all held them past the budget until a query or a
+		// checkpoint dropped some.
+		in = start(t, 6, 4)
+		<-in.Warmed()
+		cold := in.Rollup().Cold()
+		for _, m := range window {
+			if slices.Contains(cold, m) != (m != newest) {
+				t.Fatalf("cold after the start: %v; want every month of %v but the newest", cold, window)
+			}
+		}
+		if log := logs.String(); !strings.Contains(log, "left cold for the budget") || strings.Contains(log, "left cold for the budget=0") {
+			t.Fatalf("the start does not log the months left cold:\n%s", log)
+		}
+		checkQueries(t, in)
+		if err := in.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
 	// wholeYears fails unless the queries of whole cold years answer as a
 	// recomputation without loading a segment.
 	wholeYears := func(t *testing.T, in *ingest.Ingester) {

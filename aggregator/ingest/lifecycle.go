@@ -482,25 +482,38 @@ func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 }
 
 // warmMonths loads the resident months, the newest first: the ones
-// queries read most. A month that cannot be loaded is left cold (the
-// loader logs why): a query reading it tries again.
+// queries read most, and within a memory budget, until the rollup is Full.
+// The months beyond it stay cold: nothing drops months loaded this way
+// until a query or a checkpoint does, so a start that loaded them all
+// held a year of months past the budget for as long as the aggregator
+// stood idle. A month that cannot be loaded is left cold (the loader logs
+// why): a query reading it tries again.
 func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
 	if len(warm[0])+len(warm[1]) == 0 {
 		return
 	}
 	t0 := time.Now()
+	var loaded [2]int
+	left := 0 // cold for the budget
 	for i, r := range []*rollup.Rollup{in.Rollup(), in.Flagged()} {
 		months := slices.Clone(warm[i])
 		slices.Reverse(months)
-		for _, m := range months {
+		for j, m := range months {
 			if ctx.Err() != nil {
 				return
 			}
-			_ = r.LoadMonths(ctx, m)
+			if r.Residence().Full() {
+				left += len(months) - j
+				break
+			}
+			if r.LoadMonths(ctx, m) == nil {
+				loaded[i]++
+			}
 		}
 	}
 	res := in.Rollup().Residence()
-	in.log.Info("resident months of the rollups loaded", "months", len(warm[0]), "flagged months", len(warm[1]), "cells", res.Cells,
+	in.log.Info("resident months of the rollups loaded", "months", loaded[0], "flagged months", loaded[1],
+		"left cold for the budget", left, "cells", res.Cells, "budget", res.Budget,
 		"took", time.Since(t0).Round(time.Millisecond))
 }
 

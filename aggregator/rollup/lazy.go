@@ -137,6 +137,14 @@ type Residence struct {
 	SummaryReads int64
 }
 
+// Full reports whether the cells held, with the summaries', have reached
+// three quarters of the budget, where an eviction leaves them: a month
+// loaded past it, other than for a query, would only push out a month
+// read more recently. False with no budget.
+func (res Residence) Full() bool {
+	return res.Budget > 0 && res.Cells+res.SummaryCells >= res.Budget*3/4
+}
+
 // Residence tells what the rollup holds in memory.
 func (r *Rollup) Residence() Residence {
 	r.lazyMu.Lock()
