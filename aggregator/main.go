@@ -149,7 +149,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", 5*time.Minute, "how often the rollups' changed months are persisted, so that a start after a crash replays only what was counted since")
 	fs.IntVar(&cfg.CheckpointRatings, "checkpoint-ratings", 50000, "ratings counted after which a checkpoint of the rollups is taken before -checkpoint-every")
 	fs.IntVar(&cfg.ResidentMonths, "resident-months", 13, "months of the rollups, up to the current one, loaded once serving, in the background (a query reading one first waits for it); older months are loaded when first read, or read from their summaries; 0 loads every month before serving")
-	fs.Int64Var(&cfg.RollupBudget, "rollup-budget", 0, "cells of each rollup kept in memory (about 300-400 bytes each); past it the least recently used months already checkpointed are dropped and loaded again when read; 0: no bound")
+	fs.Int64Var(&cfg.RollupBudget, "rollup-budget", 0, "cells of each rollup kept in memory (about 300-400 bytes each): a start loads the recent months only while under three quarters of it, and past it the least recently used months already checkpointed are dropped and loaded again when read; 0: no bound")
 	fs.DurationVar(&cfg.ClockTolerance, "clock-tolerance", 5*time.Minute, "how far a kiosk rating's time may be in the future, by the kiosk's clock, or before its enrolment")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "address to serve Go's profiler (/debug/pprof/) and Prometheus metrics (/metrics) on, e.g. 127.0.0.1:6060; empty serves none")
 	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "issuer URL of the province's OpenID Connect provider; empty turns single sign-on off")

@@ -77,7 +77,8 @@ type Ingester struct {
 	stopBackground context.CancelFunc
 	backgroundDone chan struct{}
 	commentsAfter  <-chan struct{}
-	// warmed is closed once the resident months are loaded (Warmed).
+	// warmed is closed once the resident months are loaded, or left
+	// cold for the budget (Warmed).
 	warmed  chan struct{}
 	store   Store
 	catalog *hailong.Catalog

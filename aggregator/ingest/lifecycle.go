@@ -493,8 +493,7 @@ func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
 		return
 	}
 	t0 := time.Now()
-	var loaded [2]int
-	left := 0 // cold for the budget
+	var loaded, left [2]int // left cold for the budget
 	for i, r := range []*rollup.Rollup{in.Rollup(), in.Flagged()} {
 		months := slices.Clone(warm[i])
 		slices.Reverse(months)
@@ -503,7 +502,7 @@ func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
 				return
 			}
 			if r.Residence().Full() {
-				left += len(months) - j
+				left[i] = len(months) - j
 				break
 			}
 			if r.LoadMonths(ctx, m) == nil {
@@ -511,15 +510,16 @@ func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
 			}
 		}
 	}
-	res := in.Rollup().Residence()
-	in.log.Info("resident months of the rollups loaded", "months", loaded[0], "flagged months", loaded[1],
-		"left cold for the budget", left, "cells", res.Cells, "budget", res.Budget,
+	res, flagged := in.Rollup().Residence(), in.Flagged().Residence()
+	in.log.Info("resident months of the rollups loaded", "months", loaded[0], "left cold for the budget", left[0], "cells", res.Cells,
+		"flagged months", loaded[1], "flagged left cold", left[1], "flagged cells", flagged.Cells, "budget", res.Budget,
 		"took", time.Since(t0).Round(time.Millisecond))
 }
 
 // Warmed is closed once the resident months a start left for later are
-// loaded (or could not be), once serving (Config.CommentsAfter); at the
-// end of a start that loaded every month itself (a rebuild).
+// loaded, could not be, or were left cold for the budget, once serving
+// (Config.CommentsAfter); at the end of a start that loaded every month
+// itself (a rebuild).
 func (in *Ingester) Warmed() <-chan struct{} { return in.warmed }
 
 // loadComments reads the stored comments into idx, unless they are in

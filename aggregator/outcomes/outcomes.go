@@ -670,6 +670,9 @@ func (b *Book) unhappyWith(e *entry) bool {
 
 // count adds an entry's contribution to the rollup; b.mu is held.
 func (b *Book) count(e *entry) {
+	if e.o.Returned == nil {
+		return // in progress: counts nothing
+	}
 	bad := e.o.Overdue() || e.o.Complaints > 0 || b.unhappyWith(e)
 	dims, t, ok := contribution(&e.o, bad)
 	if !ok {

@@ -14,7 +14,10 @@ import (
 // scores of the one-stop indices (five indices of three scores). Each
 // read its own copy, they took about 250 bytes a dossier more: 200 MB of
 // a start's heap at 800,000 dossiers. Nothing changes an outcome's
-// strings or its map of scores in place, so shared ones stay right.
+// strings, its map of scores or its return day in place, so shared ones
+// stay right. The book relies on it too: what a dossier takes back from
+// the rollup is made again from its outcome (contribution), so an
+// outcome changed in place would take back what it never added.
 type sharer struct {
 	scores map[string]map[string]int
 	key    strings.Builder
