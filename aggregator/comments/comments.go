@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,6 +88,15 @@ func before(a, b *Comment) int {
 	return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID))
 }
 
+// held is what the index keeps of a comment beside its row (columns):
+// the rest is made again from the row (comment). Kept whole, with its own
+// copies of the codes its row numbers, a comment took about 300 bytes
+// besides its id and text; this takes 40.
+type held struct {
+	id, text       string
+	version, level int32
+}
+
 // row is what a query filters on, of one comment, as small numbers.
 type row struct {
 	at                                 int64 // Unix nanoseconds
@@ -116,13 +126,12 @@ func (n *names) id(s string) uint32 {
 	return id
 }
 
-// share is id, and makes *s the names' own copy of it.
-func (n *names) share(s *string) uint32 {
-	id := n.id(*s)
-	if id != 0 {
-		*s = n.list[id]
+// name returns the value numbered id.
+func (n *names) name(id uint32) string {
+	if id == 0 {
+		return ""
 	}
-	return id
+	return n.list[id]
 }
 
 // lookup returns the number of s, and false if no comment has it.
@@ -131,10 +140,21 @@ func (n *names) lookup(s string) (uint32, bool) {
 	return id, ok
 }
 
+// The moods and channels a row holds, numbered from 1 (0 is none).
 var (
-	moodCodes    = map[Mood]uint8{Dissatisfied: 1, Neutral: 2, Satisfied: 3}
-	channelCodes = map[hailong.Channel]uint8{hailong.ChannelKiosk: 1, hailong.ChannelQR: 2}
+	codeMoods    = []Mood{Dissatisfied, Neutral, Satisfied}
+	codeChannels = []hailong.Channel{hailong.ChannelKiosk, hailong.ChannelQR}
+	moodCodes    = codes(codeMoods)
+	channelCodes = codes(codeChannels)
 )
+
+func codes[T comparable](values []T) map[T]uint8 {
+	m := map[T]uint8{}
+	for i, v := range values {
+		m[v] = uint8(i + 1)
+	}
+	return m
+}
 
 // columns hold the rows by field, each in time order: a query sweeps only
 // the fields it filters on, a few bytes a comment, rather than following a
@@ -157,13 +177,14 @@ func (c *columns) insert(i int, r row) {
 }
 
 // Index holds comments oldest first. It is safe for concurrent use.
+// Comments read back from it have At in UTC.
 type Index struct {
 	// loaded is closed once the stored comments are in (NewLoading);
 	// an index made otherwise is loaded from the start.
 	loaded chan struct{}
 	mu     sync.RWMutex
-	cols   columns    // by (At, ID)
-	list   []*Comment // the same order
+	cols   columns // by (At, ID)
+	list   []held  // the same order
 	ids    map[string]bool
 	// Numbers of units, procedures, officials, counters, questionnaires.
 	units, procedures, officials, counters, questionnaires names
@@ -191,8 +212,8 @@ func (x *Index) Loaded(cs []Comment) {
 	}
 	all := make([]Comment, 0, len(cs)+len(x.list))
 	all = append(all, cs...)
-	for _, c := range x.list {
-		all = append(all, *c)
+	for i := range x.list {
+		all = append(all, x.comment(i))
 	}
 	y := NewOf(all)
 	x.cols, x.list, x.ids = y.cols, y.list, y.ids
@@ -224,43 +245,61 @@ func (x *Index) WaitLoaded(ctx context.Context) error {
 	}
 }
 
-// rowOf numbers a comment's fields, and makes the comment hold the
-// index's own copy of each (names.share): a start reads every comment
-// with its own copies of a few codes that thousands share, about 80 bytes
-// a comment, 65 MB of the heap at 830,000 comments.
 func (x *Index) rowOf(c *Comment) row {
-	r := row{at: c.At.UnixNano(), unit: x.units.share(&c.Unit), procedure: x.procedures.share(&c.Procedure),
-		official: x.officials.share(&c.Official), counter: x.counters.share(&c.Counter), questionnaire: x.questionnaires.share(&c.Questionnaire),
+	return row{at: c.At.UnixNano(), unit: x.units.id(c.Unit), procedure: x.procedures.id(c.Procedure),
+		official: x.officials.id(c.Official), counter: x.counters.id(c.Counter), questionnaire: x.questionnaires.id(c.Questionnaire),
 		mood: moodCodes[c.Mood], channel: channelCodes[c.Channel]}
-	if i := slices.Index(Moods, c.Mood); i >= 0 {
-		c.Mood = Moods[i]
-	}
-	if i := slices.Index(channels, c.Channel); i >= 0 {
-		c.Channel = channels[i]
-	}
-	return r
 }
 
-// channels are the channels the index numbers, for their shared copies.
-var channels = []hailong.Channel{hailong.ChannelKiosk, hailong.ChannelQR}
+// comment makes the i-th comment again from its row and what is held of
+// it, with the index's one copy of each code (a start read every comment
+// with its own).
+func (x *Index) comment(i int) Comment {
+	h, cols := &x.list[i], &x.cols
+	c := Comment{ID: h.id, At: time.Unix(0, cols.at[i]).UTC(), Unit: x.units.name(cols.unit[i]),
+		Procedure: x.procedures.name(cols.procedure[i]), Official: x.officials.name(cols.official[i]),
+		Counter: x.counters.name(cols.counter[i]), Questionnaire: x.questionnaires.name(cols.questionnaire[i]),
+		Version: int(h.version), Level: int(h.level), Text: h.text}
+	if m := cols.mood[i]; m > 0 {
+		c.Mood = codeMoods[m-1]
+	}
+	if ch := cols.channel[i]; ch > 0 {
+		c.Channel = codeChannels[ch-1]
+	}
+	return c
+}
+
+// cmpAt orders the i-th comment against one at ns with id id.
+func (x *Index) cmpAt(i int, ns int64, id string) int {
+	return cmp.Or(cmp.Compare(x.cols.at[i], ns), strings.Compare(x.list[i].id, id))
+}
+
+// search returns where a comment at ns with id id is, or goes.
+func (x *Index) search(ns int64, id string) int {
+	return sort.Search(len(x.list), func(i int) bool { return x.cmpAt(i, ns, id) >= 0 })
+}
 
 // NewOf returns an index of cs, in any order, once each by id.
 func NewOf(cs []Comment) *Index {
 	x := New()
-	list := make([]*Comment, 0, len(cs))
+	sorted := make([]*Comment, 0, len(cs))
 	for i := range cs {
 		if !x.ids[cs[i].ID] {
 			x.ids[cs[i].ID] = true
-			c := cs[i] // its own copy, so that cs may go
-			list = append(list, &c)
+			sorted = append(sorted, &cs[i])
 		}
 	}
-	slices.SortFunc(list, before)
-	x.list = list
-	for i, c := range list {
+	slices.SortFunc(sorted, before)
+	x.list = make([]held, 0, len(sorted))
+	for i, c := range sorted {
+		x.list = append(x.list, heldOf(c))
 		x.cols.insert(i, x.rowOf(c))
 	}
 	return x
+}
+
+func heldOf(c *Comment) held {
+	return held{id: c.ID, text: c.Text, version: int32(c.Version), level: int32(c.Level)}
 }
 
 // Add adds comments; one already held (by id) is skipped. Comments come
@@ -272,17 +311,18 @@ func (x *Index) Add(cs ...Comment) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for i := range cs {
-		c := cs[i]
+		c := &cs[i]
 		if x.ids[c.ID] {
 			continue
 		}
 		x.ids[c.ID] = true
+		r := x.rowOf(c)
 		at := len(x.list)
-		if at > 0 && before(x.list[at-1], &c) > 0 {
-			at, _ = slices.BinarySearchFunc(x.list, &c, before)
+		if at > 0 && x.cmpAt(at-1, r.at, c.ID) > 0 {
+			at = x.search(r.at, c.ID)
 		}
-		x.list = slices.Insert(x.list, at, &c)
-		x.cols.insert(at, x.rowOf(&c))
+		x.list = slices.Insert(x.list, at, heldOf(c))
+		x.cols.insert(at, r)
 	}
 }
 
@@ -297,8 +337,8 @@ func (x *Index) Len() int {
 func (x *Index) All(fn func(Comment) bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	for _, c := range x.list {
-		if !fn(*c) {
+	for i := range x.list {
+		if !fn(x.comment(i)) {
 			return
 		}
 	}
@@ -407,9 +447,7 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	}
 	start := hi // exclusive: the newest comment of the page is start-1
 	if after.ID != "" {
-		c := &Comment{At: after.At, ID: after.ID}
-		at, _ := slices.BinarySearchFunc(x.list, c, before)
-		start = min(hi, max(lo, at))
+		start = min(hi, max(lo, x.search(after.At.UnixNano(), after.ID)))
 	}
 	for i := hi - 1; i >= lo; i-- {
 		if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||
@@ -423,7 +461,7 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 			continue
 		}
 		if len(p.Comments) < limit {
-			p.Comments = append(p.Comments, *x.list[i])
+			p.Comments = append(p.Comments, x.comment(i))
 		} else if p.Next.ID == "" {
 			last := p.Comments[len(p.Comments)-1]
 			p.Next = Cursor{At: last.At, ID: last.ID}

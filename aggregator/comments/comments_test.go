@@ -157,3 +157,35 @@ func TestIndexSharesTheCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestIndexKeepsEveryField checks that a comment reads back as it was
+// added, whatever the index keeps of it, with its time in UTC.
+func TestIndexKeepsEveryField(t *testing.T) {
+	in := comments.Comment{ID: "0190b000-0000-7000-8000-000000000001", At: time.Date(2026, 5, 1, 15, 4, 5, 123456789, hailong.Location),
+		Unit: "TT-09190", Procedure: "1.001234", Official: "cb-017", Counter: "3", Channel: hailong.ChannelQR,
+		Questionnaire: "sipas", Version: 3, Level: 4, Mood: comments.Dissatisfied, Text: "Phải chờ lâu.\nPhòng chờ nóng."}
+	bare := comments.Comment{ID: "0190b000-0000-7000-8000-000000000002", At: in.At.Add(time.Second), Unit: "TT-09190", Text: "Tốt."}
+	want := in
+	want.At = in.At.UTC()
+	wantBare := bare
+	wantBare.At = bare.At.UTC()
+	for _, tc := range []struct {
+		name string
+		idx  *comments.Index
+	}{
+		{"loaded at once", comments.NewOf([]comments.Comment{bare, in})},
+		{"added", func() *comments.Index { x := comments.New(); x.Add(bare, in); return x }()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []comments.Comment
+			tc.idx.All(func(c comments.Comment) bool { got = append(got, c); return true })
+			if len(got) != 2 || got[0] != want || got[1] != wantBare {
+				t.Fatalf("read back\n%+v\nwant\n%+v\n%+v", got, want, wantBare)
+			}
+			page := tc.idx.Query(comments.Filter{Units: []string{"TT-09190"}}, comments.Cursor{}, 10)
+			if len(page.Comments) != 2 || page.Comments[1] != want || page.Comments[0] != wantBare {
+				t.Fatalf("page %+v, want %+v then %+v", page.Comments, wantBare, want)
+			}
+		})
+	}
+}
