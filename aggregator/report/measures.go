@@ -72,11 +72,21 @@ func (r *Reporter) Measures(q Query, b Breakdowns, lang string) (Measures, error
 		if children, err = r.childGroups(q, b, group); err != nil {
 			return Measures{}, err
 		}
+		type book struct {
+			all            rollup.Outcomes
+			groups, months []rollup.Outcomes
+		}
+		outcomes := alongside(func() (o book) {
+			o.all, o.groups, o.months = r.Outcomes.Breakdown(q.Units, group, q.From, q.To, q.Filter)
+			return o
+		})
 		res, groups, months, flagged = r.ratingsBreakdown(q, group)
-		res.Outcomes, groups766, months766 = r.Outcomes.Breakdown(q.Units, group, q.From, q.To, q.Filter)
+		o := outcomes()
+		res.Outcomes, groups766, months766 = o.all, o.groups, o.months
 	} else {
+		outcomes := alongside(func() rollup.Outcomes { return r.Outcomes.Query(q.Units, q.From, q.To, q.Filter) })
 		res, flagged = r.ratings(q)
-		res.Outcomes = r.Outcomes.Query(q.Units, q.From, q.To, q.Filter)
+		res.Outcomes = outcomes()
 	}
 	out := r.measuresOf(q, res, lang)
 	out.Flagged = flagged
