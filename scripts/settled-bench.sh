@@ -10,13 +10,15 @@
 #   SETTLED_AFTER="summaries written" scripts/settled-bench.sh DATA_DIR BINARY
 #   REPORTS=20000 scripts/settled-bench.sh DATA_DIR BINARY
 #   SERVE_FLAGS="-rollup-budget 600000" MEASURES=0 REPORTS=100000 scripts/settled-bench.sh DATA_DIR BINARY
+#   HEAP_PROFILE=/tmp/heap.pprof SERVE_FLAGS="-rollup-budget 600000" MEASURES=0 scripts/settled-bench.sh DATA_DIR BINARY
 #
 # REPORTS=N has the one-stop software report N new dossiers (1,000 to a
 # request, as a client enrolled for the province, made once in
 # DATA_DIR/bench-client) before the stop, whose save of the outcome book
 # then writes them. MEASURES=0 leaves BenchmarkMeasuresAtScale out (a
 # -rollup-budget smaller than a year of months makes its queries load months
-# again and again).
+# again and again). HEAP_PROFILE=FILE writes the live heap's profile there
+# when the memory is read (go tool pprof -sample_index=inuse_space BINARY FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$1 bin=$2
@@ -40,6 +42,7 @@ done
 grep -hE 'rollups loaded|outcomes loaded|resident months of|comments loaded|summaries written|summarise a month' "$log" | cut -c1-240
 [ "${MEASURES:-1}" = 0 ] || measures_bench
 echo "$(memory)"
+[ -z "${HEAP_PROFILE:-}" ] || curl -s "http://$debug/debug/pprof/heap?gc=1" >"$HEAP_PROFILE"
 report_outcomes "${REPORTS:-0}"
 stop
 echo "clean stop, everything loaded: $stopped s"

@@ -140,11 +140,11 @@ func (n *names) lookup(s string) (uint32, bool) {
 	return id, ok
 }
 
-// The moods and channels a row holds, numbered from 1 (0 is none).
+// The moods (Moods) and channels a row holds, numbered from 1 (0 is
+// none).
 var (
-	codeMoods    = []Mood{Dissatisfied, Neutral, Satisfied}
 	codeChannels = []hailong.Channel{hailong.ChannelKiosk, hailong.ChannelQR}
-	moodCodes    = codes(codeMoods)
+	moodCodes    = codes(Moods)
 	channelCodes = codes(codeChannels)
 )
 
@@ -261,7 +261,7 @@ func (x *Index) comment(i int) Comment {
 		Counter: x.counters.name(cols.counter[i]), Questionnaire: x.questionnaires.name(cols.questionnaire[i]),
 		Version: int(h.version), Level: int(h.level), Text: h.text}
 	if m := cols.mood[i]; m > 0 {
-		c.Mood = codeMoods[m-1]
+		c.Mood = Moods[m-1]
 	}
 	if ch := cols.channel[i]; ch > 0 {
 		c.Channel = codeChannels[ch-1]

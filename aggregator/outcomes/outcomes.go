@@ -119,13 +119,9 @@ type entry struct {
 	counted, bad bool
 }
 
-// contribution is what an outcome adds to the rollup when returned
-// (counted false while in progress), bad or not.
-func contribution(o *hailong.Outcome, bad bool) (dims rollup.Dims, tally rollup.Outcomes, counted bool) {
-	idx1, returned := o.Index1()
-	if !returned {
-		return rollup.Dims{}, rollup.Outcomes{}, false
-	}
+// contribution is what a returned outcome adds to the rollup, bad or not.
+func contribution(o *hailong.Outcome, bad bool) (dims rollup.Dims, tally rollup.Outcomes) {
+	idx1, _ := o.Index1()
 	dims = rollup.Dims{Procedure: o.Procedure, Official: o.Official, Counter: o.Counter}
 	tally = rollup.Outcomes{Dossiers: 1, Index1Sum: int64(idx1)}
 	if o.Overdue() {
@@ -144,7 +140,7 @@ func contribution(o *hailong.Outcome, bad bool) (dims rollup.Dims, tally rollup.
 			tally.IndexN[i]++
 		}
 	}
-	return dims, tally, true
+	return dims, tally
 }
 
 // Book holds every dossier's latest outcome.
@@ -674,10 +670,7 @@ func (b *Book) count(e *entry) {
 		return // in progress: counts nothing
 	}
 	bad := e.o.Overdue() || e.o.Complaints > 0 || b.unhappyWith(e)
-	dims, t, ok := contribution(&e.o, bad)
-	if !ok {
-		return
-	}
+	dims, t := contribution(&e.o, bad)
 	e.counted, e.bad = true, bad
 	b.roll.AddTally(e.o.Unit, *e.o.Returned, dims, rollup.Tally{Out: &t})
 }
@@ -687,7 +680,7 @@ func (b *Book) uncount(e *entry) {
 	if !e.counted {
 		return
 	}
-	dims, c, _ := contribution(&e.o, e.bad)
+	dims, c := contribution(&e.o, e.bad) // counted: returned
 	neg := rollup.Outcomes{}
 	neg.Add(&c)
 	neg.Dossiers, neg.Bad, neg.Overdue, neg.Complained, neg.Index1Sum = -neg.Dossiers, -neg.Bad, -neg.Overdue, -neg.Complained, -neg.Index1Sum
