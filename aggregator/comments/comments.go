@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/intern"
 )
 
 // Mood is what a rating's headline answer says, the level a reader filters
@@ -105,41 +106,6 @@ type row struct {
 	mood, channel                      uint8
 }
 
-// names numbers the values of one dimension; 0 is "none".
-type names struct {
-	ids  map[string]uint32
-	list []string
-}
-
-func (n *names) id(s string) uint32 {
-	if s == "" {
-		return 0
-	}
-	if n.ids == nil {
-		n.ids, n.list = map[string]uint32{}, []string{""}
-	}
-	id, ok := n.ids[s]
-	if !ok {
-		id = uint32(len(n.list))
-		n.ids[s], n.list = id, append(n.list, s)
-	}
-	return id
-}
-
-// name returns the value numbered id.
-func (n *names) name(id uint32) string {
-	if id == 0 {
-		return ""
-	}
-	return n.list[id]
-}
-
-// lookup returns the number of s, and false if no comment has it.
-func (n *names) lookup(s string) (uint32, bool) {
-	id, ok := n.ids[s]
-	return id, ok
-}
-
 // The moods (Moods) and channels a row holds, numbered from 1 (0 is
 // none).
 var (
@@ -187,7 +153,7 @@ type Index struct {
 	list   []held  // the same order
 	ids    map[string]bool
 	// Numbers of units, procedures, officials, counters, questionnaires.
-	units, procedures, officials, counters, questionnaires names
+	units, procedures, officials, counters, questionnaires intern.Table
 }
 
 // New returns an empty index.
@@ -246,8 +212,8 @@ func (x *Index) WaitLoaded(ctx context.Context) error {
 }
 
 func (x *Index) rowOf(c *Comment) row {
-	return row{at: c.At.UnixNano(), unit: x.units.id(c.Unit), procedure: x.procedures.id(c.Procedure),
-		official: x.officials.id(c.Official), counter: x.counters.id(c.Counter), questionnaire: x.questionnaires.id(c.Questionnaire),
+	return row{at: c.At.UnixNano(), unit: x.units.ID(c.Unit), procedure: x.procedures.ID(c.Procedure),
+		official: x.officials.ID(c.Official), counter: x.counters.ID(c.Counter), questionnaire: x.questionnaires.ID(c.Questionnaire),
 		mood: moodCodes[c.Mood], channel: channelCodes[c.Channel]}
 }
 
@@ -256,9 +222,9 @@ func (x *Index) rowOf(c *Comment) row {
 // with its own).
 func (x *Index) comment(i int) Comment {
 	h, cols := &x.list[i], &x.cols
-	c := Comment{ID: h.id, At: time.Unix(0, cols.at[i]).UTC(), Unit: x.units.name(cols.unit[i]),
-		Procedure: x.procedures.name(cols.procedure[i]), Official: x.officials.name(cols.official[i]),
-		Counter: x.counters.name(cols.counter[i]), Questionnaire: x.questionnaires.name(cols.questionnaire[i]),
+	c := Comment{ID: h.id, At: time.Unix(0, cols.at[i]).UTC(), Unit: x.units.String(cols.unit[i]),
+		Procedure: x.procedures.String(cols.procedure[i]), Official: x.officials.String(cols.official[i]),
+		Counter: x.counters.String(cols.counter[i]), Questionnaire: x.questionnaires.String(cols.questionnaire[i]),
 		Version: int(h.version), Level: int(h.level), Text: h.text}
 	if m := cols.mood[i]; m > 0 {
 		c.Mood = Moods[m-1]
@@ -407,11 +373,11 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	defer x.mu.RUnlock()
 	// Each asked value as its number; a value no comment has matches none.
 	none := false
-	one := func(n *names, v string) uint32 {
+	one := func(n *intern.Table, v string) uint32 {
 		if v == "" {
 			return 0
 		}
-		id, ok := n.lookup(v)
+		id, ok := n.Lookup(v)
 		none = none || !ok
 		return id
 	}
@@ -420,17 +386,17 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	if none {
 		return p
 	}
-	units := make([]bool, len(x.units.list))
+	units := make([]bool, x.units.Len())
 	for _, u := range f.Units {
-		if id, ok := x.units.lookup(u); ok {
+		if id, ok := x.units.Lookup(u); ok {
 			units[id] = true
 		}
 	}
 	var procs []bool
 	if f.Procedures != nil {
-		procs = make([]bool, len(x.procedures.list))
+		procs = make([]bool, x.procedures.Len())
 		for _, pr := range f.Procedures {
-			if id, ok := x.procedures.lookup(pr); ok {
+			if id, ok := x.procedures.Lookup(pr); ok {
 				procs[id] = true
 			}
 		}

@@ -60,9 +60,10 @@ func (s SavedBook) compactDue() bool {
 	return !s.Read || s.Saves >= maxSaves || s.Changed > s.Records/wholeShare
 }
 
-// record is the record the entry was made from.
-func (e *entry) record() Record {
-	return Record{Key: e.key, Outcome: e.o, Digest: e.digest, Seq: e.seq}
+// record is the record the entry was made from, without its digest (the
+// book makes it again from the outcome: kept); b.mu is held.
+func (b *Book) record(e *entry) Record {
+	return Record{Key: e.key, Outcome: b.outcome(&e.o), Seq: e.seq}
 }
 
 // touch notes that the entry of key changed, or is gone if into (the key
@@ -124,13 +125,13 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	if s.Whole {
 		s.Records = make([]Record, 0, len(b.entries))
 		for _, e := range b.entries {
-			s.Records = append(s.Records, e.record())
+			s.Records = append(s.Records, b.record(e))
 		}
 	} else {
 		s.Records = make([]Record, 0, len(b.changed))
 		for key, into := range b.changed {
 			if e, ok := b.entries[key]; ok {
-				s.Records = append(s.Records, e.record())
+				s.Records = append(s.Records, b.record(e))
 				continue
 			}
 			if into == "" {

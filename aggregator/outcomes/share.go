@@ -4,20 +4,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unique"
 
 	"hailong"
 )
 
-// sharer lets the outcomes read at a start share what many dossiers hold
-// alike: a centre's, a procedure's, an official's code, and the same few
-// scores of the one-stop indices (five indices of three scores). Each
-// read its own copy, they took about 250 bytes a dossier more: 200 MB of
-// a start's heap at 800,000 dossiers. Nothing changes an outcome's
-// strings, its map of scores or its return day in place, so shared ones
-// stay right. The book relies on it too: what a dossier takes back from
-// the rollup is made again from its outcome (contribution), so an
-// outcome changed in place would take back what it never added.
+// sharer lets the outcomes read at a start share the same few scores of
+// the one-stop indices (five indices of three scores) rather than each
+// hold a map of its own: about 250 bytes a dossier, 200 MB of a start's
+// heap at 800,000 dossiers. (Their codes of centres, procedures and the
+// like the book keeps as numbers: kept.) Nothing changes an outcome's map
+// of scores in place, so shared ones stay right. The book relies on it
+// too: what a dossier takes back from the rollup is made again from its
+// outcome (contribution), so an outcome changed in place would take back
+// what it never added.
 type sharer struct {
 	scores map[string]map[string]int
 	key    strings.Builder
@@ -27,14 +26,8 @@ func newSharer() *sharer {
 	return &sharer{scores: map[string]map[string]int{}}
 }
 
-// share makes o hold the shared copies of its codes (unique's canonical
-// strings) and scores.
+// share makes o hold the shared copy of its scores.
 func (s *sharer) share(o *hailong.Outcome) {
-	for _, p := range []*string{&o.Unit, &o.Agency, &o.Via, &o.Procedure, &o.Official, &o.Counter} {
-		if *p != "" {
-			*p = unique.Make(*p).Value()
-		}
-	}
 	if len(o.Indices) > 0 {
 		o.Indices = s.scoresOf(o.Indices)
 	}
