@@ -388,7 +388,7 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	}
 	units := make([]bool, x.units.Len())
 	for _, u := range f.Units {
-		if id, ok := x.units.Lookup(u); ok {
+		if id, ok := x.units.Lookup(u); ok && u != "" { // "" names no unit: it matches none
 			units[id] = true
 		}
 	}
@@ -396,7 +396,7 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	if f.Procedures != nil {
 		procs = make([]bool, x.procedures.Len())
 		for _, pr := range f.Procedures {
-			if id, ok := x.procedures.Lookup(pr); ok {
+			if id, ok := x.procedures.Lookup(pr); ok && pr != "" { // nor a comment about no procedure
 				procs[id] = true
 			}
 		}

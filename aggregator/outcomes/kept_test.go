@@ -9,17 +9,25 @@ import (
 
 	"hailong"
 	"hailong/aggregator/outcomes"
+	"hailong/aggregator/rollup"
 )
 
 // TestTheBookKeepsEveryField: what the book keeps of a dossier (its codes
 // as numbers, its return day in place, no digest) makes the outcome again
 // whole: a whole save holds each as reported, and the same reports sent
 // again are unchanged, before and after the book is read from that save,
-// while a report that changes any one field is an update.
+// while a report that changes any one field is an update, and the sums
+// after all of them are those of the reports as first sent.
 func TestTheBookKeepsEveryField(t *testing.T) {
+	// The fields this test changes one by one; a field added to the
+	// outcome must be kept (kept), made again (outcome) and compared (same)
+	// by the book, and changed below.
+	if n := reflect.TypeFor[hailong.Outcome]().NumField(); n != 13 {
+		t.Fatalf("hailong.Outcome has %d fields, this test knows 13: keep the new one in the book and change it here", n)
+	}
 	ctx := context.Background()
 	day := hailong.DateFromYMD
-	ret, same := day(2026, 3, 11), day(2026, 3, 6)
+	ret, same, epoch := day(2026, 3, 11), day(2026, 3, 6), hailong.Date(0)
 	reported := []hailong.Outcome{
 		{Dossier: "H22.39-260305-0001", NationalDossier: "G09.20-20260305-0000001", Unit: "TT-09190", Agency: "000.00.22.H39",
 			Via: hailong.OutcomeOnline, Procedure: "1.001234", Official: "can-bo-7", Counter: "Q3", Received: day(2026, 3, 5),
@@ -27,6 +35,8 @@ func TestTheBookKeepsEveryField(t *testing.T) {
 		{Dossier: "H22.39-260305-0002", Unit: "TT-09250", Via: hailong.OutcomeCounter, Received: day(2026, 3, 5), Due: day(2026, 3, 20)},
 		{NationalDossier: "G09.20-20260305-0000003", Unit: "TT-09190", Via: hailong.OutcomePost, Procedure: "1.001234",
 			Received: same, Due: same, Returned: &same},
+		// Returned on day 0, 1 January 1970: returned, not in progress.
+		{Dossier: "H22.39-691231-0004", Unit: "TT-09250", Received: epoch - 2, Due: epoch - 1, Returned: &epoch, Complaints: 1},
 	}
 	store := &memStore{}
 	b, err := outcomes.Load(ctx, store)
@@ -98,5 +108,19 @@ func TestTheBookKeepsEveryField(t *testing.T) {
 				t.Errorf("the report as first sent, after: %v, want updated", got)
 			}
 		})
+	}
+	// The sums after every change and its undoing are those of a book
+	// told only of the reports as first sent.
+	want, err := outcomes.Load(ctx, &memStore{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses(want, reported)
+	units := []string{"TT-09190", "TT-09250"}
+	for _, period := range [][2]hailong.Date{{epoch - 2, day(2026, 12, 31)}, {epoch, epoch}, {ret, ret}, {same, same}} {
+		got, wantSums := b.Query(units, period[0], period[1], rollup.Filter{}), want.Query(units, period[0], period[1], rollup.Filter{})
+		if got != wantSums || wantSums.Dossiers == 0 {
+			t.Errorf("%v–%v: sums %+v, want %+v", period[0], period[1], got, wantSums)
+		}
 	}
 }

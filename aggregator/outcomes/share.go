@@ -14,9 +14,11 @@ import (
 // heap at 800,000 dossiers. (Their codes of centres, procedures and the
 // like the book keeps as numbers: kept.) Nothing changes an outcome's map
 // of scores in place, so shared ones stay right. The book relies on it
-// too: what a dossier takes back from the rollup is made again from its
-// outcome (contribution), so an outcome changed in place would take back
-// what it never added.
+// too, for the maps of reports as well (kept holds the report's own): what
+// a dossier takes back from the rollup is made again from its outcome
+// (contribution), and a report is told unchanged by comparing it with
+// that outcome (same), so a map changed in place would take back what it
+// never added, or hide a change.
 type sharer struct {
 	scores map[string]map[string]int
 	key    strings.Builder
