@@ -262,7 +262,7 @@ type itemAcc struct {
 
 func (a *accumulator) add(s *series, items arena, q, ch id, c *counts) {
 	if c.out != 0 {
-		a.out.Add(&s.outs[c.out-1])
+		s.outs[c.out-1].addTo(&a.out)
 		return
 	}
 	qa := a.addLean(q, ch, &c.lean)

@@ -447,7 +447,42 @@ type series struct {
 	// The answers to questions of the cells, and of the sums: apart, so
 	// that a query reading sums finds their answers close together.
 	cellItems, sumItems arena
-	outs                []Outcomes
+	outs                []outcomeCounts
+}
+
+// outcomeCounts are the Outcomes of a cell or a sum in 32 bits, like the
+// rest of its counts (one unit's day or month): 60 bytes rather than 120
+// for each of the outcome book's cells, of which there is about one a
+// dossier (a unit's day, procedure, official and counter).
+type outcomeCounts struct {
+	dossiers, bad, overdue, complained, index1Sum int32
+	indexSum, indexN                              [5]int32
+}
+
+// add adds o; a negative o takes a report back.
+func (c *outcomeCounts) add(o *Outcomes) {
+	c.dossiers += int32(o.Dossiers)
+	c.bad += int32(o.Bad)
+	c.overdue += int32(o.Overdue)
+	c.complained += int32(o.Complained)
+	c.index1Sum += int32(o.Index1Sum)
+	for i := range c.indexSum {
+		c.indexSum[i] += int32(o.IndexSum[i])
+		c.indexN[i] += int32(o.IndexN[i])
+	}
+}
+
+// addTo adds the counts to o.
+func (c *outcomeCounts) addTo(o *Outcomes) {
+	o.Dossiers += int64(c.dossiers)
+	o.Bad += int64(c.bad)
+	o.Overdue += int64(c.overdue)
+	o.Complained += int64(c.complained)
+	o.Index1Sum += int64(c.index1Sum)
+	for i := range c.indexSum {
+		o.IndexSum[i] += int64(c.indexSum[i])
+		o.IndexN[i] += int64(c.indexN[i])
+	}
 }
 
 // arena holds the answers to questions of many counts, each one's in a
@@ -571,16 +606,18 @@ func (s *series) addCell(c *counts, o *counts) {
 		s.sumItems.add(c, it)
 	}
 	if o.out != 0 {
-		s.addOutcomes(c, &s.outs[o.out-1])
+		var sum Outcomes
+		s.outs[o.out-1].addTo(&sum)
+		s.addOutcomes(c, &sum)
 	}
 }
 
 func (s *series) addOutcomes(c *counts, o *Outcomes) {
 	if c.out == 0 {
-		s.outs = append(s.outs, Outcomes{})
+		s.outs = append(s.outs, outcomeCounts{})
 		c.out = int32(len(s.outs))
 	}
-	s.outs[c.out-1].Add(o)
+	s.outs[c.out-1].add(o)
 }
 
 // totalOf returns the sum of ts with the given questionnaire and channel,
@@ -834,7 +871,8 @@ func (r *Rollup) tallyIn(s *series, items arena, c *counts) Tally {
 	}
 	slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
 	if c.out != 0 {
-		o := s.outs[c.out-1]
+		var o Outcomes
+		s.outs[c.out-1].addTo(&o)
 		t.Out = &o
 	}
 	return t
