@@ -84,10 +84,18 @@ func Of(r *hailong.Rating, q *hailong.Questionnaire) (Comment, bool) {
 	return c, true
 }
 
-// before orders comments by time, then id: the index's order.
+// before orders comments by time, to the millisecond, then id: the
+// index's order.
 func before(a, b *Comment) int {
-	return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID))
+	return cmp.Or(cmp.Compare(instant(a.At), instant(b.At)), strings.Compare(a.ID, b.ID))
 }
+
+// instant is the time of a comment as the index holds it: Unix
+// nanoseconds, to the millisecond, as the database stores it, so that a
+// comment added as its rating is stored and the same one read back after
+// a start are one, at one place (the index tells comments apart by time
+// and id, not by a set of ids, which took 30 bytes a comment).
+func instant(t time.Time) int64 { return t.UnixMilli() * int64(time.Millisecond) }
 
 // held is what the index keeps of a comment beside its row (columns):
 // the rest is made again from the row (comment). Kept whole, with its own
@@ -100,7 +108,7 @@ type held struct {
 
 // row is what a query filters on, of one comment, as small numbers.
 type row struct {
-	at                                 int64 // Unix nanoseconds
+	at                                 int64 // Unix nanoseconds, to the millisecond (instant)
 	unit, procedure, official, counter uint32
 	questionnaire                      uint32
 	mood, channel                      uint8
@@ -150,14 +158,13 @@ type Index struct {
 	loaded chan struct{}
 	mu     sync.RWMutex
 	cols   columns // by (At, ID)
-	list   []held  // the same order
-	ids    map[string]bool
+	list   []held  // the same order; a comment (time and id) once
 	// Numbers of units, procedures, officials, counters, questionnaires.
 	units, procedures, officials, counters, questionnaires intern.Table
 }
 
 // New returns an empty index.
-func New() *Index { return &Index{ids: map[string]bool{}, loaded: closed} }
+func New() *Index { return &Index{loaded: closed} }
 
 // closed is the loaded channel of an index loaded from the start.
 var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
@@ -165,7 +172,7 @@ var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c
 // NewLoading returns an empty index whose stored comments are still to
 // come (Loaded): a start serves the measures without waiting for every
 // comment ever stored to be read, while new comments are added at once.
-func NewLoading() *Index { return &Index{ids: map[string]bool{}, loaded: make(chan struct{})} }
+func NewLoading() *Index { return &Index{loaded: make(chan struct{})} }
 
 // Loaded adds the stored comments to an index made by NewLoading, with
 // those added since (once each by id), and marks it loaded. It sorts and
@@ -182,7 +189,7 @@ func (x *Index) Loaded(cs []Comment) {
 		all = append(all, x.comment(i))
 	}
 	y := NewOf(all)
-	x.cols, x.list, x.ids = y.cols, y.list, y.ids
+	x.cols, x.list = y.cols, y.list
 	x.units, x.procedures, x.officials, x.counters, x.questionnaires = y.units, y.procedures, y.officials, y.counters, y.questionnaires
 	close(x.loaded)
 }
@@ -212,7 +219,7 @@ func (x *Index) WaitLoaded(ctx context.Context) error {
 }
 
 func (x *Index) rowOf(c *Comment) row {
-	return row{at: c.At.UnixNano(), unit: x.units.ID(c.Unit), procedure: x.procedures.ID(c.Procedure),
+	return row{at: instant(c.At), unit: x.units.ID(c.Unit), procedure: x.procedures.ID(c.Procedure),
 		official: x.officials.ID(c.Official), counter: x.counters.ID(c.Counter), questionnaire: x.questionnaires.ID(c.Questionnaire),
 		mood: moodCodes[c.Mood], channel: channelCodes[c.Channel]}
 }
@@ -250,12 +257,11 @@ func NewOf(cs []Comment) *Index {
 	x := New()
 	sorted := make([]*Comment, 0, len(cs))
 	for i := range cs {
-		if !x.ids[cs[i].ID] {
-			x.ids[cs[i].ID] = true
-			sorted = append(sorted, &cs[i])
-		}
+		sorted = append(sorted, &cs[i])
 	}
-	slices.SortFunc(sorted, before)
+	// Stable: of one comment given twice, the first is kept.
+	slices.SortStableFunc(sorted, before)
+	sorted = slices.CompactFunc(sorted, func(a, b *Comment) bool { return before(a, b) == 0 })
 	x.list = make([]held, 0, len(sorted))
 	for i, c := range sorted {
 		x.list = append(x.list, heldOf(c))
@@ -268,8 +274,9 @@ func heldOf(c *Comment) held {
 	return held{id: c.ID, text: c.Text, version: int32(c.Version), level: int32(c.Level)}
 }
 
-// Add adds comments; one already held (by id) is skipped. Comments come
-// mostly newest, so most are appended; a late one is put in its place.
+// Add adds comments; one already held (the same time and id) is skipped.
+// Comments come mostly newest, so most are appended; a late one is put in
+// its place.
 func (x *Index) Add(cs ...Comment) {
 	if len(cs) == 0 {
 		return
@@ -278,14 +285,12 @@ func (x *Index) Add(cs ...Comment) {
 	defer x.mu.Unlock()
 	for i := range cs {
 		c := &cs[i]
-		if x.ids[c.ID] {
-			continue
-		}
-		x.ids[c.ID] = true
 		r := x.rowOf(c)
 		at := len(x.list)
-		if at > 0 && x.cmpAt(at-1, r.at, c.ID) > 0 {
-			at = x.search(r.at, c.ID)
+		if at > 0 && x.cmpAt(at-1, r.at, c.ID) >= 0 {
+			if at = x.search(r.at, c.ID); x.cmpAt(at, r.at, c.ID) == 0 {
+				continue // held
+			}
 		}
 		x.list = slices.Insert(x.list, at, heldOf(c))
 		x.cols.insert(at, r)

@@ -165,10 +165,11 @@ func TestIndexKeepsEveryField(t *testing.T) {
 		Unit: "TT-09190", Procedure: "1.001234", Official: "cb-017", Counter: "3", Channel: hailong.ChannelQR,
 		Questionnaire: "sipas", Version: 3, Level: 4, Mood: comments.Dissatisfied, Text: "Phải chờ lâu.\nPhòng chờ nóng."}
 	bare := comments.Comment{ID: "0190b000-0000-7000-8000-000000000002", At: in.At.Add(time.Second), Unit: "TT-09190", Text: "Tốt."}
+	// Back in UTC and to the millisecond, as the database keeps time.
 	want := in
-	want.At = in.At.UTC()
+	want.At = in.At.UTC().Truncate(time.Millisecond)
 	wantBare := bare
-	wantBare.At = bare.At.UTC()
+	wantBare.At = bare.At.UTC().Truncate(time.Millisecond)
 	for _, tc := range []struct {
 		name string
 		idx  *comments.Index
@@ -185,6 +186,54 @@ func TestIndexKeepsEveryField(t *testing.T) {
 			page := tc.idx.Query(comments.Filter{Units: []string{"TT-09190"}}, comments.Cursor{}, 10)
 			if len(page.Comments) != 2 || page.Comments[1] != want || page.Comments[0] != wantBare {
 				t.Fatalf("page %+v, want %+v then %+v", page.Comments, wantBare, want)
+			}
+		})
+	}
+}
+
+// TestACommentAddedAndReadBackIsHeldOnce: a comment added as its rating is
+// stored, to the nanosecond, and the same one read back from the
+// database after a start, to the millisecond, are one comment, whichever
+// comes first; two comments of one millisecond are two.
+func TestACommentAddedAndReadBackIsHeldOnce(t *testing.T) {
+	live := comment(1, time.Date(2026, 5, 1, 8, 4, 6, 123456789, time.UTC))
+	stored := live
+	stored.At = live.At.Truncate(time.Millisecond)
+	other := comment(2, stored.At) // another rating of the same millisecond
+	tests := []struct {
+		name  string
+		build func() *comments.Index
+	}{
+		{"added, then loaded", func() *comments.Index {
+			x := comments.NewLoading()
+			x.Add(live, other)
+			x.Loaded([]comments.Comment{stored})
+			return x
+		}},
+		{"loaded, then added again", func() *comments.Index {
+			x := comments.NewLoading()
+			x.Loaded([]comments.Comment{stored, other})
+			x.Add(live, other, live)
+			return x
+		}},
+		{"at once", func() *comments.Index { return comments.NewOf([]comments.Comment{live, other, stored, live}) }},
+		{"added after a later one", func() *comments.Index {
+			x := comments.New()
+			x.Add(other, comment(3, live.At.Add(time.Hour)), live, stored)
+			x.Add(live)
+			return x
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := tt.build()
+			var ids []string
+			x.All(func(c comments.Comment) bool { ids = append(ids, c.ID); return true })
+			if n := strings.Count(strings.Join(ids, " "), live.ID); n != 1 {
+				t.Errorf("the comment is held %d times: %v", n, ids)
+			}
+			if !slices.Contains(ids, other.ID) {
+				t.Errorf("the other comment of the same millisecond is lost: %v", ids)
 			}
 		})
 	}
