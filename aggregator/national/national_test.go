@@ -42,6 +42,8 @@ type province struct {
 	requests atomic.Int64
 	longest  atomic.Int64 // the longest request URI
 	token    string
+	// tamper, if set, changes the answer before it is sent.
+	tamper func(*national.Months)
 }
 
 func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +71,9 @@ func (p *province) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out.Version = p.version
+	if p.tamper != nil {
+		p.tamper(out)
+	}
 	for _, m := range out.Months {
 		if !m.Unchanged {
 			p.sent.Add(1)
@@ -87,21 +92,30 @@ func fact(unit string, d hailong.Date, sat bool) rollup.Fact {
 
 func TestPull(t *testing.T) {
 	oct, nov := hailong.DateFromYMD(2026, time.October, 3), hailong.DateFromYMD(2026, time.November, 5)
+	// count sets the first cell's count of the answer's first month.
+	count := func(set func(*rollup.Cell)) func(*national.Months) {
+		return func(m *national.Months) { set(&m.Months[0].Ratings[0].Cells[0]) }
+	}
 	tests := []struct {
 		name      string
 		provinces []string
 		unit      string
 		version   int
+		tamper    func(*national.Months)
 		wantErr   string
 	}{
-		{"its own province", []string{"48"}, "TT-48", national.Version, ""},
-		{"another province's cells", []string{"48"}, "TT-79", national.Version, "not among the source's provinces"},
-		{"a unit in no province", []string{"48"}, "TT-00", national.Version, "not among the source's provinces"},
-		{"another version", []string{"48"}, "TT-48", national.Version + 1, "version"},
+		{"its own province", []string{"48"}, "TT-48", national.Version, nil, ""},
+		{"another province's cells", []string{"48"}, "TT-79", national.Version, nil, "not among the source's provinces"},
+		{"a unit in no province", []string{"48"}, "TT-00", national.Version, nil, "not among the source's provinces"},
+		{"another version", []string{"48"}, "TT-48", national.Version + 1, nil, "version"},
+		{"a count past the 32 bits of a cell", []string{"48"}, "TT-48", national.Version,
+			count(func(c *rollup.Cell) { c.N = 1 << 31 }), "count n is 2147483648"},
+		{"a negative count", []string{"48"}, "TT-48", national.Version,
+			count(func(c *rollup.Cell) { c.Satisfied = -1 }), "count satisfied is -1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &province{version: tc.version, token: "secret"}
+			p := &province{version: tc.version, token: "secret", tamper: tc.tamper}
 			p.roll.Store(rollup.New())
 			p.roll.Load().Add(fact(tc.unit, oct, true), fact(tc.unit, nov, false))
 			srv := httptest.NewServer(p)

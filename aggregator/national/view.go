@@ -244,11 +244,9 @@ func negate(days []rollup.Day) []rollup.Day {
 			for _, it := range c.Items {
 				t.Items = append(t.Items, rollup.Item{Q: it.Q, N: -it.N, Satisfied: -it.Satisfied, Sum: -it.Sum, Zero: -it.Zero})
 			}
-			if o := c.Out; o != nil {
-				t.Out = &rollup.Outcomes{Dossiers: -o.Dossiers, Bad: -o.Bad, Overdue: -o.Overdue, Complained: -o.Complained, Index1Sum: -o.Index1Sum}
-				for k := range o.IndexSum {
-					t.Out.IndexSum[k], t.Out.IndexN[k] = -o.IndexSum[k], -o.IndexN[k]
-				}
+			if c.Out != nil {
+				neg := c.Out.Negated()
+				t.Out = &neg
 			}
 			cells[j] = rollup.Cell{Dims: c.Dims, Tally: t}
 		}
@@ -420,8 +418,9 @@ func (v *View) fetchWindow(ctx context.Context, src Source, window url.Values) (
 
 // check reads an answer into the months it makes of the source: those
 // unchanged from held, the others from their cells. Cells of a unit outside
-// the source's provinces, of another wire version, or a month said
-// unchanged that is not held refuse the answer.
+// the source's provinces, of another wire version, with a count a cell
+// cannot hold (rollup.Tally.Check), or a month said unchanged that is not
+// held refuse the answer.
 func (v *View) check(src Source, held map[string]month, ans *Months) (map[string]month, error) {
 	if ans.Version != Version {
 		return nil, fmt.Errorf("the source speaks version %d of the rollup cells, this aggregator %d", ans.Version, Version)
@@ -465,6 +464,11 @@ func (v *View) check(src Source, held map[string]month, ans *Months) (map[string
 				}
 				if rollup.MonthOf(d.Date) != mustMonth(m.Month) {
 					return nil, fmt.Errorf("a day %s in month %s", d.Date, m.Month)
+				}
+				for _, c := range d.Cells {
+					if err := c.Tally.Check(); err != nil {
+						return nil, fmt.Errorf("a cell of unit %s on %s: %w: the pull is refused", d.Unit, d.Date, err)
+					}
 				}
 			}
 			*part.into = days

@@ -757,12 +757,7 @@ func (b *Book) uncount(e *entry) {
 	}
 	o := b.outcome(&e.o)
 	dims, c := contribution(&o, e.bad) // counted: returned
-	neg := rollup.Outcomes{}
-	neg.Add(&c)
-	neg.Dossiers, neg.Bad, neg.Overdue, neg.Complained, neg.Index1Sum = -neg.Dossiers, -neg.Bad, -neg.Overdue, -neg.Complained, -neg.Index1Sum
-	for i := range neg.IndexSum {
-		neg.IndexSum[i], neg.IndexN[i] = -neg.IndexSum[i], -neg.IndexN[i]
-	}
+	neg := c.Negated()
 	b.roll.AddTally(o.Unit, e.o.returned, dims, rollup.Tally{Out: &neg})
 	e.counted, e.bad = false, false
 }

@@ -137,6 +137,15 @@ type Outcomes struct {
 	IndexN   [5]int64 `bson:"in" json:"in"`
 }
 
+// Negated returns the tally that takes o back: each count negated.
+func (o Outcomes) Negated() Outcomes {
+	n := Outcomes{Dossiers: -o.Dossiers, Bad: -o.Bad, Overdue: -o.Overdue, Complained: -o.Complained, Index1Sum: -o.Index1Sum}
+	for i := range o.IndexSum {
+		n.IndexSum[i], n.IndexN[i] = -o.IndexSum[i], -o.IndexN[i]
+	}
+	return n
+}
+
 // Add adds another outcome tally; a negative one takes a report back.
 func (o *Outcomes) Add(p *Outcomes) {
 	o.Dossiers += p.Dossiers
@@ -148,6 +157,39 @@ func (o *Outcomes) Add(p *Outcomes) {
 		o.IndexSum[i] += p.IndexSum[i]
 		o.IndexN[i] += p.IndexN[i]
 	}
+}
+
+// Check returns an error naming the first count of the tally that a cell
+// cannot hold: a negative one, or one of 2^31 or more (a cell's counts are
+// 32-bit: one unit's day or month). A tally read from elsewhere (a
+// province's cells, by the national view) is checked before it is added,
+// where a count past 32 bits would wrap around unseen.
+func (t *Tally) Check() error {
+	type count struct {
+		name string
+		v    int64
+	}
+	counts := []count{{"n", t.N}, {"satisfied", t.Satisfied}}
+	for i, v := range t.Levels {
+		counts = append(counts, count{fmt.Sprintf("levels[%d]", i), v})
+	}
+	for _, it := range t.Items {
+		counts = append(counts, count{"items[" + it.Q + "].n", it.N}, count{"items[" + it.Q + "].satisfied", it.Satisfied},
+			count{"items[" + it.Q + "].sum", it.Sum}, count{"items[" + it.Q + "].zero", it.Zero})
+	}
+	if o := t.Out; o != nil {
+		counts = append(counts, count{"out.dossiers", o.Dossiers}, count{"out.bad", o.Bad}, count{"out.overdue", o.Overdue},
+			count{"out.complained", o.Complained}, count{"out.index1_sum", o.Index1Sum})
+		for i := range o.IndexSum {
+			counts = append(counts, count{fmt.Sprintf("out.index_sum[%d]", i), o.IndexSum[i]}, count{fmt.Sprintf("out.index_n[%d]", i), o.IndexN[i]})
+		}
+	}
+	for _, c := range counts {
+		if c.v < 0 || c.v > math.MaxInt32 {
+			return fmt.Errorf("count %s is %d, outside the 0 to %d a cell holds", c.name, c.v, math.MaxInt32)
+		}
+	}
+	return nil
 }
 
 // Item tallies the answers to one question.

@@ -1,9 +1,11 @@
 package rollup_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"hailong"
@@ -58,6 +60,15 @@ func TestQueryMatchesBruteForce(t *testing.T) {
 			}
 			outs = append(outs, o)
 			r.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &o.out})
+		}
+		if len(outs) > 0 && rng.IntN(40) == 0 {
+			// A dossier reported again: its tally taken back, as the
+			// outcome book does, by a negative one.
+			i := rng.IntN(len(outs))
+			o := outs[i]
+			neg := o.out.Negated()
+			r.AddTally(o.unit, o.date, o.dims, rollup.Tally{Out: &neg})
+			outs = slices.Delete(outs, i, i+1)
 		}
 	}
 	loaded := rollup.New()
@@ -295,5 +306,37 @@ func TestCellsCounted(t *testing.T) {
 	r.Add(f, f, g, h)
 	if r.Cells() != 3 || r.Ratings() != 4 {
 		t.Fatalf("cells %d, ratings %d; want 3 and 4", r.Cells(), r.Ratings())
+	}
+}
+
+// TestTallyCheck: a tally whose counts a cell holds passes; any count
+// negative or past 32 bits is named.
+func TestTallyCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		tally   rollup.Tally
+		wantErr string
+	}{
+		{"counts a cell holds", rollup.Tally{N: math.MaxInt32, Satisfied: 3, Levels: [rollup.MaxLevels]int64{1, 2},
+			Items: []rollup.Item{{Q: "q1", N: 2, Satisfied: 1, Sum: 3, Zero: 1}}, Out: &rollup.Outcomes{Dossiers: 5, IndexSum: [5]int64{9}}}, ""},
+		{"ratings past 32 bits", rollup.Tally{N: math.MaxInt32 + 1}, "count n is 2147483648"},
+		{"a negative level", rollup.Tally{N: 1, Levels: [rollup.MaxLevels]int64{0, -1}}, "count levels[1] is -1"},
+		{"an answer's sum past 32 bits", rollup.Tally{N: 1, Items: []rollup.Item{{Q: "q7", N: 1, Sum: 1 << 40}}}, "count items[q7].sum is"},
+		{"dossiers past 32 bits", rollup.Tally{Out: &rollup.Outcomes{Dossiers: 1 << 32}}, "count out.dossiers is 4294967296"},
+		{"a negative index count", rollup.Tally{Out: &rollup.Outcomes{Dossiers: 1, IndexN: [5]int64{0, 0, 0, 0, -2}}}, "count out.index_n[4] is -2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.tally.Check()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Check: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Check: %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
