@@ -175,7 +175,7 @@ var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c
 func NewLoading() *Index { return &Index{loaded: make(chan struct{})} }
 
 // Loaded adds the stored comments to an index made by NewLoading, with
-// those added since (once each by id), and marks it loaded. It sorts and
+// those added since (each once: the same time and id), and marks it loaded. It sorts and
 // indexes them once, rather than inserting each in its place.
 func (x *Index) Loaded(cs []Comment) {
 	x.mu.Lock()
@@ -252,15 +252,16 @@ func (x *Index) search(ns int64, id string) int {
 	return sort.Search(len(x.list), func(i int) bool { return x.cmpAt(i, ns, id) >= 0 })
 }
 
-// NewOf returns an index of cs, in any order, once each by id.
+// NewOf returns an index of cs, in any order, each once (the same time
+// and id).
 func NewOf(cs []Comment) *Index {
 	x := New()
 	sorted := make([]*Comment, 0, len(cs))
 	for i := range cs {
 		sorted = append(sorted, &cs[i])
 	}
-	// Stable: of one comment given twice, the first is kept.
-	slices.SortStableFunc(sorted, before)
+	// A comment given twice is the same rating's: either may stay.
+	slices.SortFunc(sorted, before)
 	sorted = slices.CompactFunc(sorted, func(a, b *Comment) bool { return before(a, b) == 0 })
 	x.list = make([]held, 0, len(sorted))
 	for i, c := range sorted {
@@ -418,7 +419,7 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	}
 	start := hi // exclusive: the newest comment of the page is start-1
 	if after.ID != "" {
-		start = min(hi, max(lo, x.search(after.At.UnixNano(), after.ID)))
+		start = min(hi, max(lo, x.search(instant(after.At), after.ID)))
 	}
 	for i := hi - 1; i >= lo; i-- {
 		if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||

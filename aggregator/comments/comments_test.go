@@ -238,3 +238,16 @@ func TestACommentAddedAndReadBackIsHeldOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestACursorToTheNanosecondPagesOn: a cursor made before comments were
+// held to the millisecond (of a comment added live, to the nanosecond)
+// still begins the next page just past the comment it names.
+func TestACursorToTheNanosecondPagesOn(t *testing.T) {
+	ms := time.Date(2026, 5, 1, 8, 4, 6, 123000000, time.UTC)
+	a, b, c := comment(1, ms), comment(2, ms), comment(3, ms.Add(time.Second))
+	x := comments.NewOf([]comments.Comment{a, b, c})
+	page := x.Query(comments.Filter{Units: []string{"U"}}, comments.Cursor{At: ms.Add(456789), ID: b.ID}, 10)
+	if len(page.Comments) != 1 || page.Comments[0].ID != a.ID {
+		t.Fatalf("the page after %s is %+v, want %s alone", b.ID, page.Comments, a.ID)
+	}
+}
