@@ -377,14 +377,13 @@ func TestMeasuresWithholdSmallSamples(t *testing.T) {
 	}
 }
 
-// TestStopWhileTheOutcomeBookIsRead: a stop that comes while the outcome
-// book is still being read in the background (at once after the start)
-// returns, saving nothing of the book, and the next start has every
-// dossier.
+// TestStopWhileTheOutcomeBookIsRead: a stop that comes before the outcome
+// book is read in the background, or while it is, returns, saving nothing
+// of the book, and the next start has every dossier.
 func TestStopWhileTheOutcomeBookIsRead(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	agg := startAggregator(t, dir, addr)
-	const n = 20000
+	const n = 5000
 	for start := 0; start < n; start += 1000 {
 		batch := make([]hailong.Outcome, 1000)
 		for i := range batch {
@@ -399,20 +398,36 @@ func TestStopWhileTheOutcomeBookIsRead(t *testing.T) {
 	if err := agg.Close(); err != nil {
 		t.Fatal(err)
 	}
-	agg = startAggregator(t, dir, addr)
-	closed := make(chan error, 1)
-	go func() { closed <- agg.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("a stop while the outcome book was read did not return")
-	}
-	agg = startAggregator(t, dir, addr)
-	defer agg.Close()
-	if got := agg.Outcomes().Dossiers(); got != n {
-		t.Fatalf("%d dossiers after the stop, want %d", got, n)
+	for _, tc := range []struct {
+		name string
+		read bool // whether the read is let begin just before the stop
+	}{{"before the read", false}, {"as the read begins", true}} {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			hold := make(chan struct{})
+			agg := startAggregatorWith(t, aggapp.Config{Listen: addr, DataDir: dir, DemoData: true, BookAfter: hold})
+			if tc.read {
+				close(hold)
+			}
+			select {
+			case <-agg.Outcomes().Opened():
+				t.Fatal("the outcome book was read before the stop")
+			default:
+			}
+			closed := make(chan error, 1)
+			go func() { closed <- agg.Close() }()
+			select {
+			case err := <-closed:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("a stop before the outcome book was read did not return")
+			}
+			agg = startAggregator(t, dir, addr)
+			defer agg.Close()
+			if got := agg.Outcomes().Dossiers(); got != n {
+				t.Fatalf("%d dossiers after the stop, want %d", got, n)
+			}
+		})
 	}
 }

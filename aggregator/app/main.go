@@ -124,6 +124,10 @@ type Config struct {
 	// it still owes a delivery (webhooks.Config.QueueAfter): 0 is 1 s,
 	// negative writes every batch at once.
 	WebhookQueueAfter time.Duration
+	// BookAfter, if set, holds back the read of the outcome book, once
+	// serving, until it is closed, so that a test can stop a process
+	// whose book is still to be read; nil reads it at once.
+	BookAfter <-chan struct{}
 	// Lease makes this process one of several on one database: it serves
 	// only while it holds the lease of its scope (Provinces), and waits
 	// as a standby until then (docs/SCALE.md). Off, one aggregator owns
@@ -529,6 +533,13 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 			tried()
 		}
 	}()
+	if m.Config.BookAfter != nil {
+		select {
+		case <-m.Config.BookAfter:
+		case <-ctx.Done():
+			return
+		}
+	}
 	for {
 		t0 := time.Now()
 		err := m.book.Read(ctx)
