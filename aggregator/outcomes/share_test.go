@@ -13,7 +13,7 @@ import (
 func TestSharerSharesEqualScores(t *testing.T) {
 	s := newSharer()
 	mk := func(unit string, scores map[string]int) hailong.Outcome {
-		return hailong.Outcome{Dossier: "H-" + unit, Unit: string([]byte(unit)), Procedure: string([]byte("1.000042")), Indices: scores}
+		return hailong.Outcome{Dossier: "H-" + unit, Unit: unit, Procedure: "1.000042", Indices: scores}
 	}
 	a := mk("TT-1", map[string]int{"2": 2, "5": 1})
 	b := mk("TT-1", map[string]int{"5": 1, "2": 2})
