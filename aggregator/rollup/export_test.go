@@ -37,17 +37,17 @@ func (r *Rollup) CheckIndexes() error {
 		}
 		for d, list := range s.index {
 			if len(list) != want[d] {
-				return fmt.Errorf("unit %s: the index list of %c %s holds %d cells, want %d", unit, d.kind, r.names[d.value], len(list), want[d])
+				return fmt.Errorf("unit %s: the index list of %c %s holds %d cells, want %d", unit, d.kind, r.names.String(d.value), len(list), want[d])
 			}
 			seen := map[int32]bool{}
 			for k, i := range list {
 				c := &s.cells[i]
 				if seen[i] || r.fine(&c.key)[slices.IndexFunc([]byte("pocf"), func(b byte) bool { return b == d.kind })] != d {
-					return fmt.Errorf("unit %s: the index list of %c %s lists cell %d twice or of another value", unit, d.kind, r.names[d.value], i)
+					return fmt.Errorf("unit %s: the index list of %c %s lists cell %d twice or of another value", unit, d.kind, r.names.String(d.value), i)
 				}
 				seen[i] = true
 				if k > 0 && s.cells[list[k-1]].date > c.date {
-					return fmt.Errorf("unit %s: the index list of %c %s is out of date order", unit, d.kind, r.names[d.value])
+					return fmt.Errorf("unit %s: the index list of %c %s is out of date order", unit, d.kind, r.names.String(d.value))
 				}
 			}
 		}
@@ -63,7 +63,7 @@ func (r *Rollup) CheckIndexes() error {
 			}
 			k := sumKey{monthKey(c.date), c.proc, c.q, c.ch}
 			if p, ok := sums[k]; ok && p != c.psum {
-				return fmt.Errorf("unit %s: two procedure sums of %s %s %s in %s", unit, r.names[c.proc], r.names[c.q], r.names[c.ch], Month(k.month))
+				return fmt.Errorf("unit %s: two procedure sums of %s %s %s in %s", unit, r.names.String(c.proc), r.names.String(c.q), r.names.String(c.ch), Month(k.month))
 			}
 			sums[k] = c.psum
 		}

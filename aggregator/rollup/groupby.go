@@ -58,7 +58,7 @@ func (r *Rollup) Groups(units []string, from, to hailong.Date, f Filter, by []Di
 		out[i] = make(map[string]Result, len(gs[i].values))
 		for j, v := range gs[i].values {
 			if v != 0 {
-				out[i][r.names[v]] = gs[i].result(r, j)
+				out[i][r.names.String(v)] = gs[i].result(r, j)
 			}
 		}
 	}
@@ -100,13 +100,13 @@ func (r *Rollup) GroupSums(units []string, from, to hailong.Date, f Filter, by [
 			if v == 0 {
 				continue
 			}
-			sums := Sums{Value: r.names[v]}
+			sums := Sums{Value: r.names.String(v)}
 			add := func(q id, n, sat int64, levels *[MaxLevels]int64) {
 				sums.N += n
 				sums.Satisfied += sat
-				k := slices.IndexFunc(sums.ByQuestionnaire, func(s QuestionnaireSums) bool { return s.Questionnaire == r.names[q] })
+				k := slices.IndexFunc(sums.ByQuestionnaire, func(s QuestionnaireSums) bool { return s.Questionnaire == r.names.String(q) })
 				if k < 0 {
-					sums.ByQuestionnaire = append(sums.ByQuestionnaire, QuestionnaireSums{Questionnaire: r.names[q]})
+					sums.ByQuestionnaire = append(sums.ByQuestionnaire, QuestionnaireSums{Questionnaire: r.names.String(q)})
 					k = len(sums.ByQuestionnaire) - 1
 				}
 				qs := &sums.ByQuestionnaire[k]
@@ -135,7 +135,7 @@ func (r *Rollup) group(units []string, from, to hailong.Date, f *Filter, by []Di
 	gs := make([]grouper, len(by))
 	var coarse, fine []int // indexes in by
 	for i, d := range by {
-		gs[i] = grouper{slot: make([]int32, len(r.names)), noItems: !items}
+		gs[i] = grouper{slot: make([]int32, r.names.Len()), noItems: !items}
 		if d == ByChannel || d == ByQuestionnaire {
 			coarse = append(coarse, i)
 		} else {
@@ -234,7 +234,7 @@ func (sc *groupScratch) groupers(r *Rollup, name scratchKey, n int, items bool) 
 		g.noItems = !items
 		// Values may have been interned since it was made (a grouping
 		// behind a query lets writers in between months).
-		g.slot = slices.Grow(g.slot, len(r.names)-len(g.slot))[:len(r.names)]
+		g.slot = slices.Grow(g.slot, r.names.Len()-len(g.slot))[:r.names.Len()]
 	}
 	return gs[:n]
 }
@@ -321,7 +321,7 @@ func (r *Rollup) OutcomeGroups(units []string, from, to hailong.Date, f Filter, 
 		// Only the outcomes are wanted: no result is made of the rest.
 		for j, v := range gs[0].values {
 			if v != 0 {
-				out[i][r.names[v]] = gs[0].accs[j].out
+				out[i][r.names.String(v)] = gs[0].accs[j].out
 			}
 		}
 		gs = gs[1:]

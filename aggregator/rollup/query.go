@@ -35,7 +35,7 @@ func (r *Rollup) matcher(f *Filter) (matcher, bool) {
 		if x.value == "" {
 			continue
 		}
-		v, ok := r.ids[x.value]
+		v, ok := r.names.Lookup(x.value)
 		if !ok {
 			return m, false
 		}
@@ -357,17 +357,17 @@ func (a *accumulator) result(r *Rollup) Result {
 	res := Result{ByChannel: map[hailong.Channel]Tally{hailong.ChannelKiosk: {}, hailong.ChannelQR: {}},
 		ByQuestionnaire: map[string]Tally{}, Outcomes: a.out}
 	for _, c := range a.channels {
-		res.ByChannel[hailong.Channel(r.names[c.ch])] = Tally{N: c.n, Satisfied: c.sat}
+		res.ByChannel[hailong.Channel(r.names.String(c.ch))] = Tally{N: c.n, Satisfied: c.sat}
 		res.Total.N += c.n
 		res.Total.Satisfied += c.sat
 	}
 	for _, q := range a.byQ {
 		t := Tally{N: q.n, Satisfied: q.sat, Levels: q.levels}
 		for _, it := range q.items {
-			t.Items = append(t.Items, Item{Q: r.names[it.q], N: it.n, Satisfied: it.sat, Sum: it.sum, Zero: it.zero})
+			t.Items = append(t.Items, Item{Q: r.names.String(it.q), N: it.n, Satisfied: it.sat, Sum: it.sum, Zero: it.zero})
 		}
 		slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
-		res.ByQuestionnaire[r.names[q.q]] = t
+		res.ByQuestionnaire[r.names.String(q.q)] = t
 	}
 	return res
 }

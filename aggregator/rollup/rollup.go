@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/intern"
 )
 
 // Schema is the version of the persisted rollup format; a different stored
@@ -333,9 +334,8 @@ func FactOf(r *hailong.Rating, q *hailong.Questionnaire) (Fact, bool) {
 // procedure read fewer and smaller entries than the cells.
 type Rollup struct {
 	mu      sync.RWMutex
-	names   []string      // interned dimension values; id 0 is ""
-	ids     map[string]id // the inverse of names
-	fieldOf []id          // a procedure's field, by the procedure's id
+	names   intern.Table // interned dimension values; id 0 is ""
+	fieldOf []id         // a procedure's field, by the procedure's id
 	units   map[string]*series
 	ratings int64
 	// dirty holds the months changed since TakeDirty last took them: what
@@ -350,22 +350,12 @@ type Rollup struct {
 	monthGroups *monthGroups
 }
 
-// id is an interned dimension value: an index into Rollup.names.
+// id is an interned dimension value: its number in Rollup.names.
 type id = uint32
 
 // New returns an empty rollup.
 func New() *Rollup {
-	return &Rollup{names: []string{""}, ids: map[string]id{"": 0}, units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), summaries: newSummaries(), gens: map[Month]uint64{}, monthGroups: newMonthGroups()}
-}
-
-func (r *Rollup) intern(s string) id {
-	if v, ok := r.ids[s]; ok {
-		return v
-	}
-	v := id(len(r.names))
-	r.names = append(r.names, s)
-	r.ids[s] = v
-	return v
+	return &Rollup{units: map[string]*series{}, dirty: map[Month]bool{}, lazy: newLazy(), summaries: newSummaries(), gens: map[Month]uint64{}, monthGroups: newMonthGroups()}
 }
 
 func (r *Rollup) field(proc id) id {
@@ -649,7 +639,7 @@ func (s *series) addTally(r *Rollup, c *counts, a *arena, t *Tally) {
 		c.levels[i] += int32(v)
 	}
 	for _, it := range t.Items {
-		a.add(c, item{q: r.intern(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum), zero: int32(it.Zero)})
+		a.add(c, item{q: r.names.ID(it.Q), n: int32(it.N), sat: int32(it.Satisfied), sum: int32(it.Sum), zero: int32(it.Zero)})
 	}
 	if t.Out != nil {
 		s.addOutcomes(c, t.Out)
@@ -708,8 +698,8 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 		s = newSeries()
 		r.units[unit] = s
 	}
-	k := key{q: r.intern(dims.Questionnaire), ch: r.intern(string(dims.Channel)),
-		proc: r.intern(dims.Procedure), off: r.intern(dims.Official), ctr: r.intern(dims.Counter)}
+	k := key{q: r.names.ID(dims.Questionnaire), ch: r.names.ID(string(dims.Channel)),
+		proc: r.names.ID(dims.Procedure), off: r.names.ID(dims.Official), ctr: r.names.ID(dims.Counter)}
 	dy := s.day(d)
 	mk := monthKey(d)
 	ms := r.stat(Month(mk))
@@ -789,7 +779,7 @@ func (r *Rollup) SetFields(fieldOf map[string]string) {
 	r.monthGroups.forget(nil) // groups by field changed
 	r.fieldOf = r.fieldOf[:0]
 	for p, f := range fieldOf {
-		pid, fid := r.intern(p), r.intern(f)
+		pid, fid := r.names.ID(p), r.names.ID(f)
 		if int(pid) >= len(r.fieldOf) {
 			r.fieldOf = append(r.fieldOf, make([]id, int(pid)+1-len(r.fieldOf))...)
 		}
@@ -913,8 +903,8 @@ func (r *Rollup) DaysOf(m Month) []Day {
 }
 
 func (r *Rollup) dims(k key) Dims {
-	return Dims{Questionnaire: r.names[k.q], Channel: hailong.Channel(r.names[k.ch]),
-		Procedure: r.names[k.proc], Official: r.names[k.off], Counter: r.names[k.ctr]}
+	return Dims{Questionnaire: r.names.String(k.q), Channel: hailong.Channel(r.names.String(k.ch)),
+		Procedure: r.names.String(k.proc), Official: r.names.String(k.off), Counter: r.names.String(k.ctr)}
 }
 
 // tally converts a cell's counts back to a Tally, its items ordered by
@@ -928,7 +918,7 @@ func (r *Rollup) tallyIn(s *series, items arena, c *counts) Tally {
 		t.Levels[i] = int64(v)
 	}
 	for _, it := range items.of(c) {
-		t.Items = append(t.Items, Item{Q: r.names[it.q], N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum), Zero: int64(it.zero)})
+		t.Items = append(t.Items, Item{Q: r.names.String(it.q), N: int64(it.n), Satisfied: int64(it.sat), Sum: int64(it.sum), Zero: int64(it.zero)})
 	}
 	slices.SortFunc(t.Items, func(a, b Item) int { return strings.Compare(a.Q, b.Q) })
 	if c.out != 0 {

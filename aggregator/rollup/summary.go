@@ -257,7 +257,7 @@ func (r *Rollup) readSummary(ctx context.Context, m Month) error {
 			sr := &series{}
 			for i := range u.Cells {
 				c := &u.Cells[i]
-				sr.addTally(r, totalOf(sr.months.slot(int32(m)), r.intern(c.Questionnaire), r.intern(string(c.Channel))), &sr.sumItems, &c.Tally)
+				sr.addTally(r, totalOf(sr.months.slot(int32(m)), r.names.ID(c.Questionnaire), r.names.ID(string(c.Channel))), &sr.sumItems, &c.Tally)
 			}
 			sum.units[u.Unit] = sr
 			sum.cells += int64(len(u.Cells))
@@ -300,7 +300,7 @@ func (r *Rollup) Summaries() []Summary {
 			u := UnitSums{Unit: unit}
 			for j := range s.months.sums[i] {
 				t := &s.months.sums[i][j]
-				u.Cells = append(u.Cells, Cell{Dims: Dims{Questionnaire: r.names[t.q], Channel: hailong.Channel(r.names[t.ch])},
+				u.Cells = append(u.Cells, Cell{Dims: Dims{Questionnaire: r.names.String(t.q), Channel: hailong.Channel(r.names.String(t.ch))},
 					Tally: r.tallyIn(s, s.sumItems, &t.counts)})
 			}
 			slices.SortFunc(u.Cells, func(a, b Cell) int {
