@@ -52,6 +52,12 @@ timed_measures() { # GET /api/v1/measures?$1 once, with the time it took
   curl -s -o /dev/null -w "measures?$1: HTTP %{http_code} in %{time_total} s\n" -H "Authorization: Bearer $(cat "$data/bench-token")" "http://$addr/api/v1/measures?$1"
 }
 
+timed_comments() { # GET /api/v1/comments?$1 once, with the time it took and the total
+  curl -s -w "\ncomments?$1: HTTP %{http_code} in %{time_total} s\n" -H "Authorization: Bearer $(cat "$data/bench-token")" \
+    "http://$addr/api/v1/comments?$1" | grep -oE '"total":[0-9]+|^comments.*' | tr '\n' ' '
+  echo
+}
+
 bench_client() { # the one-stop software's credential, for the whole province, made once in $data/bench-client (before serve)
   if [ ! -s "$data/bench-client" ]; then
     $bin client add -data "$data" -id bench-onestop -unit 48 | tail -1 > "$data/bench-client"

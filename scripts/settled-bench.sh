@@ -3,7 +3,7 @@
 # binary and times what follows a start once everything it leaves for the
 # background is done: the start to serving and to the first measures, the
 # background reads from their log lines (the outcome book, the resident
-# months, the comments), BenchmarkMeasuresAtScale with everything loaded,
+# months and their comments), BenchmarkMeasuresAtScale with everything loaded,
 # and a clean stop after it (which saves the outcome book's changes).
 #
 #   scripts/settled-bench.sh DATA_DIR BINARY
@@ -22,10 +22,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$1 bin=$2
-# The log line that ends the background work: the comments' by default;
+# The log line that ends the background work: the resident months'
+# comments' by default;
 # "summaries written" on the first start over a database written before
 # summaries, whose months are then summarised.
-after=${SETTLED_AFTER:-stored comments loaded}
+after=${SETTLED_AFTER:-comments of the resident months read}
 addr=127.0.0.1:18184
 debug=127.0.0.1:16064
 log=/tmp/settled-bench.log
@@ -39,7 +40,7 @@ until grep -q "$after" "$log"; do
   kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 "$log" >&2; exit 1; }
   sleep 2
 done
-grep -hE 'rollups loaded|outcomes loaded|resident months of|comments loaded|summaries written|summarise a month' "$log" | cut -c1-240
+grep -hE 'rollups loaded|outcomes loaded|resident months of|comments of the resident|summaries written|summarise a month' "$log" | cut -c1-240
 [ "${MEASURES:-1}" = 0 ] || measures_bench
 echo "$(memory)"
 [ -z "${HEAP_PROFILE:-}" ] || curl -s "http://$debug/debug/pprof/heap?gc=1" >"$HEAP_PROFILE"

@@ -70,9 +70,10 @@ type Config struct {
 	CheckpointEvery   time.Duration
 	CheckpointRatings int
 	// ResidentMonths and RollupBudget say which months of the rollups
-	// are in memory (ingest.Config).
+	// are in memory, CommentsBudget how many comments (ingest.Config).
 	ResidentMonths int
 	RollupBudget   int64
+	CommentsBudget int
 	// RatingsIndex is the file of the durable index of stored ratings
 	// (package seen); empty is ratings-index.bolt in DataDir.
 	RatingsIndex string
@@ -377,7 +378,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	ready := make(chan struct{})
 	ingestCfg := ingest.Config{Store: m.db, Catalog: catalog, Logger: m.Logger.With("component", "ingest"), Remember: cfg.Remember, Fields: fields,
 		Tolerance: cfg.ClockTolerance, CheckpointEvery: cfg.CheckpointEvery, CheckpointRatings: cfg.CheckpointRatings,
-		ResidentMonths: cfg.ResidentMonths, RollupBudget: cfg.RollupBudget, CommentsAfter: ready}
+		ResidentMonths: cfg.ResidentMonths, RollupBudget: cfg.RollupBudget, CommentsBudget: cfg.CommentsBudget, CommentsAfter: ready}
 	if m.index != nil {
 		ingestCfg.Index = m.index
 	}

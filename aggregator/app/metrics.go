@@ -27,6 +27,22 @@ func (m *Main) metrics() *fiberapp.Metrics {
 			Name: "hailong_aggregator_rollup_cells",
 			Help: "Cells of the in-memory rollup (unit, day and combination of dimensions): its memory grows with them.",
 		}, func() float64 { return float64(m.ingester.Rollup().Cells()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hailong_aggregator_comments_held",
+			Help: "Citizens' comments held in memory, of the months read lately (within -comments-budget).",
+		}, func() float64 { return float64(m.ingester.Comments().Residence().Comments) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hailong_aggregator_comments_months_resident",
+			Help: "Months of comments in memory; the others are read from the database when a query first needs them.",
+		}, func() float64 { return float64(m.ingester.Comments().Residence().Resident) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hailong_aggregator_comments_month_reads_total",
+			Help: "Months of comments read from the database since the index was made (a rebuild makes it again).",
+		}, func() float64 { return float64(m.ingester.Comments().Residence().Reads) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hailong_aggregator_comments_month_drops_total",
+			Help: "Months of comments dropped from memory to keep within -comments-budget since the index was made.",
+		}, func() float64 { return float64(m.ingester.Comments().Residence().Drops) }),
 	)
 	for _, r := range []struct {
 		name   string

@@ -1,6 +1,7 @@
 package comments_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -31,7 +32,7 @@ func BenchmarkQuery(b *testing.B) {
 	year := comments.Filter{Units: units, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31), Mood: comments.Dissatisfied}
 	b.ResetTimer()
 	for b.Loop() {
-		if p := x.Query(year, comments.Cursor{}, 50); len(p.Comments) != 50 {
+		if p, err := x.Query(context.Background(), year, comments.Cursor{}, 50); err != nil || len(p.Comments) != 50 {
 			b.Fatal(len(p.Comments))
 		}
 	}

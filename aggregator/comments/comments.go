@@ -1,10 +1,14 @@
-// Package comments keeps the citizens' free-text comments in memory, newest
-// last, so that a page of comments filtered by unit, period, level,
+// Package comments keeps the citizens' free-text comments in memory, by
+// month, so that a page of comments filtered by unit, period, level,
 // procedure and channel is read without touching the database: on FerretDB
 // every filtered find scans its collection, and the ratings are millions.
 // The index is derived from the raw ratings, like the rollups: the ingest
 // job adds each stored rating's comment and rebuilds the index with the
 // rollups.
+//
+// The stored comments are kept by month too (Store), and an index with a
+// budget holds only the months read lately (Open): a start reads none of
+// them, and memory is bounded by the budget, not by the years stored.
 package comments
 
 import (
@@ -20,6 +24,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/intern"
+	"hailong/aggregator/rollup"
 )
 
 // Mood is what a rating's headline answer says, the level a reader filters
@@ -150,72 +155,115 @@ func (c *columns) insert(i int, r row) {
 	c.channel = slices.Insert(c.channel, i, r.channel)
 }
 
-// Index holds comments oldest first. It is safe for concurrent use.
-// Comments read back from it have At in UTC.
+// Store reads back the stored comments of one month, for an index that
+// holds months cold (Open).
+type Store interface {
+	LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(Comment)) error
+}
+
+// MonthOf returns the month a comment is kept in: its day's, in
+// Asia/Ho_Chi_Minh, as the rollups' months.
+func MonthOf(at time.Time) rollup.Month { return rollup.MonthOf(hailong.DateOf(at)) }
+
+// segment holds one month's comments, oldest first, when resident; a cold
+// one holds none and is read from the store when a query needs it.
+type segment struct {
+	month    rollup.Month
+	cols     columns // by (At, ID)
+	list     []held  // the same order; a comment (time and id) once
+	resident bool
+	// loading is closed when the read of the month under way ends.
+	loading chan struct{}
+	// pending are the comments added while the month was not resident:
+	// the read, which may have begun before they were stored, adds them.
+	pending []Comment
+	// unsaved counts the comments added (Add) and not yet told stored
+	// (Stored): the month is not dropped while any is, as the store may
+	// not hold them yet (or ever: a failed write leaves them in memory
+	// until the rebuild at the next start).
+	unsaved int
+	pins    int    // queries reading the month
+	used    uint64 // when last read or added to (Index.tick)
+}
+
+// Index holds comments by month, each month oldest first. It is safe for
+// concurrent use. Comments read back from it have At in UTC.
+//
+// With a store and a budget (Open), it holds at most about budget
+// comments in memory: the months least recently read or added to are
+// dropped once stored, and read again when a query needs them, so memory
+// does not grow with the years of comments stored. A query reading more
+// months than the budget holds them all while it reads.
 type Index struct {
-	// loaded is closed once the stored comments are in (NewLoading);
-	// an index made otherwise is loaded from the start.
-	loaded chan struct{}
 	mu     sync.RWMutex
-	cols   columns // by (At, ID)
-	list   []held  // the same order; a comment (time and id) once
-	// Numbers of units, procedures, officials, counters, questionnaires.
+	months map[rollup.Month]*segment
+	held   int // comments of resident months
+	store  Store
+	budget int
+	tick   uint64
+	// reads and drops count the months read from the store and dropped
+	// for the budget.
+	reads, drops int
+	// Numbers of units, procedures, officials, counters, questionnaires,
+	// shared by the months: they grow with the codes in use, not with the
+	// comments.
 	units, procedures, officials, counters, questionnaires intern.Table
 }
 
-// New returns an empty index.
-func New() *Index { return &Index{loaded: closed} }
+// New returns an empty index, which holds everything it is given in
+// memory.
+func New() *Index { return Open(nil, 0, nil, nil) }
 
-// closed is the loaded channel of an index loaded from the start.
-var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+// NewOf returns an index of cs, in any order, each once (the same time
+// and id), held in memory.
+func NewOf(cs []Comment) *Index { return Open(nil, 0, nil, cs) }
 
-// NewLoading returns an empty index whose stored comments are still to
-// come (Loaded): a start serves the measures without waiting for every
-// comment ever stored to be read, while new comments are added at once.
-func NewLoading() *Index { return &Index{loaded: make(chan struct{})} }
-
-// Loaded adds the stored comments to an index made by NewLoading, with
-// those added since (each once: the same time and id), and marks it loaded. It sorts and
-// indexes them once, rather than inserting each in its place.
-func (x *Index) Loaded(cs []Comment) {
+// Open returns an index over store: the months given are stored and cold,
+// read when a query first needs them; resident are comments already
+// stored, held from the start (a rebuild's). budget bounds the comments
+// held in memory (0: no bound). A month neither names is one of no stored
+// comment, made when its first comment is added.
+func Open(store Store, budget int, months []rollup.Month, resident []Comment) *Index {
+	x := &Index{months: map[rollup.Month]*segment{}, store: store, budget: budget}
+	for _, m := range months {
+		x.months[m] = &segment{month: m}
+	}
+	byMonth := map[rollup.Month][]Comment{}
+	for _, c := range resident {
+		m := MonthOf(c.At)
+		byMonth[m] = append(byMonth[m], c)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.IsLoaded() {
-		return
+	for m, cs := range byMonth {
+		s := &segment{month: m}
+		x.months[m] = s
+		x.install(s, cs)
 	}
-	all := make([]Comment, 0, len(cs)+len(x.list))
-	all = append(all, cs...)
-	for i := range x.list {
-		all = append(all, x.comment(i))
-	}
-	y := NewOf(all)
-	x.cols, x.list = y.cols, y.list
-	x.units, x.procedures, x.officials, x.counters, x.questionnaires = y.units, y.procedures, y.officials, y.counters, y.questionnaires
-	close(x.loaded)
+	x.evict()
+	return x
 }
 
-// IsLoaded tells whether the stored comments are in the index.
-func (x *Index) IsLoaded() bool {
-	select {
-	case <-x.loaded:
-		return true
-	default:
-		return false
+// install makes a month resident with cs and the comments added while it
+// was not; x.mu is held.
+func (x *Index) install(s *segment, cs []Comment) {
+	sorted := make([]*Comment, 0, len(cs)+len(s.pending))
+	for i := range cs {
+		sorted = append(sorted, &cs[i])
 	}
-}
-
-// WaitLoaded waits until the stored comments are in the index, or ctx is
-// done (its error).
-func (x *Index) WaitLoaded(ctx context.Context) error {
-	if x.IsLoaded() {
-		return nil
+	for i := range s.pending {
+		sorted = append(sorted, &s.pending[i])
 	}
-	select {
-	case <-x.loaded:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	// A comment given twice is the same rating's: either may stay.
+	slices.SortFunc(sorted, before)
+	sorted = slices.CompactFunc(sorted, func(a, b *Comment) bool { return before(a, b) == 0 })
+	s.list = make([]held, 0, len(sorted))
+	for i, c := range sorted {
+		s.list = append(s.list, heldOf(c))
+		s.cols.insert(i, x.rowOf(c))
 	}
+	s.pending, s.resident = nil, true
+	x.held += len(s.list)
 }
 
 func (x *Index) rowOf(c *Comment) row {
@@ -224,11 +272,11 @@ func (x *Index) rowOf(c *Comment) row {
 		mood: moodCodes[c.Mood], channel: channelCodes[c.Channel]}
 }
 
-// comment makes the i-th comment again from its row and what is held of
-// it, with the index's one copy of each code (a start read every comment
-// with its own).
-func (x *Index) comment(i int) Comment {
-	h, cols := &x.list[i], &x.cols
+// comment makes the i-th comment of s again from its row and what is
+// held of it, with the index's one copy of each code (a start read every
+// comment with its own).
+func (x *Index) comment(s *segment, i int) Comment {
+	h, cols := &s.list[i], &s.cols
 	c := Comment{ID: h.id, At: time.Unix(0, cols.at[i]).UTC(), Unit: x.units.String(cols.unit[i]),
 		Procedure: x.procedures.String(cols.procedure[i]), Official: x.officials.String(cols.official[i]),
 		Counter: x.counters.String(cols.counter[i]), Questionnaire: x.questionnaires.String(cols.questionnaire[i]),
@@ -242,77 +290,230 @@ func (x *Index) comment(i int) Comment {
 	return c
 }
 
-// cmpAt orders the i-th comment against one at ns with id id.
-func (x *Index) cmpAt(i int, ns int64, id string) int {
-	return cmp.Or(cmp.Compare(x.cols.at[i], ns), strings.Compare(x.list[i].id, id))
+// cmpAt orders the i-th comment of s against one at ns with id id.
+func (s *segment) cmpAt(i int, ns int64, id string) int {
+	return cmp.Or(cmp.Compare(s.cols.at[i], ns), strings.Compare(s.list[i].id, id))
 }
 
-// search returns where a comment at ns with id id is, or goes.
-func (x *Index) search(ns int64, id string) int {
-	return sort.Search(len(x.list), func(i int) bool { return x.cmpAt(i, ns, id) >= 0 })
+// search returns where a comment at ns with id id is, or goes, in s.
+func (s *segment) search(ns int64, id string) int {
+	return sort.Search(len(s.list), func(i int) bool { return s.cmpAt(i, ns, id) >= 0 })
 }
 
-// NewOf returns an index of cs, in any order, each once (the same time
-// and id).
-func NewOf(cs []Comment) *Index {
-	x := New()
-	sorted := make([]*Comment, 0, len(cs))
-	for i := range cs {
-		sorted = append(sorted, &cs[i])
-	}
-	// A comment given twice is the same rating's: either may stay.
-	slices.SortFunc(sorted, before)
-	sorted = slices.CompactFunc(sorted, func(a, b *Comment) bool { return before(a, b) == 0 })
-	x.list = make([]held, 0, len(sorted))
-	for i, c := range sorted {
-		x.list = append(x.list, heldOf(c))
-		x.cols.insert(i, x.rowOf(c))
-	}
-	return x
+// bound returns the index of the first comment of s at or after ns.
+func (s *segment) bound(ns int64) int {
+	i, _ := slices.BinarySearch(s.cols.at, ns)
+	return i
 }
 
 func heldOf(c *Comment) held {
 	return held{id: c.ID, text: c.Text, version: int32(c.Version), level: int32(c.Level)}
 }
 
-// Add adds comments; one already held (the same time and id) is skipped.
-// Comments come mostly newest, so most are appended; a late one is put in
-// its place.
+// Add adds comments, which the caller is storing: it tells the index once
+// they are (Stored), and until then their month stays in memory. One
+// already held (the same time and id) is skipped. Comments come mostly
+// newest, so most are appended; a late one is put in its place, or kept
+// aside until its month is read if that month is cold.
 func (x *Index) Add(cs ...Comment) {
 	if len(cs) == 0 {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.tick++
 	for i := range cs {
 		c := &cs[i]
+		m := MonthOf(c.At)
+		s := x.months[m]
+		if s == nil { // no comment of the month is stored
+			s = &segment{month: m, resident: true}
+			x.months[m] = s
+		}
+		s.unsaved++
+		s.used = x.tick
+		if !s.resident {
+			s.pending = append(s.pending, *c)
+			continue
+		}
 		r := x.rowOf(c)
-		at := len(x.list)
-		if at > 0 && x.cmpAt(at-1, r.at, c.ID) >= 0 {
-			if at = x.search(r.at, c.ID); x.cmpAt(at, r.at, c.ID) == 0 {
+		at := len(s.list)
+		if at > 0 && s.cmpAt(at-1, r.at, c.ID) >= 0 {
+			if at = s.search(r.at, c.ID); at < len(s.list) && s.cmpAt(at, r.at, c.ID) == 0 {
 				continue // held
 			}
 		}
-		x.list = slices.Insert(x.list, at, heldOf(c))
-		x.cols.insert(at, r)
+		s.list = slices.Insert(s.list, at, heldOf(c))
+		s.cols.insert(at, r)
+		x.held++
 	}
 }
 
-// Len returns how many comments the index holds.
+// Stored tells the index that comments it was given (Add) are stored:
+// their months may be dropped from memory for the budget.
+func (x *Index) Stored(cs ...Comment) {
+	if len(cs) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i := range cs {
+		s := x.months[MonthOf(cs[i].At)]
+		if s == nil || s.unsaved == 0 {
+			continue // not given, or the index was made since
+		}
+		s.unsaved--
+		if s.unsaved == 0 && !s.resident && s.loading == nil {
+			// The store holds them: a read from now on finds them.
+			s.pending = nil
+		}
+	}
+	x.evict()
+}
+
+// evict drops the months least recently used, stored whole and read by no
+// query, while the index holds more than its budget; x.mu is held.
+func (x *Index) evict() {
+	if x.store == nil || x.budget <= 0 || x.held <= x.budget {
+		return
+	}
+	var candidates []*segment
+	for _, s := range x.months {
+		if s.resident && s.pins == 0 && s.unsaved == 0 && len(s.list) > 0 {
+			candidates = append(candidates, s)
+		}
+	}
+	slices.SortFunc(candidates, func(a, b *segment) int { return cmp.Compare(a.used, b.used) })
+	for _, s := range candidates {
+		if x.held <= x.budget {
+			return
+		}
+		x.held -= len(s.list)
+		s.cols, s.list, s.resident = columns{}, nil, false
+		x.drops++
+	}
+}
+
+// Len returns how many comments the index holds in memory.
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.list)
+	return x.held
 }
 
-// All calls fn with every comment, oldest first, for persisting.
+// Residence tells what an index holds: its months, those in memory, the
+// comments they hold, and how many months were read from the store and
+// dropped for the budget since it was made.
+type Residence struct {
+	Months, Resident, Comments, Budget int
+	Reads, Drops                       int
+}
+
+// Residence tells what the index holds.
+func (x *Index) Residence() Residence {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	res := Residence{Months: len(x.months), Comments: x.held, Budget: x.budget, Reads: x.reads, Drops: x.drops}
+	for _, s := range x.months {
+		if s.resident {
+			res.Resident++
+		}
+	}
+	return res
+}
+
+// All calls fn with every comment held in memory, oldest first.
 func (x *Index) All(fn func(Comment) bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	for i := range x.list {
-		if !fn(x.comment(i)) {
-			return
+	for _, s := range x.sorted(0, 0, false) {
+		for i := range s.list {
+			if !fn(x.comment(s, i)) {
+				return
+			}
 		}
+	}
+}
+
+// sorted returns the months from..to (0: unbounded), oldest first, or
+// newest first; x.mu is held.
+func (x *Index) sorted(from, to rollup.Month, newest bool) []*segment {
+	var out []*segment
+	for m, s := range x.months {
+		if (from == 0 || m >= from) && (to == 0 || m <= to) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b *segment) int { return cmp.Compare(a.month, b.month) })
+	if newest {
+		slices.Reverse(out)
+	}
+	return out
+}
+
+// Warm reads cold months into memory, the newest first, while the index
+// holds less than three quarters of its budget: the months queries read
+// most, read before the first query needs them. It stops at the first
+// month it cannot read (the error; a query tries it again).
+func (x *Index) Warm(ctx context.Context, months int) (int, error) {
+	x.mu.Lock()
+	all := x.sorted(0, 0, true)
+	x.mu.Unlock()
+	read := 0
+	for _, s := range all[:min(months, len(all))] {
+		x.mu.RLock()
+		full := x.budget > 0 && x.held >= x.budget*3/4
+		x.mu.RUnlock()
+		if full {
+			break
+		}
+		if err := x.read(ctx, s); err != nil {
+			return read, err
+		}
+		read++
+	}
+	return read, nil
+}
+
+// read makes s resident, reading it from the store unless another query is
+// already, or it is.
+func (x *Index) read(ctx context.Context, s *segment) error {
+	for {
+		x.mu.Lock()
+		if s.resident {
+			x.mu.Unlock()
+			return nil
+		}
+		if ch := s.loading; ch != nil {
+			x.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		ch := make(chan struct{})
+		s.loading = ch
+		x.mu.Unlock()
+		var cs []Comment
+		err := x.store.LoadCommentMonth(ctx, s.month, func(c Comment) { cs = append(cs, c) })
+		x.mu.Lock()
+		s.loading = nil
+		close(ch)
+		if err == nil {
+			x.install(s, cs)
+			x.reads++
+			x.evict()
+		} else if s.unsaved == 0 {
+			s.pending = nil // stored by now: the next read finds them
+		}
+		x.mu.Unlock()
+		if err != nil {
+			y, m := s.month.YearMonth()
+			return fmt.Errorf("read the comments of %02d/%d: %w", m, y, err)
+		}
+		return nil
 	}
 }
 
@@ -372,9 +573,38 @@ type Page struct {
 
 // Query returns up to limit comments matching f, newest first, older than
 // after (the newest when after is zero), and how many match in all. It
-// reads the comments of f's period only.
-func (x *Index) Query(f Filter, after Cursor, limit int) Page {
+// reads the comments of f's period only, reading the months of it that
+// are cold from the store first; an error says one could not be read.
+func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (Page, error) {
 	p := Page{Comments: []Comment{}}
+	var from, to rollup.Month
+	if f.From != 0 {
+		from = rollup.MonthOf(f.From)
+	}
+	if f.To != 0 {
+		to = rollup.MonthOf(f.To)
+	}
+	x.mu.Lock()
+	x.tick++
+	segs := x.sorted(from, to, true)
+	for _, s := range segs {
+		s.pins++
+		s.used = x.tick
+	}
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		for _, s := range segs {
+			s.pins--
+		}
+		x.evict()
+		x.mu.Unlock()
+	}()
+	for _, s := range segs {
+		if err := x.read(ctx, s); err != nil {
+			return p, err
+		}
+	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	// Each asked value as its number; a value no comment has matches none.
@@ -390,7 +620,7 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 	procedure, official, counter := one(&x.procedures, f.Procedure), one(&x.officials, f.Official), one(&x.counters, f.Counter)
 	questionnaire := one(&x.questionnaires, f.Questionnaire)
 	if none {
-		return p
+		return p, nil
 	}
 	units := make([]bool, x.units.Len())
 	for _, u := range f.Units {
@@ -408,42 +638,38 @@ func (x *Index) Query(f Filter, after Cursor, limit int) Page {
 		}
 	}
 	mood, channel := moodCodes[f.Mood], channelCodes[f.Channel]
-	// The period's comments lie between two binary searches.
-	cols := &x.cols
-	lo, hi := 0, len(x.list)
-	if f.From != 0 {
-		lo = x.bound(f.From.Start().UnixNano())
-	}
-	if f.To != 0 {
-		hi = x.bound((f.To + 1).Start().UnixNano())
-	}
-	start := hi // exclusive: the newest comment of the page is start-1
-	if after.ID != "" {
-		start = min(hi, max(lo, x.search(instant(after.At), after.ID)))
-	}
-	for i := hi - 1; i >= lo; i-- {
-		if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||
-			(procs != nil && !procs[cols.procedure[i]]) || (channel != 0 && cols.channel[i] != channel) ||
-			(questionnaire != 0 && cols.questionnaire[i] != questionnaire) || (official != 0 && cols.official[i] != official) ||
-			(counter != 0 && cols.counter[i] != counter) {
-			continue
+	for _, s := range segs {
+		// The period's comments lie between two binary searches.
+		cols := &s.cols
+		lo, hi := 0, len(s.list)
+		if f.From != 0 {
+			lo = s.bound(f.From.Start().UnixNano())
 		}
-		p.Total++
-		if i >= start {
-			continue
+		if f.To != 0 {
+			hi = s.bound((f.To + 1).Start().UnixNano())
 		}
-		if len(p.Comments) < limit {
-			p.Comments = append(p.Comments, x.comment(i))
-		} else if p.Next.ID == "" {
-			last := p.Comments[len(p.Comments)-1]
-			p.Next = Cursor{At: last.At, ID: last.ID}
+		start := hi // exclusive: the newest comment of the page is start-1
+		if after.ID != "" {
+			start = min(hi, max(lo, s.search(instant(after.At), after.ID)))
+		}
+		for i := hi - 1; i >= lo; i-- {
+			if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||
+				(procs != nil && !procs[cols.procedure[i]]) || (channel != 0 && cols.channel[i] != channel) ||
+				(questionnaire != 0 && cols.questionnaire[i] != questionnaire) || (official != 0 && cols.official[i] != official) ||
+				(counter != 0 && cols.counter[i] != counter) {
+				continue
+			}
+			p.Total++
+			if i >= start {
+				continue
+			}
+			if len(p.Comments) < limit {
+				p.Comments = append(p.Comments, x.comment(s, i))
+			} else if p.Next.ID == "" {
+				last := p.Comments[len(p.Comments)-1]
+				p.Next = Cursor{At: last.At, ID: last.ID}
+			}
 		}
 	}
-	return p
-}
-
-// bound returns the index of the first comment at or after ns.
-func (x *Index) bound(ns int64) int {
-	i, _ := slices.BinarySearch(x.cols.at, ns)
-	return i
+	return p, nil
 }

@@ -1,17 +1,86 @@
 package comments_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
 
 	"hailong"
 	"hailong/aggregator/comments"
+	"hailong/aggregator/rollup"
 )
+
+// store is a comments.Store in memory: the comments stored, by month. A
+// read may be made to fail (fail), or to wait (gate) after it has taken
+// what the store holds, as a database's read takes its snapshot.
+type store struct {
+	mu    sync.Mutex
+	held  map[rollup.Month][]comments.Comment
+	reads int
+	fail  error
+	gate  chan struct{} // if set, a read waits for it after taking its comments
+	began chan struct{} // if set, a read says it took its comments
+}
+
+func newStore(cs ...comments.Comment) *store {
+	s := &store{held: map[rollup.Month][]comments.Comment{}}
+	s.put(cs...)
+	return s
+}
+
+func (s *store) put(cs ...comments.Comment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range cs {
+		c.At = c.At.UTC().Truncate(time.Millisecond) // as a database keeps time
+		m := comments.MonthOf(c.At)
+		s.held[m] = append(s.held[m], c)
+	}
+}
+
+func (s *store) months() []rollup.Month {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Collect(maps.Keys(s.held))
+}
+
+func (s *store) LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(comments.Comment)) error {
+	s.mu.Lock()
+	s.reads++
+	cs, fail, gate, began := slices.Clone(s.held[m]), s.fail, s.gate, s.began
+	s.mu.Unlock()
+	if began != nil {
+		began <- struct{}{}
+	}
+	if gate != nil {
+		<-gate
+	}
+	if fail != nil {
+		return fail
+	}
+	for _, c := range cs {
+		fn(c)
+	}
+	return nil
+}
+
+// query is Index.Query, failing the test on an error.
+func query(t *testing.T, x *comments.Index, f comments.Filter, after comments.Cursor, limit int) comments.Page {
+	t.Helper()
+	p, err := x.Query(context.Background(), f, after, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 func comment(i int, at time.Time) comments.Comment {
 	return comments.Comment{ID: fmt.Sprintf("0190b000-0000-7000-8000-%012d", i), At: at, Unit: "U", Mood: comments.Neutral, Text: fmt.Sprint(i)}
@@ -23,8 +92,8 @@ func comment(i int, at time.Time) comments.Comment {
 func TestIndexOrdersWhateverTheArrival(t *testing.T) {
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var all []comments.Comment
-	for i := range 500 {
-		all = append(all, comment(i, base.Add(time.Duration(i)*time.Minute)))
+	for i := range 500 { // over five months
+		all = append(all, comment(i, base.Add(time.Duration(i)*7*time.Hour)))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	tests := []struct {
@@ -43,18 +112,15 @@ func TestIndexOrdersWhateverTheArrival(t *testing.T) {
 			}
 			return x
 		}},
-		{"loaded after a start, new ones added before, some of them stored too", func() *comments.Index {
-			x := comments.NewLoading()
-			if x.IsLoaded() {
-				t.Fatal("an index still loading says it is loaded")
-			}
-			x.Add(all[400:]...) // uploads while the stored comments are read
-			x.Loaded(all[:450])
-			if !x.IsLoaded() {
-				t.Fatal("a loaded index says it is loading")
-			}
-			x.Loaded(all[:10]) // a second load changes nothing
+		{"stored months read by the query, new ones added before, some of them stored too", func() *comments.Index {
+			store := newStore(all[:450]...)
+			x := comments.Open(store, 0, store.months(), nil)
+			x.Add(all[400:]...) // uploads after a start
 			return x
+		}},
+		{"stored months read and dropped again for a budget of about one month", func() *comments.Index {
+			store := newStore(all...)
+			return comments.Open(store, 100, store.months(), nil)
 		}},
 		{"at once", func() *comments.Index {
 			shuffled := slices.Clone(all)
@@ -65,13 +131,13 @@ func TestIndexOrdersWhateverTheArrival(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			x := tt.build()
-			if x.Len() != len(all) {
-				t.Fatalf("%d comments, want %d", x.Len(), len(all))
-			}
 			var got []string
 			var after comments.Cursor
 			for {
-				p := x.Query(comments.Filter{Units: []string{"U"}}, after, 64)
+				p := query(t, x, comments.Filter{Units: []string{"U"}}, after, 64)
+				if p.Total != len(all) {
+					t.Fatalf("%d comments in all, want %d", p.Total, len(all))
+				}
 				for _, c := range p.Comments {
 					got = append(got, c.Text)
 				}
@@ -104,7 +170,7 @@ func TestQueryReadsThePeriodInVietnam(t *testing.T) {
 		comment(2, time.Date(2026, 2, 28, 17, 0, 0, 0, time.UTC)),  // 00:00 on 1/3
 		comment(3, time.Date(2026, 3, 31, 16, 59, 0, 0, time.UTC)), // 23:59 on 31/3
 		comment(4, time.Date(2026, 3, 31, 17, 0, 0, 0, time.UTC)))  // 00:00 on 1/4
-	p := x.Query(comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2026, 3, 1), To: hailong.DateFromYMD(2026, 3, 31)}, comments.Cursor{}, 10)
+	p := query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2026, 3, 1), To: hailong.DateFromYMD(2026, 3, 31)}, comments.Cursor{}, 10)
 	var got []string
 	for _, c := range p.Comments {
 		got = append(got, c.Text)
@@ -112,7 +178,7 @@ func TestQueryReadsThePeriodInVietnam(t *testing.T) {
 	if !slices.Equal(got, []string{"3", "2"}) || p.Total != 2 {
 		t.Errorf("March holds %v (total %d), want [3 2]", got, p.Total)
 	}
-	if p := x.Query(comments.Filter{Units: []string{"V"}}, comments.Cursor{}, 10); p.Total != 0 {
+	if p := query(t, x, comments.Filter{Units: []string{"V"}}, comments.Cursor{}, 10); p.Total != 0 {
 		t.Errorf("another unit sees %d comments", p.Total)
 	}
 }
@@ -183,7 +249,7 @@ func TestIndexKeepsEveryField(t *testing.T) {
 			if len(got) != 2 || got[0] != want || got[1] != wantBare {
 				t.Fatalf("read back\n%+v\nwant\n%+v\n%+v", got, want, wantBare)
 			}
-			page := tc.idx.Query(comments.Filter{Units: []string{"TT-09190"}}, comments.Cursor{}, 10)
+			page := query(t, tc.idx, comments.Filter{Units: []string{"TT-09190"}}, comments.Cursor{}, 10)
 			if len(page.Comments) != 2 || page.Comments[1] != want || page.Comments[0] != wantBare {
 				t.Fatalf("page %+v, want %+v then %+v", page.Comments, wantBare, want)
 			}
@@ -204,15 +270,17 @@ func TestACommentAddedAndReadBackIsHeldOnce(t *testing.T) {
 		name  string
 		build func() *comments.Index
 	}{
-		{"added, then loaded", func() *comments.Index {
-			x := comments.NewLoading()
+		{"added, then read", func() *comments.Index {
+			store := newStore(stored)
+			x := comments.Open(store, 0, store.months(), nil)
 			x.Add(live, other)
-			x.Loaded([]comments.Comment{stored})
+			query(t, x, comments.Filter{Units: []string{"U"}}, comments.Cursor{}, 10)
 			return x
 		}},
-		{"loaded, then added again", func() *comments.Index {
-			x := comments.NewLoading()
-			x.Loaded([]comments.Comment{stored, other})
+		{"read, then added again", func() *comments.Index {
+			store := newStore(stored, other)
+			x := comments.Open(store, 0, store.months(), nil)
+			query(t, x, comments.Filter{Units: []string{"U"}}, comments.Cursor{}, 10)
 			x.Add(live, other, live)
 			return x
 		}},
@@ -246,8 +314,166 @@ func TestACursorToTheNanosecondPagesOn(t *testing.T) {
 	ms := time.Date(2026, 5, 1, 8, 4, 6, 123000000, time.UTC)
 	a, b, c := comment(1, ms), comment(2, ms), comment(3, ms.Add(time.Second))
 	x := comments.NewOf([]comments.Comment{a, b, c})
-	page := x.Query(comments.Filter{Units: []string{"U"}}, comments.Cursor{At: ms.Add(456789), ID: b.ID}, 10)
+	page := query(t, x, comments.Filter{Units: []string{"U"}}, comments.Cursor{At: ms.Add(456789), ID: b.ID}, 10)
 	if len(page.Comments) != 1 || page.Comments[0].ID != a.ID {
 		t.Fatalf("the page after %s is %+v, want %s alone", b.ID, page.Comments, a.ID)
+	}
+}
+
+// TestABudgetBoundsTheMonthsHeld reads a year of stored comments month by
+// month, and at random, through an index with a budget of about two
+// months: every page is what an index holding everything answers, the
+// index holds no more than the budget once each query is done, and a
+// month read again is read from the store again.
+func TestABudgetBoundsTheMonthsHeld(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var all []comments.Comment
+	for i := range 1200 {
+		c := comment(i, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(365*24*time.Hour)))))
+		c.Unit = []string{"A", "B", "C"}[rng.IntN(3)]
+		c.Mood = comments.Moods[rng.IntN(3)]
+		c.At = c.At.Truncate(time.Millisecond)
+		all = append(all, c)
+	}
+	st := newStore(all...)
+	const budget = 220
+	x := comments.Open(st, budget, st.months(), nil)
+	whole := comments.NewOf(all)
+	if n := x.Len(); n != 0 {
+		t.Fatalf("a start holds %d comments, want none before a query", n)
+	}
+	for i := range 60 {
+		from := hailong.DateFromYMD(2025, time.Month(1+i%12), 1)
+		to := from + hailong.Date(rng.IntN(70)) // one to three months
+		if i >= 12 {
+			from += hailong.Date(rng.IntN(20))
+		}
+		f := comments.Filter{Units: []string{"A", "C"}, From: from, To: to}
+		if i%3 == 0 {
+			f.Mood = comments.Dissatisfied
+		}
+		var after comments.Cursor
+		for {
+			got, want := query(t, x, f, after, 7), query(t, whole, f, after, 7)
+			if got.Total != want.Total || !slices.Equal(got.Comments, want.Comments) || got.Next != want.Next {
+				t.Fatalf("query %d (%v..%v) after %v: %d comments %v, want %d %v", i, from, to, after, got.Total, ids(got), want.Total, ids(want))
+			}
+			if got.Next.ID == "" {
+				break
+			}
+			after = got.Next
+		}
+		if n := x.Len(); n > budget {
+			t.Fatalf("after query %d the index holds %d comments, past its budget of %d", i, n, budget)
+		}
+	}
+	res := x.Residence()
+	if res.Drops == 0 || res.Reads <= res.Months || st.reads != res.Reads {
+		t.Errorf("residence %+v, %d reads of the store: want months dropped and read again", res, st.reads)
+	}
+}
+
+func ids(p comments.Page) []string {
+	var out []string
+	for _, c := range p.Comments {
+		out = append(out, c.Text)
+	}
+	return out
+}
+
+// TestACommentNotYetStoredStaysHeld: a comment added to a month that is
+// cold, or dropped from memory, is found by every query until it is
+// stored, whether or not the store ever holds it; and once stored, it is
+// held once.
+func TestACommentNotYetStoredStaysHeld(t *testing.T) {
+	jan, feb, mar := time.Date(2025, 1, 10, 3, 0, 0, 0, time.UTC), time.Date(2025, 2, 10, 3, 0, 0, 0, time.UTC), time.Date(2025, 3, 10, 3, 0, 0, 0, time.UTC)
+	var stored []comments.Comment
+	for i := range 30 {
+		stored = append(stored, comment(i, jan.Add(time.Duration(i)*time.Hour)), comment(100+i, feb.Add(time.Duration(i)*time.Hour)),
+			comment(200+i, mar.Add(time.Duration(i)*time.Hour)))
+	}
+	late := comment(999, jan.Add(90*time.Minute)) // an offline kiosk's, of a cold month
+	januaryHas := func(t *testing.T, x *comments.Index, want int) {
+		t.Helper()
+		p := query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 1, 31)}, comments.Cursor{}, 100)
+		if p.Total != want || strings.Count(strings.Join(ids(p), " "), "999") != 1 {
+			t.Fatalf("January holds %d comments %v, want %d with the late one once", p.Total, ids(p), want)
+		}
+	}
+	everyOtherMonth := func(t *testing.T, x *comments.Index) {
+		t.Helper()
+		for _, m := range []time.Time{feb, mar} {
+			query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateOf(m), To: hailong.DateOf(m) + 25}, comments.Cursor{}, 10)
+		}
+	}
+	t.Run("its write failed", func(t *testing.T) {
+		st := newStore(stored...)
+		x := comments.Open(st, 40, st.months(), nil)
+		x.Add(late) // never stored, never told stored
+		januaryHas(t, x, 31)
+		everyOtherMonth(t, x) // past the budget: January is the least recently used
+		januaryHas(t, x, 31)
+		if res := x.Residence(); res.Drops == 0 {
+			t.Fatalf("no month dropped: %+v", res)
+		}
+	})
+	t.Run("stored and told", func(t *testing.T) {
+		st := newStore(stored...)
+		x := comments.Open(st, 40, st.months(), nil)
+		x.Add(late)
+		januaryHas(t, x, 31)
+		st.put(late)
+		x.Stored(late)
+		everyOtherMonth(t, x)
+		januaryHas(t, x, 31)
+		if res := x.Residence(); res.Drops == 0 {
+			t.Fatalf("no month dropped: %+v", res)
+		}
+	})
+	t.Run("stored while its cold month is being read", func(t *testing.T) {
+		st := newStore(stored...)
+		x := comments.Open(st, 40, st.months(), nil)
+		gate, began := make(chan struct{}), make(chan struct{})
+		st.gate, st.began = gate, began
+		done := make(chan comments.Page)
+		go func() {
+			p, err := x.Query(context.Background(), comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 1, 31)}, comments.Cursor{}, 100)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- p
+		}()
+		<-began // the read has what the store held: not the late comment
+		st.mu.Lock()
+		st.gate, st.began = nil, nil
+		st.mu.Unlock()
+		x.Add(late)
+		st.put(late)
+		x.Stored(late)
+		close(gate)
+		p := <-done
+		if p.Total != 31 || !slices.Contains(ids(p), "999") {
+			t.Fatalf("the read under way holds %d comments %v, want 31 with the late one", p.Total, ids(p))
+		}
+		januaryHas(t, x, 31)
+	})
+}
+
+// TestAMonthThatCannotBeReadIsTriedAgain: a query whose month the store
+// fails to read says so, and the next one, the store mended, reads it.
+func TestAMonthThatCannotBeReadIsTriedAgain(t *testing.T) {
+	at := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
+	st := newStore(comment(1, at), comment(2, at.Add(time.Hour)))
+	x := comments.Open(st, 0, st.months(), nil)
+	x.Add(comment(3, at.Add(2*time.Hour)))
+	injected := errors.New("injected: connection reset")
+	st.fail = injected
+	f := comments.Filter{Units: []string{"U"}, From: hailong.DateOf(at), To: hailong.DateOf(at)}
+	if _, err := x.Query(context.Background(), f, comments.Cursor{}, 10); !errors.Is(err, injected) {
+		t.Fatalf("a failed read answers %v, want the store's error", err)
+	}
+	st.fail = nil
+	if p := query(t, x, f, comments.Cursor{}, 10); p.Total != 3 {
+		t.Fatalf("read again: %d comments %v, want 3", p.Total, ids(p))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"hailong/aggregator/ferret/ferrettest"
 	"hailong/aggregator/ingest"
 	"hailong/aggregator/mongodb"
+	"hailong/aggregator/rollup"
 	"hailong/syncapi"
 )
 
@@ -31,33 +32,27 @@ func (s *commentStore) InsertComments(ctx context.Context, cs []comments.Comment
 	return s.DB.InsertComments(ctx, cs)
 }
 
-func (s *commentStore) CommentsBuilt(ctx context.Context) (bool, error) {
+func (s *commentStore) CommentMonths(ctx context.Context) ([]rollup.Month, bool, error) {
 	if s.neverBuilt {
-		return false, nil
+		return nil, false, nil
 	}
-	return s.DB.CommentsBuilt(ctx)
+	return s.DB.CommentMonths(ctx)
 }
 
-func (s *commentStore) LoadComments(ctx context.Context, fn func(comments.Comment)) (bool, error) {
-	if s.neverBuilt {
-		return false, nil
-	}
-	return s.DB.LoadComments(ctx, fn)
-}
-
-// texts returns the comments' texts, in the index's order.
+// texts returns the comments' texts, oldest first, reading them as a
+// page of comments does.
 func texts(t *testing.T, in *ingest.Ingester) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := in.Comments().WaitLoaded(ctx); err != nil {
-		t.Fatalf("the stored comments were not loaded: %v", err)
+	p, err := in.Comments().Query(ctx, comments.Filter{Units: []string{kiosk.Unit}}, comments.Cursor{}, 100)
+	if err != nil {
+		t.Fatalf("the stored comments were not read: %v", err)
 	}
 	var out []string
-	in.Comments().All(func(c comments.Comment) bool {
+	for _, c := range slices.Backward(p.Comments) {
 		out = append(out, c.Text+"|"+string(c.Mood))
-		return true
-	})
+	}
 	return out
 }
 
@@ -74,8 +69,10 @@ func TestCommentsAreKeptLikeTheRollups(t *testing.T) {
 		at = at.Add(time.Second)
 		return r
 	}
-	batch := []hailong.Rating{commented(1, "Chờ quá lâu"), rating(3, at), commented(3, "  Cán bộ tận tình  "), commented(2, " ")}
-	want := []string{"Chờ quá lâu|dissatisfied", "Cán bộ tận tình|satisfied"}
+	lastMonth := rating(1, at.AddDate(0, -1, -3)) // stored in a month of its own
+	lastMonth.Answers["comment"] = hailong.Str("Tháng trước cũng vậy")
+	batch := []hailong.Rating{lastMonth, commented(1, "Chờ quá lâu"), rating(3, at), commented(3, "  Cán bộ tận tình  "), commented(2, " ")}
+	want := []string{"Tháng trước cũng vậy|dissatisfied", "Chờ quá lâu|dissatisfied", "Cán bộ tận tình|satisfied"}
 	tests := []struct {
 		name string
 		// restart starts a new ingester on the same data after the first.

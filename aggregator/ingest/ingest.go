@@ -61,12 +61,13 @@ type Store interface {
 	RollupState(ctx context.Context) (rollup.State, error)
 	SetRollupState(ctx context.Context, st rollup.State) error
 	// InsertComments stores the comments of newly stored ratings;
-	// LoadComments reads them back after a start (built is false if they
-	// were never built from the ratings, which CommentsBuilt tells without
-	// reading them); ReplaceComments rebuilds them.
+	// CommentMonths tells the months of which comments are stored, without
+	// reading them (built is false if they were never built from the
+	// ratings); LoadCommentMonth reads a month's back (comments.Store);
+	// ReplaceComments rebuilds them.
 	InsertComments(ctx context.Context, cs []comments.Comment) error
-	CommentsBuilt(ctx context.Context) (bool, error)
-	LoadComments(ctx context.Context, fn func(comments.Comment)) (built bool, err error)
+	CommentMonths(ctx context.Context) (months []rollup.Month, built bool, err error)
+	comments.Store
 	ReplaceComments(ctx context.Context, cs []comments.Comment) error
 }
 
@@ -111,6 +112,7 @@ type Ingester struct {
 	segmentsMu sync.Mutex
 	// residentMonths and budget: see Config.
 	residentMonths int
+	commentsBudget int
 	budget         int64
 	// gate is held for reading by each ingest, from its claim to its done,
 	// and for writing by Close and by a checkpoint switching journals.
@@ -195,8 +197,12 @@ type Config struct {
 	// RollupBudget bounds the cells of each rollup in memory
 	// (rollup.Rollup.SetBudget); 0: no bound.
 	RollupBudget int64
+	// CommentsBudget bounds the comments held in memory: the months of
+	// comments least recently read are dropped, and read again when a
+	// query needs them (comments.Open); 0: no bound.
+	CommentsBudget int
 	// CommentsAfter, if set, holds back what a start leaves for later
-	// (the resident months, then the stored comments) until it is closed
+	// (the resident months, then their comments) until it is closed
 	// (the process serving), so that it does not compete with the start's
 	// own reads; nil does it at once.
 	CommentsAfter <-chan struct{}
@@ -261,7 +267,7 @@ func New(cfg Config) *Ingester {
 		claims: newClaims(), tolerance: cfg.Tolerance,
 		seen:          seen.New(seen.Config{Database: cfg.Store, Index: cfg.Index, Remember: cfg.Remember, Logger: cfg.Logger}),
 		checkpointDue: make(chan struct{}, 1), checkpointEvery: cfg.CheckpointEvery, checkpointRatings: cfg.CheckpointRatings,
-		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget, commentsAfter: cfg.CommentsAfter,
+		fence: cfg.Fence, residentMonths: cfg.ResidentMonths, budget: cfg.RollupBudget, commentsBudget: cfg.CommentsBudget, commentsAfter: cfg.CommentsAfter,
 		warmed: make(chan struct{})}
 	in.rollup.Store(in.newRollup(false))
 	in.flagged.Store(in.newRollup(true))
@@ -613,10 +619,13 @@ func (in *Ingester) count(ctx context.Context, added []attempt) {
 	}
 	in.Comments().Add(notes...)
 	if len(notes) > 0 {
-		// A comment not written is still in memory; the next start
-		// rebuilds the collection from the ratings.
+		// A comment not written is still in memory (its month is not
+		// dropped until told Stored); the next start rebuilds the
+		// collections from the ratings.
 		if err := in.store.InsertComments(ctx, notes); err != nil {
 			in.taint(ctx, "store comments", err)
+		} else {
+			in.Comments().Stored(notes...)
 		}
 	}
 	in.flagUnhappy(ctx, facts)

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -133,35 +134,40 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	if err := in.store.AddDossierFlags(ctx, rp.unhappy); err != nil {
 		return false, err
 	}
-	built, err := in.store.CommentsBuilt(ctx)
+	months, built, err := in.store.CommentMonths(ctx)
 	if err != nil {
 		return false, err
 	}
 	if !built {
-		in.log.Info("no comments collection yet; building it and the rollups from raw ratings")
+		in.log.Info("no comments collections yet; building them and the rollups from raw ratings")
 		return false, nil
 	}
 	// The comments are every comment ever stored: read on the start path
-	// they would make it grow with history. They are read once serving,
-	// into an index new comments go to at once, and whoever reads comments
-	// waits for them (comments.Index.WaitLoaded). Only inserts a crash
-	// left unsettled need them now, to know whose comments were stored.
-	cs := comments.NewLoading()
+	// they would make it grow with history. None is read now: a query
+	// reads the months of its period when it first needs them, and the
+	// resident months are read once serving (afterServing). Only inserts
+	// a crash left unsettled need some now, those of their months, to
+	// know whose comments were stored.
+	cs := comments.Open(in.store, in.commentsBudget, months, nil)
 	if len(rp.restored) > 0 {
-		stored, err := in.readComments(ctx)
-		if err != nil {
-			return false, err
-		}
 		commented := map[string]bool{}
-		for _, c := range stored {
-			commented[c.ID] = true
+		read := map[rollup.Month]bool{}
+		for _, u := range rp.restored {
+			if u.comment == nil {
+				continue
+			}
+			if m := comments.MonthOf(u.comment.At); !read[m] && slices.Contains(months, m) {
+				read[m] = true
+				if err := in.store.LoadCommentMonth(ctx, m, func(c comments.Comment) { commented[c.ID] = true }); err != nil {
+					return false, err
+				}
+			}
 		}
 		for i := range rp.restored {
 			if commented[rp.restored[i].rating.ID] { // stored before the crash: not to be added twice
 				rp.restored[i].comment = nil
 			}
 		}
-		cs.Loaded(stored)
 	}
 	in.persistMu.Lock()
 	in.setSegments(segments)
@@ -278,7 +284,7 @@ func (in *Ingester) Rebuild(ctx context.Context) (int64, error) {
 	if err := in.store.ReplaceComments(ctx, cs); err != nil {
 		return 0, err
 	}
-	in.comments.Store(comments.NewOf(cs))
+	in.comments.Store(comments.Open(in.store, in.commentsBudget, nil, cs))
 	in.flagsMu.Lock()
 	in.unflagged = nil
 	in.flagsMu.Unlock()
@@ -442,24 +448,11 @@ func (in *Ingester) startSettle(restored []attempt) {
 	}()
 }
 
-// readComments reads every stored comment.
-func (in *Ingester) readComments(ctx context.Context) ([]comments.Comment, error) {
-	var cs []comments.Comment
-	if _, err := in.store.LoadComments(ctx, func(c comments.Comment) { cs = append(cs, c) }); err != nil {
-		return nil, err
-	}
-	return cs, nil
-}
-
-// commentsRetry is how long a failed read of the stored comments waits
-// before the next.
-const commentsRetry = 10 * time.Second
-
 // afterServing does in the background, once serving (CommentsAfter), what
 // a start leaves for later, one after the other: it loads the resident
 // months of the rollups (warm, of the main and the flagged one), reads the
-// stored comments into idx unless they are in already, and writes the
-// summaries of the segments that have none (summarise). Close stops it.
+// comments of as many months into idx, and writes the summaries of the
+// segments that have none (summarise). Close stops it.
 func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 	ctx, stop := context.WithCancel(context.Background())
 	in.stopBackground = stop
@@ -476,7 +469,7 @@ func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 		}
 		in.warmMonths(ctx, warm)
 		close(in.warmed)
-		in.loadComments(ctx, idx)
+		in.warmComments(ctx, idx)
 		in.summarise(ctx)
 	}()
 }
@@ -522,28 +515,21 @@ func (in *Ingester) warmMonths(ctx context.Context, warm [2][]rollup.Month) {
 // itself (a rebuild).
 func (in *Ingester) Warmed() <-chan struct{} { return in.warmed }
 
-// loadComments reads the stored comments into idx, unless they are in
-// already, trying again until it succeeds or ctx ends.
-func (in *Ingester) loadComments(ctx context.Context, idx *comments.Index) {
-	if idx.IsLoaded() {
-		return
+// warmComments reads the comments of the resident months into idx (of
+// every month with ResidentMonths 0), the newest first, within its budget.
+// A month that cannot be read is left cold: a query reading it tries
+// again.
+func (in *Ingester) warmComments(ctx context.Context, idx *comments.Index) {
+	months := in.residentMonths
+	if months <= 0 {
+		months = math.MaxInt
 	}
-	for {
-		t0 := time.Now()
-		cs, err := in.readComments(ctx)
-		if err == nil {
-			idx.Loaded(cs)
-			in.log.Info("stored comments loaded", "comments", len(cs), "took", time.Since(t0).Round(time.Millisecond))
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		in.log.Warn("read the stored comments; trying again", "err", err, "in", commentsRetry)
-		select {
-		case <-time.After(commentsRetry):
-		case <-ctx.Done():
-			return
-		}
+	t0 := time.Now()
+	n, err := idx.Warm(ctx, months)
+	if err != nil && ctx.Err() == nil {
+		in.log.Warn("read the comments of the resident months; a query reading one tries again", "err", err)
 	}
+	res := idx.Residence()
+	in.log.Info("comments of the resident months read", "months", n, "comments", res.Comments, "months stored", res.Months,
+		"budget", res.Budget, "took", time.Since(t0).Round(time.Millisecond))
 }

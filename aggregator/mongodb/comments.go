@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -12,20 +14,63 @@ import (
 
 	"hailong"
 	"hailong/aggregator/comments"
+	"hailong/aggregator/rollup"
 )
 
 // The citizens' comments are kept twice: inside their ratings (the source
-// of truth) and in a collection of their own, written by inserts only and
-// read whole at start into the in-memory index, so that a start never
-// scans the ratings for them. Like the rollups, the collection is rebuilt
-// from the ratings after a crash.
+// of truth) and in collections of their own, one a month
+// (comments_YYYY_MM, the month of the rating's day in Vietnam), written by
+// inserts only. The in-memory index reads a month whole when a query first
+// needs it (comments.Store), so that neither a start nor a query reads
+// every comment ever stored: on FerretDB any filtered find, even by _id,
+// scans its collection, so a month's own collection is the way to read a
+// month alone. Like the rollups, they are rebuilt from the ratings after a
+// crash.
+//
+// Versions before kept every comment in one collection, "comments": the
+// first start of this one copies it into the months (commentMonths) and
+// drops it.
 
-func (d *DB) comments() *mongo.Collection { return d.db.Collection("comments") }
+// legacyComments is the one collection of comments of earlier versions.
+func (d *DB) legacyComments() *mongo.Collection { return d.db.Collection("comments") }
 
-// commentsStateID names the meta document saying the comments collection
-// was built from the ratings: a database from before it existed has none,
-// and its first start builds it.
+// commentMonthPrefix begins the name of a month's collection of comments.
+const commentMonthPrefix = "comments_"
+
+// commentMonth returns the collection of a month's comments.
+func (d *DB) commentMonth(m rollup.Month) *mongo.Collection {
+	y, mo := m.YearMonth()
+	return d.db.Collection(fmt.Sprintf("%s%04d_%02d", commentMonthPrefix, y, mo))
+}
+
+// monthOfCollection reads the month a collection of comments is named
+// for; ok is false for any other name.
+func monthOfCollection(name string) (m rollup.Month, ok bool) {
+	var y, mo int
+	rest, found := strings.CutPrefix(name, commentMonthPrefix)
+	if !found || len(rest) != 7 {
+		return 0, false
+	}
+	if n, err := fmt.Sscanf(rest, "%04d_%02d", &y, &mo); n != 2 || err != nil || mo < 1 || mo > 12 {
+		return 0, false
+	}
+	return rollup.MonthOf(hailong.DateFromYMD(y, time.Month(mo), 1)), true
+}
+
+// commentsStateID names the meta document saying the comments'
+// collections were built from the ratings: a database from before they
+// existed has none, and its first start builds them.
 const commentsStateID = "comments"
+
+// commentsLayout is the layout of the comments' collections the state
+// names: one a month. A state without one is of the one collection of
+// earlier versions.
+const commentsLayout = 2
+
+type commentsState struct {
+	Built  bool `bson:"built"`
+	Layout int  `bson:"layout,omitempty"`
+}
 
 type commentDoc struct {
 	ID            string    `bson:"_id"`
@@ -53,76 +98,153 @@ func (doc *commentDoc) comment() comments.Comment {
 		Mood: comments.Mood(doc.Mood), Text: doc.Text}
 }
 
-// InsertComments stores comments of newly stored ratings. One already
-// stored (the same rating's) is skipped.
+// InsertComments stores comments of newly stored ratings, each in its
+// month's collection. One already stored (the same rating's) is skipped.
 func (d *DB) InsertComments(ctx context.Context, cs []comments.Comment) error {
-	for start := 0; start < len(cs); start += maxInsertBatch {
-		end := min(start+maxInsertBatch, len(cs))
-		docs := make([]any, 0, end-start)
-		for i := start; i < end; i++ {
-			docs = append(docs, commentToDoc(&cs[i]))
+	byMonth := map[rollup.Month][]any{}
+	var months []rollup.Month
+	for i := range cs {
+		m := comments.MonthOf(cs[i].At)
+		if _, ok := byMonth[m]; !ok {
+			months = append(months, m)
 		}
-		_, err := d.comments().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		if err != nil && errors.As(err, &bwe) && bwe.WriteConcernError == nil {
-			for _, we := range bwe.WriteErrors {
-				if !mongo.IsDuplicateKeyError(we) {
-					return fmt.Errorf("insert comments: %w", err)
-				}
-			}
-		} else if err != nil {
+		byMonth[m] = append(byMonth[m], commentToDoc(&cs[i]))
+	}
+	for _, m := range months {
+		if err := insertSkippingStored(ctx, d.commentMonth(m), byMonth[m]); err != nil {
 			return fmt.Errorf("insert comments: %w", err)
 		}
 	}
 	return nil
 }
 
-// CommentsBuilt tells whether the comments collection was built from the
-// ratings, without reading it.
-func (d *DB) CommentsBuilt(ctx context.Context) (bool, error) {
-	var state struct {
-		Built bool `bson:"built"`
+// insertSkippingStored inserts docs, skipping those whose _id is stored.
+func insertSkippingStored(ctx context.Context, coll *mongo.Collection, docs []any) error {
+	for start := 0; start < len(docs); start += maxInsertBatch {
+		end := min(start+maxInsertBatch, len(docs))
+		_, err := coll.InsertMany(ctx, docs[start:end], options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		if err != nil && errors.As(err, &bwe) && bwe.WriteConcernError == nil {
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return err
+				}
+			}
+		} else if err != nil {
+			return err
+		}
 	}
-	if _, err := d.getMeta(ctx, commentsStateID, &state); err != nil || !state.Built {
-		return false, err
-	}
-	return true, nil
+	return nil
 }
 
-// LoadComments calls fn with every stored comment; built is false when the
-// collection was never built from the ratings.
-func (d *DB) LoadComments(ctx context.Context, fn func(comments.Comment)) (built bool, err error) {
-	if built, err := d.CommentsBuilt(ctx); err != nil || !built {
-		return false, err
+// CommentMonths returns the months of which comments are stored; built is
+// false when the comments were never built from the ratings. It lists the
+// collections, reading none, but for the first start after an earlier
+// version, which copies the one collection of comments into the months.
+func (d *DB) CommentMonths(ctx context.Context) (months []rollup.Month, built bool, err error) {
+	var state commentsState
+	if _, err := d.getMeta(ctx, commentsStateID, &state); err != nil || !state.Built {
+		return nil, false, err
 	}
+	if state.Layout != commentsLayout {
+		if err := d.moveCommentsIntoMonths(ctx); err != nil {
+			return nil, false, err
+		}
+	}
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, false, fmt.Errorf("list collections: %w", err)
+	}
+	for _, n := range names {
+		if m, ok := monthOfCollection(n); ok {
+			months = append(months, m)
+		}
+	}
+	slices.Sort(months)
+	return months, true, nil
+}
+
+// moveCommentsIntoMonths copies the one collection of comments of earlier
+// versions into the months', then names the new layout and drops it. Cut
+// short, it is made again at the next start: the copies already made are
+// skipped.
+func (d *DB) moveCommentsIntoMonths(ctx context.Context) error {
+	sctx, cancel := scanContext(ctx)
+	defer cancel()
+	cur, err := d.legacyComments().Find(sctx, bson.D{}, options.Find().SetBatchSize(5000))
+	if err != nil {
+		return fmt.Errorf("read the comments to move them into months: %w", err)
+	}
+	defer cur.Close(sctx)
+	var batch []comments.Comment
+	for cur.Next(sctx) {
+		var doc commentDoc
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("decode comment: %w", err)
+		}
+		if batch = append(batch, doc.comment()); len(batch) == 10*maxInsertBatch {
+			if err := d.InsertComments(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read the comments to move them into months: %w", err)
+	}
+	if err := d.InsertComments(ctx, batch); err != nil {
+		return err
+	}
+	if err := d.putMeta(ctx, commentsStateID, commentsState{Built: true, Layout: commentsLayout}); err != nil {
+		return err
+	}
+	if err := d.legacyComments().Drop(ctx); err != nil {
+		return fmt.Errorf("drop the comments moved into months: %w", err)
+	}
+	return nil
+}
+
+// LoadCommentMonth calls fn with every stored comment of month m.
+func (d *DB) LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(comments.Comment)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
-	cur, err := d.comments().Find(ctx, bson.D{}, options.Find().SetBatchSize(5000))
+	cur, err := d.commentMonth(m).Find(ctx, bson.D{}, options.Find().SetBatchSize(5000))
 	if err != nil {
-		return false, fmt.Errorf("load comments: %w", err)
+		return fmt.Errorf("load comments: %w", err)
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
 		var doc commentDoc
 		if err := cur.Decode(&doc); err != nil {
-			return false, fmt.Errorf("decode comment: %w", err)
+			return fmt.Errorf("decode comment: %w", err)
 		}
 		fn(doc.comment())
 	}
-	return true, cur.Err()
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("load comments: %w", err)
+	}
+	return nil
 }
 
 // ReplaceComments replaces every stored comment by cs, built from the
-// ratings, and marks the collection built.
+// ratings, and marks the collections built.
 func (d *DB) ReplaceComments(ctx context.Context, cs []comments.Comment) error {
-	if err := d.putMeta(ctx, commentsStateID, bson.D{{Key: "built", Value: false}}); err != nil {
+	if err := d.putMeta(ctx, commentsStateID, commentsState{}); err != nil {
 		return err
 	}
-	if err := d.comments().Drop(ctx); err != nil {
-		return fmt.Errorf("drop comments: %w", err)
+	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, n := range names {
+		if _, ok := monthOfCollection(n); ok || n == d.legacyComments().Name() {
+			if err := d.db.Collection(n).Drop(ctx); err != nil {
+				return fmt.Errorf("drop comments: %w", err)
+			}
+		}
 	}
 	if err := d.InsertComments(ctx, cs); err != nil {
 		return err
 	}
-	return d.putMeta(ctx, commentsStateID, bson.D{{Key: "built", Value: true}, {Key: "updated", Value: time.Now().UTC()}})
+	return d.putMeta(ctx, commentsStateID, bson.D{{Key: "built", Value: true}, {Key: "layout", Value: commentsLayout}, {Key: "updated", Value: time.Now().UTC()}})
 }

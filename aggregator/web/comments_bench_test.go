@@ -127,7 +127,10 @@ func BenchmarkCommentsPage(b *testing.B) {
 	defer s.App().Shutdown()
 	base := "http://" + ln.Addr().String()
 	// A cursor twenty pages into the province's year.
-	deep := idx.Query(comments.Filter{Units: mustSubtree(b, tree, "01"), From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31)}, comments.Cursor{}, 20*commentsPageSize)
+	deep, err := idx.Query(ctx, comments.Filter{Units: mustSubtree(b, tree, "01"), From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31)}, comments.Cursor{}, 20*commentsPageSize)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, q := range []struct{ name, who, path string }{
 		{"page-province-quarter", "tinh", "/comments"},
 		{"page-province-year-dissatisfied", "tinh", "/comments?period=2025&level=dissatisfied"},

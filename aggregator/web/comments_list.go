@@ -32,11 +32,10 @@ func (s *Server) commentsList(c *fiber.Ctx) error {
 	if err := ps.Err(lang); err != nil {
 		return err
 	}
-	idx, err := s.commentIndex(c)
+	page, err := s.queryComments(c, cq.Filter, cq.After, cq.Limit)
 	if err != nil {
 		return err
 	}
-	page := idx.Query(cq.Filter, cq.After, cq.Limit)
 	out := commentsJSON{Unit: cq.Unit, From: cq.Period.From, To: cq.Period.To, AsOf: cq.AsOf, Total: page.Total,
 		NextCursor: page.Next.String(), Comments: make([]commentView, 0, len(page.Comments))}
 	for _, cm := range page.Comments {

@@ -80,24 +80,26 @@ func (s *Server) readComments(c *fiber.Ctx, lang string) (commentsQuery, report.
 	return cq, ps, nil
 }
 
-// commentsWait is how long a request for comments waits for the stored
-// comments to be read after a start.
+// commentsWait is how long a request for comments waits for the months
+// of its period to be read from the database, if they are not in memory
+// (a month of a province's comments takes a fraction of a second).
 const commentsWait = 20 * time.Second
 
-// commentIndex returns the index of comments, empty without one. Just
-// after a start, it waits for the stored comments to be read in (a few
-// seconds a million ratings) rather than answer with only the newest.
-func (s *Server) commentIndex(c *fiber.Ctx) (*comments.Index, error) {
+// queryComments reads a page of comments, reading the months of the
+// period from the database first if they are not in memory; none without
+// an index.
+func (s *Server) queryComments(c *fiber.Ctx, f comments.Filter, after comments.Cursor, limit int) (comments.Page, error) {
 	if s.Comments == nil {
-		return comments.New(), nil
+		return comments.Page{Comments: []comments.Comment{}}, nil
 	}
-	idx := s.Comments()
 	ctx, cancel := context.WithTimeout(c.UserContext(), commentsWait)
 	defer cancel()
-	if err := idx.WaitLoaded(ctx); err != nil {
-		return nil, hailong.Errorf(hailong.EUNAVAILABLE, "The comments are still being read after a restart; try again in a minute.")
+	page, err := s.Comments().Query(ctx, f, after, limit)
+	if err != nil {
+		s.Logger.Warn("read the comments of a period", "from", f.From, "to", f.To, "err", err)
+		return page, hailong.Errorf(hailong.EUNAVAILABLE, "The comments of the period could not be read from the database; try again in a minute.")
 	}
-	return idx, nil
+	return page, nil
 }
 
 // commentView is one comment as the reader sees it, with names and words.

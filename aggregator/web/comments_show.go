@@ -74,11 +74,10 @@ func (s *Server) commentsShow(c *fiber.Ctx) error {
 	if c.Query("format") != "" {
 		limit, cq.After = commentsMaxDownload, comments.Cursor{}
 	}
-	idx, err := s.commentIndex(c)
+	page, err := s.queryComments(c, cq.Filter, cq.After, limit)
 	if err != nil {
 		return err
 	}
-	page := idx.Query(cq.Filter, cq.After, limit)
 	for _, cm := range page.Comments {
 		p.Items = append(p.Items, s.viewComment(cm, lang))
 	}

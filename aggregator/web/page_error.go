@@ -12,17 +12,19 @@ import (
 
 func init() {
 	addWords(map[string]string{
-		"err_invalid":   "Yêu cầu chưa hợp lệ:",
-		"err_forbidden": "Bạn không có quyền xem nội dung này. Phạm vi của tài khoản không gồm đơn vị đã chọn, hoặc tài khoản chưa được cấp quyền này.",
-		"err_not_found": "Không tìm thấy nội dung đã yêu cầu.",
-		"err_other":     "Không thực hiện được yêu cầu. Xin thử lại sau.",
-		"err_back":      "Về trang Tổng quan",
+		"err_invalid":     "Yêu cầu chưa hợp lệ:",
+		"err_forbidden":   "Bạn không có quyền xem nội dung này. Phạm vi của tài khoản không gồm đơn vị đã chọn, hoặc tài khoản chưa được cấp quyền này.",
+		"err_not_found":   "Không tìm thấy nội dung đã yêu cầu.",
+		"err_other":       "Không thực hiện được yêu cầu. Xin thử lại sau.",
+		"err_unavailable": "Hiện chưa đọc được dữ liệu cần cho trang này từ cơ sở dữ liệu. Xin thử lại sau ít phút.",
+		"err_back":        "Về trang Tổng quan",
 	}, map[string]string{
-		"err_invalid":   "The request is not valid:",
-		"err_forbidden": "You may not see this. Your account's scope does not include the chosen unit, or the account lacks this permission.",
-		"err_not_found": "What was asked for was not found.",
-		"err_other":     "The request could not be done. Please try again later.",
-		"err_back":      "Back to the overview",
+		"err_invalid":     "The request is not valid:",
+		"err_forbidden":   "You may not see this. Your account's scope does not include the chosen unit, or the account lacks this permission.",
+		"err_not_found":   "What was asked for was not found.",
+		"err_other":       "The request could not be done. Please try again later.",
+		"err_unavailable": "The data this page needs cannot be read from the database at the moment. Please try again in a few minutes.",
+		"err_back":        "Back to the overview",
 	})
 }
 
@@ -35,7 +37,7 @@ type errorPage struct {
 }
 
 // pageErrors answers a page's refusal (bad input, out of scope, not
-// found) as a page in the frame, in the page's language, rather than as
+// found, data that cannot be read now) as a page in the frame, in the page's language, rather than as
 // the server's bare error page: a browser asking for a page gets a page.
 // Programs asking for JSON, and faults of ours, go to the error handler.
 func (s *Server) pageErrors(c *fiber.Ctx, err error) error {
@@ -51,6 +53,8 @@ func (s *Server) pageErrors(c *fiber.Ctx, err error) error {
 		key, status = "err_forbidden", http.StatusForbidden
 	case hailong.ENOTFOUND:
 		key, status = "err_not_found", http.StatusNotFound
+	case hailong.EUNAVAILABLE:
+		key, status = "err_unavailable", http.StatusServiceUnavailable
 	default:
 		return err
 	}
