@@ -573,8 +573,10 @@ type Page struct {
 
 // Query returns up to limit comments matching f, newest first, older than
 // after (the newest when after is zero), and how many match in all. It
-// reads the comments of f's period only, reading the months of it that
-// are cold from the store first; an error says one could not be read.
+// reads the comments of f's period only, month by month, reading each
+// month that is cold from the store first, and letting it go again once
+// counted, so that a query of years holds no more than the budget and a
+// month; an error says a month could not be read.
 func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (Page, error) {
 	p := Page{Comments: []Comment{}}
 	var from, to rollup.Month
@@ -588,26 +590,37 @@ func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (P
 	x.tick++
 	segs := x.sorted(from, to, true)
 	for _, s := range segs {
-		s.pins++
+		s.pins++ // the resident ones stay until counted
 		s.used = x.tick
 	}
 	x.mu.Unlock()
-	defer func() {
+	unpin := func(ss []*segment) {
 		x.mu.Lock()
-		for _, s := range segs {
+		defer x.mu.Unlock()
+		for _, s := range ss {
 			s.pins--
 		}
 		x.evict()
-		x.mu.Unlock()
-	}()
-	for _, s := range segs {
-		if err := x.read(ctx, s); err != nil {
-			return p, err
-		}
 	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
+	for i, s := range segs {
+		if err := x.read(ctx, s); err != nil {
+			unpin(segs[i:])
+			return Page{}, err
+		}
+		x.mu.RLock()
+		x.scan(s, &f, after, limit, &p)
+		x.mu.RUnlock()
+		unpin(segs[i : i+1])
+	}
+	return p, nil
+}
+
+// scan adds to p the comments of s that match f: a page's worth after the
+// cursor, and every one to the total; x.mu is held.
+func (x *Index) scan(s *segment, f *Filter, after Cursor, limit int, p *Page) {
 	// Each asked value as its number; a value no comment has matches none.
+	// The numbers are looked up again for each month: months read since
+	// may have brought new ones.
 	none := false
 	one := func(n *intern.Table, v string) uint32 {
 		if v == "" {
@@ -620,7 +633,7 @@ func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (P
 	procedure, official, counter := one(&x.procedures, f.Procedure), one(&x.officials, f.Official), one(&x.counters, f.Counter)
 	questionnaire := one(&x.questionnaires, f.Questionnaire)
 	if none {
-		return p, nil
+		return
 	}
 	units := make([]bool, x.units.Len())
 	for _, u := range f.Units {
@@ -638,38 +651,35 @@ func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (P
 		}
 	}
 	mood, channel := moodCodes[f.Mood], channelCodes[f.Channel]
-	for _, s := range segs {
-		// The period's comments lie between two binary searches.
-		cols := &s.cols
-		lo, hi := 0, len(s.list)
-		if f.From != 0 {
-			lo = s.bound(f.From.Start().UnixNano())
+	// The period's comments lie between two binary searches.
+	cols := &s.cols
+	lo, hi := 0, len(s.list)
+	if f.From != 0 {
+		lo = s.bound(f.From.Start().UnixNano())
+	}
+	if f.To != 0 {
+		hi = s.bound((f.To + 1).Start().UnixNano())
+	}
+	start := hi // exclusive: the newest comment of the page is start-1
+	if after.ID != "" {
+		start = min(hi, max(lo, s.search(instant(after.At), after.ID)))
+	}
+	for i := hi - 1; i >= lo; i-- {
+		if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||
+			(procs != nil && !procs[cols.procedure[i]]) || (channel != 0 && cols.channel[i] != channel) ||
+			(questionnaire != 0 && cols.questionnaire[i] != questionnaire) || (official != 0 && cols.official[i] != official) ||
+			(counter != 0 && cols.counter[i] != counter) {
+			continue
 		}
-		if f.To != 0 {
-			hi = s.bound((f.To + 1).Start().UnixNano())
+		p.Total++
+		if i >= start {
+			continue
 		}
-		start := hi // exclusive: the newest comment of the page is start-1
-		if after.ID != "" {
-			start = min(hi, max(lo, s.search(instant(after.At), after.ID)))
-		}
-		for i := hi - 1; i >= lo; i-- {
-			if !units[cols.unit[i]] || (mood != 0 && cols.mood[i] != mood) || (procedure != 0 && cols.procedure[i] != procedure) ||
-				(procs != nil && !procs[cols.procedure[i]]) || (channel != 0 && cols.channel[i] != channel) ||
-				(questionnaire != 0 && cols.questionnaire[i] != questionnaire) || (official != 0 && cols.official[i] != official) ||
-				(counter != 0 && cols.counter[i] != counter) {
-				continue
-			}
-			p.Total++
-			if i >= start {
-				continue
-			}
-			if len(p.Comments) < limit {
-				p.Comments = append(p.Comments, x.comment(s, i))
-			} else if p.Next.ID == "" {
-				last := p.Comments[len(p.Comments)-1]
-				p.Next = Cursor{At: last.At, ID: last.ID}
-			}
+		if len(p.Comments) < limit {
+			p.Comments = append(p.Comments, x.comment(s, i))
+		} else if p.Next.ID == "" {
+			last := p.Comments[len(p.Comments)-1]
+			p.Next = Cursor{At: last.At, ID: last.ID}
 		}
 	}
-	return p, nil
 }

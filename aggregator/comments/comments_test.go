@@ -28,6 +28,8 @@ type store struct {
 	fail  error
 	gate  chan struct{} // if set, a read waits for it after taking its comments
 	began chan struct{} // if set, a read says it took its comments
+	// onRead, if set, is called as a read begins.
+	onRead func()
 }
 
 func newStore(cs ...comments.Comment) *store {
@@ -55,8 +57,11 @@ func (s *store) months() []rollup.Month {
 func (s *store) LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(comments.Comment)) error {
 	s.mu.Lock()
 	s.reads++
-	cs, fail, gate, began := slices.Clone(s.held[m]), s.fail, s.gate, s.began
+	cs, fail, gate, began, onRead := slices.Clone(s.held[m]), s.fail, s.gate, s.began, s.onRead
 	s.mu.Unlock()
+	if onRead != nil {
+		onRead()
+	}
 	if began != nil {
 		began <- struct{}{}
 	}
@@ -366,6 +371,17 @@ func TestABudgetBoundsTheMonthsHeld(t *testing.T) {
 		if n := x.Len(); n > budget {
 			t.Fatalf("after query %d the index holds %d comments, past its budget of %d", i, n, budget)
 		}
+	}
+	// A query of the whole year holds at most the budget and the month
+	// it is reading.
+	most := 0
+	st.onRead = func() { most = max(most, x.Len()) }
+	whole2025 := comments.Filter{Units: []string{"A", "B", "C"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31)}
+	if got, want := query(t, x, whole2025, comments.Cursor{}, 5), query(t, whole, whole2025, comments.Cursor{}, 5); got.Total != want.Total || got.Total != len(all) {
+		t.Fatalf("the year holds %d comments, want %d", got.Total, want.Total)
+	}
+	if most > budget+150 {
+		t.Errorf("a query of the year held %d comments as it read a month, past the budget of %d and a month", most, budget)
 	}
 	res := x.Residence()
 	if res.Drops == 0 || res.Reads <= res.Months || st.reads != res.Reads {

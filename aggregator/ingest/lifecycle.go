@@ -134,10 +134,14 @@ func (in *Ingester) load(ctx context.Context, st rollup.State) (bool, error) {
 	if err := in.store.AddDossierFlags(ctx, rp.unhappy); err != nil {
 		return false, err
 	}
+	tm := time.Now()
 	months, built, err := in.store.CommentMonths(ctx)
 	if err != nil {
 		return false, err
 	}
+	// Listed, or moved into months first by the first start after an
+	// upgrade (once: the time says which).
+	in.log.Info("months of stored comments listed", "months", len(months), "took", time.Since(tm).Round(time.Millisecond))
 	if !built {
 		in.log.Info("no comments collections yet; building them and the rollups from raw ratings")
 		return false, nil

@@ -15,6 +15,10 @@
 //     document each, made single by their _id (walkins.go).
 //   - every filtered update scans too: kiosk health, reported every
 //     minute, is written whole as a generation (kiosk_health.go).
+//   - so a part of a collection read alone must be a collection of its
+//     own: the citizens' comments are kept in one collection a month, and
+//     a page reads the months of its period (comments.go), as the rollups'
+//     months are segments of their own (checkpoints.go).
 package mongodb
 
 import (
