@@ -172,8 +172,8 @@ type segment struct {
 	cols     columns // by (At, ID)
 	list     []held  // the same order; a comment (time and id) once
 	resident bool
-	// loading is closed when the read of the month under way ends.
-	loading chan struct{}
+	// loading is the read of the month under way, if any.
+	loading *load
 	// pending are the comments added while the month was not resident:
 	// the read, which may have begun before they were stored, adds them.
 	pending []Comment
@@ -383,7 +383,9 @@ func (x *Index) evict() {
 			candidates = append(candidates, s)
 		}
 	}
-	slices.SortFunc(candidates, func(a, b *segment) int { return cmp.Compare(a.used, b.used) })
+	// Months never read by a query (warmed, or a rebuild's) have one
+	// time: the oldest of them go first.
+	slices.SortFunc(candidates, func(a, b *segment) int { return cmp.Or(cmp.Compare(a.used, b.used), cmp.Compare(a.month, b.month)) })
 	for _, s := range candidates {
 		if x.held <= x.budget {
 			return
@@ -475,46 +477,62 @@ func (x *Index) Warm(ctx context.Context, months int) (int, error) {
 	return read, nil
 }
 
-// read makes s resident, reading it from the store unless another query is
-// already, or it is.
+// load is one read of a month from the store; err is set before done is
+// closed.
+type load struct {
+	done chan struct{}
+	err  error
+}
+
+// monthReadTimeout bounds one read of a month from the store. A read goes
+// on when the query that began it gives up, so that a month slower to read
+// than a request may wait is in memory for the next one.
+const monthReadTimeout = 10 * time.Minute
+
+// read makes s resident: it waits for the read of the month under way, or
+// begins one, until ctx is done.
 func (x *Index) read(ctx context.Context, s *segment) error {
-	for {
-		x.mu.Lock()
-		if s.resident {
-			x.mu.Unlock()
-			return nil
-		}
-		if ch := s.loading; ch != nil {
-			x.mu.Unlock()
-			select {
-			case <-ch:
-				continue
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		ch := make(chan struct{})
-		s.loading = ch
+	x.mu.Lock()
+	if s.resident {
 		x.mu.Unlock()
-		var cs []Comment
-		err := x.store.LoadCommentMonth(ctx, s.month, func(c Comment) { cs = append(cs, c) })
-		x.mu.Lock()
-		s.loading = nil
-		close(ch)
-		if err == nil {
-			x.install(s, cs)
-			x.reads++
-			x.evict()
-		} else if s.unsaved == 0 {
-			s.pending = nil // stored by now: the next read finds them
-		}
-		x.mu.Unlock()
-		if err != nil {
-			y, m := s.month.YearMonth()
-			return fmt.Errorf("read the comments of %02d/%d: %w", m, y, err)
-		}
 		return nil
 	}
+	l := s.loading
+	if l == nil {
+		l = &load{done: make(chan struct{})}
+		s.loading = l
+		go x.load(s, l)
+	}
+	x.mu.Unlock()
+	select {
+	case <-l.done:
+		return l.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// load reads s from the store and makes it resident.
+func (x *Index) load(s *segment, l *load) {
+	ctx, cancel := context.WithTimeout(context.Background(), monthReadTimeout)
+	defer cancel()
+	var cs []Comment
+	err := x.store.LoadCommentMonth(ctx, s.month, func(c Comment) { cs = append(cs, c) })
+	x.mu.Lock()
+	s.loading = nil
+	if err == nil {
+		x.install(s, cs)
+		x.reads++
+		x.evict()
+	} else if s.unsaved == 0 {
+		s.pending = nil // stored by now: the next read finds them
+	}
+	x.mu.Unlock()
+	if err != nil {
+		y, m := s.month.YearMonth()
+		l.err = fmt.Errorf("read the comments of %02d/%d: %w", m, y, err)
+	}
+	close(l.done)
 }
 
 // Filter says which comments a query wants. Units is required: a query

@@ -493,3 +493,56 @@ func TestAMonthThatCannotBeReadIsTriedAgain(t *testing.T) {
 		t.Fatalf("read again: %d comments %v, want 3", p.Total, ids(p))
 	}
 }
+
+// TestAMonthSlowerThanTheRequestIsKept: a month whose read outlasts the
+// query that began it is read all the same, and the next query finds it
+// in memory rather than begin again.
+func TestAMonthSlowerThanTheRequestIsKept(t *testing.T) {
+	at := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
+	st := newStore(comment(1, at), comment(2, at.Add(time.Hour)))
+	x := comments.Open(st, 0, st.months(), nil)
+	gate := make(chan struct{})
+	st.gate = gate
+	f := comments.Filter{Units: []string{"U"}, From: hailong.DateOf(at), To: hailong.DateOf(at)}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := x.Query(ctx, f, comments.Cursor{}, 10); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a query that gave up answers %v, want its deadline", err)
+	}
+	st.mu.Lock()
+	st.gate = nil
+	st.mu.Unlock()
+	close(gate)
+	for x.Residence().Resident == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if p := query(t, x, f, comments.Cursor{}, 10); p.Total != 2 || st.reads != 1 {
+		t.Fatalf("the next query: %d comments after %d reads of the store; want 2 after the one read", p.Total, st.reads)
+	}
+}
+
+// TestTheOldestMonthsGoFirst: of the months read in the background (which
+// no query has read yet), a budget drops the oldest.
+func TestTheOldestMonthsGoFirst(t *testing.T) {
+	var stored []comments.Comment
+	for m := range 6 {
+		for i := range 50 {
+			stored = append(stored, comment(m*100+i, time.Date(2025, time.Month(1+m), 2, 3, i, 0, 0, time.UTC)))
+		}
+	}
+	for range 20 { // the months' order in a map varies from run to run
+		st := newStore(stored...)
+		x := comments.Open(st, 180, st.months(), nil)
+		if n, err := x.Warm(context.Background(), 3); err != nil || n != 3 {
+			t.Fatalf("warmed %d months, %v; want the 3 newest", n, err)
+		}
+		// A query of January reads it: past the budget, the oldest month
+		// warmed (April) goes, not the newest (June).
+		query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 1, 31)}, comments.Cursor{}, 10)
+		reads := st.reads
+		query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 5, 1), To: hailong.DateFromYMD(2025, 6, 30)}, comments.Cursor{}, 10)
+		if st.reads != reads {
+			t.Fatalf("May and June were read again (%d reads, %d before): a newer month went before April", st.reads, reads)
+		}
+	}
+}

@@ -28,8 +28,8 @@ import (
 // crash.
 //
 // Versions before kept every comment in one collection, "comments": the
-// first start of this one copies it into the months (commentMonths) and
-// drops it.
+// first start of this one moves it into the months (CommentMonths), and
+// so does the first start after an earlier version ran again.
 
 // legacyComments is the one collection of comments of earlier versions.
 func (d *DB) legacyComments() *mongo.Collection { return d.db.Collection("comments") }
@@ -57,19 +57,22 @@ func monthOfCollection(name string) (m rollup.Month, ok bool) {
 	return rollup.MonthOf(hailong.DateFromYMD(y, time.Month(mo), 1)), true
 }
 
-// commentsStateID names the meta document saying the comments'
-// collections were built from the ratings: a database from before they
-// existed has none, and its first start builds them.
-const commentsStateID = "comments"
+// commentMonthsStateID names the meta document saying the months'
+// collections of comments were built from the ratings: a database from
+// before they existed has none, and its first start builds them, or moves
+// the one collection of earlier versions into them.
+const commentMonthsStateID = "comment_months"
 
-// commentsLayout is the layout of the comments' collections the state
-// names: one a month. A state without one is of the one collection of
-// earlier versions.
-const commentsLayout = 2
+// legacyCommentsStateID names the meta document of earlier versions,
+// saying their one collection of comments was built. This version keeps
+// it false, so that an earlier version started on the database (a
+// rollback, a standby not yet upgraded) rebuilds that collection from the
+// ratings rather than serve it empty; once it has, it says true again,
+// and the next start of this version moves what it wrote into the months.
+const legacyCommentsStateID = "comments"
 
 type commentsState struct {
-	Built  bool `bson:"built"`
-	Layout int  `bson:"layout,omitempty"`
+	Built bool `bson:"built"`
 }
 
 type commentDoc struct {
@@ -140,16 +143,24 @@ func insertSkippingStored(ctx context.Context, coll *mongo.Collection, docs []an
 // CommentMonths returns the months of which comments are stored; built is
 // false when the comments were never built from the ratings. It lists the
 // collections, reading none, but for the first start after an earlier
-// version, which copies the one collection of comments into the months.
+// version ran on the database, which moves the one collection of comments
+// it wrote into the months.
 func (d *DB) CommentMonths(ctx context.Context) (months []rollup.Month, built bool, err error) {
-	var state commentsState
-	if _, err := d.getMeta(ctx, commentsStateID, &state); err != nil || !state.Built {
+	var state, legacy commentsState
+	if _, err := d.getMeta(ctx, commentMonthsStateID, &state); err != nil {
 		return nil, false, err
 	}
-	if state.Layout != commentsLayout {
+	if _, err := d.getMeta(ctx, legacyCommentsStateID, &legacy); err != nil {
+		return nil, false, err
+	}
+	if legacy.Built {
 		if err := d.moveCommentsIntoMonths(ctx); err != nil {
 			return nil, false, err
 		}
+		state.Built = true
+	}
+	if !state.Built {
+		return nil, false, nil
 	}
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
@@ -165,9 +176,10 @@ func (d *DB) CommentMonths(ctx context.Context) (months []rollup.Month, built bo
 }
 
 // moveCommentsIntoMonths copies the one collection of comments of earlier
-// versions into the months', then names the new layout and drops it. Cut
-// short, it is made again at the next start: the copies already made are
-// skipped.
+// versions into the months', says the months built and that collection
+// not, then drops it. Cut short, it is made again at the next start: the
+// copies already made are skipped. Over months already built it adds what
+// an earlier version stored since (its rebuild holds every comment).
 func (d *DB) moveCommentsIntoMonths(ctx context.Context) error {
 	sctx, cancel := scanContext(ctx)
 	defer cancel()
@@ -195,7 +207,10 @@ func (d *DB) moveCommentsIntoMonths(ctx context.Context) error {
 	if err := d.InsertComments(ctx, batch); err != nil {
 		return err
 	}
-	if err := d.putMeta(ctx, commentsStateID, commentsState{Built: true, Layout: commentsLayout}); err != nil {
+	if err := d.putMeta(ctx, commentMonthsStateID, commentsState{Built: true}); err != nil {
+		return err
+	}
+	if err := d.putMeta(ctx, legacyCommentsStateID, commentsState{}); err != nil {
 		return err
 	}
 	if err := d.legacyComments().Drop(ctx); err != nil {
@@ -227,9 +242,13 @@ func (d *DB) LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(comme
 }
 
 // ReplaceComments replaces every stored comment by cs, built from the
-// ratings, and marks the collections built.
+// ratings, and marks the months built (and the collection of earlier
+// versions not).
 func (d *DB) ReplaceComments(ctx context.Context, cs []comments.Comment) error {
-	if err := d.putMeta(ctx, commentsStateID, commentsState{}); err != nil {
+	if err := d.putMeta(ctx, commentMonthsStateID, commentsState{}); err != nil {
+		return err
+	}
+	if err := d.putMeta(ctx, legacyCommentsStateID, commentsState{}); err != nil {
 		return err
 	}
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
@@ -246,5 +265,5 @@ func (d *DB) ReplaceComments(ctx context.Context, cs []comments.Comment) error {
 	if err := d.InsertComments(ctx, cs); err != nil {
 		return err
 	}
-	return d.putMeta(ctx, commentsStateID, bson.D{{Key: "built", Value: true}, {Key: "layout", Value: commentsLayout}, {Key: "updated", Value: time.Now().UTC()}})
+	return d.putMeta(ctx, commentMonthsStateID, bson.D{{Key: "built", Value: true}, {Key: "updated", Value: time.Now().UTC()}})
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"hailong"
 	"hailong/aggregator/comments"
@@ -31,7 +33,7 @@ func TestCommentsKeptByMonth(t *testing.T) {
 	}
 	months := []rollup.Month{rollup.MonthOf(hailong.DateFromYMD(2026, 3, 1)), rollup.MonthOf(hailong.DateFromYMD(2026, 4, 1)),
 		rollup.MonthOf(hailong.DateFromYMD(2026, 5, 1)), rollup.MonthOf(hailong.DateFromYMD(2026, 6, 1))}
-	legacy := func(t *testing.T, db *mongodb.DB, moved int) {
+	legacy := func(t *testing.T, db *mongodb.DB, raw *mongo.Database, moved int) {
 		t.Helper()
 		for i := range cs {
 			c := &cs[i]
@@ -45,15 +47,16 @@ func TestCommentsKeptByMonth(t *testing.T) {
 		if err := db.InsertComments(ctx, cs[:moved]); err != nil { // a move cut short
 			t.Fatal(err)
 		}
-		if err := db.InsertRaw(ctx, "meta", bson.D{{Key: "_id", Value: "comments"}, {Key: "built", Value: true}}); err != nil {
+		if _, err := raw.Collection("meta").ReplaceOne(ctx, bson.D{{Key: "_id", Value: "comments"}}, bson.D{{Key: "built", Value: true}},
+			options.Replace().SetUpsert(true)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tests := []struct {
 		name    string
-		prepare func(t *testing.T, db *mongodb.DB)
+		prepare func(t *testing.T, db *mongodb.DB, raw *mongo.Database)
 	}{
-		{"built from the ratings", func(t *testing.T, db *mongodb.DB) {
+		{"built from the ratings", func(t *testing.T, db *mongodb.DB, _ *mongo.Database) {
 			if err := db.ReplaceComments(ctx, cs[:7]); err != nil {
 				t.Fatal(err)
 			}
@@ -64,8 +67,30 @@ func TestCommentsKeptByMonth(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"in the one collection of earlier versions", func(t *testing.T, db *mongodb.DB) { legacy(t, db, 0) }},
-		{"moved in part when the move was cut short", func(t *testing.T, db *mongodb.DB) { legacy(t, db, 17) }},
+		{"in the one collection of earlier versions", func(t *testing.T, db *mongodb.DB, raw *mongo.Database) { legacy(t, db, raw, 0) }},
+		{"moved in part when the move was cut short", func(t *testing.T, db *mongodb.DB, raw *mongo.Database) { legacy(t, db, raw, 17) }},
+		{"rebuilt by an earlier version started after the move", func(t *testing.T, db *mongodb.DB, raw *mongo.Database) {
+			legacy(t, db, raw, 0)
+			if _, _, err := db.CommentMonths(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.InsertComments(ctx, cs[:12]); err != nil { // stored by this version since
+				t.Fatal(err)
+			}
+			// An earlier version must not take its collection, gone, for
+			// built: it would serve no comment, and write new ones where
+			// this version does not read.
+			var state struct {
+				Built bool `bson:"built"`
+			}
+			if err := raw.Collection("meta").FindOne(ctx, bson.D{{Key: "_id", Value: "comments"}}).Decode(&state); err != nil || state.Built {
+				t.Fatalf("after the move, the earlier versions' state says built %v (%v); want not built", state.Built, err)
+			}
+			if err := raw.Collection("comments").Drop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			legacy(t, db, raw, 0) // its rebuild: every comment, with those it stored
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +99,7 @@ func TestCommentsKeptByMonth(t *testing.T) {
 			if _, built, err := db.CommentMonths(ctx); err != nil || built {
 				t.Fatalf("a new database's comments: built %v, %v; want not built", built, err)
 			}
-			tt.prepare(t, db)
+			tt.prepare(t, db, raw)
 			for range 2 { // the second start finds them moved
 				got, built, err := db.CommentMonths(ctx)
 				if err != nil || !built || !slices.Equal(got, months[:3]) {

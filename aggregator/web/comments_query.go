@@ -97,7 +97,7 @@ func (s *Server) queryComments(c *fiber.Ctx, f comments.Filter, after comments.C
 	page, err := s.Comments().Query(ctx, f, after, limit)
 	if err != nil {
 		s.Logger.Warn("read the comments of a period", "from", f.From, "to", f.To, "err", err)
-		return page, hailong.Errorf(hailong.EUNAVAILABLE, "The comments of the period could not be read from the database; try again in a minute.")
+		return page, errUnreadable
 	}
 	return page, nil
 }

@@ -290,6 +290,12 @@ func TestCommentsReadTheirMonthsFromTheDatabase(t *testing.T) {
 	if a.status != fiber.StatusServiceUnavailable || !strings.Contains(a.body, "could not be read") || strings.Contains(a.body, "injected") {
 		t.Fatalf("with the database failing: status %d: %s; want 503 saying why, without the database's words", a.status, a.body)
 	}
+	for lang, want := range map[string]string{"vi": "Hiện chưa đọc được dữ liệu", "en": "cannot be read from the database"} {
+		a := do(t, nil, "GET", base+"/comments?unit=24&from=2026-03-01&to=2026-03-31&lang="+lang, managerProvince, nil, "Accept", "text/html")
+		if a.status != fiber.StatusServiceUnavailable || !strings.Contains(a.body, want) || strings.Contains(a.body, "injected") {
+			t.Fatalf("the page in %s with the database failing: status %d: %s; want 503 saying %q", lang, a.status, a.body, want)
+		}
+	}
 	st.mu.Lock()
 	st.fail = nil
 	st.mu.Unlock()

@@ -28,6 +28,11 @@ func init() {
 	})
 }
 
+// errUnreadable answers a request whose data cannot be read from the
+// database now (it is there, and the next request may read it), without
+// the database's words.
+var errUnreadable = hailong.Errorf(hailong.EUNAVAILABLE, "The data asked for could not be read from the database; try again in a minute.")
+
 // errorPage is a page's refusal in the page's frame and language.
 type errorPage struct {
 	Frame
@@ -54,6 +59,9 @@ func (s *Server) pageErrors(c *fiber.Ctx, err error) error {
 	case hailong.ENOTFOUND:
 		key, status = "err_not_found", http.StatusNotFound
 	case hailong.EUNAVAILABLE:
+		if !errors.Is(err, errUnreadable) {
+			return err // a part this server does not have says so itself
+		}
 		key, status = "err_unavailable", http.StatusServiceUnavailable
 	default:
 		return err
