@@ -26,4 +26,3 @@ func excerpt(s string) string {
 	}
 	return s[:min(len(s), 600)]
 }
-
