@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,4 +144,59 @@ func start(t *testing.T, store ingest.Store) *ingest.Ingester {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// monthReadStore counts the months of comments read.
+type monthReadStore struct {
+	*mongodb.DB
+	reads atomic.Int32
+}
+
+func (s *monthReadStore) LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(comments.Comment)) error {
+	s.reads.Add(1)
+	return s.DB.LoadCommentMonth(ctx, m, fn)
+}
+
+// TestAStartReadsNoComment: a start reads no month of comments before
+// serving, and a query reads the months of its period once.
+func TestAStartReadsNoComment(t *testing.T) {
+	ctx := context.Background()
+	store := &monthReadStore{DB: ferrettest.Open(t)}
+	never := make(chan struct{}) // nothing left for once serving runs
+	cfg := ingest.Config{Store: store, Catalog: catalog(t), Logger: slog.New(slog.DiscardHandler), CommentsAfter: never}
+	in := ingest.New(cfg)
+	if err := in.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	var batch []hailong.Rating
+	for i := range 5 {
+		r := rating(1, at.AddDate(0, -i, 0))
+		r.Answers["comment"] = hailong.Str("Chờ lâu")
+		batch = append(batch, r)
+	}
+	if _, err := in.Ingest(ctx, kiosk, 0, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.reads.Store(0)
+	again := ingest.New(cfg)
+	if err := again.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close(ctx)
+	if n := store.reads.Load(); n != 0 {
+		t.Errorf("a start read %d months of comments", n)
+	}
+	for range 2 {
+		p, err := again.Comments().Query(ctx, comments.Filter{Units: []string{kiosk.Unit}}, comments.Cursor{}, 10)
+		if err != nil || p.Total != 5 {
+			t.Fatalf("the comments after a start: %d, %v; want 5", p.Total, err)
+		}
+	}
+	if n := store.reads.Load(); n != 5 {
+		t.Errorf("two queries read %d months of comments, want the 5 once", n)
+	}
 }
