@@ -19,6 +19,7 @@ debug=127.0.0.1:16063
 log=/tmp/serve-bench.log
 . scripts/aggregator-lib.sh
 bench_token
+bench_manager_token
 serve
 wait_ready >/tmp/serve-bench.ready
 echo "start to serving: $(cat /tmp/serve-bench.ready) s; to the first measures (the outcome book read): $(first_measures) s; $(memory)"

@@ -492,24 +492,31 @@ const monthReadTimeout = 10 * time.Minute
 // read makes s resident: it waits for the read of the month under way, or
 // begins one, until ctx is done.
 func (x *Index) read(ctx context.Context, s *segment) error {
-	x.mu.Lock()
-	if s.resident {
-		x.mu.Unlock()
+	l := x.begin(s)
+	if l == nil {
 		return nil
 	}
-	l := s.loading
-	if l == nil {
-		l = &load{done: make(chan struct{})}
-		s.loading = l
-		go x.load(s, l)
-	}
-	x.mu.Unlock()
 	select {
 	case <-l.done:
 		return l.err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// begin begins reading s from the store unless it is resident (nil) or
+// being read, and returns the read.
+func (x *Index) begin(s *segment) *load {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if s.resident {
+		return nil
+	}
+	if s.loading == nil {
+		s.loading = &load{done: make(chan struct{})}
+		go x.load(s, s.loading)
+	}
+	return s.loading
 }
 
 // load reads s from the store and makes it resident.
@@ -621,6 +628,11 @@ func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (P
 		x.evict()
 	}
 	for i, s := range segs {
+		if i+1 < len(segs) {
+			// The next month is read while this one is: the database
+			// reads on one core, the index decodes on the other.
+			x.begin(segs[i+1])
+		}
 		if err := x.read(ctx, s); err != nil {
 			unpin(segs[i:])
 			return Page{}, err

@@ -372,16 +372,24 @@ func TestABudgetBoundsTheMonthsHeld(t *testing.T) {
 			t.Fatalf("after query %d the index holds %d comments, past its budget of %d", i, n, budget)
 		}
 	}
-	// A query of the whole year holds at most the budget and the month
-	// it is reading.
+	// A query of the whole year holds at most the budget and the two
+	// months it is reading (about 100 comments each).
+	var mu sync.Mutex
 	most := 0
-	st.onRead = func() { most = max(most, x.Len()) }
+	st.onRead = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		most = max(most, x.Len())
+	}
 	whole2025 := comments.Filter{Units: []string{"A", "B", "C"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31)}
 	if got, want := query(t, x, whole2025, comments.Cursor{}, 5), query(t, whole, whole2025, comments.Cursor{}, 5); got.Total != want.Total || got.Total != len(all) {
 		t.Fatalf("the year holds %d comments, want %d", got.Total, want.Total)
 	}
-	if most > budget+150 {
-		t.Errorf("a query of the year held %d comments as it read a month, past the budget of %d and a month", most, budget)
+	mu.Lock()
+	held := most
+	mu.Unlock()
+	if held > budget+250 {
+		t.Errorf("a query of the year held %d comments as it read a month, past the budget of %d and two months", held, budget)
 	}
 	res := x.Residence()
 	if res.Drops == 0 || res.Reads <= res.Months || st.reads != res.Reads {

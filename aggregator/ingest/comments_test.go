@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync/atomic"
@@ -146,6 +147,17 @@ func start(t *testing.T, store ingest.Store) *ingest.Ingester {
 	return in
 }
 
+// monthsAgo returns a time i months before now's month, in Vietnam (now
+// itself, less a minute, for 0), each in a month of its own whatever the
+// day.
+func monthsAgo(now time.Time, i int) time.Time {
+	if i == 0 {
+		return now.Add(-time.Minute)
+	}
+	vn := now.In(hailong.Location)
+	return time.Date(vn.Year(), vn.Month()-time.Month(i), 10, 9, 0, 0, 0, hailong.Location)
+}
+
 // monthReadStore counts the months of comments read.
 type monthReadStore struct {
 	*mongodb.DB
@@ -168,10 +180,10 @@ func TestAStartReadsNoComment(t *testing.T) {
 	if err := in.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().Add(-time.Hour)
+	now := time.Now()
 	var batch []hailong.Rating
 	for i := range 5 {
-		r := rating(1, at.AddDate(0, -i, 0))
+		r := rating(1, monthsAgo(now, i))
 		r.Answers["comment"] = hailong.Str("Chờ lâu")
 		batch = append(batch, r)
 	}
@@ -198,5 +210,67 @@ func TestAStartReadsNoComment(t *testing.T) {
 	}
 	if n := store.reads.Load(); n != 5 {
 		t.Errorf("two queries read %d months of comments, want the 5 once", n)
+	}
+}
+
+// packingStore packs any month holding a comment, and tells each pack.
+type packingStore struct {
+	*mongodb.DB
+	packed chan rollup.Month
+}
+
+func (s *packingStore) CommentMonthsToPack(ctx context.Context, before rollup.Month, _ int64) ([]rollup.Month, error) {
+	return s.DB.CommentMonthsToPack(ctx, before, 0)
+}
+
+func (s *packingStore) PackCommentMonth(ctx context.Context, m rollup.Month) (int, error) {
+	n, err := s.DB.PackCommentMonth(ctx, m)
+	s.packed <- m
+	return n, err
+}
+
+// TestClosedMonthsOfCommentsArePacked: once serving, the comments of the
+// months before the previous one are packed, not the two newest, and read
+// back the same after a start.
+func TestClosedMonthsOfCommentsArePacked(t *testing.T) {
+	ctx := context.Background()
+	store := &packingStore{DB: ferrettest.Open(t), packed: make(chan rollup.Month, 10)}
+	in := start(t, store)
+	now := time.Now()
+	var batch []hailong.Rating
+	for i := range 4 {
+		r := rating(1, monthsAgo(now, i))
+		r.Answers["comment"] = hailong.Str(fmt.Sprintf("tháng %d", i))
+		batch = append(batch, r)
+	}
+	if _, err := in.Ingest(ctx, kiosk, 0, batch); err != nil {
+		t.Fatal(err)
+	}
+	want := texts(t, in)
+	if err := in.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := start(t, store)
+	thisMonth := comments.MonthOf(now)
+	var packed []rollup.Month
+	for len(packed) < 2 {
+		select {
+		case m := <-store.packed:
+			packed = append(packed, m)
+		case <-time.After(time.Minute):
+			t.Fatalf("packed %v in a minute, want two months", packed)
+		}
+	}
+	slices.Sort(packed)
+	if !slices.Equal(packed, []rollup.Month{thisMonth - 3, thisMonth - 2}) {
+		t.Errorf("packed %v, want the two months before the previous one (this is %v)", packed, thisMonth)
+	}
+	if err := again.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	third := start(t, store)
+	defer third.Close(ctx)
+	if got := texts(t, third); !slices.Equal(got, want) {
+		t.Errorf("after packing: %q, want %q", got, want)
 	}
 }

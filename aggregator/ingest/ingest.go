@@ -64,8 +64,11 @@ type Store interface {
 	// CommentMonths tells the months of which comments are stored, without
 	// reading them (built is false if they were never built from the
 	// ratings); LoadCommentMonth reads a month's back (comments.Store);
-	// ReplaceComments rebuilds them.
+	// ReplaceComments rebuilds them. CommentMonthsToPack and
+	// PackCommentMonth pack closed months' into runs, read faster.
 	InsertComments(ctx context.Context, cs []comments.Comment) error
+	CommentMonthsToPack(ctx context.Context, before rollup.Month, loose int64) ([]rollup.Month, error)
+	PackCommentMonth(ctx context.Context, m rollup.Month) (int, error)
 	CommentMonths(ctx context.Context) (months []rollup.Month, built bool, err error)
 	comments.Store
 	ReplaceComments(ctx context.Context, cs []comments.Comment) error

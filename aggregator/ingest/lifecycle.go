@@ -455,8 +455,9 @@ func (in *Ingester) startSettle(restored []attempt) {
 // afterServing does in the background, once serving (CommentsAfter), what
 // a start leaves for later, one after the other: it loads the resident
 // months of the rollups (warm, of the main and the flagged one), reads the
-// comments of as many months into idx, and writes the summaries of the
-// segments that have none (summarise). Close stops it.
+// comments of as many months into idx, writes the summaries of the
+// segments that have none (summarise), and then packs the comments of
+// closed months, now and every day (packComments). Close stops it.
 func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 	ctx, stop := context.WithCancel(context.Background())
 	in.stopBackground = stop
@@ -475,7 +476,59 @@ func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 		close(in.warmed)
 		in.warmComments(ctx, idx)
 		in.summarise(ctx)
+		for {
+			in.packComments(ctx)
+			select {
+			case <-time.After(packEvery):
+			case <-ctx.Done():
+				return
+			}
+		}
 	}()
+}
+
+// packEvery is how often the comments of closed months are packed.
+const packEvery = 24 * time.Hour
+
+// commentsLoose is how many documents a closed month's comments may be
+// before they are packed into runs: a packed month is a few, and takes
+// late comments one a document.
+const commentsLoose = 500
+
+// packComments packs the comments of the months before the previous one
+// (closed: a kiosk offline for weeks may still bring some) that are stored
+// one a document, so that a page reading them reads runs
+// (mongodb.DB.PackCommentMonth). A pack cut short is made whole by the
+// next; one that fails is tried again the next day.
+func (in *Ingester) packComments(ctx context.Context) {
+	before := rollup.MonthOf(hailong.DateOf(in.now())) - 1
+	months, err := in.store.CommentMonthsToPack(ctx, before, commentsLoose)
+	if err != nil {
+		if ctx.Err() == nil {
+			in.log.Warn("list the months of comments to pack; trying again tomorrow", "err", err)
+		}
+		return
+	}
+	t0 := time.Now()
+	packed := 0
+	for _, m := range months {
+		fctx, release, err := in.fenced(ctx)
+		if err != nil {
+			return // not the owner: the owner packs
+		}
+		n, err := in.store.PackCommentMonth(fctx, m)
+		release()
+		if err != nil {
+			if ctx.Err() == nil {
+				in.log.Warn("pack the comments of a month; trying again tomorrow", "month", m.String(), "err", err)
+			}
+			return
+		}
+		packed += n
+	}
+	if len(months) > 0 {
+		in.log.Info("comments of closed months packed", "months", len(months), "comments", packed, "took", time.Since(t0).Round(time.Millisecond))
+	}
 }
 
 // warmMonths loads the resident months, the newest first: the ones

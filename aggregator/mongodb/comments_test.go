@@ -116,7 +116,10 @@ func TestCommentsKeptByMonth(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				// A comment may come twice (one stored again beside the
+				// runs of a rebuild); the index holds it once.
 				slices.SortFunc(read, func(a, b comments.Comment) int { return strings.Compare(a.ID, b.ID) })
+				read = slices.Compact(read)
 				if !slices.EqualFunc(read, cs, func(a, b comments.Comment) bool { return a == b }) {
 					t.Fatalf("read back %d comments\n%+v\nwant %d\n%+v", len(read), read, len(cs), cs)
 				}
@@ -127,4 +130,103 @@ func TestCommentsKeptByMonth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCommentMonthsPacked checks that a month packed into runs reads back
+// every comment it held, with those inserted after, that a pack cut short
+// is made whole by the next, and which months are due.
+func TestCommentMonthsPacked(t *testing.T) {
+	ctx := context.Background()
+	open, raw := shared(t)
+	db := open()
+	jan, feb := time.Date(2025, 1, 5, 3, 0, 0, 0, time.UTC), time.Date(2025, 2, 5, 3, 0, 0, 0, time.UTC)
+	var janC, febC []comments.Comment
+	for i := range 4500 {
+		c := comments.Comment{ID: fmt.Sprintf("0190b000-0000-7000-8000-%012d", i), At: jan.Add(time.Duration(i) * time.Minute).Truncate(time.Millisecond),
+			Unit: "TT-09190", Channel: hailong.ChannelQR, Questionnaire: "sipas", Version: 2, Level: 1 + i%5, Mood: comments.Moods[i%3],
+			Text: fmt.Sprintf("ý kiến %d", i)}
+		janC = append(janC, c)
+		if i < 50 {
+			c.ID, c.At = fmt.Sprintf("0190c000-0000-7000-8000-%012d", i), feb.Add(time.Duration(i)*time.Minute)
+			febC = append(febC, c)
+		}
+	}
+	if err := db.ReplaceComments(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InsertComments(ctx, append(slices.Clone(janC), febC...)); err != nil {
+		t.Fatal(err)
+	}
+	janM, febM := comments.MonthOf(jan), comments.MonthOf(feb)
+	readBack := func(t *testing.T, m rollup.Month, want []comments.Comment) {
+		t.Helper()
+		seen := map[string]int{}
+		if err := db.LoadCommentMonth(ctx, m, func(c comments.Comment) {
+			seen[c.ID]++
+			if i := slices.IndexFunc(want, func(w comments.Comment) bool { return w.ID == c.ID }); i < 0 || want[i] != c {
+				t.Fatalf("read back %+v, not a comment of the month as stored", c)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != len(want) {
+			t.Fatalf("read back %d comments, want %d", len(seen), len(want))
+		}
+	}
+	docs := func(t *testing.T, m rollup.Month) int64 {
+		t.Helper()
+		y, mo := m.YearMonth()
+		n, err := raw.Collection(fmt.Sprintf("comments_%04d_%02d", y, mo)).CountDocuments(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	due, err := db.CommentMonthsToPack(ctx, febM+1, 100)
+	if err != nil || !slices.Equal(due, []rollup.Month{janM}) {
+		t.Fatalf("months due %v, %v; want January alone (February holds 50, and March on is not asked)", due, err)
+	}
+	if n, err := db.PackCommentMonth(ctx, janM); err != nil || n != len(janC) {
+		t.Fatalf("packed %d, %v; want %d", n, err, len(janC))
+	}
+	if n := docs(t, janM); n != 3 {
+		t.Errorf("January packed into %d documents, want 3 runs", n)
+	}
+	readBack(t, janM, janC)
+	// A late comment, and one stored again (a journal replayed after a
+	// crash): beside the runs.
+	late := janC[0]
+	late.ID, late.Text = "0190d000-0000-7000-8000-000000000001", "đến muộn"
+	if err := db.InsertComments(ctx, []comments.Comment{late, janC[7]}); err != nil {
+		t.Fatal(err)
+	}
+	janC = append(janC, late)
+	readBack(t, janM, janC)
+	// A pack cut short after writing its runs: the next one packs every
+	// comment once and leaves only its own runs.
+	if err := db.InsertRaw(ctx, "comments_2025_01", bson.D{{Key: "_id", Value: "run:7:0"}, {Key: "run", Value: mustRun(t, janC[:10])}}); err != nil {
+		t.Fatal(err)
+	}
+	readBack(t, janM, janC)
+	if n, err := db.PackCommentMonth(ctx, janM); err != nil || n != len(janC) {
+		t.Fatalf("packed again %d, %v; want %d", n, err, len(janC))
+	}
+	if n := docs(t, janM); n != 3 {
+		t.Errorf("January packed again into %d documents, want 3 runs", n)
+	}
+	readBack(t, janM, janC)
+	readBack(t, febM, febC)
+	if due, err := db.CommentMonthsToPack(ctx, febM+1, 100); err != nil || len(due) != 0 {
+		t.Errorf("months due after the pack %v, %v; want none", due, err)
+	}
+}
+
+// mustRun is a run of comments as PackCommentMonth writes one.
+func mustRun(t *testing.T, cs []comments.Comment) []byte {
+	t.Helper()
+	run, err := mongodb.EncodeCommentRun(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
 }

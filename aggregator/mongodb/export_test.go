@@ -6,6 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"hailong/aggregator/comments"
 	"hailong/aggregator/rollup"
 )
 
@@ -87,4 +88,13 @@ func (d *DB) SavedDeltas(ctx context.Context) (records int, deltas []int, err er
 		deltas = append(deltas, p.Count)
 	}
 	return st.RecordCount, deltas, err
+}
+
+// EncodeCommentRun encodes comments as a run of a month's collection.
+func EncodeCommentRun(cs []comments.Comment) ([]byte, error) {
+	vs := make([]commentDoc, 0, len(cs))
+	for i := range cs {
+		vs = append(vs, commentToDoc(&cs[i]))
+	}
+	return encodeRun(vs)
 }
