@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -229,4 +230,39 @@ func mustRun(t *testing.T, cs []comments.Comment) []byte {
 		t.Fatal(err)
 	}
 	return run
+}
+
+// TestPacksOfOneMonthAtOnceLoseNothing: processes packing one month at
+// once (an owner past its lease and the standby that took over) may fail,
+// but lose no comment.
+func TestPacksOfOneMonthAtOnceLoseNothing(t *testing.T) {
+	ctx := context.Background()
+	open, _ := shared(t)
+	dbs := []*mongodb.DB{open(), open(), open()}
+	at := time.Date(2025, 4, 2, 3, 0, 0, 0, time.UTC)
+	m := comments.MonthOf(at)
+	var all []comments.Comment
+	for round := range 4 {
+		for i := range 1500 {
+			all = append(all, comments.Comment{ID: fmt.Sprintf("0190b000-0000-7000-8%03d-%012d", round, i), At: at.Add(time.Duration(round*1500+i) * time.Minute),
+				Unit: "TT-09190", Channel: hailong.ChannelKiosk, Questionnaire: "counter-quick", Version: 1, Level: 3, Mood: comments.Neutral, Text: "ổn"})
+		}
+		if err := dbs[0].InsertComments(ctx, all[round*1500:]); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for _, db := range dbs {
+			wg.Go(func() { _, _ = db.PackCommentMonth(ctx, m) }) // one may fail: the runs' ids are taken
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		if err := dbs[1].LoadCommentMonth(ctx, m, func(c comments.Comment) { seen[c.ID] = true }); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range all {
+			if !seen[c.ID] {
+				t.Fatalf("round %d: comment %s lost by packs at once (%d of %d read)", round, c.ID, len(seen), len(all))
+			}
+		}
+	}
 }

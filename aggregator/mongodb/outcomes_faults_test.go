@@ -25,7 +25,7 @@ import (
 // shared starts one embedded database and returns a function that opens a
 // new handle on it: one per aggregator process sharing it (owner, standby,
 // a later start), and a raw client for faults.
-func shared(t *testing.T) (open func() *mongodb.DB, raw *mongo.Database) {
+func shared(t testing.TB) (open func() *mongodb.DB, raw *mongo.Database) {
 	t.Helper()
 	ctx := context.Background()
 	emb, err := ferret.Start(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
