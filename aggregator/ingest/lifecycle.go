@@ -521,6 +521,7 @@ func (in *Ingester) packComments(ctx context.Context) {
 			return
 		}
 		release()
+		tm := time.Now()
 		n, err := in.store.PackCommentMonth(ctx, m)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -528,6 +529,7 @@ func (in *Ingester) packComments(ctx context.Context) {
 			}
 			return
 		}
+		in.log.Info("comments of a closed month packed", "month", m.String(), "comments", n, "took", time.Since(tm).Round(time.Millisecond))
 		packed += n
 	}
 	if len(months) > 0 {

@@ -232,6 +232,9 @@ func (d *DB) moveCommentsIntoMonths(ctx context.Context) error {
 const (
 	commentRunPrefix = "run:"
 	commentsPerRun   = 2000
+	// packDeleteBatch is how many documents a pack deletes in one command
+	// (about 45 bytes of _id each, well within a command's 16 MB).
+	packDeleteBatch = 50000
 )
 
 // commentRunDoc is a run of a month's comments.
@@ -342,9 +345,10 @@ func (d *DB) PackCommentMonth(ctx context.Context, m rollup.Month) (int, error) 
 	if err := writeCommentRuns(ctx, coll, all, gen); err != nil {
 		return 0, err
 	}
-	// Every delete reads the collection on FerretDB: a thousand at a time.
-	for start := 0; start < len(docs); start += maxInsertBatch {
-		ids := docs[start:min(start+maxInsertBatch, len(docs))]
+	// Every delete reads the whole collection on FerretDB (a month's
+	// documents one at a time, 3 s), so as many as a command holds at once.
+	for start := 0; start < len(docs); start += packDeleteBatch {
+		ids := docs[start:min(start+packDeleteBatch, len(docs))]
 		if _, err := coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 			return 0, fmt.Errorf("delete the comments packed: %w", err)
 		}
