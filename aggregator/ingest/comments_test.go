@@ -213,19 +213,17 @@ func TestAStartReadsNoComment(t *testing.T) {
 	}
 }
 
-// packingStore packs any month holding a comment, and tells each pack.
+// packingStore tells each month packed.
 type packingStore struct {
 	*mongodb.DB
 	packed chan rollup.Month
 }
 
-func (s *packingStore) CommentMonthsToPack(ctx context.Context, before rollup.Month, _ int64) ([]rollup.Month, error) {
-	return s.DB.CommentMonthsToPack(ctx, before, 0)
-}
-
 func (s *packingStore) PackCommentMonth(ctx context.Context, m rollup.Month) (int, error) {
 	n, err := s.DB.PackCommentMonth(ctx, m)
-	s.packed <- m
+	if err == nil {
+		s.packed <- m
+	}
 	return n, err
 }
 
@@ -264,6 +262,9 @@ func TestClosedMonthsOfCommentsArePacked(t *testing.T) {
 	slices.Sort(packed)
 	if !slices.Equal(packed, []rollup.Month{thisMonth - 3, thisMonth - 2}) {
 		t.Errorf("packed %v, want the two months before the previous one (this is %v)", packed, thisMonth)
+	}
+	if due, err := store.CommentMonthsToPack(ctx, thisMonth+1); err != nil || !slices.Equal(due, []rollup.Month{thisMonth - 1, thisMonth}) {
+		t.Errorf("months left to pack %v, %v; want the previous one and this one", due, err)
 	}
 	if err := again.Close(ctx); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ type Store interface {
 	// ReplaceComments rebuilds them. CommentMonthsToPack and
 	// PackCommentMonth pack closed months' into runs, read faster.
 	InsertComments(ctx context.Context, cs []comments.Comment) error
-	CommentMonthsToPack(ctx context.Context, before rollup.Month, loose int64) ([]rollup.Month, error)
+	CommentMonthsToPack(ctx context.Context, before rollup.Month) ([]rollup.Month, error)
 	PackCommentMonth(ctx context.Context, m rollup.Month) (int, error)
 	CommentMonths(ctx context.Context) (months []rollup.Month, built bool, err error)
 	comments.Store

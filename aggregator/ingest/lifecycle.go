@@ -244,7 +244,8 @@ func (in *Ingester) rebuildAndOpen(ctx context.Context) error {
 	}
 	in.seen.Start()
 	in.startCheckpoints()
-	close(in.warmed) // every month is in memory
+	close(in.warmed)            // every month is in memory
+	in.background(in.packDaily) // the rebuild's months are packed; those closing later are not
 	return nil
 }
 
@@ -459,11 +460,7 @@ func (in *Ingester) startSettle(restored []attempt) {
 // segments that have none (summarise), and then packs the comments of
 // closed months, now and every day (packComments). Close stops it.
 func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
-	ctx, stop := context.WithCancel(context.Background())
-	in.stopBackground = stop
-	in.backgroundDone = make(chan struct{})
-	go func() {
-		defer close(in.backgroundDone)
+	in.background(func(ctx context.Context) {
 		if in.commentsAfter != nil {
 			select {
 			case <-in.commentsAfter:
@@ -476,33 +473,46 @@ func (in *Ingester) afterServing(idx *comments.Index, warm [2][]rollup.Month) {
 		close(in.warmed)
 		in.warmComments(ctx, idx)
 		in.summarise(ctx)
-		for {
-			in.packComments(ctx)
-			select {
-			case <-time.After(packEvery):
-			case <-ctx.Done():
-				return
-			}
-		}
+		in.packDaily(ctx)
+	})
+}
+
+// background runs fn in the background until Close, which cancels its
+// context and waits for it.
+func (in *Ingester) background(fn func(ctx context.Context)) {
+	ctx, stop := context.WithCancel(context.Background())
+	in.stopBackground = stop
+	in.backgroundDone = make(chan struct{})
+	go func() {
+		defer close(in.backgroundDone)
+		fn(ctx)
 	}()
 }
 
 // packEvery is how often the comments of closed months are packed.
 const packEvery = 24 * time.Hour
 
-// commentsLoose is how many documents a closed month's comments may be
-// before they are packed into runs: a packed month is a few, and takes
-// late comments one a document.
-const commentsLoose = 500
+// packDaily packs the comments of closed months now and every day until
+// ctx ends.
+func (in *Ingester) packDaily(ctx context.Context) {
+	for {
+		in.packComments(ctx)
+		select {
+		case <-time.After(packEvery):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
 
 // packComments packs the comments of the months before the previous one
-// (closed: a kiosk offline for weeks may still bring some) that are stored
-// one a document, so that a page reading them reads runs
-// (mongodb.DB.PackCommentMonth). A pack cut short is made whole by the
-// next; one that fails is tried again the next day.
+// (closed: a kiosk offline for weeks may still bring some) not packed yet,
+// so that a page reading them reads runs (mongodb.DB.PackCommentMonth). A
+// pack cut short is made whole by the next; one that fails is tried again
+// the next day.
 func (in *Ingester) packComments(ctx context.Context) {
 	before := rollup.MonthOf(hailong.DateOf(in.now())) - 1
-	months, err := in.store.CommentMonthsToPack(ctx, before, commentsLoose)
+	months, err := in.store.CommentMonthsToPack(ctx, before)
 	if err != nil {
 		if ctx.Err() == nil {
 			in.log.Warn("list the months of comments to pack; trying again tomorrow", "err", err)

@@ -3,6 +3,7 @@ package mongodb
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -209,6 +210,11 @@ func (d *DB) moveCommentsIntoMonths(ctx context.Context) error {
 	if err := d.InsertComments(ctx, batch); err != nil {
 		return err
 	}
+	// Every month may hold comments one a document again, beside runs
+	// holding the same: each is packed again.
+	if err := d.setPacked(ctx, nil, true); err != nil {
+		return err
+	}
 	if err := d.putMeta(ctx, commentMonthsStateID, commentsState{Built: true}); err != nil {
 		return err
 	}
@@ -222,20 +228,34 @@ func (d *DB) moveCommentsIntoMonths(ctx context.Context) error {
 }
 
 // A month's comments are inserted one document each, as their ratings
-// are stored, and read back at about 4,500 a second on FerretDB (a
-// province's month of 15,000 in over 3 s, a year in 40). A month that no
-// longer takes many comments is packed (PackCommentMonth): its comments
-// gob-encoded into runs of commentsPerRun, a document each, which read
-// back many times faster. A run's _id begins with commentRunPrefix, which
-// no rating's id does. Late comments are inserted one a document as ever,
-// beside the runs, until the month is packed again.
+// are stored, and read back at about 4,500-7,000 a second on FerretDB (a
+// province's month of 15,000 in 2-3 s, a year in 40). A closed month is
+// packed once (PackCommentMonth): its comments gob-encoded into runs of
+// at most commentsPerRun and commentRunBytes, a document each, which read
+// back about twelve times faster. A run's _id is commentRunPrefix, the
+// pack's own random token and the run's number: no rating's id begins so,
+// and no writer makes another's, so a pack's delete of what it read never
+// hits a run another pack or a rebuild wrote since. Comments of a packed
+// month coming late (an offline kiosk's) are inserted one a document as
+// ever, beside the runs; a rebuild packs them.
 const (
 	commentRunPrefix = "run:"
 	commentsPerRun   = 2000
+	// commentRunBytes bounds a run's comments' text and codes: a run of
+	// 2,000 comments at their longest would pass a document's 16 MiB.
+	commentRunBytes = 4 << 20
 	// packDeleteBatch is how many documents a pack deletes in one command
 	// (about 45 bytes of _id each, well within a command's 16 MB).
 	packDeleteBatch = 50000
 )
+
+// commentPacksID names the meta document listing the months packed
+// (commentPacks).
+const commentPacksID = "comment_packs"
+
+type commentPacks struct {
+	Months []int32 `bson:"months"`
+}
 
 // commentRunDoc is a run of a month's comments.
 type commentRunDoc struct {
@@ -292,25 +312,22 @@ func (d *DB) readCommentMonth(ctx context.Context, m rollup.Month, fn func(doc s
 	return nil
 }
 
-// CommentMonthsToPack returns the months before the given one whose
-// collections hold more than loose documents (comments inserted one a
-// document, and runs): by the collections' counts, reading none.
-func (d *DB) CommentMonthsToPack(ctx context.Context, before rollup.Month, loose int64) ([]rollup.Month, error) {
+// CommentMonthsToPack returns the months before the given one that hold
+// comments and were not packed, by the list of collections and the months
+// packed, reading no comment (counting a collection reads every document
+// on FerretDB).
+func (d *DB) CommentMonthsToPack(ctx context.Context, before rollup.Month) ([]rollup.Month, error) {
+	var packs commentPacks
+	if _, err := d.getMeta(ctx, commentPacksID, &packs); err != nil {
+		return nil, err
+	}
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("list collections: %w", err)
 	}
 	var out []rollup.Month
 	for _, n := range names {
-		m, ok := monthOfCollection(n)
-		if !ok || m >= before {
-			continue
-		}
-		count, err := d.db.Collection(n).EstimatedDocumentCount(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count %s: %w", n, err)
-		}
-		if count > loose {
+		if m, ok := monthOfCollection(n); ok && m < before && !slices.Contains(packs.Months, int32(m)) {
 			out = append(out, m)
 		}
 	}
@@ -318,62 +335,91 @@ func (d *DB) CommentMonthsToPack(ctx context.Context, before rollup.Month, loose
 	return out, nil
 }
 
+// setPacked records which months are packed: add to those recorded, or
+// the months alone if replace.
+func (d *DB) setPacked(ctx context.Context, months []rollup.Month, replace bool) error {
+	var packs commentPacks
+	if !replace {
+		if _, err := d.getMeta(ctx, commentPacksID, &packs); err != nil {
+			return err
+		}
+	}
+	for _, m := range months {
+		if !slices.Contains(packs.Months, int32(m)) {
+			packs.Months = append(packs.Months, int32(m))
+		}
+	}
+	slices.Sort(packs.Months)
+	return d.putMeta(ctx, commentPacksID, packs)
+}
+
 // PackCommentMonth packs month m's comments into runs, and returns how
 // many it packed. It writes the new runs before it deletes the documents
-// they hold, only those, so that a read meanwhile finds every comment
-// (some twice), a comment inserted meanwhile stays, and a pack cut short
-// is made whole by the next.
+// it read, only those, so that a read meanwhile finds every comment (some
+// twice), a comment inserted meanwhile stays, a pack cut short is made
+// whole by the next, and packs of one month at once (a deposed owner's and
+// the new one's, or its rebuild) lose none: each deletes only documents
+// whose comments it wrote again. It then records the month packed.
 func (d *DB) PackCommentMonth(ctx context.Context, m rollup.Month) (int, error) {
 	held := map[string]comments.Comment{}
 	var docs []string // the documents read: runs and comments
-	gen := 0
 	err := d.readCommentMonth(ctx, m, func(doc string, c comments.Comment) {
 		if len(docs) == 0 || docs[len(docs)-1] != doc {
 			docs = append(docs, doc)
 		}
 		held[c.ID] = c
-		var g, n int
-		if _, err := fmt.Sscanf(doc, commentRunPrefix+"%d:%d", &g, &n); err == nil {
-			gen = max(gen, g+1)
-		}
 	})
 	if err != nil {
 		return 0, err
 	}
 	coll := d.commentMonth(m)
 	all := slices.Collect(maps.Values(held))
-	if err := writeCommentRuns(ctx, coll, all, gen); err != nil {
+	if err := writeCommentRuns(ctx, coll, all); err != nil {
 		return 0, err
 	}
-	// Every delete reads the whole collection on FerretDB (a month's
-	// documents one at a time, 3 s), so as many as a command holds at once.
+	// Every delete reads the whole collection on FerretDB (each document
+	// decoded and its _id compared with every one listed), so as many as
+	// a command holds at once.
 	for start := 0; start < len(docs); start += packDeleteBatch {
 		ids := docs[start:min(start+packDeleteBatch, len(docs))]
 		if _, err := coll.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}); err != nil {
 			return 0, fmt.Errorf("delete the comments packed: %w", err)
 		}
 	}
+	if err := d.setPacked(ctx, []rollup.Month{m}, false); err != nil {
+		return 0, err
+	}
 	return len(all), nil
 }
 
-// writeCommentRuns writes cs, of one month, into coll as runs of
-// generation gen, in order of time.
-func writeCommentRuns(ctx context.Context, coll *mongo.Collection, cs []comments.Comment, gen int) error {
+// writeCommentRuns writes cs, of one month, into coll as runs, in order
+// of time, under a token of their own.
+func writeCommentRuns(ctx context.Context, coll *mongo.Collection, cs []comments.Comment) error {
 	slices.SortFunc(cs, func(a, b comments.Comment) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
-	runs := make([]any, 0, len(cs)/commentsPerRun+1)
-	for start := 0; start < len(cs); start += commentsPerRun {
-		vs := make([]commentDoc, 0, commentsPerRun)
-		for i := start; i < min(start+commentsPerRun, len(cs)); i++ {
-			vs = append(vs, commentToDoc(&cs[i]))
+	token := rand.Text()
+	var runs []any
+	for start := 0; start < len(cs); {
+		vs := make([]commentDoc, 0, min(commentsPerRun, len(cs)-start))
+		size := 0
+		for start < len(cs) && len(vs) < commentsPerRun {
+			c := &cs[start]
+			n := len(c.ID) + len(c.Text) + len(c.Unit) + len(c.Procedure) + len(c.Official) + len(c.Counter) + len(c.Questionnaire) + 64
+			if len(vs) > 0 && size+n > commentRunBytes {
+				break
+			}
+			vs = append(vs, commentToDoc(c))
+			size += n
+			start++
 		}
 		run, err := encodeRun(vs)
 		if err != nil {
 			return fmt.Errorf("encode comments: %w", err)
 		}
-		runs = append(runs, commentRunDoc{ID: fmt.Sprintf("%s%d:%d", commentRunPrefix, gen, len(runs)), Run: run})
+		runs = append(runs, commentRunDoc{ID: fmt.Sprintf("%s%s:%d", commentRunPrefix, token, len(runs)), Run: run})
 	}
-	for start := 0; start < len(runs); start += savedReadBatch {
-		if _, err := coll.InsertMany(ctx, runs[start:min(start+savedReadBatch, len(runs))]); err != nil {
+	for _, run := range runs {
+		// One a command: a command of several passes 16 MiB.
+		if _, err := coll.InsertOne(ctx, run); err != nil {
 			return fmt.Errorf("write the runs of comments: %w", err)
 		}
 	}
@@ -407,9 +453,12 @@ func (d *DB) ReplaceComments(ctx context.Context, cs []comments.Comment) error {
 		byMonth[comments.MonthOf(c.At)] = append(byMonth[comments.MonthOf(c.At)], c)
 	}
 	for m, cs := range byMonth {
-		if err := writeCommentRuns(ctx, d.commentMonth(m), cs, 0); err != nil {
+		if err := writeCommentRuns(ctx, d.commentMonth(m), cs); err != nil {
 			return err
 		}
+	}
+	if err := d.setPacked(ctx, slices.Collect(maps.Keys(byMonth)), true); err != nil {
+		return err
 	}
 	return d.putMeta(ctx, commentMonthsStateID, bson.D{{Key: "built", Value: true}, {Key: "updated", Value: time.Now().UTC()}})
 }
