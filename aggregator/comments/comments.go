@@ -165,6 +165,16 @@ type Store interface {
 // Asia/Ho_Chi_Minh, as the rollups' months.
 func MonthOf(at time.Time) rollup.Month { return rollup.MonthOf(hailong.DateOf(at)) }
 
+// ByMonth groups comments by the month they are kept in.
+func ByMonth(cs []Comment) map[rollup.Month][]Comment {
+	out := map[rollup.Month][]Comment{}
+	for _, c := range cs {
+		m := MonthOf(c.At)
+		out[m] = append(out[m], c)
+	}
+	return out
+}
+
 // segment holds one month's comments, oldest first, when resident; a cold
 // one holds none and is read from the store when a query needs it.
 type segment struct {
@@ -228,14 +238,9 @@ func Open(store Store, budget int, months []rollup.Month, resident []Comment) *I
 	for _, m := range months {
 		x.months[m] = &segment{month: m}
 	}
-	byMonth := map[rollup.Month][]Comment{}
-	for _, c := range resident {
-		m := MonthOf(c.At)
-		byMonth[m] = append(byMonth[m], c)
-	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for m, cs := range byMonth {
+	for m, cs := range ByMonth(resident) {
 		s := &segment{month: m}
 		x.months[m] = s
 		x.install(s, cs)

@@ -1,7 +1,6 @@
 package mongodb
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -107,17 +106,12 @@ func (doc *commentDoc) comment() comments.Comment {
 // InsertComments stores comments of newly stored ratings, each in its
 // month's collection. One already stored (the same rating's) is skipped.
 func (d *DB) InsertComments(ctx context.Context, cs []comments.Comment) error {
-	byMonth := map[rollup.Month][]any{}
-	var months []rollup.Month
-	for i := range cs {
-		m := comments.MonthOf(cs[i].At)
-		if _, ok := byMonth[m]; !ok {
-			months = append(months, m)
+	for m, cs := range comments.ByMonth(cs) {
+		docs := make([]any, 0, len(cs))
+		for i := range cs {
+			docs = append(docs, commentToDoc(&cs[i]))
 		}
-		byMonth[m] = append(byMonth[m], commentToDoc(&cs[i]))
-	}
-	for _, m := range months {
-		if err := insertSkippingStored(ctx, d.commentMonth(m), byMonth[m]); err != nil {
+		if err := insertSkippingStored(ctx, d.commentMonth(m), docs); err != nil {
 			return fmt.Errorf("insert comments: %w", err)
 		}
 	}
@@ -165,17 +159,25 @@ func (d *DB) CommentMonths(ctx context.Context) (months []rollup.Month, built bo
 	if !state.Built {
 		return nil, false, nil
 	}
+	months, err = d.storedCommentMonths(ctx)
+	return months, err == nil, err
+}
+
+// storedCommentMonths returns the months that have a collection of
+// comments, in order, by the list of collections.
+func (d *DB) storedCommentMonths(ctx context.Context) ([]rollup.Month, error) {
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
-		return nil, false, fmt.Errorf("list collections: %w", err)
+		return nil, fmt.Errorf("list collections: %w", err)
 	}
+	var months []rollup.Month
 	for _, n := range names {
 		if m, ok := monthOfCollection(n); ok {
 			months = append(months, m)
 		}
 	}
 	slices.Sort(months)
-	return months, true, nil
+	return months, nil
 }
 
 // moveCommentsIntoMonths copies the one collection of comments of earlier
@@ -321,18 +323,11 @@ func (d *DB) CommentMonthsToPack(ctx context.Context, before rollup.Month) ([]ro
 	if _, err := d.getMeta(ctx, commentPacksID, &packs); err != nil {
 		return nil, err
 	}
-	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	months, err := d.storedCommentMonths(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list collections: %w", err)
+		return nil, err
 	}
-	var out []rollup.Month
-	for _, n := range names {
-		if m, ok := monthOfCollection(n); ok && m < before && !slices.Contains(packs.Months, int32(m)) {
-			out = append(out, m)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
+	return slices.DeleteFunc(months, func(m rollup.Month) bool { return m >= before || slices.Contains(packs.Months, int32(m)) }), nil
 }
 
 // setPacked records which months are packed: add to those recorded, or
@@ -392,10 +387,10 @@ func (d *DB) PackCommentMonth(ctx context.Context, m rollup.Month) (int, error) 
 	return len(all), nil
 }
 
-// writeCommentRuns writes cs, of one month, into coll as runs, in order
-// of time, under a token of their own.
+// writeCommentRuns writes cs, of one month, into coll as runs under a
+// token of their own (in any order: the index orders a month as it reads
+// it).
 func writeCommentRuns(ctx context.Context, coll *mongo.Collection, cs []comments.Comment) error {
-	slices.SortFunc(cs, func(a, b comments.Comment) int { return cmp.Or(a.At.Compare(b.At), strings.Compare(a.ID, b.ID)) })
 	token := rand.Text()
 	var runs []any
 	for start := 0; start < len(cs); {
@@ -436,22 +431,21 @@ func (d *DB) ReplaceComments(ctx context.Context, cs []comments.Comment) error {
 	if err := d.putMeta(ctx, legacyCommentsStateID, commentsState{}); err != nil {
 		return err
 	}
-	names, err := d.db.ListCollectionNames(ctx, bson.D{})
+	stored, err := d.storedCommentMonths(ctx)
 	if err != nil {
-		return fmt.Errorf("list collections: %w", err)
+		return err
 	}
-	for _, n := range names {
-		if _, ok := monthOfCollection(n); ok || n == d.legacyComments().Name() {
-			if err := d.db.Collection(n).Drop(ctx); err != nil {
-				return fmt.Errorf("drop comments: %w", err)
-			}
+	colls := []*mongo.Collection{d.legacyComments()}
+	for _, m := range stored {
+		colls = append(colls, d.commentMonth(m))
+	}
+	for _, coll := range colls {
+		if err := coll.Drop(ctx); err != nil {
+			return fmt.Errorf("drop comments: %w", err)
 		}
 	}
 	// Packed, as they are all here.
-	byMonth := map[rollup.Month][]comments.Comment{}
-	for _, c := range cs {
-		byMonth[comments.MonthOf(c.At)] = append(byMonth[comments.MonthOf(c.At)], c)
-	}
+	byMonth := comments.ByMonth(cs)
 	for m, cs := range byMonth {
 		if err := writeCommentRuns(ctx, d.commentMonth(m), cs); err != nil {
 			return err
