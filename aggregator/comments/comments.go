@@ -202,8 +202,9 @@ type segment struct {
 // With a store and a budget (Open), it holds at most about budget
 // comments in memory: the months least recently read or added to are
 // dropped once stored, and read again when a query needs them, so memory
-// does not grow with the years of comments stored. A query reading more
-// months than the budget holds them all while it reads.
+// does not grow with the years of comments stored. A query reads its
+// months one after the other, so that it holds no more than the budget
+// and the two months it is reading.
 type Index struct {
 	mu     sync.RWMutex
 	months map[rollup.Month]*segment
@@ -463,9 +464,9 @@ func (x *Index) sorted(from, to rollup.Month, newest bool) []*segment {
 // most, read before the first query needs them. It stops at the first
 // month it cannot read (the error; a query tries it again).
 func (x *Index) Warm(ctx context.Context, months int) (int, error) {
-	x.mu.Lock()
+	x.mu.RLock()
 	all := x.sorted(0, 0, true)
-	x.mu.Unlock()
+	x.mu.RUnlock()
 	read := 0
 	for _, s := range all[:min(months, len(all))] {
 		x.mu.RLock()
@@ -604,9 +605,10 @@ type Page struct {
 // Query returns up to limit comments matching f, newest first, older than
 // after (the newest when after is zero), and how many match in all. It
 // reads the comments of f's period only, month by month, reading each
-// month that is cold from the store first, and letting it go again once
-// counted, so that a query of years holds no more than the budget and a
-// month; an error says a month could not be read.
+// month that is cold from the store first (and the next while it counts
+// one), and letting it go again once counted, so that a query of years
+// holds no more than the budget and two months; an error says a month
+// could not be read.
 func (x *Index) Query(ctx context.Context, f Filter, after Cursor, limit int) (Page, error) {
 	p := Page{Comments: []Comment{}}
 	var from, to rollup.Month
