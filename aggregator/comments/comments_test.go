@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -15,67 +14,8 @@ import (
 
 	"hailong"
 	"hailong/aggregator/comments"
-	"hailong/aggregator/rollup"
+	"hailong/aggregator/comments/commentstest"
 )
-
-// store is a comments.Store in memory: the comments stored, by month. A
-// read may be made to fail (fail), or to wait (gate) after it has taken
-// what the store holds, as a database's read takes its snapshot.
-type store struct {
-	mu    sync.Mutex
-	held  map[rollup.Month][]comments.Comment
-	reads int
-	fail  error
-	gate  chan struct{} // if set, a read waits for it after taking its comments
-	began chan struct{} // if set, a read says it took its comments
-	// onRead, if set, is called as a read begins.
-	onRead func()
-}
-
-func newStore(cs ...comments.Comment) *store {
-	s := &store{held: map[rollup.Month][]comments.Comment{}}
-	s.put(cs...)
-	return s
-}
-
-func (s *store) put(cs ...comments.Comment) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range cs {
-		c.At = c.At.UTC().Truncate(time.Millisecond) // as a database keeps time
-		m := comments.MonthOf(c.At)
-		s.held[m] = append(s.held[m], c)
-	}
-}
-
-func (s *store) months() []rollup.Month {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Collect(maps.Keys(s.held))
-}
-
-func (s *store) LoadCommentMonth(ctx context.Context, m rollup.Month, fn func(comments.Comment)) error {
-	s.mu.Lock()
-	s.reads++
-	cs, fail, gate, began, onRead := slices.Clone(s.held[m]), s.fail, s.gate, s.began, s.onRead
-	s.mu.Unlock()
-	if onRead != nil {
-		onRead()
-	}
-	if began != nil {
-		began <- struct{}{}
-	}
-	if gate != nil {
-		<-gate
-	}
-	if fail != nil {
-		return fail
-	}
-	for _, c := range cs {
-		fn(c)
-	}
-	return nil
-}
 
 // query is Index.Query, failing the test on an error.
 func query(t *testing.T, x *comments.Index, f comments.Filter, after comments.Cursor, limit int) comments.Page {
@@ -118,14 +58,14 @@ func TestIndexOrdersWhateverTheArrival(t *testing.T) {
 			return x
 		}},
 		{"stored months read by the query, new ones added before, some of them stored too", func() *comments.Index {
-			store := newStore(all[:450]...)
-			x := comments.Open(store, 0, store.months(), nil)
+			store := commentstest.New(all[:450]...)
+			x := comments.Open(store, 0, store.Months(), nil)
 			x.Add(all[400:]...) // uploads after a start
 			return x
 		}},
 		{"stored months read and dropped again for a budget of about one month", func() *comments.Index {
-			store := newStore(all...)
-			return comments.Open(store, 100, store.months(), nil)
+			store := commentstest.New(all...)
+			return comments.Open(store, 100, store.Months(), nil)
 		}},
 		{"at once", func() *comments.Index {
 			shuffled := slices.Clone(all)
@@ -276,15 +216,15 @@ func TestACommentAddedAndReadBackIsHeldOnce(t *testing.T) {
 		build func() *comments.Index
 	}{
 		{"added, then read", func() *comments.Index {
-			store := newStore(stored)
-			x := comments.Open(store, 0, store.months(), nil)
+			store := commentstest.New(stored)
+			x := comments.Open(store, 0, store.Months(), nil)
 			x.Add(live, other)
 			query(t, x, comments.Filter{Units: []string{"U"}}, comments.Cursor{}, 10)
 			return x
 		}},
 		{"read, then added again", func() *comments.Index {
-			store := newStore(stored, other)
-			x := comments.Open(store, 0, store.months(), nil)
+			store := commentstest.New(stored, other)
+			x := comments.Open(store, 0, store.Months(), nil)
 			query(t, x, comments.Filter{Units: []string{"U"}}, comments.Cursor{}, 10)
 			x.Add(live, other, live)
 			return x
@@ -340,9 +280,9 @@ func TestABudgetBoundsTheMonthsHeld(t *testing.T) {
 		c.At = c.At.Truncate(time.Millisecond)
 		all = append(all, c)
 	}
-	st := newStore(all...)
+	st := commentstest.New(all...)
 	const budget = 220
-	x := comments.Open(st, budget, st.months(), nil)
+	x := comments.Open(st, budget, st.Months(), nil)
 	whole := comments.NewOf(all)
 	if n := x.Len(); n != 0 {
 		t.Fatalf("a start holds %d comments, want none before a query", n)
@@ -376,11 +316,11 @@ func TestABudgetBoundsTheMonthsHeld(t *testing.T) {
 	// months it is reading (about 100 comments each).
 	var mu sync.Mutex
 	most := 0
-	st.onRead = func() {
+	st.OnRead(func() {
 		mu.Lock()
 		defer mu.Unlock()
 		most = max(most, x.Len())
-	}
+	})
 	whole2025 := comments.Filter{Units: []string{"A", "B", "C"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 12, 31)}
 	if got, want := query(t, x, whole2025, comments.Cursor{}, 5), query(t, whole, whole2025, comments.Cursor{}, 5); got.Total != want.Total || got.Total != len(all) {
 		t.Fatalf("the year holds %d comments, want %d", got.Total, want.Total)
@@ -392,8 +332,8 @@ func TestABudgetBoundsTheMonthsHeld(t *testing.T) {
 		t.Errorf("a query of the year held %d comments as it read a month, past the budget of %d and two months", held, budget)
 	}
 	res := x.Residence()
-	if res.Drops == 0 || res.Reads <= res.Months || st.reads != res.Reads {
-		t.Errorf("residence %+v, %d reads of the store: want months dropped and read again", res, st.reads)
+	if res.Drops == 0 || res.Reads <= res.Months || st.Reads() != res.Reads {
+		t.Errorf("residence %+v, %d reads of the store: want months dropped and read again", res, st.Reads())
 	}
 }
 
@@ -430,35 +370,33 @@ func TestACommentNotYetStoredStaysHeld(t *testing.T) {
 			query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateOf(m), To: hailong.DateOf(m) + 25}, comments.Cursor{}, 10)
 		}
 	}
-	t.Run("its write failed", func(t *testing.T) {
-		st := newStore(stored...)
-		x := comments.Open(st, 40, st.months(), nil)
-		x.Add(late) // never stored, never told stored
-		januaryHas(t, x, 31)
-		everyOtherMonth(t, x) // past the budget: January is the least recently used
-		januaryHas(t, x, 31)
-		if res := x.Residence(); res.Drops == 0 {
-			t.Fatalf("no month dropped: %+v", res)
-		}
-	})
-	t.Run("stored and told", func(t *testing.T) {
-		st := newStore(stored...)
-		x := comments.Open(st, 40, st.months(), nil)
-		x.Add(late)
-		januaryHas(t, x, 31)
-		st.put(late)
-		x.Stored(late)
-		everyOtherMonth(t, x)
-		januaryHas(t, x, 31)
-		if res := x.Residence(); res.Drops == 0 {
-			t.Fatalf("no month dropped: %+v", res)
-		}
-	})
+	for _, tt := range []struct {
+		name   string
+		stored bool // the late comment's write succeeds, and the index is told
+	}{
+		{"its write failed", false},
+		{"stored and told", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := commentstest.New(stored...)
+			x := comments.Open(st, 40, st.Months(), nil)
+			x.Add(late)
+			januaryHas(t, x, 31)
+			if tt.stored {
+				st.Put(late)
+				x.Stored(late)
+			}
+			everyOtherMonth(t, x) // past the budget: January is the least recently used
+			januaryHas(t, x, 31)
+			if res := x.Residence(); res.Drops == 0 {
+				t.Fatalf("no month dropped: %+v", res)
+			}
+		})
+	}
 	t.Run("stored while its cold month is being read", func(t *testing.T) {
-		st := newStore(stored...)
-		x := comments.Open(st, 40, st.months(), nil)
-		gate, began := make(chan struct{}), make(chan struct{})
-		st.gate, st.began = gate, began
+		st := commentstest.New(stored...)
+		x := comments.Open(st, 40, st.Months(), nil)
+		began, release := st.Hold()
 		done := make(chan comments.Page)
 		go func() {
 			p, err := x.Query(context.Background(), comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 1, 31)}, comments.Cursor{}, 100)
@@ -468,13 +406,10 @@ func TestACommentNotYetStoredStaysHeld(t *testing.T) {
 			done <- p
 		}()
 		<-began // the read has what the store held: not the late comment
-		st.mu.Lock()
-		st.gate, st.began = nil, nil
-		st.mu.Unlock()
 		x.Add(late)
-		st.put(late)
+		st.Put(late)
 		x.Stored(late)
-		close(gate)
+		release()
 		p := <-done
 		if p.Total != 31 || !slices.Contains(ids(p), "999") {
 			t.Fatalf("the read under way holds %d comments %v, want 31 with the late one", p.Total, ids(p))
@@ -487,16 +422,16 @@ func TestACommentNotYetStoredStaysHeld(t *testing.T) {
 // fails to read says so, and the next one, the store mended, reads it.
 func TestAMonthThatCannotBeReadIsTriedAgain(t *testing.T) {
 	at := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
-	st := newStore(comment(1, at), comment(2, at.Add(time.Hour)))
-	x := comments.Open(st, 0, st.months(), nil)
+	st := commentstest.New(comment(1, at), comment(2, at.Add(time.Hour)))
+	x := comments.Open(st, 0, st.Months(), nil)
 	x.Add(comment(3, at.Add(2*time.Hour)))
 	injected := errors.New("injected: connection reset")
-	st.fail = injected
+	st.Fail(injected)
 	f := comments.Filter{Units: []string{"U"}, From: hailong.DateOf(at), To: hailong.DateOf(at)}
 	if _, err := x.Query(context.Background(), f, comments.Cursor{}, 10); !errors.Is(err, injected) {
 		t.Fatalf("a failed read answers %v, want the store's error", err)
 	}
-	st.fail = nil
+	st.Fail(nil)
 	if p := query(t, x, f, comments.Cursor{}, 10); p.Total != 3 {
 		t.Fatalf("read again: %d comments %v, want 3", p.Total, ids(p))
 	}
@@ -507,25 +442,21 @@ func TestAMonthThatCannotBeReadIsTriedAgain(t *testing.T) {
 // in memory rather than begin again.
 func TestAMonthSlowerThanTheRequestIsKept(t *testing.T) {
 	at := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
-	st := newStore(comment(1, at), comment(2, at.Add(time.Hour)))
-	x := comments.Open(st, 0, st.months(), nil)
-	gate := make(chan struct{})
-	st.gate = gate
+	st := commentstest.New(comment(1, at), comment(2, at.Add(time.Hour)))
+	x := comments.Open(st, 0, st.Months(), nil)
+	_, release := st.Hold()
 	f := comments.Filter{Units: []string{"U"}, From: hailong.DateOf(at), To: hailong.DateOf(at)}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := x.Query(ctx, f, comments.Cursor{}, 10); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a query that gave up answers %v, want its deadline", err)
 	}
-	st.mu.Lock()
-	st.gate = nil
-	st.mu.Unlock()
-	close(gate)
+	release()
 	for x.Residence().Resident == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	if p := query(t, x, f, comments.Cursor{}, 10); p.Total != 2 || st.reads != 1 {
-		t.Fatalf("the next query: %d comments after %d reads of the store; want 2 after the one read", p.Total, st.reads)
+	if p := query(t, x, f, comments.Cursor{}, 10); p.Total != 2 || st.Reads() != 1 {
+		t.Fatalf("the next query: %d comments after %d reads of the store; want 2 after the one read", p.Total, st.Reads())
 	}
 }
 
@@ -539,18 +470,18 @@ func TestTheOldestMonthsGoFirst(t *testing.T) {
 		}
 	}
 	for range 20 { // the months' order in a map varies from run to run
-		st := newStore(stored...)
-		x := comments.Open(st, 180, st.months(), nil)
+		st := commentstest.New(stored...)
+		x := comments.Open(st, 180, st.Months(), nil)
 		if n, err := x.Warm(context.Background(), 3); err != nil || n != 3 {
 			t.Fatalf("warmed %d months, %v; want the 3 newest", n, err)
 		}
 		// A query of January reads it: past the budget, the oldest month
 		// warmed (April) goes, not the newest (June).
 		query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 1, 1), To: hailong.DateFromYMD(2025, 1, 31)}, comments.Cursor{}, 10)
-		reads := st.reads
+		reads := st.Reads()
 		query(t, x, comments.Filter{Units: []string{"U"}, From: hailong.DateFromYMD(2025, 5, 1), To: hailong.DateFromYMD(2025, 6, 30)}, comments.Cursor{}, 10)
-		if st.reads != reads {
-			t.Fatalf("May and June were read again (%d reads, %d before): a newer month went before April", st.reads, reads)
+		if st.Reads() != reads {
+			t.Fatalf("May and June were read again (%d reads, %d before): a newer month went before April", st.Reads(), reads)
 		}
 	}
 }

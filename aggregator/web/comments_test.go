@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 
 	"hailong"
 	"hailong/aggregator/comments"
+	"hailong/aggregator/comments/commentstest"
 	"hailong/aggregator/rollup"
 	"hailong/aggregator/web"
 )
@@ -247,45 +244,18 @@ func TestCommentsPage(t *testing.T) {
 	})
 }
 
-// monthStore is a comments.Store in memory, by month, whose reads may be
-// made to fail.
-type monthStore struct {
-	mu   sync.Mutex
-	held map[rollup.Month][]comments.Comment
-	fail error
-}
-
-func (s *monthStore) LoadCommentMonth(_ context.Context, m rollup.Month, fn func(comments.Comment)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	for _, c := range s.held[m] {
-		fn(c)
-	}
-	return nil
-}
-
 // TestCommentsReadTheirMonthsFromTheDatabase: after a start no comment is
 // in memory; a request reads the months of its period from the database,
 // with the comments uploaded since, and one whose months cannot be read
 // says so, and reads them once they can.
 func TestCommentsReadTheirMonthsFromTheDatabase(t *testing.T) {
-	stored := someComments()
-	st := &monthStore{held: map[rollup.Month][]comments.Comment{}}
 	var all []comments.Comment
-	stored.All(func(c comments.Comment) bool {
-		all = append(all, c)
-		st.held[comments.MonthOf(c.At)] = append(st.held[comments.MonthOf(c.At)], c)
-		return true
-	})
-	idx := comments.Open(st, 50, slices.Collect(maps.Keys(st.held)), nil)
-	last := all[len(all)-1]
-	st.held[comments.MonthOf(last.At)] = slices.DeleteFunc(st.held[comments.MonthOf(last.At)], func(c comments.Comment) bool { return c.ID == last.ID })
-	idx.Add(last) // uploaded since the start, not yet stored
+	someComments().All(func(c comments.Comment) bool { all = append(all, c); return true })
+	st := commentstest.New(all[:len(all)-1]...)
+	idx := comments.Open(st, 50, st.Months(), nil)
+	idx.Add(all[len(all)-1]) // uploaded since the start, not yet stored
 	base := commentsServer(t, idx)
-	st.fail = errors.New("injected: connection refused")
+	st.Fail(errors.New("injected: connection refused"))
 	a := do(t, nil, "GET", base+"/api/v1/comments?unit=24&from=2026-03-01&to=2026-03-31", managerProvince, nil)
 	if a.status != fiber.StatusServiceUnavailable || !strings.Contains(a.body, "could not be read") || strings.Contains(a.body, "injected") {
 		t.Fatalf("with the database failing: status %d: %s; want 503 saying why, without the database's words", a.status, a.body)
@@ -296,9 +266,7 @@ func TestCommentsReadTheirMonthsFromTheDatabase(t *testing.T) {
 			t.Fatalf("the page in %s with the database failing: status %d: %s; want 503 saying %q", lang, a.status, a.body, want)
 		}
 	}
-	st.mu.Lock()
-	st.fail = nil
-	st.mu.Unlock()
+	st.Fail(nil)
 	a = do(t, nil, "GET", base+"/api/v1/comments?unit=24&from=2026-03-01&to=2026-03-31", managerProvince, nil)
 	if a.status != 200 {
 		t.Fatalf("status %d: %s", a.status, a.body)
