@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Serves an existing database of the synthetic province with one aggregator
 # binary until the comments of its closed months are packed (logged once
-# serving; at once if they were packed before), then times pages of
+# serving, after the resident months' comments are read), then times pages of
 # comments as a province's manager: a cold year twice, another cold year,
 # and five years (past the budget) twice, with the memory before and after.
 #
@@ -18,13 +18,10 @@ bench_manager_token
 serve
 echo "start to serving: $(wait_ready) s"
 t0=$(date +%s)
-# A start whose months are all packed logs no pack: the resident months' line then ends the wait.
-until grep -qE "comments of closed months packed|pack the comments|comments of the resident months read" "$log"; do
+until grep -qE "comments of closed months packed|pack the comments|comments to pack" "$log"; do
   kill -0 $pid 2>/dev/null || { echo "aggregator exited:" >&2; tail -5 "$log" >&2; exit 1; }
   sleep 5
 done
-sleep 5 # a pack, if any, begins after the resident months
-until ! grep -q "comments of a closed month packed" "$log" || grep -qE "comments of closed months packed|pack the comments" "$log"; do sleep 5; done
 echo "background done after $(( $(date +%s) - t0 )) s:"
 grep -E "comments of closed months packed|pack the comments|comments of the resident" "$log" | cut -c1-250
 echo "$(memory)"

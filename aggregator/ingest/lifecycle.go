@@ -542,9 +542,7 @@ func (in *Ingester) packComments(ctx context.Context) {
 		in.log.Info("comments of a closed month packed", "month", m.String(), "comments", n, "took", time.Since(tm).Round(time.Millisecond))
 		packed += n
 	}
-	if len(months) > 0 {
-		in.log.Info("comments of closed months packed", "months", len(months), "comments", packed, "took", time.Since(t0).Round(time.Millisecond))
-	}
+	in.log.Info("comments of closed months packed", "months", len(months), "comments", packed, "took", time.Since(t0).Round(time.Millisecond))
 }
 
 // warmMonths loads the resident months, the newest first: the ones
