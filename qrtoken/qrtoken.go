@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"hailong"
 )
 
 const version = 1
@@ -173,7 +175,35 @@ func (c Claims) RatingID() string {
 // or at the counter, has the same id and other content: the node or the
 // aggregator refuses it as a conflict ("already rated"), so none is counted
 // twice.
+//
+// The id is made from the code as hailong.NormalizeDossierCode writes it,
+// under which two spellings of one code are the same dossier: made from
+// the code as typed, "h15.50.05.13-261008-0975", or the same code with an
+// en dash, was a second rating of the dossier, counted as well.
 func DossierRatingID(unit, dossier string) string {
+	return dossierRatingID(unit, hailong.NormalizeDossierCode(dossier))
+}
+
+// LegacyDossierRatingID is the id versions before DossierRatingID
+// normalised the code gave a dossier's rating: the same for a code already
+// in normal form, another for one typed in lower case or with another
+// dash. Ratings made by such a version (in a kiosk's queue, or by a node
+// not upgraded yet) carry it, and are still the dossier's own rating; a
+// later rating of the dossier under the same spelling is refused as
+// rated already (the aggregator asks for both ids). One under another
+// spelling is not recognised: nothing indexes ratings by dossier.
+func LegacyDossierRatingID(unit, dossier string) string {
+	return dossierRatingID(unit, dossier)
+}
+
+// IsDossierRatingID reports whether id is the id of the one rating of the
+// dossier named by that code in unit, as this version or an earlier one
+// made it.
+func IsDossierRatingID(id, unit, dossier string) bool {
+	return dossier != "" && (id == DossierRatingID(unit, dossier) || id == LegacyDossierRatingID(unit, dossier))
+}
+
+func dossierRatingID(unit, dossier string) string {
 	h := sha256.New()
 	h.Write([]byte("hailong dossier rating v1\x00" + unit + "\x00" + dossier))
 	var u uuid.UUID

@@ -136,3 +136,33 @@ func FuzzParse(f *testing.F) {
 		_, _ = qrtoken.Parse(s) // must not panic
 	})
 }
+
+// TestDossierRatingIDOfEverySpelling: every spelling of one dossier code
+// that hailong.NormalizeDossierCode makes equal has one rating id, so a
+// link printed with the code in lower case and one in upper case rate one
+// dossier once; another dossier or another unit has another id.
+func TestDossierRatingIDOfEverySpelling(t *testing.T) {
+	const unit, code = "TT-1", "H15.50.05.13-261008-0975"
+	want := qrtoken.DossierRatingID(unit, code)
+	for _, tc := range []struct {
+		name, unit, code string
+		same             bool
+	}{
+		{"lower case", unit, "h15.50.05.13-261008-0975", true},
+		{"en dashes", unit, "H15.50.05.13\u2013261008\u20130975", true},
+		{"minus signs", unit, "H15.50.05.13\u2212261008\u22120975", true},
+		{"spaces around", unit, " H15.50.05.13-261008-0975\t", true},
+		{"another dossier", unit, "H15.50.05.13-261008-0976", false},
+		{"another unit", "TT-2", code, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := qrtoken.DossierRatingID(tc.unit, tc.code)
+			if (got == want) != tc.same || !qrtoken.IsRatingID(got) {
+				t.Errorf("%s: id %s, same as %s's: %v; want %v", tc.code, got, code, got == want, tc.same)
+			}
+			if tc.same && !qrtoken.IsDossierRatingID(qrtoken.LegacyDossierRatingID(unit, tc.code), unit, tc.code) {
+				t.Error("the id an earlier version made is not taken as the dossier's")
+			}
+		})
+	}
+}

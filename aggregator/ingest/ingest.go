@@ -496,6 +496,10 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 			results[i].Status = sameOrConflict(prev, d)
 			continue
 		}
+		if in.ratedUnderLegacyID(r) {
+			results[i].Status = syncapi.Conflict
+			continue
+		}
 		f, _ := rollup.FactOf(r, q) // validation guarantees a headline answer
 		var note *comments.Comment
 		if c, ok := comments.Of(r, q); ok {
@@ -685,6 +689,23 @@ func (in *Ingester) writeFlags(ctx context.Context, dossiers []string) error {
 	return nil
 }
 
+// ratedUnderLegacyID reports whether a dossier's rating was stored
+// already under the id an earlier version made from its code as typed
+// (qrtoken.LegacyDossierRatingID), which differs from this version's for a
+// code not in normal form: the dossier is rated once, whichever version
+// made the id. It asks the duplicate memory only.
+func (in *Ingester) ratedUnderLegacyID(r *hailong.Rating) bool {
+	if r.Dossier == "" || !qrtoken.IsRatingID(r.ID) {
+		return false
+	}
+	legacy := qrtoken.LegacyDossierRatingID(r.Unit, r.Dossier)
+	if legacy == r.ID {
+		return false
+	}
+	_, ok := in.seen.Get(legacy)
+	return ok
+}
+
 func sameOrConflict(stored, got [32]byte) syncapi.Status {
 	if stored == got {
 		return syncapi.Duplicate
@@ -721,7 +742,7 @@ func checkOrigin(r *hailong.Rating, k hailong.Enrolment) (hard, soft []hailong.F
 	// A UUID of version 8 is a dossier's one rating id: a kiosk rating
 	// may take it only for its own dossier (bound at the counter), so that
 	// nobody takes a citizen's link by rating under another id.
-	if qrtoken.IsRatingID(r.ID) && (r.Dossier == "" || r.ID != qrtoken.DossierRatingID(r.Unit, r.Dossier)) {
+	if qrtoken.IsRatingID(r.ID) && !qrtoken.IsDossierRatingID(r.ID, r.Unit, r.Dossier) {
 		hard = append(hard, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a dossier's one rating: a kiosk rating takes it only for its own dossier"})
 	}
 	return hard, soft

@@ -415,3 +415,44 @@ func TestKnownTellsWhenADossierWasRated(t *testing.T) {
 		})
 	}
 }
+
+// TestADossierRatedUnderItsLegacyID: a kiosk of an earlier version made a
+// dossier's rating id from the code as typed (in lower case here); that
+// rating is still taken as the dossier's own, re-sent it is a duplicate,
+// and a rating of the same dossier under this version's id for the code
+// as the legacy one spelled it (the link printed then, the code typed
+// again) is a conflict: the dossier is rated once. (Under another spelling
+// it is not seen: no index of ratings by dossier is kept.)
+func TestADossierRatedUnderItsLegacyID(t *testing.T) {
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+	const typed = "h15.50.05.13-261008-0975"
+	legacy := rating(3, at)
+	legacy.Dossier, legacy.ID = typed, qrtoken.LegacyDossierRatingID(kiosk.Unit, typed)
+	if legacy.ID == qrtoken.DossierRatingID(kiosk.Unit, typed) {
+		t.Fatal("the legacy id of a code in lower case is this version's: nothing to test")
+	}
+	in := newIngester(t, ferrettest.Open(t), 100)
+	later := func(code string) hailong.Rating {
+		r := rating(1, at.Add(time.Minute))
+		r.Dossier, r.ID = code, qrtoken.DossierRatingID(kiosk.Unit, code)
+		return r
+	}
+	tests := []struct {
+		name string
+		r    hailong.Rating
+		want syncapi.Status
+	}{
+		{"the legacy rating", legacy, syncapi.Accepted},
+		{"the legacy rating again", legacy, syncapi.Duplicate},
+		{"this version's id, as typed", later(typed), syncapi.Conflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{tt.r})
+			if err != nil || res[0].Status != tt.want {
+				t.Fatalf("%+v %v; want %s", res, err, tt.want)
+			}
+		})
+	}
+}

@@ -102,8 +102,14 @@ func (s *Server) phoneShow(c *fiber.Ctx) error {
 	if err != nil {
 		return s.phoneNotice(c, err)
 	}
-	if _, known := s.Ingester.Known(claims.RatingID()); claims.Kind == qrtoken.Dossier && known {
-		return s.phoneNotice(c, s.alreadyRated(claims.RatingID()))
+	if claims.Kind == qrtoken.Dossier {
+		// Under this version's id, or an earlier version's for a code
+		// not in normal form (qrtoken.LegacyDossierRatingID).
+		for _, id := range []string{claims.RatingID(), qrtoken.LegacyDossierRatingID(claims.Unit, claims.Dossier)} {
+			if _, known := s.Ingester.Known(id); known {
+				return s.phoneNotice(c, s.alreadyRated(id))
+			}
+		}
 	}
 	q, ok := s.Catalog.Latest(s.PhoneQuestionnaire)
 	if !ok {

@@ -72,7 +72,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	if req.ID != "" {
 		if err := hailong.CheckID(req.ID); err != nil {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
-		} else if qrtoken.IsRatingID(req.ID) && req.ID != qrtoken.DossierRatingID(s.Unit, req.Dossier) { // the aggregator would refuse it
+		} else if qrtoken.IsRatingID(req.ID) && !qrtoken.IsDossierRatingID(req.ID, s.Unit, req.Dossier) { // the aggregator would refuse it
 			fields = append(fields, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating; use version 7"})
 		}
 	}

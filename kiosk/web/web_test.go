@@ -170,6 +170,38 @@ func TestRatingCreate(t *testing.T) {
 	}
 }
 
+// TestOneDossierUnderEverySpelling rates a dossier, then sends a rating of
+// other content under other spellings of its code (letters in lower case,
+// another dash, spaces around): each is the dossier's one rating again, so
+// a conflict, and the node queues one rating. Made from the code as typed,
+// each spelling was a dossier of its own and counted.
+func TestOneDossierUnderEverySpelling(t *testing.T) {
+	s, o, _ := newServer(t)
+	rate := func(dossier string, overall int) answer {
+		t.Helper()
+		return do(t, s, "POST", "/api/v1/ratings", "application/json",
+			fmt.Sprintf(`{"questionnaire":"counter-quick","answers":{"overall":%d},"dossier":%q}`, overall, dossier))
+	}
+	if a := rate("G09.20-20261202-0099001", 3); a.status != 201 {
+		t.Fatalf("first: %d %s", a.status, a.raw)
+	}
+	for _, tc := range []struct{ name, code string }{
+		{"lower case", "g09.20-20261202-0099001"},
+		{"en dashes", "G09.20–20261202–0099001"},
+		{"hyphens U+2010", "G09.20‐20261202‐0099001"},
+		{"spaces around", "  G09.20-20261202-0099001 "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if a := rate(tc.code, 1); a.status != 409 {
+				t.Errorf("%d %s; want 409, the dossier rated already", a.status, a.raw)
+			}
+		})
+	}
+	if st, _ := o.Stats(); st.Queued != 1 {
+		t.Errorf("queued %d; want 1", st.Queued)
+	}
+}
+
 func TestRatingCreateRefusesBadInput(t *testing.T) {
 	tests := []struct {
 		name, contentType, body string
