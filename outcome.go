@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // OneStopIndices are the Circular 01/2018 indices the one-stop software
@@ -71,6 +72,15 @@ func (o *Outcome) Code() string {
 	return o.NationalDossier
 }
 
+// The days an outcome's dates may fall on: a dossier of the one-stop
+// reform's years. A day outside (year 0, 1900, 2999: a default or a typing
+// slip of the one-stop software) is counted in no period a measure may
+// ask for (2015 to 2100), so it is refused rather than kept unseen.
+var (
+	firstOutcomeDay = DateFromYMD(2000, time.January, 1)
+	lastOutcomeDay  = DateFromYMD(2100, time.December, 31)
+)
+
 // Validate checks an outcome; every problem is reported.
 func (o *Outcome) Validate() error {
 	var fields []FieldError
@@ -107,6 +117,14 @@ func (o *Outcome) Validate() error {
 	}
 	if o.Counter != "" {
 		add("counter", CheckRef(o.Counter))
+	}
+	for _, d := range []struct {
+		field string
+		day   *Date
+	}{{"received", &o.Received}, {"due", &o.Due}, {"returned", o.Returned}} {
+		if d.day != nil && *d.day != 0 && (*d.day < firstOutcomeDay || *d.day > lastOutcomeDay) {
+			fields = append(fields, FieldError{d.field, fmt.Sprintf("%s is not a day from %s to %s", *d.day, firstOutcomeDay, lastOutcomeDay)})
+		}
 	}
 	if o.Received == 0 {
 		fields = append(fields, FieldError{"received", "is required"})

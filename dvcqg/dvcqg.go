@@ -234,6 +234,16 @@ func (r *Record) Outcome(unit string) (o hailong.Outcome, ignored string, err er
 	return o, "", nil
 }
 
+// FieldOf names the record's field an outcome's field comes from (MaHoSo
+// for national_dossier, NgayTra for returned, ...), or returns the name
+// as it is when no one field does: what a reason says of a record.
+func FieldOf(outcomeField string) string {
+	if name, ok := recordField[outcomeField]; ok {
+		return name
+	}
+	return outcomeField
+}
+
 // recordField names the record's field an outcome's field comes from.
 var recordField = map[string]string{
 	"national_dossier": "MaHoSo", "procedure": "MaTTHC", "agency": "DonViXuLy", "via": "KenhThucHien",

@@ -102,11 +102,15 @@ func TestDVCQGRecords(t *testing.T) {
 	unknown["NgayTra"] = "20260309100000"
 	notANumber := record(14, "xong")
 	noReturn := record(15, 10)
-	data = append(data, early, extended, late, unknown, notANumber, noReturn)
+	future := record(16, 10) // returned in 2099: a slip of the software's clock or its clerk
+	future["NgayTra"] = "20991109100000"
+	defaulted := record(17, 10) // received on a default day
+	defaulted["NgayTiepNhan"], defaulted["NgayTra"] = "19000101000000", "20260309100000"
+	data = append(data, early, extended, late, unknown, notANumber, noReturn, future, defaulted)
 	batch := map[string]any{"service": "DongBoHoSoMC", "unit": centre, "data": data}
 
 	want := map[string]string{code(10): "created", code(11): "created", code(12): "created",
-		code(13): "rejected", code(14): "rejected", code(15): "rejected"}
+		code(13): "rejected", code(14): "rejected", code(15): "rejected", code(16): "rejected", code(17): "rejected"}
 	for st := 1; st <= 9; st++ {
 		want[code(st)] = "ignored"
 	}
@@ -126,7 +130,7 @@ func TestDVCQGRecords(t *testing.T) {
 	}
 	res := postOutcomes(t, agg, batch, header)
 	check(res)
-	for i, field := range map[int]string{12: "TrangThaiHoSo", 13: "TrangThaiHoSo", 14: "NgayTra"} {
+	for i, field := range map[int]string{12: "TrangThaiHoSo", 13: "TrangThaiHoSo", 14: "NgayTra", 15: "NgayTra: 2099-11-09 is after today", 16: "NgayTiepNhan: 1900-01-01 is not a day"} {
 		if r := res.Results[i].Reason; !strings.Contains(r, field) {
 			t.Errorf("record %d's reason %q does not name %s", i, r, field)
 		}
@@ -280,5 +284,16 @@ func TestDossierMatchedByEitherCode(t *testing.T) {
 	}}, own)
 	if res.Results[0].Status != "rejected" {
 		t.Errorf("codes of two dossiers: %+v", res.Results)
+	}
+
+	// A dossier returned after today is refused alone, naming the day;
+	// the one beside it is taken.
+	tomorrow, later := hailong.DateOf(time.Now())+1, hailong.DateOf(time.Now())+3
+	res = postOutcomes(t, agg, map[string]any{"outcomes": []hailong.Outcome{
+		{Dossier: "H22.39-260307-0103", Unit: centre, Received: d("2026-03-07"), Due: later, Returned: &later},
+		{Dossier: "H22.39-260307-0104", Unit: centre, Received: d("2026-03-07"), Due: later, Returned: &tomorrow},
+	}}, own)
+	if r := res.Results; len(r) != 2 || r[0].Status != "rejected" || !strings.Contains(r[0].Reason, "returned: "+later.String()+" is after today") || r[1].Status != "created" {
+		t.Errorf("returned after today, and tomorrow (the software's clock may be ahead): %+v", r)
 	}
 }

@@ -27,7 +27,7 @@ func TestTheBookKeepsEveryField(t *testing.T) {
 	}
 	ctx := context.Background()
 	day := hailong.DateFromYMD
-	ret, same, epoch := day(2026, 3, 11), day(2026, 3, 6), hailong.Date(0)
+	ret, same, first := day(2026, 3, 11), day(2026, 3, 6), day(2000, 1, 3)
 	reported := []hailong.Outcome{
 		{Dossier: "H22.39-260305-0001", NationalDossier: "G09.20-20260305-0000001", Unit: "TT-09190", Agency: "000.00.22.H39",
 			Via: hailong.OutcomeOnline, Procedure: "1.001234", Official: "can-bo-7", Counter: "Q3", Received: day(2026, 3, 5),
@@ -35,8 +35,10 @@ func TestTheBookKeepsEveryField(t *testing.T) {
 		{Dossier: "H22.39-260305-0002", Unit: "TT-09250", Via: hailong.OutcomeCounter, Received: day(2026, 3, 5), Due: day(2026, 3, 20)},
 		{NationalDossier: "G09.20-20260305-0000003", Unit: "TT-09190", Via: hailong.OutcomePost, Procedure: "1.001234",
 			Received: same, Due: same, Returned: &same},
-		// Returned on day 0, 1 January 1970: returned, not in progress.
-		{Dossier: "H22.39-691231-0004", Unit: "TT-09250", Received: epoch - 2, Due: epoch - 1, Returned: &epoch, Complaints: 1},
+		// Returned on the first days a report may name (a day 0, 1
+		// January 1970, of an earlier version's reports is read in
+		// aggregator/mongodb's TestDossierReturnedOnDayZeroIsSaved).
+		{Dossier: "H22.39-000101-0004", Unit: "TT-09250", Received: first - 2, Due: first - 1, Returned: &first, Complaints: 1},
 	}
 	store := &memStore{}
 	b, err := outcomes.Load(ctx, store)
@@ -117,7 +119,7 @@ func TestTheBookKeepsEveryField(t *testing.T) {
 	}
 	statuses(want, reported)
 	units := []string{"TT-09190", "TT-09250"}
-	for _, period := range [][2]hailong.Date{{epoch - 2, day(2026, 12, 31)}, {epoch, epoch}, {ret, ret}, {same, same}} {
+	for _, period := range [][2]hailong.Date{{first - 2, day(2026, 12, 31)}, {first, first}, {ret, ret}, {same, same}} {
 		got, wantSums := b.Query(units, period[0], period[1], rollup.Filter{}), want.Query(units, period[0], period[1], rollup.Filter{})
 		if got != wantSums || wantSums.Dossiers == 0 {
 			t.Errorf("%v–%v: sums %+v, want %+v", period[0], period[1], got, wantSums)

@@ -42,7 +42,7 @@ func TestBookMergesADossierReportedByEachCodeAlone(t *testing.T) {
 		{"rated under the local code", [][]hailong.Outcome{{returnedOn("", national, late)}, {returnedOn(local, "", onTime)}, {returnedOn(local, national, onTime)}}, local,
 			[]outcomes.Status{outcomes.Created, outcomes.Created, outcomes.Updated}},
 		{"all three in one batch", [][]hailong.Outcome{{returnedOn(local, "", late), returnedOn("", national, late), returnedOn(local, national, onTime)}}, "",
-			[]outcomes.Status{outcomes.Created, outcomes.Created, outcomes.Created}},
+			[]outcomes.Status{outcomes.Created, outcomes.Created, outcomes.Updated}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -511,8 +511,13 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		for _, c := range o.Codes().Keys() {
 			batch[c] = key
 		}
-		_, inBatch := at[key]
+		j, inBatch := at[key]
 		switch e, ok := b.entries[key]; {
+		case !ok && inBatch && merged == "" && put[j].MergedInto == "" && put[j].Outcome.Digest() == o.Digest():
+			results[i].Status = Unchanged // as reported earlier in the batch
+			continue
+		case !ok && inBatch:
+			results[i].Status = Updated // reported earlier in the batch
 		case !ok:
 			results[i].Status = Created
 		case merged == "" && b.same(&e.o, &o):
@@ -627,7 +632,7 @@ func (b *Book) check(o *hailong.Outcome, batch map[string]string, pending func(k
 	for _, k := range keys {
 		known, unit, _ := pending(k)
 		if !allowed(unit) {
-			return "", "", hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for %s, outside the units this reporter may report for", o.Code(), unit)})
+			return "", "", hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for a unit outside the units this reporter may report for", o.Code())})
 		}
 		if len(keys) == 1 {
 			break // the dossier as reported before; the report's codes stand

@@ -150,7 +150,7 @@ func TestBookMatchesEitherCode(t *testing.T) {
 	}{
 		{"national, then both; rating by the local code", [][]hailong.Outcome{{outcome("", national)}, {outcome(local, national)}}, local, []outcomes.Status{outcomes.Updated}},
 		{"local, then both; rating by the national code", [][]hailong.Outcome{{outcome(local, "")}, {outcome(local, national)}}, national, []outcomes.Status{outcomes.Updated}},
-		{"both in one batch after the national", [][]hailong.Outcome{{outcome("", national), outcome(local, national)}}, " " + local + " ", []outcomes.Status{outcomes.Created, outcomes.Created}},
+		{"both in one batch after the national", [][]hailong.Outcome{{outcome("", national), outcome(local, national)}}, " " + local + " ", []outcomes.Status{outcomes.Created, outcomes.Updated}},
 		{"both, then the national alone keeps the local", [][]hailong.Outcome{{outcome(local, national)}, {outcome("", national)}}, local, []outcomes.Status{outcomes.Unchanged}},
 		{"rating by the local code written in lower case", [][]hailong.Outcome{{outcome(local, national)}}, "h22.39-260305-0101", []outcomes.Status{outcomes.Created}},
 	}
@@ -211,5 +211,48 @@ func TestBookRefusesCodesOfTwoDossiers(t *testing.T) {
 	}
 	if res[0].Status != outcomes.Rejected || res[0].Reason == "" || b.Dossiers() != 2 {
 		t.Errorf("%+v, %d dossiers", res, b.Dossiers())
+	}
+}
+
+// TestBookAnswersRepeatsWithinABatch: a dossier reported twice in one batch
+// is created by the first report and updated by the second if it says
+// something else, unchanged if it says the same; the book keeps the last.
+func TestBookAnswersRepeatsWithinABatch(t *testing.T) {
+	later := outcome(local, "")
+	ret := hailong.DateFromYMD(2026, 3, 20)
+	later.Returned = &ret
+	tests := []struct {
+		name  string
+		batch []hailong.Outcome
+		want  []outcomes.Status
+	}{
+		{"the same twice", []hailong.Outcome{outcome(local, ""), outcome(local, "")}, []outcomes.Status{outcomes.Created, outcomes.Unchanged}},
+		{"returned later", []hailong.Outcome{outcome(local, ""), later}, []outcomes.Status{outcomes.Created, outcomes.Updated}},
+		{"returned later, then as first", []hailong.Outcome{outcome(local, ""), later, outcome(local, "")}, []outcomes.Status{outcomes.Created, outcomes.Updated, outcomes.Updated}},
+		{"by its other code", []hailong.Outcome{outcome(local, national), outcome("", national)}, []outcomes.Status{outcomes.Created, outcomes.Unchanged}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := outcomes.Load(context.Background(), &memStore{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := b.Report(context.Background(), tt.batch, anyUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []outcomes.Status
+			for _, r := range res {
+				got = append(got, r.Status)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("statuses %v, want %v (%+v)", got, tt.want, res)
+			}
+			last := tt.batch[len(tt.batch)-1]
+			units := []string{"TT-09190"}
+			if n := b.Query(units, *last.Returned, *last.Returned, rollup.Filter{}).Dossiers; n != 1 || b.Dossiers() != 1 {
+				t.Errorf("%d dossiers on the last report's day, %d in the book; want 1 and 1", n, b.Dossiers())
+			}
+		})
 	}
 }

@@ -49,6 +49,16 @@ func (s *Server) outcomesCreate(c *fiber.Ctx) error {
 	return c.JSON(outcomesResponse{Results: results})
 }
 
+// returnedByNow refuses an outcome returned after today, by Vietnam's
+// clock with a day for the one-stop software's (field names its return
+// day in the report's format).
+func (s *Server) returnedByNow(o *hailong.Outcome, field string) error {
+	if r := o.Returned; r != nil && *r > hailong.DateOf(s.Now())+1 {
+		return hailong.Invalid("The outcome is not valid.", hailong.FieldError{Field: field, Message: fmt.Sprintf("%s is after today: a dossier is reported once returned", *r)})
+	}
+	return nil
+}
+
 // checkBatchSize bounds one report.
 func checkBatchSize(field string, n int) error {
 	if n > maxOutcomes {
@@ -64,10 +74,27 @@ func (s *Server) reportOutcomes(c *fiber.Ctx, client hailong.Enrolment, os []hai
 	if err != nil {
 		return nil, err
 	}
-	results, err := s.Outcomes.Report(c.UserContext(), os, func(unit string) bool { return slices.Contains(scope, unit) })
+	// A dossier returned after today (by Vietnam's clock, with a day for
+	// the one-stop software's) is a slip of its clock or its clerk: counted,
+	// it would sit in a period not yet come, which no measure reads until
+	// then. Refused alone, as the book refuses a report not valid.
+	results := make([]outcomes.Result, len(os))
+	var taken []hailong.Outcome
+	var at []int
+	for i := range os {
+		if err := s.returnedByNow(&os[i], "returned"); err != nil {
+			results[i] = outcomes.Result{Dossier: os[i].Code(), Status: outcomes.Rejected, Reason: outcomes.Reason(err)}
+			continue
+		}
+		taken, at = append(taken, os[i]), append(at, i)
+	}
+	got, err := s.Outcomes.Report(c.UserContext(), taken, func(unit string) bool { return slices.Contains(scope, unit) })
 	if err != nil {
 		s.Logger.Error("store outcomes", "client", client.ID, "err", err)
 		return nil, hailong.Errorf(hailong.EUNAVAILABLE, "The outcomes could not be stored now; send them again later.")
+	}
+	for j, r := range got {
+		results[at[j]] = r
 	}
 	return results, nil
 }

@@ -52,6 +52,9 @@ func (s *Server) outcomesCreateDVCQG(c *fiber.Ctx, client hailong.Enrolment) err
 			continue
 		}
 		o, ignored, err := r.Outcome(unit)
+		if err == nil && ignored == "" {
+			err = s.returnedByNow(&o, dvcqg.FieldOf("returned"))
+		}
 		switch {
 		case err != nil:
 			results[i] = outcomes.Result{Dossier: r.MaHoSo, Status: outcomes.Rejected, Reason: outcomes.Reason(err)}
