@@ -143,6 +143,11 @@ var problemTexts = map[string]map[string]string{
 		"no_field":     "no procedure of the catalogue is in field %q",
 		"bad_value":    "%s",
 		"need_quarter": "is required with year",
+		"channel":      "%q is not a channel: kiosk or qr",
+		"procedure":    "%q is not a procedure code (mã TTHC) like 1.004122",
+		"ref":          "%q must be 1 to 64 letters, digits, '.', '_' or '-'",
+		"cursor":       "%q is not a position in this list: open the list again from its first page",
+		"limit":        "%q is not a whole number from 1 to %d",
 	},
 	"vi": {
 		"required":     "cần nhập, theo dạng ngày/tháng/năm (dd/mm/yyyy)",
@@ -159,6 +164,11 @@ var problemTexts = map[string]map[string]string{
 		"no_field":     "không có thủ tục nào của danh mục thuộc lĩnh vực “%s”",
 		"bad_value":    "%s",
 		"need_quarter": "cần chọn cùng với năm",
+		"channel":      "“%s” không phải một kênh: kiosk (tại trung tâm) hoặc qr (qua mã QR)",
+		"procedure":    "“%s” không phải mã thủ tục hành chính (mã TTHC) dạng 1.004122",
+		"ref":          "“%s” phải gồm 1 đến 64 chữ cái, chữ số, dấu '.', '_' hoặc '-'",
+		"cursor":       "“%s” không phải một vị trí trong danh sách này: hãy mở lại danh sách từ trang đầu",
+		"limit":        "“%s” không phải số nguyên từ 1 đến %d",
 	},
 }
 

@@ -46,12 +46,12 @@ func (s *Server) readComments(c *fiber.Ctx, lang string) (commentsQuery, report.
 	}
 	var err error
 	if cq.After, err = comments.ParseCursor(c.Query("cursor")); err != nil {
-		ps.Add("cursor", "bad_value", err.Error())
+		ps.Add("cursor", "cursor", clip(c.Query("cursor")))
 	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > commentsMaxLimit {
-			ps.Add("limit", "bad_value", fmt.Sprintf("%q is not a whole number from 1 to %d", v, commentsMaxLimit))
+			ps.Add("limit", "limit", clip(v), commentsMaxLimit)
 		} else {
 			cq.Limit = n
 		}

@@ -154,6 +154,9 @@ func TestHostileEnglishErrorsOnVietnamesePages(t *testing.T) {
 		{"/reports?unit=09250&year=2026&quarter=1&lang=vi", analystCommune, "is outside your scope"},
 		{"/?format=pdf&lang=vi", analystProvince, "is not csv or xlsx"},
 		{"/units/09190?format=csv&table=nope&lang=vi", analystProvince, "is not a table of this page"},
+		{"/comments?cursor=zzz&lang=vi", managerProvince, "is not a cursor"},
+		{"/comments?limit=0&lang=vi", managerProvince, "is not a whole number"},
+		{"/comments?procedure=x&lang=vi", managerProvince, "is not a procedure code"},
 	} {
 		a := do(t, nil, "GET", base+p.path, p.auth, nil, "Accept", "text/html")
 		if strings.Contains(a.body, p.english) || !strings.Contains(a.body, `class="sections"`) {
@@ -203,5 +206,15 @@ func TestHostileAPIOddInputs(t *testing.T) {
 		if a.status >= 500 {
 			t.Errorf("%s: %d", p, a.status)
 		}
+	}
+}
+
+// The overview of an analyst whose unit was not in force on as_of names
+// that unit, not an empty one.
+func TestHostileOverviewNamesTheScopeNotInForce(t *testing.T) {
+	base := commentsServer(t, someComments())
+	a := do(t, nil, "GET", base+"/?as_of=2025-06-30&period=2026-Q1", analystCommune, nil, "Accept", "text/html")
+	if a.status != 404 || !strings.Contains(a.body, "“09190”") || strings.Contains(a.body, "“”") {
+		t.Errorf("%d %.300q", a.status, a.body[max(strings.Index(a.body, "<main"), 0):])
 	}
 }

@@ -33,6 +33,8 @@ type measuresPage struct {
 	// by the field's parameter name.
 	Problems report.Problems
 	Err      map[string]string
+	// Loose says the problems of fields the form has no control for.
+	Loose []string
 	// Notice says why no figure is shown: the unit is unknown or outside
 	// the reader's scope.
 	Notice string
@@ -97,7 +99,12 @@ func (s *Server) openQuery(c *fiber.Ctx, p *measuresPage, unit string) (bool, er
 	if len(ps) > 0 {
 		p.Problems, p.status, p.Err = ps, fiber.StatusBadRequest, map[string]string{}
 		for _, pr := range ps {
-			if p.Err[pr.Field] == "" {
+			switch {
+			case !filterFields[pr.Field]:
+				// No control of the form shows it (include_flagged,
+				// year, a link's own parameters): said above it.
+				p.Loose = append(p.Loose, pr.Field+": "+pr.Message(lang))
+			case p.Err[pr.Field] == "":
 				p.Err[pr.Field] = pr.Message(lang)
 			}
 		}
@@ -107,7 +114,11 @@ func (s *Server) openQuery(c *fiber.Ctx, p *measuresPage, unit string) (bool, er
 	switch hailong.ErrorCode(err) {
 	case "":
 	case hailong.ENOTFOUND:
-		p.Notice, p.status = fmt.Sprintf(p.F.T["ov_not_found"], q.Unit, formatDate(lang, q.AsOf)), fiber.StatusNotFound
+		named := q.Unit
+		if named == "" { // the principal's scope, not in force on as_of
+			named = principalOf(c).Scope
+		}
+		p.Notice, p.status = fmt.Sprintf(p.F.T["ov_not_found"], named, formatDate(lang, q.AsOf)), fiber.StatusNotFound
 		return false, nil
 	case hailong.EFORBIDDEN:
 		p.Notice, p.status = p.F.T["ov_forbidden"], fiber.StatusForbidden
@@ -354,3 +365,8 @@ func pageLink(path string, v url.Values, kv ...string) string {
 	}
 	return path
 }
+
+// filterFields are the query's fields the filters' form has a control
+// for (ov_filters), beside which their problems are said.
+var filterFields = map[string]bool{"period": true, "from": true, "to": true, "as_of": true, "channel": true,
+	"questionnaire": true, "procedure": true, "field": true, "official": true, "counter": true}

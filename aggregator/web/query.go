@@ -1,6 +1,8 @@
 package web
 
 import (
+	"unicode/utf8"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
@@ -75,18 +77,14 @@ func (s *Server) readQuery(get func(key string, def ...string) string, o queryOp
 		Procedure: get("procedure"), Official: get("official"), Counter: get("counter"),
 	}
 	if f.Channel != "" && !f.Channel.Valid() {
-		ps.Add("channel", "channel", string(f.Channel))
+		ps.Add("channel", "channel", clip(string(f.Channel)))
 	}
-	if f.Procedure != "" {
-		if err := hailong.CheckProcedureCode(f.Procedure); err != nil {
-			ps.Add("procedure", "bad_value", err.Error())
-		}
+	if f.Procedure != "" && hailong.CheckProcedureCode(f.Procedure) != nil {
+		ps.Add("procedure", "procedure", clip(f.Procedure))
 	}
 	for _, x := range []struct{ field, v string }{{"official", f.Official}, {"counter", f.Counter}} {
-		if x.v != "" {
-			if err := hailong.CheckRef(x.v); err != nil {
-				ps.Add(x.field, "bad_value", err.Error())
-			}
+		if x.v != "" && hailong.CheckRef(x.v) != nil {
+			ps.Add(x.field, "ref", clip(x.v))
 		}
 	}
 	if field := get("field"); field != "" {
@@ -114,4 +112,14 @@ func (s *Server) readQuery(get func(key string, def ...string) string, o queryOp
 		ps.Add("include_flagged", "not_in", v, either)
 	}
 	return q, ps
+}
+
+// clip shortens a value a request sent to what a message quotes of it: 40
+// characters at most, cut between characters.
+func clip(v string) string {
+	const most = 40
+	if utf8.RuneCountInString(v) <= most {
+		return v
+	}
+	return string([]rune(v)[:most]) + "…"
 }

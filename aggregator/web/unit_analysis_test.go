@@ -154,6 +154,14 @@ func TestUnitAnalysisPage(t *testing.T) {
 		{"an unknown unit", "/units/99999", analystProvince, 404, nil, nil},
 		{"a bad period comes back beside its field", "/units/24?period=2026-Q7", analystProvince, 400,
 			[]string{`aria-invalid="true"`, "không phải một kỳ"}, []string{"Diễn biến theo tháng"}},
+		{"a bad channel in Vietnamese", "/units/24?period=2026-Q1&channel=fax", analystProvince, 400,
+			[]string{`aria-invalid="true"`, "“fax” không phải một kênh"}, []string{"%!", "EXTRA"}},
+		{"a bad procedure, official and counter in Vietnamese", "/units/24?period=2026-Q1&procedure=abc&official=a%20b&counter=q%3C1", analystProvince, 400,
+			[]string{"“abc” không phải mã thủ tục hành chính", "“a b” phải gồm 1 đến 64 chữ cái", "“q&lt;1” phải gồm"}, []string{"is not a procedure code", "must be 1 to 64"}},
+		{"a bad procedure in English", "/units/24?period=2026-Q1&procedure=abc&lang=en", analystProvince, 400,
+			[]string{`&#34;abc&#34; is not a procedure code (mã TTHC) like 1.004122`}, nil},
+		{"a field the form has no control for is said above it", "/units/24?period=2026-Q1&include_flagged=yes", analystProvince, 400,
+			[]string{"include_flagged: “yes” không phải true hoặc false"}, []string{"hãy sửa các ô được đánh dấu"}},
 		{"a filter applies to every section", "/units/24?period=2026-Q1&channel=qr", analystProvince, 200, []string{"Qua mã QR", "<td>qr</td>"}, []string{"<td>kiosk</td>"}},
 	})
 }
