@@ -91,6 +91,32 @@ func TestAdministrationOfPeople(t *testing.T) {
 		}
 	})
 
+	t.Run("a page form holding a control character is refused in the page's language, and changes nothing", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, value, want string
+		}{
+			{"a NUL", "a\x00b", "chứa ký tự điều khiển U&#43;0000"},
+			{"an escape", "d\x1besc", "chứa ký tự điều khiển U&#43;001B"},
+			{"bytes not UTF-8", "r\xffx", "không phải văn bản UTF-8 hợp lệ"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				form := url.Values{"_csrf": {root.form("/admin/users")}, "username": {"khong"}, "name": {tc.value}, "role": {"analyst"}, "scope": {"09190"}}
+				resp, page := root.post("/admin/users", form)
+				if resp.StatusCode != 400 || !strings.Contains(page, "name") || !strings.Contains(page, tc.want) {
+					t.Errorf("%d %.400s", resp.StatusCode, page[max(strings.Index(page, "<main"), 0):])
+				}
+				if _, err := svc.User(ctx, nil, "khong"); err == nil {
+					t.Error("the user was made")
+				}
+			})
+		}
+		// A line break a browser sends as CRLF is text.
+		form := url.Values{"_csrf": {root.form("/admin/users")}, "username": {"dong"}, "name": {"Dòng một\r\nDòng hai"}, "role": {"analyst"}, "scope": {"09190"}}
+		if resp, page := root.post("/admin/users", form); resp.StatusCode == 400 {
+			t.Errorf("a name with a line break: %d %.300s", resp.StatusCode, page)
+		}
+	})
+
 	t.Run("an admin adds an analyst through the page form, with its CSRF token", func(t *testing.T) {
 		form := url.Values{"username": {"mai"}, "name": {"Trần Mai"}, "role": {"analyst"}, "scope": {"09190"}, "password": {"mai-Password-2026"}}
 		if resp, _ := root.post("/admin/users", form); resp.StatusCode != 403 {

@@ -390,7 +390,11 @@ func (s *Server) register(r Route) {
 	if r.Form && r.Method == fiber.MethodGet && !strings.HasPrefix(r.Path, "/api/") {
 		handler = func(c *fiber.Ctx) error { return s.pageErrors(c, r.handler(s, c)) }
 	}
-	chain = append(chain, s.guard(r), handler)
+	chain = append(chain, s.guard(r))
+	if r.Form && r.Method == fiber.MethodPost && !r.Phone && r.Page() {
+		chain = append(chain, s.formText)
+	}
+	chain = append(chain, handler)
 	if r.Method == fiber.MethodGet { // as app.Get does: HEAD answers like GET, under the same rule
 		s.app.Add(fiber.MethodHead, r.Path, chain...)
 	}

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hailong"
+)
+
+// formText holds every value a page's form sends to hailong.CheckText, as
+// the JSON API holds every string it decodes: valid UTF-8, no control
+// character but the line break and the tab (after the CRLF browsers send
+// for a line break is made \n). A form is raw bytes, so without it an alert's
+// comment, a rule's or a user's name could be stored with a NUL in it,
+// which the API refuses. The refusal names the field, in the page's
+// language, and nothing is changed. Citizens' phone forms check their text
+// field by field (phone_create.go), and are not behind it.
+func (s *Server) formText(c *fiber.Ctx) error {
+	var bad *hailong.FieldError
+	check := func(name, v string) {
+		if bad == nil && hailong.CheckText(hailong.NormalizeFormText(v)) != nil {
+			bad = &hailong.FieldError{Field: name, Message: formTextProblem(pageLang(c), v)}
+		}
+	}
+	if form, err := c.MultipartForm(); err == nil {
+		for name, vs := range form.Value {
+			for _, v := range vs {
+				check(name, v)
+			}
+		}
+	} else {
+		c.Request().PostArgs().VisitAll(func(k, v []byte) { check(string(k), string(v)) })
+	}
+	if bad == nil {
+		return c.Next()
+	}
+	msg := "The form was not sent: a field holds a character text may not have."
+	if pageLang(c) == "vi" {
+		msg = "Biểu mẫu chưa được gửi: một ô có ký tự không được phép trong văn bản."
+	}
+	return s.pageErrors(c, hailong.Invalid(msg, *bad))
+}
+
+// formTextProblem says in lang what CheckText refuses in v.
+func formTextProblem(lang, v string) string {
+	v = hailong.NormalizeFormText(v)
+	if !utf8.ValidString(v) {
+		if lang == "vi" {
+			return "không phải văn bản UTF-8 hợp lệ"
+		}
+		return "is not valid UTF-8 text"
+	}
+	for _, r := range v {
+		if r != '\n' && r != '\t' && (r < 0x20 || r >= 0x7f && r <= 0x9f) {
+			if lang == "vi" {
+				return fmt.Sprintf("chứa ký tự điều khiển U+%04X: chỉ được xuống dòng và tab", r)
+			}
+			return fmt.Sprintf("must not contain the control character U+%04X (only line breaks and tabs are allowed)", r)
+		}
+	}
+	return hailong.CheckText(v).Error()
+}
