@@ -70,7 +70,7 @@ func expected(r web.Route, c caller) verdict {
 		return forbidden
 	case r.Rule.Kind == web.Permission && !p.Can(r.Rule.Permission):
 		return forbidden
-	case (r.Unit || r.Province) && !c.inScope: // the callers in scope are province-wide
+	case (r.Unit || r.Province || r.Whole) && !c.inScope: // the callers in scope are province-wide, of the one province served
 		return forbidden
 	}
 	return allowed

@@ -345,3 +345,62 @@ func TestImportsAndTargetsTakeEffectLive(t *testing.T) {
 		t.Error("units after a restart lack the import")
 	}
 }
+
+// TestActsOnEverythingServedNeedAScopeOfEverything: once one aggregator
+// serves two provinces, the admin of one (whose scope is a top-level unit
+// too) may no longer import units or procedures, set the targets, switch
+// the public page, change the rules over every unit, or read other
+// provinces' people's events: an import re-parenting the other province's
+// commune under theirs gave them its figures, comments and users. Their
+// own province's acts still work; while the aggregator served theirs
+// alone, the same admin could do all of it.
+func TestActsOnEverythingServedNeedAScopeOfEverything(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	base := agg.URL()
+	admin24 := makeToken(t, agg.Access(), "adm-24", hailong.RoleAdmin, "24")
+	demo, err := os.ReadFile(demoUnits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withUnits := func(lines string) []byte { return append(append([]byte{}, demo...), lines...) }
+	province48 := "48,Thành phố Đà Nẵng,province,,2025-07-01,,\n48001,Phường Hải Châu,commune,48,2025-07-01,,\n"
+	if st, out := call(t, "POST", base+"/api/v1/units/import", admin24, "text/csv", withUnits(province48)); st != 200 {
+		t.Fatalf("while province 24 is all it serves, its admin imports a second province: %d %s", st, out)
+	}
+	admin48 := makeToken(t, agg.Access(), "adm-48", hailong.RoleAdmin, "48")
+	// An event of province 48's people, which 24's admin must not read.
+	if st, out := call(t, "POST", base+"/api/v1/users", admin48, "application/json", []byte(`{"username":"hai-chau","role":"analyst","scope":"48001"}`)); st != 201 {
+		t.Fatalf("48's admin adds a user: %d %s", st, out)
+	}
+	stolen := "48,Thành phố Đà Nẵng,province,,2025-07-01,,\n48001,Phường Hải Châu,commune,24,2025-07-01,,\n"
+	for _, tc := range []struct {
+		name, method, path, contentType string
+		body                            []byte
+	}{
+		{"re-parent the other province's commune", "POST", "/api/v1/units/import", "text/csv", withUnits(stolen)},
+		{"import procedures", "POST", "/api/v1/procedures/import", "text/csv", []byte("code,name,field\n1.004227,Đăng ký khai sinh,Hộ tịch\n")},
+		{"set the targets", "PUT", "/api/v1/targets", "application/json", []byte(`{"targets":[]}`)},
+		{"disable a rule over every unit", "PATCH", "/api/v1/alert-rules/default-harassment", "application/json", []byte(`{"enabled":false}`)},
+		{"make a rule over every unit", "POST", "/api/v1/alert-rules", "application/json",
+			[]byte(`{"name":"mọi đơn vị","kind":"negative_share","unit":"","window_hours":168,"min_ratings":30,"threshold":0.3,"enabled":true}`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, out := call(t, tc.method, base+tc.path, admin24, tc.contentType, tc.body)
+			// A rule's unit is refused as its field (400), the rest as an act (403).
+			if st != 403 && (st != 400 || !strings.Contains(string(out), `"field":"unit"`)) {
+				t.Errorf("%d %s; want it refused", st, out)
+			}
+		})
+	}
+	if st, out := call(t, "GET", base+"/api/v1/measures?"+q("unit", "48001", "from", today(), "to", today()), admin24, "", nil); st != 403 {
+		t.Errorf("24's admin reads 48001 after the refused import: %d %s", st, out)
+	}
+	if st, out := call(t, "GET", base+"/api/v1/audit", admin24, "", nil); st != 200 || strings.Contains(string(out), "hai-chau") || !strings.Contains(string(out), "adm-24") {
+		t.Errorf("24's admin reads the events of 48's people, or not its own: %d %.500s", st, out)
+	}
+	if st, out := call(t, "POST", base+"/api/v1/alert-rules", admin24, "application/json",
+		[]byte(`{"name":"tỉnh 24","kind":"negative_share","unit":"24","window_hours":168,"min_ratings":30,"threshold":0.3,"enabled":true}`)); st != 201 {
+		t.Errorf("a rule over its own province: %d %s", st, out)
+	}
+}

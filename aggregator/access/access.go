@@ -280,10 +280,11 @@ func AddrOf(ctx context.Context) string {
 
 // AuditLog returns the events since a time, newest first, at most limit
 // (1,000 when limit is not in 1..10,000). It needs PermAuditRead. An
-// administrator whose scope is a top-level unit (a province) sees every
-// event; one with a narrower scope sees the events done by or to the users
-// in that scope (and not, say, the province admin's sign-ins or failed
-// sign-ins for unknown names), among the newest 10,000.
+// administrator whose scope is everything the aggregator serves (its one
+// province) sees every event; one with a narrower scope (or a province's
+// where the aggregator serves several) sees the events done by or to the
+// users in that scope (and not, say, the province admin's sign-ins or
+// failed sign-ins for unknown names), among the newest 10,000.
 func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since time.Time, limit int) ([]Event, error) {
 	if actor != nil && !actor.Can(hailong.PermAuditRead) {
 		return nil, forbidden()
@@ -291,7 +292,7 @@ func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since 
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	if actor == nil || s.topLevel(actor.Scope) {
+	if actor == nil || s.wholeScope(actor.Scope) {
 		return s.cfg.Store.Events(ctx, since, limit)
 	}
 	evs, err := s.cfg.Store.Events(ctx, since, 10000)
@@ -321,13 +322,17 @@ func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since 
 	return out, nil
 }
 
-// topLevel reports whether the unit has no parent today.
-func (s *Service) topLevel(scope string) bool {
+// wholeScope reports whether the scope is everything this aggregator
+// serves: the one unit without a parent today. Where it serves several
+// provinces, a province's administrator sees only the events of its own
+// people, as any narrower scope does.
+func (s *Service) wholeScope(scope string) bool {
 	if s.cfg.Units == nil || s.cfg.Units() == nil {
 		return false
 	}
-	u, ok := s.cfg.Units().At(scope, s.today())
-	return ok && u.Parent == ""
+	tree, today := s.cfg.Units(), s.today()
+	u, ok := tree.At(scope, today)
+	return ok && u.Parent == "" && len(tree.Roots(today)) == 1
 }
 
 // actorName names an actor in the audit log: "cli" for the command line.

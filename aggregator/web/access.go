@@ -103,9 +103,13 @@ type Route struct {
 	// Form: the route renders or takes a form, so it passes through the
 	// CSRF check.
 	Form bool
-	// Province: a province-wide act (unit and procedure imports,
-	// targets), allowed only to principals whose scope is a top-level unit.
+	// Province: a read of a whole province (the national pull of its
+	// months), allowed only to principals whose scope is a top-level unit.
 	Province bool
+	// Whole: an act on everything this aggregator serves (unit and
+	// procedure imports, the targets, the public page's switch), allowed
+	// only to principals whose scope is all of it (wholeInstallation).
+	Whole bool
 	// Phone: a citizen's phone page, rate-limited per address.
 	Phone   bool
 	handler func(*Server, *fiber.Ctx) error
@@ -188,6 +192,9 @@ func (s *Server) guard(r Route) fiber.Handler {
 			return s.forbid(c, r, p, fmt.Sprintf("This needs the permission %s.", r.Rule.Permission))
 		case r.Province && !s.provinceWide(p):
 			return s.forbid(c, r, p, "This applies to the whole province: only a user whose scope is the province may do it.")
+		case r.Whole && !s.wholeInstallation(p):
+			return s.forbid(c, r, p, "This applies to every unit this aggregator serves: only a user whose scope is all of them may do it. "+
+				"Where one aggregator serves several provinces, no province's user may; use the command line.")
 		case p.Via == "session" && !r.Page() && forgeable(c):
 			return hailong.Errorf(hailong.EUNSUPPORTED, "With a session cookie, send the body as application/json (or text/csv to an import), or use the pages, whose forms carry a CSRF token.")
 		}

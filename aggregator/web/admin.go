@@ -92,6 +92,18 @@ func (s *Server) provinceWide(p *hailong.Principal) bool {
 	return ok && u.Parent == ""
 }
 
+// wholeInstallation reports whether the principal's scope is everything
+// this aggregator serves: the one top-level unit in force today. Unit and
+// procedure imports, the targets, the public page's switch and alert rules
+// over every unit apply to all it serves, so where it serves several
+// provinces (serve -provinces 48,79; the national aggregator) a
+// province's admin, whose scope is a top-level unit too, must not make
+// them: an import re-parenting another province's communes under theirs
+// gave them that province's figures, comments and users.
+func (s *Server) wholeInstallation(p *hailong.Principal) bool {
+	return s.provinceWide(p) && len(s.Units().Roots(hailong.DateOf(s.Now()))) == 1
+}
+
 // unitForEnrolment checks the unit a kiosk or client is enrolled for: in
 // force today and inside the principal's scope.
 func (s *Server) unitForEnrolment(c *fiber.Ctx, unit string) error {

@@ -69,7 +69,7 @@ func (s *Server) alertRulesRender(c *fiber.Ctx, status int, sent *ruleForm, noti
 	if c.Method() == fiber.MethodPost {
 		f.OtherLang = "/alerts/rules?lang=" + map[string]string{"vi": "en", "en": "vi"}[lang]
 	}
-	p := alertRulesPage{F: f, Units: s.unitsFor(c, ""), EveryUnit: s.provinceWide(f.User), Notice: notice,
+	p := alertRulesPage{F: f, Units: s.unitsFor(c, ""), EveryUnit: s.wholeInstallation(f.User), Notice: notice,
 		New: ruleForm{Kind: string(hailong.AlertNegativeShare), Enabled: true, Editable: true}}
 	for _, k := range alerts.Kinds() {
 		p.Kinds = append(p.Kinds, choice{Value: string(k), Label: w["k_"+string(k)]})

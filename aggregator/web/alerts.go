@@ -154,13 +154,13 @@ func (s *Server) alertAct(c *fiber.Ctx, id, action, text string) (hailong.Alert,
 
 // ruleUnitOK reports whether the principal may make rules over unit: a
 // unit in force today within its scope, or every unit ("") for a
-// province-wide principal.
+// principal whose scope is everything the aggregator serves.
 func (s *Server) ruleUnitOK(c *fiber.Ctx) func(unit string) bool {
 	p := principalOf(c)
 	today := hailong.DateOf(s.Now())
 	return func(unit string) bool {
 		if unit == "" {
-			return s.provinceWide(p)
+			return s.wholeInstallation(p)
 		}
 		_, ok := s.Units().At(unit, today)
 		return ok && s.unitInScope(p, unit, today)
