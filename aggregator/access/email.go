@@ -66,17 +66,25 @@ func (s *Service) setEmail(ctx context.Context, actor *hailong.Principal, userna
 }
 
 // MailTo returns the address to email about unit on asOf for username:
-// only while the user exists, is enabled, has an address and has unit in
-// scope, so that someone whose access was narrowed or taken away is sent
-// nothing more about it.
-func (s *Service) MailTo(username, unit string, asOf hailong.Date) (string, bool) {
+// only while the user exists, is enabled, has an address, has unit in
+// scope and its role holds measures.read (every email of alerts and
+// reports carries measures) and each of needs, so that someone whose
+// access was narrowed, whose role lost the right, or who never had it, is
+// sent nothing about it.
+func (s *Service) MailTo(username, unit string, asOf hailong.Date, needs ...hailong.Permission) (string, bool) {
 	s.mu.Lock()
 	u, ok := s.users[username]
+	p := s.principalLocked(u, "mail")
 	s.mu.Unlock()
-	if !ok || u.Disabled || u.Email == "" {
+	if !ok || u.Disabled || u.Email == "" || !p.Can(hailong.PermMeasuresRead) {
 		return "", false
 	}
-	if !s.InScope(&hailong.Principal{Username: u.Username, Scope: u.Scope}, unit, asOf) {
+	for _, perm := range needs {
+		if !p.Can(perm) {
+			return "", false
+		}
+	}
+	if !s.InScope(p, unit, asOf) {
 		return "", false
 	}
 	return u.Email, true

@@ -95,3 +95,57 @@ func TestSetEmail(t *testing.T) {
 		t.Errorf("a disabled user is mailed at %q", got)
 	}
 }
+
+// TestMailToNeedsTheRightsTheEmailCarries: an email of alerts or reports
+// goes only to a user whose role holds measures.read now, and each right
+// the caller names (exports.read for the quarterly report); a role that
+// loses it, or a user moved to a role without it, is sent nothing more.
+func TestMailToNeedsTheRightsTheEmailCarries(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, r := range []hailong.Role{
+		{Name: "fleet", Description: "kiosks only", Permissions: []hailong.Permission{hailong.PermKiosksRead}},
+		{Name: "reader", Description: "measures only", Permissions: []hailong.Permission{hailong.PermMeasuresRead}},
+	} {
+		if err := e.svc.PutRole(ctx, nil, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []hailong.User{
+		{Username: "ky.thuat", Role: "fleet", Scope: "09190"},
+		{Username: "doc", Role: "reader", Scope: "09190"},
+		{Username: "lan", Role: hailong.RoleAnalyst, Scope: "09190"},
+	} {
+		if err := e.svc.AddUser(ctx, nil, u, "mot-mat-khau-dai-2026"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SetEmail(ctx, nil, u.Username, u.Username+"@example.gov.vn"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := hailong.DateOf(e.clock.Now())
+	for _, tc := range []struct {
+		name  string
+		user  string
+		needs []hailong.Permission
+		sent  bool
+	}{
+		{"a role without measures.read", "ky.thuat", nil, false},
+		{"measures.read, an alert or a summary", "doc", nil, true},
+		{"measures.read, the quarterly report", "doc", []hailong.Permission{hailong.PermExportsRead}, false},
+		{"an analyst, the quarterly report", "lan", []hailong.Permission{hailong.PermExportsRead}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := e.svc.MailTo(tc.user, "TT-09190", today, tc.needs...); ok != tc.sent {
+				t.Errorf("mailed %v, want %v", ok, tc.sent)
+			}
+		})
+	}
+	fleet := "fleet"
+	if err := e.svc.UpdateUser(ctx, nil, "lan", &fleet, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := e.svc.MailTo("lan", "TT-09190", today); ok {
+		t.Errorf("a user moved to a role without measures.read is mailed at %q", got)
+	}
+}

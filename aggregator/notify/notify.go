@@ -23,7 +23,7 @@ import (
 type Recipients interface {
 	// MailTo returns the user's address while the user is enabled and
 	// sees unit on asOf.
-	MailTo(username, unit string, asOf hailong.Date) (string, bool)
+	MailTo(username, unit string, asOf hailong.Date, needs ...hailong.Permission) (string, bool)
 	// Covers reports whether unit lies in root's subtree on asOf.
 	Covers(root, unit string, asOf hailong.Date) bool
 }

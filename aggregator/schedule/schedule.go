@@ -32,7 +32,7 @@ type Subscriptions interface {
 
 // Recipients says who may be emailed about a unit (access.Service).
 type Recipients interface {
-	MailTo(username, unit string, asOf hailong.Date) (string, bool)
+	MailTo(username, unit string, asOf hailong.Date, needs ...hailong.Permission) (string, bool)
 	Covers(root, unit string, asOf hailong.Date) bool
 }
 
@@ -135,7 +135,7 @@ func (s *Scheduler) SendDue(ctx context.Context, now time.Time) error {
 // recorded, so the report is not made again every hour).
 func (s *Scheduler) send(ctx context.Context, sub hailong.Subscription, due Due, now time.Time) error {
 	today := hailong.DateOf(now)
-	if to, ok := s.cfg.Recipients.MailTo(sub.Username, sub.Unit, today); ok {
+	if to, ok := s.cfg.Recipients.MailTo(sub.Username, sub.Unit, today, needs(sub.Kind)...); ok {
 		m, err := s.Message(ctx, sub, due, today)
 		switch hailong.ErrorCode(err) {
 		case "":
@@ -157,6 +157,16 @@ func (s *Scheduler) send(ctx context.Context, sub hailong.Subscription, due Due,
 	return s.cfg.Subscriptions.SetLastPeriod(ctx, sub.ID, due.Key)
 }
 
+// needs are the permissions a subscriber's role must hold, beside
+// measures.read, to be sent a report of kind: the quarterly report's PDF
+// is an export (exports.read), as it is on the pages and the API.
+func needs(kind hailong.SubscriptionKind) []hailong.Permission {
+	if kind == hailong.SubscribeQuarterly {
+		return []hailong.Permission{hailong.PermExportsRead}
+	}
+	return nil
+}
+
 // Message makes the email of a subscription's report of due's period, in
 // the subscription's language, with the units as they are on today.
 func (s *Scheduler) Message(ctx context.Context, sub hailong.Subscription, due Due, today hailong.Date) (mail.Message, error) {
@@ -169,7 +179,10 @@ func (s *Scheduler) Message(ctx context.Context, sub hailong.Subscription, due D
 	if err := r.Resolve(&q); err != nil {
 		return mail.Message{}, err
 	}
-	allowed := func(unit string) bool { _, ok := s.cfg.Recipients.MailTo(sub.Username, unit, today); return ok }
+	allowed := func(unit string) bool {
+		_, ok := s.cfg.Recipients.MailTo(sub.Username, unit, today, needs(sub.Kind)...)
+		return ok
+	}
 	if sub.Kind == hailong.SubscribeQuarterly {
 		return s.quarterly(r, q, lang, allowed, sub)
 	}

@@ -219,7 +219,7 @@ func (m *memSubs) SetLastPeriod(_ context.Context, id, period string) error {
 
 type everyone struct{}
 
-func (everyone) MailTo(username, _ string, _ hailong.Date) (string, bool) {
+func (everyone) MailTo(username, _ string, _ hailong.Date, _ ...hailong.Permission) (string, bool) {
 	return username + "@example.vn", true
 }
 func (everyone) Covers(_, _ string, _ hailong.Date) bool { return true }

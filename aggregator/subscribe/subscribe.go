@@ -41,6 +41,7 @@ const (
 	MsgLang       = "not vi or en"
 	MsgRepeat     = "already subscribed to this kind for this unit"
 	MsgTooMany    = "too many subscriptions"
+	MsgNoRight    = "your role does not hold the right to these emails: measures.read, and exports.read for the quarterly report"
 )
 
 // Service holds the subscriptions.
@@ -122,8 +123,14 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 	case !s.scope.InScope(p, unit, hailong.DateOf(s.now())):
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgOutOfScope})
 	}
-	if !slices.Contains(hailong.SubscriptionKinds(), kind) {
+	switch {
+	case !slices.Contains(hailong.SubscriptionKinds(), kind):
 		fields = append(fields, hailong.FieldError{Field: "kind", Message: MsgKind})
+	case !p.Can(hailong.PermMeasuresRead) || kind == hailong.SubscribeQuarterly && !p.Can(hailong.PermExportsRead):
+		// What the emails carry: measures, and the quarterly report's
+		// PDF, an export. The mailer checks the role again at each
+		// email (access.Service.MailTo).
+		fields = append(fields, hailong.FieldError{Field: "kind", Message: MsgNoRight})
 	}
 	if !slices.Contains(hailong.Languages, lang) {
 		fields = append(fields, hailong.FieldError{Field: "lang", Message: MsgLang})

@@ -17,6 +17,16 @@ func TestAdd(t *testing.T) {
 	lan := env.AddUser("lan", "09190", "lan@example.gov.vn")
 	hoa := env.AddUser("hoa", "24", "hoa@example.gov.vn")
 	ctx := context.Background()
+	for _, r := range []hailong.Role{
+		{Name: "fleet", Description: "kiosks only", Permissions: []hailong.Permission{hailong.PermKiosksRead}},
+		{Name: "reader", Description: "measures only", Permissions: []hailong.Permission{hailong.PermMeasuresRead}},
+	} {
+		if err := env.Access.PutRole(ctx, nil, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fleet := env.AddUserWithRole("ky.thuat", "fleet", "09190", "kt@example.gov.vn")
+	reader := env.AddUserWithRole("doc", "reader", "09190", "doc@example.gov.vn")
 	for _, tc := range []struct {
 		name       string
 		p          *hailong.Principal
@@ -33,6 +43,9 @@ func TestAdd(t *testing.T) {
 		{"unknown kind", lan, "09190", "daily", "vi", "kind", subscribe.MsgKind},
 		{"unknown language", lan, "09190", "monthly", "fr", "lang", subscribe.MsgLang},
 		{"the province by its analyst", hoa, "24", "quarterly", "vi", "", ""},
+		{"alerts without measures.read", fleet, "09190", "alerts", "vi", "kind", subscribe.MsgNoRight},
+		{"a summary with measures.read", reader, "09190", "weekly", "vi", "", ""},
+		{"the quarterly report without exports.read", reader, "09190", "quarterly", "vi", "kind", subscribe.MsgNoRight},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := env.Subs.Add(ctx, tc.p, tc.unit, hailong.SubscriptionKind(tc.kind), tc.lang)

@@ -7,6 +7,7 @@ package subscribetest
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -95,15 +96,28 @@ func (e *Env) Restart() {
 // returns the principal the user signs in as.
 func (e *Env) AddUser(username, scope, email string) *hailong.Principal {
 	e.t.Helper()
+	return e.AddUserWithRole(username, hailong.RoleAnalyst, scope, email)
+}
+
+// AddUserWithRole adds a user of a role with an address, and returns its
+// principal as a sign-in would make it (the role's permissions).
+func (e *Env) AddUserWithRole(username, role, scope, email string) *hailong.Principal {
+	e.t.Helper()
 	ctx := context.Background()
-	u := hailong.User{Username: username, Name: username, Role: hailong.RoleAnalyst, Scope: scope}
+	u := hailong.User{Username: username, Name: username, Role: role, Scope: scope}
 	if err := e.Access.AddUser(ctx, nil, u, "một mật khẩu đủ dài 2026"); err != nil {
 		e.t.Fatal(err)
 	}
 	if err := e.Access.SetEmail(ctx, nil, username, email); err != nil {
 		e.t.Fatal(err)
 	}
-	return &hailong.Principal{Username: username, Role: hailong.RoleAnalyst, Scope: scope}
+	p := &hailong.Principal{Username: username, Role: role, Scope: scope}
+	for _, r := range e.Access.Roles() {
+		if r.Name == role {
+			p.Permissions = slices.Clone(r.Permissions)
+		}
+	}
+	return p
 }
 
 // Subscribe subscribes the principal, failing the test on an error.
