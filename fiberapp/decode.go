@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -248,6 +249,7 @@ func jsonError(err error) error {
 	var (
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
+		at     *time.ParseError
 	)
 	switch {
 	case errors.As(err, &syntax):
@@ -261,6 +263,14 @@ func jsonError(err error) error {
 		}
 		return hailong.Invalid("The request body has a field of the wrong type.",
 			hailong.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonType(typ.Type.Kind().String()), typ.Value)})
+	case errors.As(err, &at):
+		// time.Time's own decoding: its error quotes Go's layout.
+		v := at.Value
+		if utf8.RuneCountInString(v) > 40 {
+			v = string([]rune(v)[:40]) + "…"
+		}
+		return hailong.Invalid(fmt.Sprintf("The request body has a time that is not in RFC 3339 form with its offset, "+
+			"like 2026-12-01T10:00:00+07:00 or 2026-12-01T03:00:00Z: %q.", v))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return hailong.Invalid("The request body has an unknown field.", hailong.FieldError{Field: name, Message: "is not a known field"})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"hailong"
 	"hailong/fiberapp"
@@ -21,6 +22,7 @@ type body struct {
 	N      int               `json:"n"`
 	Health map[string]string `json:"health"`
 	Items  []inner           `json:"items"`
+	At     time.Time         `json:"at"`
 }
 
 // TestUnmarshalNamesTheField checks the path each refusal names, and that
@@ -55,6 +57,8 @@ func TestUnmarshalNamesTheField(t *testing.T) {
 		{"trailing data, as before", `{} {}`, nil, "", "exactly one JSON value"},
 		{"bad syntax, as before", `{"n":}`, nil, "", "not valid JSON"},
 		{"empty, as before", ``, nil, "", "empty"},
+		{"a time without its offset", `{"at":"2026-12-01T10:00:00"}`, nil, "", `RFC 3339 form with its offset, like 2026-12-01T10:00:00+07:00 or 2026-12-01T03:00:00Z: "2026-12-01T10:00:00"`},
+		{"a time that is no time", `{"at":"garbage"}`, nil, "", `: "garbage"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
