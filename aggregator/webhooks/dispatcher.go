@@ -2,17 +2,22 @@ package webhooks
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -732,11 +737,41 @@ func (d *Dispatcher) send(sub Subscription, b *Batch, dl Delivery) {
 		}
 	}
 	if err != nil {
-		r.err = err.Error()
+		r.err = attemptError(err)
 	} else if r.status < 200 || r.status > 299 {
 		r.err = "HTTP " + strconv.Itoa(r.status)
 	}
 	d.results <- r
+}
+
+// attemptError says why an attempt failed, for the delivery log an admin
+// reads: in words, without the Go error chain's "Post URL:" and without
+// what belongs to this server's network rather than the receiver (the
+// address of its name server, in a failed lookup).
+func attemptError(err error) string {
+	var dns *net.DNSError
+	var tlsErr *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, errPrivate):
+		return errPrivate.Error()
+	case errors.Is(err, context.Canceled):
+		return "stopped: the aggregator was shutting down"
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return fmt.Sprintf("the receiver's host name %s is not known to the name service", dns.Name)
+	case errors.As(err, &dns):
+		return fmt.Sprintf("the receiver's host name %s could not be looked up now (the name service did not answer)", dns.Name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the receiver's machine refused the connection: nothing listens at that port"
+	case errors.As(err, &tlsErr):
+		return "the receiver's TLS certificate was not accepted: " + tlsErr.Err.Error()
+	case os.IsTimeout(err):
+		return "the receiver did not answer in time"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // body is a delivery's JSON in pieces, sent and signed one after another.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,15 +71,32 @@ func checkURL(raw string, allowPrivate bool) string {
 	case u.Fragment != "":
 		return "must not have a fragment (#…)"
 	}
-	if !allowPrivate {
-		if ip, err := netip.ParseAddr(u.Hostname()); err == nil && private(ip) {
-			return "names a private or loopback address, which this server is set to refuse"
-		}
-		if u.Hostname() == "localhost" {
-			return "names a private or loopback address, which this server is set to refuse"
-		}
+	// Names compare without case and without the root's trailing dot:
+	// LOCALHOST and localhost. are localhost.
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	ip, err := netip.ParseAddr(host)
+	if err != nil && numeric(host) {
+		// 127.1, 2130706433, 0x7f000001: forms of an address some
+		// resolvers read and others do not, which a check of the name
+		// would not see as the loopback they may be.
+		return "names an address in a form other than the usual one (like 203.0.113.5 or [2001:db8::1])"
+	}
+	if !allowPrivate && (err == nil && private(ip) || host == "localhost" || strings.HasSuffix(host, ".localhost")) {
+		return "names a private or loopback address, which this server is set to refuse"
 	}
 	return ""
+}
+
+// numeric reports whether a host that is not an address in its usual form
+// still reads as one: its last label is all digits, or a hexadecimal
+// number (0x...). No top-level domain is numeric.
+func numeric(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if rest, ok := strings.CutPrefix(last, "0x"); ok {
+		last = rest
+		return last == "" || strings.Trim(last, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // private reports whether ip is loopback, private, link-local or
