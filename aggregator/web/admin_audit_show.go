@@ -13,7 +13,7 @@ func (s *Server) adminAuditShow(c *fiber.Ctx) error {
 	q, err := parseAuditQuery(c)
 	status := fiber.StatusOK
 	if err != nil {
-		if status, err = pageError(err, &p); err != nil {
+		if status, err = pageError(pageLang(c), err, &p); err != nil {
 			return err
 		}
 		q = auditQuery{Limit: defaultAuditLimit}

@@ -91,10 +91,10 @@ func (s *Server) adminRender(c *fiber.Ctx, status int, name string, p adminPage)
 }
 
 // pageError puts a refusal of the access service on the page: its kind in
-// the page's language, the service's own words under it. It returns the
-// status to answer with; errors other than refusals are returned as they
-// are.
-func pageError(err error, p *adminPage) (int, error) {
+// the page's language, the service's words under it (in Vietnamese on a
+// Vietnamese page: saidIn). It returns the status to answer with; errors
+// other than refusals are returned as they are.
+func pageError(lang string, err error, p *adminPage) (int, error) {
 	code := hailong.ErrorCode(err)
 	switch code {
 	case hailong.EINVALID, hailong.ECONFLICT:
@@ -107,10 +107,10 @@ func pageError(err error, p *adminPage) (int, error) {
 		return 0, err
 	}
 	for _, f := range hailong.ErrorFields(err) {
-		p.Details = append(p.Details, f.Message)
+		p.Details = append(p.Details, saidIn(lang, f.Message))
 	}
 	if len(p.Details) == 0 && code != hailong.ENOTFOUND {
-		p.Details = []string{hailong.ErrorMessage(err)}
+		p.Details = []string{saidIn(lang, hailong.ErrorMessage(err))}
 	}
 	status := fiber.StatusBadRequest
 	switch code {

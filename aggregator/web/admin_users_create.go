@@ -18,7 +18,7 @@ func (s *Server) adminUsersCreate(c *fiber.Ctx) error {
 	var p adminPage
 	u, generated, err := s.addUser(c, pp, req)
 	if err != nil {
-		status, err := pageError(err, &p)
+		status, err := pageError(pageLang(c), err, &p)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ func (s *Server) adminUsersPassword(c *fiber.Ctx) error {
 	var p adminPage
 	generated, err := s.resetPassword(c, pp, name, "")
 	if err != nil {
-		status, err := pageError(err, &p)
+		status, err := pageError(pageLang(c), err, &p)
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func (s *Server) adminUsersUpdate(c *fiber.Ctx) error {
 		err = pp.UpdateUser(actx(c), principalOf(c), name, role, scope, disabled)
 	}
 	if err != nil {
-		status, err := pageError(err, &p)
+		status, err := pageError(pageLang(c), err, &p)
 		if err != nil {
 			return err
 		}

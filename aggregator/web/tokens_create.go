@@ -25,7 +25,7 @@ func (s *Server) tokensCreate(c *fiber.Ctx) error {
 	expires := s.Now().Add(time.Duration(days) * 24 * time.Hour)
 	secret, t, err := s.Access.CreateToken(actx(c), actor, actor.Username, c.FormValue("name"), actor.Scope, nil, expires)
 	if err != nil {
-		status, err := pageError(err, &p)
+		status, err := pageError(pageLang(c), err, &p)
 		if err != nil {
 			return err
 		}

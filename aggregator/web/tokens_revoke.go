@@ -21,7 +21,7 @@ func (s *Server) tokensRevoke(c *fiber.Ctx) error {
 		err = s.Access.RevokeToken(actx(c), actor, t.ID)
 	}
 	if err != nil {
-		status, err := pageError(err, &p)
+		status, err := pageError(pageLang(c), err, &p)
 		if err != nil {
 			return err
 		}
