@@ -324,7 +324,7 @@ func TestSignInAndOut(t *testing.T) {
 		if a := change("wrong", "new password 22", "new password 22"); a.status != 400 || !strings.Contains(a.body, "hiện tại không đúng") {
 			t.Errorf("wrong old password: %d", a.status)
 		}
-		if a := change("correct horse 1", "short 1", "short 1"); a.status != 400 || !strings.Contains(a.body, "Use at least 12 characters.") {
+		if a := change("correct horse 1", "short 1", "short 1"); a.status != 400 || !strings.Contains(a.body, "Mật khẩu cần ít nhất 12 ký tự.") {
 			t.Errorf("weak: %d %s", a.status, a.body)
 		}
 		a := change("correct horse 1", "new password 22", "new password 22")

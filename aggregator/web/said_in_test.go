@@ -68,10 +68,18 @@ func TestEveryRefusalOfThePeoplePagesIsSaidInVietnamese(t *testing.T) {
 		}},
 		{"a user who exists", func() error { return svc.AddUser(ctx, commune, user("lan", hailong.RoleAnalyst, "09190"), good) }},
 		{"a short password", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "ngan") }},
-		{"a long password", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), string(make([]rune, 257))) }},
-		{"the username as password", func() error { return svc.AddUser(ctx, commune, user("moi.nguoi.dung", hailong.RoleAnalyst, "09190"), "moi.nguoi.dung") }},
-		{"one kind of character", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "abcdefghijklm") }},
-		{"few characters", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "ab12ab12ab12ab") }},
+		{"a long password", func() error {
+			return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), string(make([]rune, 257)))
+		}},
+		{"the username as password", func() error {
+			return svc.AddUser(ctx, commune, user("moi.nguoi.dung", hailong.RoleAnalyst, "09190"), "moi.nguoi.dung")
+		}},
+		{"one kind of character", func() error {
+			return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "abcdefghijklm")
+		}},
+		{"few characters", func() error {
+			return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "ab12ab12ab12ab")
+		}},
 		{"a bad address", func() error { return svc.SetEmail(ctx, commune, "lan", "lan@") }},
 		{"no such user", func() error { return svc.SetEmail(ctx, commune, "khong-co", "a@example.gov.vn") }},
 		{"one's own account", func() error { d := true; return svc.UpdateUser(ctx, commune, "phuong", nil, nil, &d) }},
