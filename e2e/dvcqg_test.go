@@ -297,3 +297,31 @@ func TestDossierMatchedByEitherCode(t *testing.T) {
 		t.Errorf("returned after today, and tomorrow (the software's clock may be ahead): %+v", r)
 	}
 }
+
+// TestOutcomeReportsRefusedForTheirOwnCredential: a report without a
+// credential, with a malformed or unknown one, or with a kiosk's, is
+// refused in words that name the one-stop client's credential, not a
+// kiosk's.
+func TestOutcomeReportsRefusedForTheirOwnCredential(t *testing.T) {
+	agg := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true})
+	defer agg.Close()
+	kiosk := enrol(t, agg, "kiosk-1", centre)
+	for _, tc := range []struct {
+		name, auth, want string
+	}{
+		{"none", "", `Authorization: Bearer \u003cone-stop client credential\u003e`},
+		{"malformed", "Bearer abc", "The one-stop client credential is malformed"},
+		{"a kiosk's", "Bearer " + kiosk.String(), "The one-stop client credential is not valid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{"Content-Type": {"application/json"}}
+			if tc.auth != "" {
+				h.Set("Authorization", tc.auth)
+			}
+			st, body := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": []any{}}, h)
+			if st != 401 || !strings.Contains(string(body), tc.want) || strings.Contains(string(body), "kiosk credential") {
+				t.Errorf("%d %s; want 401 saying %q", st, body, tc.want)
+			}
+		})
+	}
+}

@@ -441,6 +441,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		sso = client
 	}
 	clients := enrolment.NewRegistry(clientStore{m.db})
+	clients.Kind = "one-stop client"
 	adm := &admin{m: m, kiosks: registry, clients: clients, targets: targets}
 	ingester := m.countIngests(m.ingester)
 	if m.lease != nil {

@@ -30,7 +30,10 @@ type Store interface {
 // caller); an enrolment at once, as unknown ids force a reload (at most
 // once per MinReload).
 type Registry struct {
-	Store     Store
+	Store Store
+	// Kind names what it enrols in its refusals: "kiosk" when empty, or
+	// "one-stop client".
+	Kind      string
 	MaxAge    time.Duration
 	MinReload time.Duration
 	Now       func() time.Time
@@ -62,23 +65,27 @@ func NewRegistry(s Store) *Registry {
 
 // Authenticate checks an Authorization header and returns the kiosk.
 func (r *Registry) Authenticate(ctx context.Context, authorization string) (hailong.Enrolment, error) {
+	kind := r.Kind
+	if kind == "" {
+		kind = "kiosk"
+	}
 	token, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok {
-		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "Uploads need an Authorization: Bearer <kiosk credential> header.")
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "This needs an Authorization: Bearer <%s credential> header.", kind)
 	}
 	cred, err := syncapi.ParseCredential(token)
 	if err != nil {
-		return hailong.Enrolment{}, err
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The %s credential is malformed: it is <id>.<secret>, as enrolment printed it.", kind)
 	}
 	k, found, err := r.lookup(ctx, cred.Kiosk)
 	if err != nil {
 		return hailong.Enrolment{}, err
 	}
 	if !found || subtle.ConstantTimeCompare(k.SecretHash, cred.SecretHash()) != 1 {
-		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The kiosk credential is not valid.")
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EUNAUTHORIZED, "The %s credential is not valid.", kind)
 	}
 	if k.Revoked {
-		return hailong.Enrolment{}, hailong.Errorf(hailong.EFORBIDDEN, "Kiosk %s has been revoked.", k.ID)
+		return hailong.Enrolment{}, hailong.Errorf(hailong.EFORBIDDEN, "The %s %s has been revoked.", kind, k.ID)
 	}
 	return k, nil
 }
