@@ -172,6 +172,11 @@ func CheckID(s string) error {
 	if err != nil || u.String() != s {
 		return fmt.Errorf("%q is not a UUID in lower-case canonical form", truncate(s, 40))
 	}
+	if u == uuid.Nil || u == uuid.Max {
+		// A placeholder, not an id: every program that sends it would
+		// name one rating.
+		return fmt.Errorf("%s is the nil or the max UUID, which names no rating: make a new one (version 7)", s)
+	}
 	return nil
 }
 

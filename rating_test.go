@@ -129,3 +129,23 @@ func TestDateCutInVietnam(t *testing.T) {
 		t.Errorf("Start of 2025-07-01 = %v, %v", d.Start(), err)
 	}
 }
+
+// TestCheckIDRefusesPlaceholders: a rating id is a UUID in lower-case
+// canonical form, and not the nil or the max UUID, which name no rating.
+func TestCheckIDRefusesPlaceholders(t *testing.T) {
+	for _, tc := range []struct {
+		id string
+		ok bool
+	}{
+		{hailong.NewID(), true},
+		{"00000000-0000-0000-0000-000000000000", false},
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", false},
+		{"0192F3A4-0000-7000-8000-000000000000", false},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			if err := hailong.CheckID(tc.id); (err == nil) != tc.ok {
+				t.Errorf("CheckID(%s) = %v, want ok %v", tc.id, err, tc.ok)
+			}
+		})
+	}
+}
