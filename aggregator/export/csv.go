@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/report"
@@ -29,7 +30,7 @@ func CSV(w io.Writer, meta report.Meta, tables ...report.Table) error {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	for _, line := range describe(meta) {
+	for _, line := range describe(meta, false) {
 		if err := cw.Write(inertAll(line)); err != nil {
 			return err
 		}
@@ -118,19 +119,28 @@ func inertAll(line []string) []string {
 }
 
 // describe is the file's description, one label and value a line, in the
-// language of the page it came from.
-func describe(m report.Meta) [][]string {
+// language of the page it came from. Its days are ISO in a file a program
+// may read (CSV, XLSX), and as the page writes them in a document a person
+// reads (read: the PDF): 31/03/2026 in Vietnamese.
+func describe(m report.Meta, read bool) [][]string {
 	t := labels[m.Lang]
 	if t == nil {
 		t = labels["en"]
 	}
+	day, stamp := hailong.Date.String, func(at time.Time) string { return at.In(hailong.Location).Format("2006-01-02 15:04:05 -07:00") }
+	if read && m.Lang == "vi" {
+		day = func(d hailong.Date) string { return d.Start().In(hailong.Location).Format("02/01/2006") }
+		stamp = func(at time.Time) string {
+			return at.In(hailong.Location).Format("15:04 02/01/2006") + " (giờ Việt Nam)"
+		}
+	}
 	lines := [][]string{
 		{m.Title},
 		{t["unit"], m.UnitName, m.Unit},
-		{t["period"], m.Period.String(), m.Period.From.String(), m.Period.To.String()},
+		{t["period"], m.Period.String(), day(m.Period.From), day(m.Period.To)},
 	}
 	if m.AsOf != 0 {
-		lines = append(lines, []string{t["as_of"], m.AsOf.String()})
+		lines = append(lines, []string{t["as_of"], day(m.AsOf)})
 	}
 	keys := make([]string, 0, len(m.Filters))
 	for k := range m.Filters {
@@ -140,7 +150,7 @@ func describe(m report.Meta) [][]string {
 	for _, k := range keys {
 		lines = append(lines, []string{t["filter"], k, m.Filters[k]})
 	}
-	lines = append(lines, []string{t["generated"], m.Generated.In(hailong.Location).Format("2006-01-02 15:04:05 -07:00")})
+	lines = append(lines, []string{t["generated"], stamp(m.Generated)})
 	return lines
 }
 

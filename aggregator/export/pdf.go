@@ -68,7 +68,7 @@ func PDF(w io.Writer, meta report.Meta, o PDFOptions, tables ...report.Table) er
 	}
 	p.Ln(1)
 	p.SetFont("noto", "", 9)
-	for _, line := range describe(meta) {
+	for _, line := range describe(meta, true) {
 		if len(line) < 2 {
 			continue // the title, printed above
 		}

@@ -20,7 +20,7 @@ func XLSX(w io.Writer, meta report.Meta, tables ...report.Table) error {
 	if err := f.SetSheetName("Sheet1", info); err != nil {
 		return err
 	}
-	for i, line := range describe(meta) {
+	for i, line := range describe(meta, false) {
 		if err := f.SetSheetRow(info, fmt.Sprintf("A%d", i+1), &line); err != nil {
 			return err
 		}

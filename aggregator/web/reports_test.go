@@ -469,7 +469,7 @@ func TestQuarterlyPDF(t *testing.T) {
 	}
 	vi := []string{"Báo cáo quý về sự hài lòng của người dân, tổ chức", "Quý 3/2026", "Tỉnh Bắc Ninh", "Mức độ hài lòng",
 		"Xã Nghĩa Hiệp", "Phường Hữu Nghị", "Xã Thuỷ Lở", "Phường Kinh Bắc", "Xếp loại cán bộ theo Thông tư 01/2018",
-		"Tỷ lệ hài lòng theo Quyết định 766", "Diễn biến theo tháng", "Thời điểm lập", "Trang 1/",
+		"Tỷ lệ hài lòng theo Quyết định 766", "Diễn biến theo tháng", "Thời điểm lập", "Trang 1/", "01/07/2026", "30/09/2026", "(giờ Việt Nam)",
 		rate("vi", m.Satisfaction.Rate), rate("vi", m.Decision766.Rate)}
 	for _, u := range m.ByUnit {
 		if u.Satisfaction.Shown() {
@@ -505,9 +505,9 @@ func TestQuarterlyPDF(t *testing.T) {
 		t.Fatalf("the test data should give a gap to a target: %+v", m.Targets)
 	}
 	for _, tt := range []struct {
-		lang string
-		want []string
-	}{{"vi", vi}, {"en", en}} {
+		lang       string
+		want, not []string
+	}{{"vi", vi, []string{"2026-07-01", "2026-09-30"}}, {"en", en, nil}} {
 		t.Run(tt.lang, func(t *testing.T) {
 			a := do(t, nil, "GET", base+"/api/v1/reports/quarterly?unit=24&year=2026&quarter=3&format=pdf&lang="+tt.lang, analystProvince, nil)
 			if a.status != 200 || a.header.Get("Content-Type") != "application/pdf" {
@@ -520,6 +520,11 @@ func TestQuarterlyPDF(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("the PDF lacks %q", w)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(text, w) {
+					t.Errorf("the PDF writes %q, not the page's way", w)
 				}
 			}
 			if t.Failed() {
