@@ -49,8 +49,14 @@ func (s *Server) reportsShow(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if len(ps) == 0 && q.Period.Kind != report.Quarter {
+	switch {
+	case len(ps) > 0:
+	case q.Period.Kind != report.Quarter:
 		ps = append(ps, report.Problem{Field: "quarter", Code: "bad_value", Args: []any{f.T["reports_not_quarter"]}})
+	case q.Period.From > today:
+		// A report of a quarter to come would be an empty one, dated as if
+		// made then.
+		ps = append(ps, report.Problem{Field: "quarter", Code: "bad_value", Args: []any{f.T["reports_not_begun"]}})
 	}
 	format := c.Query("format")
 	if format != "" && format != "pdf" && format != "xlsx" {

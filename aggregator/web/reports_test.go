@@ -586,6 +586,7 @@ func TestReportsPage(t *testing.T) {
 			`id="reports-year-error">“20x6” không phải một năm từ 2015 đến 2100`, `aria-invalid="true" aria-describedby="reports-year-error"`}},
 		{"in english", "?unit=24&year=20x6&quarter=3&lang=en", analystProvince, 400, []string{`id="reports-year-error">&#34;20x6&#34; is not a year`}},
 		{"a fifth quarter", "?unit=24&year=2026&quarter=5", analystProvince, 400, []string{`id="reports-quarter-error">“5” không phải một quý`}},
+		{"a quarter to come", "?unit=24&year=2031&quarter=1&format=pdf", analystProvince, 400, []string{`id="reports-quarter-error">quý này chưa bắt đầu`}},
 		{"an unknown unit", "?unit=99999&year=2026&quarter=3", analystProvince, 400, []string{`id="reports-unit-error">đơn vị “99999” không tồn tại`}},
 		{"a sibling commune", "?unit=09250&year=2026&quarter=3&format=pdf", analystCommune, 403, nil},
 		{"without the exports permission", "", noRights, 403, nil},
