@@ -19,6 +19,7 @@ const (
 	EINTERNAL     = "internal"     // a fault of ours; details are logged, never shown
 	EUNSUPPORTED  = "unsupported"  // e.g. a content type we do not accept
 	EGONE         = "gone"         // it existed but may no longer be used
+	EMETHOD       = "method"       // the path exists, but not for this method
 )
 
 // FieldError names one field of the input and what is wrong with it.

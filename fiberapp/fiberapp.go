@@ -107,6 +107,7 @@ var status = map[string]int{
 	hailong.ERATELIMITED:  http.StatusTooManyRequests,
 	hailong.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	hailong.EGONE:         http.StatusGone,
+	hailong.EMETHOD:       http.StatusMethodNotAllowed,
 	hailong.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -121,7 +122,7 @@ func Status(code string) int {
 // fiberCodes maps Fiber's own errors (routing, body limit) to ours.
 var fiberCodes = map[int]string{
 	http.StatusNotFound:              hailong.ENOTFOUND,
-	http.StatusMethodNotAllowed:      hailong.ENOTFOUND,
+	http.StatusMethodNotAllowed:      hailong.EMETHOD,
 	http.StatusRequestEntityTooLarge: hailong.ETOOLARGE,
 	http.StatusBadRequest:            hailong.EINVALID,
 	http.StatusUnsupportedMediaType:  hailong.EUNSUPPORTED,

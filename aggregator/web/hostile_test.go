@@ -218,3 +218,28 @@ func TestHostileOverviewNamesTheScopeNotInForce(t *testing.T) {
 		t.Errorf("%d %.300q", a.status, a.body[max(strings.Index(a.body, "<main"), 0):])
 	}
 }
+
+// A path served for other methods answers 405 with the methods it takes
+// (Allow), not 404 as if it did not exist; a path served for none is 404.
+func TestHostileWrongMethodIs405(t *testing.T) {
+	base := commentsServer(t, someComments())
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/api/v1/sync", 405, "POST"},
+		{"PUT", "/api/v1/measures", 405, "GET, HEAD"},
+		{"PUT", "/api/v1/alert-rules/abc", 405, "DELETE, PATCH"},
+		{"POST", "/static/app.css", 405, "GET, HEAD"},
+		{"GET", "/api/v1/nothing-here", 404, ""},
+		{"POST", "/api/v1/measures/x/y", 404, ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			a := do(t, nil, tc.method, base+tc.path, analystProvince, nil)
+			if a.status != tc.status || !strings.Contains(a.header.Get("Allow"), tc.allow) {
+				t.Errorf("%d, Allow %q; want %d with %q: %.200s", a.status, a.header.Get("Allow"), tc.status, tc.allow, a.body)
+			}
+		})
+	}
+}
