@@ -325,3 +325,28 @@ func TestOutcomeReportsRefusedForTheirOwnCredential(t *testing.T) {
 		})
 	}
 }
+
+// TestOutcomeReportsOfNoKnownShape: a body with no list of outcomes, or of
+// a media type that is neither format, is refused saying what is expected.
+func TestOutcomeReportsOfNoKnownShape(t *testing.T) {
+	agg := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true})
+	defer agg.Close()
+	cred := addClient(t, agg, "motcua")
+	for _, tc := range []struct {
+		name, contentType, body string
+		status                  int
+		want                    string
+	}{
+		{"an empty object", "application/json", `{}`, 400, `"field":"outcomes"`},
+		{"null", "application/json", `null`, 400, `"field":"outcomes"`},
+		{"an empty list", "application/json", `{"outcomes":[]}`, 200, `"results":[]`},
+		{"XML", "application/xml", `<outcomes/>`, 415, "application/vnd.dvcqg.dongbohosomc+json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body := call(t, "POST", agg.URL()+"/api/v1/outcomes", "Bearer "+cred, tc.contentType, []byte(tc.body))
+			if st != tc.status || !strings.Contains(string(body), tc.want) {
+				t.Errorf("%d %s; want %d with %s", st, body, tc.status, tc.want)
+			}
+		})
+	}
+}

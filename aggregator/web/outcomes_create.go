@@ -35,9 +35,15 @@ func (s *Server) outcomesCreate(c *fiber.Ctx) error {
 	if ct == dvcqg.MediaType {
 		return s.outcomesCreateDVCQG(c, client)
 	}
+	if ct != fiber.MIMEApplicationJSON {
+		return hailong.Errorf(hailong.EUNSUPPORTED, "Outcomes are sent as application/json (our format) or %s (the national portal's DongBoHoSoMC records).", dvcqg.MediaType)
+	}
 	var req outcomesRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
+	}
+	if req.Outcomes == nil { // {} or null: not a report ([] is an empty one)
+		return hailong.Invalid("The report is not valid.", hailong.FieldError{Field: "outcomes", Message: "is required: a list of outcomes"})
 	}
 	if err := checkBatchSize("outcomes", len(req.Outcomes)); err != nil {
 		return err
