@@ -505,7 +505,7 @@ func TestQuarterlyPDF(t *testing.T) {
 		t.Fatalf("the test data should give a gap to a target: %+v", m.Targets)
 	}
 	for _, tt := range []struct {
-		lang       string
+		lang      string
 		want, not []string
 	}{{"vi", vi, []string{"2026-07-01", "2026-09-30"}}, {"en", en, nil}} {
 		t.Run(tt.lang, func(t *testing.T) {
