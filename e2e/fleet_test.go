@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -300,6 +301,33 @@ func TestKioskConfig(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Error("the kiosk's catalog differs from the aggregator's")
+			}
+		})
+	}
+}
+
+// TestSyncTakesRatingsBesideUnreadableHealth: a report of health that
+// cannot be read (a clock that is no time, a count of the wrong type) is
+// left out; the ratings beside it are taken, and the kiosk is seen.
+func TestSyncTakesRatingsBesideUnreadableHealth(t *testing.T) {
+	agg := startAggregator(t, t.TempDir(), "127.0.0.1:0")
+	defer agg.Close()
+	cred := enrol(t, agg, "kiosk-1", centre)
+	for i, health := range []string{`{"clock":"garbage"}`, `{"clock":"2026-12-01T10:00:00Z","queued":"many"}`, `"not an object"`} {
+		t.Run(health, func(t *testing.T) {
+			batch := kioskBatch(2, 10*i)
+			ratings, err := json.Marshal(batch.Ratings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := `{"ratings":` + string(ratings) + `,"health":` + health + `}`
+			st, out := call(t, "POST", agg.URL()+syncapi.Path, "Bearer "+cred.String(), "application/json", []byte(body))
+			var res syncapi.Response
+			if st != 200 || json.Unmarshal(out, &res) != nil || len(res.Results) != 2 || res.Results[0].Status != syncapi.Accepted || res.Results[1].Status != syncapi.Accepted {
+				t.Fatalf("%d %s; want both ratings accepted", st, out)
+			}
+			if ks := fleetOf(t, agg.URL(), ""); len(ks) != 1 || ks[0].LastSeen == nil {
+				t.Errorf("the kiosk is not seen: %+v", ks)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -16,11 +17,27 @@ import (
 func (s *Server) syncCreate(c *fiber.Ctx) error {
 	received := s.Now()
 	k := credentialOf(c) // authenticated by the route's rule
-	var req syncapi.Request
 	// Ratings check their own text, so that one refused rating does not
-	// fail the upload of the others; the kiosk's health is its diagnostics.
-	if err := fiberapp.DecodeJSON(c, &req, fiberapp.ControlsCheckedLater("ratings", "health")); err != nil {
+	// fail the upload of the others. The kiosk's health is its
+	// diagnostics, read apart: one that cannot be read (a clock that is
+	// no time, a field of the wrong type) is left out, never a reason to
+	// refuse the ratings beside it, as the API says.
+	var body struct {
+		Ratings []hailong.Rating `json:"ratings"`
+		SentAt  *time.Time       `json:"sent_at,omitempty"`
+		Health  json.RawMessage  `json:"health,omitempty"`
+	}
+	if err := fiberapp.DecodeJSON(c, &body, fiberapp.ControlsCheckedLater("ratings", "health")); err != nil {
 		return err
+	}
+	req := syncapi.Request{Ratings: body.Ratings, SentAt: body.SentAt}
+	if len(body.Health) > 0 && string(body.Health) != "null" {
+		var h syncapi.Health
+		if err := json.Unmarshal(body.Health, &h); err != nil {
+			s.Logger.Warn("kiosk health left out: it cannot be read", "kiosk", k.ID, "err", err)
+		} else {
+			req.Health = &h
+		}
 	}
 	if len(req.Ratings) > syncapi.MaxBatch {
 		return hailong.Invalid("The upload is too large.", hailong.FieldError{Field: "ratings", Message: fmt.Sprintf("at most %d ratings per upload", syncapi.MaxBatch)})
