@@ -78,6 +78,15 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Offset > 0 {
+			// encoding/json names the field without its indices
+			// (outcomes.complaints): the path of the value it stopped
+			// after is outcomes[0].complaints.
+			if path := pathAt(b, typ.Offset); path != "" {
+				typ.Field = path
+			}
+		}
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -217,6 +226,27 @@ func textError(b []byte, dec *jsontext.Decoder, err error) error {
 		return nil
 	}
 	return hailong.Invalid("The request body has text that is not acceptable.", hailong.FieldError{Field: field, Message: msg})
+}
+
+// pathAt returns the path, as fieldPath writes it, of the value that ends
+// at byte offset of b, or "" if none does.
+func pathAt(b []byte, offset int64) string {
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return ""
+		}
+		if dec.InputOffset() < offset {
+			continue
+		}
+		if tok.Kind() == '"' && dec.StackDepth() > 0 {
+			if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 {
+				continue // a member's name, not its value
+			}
+		}
+		return fieldPath(dec, dec.StackPointer())
+	}
 }
 
 // fieldPath writes a JSON pointer the way field errors name fields:
