@@ -172,9 +172,18 @@ func CheckID(s string) error {
 	if err != nil || u.String() != s {
 		return fmt.Errorf("%q is not a UUID in lower-case canonical form", truncate(s, 40))
 	}
-	if u == uuid.Nil || u == uuid.Max {
-		// A placeholder, not an id: every program that sends it would
-		// name one rating.
+	return nil
+}
+
+// CheckNewID validates the id of a rating being given: CheckID, and not
+// the nil or the max UUID, placeholders with which every program that
+// sends them would name one rating. Ratings stored with one before this
+// check are still found by it (CheckID).
+func CheckNewID(s string) error {
+	if err := CheckID(s); err != nil {
+		return err
+	}
+	if s == uuid.Nil.String() || s == uuid.Max.String() {
 		return fmt.Errorf("%s is the nil or the max UUID, which names no rating: make a new one (version 7)", s)
 	}
 	return nil
@@ -232,7 +241,7 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 // Validate checks a stored rating as it arrives at the aggregator.
 func (r *Rating) Validate(c *Catalog) (*Questionnaire, error) {
 	var fields []FieldError
-	if err := CheckID(r.ID); err != nil {
+	if err := CheckNewID(r.ID); err != nil {
 		fields = append(fields, FieldError{"id", err.Error()})
 	}
 	if !r.Channel.Valid() {

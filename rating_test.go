@@ -2,6 +2,7 @@ package hailong_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,9 +131,10 @@ func TestDateCutInVietnam(t *testing.T) {
 	}
 }
 
-// TestCheckIDRefusesPlaceholders: a rating id is a UUID in lower-case
-// canonical form, and not the nil or the max UUID, which name no rating.
-func TestCheckIDRefusesPlaceholders(t *testing.T) {
+// TestCheckNewIDRefusesPlaceholders: a new rating's id is a UUID in
+// lower-case canonical form, and not the nil or the max UUID, which name
+// no rating; CheckID, which finds stored ones, still takes them.
+func TestCheckNewIDRefusesPlaceholders(t *testing.T) {
 	for _, tc := range []struct {
 		id string
 		ok bool
@@ -143,8 +145,11 @@ func TestCheckIDRefusesPlaceholders(t *testing.T) {
 		{"0192F3A4-0000-7000-8000-000000000000", false},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			if err := hailong.CheckID(tc.id); (err == nil) != tc.ok {
-				t.Errorf("CheckID(%s) = %v, want ok %v", tc.id, err, tc.ok)
+			if err := hailong.CheckNewID(tc.id); (err == nil) != tc.ok {
+				t.Errorf("CheckNewID(%s) = %v, want ok %v", tc.id, err, tc.ok)
+			}
+			if err := hailong.CheckID(tc.id); (err == nil) != (tc.ok || strings.ToLower(tc.id) == tc.id) {
+				t.Errorf("CheckID(%s) = %v", tc.id, err)
 			}
 		})
 	}

@@ -110,8 +110,16 @@ func TestAdministrationOfPeople(t *testing.T) {
 				}
 			})
 		}
+		// In the query string, which a form handler reads first.
+		form := url.Values{"_csrf": {root.form("/admin/users")}, "username": {"khong"}, "role": {"analyst"}, "scope": {"09190"}}
+		if resp, page := root.post("/admin/users?name=a%00b", form); resp.StatusCode != 400 || !strings.Contains(page, "chứa ký tự điều khiển U&#43;0000") {
+			t.Errorf("a NUL in the query string: %d %.300s", resp.StatusCode, page[max(strings.Index(page, "<main"), 0):])
+		}
+		if _, err := svc.User(ctx, nil, "khong"); err == nil {
+			t.Error("the user was made")
+		}
 		// A line break a browser sends as CRLF is text.
-		form := url.Values{"_csrf": {root.form("/admin/users")}, "username": {"dong"}, "name": {"Dòng một\r\nDòng hai"}, "role": {"analyst"}, "scope": {"09190"}}
+		form = url.Values{"_csrf": {root.form("/admin/users")}, "username": {"dong"}, "name": {"Dòng một\r\nDòng hai"}, "role": {"analyst"}, "scope": {"09190"}}
 		if resp, page := root.post("/admin/users", form); resp.StatusCode == 400 {
 			t.Errorf("a name with a line break: %d %.300s", resp.StatusCode, page)
 		}

@@ -160,8 +160,10 @@ func TestDossierRatingIDOfEverySpelling(t *testing.T) {
 			if (got == want) != tc.same || !qrtoken.IsRatingID(got) {
 				t.Errorf("%s: id %s, same as %s's: %v; want %v", tc.code, got, code, got == want, tc.same)
 			}
-			if tc.same && !qrtoken.IsDossierRatingID(qrtoken.LegacyDossierRatingID(unit, tc.code), unit, tc.code) {
-				t.Error("the id an earlier version made is not taken as the dossier's")
+			// Either id is the dossier's, and no other dossier's id is.
+			if !qrtoken.IsDossierRatingID(got, tc.unit, tc.code) || !qrtoken.IsDossierRatingID(qrtoken.LegacyDossierRatingID(tc.unit, tc.code), tc.unit, tc.code) ||
+				qrtoken.IsDossierRatingID(qrtoken.DossierRatingID(tc.unit, "H15.50.05.13-261008-0999"), tc.unit, tc.code) || qrtoken.IsDossierRatingID(got, tc.unit, "") {
+				t.Error("IsDossierRatingID does not tell the dossier's ids from others")
 			}
 		})
 	}

@@ -483,6 +483,10 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 			results[i].Status, results[i].Reason, results[i].Fields = status, why, fields
 			continue
 		}
+		if prev, ok := in.legacyDossierRating(r); ok {
+			results[i].Status = sameOrConflict(prev, r.Digest())
+			continue
+		}
 		d := r.Digest()
 		if first[r.ID] {
 			later, digest[i] = append(later, i), d
@@ -494,10 +498,6 @@ func (in *Ingester) ingest(ctx context.Context, ratings []hailong.Rating, j judg
 		if prev, ok := in.seen.Get(r.ID); ok && !in.claims.has(r.ID) {
 			stored[r.ID] = prev
 			results[i].Status = sameOrConflict(prev, d)
-			continue
-		}
-		if in.ratedUnderLegacyID(r) {
-			results[i].Status = syncapi.Conflict
 			continue
 		}
 		f, _ := rollup.FactOf(r, q) // validation guarantees a headline answer
@@ -689,21 +689,32 @@ func (in *Ingester) writeFlags(ctx context.Context, dossiers []string) error {
 	return nil
 }
 
-// ratedUnderLegacyID reports whether a dossier's rating was stored
-// already under the id an earlier version made from its code as typed
-// (qrtoken.LegacyDossierRatingID), which differs from this version's for a
-// code not in normal form: the dossier is rated once, whichever version
-// made the id. It asks the duplicate memory only.
-func (in *Ingester) ratedUnderLegacyID(r *hailong.Rating) bool {
+// legacyDossierRating keeps a dossier's rating to one id across versions.
+// Earlier versions made a dossier's rating id from its code as typed
+// (qrtoken.LegacyDossierRatingID); this one from the code in normal form
+// (qrtoken.DossierRatingID). The two differ for a code typed in lower case
+// or with another dash. A rating of such a code already stored under the
+// earlier id (before the upgrade) is returned, whichever id the new one
+// carries, for the caller to answer duplicate or conflict. Otherwise a
+// rating carrying the earlier id (a kiosk not upgraded yet, or one
+// re-sending what it queued before) is stored under the dossier's one id
+// from now on: two ratings of the dossier, by an old kiosk and a phone,
+// then meet at the database's unique _id, as they did before codes were
+// normalised, rather than both being stored. The answer keeps the id the
+// kiosk sent. It asks the duplicate memory, which holds every stored id.
+func (in *Ingester) legacyDossierRating(r *hailong.Rating) ([32]byte, bool) {
 	if r.Dossier == "" || !qrtoken.IsRatingID(r.ID) {
-		return false
+		return [32]byte{}, false
 	}
-	legacy := qrtoken.LegacyDossierRatingID(r.Unit, r.Dossier)
-	if legacy == r.ID {
-		return false
+	one, legacy := qrtoken.DossierRatingID(r.Unit, r.Dossier), qrtoken.LegacyDossierRatingID(r.Unit, r.Dossier)
+	if legacy == one {
+		return [32]byte{}, false
 	}
-	_, ok := in.seen.Get(legacy)
-	return ok
+	if prev, ok := in.seen.Get(legacy); ok {
+		return prev, true
+	}
+	r.ID = one
+	return [32]byte{}, false
 }
 
 func sameOrConflict(stored, got [32]byte) syncapi.Status {

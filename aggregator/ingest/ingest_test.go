@@ -416,43 +416,95 @@ func TestKnownTellsWhenADossierWasRated(t *testing.T) {
 	}
 }
 
-// TestADossierRatedUnderItsLegacyID: a kiosk of an earlier version made a
-// dossier's rating id from the code as typed (in lower case here); that
-// rating is still taken as the dossier's own, re-sent it is a duplicate,
-// and a rating of the same dossier under this version's id for the code
-// as the legacy one spelled it (the link printed then, the code typed
-// again) is a conflict: the dossier is rated once. (Under another spelling
-// it is not seen: no index of ratings by dossier is kept.)
+// TestADossierRatedUnderItsLegacyID: earlier versions made a dossier's
+// rating id from its code as typed (lower case here), this one from the
+// code in normal form. A rating stored under the earlier id before the
+// upgrade is still the dossier's one rating: sent again it is a
+// duplicate, and any other rating of the dossier under either id is a
+// conflict. After the upgrade, a rating carrying the earlier id (a kiosk
+// not upgraded yet) is stored under the dossier's one id, so that it and
+// a rating under that id (a phone's, an upgraded kiosk's) are one rating,
+// in separate uploads or in one; the answer keeps the id the kiosk sent.
 func TestADossierRatedUnderItsLegacyID(t *testing.T) {
 	ctx := context.Background()
 	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
 	const typed = "h15.50.05.13-261008-0975"
-	legacy := rating(3, at)
-	legacy.Dossier, legacy.ID = typed, qrtoken.LegacyDossierRatingID(kiosk.Unit, typed)
-	if legacy.ID == qrtoken.DossierRatingID(kiosk.Unit, typed) {
+	one, legacyID := qrtoken.DossierRatingID(kiosk.Unit, typed), qrtoken.LegacyDossierRatingID(kiosk.Unit, typed)
+	if legacyID == one {
 		t.Fatal("the legacy id of a code in lower case is this version's: nothing to test")
 	}
-	in := newIngester(t, ferrettest.Open(t), 100)
-	later := func(code string) hailong.Rating {
-		r := rating(1, at.Add(time.Minute))
-		r.Dossier, r.ID = code, qrtoken.DossierRatingID(kiosk.Unit, code)
+	dossier := func(id, code string, overall int) hailong.Rating {
+		r := rating(overall, at)
+		r.ID, r.Dossier = id, code
 		return r
 	}
-	tests := []struct {
-		name string
-		r    hailong.Rating
-		want syncapi.Status
-	}{
-		{"the legacy rating", legacy, syncapi.Accepted},
-		{"the legacy rating again", legacy, syncapi.Duplicate},
-		{"this version's id, as typed", later(typed), syncapi.Conflict},
+	legacy := dossier(legacyID, typed, 3)
+	ingestOne := func(t *testing.T, in *ingest.Ingester, rs ...hailong.Rating) []syncapi.Result {
+		t.Helper()
+		res, err := in.Ingest(ctx, kiosk, 0, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := in.Ingest(ctx, kiosk, 0, []hailong.Rating{tt.r})
-			if err != nil || res[0].Status != tt.want {
-				t.Fatalf("%+v %v; want %s", res, err, tt.want)
-			}
-		})
-	}
+
+	t.Run("stored under the earlier id before the upgrade", func(t *testing.T) {
+		db := ferrettest.Open(t)
+		// As an earlier version stored it: under the id of the code as typed.
+		if _, err := db.InsertRatings(ctx, []hailong.Rating{legacy}, [][32]byte{legacy.Digest()}, at); err != nil {
+			t.Fatal(err)
+		}
+		in := newIngester(t, db, 100)
+		for _, tc := range []struct {
+			name string
+			r    hailong.Rating
+			want syncapi.Status
+		}{
+			{"the same rating sent again", legacy, syncapi.Duplicate},
+			{"other content under the earlier id", dossier(legacyID, typed, 1), syncapi.Conflict},
+			{"this version's id, the code as typed", dossier(one, typed, 1), syncapi.Conflict},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if res := ingestOne(t, in, tc.r); res[0].Status != tc.want || res[0].ID != tc.r.ID {
+					t.Errorf("%+v; want %s under the id sent", res[0], tc.want)
+				}
+			})
+		}
+		if _, ok := in.Known(one); ok {
+			t.Error("a rating was stored under the dossier's one id beside the earlier one")
+		}
+	})
+
+	t.Run("sent under the earlier id after the upgrade", func(t *testing.T) {
+		in := newIngester(t, ferrettest.Open(t), 100)
+		if res := ingestOne(t, in, legacy); res[0].Status != syncapi.Accepted || res[0].ID != legacyID {
+			t.Fatalf("the old kiosk's rating: %+v", res[0])
+		}
+		if _, ok := in.Known(one); !ok {
+			t.Error("not stored under the dossier's one id")
+		}
+		for _, tc := range []struct {
+			name string
+			r    hailong.Rating
+			want syncapi.Status
+		}{
+			{"sent again", legacy, syncapi.Duplicate},
+			{"a phone's, the code as its link has it", dossier(one, typed, 1), syncapi.Conflict},
+			{"an upgraded kiosk's, the code in normal form", dossier(one, "H15.50.05.13-261008-0975", 1), syncapi.Conflict},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if res := ingestOne(t, in, tc.r); res[0].Status != tc.want {
+					t.Errorf("%+v; want %s", res[0], tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("both ids in one upload", func(t *testing.T) {
+		in := newIngester(t, ferrettest.Open(t), 100)
+		res := ingestOne(t, in, legacy, dossier(one, "H15.50.05.13-261008-0975", 1))
+		if got := statuses(res); !slices.Equal(got, []syncapi.Status{syncapi.Accepted, syncapi.Conflict}) || res[0].ID != legacyID || res[1].ID != one {
+			t.Errorf("%+v; want the first accepted and the second a conflict, each under the id sent", res)
+		}
+	})
 }

@@ -24,6 +24,9 @@ func (s *Server) formText(c *fiber.Ctx) error {
 			bad = &hailong.FieldError{Field: name, Message: formTextProblem(pageLang(c), v)}
 		}
 	}
+	// c.FormValue reads the query string before the body: what a form
+	// handler reads may come from either.
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { check(string(k), string(v)) })
 	if form, err := c.MultipartForm(); err == nil {
 		for name, vs := range form.Value {
 			for _, v := range vs {

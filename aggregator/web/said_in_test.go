@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,40 +57,41 @@ func TestEveryRefusalOfThePeoplePagesIsSaidInVietnamese(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		do   func() error
+		vi   string // what the Vietnamese says, in part
 	}{
-		{"no such role", func() error { return svc.AddUser(ctx, commune, user("moi", "sep", "09190"), good) }},
-		{"no such unit", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "99999"), good) }},
-		{"a scope outside one's own", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09250"), good) }},
-		{"a bad username", func() error { return svc.AddUser(ctx, commune, user("Not Valid!", hailong.RoleAnalyst, "09190"), good) }},
+		{"no such role", func() error { return svc.AddUser(ctx, commune, user("moi", "sep", "09190"), good) }, "Không có vai trò “sep”."},
+		{"no such unit", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "99999"), good) }, "Không có đơn vị “99999” đang có hiệu lực hôm nay."},
+		{"a scope outside one's own", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09250"), good) }, "Bạn không được cấp phạm vi “09250”"},
+		{"a bad username", func() error { return svc.AddUser(ctx, commune, user("Not Valid!", hailong.RoleAnalyst, "09190"), good) }, "Tên đăng nhập gồm 2 đến 64 ký tự"},
 		{"a long name", func() error {
 			u := user("moi", hailong.RoleAnalyst, "09190")
 			u.Name = string(make([]byte, 201))
 			return svc.AddUser(ctx, commune, u, good)
-		}},
-		{"a user who exists", func() error { return svc.AddUser(ctx, commune, user("lan", hailong.RoleAnalyst, "09190"), good) }},
-		{"a short password", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "ngan") }},
+		}, "Tối đa 200 ký tự."},
+		{"a user who exists", func() error { return svc.AddUser(ctx, commune, user("lan", hailong.RoleAnalyst, "09190"), good) }, "Người dùng “lan” đã có."},
+		{"a short password", func() error { return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "ngan") }, "Mật khẩu cần ít nhất 12 ký tự."},
 		{"a long password", func() error {
 			return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), string(make([]rune, 257)))
-		}},
+		}, "Mật khẩu tối đa 256 ký tự."},
 		{"the username as password", func() error {
 			return svc.AddUser(ctx, commune, user("moi.nguoi.dung", hailong.RoleAnalyst, "09190"), "moi.nguoi.dung")
-		}},
+		}, "Mật khẩu không được trùng tên đăng nhập."},
 		{"one kind of character", func() error {
 			return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "abcdefghijklm")
-		}},
+		}, "Hãy dùng ít nhất hai loại ký tự"},
 		{"few characters", func() error {
 			return svc.AddUser(ctx, commune, user("moi", hailong.RoleAnalyst, "09190"), "ab12ab12ab12ab")
-		}},
-		{"a bad address", func() error { return svc.SetEmail(ctx, commune, "lan", "lan@") }},
-		{"no such user", func() error { return svc.SetEmail(ctx, commune, "khong-co", "a@example.gov.vn") }},
-		{"one's own account", func() error { d := true; return svc.UpdateUser(ctx, commune, "phuong", nil, nil, &d) }},
-		{"a user above", func() error { d := true; return svc.UpdateUser(ctx, commune, "quan.tri", nil, nil, &d) }},
-		{"no right", func() error { return svc.AddUser(ctx, analyst, user("moi", hailong.RoleAnalyst, "09190"), good) }},
+		}, "Hãy dùng ít nhất 5 ký tự khác nhau."},
+		{"a bad address", func() error { return svc.SetEmail(ctx, commune, "lan", "lan@") }, "Hãy nhập một địa chỉ như ten@example.gov.vn"},
+		{"no such user", func() error { return svc.SetEmail(ctx, commune, "khong-co", "a@example.gov.vn") }, "Không có người dùng “khong-co”."},
+		{"one's own account", func() error { d := true; return svc.UpdateUser(ctx, commune, "phuong", nil, nil, &d) }, "Bạn không thể tự sửa tài khoản của mình ở đây"},
+		{"a user above", func() error { d := true; return svc.UpdateUser(ctx, commune, "quan.tri", nil, nil, &d) }, "Bạn không được"},
+		{"no right", func() error { return svc.AddUser(ctx, analyst, user("moi", hailong.RoleAnalyst, "09190"), good) }, "Bạn không được làm việc này."},
 		{"an unnamed token", func() error {
 			_, _, err := svc.CreateToken(ctx, analyst, "lan", "", "", nil, now().Add(time.Hour))
 			return err
-		}},
-		{"no such token", func() error { return svc.RevokeToken(ctx, analyst, "khong-co") }},
+		}, "Hãy đặt tên cho khoá"},
+		{"no such token", func() error { return svc.RevokeToken(ctx, analyst, "khong-co") }, "Không có khoá “khong-co”."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.do()
@@ -103,13 +105,19 @@ func TestEveryRefusalOfThePeoplePagesIsSaidInVietnamese(t *testing.T) {
 					msgs = append(msgs, f.Message)
 				}
 			}
+			said := false
 			for _, m := range msgs {
-				if vi := saidIn("vi", m); vi == m {
+				vi := saidIn("vi", m)
+				if vi == m {
 					t.Errorf("%q is not said in Vietnamese", m)
 				}
+				said = said || strings.Contains(vi, tc.vi)
 				if en := saidIn("en", m); en != m {
 					t.Errorf("%q is said %q in English", m, en)
 				}
+			}
+			if !said {
+				t.Errorf("%q is not said as %q", msgs, tc.vi)
 			}
 		})
 	}

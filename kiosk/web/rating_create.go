@@ -70,7 +70,7 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	}
 	var fields []hailong.FieldError
 	if req.ID != "" {
-		if err := hailong.CheckID(req.ID); err != nil {
+		if err := hailong.CheckNewID(req.ID); err != nil {
 			fields = append(fields, hailong.FieldError{Field: "id", Message: err.Error()})
 		} else if qrtoken.IsRatingID(req.ID) && !qrtoken.IsDossierRatingID(req.ID, s.Unit, req.Dossier) { // the aggregator would refuse it
 			fields = append(fields, hailong.FieldError{Field: "id", Message: "a UUID of version 8 is the id of a QR link's rating; use version 7"})
@@ -89,7 +89,11 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 	id := clientID
 	if sub.Dossier != "" {
 		// One rating per dossier, whatever the channel: the dossier's id,
-		// which its QR links rate under too.
+		// which its QR links rate under too. The code is kept in its
+		// normal form, of which the id is made: an aggregator of an
+		// earlier version, which makes the id from the code as sent,
+		// then finds the same one.
+		sub.Dossier = hailong.NormalizeDossierCode(sub.Dossier)
 		id = qrtoken.DossierRatingID(s.Unit, sub.Dossier)
 	}
 	sub.Version = q.Version

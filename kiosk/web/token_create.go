@@ -50,7 +50,10 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	if fields := checkRefs(true, req.Dossier, req.Procedure, req.Official, req.Counter); len(fields) > 0 {
 		return hailong.Invalid("The link cannot be issued.", fields...)
 	}
-	claims := qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: s.Kiosk, Unit: s.Unit, Dossier: req.Dossier,
+	// The code in its normal form, as a rating of it at the counter
+	// keeps it: every version of the aggregator then makes the same
+	// rating id of it.
+	claims := qrtoken.Claims{Kind: qrtoken.Dossier, Kiosk: s.Kiosk, Unit: s.Unit, Dossier: hailong.NormalizeDossierCode(req.Dossier),
 		Procedure: req.Procedure, Official: req.Official, Counter: req.Counter,
 		Expires: s.Now().Add(s.TokenTTL).Truncate(time.Second).UTC()}
 	tok, err := qrtoken.Sign(s.Signer, claims)

@@ -182,11 +182,17 @@ func TestOneDossierUnderEverySpelling(t *testing.T) {
 		return do(t, s, "POST", "/api/v1/ratings", "application/json",
 			fmt.Sprintf(`{"questionnaire":"counter-quick","answers":{"overall":%d},"dossier":%q}`, overall, dossier))
 	}
-	if a := rate("G09.20-20261202-0099001", 3); a.status != 201 {
+	// Typed in lower case first: kept in normal form, under the id an
+	// aggregator of any version makes of the code it is sent.
+	if a := rate("g09.20-20261202-0099001", 3); a.status != 201 {
 		t.Fatalf("first: %d %s", a.status, a.raw)
 	}
+	if q, err := o.Pending(10); err != nil || len(q) != 1 || q[0].Dossier != "G09.20-20261202-0099001" ||
+		q[0].ID != qrtoken.LegacyDossierRatingID("TT-1", q[0].Dossier) || q[0].ID != qrtoken.DossierRatingID("TT-1", "g09.20-20261202-0099001") {
+		t.Fatalf("queued %+v, %v; want the code in normal form under its id", q, err)
+	}
 	for _, tc := range []struct{ name, code string }{
-		{"lower case", "g09.20-20261202-0099001"},
+		{"upper case", "G09.20-20261202-0099001"},
 		{"en dashes", "G09.20–20261202–0099001"},
 		{"hyphens U+2010", "G09.20‐20261202‐0099001"},
 		{"spaces around", "  G09.20-20261202-0099001 "},
