@@ -9,8 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -372,68 +370,7 @@ func (s *Server) routes() {
 	for _, r := range Routes() {
 		s.register(r)
 	}
-	methods := methodsByPath(Routes())
-	s.app.Use(func(c *fiber.Ctx) error {
-		// A path served for other methods: 405 with what it takes, not a
-		// 404 that says it does not exist. A method it takes ended here
-		// when its handler passed on (a static file not found): a 404.
-		var takes []string
-		for _, m := range methods {
-			if m.path.MatchString(c.Path()) {
-				takes = append(takes, m.methods...)
-			}
-		}
-		if len(takes) == 0 || slices.Contains(takes, c.Method()) {
-			return fiber.ErrNotFound
-		}
-		allow := strings.Join(slices.Compact(slices.Sorted(slices.Values(takes))), ", ")
-		c.Set(fiber.HeaderAllow, allow)
-		return hailong.Errorf(hailong.EMETHOD, "%s takes %s, not %s.", c.Path(), allow, c.Method())
-	})
-}
-
-// pathMethods are the methods one route path is served for, with the
-// path as a pattern of its parameters.
-type pathMethods struct {
-	path    *regexp.Regexp
-	methods []string
-}
-
-// methodsByPath lists the methods of each route path: ":name" stands for
-// one segment, "*" for the rest.
-func methodsByPath(routes []Route) []pathMethods {
-	byPath := map[string][]string{}
-	var paths []string
-	for _, r := range routes {
-		if byPath[r.Path] == nil {
-			paths = append(paths, r.Path)
-		}
-		byPath[r.Path] = append(byPath[r.Path], r.Method)
-		if r.Method == fiber.MethodGet {
-			byPath[r.Path] = append(byPath[r.Path], fiber.MethodHead)
-		}
-	}
-	out := make([]pathMethods, 0, len(paths))
-	for _, p := range paths {
-		var re strings.Builder
-		re.WriteString("^")
-		for i, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
-			if i > 0 || p != "" {
-				re.WriteString("/")
-			}
-			switch {
-			case strings.HasPrefix(seg, ":"):
-				re.WriteString("[^/]+")
-			case seg == "*":
-				re.WriteString(".*")
-			default:
-				re.WriteString(regexp.QuoteMeta(seg))
-			}
-		}
-		re.WriteString("$")
-		out = append(out, pathMethods{path: regexp.MustCompile(re.String()), methods: byPath[p]})
-	}
-	return out
+	s.app.Use(fiberapp.NotFound(s.app))
 }
 
 // register adds one route behind its access rule. A route without a valid

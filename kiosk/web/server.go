@@ -201,7 +201,7 @@ func (s *Server) routes() {
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/static")), MaxAge: 3600}))
 	// Recordings are named by their text's hash: they never change.
 	a.Use("/audio", filesystem.New(filesystem.Config{Root: http.FS(assets.Sub(s.Assets, "kiosk/audio")), MaxAge: 30 * 24 * 3600}))
-	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	a.Use(fiberapp.NotFound(a))
 }
 
 // App returns the Fiber application, to listen or to test with.

@@ -376,3 +376,26 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Errorf("routes served:\n%v\ndocumented:\n%v", served, documented)
 	}
 }
+
+// A path served for other methods answers 405 with the methods it takes;
+// a path served for none, 404.
+func TestWrongMethodIs405(t *testing.T) {
+	s, _, _ := newServer(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/api/v1/ratings", 405, "POST"},
+		{"PUT", "/api/v1/ratings/0192f3a4-0000-7000-8000-000000000000", 405, "PATCH"},
+		{"PUT", "/api/v1/counters/Q1/open", 405, "DELETE, GET, HEAD, POST"},
+		{"GET", "/api/v1/nothing", 404, ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			a := do(t, s, tc.method, tc.path, "application/json", "")
+			if a.status != tc.status || a.header.Get("Allow") != tc.allow {
+				t.Errorf("%d, Allow %q; want %d, %q: %s", a.status, a.header.Get("Allow"), tc.status, tc.allow, a.raw)
+			}
+		})
+	}
+}
