@@ -48,7 +48,10 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 		return err
 	}
 	t, _ := s.terminalOf(c)
-	if req.Counter == "" && t.Kind == terminals.Screen {
+	if t.Kind == terminals.Screen {
+		if err := screenRates(t, req.Counter, req.Dossier); err != nil {
+			return err
+		}
 		req.Counter = t.Counter // a counter's tablet rates its counter
 	}
 	clientID := req.ID
@@ -56,12 +59,14 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 		clientID = hailong.NewID()
 	}
 	// The next rating from a counter's tablet after a rating was opened
-	// there is the opened one: bound to its dossier, procedure and official.
+	// there is the opened one: bound to its dossier, procedure and
+	// official, as the one-stop software opened it (the tablet's address
+	// names an official too, who may not be the one who served).
 	var opened bool
-	if t.Kind == terminals.Screen && t.Counter != "" && req.Dossier == "" {
+	if t.Kind == terminals.Screen && t.Counter != "" {
 		if o, ok := s.Counters.Take(t.Counter, clientID); ok {
 			opened = true
-			req.Dossier, req.Procedure, req.Official = o.Dossier, or(req.Procedure, o.Procedure), or(req.Official, o.Official)
+			req.Dossier, req.Procedure, req.Official = o.Dossier, or(o.Procedure, req.Procedure), or(o.Official, req.Official)
 		}
 	}
 	sub := hailong.Submission{
@@ -84,6 +89,10 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 		}
 	}
 	if len(fields) > 0 {
+		if opened {
+			// Nothing recorded: the opening stays for the citizen's next tap.
+			s.Counters.Release(t.Counter, clientID)
+		}
 		return hailong.Invalid("The rating is not valid; nothing was recorded.", fields...)
 	}
 	id := clientID
@@ -140,6 +149,25 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 		s.Uploader.Kick()
 	}
 	return c.Status(http.StatusCreated).JSON(ratingResponse{ID: got.ID})
+}
+
+// screenRates checks what a screen's rating may name: a screen rates
+// where it stands, a counter's tablet its own counter and a lobby screen
+// none, and names no dossier itself. A dossier's rating is its one rating:
+// taken by a screen that named the dossier, it would be gone before its
+// citizen rated by the counter's opening or the receipt's link.
+func screenRates(t *terminals.Terminal, counter, dossier string) error {
+	switch {
+	case counter != "" && counter != t.Counter:
+		where := "in the lobby"
+		if t.Counter != "" {
+			where = "at counter " + t.Counter
+		}
+		return hailong.Errorf(hailong.EFORBIDDEN, "This screen is paired %s: it rates there, not at counter %s.", where, counter)
+	case dossier != "":
+		return hailong.Errorf(hailong.EFORBIDDEN, "A screen names no dossier: a dossier is rated when the one-stop software opens it at its counter, or by its link.")
+	}
+	return nil
 }
 
 // or returns a, or b when a is empty.

@@ -390,3 +390,69 @@ func TestASecondRatingOfADossierSaysWhenTheFirstWas(t *testing.T) {
 		})
 	}
 }
+
+// TestAScreenRatesWhereItStands: a screen's rating names no dossier and no
+// counter but its own (a lobby screen took a dossier's one rating before
+// its citizen; a tablet rated and issued links as another counter); the
+// opening's official and procedure win over those the tablet's address
+// names; a tap refused as not valid leaves the opening for the next one;
+// a walk-in code of a tablet names its counter, and a lobby screen's may
+// not name a counter where a tablet stands.
+func TestAScreenRatesWhereItStands(t *testing.T) {
+	s, o, _ := newServer(t)
+	cred, _ := syncapi.NewCredential("k1")
+	s.Signer, _ = qrtoken.KeyFromSecret(cred.Secret)
+	q1, q3, lobby := pairScreen(t, s, "Q1"), pairScreen(t, s, "Q3"), pairScreen(t, s, "")
+	const dossier = "H15.50.05.13-261202-4001"
+	tap := func(extra string) string {
+		return `{"questionnaire":"counter-quick","answers":{"overall":1}` + extra + `}`
+	}
+	for _, tc := range []struct {
+		name, token, method, path, body string
+		status                          int
+	}{
+		{"a lobby screen names a dossier", lobby, "POST", "/api/v1/ratings", tap(`,"dossier":"` + dossier + `"`), 403},
+		{"a tablet names a dossier", q1, "POST", "/api/v1/ratings", tap(`,"dossier":"` + dossier + `"`), 403},
+		{"a lobby screen names a counter", lobby, "POST", "/api/v1/ratings", tap(`,"counter":"Q1"`), 403},
+		{"a tablet rates as another counter", q3, "POST", "/api/v1/ratings", tap(`,"counter":"Q1"`), 403},
+		{"a tablet issues a link for another counter", q3, "POST", "/api/v1/tokens", `{"dossier":"` + dossier + `","counter":"Q1"}`, 403},
+		{"a tablet's walk-in code names another counter", q3, "POST", "/api/v1/tokens/walk-in", `{"terminal":"Q1"}`, 403},
+		{"a lobby screen's walk-in code names a tablet's counter", lobby, "POST", "/api/v1/tokens/walk-in", `{"terminal":"Q3"}`, 403},
+		{"a lobby screen's walk-in code under its own name", lobby, "POST", "/api/v1/tokens/walk-in", `{"terminal":"lobby-1"}`, 201},
+		{"a tablet rates its own counter", q3, "POST", "/api/v1/ratings", tap(`,"counter":"Q3"`), 201},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if a := asTerminal(t, s, tc.token, tc.method, tc.path, tc.body); a.status != tc.status {
+				t.Errorf("%d %s; want %d", a.status, a.raw, tc.status)
+			}
+		})
+	}
+	if st, _ := o.Stats(); st.Queued != 1 {
+		t.Errorf("%d ratings queued; want the tablet's own one", st.Queued)
+	}
+
+	// The one-stop software opens the dossier for official cb-0200; the
+	// tablet's address names cb-0300.
+	if a := asTerminal(t, s, software[s], "POST", "/api/v1/counters/Q1/open", `{"dossier":"`+dossier+`","official":"cb-0200","procedure":"1.004122"}`); a.status != 201 {
+		t.Fatalf("open: %d %s", a.status, a.raw)
+	}
+	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":9},"official":"cb-0300"}`); a.status != 400 {
+		t.Fatalf("a tap not valid: %d %s", a.status, a.raw)
+	}
+	if a := asTerminal(t, s, q1, "GET", "/api/v1/counters/Q1/open", ""); a.status != 200 {
+		t.Errorf("the opening is gone after a tap that recorded nothing: %d", a.status)
+	}
+	if a := asTerminal(t, s, q1, "POST", "/api/v1/ratings", `{"questionnaire":"counter-quick","answers":{"overall":1},"official":"cb-0300","procedure":"1.009999"}`); a.status != 201 {
+		t.Fatalf("the citizen's tap: %d %s", a.status, a.raw)
+	}
+	pending, _ := o.Pending(10)
+	var got *hailong.Rating
+	for i := range pending {
+		if pending[i].Dossier == dossier {
+			got = &pending[i]
+		}
+	}
+	if got == nil || got.Official != "cb-0200" || got.Procedure != "1.004122" || got.Counter != "Q1" {
+		t.Errorf("recorded %+v; want the opening's official cb-0200 and procedure at Q1", got)
+	}
+}

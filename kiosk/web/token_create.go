@@ -44,7 +44,10 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 	if t.Kind != terminals.Software && t.Counter == "" {
 		return hailong.Errorf(hailong.EFORBIDDEN, "Only the one-stop software or a counter's tablet may issue rating links.")
 	}
-	if req.Counter == "" && t.Kind == terminals.Screen {
+	if t.Kind == terminals.Screen {
+		if req.Counter != "" && req.Counter != t.Counter {
+			return hailong.Errorf(hailong.EFORBIDDEN, "This tablet is paired at counter %s: it issues links for its counter, not %s.", t.Counter, req.Counter)
+		}
 		req.Counter = t.Counter
 	}
 	if fields := checkRefs(true, req.Dossier, req.Procedure, req.Official, req.Counter); len(fields) > 0 {

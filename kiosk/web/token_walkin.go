@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"hailong"
 	"hailong/fiberapp"
+	"hailong/kiosk/terminals"
 	"hailong/qrtoken"
 )
 
@@ -41,6 +43,20 @@ func (s *Server) walkInCreate(c *fiber.Ctx) error {
 	var req walkInRequest
 	if err := fiberapp.DecodeJSON(c, &req); err != nil {
 		return err
+	}
+	if t, _ := s.terminalOf(c); t.Kind == terminals.Screen {
+		// The code's name is the counter its ratings are given at. A
+		// counter's tablet names its own counter; a lobby screen names
+		// itself as its address says (?terminal=lobby-1), but not a
+		// counter where a tablet stands, whose figures it would swell.
+		switch {
+		case t.Counter != "" && req.Terminal != "" && req.Terminal != t.Counter:
+			return hailong.Errorf(hailong.EFORBIDDEN, "This tablet is paired at counter %s: its walk-in code names its counter, not %s.", t.Counter, req.Terminal)
+		case t.Counter != "":
+			req.Terminal = t.Counter
+		case s.Terminals != nil && slices.ContainsFunc(s.Terminals.List(), func(o terminals.Terminal) bool { return o.Counter == req.Terminal }):
+			return hailong.Errorf(hailong.EFORBIDDEN, "A lobby screen's walk-in code may not name counter %s, where a tablet stands.", req.Terminal)
+		}
 	}
 	if err := hailong.CheckRef(req.Terminal); err != nil {
 		return hailong.Invalid("The terminal is not valid.", hailong.FieldError{Field: "terminal", Message: err.Error()})
