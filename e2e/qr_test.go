@@ -376,9 +376,81 @@ func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
 	if !slices.Equal(codes, []int{201, 201, 201, 429}) {
 		t.Fatalf("answers %v, want three ratings then refusal", codes)
 	}
-	s := satisfactionOf(t, m.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "counter", "lobby-1"))
+	// All four came from one address within a second: kept, the two after
+	// the first flagged, out of the measures unless asked for.
+	s := satisfactionOf(t, m.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "counter", "lobby-1", "include_flagged", "true"))
 	if s.N != 3 {
 		t.Fatalf("n = %d, want 3 walk-in ratings at terminal lobby-1", s.N)
+	}
+	if s := satisfactionOf(t, m.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "counter", "lobby-1")); s.N != 1 {
+		t.Errorf("n = %d unflagged, want the first only", s.N)
+	}
+}
+
+// TestOnePhoneRatesOnceAScan: a phone that sends its rating form again (a
+// double tap, the back button) is thanked and records nothing more, with
+// a walk-in code and with a dossier's link (whose second send said
+// "already rated"); a program posting a walk-in code's ratings from one
+// address, faster or more often than citizens give them, has them kept
+// flagged, out of the measures, rather than filling the code's figures.
+func TestOnePhoneRatesOnceAScan(t *testing.T) {
+	m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true}, Logger: quiet}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	withToken(t, m)
+	cred := enrol(t, m, "kiosk-1", centre)
+	k := startKiosk(t, t.TempDir(), m.URL(), cred, centre)
+	defer k.Close()
+	code := issueWalkIn(t, k.URL(), "lobby-1", 201)
+	counted := func(flagged bool) int64 {
+		t.Helper()
+		query := q("unit", centre, "from", today(), "to", today(), "channel", "qr")
+		if flagged {
+			query += "&include_flagged=true"
+		}
+		return satisfactionOf(t, m.URL(), query).N
+	}
+
+	phone := newPhone(t)
+	st, page := phone.get(code.URL)
+	form := csrfField.FindStringSubmatch(page)
+	if st != 200 || form == nil {
+		t.Fatalf("the walk-in page: %d", st)
+	}
+	answers := url.Values{"overall": {"1"}, "_csrf": {form[1]}}
+	for i := range 3 {
+		if st, page := phone.send(code.URL, answers); st != 200 || !strings.Contains(page, "cảm ơn") {
+			t.Fatalf("send %d: %d %.300s", i+1, st, page)
+		}
+	}
+	if n := counted(true); n != 1 {
+		t.Errorf("%d ratings after one phone sent its form three times, want 1", n)
+	}
+
+	// A program, without cookies, from the same address.
+	for range 6 {
+		if st, out := postJSON(t, code.URL, map[string]any{"answers": map[string]any{"overall": 1}}, nil); st != 201 {
+			t.Fatalf("a program's post: %d %s", st, out)
+		}
+	}
+	if all, measured := counted(true), counted(false); all != 7 || measured != 1 {
+		t.Errorf("%d ratings kept, %d in the measures; want 7 kept and only the phone's first measured", all, measured)
+	}
+
+	// A dossier's link sent again by its phone: thanks, not "already rated".
+	tok := issueToken(t, k.URL(), `{"dossier":"H15.50.05.13-261202-0778","procedure":"1.004227"}`)
+	dossierPhone := newPhone(t)
+	st, page = dossierPhone.get(tok.URL)
+	if form = csrfField.FindStringSubmatch(page); st != 200 || form == nil {
+		t.Fatalf("the dossier's page: %d", st)
+	}
+	answers = url.Values{"overall": {"3"}, "_csrf": {form[1]}}
+	for i := range 2 {
+		if st, page := dossierPhone.send(tok.URL, answers); st != 200 || !strings.Contains(page, "cảm ơn") {
+			t.Errorf("the dossier's form, send %d: %d %.300s", i+1, st, page)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,11 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 		return s.phoneNotice(c, err)
 	}
 	isJSON := c.Is("json")
+	if !isJSON && c.Cookies(ratedCookie) != "" {
+		// This browser rated with this link already: the send again of a
+		// double tap, or the back button. Nothing more is recorded.
+		return s.phoneRender(c, http.StatusOK, phonePage{Lang: phoneLang(c), Notice: "thanks"})
+	}
 	var sub hailong.Submission
 	if isJSON {
 		// The kiosk's ratings body without id; what the link binds may be
@@ -80,8 +86,13 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 		}
 		id = hailong.NewID()
 	}
+	now := s.Now()
 	r := hailong.Rating{ID: id, Submission: sub, Channel: hailong.ChannelQR, Unit: claims.Unit, Kiosk: claims.Kiosk,
-		At: s.Now().UTC().Truncate(time.Millisecond)}
+		At: now.UTC().Truncate(time.Millisecond)}
+	if claims.Kind == qrtoken.WalkIn {
+		watched := fmt.Sprintf("%x %s", claims.Nonce, c.IP())
+		r.Flags = s.walkInWatch.Judge(watched, now)
+	}
 	res, err := s.Ingester.IngestQR(c.UserContext(), r)
 	if hailong.ErrorCode(err) == hailong.EFORBIDDEN {
 		return err // a unit of a province another aggregator owns
@@ -99,6 +110,8 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 			}
 			return c.Status(st).JSON(fiber.Map{"id": r.ID})
 		}
+		c.Cookie(&fiber.Cookie{Name: ratedCookie, Value: "1", Path: "/r/" + url.PathEscape(tok), Expires: claims.Expires,
+			HTTPOnly: true, Secure: s.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
 		return s.phoneRender(c, http.StatusOK, phonePage{Lang: phoneLang(c), Notice: "thanks"})
 	case syncapi.Conflict:
 		return s.phoneNotice(c, s.alreadyRated(id))
@@ -106,6 +119,19 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 		return hailong.Invalid("The rating is not valid; nothing was recorded.", hailong.FieldError{Field: "rating", Message: res.Reason})
 	}
 }
+
+// ratedCookie marks, for one link's path, a browser that rated with it:
+// one rating a scan, and its send again a thanks rather than "already
+// rated".
+const ratedCookie = "hailong_rated"
+
+// walkInPerAddress is how many ratings one address gives with one
+// walk-in code before the next are flagged; walkInWindow how long it is
+// remembered: a code's life.
+const (
+	walkInPerAddress = 3
+	walkInWindow     = 15 * time.Minute
+)
 
 func mustLatest(s *Server, id string) *hailong.Questionnaire {
 	q, _ := s.Catalog.Latest(id)

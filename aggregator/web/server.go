@@ -28,6 +28,7 @@ import (
 	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
+	"hailong/kiosk/misuse"
 	"hailong/measure"
 	"hailong/procedure"
 	"hailong/syncapi"
@@ -159,6 +160,9 @@ type Server struct {
 	static fiber.Handler
 	csrf   fiber.Handler
 	phone  fiber.Handler // the rate limit of the phone pages
+	// walkInWatch flags the ratings of one walk-in code from one address
+	// that come faster or more often than citizens give them.
+	walkInWatch *misuse.Watch
 	// publicCache keeps the public results page.
 	publicCache *publicCache
 	// rollupDigests keeps the digests of the months served to the
@@ -191,6 +195,10 @@ func New(s *Server) (*Server, error) {
 	if s.WalkIns == nil {
 		s.WalkIns = &walkInUses{now: s.Now}
 	}
+	// One address, one code: a citizen rates once, a family or a shared
+	// connection a few times; past that, or within seconds, the ratings
+	// are kept flagged, out of the measures, as a screen's would be.
+	s.walkInWatch = misuse.New(misuse.Config{Interval: misuse.DefaultInterval, Burst: walkInPerAddress, Window: walkInWindow})
 	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
 	s.rollupDigests = &national.Digests{}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")

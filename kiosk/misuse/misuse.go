@@ -77,11 +77,34 @@ func (w *Watch) Flags(terminal string, at time.Time) []string {
 	return flags
 }
 
+// Judge returns the flags of a rating from terminal at time at and
+// remembers it, at once: for ratings that are never a re-sent one (a
+// walk-in code's each get a new id), so that many sent together are judged
+// one after the other rather than all against the same past.
+func (w *Watch) Judge(terminal string, at time.Time) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	times := w.within(terminal, at)
+	var flags []string
+	if n := len(times); n > 0 && at.Sub(times[n-1]) < w.cfg.Interval {
+		flags = append(flags, hailong.FlagInterval)
+	}
+	if len(times) >= w.cfg.Burst {
+		flags = append(flags, hailong.FlagBurst)
+	}
+	w.note(terminal, times, at)
+	return flags
+}
+
 // Note remembers a rating recorded from terminal at time at.
 func (w *Watch) Note(terminal string, at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	times := w.within(terminal, at)
+	w.note(terminal, w.within(terminal, at), at)
+}
+
+// note adds at to the terminal's times; w.mu is held.
+func (w *Watch) note(terminal string, times []time.Time, at time.Time) {
 	if len(w.recent) >= maxTerminals && times == nil {
 		clear(w.recent)
 	}

@@ -2,6 +2,7 @@ package misuse_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -44,4 +45,31 @@ func TestFlags(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestJudgeSeesRatingsSentTogether: ratings judged at once from many
+// goroutines are judged one after the other: one goes unflagged, not every
+// one that looked before any was noted.
+func TestJudgeSeesRatingsSentTogether(t *testing.T) {
+	w := misuse.New(misuse.Config{Interval: time.Second, Burst: 3, Window: time.Minute})
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	clean := 0
+	for range 20 {
+		wg.Go(func() {
+			if len(w.Judge("code 1.2.3.4", at)) == 0 {
+				mu.Lock()
+				clean++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if clean != 1 {
+		t.Errorf("%d of 20 ratings sent together unflagged, want 1", clean)
+	}
+	if flags := w.Judge("code 5.6.7.8", at); len(flags) != 0 {
+		t.Errorf("another address's first rating flagged %v", flags)
+	}
 }
