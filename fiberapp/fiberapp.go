@@ -207,8 +207,10 @@ func WantsHTML(c *fiber.Ctx) bool {
 		!strings.Contains(c.Get(fiber.HeaderAccept), "json")
 }
 
+// errorPage says a refusal a page of its own did not: in the API's words,
+// English, and so labelled.
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Status}} {{.Title}}</title></head>
 <body>
 <h1>{{.Title}}</h1><p>{{.Detail}}</p>

@@ -29,7 +29,7 @@ func TestPairingsCommand(t *testing.T) {
 		return out.String(), err
 	}
 	key := terminals.NewKey() // a screen waiting, showing its code
-	code, err := m.Terminals().Code(key, "")
+	code, err := m.Terminals().Code(key, "127.0.0.1", "")
 	if err != nil {
 		t.Fatal(err)
 	}

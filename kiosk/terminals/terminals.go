@@ -66,8 +66,15 @@ type Store interface {
 // CodeTTL is how long a code shown on an unpaired screen may be paired.
 const CodeTTL = 15 * time.Minute
 
-// maxPending bounds the codes waiting at once: screens are few.
-const maxPending = 256
+// maxPending bounds the codes waiting at once: screens are few. Past it,
+// or past maxPendingPerAddr from one address, the oldest code not paired
+// yet gives way to the new one, rather than the node refusing every new
+// screen: anyone on the LAN may ask for codes, and a loop of requests
+// without cookies kept every screen from pairing for good.
+const (
+	maxPending        = 256
+	maxPendingPerAddr = 4
+)
 
 // codeAlphabet has no letters or digits easily taken for one another
 // (0/O, 1/I/L).
@@ -99,6 +106,7 @@ type Registry struct {
 type pending struct {
 	code    string
 	asker   string // hex SHA-256 of the asking browser's key
+	addr    string // the asking browser's address
 	expires time.Time
 	token   string // set once paired, until the screen collects it
 }
@@ -171,9 +179,9 @@ func splitToken(token string) (id, secret string, ok bool) {
 
 // Code returns the pairing code for the browser holding key (a random
 // secret it keeps in a cookie): the same code while it waits, a new one
-// after it expires. counter is the counter the screen asks to show: only
-// AutoPair (the demo) pairs it there.
-func (r *Registry) Code(key, counter string) (string, error) {
+// after it expires. addr is the browser's address. counter is the counter
+// the screen asks to show: only AutoPair (the demo) pairs it there.
+func (r *Registry) Code(key, addr, counter string) (string, error) {
 	asker := hashHex(key)
 	now := r.now()
 	r.mu.Lock()
@@ -182,14 +190,23 @@ func (r *Registry) Code(key, counter string) (string, error) {
 	if code, ok := r.byAsker[asker]; ok {
 		return code, nil
 	}
-	if len(r.pending) >= maxPending {
+	fromAddr := 0
+	for _, p := range r.pending {
+		if p.addr == addr && p.token == "" {
+			fromAddr++
+		}
+	}
+	if fromAddr >= maxPendingPerAddr {
+		r.dropOldest(func(p *pending) bool { return p.addr == addr })
+	}
+	if len(r.pending) >= maxPending && !r.dropOldest(func(*pending) bool { return true }) {
 		return "", hailong.Errorf(hailong.ERATELIMITED, "Too many screens are waiting to be paired; try again in a few minutes.")
 	}
 	code := newCode()
 	for r.pending[code] != nil {
 		code = newCode()
 	}
-	p := &pending{code: code, asker: asker, expires: now.Add(CodeTTL)}
+	p := &pending{code: code, asker: asker, addr: addr, expires: now.Add(CodeTTL)}
 	r.pending[code], r.byAsker[asker] = p, code
 	if r.autoPair {
 		if hailong.CheckRef(counter) != nil {
@@ -203,6 +220,24 @@ func (r *Registry) Code(key, counter string) (string, error) {
 		r.log.Warn("demo: screen paired without an administrator", "terminal", t.ID, "code", code)
 	}
 	return code, nil
+}
+
+// dropOldest forgets the oldest code not paired yet among those of which
+// is true, and tells whether there was one; r.mu is held. A paired code
+// stays until its screen collects its token.
+func (r *Registry) dropOldest(which func(*pending) bool) bool {
+	var oldest *pending
+	for _, p := range r.pending {
+		if p.token == "" && which(p) && (oldest == nil || p.expires.Before(oldest.expires)) {
+			oldest = p
+		}
+	}
+	if oldest == nil {
+		return false
+	}
+	delete(r.pending, oldest.code)
+	delete(r.byAsker, oldest.asker)
+	return true
 }
 
 // Collect returns the device token of the browser holding key once an

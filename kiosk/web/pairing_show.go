@@ -72,7 +72,7 @@ func (s *Server) pairingCode(c *fiber.Ctx) (string, error) {
 		c.Cookie(&fiber.Cookie{Name: pairingCookie, Value: key, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
 			Expires: s.Now().Add(terminals.CodeTTL + time.Hour)})
 	}
-	return s.Terminals.Code(key, c.Query("counter"))
+	return s.Terminals.Code(key, c.IP(), c.Query("counter"))
 }
 
 type pairingJSON struct {
