@@ -8,13 +8,14 @@ import (
 
 // CheckText is the one rule for text a person or a program may give the
 // system, in any field: valid UTF-8, and no control characters but the line
-// break (\n) and the tab. Control characters (C0, DEL and C1) have no place
-// in a comment or a code, and they make stored text print, export and
-// compare differently from what was shown. A carriage return is a control
-// character too: one stored form of a line break keeps the digest of the
-// same comment the same whichever way it came, so the HTML form path turns
-// the CRLF that browsers send back into \n (see NormalizeFormText) and JSON
-// clients, whose textareas already give \n, must send \n.
+// break (\n) and the tab, nor bidirectional controls. Control characters
+// (C0, DEL and C1) have no place in a comment or a code, and they make
+// stored text print, export and compare differently from what was shown.
+// A carriage return is a control character too: one stored form of a line
+// break keeps the digest of the same comment the same whichever way it
+// came, so the HTML form path turns the CRLF that browsers send back into
+// \n (see NormalizeFormText) and JSON clients, whose textareas already give
+// \n, must send \n.
 func CheckText(s string) error {
 	for i, r := range s {
 		switch {
@@ -23,6 +24,11 @@ func CheckText(s string) error {
 		case r == '\n' || r == '\t':
 		case r < 0x20 || r >= 0x7f && r <= 0x9f:
 			return fmt.Errorf("must not contain the control character U+%04X (only line breaks and tabs are allowed)", r)
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+			// Bidirectional embeddings, overrides and isolates turn the
+			// text that follows around where it is shown: a comment could
+			// read, on the analysts' pages, other than what it says.
+			return fmt.Errorf("must not contain the bidirectional control U+%04X", r)
 		}
 	}
 	return nil

@@ -24,6 +24,11 @@ func TestCheckText(t *testing.T) {
 		{"C1", "a\u0085", "U+0085"},
 		{"last C1", "a\u009f", "U+009F"},
 		{"just after C1", "a\u00a0", ""},
+		{"a right-to-left override", "Tốt \u202eệt ấr", "U+202E"},
+		{"a left-to-right embedding", "a\u202ab", "U+202A"},
+		{"an isolate", "a\u2066b\u2069", "U+2066"},
+		{"a zero-width joiner in an emoji", "👨\u200d👩", ""},
+		{"a left-to-right mark", "a\u200eb", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -180,12 +180,14 @@ func foldName(name string) string {
 }
 
 // plain reports whether raw JSON text, which jsontext has accepted (so it
-// is UTF-8 with no raw C0 control), can hold no control character: it has
-// no escape, no DEL and no lead byte of U+0080–U+00BF. Most strings are so,
-// and need not be unquoted into a new string to be checked.
+// is UTF-8 with no raw C0 control), can hold nothing hailong.CheckText
+// refuses: it has no escape, no DEL, no lead byte of U+0080–U+00BF, and no
+// E2 80 or E2 81 that starts U+2000–U+207F (where the bidirectional
+// controls are). Most strings are so, and need not be unquoted into a new
+// string to be checked.
 func plain(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' || c == 0x7f || c == 0xc2 {
+	for i, c := range raw {
+		if c == '\\' || c == 0x7f || c == 0xc2 || c == 0xe2 && i+1 < len(raw) && (raw[i+1] == 0x80 || raw[i+1] == 0x81) {
 			return false
 		}
 	}
