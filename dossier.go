@@ -88,9 +88,9 @@ type DossierCode struct {
 // Circular 01/2018 Art. 19: <agency id>-<YYMMDD>-<sequence>; since 2026
 // MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX; the national portal writes its own codes
 // with YYYYMMDD (G09.20-20260609-0092637). Agency ids and sequence prefixes
-// vary in length, so only the shape is fixed: agency, date, ≥ 4 trailing
-// digits.
-var dossierPattern = regexp.MustCompile(`^([A-Z0-9][A-Z0-9.]*)-(\d{6}|\d{8})-([A-Z0-9]*\d{4,})$`)
+// vary in length, so only the shape is fixed: agency (parts joined by
+// single dots), date, ≥ 4 trailing digits.
+var dossierPattern = regexp.MustCompile(`^([A-Z0-9]+(?:\.[A-Z0-9]+)*)-(\d{6}|\d{8})-([A-Z0-9]*\d{4,})$`)
 
 // ParseDossierCode parses a dossier code leniently: the code is normalised
 // first (NormalizeDossierCode), the date may have 6 or 8 digits, and no
@@ -106,8 +106,10 @@ func ParseDossierCode(s string) (DossierCode, error) {
 		layout = "20060102"
 	}
 	t, err := time.Parse(layout, m[2])
-	if err != nil {
-		return DossierCode{}, fmt.Errorf("dossier code %q has no valid date (YYMMDD or YYYYMMDD)", truncate(s, 40))
+	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
+		// Go reads YY 69–99 as 1969–1999: no dossier of the one-stop
+		// reform was received then.
+		return DossierCode{}, fmt.Errorf("dossier code %q has no valid date (YYMMDD or YYYYMMDD, from 2000 to 2100)", truncate(s, 40))
 	}
 	return DossierCode{Agency: m[1], Date: DateFromYMD(t.Date()), Sequence: m[3]}, nil
 }

@@ -29,6 +29,11 @@ func TestParseDossierCode(t *testing.T) {
 		{"seven-digit date", "H15.50-2610081-0975", hailong.DossierCode{}, false},
 		{"short sequence", "H15.50-261008-975", hailong.DossierCode{}, false},
 		{"no agency", "-261008-0975", hailong.DossierCode{}, false},
+		{"a trailing dot in the agency", "H15.50.05.13.-261202-0101", hailong.DossierCode{}, false},
+		{"two dots in the agency", "H15..50-261202-0101", hailong.DossierCode{}, false},
+		{"received in 1999 (YY 99)", "H15.50-991231-0101", hailong.DossierCode{}, false},
+		{"received in 2101", "G09.20-21010101-0101", hailong.DossierCode{}, false},
+		{"received on the first day", "G09.20-20000101-0101", code("G09.20", 2000, 1, 1, "0101"), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
