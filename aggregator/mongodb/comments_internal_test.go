@@ -98,7 +98,9 @@ func TestARunStaysWellUnderADocument(t *testing.T) {
 	ctx := context.Background()
 	_, d := startEmbedded(t)
 	long := strings.Repeat("😀", hailong.MaxTextAnswer)
-	cs := someComments(commentsPerRun, time.Date(2025, 3, 2, 3, 0, 0, 0, time.UTC), long+"\n"+long)
+	// About 16 KB a comment: 1,100 of them pass four runs' worth of
+	// bytes, while a cut by count alone (commentsPerRun) makes one run.
+	cs := someComments(1100, time.Date(2025, 3, 2, 3, 0, 0, 0, time.UTC), long+"\n"+long)
 	if err := d.ReplaceComments(ctx, cs); err != nil {
 		t.Fatal(err)
 	}

@@ -254,12 +254,15 @@ func TestPacksOfOneMonthAtOnceLoseNothing(t *testing.T) {
 	at := time.Date(2025, 4, 2, 3, 0, 0, 0, time.UTC)
 	m := comments.MonthOf(at)
 	var all []comments.Comment
-	for round := range 4 {
-		for i := range 1500 {
-			all = append(all, comments.Comment{ID: fmt.Sprintf("0190b000-0000-7000-8%03d-%012d", round, i), At: at.Add(time.Duration(round*1500+i) * time.Minute),
+	// Three rounds of 800: by the last, the month holds more than a run
+	// (2,000), packed runs and loose comments together.
+	const perRound = 800
+	for round := range 3 {
+		for i := range perRound {
+			all = append(all, comments.Comment{ID: fmt.Sprintf("0190b000-0000-7000-8%03d-%012d", round, i), At: at.Add(time.Duration(round*perRound+i) * time.Minute),
 				Unit: "TT-09190", Channel: hailong.ChannelKiosk, Questionnaire: "counter-quick", Version: 1, Level: 3, Mood: comments.Neutral, Text: "ổn"})
 		}
-		if err := dbs[0].InsertComments(ctx, all[round*1500:]); err != nil {
+		if err := dbs[0].InsertComments(ctx, all[round*perRound:]); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
