@@ -20,18 +20,38 @@ func CheckText(s string) error {
 	for i, r := range s {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			return fmt.Errorf("must be valid UTF-8 (byte %d is not)", i)
+			return &TextError{Offset: i, Invalid: true}
 		case r == '\n' || r == '\t':
 		case r < 0x20 || r >= 0x7f && r <= 0x9f:
-			return fmt.Errorf("must not contain the control character U+%04X (only line breaks and tabs are allowed)", r)
+			return &TextError{Offset: i, Rune: r}
 		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
 			// Bidirectional embeddings, overrides and isolates turn the
 			// text that follows around where it is shown: a comment could
 			// read, on the analysts' pages, other than what it says.
-			return fmt.Errorf("must not contain the bidirectional control U+%04X", r)
+			return &TextError{Offset: i, Rune: r, Bidi: true}
 		}
 	}
 	return nil
+}
+
+// TextError is what CheckText refuses, for a page to say it in its own
+// language: invalid UTF-8 at Offset, or the control character Rune, a
+// bidirectional one when Bidi is set.
+type TextError struct {
+	Offset  int
+	Invalid bool
+	Rune    rune
+	Bidi    bool
+}
+
+func (e *TextError) Error() string {
+	switch {
+	case e.Invalid:
+		return fmt.Sprintf("must be valid UTF-8 (byte %d is not)", e.Offset)
+	case e.Bidi:
+		return fmt.Sprintf("must not contain the bidirectional control U+%04X", e.Rune)
+	}
+	return fmt.Sprintf("must not contain the control character U+%04X (only line breaks and tabs are allowed)", e.Rune)
 }
 
 // NormalizeFormText undoes the line-break encoding of HTML forms: browsers

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,20 +48,16 @@ func (s *Server) formText(c *fiber.Ctx) error {
 
 // formTextProblem says in lang what CheckText refuses in v.
 func formTextProblem(lang, v string) string {
-	v = hailong.NormalizeFormText(v)
-	if !utf8.ValidString(v) {
-		if lang == "vi" {
-			return "không phải văn bản UTF-8 hợp lệ"
-		}
-		return "is not valid UTF-8 text"
+	err := hailong.CheckText(hailong.NormalizeFormText(v))
+	var te *hailong.TextError
+	if lang != "vi" || !errors.As(err, &te) {
+		return err.Error()
 	}
-	for _, r := range v {
-		if r != '\n' && r != '\t' && (r < 0x20 || r >= 0x7f && r <= 0x9f) {
-			if lang == "vi" {
-				return fmt.Sprintf("chứa ký tự điều khiển U+%04X: chỉ được xuống dòng và tab", r)
-			}
-			return fmt.Sprintf("must not contain the control character U+%04X (only line breaks and tabs are allowed)", r)
-		}
+	switch {
+	case te.Invalid:
+		return "không phải văn bản UTF-8 hợp lệ"
+	case te.Bidi:
+		return fmt.Sprintf("chứa ký tự điều khiển hướng chữ U+%04X", te.Rune)
 	}
-	return hailong.CheckText(v).Error()
+	return fmt.Sprintf("chứa ký tự điều khiển U+%04X: chỉ được xuống dòng và tab", te.Rune)
 }

@@ -66,7 +66,12 @@ func New(cfg Config) *Watch {
 func (w *Watch) Flags(terminal string, at time.Time) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	times := w.within(terminal, at)
+	return w.flags(w.within(terminal, at), at)
+}
+
+// flags are those of a rating at time at after the terminal's times;
+// w.mu is held.
+func (w *Watch) flags(times []time.Time, at time.Time) []string {
 	var flags []string
 	if n := len(times); n > 0 && at.Sub(times[n-1]) < w.cfg.Interval {
 		flags = append(flags, hailong.FlagInterval)
@@ -85,13 +90,7 @@ func (w *Watch) Judge(terminal string, at time.Time) []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	times := w.within(terminal, at)
-	var flags []string
-	if n := len(times); n > 0 && at.Sub(times[n-1]) < w.cfg.Interval {
-		flags = append(flags, hailong.FlagInterval)
-	}
-	if len(times) >= w.cfg.Burst {
-		flags = append(flags, hailong.FlagBurst)
-	}
+	flags := w.flags(times, at)
 	w.note(terminal, times, at)
 	return flags
 }
