@@ -352,12 +352,8 @@ func TestPhoneRequestsAreRateLimitedPerAddress(t *testing.T) {
 }
 
 func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
-	m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, WalkInMax: 3}, Logger: quiet}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	m := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, WalkInMax: 3})
 	defer m.Close()
-	withToken(t, m)
 	cred := enrol(t, m, "kiosk-1", centre)
 	k := startKiosk(t, t.TempDir(), m.URL(), cred, centre)
 	defer k.Close()
@@ -394,12 +390,8 @@ func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
 // address, faster or more often than citizens give them, has them kept
 // flagged, out of the measures, rather than filling the code's figures.
 func TestOnePhoneRatesOnceAScan(t *testing.T) {
-	m := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true}, Logger: quiet}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	m := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true})
 	defer m.Close()
-	withToken(t, m)
 	cred := enrol(t, m, "kiosk-1", centre)
 	k := startKiosk(t, t.TempDir(), m.URL(), cred, centre)
 	defer k.Close()
