@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +89,16 @@ type Event struct {
 	At                                  time.Time
 	Actor, Action, Target, Detail, Addr string
 	OK                                  bool
+	// Scopes are the scopes the event's actor and target (when they are
+	// users) had when it happened, a user's scope before and after when
+	// the event moved them: an administrator of a narrower scope reads the
+	// events with one of these in it (AuditLog). A user moved later does
+	// not take their history to their new administrator, nor leave it
+	// with none. Record fills them in.
+	Scopes []string
+	// Scoped tells that Scopes were recorded with the event: events of
+	// versions before them are read by their users' current scopes.
+	Scoped bool
 }
 
 // Audit actions.
@@ -257,6 +268,7 @@ func (s *Service) Record(ctx context.Context, e Event) {
 	if e.Addr == "" {
 		e.Addr = AddrOf(ctx)
 	}
+	e.Scopes, e.Scoped = s.scopesOf(e.Scopes, e.Actor, e.Target), true
 	if err := s.cfg.Store.AddEvent(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit log write failed", "err", err, "actor", e.Actor, "action", e.Action, "target", e.Target, "ok", e.OK)
 	}
@@ -278,13 +290,28 @@ func AddrOf(ctx context.Context) string {
 	return a
 }
 
+// scopesOf returns scopes with the current scope of each name that is a
+// user's (an actor's name may carry its token: actorName), each once.
+func (s *Service) scopesOf(scopes []string, names ...string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range names {
+		name, _, _ = strings.Cut(name, " (token ")
+		if u, ok := s.users[name]; ok && !slices.Contains(scopes, u.Scope) {
+			scopes = append(scopes, u.Scope)
+		}
+	}
+	return scopes
+}
+
 // AuditLog returns the events since a time, newest first, at most limit
 // (1,000 when limit is not in 1..10,000). It needs PermAuditRead. An
 // administrator whose scope is everything the aggregator serves (its one
 // province) sees every event; one with a narrower scope (or a province's
 // where the aggregator serves several) sees the events done by or to the
-// users in that scope (and not, say, the province admin's sign-ins or
-// failed sign-ins for unknown names), among the newest 10,000.
+// users who were in that scope when it happened (Event.Scopes; not, say,
+// the province admin's sign-ins, failed sign-ins for unknown names, or what
+// a user did before being moved in), among the newest 10,000.
 func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since time.Time, limit int) ([]Event, error) {
 	if actor != nil && !actor.Can(hailong.PermAuditRead) {
 		return nil, forbidden()
@@ -305,17 +332,25 @@ func (s *Service) AuditLog(ctx context.Context, actor *hailong.Principal, since 
 		scopes[n] = u.Scope
 	}
 	s.mu.Unlock()
-	mine := func(name string) bool {
+	// Events of versions that did not record scopes are read by their
+	// users' scopes now.
+	now := func(name string) bool {
 		name, _, _ = strings.Cut(name, " (token ")
 		sc, ok := scopes[name]
 		return ok && s.within(actor, sc)
+	}
+	mine := func(e *Event) bool {
+		if !e.Scoped {
+			return now(e.Actor) || now(e.Target)
+		}
+		return slices.ContainsFunc(e.Scopes, func(sc string) bool { return s.within(actor, sc) })
 	}
 	out := evs[:0]
 	for _, e := range evs {
 		if len(out) == limit {
 			break
 		}
-		if mine(e.Actor) || mine(e.Target) {
+		if mine(&e) {
 			out = append(out, e)
 		}
 	}

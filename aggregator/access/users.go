@@ -164,9 +164,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor *hailong.Principal, user
 	if disabled != nil {
 		detail = append(detail, fmt.Sprintf("disabled=%v", *disabled))
 	}
+	// The scope the user had, as well as the one they have after (Record):
+	// a move is seen by the administrators of both.
+	before := s.scopesOf(nil, username)
 	err := s.updateUser(ctx, actor, username, role, scope, disabled)
 	s.Record(ctx, Event{Actor: actorName(actor), Action: ActionUserUpdate, Target: auditName(username),
-		Detail: strings.Join(detail, " ") + errDetail(err), OK: err == nil})
+		Detail: strings.Join(detail, " ") + errDetail(err), OK: err == nil, Scopes: before})
 	return err
 }
 

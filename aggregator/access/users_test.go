@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"hailong"
 	"hailong/aggregator/access"
 	"hailong/hierarchy"
@@ -233,6 +235,67 @@ func TestAuditLogWithinScope(t *testing.T) {
 	got := seen(hoa)
 	if !got["lan"] || !got["hoa"] || !got["cli"] || got["binh"] || got["ghost"] || got["root"] {
 		t.Fatalf("the commune admin sees %v; want its commune's users only (and what was done to them)", got)
+	}
+}
+
+// TestAuditLogKeepsTheScopesOfTheTime: a user's events are read by the
+// administrators of the scope they had when each happened, so a user moved
+// to another commune takes no history to its administrator and leaves none
+// behind; the move itself is seen by both. Events of versions that did not
+// record scopes are read by their users' scopes now.
+func TestAuditLogKeepsTheScopesOfTheTime(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.addUser(t, "hoa", hailong.RoleAdmin, "09190")
+	e.addUser(t, "tuan", hailong.RoleAdmin, "07210")
+	e.addUser(t, "lan", hailong.RoleAnalyst, "09190")
+	e.clock.Advance(time.Minute)
+	if _, _, err := e.svc.Login(ctx, "lan", pw, "192.0.2.10"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	moved := "07210"
+	if err := e.svc.UpdateUser(ctx, nil, "lan", nil, &moved, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	if _, _, err := e.svc.Login(ctx, "lan", pw, "192.0.2.20"); err != nil {
+		t.Fatal(err)
+	}
+	// An event as versions before scopes were recorded wrote it.
+	e.clock.Advance(time.Minute)
+	if _, err := e.raw.Collection("audit").InsertOne(ctx, bson.D{{Key: "at", Value: e.clock.Now()}, {Key: "actor", Value: "lan"},
+		{Key: "action", Value: access.ActionLogout}, {Key: "target", Value: "lan"}, {Key: "ok", Value: true}}); err != nil {
+		t.Fatal(err)
+	}
+	_, hoa := e.login(t, "hoa")
+	_, tuan := e.login(t, "tuan")
+	tests := []struct {
+		name  string
+		admin *hailong.Principal
+		want  []string // lan's events, newest first, by action and address
+	}{
+		{"the commune lan left sees what lan did there and the move", hoa,
+			[]string{"user.update ", "login 192.0.2.10", "user.add "}},
+		{"the commune lan joined sees the move and what lan did since", tuan,
+			[]string{"logout ", "login 192.0.2.20", "user.update "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, err := e.svc.AuditLog(ctx, tt.admin, time.Time{}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, ev := range evs {
+				if ev.Target == "lan" {
+					got = append(got, ev.Action+" "+ev.Addr)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("lan's events %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -23,11 +23,13 @@ type eventDoc struct {
 	Detail string    `bson:"detail,omitempty"`
 	Addr   string    `bson:"addr,omitempty"`
 	OK     bool      `bson:"ok"`
+	Scopes []string  `bson:"scopes,omitempty"`
+	Scoped bool      `bson:"scoped,omitempty"`
 }
 
 // AddEvent appends an event to the audit log.
 func (d *DB) AddEvent(ctx context.Context, e access.Event) error {
-	doc := eventDoc{At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr, OK: e.OK}
+	doc := eventDoc{At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr, OK: e.OK, Scopes: e.Scopes, Scoped: e.Scoped}
 	if _, err := d.audit().InsertOne(ctx, doc); err != nil {
 		return fmt.Errorf("append to the audit log: %w", err)
 	}
@@ -45,7 +47,7 @@ func (d *DB) Events(ctx context.Context, since time.Time, limit int) ([]access.E
 	}
 	out := make([]access.Event, len(docs))
 	for i, e := range docs {
-		out[i] = access.Event{At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr, OK: e.OK}
+		out[i] = access.Event{At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr, OK: e.OK, Scopes: e.Scopes, Scoped: e.Scoped}
 	}
 	return out, nil
 }
