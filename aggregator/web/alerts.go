@@ -114,14 +114,15 @@ func problemsErr(problems map[string]string) error {
 }
 
 // alertInScope returns the alert with id if its unit lies in the
-// principal's scope today: 403 otherwise.
+// principal's scope today: 403 otherwise, without naming the unit, which
+// is not the caller's to know.
 func (s *Server) alertInScope(c *fiber.Ctx, eng Alerts, id string) (hailong.Alert, error) {
 	a, err := eng.Alert(c.UserContext(), id)
 	if err != nil {
 		return a, err
 	}
 	if !s.unitInScope(principalOf(c), a.Unit, hailong.DateOf(s.Now())) {
-		return a, hailong.Errorf(hailong.EFORBIDDEN, "The alert's unit %s is outside your scope.", a.Unit)
+		return a, hailong.Errorf(hailong.EFORBIDDEN, "The alert is outside your scope.")
 	}
 	return a, nil
 }

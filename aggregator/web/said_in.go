@@ -33,6 +33,7 @@ var saidInVietnamese = []struct {
 	{regexp.MustCompile(`^Use at least 5 different characters\.$`), "Hãy dùng ít nhất 5 ký tự khác nhau."},
 	{regexp.MustCompile(`^Give an address such as name@example\.gov\.vn, at most 254 characters\.$`), "Hãy nhập một địa chỉ như ten@example.gov.vn, tối đa 254 ký tự."},
 	{regexp.MustCompile(`^The unit (.*) is outside your scope\.$`), "Đơn vị $1 nằm ngoài phạm vi của bạn."},
+	{regexp.MustCompile(`^The alert is outside your scope\.$`), "Cảnh báo này nằm ngoài phạm vi của bạn."},
 	{regexp.MustCompile(`^Name the token \(1 to 100 characters\), e\.g\. after the program that uses it\.$`), "Hãy đặt tên cho khoá (1 đến 100 ký tự), ví dụ theo chương trình dùng nó."},
 	{regexp.MustCompile(`^An API token may not make tokens; sign in\.$`), "Khoá API không được tạo khoá khác; hãy đăng nhập."},
 	{regexp.MustCompile(`^There is no token "(.*)"\.$`), "Không có khoá “$1”."},
