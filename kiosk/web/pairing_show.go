@@ -1,12 +1,14 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"hailong"
 	"hailong/kiosk/terminals"
 )
 
@@ -50,11 +52,15 @@ func (s *Server) pairedScreen(c *fiber.Ctx) error {
 // pairingShow shows an unpaired browser its code; pair.js waits for the
 // administrator and then opens the screen.
 func (s *Server) pairingShow(c *fiber.Ctx) error {
+	lang := language(c)
 	code, err := s.pairingCode(c)
+	var busy *hailong.Error
+	if errors.As(err, &busy) && busy.Code == hailong.ERATELIMITED {
+		return s.refuse(c, lang, busy, refusalTexts[lang].BusyTitle, []string{refusalTexts[lang].Busy}, "")
+	}
 	if err != nil {
 		return err
 	}
-	lang := language(c)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(http.StatusUnauthorized)

@@ -94,13 +94,16 @@ type screenPage struct {
 // (and &official_name=<name> where the centre shows names) once, when it
 // is set up. The citizen taps a face, which is the rating; optional
 // follow-up questions come one page at a time. After a while untouched, a
-// lobby screen offers a code to rate on a phone beside the faces.
+// lobby screen offers a code to rate on a phone beside the faces. An
+// address it cannot open is refused in the page's language, naming the
+// parameter at fault (refuse).
 func (s *Server) screenShow(c *fiber.Ctx) error {
 	lang := language(c)
 	qid := c.Query("q", s.Questionnaires[0])
 	q, ok := s.offered(qid)
 	if !ok {
-		return hailong.Errorf(hailong.ENOTFOUND, "Questionnaire %q is not offered at this node.", qid)
+		return s.refuse(c, lang, hailong.Errorf(hailong.ENOTFOUND, "Questionnaire %q is not offered at this node.", qid),
+			refusalTexts[lang].BadAddress, s.notOffered(lang, qid), refusalTexts[lang].Fix)
 	}
 	counter, official, terminal := c.Query("counter"), c.Query("official"), c.Query("terminal")
 	officialName := c.Query("official_name")
@@ -111,21 +114,25 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 		terminal = "lobby"
 	}
 	var fields []hailong.FieldError
+	var problems []string // the fields' problems in the page's language
 	for _, f := range []struct{ name, value string }{{"counter", counter}, {"official", official}, {"terminal", terminal}} {
 		if f.value == "" {
 			continue
 		}
 		if err := hailong.CheckRef(f.value); err != nil {
 			fields = append(fields, hailong.FieldError{Field: f.name, Message: err.Error()})
+			problems = append(problems, badRef(lang, f.name, f.value))
 		}
 	}
 	if officialName != "" {
 		if err := hailong.CheckText(officialName); err != nil || len([]rune(officialName)) > 64 {
 			fields = append(fields, hailong.FieldError{Field: "official_name", Message: "must be a name of at most 64 characters"})
+			problems = append(problems, badName(lang, officialName))
 		}
 	}
 	if len(fields) > 0 {
-		return hailong.Invalid("The terminal address is not valid.", fields...)
+		return s.refuse(c, lang, hailong.Invalid("The terminal address is not valid.", fields...),
+			refusalTexts[lang].BadAddress, problems, refusalTexts[lang].Fix)
 	}
 	var langs []langLink
 	for _, l := range hailong.Languages {

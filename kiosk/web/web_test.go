@@ -33,7 +33,9 @@ func newServer(t *testing.T) (*web.Server, *bolt.Outbox, *stubUploader) {
 	return newServerB(t)
 }
 
-func newServerB(t testing.TB) (*web.Server, *bolt.Outbox, *stubUploader) {
+// newServerB starts a test node; each of with changes its settings
+// before it is built (its Outbox is open by then).
+func newServerB(t testing.TB, with ...func(*web.Server)) (*web.Server, *bolt.Outbox, *stubUploader) {
 	t.Helper()
 	catalog, err := hailong.LoadCatalog(assets.FS(""), assets.QuestionnaireDir)
 	if err != nil {
@@ -45,8 +47,12 @@ func newServerB(t testing.TB) (*web.Server, *bolt.Outbox, *stubUploader) {
 	}
 	t.Cleanup(func() { o.Close() })
 	up := &stubUploader{}
-	s, err := web.New(&web.Server{Kiosk: "k1", Unit: "TT-1", UnitName: "Trung tâm", Questionnaires: []string{"counter-quick"},
-		Catalog: catalog, Outbox: o, Uploader: up, Assets: assets.FS("")})
+	cfg := &web.Server{Kiosk: "k1", Unit: "TT-1", UnitName: "Trung tâm", Questionnaires: []string{"counter-quick"},
+		Catalog: catalog, Outbox: o, Uploader: up, Assets: assets.FS("")}
+	for _, f := range with {
+		f(cfg)
+	}
+	s, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
