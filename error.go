@@ -20,6 +20,10 @@ const (
 	EUNSUPPORTED  = "unsupported"  // e.g. a content type we do not accept
 	EGONE         = "gone"         // it existed but may no longer be used
 	EMETHOD       = "method"       // the path exists, but not for this method
+
+	// EHEADERTOOLARGE: the request's header (request line, fields,
+	// cookies) is over the server's read buffer.
+	EHEADERTOOLARGE = "header_too_large"
 )
 
 // FieldError names one field of the input and what is wrong with it.

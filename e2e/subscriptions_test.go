@@ -18,7 +18,8 @@ import (
 // TestSubscriptionsAPIAndAlertEmail drives /api/v1/subscriptions with a
 // user's API token and publishes an alert through the aggregator's
 // AlertMail: the subscriber receives it from the test's SMTP server; a
-// unit outside the scope is refused beside its field.
+// unit outside the scope is refused beside its field (400), a repeat too
+// (409).
 func TestSubscriptionsAPIAndAlertEmail(t *testing.T) {
 	smtp := mailtest.Start(t)
 	agg := startAggregatorWith(t, aggapp.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DemoData: true, Mail: smtp.Config(),
@@ -44,7 +45,7 @@ func TestSubscriptionsAPIAndAlertEmail(t *testing.T) {
 		{"subscribe", "POST", "/api/v1/subscriptions", `{"unit":"09190","kind":"alerts","lang":"vi"}`, 201, ""},
 		{"out of scope", "POST", "/api/v1/subscriptions", `{"unit":"09250","kind":"weekly"}`, 400, "unit"},
 		{"bad kind", "POST", "/api/v1/subscriptions", `{"unit":"09190","kind":"daily"}`, 400, "kind"},
-		{"again", "POST", "/api/v1/subscriptions", `{"unit":"09190","kind":"alerts"}`, 400, "unit"},
+		{"again", "POST", "/api/v1/subscriptions", `{"unit":"09190","kind":"alerts"}`, 409, "unit"},
 		{"quarterly", "POST", "/api/v1/subscriptions", `{"unit":"TT-09190","kind":"quarterly","lang":"en"}`, 201, ""},
 		{"list", "GET", "/api/v1/subscriptions", "", 200, ""},
 	} {

@@ -40,6 +40,12 @@ type Config struct {
 	MaxConns int
 }
 
+// HeaderLimit bounds a request's header, request line and cookies
+// included: fasthttp reads it whole into a buffer of this size (Fiber's
+// default, said here so the documents can quote it). A larger one is
+// answered 431 and the connection closed.
+const HeaderLimit = 4 << 10
+
 // CSP is the Content-Security-Policy of every page: nothing but our own
 // embedded assets, no inline script, no framing.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
@@ -70,6 +76,7 @@ func New(cfg Config) *fiber.App {
 	app := fiber.New(fiber.Config{
 		AppName:                 cfg.Name,
 		BodyLimit:               cfg.BodyLimit,
+		ReadBufferSize:          HeaderLimit,
 		ReadTimeout:             cfg.ReadTimeout,
 		WriteTimeout:            cfg.WriteTimeout,
 		IdleTimeout:             cfg.IdleTimeout,
@@ -109,6 +116,8 @@ var status = map[string]int{
 	hailong.EGONE:         http.StatusGone,
 	hailong.EMETHOD:       http.StatusMethodNotAllowed,
 	hailong.EINTERNAL:     http.StatusInternalServerError,
+
+	hailong.EHEADERTOOLARGE: http.StatusRequestHeaderFieldsTooLarge,
 }
 
 // Status returns the HTTP status of an error code.
@@ -119,16 +128,19 @@ func Status(code string) int {
 	return http.StatusInternalServerError
 }
 
-// fiberCodes maps Fiber's own errors (routing, body limit) to ours.
+// fiberCodes maps Fiber's own errors (routing, body limit, and what its
+// serverErrorHandler makes of fasthttp's: a header over the read buffer
+// is a 431) to ours; any other is EINVALID, a 400.
 var fiberCodes = map[int]string{
-	http.StatusNotFound:              hailong.ENOTFOUND,
-	http.StatusMethodNotAllowed:      hailong.EMETHOD,
-	http.StatusRequestEntityTooLarge: hailong.ETOOLARGE,
-	http.StatusBadRequest:            hailong.EINVALID,
-	http.StatusUnsupportedMediaType:  hailong.EUNSUPPORTED,
-	http.StatusTooManyRequests:       hailong.ERATELIMITED,
-	http.StatusRequestTimeout:        hailong.EUNAVAILABLE,
-	http.StatusServiceUnavailable:    hailong.EUNAVAILABLE,
+	http.StatusNotFound:                    hailong.ENOTFOUND,
+	http.StatusMethodNotAllowed:            hailong.EMETHOD,
+	http.StatusRequestEntityTooLarge:       hailong.ETOOLARGE,
+	http.StatusRequestHeaderFieldsTooLarge: hailong.EHEADERTOOLARGE,
+	http.StatusBadRequest:                  hailong.EINVALID,
+	http.StatusUnsupportedMediaType:        hailong.EUNSUPPORTED,
+	http.StatusTooManyRequests:             hailong.ERATELIMITED,
+	http.StatusRequestTimeout:              hailong.EUNAVAILABLE,
+	http.StatusServiceUnavailable:          hailong.EUNAVAILABLE,
 }
 
 // Problem is an RFC 9457 problem detail.
@@ -150,8 +162,11 @@ func ProblemOf(log *slog.Logger, err error) Problem {
 			code = hailong.EINVALID
 		}
 		msg := fe.Message
-		if fe.Code == http.StatusRequestEntityTooLarge {
+		switch fe.Code {
+		case http.StatusRequestEntityTooLarge:
 			msg = "The request body is over its size limit."
+		case http.StatusRequestHeaderFieldsTooLarge:
+			msg = "The request header is over its size limit."
 		}
 		err = &hailong.Error{Code: code, Message: msg}
 	}

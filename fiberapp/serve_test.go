@@ -2,12 +2,15 @@ package fiberapp_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"hailong"
 	"hailong/fiberapp"
 )
 
@@ -165,6 +169,62 @@ func TestConnectionCaps(t *testing.T) {
 			}
 			if got := resp.Status[:3]; got != tc.status {
 				t.Fatalf("the connection over the cap got %s, want %s", resp.Status, tc.status)
+			}
+		})
+	}
+}
+
+// TestOversizedHeaderAnswers431 sends requests over a real socket whose
+// header does not fit fasthttp's read buffer (HeaderLimit): the answer
+// is 431 Request Header Fields Too Large as problem+json, where
+// ProblemOf, not knowing Fiber's 431, made it a 400.
+func TestOversizedHeaderAnswers431(t *testing.T) {
+	app := fiberapp.New(fiberapp.Config{Logger: quiet})
+	app.Get("/", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	ln := listen(t)
+	s := fiberapp.Serve(app, ln, fiberapp.ServeConfig{Logger: quiet})
+	defer s.Shutdown(time.Second)
+	var many strings.Builder
+	for i := 0; many.Len() <= 2*fiberapp.HeaderLimit; i++ { // each small, together too many
+		fmt.Fprintf(&many, "X-Field-%03d: %s\r\n", i, strings.Repeat("v", 20))
+	}
+	for _, tc := range []struct {
+		name   string
+		header string // the request's lines after Host
+		status int
+	}{
+		{"one huge header", "X-Padding: " + strings.Repeat("a", 4*fiberapp.HeaderLimit) + "\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"a huge cookie", "Cookie: hailong_session=" + strings.Repeat("c", 2*fiberapp.HeaderLimit) + "\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"many headers", many.String(), http.StatusRequestHeaderFieldsTooLarge},
+		{"a header within the buffer", "X-Padding: " + strings.Repeat("a", fiberapp.HeaderLimit/2) + "\r\n", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			// Written aside: the server answers without reading it all.
+			go io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n"+tc.header+"\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %s, want %d: %s", resp.Status, tc.status, body)
+			}
+			if tc.status == http.StatusOK {
+				return
+			}
+			var p fiberapp.Problem
+			if err := json.Unmarshal(body, &p); err != nil || resp.Header.Get("Content-Type") != "application/problem+json" {
+				t.Fatalf("not problem+json (%s, %v): %s", resp.Header.Get("Content-Type"), err, body)
+			}
+			if p.Status != tc.status || p.Type != "urn:hailong:problem:"+hailong.EHEADERTOOLARGE || p.Detail == "" {
+				t.Errorf("problem %+v", p)
 			}
 		})
 	}

@@ -109,8 +109,9 @@ func (s *Service) filter(keep func(hailong.Subscription) bool) []hailong.Subscri
 
 // Add subscribes the principal to kind for unit's subtree, emailed in
 // lang ("vi" when empty). The unit must be in the principal's scope
-// today; a kind, a language or a repeat of a subscription held is refused
-// with a field error.
+// today; a kind or a language is refused with a field error (EINVALID),
+// a repeat of a subscription held (same user, unit and kind) with an
+// ECONFLICT carrying the field error MsgRepeat on unit.
 func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, kind hailong.SubscriptionKind, lang string) (hailong.Subscription, error) {
 	unit = strings.TrimSpace(unit)
 	if lang == "" {
@@ -142,8 +143,11 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 	defer s.writeMu.Unlock()
 	mine := s.Of(p.Username)
 	if slices.ContainsFunc(mine, func(sub hailong.Subscription) bool { return sub.Unit == unit && sub.Kind == kind }) {
-		return hailong.Subscription{}, hailong.Invalid("You already have this subscription.",
-			hailong.FieldError{Field: "unit", Message: MsgRepeat})
+		// What is stored, not the input, stands in the way: a conflict
+		// (409), still said beside the unit field.
+		return hailong.Subscription{}, &hailong.Error{Code: hailong.ECONFLICT,
+			Message: fmt.Sprintf("You are already subscribed to %q for unit %q.", kind, unit),
+			Fields:  []hailong.FieldError{{Field: "unit", Message: MsgRepeat}}}
 	}
 	if len(mine) >= MaxPerUser {
 		return hailong.Subscription{}, hailong.Invalid("You have too many subscriptions.",

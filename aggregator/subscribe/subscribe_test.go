@@ -11,7 +11,9 @@ import (
 )
 
 // TestAdd: a unit of the subscriber's scope only, a known kind and
-// language, no repeat; kept across a restart; removed by its owner only.
+// language (else EINVALID), no repeat (ECONFLICT: it is what is stored
+// that stands in the way); kept across a restart; removed by its owner
+// only.
 func TestAdd(t *testing.T) {
 	env := subscribetest.Start(t, time.Date(2026, 11, 30, 9, 0, 0, 0, hailong.Location))
 	lan := env.AddUser("lan", "09190", "lan@example.gov.vn")
@@ -33,19 +35,21 @@ func TestAdd(t *testing.T) {
 		unit, kind string
 		lang       string
 		field, msg string
+		code       string
 	}{
-		{"the commune", lan, "09190", "alerts", "", "", ""},
-		{"its centre, weekly in English", lan, "TT-09190", "weekly", "en", "", ""},
-		{"again", lan, "09190", "alerts", "vi", "unit", subscribe.MsgRepeat},
-		{"another commune", lan, "09250", "weekly", "vi", "unit", subscribe.MsgOutOfScope},
-		{"the province", lan, "24", "monthly", "vi", "unit", subscribe.MsgOutOfScope},
-		{"no unit", lan, " ", "monthly", "vi", "unit", subscribe.MsgRequired},
-		{"unknown kind", lan, "09190", "daily", "vi", "kind", subscribe.MsgKind},
-		{"unknown language", lan, "09190", "monthly", "fr", "lang", subscribe.MsgLang},
-		{"the province by its analyst", hoa, "24", "quarterly", "vi", "", ""},
-		{"alerts without measures.read", fleet, "09190", "alerts", "vi", "kind", subscribe.MsgNoRight},
-		{"a summary with measures.read", reader, "09190", "weekly", "vi", "", ""},
-		{"the quarterly report without exports.read", reader, "09190", "quarterly", "vi", "kind", subscribe.MsgNoRight},
+		{"the commune", lan, "09190", "alerts", "", "", "", ""},
+		{"its centre, weekly in English", lan, "TT-09190", "weekly", "en", "", "", ""},
+		{"again", lan, "09190", "alerts", "vi", "unit", subscribe.MsgRepeat, hailong.ECONFLICT},
+		{"again in the other language", lan, "09190", "alerts", "en", "unit", subscribe.MsgRepeat, hailong.ECONFLICT},
+		{"another commune", lan, "09250", "weekly", "vi", "unit", subscribe.MsgOutOfScope, hailong.EINVALID},
+		{"the province", lan, "24", "monthly", "vi", "unit", subscribe.MsgOutOfScope, hailong.EINVALID},
+		{"no unit", lan, " ", "monthly", "vi", "unit", subscribe.MsgRequired, hailong.EINVALID},
+		{"unknown kind", lan, "09190", "daily", "vi", "kind", subscribe.MsgKind, hailong.EINVALID},
+		{"unknown language", lan, "09190", "monthly", "fr", "lang", subscribe.MsgLang, hailong.EINVALID},
+		{"the province by its analyst", hoa, "24", "quarterly", "vi", "", "", ""},
+		{"alerts without measures.read", fleet, "09190", "alerts", "vi", "kind", subscribe.MsgNoRight, hailong.EINVALID},
+		{"a summary with measures.read", reader, "09190", "weekly", "vi", "", "", ""},
+		{"the quarterly report without exports.read", reader, "09190", "quarterly", "vi", "kind", subscribe.MsgNoRight, hailong.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := env.Subs.Add(ctx, tc.p, tc.unit, hailong.SubscriptionKind(tc.kind), tc.lang)
@@ -58,6 +62,9 @@ func TestAdd(t *testing.T) {
 			fields := hailong.ErrorFields(err)
 			if len(fields) != 1 || fields[0].Field != tc.field || fields[0].Message != tc.msg {
 				t.Errorf("Add = %v (%v), want %s: %s", err, fields, tc.field, tc.msg)
+			}
+			if got := hailong.ErrorCode(err); got != tc.code {
+				t.Errorf("Add = %v: code %q, want %q", err, got, tc.code)
 			}
 		})
 	}

@@ -22,9 +22,19 @@ func (s *Server) subscriptionsCreate(c *fiber.Ctx) error {
 }
 
 // subscriptionsRefused puts a refusal's field messages beside their
-// fields, in the page's language; other errors are returned.
+// fields, in the page's language: bad input answered 400, a conflict
+// with a field to show it by (a subscription already held) 409. Other
+// errors are returned.
 func (s *Server) subscriptionsRefused(c *fiber.Ctx, err error, p subscriptionsPage) error {
-	if hailong.ErrorCode(err) != hailong.EINVALID {
+	status := fiber.StatusBadRequest
+	switch hailong.ErrorCode(err) {
+	case hailong.EINVALID:
+	case hailong.ECONFLICT:
+		if len(hailong.ErrorFields(err)) == 0 {
+			return err
+		}
+		status = fiber.StatusConflict
+	default:
 		return err
 	}
 	w := areaWords(pageLang(c), "subscriptions")
@@ -39,5 +49,5 @@ func (s *Server) subscriptionsRefused(c *fiber.Ctx, err error, p subscriptionsPa
 		}
 		p.Problem[f.Field] = msg
 	}
-	return s.subscriptionsRender(c, fiber.StatusBadRequest, p)
+	return s.subscriptionsRender(c, status, p)
 }
