@@ -397,9 +397,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// the book. After Start: a rebuild rewrites the flags the book reads.
 	m.book = outcomes.New(m.db)
 	m.book.SetFields(fields)
+	m.book.SetBudget(cfg.RollupBudget) // its months saved with it, read when used
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
-	// The monthly sums saved with the book at the last clean stop answer
-	// the measures of whole months while it is read.
+	// The months of its rollup saved with the book answer the measures
+	// while it is read, if nothing was stored after the save (else the
+	// monthly sums an earlier version saved answer whole months).
 	if err := m.book.Prepare(ctx); err != nil {
 		m.Logger.Warn("read the outcome book's saved monthly sums; the measures wait for the book", "err", err)
 	}

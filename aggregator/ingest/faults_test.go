@@ -44,7 +44,8 @@ func checkCounted(t *testing.T, in *ingest.Ingester, db *mongodb.DB, want int, d
 		t.Fatal("the rollups differ from a recomputation from raw ratings")
 	}
 	var flagged []string
-	if err := db.ScanDossierFlags(ctx, func(d string) { flagged = append(flagged, d) }); err != nil {
+	add := func(d string) { flagged = append(flagged, d) }
+	if _, err := db.ScanDossierFlags(ctx, add, add); err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(flagged)

@@ -86,7 +86,8 @@ func TestSettledFlagReachesTheBook(t *testing.T) {
 
 	db, closeDB = ferrettest.OpenDir(t, dir)
 	var flags []string
-	if err := db.ScanDossierFlags(ctx, func(d string) { flags = append(flags, d) }); err != nil {
+	add := func(d string) { flags = append(flags, d) }
+	if _, err := db.ScanDossierFlags(ctx, add, add); err != nil {
 		t.Fatal(err)
 	}
 	if len(flags) != 1 || flags[0] != u.Dossier {

@@ -82,6 +82,11 @@ func monthName(prefix string, flagged bool, m rollup.Month) string {
 // collection and returns its name.
 func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, days []rollup.Day) (string, error) {
 	name := monthName(segmentPrefix, flagged, m)
+	return name, d.writeDays(ctx, name, days)
+}
+
+// writeDays writes days into the new collection name, in runs (runDoc).
+func (d *DB) writeDays(ctx context.Context, name string, days []rollup.Day) error {
 	w := inserter{coll: d.db.Collection(name), batch: maxInsertBatch}
 	for start := 0; start < len(days); {
 		end, cells := start, 0
@@ -93,7 +98,7 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 		for {
 			b.Reset()
 			if err := gob.NewEncoder(&b).Encode(days[start:end]); err != nil {
-				return "", fmt.Errorf("encode rollup days: %w", err)
+				return fmt.Errorf("encode rollup days: %w", err)
 			}
 			if b.Len() <= segmentRunBytes || end-start == 1 {
 				break
@@ -101,14 +106,14 @@ func (d *DB) WriteSegment(ctx context.Context, flagged bool, m rollup.Month, day
 			end = start + (end-start)/2 // cells with many answers: a shorter run
 		}
 		if err := w.add(ctx, runDoc{ID: dayID(&days[start]), Days: bytes.Clone(b.Bytes())}); err != nil {
-			return "", fmt.Errorf("write rollup segment: %w", err)
+			return fmt.Errorf("write rollup segment: %w", err)
 		}
 		start = end
 	}
 	if err := w.flush(ctx); err != nil {
-		return "", fmt.Errorf("write rollup segment: %w", err)
+		return fmt.Errorf("write rollup segment: %w", err)
 	}
-	return name, nil
+	return nil
 }
 
 // LoadSegment calls fn for every day of a segment.
@@ -116,6 +121,11 @@ func (d *DB) LoadSegment(ctx context.Context, name string, fn func(rollup.Day)) 
 	if !strings.HasPrefix(name, segmentPrefix) {
 		return fmt.Errorf("%q is not a rollup segment", name)
 	}
+	return d.loadDays(ctx, name, fn)
+}
+
+// loadDays calls fn for every day writeDays wrote into name.
+func (d *DB) loadDays(ctx context.Context, name string, fn func(rollup.Day)) error {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	return eachDoc(ctx, d.db.Collection(name), segmentReadBatch, func(doc *runDoc) error {
@@ -153,21 +163,26 @@ const summaryRunUnits = 1024
 // collection and returns its name.
 func (d *DB) WriteSummary(ctx context.Context, flagged bool, s rollup.Summary) (string, error) {
 	name := monthName(summaryPrefix, flagged, s.Month)
+	return name, d.writeSummary(ctx, name, s)
+}
+
+// writeSummary writes a summary into the new collection name.
+func (d *DB) writeSummary(ctx context.Context, name string, s rollup.Summary) error {
 	w := inserter{coll: d.db.Collection(name), batch: maxInsertBatch}
 	for start := 0; start == 0 || start < len(s.Units); start += summaryRunUnits {
 		part := rollup.Summary{Month: s.Month, Units: s.Units[start:min(start+summaryRunUnits, len(s.Units))]}
 		var b bytes.Buffer
 		if err := gob.NewEncoder(&b).Encode(part); err != nil {
-			return "", fmt.Errorf("encode rollup summary: %w", err)
+			return fmt.Errorf("encode rollup summary: %w", err)
 		}
 		if err := w.add(ctx, runDoc{ID: strconv.Itoa(start), Days: b.Bytes()}); err != nil {
-			return "", fmt.Errorf("write rollup summary: %w", err)
+			return fmt.Errorf("write rollup summary: %w", err)
 		}
 	}
 	if err := w.flush(ctx); err != nil {
-		return "", fmt.Errorf("write rollup summary: %w", err)
+		return fmt.Errorf("write rollup summary: %w", err)
 	}
-	return name, nil
+	return nil
 }
 
 // LoadSummary reads a summary WriteSummary wrote.
@@ -175,6 +190,11 @@ func (d *DB) LoadSummary(ctx context.Context, name string) (rollup.Summary, erro
 	if !strings.HasPrefix(name, summaryPrefix) {
 		return rollup.Summary{}, fmt.Errorf("%q is not a rollup summary", name)
 	}
+	return d.loadSummary(ctx, name)
+}
+
+// loadSummary reads the summary writeSummary wrote into name.
+func (d *DB) loadSummary(ctx context.Context, name string) (rollup.Summary, error) {
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	var s rollup.Summary

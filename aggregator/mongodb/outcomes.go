@@ -140,7 +140,9 @@ func (d *DB) clearSavedFlags(ctx context.Context) error {
 			return err
 		}
 		st.ID = outcomesSavedID
+		// The months and sums were counted with the flags replaced.
 		st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs = "", 0, 0, nil
+		st.Months, st.Untold, st.Sums = nil, nil, ""
 		st.Version++
 		err := d.claimVersion(ctx, st.Version, func(ctx context.Context) error { return d.putMeta(ctx, outcomesSavedID, st) })
 		if errors.Is(err, errSavedMoved) && try < 5 {

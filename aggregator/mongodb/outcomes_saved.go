@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -56,8 +57,12 @@ const (
 	outcomeLogPrefix   = "outcomes_log_"
 	outcomeSavedPrefix = "outcomes_saved_"
 	outcomeSumsPrefix  = "outcomes_sums_"
-	flagLogPrefix      = "dossier_flags_log_"
-	flagSavedPrefix    = "dossier_flags_saved_"
+	// outcomeMonthPrefix and outcomeMonthSumPrefix name a month of the
+	// book's rollup and its summary: outcomes_month_<YYYYMM>_<unix ns>_<random>.
+	outcomeMonthPrefix    = "outcomes_month_"
+	outcomeMonthSumPrefix = "outcomes_monthsum_"
+	flagLogPrefix         = "dossier_flags_log_"
+	flagSavedPrefix       = "dossier_flags_saved_"
 	// legacyOutcomeLog and legacyFlagLog are where every process wrote
 	// before logs were per process.
 	legacyOutcomeLog = "outcomes"
@@ -116,6 +121,23 @@ type outcomesSaved struct {
 	Sums     string `bson:"sums,omitempty"`
 	SumRuns  int    `bson:"sum_runs,omitempty"`
 	SumCount int    `bson:"sum_count,omitempty"`
+	// Months name the months of the book's rollup as saved
+	// (outcomes.Snapshot.Months), each written as a rollup segment and its
+	// summary are, counted with the saved flags but Untold: flags of this
+	// process's logs the book had not been told of when it was saved,
+	// which a start counts as flagged since. The months are the book's
+	// while its records and flags stand: a rebuild's clearSavedFlags
+	// drops them, and a version before them, which does not know the
+	// field, leaves them out when it writes the state.
+	Months []savedMonth `bson:"months,omitempty"`
+	Untold []string     `bson:"untold,omitempty"`
+}
+
+// savedMonth names the collections of one month of the book's rollup.
+type savedMonth struct {
+	Month   int32  `bson:"month"`
+	Days    string `bson:"days"`
+	Summary string `bson:"summary"`
 }
 
 // savedPart names one save of changes: a collection of Runs documents
@@ -177,6 +199,9 @@ type outcomeLogs struct {
 	// (rotate) that has not yet succeeded: each save reads them for flags
 	// the book was not told of.
 	flagLogs []string
+	// months name the saved months of the book's rollup this process read
+	// (ReadOutcomeMonths, the first time) or last saved: what it loads.
+	months map[rollup.Month]savedMonth
 	// writing is held (read) by a write into this process's flag log
 	// from naming it to its end, and by rotate: a flag the ingest path
 	// writes while the book is saved in the background lands either in a
@@ -194,6 +219,7 @@ type savePoint struct {
 	version                   int64
 	whole                     savedPart
 	deltas                    []savedPart
+	months                    map[rollup.Month]savedMonth
 }
 
 // rotate sets this process's logs aside for a save, so that what is
@@ -219,7 +245,7 @@ func (l *outcomeLogs) rotate() (p savePoint, ok bool) {
 		l.flagLog = ""
 	}
 	return savePoint{read: slices.Clone(l.read), flagsRead: slices.Clone(l.flagsRead), ownFlags: slices.Clone(l.flagLogs),
-		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas)}, true
+		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months)}, true
 }
 
 // logName names a new collection of a kind: the time, and a random part
@@ -389,6 +415,84 @@ func (d *DB) ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error) {
 	return sums, nil
 }
 
+// ReadOutcomeMonths returns the months of the book's rollup the saved
+// state names, if they are still the book's: its records and flags stand,
+// and every month's collections are there. Exact tells that every log of
+// reports and of flags is one the saved book holds, and that the save held
+// no flag the book had not been told of. The first call in a
+// process sets the months it loads (LoadOutcomeMonth); its saves set them
+// after.
+func (d *DB) ReadOutcomeMonths(ctx context.Context) (outcomes.SavedMonths, error) {
+	st, names, err := d.savedState(ctx)
+	if err != nil {
+		return outcomes.SavedMonths{}, err
+	}
+	if len(st.Months) == 0 || st.Records == "" || st.Flags == "" {
+		return outcomes.SavedMonths{}, nil
+	}
+	months := make(map[rollup.Month]savedMonth, len(st.Months))
+	for _, m := range st.Months {
+		if !slices.Contains(names, m.Days) || !slices.Contains(names, m.Summary) {
+			return outcomes.SavedMonths{}, nil
+		}
+		months[rollup.Month(m.Month)] = m
+	}
+	// A flag the book had not been told of is saved and not counted in
+	// the months: Open counts it.
+	exact := len(st.Untold) == 0
+	for _, n := range names {
+		if (isOutcomeLog(n) && !slices.Contains(st.Logs, n)) || (isFlagLog(n) && !slices.Contains(st.FlagLogs, n)) {
+			exact = false
+		}
+	}
+	l := &d.outcomeLogs
+	l.mu.Lock()
+	if l.months == nil {
+		l.months = months
+	}
+	l.mu.Unlock()
+	return outcomes.SavedMonths{Months: slices.Sorted(maps.Keys(months)), Exact: exact}, nil
+}
+
+// savedMonth returns the collections of month m as this process knows
+// them.
+func (d *DB) savedMonth(m rollup.Month) (savedMonth, error) {
+	d.outcomeLogs.mu.Lock()
+	defer d.outcomeLogs.mu.Unlock()
+	sm, ok := d.outcomeLogs.months[m]
+	if !ok {
+		return savedMonth{}, fmt.Errorf("no saved month %s of the outcome book", m)
+	}
+	return sm, nil
+}
+
+// LoadOutcomeMonth reads the days of a saved month of the book's rollup.
+func (d *DB) LoadOutcomeMonth(ctx context.Context, m rollup.Month) ([]rollup.Day, error) {
+	sm, err := d.savedMonth(m)
+	if err != nil {
+		return nil, err
+	}
+	var days []rollup.Day
+	if err := d.loadDays(ctx, sm.Days, func(day rollup.Day) { days = append(days, day) }); err != nil {
+		return nil, err
+	}
+	return days, nil
+}
+
+// LoadOutcomeSummary reads the summary of a saved month of the book's
+// rollup.
+func (d *DB) LoadOutcomeSummary(ctx context.Context, m rollup.Month) (rollup.Summary, error) {
+	sm, err := d.savedMonth(m)
+	if err != nil {
+		return rollup.Summary{}, err
+	}
+	s, err := d.loadSummary(ctx, sm.Summary)
+	if err == nil && s.Month != m {
+		err = fmt.Errorf("the summary of month %s of the outcome book is of %s", m, s.Month)
+	}
+	return s, err
+}
+
 // maxPresized bounds the room made at once for a saved collection's
 // values, in case its state's count is wrong.
 const maxPresized = 1 << 24
@@ -472,31 +576,36 @@ func (d *DB) scanOutcomeLog(ctx context.Context, name string, latest map[string]
 	})
 }
 
-// ScanDossierFlags calls fn for every flag saved with the book, if the
-// flags were not replaced since, and every flag in the logs it does not
-// hold. Saved flags that cannot be read whole are passed over: every log
-// is read.
-func (d *DB) ScanDossierFlags(ctx context.Context, fn func(string)) error {
+// ScanDossierFlags calls saved with every flag saved with the book but
+// those it had not been told of (outcomesSaved.Untold), if the flags were
+// not replaced since, and since with those and every flag in the logs it
+// does not hold. Saved flags that cannot be read whole are passed over:
+// every log is read, and held is false.
+func (d *DB) ScanDossierFlags(ctx context.Context, saved, since func(string)) (held bool, err error) {
 	st, names, err := d.savedState(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
 	var logged []string
-	flags, read, _, err := readSaved(ctx, d, savedPart{st.Flags, st.FlagRuns, st.FlagCount}, func(f *string) bool { return *f != "" }, st.FlagLogs, names, isFlagLog,
+	flags, read, ok, err := readSaved(ctx, d, savedPart{st.Flags, st.FlagRuns, st.FlagCount}, func(f *string) bool { return *f != "" }, st.FlagLogs, names, isFlagLog,
 		func(n string) error { return d.scanFlagLog(ctx, n, func(id string) { logged = append(logged, id) }) })
 	if err != nil {
-		return err
+		return false, err
 	}
 	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.flagsRead, read)
 	for _, f := range flags {
-		fn(f)
+		if slices.Contains(st.Untold, f) {
+			since(f)
+		} else {
+			saved(f)
+		}
 	}
 	for _, f := range logged {
-		fn(f)
+		since(f)
 	}
-	return nil
+	return ok, nil
 }
 
 func (d *DB) scanFlagLog(ctx context.Context, name string, fn func(string)) error {
@@ -614,6 +723,7 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 				set[id] = true
 				flags = append(flags, id)
 				sums = nil // they do not count this flag
+				st.Untold = append(st.Untold, id)
 			}
 		})
 		if err != nil {
@@ -663,6 +773,9 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 		return err
 	}
 	st.FlagCount = len(flags)
+	if st.Months, err = d.saveMonths(ctx, s, at.months, &written); err != nil {
+		return err
+	}
 	if sums != nil {
 		st.Sums, st.SumCount = logName(outcomeSumsPrefix), len(sums)
 		written = append(written, st.Sums)
@@ -685,6 +798,10 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	l.version = max(l.version, st.Version)
 	l.whole, l.deltas = savedPart{st.Records, st.RecordRuns, st.RecordCount}, st.Deltas
 	l.flagLogs = slices.DeleteFunc(l.flagLogs, func(n string) bool { return slices.Contains(at.ownFlags, n) })
+	l.months = make(map[rollup.Month]savedMonth, len(st.Months))
+	for _, m := range st.Months {
+		l.months[rollup.Month(m.Month)] = m
+	}
 	l.mu.Unlock()
 	written = nil // the state names them
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
@@ -695,8 +812,12 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	for _, p := range st.Deltas {
 		named = append(named, p.Name)
 	}
+	for _, m := range st.Months {
+		named = append(named, m.Days, m.Summary)
+	}
 	for _, n := range names {
-		saved := strings.HasPrefix(n, outcomeSavedPrefix) || strings.HasPrefix(n, flagSavedPrefix) || strings.HasPrefix(n, outcomeSumsPrefix)
+		saved := strings.HasPrefix(n, outcomeSavedPrefix) || strings.HasPrefix(n, flagSavedPrefix) || strings.HasPrefix(n, outcomeSumsPrefix) ||
+			strings.HasPrefix(n, outcomeMonthPrefix) || strings.HasPrefix(n, outcomeMonthSumPrefix)
 		if saved && !slices.Contains(named, n) {
 			if err := d.db.Collection(n).Drop(ctx); err != nil {
 				return fmt.Errorf("drop %s: %w", n, err)
@@ -704,6 +825,47 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 		}
 	}
 	return nil
+}
+
+// saveMonths writes the months of the book's rollup a snapshot holds, each
+// its days and its summary in collections of their own, adding their names
+// to written, and returns the months the state names: those written laid
+// over the months saved before (MonthsChanged), or only those written
+// (MonthsAll), a month left with no day named by none.
+func (d *DB) saveMonths(ctx context.Context, s outcomes.Snapshot, before map[rollup.Month]savedMonth, written *[]string) ([]savedMonth, error) {
+	var months map[rollup.Month]savedMonth
+	switch s.MonthsSave {
+	case outcomes.MonthsNone:
+		return nil, nil
+	case outcomes.MonthsChanged:
+		if before == nil {
+			return nil, fmt.Errorf("save outcomes: no saved months to lay the changed ones over")
+		}
+		months = maps.Clone(before)
+	default:
+		months = map[rollup.Month]savedMonth{}
+	}
+	for _, md := range s.Months {
+		if len(md.Days) == 0 {
+			delete(months, md.Month)
+			continue
+		}
+		name := fmt.Sprintf("%s%s_%d_%s", outcomeMonthPrefix, md.Month, time.Now().UnixNano(), strings.ToLower(rand.Text()[:8]))
+		sm := savedMonth{Month: int32(md.Month), Days: name, Summary: strings.Replace(name, outcomeMonthPrefix, outcomeMonthSumPrefix, 1)}
+		*written = append(*written, sm.Days, sm.Summary)
+		if err := d.writeDays(ctx, sm.Days, md.Days); err != nil {
+			return nil, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)
+		}
+		if err := d.writeSummary(ctx, sm.Summary, md.Summary); err != nil {
+			return nil, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)
+		}
+		months[md.Month] = sm
+	}
+	out := make([]savedMonth, 0, len(months))
+	for _, m := range slices.Sorted(maps.Keys(months)) {
+		out = append(out, months[m])
+	}
+	return out, nil
 }
 
 // replaceSaved writes the state st over the one at version (none for 0).

@@ -177,16 +177,26 @@ func TestOutcomeBookSaved(t *testing.T) {
 					t.Errorf("%s in March: %d dossiers, want %d", u, got.Dossiers, n)
 				}
 			}
-			// The monthly sums saved with the book answer as it does while
-			// it is read, when the store still holds them as the book's.
+			// The months of its rollup saved with the book (or the monthly
+			// sums an earlier version saved) answer as it does while it is
+			// read, when the store still holds them as the book's as it
+			// stands ("no sums": it does not). A rebuild's flags leave no
+			// saved month standing.
 			sums, err := w.db.ReadOutcomeSums(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if current := sums != nil; current == strings.Contains(tt.name, "(no sums)") {
-				t.Fatalf("monthly sums read as the book's: %v", current)
+			months, err := w.db.ReadOutcomeMonths(t.Context())
+			if err != nil {
+				t.Fatal(err)
 			}
-			if sums != nil {
+			if current := sums != nil || months.Exact; current == strings.Contains(tt.name, "(no sums)") {
+				t.Fatalf("saved months %+v or sums %v read as the book's as it stands: %v", months, sums != nil, current)
+			}
+			if strings.Contains(tt.name, "rebuild") && len(months.Months) > 0 {
+				t.Fatalf("months %v saved with the flags a rebuild replaced stand", months.Months)
+			}
+			if sums != nil || months.Exact {
 				b := outcomes.New(w.db)
 				if err := b.Prepare(t.Context()); err != nil {
 					t.Fatal(err)

@@ -50,9 +50,12 @@ type Store interface {
 	// tombstones included; with no book saved, since has the latest record
 	// of every key ever stored. It tells what it found saved.
 	ReadOutcomes(ctx context.Context, saved, since func(Record)) (SavedBook, error)
-	// ScanDossierFlags calls fn for every flagged dossier: those saved with
-	// the book, if they still stand, and those flagged since.
-	ScanDossierFlags(ctx context.Context, fn func(string)) error
+	// ScanDossierFlags calls saved with every flag saved with the book
+	// that its saved months were counted with, if they still stand, and
+	// since with every other flag: those flagged since, and any a save held
+	// that the book had not been told of. held tells that the saved flags
+	// were read: without them, saved is never called.
+	ScanDossierFlags(ctx context.Context, saved, since func(string)) (held bool, err error)
 	// SaveOutcomes saves a snapshot of the book, which holds everything
 	// this process read (ReadOutcomes, ScanDossierFlags) and stored
 	// (PutOutcomes) until the snapshot, as the point later reads start
@@ -71,6 +74,15 @@ type Store interface {
 	// they are still the book's: nothing was stored after the save (no
 	// log it does not hold), and its flags stand. nil otherwise.
 	ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error)
+	// ReadOutcomeMonths returns which months of the book's rollup the
+	// last save holds (Snapshot.Months), if they are still the book's:
+	// its records and flags stand. None otherwise.
+	ReadOutcomeMonths(ctx context.Context) (SavedMonths, error)
+	// LoadOutcomeMonth reads the days of a month ReadOutcomeMonths named,
+	// or this process saved since.
+	LoadOutcomeMonth(ctx context.Context, m rollup.Month) ([]rollup.Day, error)
+	// LoadOutcomeSummary reads the summary of such a month.
+	LoadOutcomeSummary(ctx context.Context, m rollup.Month) (rollup.Summary, error)
 }
 
 // Record is one entry of the outcome log: a dossier's report under its key,
@@ -256,6 +268,22 @@ type Book struct {
 	changed map[string]string
 	based   bool
 	compact bool
+
+	// The rollup saved by month (months.go). fields and budget are what
+	// the rollup is made with (newRoll). monthsMu guards monthsRead, that
+	// the saved months were asked for (declareMonths); segmented, under
+	// mu, tells that every month of the rollup is saved or cold, so that a
+	// save writes only the months changed. fromSaved and replaced are what
+	// Read leaves Open to count over saved months: the entries made from
+	// the records stored after the save, and the saved entries they
+	// replaced.
+	fields     map[string]string
+	budget     int64
+	monthsMu   sync.Mutex
+	monthsRead bool
+	segmented  bool
+	fromLog    map[*entry]bool
+	replaced   []*entry
 }
 
 // Prepare reads the monthly sums saved with the book, if they are still
@@ -266,6 +294,20 @@ type Book struct {
 // Called again (the read of the book failed and is tried again), it checks
 // that the sums are still the book's, and drops them if not.
 func (b *Book) Prepare(ctx context.Context) error {
+	switch exact, declared, err := b.declareMonths(ctx); {
+	case err != nil:
+		return err
+	case declared:
+		// The saved months are the rollup: with nothing stored since,
+		// they answer every query, not only whole months', until Open.
+		b.earlyMu.Lock()
+		b.saved = nil
+		if exact && !b.isOpen {
+			b.saved = b.roll
+		}
+		b.earlyMu.Unlock()
+		return nil
+	}
 	sums, err := b.store.ReadOutcomeSums(ctx)
 	if err != nil || sums == nil {
 		b.earlyMu.Lock()
@@ -295,7 +337,7 @@ func (b *Book) Prepare(ctx context.Context) error {
 func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
 	b.earlyMu.Lock()
 	defer b.earlyMu.Unlock()
-	if b.saved == nil || b.isOpen || len(b.early) > 0 || !rollup.Summable(from, to, f) {
+	if b.saved == nil || b.isOpen || len(b.early) > 0 || (b.saved != b.roll && !rollup.Summable(from, to, f)) {
 		return nil
 	}
 	return b.saved
@@ -305,8 +347,10 @@ func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
 // the aggregator reads the stored outcomes in the background once
 // serving, and whatever needs the book waits for Open.
 func New(store Store) *Book {
-	return &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{}, roll: rollup.New(),
-		opened: make(chan struct{}), changed: map[string]string{}}
+	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{},
+		opened: make(chan struct{}), changed: map[string]string{}, fromLog: map[*entry]bool{}}
+	b.roll = b.newRoll()
+	return b
 }
 
 // wait returns once the book is open.
@@ -347,6 +391,8 @@ func (b *Book) Read(ctx context.Context) error {
 	clear(b.entries)
 	clear(b.byCode)
 	clear(b.changed)
+	clear(b.fromLog)
+	b.replaced = nil
 	b.names = intern.Table{}
 	b.seq = 0
 	store := b.store
@@ -383,10 +429,20 @@ func (b *Book) Read(ctx context.Context) error {
 	// later report, which names both codes, still wins over the earlier
 	// one that shares a code with it.
 	slices.SortFunc(since, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	// What the saved months hold of an entry dropped here, Open takes
+	// back (replaced); an entry of the log, it never counted.
+	drop := func(e *entry) {
+		b.drop(e)
+		if b.fromLog[e] {
+			delete(b.fromLog, e)
+		} else {
+			b.replaced = append(b.replaced, e)
+		}
+	}
 	for _, r := range since {
 		b.seq = max(b.seq, r.Seq)
 		if old, ok := b.entries[r.Key]; ok {
-			b.drop(old) // saved, superseded
+			drop(old) // saved, superseded
 		}
 		b.touch(r.Key, r.MergedInto)
 		if r.MergedInto != "" {
@@ -395,11 +451,12 @@ func (b *Book) Read(ctx context.Context) error {
 		e := b.newEntry(&r)
 		for _, c := range e.o.codes().Keys() {
 			if old, ok := b.byCode[c]; ok {
-				b.drop(old)
+				drop(old)
 				b.touch(old.key, e.key)
 			}
 		}
 		b.put(e)
+		b.fromLog[e] = true
 	}
 	return nil
 }
@@ -407,29 +464,38 @@ func (b *Book) Read(ctx context.Context) error {
 // Open reads the flags of dossiers rated not satisfied and counts every
 // outcome read. Call it once, before the book is used.
 func (b *Book) Open(ctx context.Context) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if err := b.store.ScanDossierFlags(ctx, func(d string) { b.unhappy[hailong.NormalizeDossierCode(d)] = true }); err != nil {
+	// Without Prepare (a book loaded whole), the saved months are asked
+	// for here.
+	if _, _, err := b.declareMonths(ctx); err != nil {
 		return err
 	}
-	// In order of return: a unit's cells then join the ends of its
-	// date-ordered index lists, where in the map's order each went before
-	// those of later days, moving them (most of a start's counting at
-	// 800,000 dossiers).
-	type returned struct {
-		day hailong.Date
-		e   *entry
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	saved := map[string]bool{}
+	var since []string
+	held, err := b.store.ScanDossierFlags(ctx, func(d string) {
+		d = hailong.NormalizeDossierCode(d)
+		saved[d], b.unhappy[d] = true, true
+	}, func(d string) {
+		d = hailong.NormalizeDossierCode(d)
+		since, b.unhappy[d] = append(since, d), true
+	})
+	if err != nil {
+		return err
 	}
-	es := make([]returned, 0, len(b.entries))
-	for _, e := range b.entries {
-		if e.o.isReturned {
-			es = append(es, returned{e.o.returned, e})
+	if b.segmented && held && b.based {
+		b.countOver(saved, since)
+	} else {
+		if b.segmented {
+			// Saved months no longer the book's (a rebuild replaced the
+			// flags they were counted with, or the saved book could not be
+			// read): counted again from the entries.
+			b.roll, b.segmented = b.newRoll(), false
 		}
+		b.countAll(slices.Collect(maps.Values(b.entries)))
 	}
-	slices.SortFunc(es, func(x, y returned) int { return cmp.Compare(x.day, y.day) })
-	for _, r := range es {
-		b.count(r.e)
-	}
+	clear(b.fromLog)
+	b.replaced = nil
 	// What the ingest path flagged while the book was read.
 	b.earlyMu.Lock()
 	b.isOpen = true
@@ -443,7 +509,12 @@ func (b *Book) Open(ctx context.Context) error {
 
 // SetFields tells the book the field of each procedure (code to field
 // name), for queries by field.
-func (b *Book) SetFields(fieldOf map[string]string) { b.roll.SetFields(fieldOf) }
+func (b *Book) SetFields(fieldOf map[string]string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fields = fieldOf
+	b.roll.SetFields(fieldOf)
+}
 
 // Dossiers returns how many dossiers the book holds.
 func (b *Book) Dossiers() int {
@@ -732,11 +803,36 @@ func (b *Book) markUnhappy(dossiers []string) {
 	}
 }
 
-// unhappyWith reports whether a rating called the entry's dossier not
-// satisfied, by either code; b.mu is held.
-func (b *Book) unhappyWith(e *entry) bool {
+// countAll counts entries in order of return: a unit's cells then join
+// the ends of its date-ordered index lists, where in the map's order each
+// went before those of later days, moving them (most of a start's
+// counting at 800,000 dossiers). b.mu is held.
+func (b *Book) countAll(entries []*entry) {
+	type returned struct {
+		day hailong.Date
+		e   *entry
+	}
+	es := make([]returned, 0, len(entries))
+	for _, e := range entries {
+		if e.o.isReturned {
+			es = append(es, returned{e.o.returned, e})
+		}
+	}
+	slices.SortFunc(es, func(x, y returned) int { return cmp.Compare(x.day, y.day) })
+	for _, r := range es {
+		b.count(r.e)
+	}
+}
+
+// badWith reports whether an entry's dossier counts bad for Decision 766
+// with the flags given: overdue, complained about, or rated not satisfied
+// by either code.
+func badWith(e *entry, flags map[string]bool) bool {
+	if (e.o.isReturned && e.o.returned > e.o.due) || e.o.complaints > 0 {
+		return true
+	}
 	for _, c := range e.o.codes().Keys() {
-		if b.unhappy[c] {
+		if flags[c] {
 			return true
 		}
 	}
@@ -749,7 +845,7 @@ func (b *Book) count(e *entry) {
 		return // in progress: counts nothing
 	}
 	o := b.outcome(&e.o)
-	bad := o.Overdue() || o.Complaints > 0 || b.unhappyWith(e)
+	bad := badWith(e, b.unhappy)
 	dims, t := contribution(&o, bad)
 	e.counted, e.bad = true, bad
 	b.roll.AddTally(o.Unit, e.o.returned, dims, rollup.Tally{Out: &t})
@@ -808,9 +904,18 @@ func (discard) PutOutcomes(context.Context, []Record) error { return nil }
 func (discard) ReadOutcomes(context.Context, func(Record), func(Record)) (SavedBook, error) {
 	return SavedBook{}, nil
 }
-func (discard) ScanDossierFlags(context.Context, func(string)) error { return nil }
+func (discard) ScanDossierFlags(context.Context, func(string), func(string)) (bool, error) {
+	return false, nil
+}
 func (discard) SaveOutcomes(_ context.Context, _ Snapshot, begun func()) error {
 	begun()
 	return nil
 }
 func (discard) ReadOutcomeSums(context.Context) ([]rollup.Summary, error) { return nil, nil }
+func (discard) ReadOutcomeMonths(context.Context) (SavedMonths, error)    { return SavedMonths{}, nil }
+func (discard) LoadOutcomeMonth(_ context.Context, m rollup.Month) ([]rollup.Day, error) {
+	return nil, fmt.Errorf("no saved month %s", m)
+}
+func (discard) LoadOutcomeSummary(_ context.Context, m rollup.Month) (rollup.Summary, error) {
+	return rollup.Summary{}, fmt.Errorf("no saved month %s", m)
+}

@@ -3,6 +3,8 @@ package outcomes_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -32,6 +34,10 @@ type memSaved struct {
 	flags      []string
 	log, flagN int // how much of recs and flags the book holds
 	sums       []rollup.Summary
+	months     map[rollup.Month]outcomes.MonthDays
+	// untold are the flags of the log the save held that the book had
+	// not been told of: saved, but not counted in its months.
+	untold map[string]bool
 }
 
 func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error {
@@ -74,23 +80,65 @@ func (m *memStore) ReadOutcomes(_ context.Context, saved, since func(outcomes.Re
 	return found, nil
 }
 
-func (m *memStore) ScanDossierFlags(_ context.Context, fn func(string)) error {
+func (m *memStore) ScanDossierFlags(_ context.Context, saved, since func(string)) (bool, error) {
 	from := 0
 	if m.saved != nil {
 		for _, f := range m.saved.flags {
-			fn(f)
+			if m.saved.untold[f] {
+				since(f)
+			} else {
+				saved(f)
+			}
 		}
 		from = m.saved.flagN
 	}
 	for _, f := range m.flags[from:] {
-		fn(f)
+		since(f)
 	}
-	return nil
+	return m.saved != nil, nil
+}
+
+func (m *memStore) ReadOutcomeMonths(context.Context) (outcomes.SavedMonths, error) {
+	if m.saved == nil || m.saved.months == nil {
+		return outcomes.SavedMonths{}, nil
+	}
+	return outcomes.SavedMonths{Months: slices.Sorted(maps.Keys(m.saved.months)),
+		Exact: len(m.recs) == m.saved.log && len(m.flags) == m.saved.flagN && len(m.saved.untold) == 0}, nil
+}
+
+func (m *memStore) LoadOutcomeMonth(_ context.Context, month rollup.Month) ([]rollup.Day, error) {
+	if m.saved == nil || m.saved.months == nil {
+		return nil, errors.New("no saved months")
+	}
+	md, ok := m.saved.months[month]
+	if !ok {
+		return nil, fmt.Errorf("no saved month %s", month)
+	}
+	return md.Days, nil
+}
+
+func (m *memStore) LoadOutcomeSummary(_ context.Context, month rollup.Month) (rollup.Summary, error) {
+	if m.saved == nil || m.saved.months == nil {
+		return rollup.Summary{}, errors.New("no saved months")
+	}
+	md, ok := m.saved.months[month]
+	if !ok {
+		return rollup.Summary{}, fmt.Errorf("no saved month %s", month)
+	}
+	return md.Summary, nil
 }
 
 func (m *memStore) SaveOutcomes(_ context.Context, s outcomes.Snapshot, begun func()) error {
 	// What is stored from begun on, the save does not hold.
-	next := &memSaved{recs: s.Records, seq: s.Seq, flags: s.Flags, log: len(m.recs), flagN: len(m.flags), sums: s.Sums}
+	next := &memSaved{recs: s.Records, seq: s.Seq, flags: s.Flags, log: len(m.recs), flagN: len(m.flags), sums: s.Sums, untold: map[string]bool{}}
+	// As the database: a flag of the log the book was not told of is
+	// saved all the same.
+	for _, f := range m.flags {
+		if f = hailong.NormalizeDossierCode(f); !slices.Contains(next.flags, f) {
+			next.flags = append(slices.Clip(next.flags), f)
+			next.untold[f], next.sums = true, nil
+		}
+	}
 	begun()
 	if m.during != nil {
 		m.during()
@@ -98,6 +146,22 @@ func (m *memStore) SaveOutcomes(_ context.Context, s outcomes.Snapshot, begun fu
 	if err := m.fail; err != nil {
 		m.fail = nil
 		return err
+	}
+	switch s.MonthsSave {
+	case outcomes.MonthsChanged:
+		if m.saved == nil || m.saved.months == nil {
+			return errors.New("no saved months to lay the changes over")
+		}
+		next.months = maps.Clone(m.saved.months)
+	case outcomes.MonthsAll:
+		next.months = map[rollup.Month]outcomes.MonthDays{}
+	}
+	for _, md := range s.Months {
+		if len(md.Days) == 0 {
+			delete(next.months, md.Month)
+		} else {
+			next.months[md.Month] = md
+		}
 	}
 	if !s.Whole {
 		if m.saved == nil {

@@ -31,8 +31,13 @@ type Snapshot struct {
 	// Flags is every flagged dossier the book was told of.
 	Flags []string
 	// Sums are the book's monthly sums (rollup.Summary), as the records
-	// and flags make them.
+	// and flags make them; none once its rollup is saved by month, whose
+	// months' summaries are saved with them.
 	Sums []rollup.Summary
+	// Months are months of the book's rollup as the records and Flags make
+	// them (months.go), lying as MonthsSave says.
+	Months     []MonthDays
+	MonthsSave MonthsSave
 }
 
 // SavedBook tells what ReadOutcomes found saved.
@@ -96,7 +101,7 @@ func (b *Book) Compact(ctx context.Context) (saved bool, err error) {
 		return false, ctx.Err()
 	}
 	b.mu.Lock()
-	due := b.compact
+	due := b.compact || !b.segmented // a whole save saves the months
 	b.mu.Unlock()
 	if !due {
 		return false, nil
@@ -121,7 +126,17 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	release := sync.OnceFunc(b.write.Unlock)
 	defer release()
 	b.mu.Lock()
-	s := Snapshot{Whole: whole || !b.based, Seq: b.seq, Sums: b.roll.Summaries()}
+	s := Snapshot{Whole: whole || !b.based, Seq: b.seq}
+	var err error
+	if s.Months, s.MonthsSave, err = b.monthsToSave(ctx, s.Whole); err != nil {
+		b.mu.Unlock()
+		return fmt.Errorf("save the outcome book: %w", err)
+	}
+	if !b.segmented && s.MonthsSave == MonthsNone {
+		// Every month in memory: the sums answer whole months while the
+		// next start reads the book.
+		s.Sums = b.roll.Summaries()
+	}
 	if s.Whole {
 		s.Records = make([]Record, 0, len(b.entries))
 		for _, e := range b.entries {
@@ -151,9 +166,10 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	// delta's are laid over by key): sorting 800,000 of them would hold
 	// the reports longer.
 	slices.Sort(s.Flags)
-	err := b.store.SaveOutcomes(ctx, s, release)
+	err = b.store.SaveOutcomes(ctx, s, release)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.monthsSaved(s.Months, s.MonthsSave, err)
 	if err != nil {
 		// Still to be saved, under what changed since.
 		for key, into := range changed {
