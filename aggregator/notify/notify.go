@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/alerts"
 	"hailong/aggregator/export"
 	"hailong/aggregator/mail"
+	"hailong/aggregator/report"
 	"hailong/hierarchy"
 )
 
@@ -190,8 +192,8 @@ func (a *AlertMailer) compose(e hailong.Event, al hailong.Alert, unit string, su
 	subject := fmt.Sprintf(w["subject"], verb, al.RuleName, name)
 	paras := []string{
 		fmt.Sprintf(w["what"], al.RuleName, verb, name, unit, export.DateTime(lang, at)),
-		w["kind"] + ": " + kindName(lang, al.Kind) + "\n" +
-			fmt.Sprintf(w["measured"], value(lang, al.Kind, al.Value), value(lang, al.Kind, al.Threshold),
+		w["kind"] + ": " + kindName(lang, al.Kind) + measureName(lang, al.Measure) + "\n" +
+			fmt.Sprintf(w["measured"], value(lang, al, al.Value), value(lang, al, al.Threshold),
 				export.Number(lang, float64(al.N), 0), export.DateTime(lang, al.WindowFrom)),
 	}
 	if e.Type == hailong.EventAlertClosed && al.ClosedBy != "" {
@@ -226,14 +228,21 @@ func (a *AlertMailer) unitName(code string) string {
 	return code
 }
 
-// value writes a rule's measure: a share as a percentage, a count as a
-// whole number, hours for silence and queue age.
-func value(lang string, kind hailong.AlertKind, v float64) string {
-	switch kind {
+// value writes what an alert's rule measured, or its threshold: a share
+// as a percentage; the Happy Index as the score out of 100 the reports
+// and pages write (87,5, never 87,5 %); a Circular 01 index (0–2) with two
+// decimals; a count as a whole number; hours for silence and queue age.
+func value(lang string, al hailong.Alert, v float64) string {
+	switch al.Kind {
 	case hailong.AlertNegativeShare:
 		return export.Percent(lang, v)
 	case hailong.AlertIndexBelow:
-		if v >= -1 && v <= 1 {
+		switch {
+		case al.Measure == alerts.MeasureSatisfaction:
+			return export.Percent(lang, v)
+		case al.Measure == alerts.MeasureHappyIndex:
+			return export.FormatCell(lang, report.KindScore, report.Cell{Value: &v})
+		case al.Measure == "" && v >= -1 && v <= 1: // an alert from before measures were recorded
 			return export.Percent(lang, v)
 		}
 		return export.Number(lang, v, 2)
@@ -241,6 +250,24 @@ func value(lang string, kind hailong.AlertKind, v float64) string {
 		return export.Number(lang, v, 0)
 	}
 	return export.Number(lang, v, 1)
+}
+
+// measureName names an index_below alert's measure, to follow its kind as
+// the alerts page does (": Chỉ số Happy Index (0–100)"); "" for none.
+func measureName(lang, measure string) string {
+	if n, ok := measureNames[lang][measure]; ok {
+		return ": " + n
+	}
+	return ""
+}
+
+// measureNames are the measures of index_below rules (alerts.Measures),
+// named as the pages and reports name them.
+var measureNames = map[string]map[string]string{
+	"vi": {alerts.MeasureSatisfaction: "Tỷ lệ hài lòng", alerts.MeasureHappyIndex: "Chỉ số Happy Index (0–100)",
+		"circular01_1": "Thông tư 01, chỉ số 1", "circular01_3": "Thông tư 01, chỉ số 3", "circular01_4": "Thông tư 01, chỉ số 4", "circular01_7": "Thông tư 01, chỉ số 7"},
+	"en": {alerts.MeasureSatisfaction: "Satisfaction rate", alerts.MeasureHappyIndex: "Happy Index (0–100)",
+		"circular01_1": "Circular 01, index 1", "circular01_3": "Circular 01, index 3", "circular01_4": "Circular 01, index 4", "circular01_7": "Circular 01, index 7"},
 }
 
 // kindName names a rule's kind.

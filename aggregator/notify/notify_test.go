@@ -113,3 +113,66 @@ func TestAlertClosedEmail(t *testing.T) {
 		t.Errorf("subject %q, text:\n%s", r.Subject, r.Text)
 	}
 }
+
+// oneSubscriber is a subscriber to every unit's alerts, in a language.
+type oneSubscriber struct{ lang string }
+
+func (s oneSubscriber) OfKind(kind hailong.SubscriptionKind) []hailong.Subscription {
+	return []hailong.Subscription{{Username: "hoa", Unit: "24", Kind: kind, Lang: s.lang}}
+}
+
+func (oneSubscriber) MailTo(string, string, hailong.Date, ...hailong.Permission) (string, bool) {
+	return "hoa@example.gov.vn", true
+}
+
+func (oneSubscriber) Covers(string, string, hailong.Date) bool { return true }
+
+// TestAlertEmailFigures: an alert's email names an index's measure and
+// writes its figures as the pages and reports do — a share as a
+// percentage, the Happy Index as a score out of 100 (62,5, never
+// "62,5 %", even below 1), a Circular 01 index on its 0–2 scale.
+func TestAlertEmailFigures(t *testing.T) {
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, hailong.Location)
+	for _, tt := range []struct {
+		name, lang, measure string
+		kind                hailong.AlertKind
+		value, threshold    float64
+		want                []string
+	}{
+		{"happy index", "vi", "happy_index", hailong.AlertIndexBelow, 62.5, 75, []string{
+			"Loại cảnh báo: Chỉ số dưới ngưỡng: Chỉ số Happy Index (0–100)", "Giá trị đo được: 62,5 (ngưỡng 75,0), trên 57 lượt"}},
+		{"happy index", "en", "happy_index", hailong.AlertIndexBelow, 62.5, 75, []string{
+			"Kind of alert: Index below threshold: Happy Index (0–100)", "Measured: 62.5 (threshold 75.0), over 57 ratings"}},
+		{"happy index below 1", "vi", "happy_index", hailong.AlertIndexBelow, 0.5, 1, []string{
+			"Giá trị đo được: 0,5 (ngưỡng 1,0), trên 57 lượt"}},
+		{"satisfaction", "vi", "satisfaction", hailong.AlertIndexBelow, 0.625, 0.8, []string{
+			"Loại cảnh báo: Chỉ số dưới ngưỡng: Tỷ lệ hài lòng", "Giá trị đo được: 62,5\u00a0% (ngưỡng 80,0\u00a0%)"}},
+		{"circular 01 index", "en", "circular01_7", hailong.AlertIndexBelow, 0.75, 1, []string{
+			"Index below threshold: Circular 01, index 7", "Measured: 0.75 (threshold 1.00)"}},
+		{"negative share", "vi", "", hailong.AlertNegativeShare, 0.42, 0.3, []string{
+			"Loại cảnh báo: Tỷ lệ đánh giá không hài lòng\n", "Giá trị đo được: 42,0\u00a0% (ngưỡng 30,0\u00a0%)"}},
+	} {
+		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
+			a := hailong.Alert{ID: "a1", Rule: "r1", RuleName: "Cảnh báo", Kind: tt.kind, Measure: tt.measure, Unit: "TT-09190",
+				State: hailong.AlertOpen, Opened: now, Value: tt.value, Threshold: tt.threshold, N: 57, WindowFrom: now.Add(-24 * time.Hour)}
+			data, err := json.Marshal(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := notify.NewAlertMailer(notify.Config{Subscriptions: oneSubscriber{tt.lang}, Recipients: oneSubscriber{tt.lang},
+				Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+			msgs := m.Messages(hailong.Event{ID: "alert.opened:a1", Type: hailong.EventAlertOpened, At: now, Unit: a.Unit, Data: data})
+			if len(msgs) != 1 {
+				t.Fatalf("%d emails, want 1", len(msgs))
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(msgs[0].Text, want) {
+					t.Errorf("the email lacks %q:\n%s", want, msgs[0].Text)
+				}
+			}
+			if tt.measure == "happy_index" && strings.Contains(msgs[0].Text, "%") {
+				t.Errorf("the Happy Index is written as a percentage:\n%s", msgs[0].Text)
+			}
+		})
+	}
+}

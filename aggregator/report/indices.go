@@ -9,7 +9,10 @@ import (
 	"hailong/measure"
 )
 
-// Happy is the Happy Index: the mean rating on a 0–1 scale.
+// Happy is the Happy Index: the mean rating, each on its own scale, as a
+// score from 0 (all most negative) to 100 (all most positive); a score,
+// not a percentage, written as such wherever it is read (87,5 beside
+// "Chỉ số Happy Index (0–100)").
 type Happy struct {
 	N             int64    `json:"n"`
 	Value         *float64 `json:"value"`

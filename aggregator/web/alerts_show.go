@@ -8,6 +8,7 @@ import (
 	"hailong"
 	"hailong/aggregator/alerts"
 	"hailong/aggregator/export"
+	"hailong/aggregator/report"
 )
 
 // alertsPage is the workspace's list of alerts.
@@ -81,6 +82,9 @@ func (s *Server) alertsRender(c *fiber.Ctx, status int, failed, problem, text, n
 	today := hailong.DateOf(s.Now())
 	for _, a := range list {
 		v := alertView{Alert: a, KindLabel: w["k_"+string(a.Kind)], StateLabel: w["st_"+string(a.State)]}
+		if m, ok := w["m_"+a.Measure]; ok && a.Measure != "" {
+			v.KindLabel += ": " + m // which index, and so how its figures read
+		}
 		if u, ok := s.Units().At(a.Unit, today); ok {
 			v.UnitName = u.Name
 		}
@@ -94,11 +98,15 @@ func (s *Server) alertsRender(c *fiber.Ctx, status int, failed, problem, text, n
 }
 
 // alertFigure writes a value an alert measured, or its threshold, as its
-// kind reads: a share as a percentage, hours as a span, a count whole.
+// kind reads: a share as a percentage, the Happy Index as the score out of
+// 100 the reports write (87,5, never 87,5 %), hours as a span, a count
+// whole.
 func alertFigure(lang string, a hailong.Alert, v float64) string {
 	switch {
 	case a.Kind == hailong.AlertNegativeShare || a.Measure == alerts.MeasureSatisfaction:
 		return export.Percent(lang, v)
+	case a.Measure == alerts.MeasureHappyIndex:
+		return export.FormatCell(lang, report.KindScore, report.Cell{Value: &v})
 	case a.Kind == hailong.AlertSilence || a.Kind == hailong.AlertQueueAge:
 		return duration(lang, time.Duration(v*float64(time.Hour)))
 	case a.Kind == hailong.AlertAnswerCount:

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"hailong/aggregator/report"
@@ -23,8 +22,10 @@ type figure struct {
 	class string // a Circular 01 classification
 }
 
-// figureGroups are the figures of one report by table.
-type figureGroups struct{ headline, sipas, circular []figure }
+// figureGroups are the figures of one report by table. The Happy Index
+// has a table of its own: it is a score on a 0–100 scale, not a share, and
+// the headline's columns (and their downloads) are percentages.
+type figureGroups struct{ headline, happy, sipas, circular []figure }
 
 // figuresOf lists the headline figures of m, labelled in t's language.
 func figuresOf(m report.Measures, t map[string]string) figureGroups {
@@ -32,10 +33,10 @@ func figuresOf(m report.Measures, t map[string]string) figureGroups {
 	sat, r766 := m.Satisfaction, m.Decision766.Proportion
 	g.headline = []figure{
 		{key: "satisfaction", label: t["ov_satisfaction"], n: sat.N, value: sat.Rate, ci: sat.CI95, enough: sat.EnoughRatings, prop: &sat},
-		{key: "happy_index", label: t["ov_happy"], n: m.HappyIndex.N, value: share(m.HappyIndex.Value), enough: m.HappyIndex.EnoughRatings},
 		{key: "sipas", label: t["ov_sipas"], n: m.SIPAS.N, value: m.SIPAS.Overall, enough: m.SIPAS.EnoughRatings},
 		{key: "decision766", label: t["ov_766"], n: r766.N, value: r766.Rate, ci: r766.CI95, enough: r766.EnoughRatings, prop: &r766},
 	}
+	g.happy = []figure{{key: "happy_index", label: t["ov_happy"], n: m.HappyIndex.N, value: m.HappyIndex.Value, enough: m.HappyIndex.EnoughRatings}}
 	for _, e := range m.SIPAS.Elements {
 		g.sipas = append(g.sipas, figure{key: "sipas/" + e.ID, label: e.Title, n: m.SIPAS.N, value: e.Index, enough: e.EnoughRatings})
 	}
@@ -61,9 +62,13 @@ func figuresOf(m report.Measures, t map[string]string) figureGroups {
 func figureTables(t map[string]string, m report.Measures, earlier report.Comparisons) []report.Table {
 	now, prev, year := figuresOf(m, t), figuresOf(earlier.Previous, t), figuresOf(earlier.YearEarlier, t)
 	pp, yp := periodOf(earlier.Previous), periodOf(earlier.YearEarlier)
-	build := func(name, title string, valueKind report.Kind, withClass bool, fs, ps, ys []figure) report.Table {
-		cols := []report.Column{{Title: t["ov_measure"]}, {Title: t["ov_n"], Kind: report.KindCount}, {Title: t["ov_value"], Kind: valueKind},
-			{Title: t["ov_ci_low"], Kind: report.KindRate}, {Title: t["ov_ci_high"], Kind: report.KindRate}}
+	// withCI gives the table the columns of the 95% interval, a rate's;
+	// withClass, that of a Circular 01 classification.
+	build := func(name, title string, valueKind report.Kind, withCI, withClass bool, fs, ps, ys []figure) report.Table {
+		cols := []report.Column{{Title: t["ov_measure"]}, {Title: t["ov_n"], Kind: report.KindCount}, {Title: t["ov_value"], Kind: valueKind}}
+		if withCI {
+			cols = append(cols, report.Column{Title: t["ov_ci_low"], Kind: report.KindRate}, report.Column{Title: t["ov_ci_high"], Kind: report.KindRate})
+		}
 		changeKind := valueKind // a change of rates is in percentage points
 		if valueKind == report.KindRate {
 			changeKind = report.KindRateChange
@@ -78,9 +83,11 @@ func figureTables(t map[string]string, m report.Measures, earlier report.Compari
 		tab := report.Table{Name: name, Title: title, Columns: cols}
 		for i, f := range fs {
 			cells := []report.Cell{{Text: f.label}, {Value: count(f.n)}, shownCell(t, f.value, f.enough)}
-			if f.ci != nil && f.enough {
+			switch {
+			case !withCI:
+			case f.ci != nil && f.enough:
 				cells = append(cells, report.Cell{Value: &f.ci[0]}, report.Cell{Value: &f.ci[1]})
-			} else {
+			default:
 				cells = append(cells, report.Cell{Text: "–"}, report.Cell{Text: "–"})
 			}
 			for _, e := range []struct {
@@ -97,9 +104,14 @@ func figureTables(t map[string]string, m report.Measures, earlier report.Compari
 		return tab
 	}
 	return []report.Table{
-		build("headline", t["ov_headline"], report.KindRate, false, now.headline, prev.headline, year.headline),
-		build("sipas", t["ov_sipas_title"], report.KindRate, false, now.sipas, prev.sipas, year.sipas),
-		build("circular01", t["ov_c01_title"], report.KindScore, true, now.circular, prev.circular, year.circular),
+		build("headline", t["ov_headline"], report.KindRate, true, false, now.headline, prev.headline, year.headline),
+		// A score out of 100, written as the quarterly report writes it
+		// (87,5 beside "Chỉ số Happy Index (0–100)"), never as a
+		// percentage; it has no interval, and its change is in points of
+		// its scale.
+		build("happy_index", t["ov_happy_title"], report.KindScore, false, false, now.happy, prev.happy, year.happy),
+		build("sipas", t["ov_sipas_title"], report.KindRate, true, false, now.sipas, prev.sipas, year.sipas),
+		build("circular01", t["ov_c01_title"], report.KindScore, true, true, now.circular, prev.circular, year.circular),
 		targetTable(t, m),
 	}
 }
@@ -192,16 +204,6 @@ func valueCell(v *float64) report.Cell {
 		return report.Cell{Text: "–"}
 	}
 	return report.Cell{Value: v}
-}
-
-// share is a figure on a 0–100 scale (the Happy Index) as a share 0–1,
-// written as the rates are: the file holds it ×100 again, as the API.
-func share(v *float64) *float64 {
-	if v == nil {
-		return nil
-	}
-	s := math.Round(*v*1e4) / 1e6
-	return &s
 }
 
 // count is n as a cell's value.

@@ -455,9 +455,10 @@ func TestOverviewFiguresEqualTheAPI(t *testing.T) {
 			head := tableOf(t, a.body, "headline")
 			prop("satisfaction", rowOf(t, head, "Tỷ lệ hài lòng"), m.Satisfaction)
 			prop("decision766", rowOf(t, head, "Tỷ lệ theo Quyết định 766"), m.Decision766.Proportion)
-			happy := rowOf(t, head, "Happy Index")
+			// The Happy Index is a score out of 100, in a table of its own.
+			happy := rowOf(t, tableOf(t, a.body, "happy_index"), "Chỉ số Happy Index (0–100)")
 			same("happy n", happy.values[0], n(m.HappyIndex.N), true)
-			same("happy", happy.values[1], hundredth(m.HappyIndex.Value), m.HappyIndex.EnoughRatings)
+			same("happy", happy.values[1], m.HappyIndex.Value, m.HappyIndex.EnoughRatings)
 			sipas := rowOf(t, head, "Chỉ số SIPAS (kiểu SIPAS) chung")
 			same("sipas n", sipas.values[0], n(m.SIPAS.N), true)
 			same("sipas", sipas.values[1], m.SIPAS.Overall, m.SIPAS.EnoughRatings)
@@ -534,8 +535,10 @@ func TestOverviewComparesWithEarlierPeriods(t *testing.T) {
 		(sat.texts[11] == "Có") != wantYear.Significant {
 		t.Errorf("against the year before: %+v, want %+v", sat, wantYear)
 	}
-	happy := rowOf(t, tableOf(t, a.body, "headline"), "Happy Index")
-	if happy.texts[7] != "Không kiểm định" || happy.values[5] == "" {
+	// Cells: n, value, then (previous) value, change, z, verdict: a score
+	// has no interval.
+	happy := rowOf(t, tableOf(t, a.body, "happy_index"), "Chỉ số Happy Index (0–100)")
+	if happy.texts[5] != "Không kiểm định" || happy.values[3] == "" {
 		t.Errorf("a mean index is not tested, but its change is given: %+v", happy)
 	}
 	few := page(t, base, "/?unit=09250", analystProvince)
@@ -543,15 +546,6 @@ func TestOverviewComparesWithEarlierPeriods(t *testing.T) {
 	if tuSon.texts[1] != "Chưa đủ số lượt đánh giá" || tuSon.values[0] != "5" || tuSon.texts[7] != "–" {
 		t.Errorf("too few ratings: %+v", tuSon)
 	}
-}
-
-// hundredth is a figure of a 0–100 scale as the page shows it, a share.
-func hundredth(v *float64) *float64 {
-	if v == nil {
-		return nil
-	}
-	s := *v / 100
-	return &s
 }
 
 func TestOverviewDownloads(t *testing.T) {
