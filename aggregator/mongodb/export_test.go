@@ -98,3 +98,14 @@ func EncodeCommentRun(cs []comments.Comment) ([]byte, error) {
 	}
 	return encodeRun(vs)
 }
+
+// DropOutcomeMonth drops the collection holding the days of month m of the
+// saved outcome book, as a deposed owner's save could have under a running
+// process.
+func (d *DB) DropOutcomeMonth(ctx context.Context, m rollup.Month) error {
+	sm, err := d.savedMonth(m)
+	if err != nil {
+		return err
+	}
+	return d.db.Collection(sm.Days).Drop(ctx)
+}

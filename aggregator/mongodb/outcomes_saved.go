@@ -133,11 +133,15 @@ type outcomesSaved struct {
 	Untold []string     `bson:"untold,omitempty"`
 }
 
-// savedMonth names the collections of one month of the book's rollup.
+// savedMonth names the collections of one month of the book's rollup, and
+// how many dossiers its days count: a month read back must count as many
+// (rollup.Rollup.SetCold), so that a collection dropped under a running
+// process (FerretDB reads it as empty) is not taken for an empty month.
 type savedMonth struct {
-	Month   int32  `bson:"month"`
-	Days    string `bson:"days"`
-	Summary string `bson:"summary"`
+	Month    int32  `bson:"month"`
+	Days     string `bson:"days"`
+	Summary  string `bson:"summary"`
+	Dossiers *int64 `bson:"dossiers"`
 }
 
 // savedPart names one save of changes: a collection of Runs documents
@@ -199,6 +203,9 @@ type outcomeLogs struct {
 	// (rotate) that has not yet succeeded: each save reads them for flags
 	// the book was not told of.
 	flagLogs []string
+	// untold are the flags its last save held that the book had not been
+	// told of: the next save holds them again until the book is.
+	untold []string
 	// months name the saved months of the book's rollup this process read
 	// (ReadOutcomeMonths, the first time) or last saved: what it loads.
 	months map[rollup.Month]savedMonth
@@ -220,6 +227,7 @@ type savePoint struct {
 	whole                     savedPart
 	deltas                    []savedPart
 	months                    map[rollup.Month]savedMonth
+	untold                    []string
 }
 
 // rotate sets this process's logs aside for a save, so that what is
@@ -245,7 +253,7 @@ func (l *outcomeLogs) rotate() (p savePoint, ok bool) {
 		l.flagLog = ""
 	}
 	return savePoint{read: slices.Clone(l.read), flagsRead: slices.Clone(l.flagsRead), ownFlags: slices.Clone(l.flagLogs),
-		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months)}, true
+		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months), untold: slices.Clone(l.untold)}, true
 }
 
 // logName names a new collection of a kind: the time, and a random part
@@ -431,11 +439,12 @@ func (d *DB) ReadOutcomeMonths(ctx context.Context) (outcomes.SavedMonths, error
 		return outcomes.SavedMonths{}, nil
 	}
 	months := make(map[rollup.Month]savedMonth, len(st.Months))
+	counts := make(map[rollup.Month]int64, len(st.Months))
 	for _, m := range st.Months {
-		if !slices.Contains(names, m.Days) || !slices.Contains(names, m.Summary) {
+		if !slices.Contains(names, m.Days) || !slices.Contains(names, m.Summary) || m.Dossiers == nil {
 			return outcomes.SavedMonths{}, nil
 		}
-		months[rollup.Month(m.Month)] = m
+		months[rollup.Month(m.Month)], counts[rollup.Month(m.Month)] = m, *m.Dossiers
 	}
 	// A flag the book had not been told of is saved and not counted in
 	// the months: Open counts it.
@@ -451,7 +460,7 @@ func (d *DB) ReadOutcomeMonths(ctx context.Context) (outcomes.SavedMonths, error
 		l.months = months
 	}
 	l.mu.Unlock()
-	return outcomes.SavedMonths{Months: slices.Sorted(maps.Keys(months)), Exact: exact}, nil
+	return outcomes.SavedMonths{Months: counts, Exact: exact}, nil
 }
 
 // savedMonth returns the collections of month m as this process knows
@@ -717,16 +726,21 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	for _, f := range flags {
 		set[f] = true
 	}
+	untold := func(id string) {
+		if id = hailong.NormalizeDossierCode(id); !set[id] {
+			set[id] = true
+			flags = append(flags, id)
+			sums = nil // they do not count this flag
+			st.Untold = append(st.Untold, id)
+		}
+	}
+	// Those the last save held untold, whose logs it held: still untold,
+	// they are in no log this save reads.
+	for _, id := range at.untold {
+		untold(id)
+	}
 	for _, own := range at.ownFlags {
-		err = d.scanFlagLog(ctx, own, func(id string) {
-			if id = hailong.NormalizeDossierCode(id); !set[id] {
-				set[id] = true
-				flags = append(flags, id)
-				sums = nil // they do not count this flag
-				st.Untold = append(st.Untold, id)
-			}
-		})
-		if err != nil {
+		if err = d.scanFlagLog(ctx, own, untold); err != nil {
 			return err
 		}
 	}
@@ -802,8 +816,31 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	for _, m := range st.Months {
 		l.months[rollup.Month(m.Month)] = m
 	}
+	l.untold = st.Untold
 	l.mu.Unlock()
 	written = nil // the state names them
+	return d.dropUnnamed(ctx, st)
+}
+
+// dropUnnamed drops the saved collections the state st does not name: those
+// of the saves before, and what a save cut short left. Only while st is the
+// state and this process owns the book (the fence): a process paused past
+// its lease after writing st must not drop what the new owner has saved
+// since, whose months it reads when it needs them. Left undone, the next
+// save drops them.
+func (d *DB) dropUnnamed(ctx context.Context, st outcomesSaved) error {
+	if fence := d.outcomesFence; fence != nil {
+		fctx, cancel, err := fence(ctx)
+		if err != nil {
+			return nil
+		}
+		defer cancel()
+		ctx = fctx
+	}
+	var now outcomesSaved
+	if _, err := d.getMeta(ctx, outcomesSavedID, &now); err != nil || now.Version != st.Version {
+		return nil
+	}
 	names, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
@@ -851,7 +888,16 @@ func (d *DB) saveMonths(ctx context.Context, s outcomes.Snapshot, before map[rol
 			continue
 		}
 		name := fmt.Sprintf("%s%s_%d_%s", outcomeMonthPrefix, md.Month, time.Now().UnixNano(), strings.ToLower(rand.Text()[:8]))
-		sm := savedMonth{Month: int32(md.Month), Days: name, Summary: strings.Replace(name, outcomeMonthPrefix, outcomeMonthSumPrefix, 1)}
+		var dossiers int64
+		for _, d := range md.Days {
+			for _, c := range d.Cells {
+				if c.Out != nil {
+					dossiers += c.Out.Dossiers
+				}
+			}
+		}
+		sm := savedMonth{Month: int32(md.Month), Days: name, Summary: strings.Replace(name, outcomeMonthPrefix, outcomeMonthSumPrefix, 1),
+			Dossiers: &dossiers}
 		*written = append(*written, sm.Days, sm.Summary)
 		if err := d.writeDays(ctx, sm.Days, md.Days); err != nil {
 			return nil, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)

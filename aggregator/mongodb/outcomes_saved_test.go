@@ -1,6 +1,7 @@
 package mongodb_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +207,58 @@ func TestOutcomeBookSaved(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAMonthGoneIsNeverTakenForAnEmptyOne: a saved month of the book's
+// rollup whose collection is gone under a running process (FerretDB reads a
+// dropped collection as empty) does not load as a month with no dossier: a
+// save that must load it to add a late report fails, saving nothing, and
+// the next start, which finds the state naming a collection that is not
+// there, counts every dossier again.
+func TestAMonthGoneIsNeverTakenForAnEmptyOne(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	db, closeDB := ferrettest.OpenDir(t, dir)
+	book, err := outcomes.Load(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := func(b *outcomes.Book, seq int) {
+		t.Helper()
+		returned := hailong.DateFromYMD(2026, 3, 10)
+		o := hailong.Outcome{Dossier: fmt.Sprintf("H22.39-260302-%04d", seq), Unit: "TT-09190", Received: hailong.DateFromYMD(2026, 3, 2),
+			Due: hailong.DateFromYMD(2026, 3, 12), Returned: &returned}
+		if _, err := b.Report(ctx, []hailong.Outcome{o}, func(string) bool { return true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	report(book, 1)
+	report(book, 2)
+	if saved, err := book.Compact(ctx); err != nil || !saved {
+		t.Fatalf("the whole save: %v %v", saved, err)
+	}
+	closeDB()
+	db, closeDB = ferrettest.OpenDir(t, dir)
+	defer func() { closeDB() }()
+	if book, err = outcomes.Load(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	march := rollup.MonthOf(hailong.DateFromYMD(2026, 3, 1))
+	if err := db.DropOutcomeMonth(ctx, march); err != nil {
+		t.Fatal(err)
+	}
+	report(book, 3) // into the cold month, which the save must load
+	if err := book.Save(ctx); err == nil {
+		t.Fatal("saved a month read back empty as the month")
+	}
+	closeDB()
+	db, closeDB = ferrettest.OpenDir(t, dir)
+	if book, err = outcomes.Load(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	got := book.Query([]string{"TT-09190"}, hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31), rollup.Filter{})
+	if got.Dossiers != 3 {
+		t.Fatalf("after the start: %+v, want the 3 dossiers", got)
 	}
 }

@@ -32,9 +32,10 @@ import (
 
 // SavedMonths tells which months of the book's rollup a save holds.
 type SavedMonths struct {
-	// Months are the months saved; none if the saved months are not the
-	// book's (or none were saved).
-	Months []rollup.Month
+	// Months are the months saved, each with the dossiers it counts (a
+	// month read back must count as many); none if the saved months are
+	// not the book's (or none were saved).
+	Months map[rollup.Month]int64
 	// Exact tells that nothing was stored after the save: the saved
 	// months are the book's rollup as it stands.
 	Exact bool
@@ -92,31 +93,28 @@ func (b *Book) newRoll() *rollup.Rollup {
 }
 
 // declareMonths asks the store, once, which months of the rollup the last
-// save holds, and declares them cold in the rollup. declared tells that
-// there are some; exact, that nothing was stored since the save.
-func (b *Book) declareMonths(ctx context.Context) (exact, declared bool, err error) {
+// save holds, and declares them cold in the rollup. It returns the rollup
+// if there are some, and whether nothing was stored since the save.
+func (b *Book) declareMonths(ctx context.Context) (roll *rollup.Rollup, exact bool, err error) {
 	b.monthsMu.Lock()
 	defer b.monthsMu.Unlock()
 	saved, err := b.store.ReadOutcomeMonths(ctx)
 	if err != nil {
-		return false, false, fmt.Errorf("read the outcome book's saved months: %w", err)
+		return nil, false, fmt.Errorf("read the outcome book's saved months: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.monthsRead {
-		return saved.Exact && b.segmented, b.segmented, nil
+	if !b.monthsRead {
+		b.monthsRead = true
+		if len(saved.Months) > 0 {
+			b.roll.SetCold(saved.Months)
+			b.segmented = true
+		}
 	}
-	b.monthsRead = true
-	if len(saved.Months) == 0 {
-		return false, false, nil
+	if !b.segmented {
+		return nil, false, nil
 	}
-	cold := make(map[rollup.Month]int64, len(saved.Months))
-	for _, m := range saved.Months {
-		cold[m] = 0 // outcome cells count no ratings
-	}
-	b.roll.SetCold(cold)
-	b.segmented = true
-	return saved.Exact, true, nil
+	return b.roll, saved.Exact, nil
 }
 
 // countOver counts over the saved months what was stored after the save

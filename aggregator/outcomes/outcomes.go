@@ -255,8 +255,11 @@ type Book struct {
 	// until the book is open, a query of whole months without a fine
 	// filter is answered from them, as long as no dossier was flagged
 	// since the start (early is empty) and no report was taken (reports
-	// wait for Open). Guarded by earlyMu; nil once open.
-	saved *rollup.Rollup
+	// wait for Open). Guarded by earlyMu; nil once open. savedAll tells
+	// that saved is the rollup as saved by month, which answers every
+	// query, not only those of whole months.
+	saved    *rollup.Rollup
+	savedAll bool
 
 	// saving is held by a save (save.go), one at a time. changed holds,
 	// under mu, the keys whose entries changed since the book was saved or
@@ -294,16 +297,16 @@ type Book struct {
 // Called again (the read of the book failed and is tried again), it checks
 // that the sums are still the book's, and drops them if not.
 func (b *Book) Prepare(ctx context.Context) error {
-	switch exact, declared, err := b.declareMonths(ctx); {
+	switch roll, exact, err := b.declareMonths(ctx); {
 	case err != nil:
 		return err
-	case declared:
+	case roll != nil:
 		// The saved months are the rollup: with nothing stored since,
 		// they answer every query, not only whole months', until Open.
 		b.earlyMu.Lock()
-		b.saved = nil
+		b.saved, b.savedAll = nil, false
 		if exact && !b.isOpen {
-			b.saved = b.roll
+			b.saved, b.savedAll = roll, true
 		}
 		b.earlyMu.Unlock()
 		return nil
@@ -311,7 +314,7 @@ func (b *Book) Prepare(ctx context.Context) error {
 	sums, err := b.store.ReadOutcomeSums(ctx)
 	if err != nil || sums == nil {
 		b.earlyMu.Lock()
-		b.saved = nil
+		b.saved, b.savedAll = nil, false
 		b.earlyMu.Unlock()
 		return err
 	}
@@ -326,7 +329,7 @@ func (b *Book) Prepare(ctx context.Context) error {
 	}
 	b.earlyMu.Lock()
 	if !b.isOpen {
-		b.saved = r
+		b.saved, b.savedAll = r, false
 	}
 	b.earlyMu.Unlock()
 	return nil
@@ -337,7 +340,7 @@ func (b *Book) Prepare(ctx context.Context) error {
 func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
 	b.earlyMu.Lock()
 	defer b.earlyMu.Unlock()
-	if b.saved == nil || b.isOpen || len(b.early) > 0 || (b.saved != b.roll && !rollup.Summable(from, to, f)) {
+	if b.saved == nil || b.isOpen || len(b.early) > 0 || (!b.savedAll && !rollup.Summable(from, to, f)) {
 		return nil
 	}
 	return b.saved
@@ -500,7 +503,7 @@ func (b *Book) Open(ctx context.Context) error {
 	b.earlyMu.Lock()
 	b.isOpen = true
 	early := b.early
-	b.early, b.saved = nil, nil
+	b.early, b.saved, b.savedAll = nil, nil, false
 	b.earlyMu.Unlock()
 	b.markUnhappy(early)
 	close(b.opened)

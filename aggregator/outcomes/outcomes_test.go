@@ -102,7 +102,16 @@ func (m *memStore) ReadOutcomeMonths(context.Context) (outcomes.SavedMonths, err
 	if m.saved == nil || m.saved.months == nil {
 		return outcomes.SavedMonths{}, nil
 	}
-	return outcomes.SavedMonths{Months: slices.Sorted(maps.Keys(m.saved.months)),
+	months := map[rollup.Month]int64{}
+	for month, md := range m.saved.months {
+		months[month] = 0
+		for _, d := range md.Days {
+			for _, c := range d.Cells {
+				months[month] += c.Out.Dossiers
+			}
+		}
+	}
+	return outcomes.SavedMonths{Months: months,
 		Exact: len(m.recs) == m.saved.log && len(m.flags) == m.saved.flagN && len(m.saved.untold) == 0}, nil
 }
 

@@ -93,7 +93,8 @@ func (r *Rollup) SetBudget(cells int64) {
 }
 
 // SetCold declares months persisted and not loaded, with the ratings each
-// one's segment holds: a query covering one loads it first. A month may
+// one's segment holds (the dossiers, in a rollup of outcomes): a query
+// covering one loads it first. A month may
 // already hold a part in memory (counted since the checkpoint): the load
 // adds the segment to it.
 func (r *Rollup) SetCold(months map[Month]int64) {
@@ -228,7 +229,7 @@ func (r *Rollup) load(ctx context.Context, m Month) error {
 				return nil, fmt.Errorf("load month %s of the rollup: it holds a day of %s", m, MonthOf(d.Date))
 			}
 			for i := range d.Cells {
-				n += d.Cells[i].N
+				n += d.Cells[i].count()
 			}
 		}
 		if n != want {

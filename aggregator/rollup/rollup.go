@@ -729,8 +729,19 @@ func (r *Rollup) add(unit string, d hailong.Date, dims *Dims, t *Tally) {
 	if k.proc != 0 && t.Out == nil {
 		s.addProcSum(i, mk, t)
 	}
-	r.ratings += t.N
-	ms.ratings += t.N
+	r.ratings += t.count()
+	ms.ratings += t.count()
+}
+
+// count is what a tally counts: its ratings, or, in an outcome cell, its
+// dossiers. The counts of a month checkpointed and loaded again must agree
+// (load), so that a month read back empty (a collection dropped) is told
+// from a month that holds nothing.
+func (t *Tally) count() int64 {
+	if t.Out != nil {
+		return t.N + t.Out.Dossiers
+	}
+	return t.N
 }
 
 // Add counts facts.
@@ -809,7 +820,8 @@ func (r *Rollup) SetFields(fieldOf map[string]string) {
 }
 
 // Ratings returns how many ratings the rollup counts, in memory and in
-// the persisted months not loaded (SetCold).
+// the persisted months not loaded (SetCold); a rollup of outcomes, how
+// many dossiers.
 func (r *Rollup) Ratings() int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
