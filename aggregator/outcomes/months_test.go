@@ -106,8 +106,19 @@ func TestSavedMonthsCountWhatCameAfter(t *testing.T) {
 				t.Fatal(err)
 			}
 			b.SetBudget(1)
-			if res := b.Rollup().Residence(); res.Cold == 0 {
+			res := b.Rollup().Residence()
+			if res.Cold == 0 {
 				t.Fatalf("%+v: the saved months were counted again at the start, not declared cold", res)
+			}
+			// A whole month is answered from the month's saved summary, with
+			// the tail counted beside it, without reading its days.
+			feb := rollup.MonthOf(hailong.DateFromYMD(2026, 2, 1))
+			if g, w := b.Query(savedUnits[:1], rollup.FirstDay(feb), rollup.FirstDay(feb+1)-1, rollup.Filter{}),
+				live.Query(savedUnits[:1], rollup.FirstDay(feb), rollup.FirstDay(feb+1)-1, rollup.Filter{}); g != w {
+				t.Fatalf("February from its summary: %+v, want %+v", g, w)
+			}
+			if after := b.Rollup().Residence(); after.Loads != res.Loads || after.SummaryReads == res.SummaryReads {
+				t.Fatalf("%+v then %+v: a whole month read its days, not its summary", res, after)
 			}
 			sameBook(t, "after the crash", b, live)
 			sameMonths(t, "after the crash", b, live)

@@ -40,12 +40,13 @@ type UnitSums struct {
 	Cells []Cell
 }
 
-// Ratings counts the ratings a summary holds.
+// Ratings counts the ratings a summary holds; in a rollup of outcomes, the
+// dossiers (Tally.count), as its segment's are counted.
 func (s *Summary) Ratings() int64 {
 	var n int64
 	for _, u := range s.Units {
 		for i := range u.Cells {
-			n += u.Cells[i].N
+			n += u.Cells[i].count()
 		}
 	}
 	return n
