@@ -44,6 +44,26 @@ type TextError struct {
 	Bidi    bool
 }
 
+// Said says what is wrong with the text in lang ("vi", or English), as
+// the predicate of a sentence about it: "contains the control character
+// U+0007", "chứa ký tự điều khiển U+0007".
+func (e *TextError) Said(lang string) string {
+	vi := lang == "vi"
+	switch {
+	case e.Invalid && vi:
+		return "không phải văn bản UTF-8 hợp lệ"
+	case e.Invalid:
+		return "is not valid UTF-8"
+	case e.Bidi && vi:
+		return fmt.Sprintf("chứa ký tự điều khiển hướng chữ U+%04X", e.Rune)
+	case e.Bidi:
+		return fmt.Sprintf("contains the bidirectional control U+%04X", e.Rune)
+	case vi:
+		return fmt.Sprintf("chứa ký tự điều khiển U+%04X", e.Rune)
+	}
+	return fmt.Sprintf("contains the control character U+%04X", e.Rune)
+}
+
 func (e *TextError) Error() string {
 	switch {
 	case e.Invalid:

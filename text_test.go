@@ -1,6 +1,7 @@
 package hailong_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -46,5 +47,26 @@ func TestCheckText(t *testing.T) {
 func TestNormalizeFormText(t *testing.T) {
 	if got := hailong.NormalizeFormText("a\r\nb\rc\n"); got != "a\nb\rc\n" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestTextErrorSaid: what CheckText refuses, said in each language as the
+// pages say it.
+func TestTextErrorSaid(t *testing.T) {
+	for _, tc := range []struct{ text, vi, en string }{
+		{"a\x07", "chứa ký tự điều khiển U+0007", "contains the control character U+0007"},
+		{"a\u202eb", "chứa ký tự điều khiển hướng chữ U+202E", "contains the bidirectional control U+202E"},
+		{"a\xffb", "không phải văn bản UTF-8 hợp lệ", "is not valid UTF-8"},
+	} {
+		var te *hailong.TextError
+		if !errors.As(hailong.CheckText(tc.text), &te) {
+			t.Fatalf("%q: no TextError", tc.text)
+		}
+		if got := te.Said("vi"); got != tc.vi {
+			t.Errorf("%q in Vietnamese: %q, want %q", tc.text, got, tc.vi)
+		}
+		if got := te.Said("en"); got != tc.en {
+			t.Errorf("%q in English: %q, want %q", tc.text, got, tc.en)
+		}
 	}
 }

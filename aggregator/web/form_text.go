@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -46,18 +45,17 @@ func (s *Server) formText(c *fiber.Ctx) error {
 	return s.pageErrors(c, hailong.Invalid(msg, *bad))
 }
 
-// formTextProblem says in lang what CheckText refuses in v.
+// formTextProblem says in lang what CheckText refuses in v: in English as
+// the API says it; in Vietnamese as the error says itself, with the rule
+// for control characters.
 func formTextProblem(lang, v string) string {
 	err := hailong.CheckText(hailong.NormalizeFormText(v))
 	var te *hailong.TextError
 	if lang != "vi" || !errors.As(err, &te) {
 		return err.Error()
 	}
-	switch {
-	case te.Invalid:
-		return "không phải văn bản UTF-8 hợp lệ"
-	case te.Bidi:
-		return fmt.Sprintf("chứa ký tự điều khiển hướng chữ U+%04X", te.Rune)
+	if te.Invalid || te.Bidi {
+		return te.Said(lang)
 	}
-	return fmt.Sprintf("chứa ký tự điều khiển U+%04X: chỉ được xuống dòng và tab", te.Rune)
+	return te.Said(lang) + ": chỉ được xuống dòng và tab"
 }

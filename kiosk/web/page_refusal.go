@@ -28,9 +28,9 @@ type refusalText struct {
 	// is, value); Refs names what each such parameter is.
 	BadRef string
 	Refs   map[string]string
-	// BadName says official_name is not a name, and why (TooLong,
-	// Control, Bidi, NotUTF8).
-	BadName, TooLong, Control, Bidi, NotUTF8 string
+	// BadName says official_name is not a name, and why: TooLong, or
+	// what hailong.TextError.Said says.
+	BadName, TooLong string
 	// Busy refuses the pairing page while too many screens wait.
 	BusyTitle, Busy string
 	Other           string // the link to the page in the other language
@@ -46,10 +46,9 @@ var refusalTexts = map[string]refusalText{
 			"Xin quản trị viên kiểm tra cấu hình ki-ốt và kết nối với hệ thống tổng hợp.",
 		BadRef: "Tham số “%s”: “%s” không phải %s hợp lệ. Xin ghi mã gồm 1 đến 64 chữ cái, chữ số, dấu chấm, gạch dưới hoặc gạch nối, " +
 			"bắt đầu bằng chữ cái hoặc chữ số; hoặc bỏ tham số này.",
-		Refs:    map[string]string{"counter": "mã quầy", "official": "mã công chức", "terminal": "tên màn hình"},
-		BadName: "Tham số “official_name”: tên công chức %s. Xin ghi tên bằng văn bản thường, tối đa 64 ký tự; hoặc bỏ tham số này.",
-		TooLong: "dài %d ký tự", Control: "chứa ký tự điều khiển U+%04X", Bidi: "chứa ký tự điều khiển hướng chữ U+%04X",
-		NotUTF8:   "không phải văn bản UTF-8 hợp lệ",
+		Refs:      map[string]string{"counter": "mã quầy", "official": "mã công chức", "terminal": "tên màn hình"},
+		BadName:   "Tham số “official_name”: tên công chức %s. Xin ghi tên bằng văn bản thường, tối đa 64 ký tự; hoặc bỏ tham số này.",
+		TooLong:   "dài %d ký tự",
 		BusyTitle: "Chưa thể hiện mã ghép nối",
 		Busy:      "Đang có quá nhiều màn hình chờ ghép nối. Xin thử lại sau ít phút.",
 		Other:     "English",
@@ -63,10 +62,9 @@ var refusalTexts = map[string]refusalText{
 			"The administrator should check the kiosk's configuration and its connection to the aggregator.",
 		BadRef: "Parameter “%s”: “%s” is not a valid %s. Write a code of 1 to 64 letters, digits, dots, underscores or hyphens, " +
 			"starting with a letter or digit; or leave the parameter out.",
-		Refs:    map[string]string{"counter": "counter code", "official": "official's code", "terminal": "screen name"},
-		BadName: "Parameter “official_name”: the official's name %s. Write the name as plain text of at most 64 characters; or leave the parameter out.",
-		TooLong: "is %d characters long", Control: "contains the control character U+%04X", Bidi: "contains the bidirectional control U+%04X",
-		NotUTF8:   "is not valid UTF-8",
+		Refs:      map[string]string{"counter": "counter code", "official": "official's code", "terminal": "screen name"},
+		BadName:   "Parameter “official_name”: the official's name %s. Write the name as plain text of at most 64 characters; or leave the parameter out.",
+		TooLong:   "is %d characters long",
 		BusyTitle: "The pairing code cannot be shown yet",
 		Busy:      "Too many screens are waiting to be paired. Please try again in a few minutes.",
 		Other:     "Tiếng Việt",
@@ -157,14 +155,7 @@ func badName(lang, name string) string {
 	why := fmt.Sprintf(t.TooLong, len([]rune(name)))
 	var te *hailong.TextError
 	if errors.As(hailong.CheckText(name), &te) {
-		switch {
-		case te.Invalid:
-			why = t.NotUTF8
-		case te.Bidi:
-			why = fmt.Sprintf(t.Bidi, te.Rune)
-		default:
-			why = fmt.Sprintf(t.Control, te.Rune)
-		}
+		why = te.Said(lang)
 	}
 	return fmt.Sprintf(t.BadName, why)
 }
