@@ -255,19 +255,10 @@ func value(lang string, al hailong.Alert, v float64) string {
 // measureName names an index_below alert's measure, to follow its kind as
 // the alerts page does (": Chỉ số Happy Index (0–100)"); "" for none.
 func measureName(lang, measure string) string {
-	if n, ok := measureNames[lang][measure]; ok {
+	if n := alerts.MeasureName(lang, measure); n != "" {
 		return ": " + n
 	}
 	return ""
-}
-
-// measureNames are the measures of index_below rules (alerts.Measures),
-// named as the pages and reports name them.
-var measureNames = map[string]map[string]string{
-	"vi": {alerts.MeasureSatisfaction: "Tỷ lệ hài lòng", alerts.MeasureHappyIndex: "Chỉ số Happy Index (0–100)",
-		"circular01_1": "Thông tư 01, chỉ số 1", "circular01_3": "Thông tư 01, chỉ số 3", "circular01_4": "Thông tư 01, chỉ số 4", "circular01_7": "Thông tư 01, chỉ số 7"},
-	"en": {alerts.MeasureSatisfaction: "Satisfaction rate", alerts.MeasureHappyIndex: "Happy Index (0–100)",
-		"circular01_1": "Circular 01, index 1", "circular01_3": "Circular 01, index 3", "circular01_4": "Circular 01, index 4", "circular01_7": "Circular 01, index 7"},
 }
 
 // kindName names a rule's kind.

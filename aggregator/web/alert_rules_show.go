@@ -75,7 +75,7 @@ func (s *Server) alertRulesRender(c *fiber.Ctx, status int, sent *ruleForm, noti
 		p.Kinds = append(p.Kinds, choice{Value: string(k), Label: w["k_"+string(k)]})
 	}
 	for _, m := range alerts.Measures() {
-		p.Measures = append(p.Measures, choice{Value: m, Label: w["m_"+m]})
+		p.Measures = append(p.Measures, choice{Value: m, Label: alerts.MeasureName(lang, m)})
 	}
 	visible, editable := s.ruleVisible(c), s.ruleUnitOK(c)
 	today := hailong.DateOf(s.Now())

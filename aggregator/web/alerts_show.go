@@ -82,7 +82,7 @@ func (s *Server) alertsRender(c *fiber.Ctx, status int, failed, problem, text, n
 	today := hailong.DateOf(s.Now())
 	for _, a := range list {
 		v := alertView{Alert: a, KindLabel: w["k_"+string(a.Kind)], StateLabel: w["st_"+string(a.State)]}
-		if m, ok := w["m_"+a.Measure]; ok && a.Measure != "" {
+		if m := alerts.MeasureName(lang, a.Measure); m != "" {
 			v.KindLabel += ": " + m // which index, and so how its figures read
 		}
 		if u, ok := s.Units().At(a.Unit, today); ok {

@@ -23,8 +23,6 @@ func init() {
 		"window_hours":   "Khoảng thời gian (giờ)", "window_help": "Quy tắc theo đánh giá tính theo ngày trọn vẹn: 168 giờ là hôm nay và 6 ngày trước.",
 		"min_ratings": "Số lượt đánh giá tối thiểu", "enabled": "Đang bật", "disabled": "Đang tắt", "default": "Mặc định",
 		"save": "Lưu", "create": "Thêm", "edit": "Sửa, bật, tắt hoặc xoá", "enable": "Bật", "disable": "Tắt", "delete": "Xoá",
-		"m_satisfaction": "Tỷ lệ hài lòng", "m_happy_index": "Chỉ số Happy Index (0–100)", "m_circular01_1": "Thông tư 01, chỉ số 1",
-		"m_circular01_3": "Thông tư 01, chỉ số 3", "m_circular01_4": "Thông tư 01, chỉ số 4", "m_circular01_7": "Thông tư 01, chỉ số 7",
 		"not_yours": "Quy tắc của cấp trên: chỉ xem.", "saved": "Đã lưu quy tắc.", "deleted": "Đã xoá quy tắc.",
 	}, map[string]string{
 		"title": "Alerts", "rules_title": "Alert rules", "nav": "Alerts",
@@ -48,8 +46,6 @@ func init() {
 		"window_hours":   "Window (hours)", "window_help": "Rules over ratings count whole days: 168 hours is today and the 6 days before.",
 		"min_ratings": "Minimum number of ratings", "enabled": "Enabled", "disabled": "Disabled", "default": "Default",
 		"save": "Save", "create": "Add", "edit": "Edit, enable, disable or delete", "enable": "Enable", "disable": "Disable", "delete": "Delete",
-		"m_satisfaction": "Satisfaction rate", "m_happy_index": "Happy Index (0–100)", "m_circular01_1": "Circular 01, index 1",
-		"m_circular01_3": "Circular 01, index 3", "m_circular01_4": "Circular 01, index 4", "m_circular01_7": "Circular 01, index 7",
 		"not_yours": "A rule of a unit above yours: read only.", "saved": "Rule saved.", "deleted": "Rule deleted.",
 	})
 }
