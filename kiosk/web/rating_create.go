@@ -157,17 +157,27 @@ func (s *Server) ratingCreate(c *fiber.Ctx) error {
 // taken by a screen that named the dossier, it would be gone before its
 // citizen rated by the counter's opening or the receipt's link.
 func screenRates(t *terminals.Terminal, counter, dossier string) error {
-	switch {
-	case counter != "" && counter != t.Counter:
-		where := "in the lobby"
-		if t.Counter != "" {
-			where = "at counter " + t.Counter
-		}
-		return hailong.Errorf(hailong.EFORBIDDEN, "This screen is paired %s: it rates there, not at counter %s.", where, counter)
-	case dossier != "":
+	if err := ownCounter(t, counter, "rates"); err != nil {
+		return err
+	}
+	if dossier != "" {
 		return hailong.Errorf(hailong.EFORBIDDEN, "A screen names no dossier: a dossier is rated when the one-stop software opens it at its counter, or by its link.")
 	}
 	return nil
+}
+
+// ownCounter refuses a screen's request naming a counter other than the
+// one it is paired at (none for a lobby screen): what it does (rates,
+// issues links, names its walk-in code) is for there.
+func ownCounter(t *terminals.Terminal, counter, does string) error {
+	if counter == "" || counter == t.Counter {
+		return nil
+	}
+	where := "in the lobby"
+	if t.Counter != "" {
+		where = "at counter " + t.Counter
+	}
+	return hailong.Errorf(hailong.EFORBIDDEN, "This screen is paired %s: it %s there, not at counter %s.", where, does, counter)
 }
 
 // or returns a, or b when a is empty.

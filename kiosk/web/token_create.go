@@ -45,8 +45,8 @@ func (s *Server) tokenCreate(c *fiber.Ctx) error {
 		return hailong.Errorf(hailong.EFORBIDDEN, "Only the one-stop software or a counter's tablet may issue rating links.")
 	}
 	if t.Kind == terminals.Screen {
-		if req.Counter != "" && req.Counter != t.Counter {
-			return hailong.Errorf(hailong.EFORBIDDEN, "This tablet is paired at counter %s: it issues links for its counter, not %s.", t.Counter, req.Counter)
+		if err := ownCounter(t, req.Counter, "issues links"); err != nil {
+			return err
 		}
 		req.Counter = t.Counter
 	}

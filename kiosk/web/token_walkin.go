@@ -50,9 +50,10 @@ func (s *Server) walkInCreate(c *fiber.Ctx) error {
 		// itself as its address says (?terminal=lobby-1), but not a
 		// counter where a tablet stands, whose figures it would swell.
 		switch {
-		case t.Counter != "" && req.Terminal != "" && req.Terminal != t.Counter:
-			return hailong.Errorf(hailong.EFORBIDDEN, "This tablet is paired at counter %s: its walk-in code names its counter, not %s.", t.Counter, req.Terminal)
 		case t.Counter != "":
+			if err := ownCounter(t, req.Terminal, "gives its walk-in code"); err != nil {
+				return err
+			}
 			req.Terminal = t.Counter
 		case s.Terminals != nil && slices.ContainsFunc(s.Terminals.List(), func(o terminals.Terminal) bool { return o.Counter == req.Terminal }):
 			return hailong.Errorf(hailong.EFORBIDDEN, "A lobby screen's walk-in code may not name counter %s, where a tablet stands.", req.Terminal)
