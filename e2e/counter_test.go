@@ -9,8 +9,8 @@ import (
 	"time"
 
 	kioskapp "hailong/kiosk/app"
-	"hailong/kiosk/misuse"
 	"hailong/kiosk/terminals"
+	"hailong/misuse"
 	"hailong/qrtoken"
 )
 

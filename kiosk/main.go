@@ -30,7 +30,7 @@ import (
 	"hailong/kiosk/app"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/counter"
-	"hailong/kiosk/misuse"
+	"hailong/misuse"
 )
 
 func main() {

@@ -28,8 +28,8 @@ import (
 	"hailong/assets"
 	"hailong/fiberapp"
 	"hailong/hierarchy"
-	"hailong/kiosk/misuse"
 	"hailong/measure"
+	"hailong/misuse"
 	"hailong/procedure"
 	"hailong/syncapi"
 )

@@ -24,10 +24,10 @@ import (
 	"hailong/debugserver"
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
-	"hailong/kiosk/misuse"
 	"hailong/kiosk/terminals"
 	"hailong/kiosk/uploader"
 	"hailong/kiosk/web"
+	"hailong/misuse"
 	"hailong/qrtoken"
 	"hailong/syncapi"
 )

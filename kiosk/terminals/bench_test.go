@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"hailong/kiosk/counter"
-	"hailong/kiosk/misuse"
 	"hailong/kiosk/terminals"
+	"hailong/misuse"
 )
 
 type memStore map[string][]byte

@@ -22,8 +22,8 @@ import (
 	"hailong/fiberapp"
 	"hailong/kiosk/bolt"
 	"hailong/kiosk/counter"
-	"hailong/kiosk/misuse"
 	"hailong/kiosk/terminals"
+	"hailong/misuse"
 )
 
 // Outbox is the durable store ratings are recorded in.

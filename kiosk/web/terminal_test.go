@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"hailong"
-	"hailong/kiosk/misuse"
 	"hailong/kiosk/terminals"
+	"hailong/misuse"
 	"hailong/qrtoken"
 	"hailong/syncapi"
 )

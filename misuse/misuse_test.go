@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"hailong"
-	"hailong/kiosk/misuse"
+	"hailong/misuse"
 )
 
 // TestFlags walks one terminal's ratings through fake time: one within the

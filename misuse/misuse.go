@@ -1,4 +1,5 @@
-// Package misuse spots ratings that come from one terminal faster than
+// Package misuse spots ratings that come from one terminal (a kiosk's
+// screen, or one address with a walk-in code) faster than
 // citizens give them (HappyOrNot's "response interval"): one within an
 // interval of the one before, or one too many within a window. Such a
 // rating is still recorded, with a flag: the aggregator keeps it and leaves
