@@ -406,13 +406,8 @@ func (d *DB) ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Sums == "" || st.Records == "" || st.Flags == "" || !slices.Contains(names, st.Sums) { // savedState checked the deltas
+	if st.Sums == "" || st.Records == "" || st.Flags == "" || !slices.Contains(names, st.Sums) || !holdsEveryLog(st, names) { // savedState checked the deltas
 		return nil, nil
-	}
-	for _, n := range names {
-		if (isOutcomeLog(n) && !slices.Contains(st.Logs, n)) || (isFlagLog(n) && !slices.Contains(st.FlagLogs, n)) {
-			return nil, nil
-		}
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
@@ -448,12 +443,7 @@ func (d *DB) ReadOutcomeMonths(ctx context.Context) (outcomes.SavedMonths, error
 	}
 	// A flag the book had not been told of is saved and not counted in
 	// the months: Open counts it.
-	exact := len(st.Untold) == 0
-	for _, n := range names {
-		if (isOutcomeLog(n) && !slices.Contains(st.Logs, n)) || (isFlagLog(n) && !slices.Contains(st.FlagLogs, n)) {
-			exact = false
-		}
-	}
+	exact := len(st.Untold) == 0 && holdsEveryLog(st, names)
 	l := &d.outcomeLogs
 	l.mu.Lock()
 	if l.months == nil {
@@ -461,6 +451,17 @@ func (d *DB) ReadOutcomeMonths(ctx context.Context) (outcomes.SavedMonths, error
 	}
 	l.mu.Unlock()
 	return outcomes.SavedMonths{Months: counts, Exact: exact}, nil
+}
+
+// holdsEveryLog reports whether the saved state st holds every log of
+// reports and of flags among names: nothing was stored after the save.
+func holdsEveryLog(st outcomesSaved, names []string) bool {
+	for _, n := range names {
+		if (isOutcomeLog(n) && !slices.Contains(st.Logs, n)) || (isFlagLog(n) && !slices.Contains(st.FlagLogs, n)) {
+			return false
+		}
+	}
+	return true
 }
 
 // savedMonth returns the collections of month m as this process knows
@@ -604,8 +605,12 @@ func (d *DB) ScanDossierFlags(ctx context.Context, saved, since func(string)) (h
 		return false, err
 	}
 	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.flagsRead, read)
+	untold := make(map[string]bool, len(st.Untold))
+	for _, f := range st.Untold {
+		untold[f] = true
+	}
 	for _, f := range flags {
-		if slices.Contains(st.Untold, f) {
+		if untold[f] {
 			since(f)
 		} else {
 			saved(f)

@@ -80,9 +80,6 @@ func (b *Book) SetBudget(cells int64) {
 func (b *Book) newRoll() *rollup.Rollup {
 	r := rollup.New()
 	r.SetFields(b.fields)
-	if b.store == nil {
-		return r
-	}
 	r.SetLoader(b.store.LoadOutcomeMonth)
 	r.SetSummaryLoader(func(ctx context.Context, m rollup.Month) (rollup.Summary, bool, error) {
 		s, err := b.store.LoadOutcomeSummary(ctx, m)
@@ -132,13 +129,13 @@ func (b *Book) countOver(saved map[string]bool, since []string) {
 		e.bad = e.counted && badWith(e, saved)
 		b.uncount(e)
 	}
-	var logged []*entry
-	for e := range b.fromLog {
-		if b.entries[e.key] == e {
-			logged = append(logged, e)
+	b.countAll(func(yield func(*entry) bool) {
+		for e := range b.fromLog {
+			if b.entries[e.key] == e && !yield(e) {
+				return
+			}
 		}
-	}
-	b.countAll(logged)
+	})
 	for _, c := range since {
 		if e, ok := b.byCode[c]; ok && e.counted && !e.bad {
 			b.uncount(e)

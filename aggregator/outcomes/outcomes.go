@@ -24,6 +24,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -276,7 +277,7 @@ type Book struct {
 	// the rollup is made with (newRoll). monthsMu guards monthsRead, that
 	// the saved months were asked for (declareMonths); segmented, under
 	// mu, tells that every month of the rollup is saved or cold, so that a
-	// save writes only the months changed. fromSaved and replaced are what
+	// save writes only the months changed. fromLog and replaced are what
 	// Read leaves Open to count over saved months: the entries made from
 	// the records stored after the save, and the saved entries they
 	// replaced.
@@ -289,13 +290,16 @@ type Book struct {
 	replaced   []*entry
 }
 
-// Prepare reads the monthly sums saved with the book, if they are still
-// the book's, so that the measures of whole months are answered while the
-// book is read (Read, Open). It reads one small collection: call it on the
-// start path. Without them, every query waits for Open.
+// Prepare declares the months of the book's rollup saved with it
+// (months.go), which answer every query while the book is read (Read,
+// Open) if nothing was stored since the save; without saved months, it
+// reads the monthly sums an earlier version saved, which answer whole
+// months. It reads the saved state and at most one small collection: call
+// it on the start path. Without either, every query waits for Open.
 //
 // Called again (the read of the book failed and is tried again), it checks
-// that the sums are still the book's, and drops them if not.
+// that what it answers from is still the book's as it stands, and stops
+// answering from it if not.
 func (b *Book) Prepare(ctx context.Context) error {
 	switch roll, exact, err := b.declareMonths(ctx); {
 	case err != nil:
@@ -464,13 +468,19 @@ func (b *Book) Read(ctx context.Context) error {
 	return nil
 }
 
-// Open reads the flags of dossiers rated not satisfied and counts every
-// outcome read. Call it once, before the book is used.
+// Open reads the flags of dossiers rated not satisfied and counts the
+// outcomes read: over the saved months, only what was stored after their
+// save (countOver); else every one. Call it once, before the book is used.
 func (b *Book) Open(ctx context.Context) error {
 	// Without Prepare (a book loaded whole), the saved months are asked
 	// for here.
-	if _, _, err := b.declareMonths(ctx); err != nil {
-		return err
+	b.monthsMu.Lock()
+	declared := b.monthsRead
+	b.monthsMu.Unlock()
+	if !declared {
+		if _, _, err := b.declareMonths(ctx); err != nil {
+			return err
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -495,7 +505,7 @@ func (b *Book) Open(ctx context.Context) error {
 			// read): counted again from the entries.
 			b.roll, b.segmented = b.newRoll(), false
 		}
-		b.countAll(slices.Collect(maps.Values(b.entries)))
+		b.countAll(maps.Values(b.entries))
 	}
 	clear(b.fromLog)
 	b.replaced = nil
@@ -810,13 +820,13 @@ func (b *Book) markUnhappy(dossiers []string) {
 // the ends of its date-ordered index lists, where in the map's order each
 // went before those of later days, moving them (most of a start's
 // counting at 800,000 dossiers). b.mu is held.
-func (b *Book) countAll(entries []*entry) {
+func (b *Book) countAll(entries iter.Seq[*entry]) {
 	type returned struct {
 		day hailong.Date
 		e   *entry
 	}
-	es := make([]returned, 0, len(entries))
-	for _, e := range entries {
+	var es []returned
+	for e := range entries {
 		if e.o.isReturned {
 			es = append(es, returned{e.o.returned, e})
 		}
