@@ -7,9 +7,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -68,7 +71,7 @@ func rvPut(t *testing.T, b *outcomes.Book, codes ...string) {
 	}
 }
 
-func rvLoad(t *testing.T, db *mongodb.DB) *outcomes.Book {
+func rvLoad(t *testing.T, db outcomes.Store) *outcomes.Book {
 	t.Helper()
 	b, err := outcomes.Load(t.Context(), db)
 	if err != nil {
@@ -111,6 +114,90 @@ func TestDeposedOwnersSaveIsRefused(t *testing.T) {
 	}
 	if got := rvMarch(rvLoad(t, open())).Bad; got != 1 {
 		t.Errorf("after the deposed owner's late save a start counts %d bad dossiers, want 1 (a's flag was rebuilt away)", got)
+	}
+}
+
+// TestADeposedOwnersSaveLeavesTheNewOwnersMonths: the old owner A writes
+// its saved state within its lease, then pauses past it (here in the
+// fence's release, which follows the state's write); B takes over, reads
+// the book and saves it, writing new month collections; A resumes. A must
+// not drop the collections of B's state, which names months B reads again
+// when its budget dropped them (FerretDB reads a dropped collection as
+// empty).
+func TestADeposedOwnersSaveLeavesTheNewOwnersMonths(t *testing.T) {
+	ctx := t.Context()
+	open, _ := shared(t)
+	dbA, dbB := open(), open()
+
+	// A pauses in the fence's release that follows its state's write,
+	// once; its fence then goes on granting its writes, as one that has
+	// not noticed the lease lost: the state's version must stop them.
+	var pause atomic.Bool
+	paused, resume := make(chan struct{}), make(chan struct{})
+	dbA.SetOutcomesFence(func(ctx context.Context) (context.Context, context.CancelFunc, error) {
+		if !pause.CompareAndSwap(true, false) {
+			return ctx, func() {}, nil
+		}
+		return ctx, func() { close(paused); <-resume }, nil
+	})
+
+	day := func(m, d int) *hailong.Date { x := hailong.DateFromYMD(2026, time.Month(m), d); return &x }
+	dossier := func(i int, ret *hailong.Date) hailong.Outcome {
+		return hailong.Outcome{Dossier: fmt.Sprintf("H22.39-260202-%04d", i), Unit: rvUnit, Procedure: "1.000001",
+			Received: hailong.DateFromYMD(2026, 2, 2), Due: hailong.DateFromYMD(2026, 5, 1), Returned: ret}
+	}
+	live, a := rvLoad(t, outcomes.Discard), rvLoad(t, dbA)
+	both := func(b *outcomes.Book, os ...hailong.Outcome) {
+		t.Helper()
+		for _, book := range []*outcomes.Book{live, b} {
+			if _, err := book.Report(ctx, os, func(string) bool { return true }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	both(a, dossier(0, day(2, 10)), dossier(1, day(3, 10)), dossier(2, day(4, 10)))
+	if _, err := a.Compact(ctx); err != nil { // the months saved whole
+		t.Fatal(err)
+	}
+	both(a, dossier(3, day(3, 11)))
+	// A's clean stop: its state is written within the lease, then A pauses.
+	pause.Store(true)
+	saved := make(chan error, 1)
+	go func() { saved <- a.Save(ctx) }()
+	<-paused
+
+	// B takes over: reads the book A saved, takes a report, saves.
+	b := outcomes.New(dbB)
+	b.SetBudget(1)
+	if err := b.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	both(b, dossier(4, day(3, 12)))
+	if err := b.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	march, marchEnd := hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31)
+	f := rollup.Filter{Procedure: "1.000001"} // read from the month's days
+	if g, w := b.Query([]string{rvUnit}, march, marchEnd, f), live.Query([]string{rvUnit}, march, marchEnd, f); g != w {
+		t.Fatalf("before A resumes: %+v, want %+v", g, w)
+	}
+	// A resumes past its lease and finishes its save.
+	close(resume)
+	<-saved // its state was written: it answers as it may
+	// B's March is dropped within its budget and read again.
+	b.Query([]string{rvUnit}, hailong.DateFromYMD(2026, 2, 1), hailong.DateFromYMD(2026, 2, 28), f)
+	b.Query([]string{rvUnit}, hailong.DateFromYMD(2026, 4, 1), hailong.DateFromYMD(2026, 4, 30), f)
+	if res := b.Rollup().Residence(); res.Cold == 0 {
+		t.Fatalf("%+v: nothing dropped", res)
+	}
+	if g, w := b.Query([]string{rvUnit}, march, marchEnd, f), live.Query([]string{rvUnit}, march, marchEnd, f); g != w {
+		t.Errorf("B's March after A dropped its collections: %+v, want %+v", g, w)
 	}
 }
 

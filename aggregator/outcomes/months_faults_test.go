@@ -2,121 +2,13 @@ package outcomes_test
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"hailong"
-	"hailong/aggregator/ferret"
 	"hailong/aggregator/ferret/ferrettest"
-	"hailong/aggregator/mongodb"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
 )
-
-// TestADeposedOwnersSaveLeavesTheNewOwnersMonths: the old owner A writes
-// its saved state within its lease, then pauses past it (here in the
-// fence's release, which follows the state's write); B takes over, reads
-// the book and saves it, writing new month collections; A resumes. A must
-// not drop the collections of B's state, which names months B reads again
-// when its budget dropped them (FerretDB reads a dropped collection as
-// empty).
-func TestADeposedOwnersSaveLeavesTheNewOwnersMonths(t *testing.T) {
-	ctx := t.Context()
-	log := slog.New(slog.DiscardHandler)
-	emb, err := ferret.Start(ctx, t.TempDir(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	dbA, err := mongodb.Open(ctx, emb.URI(), "hailong_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dbA.Close(ctx)
-	dbB, err := mongodb.Open(ctx, emb.URI(), "hailong_test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dbB.Close(ctx)
-
-	// A pauses in the fence's release that follows its state's write,
-	// once; its fence then goes on granting its writes, as one that has
-	// not noticed the lease lost: the state's version must stop them.
-	var pause atomic.Bool
-	paused, resume := make(chan struct{}), make(chan struct{})
-	dbA.SetOutcomesFence(func(ctx context.Context) (context.Context, context.CancelFunc, error) {
-		if !pause.CompareAndSwap(true, false) {
-			return ctx, func() {}, nil
-		}
-		return ctx, func() { close(paused); <-resume }, nil
-	})
-
-	day := func(m, d int) *hailong.Date { x := hailong.DateFromYMD(2026, time.Month(m), d); return &x }
-	dossier := func(i int, ret *hailong.Date) hailong.Outcome {
-		return hailong.Outcome{Dossier: fmt.Sprintf("H22.39-260202-%04d", i), Unit: "TT-09190", Procedure: "1.000001",
-			Received: hailong.DateFromYMD(2026, 2, 2), Due: hailong.DateFromYMD(2026, 5, 1), Returned: ret}
-	}
-	live, _ := outcomes.Load(ctx, &memStore{})
-	a, err := outcomes.Load(ctx, dbA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	both := func(b *outcomes.Book, os ...hailong.Outcome) {
-		t.Helper()
-		for _, book := range []*outcomes.Book{live, b} {
-			if _, err := book.Report(ctx, os, anyUnit); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	both(a, dossier(0, day(2, 10)), dossier(1, day(3, 10)), dossier(2, day(4, 10)))
-	if _, err := a.Compact(ctx); err != nil { // the months saved whole
-		t.Fatal(err)
-	}
-	both(a, dossier(3, day(3, 11)))
-	// A's clean stop: its state is written within the lease, then A pauses.
-	pause.Store(true)
-	saved := make(chan error, 1)
-	go func() { saved <- a.Save(ctx) }()
-	<-paused
-
-	// B takes over: reads the book A saved, takes a report, saves.
-	b := outcomes.New(dbB)
-	b.SetBudget(1)
-	if err := b.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Read(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	both(b, dossier(4, day(3, 12)))
-	if err := b.Save(ctx); err != nil {
-		t.Fatal(err)
-	}
-	march, marchEnd := hailong.DateFromYMD(2026, 3, 1), hailong.DateFromYMD(2026, 3, 31)
-	f := rollup.Filter{Procedure: "1.000001"} // read from the month's days
-	if g, w := b.Query([]string{"TT-09190"}, march, marchEnd, f), live.Query([]string{"TT-09190"}, march, marchEnd, f); g != w {
-		t.Fatalf("before A resumes: %+v, want %+v", g, w)
-	}
-	// A resumes past its lease and finishes its save.
-	close(resume)
-	<-saved // its state was written: it answers as it may
-	// B's March is dropped within its budget and read again.
-	b.Query([]string{"TT-09190"}, hailong.DateFromYMD(2026, 2, 1), hailong.DateFromYMD(2026, 2, 28), f)
-	b.Query([]string{"TT-09190"}, hailong.DateFromYMD(2026, 4, 1), hailong.DateFromYMD(2026, 4, 30), f)
-	if res := b.Rollup().Residence(); res.Cold == 0 {
-		t.Fatalf("%+v: nothing dropped", res)
-	}
-	if g, w := b.Query([]string{"TT-09190"}, march, marchEnd, f), live.Query([]string{"TT-09190"}, march, marchEnd, f); g != w {
-		t.Errorf("B's March after A dropped its collections: %+v, want %+v", g, w)
-	}
-}
 
 // TestAFlagUntoldThroughTwoSavesIsKept: a flag written to this process's
 // log and not yet told to the book is saved by the next save as untold; a

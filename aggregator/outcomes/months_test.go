@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"hailong"
-	"hailong/aggregator/ferret/ferrettest"
 	"hailong/aggregator/outcomes"
 	"hailong/aggregator/rollup"
 )
@@ -23,18 +22,8 @@ func TestSavedMonthsCountWhatCameAfter(t *testing.T) {
 		name string
 		open func(t *testing.T) (store func() restartable, restart func())
 	}{
-		{"in memory", func(t *testing.T) (func() restartable, func()) {
-			m := &memStore{}
-			return func() restartable { return m }, func() {}
-		}},
-		{"on the embedded database", func(t *testing.T) (func() restartable, func()) {
-			dir := t.TempDir()
-			db, closeDB := ferrettest.OpenDir(t, dir)
-			return func() restartable { return db }, func() {
-				closeDB()
-				db, closeDB = ferrettest.OpenDir(t, dir)
-			}
-		}},
+		{"in memory", inMemory},
+		{"on the embedded database", onTheEmbeddedDatabase},
 	}
 	day := func(m, d int) *hailong.Date {
 		x := hailong.DateFromYMD(2026, time.Month(m), d)

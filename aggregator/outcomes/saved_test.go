@@ -43,18 +43,8 @@ func TestSavedBookReadsAsTheLiveOne(t *testing.T) {
 		// database); 0, none: each is read once.
 		budget int64
 	}{
-		{"in memory", func(t *testing.T) (func() restartable, func()) {
-			m := &memStore{}
-			return func() restartable { return m }, func() {}
-		}, 400, 30},
-		{"on the embedded database", func(t *testing.T) (func() restartable, func()) {
-			dir := t.TempDir()
-			db, closeDB := ferrettest.OpenDir(t, dir)
-			return func() restartable { return db }, func() {
-				closeDB()
-				db, closeDB = ferrettest.OpenDir(t, dir)
-			}
-		}, 120, 0},
+		{"in memory", inMemory, 400, 30},
+		{"on the embedded database", onTheEmbeddedDatabase, 120, 0},
 	}
 	for _, tt := range tests {
 		for seed := range uint64(3) {
@@ -147,6 +137,24 @@ func TestSavedBookReadsAsTheLiveOne(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// inMemory is a restartable store in memory, which a restart keeps as it
+// is, as a process's database.
+func inMemory(*testing.T) (store func() restartable, restart func()) {
+	m := &memStore{}
+	return func() restartable { return m }, func() {}
+}
+
+// onTheEmbeddedDatabase is a restartable store on the embedded database:
+// a restart closes it and opens its files again.
+func onTheEmbeddedDatabase(t *testing.T) (store func() restartable, restart func()) {
+	dir := t.TempDir()
+	db, closeDB := ferrettest.OpenDir(t, dir)
+	return func() restartable { return db }, func() {
+		closeDB()
+		db, closeDB = ferrettest.OpenDir(t, dir)
 	}
 }
 
