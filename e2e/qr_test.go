@@ -372,8 +372,8 @@ func TestWalkInCodeFromTheLobbyScreen(t *testing.T) {
 	if !slices.Equal(codes, []int{201, 201, 201, 429}) {
 		t.Fatalf("answers %v, want three ratings then refusal", codes)
 	}
-	// All four came from one address within a second: kept, the two after
-	// the first flagged, out of the measures unless asked for.
+	// The three taken came from one address within a second: kept, the
+	// two after the first flagged, out of the measures unless asked for.
 	s := satisfactionOf(t, m.URL(), q("unit", centre, "from", today(), "to", today(), "channel", "qr", "counter", "lobby-1", "include_flagged", "true"))
 	if s.N != 3 {
 		t.Fatalf("n = %d, want 3 walk-in ratings at terminal lobby-1", s.N)

@@ -62,17 +62,14 @@ func TestHappyIndexReadsAsAScoreOutOf100(t *testing.T) {
 	plain := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	value := map[string]string{"vi": "Giá trị", "en": "Value"}
 
-	tests := []struct {
+	type surface struct {
 		name, lang string
 		read       func(t *testing.T, lang string) happyReading
 		want       func(lang string) happyReading
-	}{}
+	}
+	var tests []surface
 	for _, lang := range []string{"vi", "en"} {
-		tests = append(tests, []struct {
-			name, lang string
-			read       func(t *testing.T, lang string) happyReading
-			want       func(lang string) happyReading
-		}{
+		tests = append(tests, []surface{
 			{"overview page", lang, func(t *testing.T, lang string) happyReading {
 				body := string(get(t, "/?unit=24&period=2026-Q3&lang="+lang))
 				table, r := happyRowOf(t, body)

@@ -6,45 +6,15 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"hailong"
+	"hailong/aggregator/ferret/ferrettest"
 	"hailong/aggregator/rollup"
 	"hailong/aggregator/subscribe"
 	"hailong/aggregator/web"
 )
-
-// memSubscriptions keeps subscriptions in memory (subscribe.Store).
-type memSubscriptions struct {
-	mu   sync.Mutex
-	subs map[string]hailong.Subscription
-}
-
-func (m *memSubscriptions) Subscriptions(context.Context) ([]hailong.Subscription, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []hailong.Subscription
-	for _, s := range m.subs {
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-func (m *memSubscriptions) PutSubscription(_ context.Context, s hailong.Subscription) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.subs[s.ID] = s
-	return nil
-}
-
-func (m *memSubscriptions) DeleteSubscription(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.subs, id)
-	return nil
-}
 
 // accessWithEmails gives the fake access service the email addresses the
 // subscriptions page shows (web.Emails): none.
@@ -67,7 +37,7 @@ func TestSubscribingTwiceIsAConflict(t *testing.T) {
 	_, base, _ := demoServerWith(t, rollup.New(), func(s *web.Server) {
 		fa := s.Access.(*fakeAccess)
 		s.Access = accessWithEmails{fa}
-		s.Subscriptions = subscribe.New(&memSubscriptions{subs: map[string]hailong.Subscription{}}, fa,
+		s.Subscriptions = subscribe.New(ferrettest.Open(t), fa,
 			func() time.Time { return time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC) })
 	})
 	jar, _ := cookiejar.New(nil)
