@@ -74,6 +74,10 @@ type Config struct {
 	ResidentMonths int
 	RollupBudget   int64
 	CommentsBudget int
+	// OutcomesBudget bounds the dossiers whose latest reports the outcome
+	// book holds in memory once saved by month
+	// (outcomes.Book.SetEntryBudget); 0: no bound.
+	OutcomesBudget int
 	// RatingsIndex is the file of the durable index of stored ratings
 	// (package seen); empty is ratings-index.bolt in DataDir.
 	RatingsIndex string
@@ -398,6 +402,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.book = outcomes.New(m.db)
 	m.book.SetFields(fields)
 	m.book.SetBudget(cfg.RollupBudget) // its months saved with it, read when used
+	m.book.SetEntryBudget(cfg.OutcomesBudget)
 	m.ingester.SetOnUnhappy(m.book.MarkUnhappy)
 	// The months of its rollup saved with the book answer the measures
 	// while it is read, if nothing was stored after the save (else the

@@ -39,6 +39,10 @@ func (m *Main) metrics() *fiberapp.Metrics {
 			Name: "hailong_aggregator_comments_month_reads_total",
 			Help: "Months of comments read from the database since the index was made (a rebuild makes it again).",
 		}, func() float64 { return float64(m.ingester.Comments().Residence().Reads) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hailong_aggregator_outcome_dossiers_held",
+			Help: "Dossiers whose latest outcome reports are held in memory (within -outcomes-budget); the others are read by month when first needed.",
+		}, func() float64 { return float64(m.book.Resident()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "hailong_aggregator_comments_month_drops_total",
 			Help: "Months of comments dropped from memory to keep within -comments-budget since the index was made.",

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -65,10 +66,25 @@ func (d *DB) InsertRaw(ctx context.Context, coll string, doc any) error {
 func (d *DB) SavedOutcomes(ctx context.Context) (records, flags string, logs []string, err error) {
 	var st outcomesSaved
 	_, err = d.getMeta(ctx, outcomesSavedID, &st)
-	if st.Format == savedFormat {
+	switch {
+	case st.Format == savedFormat:
 		st.Records = st.Whole
+	case st.Format == byMonthFormat && len(st.Entries) > 0:
+		st.Records = st.Entries[0].Name // the first month of entries
 	}
 	return st.Records, st.Flags, st.Logs, err
+}
+
+// SavedEntryMonths names the collection of each month of the saved
+// outcome book's entries, by month, and counts their entries.
+func (d *DB) SavedEntryMonths(ctx context.Context) (names map[string]string, counts map[string]int, err error) {
+	var st outcomesSaved
+	_, err = d.getMeta(ctx, outcomesSavedID, &st)
+	names, counts = map[string]string{}, map[string]int{}
+	for _, e := range st.Entries {
+		names[rollup.Month(e.Month).String()], counts[rollup.Month(e.Month).String()] = e.Name, e.Count
+	}
+	return names, counts, err
 }
 
 // ReplaceRaw replaces a collection by one holding doc alone.
@@ -108,4 +124,17 @@ func (d *DB) DropOutcomeMonth(ctx context.Context, m rollup.Month) error {
 		return err
 	}
 	return d.db.Collection(sm.Days).Drop(ctx)
+}
+
+// DropOutcomeEntries drops the collection holding month m of the saved
+// outcome book's entries, as a deposed owner's save could have under a
+// running process.
+func (d *DB) DropOutcomeEntries(ctx context.Context, m rollup.Month) error {
+	d.outcomeLogs.mu.Lock()
+	e, ok := d.outcomeLogs.entries[m]
+	d.outcomeLogs.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("no saved month %s of entries", m)
+	}
+	return d.db.Collection(e.Name).Drop(ctx)
 }

@@ -360,7 +360,10 @@ func TestConcurrentSavesAtOneVersion(t *testing.T) {
 
 // A saved run of another shape (the runs of an earlier format, records
 // rather than savedRecords) is passed over: gob reads it as as many zero
-// values, which would be one dossier of no code.
+// values, which would be one dossier of no code. A month of entries is read
+// when first used, not at the start: that use fails, storing nothing, and
+// the saved book is passed over from then on, every log read at the next
+// start.
 func TestSavedBookOfAnotherShapeIsPassedOver(t *testing.T) {
 	open, _ := shared(t)
 	db := open()
@@ -372,7 +375,23 @@ func TestSavedBookOfAnotherShapeIsPassedOver(t *testing.T) {
 	if err := db.ReplaceRaw(t.Context(), recs, bson.D{{Key: "_id", Value: 0}, {Key: "run", Value: run.Bytes()}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rvLoad(t, open()).Dossiers(); got != 2 {
+	book := rvLoad(t, open())
+	changed := rvReport("H22.39-260302-0001")
+	changed.Complaints = 1
+	if _, err := book.Report(t.Context(), []hailong.Outcome{changed}, func(string) bool { return true }); err == nil {
+		t.Fatal("a report of a month whose saved run is of another shape was taken")
+	}
+	if err := book.Save(t.Context()); err == nil {
+		t.Error("a save laid months over a saved book passed over")
+	}
+	again := rvLoad(t, open())
+	if got := again.Dossiers(); got != 2 {
 		t.Errorf("a saved run of another shape: %d dossiers read, want 2 (from the logs)", got)
+	}
+	if codes, ok := again.Codes("H22.39-260302-0001"); !ok || codes.Local != "H22.39-260302-0001" {
+		t.Errorf("read from the logs: Codes = %+v %v", codes, ok)
+	}
+	if got := rvMarch(again); got.Dossiers != 2 || got.Complained != 0 {
+		t.Errorf("read from the logs: %+v, want the 2 dossiers as reported", got)
 	}
 }

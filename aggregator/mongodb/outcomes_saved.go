@@ -61,8 +61,14 @@ const (
 	// book's rollup and its summary: outcomes_month_<YYYYMM>_<unix ns>_<random>.
 	outcomeMonthPrefix    = "outcomes_month_"
 	outcomeMonthSumPrefix = "outcomes_monthsum_"
-	flagLogPrefix         = "dossier_flags_log_"
-	flagSavedPrefix       = "dossier_flags_saved_"
+	// outcomeEntriesPrefix names a month of the book's entries, when the
+	// book is saved by month (outcomes_entries_<YYYY-MM>_<unix ns>_<random>),
+	// and outcomeAliasesPrefix the codes held apart from their entries'
+	// months.
+	outcomeEntriesPrefix = "outcomes_entries_"
+	outcomeAliasesPrefix = "outcomes_aliases_"
+	flagLogPrefix        = "dossier_flags_log_"
+	flagSavedPrefix      = "dossier_flags_saved_"
 	// legacyOutcomeLog and legacyFlagLog are where every process wrote
 	// before logs were per process.
 	legacyOutcomeLog = "outcomes"
@@ -131,6 +137,33 @@ type outcomesSaved struct {
 	// field, leaves them out when it writes the state.
 	Months []savedMonth `bson:"months,omitempty"`
 	Untold []string     `bson:"untold,omitempty"`
+	// Entries name the months of the book's entries, in a state of
+	// byMonthFormat, which names no Records: the book is saved by month
+	// (outcomes.SavedEntry). Aliases names the collection of the codes
+	// held apart (outcomes.Alias), AliasRuns documents of AliasCount; a
+	// state of that format without it (rewritten by a version that does
+	// not know the fields) holds no book.
+	Entries    []savedEntries `bson:"entries,omitempty"`
+	Aliases    string         `bson:"aliases,omitempty"`
+	AliasRuns  int            `bson:"alias_runs,omitempty"`
+	AliasCount int            `bson:"alias_count,omitempty"`
+}
+
+// savedEntries names the collection of one month of the book's entries,
+// Runs documents holding Count entries.
+type savedEntries struct {
+	Month int32  `bson:"month"`
+	Name  string `bson:"name"`
+	Runs  int    `bson:"runs"`
+	Count int    `bson:"count"`
+}
+
+func (e savedEntries) part() savedPart { return savedPart{e.Name, e.Runs, e.Count} }
+
+// holdsBook reports whether st names a saved book: its records, or its
+// months of entries.
+func (st *outcomesSaved) holdsBook() bool {
+	return st.Records != "" || (st.Format == byMonthFormat && st.Aliases != "")
 }
 
 // savedMonth names the collections of one month of the book's rollup, and
@@ -163,6 +196,9 @@ const sumsPerRun = 12
 const (
 	savedFormat   = 3
 	noDeltaFormat = 2
+	// byMonthFormat: the book saved by month (Entries), which a version
+	// that knows only 3 passes over.
+	byMonthFormat = 4
 )
 
 // savedRecord is a record as a saved run holds it. gob leaves out a
@@ -173,6 +209,30 @@ type savedRecord struct {
 	Record      outcomes.Record
 	Returned    hailong.Date
 	HasReturned bool
+	// Bad is what a month of entries holds: whether the save counted it
+	// bad (outcomes.SavedEntry).
+	Bad bool
+}
+
+// wireRecord returns a record as a saved run holds it.
+func wireRecord(r outcomes.Record, bad bool) savedRecord {
+	w := savedRecord{Record: r, Bad: bad}
+	if r.Outcome.Returned != nil {
+		w.Returned, w.HasReturned = *r.Outcome.Returned, true
+	}
+	return w
+}
+
+// record returns the record a saved run held.
+func (r *savedRecord) record() outcomes.Record {
+	if r.HasReturned {
+		// A day of its own: a pointer into the saved value would keep
+		// all of it (its strings, its map of scores) for as long as the
+		// book holds the outcome.
+		day := r.Returned
+		r.Record.Outcome.Returned = &day
+	}
+	return r.Record
 }
 
 // savedDoc is one run of a saved book.
@@ -209,6 +269,12 @@ type outcomeLogs struct {
 	// months name the saved months of the book's rollup this process read
 	// (ReadOutcomeMonths, the first time) or last saved: what it loads.
 	months map[rollup.Month]savedMonth
+	// entries name the months of the book's entries this process read
+	// (ReadOutcomes) or last saved, nil if the book is not saved by month.
+	entries map[rollup.Month]savedEntries
+	// lost tells that a month of entries could not be read (passOver): no
+	// save lays months over those any more.
+	lost bool
 	// writing is held (read) by a write into this process's flag log
 	// from naming it to its end, and by rotate: a flag the ingest path
 	// writes while the book is saved in the background lands either in a
@@ -227,6 +293,8 @@ type savePoint struct {
 	whole                     savedPart
 	deltas                    []savedPart
 	months                    map[rollup.Month]savedMonth
+	entries                   map[rollup.Month]savedEntries
+	lost                      bool
 	untold                    []string
 }
 
@@ -253,7 +321,7 @@ func (l *outcomeLogs) rotate() (p savePoint, ok bool) {
 		l.flagLog = ""
 	}
 	return savePoint{read: slices.Clone(l.read), flagsRead: slices.Clone(l.flagsRead), ownFlags: slices.Clone(l.flagLogs),
-		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months), untold: slices.Clone(l.untold)}, true
+		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months), entries: maps.Clone(l.entries), lost: l.lost, untold: slices.Clone(l.untold)}, true
 }
 
 // logName names a new collection of a kind: the time, and a random part
@@ -308,15 +376,26 @@ func (d *DB) savedState(ctx context.Context) (outcomesSaved, []string, error) {
 		st.Records, st.Whole = st.Whole, ""
 	case noDeltaFormat:
 		st.Deltas = nil
+	case byMonthFormat:
+		st.Records, st.Deltas = "", nil
 	default:
 		st.Records, st.Deltas, st.Logs, st.Flags, st.FlagLogs = "", nil, nil, "", nil
+	}
+	if st.Format != byMonthFormat {
+		st.Entries, st.Aliases = nil, ""
 	}
 	gone := st.Records != "" && !slices.Contains(names, st.Records)
 	for _, p := range st.Deltas {
 		gone = gone || !slices.Contains(names, p.Name)
 	}
+	if st.Format == byMonthFormat {
+		gone = st.Aliases == "" || !slices.Contains(names, st.Aliases)
+		for _, e := range st.Entries {
+			gone = gone || !slices.Contains(names, e.Name)
+		}
+	}
 	if gone {
-		st.Records, st.Deltas, st.Logs = "", nil, nil
+		st.Records, st.Deltas, st.Logs, st.Entries, st.Aliases = "", nil, nil, nil, ""
 	}
 	if st.Flags != "" && !slices.Contains(names, st.Flags) {
 		st.Flags, st.FlagLogs = "", nil
@@ -335,6 +414,9 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	}
 	ctx, cancel := scanContext(ctx)
 	defer cancel()
+	if st.Format == byMonthFormat && st.Aliases != "" {
+		return d.readByMonth(ctx, st, names, since)
+	}
 	valid := func(r *savedRecord) bool {
 		return r.Record.Key != "" && (r.Record.MergedInto != "" || r.Record.Outcome.Unit != "")
 	}
@@ -369,17 +451,9 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	d.outcomeLogs.saw(st.Version, &d.outcomeLogs.read, read)
 	d.outcomeLogs.mu.Lock()
 	d.outcomeLogs.whole, d.outcomeLogs.deltas = savedPart{st.Records, st.RecordRuns, st.RecordCount}, st.Deltas
+	d.outcomeLogs.entries = nil
 	d.outcomeLogs.mu.Unlock()
-	put := func(r *savedRecord) {
-		if r.HasReturned {
-			// A day of its own: a pointer into the saved value would keep
-			// all of it (its strings, its map of scores) for as long as the
-			// book holds the outcome.
-			day := r.Returned
-			r.Record.Outcome.Returned = &day
-		}
-		saved(r.Record)
-	}
+	put := func(r *savedRecord) { saved(r.record()) }
 	for i := range recs {
 		if _, ok := over[recs[i].Record.Key]; !ok {
 			put(&recs[i])
@@ -396,6 +470,132 @@ func (d *DB) ReadOutcomes(ctx context.Context, saved, since func(outcomes.Record
 	return found, nil
 }
 
+// readByMonth is ReadOutcomes of a book saved by month: it reads its
+// aliases and the logs the state does not hold, none of its entries,
+// whose months it names (LoadOutcomeEntries). Aliases that cannot be read
+// whole pass the saved book over: every log is read.
+func (d *DB) readByMonth(ctx context.Context, st outcomesSaved, names []string, since func(outcomes.Record)) (outcomes.SavedBook, error) {
+	latest := map[string]outcomes.Record{}
+	aliases, read, ok, err := readSaved(ctx, d, savedPart{st.Aliases, st.AliasRuns, st.AliasCount},
+		func(a *outcomes.Alias) bool { return a.Code != "" && a.Key != "" }, st.Logs, names, isOutcomeLog,
+		func(n string) error { return d.scanOutcomeLog(ctx, n, latest) })
+	if err != nil {
+		return outcomes.SavedBook{}, err
+	}
+	if ok {
+		// The months are read when used, not now: each is checked to
+		// hold its runs, so that a month emptied or dropped (FerretDB
+		// reads it as empty) passes the saved book over now rather than
+		// fail the reports of its month.
+		for _, e := range st.Entries {
+			n, err := d.db.Collection(e.Name).CountDocuments(ctx, bson.D{})
+			if err != nil {
+				return outcomes.SavedBook{}, fmt.Errorf("count %s: %w", e.Name, err)
+			}
+			if n != int64(e.Runs) {
+				ok = false
+				clear(latest)
+				if read, err = d.readLogs(ctx, names, latest); err != nil {
+					return outcomes.SavedBook{}, err
+				}
+				break
+			}
+		}
+	}
+	var found outcomes.SavedBook
+	var entries map[rollup.Month]savedEntries
+	if ok {
+		found = outcomes.SavedBook{Read: true, Seq: st.Seq, Months: make(map[rollup.Month]int64, len(st.Entries)), Aliases: aliases}
+		entries = make(map[rollup.Month]savedEntries, len(st.Entries))
+		for _, e := range st.Entries {
+			found.Months[rollup.Month(e.Month)], entries[rollup.Month(e.Month)] = int64(e.Count), e
+		}
+	} else {
+		st = outcomesSaved{}
+	}
+	l := &d.outcomeLogs
+	l.saw(st.Version, &l.read, read)
+	l.mu.Lock()
+	l.whole, l.deltas, l.entries = savedPart{}, nil, entries
+	l.mu.Unlock()
+	for _, r := range latest {
+		since(r)
+	}
+	return found, nil
+}
+
+// LoadOutcomeEntries reads a month of the book's entries saved by month,
+// which must hold as many as the save wrote: a collection dropped under a
+// running process reads as empty on FerretDB, and must not be taken for a
+// month with no dossier.
+func (d *DB) LoadOutcomeEntries(ctx context.Context, m rollup.Month) ([]outcomes.SavedEntry, error) {
+	d.outcomeLogs.mu.Lock()
+	e, ok := d.outcomeLogs.entries[m]
+	d.outcomeLogs.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("no saved month %s of the outcome book's entries", m)
+	}
+	recs, ok, err := readPart(ctx, d, e.part(), func(r *savedRecord) bool {
+		return r.Record.Key != "" && r.Record.MergedInto == "" && r.Record.Outcome.Unit != ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		// Lost: the next start reads every log instead.
+		perr := d.passOver(ctx)
+		return nil, errors.Join(fmt.Errorf("month %s of the outcome book's entries (%s) cannot be read whole", m, e.Name), perr)
+	}
+	out := make([]outcomes.SavedEntry, len(recs))
+	for i := range recs {
+		out[i] = outcomes.SavedEntry{Record: recs[i].record(), Bad: recs[i].Bad}
+	}
+	return out, nil
+}
+
+// readLogs reads every log of reports among names into latest, and
+// returns their names.
+func (d *DB) readLogs(ctx context.Context, names []string, latest map[string]outcomes.Record) ([]string, error) {
+	read := []string{}
+	for _, n := range names {
+		if isOutcomeLog(n) {
+			if err := d.scanOutcomeLog(ctx, n, latest); err != nil {
+				return nil, err
+			}
+			read = append(read, n)
+		}
+	}
+	return read, nil
+}
+
+// passOver writes a new version of the saved book's state that names no
+// book (its months of entries and of the rollup, its sums), so that the
+// next start reads every log: a month of it cannot be read whole. Only
+// while the state is still the one this process read or saved, within the
+// fence: another owner's state is its own. This process saves no more
+// months over it: its saves fail until a start reads the logs.
+func (d *DB) passOver(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	l := &d.outcomeLogs
+	l.mu.Lock()
+	seen := l.version
+	l.lost = true
+	l.mu.Unlock()
+	var st outcomesSaved
+	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil || st.Version != seen || st.Format != byMonthFormat {
+		return err
+	}
+	st.Entries, st.Aliases, st.AliasRuns, st.AliasCount = nil, "", 0, 0
+	st.Months, st.Untold, st.Sums = nil, nil, ""
+	st.Version++
+	err := d.claimVersion(ctx, st.Version, func(ctx context.Context) error { return d.putMeta(ctx, outcomesSavedID, st) })
+	if err != nil {
+		return fmt.Errorf("pass the saved outcome book over: %w", err)
+	}
+	l.saw(st.Version, nil, nil)
+	return nil
+}
+
 // ReadOutcomeSums returns the monthly sums saved with the book if they
 // are still the book's: the saved records and flags stand, and every log
 // of reports and of flags is one the saved book holds (none was written
@@ -406,7 +606,7 @@ func (d *DB) ReadOutcomeSums(ctx context.Context) ([]rollup.Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Sums == "" || st.Records == "" || st.Flags == "" || !slices.Contains(names, st.Sums) || !holdsEveryLog(st, names) { // savedState checked the deltas
+	if st.Sums == "" || !st.holdsBook() || st.Flags == "" || !slices.Contains(names, st.Sums) || !holdsEveryLog(st, names) { // savedState checked the deltas
 		return nil, nil
 	}
 	ctx, cancel := scanContext(ctx)
@@ -430,7 +630,7 @@ func (d *DB) ReadOutcomeMonths(ctx context.Context) (outcomes.SavedMonths, error
 	if err != nil {
 		return outcomes.SavedMonths{}, err
 	}
-	if len(st.Months) == 0 || st.Records == "" || st.Flags == "" {
+	if len(st.Months) == 0 || !st.holdsBook() || st.Flags == "" {
 		return outcomes.SavedMonths{}, nil
 	}
 	months := make(map[rollup.Month]savedMonth, len(st.Months))
@@ -718,7 +918,11 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	if !ok {
 		return fmt.Errorf("save outcomes: the book was not read in this process")
 	}
-	if !s.Whole && at.whole.Name == "" {
+	byMonth := s.EntriesSave != outcomes.MonthsNone
+	switch {
+	case byMonth && s.EntriesSave == outcomes.MonthsChanged && (at.entries == nil || at.lost):
+		return fmt.Errorf("save outcomes: no book saved by month to lay the changed months over (or one of its months is lost)")
+	case !byMonth && !s.Whole && at.whole.Name == "":
 		return fmt.Errorf("save outcomes: no saved book to lay the changes over")
 	}
 	st := outcomesSaved{ID: outcomesSavedID, Format: savedFormat, Version: at.version + 1,
@@ -751,10 +955,7 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	}
 	wire := make([]savedRecord, len(s.Records))
 	for i, r := range s.Records {
-		wire[i].Record = r
-		if r.Outcome.Returned != nil {
-			wire[i].Returned, wire[i].HasReturned = *r.Outcome.Returned, true
-		}
+		wire[i] = wireRecord(r, false)
 	}
 	var written []string // collections to drop if the state is not written
 	defer func() {
@@ -766,14 +967,25 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 			d.db.Collection(n).Drop(context.WithoutCancel(ctx))
 		}
 	}()
-	if s.Whole {
+	switch {
+	case byMonth:
+		st.Format = byMonthFormat
+		if st.Entries, err = d.saveEntries(ctx, s, at.entries, &written); err != nil {
+			return err
+		}
+		st.Aliases, st.AliasCount = logName(outcomeAliasesPrefix), len(s.Aliases)
+		written = append(written, st.Aliases)
+		if st.AliasRuns, err = writeRuns(ctx, d, st.Aliases, s.Aliases, savedRunFlags); err != nil {
+			return err
+		}
+	case s.Whole:
 		st.Records = logName(outcomeSavedPrefix)
 		written = append(written, st.Records)
 		if st.RecordRuns, err = writeRuns(ctx, d, st.Records, wire, savedRunRecords); err != nil {
 			return err
 		}
 		st.RecordCount = len(wire)
-	} else {
+	default:
 		st.Records, st.RecordRuns, st.RecordCount = at.whole.Name, at.whole.Runs, at.whole.Count
 		st.Deltas = at.deltas
 		// Nothing changed, nothing laid over: idle stops add no
@@ -816,6 +1028,13 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	l.mu.Lock()
 	l.version = max(l.version, st.Version)
 	l.whole, l.deltas = savedPart{st.Records, st.RecordRuns, st.RecordCount}, st.Deltas
+	l.entries = nil
+	if byMonth {
+		l.entries = make(map[rollup.Month]savedEntries, len(st.Entries))
+		for _, e := range st.Entries {
+			l.entries[rollup.Month(e.Month)] = e
+		}
+	}
 	l.flagLogs = slices.DeleteFunc(l.flagLogs, func(n string) bool { return slices.Contains(at.ownFlags, n) })
 	l.months = make(map[rollup.Month]savedMonth, len(st.Months))
 	for _, m := range st.Months {
@@ -850,16 +1069,20 @@ func (d *DB) dropUnnamed(ctx context.Context, st outcomesSaved) error {
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)
 	}
-	named := []string{st.Records, st.Flags, st.Sums}
+	named := []string{st.Records, st.Flags, st.Sums, st.Aliases}
 	for _, p := range st.Deltas {
 		named = append(named, p.Name)
+	}
+	for _, e := range st.Entries {
+		named = append(named, e.Name)
 	}
 	for _, m := range st.Months {
 		named = append(named, m.Days, m.Summary)
 	}
 	for _, n := range names {
 		saved := strings.HasPrefix(n, outcomeSavedPrefix) || strings.HasPrefix(n, flagSavedPrefix) || strings.HasPrefix(n, outcomeSumsPrefix) ||
-			strings.HasPrefix(n, outcomeMonthPrefix) || strings.HasPrefix(n, outcomeMonthSumPrefix)
+			strings.HasPrefix(n, outcomeMonthPrefix) || strings.HasPrefix(n, outcomeMonthSumPrefix) ||
+			strings.HasPrefix(n, outcomeEntriesPrefix) || strings.HasPrefix(n, outcomeAliasesPrefix)
 		if saved && !slices.Contains(named, n) {
 			if err := d.db.Collection(n).Drop(ctx); err != nil {
 				return fmt.Errorf("drop %s: %w", n, err)
@@ -913,6 +1136,41 @@ func (d *DB) saveMonths(ctx context.Context, s outcomes.Snapshot, before map[rol
 		months[md.Month] = sm
 	}
 	out := make([]savedMonth, 0, len(months))
+	for _, m := range slices.Sorted(maps.Keys(months)) {
+		out = append(out, months[m])
+	}
+	return out, nil
+}
+
+// saveEntries writes the months of the book's entries a snapshot holds,
+// each into a collection of its own, adding their names to written, and
+// returns the months the state names: those written laid over the months
+// saved before (MonthsChanged), or only those written (MonthsAll), a month
+// left with no dossier named by none.
+func (d *DB) saveEntries(ctx context.Context, s outcomes.Snapshot, before map[rollup.Month]savedEntries, written *[]string) ([]savedEntries, error) {
+	months := map[rollup.Month]savedEntries{}
+	if s.EntriesSave == outcomes.MonthsChanged {
+		months = maps.Clone(before)
+	}
+	for _, me := range s.Entries {
+		if len(me.Entries) == 0 {
+			delete(months, me.Month)
+			continue
+		}
+		e := savedEntries{Month: int32(me.Month), Count: len(me.Entries),
+			Name: fmt.Sprintf("%s%s_%d_%s", outcomeEntriesPrefix, me.Month, time.Now().UnixNano(), strings.ToLower(rand.Text()[:8]))}
+		*written = append(*written, e.Name)
+		wire := make([]savedRecord, len(me.Entries))
+		for i, se := range me.Entries {
+			wire[i] = wireRecord(se.Record, se.Bad)
+		}
+		var err error
+		if e.Runs, err = writeRuns(ctx, d, e.Name, wire, savedRunRecords); err != nil {
+			return nil, fmt.Errorf("save outcomes: month %s of entries: %w", me.Month, err)
+		}
+		months[me.Month] = e
+	}
+	out := make([]savedEntries, 0, len(months))
 	for _, m := range slices.Sorted(maps.Keys(months)) {
 		out = append(out, months[m])
 	}

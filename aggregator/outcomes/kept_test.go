@@ -67,10 +67,10 @@ func TestTheBookKeepsEveryField(t *testing.T) {
 	if err := b.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if store.saved == nil || len(store.saved.recs) != len(reported) {
+	if store.saved == nil || len(store.saved.all()) != len(reported) {
 		t.Fatalf("a whole save of %d dossiers holds %+v", len(reported), store.saved)
 	}
-	for _, r := range store.saved.recs {
+	for _, r := range store.saved.all() {
 		i := slices.IndexFunc(reported, func(o hailong.Outcome) bool { return o.Code() == r.Outcome.Code() })
 		if i < 0 || !reflect.DeepEqual(r.Outcome, reported[i]) {
 			t.Errorf("saved %+v, reported %+v", r.Outcome, reported[max(i, 0)])

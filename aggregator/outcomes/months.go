@@ -116,17 +116,23 @@ func (b *Book) declareMonths(ctx context.Context) (roll *rollup.Rollup, exact bo
 
 // countOver counts over the saved months what was stored after the save
 // (see above); b.mu is held. saved are the flags the months were counted
-// with, since the others.
-func (b *Book) countOver(saved map[string]bool, since []string) {
-	for _, e := range b.entries {
-		if !b.fromLog[e] {
+// with, since the others. Entries read from months saved by month
+// (entries.go) were counted as they were saved; those of a book saved
+// whole are told so here.
+func (b *Book) countOver(ctx context.Context, saved map[string]bool, since []string) error {
+	if !b.byMonth {
+		for _, e := range b.entries {
+			if !b.fromLog[e] {
+				e.counted = e.o.isReturned
+				e.bad = e.counted && badWith(e, saved)
+			}
+		}
+		for _, e := range b.replaced {
 			e.counted = e.o.isReturned
 			e.bad = e.counted && badWith(e, saved)
 		}
 	}
 	for _, e := range b.replaced {
-		e.counted = e.o.isReturned
-		e.bad = e.counted && badWith(e, saved)
 		b.uncount(e)
 	}
 	b.countAll(func(yield func(*entry) bool) {
@@ -137,11 +143,16 @@ func (b *Book) countOver(saved map[string]bool, since []string) {
 		}
 	})
 	for _, c := range since {
+		if err := b.need(ctx, c); err != nil {
+			return err
+		}
 		if e, ok := b.byCode[c]; ok && e.counted && !e.bad {
 			b.uncount(e)
 			b.count(e)
+			b.touch(e.key, "") // saved again, as counted
 		}
 	}
+	return nil
 }
 
 // monthsToSave returns the months of the rollup a save writes, and how

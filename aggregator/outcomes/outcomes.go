@@ -84,6 +84,10 @@ type Store interface {
 	LoadOutcomeMonth(ctx context.Context, m rollup.Month) ([]rollup.Day, error)
 	// LoadOutcomeSummary reads the summary of such a month.
 	LoadOutcomeSummary(ctx context.Context, m rollup.Month) (rollup.Summary, error)
+	// LoadOutcomeEntries reads the entries of a month of the book saved
+	// by month (entries.go): one ReadOutcomes named (SavedBook.Months), or
+	// this process saved since.
+	LoadOutcomeEntries(ctx context.Context, m rollup.Month) ([]SavedEntry, error)
 }
 
 // Record is one entry of the outcome log: a dossier's report under its key,
@@ -134,6 +138,9 @@ type entry struct {
 	// o never changes once the entry is put. Kept instead, it took about
 	// 220 bytes a dossier, 230 MB of the heap at a million dossiers.
 	counted, bad bool
+	// month is the month its key carries (codeMonth), where a save by
+	// month writes it (entries.go).
+	month rollup.Month
 }
 
 // kept is what the book keeps of a dossier's latest outcome: all of it,
@@ -184,7 +191,7 @@ func (k *kept) codes() hailong.DossierCodes {
 
 // newEntry returns the entry a record of a report makes; b.mu is held.
 func (b *Book) newEntry(r *Record) *entry {
-	return &entry{key: r.Key, o: b.keep(&r.Outcome), seq: r.Seq}
+	return &entry{key: r.Key, o: b.keep(&r.Outcome), seq: r.Seq, month: codeMonth(r.Key)}
 }
 
 // same reports whether o is the outcome k keeps: whether their digests
@@ -288,6 +295,21 @@ type Book struct {
 	segmented  bool
 	fromLog    map[*entry]bool
 	replaced   []*entry
+
+	// The entries saved by month (entries.go), under mu. byMonth tells
+	// that the store holds the book by month, stored which months; cold
+	// are the months saved and not in memory, each with its dossiers;
+	// aliases, the codes that carry another month than their entry's key,
+	// each with that key. used orders months by their last use (tick).
+	byMonth     bool
+	stored      map[rollup.Month]bool
+	cold        map[rollup.Month]int64
+	aliases     map[string]string
+	used        map[rollup.Month]int64
+	tick        int64
+	entryBudget int
+	// unread are the cold months a flag needed and could not read.
+	unread map[rollup.Month]bool
 }
 
 // Prepare declares the months of the book's rollup saved with it
@@ -355,7 +377,9 @@ func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
 // serving, and whatever needs the book waits for Open.
 func New(store Store) *Book {
 	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{},
-		opened: make(chan struct{}), changed: map[string]string{}, fromLog: map[*entry]bool{}}
+		opened: make(chan struct{}), changed: map[string]string{}, fromLog: map[*entry]bool{},
+		stored: map[rollup.Month]bool{}, cold: map[rollup.Month]int64{}, aliases: map[string]string{}, used: map[rollup.Month]int64{},
+		unread: map[rollup.Month]bool{}}
 	b.roll = b.newRoll()
 	return b
 }
@@ -399,6 +423,7 @@ func (b *Book) Read(ctx context.Context) error {
 	clear(b.byCode)
 	clear(b.changed)
 	clear(b.fromLog)
+	clear(b.aliases)
 	b.replaced = nil
 	b.names = intern.Table{}
 	b.seq = 0
@@ -422,6 +447,7 @@ func (b *Book) Read(ctx context.Context) error {
 		return err
 	}
 	b.based, b.compact = found.Read, found.compactDue()
+	b.declareEntries(found)
 	if !found.Read {
 		// No saved book was read (none, or one that could not be read
 		// whole, and every log was read instead): sums saved with it are
@@ -448,6 +474,15 @@ func (b *Book) Read(ctx context.Context) error {
 	}
 	for _, r := range since {
 		b.seq = max(b.seq, r.Seq)
+		// The months of the entries it replaces, if saved by month.
+		if err := b.need(ctx, r.Key); err != nil {
+			return err
+		}
+		for _, c := range r.Outcome.Codes().Keys() {
+			if err := b.need(ctx, c); err != nil {
+				return err
+			}
+		}
 		if old, ok := b.entries[r.Key]; ok {
 			drop(old) // saved, superseded
 		}
@@ -472,6 +507,24 @@ func (b *Book) Read(ctx context.Context) error {
 // outcomes read: over the saved months, only what was stored after their
 // save (countOver); else every one. Call it once, before the book is used.
 func (b *Book) Open(ctx context.Context) error {
+	err := b.open(ctx)
+	if err != nil {
+		// Counting may have begun: the next Read and Open start from an
+		// empty rollup, its saved months declared again.
+		b.monthsMu.Lock()
+		b.mu.Lock()
+		b.roll, b.segmented, b.monthsRead = b.newRoll(), false, false
+		b.mu.Unlock()
+		b.monthsMu.Unlock()
+		b.earlyMu.Lock()
+		b.saved, b.savedAll = nil, false
+		b.earlyMu.Unlock()
+	}
+	return err
+}
+
+// open is Open.
+func (b *Book) open(ctx context.Context) error {
 	// Without Prepare (a book loaded whole), the saved months are asked
 	// for here.
 	b.monthsMu.Lock()
@@ -497,13 +550,23 @@ func (b *Book) Open(ctx context.Context) error {
 		return err
 	}
 	if b.segmented && held && b.based {
-		b.countOver(saved, since)
+		if err := b.countOver(ctx, saved, since); err != nil {
+			return err
+		}
 	} else {
 		if b.segmented {
 			// Saved months no longer the book's (a rebuild replaced the
 			// flags they were counted with, or the saved book could not be
 			// read): counted again from the entries.
 			b.roll, b.segmented = b.newRoll(), false
+		}
+		// Every entry, as the flags make it now: those saved by month
+		// were counted with the months passed over.
+		if err := b.needAll(ctx); err != nil {
+			return err
+		}
+		for _, e := range b.entries {
+			e.counted, e.bad = false, false
 		}
 		b.countAll(maps.Values(b.entries))
 	}
@@ -517,6 +580,7 @@ func (b *Book) Open(ctx context.Context) error {
 	b.earlyMu.Unlock()
 	b.markUnhappy(early)
 	close(b.opened)
+	b.evict()
 	return nil
 }
 
@@ -534,7 +598,7 @@ func (b *Book) Dossiers() int {
 	b.wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.entries)
+	return b.heldDossiers()
 }
 
 // Report stores outcome reports and answers for each. allowed decides
@@ -574,9 +638,20 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		put = append(put, r)
 	}
 	b.mu.Lock()
+	// Months a flag could not read: tried again, and again later if
+	// they still cannot be.
+	_ = b.readUnread(ctx)
 	for i := range reports {
 		o := reports[i]
 		results[i].Dossier = o.Code()
+		// The months of the dossiers its codes name, if cold; they stay
+		// until the report is counted (evict needs b.write).
+		for _, c := range o.Codes().Keys() {
+			if err := b.need(ctx, c); err != nil {
+				b.mu.Unlock()
+				return nil, err
+			}
+		}
 		key, merged, err := b.check(&o, batch, pending, allowed)
 		if err != nil {
 			results[i].Status, results[i].Reason = Rejected, Reason(err)
@@ -663,6 +738,7 @@ func (b *Book) Report(ctx context.Context, reports []hailong.Outcome, allowed fu
 		b.touch(r.Key, "")
 		b.count(e)
 	}
+	b.evict()
 	return results, nil
 }
 
@@ -755,6 +831,8 @@ func (b *Book) put(e *entry) {
 	for _, c := range e.o.codes().Keys() {
 		if c == e.key {
 			e.key = c
+		} else if codeMonth(c) != e.month {
+			b.aliases[c] = e.key
 		}
 		b.byCode[c] = e
 	}
@@ -768,6 +846,9 @@ func (b *Book) drop(e *entry) {
 		if b.byCode[c] == e {
 			delete(b.byCode, c)
 		}
+		if b.aliases[c] == e.key {
+			delete(b.aliases, c)
+		}
 	}
 }
 
@@ -778,7 +859,11 @@ func (b *Book) Codes(code string) (codes hailong.DossierCodes, ok bool) {
 	b.wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e, ok := b.byCode[hailong.NormalizeDossierCode(code)]
+	code = hailong.NormalizeDossierCode(code)
+	if err := b.need(context.Background(), code); err != nil {
+		return hailong.DossierCodes{}, false
+	}
+	e, ok := b.byCode[code]
 	if !ok {
 		return hailong.DossierCodes{}, false
 	}
@@ -809,12 +894,27 @@ func (b *Book) markUnhappy(dossiers []string) {
 			continue
 		}
 		b.unhappy[d] = true
-		if e, ok := b.byCode[d]; ok && e.counted {
+		// A cold month is read to count its dossier bad now, as the
+		// measures must say; if it cannot be, the flag is held and counted
+		// when the month is read (loadMonth).
+		ctx, cancel := context.WithTimeout(context.Background(), flagReadTimeout)
+		err := b.need(ctx, d)
+		cancel()
+		if err != nil {
+			// Read again by the next report or save.
+			b.unread[b.monthFor(d)] = true
+			continue
+		}
+		if e, ok := b.byCode[d]; ok && e.counted && !e.bad {
 			b.uncount(e)
 			b.count(e)
+			b.touch(e.key, "") // saved again, as counted
 		}
 	}
 }
+
+// flagReadTimeout bounds the read of a cold month a flag needs.
+const flagReadTimeout = 30 * time.Second
 
 // countAll counts entries in order of return: a unit's cells then join
 // the ends of its date-ordered index lists, where in the map's order each
@@ -931,4 +1031,7 @@ func (discard) LoadOutcomeMonth(_ context.Context, m rollup.Month) ([]rollup.Day
 }
 func (discard) LoadOutcomeSummary(_ context.Context, m rollup.Month) (rollup.Summary, error) {
 	return rollup.Summary{}, fmt.Errorf("no saved month %s", m)
+}
+func (discard) LoadOutcomeEntries(_ context.Context, m rollup.Month) ([]SavedEntry, error) {
+	return nil, fmt.Errorf("no saved month %s", m)
 }

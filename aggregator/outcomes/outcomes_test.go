@@ -23,6 +23,10 @@ type memStore struct {
 	// called by a save once begun.
 	wholes, deltas int
 	during         func()
+	// written are the months of entries the last save wrote; loads
+	// counts the months of entries read.
+	written []outcomes.MonthEntries
+	loads   int
 	// fail, if set, fails the next save once begun.
 	fail error
 }
@@ -38,6 +42,21 @@ type memSaved struct {
 	// untold are the flags of the log the save held that the book had
 	// not been told of: saved, but not counted in its months.
 	untold map[string]bool
+	// entries hold the book by month, if saved so (then recs and deltas
+	// are none), with its aliases.
+	entries map[rollup.Month][]outcomes.SavedEntry
+	aliases []outcomes.Alias
+}
+
+// all returns every record the save holds, by month or not.
+func (s *memSaved) all() []outcomes.Record {
+	recs := slices.Clone(s.recs)
+	for _, m := range slices.Sorted(maps.Keys(s.entries)) {
+		for _, e := range s.entries[m] {
+			recs = append(recs, e.Record)
+		}
+	}
+	return recs
 }
 
 func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error {
@@ -47,7 +66,14 @@ func (m *memStore) PutOutcomes(_ context.Context, recs []outcomes.Record) error 
 
 func (m *memStore) ReadOutcomes(_ context.Context, saved, since func(outcomes.Record)) (outcomes.SavedBook, error) {
 	from, found := 0, outcomes.SavedBook{}
-	if m.saved != nil {
+	if m.saved != nil && m.saved.entries != nil {
+		found.Months = map[rollup.Month]int64{}
+		for month, es := range m.saved.entries {
+			found.Months[month] = int64(len(es))
+		}
+		found.Read, found.Seq, found.Aliases = true, m.saved.seq, m.saved.aliases
+		from = m.saved.log
+	} else if m.saved != nil {
 		over := map[string]outcomes.Record{}
 		for _, d := range m.saved.deltas {
 			for _, r := range d {
@@ -137,6 +163,18 @@ func (m *memStore) LoadOutcomeSummary(_ context.Context, month rollup.Month) (ro
 	return md.Summary, nil
 }
 
+func (m *memStore) LoadOutcomeEntries(_ context.Context, month rollup.Month) ([]outcomes.SavedEntry, error) {
+	if m.saved == nil || m.saved.entries == nil {
+		return nil, errors.New("no book saved by month")
+	}
+	es, ok := m.saved.entries[month]
+	if !ok {
+		return nil, fmt.Errorf("no saved month %s", month)
+	}
+	m.loads++
+	return slices.Clone(es), nil
+}
+
 func (m *memStore) SaveOutcomes(_ context.Context, s outcomes.Snapshot, begun func()) error {
 	// What is stored from begun on, the save does not hold.
 	next := &memSaved{recs: s.Records, seq: s.Seq, flags: s.Flags, log: len(m.recs), flagN: len(m.flags), sums: s.Sums, untold: map[string]bool{}}
@@ -171,6 +209,32 @@ func (m *memStore) SaveOutcomes(_ context.Context, s outcomes.Snapshot, begun fu
 		} else {
 			next.months[md.Month] = md
 		}
+	}
+	switch s.EntriesSave {
+	case outcomes.MonthsChanged:
+		if m.saved == nil || m.saved.entries == nil {
+			return errors.New("no book saved by month to lay the changed months over")
+		}
+		next.entries = maps.Clone(m.saved.entries)
+	case outcomes.MonthsAll:
+		next.entries = map[rollup.Month][]outcomes.SavedEntry{}
+	}
+	if s.EntriesSave != outcomes.MonthsNone {
+		for _, me := range s.Entries {
+			if len(me.Entries) == 0 {
+				delete(next.entries, me.Month)
+			} else {
+				next.entries[me.Month] = me.Entries
+			}
+		}
+		next.recs, next.aliases, m.written = nil, s.Aliases, s.Entries
+		if s.EntriesSave == outcomes.MonthsAll {
+			m.wholes++
+		} else {
+			m.deltas++
+		}
+		m.saved = next
+		return nil
 	}
 	if !s.Whole {
 		if m.saved == nil {

@@ -38,6 +38,13 @@ type Snapshot struct {
 	// them (months.go), lying as MonthsSave says.
 	Months     []MonthDays
 	MonthsSave MonthsSave
+	// Entries are months of the book's entries (entries.go), lying as
+	// EntriesSave says, and Aliases every code that carries another month
+	// than its entry's key. A save that holds entries by month holds no
+	// Records: the book is saved by month from then on.
+	Entries     []MonthEntries
+	EntriesSave MonthsSave
+	Aliases     []Alias
 }
 
 // SavedBook tells what ReadOutcomes found saved.
@@ -50,6 +57,12 @@ type SavedBook struct {
 	// Records counts the records of its last whole save; Changed the
 	// records of the Saves saves of changes laid over it since.
 	Records, Changed, Saves int
+	// Months, if not nil, tell that the book is saved by month
+	// (entries.go): none of its records was read, and these months hold
+	// them, each with its dossiers (LoadOutcomeEntries). Aliases are the
+	// codes held apart from their entries' months.
+	Months  map[rollup.Month]int64
+	Aliases []Alias
 }
 
 // Saves of changes laid over a whole save are read at each start, each a
@@ -62,7 +75,7 @@ const (
 )
 
 func (s SavedBook) compactDue() bool {
-	return !s.Read || s.Saves >= maxSaves || s.Changed > s.Records/wholeShare
+	return !s.Read || s.Months == nil || s.Saves >= maxSaves || s.Changed > s.Records/wholeShare
 }
 
 // record is the record the entry was made from, without its digest (the
@@ -128,6 +141,12 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	b.mu.Lock()
 	s := Snapshot{Whole: whole || !b.based, Seq: b.seq}
 	var err error
+	// The entries first: a whole save reads every cold month, which may
+	// count a dossier flagged since again, changing the rollup's months.
+	if s.Entries, s.EntriesSave, s.Aliases, err = b.entriesToSave(ctx, s.Whole); err != nil {
+		b.mu.Unlock()
+		return fmt.Errorf("save the outcome book: %w", err)
+	}
 	if s.Months, s.MonthsSave, err = b.monthsToSave(ctx, s.Whole); err != nil {
 		b.mu.Unlock()
 		return fmt.Errorf("save the outcome book: %w", err)
@@ -137,12 +156,15 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 		// next start reads the book.
 		s.Sums = b.roll.Summaries()
 	}
-	if s.Whole {
+	switch {
+	case s.EntriesSave != MonthsNone:
+		// By month: no records.
+	case s.Whole:
 		s.Records = make([]Record, 0, len(b.entries))
 		for _, e := range b.entries {
 			s.Records = append(s.Records, b.record(e))
 		}
-	} else {
+	default:
 		s.Records = make([]Record, 0, len(b.changed))
 		for key, into := range b.changed {
 			if e, ok := b.entries[key]; ok {
@@ -179,8 +201,15 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 		}
 		return fmt.Errorf("save the outcome book: %w", err)
 	}
+	b.entriesSaved(s.Entries, s.EntriesSave)
 	if s.Whole {
 		b.based, b.compact = true, false
+	}
+	// Months saved may be dropped within the budget, unless a report is
+	// being counted (it holds b.write from finding its entries on).
+	if b.write.TryLock() {
+		b.evict()
+		b.write.Unlock()
 	}
 	return nil
 }

@@ -53,81 +53,87 @@ func TestSaveOfChangesEndsAKeyTakenOverAtRead(t *testing.T) {
 	}
 }
 
-// TestSavesWriteWhatChanged: once a saved book was read, a save writes
-// only the dossiers changed since, and the book is due to be saved whole
-// (Compact) only once the saves of changes grow past a part of it or are
-// many.
-func TestSavesWriteWhatChanged(t *testing.T) {
+// TestSavesWriteTheMonthsChanged: once saved whole, the book is saved by
+// month: a save writes only the months of the dossiers changed since, each
+// whole, and none when nothing changed; the book is never due to be saved
+// whole again, and reads back every dossier.
+func TestSavesWriteTheMonthsChanged(t *testing.T) {
 	ctx := context.Background()
 	store := &memStore{}
 	b, err := outcomes.Load(ctx, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := func(b *outcomes.Book, from, n int) {
+	// Dossiers i received in January, February or March (i%3).
+	code := func(i int) string { return fmt.Sprintf("H22.39-260%d05-%04d", 1+i%3, i) }
+	report := func(b *outcomes.Book, codes ...string) {
 		t.Helper()
-		batch := make([]hailong.Outcome, n)
-		for i := range batch {
-			batch[i] = outcome(fmt.Sprintf("H22.39-260305-%04d", from+i), "")
+		batch := make([]hailong.Outcome, len(codes))
+		for i, c := range codes {
+			batch[i] = outcome(c, "")
 		}
 		if _, err := b.Report(ctx, batch, anyUnit); err != nil {
 			t.Fatal(err)
 		}
 	}
-	report(b, 0, 100)
+	for i := range 99 {
+		report(b, code(i))
+	}
 	if saved, err := b.Compact(ctx); err != nil || !saved {
 		t.Fatalf("Compact over a store with no saved book: saved %v, %v; want it saved whole", saved, err)
 	}
-	if n := len(store.saved.recs); store.wholes != 1 || n != 100 {
-		t.Fatalf("%d whole saves of %d dossiers, want one of 100", store.wholes, n)
+	if n := len(store.saved.all()); store.wholes != 1 || n != 99 || len(store.saved.entries) != 3 {
+		t.Fatalf("%d whole saves of %d dossiers in %d months, want one of 99 in 3", store.wholes, n, len(store.saved.entries))
 	}
 	tests := []struct {
-		name      string
-		reported  int // new dossiers reported before the stop
-		wantSaved int // records written by the stop
-		wantDue   bool
+		name     string
+		reported []string
+		// wantMonths are the dossiers of each month the stop writes, by
+		// month.
+		wantMonths map[string]int
+		dossiers   int
 	}{
-		{"nothing reported", 0, 0, false},
-		{"a few", 3, 3, false},
-		{"up to a quarter of the whole save, over the saves", 22, 22, false},
-		{"past a quarter", 1, 1, true},
+		{"nothing reported", nil, map[string]int{}, 99},
+		{"a dossier of February", []string{code(100)}, map[string]int{"202602": 34}, 100},
+		{"a report again of a dossier of January", []string{code(3)}, map[string]int{"202601": 33}, 100},
+		{"a dossier of a new month", []string{"H22.39-260405-0200"}, map[string]int{"202604": 1}, 101},
 	}
-	at := 100
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if b, err = outcomes.Load(ctx, store); err != nil {
 				t.Fatal(err)
 			}
-			report(b, at, tt.reported)
-			at += tt.reported
-			before := len(store.saved.deltas)
+			if len(tt.reported) > 0 {
+				// A later report day, so that the report changes the
+				// dossier.
+				o := outcome(tt.reported[0], "")
+				*o.Returned++
+				if _, err := b.Report(ctx, []hailong.Outcome{o}, anyUnit); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store.written = nil
 			if err := b.Save(ctx); err != nil {
 				t.Fatal(err)
 			}
-			deltas := store.saved.deltas
-			switch {
-			case tt.wantSaved == 0 && len(deltas) != before:
-				t.Fatalf("a stop with nothing changed laid %v over the whole save, want nothing", deltas[before:])
-			case tt.wantSaved > 0 && (len(deltas) != before+1 || len(deltas[before]) != tt.wantSaved):
-				t.Fatalf("the stop's save laid %v over the whole save, want %d records", deltas[before:], tt.wantSaved)
+			got := map[string]int{}
+			for _, m := range store.written {
+				got[m.Month.String()] = len(m.Entries)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.wantMonths) {
+				t.Fatalf("the stop wrote months %v, want %v", got, tt.wantMonths)
 			}
 			if b, err = outcomes.Load(ctx, store); err != nil {
 				t.Fatal(err)
 			}
-			if b.Dossiers() != at {
-				t.Fatalf("%d dossiers read, want %d", b.Dossiers(), at)
+			if b.Dossiers() != tt.dossiers {
+				t.Fatalf("%d dossiers read, want %d", b.Dossiers(), tt.dossiers)
 			}
 			wholes := store.wholes
-			if _, err := b.Compact(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if due := store.wholes > wholes; due != tt.wantDue {
-				t.Fatalf("saved whole: %v, want %v", due, tt.wantDue)
+			if due, err := b.Compact(ctx); err != nil || due || store.wholes != wholes {
+				t.Fatalf("Compact of a book saved by month: saved whole %v (%v), want not due", due, err)
 			}
 		})
-	}
-	if len(store.saved.deltas) != 0 || len(store.saved.recs) != at {
-		t.Fatalf("after the whole save: %d records and %d saves of changes, want %d and none", len(store.saved.recs), len(store.saved.deltas), at)
 	}
 }
 
@@ -165,7 +171,7 @@ func TestReportsWhileSavedWhole(t *testing.T) {
 	if err := <-reported; err != nil {
 		t.Fatal(err)
 	}
-	if n := len(store.saved.recs); n != 1 {
+	if n := len(store.saved.all()); n != 1 {
 		t.Fatalf("the whole save holds %d dossiers, want the 1 copied before the report", n)
 	}
 	if err := b.Save(ctx); err != nil {
@@ -207,8 +213,8 @@ func TestFailedSaveKeepsTheChanges(t *testing.T) {
 	if err := b.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(store.saved.deltas); n != 1 || len(store.saved.deltas[0]) != 2 {
-		t.Fatalf("saves of changes: %v, want one of both dossiers", store.saved.deltas)
+	if w := store.written; len(w) != 1 || len(w[0].Entries) != 2 || store.deltas != 1 {
+		t.Fatalf("%d saves of changes, the last writing %+v, want one writing the month of both dossiers", store.deltas, w)
 	}
 	again, err := outcomes.Load(ctx, store)
 	if err != nil {
