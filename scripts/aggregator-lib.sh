@@ -71,6 +71,13 @@ bench_client() { # the one-stop software's credential, for the whole province, m
   fi
 }
 
+timed_late_report() { # the one-stop software reports one new dossier received on day $1 (YYMMDD), once, with the time it took (after bench_client)
+  local day=$1 iso="20${1:0:2}-${1:2:2}-${1:4:2}"
+  printf '{"outcomes":[{"dossier":"H97.%d-%s-000001","unit":"20000","received":"%s","due":"%s","returned":"%s","complaints":0}]}' "$(date +%s)" "$day" "$iso" "$iso" "$iso" |
+    curl -s -o /dev/null -w "a report of a dossier received $iso: HTTP %{http_code} in %{time_total} s\n" -H "Authorization: Bearer $(cat "$data/bench-client")" \
+      -H 'Content-Type: application/json' --data-binary @- "http://$addr/api/v1/outcomes"
+}
+
 report_outcomes() { # the one-stop software reports $1 new dossiers, 1,000 to a request (after bench_client)
   local n=$1 sent=0 created=0
   [ "$n" -gt 0 ] || return 0

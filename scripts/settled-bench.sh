@@ -11,6 +11,7 @@
 #   REPORTS=20000 scripts/settled-bench.sh DATA_DIR BINARY
 #   SERVE_FLAGS="-rollup-budget 600000" MEASURES=0 REPORTS=100000 scripts/settled-bench.sh DATA_DIR BINARY
 #   HEAP_PROFILE=/tmp/heap.pprof SERVE_FLAGS="-rollup-budget 600000" MEASURES=0 scripts/settled-bench.sh DATA_DIR BINARY
+#   LATE="220315 240601" MEASURES=0 scripts/settled-bench.sh DATA_DIR BINARY
 #
 # REPORTS=N has the one-stop software report N new dossiers (1,000 to a
 # request, as a client enrolled for the province, made once in
@@ -19,6 +20,10 @@
 # -rollup-budget smaller than a year of months makes its queries load months
 # again and again). HEAP_PROFILE=FILE writes the live heap's profile there
 # when the memory is read (go tool pprof -sample_index=inuse_space BINARY FILE).
+# LATE="YYMMDD ..." has the one-stop software report one new dossier received
+# on each of those days, timed, after the memory is read: a dossier of a
+# month whose outcome entries are cold costs the read of that month, and the
+# stop then writes the month again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$1 bin=$2
@@ -32,7 +37,7 @@ debug=127.0.0.1:16064
 log=/tmp/settled-bench.log
 . scripts/aggregator-lib.sh
 bench_token
-[ "${REPORTS:-0}" -gt 0 ] && bench_client
+[ "${REPORTS:-0}" -gt 0 ] || [ -n "${LATE:-}" ] && bench_client
 serve
 wait_ready >/tmp/settled-bench.ready
 echo "start to serving: $(cat /tmp/settled-bench.ready) s; to the first measures: $(first_measures) s"
@@ -44,6 +49,7 @@ grep -hE 'rollups loaded|outcomes loaded|resident months of|comments of the resi
 [ "${MEASURES:-1}" = 0 ] || measures_bench
 echo "$(memory)"
 [ -z "${HEAP_PROFILE:-}" ] || curl -s "http://$debug/debug/pprof/heap?gc=1" >"$HEAP_PROFILE"
+for day in ${LATE:-}; do timed_late_report "$day"; done
 report_outcomes "${REPORTS:-0}"
 stop
 echo "clean stop, everything loaded: $stopped s"

@@ -238,10 +238,11 @@ func savedTwo(t *testing.T, db *mongodb.DB) string {
 	return recs
 }
 
-// A saved book whose collection lost runs (or was dropped and is found
-// empty: on FerretDB a find on a collection dropped meanwhile is empty, not
-// an error) is passed over, and every log read: it is not read as a
-// smaller book.
+// A month of the saved book whose collection lost runs (or was dropped and
+// is found empty: on FerretDB a find on a collection dropped meanwhile is
+// empty, not an error) is never read as a smaller month: its first use
+// fails, storing nothing, and passes the saved book over, every log read at
+// the next start.
 func TestSavedBookMissingRunsIsPassedOver(t *testing.T) {
 	open, raw := shared(t)
 	recs := savedTwo(t, open())
@@ -249,8 +250,16 @@ func TestSavedBookMissingRunsIsPassedOver(t *testing.T) {
 	if _, err := raw.Collection(recs).DeleteMany(t.Context(), bson.D{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rvLoad(t, open()).Dossiers(); got != 2 {
+	book := rvLoad(t, open())
+	if _, err := book.Report(t.Context(), []hailong.Outcome{rvReport("H22.39-260302-0003")}, func(string) bool { return true }); err == nil {
+		t.Fatal("a report of a month emptied was taken")
+	}
+	again := rvLoad(t, open())
+	if got := again.Dossiers(); got != 2 {
 		t.Errorf("saved book emptied: %d dossiers read, want 2 (the logs are all there)", got)
+	}
+	if got := rvMarch(again); got.Dossiers != 2 {
+		t.Errorf("saved book emptied: %+v counted, want the 2 dossiers of the logs", got)
 	}
 }
 
