@@ -62,7 +62,7 @@ const (
 	outcomeMonthPrefix    = "outcomes_month_"
 	outcomeMonthSumPrefix = "outcomes_monthsum_"
 	// outcomeEntriesPrefix names a month of the book's entries, when the
-	// book is saved by month (outcomes_entries_<YYYY-MM>_<unix ns>_<random>),
+	// book is saved by month (outcomes_entries_<YYYYMM>_<unix ns>_<random>),
 	// and outcomeAliasesPrefix the codes held apart from their entries'
 	// months.
 	outcomeEntriesPrefix = "outcomes_entries_"
@@ -273,8 +273,9 @@ type outcomeLogs struct {
 	// (ReadOutcomes) or last saved, nil if the book is not saved by month.
 	entries map[rollup.Month]savedEntries
 	// lost tells that a month of entries could not be read (passOver): no
-	// save lays months over those any more.
-	lost bool
+	// save lays months over those any more; broken are those months.
+	lost   bool
+	broken map[rollup.Month]bool
 	// writing is held (read) by a write into this process's flag log
 	// from naming it to its end, and by rotate: a flag the ingest path
 	// writes while the book is saved in the background lands either in a
@@ -514,9 +515,14 @@ func (d *DB) readByMonth(ctx context.Context, st outcomesSaved, names []string, 
 func (d *DB) LoadOutcomeEntries(ctx context.Context, m rollup.Month) ([]outcomes.SavedEntry, error) {
 	d.outcomeLogs.mu.Lock()
 	e, ok := d.outcomeLogs.entries[m]
+	broken := d.outcomeLogs.broken[m]
 	d.outcomeLogs.mu.Unlock()
-	if !ok {
+	switch {
+	case !ok:
 		return nil, fmt.Errorf("no saved month %s of the outcome book's entries", m)
+	case broken:
+		// Read and found damaged once: not read again until a start.
+		return nil, fmt.Errorf("month %s of the outcome book's entries (%s) cannot be read whole; the next start reads every log", m, e.Name)
 	}
 	recs, ok, err := readPart(ctx, d, e.part(), func(r *savedRecord) bool {
 		return r.Record.Key != "" && r.Record.MergedInto == "" && r.Record.Outcome.Unit != ""
@@ -525,9 +531,10 @@ func (d *DB) LoadOutcomeEntries(ctx context.Context, m rollup.Month) ([]outcomes
 		return nil, err
 	}
 	if !ok {
-		// Lost: the next start reads every log instead.
-		perr := d.passOver(ctx)
-		return nil, errors.Join(fmt.Errorf("month %s of the outcome book's entries (%s) cannot be read whole", m, e.Name), perr)
+		// Damaged (a read that failed is err, above): the next start
+		// reads every log instead.
+		perr := d.passOver(ctx, m)
+		return nil, errors.Join(fmt.Errorf("month %s of the outcome book's entries (%s) cannot be read whole; the next start reads every log", m, e.Name), perr)
 	}
 	out := make([]outcomes.SavedEntry, len(recs))
 	for i := range recs {
@@ -542,13 +549,20 @@ func (d *DB) LoadOutcomeEntries(ctx context.Context, m rollup.Month) ([]outcomes
 // while the state is still the one this process read or saved, within the
 // fence: another owner's state is its own. This process saves no more
 // months over it: its saves fail until a start reads the logs.
-func (d *DB) passOver(ctx context.Context) error {
+func (d *DB) passOver(ctx context.Context, m rollup.Month) error {
 	ctx = context.WithoutCancel(ctx)
 	l := &d.outcomeLogs
 	l.mu.Lock()
-	seen := l.version
+	seen, was := l.version, l.lost
 	l.lost = true
+	if l.broken == nil {
+		l.broken = map[rollup.Month]bool{}
+	}
+	l.broken[m] = true
 	l.mu.Unlock()
+	if was {
+		return nil // passed over already
+	}
 	var st outcomesSaved
 	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil || st.Version != seen || st.Format != byMonthFormat {
 		return err
@@ -702,7 +716,8 @@ func readSaved[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) bo
 
 // readPart reads the runs of a saved collection, which must be p.Runs
 // documents 0 to p.Runs−1 holding p.Count valid values. ok is false if p
-// names none or it cannot be read whole; err only if ctx ended.
+// names none or what it holds is not that; err if ctx ended or the
+// database failed the read (readFailed), which a later read may not.
 func readPart[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) bool) (vals []T, ok bool, err error) {
 	if p.Name == "" {
 		return nil, false, nil
@@ -732,7 +747,7 @@ func readPart[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) boo
 		vals = append(vals, vs...)
 		return nil
 	})
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || errors.As(err, &readFailed{})) {
 		return nil, false, err
 	}
 	// On FerretDB a find on a collection dropped meanwhile is empty,
@@ -862,9 +877,21 @@ func readRuns[T any](ctx context.Context, d *DB, name string, decode func(id int
 	}
 	if rerr := <-readErr; err == nil && rerr != nil {
 		err = rerr
+		var server mongo.ServerError
+		if mongo.IsNetworkError(rerr) || mongo.IsTimeout(rerr) || errors.As(rerr, &server) {
+			err = readFailed{rerr} // not a document that does not decode
+		}
 	}
 	return err
 }
+
+// readFailed is an error of the database in a read of saved runs (not of
+// what they hold): the read may be made again; what was saved is not
+// found damaged.
+type readFailed struct{ err error }
+
+func (e readFailed) Error() string { return e.err.Error() }
+func (e readFailed) Unwrap() error { return e.err }
 
 // errSavedMoved answers a save whose process no longer saw the latest
 // state: another process wrote it since (this one lost its lease).
@@ -998,6 +1025,10 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	l.whole, l.deltas = savedPart{st.Records, st.RecordRuns, st.RecordCount}, st.Deltas
 	l.entries = nil
 	if byMonth {
+		// Every month written anew: none lost in what this save names.
+		if s.EntriesSave == outcomes.MonthsAll {
+			l.lost, l.broken = false, nil
+		}
 		l.entries = make(map[rollup.Month]savedEntries, len(st.Entries))
 		for _, e := range st.Entries {
 			l.entries[rollup.Month(e.Month)] = e

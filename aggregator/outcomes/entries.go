@@ -3,6 +3,7 @@ package outcomes
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -152,15 +153,17 @@ func (b *Book) monthFor(code string) rollup.Month {
 // (markUnhappy): their dossiers flagged are counted bad once read; b.mu
 // is held.
 func (b *Book) readUnread(ctx context.Context) error {
+	var errs []error
 	for _, m := range slices.Sorted(maps.Keys(b.unread)) {
 		if _, cold := b.cold[m]; cold {
 			if err := b.loadMonth(ctx, m); err != nil {
-				return err
+				errs = append(errs, err) // the others are read all the same
+				continue
 			}
 		}
 		delete(b.unread, m)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // needAll reads every cold month; b.mu is held.
@@ -232,12 +235,16 @@ func (b *Book) heldDossiers() int {
 }
 
 // evict drops the months least recently used, saved and unchanged since,
-// while the entries held pass the budget; b.mu is held, and b.write, so
-// that no report is between finding its entries and counting them. Saved
-// entries count as the book's rollup counts them only while its months
-// are saved (segmented): a book that counted every dossier keeps them.
+// while the entries held pass the budget; b.mu is held, and b.write (or no
+// report can have begun: Open), so that no report is between finding its
+// entries and counting them. Saved entries count as the book's rollup
+// counts them only while its months are saved (segmented): a book that
+// counted every dossier keeps them. Nothing is dropped while a save is
+// being written: the months it took as changed are not yet the store's
+// (stored), nor changed any more (b.changed), and if the save fails they
+// must still be in memory to be saved by the next.
 func (b *Book) evict() {
-	if b.entryBudget <= 0 || !b.byMonth || !b.segmented || len(b.entries) <= b.entryBudget {
+	if b.entryBudget <= 0 || !b.byMonth || !b.segmented || b.inFlight || len(b.entries) <= b.entryBudget {
 		return
 	}
 	dirty := map[rollup.Month]bool{}

@@ -310,6 +310,8 @@ type Book struct {
 	entryBudget int
 	// unread are the cold months a flag needed and could not read.
 	unread map[rollup.Month]bool
+	// inFlight tells that a save is being written (evict).
+	inFlight bool
 }
 
 // Prepare declares the months of the book's rollup saved with it
@@ -854,7 +856,7 @@ func (b *Book) drop(e *entry) {
 
 // Codes returns both codes of the dossier that code names, by either of
 // them, as the latest report gave them; ok is false when no report names
-// it.
+// it, or when its month of the book cannot be read.
 func (b *Book) Codes(code string) (codes hailong.DossierCodes, ok bool) {
 	b.wait()
 	b.mu.Lock()
@@ -913,8 +915,10 @@ func (b *Book) markUnhappy(dossiers []string) {
 	}
 }
 
-// flagReadTimeout bounds the read of a cold month a flag needs.
-const flagReadTimeout = 30 * time.Second
+// flagReadTimeout bounds the read of a cold month a flag needs, which
+// holds the book meanwhile (a month of 23,000 dossiers reads in 0.1–0.16 s
+// at 10M ratings).
+const flagReadTimeout = 5 * time.Second
 
 // countAll counts entries in order of return: a unit's cells then join
 // the ends of its date-ordered index lists, where in the map's order each

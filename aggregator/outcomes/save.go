@@ -183,6 +183,7 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	}
 	changed := b.changed
 	b.changed = map[string]string{}
+	b.inFlight = true
 	b.mu.Unlock()
 	// Records in no order (a saved book's keys share no code, and a
 	// delta's are laid over by key): sorting 800,000 of them would hold
@@ -191,6 +192,7 @@ func (b *Book) save(ctx context.Context, whole bool) error {
 	err = b.store.SaveOutcomes(ctx, s, release)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.inFlight = false
 	b.monthsSaved(s.Months, s.MonthsSave, err)
 	if err != nil {
 		// Still to be saved, under what changed since.
