@@ -558,7 +558,10 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 			if err = m.book.Open(ctx); err == nil {
 				m.Logger.Info("dossier outcomes loaded", "dossiers", m.book.Dossiers(), "read", read.Round(time.Millisecond),
 					"flags read and dossiers counted", time.Since(t1).Round(time.Millisecond))
-				m.wg.Go(func() { m.compactBook(ctx) })
+				m.wg.Go(func() {
+					m.compactBook(ctx)
+					m.saveBookWhenDue(ctx)
+				})
 				return
 			}
 		}
@@ -576,6 +579,37 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 		if err := m.book.Prepare(ctx); err != nil {
 			m.Logger.Warn("read the outcome book's saved monthly sums", "err", err)
 		}
+	}
+}
+
+// bookSaveCheck is how often a serving process checks whether the outcome
+// book is due a save to keep within -outcomes-budget (Book.SaveDue).
+const bookSaveCheck = time.Minute
+
+// saveBookWhenDue saves the outcome book whenever the months changed since
+// its last save hold it past its budget (late reports and flags of old
+// months, which cannot be dropped until saved), until ctx ends; Close then
+// saves what is left.
+func (m *Main) saveBookWhenDue(ctx context.Context) {
+	t := time.NewTicker(bookSaveCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !m.book.SaveDue() {
+			continue
+		}
+		t0 := time.Now()
+		if err := m.book.Save(ctx); err != nil {
+			if ctx.Err() == nil {
+				m.Logger.Warn("save the outcome book to keep it within its budget; tried again later", "err", err)
+			}
+			continue
+		}
+		m.Logger.Info("outcome book saved to keep it within its budget", "dossiers held", m.book.Resident(), "took", time.Since(t0).Round(time.Millisecond))
 	}
 }
 

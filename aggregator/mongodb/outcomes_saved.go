@@ -549,23 +549,39 @@ func (d *DB) LoadOutcomeEntries(ctx context.Context, m rollup.Month) ([]outcomes
 // while the state is still the one this process read or saved, within the
 // fence: another owner's state is its own. This process saves no more
 // months over it: its saves fail until a start reads the logs.
+//
+// The month is taken for lost (not read again, no save laid over it) only
+// once the state is written: a write that fails (the fence, the database)
+// is tried again at the next read of the month, or a retried start would
+// find the month damaged for ever and never read the logs.
 func (d *DB) passOver(ctx context.Context, m rollup.Month) error {
 	ctx = context.WithoutCancel(ctx)
 	l := &d.outcomeLogs
 	l.mu.Lock()
 	seen, was := l.version, l.lost
-	l.lost = true
-	if l.broken == nil {
-		l.broken = map[rollup.Month]bool{}
-	}
-	l.broken[m] = true
 	l.mu.Unlock()
+	lost := func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.lost = true
+		if l.broken == nil {
+			l.broken = map[rollup.Month]bool{}
+		}
+		l.broken[m] = true
+	}
 	if was {
-		return nil // passed over already
+		lost() // passed over already
+		return nil
 	}
 	var st outcomesSaved
-	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil || st.Version != seen || st.Format != byMonthFormat {
-		return err
+	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil {
+		return fmt.Errorf("pass the saved outcome book over: %w", err)
+	}
+	if st.Version != seen || st.Format != byMonthFormat {
+		// Another process wrote the state since (this one lost its
+		// lease), or it holds no book by month any more: not this
+		// process's to write; a read of the state again finds what it is.
+		return nil
 	}
 	st.Entries, st.Aliases, st.AliasRuns, st.AliasCount = nil, "", 0, 0
 	st.Months, st.Untold, st.Sums = nil, nil, ""
@@ -575,6 +591,7 @@ func (d *DB) passOver(ctx context.Context, m rollup.Month) error {
 		return fmt.Errorf("pass the saved outcome book over: %w", err)
 	}
 	l.saw(st.Version, nil, nil)
+	lost()
 	return nil
 }
 
@@ -717,7 +734,7 @@ func readSaved[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) bo
 // readPart reads the runs of a saved collection, which must be p.Runs
 // documents 0 to p.Runs−1 holding p.Count valid values. ok is false if p
 // names none or what it holds is not that; err if ctx ended or the
-// database failed the read (readFailed), which a later read may not.
+// connection failed the read (readFailed), which a later read may not.
 func readPart[T any](ctx context.Context, d *DB, p savedPart, valid func(*T) bool) (vals []T, ok bool, err error) {
 	if p.Name == "" {
 		return nil, false, nil
@@ -877,16 +894,19 @@ func readRuns[T any](ctx context.Context, d *DB, name string, decode func(id int
 	}
 	if rerr := <-readErr; err == nil && rerr != nil {
 		err = rerr
-		var server mongo.ServerError
-		if mongo.IsNetworkError(rerr) || mongo.IsTimeout(rerr) || errors.As(rerr, &server) {
-			err = readFailed{rerr} // not a document that does not decode
+		// A network error or a timeout may pass; an error the server
+		// answered (a table it cannot read) is taken for damage, as a
+		// document that does not decode is, and the saved book passed
+		// over, rather than a start tried again for ever.
+		if mongo.IsNetworkError(rerr) || mongo.IsTimeout(rerr) {
+			err = readFailed{rerr}
 		}
 	}
 	return err
 }
 
-// readFailed is an error of the database in a read of saved runs (not of
-// what they hold): the read may be made again; what was saved is not
+// readFailed is an error of the connection in a read of saved runs (not
+// of what they hold): the read may be made again; what was saved is not
 // found damaged.
 type readFailed struct{ err error }
 

@@ -287,6 +287,19 @@ func (b *Book) evict() {
 	}
 }
 
+// SaveDue reports whether the book holds a quarter more dossiers than its
+// budget because months changed since its last save cannot be dropped
+// until saved (late reports and flags of old months): a save lets them go.
+// A long-running process saves then (app), not only at its stop.
+func (b *Book) SaveDue() bool {
+	if !b.isOpened() {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.byMonth && b.segmented && b.entryBudget > 0 && len(b.changed) > 0 && len(b.entries) > b.entryBudget+b.entryBudget/4
+}
+
 // entriesToSave returns the months of entries a save writes, and how they
 // lie, with every alias; b.mu is held. A book saved by month writes the
 // months changed since its last save; a whole save writes every month,

@@ -862,7 +862,9 @@ func (b *Book) Codes(code string) (codes hailong.DossierCodes, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	code = hailong.NormalizeDossierCode(code)
-	if err := b.need(context.Background(), code); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), flagReadTimeout)
+	defer cancel()
+	if err := b.need(ctx, code); err != nil {
 		return hailong.DossierCodes{}, false
 	}
 	e, ok := b.byCode[code]
@@ -898,12 +900,15 @@ func (b *Book) markUnhappy(dossiers []string) {
 		b.unhappy[d] = true
 		// A cold month is read to count its dossier bad now, as the
 		// measures must say; if it cannot be, the flag is held and counted
-		// when the month is read (loadMonth).
+		// when the month is read (loadMonth): by the next report or save,
+		// not by the next flag, which would hold the ingest path again.
+		if b.unread[b.monthFor(d)] {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), flagReadTimeout)
 		err := b.need(ctx, d)
 		cancel()
 		if err != nil {
-			// Read again by the next report or save.
 			b.unread[b.monthFor(d)] = true
 			continue
 		}
@@ -915,10 +920,10 @@ func (b *Book) markUnhappy(dossiers []string) {
 	}
 }
 
-// flagReadTimeout bounds the read of a cold month a flag needs, which
-// holds the book meanwhile (a month of 23,000 dossiers reads in 0.1–0.16 s
-// at 10M ratings).
-const flagReadTimeout = 5 * time.Second
+// flagReadTimeout bounds the read of a cold month a flag or a lookup
+// needs, which holds the book, and the ingest path that flags, meanwhile
+// (a month of 23,000 dossiers reads in 0.1–0.16 s at 10M ratings).
+const flagReadTimeout = 2 * time.Second
 
 // countAll counts entries in order of return: a unit's cells then join
 // the ends of its date-ordered index lists, where in the map's order each
