@@ -138,3 +138,10 @@ func (d *DB) DropOutcomeEntries(ctx context.Context, m rollup.Month) error {
 	}
 	return d.db.Collection(e.Name).Drop(ctx)
 }
+
+// SavedVersion returns the version of the saved outcome book's state.
+func (d *DB) SavedVersion(ctx context.Context) (int64, error) {
+	var st outcomesSaved
+	_, err := d.getMeta(ctx, outcomesSavedID, &st)
+	return st.Version, err
+}

@@ -404,3 +404,53 @@ func TestSavedBookOfAnotherShapeIsPassedOver(t *testing.T) {
 		t.Errorf("read from the logs: %+v, want the 2 dossiers as reported", got)
 	}
 }
+
+// TestAClaimLeftWithoutItsStateIsTakenOver: a process that claimed the
+// next version of the saved book's state and never wrote it (paused past
+// its lease between the two, or killed) stood in the way of every later
+// write at that version: the owner's saves and a rebuild's failed for
+// ever ("written by another process since"). Its claim is taken over once
+// its fence has ended, and only then.
+func TestAClaimLeftWithoutItsStateIsTakenOver(t *testing.T) {
+	tests := []struct {
+		name      string
+		until     any // the claim's fence end; nil: a claim made without a fence
+		wantSaved bool
+	}{
+		{"its fence ended a minute ago", time.Now().Add(-time.Minute).UTC(), true},
+		{"its fence ends in a minute", time.Now().Add(time.Minute).UTC(), false},
+		{"made without a fence", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			open, _ := shared(t)
+			ctx := t.Context()
+			book := rvLoad(t, open())
+			rvPut(t, book, "H22.39-260302-0001")
+			if err := book.Save(ctx); err != nil {
+				t.Fatal(err)
+			}
+			db := open()
+			book = rvLoad(t, db)
+			rvPut(t, book, "H22.39-260302-0002")
+			v, err := db.SavedVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			claim := bson.D{{Key: "_id", Value: fmt.Sprintf("outcomes_saved@%d", v+1)}, {Key: "at", Value: time.Now().Add(-time.Minute).UTC()}}
+			if tt.until != nil {
+				claim = append(claim, bson.E{Key: "until", Value: tt.until})
+			}
+			if err := db.InsertRaw(ctx, "meta", claim); err != nil {
+				t.Fatal(err)
+			}
+			err = book.Save(ctx)
+			if saved := err == nil; saved != tt.wantSaved {
+				t.Fatalf("the save over the claim left: %v, want saved %v", err, tt.wantSaved)
+			}
+			if got, want := rvLoad(t, open()).Dossiers(), 2; got != want {
+				t.Fatalf("%d dossiers read, want %d (from the saved book or the logs)", got, want)
+			}
+		})
+	}
+}

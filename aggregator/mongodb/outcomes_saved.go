@@ -1219,6 +1219,11 @@ func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) 
 // replaceSaved is a find and then a replace: two processes that saw the
 // same version would both pass it. errSavedMoved if another process took
 // v first.
+//
+// A claim whose state was never written would stand in the way of every
+// later write at v, the owner's and a rebuild's: this process takes its
+// own back when its write fails, and one another process left is taken
+// over once that process can no longer write (staleClaim).
 func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Context) error) error {
 	if fence := d.outcomesFence; fence != nil {
 		fctx, cancel, err := fence(ctx)
@@ -1228,7 +1233,15 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 		defer cancel()
 		ctx = fctx
 	}
-	_, err := d.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: claimID(v)}, {Key: "at", Value: time.Now().UTC()}})
+	claim := bson.D{{Key: "_id", Value: claimID(v)}, {Key: "at", Value: time.Now().UTC()}}
+	if until, ok := ctx.Deadline(); ok && d.outcomesFence != nil {
+		// The fence's end: past it, this process writes nothing more.
+		claim = append(claim, bson.E{Key: "until", Value: until.UTC()})
+	}
+	_, err := d.meta().InsertOne(ctx, claim)
+	if mongo.IsDuplicateKeyError(err) && d.staleClaim(ctx, v) {
+		_, err = d.meta().InsertOne(ctx, claim)
+	}
 	if mongo.IsDuplicateKeyError(err) {
 		return errSavedMoved
 	}
@@ -1236,12 +1249,39 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 		return fmt.Errorf("claim version %d of the saved outcome book: %w", v, err)
 	}
 	if err := write(ctx); err != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		d.meta().DeleteOne(dctx, bson.D{{Key: "_id", Value: claimID(v)}})
+		cancel()
 		return err
 	}
 	// The claim before is spent: meta stays small (a filtered delete scans
 	// it on FerretDB).
 	d.meta().DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(v - 1)}})
 	return nil
+}
+
+// claimSkew is how far the clocks of two processes on one database may
+// differ, for staleClaim.
+const claimSkew = 5 * time.Second
+
+// staleClaim takes back the claim of version v another process made, if
+// its state was never written (the state is still at v−1) and that
+// process can no longer write it: its fence ended (a process paused past
+// its lease, or killed, between its claim and its write). It reports
+// whether the claim was taken back. A claim made without a fence never is.
+func (d *DB) staleClaim(ctx context.Context, v int64) bool {
+	var c struct {
+		Until time.Time `bson:"until"`
+	}
+	if found, err := d.getMeta(ctx, claimID(v), &c); err != nil || !found || c.Until.IsZero() || time.Now().Before(c.Until.Add(claimSkew)) {
+		return false
+	}
+	var st outcomesSaved
+	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil || st.Version != v-1 {
+		return false
+	}
+	res, err := d.meta().DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(v)}, {Key: "until", Value: c.Until}})
+	return err == nil && res.DeletedCount == 1
 }
 
 func claimID(v int64) string { return fmt.Sprintf("%s@%d", outcomesSavedID, v) }
