@@ -431,3 +431,74 @@ func TestStopWhileTheOutcomeBookIsRead(t *testing.T) {
 		})
 	}
 }
+
+// TestTheOutcomeBookKeepsWithinItsBudget: the outcome book is saved by
+// month and a restart reads none of it; late reports of dossiers of four
+// old months read those months, which cannot be dropped until saved; past
+// the budget, the serving aggregator saves the book on its own and drops
+// them again, and the figures stay as reported, after a restart too.
+func TestTheOutcomeBookKeepsWithinItsBudget(t *testing.T) {
+	dir := t.TempDir()
+	cfg := aggapp.Config{Listen: "127.0.0.1:0", DataDir: dir, DemoData: true, MinSample: 1, OutcomesBudget: 2, BookSaveCheck: 20 * time.Millisecond}
+	agg := startAggregatorWith(t, cfg)
+	client, clientCred, _ := enrolment.Enrol("motcua-bacninh", "24", time.Now())
+	if err := agg.DB().AddClient(t.Context(), client); err != nil {
+		t.Fatal(err)
+	}
+	auth := http.Header{"Authorization": {"Bearer " + clientCred.String()}}
+	report := func(agg *aggapp.Main, returned int) {
+		t.Helper()
+		var batch []hailong.Outcome
+		for m := 1; m <= 4; m++ {
+			for i := range 2 {
+				ret := hailong.DateFromYMD(2026, time.Month(m), 10+returned)
+				batch = append(batch, hailong.Outcome{Dossier: fmt.Sprintf("H22.39-26%02d05-%04d", m, i), Unit: centre, Procedure: "1.004227",
+					Received: hailong.DateFromYMD(2026, time.Month(m), 5), Due: hailong.DateFromYMD(2026, time.Month(m), 11), Returned: &ret})
+			}
+		}
+		if status, body := postJSON(t, agg.URL()+"/api/v1/outcomes", map[string]any{"outcomes": batch}, auth); status != 200 {
+			t.Fatalf("outcomes: %d %s", status, body)
+		}
+	}
+	dossiers := func(agg *aggapp.Main) (all, overdue int64) {
+		t.Helper()
+		var m struct{ Decision766 figures766 }
+		if st := getJSON(t, agg.URL()+"/api/v1/measures?"+q("unit", "24", "from", "2026-01-01", "to", "2026-04-30"), &m); st != 200 {
+			t.Fatalf("measures: %d", st)
+		}
+		return m.Decision766.Dossiers, m.Decision766.Overdue
+	}
+	t.Cleanup(func() { agg.Close() })
+	restart := func() {
+		t.Helper()
+		agg.Close() // a clean stop saves the book
+		cfg.DemoData = false
+		agg = startAggregatorWith(t, cfg)
+		waitFor(t, "the outcome book to open", func() bool { return isClosed(agg.Outcomes().Opened()) })
+	}
+	waitFor(t, "the outcome book to open", func() bool { return isClosed(agg.Outcomes().Opened()) })
+	report(agg, 0) // on time
+	restart()
+	if held := agg.Outcomes().Resident(); held != 0 {
+		t.Fatalf("a clean start holds %d dossiers of the book, want none", held)
+	}
+	report(agg, 2) // each reported again, late: every month read and changed
+	waitFor(t, "the book saved and back within its budget", func() bool { return agg.Outcomes().Resident() <= 2 })
+	if all, overdue := dossiers(agg); all != 8 || overdue != 8 {
+		t.Fatalf("%d dossiers, %d overdue; want the 8 reported late", all, overdue)
+	}
+	restart()
+	if all, overdue := dossiers(agg); all != 8 || overdue != 8 {
+		t.Fatalf("after a restart: %d dossiers, %d overdue; want the 8 reported late", all, overdue)
+	}
+}
+
+// isClosed reports whether c is closed.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

@@ -76,8 +76,11 @@ type Config struct {
 	CommentsBudget int
 	// OutcomesBudget bounds the dossiers whose latest reports the outcome
 	// book holds in memory once saved by month
-	// (outcomes.Book.SetEntryBudget); 0: no bound.
+	// (outcomes.Book.SetEntryBudget); 0: no bound. BookSaveCheck is how
+	// often the book is checked for a save due to keep within it
+	// (outcomes.Book.SaveDue); 0: a minute.
 	OutcomesBudget int
+	BookSaveCheck  time.Duration
 	// RatingsIndex is the file of the durable index of stored ratings
 	// (package seen); empty is ratings-index.bolt in DataDir.
 	RatingsIndex string
@@ -582,16 +585,16 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 	}
 }
 
-// bookSaveCheck is how often a serving process checks whether the outcome
-// book is due a save to keep within -outcomes-budget (Book.SaveDue).
-const bookSaveCheck = time.Minute
-
 // saveBookWhenDue saves the outcome book whenever the months changed since
 // its last save hold it past its budget (late reports and flags of old
 // months, which cannot be dropped until saved), until ctx ends; Close then
 // saves what is left.
 func (m *Main) saveBookWhenDue(ctx context.Context) {
-	t := time.NewTicker(bookSaveCheck)
+	every := m.Config.BookSaveCheck
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
