@@ -1220,10 +1220,15 @@ func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) 
 // same version would both pass it. errSavedMoved if another process took
 // v first.
 //
-// A claim whose state was never written would stand in the way of every
-// later write at v, the owner's and a rebuild's: this process takes its
-// own back when its write fails, and one another process left is taken
-// over once that process can no longer write (staleClaim).
+// A claim whose state was never written (its process paused past its
+// lease or killed between the two, or its write failed) would stand in
+// the way of every later write at v, the owner's and a rebuild's alike. A
+// claim records the end of its process's fence, and once that end is
+// claimSkew past with the state still at v−1, its process can write no
+// more: the next writer claims v again under the next id of v
+// (claimIDs), never by deleting the claim, which on FerretDB is a find
+// and then a delete, and could take a live claim away. A claim made
+// without a fence never ends.
 func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Context) error) error {
 	if fence := d.outcomesFence; fence != nil {
 		fctx, cancel, err := fence(ctx)
@@ -1233,58 +1238,65 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 		defer cancel()
 		ctx = fctx
 	}
-	claim := bson.D{{Key: "_id", Value: claimID(v)}, {Key: "at", Value: time.Now().UTC()}}
-	if until, ok := ctx.Deadline(); ok && d.outcomesFence != nil {
-		// The fence's end: past it, this process writes nothing more.
-		claim = append(claim, bson.E{Key: "until", Value: until.UTC()})
+	var until any
+	if end, ok := ctx.Deadline(); ok && d.outcomesFence != nil {
+		until = end.UTC() // past it, this process writes nothing more
 	}
-	_, err := d.meta().InsertOne(ctx, claim)
-	if mongo.IsDuplicateKeyError(err) && d.staleClaim(ctx, v) {
-		_, err = d.meta().InsertOne(ctx, claim)
-	}
-	if mongo.IsDuplicateKeyError(err) {
-		return errSavedMoved
-	}
-	if err != nil {
-		return fmt.Errorf("claim version %d of the saved outcome book: %w", v, err)
+	ids := claimIDs(v)
+	for i, id := range ids {
+		_, err := d.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}, {Key: "until", Value: until}})
+		if err == nil {
+			break
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("claim version %d of the saved outcome book: %w", v, err)
+		}
+		if i == len(ids)-1 || !d.claimEnded(ctx, id.(string), v) {
+			return errSavedMoved
+		}
 	}
 	if err := write(ctx); err != nil {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		d.meta().DeleteOne(dctx, bson.D{{Key: "_id", Value: claimID(v)}})
-		cancel()
 		return err
 	}
-	// The claim before is spent: meta stays small (a filtered delete scans
-	// it on FerretDB).
-	d.meta().DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(v - 1)}})
+	// The claims before are spent: meta stays small (a filtered delete
+	// scans it on FerretDB).
+	d.meta().DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: claimIDs(v - 1)}}}})
 	return nil
 }
 
 // claimSkew is how far the clocks of two processes on one database may
-// differ, for staleClaim.
+// differ, for claimEnded: at least the lease's skew (lease.DefaultSkew).
 const claimSkew = 5 * time.Second
 
-// staleClaim takes back the claim of version v another process made, if
-// its state was never written (the state is still at v−1) and that
-// process can no longer write it: its fence ended (a process paused past
-// its lease, or killed, between its claim and its write). It reports
-// whether the claim was taken back. A claim made without a fence never is.
-func (d *DB) staleClaim(ctx context.Context, v int64) bool {
+// claimEnded reports whether the claim id of version v was made by a
+// process that can no longer write its state: its fence ended claimSkew
+// ago, and the state is still at the version before.
+func (d *DB) claimEnded(ctx context.Context, id string, v int64) bool {
 	var c struct {
 		Until time.Time `bson:"until"`
 	}
-	if found, err := d.getMeta(ctx, claimID(v), &c); err != nil || !found || c.Until.IsZero() || time.Now().Before(c.Until.Add(claimSkew)) {
+	if found, err := d.getMeta(ctx, id, &c); err != nil || !found || c.Until.IsZero() || time.Now().Before(c.Until.Add(claimSkew)) {
 		return false
 	}
 	var st outcomesSaved
-	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil || st.Version != v-1 {
-		return false
-	}
-	res, err := d.meta().DeleteOne(ctx, bson.D{{Key: "_id", Value: claimID(v)}, {Key: "until", Value: c.Until}})
-	return err == nil && res.DeletedCount == 1
+	_, err := d.getMeta(ctx, outcomesSavedID, &st)
+	return err == nil && st.Version == v-1
 }
 
-func claimID(v int64) string { return fmt.Sprintf("%s@%d", outcomesSavedID, v) }
+// claimIDs are the ids version v may be claimed under, in order: the next
+// is taken when the one before was left by a process that can no longer
+// write (claimEnded).
+func claimIDs(v int64) bson.A {
+	ids := bson.A{fmt.Sprintf("%s@%d", outcomesSavedID, v)}
+	for i := 1; i < maxClaims; i++ {
+		ids = append(ids, fmt.Sprintf("%s@%d#%d", outcomesSavedID, v, i))
+	}
+	return ids
+}
+
+// maxClaims bounds the claims of one version: past them, a version's
+// writers are refused (errSavedMoved) until the state moves on.
+const maxClaims = 8
 
 // SetOutcomesFence bounds the writes of the saved outcome book's state by
 // fence (lease.Held.Context): a process that lost its lease writes none.
