@@ -272,9 +272,9 @@ type outcomeLogs struct {
 	// entries name the months of the book's entries this process read
 	// (ReadOutcomes) or last saved, nil if the book is not saved by month.
 	entries map[rollup.Month]savedEntries
-	// lost tells that a month of entries could not be read (passOver): no
-	// save lays months over those any more; broken are those months.
-	lost   bool
+	// broken are the months of entries that could not be read whole
+	// (passOver): while there are some, no save lays months over those
+	// entries, and they are not read again.
 	broken map[rollup.Month]bool
 	// writing is held (read) by a write into this process's flag log
 	// from naming it to its end, and by rotate: a flag the ingest path
@@ -295,7 +295,7 @@ type savePoint struct {
 	deltas                    []savedPart
 	months                    map[rollup.Month]savedMonth
 	entries                   map[rollup.Month]savedEntries
-	lost                      bool
+	lost                      bool // a month of those entries is broken
 	untold                    []string
 }
 
@@ -322,7 +322,7 @@ func (l *outcomeLogs) rotate() (p savePoint, ok bool) {
 		l.flagLog = ""
 	}
 	return savePoint{read: slices.Clone(l.read), flagsRead: slices.Clone(l.flagsRead), ownFlags: slices.Clone(l.flagLogs),
-		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months), entries: maps.Clone(l.entries), lost: l.lost, untold: slices.Clone(l.untold)}, true
+		version: l.version, whole: l.whole, deltas: slices.Clone(l.deltas), months: maps.Clone(l.months), entries: maps.Clone(l.entries), lost: len(l.broken) > 0, untold: slices.Clone(l.untold)}, true
 }
 
 // logName names a new collection of a kind: the time, and a random part
@@ -558,12 +558,11 @@ func (d *DB) passOver(ctx context.Context, m rollup.Month) error {
 	ctx = context.WithoutCancel(ctx)
 	l := &d.outcomeLogs
 	l.mu.Lock()
-	seen, was := l.version, l.lost
+	seen, was := l.version, len(l.broken) > 0
 	l.mu.Unlock()
 	lost := func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		l.lost = true
 		if l.broken == nil {
 			l.broken = map[rollup.Month]bool{}
 		}
@@ -1047,7 +1046,7 @@ func (d *DB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun func()
 	if byMonth {
 		// Every month written anew: none lost in what this save names.
 		if s.EntriesSave == outcomes.MonthsAll {
-			l.lost, l.broken = false, nil
+			l.broken = nil
 		}
 		l.entries = make(map[rollup.Month]savedEntries, len(st.Entries))
 		for _, e := range st.Entries {
@@ -1117,7 +1116,6 @@ func (d *DB) dropUnnamed(ctx context.Context, st outcomesSaved) error {
 // over the months saved before (MonthsChanged), or only those written
 // (MonthsAll), a month left with no day named by none.
 func (d *DB) saveMonths(ctx context.Context, s outcomes.Snapshot, before map[rollup.Month]savedMonth, written *[]string) ([]savedMonth, error) {
-	var months map[rollup.Month]savedMonth
 	switch s.MonthsSave {
 	case outcomes.MonthsNone:
 		return nil, nil
@@ -1125,38 +1123,56 @@ func (d *DB) saveMonths(ctx context.Context, s outcomes.Snapshot, before map[rol
 		if before == nil {
 			return nil, fmt.Errorf("save outcomes: no saved months to lay the changed ones over")
 		}
-		months = maps.Clone(before)
-	default:
-		months = map[rollup.Month]savedMonth{}
 	}
-	for _, md := range s.Months {
-		if len(md.Days) == 0 {
-			delete(months, md.Month)
-			continue
-		}
-		name := fmt.Sprintf("%s%s_%d_%s", outcomeMonthPrefix, md.Month, time.Now().UnixNano(), strings.ToLower(rand.Text()[:8]))
-		var dossiers int64
-		for _, d := range md.Days {
-			for _, c := range d.Cells {
-				if c.Out != nil {
-					dossiers += c.Out.Dossiers
+	return layMonths(before, s.MonthsSave == outcomes.MonthsAll, s.Months,
+		func(md outcomes.MonthDays) (rollup.Month, bool) { return md.Month, len(md.Days) == 0 },
+		func(md outcomes.MonthDays) (savedMonth, error) {
+			name := logName(outcomeMonthPrefix + md.Month.String() + "_")
+			var dossiers int64
+			for _, d := range md.Days {
+				for _, c := range d.Cells {
+					if c.Out != nil {
+						dossiers += c.Out.Dossiers
+					}
 				}
 			}
-		}
-		sm := savedMonth{Month: int32(md.Month), Days: name, Summary: strings.Replace(name, outcomeMonthPrefix, outcomeMonthSumPrefix, 1),
-			Dossiers: &dossiers}
-		*written = append(*written, sm.Days, sm.Summary)
-		if err := d.writeDays(ctx, sm.Days, md.Days); err != nil {
-			return nil, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)
-		}
-		if err := d.writeSummary(ctx, sm.Summary, md.Summary); err != nil {
-			return nil, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)
-		}
-		months[md.Month] = sm
+			sm := savedMonth{Month: int32(md.Month), Days: name, Summary: strings.Replace(name, outcomeMonthPrefix, outcomeMonthSumPrefix, 1),
+				Dossiers: &dossiers}
+			*written = append(*written, sm.Days, sm.Summary)
+			if err := d.writeDays(ctx, sm.Days, md.Days); err != nil {
+				return sm, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)
+			}
+			if err := d.writeSummary(ctx, sm.Summary, md.Summary); err != nil {
+				return sm, fmt.Errorf("save outcomes: month %s: %w", md.Month, err)
+			}
+			return sm, nil
+		})
+}
+
+// layMonths writes each month of a save that holds anything (write), and
+// returns the months a state names, in order: those written laid over
+// those saved before, or only those written if all; a month left with
+// nothing (of tells) is named by none.
+func layMonths[T, S any](before map[rollup.Month]S, all bool, months []T, of func(T) (m rollup.Month, empty bool), write func(T) (S, error)) ([]S, error) {
+	laid := map[rollup.Month]S{}
+	if !all {
+		maps.Copy(laid, before)
 	}
-	out := make([]savedMonth, 0, len(months))
-	for _, m := range slices.Sorted(maps.Keys(months)) {
-		out = append(out, months[m])
+	for _, v := range months {
+		m, empty := of(v)
+		if empty {
+			delete(laid, m)
+			continue
+		}
+		saved, err := write(v)
+		if err != nil {
+			return nil, err
+		}
+		laid[m] = saved
+	}
+	out := make([]S, 0, len(laid))
+	for _, m := range slices.Sorted(maps.Keys(laid)) {
+		out = append(out, laid[m])
 	}
 	return out, nil
 }
@@ -1167,33 +1183,21 @@ func (d *DB) saveMonths(ctx context.Context, s outcomes.Snapshot, before map[rol
 // saved before (MonthsChanged), or only those written (MonthsAll), a month
 // left with no dossier named by none.
 func (d *DB) saveEntries(ctx context.Context, s outcomes.Snapshot, before map[rollup.Month]savedEntries, written *[]string) ([]savedEntries, error) {
-	months := map[rollup.Month]savedEntries{}
-	if s.EntriesSave == outcomes.MonthsChanged {
-		months = maps.Clone(before)
-	}
-	for _, me := range s.Entries {
-		if len(me.Entries) == 0 {
-			delete(months, me.Month)
-			continue
-		}
-		e := savedEntries{Month: int32(me.Month), Count: len(me.Entries),
-			Name: fmt.Sprintf("%s%s_%d_%s", outcomeEntriesPrefix, me.Month, time.Now().UnixNano(), strings.ToLower(rand.Text()[:8]))}
-		*written = append(*written, e.Name)
-		wire := make([]savedRecord, len(me.Entries))
-		for i, se := range me.Entries {
-			wire[i] = wireRecord(se.Record, se.Bad)
-		}
-		var err error
-		if e.Runs, err = writeRuns(ctx, d, e.Name, wire, savedRunRecords); err != nil {
-			return nil, fmt.Errorf("save outcomes: month %s of entries: %w", me.Month, err)
-		}
-		months[me.Month] = e
-	}
-	out := make([]savedEntries, 0, len(months))
-	for _, m := range slices.Sorted(maps.Keys(months)) {
-		out = append(out, months[m])
-	}
-	return out, nil
+	return layMonths(before, s.EntriesSave == outcomes.MonthsAll, s.Entries,
+		func(me outcomes.MonthEntries) (rollup.Month, bool) { return me.Month, len(me.Entries) == 0 },
+		func(me outcomes.MonthEntries) (savedEntries, error) {
+			e := savedEntries{Month: int32(me.Month), Count: len(me.Entries), Name: logName(outcomeEntriesPrefix + me.Month.String() + "_")}
+			*written = append(*written, e.Name)
+			wire := make([]savedRecord, len(me.Entries))
+			for i, se := range me.Entries {
+				wire[i] = wireRecord(se.Record, se.Bad)
+			}
+			var err error
+			if e.Runs, err = writeRuns(ctx, d, e.Name, wire, savedRunRecords); err != nil {
+				return e, fmt.Errorf("save outcomes: month %s of entries: %w", me.Month, err)
+			}
+			return e, nil
+		})
 }
 
 // replaceSaved writes the state st over the one at version (none for 0).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"hailong"
@@ -64,41 +65,27 @@ type Alias struct {
 // hailong.ParseDossierCode's pattern puts them, without the pattern: it
 // is called for every entry a month holds.
 func codeMonth(code string) rollup.Month {
-	start := -1
-	for i := 0; i < len(code); i++ {
-		if code[i] != '-' {
-			continue
-		}
-		if start < 0 {
-			start = i + 1
-			continue
-		}
-		digits := code[start:i]
-		num := func(s string) int {
-			n := 0
-			for _, c := range []byte(s) {
-				if c < '0' || c > '9' {
-					return -1
-				}
-				n = n*10 + int(c-'0')
-			}
-			return n
-		}
-		var y, m int
-		switch len(digits) {
-		case 6:
-			y, m = 2000+num(digits[:2]), num(digits[2:4])
-		case 8:
-			y, m = num(digits[:4]), num(digits[4:6])
-		default:
-			return 0
-		}
-		if num(digits) < 0 || y < 2000 || y > 2100 || m < 1 || m > 12 {
-			return 0
-		}
-		return rollup.MonthOf(hailong.DateFromYMD(y, time.Month(m), 1))
+	_, rest, ok := strings.Cut(code, "-")
+	digits, _, ok2 := strings.Cut(rest, "-")
+	if !ok || !ok2 || (len(digits) != 6 && len(digits) != 8) {
+		return 0
 	}
-	return 0
+	n := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	// YYMMDD or YYYYMMDD: the year and month, the day dropped.
+	y, m := n/10000, n/100%100
+	if len(digits) == 6 {
+		y += 2000
+	}
+	if y < 2000 || y > 2100 || m < 1 || m > 12 {
+		return 0
+	}
+	return rollup.MonthOf(hailong.DateFromYMD(y, time.Month(m), 1))
 }
 
 // SetEntryBudget bounds the dossiers whose entries the book holds in
@@ -197,10 +184,8 @@ func (b *Book) loadMonth(ctx context.Context, m rollup.Month) error {
 		e.counted = e.o.isReturned
 		e.bad = e.counted && saved[i].Bad
 		b.put(e)
-		if open && e.counted && !e.bad && badWith(e, b.unhappy) {
-			b.uncount(e)
-			b.count(e)
-			b.touch(e.key, "")
+		if open {
+			b.recountFlagged(e)
 		}
 	}
 	return nil
@@ -277,12 +262,7 @@ func (b *Book) evict() {
 	}
 	for _, e := range b.entries {
 		if drop[e.month] {
-			delete(b.entries, e.key)
-			for _, c := range e.o.codes().Keys() {
-				if b.byCode[c] == e {
-					delete(b.byCode, c)
-				}
-			}
+			b.forget(e)
 		}
 	}
 }

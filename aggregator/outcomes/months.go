@@ -146,10 +146,8 @@ func (b *Book) countOver(ctx context.Context, saved map[string]bool, since []str
 		if err := b.need(ctx, c); err != nil {
 			return err
 		}
-		if e, ok := b.byCode[c]; ok && e.counted && !e.bad {
-			b.uncount(e)
-			b.count(e)
-			b.touch(e.key, "") // saved again, as counted
+		if e, ok := b.byCode[c]; ok {
+			b.recountFlagged(e)
 		}
 	}
 	return nil

@@ -841,15 +841,23 @@ func (b *Book) put(e *entry) {
 	b.entries[e.key] = e
 }
 
-// drop takes an entry out of the maps; b.mu is held.
+// drop takes an entry out of the maps, its aliases with it; b.mu is held.
 func (b *Book) drop(e *entry) {
+	b.forget(e)
+	for _, c := range e.o.codes().Keys() {
+		if b.aliases[c] == e.key {
+			delete(b.aliases, c)
+		}
+	}
+}
+
+// forget takes an entry out of memory, its aliases kept: it is in a month
+// saved, read again when one of its codes is named (evict); b.mu is held.
+func (b *Book) forget(e *entry) {
 	delete(b.entries, e.key)
 	for _, c := range e.o.codes().Keys() {
 		if b.byCode[c] == e {
 			delete(b.byCode, c)
-		}
-		if b.aliases[c] == e.key {
-			delete(b.aliases, c)
 		}
 	}
 }
@@ -912,12 +920,22 @@ func (b *Book) markUnhappy(dossiers []string) {
 			b.unread[b.monthFor(d)] = true
 			continue
 		}
-		if e, ok := b.byCode[d]; ok && e.counted && !e.bad {
-			b.uncount(e)
-			b.count(e)
-			b.touch(e.key, "") // saved again, as counted
+		if e, ok := b.byCode[d]; ok {
+			b.recountFlagged(e)
 		}
 	}
+}
+
+// recountFlagged counts again, bad, an entry counted good whose dossier a
+// flag now names, and marks it changed, so that its month is saved again
+// as it is counted; b.mu is held.
+func (b *Book) recountFlagged(e *entry) {
+	if !e.counted || e.bad || !badWith(e, b.unhappy) {
+		return
+	}
+	b.uncount(e)
+	b.count(e)
+	b.touch(e.key, "")
 }
 
 // flagReadTimeout bounds the read of a cold month a flag or a lookup
