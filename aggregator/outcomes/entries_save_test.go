@@ -18,24 +18,8 @@ import (
 func TestAMonthASaveWritesIsKeptIfTheSaveFails(t *testing.T) {
 	ctx := t.Context()
 	store := &memStore{}
-	live, _ := outcomes.Load(ctx, &memStore{})
-	b, err := outcomes.Load(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.SetEntryBudget(1)
-	both := func(reports ...hailong.Outcome) {
-		t.Helper()
-		for _, book := range []*outcomes.Book{live, b} {
-			if _, err := book.Report(ctx, reports, anyUnit); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	both(monthDossier(2, 0, false), monthDossier(3, 0, false))
-	if _, err := b.Compact(ctx); err != nil {
-		t.Fatal(err)
-	}
+	live, b := twoMonthsSaved(t, store)
+	both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
 	late := monthDossier(3, 0, false)
 	*late.Returned++
 	both(late)
@@ -73,24 +57,8 @@ func TestAMonthASaveWritesIsKeptIfTheSaveFails(t *testing.T) {
 func TestAMonthASaveWritesIsNotReadBackWhileWritten(t *testing.T) {
 	ctx := t.Context()
 	store := &memStore{}
-	live, _ := outcomes.Load(ctx, &memStore{})
-	b, err := outcomes.Load(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.SetEntryBudget(1)
-	both := func(reports ...hailong.Outcome) {
-		t.Helper()
-		for _, book := range []*outcomes.Book{live, b} {
-			if _, err := book.Report(ctx, reports, anyUnit); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	both(monthDossier(2, 0, false), monthDossier(3, 0, false))
-	if _, err := b.Compact(ctx); err != nil {
-		t.Fatal(err)
-	}
+	live, b := twoMonthsSaved(t, store)
+	both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
 	late := monthDossier(3, 0, false)
 	*late.Returned += 2
 	both(late)
@@ -138,28 +106,12 @@ func (d *duringDB) SaveOutcomes(ctx context.Context, s outcomes.Snapshot, begun 
 // embedded database, the save cut short as Close cuts the background
 // Compact short.
 func TestAMonthASaveWritesIsKeptThroughASaveCutShort(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	dir := t.TempDir()
 	db, closeDB := ferrettest.OpenDir(t, dir)
 	store := &duringDB{DB: db}
-	live, _ := outcomes.Load(ctx, &memStore{})
-	b, err := outcomes.Load(ctx, store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.SetEntryBudget(1)
-	both := func(reports ...hailong.Outcome) {
-		t.Helper()
-		for _, book := range []*outcomes.Book{live, b} {
-			if _, err := book.Report(ctx, reports, anyUnit); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	both(monthDossier(2, 0, false), monthDossier(3, 0, false))
-	if _, err := b.Compact(ctx); err != nil {
-		t.Fatal(err)
-	}
+	live, b := twoMonthsSaved(t, store)
+	both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
 	late := monthDossier(3, 0, false)
 	*late.Returned++
 	both(late)
@@ -169,7 +121,7 @@ func TestAMonthASaveWritesIsKeptThroughASaveCutShort(t *testing.T) {
 		cancel() // the save is cut short
 	}
 	if err := b.Save(sctx); err == nil {
-		t.Log("the save was not cut short")
+		t.Fatal("the save was not cut short")
 	}
 	if err := b.Save(ctx); err != nil {
 		t.Fatal(err)
@@ -188,4 +140,18 @@ func TestAMonthASaveWritesIsKeptThroughASaveCutShort(t *testing.T) {
 		t.Errorf("restarted: %s lost", late.Dossier)
 	}
 	sameMonths(t, "restarted", again, live)
+}
+
+// twoMonthsSaved reports a dossier of February and one of March to a live
+// book and to a book over store, saves the latter whole (by month) and
+// bounds it to one dossier in memory.
+func twoMonthsSaved(t *testing.T, store outcomes.Store) (live, b *outcomes.Book) {
+	t.Helper()
+	live, b = liveAndStored(t, store)
+	b.SetEntryBudget(1)
+	reportTo(t, []hailong.Outcome{monthDossier(2, 0, false), monthDossier(3, 0, false)}, live, b)
+	if _, err := b.Compact(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return live, b
 }

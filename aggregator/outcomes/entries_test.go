@@ -44,30 +44,10 @@ func TestAStartReadsNoMonthOfEntries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
 			store, restart := tt.open(t)
-			live, err := outcomes.Load(ctx, &memStore{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := outcomes.Load(ctx, store())
-			if err != nil {
-				t.Fatal(err)
-			}
-			both := func(reports ...hailong.Outcome) {
-				t.Helper()
-				for _, book := range []*outcomes.Book{live, b} {
-					if _, err := book.Report(ctx, reports, anyUnit); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			flag := func(code string) {
-				t.Helper()
-				if err := store().AddDossierFlags(ctx, []string{code}); err != nil {
-					t.Fatal(err)
-				}
-				b.MarkUnhappy([]string{code})
-				live.MarkUnhappy([]string{code})
-			}
+			live, b := liveAndStored(t, store())
+			var err error
+			both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
+			flag := func(code string) { t.Helper(); flagTo(t, store(), code, b, live) }
 			start := func(when string) {
 				t.Helper()
 				restart()

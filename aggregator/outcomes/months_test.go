@@ -44,31 +44,16 @@ func TestSavedMonthsCountWhatCameAfter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()
 			store, restart := tt.open(t)
-			live, err := outcomes.Load(ctx, &memStore{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := outcomes.Load(ctx, store())
-			if err != nil {
-				t.Fatal(err)
-			}
-			both := func(reports ...hailong.Outcome) {
-				t.Helper()
-				for _, book := range []*outcomes.Book{live, b} {
-					if _, err := book.Report(ctx, reports, anyUnit); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			live, b := liveAndStored(t, store())
+			var err error
+			both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
 			flag := func(code string, tell bool) {
 				t.Helper()
-				if err := store().AddDossierFlags(ctx, []string{code}); err != nil {
-					t.Fatal(err)
-				}
 				if tell {
-					b.MarkUnhappy([]string{code})
+					flagTo(t, store(), code, b, live)
+				} else {
+					flagTo(t, store(), code, live)
 				}
-				live.MarkUnhappy([]string{code})
 			}
 			both(dossier(0, true, false, day(2, 25)), dossier(1, true, false, day(3, 10)),
 				dossier(2, true, false, day(4, 5)), dossier(3, false, true, day(4, 6)), dossier(4, true, true, day(3, 11)),

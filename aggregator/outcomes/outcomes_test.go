@@ -393,3 +393,39 @@ func TestBookAnswersRepeatsWithinABatch(t *testing.T) {
 		})
 	}
 }
+
+// reportTo reports the same outcomes to each book, as a live book and one
+// over a store are reported to alike.
+func reportTo(t *testing.T, reports []hailong.Outcome, books ...*outcomes.Book) {
+	t.Helper()
+	for _, b := range books {
+		if _, err := b.Report(t.Context(), reports, anyUnit); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// flagTo stores a flag as the ingest path does, then tells the books.
+func flagTo(t *testing.T, store restartable, code string, books ...*outcomes.Book) {
+	t.Helper()
+	if err := store.AddDossierFlags(t.Context(), []string{code}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range books {
+		b.MarkUnhappy([]string{code})
+	}
+}
+
+// liveAndStored loads a live book in memory, which never stops, and a
+// book over store, to be reported to alike (reportTo).
+func liveAndStored(t *testing.T, store outcomes.Store) (live, b *outcomes.Book) {
+	t.Helper()
+	live, err := outcomes.Load(t.Context(), &memStore{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = outcomes.Load(t.Context(), store); err != nil {
+		t.Fatal(err)
+	}
+	return live, b
+}
