@@ -236,13 +236,9 @@ func (b *Book) evict() {
 	for key := range b.changed {
 		dirty[codeMonth(key)] = true
 	}
-	held := map[rollup.Month]int{}
-	for _, e := range b.entries {
-		held[e.month]++
-	}
 	var candidates []rollup.Month
-	for m := range held {
-		if b.stored[m] && !dirty[m] {
+	for m, n := range b.held {
+		if n > 0 && b.stored[m] && !dirty[m] {
 			candidates = append(candidates, m)
 		}
 	}
@@ -254,8 +250,8 @@ func (b *Book) evict() {
 			break
 		}
 		drop[m] = true
-		b.cold[m] = int64(held[m])
-		over -= held[m]
+		b.cold[m] = int64(b.held[m])
+		over -= b.held[m]
 	}
 	if len(drop) == 0 {
 		return

@@ -301,12 +301,16 @@ type Book struct {
 	// are the months saved and not in memory, each with its dossiers;
 	// aliases, the codes that carry another month than their entry's key,
 	// each with that key. used orders months by their last use (tick).
-	byMonth     bool
-	stored      map[rollup.Month]bool
-	cold        map[rollup.Month]int64
-	aliases     map[string]string
-	used        map[rollup.Month]int64
-	tick        int64
+	byMonth bool
+	stored  map[rollup.Month]bool
+	cold    map[rollup.Month]int64
+	aliases map[string]string
+	used    map[rollup.Month]int64
+	tick    int64
+	// held counts the entries in memory by month (put, forget), so that
+	// evict, called after every report, finds what to drop without
+	// walking every entry.
+	held        map[rollup.Month]int
 	entryBudget int
 	// unread are the cold months a flag needed and could not read.
 	unread map[rollup.Month]bool
@@ -380,7 +384,7 @@ func (b *Book) savedFor(from, to hailong.Date, f rollup.Filter) *rollup.Rollup {
 func New(store Store) *Book {
 	b := &Book{store: store, entries: map[string]*entry{}, byCode: map[string]*entry{}, unhappy: map[string]bool{},
 		opened: make(chan struct{}), changed: map[string]string{}, fromLog: map[*entry]bool{},
-		stored: map[rollup.Month]bool{}, cold: map[rollup.Month]int64{}, aliases: map[string]string{}, used: map[rollup.Month]int64{},
+		stored: map[rollup.Month]bool{}, cold: map[rollup.Month]int64{}, aliases: map[string]string{}, used: map[rollup.Month]int64{}, held: map[rollup.Month]int{},
 		unread: map[rollup.Month]bool{}}
 	b.roll = b.newRoll()
 	return b
@@ -422,6 +426,7 @@ func (b *Book) Read(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	clear(b.entries)
+	clear(b.held)
 	clear(b.byCode)
 	clear(b.changed)
 	clear(b.fromLog)
@@ -838,6 +843,9 @@ func (b *Book) put(e *entry) {
 		}
 		b.byCode[c] = e
 	}
+	if _, ok := b.entries[e.key]; !ok {
+		b.held[e.month]++
+	}
 	b.entries[e.key] = e
 }
 
@@ -854,7 +862,10 @@ func (b *Book) drop(e *entry) {
 // forget takes an entry out of memory, its aliases kept: it is in a month
 // saved, read again when one of its codes is named (evict); b.mu is held.
 func (b *Book) forget(e *entry) {
-	delete(b.entries, e.key)
+	if b.entries[e.key] == e {
+		delete(b.entries, e.key)
+		b.held[e.month]--
+	}
 	for _, c := range e.o.codes().Keys() {
 		if b.byCode[c] == e {
 			delete(b.byCode, c)
