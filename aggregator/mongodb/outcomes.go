@@ -132,7 +132,10 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 // clearSavedFlags writes a new version of the saved book's state without
 // its flags, even with no book saved yet: a save begun before this (by a
 // process that lost its lease) must not bring the old flags back. A save
-// that took the version first wins it: read again, and try the next.
+// that took the version first wins it: read again, and try the next. A
+// claim left by a process killed or paused before it wrote its state
+// (the owner stopped just before the rebuild) is waited out: it ends
+// within claimHold and claimSkew.
 func (d *DB) clearSavedFlags(ctx context.Context) error {
 	for try := 0; ; try++ {
 		var st outcomesSaved
@@ -145,6 +148,12 @@ func (d *DB) clearSavedFlags(ctx context.Context) error {
 		st.Months, st.Untold, st.Sums = nil, nil, ""
 		st.Version++
 		err := d.claimVersion(ctx, st.Version, func(ctx context.Context) error { return d.putMeta(ctx, outcomesSavedID, st) })
+		if held := (*claimHeldError)(nil); errors.As(err, &held) && try < maxClaims {
+			if err := sleepUntil(ctx, held.until); err != nil {
+				return fmt.Errorf("%w: %w", held, err)
+			}
+			continue
+		}
 		if errors.Is(err, errSavedMoved) && try < 5 {
 			continue
 		}
@@ -152,6 +161,18 @@ func (d *DB) clearSavedFlags(ctx context.Context) error {
 			d.outcomeLogs.saw(st.Version, nil, nil)
 		}
 		return err
+	}
+}
+
+// sleepUntil returns at t, or with ctx's error if ctx ends first.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -117,3 +117,32 @@ func TestAWriteThatFailedAfterLandingKeepsItsVersion(t *testing.T) {
 		t.Errorf("B claimed and wrote version %d (err %v) though A's state at %d had landed: two writes at one version", v, errB, v)
 	}
 }
+
+// TestAClaimWithoutAFenceEnds: a process without a fence (the rebuild)
+// killed between its claim and its state left a claim with no end, which
+// refused every later write at that version for ever. Its claim records
+// when it stops writing, as a fenced one does.
+func TestAClaimWithoutAFenceEnds(t *testing.T) {
+	ctx := t.Context()
+	db := claimsDB(t)()
+	if err := db.putMeta(ctx, outcomesSavedID, outcomesSaved{ID: outcomesSavedID, Version: 5}); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	killed := errors.New("killed before its write")
+	if err := db.claimVersion(ctx, 6, func(context.Context) error { return killed }); !errors.Is(err, killed) {
+		t.Fatalf("claim: %v", err)
+	}
+	ends, err := db.claimEnds(ctx, "outcomes_saved@6", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if latest := time.Now().Add(claimHold + claimSkew); ends.Before(before) || ends.After(latest) {
+		t.Errorf("the claim stands until %v, want by %v", ends, latest)
+	}
+	var held *claimHeldError
+	err = db.claimVersion(ctx, 6, func(context.Context) error { t.Error("wrote over a standing claim"); return nil })
+	if !errors.As(err, &held) || !errors.Is(err, errSavedMoved) || !held.until.Equal(ends) {
+		t.Errorf("a second claim: %v, want the first held until %v", err, ends)
+	}
+}

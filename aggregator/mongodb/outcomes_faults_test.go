@@ -405,21 +405,61 @@ func TestSavedBookOfAnotherShapeIsPassedOver(t *testing.T) {
 	}
 }
 
+// TestARebuildWaitsOutAClaimLeftByAStoppedOwner: the owner claimed the
+// next version of the state and was stopped (killed, or paused past its
+// lease) before it wrote it; the rebuild run at once failed, as the claim
+// had not ended yet ("written by another process since", CI of stop 28).
+// It waits the claim out, then replaces the flags.
+func TestARebuildWaitsOutAClaimLeftByAStoppedOwner(t *testing.T) {
+	const a, b = "H22.39-260302-0001", "H22.39-260302-0002"
+	open, _ := shared(t)
+	ctx := t.Context()
+	owner := open()
+	book := rvLoad(t, owner)
+	rvPut(t, book, a, b)
+	if err := owner.AddDossierFlags(ctx, []string{a}); err != nil {
+		t.Fatal(err)
+	}
+	if err := book.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := owner.SavedVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The owner's fence ended just now: its claim stands a little longer.
+	ended := time.Now().UTC()
+	if err := owner.InsertRaw(ctx, "meta", bson.D{{Key: "_id", Value: fmt.Sprintf("outcomes_saved@%d", v+1)},
+		{Key: "at", Value: ended.Add(-time.Second)}, {Key: "until", Value: ended}}); err != nil {
+		t.Fatal(err)
+	}
+	rebuild := open()
+	if err := rebuild.ReplaceDossierFlags(ctx, []string{b}); err != nil {
+		t.Fatalf("the rebuild after the owner stopped: %v", err)
+	}
+	if got := rvMarch(rvLoad(t, open())); got.Bad != 1 {
+		t.Errorf("after the rebuild a start counts %d bad dossiers, want 1 (b's flag, not a's)", got.Bad)
+	}
+}
+
 // TestAClaimLeftWithoutItsStateIsTakenOver: a process that claimed the
 // next version of the saved book's state and never wrote it (paused past
 // its lease between the two, or killed) stood in the way of every later
 // write at that version: the owner's saves and a rebuild's failed for
 // ever ("written by another process since"). Its claim is taken over once
-// its fence has ended, and only then.
+// its end has passed, and only then. A claim of an earlier version, which
+// recorded no end, ends ten minutes after it was made.
 func TestAClaimLeftWithoutItsStateIsTakenOver(t *testing.T) {
 	tests := []struct {
 		name      string
-		until     any // the claim's fence end; nil: a claim made without a fence
+		at        time.Time
+		until     any // the claim's end; nil: a claim of an earlier version
 		wantSaved bool
 	}{
-		{"its fence ended a minute ago", time.Now().Add(-time.Minute).UTC(), true},
-		{"its fence ends in a minute", time.Now().Add(time.Minute).UTC(), false},
-		{"made without a fence", nil, false},
+		{"its fence ended a minute ago", time.Now().Add(-time.Minute), time.Now().Add(-time.Minute).UTC(), true},
+		{"its fence ends in a minute", time.Now().Add(-time.Minute), time.Now().Add(time.Minute).UTC(), false},
+		{"of an earlier version, made a minute ago", time.Now().Add(-time.Minute), nil, false},
+		{"of an earlier version, made an hour ago", time.Now().Add(-time.Hour), nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -437,7 +477,7 @@ func TestAClaimLeftWithoutItsStateIsTakenOver(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			claim := bson.D{{Key: "_id", Value: fmt.Sprintf("outcomes_saved@%d", v+1)}, {Key: "at", Value: time.Now().Add(-time.Minute).UTC()}}
+			claim := bson.D{{Key: "_id", Value: fmt.Sprintf("outcomes_saved@%d", v+1)}, {Key: "at", Value: tt.at.UTC()}}
 			if tt.until != nil {
 				claim = append(claim, bson.E{Key: "until", Value: tt.until})
 			}

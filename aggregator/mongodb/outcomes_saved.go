@@ -1218,21 +1218,21 @@ func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) 
 }
 
 // claimVersion takes version v of the state for this process, then calls
-// write, within the fence (SetOutcomesFence) if set. Inserting a document
-// of one's own id is atomic on FerretDB, where the conditional replace of
-// replaceSaved is a find and then a replace: two processes that saw the
-// same version would both pass it. errSavedMoved if another process took
-// v first.
+// write, within the fence (SetOutcomesFence) if set and within
+// claimHold in any case. Inserting a document of one's own id is atomic
+// on FerretDB, where the conditional replace of replaceSaved is a find
+// and then a replace: two processes that saw the same version would both
+// pass it. errSavedMoved if another process took v first: a
+// *claimHeldError if that claim still stands, saying until when.
 //
 // A claim whose state was never written (its process paused past its
 // lease or killed between the two, or its write failed) would stand in
 // the way of every later write at v, the owner's and a rebuild's alike. A
-// claim records the end of its process's fence, and once that end is
-// claimSkew past with the state still at v−1, its process can write no
-// more: the next writer claims v again under the next id of v
-// (claimIDs), never by deleting the claim, which on FerretDB is a find
-// and then a delete, and could take a live claim away. A claim made
-// without a fence never ends.
+// claim records when its process stops writing (the end of its fence, or
+// claimHold on), and once that is claimSkew past with the state still at
+// v−1, the next writer claims v again under the next id of v (claimIDs),
+// never by deleting the claim, which on FerretDB is a find and then a
+// delete, and could take a live claim away.
 func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Context) error) error {
 	if fence := d.outcomesFence; fence != nil {
 		fctx, cancel, err := fence(ctx)
@@ -1242,20 +1242,29 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 		defer cancel()
 		ctx = fctx
 	}
-	var until any
-	if end, ok := ctx.Deadline(); ok && d.outcomesFence != nil {
-		until = end.UTC() // past it, this process writes nothing more
-	}
+	// Every claim ends, the rebuild's too (it has no fence): a rebuild
+	// killed between its claim and its state stood in the way of every
+	// later save for ever.
+	ctx, cancel := context.WithTimeout(ctx, claimHold)
+	defer cancel()
+	until, _ := ctx.Deadline() // past it, this process writes nothing more
 	ids := claimIDs(v)
 	for i, id := range ids {
-		_, err := d.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}, {Key: "until", Value: until}})
+		_, err := d.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}, {Key: "until", Value: until.UTC()}})
 		if err == nil {
 			break
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("claim version %d of the saved outcome book: %w", v, err)
 		}
-		if i == len(ids)-1 || !d.claimEnded(ctx, id.(string), v) {
+		ends, err := d.claimEnds(ctx, id.(string), v)
+		if err != nil {
+			return err
+		}
+		if time.Now().Before(ends) {
+			return &claimHeldError{version: v, until: ends}
+		}
+		if i == len(ids)-1 {
 			return errSavedMoved
 		}
 	}
@@ -1268,28 +1277,56 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 	return nil
 }
 
+// claimHold bounds how long a claim of the state stands: the claim and
+// the state's write are given this long (the state is one small
+// document), within the fence if there is one.
+const claimHold = 30 * time.Second
+
 // claimSkew is how far the clocks of two processes on one database may
-// differ, for claimEnded: at least the lease's skew (lease.DefaultSkew).
+// differ, for claimEnds: at least the lease's skew (lease.DefaultSkew).
 const claimSkew = 5 * time.Second
 
-// claimEnded reports whether the claim id of version v was made by a
-// process that can no longer write its state: its fence ended claimSkew
-// ago, and the state is still at the version before.
-func (d *DB) claimEnded(ctx context.Context, id string, v int64) bool {
+// legacyClaimHold is how long a claim made before claims recorded their
+// end stands: such a process wrote its state at once or not at all.
+const legacyClaimHold = 10 * time.Minute
+
+// claimHeldError answers a claim of version whose earlier claim still
+// stands, until then: its process may still write its state.
+type claimHeldError struct {
+	version int64
+	until   time.Time
+}
+
+func (e *claimHeldError) Error() string {
+	return fmt.Sprintf("version %d of the saved outcome book is claimed by another process until %s", e.version, e.until.Format(time.RFC3339))
+}
+
+func (e *claimHeldError) Unwrap() error { return errSavedMoved }
+
+// claimEnds returns when the claim id of version v stops standing in the
+// way: claimSkew after its process stopped writing. errSavedMoved if the
+// state is no longer at v−1 (the claim's state was written).
+func (d *DB) claimEnds(ctx context.Context, id string, v int64) (time.Time, error) {
 	var c struct {
+		At    time.Time `bson:"at"`
 		Until time.Time `bson:"until"`
 	}
-	if found, err := d.getMeta(ctx, id, &c); err != nil || !found || c.Until.IsZero() || time.Now().Before(c.Until.Add(claimSkew)) {
-		return false
+	if found, err := d.getMeta(ctx, id, &c); err != nil || !found {
+		return time.Time{}, errSavedMoved // its state was written and the claim spent, or unreadable: read again
 	}
 	var st outcomesSaved
-	_, err := d.getMeta(ctx, outcomesSavedID, &st)
-	return err == nil && st.Version == v-1
+	if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil || st.Version != v-1 {
+		return time.Time{}, errSavedMoved
+	}
+	if c.Until.IsZero() {
+		return c.At.Add(legacyClaimHold), nil
+	}
+	return c.Until.Add(claimSkew), nil
 }
 
 // claimIDs are the ids version v may be claimed under, in order: the next
 // is taken when the one before was left by a process that can no longer
-// write (claimEnded).
+// write (claimEnds).
 func claimIDs(v int64) bson.A {
 	ids := bson.A{fmt.Sprintf("%s@%d", outcomesSavedID, v)}
 	for i := 1; i < maxClaims; i++ {
