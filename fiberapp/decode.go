@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"time"
 	"unicode"
@@ -86,6 +87,16 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 			if path := pathAt(b, typ.Offset); path != "" {
 				typ.Field = path
 			}
+		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			// encoding/json names the member alone (phone), with no
+			// offset: the walk over b with v's type finds the member it
+			// refused, items[1].phone.
+			name = strings.Trim(name, `"`)
+			if path := unknownMember(b, reflect.TypeOf(v), name); path != "" {
+				name = path
+			}
+			return hailong.Invalid("The request body has an unknown field.", hailong.FieldError{Field: name, Message: "is not a known field"})
 		}
 		return jsonError(err)
 	}
@@ -303,9 +314,6 @@ func jsonError(err error) error {
 		}
 		return hailong.Invalid(fmt.Sprintf("The request body has a time that is not in RFC 3339 form with its offset, "+
 			"like 2026-12-01T10:00:00+07:00 or 2026-12-01T03:00:00Z: %q.", v))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return hailong.Invalid("The request body has an unknown field.", hailong.FieldError{Field: name, Message: "is not a known field"})
 	default:
 		// Answers and dates report their own problems through UnmarshalJSON.
 		return hailong.Invalid("The request body could not be read: " + err.Error())
@@ -329,4 +337,101 @@ func jsonType(kind string) string {
 	default:
 		return "another type"
 	}
+}
+
+// unknownMember returns the path, as fieldPath writes it, of the first
+// member named name that encoding/json, decoding b into a value of type
+// t, finds no field for, or "" if none is found. The walk follows t as
+// encoding/json does: into structs by their fields' JSON names, matched
+// without regard to case, and into slices, arrays, maps and pointers;
+// what decodes itself (a json.Unmarshaler) is passed over whole.
+func unknownMember(b []byte, t reflect.Type, name string) string {
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	path, _ := walkUnknown(dec, t, name)
+	return path
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// walkUnknown reads one value of dec as encoding/json would decode it into
+// t, and returns the path of the unknown member named name if it is in it.
+func walkUnknown(dec *jsontext.Decoder, t reflect.Type, name string) (string, error) {
+	for t != nil && t.Kind() == reflect.Pointer && !t.Implements(unmarshalerType) {
+		t = t.Elem()
+	}
+	if t == nil || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return "", dec.SkipValue()
+	}
+	switch kind := dec.PeekKind(); {
+	case kind == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+		if _, err := dec.ReadToken(); err != nil {
+			return "", err
+		}
+		var fields map[string]reflect.Type
+		if t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		}
+		for dec.PeekKind() != '}' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return "", err
+			}
+			elem := t.Elem
+			if fields != nil {
+				ft, known := fields[foldName(tok.String())]
+				if !known && tok.String() == name {
+					return fieldPath(dec, dec.StackPointer()), nil
+				}
+				elem = func() reflect.Type { return ft }
+			}
+			if path, err := walkUnknown(dec, elem(), name); path != "" || err != nil {
+				return path, err
+			}
+		}
+		_, err := dec.ReadToken()
+		return "", err
+	case kind == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		if _, err := dec.ReadToken(); err != nil {
+			return "", err
+		}
+		for dec.PeekKind() != ']' {
+			if path, err := walkUnknown(dec, t.Elem(), name); path != "" || err != nil {
+				return path, err
+			}
+		}
+		_, err := dec.ReadToken()
+		return "", err
+	default:
+		return "", dec.SkipValue()
+	}
+}
+
+// jsonFields returns the types of t's fields by their JSON names folded as
+// foldName folds them, promoted fields of embedded structs included.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && tag == "" && ft.Kind() == reflect.Struct {
+			continue // its fields are promoted: VisibleFields lists them
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		key := foldName(tag)
+		if _, seen := fields[key]; !seen || len(f.Index) == 1 {
+			fields[key] = f.Type
+		}
+	}
+	return fields
 }

@@ -56,6 +56,10 @@ func TestUnmarshalNamesTheField(t *testing.T) {
 		{"nor invalid UTF-8 there", "{\"items\":[{\"b\":\"\xff\"}]}", []fiberapp.DecodeOption{fiberapp.ControlsCheckedLater("items")}, "items[0].b", "UTF-8"},
 		{"nor repeated names there", `{"items":[{"b":"1","b":"2"}]}`, []fiberapp.DecodeOption{fiberapp.ControlsCheckedLater("items")}, "items[0].b", "more than once"},
 		{"unknown field, as before", `{"phone":"0912"}`, nil, "phone", "not a known field"},
+		{"unknown field in a list, with its index", `{"items":[{"b":"x"},{"b":"y","phone":"0912"}]}`, nil, "items[1].phone", "not a known field"},
+		{"unknown field deep in arrays", `{"a":[[],[{"b":"x"},{"tags":[],"phone":1}]]}`, nil, "a[1][1].phone", "not a known field"},
+		{"a name known above is unknown below", `{"health":{"name":"x"},"items":[{"b":"x"}],"a":[[{"name":"x"}]]}`, nil, "a[0][0].name", "not a known field"},
+		{"a known name in another case is no unknown field", `{"Items":[{"B":"x"}],"NAME":"y"}`, nil, "", ""},
 		{"wrong type, as before", `{"n":"x"}`, nil, "n", "must be a whole number"},
 		{"wrong type in a list, with its index", `{"items":[{"b":"x"},{"b":5}]}`, nil, "items[1].b", "must be a string, not number"},
 		{"wrong type deep in arrays", `{"a":[[{"tags":["x"]}],[{"tags":["y",{}]}]]}`, nil, "a[1][0].tags[1]", "must be a string, not object"},
@@ -88,6 +92,26 @@ func TestUnmarshalNamesTheField(t *testing.T) {
 			}
 			if len(fields) != 1 || fields[0].Field != tt.field || !strings.Contains(fields[0].Message, tt.about) {
 				t.Fatalf("fields %v, want %s: …%s…", fields, tt.field, tt.about)
+			}
+		})
+	}
+}
+
+// TestUnmarshalNamesAnUnknownFieldOfAnUpload: an upload's rating with a
+// member no rating has is named with its index, through the fields a
+// rating takes from the submission it embeds.
+func TestUnmarshalNamesAnUnknownFieldOfAnUpload(t *testing.T) {
+	tests := []struct{ name, rating, field string }{
+		{"beside the rating's own fields", `{"unit":"TT-09190","phone":"0912"}`, "ratings[1].phone"},
+		{"beside the submission's fields", `{"questionnaire":"counter-quick","colour":"red"}`, "ratings[1].colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"ratings":[{"unit":"TT-09190","questionnaire":"counter-quick"},` + tt.rating + `]}`
+			var req syncapi.Request
+			err := fiberapp.Unmarshal([]byte(body), &req)
+			if fields := hailong.ErrorFields(err); len(fields) != 1 || fields[0].Field != tt.field {
+				t.Fatalf("%v (fields %v), want %s named", err, fields, tt.field)
 			}
 		})
 	}
