@@ -30,6 +30,24 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Said is how Message was made (Fieldf), for a page that says it in
+	// its own language; nil for a message written as it stands.
+	Said *Said `json:"-"`
+}
+
+// Fieldf returns the FieldError of field with a formatted message, and
+// how it was made (Said).
+func Fieldf(field, format string, args ...any) FieldError {
+	return FieldError{Field: field, Message: fmt.Sprintf(format, args...), Said: &Said{Format: format, Args: args}}
+}
+
+// Said is how a message was made: its English format and the values put
+// in it. A page in another language looks the format up in its own
+// words and puts the same values in, rather than matching the English
+// message it was given (which breaks when the English changes).
+type Said struct {
+	Format string
+	Args   []any
 }
 
 // Error is the application error. Code decides the HTTP status; Message is
@@ -38,6 +56,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Said is how Message was made (Errorf); nil when it was written as
+	// it stands.
+	Said *Said
 	// Err is the underlying cause, for the log; it is never shown.
 	Err error
 }
@@ -58,7 +79,7 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Said: &Said{Format: format, Args: args}}
 }
 
 // Invalid returns an EINVALID error listing the field errors.
@@ -92,6 +113,16 @@ func ErrorMessage(err error) string {
 	default:
 		return "Internal error."
 	}
+}
+
+// ErrorSaid returns how the message of the *Error in err's chain was
+// made, or nil.
+func ErrorSaid(err error) *Said {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Said
+	}
+	return nil
 }
 
 // ErrorFields returns the field errors of the *Error in err's chain.

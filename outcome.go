@@ -86,11 +86,11 @@ func (o *Outcome) Validate() error {
 	var fields []FieldError
 	add := func(field string, err error) {
 		if err != nil {
-			fields = append(fields, FieldError{field, err.Error()})
+			fields = append(fields, FieldError{Field: field, Message: err.Error()})
 		}
 	}
 	if o.Dossier == "" && o.NationalDossier == "" {
-		fields = append(fields, FieldError{"dossier", "is required, or national_dossier"})
+		fields = append(fields, FieldError{Field: "dossier", Message: "is required, or national_dossier"})
 	}
 	if o.Dossier != "" {
 		add("dossier", CheckDossierCode(o.Dossier))
@@ -99,7 +99,7 @@ func (o *Outcome) Validate() error {
 		add("national_dossier", CheckDossierCode(o.NationalDossier))
 	}
 	if o.Unit == "" {
-		fields = append(fields, FieldError{"unit", "is required"})
+		fields = append(fields, FieldError{Field: "unit", Message: "is required"})
 	}
 	if o.Agency != "" {
 		add("agency", CheckRef(o.Agency))
@@ -107,7 +107,7 @@ func (o *Outcome) Validate() error {
 	switch o.Via {
 	case "", OutcomeCounter, OutcomeOnline, OutcomePost:
 	default:
-		fields = append(fields, FieldError{"via", fmt.Sprintf("%q is not counter, online or post", truncate(o.Via, 20))})
+		fields = append(fields, FieldError{Field: "via", Message: fmt.Sprintf("%q is not counter, online or post", truncate(o.Via, 20))})
 	}
 	if o.Procedure != "" {
 		add("procedure", CheckProcedureCode(o.Procedure))
@@ -123,30 +123,30 @@ func (o *Outcome) Validate() error {
 		day   *Date
 	}{{"received", &o.Received}, {"due", &o.Due}, {"returned", o.Returned}} {
 		if d.day != nil && *d.day != 0 && (*d.day < firstOutcomeDay || *d.day > lastOutcomeDay) {
-			fields = append(fields, FieldError{d.field, fmt.Sprintf("%s is not a day from %s to %s", *d.day, firstOutcomeDay, lastOutcomeDay)})
+			fields = append(fields, FieldError{Field: d.field, Message: fmt.Sprintf("%s is not a day from %s to %s", *d.day, firstOutcomeDay, lastOutcomeDay)})
 		}
 	}
 	if o.Received == 0 {
-		fields = append(fields, FieldError{"received", "is required"})
+		fields = append(fields, FieldError{Field: "received", Message: "is required"})
 	}
 	if o.Due == 0 {
-		fields = append(fields, FieldError{"due", "is required"})
+		fields = append(fields, FieldError{Field: "due", Message: "is required"})
 	} else if o.Due < o.Received {
-		fields = append(fields, FieldError{"due", "must not be before received"})
+		fields = append(fields, FieldError{Field: "due", Message: "must not be before received"})
 	}
 	if o.Returned != nil && *o.Returned < o.Received {
-		fields = append(fields, FieldError{"returned", "must not be before received"})
+		fields = append(fields, FieldError{Field: "returned", Message: "must not be before received"})
 	}
 	if o.Complaints < 0 {
-		fields = append(fields, FieldError{"complaints", "must not be negative"})
+		fields = append(fields, FieldError{Field: "complaints", Message: "must not be negative"})
 	}
 	for k, v := range o.Indices {
 		i, err := strconv.Atoi(k)
 		switch {
 		case err != nil || !slices.Contains(OneStopIndices, i):
-			fields = append(fields, FieldError{"indices." + k, "the one-stop software supplies indices 2, 5, 6, 8 and 9 only"})
+			fields = append(fields, FieldError{Field: "indices." + k, Message: "the one-stop software supplies indices 2, 5, 6, 8 and 9 only"})
 		case v < 0 || v > 2:
-			fields = append(fields, FieldError{"indices." + k, fmt.Sprintf("%d is not a score of 2, 1 or 0", v)})
+			fields = append(fields, FieldError{Field: "indices." + k, Message: fmt.Sprintf("%d is not a score of 2, 1 or 0", v)})
 		}
 	}
 	if len(fields) > 0 {

@@ -143,26 +143,26 @@ func (q *Questionnaire) Validate(answers Answers) error {
 		field := "answers." + id
 		qu, ok := q.Question(id)
 		if !ok {
-			fields = append(fields, FieldError{field, fmt.Sprintf("questionnaire %q has no question %q", q.ID, id)})
+			fields = append(fields, FieldError{Field: field, Message: fmt.Sprintf("questionnaire %q has no question %q", q.ID, id)})
 			continue
 		}
 		switch {
 		case qu.Kind == KindText && !a.IsText:
-			fields = append(fields, FieldError{field, "must be text"})
+			fields = append(fields, FieldError{Field: field, Message: "must be text"})
 		case qu.Kind == KindText && utf8.RuneCountInString(a.Text) > MaxTextAnswer:
-			fields = append(fields, FieldError{field, fmt.Sprintf("must be at most %d characters", MaxTextAnswer)})
+			fields = append(fields, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", MaxTextAnswer)})
 		case qu.Kind == KindText && CheckText(a.Text) != nil:
-			fields = append(fields, FieldError{field, CheckText(a.Text).Error()})
+			fields = append(fields, FieldError{Field: field, Message: CheckText(a.Text).Error()})
 		case qu.Kind != KindText && a.IsText:
-			fields = append(fields, FieldError{field, "must be a whole number"})
+			fields = append(fields, FieldError{Field: field, Message: "must be a whole number"})
 		case qu.Kind != KindText && !qu.HasOption(a.Value):
-			fields = append(fields, FieldError{field, fmt.Sprintf("%d is not one of the options %s", a.Value, optionList(qu.Options))})
+			fields = append(fields, FieldError{Field: field, Message: fmt.Sprintf("%d is not one of the options %s", a.Value, optionList(qu.Options))})
 		}
 	}
 	for _, qu := range q.Questions {
 		a, ok := answers[qu.ID]
 		if qu.Required && (!ok || (a.IsText && strings.TrimSpace(a.Text) == "")) {
-			fields = append(fields, FieldError{"answers." + qu.ID, "is required"})
+			fields = append(fields, FieldError{Field: "answers." + qu.ID, Message: "is required"})
 		}
 	}
 	if len(fields) > 0 {

@@ -195,7 +195,7 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 	var fields []FieldError
 	add := func(field string, err error) {
 		if err != nil {
-			fields = append(fields, FieldError{field, err.Error()})
+			fields = append(fields, FieldError{Field: field, Message: err.Error()})
 		}
 	}
 	if s.Counter != "" {
@@ -214,7 +214,7 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 	var ok bool
 	switch {
 	case s.Questionnaire == "":
-		fields = append(fields, FieldError{"questionnaire", "is required"})
+		fields = append(fields, FieldError{Field: "questionnaire", Message: "is required"})
 	case s.Version == 0:
 		q, ok = c.Latest(s.Questionnaire)
 	default:
@@ -225,7 +225,7 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 		if s.Version != 0 {
 			msg = fmt.Sprintf("unknown questionnaire %q version %d", truncate(s.Questionnaire, 40), s.Version)
 		}
-		fields = append(fields, FieldError{"questionnaire", msg})
+		fields = append(fields, FieldError{Field: "questionnaire", Message: msg})
 	}
 	if q != nil {
 		if err := q.Validate(s.Answers); err != nil {
@@ -242,23 +242,23 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 func (r *Rating) Validate(c *Catalog) (*Questionnaire, error) {
 	var fields []FieldError
 	if err := CheckNewID(r.ID); err != nil {
-		fields = append(fields, FieldError{"id", err.Error()})
+		fields = append(fields, FieldError{Field: "id", Message: err.Error()})
 	}
 	if !r.Channel.Valid() {
-		fields = append(fields, FieldError{"channel", fmt.Sprintf("%q is not kiosk or qr", truncate(string(r.Channel), 20))})
+		fields = append(fields, FieldError{Field: "channel", Message: fmt.Sprintf("%q is not kiosk or qr", truncate(string(r.Channel), 20))})
 	}
 	if r.Unit == "" {
-		fields = append(fields, FieldError{"unit", "is required"})
+		fields = append(fields, FieldError{Field: "unit", Message: "is required"})
 	}
 	if r.At.IsZero() {
-		fields = append(fields, FieldError{"at", "is required"})
+		fields = append(fields, FieldError{Field: "at", Message: "is required"})
 	}
 	if r.Version < 1 {
-		fields = append(fields, FieldError{"version", "must be the questionnaire version the rating was given in"})
+		fields = append(fields, FieldError{Field: "version", Message: "must be the questionnaire version the rating was given in"})
 	}
 	for _, f := range r.Flags {
 		if f != FlagInterval && f != FlagBurst {
-			fields = append(fields, FieldError{"flags", fmt.Sprintf("%q is not a known flag (interval, burst)", truncate(f, 20))})
+			fields = append(fields, FieldError{Field: "flags", Message: fmt.Sprintf("%q is not a known flag (interval, burst)", truncate(f, 20))})
 		}
 	}
 	q, err := r.Submission.Validate(c)

@@ -245,6 +245,11 @@ func TestAdministrationOfPeople(t *testing.T) {
 			t.Errorf("without a CSRF token: %d", resp.StatusCode)
 		}
 		form.Set("_csrf", b.form("/account/tokens"))
+		form.Set("days", "7")
+		if resp, page := b.post("/account/tokens", form); resp.StatusCode != 400 || !strings.Contains(page, "Hãy chọn thời hạn là một trong các mức 30, 90, 180, 365 ngày.") {
+			t.Errorf("a lifetime not offered, on a Vietnamese page: %d, want 400 saying so in Vietnamese: %s", resp.StatusCode, page)
+		}
+		form.Set("days", "30")
 		resp, page := b.post("/account/tokens", form)
 		m := secretShown.FindStringSubmatch(page)
 		if resp.StatusCode != 201 || m == nil || !strings.HasPrefix(m[1], access.TokenPrefix) {

@@ -21,8 +21,8 @@ func CheckEmail(email string) error {
 	}
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || a.Name != "" || len(email) > maxEmail || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
-		return hailong.Invalid("The email address is not valid.", hailong.FieldError{Field: "email",
-			Message: "Give an address such as name@example.gov.vn, at most 254 characters."})
+		return hailong.Invalid("The email address is not valid.", hailong.Fieldf("email",
+			"Give an address such as name@example.gov.vn, at most 254 characters."))
 	}
 	return nil
 }

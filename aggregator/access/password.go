@@ -124,17 +124,17 @@ const (
 // what matters most; the rest turns away the worst choices without rules
 // people work around.
 func checkPassword(username, password string) error {
-	bad := func(msg string) error {
-		return hailong.Invalid("The password does not meet the policy.", hailong.FieldError{Field: "password", Message: msg})
+	bad := func(format string, args ...any) error {
+		return hailong.Invalid("The password does not meet the policy.", hailong.Fieldf("password", format, args...))
 	}
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
 		return bad("The password is not valid UTF-8.")
 	case n < minPasswordLen:
-		return bad(fmt.Sprintf("Use at least %d characters.", minPasswordLen))
+		return bad("Use at least %d characters.", minPasswordLen)
 	case n > maxPasswordLen:
-		return bad(fmt.Sprintf("Use at most %d characters.", maxPasswordLen))
+		return bad("Use at most %d characters.", maxPasswordLen)
 	case strings.EqualFold(password, username):
 		return bad("The password must not be the username.")
 	}

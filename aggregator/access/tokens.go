@@ -130,7 +130,7 @@ func (s *Service) createToken(ctx context.Context, actor *hailong.Principal, own
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", Token{}, hailong.Invalid("The token needs a name.", hailong.FieldError{Field: "name", Message: "Name the token (1 to 100 characters), e.g. after the program that uses it."})
+		return "", Token{}, hailong.Invalid("The token needs a name.", hailong.Fieldf("name", "Name the token (1 to 100 characters), e.g. after the program that uses it."))
 	}
 	if scope == "" {
 		scope = u.Scope

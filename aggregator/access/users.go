@@ -30,10 +30,10 @@ func (s *Service) checkGrant(actor *hailong.Principal, role, scope string) error
 	r, ok := s.roles[role]
 	s.mu.Unlock()
 	if !ok {
-		return hailong.Invalid("The role does not exist.", hailong.FieldError{Field: "role", Message: fmt.Sprintf("There is no role %q.", role)})
+		return hailong.Invalid("The role does not exist.", hailong.Fieldf("role", "There is no role %q.", role))
 	}
 	if !s.unitExists(scope) {
-		return hailong.Invalid("The scope is not a unit in force.", hailong.FieldError{Field: "scope", Message: fmt.Sprintf("There is no unit %q in force today.", scope)})
+		return hailong.Invalid("The scope is not a unit in force.", hailong.Fieldf("scope", "There is no unit %q in force today.", scope))
 	}
 	if actor == nil {
 		return nil
@@ -65,12 +65,12 @@ func (s *Service) addUser(ctx context.Context, actor *hailong.Principal, u hailo
 	}
 	u.Username = strings.TrimSpace(u.Username)
 	if !usernameRE.MatchString(u.Username) {
-		return hailong.Invalid("The username is not valid.", hailong.FieldError{Field: "username",
-			Message: "Use 2 to 64 lower-case letters, digits, '.', '_', '-', '@' or '+', starting with a letter or digit."})
+		return hailong.Invalid("The username is not valid.", hailong.Fieldf("username",
+			"Use 2 to 64 lower-case letters, digits, '.', '_', '-', '@' or '+', starting with a letter or digit."))
 	}
 	u.Name = strings.TrimSpace(u.Name)
 	if len(u.Name) > 200 {
-		return hailong.Invalid("The name is too long.", hailong.FieldError{Field: "name", Message: "Use at most 200 characters."})
+		return hailong.Invalid("The name is too long.", hailong.Fieldf("name", "Use at most 200 characters."))
 	}
 	if err := s.checkGrant(actor, u.Role, u.Scope); err != nil {
 		return err

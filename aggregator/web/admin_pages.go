@@ -107,10 +107,10 @@ func pageError(lang string, err error, p *adminPage) (int, error) {
 		return 0, err
 	}
 	for _, f := range hailong.ErrorFields(err) {
-		p.Details = append(p.Details, saidIn(lang, f.Message))
+		p.Details = append(p.Details, fieldSaidIn(lang, f))
 	}
 	if len(p.Details) == 0 && code != hailong.ENOTFOUND {
-		p.Details = []string{saidIn(lang, hailong.ErrorMessage(err))}
+		p.Details = []string{errorSaidIn(lang, err)}
 	}
 	status := fiber.StatusBadRequest
 	switch code {

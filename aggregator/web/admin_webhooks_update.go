@@ -52,7 +52,7 @@ func (s *Server) adminWebhooksUpdate(c *fiber.Ctx) error {
 		if hailong.ErrorCode(err) == "" || status >= 500 {
 			return err
 		}
-		p.Error, p.Message = "failed", saidIn(pageLang(c), hailong.ErrorMessage(err))
+		p.Error, p.Message = "failed", errorSaidIn(pageLang(c), err)
 		if len(hailong.ErrorFields(err)) > 0 {
 			p.Error, p.Message = "invalid", "" // each field says what is wrong, in the page's words
 		}

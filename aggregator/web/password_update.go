@@ -30,10 +30,10 @@ func (s *Server) passwordUpdate(c *fiber.Ctx) error {
 		default:
 			page.Error = "weak"
 			for _, f := range hailong.ErrorFields(err) {
-				page.Details = append(page.Details, saidIn(pageLang(c), f.Message))
+				page.Details = append(page.Details, fieldSaidIn(pageLang(c), f))
 			}
 			if len(page.Details) == 0 {
-				page.Details = []string{saidIn(pageLang(c), hailong.ErrorMessage(err))}
+				page.Details = []string{errorSaidIn(pageLang(c), err)}
 			}
 		}
 		return s.accountRender(c, status, "password.html", page)

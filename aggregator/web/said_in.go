@@ -1,54 +1,67 @@
 package web
 
-import "regexp"
+import (
+	"fmt"
+
+	"hailong"
+)
 
 // The services behind the administration pages (access, webhooks) refuse
 // in English, which the API answers as it is. A Vietnamese page says the
-// same in Vietnamese: each message they give is matched whole here and
-// written again with its values. TestEveryRefusalOfThePeoplePagesIsSaidInVietnamese
-// makes each of the access service's refusals and checks that it is.
-var saidInVietnamese = []struct {
-	re *regexp.Regexp
-	vi string
-}{
-	{regexp.MustCompile(`^There is no role "(.*)"\.$`), "Không có vai trò “$1”."},
-	{regexp.MustCompile(`^There is no unit "(.*)" in force today\.$`), "Không có đơn vị “$1” đang có hiệu lực hôm nay."},
-	{regexp.MustCompile(`^You may not grant role "(.*)": it has rights you do not have\.$`), "Bạn không được cấp vai trò “$1”: vai trò này có quyền mà bạn không có."},
-	{regexp.MustCompile(`^You may not grant scope "(.*)": it is outside your own scope\.$`), "Bạn không được cấp phạm vi “$1”: đơn vị này nằm ngoài phạm vi của bạn."},
-	{regexp.MustCompile(`^Use 2 to 64 lower-case letters, digits, '\.', '_', '-', '@' or '\+', starting with a letter or digit\.$`),
-		"Tên đăng nhập gồm 2 đến 64 ký tự: chữ thường không dấu, chữ số, '.', '_', '-', '@' hoặc '+', bắt đầu bằng chữ hoặc số."},
-	{regexp.MustCompile(`^Use at most 200 characters\.$`), "Tối đa 200 ký tự."},
-	{regexp.MustCompile(`^There is no user "(.*)"\.$`), "Không có người dùng “$1”."},
-	{regexp.MustCompile(`^User "(.*)" already exists\.$`), "Người dùng “$1” đã có."},
-	{regexp.MustCompile(`^User "(.*)" is disabled\.$`), "Người dùng “$1” đang bị khoá."},
-	{regexp.MustCompile(`^You may not change your own account here; change your password on the password page\.$`),
-		"Bạn không thể tự sửa tài khoản của mình ở đây; hãy đổi mật khẩu ở trang Đổi mật khẩu."},
-	{regexp.MustCompile(`^You may not manage user "(.*)": their role has rights you do not have\.$`), "Bạn không được quản lý người dùng “$1”: vai trò của họ có quyền mà bạn không có."},
-	{regexp.MustCompile(`^You may not do this\.$`), "Bạn không được làm việc này."},
-	{regexp.MustCompile(`^The password is not valid UTF-8\.$`), "Mật khẩu có ký tự không hợp lệ."},
-	{regexp.MustCompile(`^Use at least (\d+) characters\.$`), "Mật khẩu cần ít nhất $1 ký tự."},
-	{regexp.MustCompile(`^Use at most (\d+) characters\.$`), "Mật khẩu tối đa $1 ký tự."},
-	{regexp.MustCompile(`^The password must not be the username\.$`), "Mật khẩu không được trùng tên đăng nhập."},
-	{regexp.MustCompile(`^Mix at least two kinds of character: letters, digits, other signs\.$`), "Hãy dùng ít nhất hai loại ký tự: chữ, chữ số, ký hiệu khác."},
-	{regexp.MustCompile(`^Use at least 5 different characters\.$`), "Hãy dùng ít nhất 5 ký tự khác nhau."},
-	{regexp.MustCompile(`^Give an address such as name@example\.gov\.vn, at most 254 characters\.$`), "Hãy nhập một địa chỉ như ten@example.gov.vn, tối đa 254 ký tự."},
-	{regexp.MustCompile(`^The unit (.*) is outside your scope\.$`), "Đơn vị $1 nằm ngoài phạm vi của bạn."},
-	{regexp.MustCompile(`^The alert is outside your scope\.$`), "Cảnh báo này nằm ngoài phạm vi của bạn."},
-	{regexp.MustCompile(`^Name the token \(1 to 100 characters\), e\.g\. after the program that uses it\.$`), "Hãy đặt tên cho khoá (1 đến 100 ký tự), ví dụ theo chương trình dùng nó."},
-	{regexp.MustCompile(`^An API token may not make tokens; sign in\.$`), "Khoá API không được tạo khoá khác; hãy đăng nhập."},
-	{regexp.MustCompile(`^There is no token "(.*)"\.$`), "Không có khoá “$1”."},
+// same in Vietnamese: each refusal carries how it was made (hailong.Said:
+// its English format and its values), and saidInVietnamese gives the
+// format's Vietnamese, into which the same values go. Matching the
+// English messages themselves broke silently whenever one was reworded.
+// TestEveryRefusalOfThePeoplePagesIsSaidInVietnamese makes each of the
+// access service's refusals and checks that it is said in Vietnamese.
+var saidInVietnamese = map[string]string{
+	"There is no role %q.":                                                                                "Không có vai trò “%s”.",
+	"There is no unit %q in force today.":                                                                 "Không có đơn vị “%s” đang có hiệu lực hôm nay.",
+	"You may not grant role %q: it has rights you do not have.":                                           "Bạn không được cấp vai trò “%s”: vai trò này có quyền mà bạn không có.",
+	"You may not grant scope %q: it is outside your own scope.":                                           "Bạn không được cấp phạm vi “%s”: đơn vị này nằm ngoài phạm vi của bạn.",
+	"Use 2 to 64 lower-case letters, digits, '.', '_', '-', '@' or '+', starting with a letter or digit.": "Tên đăng nhập gồm 2 đến 64 ký tự: chữ thường không dấu, chữ số, '.', '_', '-', '@' hoặc '+', bắt đầu bằng chữ hoặc số.",
+	"Use at most 200 characters.":                                                                         "Tối đa 200 ký tự.",
+	"There is no user %q.":                                                                                "Không có người dùng “%s”.",
+	"User %q already exists.":                                                                             "Người dùng “%s” đã có.",
+	"User %q is disabled.":                                                                                "Người dùng “%s” đang bị khoá.",
+	"You may not change your own account here; change your password on the password page.":                "Bạn không thể tự sửa tài khoản của mình ở đây; hãy đổi mật khẩu ở trang Đổi mật khẩu.",
+	"You may not manage user %q: their role has rights you do not have.":                                  "Bạn không được quản lý người dùng “%s”: vai trò của họ có quyền mà bạn không có.",
+	"You may not do this.":                                                                                "Bạn không được làm việc này.",
+	"The password is not valid UTF-8.":                                                                    "Mật khẩu có ký tự không hợp lệ.",
+	"Use at least %d characters.":                                                                         "Mật khẩu cần ít nhất %d ký tự.",
+	"Use at most %d characters.":                                                                          "Mật khẩu tối đa %d ký tự.",
+	"The password must not be the username.":                                                              "Mật khẩu không được trùng tên đăng nhập.",
+	"Mix at least two kinds of character: letters, digits, other signs.":                                  "Hãy dùng ít nhất hai loại ký tự: chữ, chữ số, ký hiệu khác.",
+	"Use at least 5 different characters.":                                                                "Hãy dùng ít nhất 5 ký tự khác nhau.",
+	"Give an address such as name@example.gov.vn, at most 254 characters.":                                "Hãy nhập một địa chỉ như ten@example.gov.vn, tối đa 254 ký tự.",
+	"The unit %s is outside your scope.":                                                                  "Đơn vị %s nằm ngoài phạm vi của bạn.",
+	"The alert is outside your scope.":                                                                    "Cảnh báo này nằm ngoài phạm vi của bạn.",
+	"Name the token (1 to 100 characters), e.g. after the program that uses it.":                          "Hãy đặt tên cho khoá (1 đến 100 ký tự), ví dụ theo chương trình dùng nó.",
+	"An API token may not make tokens; sign in.":                                                          "Khoá API không được tạo khoá khác; hãy đăng nhập.",
+	"Choose a lifetime of %s days.":                                                                       "Hãy chọn thời hạn là một trong các mức %s ngày.",
+	"There is no token %q.":                                                                               "Không có khoá “%s”.",
 }
 
-// saidIn returns msg in lang: the Vietnamese of saidInVietnamese for "vi",
-// msg itself for English or a message it does not hold.
-func saidIn(lang, msg string) string {
-	if lang != "vi" {
+// saidIn returns msg in lang: for "vi", the Vietnamese of the format it
+// was made from (said) with the same values, when saidInVietnamese has
+// it; msg itself otherwise.
+func saidIn(lang, msg string, said *hailong.Said) string {
+	if lang != "vi" || said == nil {
 		return msg
 	}
-	for _, m := range saidInVietnamese {
-		if m.re.MatchString(msg) {
-			return m.re.ReplaceAllString(msg, m.vi)
-		}
+	vi, ok := saidInVietnamese[said.Format]
+	if !ok {
+		return msg
 	}
-	return msg
+	return fmt.Sprintf(vi, said.Args...)
+}
+
+// fieldSaidIn is saidIn of a field error's message.
+func fieldSaidIn(lang string, f hailong.FieldError) string {
+	return saidIn(lang, f.Message, f.Said)
+}
+
+// errorSaidIn is saidIn of an error's message.
+func errorSaidIn(lang string, err error) string {
+	return saidIn(lang, hailong.ErrorMessage(err), hailong.ErrorSaid(err))
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -98,27 +99,63 @@ func TestEveryRefusalOfThePeoplePagesIsSaidInVietnamese(t *testing.T) {
 			if err == nil {
 				t.Fatal("not refused")
 			}
-			msgs := []string{hailong.ErrorMessage(err)}
+			msgs := []hailong.FieldError{{Message: hailong.ErrorMessage(err), Said: hailong.ErrorSaid(err)}}
 			if fields := hailong.ErrorFields(err); len(fields) > 0 {
-				msgs = nil
-				for _, f := range fields {
-					msgs = append(msgs, f.Message)
-				}
+				msgs = fields
 			}
 			said := false
 			for _, m := range msgs {
-				vi := saidIn("vi", m)
-				if vi == m {
-					t.Errorf("%q is not said in Vietnamese", m)
+				vi := fieldSaidIn("vi", m)
+				if vi == m.Message {
+					t.Errorf("%q is not said in Vietnamese", m.Message)
 				}
 				said = said || strings.Contains(vi, tc.vi)
-				if en := saidIn("en", m); en != m {
-					t.Errorf("%q is said %q in English", m, en)
+				if en := fieldSaidIn("en", m); en != m.Message {
+					t.Errorf("%q is said %q in English", m.Message, en)
 				}
 			}
 			if !said {
-				t.Errorf("%q is not said as %q", msgs, tc.vi)
+				t.Errorf("%v is not said as %q", msgs, tc.vi)
 			}
 		})
 	}
+}
+
+// TestEveryVietnameseFormatTakesItsValues: each Vietnamese format takes
+// as many values as its English one, of the same kinds, so that no page
+// ever shows "%!s(MISSING)" or "%!(EXTRA …)".
+func TestEveryVietnameseFormatTakesItsValues(t *testing.T) {
+	for en, vi := range saidInVietnamese {
+		t.Run(en, func(t *testing.T) {
+			var args []any
+			for _, verb := range verbs(en) {
+				if verb == 'd' {
+					args = append(args, 12)
+				} else {
+					args = append(args, "x")
+				}
+			}
+			if got := fmt.Sprintf(vi, args...); strings.Contains(got, "%!") {
+				t.Errorf("%q with %v: %q", vi, args, got)
+			}
+			if got, want := len(verbs(vi)), len(args); got != want {
+				t.Errorf("%q takes %d values, its English %d", vi, got, want)
+			}
+		})
+	}
+}
+
+// verbs returns the verbs of a format, in order.
+func verbs(format string) []rune {
+	var vs []rune
+	rs := []rune(format)
+	for i := 0; i < len(rs)-1; i++ {
+		if rs[i] == '%' {
+			if rs[i+1] != '%' {
+				vs = append(vs, rs[i+1])
+			}
+			i++
+		}
+	}
+	return vs
 }

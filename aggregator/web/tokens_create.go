@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,7 +20,11 @@ func (s *Server) tokensCreate(c *fiber.Ctx) error {
 	var p adminPage
 	days, err := strconv.Atoi(c.FormValue("days"))
 	if err != nil || !slices.Contains(tokenLifetimes, days) {
-		p.Error, p.Details = "invalid", []string{fmt.Sprintf("Choose a lifetime among %v days.", tokenLifetimes)}
+		lifetimes := make([]string, len(tokenLifetimes))
+		for i, d := range tokenLifetimes {
+			lifetimes[i] = strconv.Itoa(d)
+		}
+		p.Error, p.Details = "invalid", []string{errorSaidIn(pageLang(c), hailong.Errorf(hailong.EINVALID, "Choose a lifetime of %s days.", strings.Join(lifetimes, ", ")))}
 		return s.tokensPage(c, fiber.StatusBadRequest, p)
 	}
 	expires := s.Now().Add(time.Duration(days) * 24 * time.Hour)
