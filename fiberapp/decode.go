@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
@@ -88,15 +91,19 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 				typ.Field = path
 			}
 		}
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			// encoding/json names the member alone (phone), with no
-			// offset: the walk over b with v's type finds the member it
-			// refused, items[1].phone.
-			name = strings.Trim(name, `"`)
-			if path := unknownMember(b, reflect.TypeOf(v), name); path != "" {
-				name = path
+		if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			// encoding/json names the member alone (phone), quoted, with
+			// no offset: unknownMember finds the member it refused,
+			// items[1].phone.
+			name, err := strconv.Unquote(quoted)
+			if err != nil {
+				name = strings.Trim(quoted, `"`)
 			}
-			return hailong.Invalid("The request body has an unknown field.", hailong.FieldError{Field: name, Message: "is not a known field"})
+			field := name
+			if path := unknownMember(b, v, name); path != "" {
+				field = path
+			}
+			return hailong.Invalid("The request body has an unknown field.", hailong.FieldError{Field: field, Message: "is not a known field"})
 		}
 		return jsonError(err)
 	}
@@ -339,99 +346,39 @@ func jsonType(kind string) string {
 	}
 }
 
-// unknownMember returns the path, as fieldPath writes it, of the first
-// member named name that encoding/json, decoding b into a value of type
-// t, finds no field for, or "" if none is found. The walk follows t as
-// encoding/json does: into structs by their fields' JSON names, matched
-// without regard to case, and into slices, arrays, maps and pointers;
-// what decodes itself (a json.Unmarshaler) is passed over whole.
-func unknownMember(b []byte, t reflect.Type, name string) string {
+// unknownMemberLimit is the largest body whose unknown member is looked
+// for (unknownMember): a second decode of a body of thousands of ratings
+// costs seconds (about 2 s a megabyte of empty ratings), on a path an
+// attacker chooses. Past it the member is named alone. Real uploads are
+// tens of kilobytes.
+const unknownMemberLimit = 256 << 10
+
+// unknownMember returns the path, as fieldPath writes it, of the member
+// named name that encoding/json refused when decoding b into the value v
+// points to, or "" if it cannot be told. encoding/json says neither where
+// the member is nor its object; json v2, given v1's options (the same
+// fields, matched the same way: case folded, embedded structs, arrays
+// cut at their length), reports the member's JSON pointer, and a pass
+// over b tells which of its tokens are indices. This runs only on the
+// error path, at the cost of a second decode of a body within its limit.
+func unknownMember(b []byte, v any, name string) string {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || len(b) > unknownMemberLimit {
+		return ""
+	}
+	err := jsonv2.Unmarshal(b, reflect.New(t.Elem()).Interface(), jsonv1.DefaultOptionsV1(),
+		jsonv1.ReportErrorsWithLegacySemantics(false), jsonv2.RejectUnknownMembers(true))
+	var se *jsonv2.SemanticError
+	if !errors.As(err, &se) || !errors.Is(se.Err, jsonv2.ErrUnknownName) || se.JSONPointer.LastToken() != name {
+		return ""
+	}
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
-	path, _ := walkUnknown(dec, t, name)
-	return path
-}
-
-var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-
-// walkUnknown reads one value of dec as encoding/json would decode it into
-// t, and returns the path of the unknown member named name if it is in it.
-func walkUnknown(dec *jsontext.Decoder, t reflect.Type, name string) (string, error) {
-	for t != nil && t.Kind() == reflect.Pointer && !t.Implements(unmarshalerType) {
-		t = t.Elem()
-	}
-	if t == nil || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
-		return "", dec.SkipValue()
-	}
-	switch kind := dec.PeekKind(); {
-	case kind == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+	for {
 		if _, err := dec.ReadToken(); err != nil {
-			return "", err
+			return ""
 		}
-		var fields map[string]reflect.Type
-		if t.Kind() == reflect.Struct {
-			fields = jsonFields(t)
-		}
-		for dec.PeekKind() != '}' {
-			tok, err := dec.ReadToken()
-			if err != nil {
-				return "", err
-			}
-			elem := t.Elem
-			if fields != nil {
-				ft, known := fields[foldName(tok.String())]
-				if !known && tok.String() == name {
-					return fieldPath(dec, dec.StackPointer()), nil
-				}
-				elem = func() reflect.Type { return ft }
-			}
-			if path, err := walkUnknown(dec, elem(), name); path != "" || err != nil {
-				return path, err
-			}
-		}
-		_, err := dec.ReadToken()
-		return "", err
-	case kind == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
-		if _, err := dec.ReadToken(); err != nil {
-			return "", err
-		}
-		for dec.PeekKind() != ']' {
-			if path, err := walkUnknown(dec, t.Elem(), name); path != "" || err != nil {
-				return path, err
-			}
-		}
-		_, err := dec.ReadToken()
-		return "", err
-	default:
-		return "", dec.SkipValue()
-	}
-}
-
-// jsonFields returns the types of t's fields by their JSON names folded as
-// foldName folds them, promoted fields of embedded structs included.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
-	for _, f := range reflect.VisibleFields(t) {
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "-" || !f.IsExported() && !f.Anonymous {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if f.Anonymous && tag == "" && ft.Kind() == reflect.Struct {
-			continue // its fields are promoted: VisibleFields lists them
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if tag == "" {
-			tag = f.Name
-		}
-		key := foldName(tag)
-		if _, seen := fields[key]; !seen || len(f.Index) == 1 {
-			fields[key] = f.Type
+		if ptr := dec.StackPointer(); ptr == se.JSONPointer {
+			return fieldPath(dec, ptr)
 		}
 	}
-	return fields
 }
