@@ -133,11 +133,13 @@ func (d *DB) AddDossierFlags(ctx context.Context, dossiers []string) error {
 // its flags, even with no book saved yet: a save begun before this (by a
 // process that lost its lease) must not bring the old flags back. A save
 // that took the version first wins it: read again, and try the next. A
-// claim left by a process killed or paused before it wrote its state
-// (the owner stopped just before the rebuild) is waited out: it ends
-// within claimHold and claimSkew.
+// claim still standing (a save under way, or one left by a process
+// stopped between its claim and its state, just before the rebuild) is
+// waited for, the state read again every claimPoll, until the claim ends
+// (claimHold and claimSkew after it was made, at most).
 func (d *DB) clearSavedFlags(ctx context.Context) error {
-	for try := 0; ; try++ {
+	deadline := time.Now().Add(2 * (claimHold + claimSkew))
+	for moved := 0; ; {
 		var st outcomesSaved
 		if _, err := d.getMeta(ctx, outcomesSavedID, &st); err != nil {
 			return err
@@ -147,14 +149,15 @@ func (d *DB) clearSavedFlags(ctx context.Context) error {
 		st.Flags, st.FlagRuns, st.FlagCount, st.FlagLogs = "", 0, 0, nil
 		st.Months, st.Untold, st.Sums = nil, nil, ""
 		st.Version++
-		err := d.claimVersion(ctx, st.Version, func(ctx context.Context) error { return d.putMeta(ctx, outcomesSavedID, st) })
-		if held := (*claimHeldError)(nil); errors.As(err, &held) && try < maxClaims {
-			if err := sleepUntil(ctx, held.until); err != nil {
+		err := d.writeStateOver(ctx, st)
+		if held := (*claimHeldError)(nil); errors.As(err, &held) && time.Now().Before(deadline) {
+			if err := sleepFor(ctx, min(claimPoll, time.Until(held.until))); err != nil {
 				return fmt.Errorf("%w: %w", held, err)
 			}
 			continue
 		}
-		if errors.Is(err, errSavedMoved) && try < 5 {
+		if errors.Is(err, errSavedMoved) && moved < 5 {
+			moved++
 			continue
 		}
 		if err == nil {
@@ -164,9 +167,13 @@ func (d *DB) clearSavedFlags(ctx context.Context) error {
 	}
 }
 
-// sleepUntil returns at t, or with ctx's error if ctx ends first.
-func sleepUntil(ctx context.Context, t time.Time) error {
-	timer := time.NewTimer(time.Until(t))
+// claimPoll is how often a rebuild reads the state again while a claim
+// stands in its way: the claim's state is usually written within it.
+const claimPoll = 100 * time.Millisecond
+
+// sleepFor returns after d, or with ctx's error if ctx ends first.
+func sleepFor(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:

@@ -3,9 +3,12 @@ package mongodb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"hailong/aggregator/ferret"
 )
@@ -144,5 +147,113 @@ func TestAClaimWithoutAFenceEnds(t *testing.T) {
 	err = db.claimVersion(ctx, 6, func(context.Context) error { t.Error("wrote over a standing claim"); return nil })
 	if !errors.As(err, &held) || !errors.Is(err, errSavedMoved) || !held.until.Equal(ends) {
 		t.Errorf("a second claim: %v, want the first held until %v", err, ends)
+	}
+}
+
+// TestARebuildDoesNotWaitOutALiveClaim: the owner claims the next
+// version and writes its state 200 ms later, as a save does. A rebuild
+// that met the claim in between slept until the claim's recorded end and
+// claimSkew (up to 35 s), though the state it waited for was written at
+// once (a hostile review). It reads the state again every claimPoll.
+func TestARebuildDoesNotWaitOutALiveClaim(t *testing.T) {
+	ctx := t.Context()
+	open := claimsDB(t)
+	owner, rebuild := open(), open()
+	if err := owner.putMeta(ctx, outcomesSavedID, outcomesSaved{ID: outcomesSavedID, Version: 5}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, saved := make(chan struct{}), make(chan error, 1)
+	go func() {
+		saved <- owner.claimVersion(ctx, 6, func(ctx context.Context) error {
+			close(claimed)
+			time.Sleep(200 * time.Millisecond)
+			return owner.putMeta(ctx, outcomesSavedID, outcomesSaved{ID: outcomesSavedID, Version: 6})
+		})
+	}()
+	<-claimed
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := rebuild.clearSavedFlags(rctx)
+	took := time.Since(start)
+	if err := <-saved; err != nil {
+		t.Fatalf("the owner's save: %v", err)
+	}
+	if err != nil || took > 5*time.Second {
+		t.Errorf("the rebuild took %v (%v); the owner's state was written 200 ms after its claim", took.Round(time.Millisecond), err)
+	}
+}
+
+// TestARebuildRecoversFromClaimsLeftByFailedWrites: every write
+// that fails after its claim (killed, a FerretDB error, claimHold
+// running out on a slow database) leaves a claim at v. Each is taken
+// over once ended, under the next id; there were eight ids, and after
+// them every writer at v was refused for ever, the rebuild too (a
+// hostile review). Once the state moves on, the claims of the version
+// before are deleted, every one of them.
+func TestARebuildRecoversFromClaimsLeftByFailedWrites(t *testing.T) {
+	ctx := t.Context()
+	db := claimsDB(t)()
+	if err := db.putMeta(ctx, outcomesSavedID, outcomesSaved{ID: outcomesSavedID, Version: 5}); err != nil {
+		t.Fatal(err)
+	}
+	ended := time.Now().Add(-time.Hour).UTC()
+	for i := range 8 {
+		id := claimID(6, i)
+		if _, err := db.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: id},
+			{Key: "at", Value: ended.Add(time.Duration(i) * time.Minute)},
+			{Key: "until", Value: ended.Add(time.Duration(i)*time.Minute + claimHold)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.clearSavedFlags(ctx); err != nil {
+		t.Fatalf("rebuild after 8 ended claims at one version: %v (errSavedMoved: %v)", err, errors.Is(err, errSavedMoved))
+	}
+	if err := db.writeStateOver(ctx, outcomesSaved{ID: outcomesSavedID, Version: 7}); err != nil {
+		t.Fatal(err)
+	}
+	left, err := db.meta().CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: claimPattern(6)}}}})
+	if err != nil || left != 0 {
+		t.Errorf("%d claims of version 6 left once version 7 is written (%v), want none", left, err)
+	}
+}
+
+// TestARebuildPausedBeforeItsClaimDoesNotWriteAnOldVersion (a hostile
+// review): clearSavedFlags reads the state (v−1), then
+// claims v and writes it with putMeta, which is unconditional. Paused
+// between the two while W writes v and X writes v+1 (deleting the claims
+// of v), its claim of v finds no claim in the way, and its state, at
+// version v, built from v−1, replaces X's v+1: W and the rebuild both
+// wrote version v, and the version went back.
+func TestARebuildPausedBeforeItsClaimDoesNotWriteAnOldVersion(t *testing.T) {
+	ctx := t.Context()
+	open := claimsDB(t)
+	w, x, rebuild := open(), open(), open()
+	if err := w.putMeta(ctx, outcomesSavedID, outcomesSaved{ID: outcomesSavedID, Version: 5}); err != nil {
+		t.Fatal(err)
+	}
+	var st outcomesSaved // the rebuild reads the state, as clearSavedFlags does
+	if _, err := rebuild.getMeta(ctx, outcomesSavedID, &st); err != nil {
+		t.Fatal(err)
+	}
+	st.Version++
+	// The rebuild is paused here; W and X save.
+	for _, p := range []struct {
+		db *DB
+		v  int64
+	}{{w, 6}, {x, 7}} {
+		if err := p.db.claimVersion(ctx, p.v, func(ctx context.Context) error {
+			return p.db.replaceSaved(ctx, p.v-1, outcomesSaved{ID: outcomesSavedID, Version: p.v, Flags: fmt.Sprint(p.v)})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := rebuild.writeStateOver(ctx, st)
+	var now outcomesSaved
+	if _, err := rebuild.getMeta(ctx, outcomesSavedID, &now); err != nil {
+		t.Fatal(err)
+	}
+	if now.Version != 7 {
+		t.Errorf("the rebuild's claim of version %d: %v; the state is now at version %d (flags %q), was 7", st.Version, err, now.Version, now.Flags)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -585,8 +586,7 @@ func (d *DB) passOver(ctx context.Context, m rollup.Month) error {
 	st.Entries, st.Aliases, st.AliasRuns, st.AliasCount = nil, "", 0, 0
 	st.Months, st.Untold, st.Sums = nil, nil, ""
 	st.Version++
-	err := d.claimVersion(ctx, st.Version, func(ctx context.Context) error { return d.putMeta(ctx, outcomesSavedID, st) })
-	if err != nil {
+	if err := d.writeStateOver(ctx, st); err != nil {
 		return fmt.Errorf("pass the saved outcome book over: %w", err)
 	}
 	l.saw(st.Version, nil, nil)
@@ -1203,18 +1203,37 @@ func (d *DB) saveEntries(ctx context.Context, s outcomes.Snapshot, before map[ro
 // replaceSaved writes the state st over the one at version (none for 0).
 // Version 0 also matches a state written before states had versions.
 func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) error {
-	at := any(version)
-	if version == 0 {
-		at = bson.D{{Key: "$in", Value: bson.A{int64(0), nil}}} // or none: a state written before versions
-	}
 	if st.Format == savedFormat {
 		st.Whole, st.Records = st.Records, ""
+	}
+	return d.replaceStateAt(ctx, version, st)
+}
+
+// replaceStateAt writes the state st, as it stands, over the one at
+// version (none for 0, or one written before states had versions).
+// errSavedMoved if the state is at another version.
+func (d *DB) replaceStateAt(ctx context.Context, version int64, st outcomesSaved) error {
+	at := any(version)
+	if version == 0 {
+		at = bson.D{{Key: "$in", Value: bson.A{int64(0), nil}}}
 	}
 	_, err := d.meta().ReplaceOne(ctx, bson.D{{Key: "_id", Value: outcomesSavedID}, {Key: "version", Value: at}}, st, options.Replace().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
 		return errSavedMoved
 	}
 	return err
+}
+
+// writeStateOver writes st, read at version st.Version−1 and changed, as
+// version st.Version: claimed (claimVersion), and only over the state it
+// was read from. The claim alone would not do: a process paused between
+// its read and its claim, while two others wrote that version and the
+// next (which deletes the claims of the one before), would find no claim
+// in its way and put the version back.
+func (d *DB) writeStateOver(ctx context.Context, st outcomesSaved) error {
+	return d.claimVersion(ctx, st.Version, func(ctx context.Context) error {
+		return d.replaceStateAt(ctx, st.Version-1, st)
+	})
 }
 
 // claimVersion takes version v of the state for this process, then calls
@@ -1230,7 +1249,7 @@ func (d *DB) replaceSaved(ctx context.Context, version int64, st outcomesSaved) 
 // the way of every later write at v, the owner's and a rebuild's alike. A
 // claim records when its process stops writing (the end of its fence, or
 // claimHold on), and once that is claimSkew past with the state still at
-// v−1, the next writer claims v again under the next id of v (claimIDs),
+// v−1, the next writer claims v again under the next id of v (claimID),
 // never by deleting the claim, which on FerretDB is a find and then a
 // delete, and could take a live claim away.
 func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Context) error) error {
@@ -1248,8 +1267,8 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 	ctx, cancel := context.WithTimeout(ctx, claimHold)
 	defer cancel()
 	until, _ := ctx.Deadline() // past it, this process writes nothing more
-	ids := claimIDs(v)
-	for i, id := range ids {
+	for n := 0; ; n++ {
+		id := claimID(v, n)
 		_, err := d.meta().InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}, {Key: "until", Value: until.UTC()}})
 		if err == nil {
 			break
@@ -1257,23 +1276,22 @@ func (d *DB) claimVersion(ctx context.Context, v int64, write func(context.Conte
 		if !mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("claim version %d of the saved outcome book: %w", v, err)
 		}
-		ends, err := d.claimEnds(ctx, id.(string), v)
+		ends, err := d.claimEnds(ctx, id, v)
 		if err != nil {
 			return err
 		}
 		if time.Now().Before(ends) {
 			return &claimHeldError{version: v, until: ends}
 		}
-		if i == len(ids)-1 {
-			return errSavedMoved
-		}
+		// Ended: the next id. There is one for every write at v that
+		// failed after its claim, and none is ever refused for ever.
 	}
 	if err := write(ctx); err != nil {
 		return err
 	}
-	// The claims before are spent: meta stays small (a filtered delete
-	// scans it on FerretDB).
-	d.meta().DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: claimIDs(v - 1)}}}})
+	// The claims of the version before are spent: meta stays small (a
+	// filtered delete scans it on FerretDB).
+	d.meta().DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: claimPattern(v - 1)}}}})
 	return nil
 }
 
@@ -1324,20 +1342,20 @@ func (d *DB) claimEnds(ctx context.Context, id string, v int64) (time.Time, erro
 	return c.Until.Add(claimSkew), nil
 }
 
-// claimIDs are the ids version v may be claimed under, in order: the next
-// is taken when the one before was left by a process that can no longer
+// claimID is the nth id version v may be claimed under: the next is
+// taken when the one before was left by a process that can no longer
 // write (claimEnds).
-func claimIDs(v int64) bson.A {
-	ids := bson.A{fmt.Sprintf("%s@%d", outcomesSavedID, v)}
-	for i := 1; i < maxClaims; i++ {
-		ids = append(ids, fmt.Sprintf("%s@%d#%d", outcomesSavedID, v, i))
+func claimID(v int64, n int) string {
+	if n == 0 {
+		return fmt.Sprintf("%s@%d", outcomesSavedID, v)
 	}
-	return ids
+	return fmt.Sprintf("%s@%d#%d", outcomesSavedID, v, n)
 }
 
-// maxClaims bounds the claims of one version: past them, a version's
-// writers are refused (errSavedMoved) until the state moves on.
-const maxClaims = 8
+// claimPattern matches every id of claimID(v, n).
+func claimPattern(v int64) string {
+	return fmt.Sprintf("^%s@%d(#[0-9]+)?$", regexp.QuoteMeta(outcomesSavedID), v)
+}
 
 // SetOutcomesFence bounds the writes of the saved outcome book's state by
 // fence (lease.Held.Context): a process that lost its lease writes none.
