@@ -79,6 +79,11 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 	if err := checkText(b, o); err != nil {
 		return err
 	}
+	// unknownMember decodes again into a zero value: its answer is the
+	// one encoding/json gave only if v was zero too (an interface field
+	// already holding a struct is decoded by that struct's fields).
+	rv := reflect.ValueOf(v)
+	zero := rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().IsZero()
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -100,8 +105,10 @@ func Unmarshal(b []byte, v any, opts ...DecodeOption) error {
 				name = strings.Trim(quoted, `"`)
 			}
 			field := name
-			if path := unknownMember(b, v, name); path != "" {
-				field = path
+			if zero {
+				if path := unknownMember(b, v, name); path != "" {
+					field = path
+				}
 			}
 			return hailong.Invalid("The request body has an unknown field.", hailong.FieldError{Field: field, Message: "is not a known field"})
 		}
@@ -372,13 +379,56 @@ func unknownMember(b []byte, v any, name string) string {
 	if !errors.As(err, &se) || !errors.Is(se.Err, jsonv2.ErrUnknownName) || se.JSONPointer.LastToken() != name {
 		return ""
 	}
+	return pointerPath(b, se.JSONPointer)
+}
+
+// pointerPath returns the path, as fieldPath writes it, of the member or
+// element of b that ptr points to, or "" if b has none there. It goes
+// down ptr's tokens, skipping whole every value beside them, so it costs
+// one pass over b at most, however deep b is nested.
+func pointerPath(b []byte, ptr jsontext.Pointer) string {
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
-	for {
-		if _, err := dec.ReadToken(); err != nil {
+	var sb strings.Builder
+	for tok := range ptr.Tokens() {
+		open, err := dec.ReadToken()
+		if err != nil {
 			return ""
 		}
-		if ptr := dec.StackPointer(); ptr == se.JSONPointer {
-			return fieldPath(dec, ptr)
+		switch open.Kind() {
+		case '{':
+			for {
+				if dec.PeekKind() == '}' {
+					return ""
+				}
+				name, err := dec.ReadToken()
+				if err != nil {
+					return ""
+				}
+				if name.String() == tok {
+					break
+				}
+				if dec.SkipValue() != nil {
+					return ""
+				}
+			}
+			if sb.Len() > 0 {
+				sb.WriteByte('.')
+			}
+			sb.WriteString(tok)
+		case '[':
+			n, err := strconv.Atoi(tok)
+			if err != nil || n < 0 {
+				return ""
+			}
+			for range n {
+				if dec.PeekKind() == ']' || dec.SkipValue() != nil {
+					return ""
+				}
+			}
+			sb.WriteString("[" + tok + "]")
+		default:
+			return ""
 		}
 	}
+	return sb.String()
 }

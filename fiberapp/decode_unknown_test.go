@@ -94,3 +94,24 @@ func TestUnmarshalNamesTheMemberEncodingJSONRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmarshalNamesTheUnknownMemberOfAValueGiven: Unmarshal decodes into
+// the value given (encoding/json fills an interface field's pointer in
+// place, with its fields' rules), but unknownMember decodes again into a
+// new zero value of the type, where that field is a nil interface taking
+// any object. encoding/json refuses a.x; json v2 accepted it and refused
+// the next member of the same name, items[0].x (a hostile review). The
+// place is looked for only when the value given is zero.
+func TestUnmarshalNamesTheUnknownMemberOfAValueGiven(t *testing.T) {
+	type item struct {
+		Name string `json:"name"`
+	}
+	v := struct {
+		A     any    `json:"a"`
+		Items []item `json:"items"`
+	}{A: &item{}}
+	err := fiberapp.Unmarshal([]byte(`{"a":{"x":1},"items":[{"x":2}]}`), &v)
+	if fields := hailong.ErrorFields(err); len(fields) != 1 || (fields[0].Field != "a.x" && fields[0].Field != "x") {
+		t.Errorf("%v; want a.x (or x) named", err)
+	}
+}
