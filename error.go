@@ -82,9 +82,10 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Said: &Said{Format: format, Args: args}}
 }
 
-// Invalid returns an EINVALID error listing the field errors.
+// Invalid returns an EINVALID error listing the field errors. Its
+// message is its own format (Said), with no values.
 func Invalid(message string, fields ...FieldError) *Error {
-	return &Error{Code: EINVALID, Message: message, Fields: fields}
+	return &Error{Code: EINVALID, Message: message, Fields: fields, Said: &Said{Format: message}}
 }
 
 // ErrorCode returns the code of the *Error in err's chain, EINTERNAL for any

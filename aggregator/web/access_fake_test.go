@@ -119,7 +119,7 @@ func (f *fakeAccess) ChangePassword(_ context.Context, p *hailong.Principal, old
 		return "", hailong.Invalid("The current password is wrong.", hailong.FieldError{Field: "old", Message: "The current password is wrong."})
 	}
 	if len(new) < 12 {
-		return "", hailong.Invalid("The password does not meet the policy.", hailong.FieldError{Field: "password", Message: "Use at least 12 characters."})
+		return "", hailong.Invalid("The password does not meet the policy.", hailong.Fieldf("password", "Use at least %d characters.", 12))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

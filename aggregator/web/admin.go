@@ -108,11 +108,11 @@ func (s *Server) wholeInstallation(p *hailong.Principal) bool {
 // force today and inside the principal's scope.
 func (s *Server) unitForEnrolment(c *fiber.Ctx, unit string) error {
 	if unit == "" {
-		return hailong.Invalid("The enrolment is not valid.", hailong.FieldError{Field: "unit", Message: "is required"})
+		return hailong.Invalid("The enrolment is not valid.", hailong.Fieldf("unit", "is required"))
 	}
 	today := hailong.DateOf(s.Now())
 	if _, ok := s.Units().At(unit, today); !ok {
-		return hailong.Invalid("The enrolment is not valid.", hailong.FieldError{Field: "unit", Message: "is not a unit in force today"})
+		return hailong.Invalid("The enrolment is not valid.", hailong.Fieldf("unit", "is not a unit in force today"))
 	}
 	if !s.unitInScope(principalOf(c), unit, today) {
 		return hailong.Errorf(hailong.EFORBIDDEN, "The unit %s is outside your scope.", unit)

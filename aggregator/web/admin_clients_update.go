@@ -25,7 +25,7 @@ func (s *Server) adminClientsUpdate(c *fiber.Ctx) error {
 	default:
 		err = hailong.Invalid("The form is not valid.", hailong.FieldError{Field: "action", Message: "is enrol or revoke"})
 	}
-	status, err := p.settle(err)
+	status, err := p.settle(pageLang(c), err)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (s *Server) adminImportsCreate(c *fiber.Ctx) error {
 		if hailong.ErrorCode(err) == "" || status >= 500 {
 			return err
 		}
-		page.failure(err)
+		page.failure(pageLang(c), err)
 		if len(page.Lines) > 0 {
 			page.Error = "import_errors"
 		}

@@ -34,7 +34,7 @@ func (s *Server) adminKiosksUpdate(c *fiber.Ctx) error {
 	default:
 		err = hailong.Invalid("The form is not valid.", hailong.FieldError{Field: "action", Message: "is enrol, revoke or rotate"})
 	}
-	status, err := p.settle(err)
+	status, err := p.settle(pageLang(c), err)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (s *Server) adminTargetsUpdate(c *fiber.Ctx) error {
 			page.Targets = targetRows(s.targetList())
 		}
 	}
-	status, err := page.settle(err)
+	status, err := page.settle(pageLang(c), err)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func (s *Server) fleetRender(c *fiber.Ctx, status int, name string, p fleetPage)
 // settle turns the outcome of a form into the page's status: 200, or the
 // refusal's status with the refusal on the page. A fault of ours (no code,
 // or 5xx) is returned for the error handler instead.
-func (p *fleetPage) settle(err error) (int, error) {
+func (p *fleetPage) settle(lang string, err error) (int, error) {
 	if err == nil {
 		return fiber.StatusOK, nil
 	}
@@ -88,19 +88,19 @@ func (p *fleetPage) settle(err error) (int, error) {
 	if hailong.ErrorCode(err) == "" || status >= 500 {
 		return 0, err
 	}
-	p.failure(err)
+	p.failure(lang, err)
 	return status, nil
 }
 
-// failure fills a page's error from err: the field errors of a file by
+// failure fills a page's error from err, in lang where it can be said: the field errors of a file by
 // line, in a table; others after the message.
-func (p *fleetPage) failure(err error) {
+func (p *fleetPage) failure(lang string, err error) {
 	p.Error = "failed"
-	p.Message = hailong.ErrorMessage(err)
+	p.Message = errorSaidIn(lang, err)
 	for _, f := range hailong.ErrorFields(err) {
 		rest, isLine := strings.CutPrefix(f.Field, "line ")
 		if !isLine {
-			p.Message += " " + f.Field + ": " + f.Message
+			p.Message += " " + f.Field + ": " + fieldSaidIn(lang, f)
 			continue
 		}
 		line, col, _ := strings.Cut(rest, ": ")

@@ -39,6 +39,14 @@ var saidInVietnamese = map[string]string{
 	"Name the token (1 to 100 characters), e.g. after the program that uses it.":                          "Hãy đặt tên cho khoá (1 đến 100 ký tự), ví dụ theo chương trình dùng nó.",
 	"An API token may not make tokens; sign in.":                                                          "Khoá API không được tạo khoá khác; hãy đăng nhập.",
 	"Choose a lifetime of %s days.":                                                                       "Hãy chọn thời hạn là một trong các mức %s ngày.",
+	"The enrolment is not valid.":                                                                         "Đăng ký thiết bị không hợp lệ.",
+	"is required":                                                                                         "là bắt buộc",
+	"is not a unit in force today":                                                                        "không phải là đơn vị đang có hiệu lực hôm nay",
+	"There is no %q in your scope.":                                                                       "Không có “%s” trong phạm vi của bạn.",
+	"The subscription is not valid.":                                                                      "Đăng ký nhận webhook không hợp lệ.",
+	"There is no subscription %q in your scope.":                                                          "Không có đăng ký nhận webhook “%s” trong phạm vi của bạn.",
+	"There is no dead letter %q in your scope.":                                                           "Không có lần gửi thất bại “%s” trong phạm vi của bạn.",
+	"The subscription is disabled: enable it first.":                                                      "Đăng ký này đang tắt: hãy bật lại trước.",
 	"There is no token %q.":                                                                               "Không có khoá “%s”.",
 }
 
