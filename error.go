@@ -3,6 +3,7 @@ package hailong
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each maps to one HTTP status in fiberapp; nothing else in the
@@ -74,7 +75,11 @@ func (e *Error) Error() string {
 	if len(e.Fields) == 0 {
 		return fmt.Sprintf("hailong error: code=%s message=%s", e.Code, e.Message)
 	}
-	return fmt.Sprintf("hailong error: code=%s message=%s fields=%v", e.Code, e.Message, e.Fields)
+	fields := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = f.Field + ": " + f.Message
+	}
+	return fmt.Sprintf("hailong error: code=%s message=%s fields=[%s]", e.Code, e.Message, strings.Join(fields, "; "))
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
