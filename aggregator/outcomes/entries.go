@@ -232,16 +232,19 @@ func (b *Book) evict() {
 	if b.entryBudget <= 0 || !b.byMonth || !b.segmented || b.inFlight || len(b.entries) <= b.entryBudget {
 		return
 	}
-	dirty := map[rollup.Month]bool{}
-	for key := range b.changed {
-		dirty[codeMonth(key)] = true
-	}
-	var candidates []rollup.Month
+	saved := map[rollup.Month]bool{}
 	for m, n := range b.held {
-		if n > 0 && b.stored[m] && !dirty[m] {
-			candidates = append(candidates, m)
+		if n > 0 && b.stored[m] {
+			saved[m] = true
 		}
 	}
+	if len(saved) == 0 {
+		return // the common case past the budget: b.changed is not read
+	}
+	for key := range b.changed {
+		delete(saved, codeMonth(key)) // changed since saved
+	}
+	candidates := slices.Collect(maps.Keys(saved))
 	slices.SortFunc(candidates, func(x, y rollup.Month) int { return cmp.Compare(b.used[x], b.used[y]) })
 	drop := map[rollup.Month]bool{}
 	over := len(b.entries) - b.entryBudget
