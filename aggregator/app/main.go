@@ -590,29 +590,36 @@ func (m *Main) readBookLater(ctx context.Context, tried func()) {
 // months, which cannot be dropped until saved), until ctx ends; Close then
 // saves what is left.
 func (m *Main) saveBookWhenDue(ctx context.Context) {
-	every := m.Config.BookSaveCheck
-	if every <= 0 {
-		every = time.Minute
+	period := m.Config.BookSaveCheck
+	if period <= 0 {
+		period = time.Minute
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, period, func(time.Time) {
 		if !m.book.SaveDue() {
-			continue
+			return
 		}
 		t0 := time.Now()
 		if err := m.book.Save(ctx); err != nil {
 			if ctx.Err() == nil {
 				m.Logger.Warn("save the outcome book to keep it within its budget; tried again later", "err", err)
 			}
-			continue
+			return
 		}
 		m.Logger.Info("outcome book saved to keep it within its budget", "dossiers held", m.book.Resident(), "took", time.Since(t0).Round(time.Millisecond))
+	})
+}
+
+// every calls do each period, with the tick's time, until ctx ends.
+func every(ctx context.Context, period time.Duration, do func(now time.Time)) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			do(now)
+		}
 	}
 }
 
@@ -712,18 +719,11 @@ func (m *Main) markRunning(ctx context.Context) error {
 }
 
 func (m *Main) keepPresence(ctx context.Context) {
-	t := time.NewTicker(accessFlushEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.markRunning(ctx); err != nil {
-				m.Logger.Warn("record the aggregator's presence", "err", err)
-			}
+	every(ctx, accessFlushEvery, func(time.Time) {
+		if err := m.markRunning(ctx); err != nil {
+			m.Logger.Warn("record the aggregator's presence", "err", err)
 		}
-	}
+	})
 }
 
 // walkInPurge is how often the uses of expired walk-in codes are deleted.
@@ -733,18 +733,11 @@ const walkInPurge = 10 * time.Minute
 // that reading them at start and each purge stay cheap scans.
 func (m *Main) purgeWalkIns(ctx context.Context, w *mongodb.WalkIns) {
 	defer m.wg.Done()
-	t := time.NewTicker(walkInPurge)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			if err := w.Purge(ctx, now); err != nil {
-				m.Logger.Warn("purge walk-in uses", "err", err)
-			}
+	every(ctx, walkInPurge, func(now time.Time) {
+		if err := w.Purge(ctx, now); err != nil {
+			m.Logger.Warn("purge walk-in uses", "err", err)
 		}
-	}
+	})
 }
 
 func (m *Main) loadUnits(ctx context.Context) error {
