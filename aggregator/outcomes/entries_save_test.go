@@ -18,11 +18,7 @@ import (
 func TestAMonthASaveWritesIsKeptIfTheSaveFails(t *testing.T) {
 	ctx := t.Context()
 	store := &memStore{}
-	live, b := twoMonthsSaved(t, store)
-	both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
-	late := monthDossier(3, 0, false)
-	*late.Returned++
-	both(late)
+	live, b, both, late := marchReportedLate(t, store, 1)
 	store.during = func() {
 		store.during = nil
 		both(monthDossier(2, 1, false))
@@ -57,11 +53,7 @@ func TestAMonthASaveWritesIsKeptIfTheSaveFails(t *testing.T) {
 func TestAMonthASaveWritesIsNotReadBackWhileWritten(t *testing.T) {
 	ctx := t.Context()
 	store := &memStore{}
-	live, b := twoMonthsSaved(t, store)
-	both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
-	late := monthDossier(3, 0, false)
-	*late.Returned += 2
-	both(late)
+	live, b, both, late := marchReportedLate(t, store, 2)
 	store.during = func() {
 		store.during = nil
 		both(monthDossier(2, 1, false))
@@ -110,11 +102,7 @@ func TestAMonthASaveWritesIsKeptThroughASaveCutShort(t *testing.T) {
 	dir := t.TempDir()
 	db, closeDB := ferrettest.OpenDir(t, dir)
 	store := &duringDB{DB: db}
-	live, b := twoMonthsSaved(t, store)
-	both := func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
-	late := monthDossier(3, 0, false)
-	*late.Returned++
-	both(late)
+	live, b, both, late := marchReportedLate(t, store, 1)
 	sctx, cancel := context.WithCancel(ctx)
 	store.during = func() {
 		both(monthDossier(2, 1, false))
@@ -145,6 +133,18 @@ func TestAMonthASaveWritesIsKeptThroughASaveCutShort(t *testing.T) {
 // twoMonthsSaved reports a dossier of February and one of March to a live
 // book and to a book over store, saves the latter whole (by month) and
 // bounds it to one dossier in memory.
+// marchReportedLate is twoMonthsSaved with a March dossier reported
+// again, returned days later, to both books; both reports to the two.
+func marchReportedLate(t *testing.T, store outcomes.Store, days hailong.Date) (live, b *outcomes.Book, both func(...hailong.Outcome), late hailong.Outcome) {
+	t.Helper()
+	live, b = twoMonthsSaved(t, store)
+	both = func(reports ...hailong.Outcome) { t.Helper(); reportTo(t, reports, live, b) }
+	late = monthDossier(3, 0, false)
+	*late.Returned += days
+	both(late)
+	return live, b, both, late
+}
+
 func twoMonthsSaved(t *testing.T, store outcomes.Store) (live, b *outcomes.Book) {
 	t.Helper()
 	live, b = liveAndStored(t, store)
