@@ -23,7 +23,7 @@ type File struct {
 
 // Bad records a problem with a field of a line.
 func (f *File) Bad(line int, field, format string, args ...any) {
-	f.Fields = append(f.Fields, hailong.FieldError{Field: fmt.Sprintf("line %d: %s", line, field), Message: fmt.Sprintf(format, args...)})
+	f.Fields = append(f.Fields, hailong.Fieldf(fmt.Sprintf("line %d: %s", line, field), format, args...))
 }
 
 // Err returns the problems as one EINVALID error, or nil.
@@ -50,7 +50,7 @@ func Read(r io.Reader, what string, header []string, row func(f *File, line int,
 		got[0] = strings.TrimPrefix(got[0], "\ufeff")
 	}
 	if !slices.Equal(got, header) {
-		return nil, hailong.Invalid(fmt.Sprintf("The %s has the wrong header.", what), hailong.FieldError{Field: "line 1", Message: "the header must be " + strings.Join(header, ",")})
+		return nil, hailong.Invalid(fmt.Sprintf("The %s has the wrong header.", what), hailong.Fieldf("line 1", "the header must be %s", strings.Join(header, ",")))
 	}
 	for {
 		rec, err := cr.Read()

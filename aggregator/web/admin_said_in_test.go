@@ -57,7 +57,7 @@ func TestAdministrationPagesRefuseInVietnamese(t *testing.T) {
 		english, vi string
 	}{
 		{"enrol a kiosk outside the scope", "/admin/kiosks", url.Values{"action": {"enrol"}, "id": {"kb-moi"}, "unit": {"09250"}}, "The unit 09250 is outside your scope.", "Đơn vị 09250 nằm ngoài phạm vi của bạn."},
-		{"enrol a kiosk for no unit in force", "/admin/kiosks", url.Values{"action": {"enrol"}, "id": {"kb-moi"}, "unit": {"99999"}}, "is not a unit in force today", "Đăng ký thiết bị không hợp lệ. unit: không phải là đơn vị đang có hiệu lực hôm nay"},
+		{"enrol a kiosk for no unit in force", "/admin/kiosks", url.Values{"action": {"enrol"}, "id": {"kb-moi"}, "unit": {"99999"}}, "is not a unit in force today", "Đăng ký thiết bị không hợp lệ. unit: không phải đơn vị đang có hiệu lực"},
 		{"delete a subscription outside the scope", "/admin/webhooks", url.Values{"action": {"delete"}, "id": {"wh-1"}}, "There is no subscription", "Không có đăng ký nhận webhook “wh-1” trong phạm vi của bạn."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

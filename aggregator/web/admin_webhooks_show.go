@@ -84,10 +84,5 @@ func (s *Server) webhooksRender(c *fiber.Ctx, status int, p webhooksPage) error 
 	p.Frame = s.frame(c, "admin", "")
 	p.T, p.Class = areaWords(p.Lang, "webhooks"), "admin"
 	p.Title, p.Path = p.T["title"], "/admin/webhooks"
-	if p.Lang == "vi" {
-		for f, m := range p.Fields {
-			p.Fields[f] = webhookMessageVI(m)
-		}
-	}
 	return s.render(c, status, "webhooks.html", p) // no-store: the secret is shown once
 }

@@ -61,7 +61,7 @@ func (s *Server) adminWebhooksUpdate(c *fiber.Ctx) error {
 				p.Fields = map[string]string{}
 			}
 			if p.Fields[f.Field] == "" {
-				p.Fields[f.Field] = f.Message
+				p.Fields[f.Field] = fieldSaidIn(pageLang(c), f)
 			}
 		}
 	}

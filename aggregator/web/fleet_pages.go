@@ -66,11 +66,6 @@ func (s *Server) fleetRender(c *fiber.Ctx, status int, name string, p fleetPage)
 			p.NoticeText = fmt.Sprintf(p.NoticeText, p.Count)
 		}
 	}
-	if p.Lang == "vi" {
-		for i := range p.Lines {
-			p.Lines[i].Message = messageVI(p.Lines[i].Message)
-		}
-	}
 	for i := range p.Targets {
 		p.Targets[i].N = i + 1
 	}
@@ -104,7 +99,7 @@ func (p *fleetPage) failure(lang string, err error) {
 			continue
 		}
 		line, col, _ := strings.Cut(rest, ": ")
-		p.Lines = append(p.Lines, lineError{Line: line, Column: col, Message: f.Message})
+		p.Lines = append(p.Lines, lineError{Line: line, Column: col, Message: fieldSaidIn(lang, f)})
 	}
 }
 

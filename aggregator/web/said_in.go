@@ -40,28 +40,78 @@ var saidInVietnamese = map[string]string{
 	"An API token may not make tokens; sign in.":                                                          "Khoá API không được tạo khoá khác; hãy đăng nhập.",
 	"Choose a lifetime of %s days.":                                                                       "Hãy chọn thời hạn là một trong các mức %s ngày.",
 	"The enrolment is not valid.":                                                                         "Đăng ký thiết bị không hợp lệ.",
-	"is required":                                                                                         "là bắt buộc",
-	"is not a unit in force today":                                                                        "không phải là đơn vị đang có hiệu lực hôm nay",
 	"There is no %q in your scope.":                                                                       "Không có “%s” trong phạm vi của bạn.",
 	"The subscription is not valid.":                                                                      "Đăng ký nhận webhook không hợp lệ.",
 	"There is no subscription %q in your scope.":                                                          "Không có đăng ký nhận webhook “%s” trong phạm vi của bạn.",
 	"There is no dead letter %q in your scope.":                                                           "Không có lần gửi thất bại “%s” trong phạm vi của bạn.",
 	"The subscription is disabled: enable it first.":                                                      "Đăng ký này đang tắt: hãy bật lại trước.",
-	"There is no token %q.":                                                                               "Không có khoá “%s”.",
+	// The field errors of a subscription (webhooks.Validate and the unit
+	// check).
+	"is required":                         "bắt buộc",
+	"is not a URL":                        "không phải địa chỉ URL",
+	"must start with http:// or https://": "phải bắt đầu bằng http:// hoặc https://",
+	"has no host":                         "thiếu tên máy chủ",
+	"must not have a fragment (#…)":       "không được có phần #…",
+	"is longer than 2000 characters":      "dài quá 2000 ký tự",
+	"is longer than 200 characters":       "dài quá 200 ký tự",
+	"name at least one event":             "chọn ít nhất một sự kiện",
+	"is not a unit in force today":        "không phải đơn vị đang có hiệu lực",
+	"names a private or loopback address, which this server is set to refuse":           "là địa chỉ nội bộ, máy chủ này được cấu hình từ chối",
+	"must not carry a user name or password; the receiver checks the signature instead": "không được chứa tên đăng nhập hay mật khẩu; bên nhận kiểm tra chữ ký thay vào đó",
+	"%q is not an event (alert.opened, alert.closed, rating.stored)":                    "%q không phải sự kiện (alert.opened, alert.closed, rating.stored)",
+	// The per-line errors of the unit, procedure and target files
+	// (hierarchy.ReadCSV, procedure.ReadCSV, csvimport, the targets form).
+	"%q must be 1 to 32 letters, digits, '.' or '-'":  "%q phải gồm 1 đến 32 chữ cái, chữ số, '.' hoặc '-'",
+	"is required, in UTF-8":                           "bắt buộc, mã hoá UTF-8",
+	"%q is not province, district, commune or centre": "%q không phải province, district, commune hoặc centre",
+	"must be after valid_from":                        "phải sau valid_from",
+	"only a unit with valid_to can have a successor":  "chỉ đơn vị có valid_to mới có successor",
+	"a unit cannot be its own parent":                 "đơn vị không thể là cấp trên của chính nó",
+	"no rows after the header":                        "không có dòng nào sau dòng tiêu đề",
+	"the header must be %s":                           "dòng tiêu đề phải là %s",
+	"%s is already on line %d":                        "%s đã có ở dòng %d",
+	"%q is not a number of days from 0 to 3650":       "%q không phải số ngày từ 0 đến 3650",
+	"needs a rate in percent and a year":              "cần tỷ lệ (%%) và năm",
+	"There is no token %q.":                           "Không có khoá “%s”.",
 }
 
 // saidIn returns msg in lang: for "vi", the Vietnamese of the format it
-// was made from (said) with the same values, when saidInVietnamese has
-// it; msg itself otherwise.
+// was made from (said) with the same values, or of msg itself when it was
+// written as it stands, when saidInVietnamese has it; msg itself
+// otherwise.
 func saidIn(lang, msg string, said *hailong.Said) string {
-	if lang != "vi" || said == nil {
+	if lang != "vi" {
 		return msg
 	}
-	vi, ok := saidInVietnamese[said.Format]
+	format, args := msg, []any(nil)
+	switch {
+	case said != nil:
+		format, args = said.Format, said.Args
+	case len(verbs(msg)) > 0:
+		// A message written as it stands is its own format, of no
+		// values; one that looks like a format with values is not.
+		return msg
+	}
+	vi, ok := saidInVietnamese[format]
 	if !ok {
 		return msg
 	}
-	return fmt.Sprintf(vi, said.Args...)
+	return fmt.Sprintf(vi, args...)
+}
+
+// verbs returns the verbs of a format, in order ("%%" is none).
+func verbs(format string) []rune {
+	var vs []rune
+	rs := []rune(format)
+	for i := 0; i < len(rs)-1; i++ {
+		if rs[i] == '%' {
+			if rs[i+1] != '%' {
+				vs = append(vs, rs[i+1])
+			}
+			i++
+		}
+	}
+	return vs
 }
 
 // fieldSaidIn is saidIn of a field error's message.

@@ -144,18 +144,3 @@ func TestEveryVietnameseFormatTakesItsValues(t *testing.T) {
 		})
 	}
 }
-
-// verbs returns the verbs of a format, in order.
-func verbs(format string) []rune {
-	var vs []rune
-	rs := []rune(format)
-	for i := 0; i < len(rs)-1; i++ {
-		if rs[i] == '%' {
-			if rs[i+1] != '%' {
-				vs = append(vs, rs[i+1])
-			}
-			i++
-		}
-	}
-	return vs
-}

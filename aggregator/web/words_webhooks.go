@@ -1,7 +1,5 @@
 package web
 
-import "strings"
-
 // The words of the webhooks page.
 func init() {
 	addAreaWords("fleet", map[string]string{
@@ -42,31 +40,4 @@ func init() {
 		"tested": "A test is queued; its outcome shows in the delivery log.", "resent": "Queued again.",
 		"failed": "Not done:", "subscription": "Subscription", "invalid": "The subscription is not valid: see the error under each field.",
 	})
-}
-
-// webhookMessagesVI are the Vietnamese words of the field errors of a
-// subscription (webhooks.Validate and the unit check).
-var webhookMessagesVI = map[string]string{
-	"is required":                         "bắt buộc",
-	"is not a URL":                        "không phải địa chỉ URL",
-	"must start with http:// or https://": "phải bắt đầu bằng http:// hoặc https://",
-	"has no host":                         "thiếu tên máy chủ",
-	"must not have a fragment (#…)":       "không được có phần #…",
-	"is longer than 2000 characters":      "dài quá 2000 ký tự",
-	"is longer than 200 characters":       "dài quá 200 ký tự",
-	"name at least one event":             "chọn ít nhất một sự kiện",
-	"is not a unit in force today":        "không phải đơn vị đang có hiệu lực",
-	"names a private or loopback address, which this server is set to refuse":           "là địa chỉ nội bộ, máy chủ này được cấu hình từ chối",
-	"must not carry a user name or password; the receiver checks the signature instead": "không được chứa tên đăng nhập hay mật khẩu; bên nhận kiểm tra chữ ký thay vào đó",
-}
-
-// webhookMessageVI returns a field error in Vietnamese when known.
-func webhookMessageVI(m string) string {
-	if vi, ok := webhookMessagesVI[m]; ok {
-		return vi
-	}
-	if strings.HasSuffix(m, "is not an event (alert.opened, alert.closed, rating.stored)") {
-		return strings.TrimSuffix(m, "is not an event (alert.opened, alert.closed, rating.stored)") + "không phải sự kiện (alert.opened, alert.closed, rating.stored)"
-	}
-	return m
 }

@@ -3,7 +3,6 @@ package webhooks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -35,7 +34,7 @@ func Validate(s Subscription, allowPrivate bool) error {
 	}
 	for _, e := range s.Events {
 		if !slices.Contains(hailong.EventTypes(), e) {
-			fields = append(fields, hailong.FieldError{Field: "events", Message: fmt.Sprintf("%q is not an event (alert.opened, alert.closed, rating.stored)", e)})
+			fields = append(fields, hailong.Fieldf("events", "%q is not an event (alert.opened, alert.closed, rating.stored)", e))
 		}
 	}
 	if s.Unit == "" {
