@@ -142,6 +142,34 @@ func TestFormatCell(t *testing.T) {
 	}
 }
 
+// TestDuration: a span in its two largest units, rounded to the second,
+// with Vietnamese thousands.
+func TestDuration(t *testing.T) {
+	for _, tt := range []struct {
+		name, lang string
+		d          time.Duration
+		want       string
+	}{
+		{"hours", "vi", 5 * time.Hour, "5 giờ"},
+		{"hours", "en", 5 * time.Hour, "5 h"},
+		{"a day and hours", "vi", 26*time.Hour + 59*time.Minute, "1 ngày 2 giờ"},
+		{"a day and hours", "en", 26 * time.Hour, "1 d 2 h"},
+		{"a day and no hours", "vi", 24*time.Hour + 5*time.Minute, "1 ngày"},
+		{"minutes and seconds", "vi", 3*time.Minute + 20*time.Second, "3 phút 20 giây"},
+		{"rounded to the second", "en", 2*time.Minute + 59500*time.Millisecond, "3 min"},
+		{"thousands of days", "vi", 1500 * 24 * time.Hour, "1.500 ngày"},
+		{"none", "vi", 400 * time.Millisecond, "0 giây"},
+		{"negative", "en", -time.Hour, "0 s"},
+		{"unknown language", "fr", 90 * time.Minute, "1 h 30 min"},
+	} {
+		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
+			if got := export.Duration(tt.lang, tt.d); got != tt.want {
+				t.Errorf("Duration(%v) = %q, want %q", tt.d, got, tt.want)
+			}
+		})
+	}
+}
+
 // TestPDF writes a table long enough for three pages: the text reads back
 // with its diacritics, the header repeats on each page, pages are numbered.
 func TestPDF(t *testing.T) {

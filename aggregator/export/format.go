@@ -83,6 +83,36 @@ func FormatCell(lang string, k report.Kind, c report.Cell) string {
 	return Number(lang, v, 2)
 }
 
+// Duration writes a span as people of lang read it, in its two largest
+// units at most: "2 ngày 3 giờ", "15 phút", "40 giây" in Vietnamese, "2 d
+// 3 h", "15 min", "40 s" in English. It is rounded to the second; a span
+// under a second, or negative, is "0 giây".
+func Duration(lang string, d time.Duration) string {
+	units := durationUnits[lang]
+	if units == nil {
+		units = durationUnits["en"]
+	}
+	d = d.Round(time.Second)
+	n := [...]int64{int64(d / (24 * time.Hour)), int64(d/time.Hour) % 24, int64(d/time.Minute) % 60, int64(d/time.Second) % 60}
+	for i := range n {
+		if n[i] <= 0 {
+			continue
+		}
+		s := Number(lang, float64(n[i]), 0) + " " + units[i]
+		if i+1 < len(n) && n[i+1] > 0 {
+			s += " " + Number(lang, float64(n[i+1]), 0) + " " + units[i+1]
+		}
+		return s
+	}
+	return "0 " + units[len(units)-1]
+}
+
+// durationUnits are the units Duration writes, largest first.
+var durationUnits = map[string][]string{
+	"vi": {"ngày", "giờ", "phút", "giây"},
+	"en": {"d", "h", "min", "s"},
+}
+
 // Date writes a date as 30/11/2026 in Vietnamese and 30 Nov 2026 in
 // English; the zero date is empty.
 func Date(lang string, d hailong.Date) string {

@@ -17,7 +17,6 @@ import (
 	"hailong/aggregator/alerts"
 	"hailong/aggregator/export"
 	"hailong/aggregator/mail"
-	"hailong/aggregator/report"
 	"hailong/hierarchy"
 )
 
@@ -193,7 +192,7 @@ func (a *AlertMailer) compose(e hailong.Event, al hailong.Alert, unit string, su
 	paras := []string{
 		fmt.Sprintf(w["what"], al.RuleName, verb, name, unit, export.DateTime(lang, at)),
 		w["kind"] + ": " + kindName(lang, al.Kind) + measureName(lang, al.Measure) + "\n" +
-			fmt.Sprintf(w["measured"], value(lang, al, al.Value), value(lang, al, al.Threshold),
+			fmt.Sprintf(w["measured"], alerts.Figure(lang, al, al.Value), alerts.Figure(lang, al, al.Threshold),
 				export.Number(lang, float64(al.N), 0), export.DateTime(lang, al.WindowFrom)),
 	}
 	if e.Type == hailong.EventAlertClosed && al.ClosedBy != "" {
@@ -226,30 +225,6 @@ func (a *AlertMailer) unitName(code string) string {
 		}
 	}
 	return code
-}
-
-// value writes what an alert's rule measured, or its threshold: a share
-// as a percentage; the Happy Index as the score out of 100 the reports
-// and pages write (87,5, never 87,5 %); a Circular 01 index (0–2) with two
-// decimals; a count as a whole number; hours for silence and queue age.
-func value(lang string, al hailong.Alert, v float64) string {
-	switch al.Kind {
-	case hailong.AlertNegativeShare:
-		return export.Percent(lang, v)
-	case hailong.AlertIndexBelow:
-		switch {
-		case al.Measure == alerts.MeasureSatisfaction:
-			return export.Percent(lang, v)
-		case al.Measure == alerts.MeasureHappyIndex:
-			return export.FormatCell(lang, report.KindScore, report.Cell{Value: &v})
-		case al.Measure == "" && v >= -1 && v <= 1: // an alert from before measures were recorded
-			return export.Percent(lang, v)
-		}
-		return export.Number(lang, v, 2)
-	case hailong.AlertAnswerCount:
-		return export.Number(lang, v, 0)
-	}
-	return export.Number(lang, v, 1)
 }
 
 // measureName names an index_below alert's measure, to follow its kind as

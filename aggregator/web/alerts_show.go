@@ -1,14 +1,10 @@
 package web
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
 	"hailong/aggregator/alerts"
-	"hailong/aggregator/export"
-	"hailong/aggregator/report"
 )
 
 // alertsPage is the workspace's list of alerts.
@@ -88,29 +84,11 @@ func (s *Server) alertsRender(c *fiber.Ctx, status int, failed, problem, text, n
 		if u, ok := s.Units().At(a.Unit, today); ok {
 			v.UnitName = u.Name
 		}
-		v.ValueText, v.ThresholdText = alertFigure(lang, a, a.Value), alertFigure(lang, a, a.Threshold)
+		v.ValueText, v.ThresholdText = alerts.Figure(lang, a, a.Value), alerts.Figure(lang, a, a.Threshold)
 		if a.ID == failed {
 			v.CommentProblem, v.CommentText = problem, text
 		}
 		p.Alerts = append(p.Alerts, v)
 	}
 	return s.render(c, status, "alerts.html", p)
-}
-
-// alertFigure writes a value an alert measured, or its threshold, as its
-// kind reads: a share as a percentage, the Happy Index as the score out of
-// 100 the reports write (87,5, never 87,5 %), hours as a span, a count
-// whole.
-func alertFigure(lang string, a hailong.Alert, v float64) string {
-	switch {
-	case a.Kind == hailong.AlertNegativeShare || a.Measure == alerts.MeasureSatisfaction:
-		return export.Percent(lang, v)
-	case a.Measure == alerts.MeasureHappyIndex:
-		return export.FormatCell(lang, report.KindScore, report.Cell{Value: &v})
-	case a.Kind == hailong.AlertSilence || a.Kind == hailong.AlertQueueAge:
-		return duration(lang, time.Duration(v*float64(time.Hour)))
-	case a.Kind == hailong.AlertAnswerCount:
-		return formatNumber(lang, v, 0)
-	}
-	return formatNumber(lang, v, 2)
 }

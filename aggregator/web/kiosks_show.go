@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
+	"hailong/aggregator/export"
 	"hailong/aggregator/report"
 )
 
@@ -40,7 +41,7 @@ func (s *Server) kiosksShow(c *fiber.Ctx) error {
 	now := s.Now()
 	lim := s.FleetLimits.withDefaults()
 	p := kiosksPage{F: f, Problem: map[string]string{}, Units: s.unitsFor(c, c.Query("unit")),
-		Note: fmt.Sprintf(w["ks_note"], duration(lang, lim.SilentAfter), duration(lang, lim.StuckAfter), duration(lang, lim.ClockTolerance))}
+		Note: fmt.Sprintf(w["ks_note"], export.Duration(lang, lim.SilentAfter), export.Duration(lang, lim.StuckAfter), export.Duration(lang, lim.ClockTolerance))}
 	views, err := s.fleetInScope(c, c.Query("unit"), now)
 	if hailong.ErrorCode(err) == hailong.ENOTFOUND {
 		p.Problem["unit"] = report.Problem{Field: "unit", Code: "no_unit", Args: []any{c.Query("unit"), hailong.DateOf(now)}}.Message(lang)
@@ -59,11 +60,11 @@ func (s *Server) kiosksShow(c *fiber.Ctx) error {
 		p.Statuses = append(p.Statuses, v.Status)
 		seen := w["ks_never"]
 		if v.LastSeen != nil {
-			seen = fmt.Sprintf(w["ks_ago"], duration(lang, time.Duration(*v.SilentS)*time.Second))
+			seen = fmt.Sprintf(w["ks_ago"], export.Duration(lang, time.Duration(*v.SilentS)*time.Second))
 		}
 		oldest := ""
 		if v.OldestQueuedAgeS != nil {
-			oldest = duration(lang, time.Duration(*v.OldestQueuedAgeS)*time.Second)
+			oldest = export.Duration(lang, time.Duration(*v.OldestQueuedAgeS)*time.Second)
 		}
 		clock := ""
 		if v.ClockOffsetMS != nil {
@@ -73,7 +74,7 @@ func (s *Server) kiosksShow(c *fiber.Ctx) error {
 				ms, sign = -ms, "−"
 			}
 			if ms >= 60_000 {
-				clock = sign + duration(lang, time.Duration(ms)*time.Millisecond)
+				clock = sign + export.Duration(lang, time.Duration(ms)*time.Millisecond)
 			} else {
 				clock = sign + formatNumber(lang, float64(ms)/1000, 1) + " " + w["ks_s"]
 			}
@@ -109,29 +110,4 @@ func (s *Server) kiosksShow(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "kiosks.html", p)
-}
-
-// duration writes a span as people read it: "2 ngày 3 giờ", "15 phút",
-// "40 giây"; two units at most.
-func duration(lang string, d time.Duration) string {
-	w := words[lang]
-	d = d.Round(time.Second)
-	parts := []struct {
-		n    int64
-		unit string
-	}{{int64(d / (24 * time.Hour)), w["ks_d"]}, {int64(d/time.Hour) % 24, w["ks_h"]}, {int64(d/time.Minute) % 60, w["ks_m"]}, {int64(d/time.Second) % 60, w["ks_s"]}}
-	var out []string
-	for i, p := range parts {
-		if p.n > 0 {
-			out = append(out, fmt.Sprintf("%d %s", p.n, p.unit))
-			if i+1 < len(parts) && parts[i+1].n > 0 {
-				out = append(out, fmt.Sprintf("%d %s", parts[i+1].n, parts[i+1].unit))
-			}
-			break
-		}
-	}
-	if len(out) == 0 {
-		return "0 " + w["ks_s"]
-	}
-	return strings.Join(out, " ")
 }

@@ -13,7 +13,7 @@ func init() {
 		"ks_p_never_seen": "chưa kết nối", "ks_p_silent": "mất liên lạc", "ks_p_stuck": "lượt đánh giá chờ gửi quá lâu",
 		"ks_p_unit_mismatch": "cấu hình sai đơn vị", "ks_p_clock_skew": "đồng hồ lệch", "ks_p_failed": "có lượt bị từ chối",
 		"ks_p_quarantined": "có lượt bị cách ly", "ks_p_error": "lỗi gửi gần nhất",
-		"ks_d": "ngày", "ks_h": "giờ", "ks_m": "phút", "ks_s": "giây",
+		"ks_s": "giây",
 	}, map[string]string{
 		"ks_title": "Kiosk health", "ks_unit": "Unit", "ks_scope": "Your whole scope", "ks_show": "Show",
 		"ks_kiosk": "Kiosk", "ks_status": "Status", "ks_last_seen": "Last seen", "ks_queue": "Queued",
@@ -26,6 +26,6 @@ func init() {
 		"ks_p_never_seen": "never connected", "ks_p_silent": "silent", "ks_p_stuck": "ratings waiting too long",
 		"ks_p_unit_mismatch": "configured for another unit", "ks_p_clock_skew": "clock off", "ks_p_failed": "ratings refused",
 		"ks_p_quarantined": "ratings quarantined", "ks_p_error": "last upload failed",
-		"ks_d": "d", "ks_h": "h", "ks_m": "min", "ks_s": "s",
+		"ks_s": "s",
 	})
 }

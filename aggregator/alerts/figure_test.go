@@ -1,0 +1,40 @@
+package alerts_test
+
+import (
+	"testing"
+
+	"hailong"
+	"hailong/aggregator/alerts"
+)
+
+// TestFigure: an alert's figures read as its kind does, the same on the
+// alerts page and in the emails, which both write them through Figure.
+func TestFigure(t *testing.T) {
+	for _, tt := range []struct {
+		name, lang string
+		kind       hailong.AlertKind
+		measure    string
+		v          float64
+		want       string
+	}{
+		{"negative share", "vi", hailong.AlertNegativeShare, "", 0.42, "42,0\u00a0%"},
+		{"negative share", "en", hailong.AlertNegativeShare, "", 0.42, "42.0%"},
+		{"satisfaction rate", "vi", hailong.AlertIndexBelow, alerts.MeasureSatisfaction, 0.625, "62,5\u00a0%"},
+		{"happy index, a score and never a percentage", "vi", hailong.AlertIndexBelow, alerts.MeasureHappyIndex, 0.5, "0,5"},
+		{"happy index", "en", hailong.AlertIndexBelow, alerts.MeasureHappyIndex, 87.5, "87.5"},
+		{"circular 01 index", "vi", hailong.AlertIndexBelow, alerts.MeasureCircular01 + "7", 0.75, "0,75"},
+		{"index from before measures were recorded", "vi", hailong.AlertIndexBelow, "", 0.625, "62,5\u00a0%"},
+		{"answer count", "vi", hailong.AlertAnswerCount, "", 1234, "1.234"},
+		{"silence in hours", "vi", hailong.AlertSilence, "", 5, "5 giờ"},
+		{"silence of a day and a half", "en", hailong.AlertSilence, "", 36, "1 d 12 h"},
+		{"queue age", "vi", hailong.AlertQueueAge, "", 24.5, "1 ngày"},
+		{"queue age of minutes", "vi", hailong.AlertQueueAge, "", 0.25, "15 phút"},
+	} {
+		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
+			a := hailong.Alert{Kind: tt.kind, Measure: tt.measure}
+			if got := alerts.Figure(tt.lang, a, tt.v); got != tt.want {
+				t.Errorf("Figure(%v) = %q, want %q", tt.v, got, tt.want)
+			}
+		})
+	}
+}
