@@ -115,10 +115,22 @@ func (s *Server) refuse(c *fiber.Ctx, lang string, err *hailong.Error, title str
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderContentLanguage, lang)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return refusalPage.Execute(c.Response().BodyWriter(), map[string]any{
-		"Lang": lang, "Title": title, "Problems": problems, "Fix": fix, "UnitName": s.UnitName,
-		"Other": refusalTexts[lang].Other, "OtherLang": other, "OtherHref": c.Path() + "?" + v.Encode(),
+	return refusalPage.Execute(c.Response().BodyWriter(), refusalView{
+		Lang: lang, Title: title, Problems: problems, Fix: fix, UnitName: s.UnitName,
+		Other: refusalTexts[lang].Other, OtherLang: other, OtherHref: c.Path() + "?" + v.Encode(),
 	})
+}
+
+// refusalView is what the refusal page shows: what was wrong with the
+// address, how to mend it, and a link to the same page in the other
+// language.
+type refusalView struct {
+	Lang, Title string
+	Problems    []string
+	Fix         string
+	UnitName    string
+	// Other names the other language; OtherHref is this address in it.
+	Other, OtherLang, OtherHref string
 }
 
 // notOffered says in lang that q names no questionnaire offered here, and

@@ -64,9 +64,18 @@ func (s *Server) pairingShow(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Status(http.StatusUnauthorized)
-	return s.pairPage.ExecuteTemplate(c.Response().BodyWriter(), "pair.html", map[string]any{
-		"Lang": lang, "T": pairTexts[lang], "Code": code, "UnitName": s.UnitName,
+	return s.pairPage.ExecuteTemplate(c.Response().BodyWriter(), "pair.html", pairView{
+		Lang: lang, T: pairTexts[lang], Code: code, UnitName: s.UnitName,
 	})
+}
+
+// pairView is what the pairing page shows: the code an admin types to
+// pair this browser, in the page's language.
+type pairView struct {
+	Lang     string
+	T        pairText
+	Code     string
+	UnitName string
 }
 
 // pairingCode returns the code of the asking browser, giving it a key

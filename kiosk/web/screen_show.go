@@ -148,17 +148,43 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 	headline, pages := s.screenQuestions(q, lang)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.screen.ExecuteTemplate(c.Response().BodyWriter(), "screen.html", map[string]any{
-		"Lang": lang, "Q": q, "Counter": counter, "Official": official,
-		"OfficialShown": s.officialShown(official, officialName),
-		"UnitName":      s.UnitName, "Langs": langs, "T": screenTexts[lang],
-		"Headline": headline, "Pages": pages,
-		"ResetSeconds": int(s.ResetAfter.Seconds()),
-		"Terminal":     terminal, "WalkIn": s.Signer != nil && s.PublicURL != "",
-		"IdleSeconds":      int(s.IdleQR.Seconds()),
-		"IdleResetSeconds": int(s.IdleReset.Seconds()), "IdleWarnSeconds": int(s.IdleWarning.Seconds()),
-		"Speak": s.Speak,
+	return s.screen.ExecuteTemplate(c.Response().BodyWriter(), "screen.html", screenView{
+		Lang: lang, Q: q, Counter: counter, Official: official,
+		OfficialShown: s.officialShown(official, officialName),
+		UnitName:      s.UnitName, Langs: langs, T: screenTexts[lang],
+		Headline: headline, Pages: pages,
+		ResetSeconds: int(s.ResetAfter.Seconds()),
+		Terminal:     terminal, WalkIn: s.Signer != nil && s.PublicURL != "",
+		IdleSeconds:      int(s.IdleQR.Seconds()),
+		IdleResetSeconds: int(s.IdleReset.Seconds()), IdleWarnSeconds: int(s.IdleWarning.Seconds()),
+		Speak: s.Speak,
 	})
+}
+
+// screenView is what the rating screen shows: the questionnaire's
+// headline question and its pages, in the page's language, for the
+// terminal, counter and official it rates, with the timings its script
+// keeps.
+type screenView struct {
+	Lang     string
+	Q        *hailong.Questionnaire
+	Counter  string
+	Official string
+	// OfficialShown is what the screen says of the official rated
+	// (ShowOfficial): the badge, the name or nothing.
+	OfficialShown string
+	UnitName      string
+	Langs         []langLink
+	T             screenText
+	Headline      screenQuestion
+	Pages         []screenPage
+	Terminal      string
+	// WalkIn: the idle screen shows a QR code to rate from a phone.
+	WalkIn bool
+	Speak  bool
+	// The script's timings, in seconds: back to the start after a rating,
+	// the idle QR code, and the idle reset with its warning.
+	ResetSeconds, IdleSeconds, IdleResetSeconds, IdleWarnSeconds int
 }
 
 // officialShown is what a counter tablet says of the official being
