@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"math"
 	"time"
 
 	"hailong"
@@ -12,26 +13,59 @@ import (
 // reads, alike on the alerts page and in the alert emails: a share as a
 // percentage (83,6 %); the Happy Index as the score out of 100 the reports
 // write (87,5, never 87,5 %); a Circular 01 index on its 0–2 scale with
-// two decimals; a count whole; the hours of silence or of a kiosk's queue
-// as a span (5 giờ, 1 ngày 2 giờ).
+// two decimals; a count whole; silence in opening hours (5 giờ làm việc),
+// since a silence rule counts only those; a kiosk queue's age as a span
+// of time (1 ngày 2 giờ).
+//
+// An index alert stored before alerts recorded their measure is written
+// with two decimals: its scale cannot be told from its figures (a
+// satisfaction rate of 0,75 and a Circular 01 index of 0,75 look alike).
 func Figure(lang string, a hailong.Alert, v float64) string {
 	switch a.Kind {
 	case hailong.AlertNegativeShare:
 		return export.Percent(lang, v)
 	case hailong.AlertIndexBelow:
-		switch {
-		case a.Measure == MeasureSatisfaction:
+		switch a.Measure {
+		case MeasureSatisfaction:
 			return export.Percent(lang, v)
-		case a.Measure == MeasureHappyIndex:
+		case MeasureHappyIndex:
 			return export.FormatCell(lang, report.KindScore, report.Cell{Value: &v})
-		case a.Measure == "" && v >= -1 && v <= 1: // an alert from before measures were recorded: the satisfaction rate
-			return export.Percent(lang, v)
 		}
 		return export.Number(lang, v, 2)
 	case hailong.AlertAnswerCount:
 		return export.Number(lang, v, 0)
-	case hailong.AlertSilence, hailong.AlertQueueAge:
+	case hailong.AlertSilence:
+		return hours(lang, v, openingHours)
+	case hailong.AlertQueueAge:
+		if !(v >= 0 && v <= maxSpan) { // NaN too: no span to write
+			return hours(lang, v, clockHours)
+		}
 		return export.Duration(lang, time.Duration(v*float64(time.Hour)))
 	}
 	return export.Number(lang, v, 2)
+}
+
+// maxSpan is the most hours Figure writes as a span: beyond it (a century)
+// a time.Duration would overflow, and a figure so large is better read as
+// it is.
+const maxSpan = 100 * 365 * 24
+
+// The units hours writes in.
+var (
+	openingHours = map[string]string{"vi": "giờ làm việc", "en": "opening hours"}
+	clockHours   = map[string]string{"vi": "giờ", "en": "h"}
+)
+
+// hours writes v hours with their unit: whole when they are, else with
+// one decimal.
+func hours(lang string, v float64, unit map[string]string) string {
+	digits := 1
+	if v == math.Trunc(v) {
+		digits = 0
+	}
+	u, ok := unit[lang]
+	if !ok {
+		u = unit["en"]
+	}
+	return export.Number(lang, v, digits) + " " + u
 }

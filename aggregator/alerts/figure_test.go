@@ -1,6 +1,7 @@
 package alerts_test
 
 import (
+	"math"
 	"testing"
 
 	"hailong"
@@ -8,7 +9,10 @@ import (
 )
 
 // TestFigure: an alert's figures read as its kind does, the same on the
-// alerts page and in the emails, which both write them through Figure.
+// alerts page and in the emails, which both write them through Figure:
+// silence in opening hours (never days: 36 of them are nearly a working
+// week), a queue's age as a span unless too long for one, and a legacy
+// index alert without a percentage it cannot be sure of.
 func TestFigure(t *testing.T) {
 	for _, tt := range []struct {
 		name, lang string
@@ -23,12 +27,17 @@ func TestFigure(t *testing.T) {
 		{"happy index, a score and never a percentage", "vi", hailong.AlertIndexBelow, alerts.MeasureHappyIndex, 0.5, "0,5"},
 		{"happy index", "en", hailong.AlertIndexBelow, alerts.MeasureHappyIndex, 87.5, "87.5"},
 		{"circular 01 index", "vi", hailong.AlertIndexBelow, alerts.MeasureCircular01 + "7", 0.75, "0,75"},
-		{"index from before measures were recorded", "vi", hailong.AlertIndexBelow, "", 0.625, "62,5\u00a0%"},
+		{"index from before measures were recorded, its scale unknown", "vi", hailong.AlertIndexBelow, "", 0.75, "0,75"},
+		{"index from before measures were recorded, above 1", "vi", hailong.AlertIndexBelow, "", 1.2, "1,20"},
 		{"answer count", "vi", hailong.AlertAnswerCount, "", 1234, "1.234"},
-		{"silence in hours", "vi", hailong.AlertSilence, "", 5, "5 giờ"},
-		{"silence of a day and a half", "en", hailong.AlertSilence, "", 36, "1 d 12 h"},
+		{"silence in opening hours", "vi", hailong.AlertSilence, "", 5, "5 giờ làm việc"},
+		{"silence of many opening hours, never days", "en", hailong.AlertSilence, "", 36, "36 opening hours"},
+		{"silence of part of an hour", "vi", hailong.AlertSilence, "", 4.5, "4,5 giờ làm việc"},
 		{"queue age", "vi", hailong.AlertQueueAge, "", 24.5, "1 ngày"},
 		{"queue age of minutes", "vi", hailong.AlertQueueAge, "", 0.25, "15 phút"},
+		{"queue age too long for a span", "vi", hailong.AlertQueueAge, "", 3e6, "3.000.000 giờ"},
+		{"queue age unknown", "en", hailong.AlertQueueAge, "", math.NaN(), "NaN h"},
+		{"queue age infinite", "en", hailong.AlertQueueAge, "", math.Inf(1), "∞ h"},
 	} {
 		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
 			a := hailong.Alert{Kind: tt.kind, Measure: tt.measure}

@@ -191,9 +191,7 @@ func (a *AlertMailer) compose(e hailong.Event, al hailong.Alert, unit string, su
 	subject := fmt.Sprintf(w["subject"], verb, al.RuleName, name)
 	paras := []string{
 		fmt.Sprintf(w["what"], al.RuleName, verb, name, unit, export.DateTime(lang, at)),
-		w["kind"] + ": " + kindName(lang, al.Kind) + measureName(lang, al.Measure) + "\n" +
-			fmt.Sprintf(w["measured"], alerts.Figure(lang, al, al.Value), alerts.Figure(lang, al, al.Threshold),
-				export.Number(lang, float64(al.N), 0), export.DateTime(lang, al.WindowFrom)),
+		w["kind"] + ": " + kindName(lang, al.Kind) + measureName(lang, al.Measure) + "\n" + measured(lang, al),
 	}
 	if e.Type == hailong.EventAlertClosed && al.ClosedBy != "" {
 		paras = append(paras, fmt.Sprintf(w["closed_by"], al.ClosedBy))
@@ -225,6 +223,18 @@ func (a *AlertMailer) unitName(code string) string {
 		}
 	}
 	return code
+}
+
+// measured says what the alert's rule measured against its threshold:
+// over how many ratings since when, or, for silence and a kiosk's queue,
+// which count no ratings, since when.
+func measured(lang string, al hailong.Alert) string {
+	w := words[lang]
+	value, threshold := alerts.Figure(lang, al, al.Value), alerts.Figure(lang, al, al.Threshold)
+	if al.Kind == hailong.AlertSilence || al.Kind == hailong.AlertQueueAge {
+		return fmt.Sprintf(w["measured_since"], value, threshold, export.DateTime(lang, al.WindowFrom))
+	}
+	return fmt.Sprintf(w["measured"], value, threshold, export.Number(lang, float64(al.N), 0), export.DateTime(lang, al.WindowFrom))
 }
 
 // measureName names an index_below alert's measure, to follow its kind as
@@ -263,27 +273,29 @@ var kindNames = map[string]map[hailong.AlertKind]string{
 
 var words = map[string]map[string]string{
 	"vi": {
-		"subject":   "[Hài Lòng] Cảnh báo %s: %s – %s",
-		"opened":    "mới mở",
-		"closed":    "đã đóng",
-		"what":      "Cảnh báo “%s” %s cho %s (%s) lúc %s (giờ Việt Nam).",
-		"kind":      "Loại cảnh báo",
-		"measured":  "Giá trị đo được: %s (ngưỡng %s), trên %s lượt đánh giá từ %s.",
-		"closed_by": "Người đóng cảnh báo: %s.",
-		"see":       "Xem cảnh báo",
-		"why":       "Bạn nhận thư này vì đã đăng ký nhận cảnh báo của %s.",
-		"manage":    "Thay đổi đăng ký",
+		"subject":        "[Hài Lòng] Cảnh báo %s: %s – %s",
+		"opened":         "mới mở",
+		"closed":         "đã đóng",
+		"what":           "Cảnh báo “%s” %s cho %s (%s) lúc %s (giờ Việt Nam).",
+		"kind":           "Loại cảnh báo",
+		"measured":       "Giá trị đo được: %s (ngưỡng %s), trên %s lượt đánh giá từ %s.",
+		"measured_since": "Giá trị đo được: %s (ngưỡng %s), tính từ %s.",
+		"closed_by":      "Người đóng cảnh báo: %s.",
+		"see":            "Xem cảnh báo",
+		"why":            "Bạn nhận thư này vì đã đăng ký nhận cảnh báo của %s.",
+		"manage":         "Thay đổi đăng ký",
 	},
 	"en": {
-		"subject":   "[Hài Lòng] Alert %s: %s – %s",
-		"opened":    "opened",
-		"closed":    "closed",
-		"what":      "Alert “%s” %s for %s (%s) at %s (Vietnam time).",
-		"kind":      "Kind of alert",
-		"measured":  "Measured: %s (threshold %s), over %s ratings since %s.",
-		"closed_by": "Closed by: %s.",
-		"see":       "See the alert",
-		"why":       "You receive this email because you subscribed to the alerts of %s.",
-		"manage":    "Change your subscriptions",
+		"subject":        "[Hài Lòng] Alert %s: %s – %s",
+		"opened":         "opened",
+		"closed":         "closed",
+		"what":           "Alert “%s” %s for %s (%s) at %s (Vietnam time).",
+		"kind":           "Kind of alert",
+		"measured":       "Measured: %s (threshold %s), over %s ratings since %s.",
+		"measured_since": "Measured: %s (threshold %s), since %s.",
+		"closed_by":      "Closed by: %s.",
+		"see":            "See the alert",
+		"why":            "You receive this email because you subscribed to the alerts of %s.",
+		"manage":         "Change your subscriptions",
 	},
 }

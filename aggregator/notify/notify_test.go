@@ -132,7 +132,8 @@ func (oneSubscriber) Covers(string, string, hailong.Date) bool { return true }
 // percentage, the Happy Index as a score out of 100 (62,5, never
 // "62,5 %", even below 1), a Circular 01 index on its 0–2 scale, the
 // hours of silence or of a kiosk's queue as a span (an email once wrote
-// "5,0 (ngưỡng 4,0)" for five hours of silence, with no unit).
+// "5,0 (ngưỡng 4,0)" for five hours of silence, with no unit), and no
+// count of ratings for the kinds that count none (it said "trên 0 lượt").
 func TestAlertEmailFigures(t *testing.T) {
 	now := time.Date(2026, 11, 30, 8, 0, 0, 0, hailong.Location)
 	for _, tt := range []struct {
@@ -153,11 +154,11 @@ func TestAlertEmailFigures(t *testing.T) {
 			"Index below threshold: Circular 01, index 7", "Measured: 0.75 (threshold 1.00)"}},
 		{"negative share", "vi", "", hailong.AlertNegativeShare, 0.42, 0.3, []string{
 			"Loại cảnh báo: Tỷ lệ đánh giá không hài lòng\n", "Giá trị đo được: 42,0\u00a0% (ngưỡng 30,0\u00a0%)"}},
-		{"silence", "vi", "", hailong.AlertSilence, 5, 4, []string{"Giá trị đo được: 5 giờ (ngưỡng 4 giờ), trên 57 lượt"}},
-		{"queue age", "en", "", hailong.AlertQueueAge, 26.5, 24, []string{"Measured: 1 d 2 h (threshold 1 d), over 57 ratings"}},
+		{"silence", "vi", "", hailong.AlertSilence, 5, 4, []string{"Giá trị đo được: 5 giờ làm việc (ngưỡng 4 giờ làm việc), tính từ 29/11/2026 08:00."}},
+		{"queue age", "en", "", hailong.AlertQueueAge, 26.5, 24, []string{"Measured: 1 d 2 h (threshold 1 d), since 29 Nov 2026 08:00."}},
 		{"answer count", "vi", "", hailong.AlertAnswerCount, 3, 1, []string{"Giá trị đo được: 3 (ngưỡng 1), trên 57 lượt"}},
-		{"satisfaction before measures were recorded", "vi", "", hailong.AlertIndexBelow, 0.625, 0.8, []string{
-			"Giá trị đo được: 62,5\u00a0% (ngưỡng 80,0\u00a0%)"}},
+		{"index before measures were recorded", "vi", "", hailong.AlertIndexBelow, 0.61, 0.8, []string{
+			"Giá trị đo được: 0,61 (ngưỡng 0,80), trên 57 lượt"}},
 	} {
 		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
 			a := hailong.Alert{ID: "a1", Rule: "r1", RuleName: "Cảnh báo", Kind: tt.kind, Measure: tt.measure, Unit: "TT-09190",
@@ -176,6 +177,9 @@ func TestAlertEmailFigures(t *testing.T) {
 				if !strings.Contains(msgs[0].Text, want) {
 					t.Errorf("the email lacks %q:\n%s", want, msgs[0].Text)
 				}
+			}
+			if k := tt.kind; (k == hailong.AlertSilence || k == hailong.AlertQueueAge) && strings.Contains(msgs[0].Text, "lượt") {
+				t.Errorf("an alert that counts no ratings tells a count of them:\n%s", msgs[0].Text)
 			}
 			if tt.measure == "happy_index" && strings.Contains(msgs[0].Text, "%") {
 				t.Errorf("the Happy Index is written as a percentage:\n%s", msgs[0].Text)
