@@ -801,16 +801,25 @@ func (b *Book) check(o *hailong.Outcome, batch map[string]string, pending func(k
 		if !allowed(unit) {
 			return "", "", hailong.Invalid("The dossier is not this reporter's.", hailong.FieldError{Field: "dossier", Message: fmt.Sprintf("%s was reported for a unit outside the units this reporter may report for", o.Code())})
 		}
-		if len(keys) == 1 {
-			break // the dossier as reported before; the report's codes stand
-		}
-		for _, pair := range [][2]*string{{&all.Local, &known.Local}, {&all.National, &known.National}} {
-			have, more := pair[0], *pair[1]
+		// A dossier's codes never change: a report giving a known dossier
+		// another local or national code than it has is refused, not
+		// taken as a correction, for the code it would drop could still
+		// be reported (a DongBoHoSoMC record names only the national one)
+		// and would then count the dossier twice.
+		for _, pair := range []struct {
+			field      string
+			have, more *string
+		}{{"dossier", &all.Local, &known.Local}, {"national_dossier", &all.National, &known.National}} {
+			have, more := pair.have, *pair.more
 			switch {
 			case more == "":
 			case *have == "":
 				*have = more
-			case hailong.NormalizeDossierCode(*have) != hailong.NormalizeDossierCode(more):
+			case hailong.NormalizeDossierCode(*have) == hailong.NormalizeDossierCode(more):
+			case len(keys) == 1:
+				return "", "", hailong.Invalid("The dossier's codes contradict what is known of it.", hailong.FieldError{Field: pair.field,
+					Message: fmt.Sprintf("the dossier %s is known with %s, not %s; a dossier's codes do not change", k, more, *have)})
+			default:
 				return "", "", hailong.Invalid("The dossier's codes name two dossiers.", hailong.FieldError{Field: "national_dossier",
 					Message: fmt.Sprintf("%s and %s were reported as two dossiers with other codes (%s); report each under its own codes", o.Code(), more, *have)})
 			}

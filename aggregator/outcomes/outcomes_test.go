@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"hailong"
@@ -348,6 +349,59 @@ func TestBookRefusesCodesOfTwoDossiers(t *testing.T) {
 	}
 	if res[0].Status != outcomes.Rejected || res[0].Reason == "" || b.Dossiers() != 2 {
 		t.Errorf("%+v, %d dossiers", res, b.Dossiers())
+	}
+}
+
+// TestBookRefusesCodesThatContradictADossier: a known dossier's codes do
+// not change. A report giving it another national code (or another local
+// one) is refused and changes nothing, in a later batch or in the same
+// one; the code it would have dropped still names the dossier, so that a
+// report by that code alone (a DongBoHoSoMC record names only the
+// national one) is the same dossier, not a second.
+func TestBookRefusesCodesThatContradictADossier(t *testing.T) {
+	const national2 = "G09.20-20260305-0000102"
+	for _, tt := range []struct {
+		name   string
+		batch  []hailong.Outcome // the last report contradicts the first
+		field  string
+		status []outcomes.Status
+	}{
+		{"another national code, later", []hailong.Outcome{outcome(local, national2)}, "national_dossier", []outcomes.Status{outcomes.Rejected}},
+		{"another local code, later", []hailong.Outcome{outcome(other, national)}, "dossier", []outcomes.Status{outcomes.Rejected}},
+		{"another national code, in one batch", []hailong.Outcome{outcome(local, national), outcome(local, national2)}, "national_dossier",
+			[]outcomes.Status{outcomes.Unchanged, outcomes.Rejected}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			b, _ := outcomes.Load(ctx, &memStore{})
+			if _, err := b.Report(ctx, []hailong.Outcome{outcome(local, national)}, anyUnit); err != nil {
+				t.Fatal(err)
+			}
+			res, err := b.Report(ctx, tt.batch, anyUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range res {
+				if r.Status != tt.status[i] {
+					t.Errorf("result %d: %+v, want %s", i, r, tt.status[i])
+				}
+			}
+			if last := res[len(res)-1]; !strings.Contains(last.Reason, "is known with") {
+				t.Errorf("reason %q does not say which code the dossier is known with", last.Reason)
+			}
+			for _, c := range []string{local, national} {
+				if codes, ok := b.Codes(c); !ok || codes != (hailong.DossierCodes{Local: local, National: national}) {
+					t.Errorf("Codes(%s) = %+v, %v; want the codes first reported", c, codes, ok)
+				}
+			}
+			res, err = b.Report(ctx, []hailong.Outcome{outcome("", national)}, anyUnit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res[0].Status != outcomes.Unchanged || b.Dossiers() != 1 {
+				t.Errorf("the dossier by its national code alone: %+v, %d dossiers; want it unchanged and one dossier", res[0], b.Dossiers())
+			}
+		})
 	}
 }
 
