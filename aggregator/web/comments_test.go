@@ -198,7 +198,7 @@ func TestCommentsPage(t *testing.T) {
 	}{
 		{"newest first, escaped", managerProvince, "period=2026-03", 200,
 			[]string{"Ý kiến của người dân", "120</strong> ý kiến phù hợp", "góp ý số 119", "&lt;script&gt;", "Ý kiến cũ hơn", "Rất hài lòng", "cm-dissatisfied", "Không hài lòng", "Qua mã QR", "05/03/2026"},
-			[]string{"<script>alert", "góp ý số 10<"}},
+			[]string{"<script>alert", "góp ý số 10<", `aria-invalid="true"`}},
 		{"english", managerProvince, "period=2026-03&lang=en", 200,
 			[]string{"Citizens&#39; comments", "matching comments", "Very satisfied", "By QR code", "5 Mar 2026"}, nil},
 		{"only dissatisfied", managerProvince, "period=2026-03&level=dissatisfied", 200,
@@ -207,7 +207,7 @@ func TestCommentsPage(t *testing.T) {
 		{"reversed period beside the field", managerProvince, "from=2026-03-31&to=2026-03-01", 400,
 			[]string{`id="cm-to-err"`, "không được trước ngày bắt đầu của kỳ (31/03/2026)", `aria-invalid="true"`}, []string{"ý kiến phù hợp"}},
 		{"dates typed the Vietnamese way", managerProvince, "from=01/03/2026&to=31/03/2026", 200,
-			[]string{"120</strong> ý kiến phù hợp", `value="01/03/2026"`, `value="31/03/2026"`, `placeholder="dd/mm/yyyy"`, `inputmode="numeric"`}, []string{`type="date"`}},
+			[]string{"120</strong> ý kiến phù hợp", `value="01/03/2026"`, `value="31/03/2026"`, `placeholder="dd/mm/yyyy"`, `inputmode="numeric"`}, []string{`type="date"`, `aria-invalid="true"`}},
 		{"a date that is not one, beside its field", managerProvince, "from=31/02/2026&to=31/03/2026", 400,
 			[]string{`id="cm-from-err"`, "“31/02/2026” không phải một ngày: hãy viết theo dạng ngày/tháng/năm", `value="31/02/2026"`}, []string{"ý kiến phù hợp"}},
 		{"dates on the English page", managerProvince, "from=01/03/2026&to=2026-03-31&lang=en", 200,

@@ -194,6 +194,9 @@ func TestHappyIndexAlertReadsAsAScore(t *testing.T) {
 			if strings.Contains(card, "%") {
 				t.Errorf("the Happy Index is written as a percentage:\n%s", card)
 			}
+			if strings.Contains(a.body, `aria-invalid="true"`) {
+				t.Errorf("a field of the filter, which has no problem, is marked invalid")
+			}
 		})
 	}
 }
