@@ -70,7 +70,10 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	agg := &aggapp.Main{Config: aggapp.Config{Listen: *aggListen, DataDir: filepath.Join(*data, "aggregator"), DemoData: true}, Logger: log}
+	agg := &aggapp.Main{Config: aggapp.Config{Listen: *aggListen, DataDir: filepath.Join(*data, "aggregator"), DemoData: true,
+		// As the aggregator's own flag has it (docs/WEBHOOKS.md): a demo's
+		// receivers sit on this machine or the LAN.
+		WebhookAllowPrivate: true}, Logger: log}
 	if err := agg.Run(ctx); err != nil {
 		return fmt.Errorf("aggregator: %w", err)
 	}
