@@ -88,6 +88,9 @@ func TestScreenAddressRefusalsAreInThePagesLanguage(t *testing.T) {
 							t.Errorf("the page lacks %q:\n%s", w, body)
 						}
 					}
+					if !strings.Contains(l.query, "terminal=") && strings.Contains(body, "“terminal”") {
+						t.Errorf("the page blames a terminal parameter the address does not have:\n%s", body)
+					}
 					if l.lang == "vi" {
 						for _, en := range slices.Concat(tt.en, []string{tt.detail, "not valid", "Parameter"}) {
 							if strings.Contains(body, en) {

@@ -107,6 +107,7 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 	}
 	counter, official, terminal := c.Query("counter"), c.Query("official"), c.Query("terminal")
 	officialName := c.Query("official_name")
+	given := terminal // a terminal named after its counter is not blamed for the counter's name
 	if terminal == "" {
 		terminal = counter
 	}
@@ -115,7 +116,7 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 	}
 	var fields []hailong.FieldError
 	var problems []string // the fields' problems in the page's language
-	for _, f := range []struct{ name, value string }{{"counter", counter}, {"official", official}, {"terminal", terminal}} {
+	for _, f := range []struct{ name, value string }{{"counter", counter}, {"official", official}, {"terminal", given}} {
 		if f.value == "" {
 			continue
 		}
