@@ -74,6 +74,21 @@ func init() {
 		return m
 	}
 	funcs["query"] = func(v url.Values, kv ...string) template.URL { return template.URL(withQuery(v, kv...)) }
+	// said writes in lang a message a service wrote as it stands (a
+	// delivery's failure, why a subscription was disabled): saidIn, or,
+	// for "what: detail" whose what alone is known, its Vietnamese with
+	// the detail (a TLS library's words) kept as given.
+	funcs["said"] = func(lang, msg string) string {
+		if s := saidIn(lang, msg, nil); s != msg {
+			return s
+		}
+		if what, detail, ok := strings.Cut(msg, ": "); ok {
+			if s := saidIn(lang, what, nil); s != what {
+				return s + ": " + detail
+			}
+		}
+		return msg
+	}
 }
 
 // addAreaWords adds the words of an area of pages under keys prefixed

@@ -56,9 +56,22 @@ var saidInVietnamese = map[string]string{
 	"is longer than 200 characters":       "dài quá 200 ký tự",
 	"name at least one event":             "chọn ít nhất một sự kiện",
 	"is not a unit in force today":        "không phải đơn vị đang có hiệu lực",
-	"names a private or loopback address, which this server is set to refuse":           "là địa chỉ nội bộ, máy chủ này được cấu hình từ chối",
-	"must not carry a user name or password; the receiver checks the signature instead": "không được chứa tên đăng nhập hay mật khẩu; bên nhận kiểm tra chữ ký thay vào đó",
-	"%q is not an event (alert.opened, alert.closed, rating.stored)":                    "%q không phải sự kiện (alert.opened, alert.closed, rating.stored)",
+	"names a private or loopback address, which this server is set to refuse":                 "là địa chỉ nội bộ, máy chủ này được cấu hình từ chối",
+	"must not carry a user name or password; the receiver checks the signature instead":       "không được chứa tên đăng nhập hay mật khẩu; bên nhận kiểm tra chữ ký thay vào đó",
+	"%q is not an event (alert.opened, alert.closed, rating.stored)":                          "%q không phải sự kiện (alert.opened, alert.closed, rating.stored)",
+	"names an address in a form other than the usual one (like 203.0.113.5 or [2001:db8::1])": "ghi địa chỉ máy theo dạng khác dạng thông thường (như 203.0.113.5 hoặc [2001:db8::1])",
+	"has a port outside 1–65535": "có cổng ngoài khoảng 1–65535",
+	// Why a delivery failed, in its log and its dead letter, and why the
+	// dispatcher disabled a subscription (webhooks.attemptError).
+	"the receiver answered 410 Gone":                                                        "bên nhận trả lời 410 Gone (không nhận nữa)",
+	"the subscription is disabled":                                                          "đăng ký này đang tắt",
+	"stopped: the aggregator was shutting down":                                             "dừng: máy chủ tổng hợp đang tắt",
+	"the receiver's machine refused the connection: nothing listens at that port":           "máy bên nhận từ chối kết nối: không có dịch vụ nào nghe ở cổng đó",
+	"the receiver did not answer in time":                                                   "bên nhận không trả lời kịp thời hạn",
+	"the receiver's TLS certificate was not accepted":                                       "chứng chỉ TLS của bên nhận không được chấp nhận",
+	"the receiver's address is private or loopback, which this server is set to refuse":     "địa chỉ bên nhận là địa chỉ nội bộ, máy chủ này được cấu hình từ chối",
+	"the receiver's host name is not known to the name service":                             "tên máy bên nhận không có trong hệ thống tên miền (DNS)",
+	"the receiver's host name could not be looked up now (the name service did not answer)": "chưa tra được tên máy bên nhận (máy chủ DNS không trả lời)",
 	// The per-line errors of the unit, procedure and target files
 	// (hierarchy.ReadCSV, procedure.ReadCSV, csvimport, the targets form).
 	"%q must be 1 to 32 letters, digits, '.' or '-'":  "%q phải gồm 1 đến 32 chữ cái, chữ số, '.' hoặc '-'",

@@ -144,3 +144,32 @@ func TestEveryVietnameseFormatTakesItsValues(t *testing.T) {
 		})
 	}
 }
+
+// TestTheWebhooksPageSaysADeliverysFailureInVietnamese: what the
+// dispatcher writes of a failed delivery (its log, its dead letter) or of
+// a subscription it disabled is said in Vietnamese on a Vietnamese page,
+// a library's detail after the words kept as given; English pages and
+// what is not words (an HTTP status) stay as they are.
+func TestTheWebhooksPageSaysADeliverysFailureInVietnamese(t *testing.T) {
+	said := funcs["said"].(func(lang, msg string) string)
+	for _, tt := range []struct{ name, lang, msg, want string }{
+		{"a closed port", "vi", "the receiver's machine refused the connection: nothing listens at that port", "máy bên nhận từ chối kết nối: không có dịch vụ nào nghe ở cổng đó"},
+		{"a timeout", "vi", "the receiver did not answer in time", "bên nhận không trả lời kịp thời hạn"},
+		{"a name not known, with the name", "vi", "the receiver's host name is not known to the name service: r.example", "tên máy bên nhận không có trong hệ thống tên miền (DNS): r.example"},
+		{"a name server that did not answer", "vi", "the receiver's host name could not be looked up now (the name service did not answer): r.example", "chưa tra được tên máy bên nhận (máy chủ DNS không trả lời): r.example"},
+		{"a certificate, with the library's words", "vi", "the receiver's TLS certificate was not accepted: x509: certificate signed by unknown authority", "chứng chỉ TLS của bên nhận không được chấp nhận: x509: certificate signed by unknown authority"},
+		{"a private address", "vi", "the receiver's address is private or loopback, which this server is set to refuse", "địa chỉ bên nhận là địa chỉ nội bộ, máy chủ này được cấu hình từ chối"},
+		{"a stop", "vi", "stopped: the aggregator was shutting down", "dừng: máy chủ tổng hợp đang tắt"},
+		{"disabled before it was sent", "vi", "the subscription is disabled", "đăng ký này đang tắt"},
+		{"disabled by the receiver", "vi", "the receiver answered 410 Gone", "bên nhận trả lời 410 Gone (không nhận nữa)"},
+		{"an HTTP status", "vi", "HTTP 500", "HTTP 500"},
+		{"the English page", "en", "the receiver did not answer in time", "the receiver did not answer in time"},
+		{"words not known", "vi", "dial tcp: something new", "dial tcp: something new"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := said(tt.lang, tt.msg); got != tt.want {
+				t.Errorf("said(%s, %q) = %q, want %q", tt.lang, tt.msg, got, tt.want)
+			}
+		})
+	}
+}

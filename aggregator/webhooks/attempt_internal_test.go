@@ -21,7 +21,7 @@ func TestAttemptErrorSaysWhyInWords(t *testing.T) {
 		want string
 	}{
 		{"a name not known", post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "r.example", Server: "10.255.255.53:53", IsNotFound: true}}),
-			"the receiver's host name r.example is not known to the name service"},
+			"the receiver's host name is not known to the name service: r.example"},
 		{"a name server that does not answer", post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "i/o timeout", Name: "r.example", Server: "10.255.255.53:53", IsTimeout: true}}),
 			"could not be looked up now"},
 		{"a closed port", post(&net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}),

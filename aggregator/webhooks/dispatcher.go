@@ -757,9 +757,9 @@ func attemptError(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "stopped: the aggregator was shutting down"
 	case errors.As(err, &dns) && dns.IsNotFound:
-		return fmt.Sprintf("the receiver's host name %s is not known to the name service", dns.Name)
+		return "the receiver's host name is not known to the name service: " + dns.Name
 	case errors.As(err, &dns):
-		return fmt.Sprintf("the receiver's host name %s could not be looked up now (the name service did not answer)", dns.Name)
+		return "the receiver's host name could not be looked up now (the name service did not answer): " + dns.Name
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "the receiver's machine refused the connection: nothing listens at that port"
 	case errors.As(err, &tlsErr):

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -69,6 +70,8 @@ func checkURL(raw string, allowPrivate bool) string {
 		return "has no host"
 	case u.Fragment != "":
 		return "must not have a fragment (#…)"
+	case !validPort(u.Port()):
+		return "has a port outside 1–65535"
 	}
 	// Names compare without case and without the root's trailing dot:
 	// LOCALHOST and localhost. are localhost.
@@ -84,6 +87,16 @@ func checkURL(raw string, allowPrivate bool) string {
 		return "names a private or loopback address, which this server is set to refuse"
 	}
 	return ""
+}
+
+// validPort reports whether port, of a URL, is none or one a connection
+// can be made to.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // numeric reports whether a host that is not an address in its usual form
