@@ -90,6 +90,9 @@ func (s *Server) alertFilter(c *fiber.Ctx, q alertQuery, lang string) (alerts.Fi
 		}
 		*d.into = day.Start()
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		problems["to"] = alertWord(lang, "to_before_from")
+	}
 	if len(problems) > 0 {
 		return f, problems, nil
 	}

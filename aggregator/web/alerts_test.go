@@ -130,6 +130,13 @@ func TestAlertsScoped(t *testing.T) {
 		if !strings.Contains(a.body, `id="al-from-err"`) || !strings.Contains(a.body, "ngày/tháng/năm") || strings.Contains(a.body, `type="date"`) {
 			t.Errorf("31/11/2026: %d, no message beside the field: %.3000s", a.status, a.body)
 		}
+		a = do(t, nil, "GET", base+"/alerts?from=01/12/2026&to=01/11/2026", alertsProvince, nil, "Accept", "text/html")
+		if a.status != 400 || !strings.Contains(a.body, `id="al-to-err"`) || !strings.Contains(a.body, "Ngày kết thúc không được trước ngày bắt đầu.") {
+			t.Errorf("to before from: %d, no message beside the field: %.3000s", a.status, a.body)
+		}
+		if a := do(t, nil, "GET", base+"/alerts?from=01/11/2026&to=01/11/2026", alertsProvince, nil, "Accept", "text/html"); a.status != 200 {
+			t.Errorf("from and to on one day: %d, want 200", a.status)
+		}
 	})
 	json := []string{"Content-Type", "application/json"}
 	tests := []struct {
