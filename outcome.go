@@ -132,10 +132,10 @@ func (o *Outcome) Validate() error {
 	if o.Due == 0 {
 		fields = append(fields, FieldError{Field: "due", Message: "is required"})
 	} else if o.Due < o.Received {
-		fields = append(fields, FieldError{Field: "due", Message: "must not be before received"})
+		fields = append(fields, Fieldf("due", "must not be before %s", "received"))
 	}
 	if o.Returned != nil && *o.Returned < o.Received {
-		fields = append(fields, FieldError{Field: "returned", Message: "must not be before received"})
+		fields = append(fields, Fieldf("returned", "must not be before %s", "received"))
 	}
 	if o.Complaints < 0 {
 		fields = append(fields, FieldError{Field: "complaints", Message: "must not be negative"})

@@ -16,6 +16,7 @@ package dvcqg
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -214,7 +215,12 @@ func (r *Record) Outcome(unit string) (o hailong.Outcome, ignored string, err er
 	// Each supplement moves the due date; the latest one stands, whether
 	// or not NgayHenTra was already moved with it.
 	for i, s := range r.DanhSachHoSoBoSung {
-		if d := date(fmt.Sprintf("DanhSachHoSoBoSung[%d].NgayHenTraMoi", i), s.NgayHenTraMoi); d > o.Due {
+		field := fmt.Sprintf("DanhSachHoSoBoSung[%d].NgayHenTraMoi", i)
+		d := date(field, s.NgayHenTraMoi)
+		if d != 0 && o.Received != 0 && d < o.Received {
+			bad(field, "must not be before NgayTiepNhan")
+		}
+		if d > o.Due {
 			o.Due = d
 		}
 	}
@@ -224,6 +230,15 @@ func (r *Record) Outcome(unit string) (o hailong.Outcome, ignored string, err er
 		for _, f := range hailong.ErrorFields(o.Validate()) {
 			if name, ok := recordField[f.Field]; ok {
 				f.Field = name
+			}
+			if f.Said != nil { // "must not be before received": of NgayTiepNhan
+				args := slices.Clone(f.Said.Args)
+				for i, a := range args {
+					if name, ok := a.(string); ok && recordField[name] != "" {
+						args[i] = recordField[name]
+					}
+				}
+				f = hailong.Fieldf(f.Field, f.Said.Format, args...)
 			}
 			fields = append(fields, f)
 		}

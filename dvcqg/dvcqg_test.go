@@ -58,6 +58,10 @@ func TestRecordOutcome(t *testing.T) {
 		{"date in another layout", `{` + base + `, "TrangThaiHoSo": 10, "NgayTra": "09/03/2026"}`, hailong.Outcome{}, "", "NgayTra"},
 		{"unknown channel", `{` + base + `, "TrangThaiHoSo": 10, "KenhThucHien": 4, "NgayTra": "20260309100000"}`, hailong.Outcome{}, "", "KenhThucHien"},
 		{"returned before received", `{` + base + `, "TrangThaiHoSo": 10, "NgayTra": "20260301100000"}`, hailong.Outcome{}, "", "NgayTra"},
+		{"due before received", `{"MaHoSo": "G09.20-20260302-0000001", "NgayTiepNhan": "20260302081500", "NgayHenTra": "20260301170000", "TrangThaiHoSo": 10, "NgayTra": "20260309100000"}`,
+			hailong.Outcome{}, "", "NgayHenTra"},
+		{"a supplement moving the due date before the dossier was received", `{` + base + `, "TrangThaiHoSo": 10, "NgayTra": "20260309100000",
+			"DanhSachHoSoBoSung": [{"NgayHenTraTruoc": "20260310170000", "NgayHenTraMoi": "20260225170000"}]}`, hailong.Outcome{}, "", "DanhSachHoSoBoSung[0].NgayHenTraMoi"},
 		{"not a dossier code", `{"MaHoSo": "HS 1", "TrangThaiHoSo": 10, "NgayTiepNhan": "20260302081500", "NgayHenTra": "20260310170000", "NgayTra": "20260309100000"}`,
 			hailong.Outcome{}, "", "MaHoSo"},
 	}
@@ -72,6 +76,11 @@ func TestRecordOutcome(t *testing.T) {
 			case tt.refused != "":
 				if err == nil || !hasField(err, tt.refused) {
 					t.Errorf("err %v (%v), want one naming %s", err, hailong.ErrorFields(err), tt.refused)
+				}
+				for _, f := range hailong.ErrorFields(err) {
+					if strings.Contains(f.Message, "received") || strings.Contains(f.Message, "returned") {
+						t.Errorf("%s: %q names a field of our format, not of the record", f.Field, f.Message)
+					}
 				}
 			case tt.ignored != "":
 				if err != nil || !strings.Contains(ignored, tt.ignored) {
