@@ -3,6 +3,7 @@ package alerts_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -332,6 +333,7 @@ func TestDefaultRulesMadeOnce(t *testing.T) {
 // TestCheck checks rules given through the API.
 func TestCheck(t *testing.T) {
 	catalog := testCatalog(t)
+	const day = 24 * time.Hour
 	tests := []struct {
 		name   string
 		rule   hailong.AlertRule
@@ -339,9 +341,13 @@ func TestCheck(t *testing.T) {
 	}{
 		{"default harassment", alerts.DefaultRules(time.Now())[2], nil},
 		{"no name, kind unknown", hailong.AlertRule{Kind: "loud"}, []string{"name", "kind"}},
-		{"share above one", hailong.AlertRule{Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 1.5, MinRatings: 1, Window: time.Hour}, []string{"threshold"}},
-		{"unknown measure, no minimum", hailong.AlertRule{Name: "x", Kind: hailong.AlertIndexBelow, Measure: "mood", Window: time.Hour}, []string{"measure", "min_ratings"}},
-		{"not a Circular 01 question", hailong.AlertRule{Name: "x", Kind: hailong.AlertAnswerCount, Question: "overall", Answer: "5", Threshold: 1, MinRatings: 1, Window: time.Hour}, []string{"question", "answer"}},
+		{"share above one", hailong.AlertRule{Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 1.5, MinRatings: 1, Window: day}, []string{"threshold"}},
+		{"unknown measure, no minimum", hailong.AlertRule{Name: "x", Kind: hailong.AlertIndexBelow, Measure: "mood", Window: day}, []string{"measure", "min_ratings"}},
+		{"unknown measure, a threshold no measure takes: the measure alone", hailong.AlertRule{Name: "x", Kind: hailong.AlertIndexBelow, Measure: "mood", Threshold: 500, MinRatings: 1, Window: day}, []string{"measure"}},
+		{"not a Circular 01 question", hailong.AlertRule{Name: "x", Kind: hailong.AlertAnswerCount, Question: "overall", Answer: "5", Threshold: 1, MinRatings: 1, Window: day}, []string{"question", "answer"}},
+		{"a rule over ratings in hours, not days", hailong.AlertRule{Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 0.3, MinRatings: 1, Window: 5 * time.Hour}, []string{"window"}},
+		{"a rule over ratings of a week", hailong.AlertRule{Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 0.3, MinRatings: 1, Window: 7 * day}, nil},
+		{"silence in part of an hour", hailong.AlertRule{Name: "x", Kind: hailong.AlertSilence, Window: 90 * time.Minute}, nil},
 		{"window too short", hailong.AlertRule{Name: "x", Kind: hailong.AlertSilence, Window: time.Minute}, []string{"window"}},
 		{"unit outside", hailong.AlertRule{Name: "x", Unit: "99", Kind: hailong.AlertQueueAge, Window: time.Hour}, []string{"unit"}},
 	}
@@ -366,6 +372,36 @@ func TestCheck(t *testing.T) {
 			var e *hailong.Error
 			if err := ps.Err("vi"); (err == nil) != (len(tt.fields) == 0) || (err != nil && !errors.As(err, &e)) {
 				t.Errorf("Err: %v", err)
+			}
+		})
+	}
+}
+
+// TestProblemMessagesAreInTheirLanguage: a problem's values are written
+// as people of the page's language read them: a range's numbers with
+// their thousands, the measures by their names.
+func TestProblemMessagesAreInTheirLanguage(t *testing.T) {
+	catalog := testCatalog(t)
+	count := hailong.AlertRule{Name: "x", Kind: hailong.AlertAnswerCount, Question: alerts.HarassmentQuestion, Answer: "0", Threshold: 0, MinRatings: 1, Window: 24 * time.Hour}
+	measure := hailong.AlertRule{Name: "x", Kind: hailong.AlertIndexBelow, Measure: "mood", Threshold: 0.5, MinRatings: 1, Window: 24 * time.Hour}
+	for _, tt := range []struct {
+		name, lang string
+		rule       hailong.AlertRule
+		want       string
+	}{
+		{"a count's range", "vi", count, "Ngưỡng phải là một số trong khoảng 1–1.000.000."},
+		{"a count's range", "en", count, "The threshold must be a number within 1–1,000,000."},
+		{"the measures by name", "vi", measure, "Hãy chọn một chỉ số: Tỷ lệ hài lòng (satisfaction); Chỉ số Happy Index (0–100) (happy_index); Thông tư 01, chỉ số 1 (circular01_1)"},
+		{"the measures by name", "en", measure, "Choose a measure: Satisfaction rate (satisfaction); Happy Index (0–100) (happy_index); Circular 01, index 1 (circular01_1)"},
+	} {
+		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
+			r := tt.rule
+			ps := alerts.Check(&r, func(string) bool { return true }, catalog)
+			if len(ps) != 1 {
+				t.Fatalf("problems %+v, want one", ps)
+			}
+			if got := ps[0].Message(tt.lang); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("%q, want it to begin %q", got, tt.want)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hailong"
+	"hailong/aggregator/export"
 )
 
 // The measures an index_below rule can watch.
@@ -90,6 +91,7 @@ var problemTexts = map[string]map[string]string{
 		"answer":    "Câu trả lời phải là 0, 1 hoặc 2 (điểm theo Thông tư 01).",
 		"threshold": "Ngưỡng phải là một số trong khoảng %s.",
 		"window":    "Khoảng thời gian phải từ 1 giờ đến 366 ngày.",
+		"days":      "Quy tắc theo lượt đánh giá tính theo ngày trọn vẹn: khoảng thời gian phải là bội số của 24 giờ (24 giờ là hôm nay, 168 giờ là hôm nay và 6 ngày trước).",
 		"min":       "Số lượt đánh giá tối thiểu phải từ 1 đến 1.000.000.",
 		"unknown":   "Không có quy tắc %q.",
 	},
@@ -102,18 +104,32 @@ var problemTexts = map[string]map[string]string{
 		"answer":    "The answer must be 0, 1 or 2 (the Circular 01 score).",
 		"threshold": "The threshold must be a number within %s.",
 		"window":    "The window must be from 1 hour to 366 days.",
+		"days":      "A rule over ratings counts whole days: the window must be a multiple of 24 hours (24 hours is today, 168 hours today and the 6 days before).",
 		"min":       "The minimum number of ratings must be from 1 to 1,000,000.",
 		"unknown":   "There is no rule %q.",
 	},
 }
 
-// Message says the problem in lang ("vi", else English).
+// Message says the problem in lang ("vi", else English). Its values are
+// written in lang too: a range's numbers as people of lang write them, the
+// measures by their names.
 func (p Problem) Message(lang string) string {
 	texts, ok := problemTexts[lang]
 	if !ok {
 		texts = problemTexts["en"]
 	}
-	return fmt.Sprintf(texts[p.Code], p.Args...)
+	args := p.Args
+	switch p.Code {
+	case "threshold": // lo, hi
+		args = []any{export.Number(lang, p.Args[0].(float64), 0) + "–" + export.Number(lang, p.Args[1].(float64), 0)}
+	case "measure": // the measures' ids
+		var names []string
+		for _, m := range p.Args[0].([]string) {
+			names = append(names, MeasureName(lang, m)+" ("+m+")")
+		}
+		args = []any{strings.Join(names, "; ")}
+	}
+	return fmt.Sprintf(texts[p.Code], args...)
 }
 
 // Problems are the problems of a rule.
@@ -136,18 +152,18 @@ func (ps Problems) Err(lang string) error {
 }
 
 // thresholdRange is the range of a rule's threshold, by kind and measure.
-func thresholdRange(r *hailong.AlertRule) (lo, hi float64, text string) {
+func thresholdRange(r *hailong.AlertRule) (lo, hi float64) {
 	switch {
 	case r.Kind == hailong.AlertNegativeShare || (r.Kind == hailong.AlertIndexBelow && r.Measure == MeasureSatisfaction):
-		return 0, 1, "0–1"
+		return 0, 1
 	case r.Kind == hailong.AlertIndexBelow && r.Measure == MeasureHappyIndex:
-		return 0, 100, "0–100"
+		return 0, 100
 	case r.Kind == hailong.AlertIndexBelow:
-		return 0, 2, "0–2"
+		return 0, 2
 	case r.Kind == hailong.AlertAnswerCount:
-		return 1, 1e6, "1–1000000"
+		return 1, 1e6
 	}
-	return 0, 0, ""
+	return 0, 0
 }
 
 // Check checks a rule's fields, given whether its unit may be used (""
@@ -165,10 +181,11 @@ func Check(r *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Cata
 	if !unitOK(r.Unit) {
 		ps = append(ps, Problem{Field: "unit", Code: "unit", Args: []any{r.Unit}})
 	}
+	measureOK := true
 	if r.Kind != hailong.AlertIndexBelow {
 		r.Measure = ""
 	} else if !slices.Contains(Measures(), r.Measure) {
-		ps = append(ps, Problem{Field: "measure", Code: "measure", Args: []any{strings.Join(Measures(), ", ")}})
+		ps, measureOK = append(ps, Problem{Field: "measure", Code: "measure", Args: []any{Measures()}}), false
 	}
 	if r.Kind != hailong.AlertAnswerCount {
 		r.Question, r.Answer = "", ""
@@ -181,8 +198,10 @@ func Check(r *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Cata
 		}
 	}
 	if OverRatings(r.Kind) {
-		if lo, hi, text := thresholdRange(r); math.IsNaN(r.Threshold) || r.Threshold < lo || r.Threshold > hi {
-			ps = append(ps, Problem{Field: "threshold", Code: "threshold", Args: []any{text}})
+		// A threshold's range is its measure's: none is told for a measure
+		// that is not one.
+		if lo, hi := thresholdRange(r); measureOK && (math.IsNaN(r.Threshold) || r.Threshold < lo || r.Threshold > hi) {
+			ps = append(ps, Problem{Field: "threshold", Code: "threshold", Args: []any{lo, hi}})
 		}
 		if r.MinRatings < 1 || r.MinRatings > 1e6 {
 			ps = append(ps, Problem{Field: "min_ratings", Code: "min"})
@@ -190,8 +209,11 @@ func Check(r *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Cata
 	} else {
 		r.Threshold, r.MinRatings = 0, 0
 	}
-	if r.Window < time.Hour || r.Window > maxWindow {
+	switch {
+	case r.Window < time.Hour || r.Window > maxWindow:
 		ps = append(ps, Problem{Field: "window", Code: "window"})
+	case OverRatings(r.Kind) && r.Window%(24*time.Hour) != 0:
+		ps = append(ps, Problem{Field: "window", Code: "days"}) // a rollup's smallest period is a day
 	}
 	return ps
 }
