@@ -3,6 +3,7 @@ package alerts_test
 import (
 	"math"
 	"testing"
+	"time"
 
 	"hailong"
 	"hailong/aggregator/alerts"
@@ -45,5 +46,28 @@ func TestFigure(t *testing.T) {
 				t.Errorf("Figure(%v) = %q, want %q", tt.v, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRuleName: a default rule is named in the page's language while its
+// name is the one it shipped with; a name someone gave is theirs.
+func TestRuleName(t *testing.T) {
+	const harassmentVI = "Phản ánh công chức gây phiền hà, sách nhiễu"
+	for _, tt := range []struct{ name, lang, id, rule, want string }{
+		{"a default rule in English", "en", "default-harassment", harassmentVI, "Officials reported for causing trouble or harassment"},
+		{"a default rule in Vietnamese", "vi", "default-harassment", harassmentVI, harassmentVI},
+		{"a default rule renamed", "en", "default-harassment", "Sách nhiễu ở Kinh Bắc", "Sách nhiễu ở Kinh Bắc"},
+		{"a rule of someone's", "en", "r-1", harassmentVI, harassmentVI},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := alerts.RuleName(tt.lang, tt.id, tt.rule); got != tt.want {
+				t.Errorf("RuleName(%s, %s, %q) = %q, want %q", tt.lang, tt.id, tt.rule, got, tt.want)
+			}
+		})
+	}
+	for _, r := range alerts.DefaultRules(time.Now()) {
+		if alerts.RuleName("en", r.ID, r.Name) == r.Name {
+			t.Errorf("the default rule %s has no English name", r.ID)
+		}
 	}
 }

@@ -71,6 +71,35 @@ func DefaultRules(now time.Time) []hailong.AlertRule {
 	return rules
 }
 
+// defaultNamesEN are the default rules' names in English, by ID.
+var defaultNamesEN = map[string]string{
+	"default-negative-share": "Negative ratings at 30% or more over 7 days",
+	"default-satisfaction":   "Satisfaction below 80% over 30 days",
+	"default-harassment":     "Officials reported for causing trouble or harassment",
+	"default-silence":        "No ratings in 4 opening hours",
+	"default-queue-age":      "A kiosk holding unsent ratings for over 24 hours",
+}
+
+// RuleName is the name of rule id, called name, as a page or an email in
+// lang shows it: a default rule whose name nobody changed is named in
+// English on an English page (its name is stored in Vietnamese); any
+// other name is the one its author gave.
+func RuleName(lang, id, name string) string {
+	if lang == "vi" {
+		return name
+	}
+	en, ok := defaultNamesEN[id]
+	if !ok {
+		return name
+	}
+	for _, d := range DefaultRules(time.Time{}) {
+		if d.ID == id && d.Name == name {
+			return en
+		}
+	}
+	return name
+}
+
 // maxWindow bounds a rule's window: a year is the longest look back that
 // still says something about now.
 const maxWindow = 366 * 24 * time.Hour

@@ -188,6 +188,7 @@ func (a *AlertMailer) compose(e hailong.Event, al hailong.Alert, unit string, su
 	if at.IsZero() {
 		at = e.At
 	}
+	al.RuleName = alerts.RuleName(lang, al.Rule, al.RuleName)
 	subject := fmt.Sprintf(w["subject"], verb, al.RuleName, name)
 	paras := []string{
 		fmt.Sprintf(w["what"], al.RuleName, verb, name, unit, export.DateTime(lang, at)),

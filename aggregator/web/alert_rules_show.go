@@ -28,6 +28,9 @@ type alertRulesPage struct {
 // ruleForm is one rule as its form shows it, with the problems of what
 // was sent, by field.
 type ruleForm struct {
+	// Title is the rule's name as the page's language shows it
+	// (alerts.RuleName); Name the stored one, which the form edits.
+	Title                                                                string
 	ID, Name, Unit, UnitName, Kind, KindLabel, Measure, Question, Answer string
 	Threshold, WindowHours, MinRatings                                   string
 	Enabled, Default, Editable                                           bool
@@ -43,7 +46,7 @@ func ruleFormOf(r hailong.AlertRule, lang string) ruleForm {
 		}
 		return s
 	}
-	f := ruleForm{ID: r.ID, Name: r.Name, Unit: r.Unit, Kind: string(r.Kind), Measure: r.Measure, Question: r.Question, Answer: r.Answer,
+	f := ruleForm{Title: alerts.RuleName(lang, r.ID, r.Name), ID: r.ID, Name: r.Name, Unit: r.Unit, Kind: string(r.Kind), Measure: r.Measure, Question: r.Question, Answer: r.Answer,
 		WindowHours: num(r.Window.Hours()), Enabled: r.Enabled, Default: r.Default}
 	if alerts.OverRatings(r.Kind) {
 		f.Threshold, f.MinRatings = num(r.Threshold), strconv.FormatInt(r.MinRatings, 10)

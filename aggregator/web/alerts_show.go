@@ -77,6 +77,7 @@ func (s *Server) alertsRender(c *fiber.Ctx, status int, failed, problem, text, n
 	}
 	today := hailong.DateOf(s.Now())
 	for _, a := range list {
+		a.RuleName = alerts.RuleName(lang, a.Rule, a.RuleName)
 		v := alertView{Alert: a, KindLabel: w["k_"+string(a.Kind)], StateLabel: w["st_"+string(a.State)]}
 		if m := alerts.MeasureName(lang, a.Measure); m != "" {
 			v.KindLabel += ": " + m // which index, and so how its figures read

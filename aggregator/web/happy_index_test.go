@@ -317,3 +317,27 @@ func happyXLSX(t *testing.T, body []byte, value string) happyReading {
 	t.Fatal("no Happy Index row in the workbook")
 	return happyReading{}
 }
+
+// TestDefaultRulesAreNamedInThePagesLanguage: the default rules, stored
+// with Vietnamese names, are named in English on the English alerts and
+// rules pages, and in Vietnamese on the Vietnamese ones.
+func TestDefaultRulesAreNamedInThePagesLanguage(t *testing.T) {
+	base, _, _, _ := alertsServer(t) // the default harassment rule has fired
+	for _, tt := range []struct{ lang, name, other string }{
+		{"en", "Officials reported for causing trouble or harassment", "Phản ánh công chức gây phiền hà, sách nhiễu"},
+		{"vi", "Phản ánh công chức gây phiền hà, sách nhiễu", "Officials reported for causing trouble or harassment"},
+	} {
+		for _, page := range []string{"/alerts", "/alerts/rules"} {
+			t.Run(tt.lang+page, func(t *testing.T) {
+				a := do(t, nil, "GET", base+page+"?lang="+tt.lang, alertsProvince, nil, "Accept", "text/html")
+				body := html.UnescapeString(a.body)
+				if a.status != 200 || !strings.Contains(body, ">"+tt.name) {
+					t.Errorf("%d: no heading %q", a.status, tt.name)
+				}
+				if page == "/alerts" && strings.Contains(body, tt.other) {
+					t.Errorf("the page names the rule %q", tt.other)
+				}
+			})
+		}
+	}
+}
