@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +200,42 @@ func TestAlertsScoped(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAlertsPageRefusesAFormItCannotTake: a form of the alerts page with
+// an action that is none of its buttons', or naming an alert not in the
+// reader's scope, is answered by the page with a notice in its language,
+// not by the API's English problem.
+func TestAlertsPageRefusesAFormItCannotTake(t *testing.T) {
+	base, _, fa, ids := alertsServer(t)
+	jar, _ := cookiejar.New(nil)
+	client := noRedirects(jar)
+	if a := post(t, client, base+"/login", url.Values{"_csrf": {form(t, client, base+"/login")}, "username": {"dung"},
+		"password": {"correct horse 1"}, "next": {"/"}}); a.status != 303 {
+		t.Fatalf("sign in: %d: %s", a.status, a.body)
+	}
+	fa.mu.Lock()
+	for _, p := range fa.sessions {
+		p.Role, p.Scope, p.Permissions = "manager", "24", fa.bearers[alertsProvince].Permissions
+	}
+	fa.mu.Unlock()
+	csrf := form(t, client, base+"/alerts")
+	for _, tt := range []struct {
+		name, id string
+		form     url.Values
+		status   int
+		says     string
+	}{
+		{"an action of no button", ids["TT-09190"], url.Values{"action": {"bogus"}}, 400, "Thao tác không hợp lệ"},
+		{"an action of no button, English", ids["TT-09190"], url.Values{"action": {"bogus"}, "lang": {"en"}}, 400, "Not an action"},
+		{"an alert that is not", "no-such-alert", url.Values{"action": {"acknowledge"}}, 404, "Không có cảnh báo này trong phạm vi của bạn."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("_csrf", csrf)
+			a := post(t, client, base+"/alerts/"+tt.id, tt.form)
+			if a.status != tt.status || !strings.Contains(a.body, tt.says) || !strings.Contains(a.body, "<html") {
+				t.Errorf("%d, want %d and a page saying %q: %.500s", a.status, tt.status, tt.says, a.body)
+			}
+		})
+	}
 }

@@ -15,13 +15,15 @@ import (
 func (s *Server) alertsUpdate(c *fiber.Ctx) error {
 	lang := pageLang(c)
 	action := map[string]string{"acknowledge": actionAlertAcknowledge, "comment": actionAlertComment, "close": actionAlertClose}[c.FormValue("action")]
-	if action == "" {
-		return hailong.Invalid("The form is not valid.", hailong.FieldError{Field: "action", Message: "is acknowledge, comment or close"})
+	if action == "" { // a forged or stale form: said on the page, in its language
+		return s.alertsRender(c, fiber.StatusBadRequest, "", "", "", alertWord(lang, "bad_action"))
 	}
 	id, text := c.Params("id"), c.FormValue("text")
 	_, err := s.alertAct(c, id, action, text)
 	switch hailong.ErrorCode(err) {
 	case "":
+	case hailong.ENOTFOUND:
+		return s.alertsRender(c, fiber.StatusNotFound, "", "", "", alertWord(lang, "no_alert"))
 	case hailong.EINVALID:
 		return s.alertsRender(c, fiber.StatusBadRequest, id, alertWord(lang, "bad_comment"), text, "")
 	case hailong.ECONFLICT:
