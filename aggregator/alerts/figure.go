@@ -45,6 +45,42 @@ func Figure(lang string, a hailong.Alert, v float64) string {
 	return export.Number(lang, v, 2)
 }
 
+// Figures writes what an alert measured and its threshold, as Figure
+// does, but never alike when they differ: a satisfaction rate of 99,95 %
+// below a threshold of 100 % would read "100,0 % (ngưỡng 100,0 %)"; it
+// is written with as many more decimals as tell them apart (up to four).
+func Figures(lang string, a hailong.Alert) (value, threshold string) {
+	value, threshold = Figure(lang, a, a.Value), Figure(lang, a, a.Threshold)
+	if value != threshold || a.Value == a.Threshold {
+		return value, threshold
+	}
+	scale := 1.0 // of the figure as written: a share is written ×100
+	switch {
+	case a.Kind == hailong.AlertNegativeShare, a.Kind == hailong.AlertIndexBelow && a.Measure == MeasureSatisfaction:
+		scale = 100
+	case a.Kind != hailong.AlertIndexBelow:
+		return value, threshold // counts and hours: whole, or as given
+	}
+	digits := 1
+	if a.Kind == hailong.AlertIndexBelow && a.Measure != MeasureSatisfaction && a.Measure != MeasureHappyIndex {
+		digits = 2
+	}
+	for d := digits + 1; d <= digits+4; d++ {
+		v, t := export.Number(lang, a.Value*scale, d), export.Number(lang, a.Threshold*scale, d)
+		if v != t {
+			if scale == 100 {
+				unit := "%"
+				if lang == "vi" {
+					unit = "\u00a0%"
+				}
+				v, t = v+unit, t+unit
+			}
+			return v, t
+		}
+	}
+	return value, threshold
+}
+
 // maxSpan is the most hours Figure writes as a span: beyond it (a century)
 // a time.Duration would overflow, and a figure so large is better read as
 // it is.

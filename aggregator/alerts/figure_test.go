@@ -49,6 +49,32 @@ func TestFigure(t *testing.T) {
 	}
 }
 
+// TestFigures: what an alert measured and its threshold never read alike
+// when they differ.
+func TestFigures(t *testing.T) {
+	for _, tt := range []struct {
+		name, lang, measure   string
+		kind                  hailong.AlertKind
+		value, threshold      float64
+		wantValue, wantThresh string
+	}{
+		{"apart at one decimal", "vi", alerts.MeasureSatisfaction, hailong.AlertIndexBelow, 0.62, 0.8, "62,0\u00a0%", "80,0\u00a0%"},
+		{"a rate just below its threshold", "vi", alerts.MeasureSatisfaction, hailong.AlertIndexBelow, 0.9995, 1, "99,95\u00a0%", "100,00\u00a0%"},
+		{"a rate just below its threshold", "en", alerts.MeasureSatisfaction, hailong.AlertIndexBelow, 0.9995, 1, "99.95%", "100.00%"},
+		{"a share just above its threshold", "vi", "", hailong.AlertNegativeShare, 0.30004, 0.3, "30,004\u00a0%", "30,000\u00a0%"},
+		{"a Circular 01 index", "vi", alerts.MeasureCircular01 + "7", hailong.AlertIndexBelow, 0.9999, 1, "0,9999", "1,0000"},
+		{"the Happy Index", "en", alerts.MeasureHappyIndex, hailong.AlertIndexBelow, 74.96, 75, "74.96", "75.00"},
+		{"equal", "vi", alerts.MeasureSatisfaction, hailong.AlertIndexBelow, 0.8, 0.8, "80,0\u00a0%", "80,0\u00a0%"},
+	} {
+		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
+			a := hailong.Alert{Kind: tt.kind, Measure: tt.measure, Value: tt.value, Threshold: tt.threshold}
+			if v, th := alerts.Figures(tt.lang, a); v != tt.wantValue || th != tt.wantThresh {
+				t.Errorf("Figures = %q, %q; want %q, %q", v, th, tt.wantValue, tt.wantThresh)
+			}
+		})
+	}
+}
+
 // TestRuleName: a default rule is named in the page's language while its
 // name is the one it shipped with; a name someone gave is theirs.
 func TestRuleName(t *testing.T) {

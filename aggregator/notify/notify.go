@@ -231,7 +231,7 @@ func (a *AlertMailer) unitName(code string) string {
 // which count no ratings, since when.
 func measured(lang string, al hailong.Alert) string {
 	w := words[lang]
-	value, threshold := alerts.Figure(lang, al, al.Value), alerts.Figure(lang, al, al.Threshold)
+	value, threshold := alerts.Figures(lang, al)
 	if al.Kind == hailong.AlertSilence || al.Kind == hailong.AlertQueueAge {
 		return fmt.Sprintf(w["measured_since"], value, threshold, export.DateTime(lang, al.WindowFrom))
 	}

@@ -85,7 +85,7 @@ func (s *Server) alertsRender(c *fiber.Ctx, status int, failed, problem, text, n
 		if u, ok := s.Units().At(a.Unit, today); ok {
 			v.UnitName = u.Name
 		}
-		v.ValueText, v.ThresholdText = alerts.Figure(lang, a, a.Value), alerts.Figure(lang, a, a.Threshold)
+		v.ValueText, v.ThresholdText = alerts.Figures(lang, a)
 		if a.ID == failed {
 			v.CommentProblem, v.CommentText = problem, text
 		}
