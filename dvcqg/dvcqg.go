@@ -104,9 +104,9 @@ type Record struct {
 	MaLinhVuc          string       `json:"MaLinhVuc"`
 	KenhThucHien       Number       `json:"KenhThucHien"`
 	TrangThaiHoSo      Number       `json:"TrangThaiHoSo"`
-	NgayTiepNhan       string       `json:"NgayTiepNhan"`
-	NgayHenTra         string       `json:"NgayHenTra"`
-	NgayTra            string       `json:"NgayTra"`
+	NgayTiepNhan       Stamp        `json:"NgayTiepNhan"`
+	NgayHenTra         Stamp        `json:"NgayHenTra"`
+	NgayTra            Stamp        `json:"NgayTra"`
 	DonViXuLy          string       `json:"DonViXuLy"`
 	DanhSachHoSoBoSung []Supplement `json:"DanhSachHoSoBoSung"`
 }
@@ -114,8 +114,33 @@ type Record struct {
 // Supplement is one request for more documents; it moves the due date
 // from NgayHenTraTruoc to NgayHenTraMoi.
 type Supplement struct {
-	NgayHenTraTruoc string `json:"NgayHenTraTruoc"`
-	NgayHenTraMoi   string `json:"NgayHenTraMoi"`
+	NgayHenTraTruoc Stamp `json:"NgayHenTraTruoc"`
+	NgayHenTraMoi   Stamp `json:"NgayHenTraMoi"`
+}
+
+// Stamp is an instant as the portal's records write it, yyyyMMddHHmmss:
+// a string, or, as some one-stop systems send it, a JSON number of those
+// digits (20261130081500), taken as its digits. Absent or null is "".
+type Stamp string
+
+// UnmarshalJSON reads "20261130081500", 20261130081500 or null. Anything
+// else (true, an object, 2.026e13) is kept as written, for ParseDate to
+// refuse beside its field.
+func (s *Stamp) UnmarshalJSON(b []byte) error {
+	raw := strings.TrimSpace(string(b))
+	switch {
+	case raw == "null":
+		*s = ""
+	case strings.HasPrefix(raw, `"`):
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = Stamp(v)
+	default:
+		*s = Stamp(raw)
+	}
+	return nil
 }
 
 // Number is a code the portal's records write either as a JSON number or
@@ -208,15 +233,15 @@ func (r *Record) Outcome(unit string) (o hailong.Outcome, ignored string, err er
 		}
 		return d
 	}
-	o.Received = date("NgayTiepNhan", r.NgayTiepNhan)
-	o.Due = date("NgayHenTra", r.NgayHenTra)
-	returned := date("NgayTra", r.NgayTra)
+	o.Received = date("NgayTiepNhan", string(r.NgayTiepNhan))
+	o.Due = date("NgayHenTra", string(r.NgayHenTra))
+	returned := date("NgayTra", string(r.NgayTra))
 	o.Returned = &returned
 	// Each supplement moves the due date; the latest one stands, whether
 	// or not NgayHenTra was already moved with it.
 	for i, s := range r.DanhSachHoSoBoSung {
 		field := fmt.Sprintf("DanhSachHoSoBoSung[%d].NgayHenTraMoi", i)
-		d := date(field, s.NgayHenTraMoi)
+		d := date(field, string(s.NgayHenTraMoi))
 		if d != 0 && o.Received != 0 && d < o.Received {
 			bad(field, "must not be before NgayTiepNhan")
 		}
