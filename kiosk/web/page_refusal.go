@@ -31,6 +31,8 @@ type refusalText struct {
 	// BadName says official_name is not a name, and why: TooLong, or
 	// what hailong.TextError.Said says.
 	BadName, TooLong string
+	// Twice says a parameter is given more than once (parameter).
+	Twice string
 	// Busy refuses the pairing page while too many screens wait.
 	BusyTitle, Busy string
 	Other           string // the link to the page in the other language
@@ -49,6 +51,7 @@ var refusalTexts = map[string]refusalText{
 		Refs:      map[string]string{"counter": "mã quầy", "official": "mã công chức", "terminal": "tên màn hình"},
 		BadName:   "Tham số “official_name”: tên công chức %s. Xin ghi tên bằng văn bản thường, tối đa 64 ký tự; hoặc bỏ tham số này.",
 		TooLong:   "dài %d ký tự",
+		Twice:     "Tham số “%s” có nhiều lần trong địa chỉ. Xin chỉ ghi một lần.",
 		BusyTitle: "Chưa thể hiện mã ghép nối",
 		Busy:      "Đang có quá nhiều màn hình chờ ghép nối. Xin thử lại sau ít phút.",
 		Other:     "English",
@@ -65,6 +68,7 @@ var refusalTexts = map[string]refusalText{
 		Refs:      map[string]string{"counter": "counter code", "official": "official's code", "terminal": "screen name"},
 		BadName:   "Parameter “official_name”: the official's name %s. Write the name as plain text of at most 64 characters; or leave the parameter out.",
 		TooLong:   "is %d characters long",
+		Twice:     "Parameter “%s” is given more than once in the address. Give it once.",
 		BusyTitle: "The pairing code cannot be shown yet",
 		Busy:      "Too many screens are waiting to be paired. Please try again in a few minutes.",
 		Other:     "Tiếng Việt",

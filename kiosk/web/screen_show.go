@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/url"
 	"slices"
@@ -116,6 +117,14 @@ func (s *Server) screenShow(c *fiber.Ctx) error {
 	}
 	var fields []hailong.FieldError
 	var problems []string // the fields' problems in the page's language
+	// A parameter given twice is refused rather than read as its first:
+	// which one the person setting up the screen meant cannot be told.
+	for _, name := range []string{"q", "counter", "official", "official_name", "terminal"} {
+		if len(c.Context().QueryArgs().PeekMulti(name)) > 1 {
+			fields = append(fields, hailong.FieldError{Field: name, Message: "is given more than once"})
+			problems = append(problems, fmt.Sprintf(refusalTexts[lang].Twice, name))
+		}
+	}
 	for _, f := range []struct{ name, value string }{{"counter", counter}, {"official", official}, {"terminal", given}} {
 		if f.value == "" {
 			continue
