@@ -353,7 +353,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps := alerts.Check(&tt.rule, func(u string) bool { return u == "" }, catalog)
+			ps := alerts.Check(&tt.rule, nil, func(u string) bool { return u == "" }, catalog)
 			var got []string
 			for _, p := range ps {
 				got = append(got, p.Field)
@@ -377,6 +377,39 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckAsksWholeDaysOfAChangedWindowOnly: a rule over ratings saved
+// with a window of hours before whole days were asked (36 hours, counted
+// as two days) can still be disabled or renamed; changing its window, or
+// its kind to one over ratings, asks whole days.
+func TestCheckAsksWholeDaysOfAChangedWindowOnly(t *testing.T) {
+	catalog := testCatalog(t)
+	stored := hailong.AlertRule{ID: "r1", Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 0.3, MinRatings: 1, Window: 36 * time.Hour, Enabled: true}
+	for _, tt := range []struct {
+		name   string
+		change func(r *hailong.AlertRule)
+		fields int
+	}{
+		{"disabled", func(r *hailong.AlertRule) { r.Enabled = false }, 0},
+		{"renamed, given a threshold", func(r *hailong.AlertRule) { r.Name, r.Threshold = "y", 0.4 }, 0},
+		{"its window changed to other hours", func(r *hailong.AlertRule) { r.Window = 30 * time.Hour }, 1},
+		{"its window changed to days", func(r *hailong.AlertRule) { r.Window = 48 * time.Hour }, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, was := stored, stored
+			tt.change(&r)
+			if ps := alerts.Check(&r, &was, func(string) bool { return true }, catalog); len(ps) != tt.fields {
+				t.Errorf("problems %+v, want %d", ps, tt.fields)
+			}
+		})
+	}
+	silence := hailong.AlertRule{ID: "r2", Name: "x", Kind: hailong.AlertSilence, Window: 5 * time.Hour}
+	r := silence
+	r.Kind, r.Threshold, r.MinRatings = hailong.AlertNegativeShare, 0.3, 1
+	if ps := alerts.Check(&r, &silence, func(string) bool { return true }, catalog); len(ps) != 1 || ps[0].Field != "window" {
+		t.Errorf("a silence rule of 5 hours made a rule over ratings: problems %+v, want the window's", ps)
+	}
+}
+
 // TestProblemMessagesAreInTheirLanguage: a problem's values are written
 // as people of the page's language read them: a range's numbers with
 // their thousands, the measures by their names.
@@ -396,7 +429,7 @@ func TestProblemMessagesAreInTheirLanguage(t *testing.T) {
 	} {
 		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
 			r := tt.rule
-			ps := alerts.Check(&r, func(string) bool { return true }, catalog)
+			ps := alerts.Check(&r, nil, func(string) bool { return true }, catalog)
 			if len(ps) != 1 {
 				t.Fatalf("problems %+v, want one", ps)
 			}

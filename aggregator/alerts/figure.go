@@ -51,15 +51,35 @@ func Figure(lang string, a hailong.Alert, v float64) string {
 // is written with as many more decimals as tell them apart (up to four).
 func Figures(lang string, a hailong.Alert) (value, threshold string) {
 	value, threshold = Figure(lang, a, a.Value), Figure(lang, a, a.Threshold)
-	if value != threshold || a.Value == a.Threshold {
+	clock := a.Kind == hailong.AlertSilence || a.Kind == hailong.AlertQueueAge
+	switch {
+	case a.Value == a.Threshold:
+		return value, threshold
+	case value != threshold && !clock:
+		return value, threshold
+	case value != threshold && export.Number(lang, a.Value, 1) != export.Number(lang, a.Threshold, 1):
+		// Hours apart by a tenth at least: "4,0" beside "4" would not be.
 		return value, threshold
 	}
 	scale := 1.0 // of the figure as written: a share is written ×100
 	switch {
 	case a.Kind == hailong.AlertNegativeShare, a.Kind == hailong.AlertIndexBelow && a.Measure == MeasureSatisfaction:
 		scale = 100
+	case a.Kind == hailong.AlertSilence, a.Kind == hailong.AlertQueueAge:
+		// Hours a span (1 ngày) or a whole number rounded alike: in hours
+		// with the decimals that tell them apart (24,5 giờ, 24 giờ).
+		unit := openingHours
+		if a.Kind == hailong.AlertQueueAge {
+			unit = clockHours
+		}
+		for d := 1; d <= 4; d++ {
+			if v, t := export.Number(lang, a.Value, d), export.Number(lang, a.Threshold, d); v != t {
+				return v + " " + unitIn(lang, unit), t + " " + unitIn(lang, unit)
+			}
+		}
+		return value, threshold
 	case a.Kind != hailong.AlertIndexBelow:
-		return value, threshold // counts and hours: whole, or as given
+		return value, threshold // counts: whole
 	}
 	digits := 1
 	if a.Kind == hailong.AlertIndexBelow && a.Measure != MeasureSatisfaction && a.Measure != MeasureHappyIndex {
@@ -99,9 +119,13 @@ func hours(lang string, v float64, unit map[string]string) string {
 	if v == math.Trunc(v) {
 		digits = 0
 	}
-	u, ok := unit[lang]
-	if !ok {
-		u = unit["en"]
+	return export.Number(lang, v, digits) + " " + unitIn(lang, unit)
+}
+
+// unitIn is unit's word in lang, or in English.
+func unitIn(lang string, unit map[string]string) string {
+	if u, ok := unit[lang]; ok {
+		return u
 	}
-	return export.Number(lang, v, digits) + " " + u
+	return unit["en"]
 }

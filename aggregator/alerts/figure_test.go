@@ -65,6 +65,11 @@ func TestFigures(t *testing.T) {
 		{"a Circular 01 index", "vi", alerts.MeasureCircular01 + "7", hailong.AlertIndexBelow, 0.9999, 1, "0,9999", "1,0000"},
 		{"the Happy Index", "en", alerts.MeasureHappyIndex, hailong.AlertIndexBelow, 74.96, 75, "74.96", "75.00"},
 		{"equal", "vi", alerts.MeasureSatisfaction, hailong.AlertIndexBelow, 0.8, 0.8, "80,0\u00a0%", "80,0\u00a0%"},
+		{"a queue's age half an hour past its day", "vi", "", hailong.AlertQueueAge, 24.5, 24, "24,5 giờ", "24,0 giờ"},
+		{"a queue's age half an hour past its day", "en", "", hailong.AlertQueueAge, 24.5, 24, "24.5 h", "24.0 h"},
+		{"a queue's age days apart", "vi", "", hailong.AlertQueueAge, 50, 24, "2 ngày 2 giờ", "1 ngày"},
+		{"silence just past its hours", "vi", "", hailong.AlertSilence, 4.02, 4, "4,02 giờ làm việc", "4,00 giờ làm việc"},
+		{"silence an hour past", "en", "", hailong.AlertSilence, 5, 4, "5 opening hours", "4 opening hours"},
 	} {
 		t.Run(tt.name+"/"+tt.lang, func(t *testing.T) {
 			a := hailong.Alert{Kind: tt.kind, Measure: tt.measure, Value: tt.value, Threshold: tt.threshold}

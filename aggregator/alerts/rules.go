@@ -149,16 +149,34 @@ func (p Problem) Message(lang string) string {
 	}
 	args := p.Args
 	switch p.Code {
-	case "threshold": // lo, hi
-		args = []any{export.Number(lang, p.Args[0].(float64), 0) + "–" + export.Number(lang, p.Args[1].(float64), 0)}
-	case "measure": // the measures' ids
-		var names []string
-		for _, m := range p.Args[0].([]string) {
-			names = append(names, MeasureName(lang, m)+" ("+m+")")
+	case "threshold": // lo, hi, as Check gives them
+		if len(args) == 2 {
+			lo, okLo := args[0].(float64)
+			hi, okHi := args[1].(float64)
+			if okLo && okHi {
+				args = []any{export.Number(lang, lo, 0) + "–" + export.Number(lang, hi, 0)}
+			}
 		}
-		args = []any{strings.Join(names, "; ")}
+	case "measure": // the measures' ids, as Check gives them
+		if ms, ok := firstArg[[]string](args); ok {
+			var names []string
+			for _, m := range ms {
+				names = append(names, MeasureName(lang, m)+" ("+m+")")
+			}
+			args = []any{strings.Join(names, "; ")}
+		}
 	}
 	return fmt.Sprintf(texts[p.Code], args...)
+}
+
+// firstArg returns the only value of args, if it is a T.
+func firstArg[T any](args []any) (T, bool) {
+	var zero T
+	if len(args) != 1 {
+		return zero, false
+	}
+	v, ok := args[0].(T)
+	return v, ok
 }
 
 // Problems are the problems of a rule.
@@ -197,8 +215,12 @@ func thresholdRange(r *hailong.AlertRule) (lo, hi float64) {
 
 // Check checks a rule's fields, given whether its unit may be used (""
 // is every unit) and the catalogue its questions come from. It clears
-// the fields its kind does not use.
-func Check(r *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Catalog) Problems {
+// the fields its kind does not use. was is the rule as stored, for a
+// change of one (nil for a new rule): a window of whole days is asked of
+// a rule over ratings only when its window or kind changes, so that a
+// rule saved before that was asked (36 hours was taken, and counts as
+// two days) can still be disabled, renamed or given a threshold.
+func Check(r *hailong.AlertRule, was *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Catalog) Problems {
 	var ps Problems
 	r.Name = strings.TrimSpace(r.Name)
 	if r.Name == "" || len([]rune(r.Name)) > 200 {
@@ -241,7 +263,7 @@ func Check(r *hailong.AlertRule, unitOK func(string) bool, catalog *hailong.Cata
 	switch {
 	case r.Window < time.Hour || r.Window > maxWindow:
 		ps = append(ps, Problem{Field: "window", Code: "window"})
-	case OverRatings(r.Kind) && r.Window%(24*time.Hour) != 0:
+	case OverRatings(r.Kind) && r.Window%(24*time.Hour) != 0 && (was == nil || was.Window != r.Window || was.Kind != r.Kind):
 		ps = append(ps, Problem{Field: "window", Code: "days"}) // a rollup's smallest period is a day
 	}
 	return ps

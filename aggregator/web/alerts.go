@@ -266,10 +266,13 @@ func (in *ruleInput) apply(r *hailong.AlertRule) {
 // records it in the audit log; problems are in lang.
 func (s *Server) saveRule(c *fiber.Ctx, eng Alerts, r hailong.AlertRule, lang string) (hailong.AlertRule, error) {
 	action := actionAlertRuleUpdate
+	var was *hailong.AlertRule
 	if r.ID == "" {
 		action, r.CreatedBy = actionAlertRuleAdd, principalOf(c).Username
+	} else if stored, err := eng.Rule(r.ID); err == nil {
+		was = &stored
 	}
-	err := alerts.Check(&r, s.ruleUnitOK(c), s.Catalog).Err(lang)
+	err := alerts.Check(&r, was, s.ruleUnitOK(c), s.Catalog).Err(lang)
 	if err == nil {
 		r, err = eng.SaveRule(c.UserContext(), r)
 	}

@@ -21,3 +21,14 @@ func (s *Server) alertsComment(c *fiber.Ctx) error {
 	}
 	return c.JSON(a)
 }
+
+// noBody refuses a body a step that takes none was sent with, naming what
+// it holds: a client that meant {"text": …} for the acknowledgement must
+// learn that it was not kept. None, or {}, is taken.
+func noBody(c *fiber.Ctx) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	var none struct{}
+	return fiberapp.DecodeJSON(c, &none)
+}

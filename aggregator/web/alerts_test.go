@@ -151,10 +151,12 @@ func TestAlertsScoped(t *testing.T) {
 		{"comment outside the scope", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09250"] + "/comment", `{"text":"x"}`, 403},
 		{"close outside the scope", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09250"] + "/close", "", 403},
 		{"acknowledge without alerts.ack", analystCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/acknowledge", "", 403},
-		{"acknowledge in the scope", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/acknowledge", "", 200},
+		{"acknowledge with a text it would not keep", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/acknowledge", `{"text":"Đã gọi"}`, 400},
+		{"acknowledge in the scope, with {}", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/acknowledge", `{}`, 200},
 		{"acknowledge twice", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/acknowledge", "", 409},
 		{"an empty comment", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/comment", `{"text":" "}`, 400},
 		{"comment in the scope", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/comment", `{"text":"Đã liên hệ trung tâm."}`, 200},
+		{"close with a member it does not take", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/close", `{"reason":"xong"}`, 400},
 		{"close in the scope", alertsCommune, "POST", "/api/v1/alerts/" + ids["TT-09190"] + "/close", "", 200},
 		{"an unknown alert", alertsCommune, "POST", "/api/v1/alerts/nope/close", "", 404},
 		{"rules without alerts.manage", analystCommune, "GET", "/api/v1/alert-rules", "", 403},
@@ -216,7 +218,7 @@ func TestAlertsPageRefusesAFormItCannotTake(t *testing.T) {
 	}
 	fa.mu.Lock()
 	for _, p := range fa.sessions {
-		p.Role, p.Scope, p.Permissions = "manager", "24", fa.bearers[alertsProvince].Permissions
+		p.Role, p.Scope, p.Permissions = "manager", "09190", fa.bearers[alertsCommune].Permissions
 	}
 	fa.mu.Unlock()
 	csrf := form(t, client, base+"/alerts")
@@ -229,6 +231,7 @@ func TestAlertsPageRefusesAFormItCannotTake(t *testing.T) {
 		{"an action of no button", ids["TT-09190"], url.Values{"action": {"bogus"}}, 400, "Thao tác không hợp lệ"},
 		{"an action of no button, English", ids["TT-09190"], url.Values{"action": {"bogus"}, "lang": {"en"}}, 400, "Not an action"},
 		{"an alert that is not", "no-such-alert", url.Values{"action": {"acknowledge"}}, 404, "Không có cảnh báo này trong phạm vi của bạn."},
+		{"an alert out of the reader's scope", ids["TT-09250"], url.Values{"action": {"acknowledge"}}, 403, "Không có cảnh báo này trong phạm vi của bạn."},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.form.Set("_csrf", csrf)
@@ -237,5 +240,26 @@ func TestAlertsPageRefusesAFormItCannotTake(t *testing.T) {
 				t.Errorf("%d, want %d and a page saying %q: %.500s", a.status, tt.status, tt.says, a.body)
 			}
 		})
+	}
+}
+
+// TestAStoredRuleOfHoursCanStillBeDisabled: a rule over ratings saved
+// with a window that is not a whole number of days (36 hours was taken
+// before whole days were asked) can still be disabled through the API;
+// changing its window to other hours is refused.
+func TestAStoredRuleOfHoursCanStillBeDisabled(t *testing.T) {
+	base, eng, _, _ := alertsServer(t)
+	r, err := eng.SaveRule(context.Background(), hailong.AlertRule{Name: "old rule", Kind: hailong.AlertNegativeShare,
+		Threshold: 0.3, MinRatings: 1, Window: 36 * time.Hour, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := do(t, nil, "PATCH", base+"/api/v1/alert-rules/"+r.ID, alertsProvince, strings.NewReader(`{"enabled":false}`), "Content-Type", "application/json")
+	if a.status != 200 {
+		t.Errorf("PATCH {\"enabled\":false} of a stored rule with a 36-hour window: %d %s; want 200", a.status, a.body)
+	}
+	a = do(t, nil, "PATCH", base+"/api/v1/alert-rules/"+r.ID, alertsProvince, strings.NewReader(`{"window_hours":30}`), "Content-Type", "application/json")
+	if a.status != 400 || !strings.Contains(a.body, "24 hours") {
+		t.Errorf("PATCH {\"window_hours\":30}: %d %s; want 400 asking whole days", a.status, a.body)
 	}
 }

@@ -24,6 +24,8 @@ func (s *Server) alertsUpdate(c *fiber.Ctx) error {
 	case "":
 	case hailong.ENOTFOUND:
 		return s.alertsRender(c, fiber.StatusNotFound, "", "", "", alertWord(lang, "no_alert"))
+	case hailong.EFORBIDDEN: // an alert out of the reader's scope: no more said of it than of none
+		return s.alertsRender(c, fiber.StatusForbidden, "", "", "", alertWord(lang, "no_alert"))
 	case hailong.EINVALID:
 		return s.alertsRender(c, fiber.StatusBadRequest, id, alertWord(lang, "bad_comment"), text, "")
 	case hailong.ECONFLICT:
