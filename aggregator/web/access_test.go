@@ -230,6 +230,26 @@ func form(t *testing.T, client *http.Client, u string) string {
 	return m[1]
 }
 
+// signIn signs dung in on a browser of its own, whose session fa then
+// gives the principal as (when given), and returns the browser.
+func signIn(t *testing.T, base string, fa *fakeAccess, as func(p *hailong.Principal)) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := noRedirects(jar)
+	if a := post(t, client, base+"/login", url.Values{"_csrf": {form(t, client, base+"/login")}, "username": {"dung"},
+		"password": {"correct horse 1"}, "next": {"/"}}); a.status != 303 {
+		t.Fatalf("sign in: %d: %s", a.status, a.body)
+	}
+	if as != nil {
+		fa.mu.Lock()
+		for _, p := range fa.sessions {
+			as(p)
+		}
+		fa.mu.Unlock()
+	}
+	return client
+}
+
 func post(t *testing.T, client *http.Client, u string, v url.Values) answer {
 	t.Helper()
 	return do(t, client, "POST", u, "", strings.NewReader(v.Encode()), "Content-Type", "application/x-www-form-urlencoded", "Accept", "text/html")

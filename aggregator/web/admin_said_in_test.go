@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -39,17 +38,9 @@ func TestAdministrationPagesRefuseInVietnamese(t *testing.T) {
 		s.Admin = struct{ web.Admin }{}
 		s.Webhooks = oneSubscriptionHooks{}
 	})
-	jar, _ := cookiejar.New(nil)
-	client := noRedirects(jar)
-	if a := post(t, client, base+"/login", url.Values{"_csrf": {form(t, client, base+"/login")}, "username": {"dung"},
-		"password": {"correct horse 1"}, "next": {"/"}}); a.status != 303 {
-		t.Fatalf("sign in: %d: %s", a.status, a.body)
-	}
-	fa.mu.Lock()
-	for _, p := range fa.sessions {
+	client := signIn(t, base, fa, func(p *hailong.Principal) {
 		p.Role, p.Scope, p.Permissions = "admin", "09190", fa.bearers[adminProvince].Permissions
-	}
-	fa.mu.Unlock()
+	})
 	csrf := form(t, client, base+"/account/password")
 	for _, tc := range []struct {
 		name, path  string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -210,17 +209,9 @@ func TestAlertsScoped(t *testing.T) {
 // not by the API's English problem.
 func TestAlertsPageRefusesAFormItCannotTake(t *testing.T) {
 	base, _, fa, ids := alertsServer(t)
-	jar, _ := cookiejar.New(nil)
-	client := noRedirects(jar)
-	if a := post(t, client, base+"/login", url.Values{"_csrf": {form(t, client, base+"/login")}, "username": {"dung"},
-		"password": {"correct horse 1"}, "next": {"/"}}); a.status != 303 {
-		t.Fatalf("sign in: %d: %s", a.status, a.body)
-	}
-	fa.mu.Lock()
-	for _, p := range fa.sessions {
+	client := signIn(t, base, fa, func(p *hailong.Principal) {
 		p.Role, p.Scope, p.Permissions = "manager", "09190", fa.bearers[alertsCommune].Permissions
-	}
-	fa.mu.Unlock()
+	})
 	csrf := form(t, client, base+"/alerts")
 	for _, tt := range []struct {
 		name, id string

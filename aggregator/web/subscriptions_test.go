@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -40,12 +39,7 @@ func TestSubscribingTwiceIsAConflict(t *testing.T) {
 		s.Subscriptions = subscribe.New(ferrettest.Open(t), fa,
 			func() time.Time { return time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC) })
 	})
-	jar, _ := cookiejar.New(nil)
-	client := noRedirects(jar)
-	if a := post(t, client, base+"/login", url.Values{"_csrf": {form(t, client, base+"/login")}, "username": {"dung"},
-		"password": {"correct horse 1"}, "next": {"/"}}); a.status != 303 {
-		t.Fatalf("sign in: %d: %s", a.status, a.body)
-	}
+	client := signIn(t, base, nil, nil)
 	csrf := form(t, client, base+"/account/subscriptions")
 
 	for _, tc := range []struct {
