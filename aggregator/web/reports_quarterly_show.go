@@ -33,6 +33,11 @@ func (s *Server) reportsQuarterlyShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if q.Period.From > hailong.DateOf(s.Now()) {
+		// As the reports page refuses it: a report of a quarter to come
+		// would be an empty one, dated as if made then.
+		return hailong.Invalid("The query is not valid.", hailong.FieldError{Field: "quarter", Message: "has not begun: choose a past or the current quarter"})
+	}
 	qr, err := s.quarterly(c, q, lang)
 	if err != nil {
 		return err

@@ -553,6 +553,7 @@ func TestQuarterlyAPIRefuses(t *testing.T) {
 		{"a year without its quarter", "unit=24&year=2026", analystProvince, 400, "quarter"},
 		{"dates that are not a quarter", "unit=24&from=2026-07-01&to=2026-08-31", analystProvince, 400, "quarter"},
 		{"an unknown format", "unit=24&year=2026&quarter=3&format=docx", analystProvince, 400, "format"},
+		{"a quarter to come", "unit=24&year=2031&quarter=1", analystProvince, 400, "quarter"},
 		{"an unknown unit", "unit=99999&year=2026&quarter=3", analystProvince, 404, ""},
 	}
 	for _, tt := range tests {
