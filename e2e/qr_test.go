@@ -133,8 +133,9 @@ func TestOfflineKioskIssuesALinkThePhoneRatesThrough(t *testing.T) {
 		t.Fatalf("form: %d\n%s", status, page)
 	}
 	after := time.Now()
-	// A program posts JSON for the second link.
-	st, body := postJSON(t, tok2.URL, map[string]any{"answers": map[string]any{"overall": 1}, "dossier": "H15.50.05.13-261008-0976"}, nil)
+	// A program posts JSON for the second link, repeating its dossier in
+	// another spelling of the same code.
+	st, body := postJSON(t, tok2.URL, map[string]any{"answers": map[string]any{"overall": 1}, "dossier": " h15.50.05.13–261008–0976"}, nil)
 	if st != 201 {
 		t.Fatalf("json: %d %s", st, body)
 	}

@@ -42,7 +42,11 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 			"counter": {req.Counter, claims.Counter}, "official": {req.Official, claims.Official},
 			"procedure": {req.Procedure, claims.Procedure}, "dossier": {req.Dossier, claims.Dossier},
 		} {
-			if pair[0] != "" && pair[0] != pair[1] {
+			same := pair[0] == pair[1]
+			if field == "dossier" { // a dossier's code in any of its spellings is the dossier
+				same = hailong.NormalizeDossierCode(pair[0]) == hailong.NormalizeDossierCode(pair[1])
+			}
+			if pair[0] != "" && !same {
 				fields = append(fields, hailong.FieldError{Field: field, Message: "differs from what the rating link is bound to"})
 			}
 		}
