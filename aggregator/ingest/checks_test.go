@@ -128,6 +128,9 @@ func TestImplausibleTimesAreRefused(t *testing.T) {
 			if tt.want == syncapi.Rejected && !strings.Contains(res[0].Reason, "at: ") {
 				t.Errorf("the reason %q does not name the time", res[0].Reason)
 			}
+			if strings.Contains(res[0].Reason, "enrolled") && tt.at.After(enrolled) && !strings.Contains(res[0].Reason, "by the aggregator's") {
+				t.Errorf("the reason %q says the kiosk's time, not the time it was compared at", res[0].Reason)
+			}
 		})
 	}
 	imports := []struct {

@@ -776,7 +776,14 @@ func (in *Ingester) checkKioskTime(r *hailong.Rating, k hailong.Enrolment, offse
 	case r.At.After(latest.Add(maxTrustedOffset)):
 		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is more than a day ahead of the aggregator's clock", at)}}
 	case !k.Created.IsZero() && (corrected.Before(enrolled) || r.At.Before(enrolled.Add(-maxTrustedOffset))):
-		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is before kiosk %s was enrolled (%s)", at, k.ID, k.Created.UTC().Format(time.RFC3339))}}
+		created := k.Created.UTC().Format(time.RFC3339)
+		if corrected.Before(enrolled) && offset.Abs() >= time.Second {
+			// By its own clock the rating may look later than the
+			// enrolment: say the time it was compared at.
+			return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s by the kiosk's clock, which is %s off the aggregator's, is %s by the aggregator's: before kiosk %s was enrolled (%s)",
+				at, offset.Abs().Round(time.Second), corrected.UTC().Format(time.RFC3339), k.ID, created)}}
+		}
+		return []hailong.FieldError{{Field: "at", Message: fmt.Sprintf("%s is before kiosk %s was enrolled (%s)", at, k.ID, created)}}
 	}
 	return checkEarliest(r)
 }
