@@ -216,7 +216,8 @@ func TestCommentsPage(t *testing.T) {
 			[]string{`id="cm-level-err"`, `&#34;angry&#34; is not one of dissatisfied, neutral, satisfied`}, nil},
 		{"unknown unit", managerProvince, "unit=99999", 400, []string{`id="cm-unit-err"`, "đơn vị “99999” không tồn tại"}, nil},
 		{"out of scope", managerCommune, "unit=09250", 403, nil, nil},
-		{"no permission", analystProvince, "", 403, nil, nil},
+		{"no permission, said on a page in Vietnamese", analystProvince, "", 403, []string{`<html lang="vi"`, "Bạn không có quyền xem nội dung này."}, nil},
+		{"no permission, in English", analystProvince, "lang=en", 403, []string{`<html lang="en"`, "You may not see this."}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -395,10 +395,15 @@ func (s *Server) register(r Route) {
 		chain = append(chain, s.csrf)
 	}
 	handler := func(c *fiber.Ctx) error { return r.handler(s, c) }
+	guard := s.guard(r)
 	if r.Form && r.Method == fiber.MethodGet && !strings.HasPrefix(r.Path, "/api/") {
 		handler = func(c *fiber.Ctx) error { return s.pageErrors(c, r.handler(s, c)) }
+		// The rule's own refusal (a permission the reader lacks) is a
+		// page in the page's language too, not the server's bare one.
+		g := guard
+		guard = func(c *fiber.Ctx) error { return s.pageErrors(c, g(c)) }
 	}
-	chain = append(chain, s.guard(r))
+	chain = append(chain, guard)
 	if r.Form && r.Method == fiber.MethodPost && !r.Phone && r.Page() {
 		chain = append(chain, s.formText)
 	}
