@@ -146,6 +146,7 @@ func TestAggregatorRefusesUnacceptableText(t *testing.T) {
 			{name: "invalid UTF-8 in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\xff"}}, want: "có ký tự không dùng được"},
 			{name: "a control character in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\x01"}}, want: "có ký tự không dùng được"},
 			{name: "a lone carriage return in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\rqua"}}, want: "có ký tự không dùng được"},
+			{name: "a bidirectional override in the form", form: url.Values{"overall": {"3"}, "comment": {"abc \u202e xyz"}}, want: "có ký tự không dùng được"},
 			{name: "a C1 control in the form", form: url.Values{"overall": {"3"}, "comment": {"ngon\u0080"}}, want: "có ký tự không dùng được"},
 		}
 		for i, tt := range tests {
@@ -178,7 +179,7 @@ func TestAggregatorRefusesUnacceptableText(t *testing.T) {
 	if s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", day, "to", day, "channel", "kiosk")); s.N != 1 {
 		t.Errorf("%d kiosk ratings stored, want the 1 good one of the uploads", s.N)
 	}
-	if s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", day, "to", day, "channel", "qr")); s.N != 8 {
-		t.Errorf("%d phone ratings stored, want the 8 good ones after the refusals", s.N)
+	if s := satisfactionOf(t, agg.URL(), q("unit", centre, "from", day, "to", day, "channel", "qr")); s.N != 9 {
+		t.Errorf("%d phone ratings stored, want the 9 good ones after the refusals", s.N)
 	}
 }

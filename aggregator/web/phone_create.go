@@ -202,7 +202,7 @@ func phoneErrors(q *hailong.Questionnaire, lang string, fields []hailong.FieldEr
 			msg = t["err_required"]
 		case strings.HasPrefix(m, "must be at most"):
 			msg = t["err_long"]
-		case strings.Contains(m, "control character"), strings.Contains(m, "UTF-8"):
+		case strings.Contains(m, "control character"), strings.Contains(m, "bidirectional control"), strings.Contains(m, "UTF-8"):
 			msg = t["err_text"]
 		case strings.Contains(m, "is not one of the options"), m == "must be a whole number":
 			msg = t["err_option"]
