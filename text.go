@@ -21,17 +21,45 @@ func CheckText(s string) error {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
 			return &TextError{Offset: i, Invalid: true}
-		case r == '\n' || r == '\t':
-		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+		case control(r):
 			return &TextError{Offset: i, Rune: r}
-		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
-			// Bidirectional embeddings, overrides and isolates turn the
-			// text that follows around where it is shown: a comment could
-			// read, on the analysts' pages, other than what it says.
+		case bidi(r):
 			return &TextError{Offset: i, Rune: r, Bidi: true}
 		}
 	}
 	return nil
+}
+
+// ScrubText returns s with what CheckText refuses (invalid UTF-8, control
+// characters, bidirectional controls) each made U+FFFD: for text a program
+// reports of itself, shown to people but not refused for a character (a
+// kiosk's health).
+func ScrubText(s string) string {
+	if CheckText(s) == nil {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") || control(r) || bidi(r) {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// control reports whether r is a control character CheckText refuses:
+// C0 but the line break and the tab, DEL and C1.
+func control(r rune) bool {
+	return r != '\n' && r != '\t' && (r < 0x20 || r >= 0x7f && r <= 0x9f)
+}
+
+// bidi reports whether r is a bidirectional embedding, override or
+// isolate: they turn the text that follows around where it is shown, so
+// that a comment could read, on the analysts' pages, other than what it
+// says.
+func bidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // TextError is what CheckText refuses, for a page to say it in its own

@@ -70,3 +70,25 @@ func TestTextErrorSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestScrubText: what CheckText refuses is made U+FFFD, one for each, and
+// nothing else changes.
+func TestScrubText(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"plain", "1.4.2 – bản mới", "1.4.2 – bản mới"},
+		{"a line break and a tab stay", "a\nb\tc", "a\nb\tc"},
+		{"a bidirectional override", "x\u202ey", "x\uFFFDy"},
+		{"an isolate", "x\u2066y", "x\uFFFDy"},
+		{"a control character", "x\x01y", "x\uFFFDy"},
+		{"a C1 control", "x\u0085y", "x\uFFFDy"},
+		{"invalid UTF-8", "x\xffy", "x\uFFFDy"},
+		{"a replacement character given", "x\uFFFDy", "x\uFFFDy"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := hailong.ScrubText(tt.in)
+			if got != tt.want || hailong.CheckText(got) != nil {
+				t.Errorf("ScrubText(%q) = %q, want %q and text CheckText takes", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -174,6 +174,7 @@ func clipReasons(m map[string]int64) map[string]int64 {
 }
 
 func clipText(s string) string {
+	s = hailong.ScrubText(s) // shown on the fleet's page and in its files
 	if utf8.RuneCountInString(s) <= MaxHealthText {
 		return s
 	}

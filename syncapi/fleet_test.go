@@ -39,3 +39,13 @@ func TestHealthClipKeepsWithinTheLimits(t *testing.T) {
 		t.Errorf("a report within the limits changed: %+v", got)
 	}
 }
+
+// TestHealthClipScrubsText: a kiosk's health is shown on the fleet's page
+// and in its files, so what no text of ours may hold (a bidirectional
+// override, a control character) is made U+FFFD there, not shown raw.
+func TestHealthClipScrubsText(t *testing.T) {
+	h := syncapi.Health{Version: "x\u202e", LastError: "lỗi\x01", FailedReasons: map[string]int64{"bad\u2067": 1}}.Clip()
+	if h.Version != "x\uFFFD" || h.LastError != "lỗi\uFFFD" || h.FailedReasons["bad\uFFFD"] != 1 {
+		t.Errorf("clipped %+v", h)
+	}
+}
