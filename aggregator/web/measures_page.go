@@ -248,6 +248,17 @@ type tableView struct {
 	CSV, XLSX template.URL
 }
 
+// Sortable reports whether a column of the table sorts it: the page then
+// says so after the table's note, which its files share without it.
+func (v tableView) Sortable() bool {
+	for _, h := range v.Head {
+		if h.Sort != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // headCell is a column title; Sort is the address sorting by the column,
 // if it sorts, and Sorted says the table is sorted by it.
 type headCell struct {

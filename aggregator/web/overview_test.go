@@ -401,6 +401,10 @@ func TestUnitRanking(t *testing.T) {
 		if i < 0 || j < 0 || i > j {
 			t.Errorf("the file is not sorted by name: %s", csv.body)
 		}
+		// How to sort is the page's to say, not the file's.
+		if !strings.Contains(a.body, "Bấm tiêu đề cột để sắp xếp.") || strings.Contains(csv.body, "Bấm tiêu đề cột") || !strings.Contains(csv.body, "không xếp hạng.") {
+			t.Errorf("the sort hint: on the page %v, in the file %v", strings.Contains(a.body, "Bấm tiêu đề cột để sắp xếp."), strings.Contains(csv.body, "Bấm tiêu đề cột"))
+		}
 	})
 }
 
