@@ -215,7 +215,8 @@ var quarterlyWords = map[string]map[string]string{
 		"lowest": "Các thủ tục có mức độ hài lòng thấp nhất", "procedure": "Mã thủ tục", "procedure_name": "Tên thủ tục",
 		"lowest_note": "Chỉ tính các thủ tục đủ số lượt đánh giá.",
 		"not_enough":  "Chưa đủ số lượt đánh giá", "no_data": "Chưa có dữ liệu",
-		"excellent": "Xuất sắc", "good": "Tốt", "fair": "Khá", "average": "Trung bình", "weak": "Yếu",
+		"not_enough_score": "Chưa đủ số lượt đánh giá hoặc số hồ sơ",
+		"excellent":        "Xuất sắc", "good": "Tốt", "fair": "Khá", "average": "Trung bình", "weak": "Yếu",
 		"province": "Tỉnh, thành phố", "district": "Huyện (cũ)", "commune": "Xã, phường", "centre": "Trung tâm, bộ phận một cửa",
 	},
 	"en": {
@@ -245,7 +246,8 @@ var quarterlyWords = map[string]map[string]string{
 		"lowest": "Procedures with the lowest satisfaction", "procedure": "Procedure code", "procedure_name": "Procedure",
 		"lowest_note": "Only procedures with enough ratings.",
 		"not_enough":  "Not enough ratings", "no_data": "No data yet",
-		"excellent": "Excellent", "good": "Good", "fair": "Fair", "average": "Average", "weak": "Weak",
+		"not_enough_score": "Not enough ratings or dossiers",
+		"excellent":        "Excellent", "good": "Good", "fair": "Fair", "average": "Average", "weak": "Weak",
 		"province": "Province", "district": "District (former)", "commune": "Commune", "centre": "Centre, one-stop desk",
 	},
 }
@@ -373,7 +375,13 @@ func (q Quarterly) rankingTable(w func(string) string, words map[string]string) 
 
 // scoreCells are a Circular 01 score and its classification in words.
 func scoreCells(s Score, w func(string) string, class func(string) string) []Cell {
-	return []Cell{shown(s.Value, s.EnoughRatings, w), textCell(class(s.Classification))}
+	score := shown(s.Value, s.EnoughRatings, w)
+	if s.Value != nil && !s.EnoughRatings {
+		// A score's indices count ratings and, for the time taken,
+		// dossiers: either may be what is short.
+		score = textCell(w("not_enough_score"))
+	}
+	return []Cell{score, textCell(class(s.Classification))}
 }
 
 func (q Quarterly) agenciesTable(w func(string) string) Table {
