@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -185,11 +184,14 @@ func (s *Server) guard(r Route) fiber.Handler {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hailong"`)
 			return err
 		}
+		// Known before the rule is applied, so that a page refusing the
+		// reader still shows who is signed in, and how to sign out.
+		c.Locals(principalKey, p)
 		switch {
 		case r.Rule.Kind == Account && p.Via != "session":
 			return s.forbid(c, r, p, "Only a person signed in on the login page may do this, not an API token.")
 		case r.Rule.Kind == Permission && !p.Can(r.Rule.Permission):
-			return s.forbid(c, r, p, fmt.Sprintf("This needs the permission %s.", r.Rule.Permission))
+			return s.forbid(c, r, p, "This needs the permission %s.", r.Rule.Permission)
 		case r.Province && !s.provinceWide(p):
 			return s.forbid(c, r, p, "This applies to the whole province: only a user whose scope is the province may do it.")
 		case r.Whole && !s.wholeInstallation(p):
@@ -198,7 +200,6 @@ func (s *Server) guard(r Route) fiber.Handler {
 		case p.Via == "session" && !r.Page() && forgeable(c):
 			return hailong.Errorf(hailong.EUNSUPPORTED, "With a session cookie, send the body as application/json (or text/csv to an import), or use the pages, whose forms carry a CSRF token.")
 		}
-		c.Locals(principalKey, p)
 		return c.Next()
 	}
 }
@@ -238,11 +239,12 @@ func (s *Server) principal(c *fiber.Ctx) (*hailong.Principal, error) {
 
 // forbid refuses a principal, recording refusals of administration and
 // exports in the audit log.
-func (s *Server) forbid(c *fiber.Ctx, r Route, p *hailong.Principal, msg string) error {
+func (s *Server) forbid(c *fiber.Ctx, r Route, p *hailong.Principal, format string, args ...any) error {
+	err := hailong.Errorf(hailong.EFORBIDDEN, format, args...)
 	if r.Rule.audited() {
-		s.record(c, p.Username, "forbidden", c.Method()+" "+c.Path(), msg, false)
+		s.record(c, p.Username, "forbidden", c.Method()+" "+c.Path(), hailong.ErrorMessage(err), false)
 	}
-	return hailong.Errorf(hailong.EFORBIDDEN, "%s", msg)
+	return err
 }
 
 // record appends an event to the audit log.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,7 +24,7 @@ func (s *Server) adminImportsCreate(c *fiber.Ctx) error {
 		fn, action = func(a Admin) func(context.Context, io.Reader) (int, error) { return a.ImportUnits }, actionUnitsImport
 	case "procedures":
 		if !p.Can(hailong.PermProceduresManage) {
-			return s.forbid(c, Route{Rule: Needs(hailong.PermProceduresManage)}, p, fmt.Sprintf("This needs the permission %s.", hailong.PermProceduresManage))
+			return s.forbid(c, Route{Rule: Needs(hailong.PermProceduresManage)}, p, "This needs the permission %s.", hailong.PermProceduresManage)
 		}
 		fn, action = func(a Admin) func(context.Context, io.Reader) (int, error) { return a.ImportProcedures }, actionProceduresImport
 	}

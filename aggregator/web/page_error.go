@@ -37,8 +37,10 @@ var errUnreadable = hailong.Errorf(hailong.EUNAVAILABLE, "The data asked for cou
 type errorPage struct {
 	Frame
 	Message string
-	Fields  []hailong.FieldError
-	Back    string
+	// Why is the refusal's own reason, in the page's language.
+	Why    string
+	Fields []hailong.FieldError
+	Back   string
 }
 
 // pageErrors answers a page's refusal (bad input, out of scope, not
@@ -66,12 +68,23 @@ func (s *Server) pageErrors(c *fiber.Ctx, err error) error {
 	default:
 		return err
 	}
-	// The response may hold part of a page or a file's headers.
-	c.Response().Reset()
+	// The response may hold part of a page or a file's headers; the
+	// headers every answer carries (the security policy, the CSRF
+	// cookie) stay.
+	c.Response().ResetBody()
+	c.Response().Header.Del(fiber.HeaderContentDisposition)
 	f := s.frame(c, "", key)
 	p := errorPage{Frame: f, Message: f.T[key], Back: "/?lang=" + f.Lang}
 	f.Title = f.T["app"]
 	p.Frame = f
+	if e.Code == hailong.EFORBIDDEN {
+		// Why, when it can be said in the page's language: the rule's
+		// own reason (a permission, the province's scope) is more help
+		// than the general one.
+		if why := errorSaidIn(f.Lang, err); f.Lang != "vi" || why != hailong.ErrorMessage(err) {
+			p.Why = why
+		}
+	}
 	if e.Code == hailong.EINVALID {
 		// Field messages are written in the page's language where the
 		// page reads its query (report.Problems, downloads).

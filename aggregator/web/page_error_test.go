@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"strings"
 	"testing"
 
@@ -25,4 +26,45 @@ func excerpt(s string) string {
 		s = s[i:]
 	}
 	return s[:min(len(s), 600)]
+}
+
+// TestARefusalPageKeepsTheSecurityHeaders: a page's refusal, by its
+// route's rule or by the page's own check, is a page with the headers
+// every answer carries (the content security policy, no framing), which a
+// reset of the whole response once dropped; it says who is signed in and
+// why, in the page's language. A browser not signed in is still sent to
+// sign in.
+func TestARefusalPageKeepsTheSecurityHeaders(t *testing.T) {
+	base := commentsServer(t, someComments())
+	for _, tt := range []struct {
+		name, auth, query, why string
+	}{
+		{"by the route's rule", analystProvince, "", "Việc này cần quyền comments.read."},
+		{"by the route's rule, in English", analystProvince, "lang=en", "This needs the permission comments.read."},
+		{"by the page's check", managerCommune, "unit=09250", "Đơn vị 09250 nằm ngoài phạm vi của bạn."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := do(t, nil, "GET", base+"/comments?"+tt.query, tt.auth, nil, "Accept", "text/html")
+			if a.status != 403 {
+				t.Fatalf("status %d", a.status)
+			}
+			for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"} {
+				if a.header.Get(h) == "" {
+					t.Errorf("%s missing on the refusal page", h)
+				}
+			}
+			body := html.UnescapeString(a.body)
+			if !strings.Contains(body, tt.why) {
+				t.Errorf("the page does not say why (%q): %s", tt.why, excerpt(body))
+			}
+			if !strings.Contains(a.body, `class="who"`) {
+				t.Errorf("the page does not say who is signed in: %s", excerpt(body))
+			}
+		})
+	}
+	t.Run("unauthenticated browser still redirected to sign in", func(t *testing.T) {
+		if a := do(t, nil, "GET", base+"/comments", "", nil, "Accept", "text/html"); a.status != 303 {
+			t.Errorf("status %d, want 303", a.status)
+		}
+	})
 }
