@@ -128,8 +128,11 @@ const (
 	kioskKey     = "kiosk"
 )
 
-// principalOf returns the principal of a request that passed a Permission
-// or Account rule, nil on other routes.
+// principalOf returns the principal a request authenticated as on a
+// route of a Permission or Account rule, nil on other routes. It is set
+// before the rule is applied, so that a refusal's page can say who is
+// signed in: a request the rule refused has one too, and never reaches
+// a handler.
 func principalOf(c *fiber.Ctx) *hailong.Principal {
 	p, _ := c.Locals(principalKey).(*hailong.Principal)
 	return p

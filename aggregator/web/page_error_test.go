@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"hailong"
 	"hailong/aggregator/comments"
+	"hailong/aggregator/rollup"
 )
 
 // TestAnAbsentPartIsNotADatabaseFault: a server without alerts answers
@@ -67,4 +69,25 @@ func TestARefusalPageKeepsTheSecurityHeaders(t *testing.T) {
 			t.Errorf("status %d, want 303", a.status)
 		}
 	})
+}
+
+// TestARefusedDownloadSaysWhyInThePagesLanguage: a download refused for
+// want of exports.read says why on the page, in Vietnamese as in English.
+func TestARefusedDownloadSaysWhyInThePagesLanguage(t *testing.T) {
+	_, base, fa := demoServerWith(t, rollup.New(), nil)
+	fa.mu.Lock()
+	fa.bearers["Bearer hlt_noexp"] = &hailong.Principal{Username: "noexp", Role: "x", Scope: "24",
+		Permissions: []hailong.Permission{hailong.PermMeasuresRead}, Via: "token", TokenID: "t9"}
+	fa.mu.Unlock()
+	en := do(t, nil, "GET", base+"/?format=csv&lang=en", "Bearer hlt_noexp", nil, "Accept", "text/html")
+	if en.status != 403 || !strings.Contains(html.UnescapeString(en.body), "Downloading needs the exports.read permission.") {
+		t.Fatalf("English: status %d, no reason", en.status)
+	}
+	vi := do(t, nil, "GET", base+"/?format=csv", "Bearer hlt_noexp", nil, "Accept", "text/html")
+	if vi.status != 403 {
+		t.Fatalf("status %d", vi.status)
+	}
+	if !strings.Contains(html.UnescapeString(vi.body), "Tải về cần quyền exports.read.") {
+		t.Errorf("the Vietnamese refusal page does not say why (the English one does)")
+	}
 }

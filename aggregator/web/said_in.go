@@ -35,6 +35,7 @@ var saidInVietnamese = map[string]string{
 	"Use at least 5 different characters.":                                                                "Hãy dùng ít nhất 5 ký tự khác nhau.",
 	"Give an address such as name@example.gov.vn, at most 254 characters.":                                "Hãy nhập một địa chỉ như ten@example.gov.vn, tối đa 254 ký tự.",
 	"The unit %s is outside your scope.":                                                                  "Đơn vị %s nằm ngoài phạm vi của bạn.",
+	"Downloading needs the %s permission.":                                                                "Tải về cần quyền %s.",
 	"This needs the permission %s.":                                                                       "Việc này cần quyền %s.",
 	"Only a person signed in on the login page may do this, not an API token.":                            "Chỉ người đăng nhập ở trang đăng nhập mới làm được việc này, khoá API thì không.",
 	"This applies to the whole province: only a user whose scope is the province may do it.":              "Việc này áp dụng cho cả tỉnh: chỉ người dùng có phạm vi là cả tỉnh mới làm được.",
