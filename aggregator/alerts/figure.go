@@ -47,58 +47,51 @@ func Figure(lang string, a hailong.Alert, v float64) string {
 
 // Figures writes what an alert measured and its threshold, as Figure
 // does, but never alike when they differ: a satisfaction rate of 99,95 %
-// below a threshold of 100 % would read "100,0 % (ngưỡng 100,0 %)"; it
-// is written with as many more decimals as tell them apart (up to four).
+// below a threshold of 100 % would read "100,0 % (ngưỡng 100,0 %)", a
+// queue 24,5 hours old beside 24 hours "1 ngày (ngưỡng 1 ngày)"; they are
+// written with as many more decimals as tell them apart (up to four).
 func Figures(lang string, a hailong.Alert) (value, threshold string) {
 	value, threshold = Figure(lang, a, a.Value), Figure(lang, a, a.Threshold)
-	clock := a.Kind == hailong.AlertSilence || a.Kind == hailong.AlertQueueAge
-	switch {
-	case a.Value == a.Threshold:
-		return value, threshold
-	case value != threshold && !clock:
-		return value, threshold
-	case value != threshold && export.Number(lang, a.Value, 1) != export.Number(lang, a.Threshold, 1):
-		// Hours apart by a tenth at least: "4,0" beside "4" would not be.
+	write, from := finer(lang, a)
+	if write == nil || a.Value == a.Threshold {
 		return value, threshold
 	}
-	scale := 1.0 // of the figure as written: a share is written ×100
-	switch {
-	case a.Kind == hailong.AlertNegativeShare, a.Kind == hailong.AlertIndexBelow && a.Measure == MeasureSatisfaction:
-		scale = 100
-	case a.Kind == hailong.AlertSilence, a.Kind == hailong.AlertQueueAge:
-		// Hours a span (1 ngày) or a whole number rounded alike: in hours
-		// with the decimals that tell them apart (24,5 giờ, 24 giờ).
-		unit := openingHours
-		if a.Kind == hailong.AlertQueueAge {
-			unit = clockHours
-		}
-		for d := 1; d <= 4; d++ {
-			if v, t := export.Number(lang, a.Value, d), export.Number(lang, a.Threshold, d); v != t {
-				return v + " " + unitIn(lang, unit), t + " " + unitIn(lang, unit)
-			}
-		}
+	apart := value != threshold
+	if a.Kind == hailong.AlertSilence || a.Kind == hailong.AlertQueueAge {
+		// Hours apart by a tenth at least: "4,0" beside "4" are not.
+		apart = apart && write(a.Value, from) != write(a.Threshold, from)
+	}
+	if apart {
 		return value, threshold
-	case a.Kind != hailong.AlertIndexBelow:
-		return value, threshold // counts: whole
 	}
-	digits := 1
-	if a.Kind == hailong.AlertIndexBelow && a.Measure != MeasureSatisfaction && a.Measure != MeasureHappyIndex {
-		digits = 2
-	}
-	for d := digits + 1; d <= digits+4; d++ {
-		v, t := export.Number(lang, a.Value*scale, d), export.Number(lang, a.Threshold*scale, d)
-		if v != t {
-			if scale == 100 {
-				unit := "%"
-				if lang == "vi" {
-					unit = "\u00a0%"
-				}
-				v, t = v+unit, t+unit
-			}
+	for d := from; d < from+4; d++ {
+		if v, t := write(a.Value, d), write(a.Threshold, d); v != t {
 			return v, t
 		}
 	}
 	return value, threshold
+}
+
+// finer returns how Figures writes a's figures with more decimals, and
+// the fewest it tries: nil for counts, which are whole.
+func finer(lang string, a hailong.Alert) (write func(v float64, digits int) string, from int) {
+	number := func(v float64, d int) string { return export.Number(lang, v, d) }
+	withUnit := func(unit map[string]string) func(float64, int) string {
+		return func(v float64, d int) string { return export.Number(lang, v, d) + " " + unitIn(lang, unit) }
+	}
+	switch {
+	case a.Kind == hailong.AlertNegativeShare, a.Kind == hailong.AlertIndexBelow && a.Measure == MeasureSatisfaction:
+		return func(v float64, d int) string { return export.PercentTo(lang, v, d) }, 2
+	case a.Kind == hailong.AlertIndexBelow && a.Measure == MeasureHappyIndex:
+		return number, 2
+	case a.Kind == hailong.AlertIndexBelow:
+		return number, 3
+	case a.Kind == hailong.AlertSilence:
+		return withUnit(openingHours), 1
+	case a.Kind == hailong.AlertQueueAge:
+		return withUnit(clockHours), 1
+	}
+	return nil, 0
 }
 
 // maxSpan is the most hours Figure writes as a span: beyond it (a century)

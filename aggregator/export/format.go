@@ -55,10 +55,15 @@ func pointsUnit(lang string) string {
 // Percent writes a share 0–1 as a percentage with one decimal: 83,6 % in
 // Vietnamese (with a no-break space), 83.6% in English.
 func Percent(lang string, v float64) string {
+	return PercentTo(lang, v, 1)
+}
+
+// PercentTo is Percent with digits decimals.
+func PercentTo(lang string, v float64, digits int) string {
 	if lang == "vi" {
-		return Number(lang, v*100, 1) + "\u00a0%"
+		return Number(lang, v*100, digits) + "\u00a0%"
 	}
-	return Number(lang, v*100, 1) + "%"
+	return Number(lang, v*100, digits) + "%"
 }
 
 // FormatCell writes a cell as people of lang read it: 1.234 and 83,6 % in
