@@ -157,26 +157,14 @@ func (p Problem) Message(lang string) string {
 				args = []any{export.Number(lang, lo, 0) + "–" + export.Number(lang, hi, 0)}
 			}
 		}
-	case "measure": // the measures' ids, as Check gives them
-		if ms, ok := firstArg[[]string](args); ok {
-			var names []string
-			for _, m := range ms {
-				names = append(names, MeasureName(lang, m)+" ("+m+")")
-			}
-			args = []any{strings.Join(names, "; ")}
+	case "measure": // the measures there are, by name
+		var names []string
+		for _, m := range Measures() {
+			names = append(names, MeasureName(lang, m)+" ("+m+")")
 		}
+		args = []any{strings.Join(names, "; ")}
 	}
 	return fmt.Sprintf(texts[p.Code], args...)
-}
-
-// firstArg returns the only value of args, if it is a T.
-func firstArg[T any](args []any) (T, bool) {
-	var zero T
-	if len(args) != 1 {
-		return zero, false
-	}
-	v, ok := args[0].(T)
-	return v, ok
 }
 
 // Problems are the problems of a rule.
@@ -236,7 +224,7 @@ func Check(r *hailong.AlertRule, was *hailong.AlertRule, unitOK func(string) boo
 	if r.Kind != hailong.AlertIndexBelow {
 		r.Measure = ""
 	} else if !slices.Contains(Measures(), r.Measure) {
-		ps, measureOK = append(ps, Problem{Field: "measure", Code: "measure", Args: []any{Measures()}}), false
+		ps, measureOK = append(ps, Problem{Field: "measure", Code: "measure"}), false
 	}
 	if r.Kind != hailong.AlertAnswerCount {
 		r.Question, r.Answer = "", ""
