@@ -30,25 +30,8 @@ import (
 // webhook delivery that falls after a round's end is charged to its CPU
 // time but not to its rate.
 //
-// It runs twice: with receivers that take gzip (docs/WEBHOOKS.md,
-// "Compressed deliveries") and with receivers that take JSON alone.
-//
 //	go test -run '^$' -bench IngestAlertsWebhooks -benchtime 288000x ./e2e
 func BenchmarkIngestAlertsWebhooks(b *testing.B) {
-	for _, gzip := range []bool{true, false} {
-		b.Run(receiversName(gzip), func(b *testing.B) { ingestAlertsWebhooks(b, gzip) })
-	}
-}
-
-// receiversName names a benchmark by what its receivers take.
-func receiversName(gzip bool) string {
-	if gzip {
-		return "receivers=gzip"
-	}
-	return "receivers=json"
-}
-
-func ingestAlertsWebhooks(b *testing.B, gzip bool) {
 	ctx := context.Background()
 	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true, WebhookAllowPrivate: true}, Logger: quiet}
 	if err := agg.Run(ctx); err != nil {
@@ -81,7 +64,7 @@ func ingestAlertsWebhooks(b *testing.B, gzip bool) {
 		}
 		rules = append(rules, saved)
 	}
-	hooks := newReceivers(b, agg, 10, gzip)
+	hooks := newReceivers(b, agg, 10)
 	// The arms: nothing, the rules alone, the webhooks alone, both.
 	rulesOn := func(i int) bool { return i == 1 || i == 3 }
 	hooksOn := func(i int) bool { return i >= 2 }

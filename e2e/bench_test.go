@@ -207,17 +207,8 @@ func BenchmarkPhonePage(b *testing.B) {
 // and awaited before the next round, so that no round pays for another's
 // deliveries.
 //
-// It runs with receivers that take gzip and with receivers that take
-// JSON alone.
-//
 //	go test -run '^$' -bench 'IngestWebhooks$' -benchtime 80000x ./e2e
 func BenchmarkIngestWebhooks(b *testing.B) {
-	for _, gzip := range []bool{true, false} {
-		b.Run(receiversName(gzip), func(b *testing.B) { ingestWebhooks(b, gzip) })
-	}
-}
-
-func ingestWebhooks(b *testing.B, gzip bool) {
 	ctx := context.Background()
 	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true, WebhookAllowPrivate: true}, Logger: quiet}
 	if err := agg.Run(ctx); err != nil {
@@ -230,7 +221,7 @@ func ingestWebhooks(b *testing.B, gzip bool) {
 			b.Fatal(err)
 		}
 	}
-	hooks := newReceivers(b, agg, 10, gzip)
+	hooks := newReceivers(b, agg, 10)
 	rates, cpu, lag := ingestRounds{agg: agg, cycles: 6, arm: func(i int) { hooks.enable(i == 1) },
 		after: func(i, ratings int) (float64, bool) { return hooks.await(i == 1, ratings), i == 1 }}.run(b)
 	hooks.check(b)
@@ -239,44 +230,6 @@ func ingestWebhooks(b *testing.B, gzip bool) {
 	b.ReportMetric(with, "webhooks-ratings/s")
 	b.ReportMetric(100*with/none, "%-of-none")
 	b.ReportMetric(100*cpu[0]/cpu[1], "%-cpu-of-none")
-	b.ReportMetric(lag, "delivery-lag-s")
-	b.ReportMetric(0, "ns/op")
-}
-
-// BenchmarkIngestWebhooksGzip sets ingest with ten subscriptions whose
-// receivers take JSON alone against ten whose receivers take gzip
-// (docs/WEBHOOKS.md, "Compressed deliveries") and against none, in rounds
-// that take turns within one run (ingestRounds).
-//
-//	go test -run '^$' -bench 'IngestWebhooksGzip$' -benchtime 120000x ./e2e
-func BenchmarkIngestWebhooksGzip(b *testing.B) {
-	ctx := context.Background()
-	agg := &aggapp.Main{Config: aggapp.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), DemoData: true, WebhookAllowPrivate: true}, Logger: quiet}
-	if err := agg.Run(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer agg.Close()
-	for _, r := range agg.Alerts().Rules() { // alert rules are BenchmarkIngestAlertsWebhooks's
-		r.Enabled = false
-		if _, err := agg.Alerts().SaveRule(ctx, r); err != nil {
-			b.Fatal(err)
-		}
-	}
-	plain, gzipped := newReceivers(b, agg, 10, false), newReceivers(b, agg, 10, true)
-	var median []float64
-	rates, cpu, lag := ingestRounds{agg: agg, arms: 3, cycles: 6, median: &median,
-		arm: func(i int) { plain.enable(i == 1); gzipped.enable(i == 2) },
-		after: func(i, ratings int) (float64, bool) {
-			return plain.await(i == 1, ratings) + gzipped.await(i == 2, ratings), i > 0
-		}}.run(b)
-	plain.check(b)
-	b.ReportMetric(rates[0], "none-ratings/s")
-	b.ReportMetric(100*rates[1]/rates[0], "%-json-of-none")
-	b.ReportMetric(100*rates[2]/rates[0], "%-gzip-of-none")
-	b.ReportMetric(100*cpu[0]/cpu[1], "%-cpu-json-of-none")
-	b.ReportMetric(100*cpu[0]/cpu[2], "%-cpu-gzip-of-none")
-	b.ReportMetric(100*median[1], "%-cpu-json-of-none-median")
-	b.ReportMetric(100*median[2], "%-cpu-gzip-of-none-median")
 	b.ReportMetric(lag, "delivery-lag-s")
 	b.ReportMetric(0, "ns/op")
 }

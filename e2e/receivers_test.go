@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -23,12 +22,8 @@ import (
 )
 
 // receiversEnv, set to a number, makes the test binary a receivers process
-// (receiversProcess) instead of running tests; receiversGzipEnv, set to 1,
-// makes its receivers take gzip.
-const (
-	receiversEnv     = "HAILONG_E2E_RECEIVERS"
-	receiversGzipEnv = "HAILONG_E2E_RECEIVERS_GZIP"
-)
+// (receiversProcess) instead of running tests.
+const receiversEnv = "HAILONG_E2E_RECEIVERS"
 
 // receivers are webhook receivers on loopback, each subscribed to
 // rating.stored over the province, counting the events they are sent. They
@@ -43,15 +38,10 @@ type receivers struct {
 	expect int64
 }
 
-// newReceivers starts n receivers and subscribes them; with gzip, their
-// answers say they take compressed deliveries (docs/WEBHOOKS.md).
-func newReceivers(b *testing.B, agg *aggapp.Main, n int, gzip bool) *receivers {
+func newReceivers(b *testing.B, agg *aggapp.Main, n int) *receivers {
 	b.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), receiversEnv+"="+strconv.Itoa(n))
-	if gzip {
-		cmd.Env = append(cmd.Env, receiversGzipEnv+"=1")
-	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe() // the child ends when it closes
 	if err != nil {
@@ -131,11 +121,10 @@ func (rs *receivers) check(b *testing.B) {
 }
 
 // receiversProcess serves n receivers on loopback, each counting the
-// rating.stored events in the bodies it is sent (inflated, when they
-// take gzip), and a count of them all; it prints the count's URL and the
-// receivers', on one line, and ends when its standard input does.
+// rating.stored events in the bodies it is sent, and a count of them all;
+// it prints the count's URL and the receivers', on one line, and ends
+// when its standard input does.
 func receiversProcess(n int) {
-	takeGzip := os.Getenv(receiversGzipEnv) == "1"
 	var got atomic.Int64
 	serve := func(h http.HandlerFunc) string {
 		srv := &http.Server{Handler: h}
@@ -151,20 +140,8 @@ func receiversProcess(n int) {
 	for range n {
 		urls = append(urls, serve(func(w http.ResponseWriter, r *http.Request) {
 			var body bytes.Buffer
-			if takeGzip {
-				w.Header().Set("Accept-Encoding", "gzip")
-			}
-			if r.Header.Get("Content-Encoding") == "gzip" {
-				zr, err := gzip.NewReader(r.Body)
-				if err != nil {
-					http.Error(w, err.Error(), http.StatusBadRequest)
-					return
-				}
-				body.ReadFrom(zr)
-			} else {
-				body.Grow(int(r.ContentLength) + bytes.MinRead) // read whole at once
-				body.ReadFrom(r.Body)
-			}
+			body.Grow(int(r.ContentLength) + bytes.MinRead) // read whole at once
+			body.ReadFrom(r.Body)
 			got.Add(int64(bytes.Count(body.Bytes(), []byte(`"type":"rating.stored","at"`))))
 		}))
 	}

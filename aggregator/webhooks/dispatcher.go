@@ -151,12 +151,8 @@ type Dispatcher struct {
 	sendCtx   context.Context
 	cancel    context.CancelFunc
 
-	mu   sync.Mutex // guards what the API reads: subs, logs, dead; and gzip
-	subs map[string]Subscription
-	// gzip lists the subscriptions whose receiver said, in its last
-	// answer that said anything of it, that it takes gzip (takesGzip).
-	// Kept in memory: after a start a receiver says so again.
-	gzip  map[string]bool
+	mu    sync.Mutex // guards what the API reads: subs, logs, dead
+	subs  map[string]Subscription
 	logs  map[string][]LogEntry
 	dirty map[string]bool
 	dead  []DeadLetter // newest first
@@ -188,7 +184,6 @@ type result struct {
 	batch, delivery, sub string
 	status               int
 	err                  string
-	gzip                 bool // sent compressed
 }
 
 // New returns a dispatcher; Start loads its state and starts it.
@@ -197,7 +192,7 @@ func New(cfg Config) *Dispatcher {
 	return &Dispatcher{
 		cfg: cfg, in: make(chan published, cfg.Buffer), results: make(chan result, cfg.Workers),
 		cmds: make(chan func(context.Context)), stop: make(chan struct{}), done: make(chan struct{}),
-		subs: map[string]Subscription{}, gzip: map[string]bool{}, logs: map[string][]LogEntry{}, dirty: map[string]bool{},
+		subs: map[string]Subscription{}, logs: map[string][]LogEntry{}, dirty: map[string]bool{},
 		inflight: map[string]bool{}, pending: map[int]int{}, settled: map[int][]string{},
 	}
 }
@@ -546,7 +541,7 @@ func (d *Dispatcher) plan(ctx context.Context, events []event, target *Subscript
 		return c
 	}
 	now := time.Now().UTC()
-	b := &Batch{ID: newID(), Created: now, deflated: &deflatedSpans{}}
+	b := &Batch{ID: newID(), Created: now}
 	ratingsOnly := target == nil
 	// open is, by subscription, the delivery of each type still taking
 	// events: a batch holds one type or two, so a short list searched
@@ -718,87 +713,35 @@ func (d *Dispatcher) dispatch(ctx context.Context) time.Duration {
 // disabled or deleted before it was sent.
 const errDisabled = "the subscription is disabled"
 
-// send makes one attempt and reports its result to the loop. A receiver
-// that said it takes gzip is sent the delivery compressed; if it then
-// refuses that (415 Unsupported Media Type), the same attempt is made
-// again at once uncompressed, and later ones stay so until it says
-// otherwise (RFC 7694 section 3).
+// send makes one attempt and reports its result to the loop.
 func (d *Dispatcher) send(sub Subscription, b *Batch, dl Delivery) {
 	r := result{batch: b.ID, delivery: dl.ID, sub: sub.ID}
-	plain := bodyOf(dl.ID, sub.ID, dl.Type, b, dl.Events)
-	r.gzip = plain.len() >= gzipMin && d.takesGzip(sub.ID)
-	for {
-		body := plain
-		if r.gzip {
-			body = b.gzipped(plain, dl.Events)
+	body := bodyOf(dl.ID, sub.ID, dl.Type, b, dl.Events)
+	req, err := http.NewRequestWithContext(d.sendCtx, http.MethodPost, sub.URL, body.reader())
+	if err == nil {
+		// Sent from the batch's own bytes, not a copy (body.reader); a
+		// stale kept-alive connection may need the body twice.
+		req.ContentLength = int64(body.len())
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "Hailong-Webhooks/1")
+		req.Header.Set(HeaderEvent, string(dl.Type))
+		req.Header.Set(HeaderDelivery, dl.ID)
+		req.Header.Set(HeaderAttempt, strconv.Itoa(dl.Attempts+1))
+		req.Header.Set(HeaderSignature, sign(sub.Secret, time.Now(), body...))
+		var resp *http.Response
+		if resp, err = d.cfg.Client.Do(req); err == nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			r.status = resp.StatusCode
 		}
-		var h http.Header
-		r.status, h, r.err = d.attempt(sub, dl, body, r.gzip)
-		if ok, said := takesGzip(h); said {
-			d.setGzip(sub.ID, ok)
-		}
-		if r.gzip && r.status == http.StatusUnsupportedMediaType {
-			d.setGzip(sub.ID, false)
-			r.gzip = false
-			continue
-		}
-		break
+	}
+	if err != nil {
+		r.err = attemptError(err)
+	} else if r.status < 200 || r.status > 299 {
+		r.err = "HTTP " + strconv.Itoa(r.status)
 	}
 	d.results <- r
-}
-
-// attempt posts body, signed, and returns the answer's status and
-// headers, or why there was none or it failed.
-func (d *Dispatcher) attempt(sub Subscription, dl Delivery, body body, gzip bool) (int, http.Header, string) {
-	req, err := http.NewRequestWithContext(d.sendCtx, http.MethodPost, sub.URL, body.reader())
-	if err != nil {
-		return 0, nil, attemptError(err)
-	}
-	// Sent from the batch's own bytes, not a copy (body.reader); a
-	// stale kept-alive connection may need the body twice.
-	req.ContentLength = int64(body.len())
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
-	req.Header.Set("Content-Type", "application/json")
-	if gzip {
-		req.Header.Set("Content-Encoding", "gzip")
-	}
-	req.Header.Set("User-Agent", "Hailong-Webhooks/1")
-	req.Header.Set(HeaderEvent, string(dl.Type))
-	req.Header.Set(HeaderDelivery, dl.ID)
-	req.Header.Set(HeaderAttempt, strconv.Itoa(dl.Attempts+1))
-	req.Header.Set(HeaderSignature, sign(sub.Secret, time.Now(), body...))
-	resp, err := d.cfg.Client.Do(req)
-	if err != nil {
-		return 0, nil, attemptError(err)
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, resp.Header, "HTTP " + strconv.Itoa(resp.StatusCode)
-	}
-	return resp.StatusCode, resp.Header, ""
-}
-
-// takesGzip reports whether the receiver of subscription id said it takes
-// gzip.
-func (d *Dispatcher) takesGzip(id string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.gzip[id]
-}
-
-// setGzip records whether the receiver of subscription id takes gzip.
-func (d *Dispatcher) setGzip(id string, ok bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, exists := d.subs[id]; !exists {
-		return // deleted meanwhile
-	}
-	if ok {
-		d.gzip[id] = true
-	} else {
-		delete(d.gzip, id)
-	}
 }
 
 // attemptError says why an attempt failed, for the delivery log an admin
@@ -897,10 +840,7 @@ func (d *Dispatcher) settle(ctx context.Context, r result) {
 	}
 	dl := &b.Deliveries[i]
 	dl.Attempts++
-	dl.Status, dl.Error, dl.Encoding = r.status, r.err, ""
-	if r.gzip {
-		dl.Encoding = "gzip"
-	}
+	dl.Status, dl.Error = r.status, r.err
 	switch {
 	case r.err == "":
 		d.note(*dl, len(dl.Events), StateDelivered)
@@ -1048,7 +988,7 @@ func (d *Dispatcher) disable(ctx context.Context, id, why string) {
 // note records the latest state of a delivery in its subscription's log.
 func (d *Dispatcher) note(dl Delivery, events int, state string) {
 	e := LogEntry{Delivery: dl.ID, Type: dl.Type, Events: events, State: state, Attempts: dl.Attempts,
-		Status: dl.Status, Error: dl.Error, Encoding: dl.Encoding, At: time.Now().UTC()}
+		Status: dl.Status, Error: dl.Error, At: time.Now().UTC()}
 	if state == StateRetrying {
 		e.Next = dl.Next
 	}

@@ -99,9 +99,6 @@ func (d *Dispatcher) Update(ctx context.Context, id string, c Change, check func
 	}
 	d.mu.Lock()
 	d.subs[id] = n
-	if n.URL != s.URL {
-		delete(d.gzip, id) // another receiver, which has said nothing yet
-	}
 	d.rewant()
 	d.mu.Unlock()
 	n.Secret = ""
@@ -123,7 +120,6 @@ func (d *Dispatcher) Unsubscribe(ctx context.Context, id string) error {
 		}
 		d.mu.Lock()
 		delete(d.subs, id)
-		delete(d.gzip, id)
 		d.rewant()
 		var drop []string
 		d.dead = slices.DeleteFunc(d.dead, func(l DeadLetter) bool {

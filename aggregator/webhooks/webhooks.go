@@ -101,8 +101,6 @@ type Delivery struct {
 	Next     time.Time `bson:"next"`
 	Status   int       `bson:"status,omitempty"` // the last response's code
 	Error    string    `bson:"error,omitempty"`  // the last attempt's failure
-	// Encoding is "gzip" when the last attempt was sent compressed.
-	Encoding string `bson:"encoding,omitempty"`
 }
 
 // Batch is a queue entry: events published together, each stored once as
@@ -127,9 +125,6 @@ type Batch struct {
 	// queue stores it and the bodies send slices of it, uncopied.
 	raw []byte
 	at  []int
-	// deflated holds, for a batch planned here, its spans of events
-	// deflated for the receivers that take gzip (Batch.gzipped).
-	deflated *deflatedSpans
 }
 
 // JSON returns the JSON array of the batch's events: "[e0,e1,…]".
@@ -207,9 +202,6 @@ type LogEntry struct {
 	At       time.Time         `json:"at" bson:"at"`
 	// Next is when a retrying delivery is tried again.
 	Next time.Time `json:"next,omitzero" bson:"next,omitempty"`
-	// Encoding is "gzip" when the last attempt was sent compressed
-	// (docs/WEBHOOKS.md, "Compressed deliveries").
-	Encoding string `json:"encoding,omitempty" bson:"encoding,omitempty"`
 }
 
 // Log is a subscription's delivery log, newest first.
