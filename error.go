@@ -34,6 +34,9 @@ type FieldError struct {
 	// Said is how Message was made (Fieldf), for a page that says it in
 	// its own language; nil for a message written as it stands.
 	Said *Said `json:"-"`
+	// Cause is the error Message says, when it came from one (a
+	// *TextError of CheckText), for a page to find with errors.As.
+	Cause error `json:"-"`
 }
 
 // Fieldf returns the FieldError of field with a formatted message, and

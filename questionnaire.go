@@ -128,6 +128,16 @@ func (q *Questionnaire) Dissatisfied(answers Answers) bool {
 	return slices.Contains(h.Dissatisfied, a.Value)
 }
 
+// What Validate says of an answer: the formats of its field errors'
+// Said, which a page matches to say the same in its own language.
+const (
+	SaidRequired  = "is required"
+	SaidNotText   = "must be text"
+	SaidTooLong   = "must be at most %d characters"
+	SaidNotNumber = "must be a whole number"
+	SaidNotOption = "%d is not one of the options %s"
+)
+
 // Validate checks answers against the questionnaire: every answer belongs to
 // a known question, has the right type and one of its options, and every
 // required question is answered. It reports every problem at once.
@@ -148,21 +158,22 @@ func (q *Questionnaire) Validate(answers Answers) error {
 		}
 		switch {
 		case qu.Kind == KindText && !a.IsText:
-			fields = append(fields, FieldError{Field: field, Message: "must be text"})
+			fields = append(fields, Fieldf(field, SaidNotText))
 		case qu.Kind == KindText && utf8.RuneCountInString(a.Text) > MaxTextAnswer:
-			fields = append(fields, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", MaxTextAnswer)})
+			fields = append(fields, Fieldf(field, SaidTooLong, MaxTextAnswer))
 		case qu.Kind == KindText && CheckText(a.Text) != nil:
-			fields = append(fields, FieldError{Field: field, Message: CheckText(a.Text).Error()})
+			err := CheckText(a.Text)
+			fields = append(fields, FieldError{Field: field, Message: err.Error(), Cause: err})
 		case qu.Kind != KindText && a.IsText:
-			fields = append(fields, FieldError{Field: field, Message: "must be a whole number"})
+			fields = append(fields, Fieldf(field, SaidNotNumber))
 		case qu.Kind != KindText && !qu.HasOption(a.Value):
-			fields = append(fields, FieldError{Field: field, Message: fmt.Sprintf("%d is not one of the options %s", a.Value, optionList(qu.Options))})
+			fields = append(fields, Fieldf(field, SaidNotOption, a.Value, optionList(qu.Options)))
 		}
 	}
 	for _, qu := range q.Questions {
 		a, ok := answers[qu.ID]
 		if qu.Required && (!ok || (a.IsText && strings.TrimSpace(a.Text) == "")) {
-			fields = append(fields, FieldError{Field: "answers." + qu.ID, Message: "is required"})
+			fields = append(fields, Fieldf("answers."+qu.ID, SaidRequired))
 		}
 	}
 	if len(fields) > 0 {

@@ -195,7 +195,7 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 	var fields []FieldError
 	add := func(field string, err error) {
 		if err != nil {
-			fields = append(fields, FieldError{Field: field, Message: err.Error()})
+			fields = append(fields, FieldError{Field: field, Message: err.Error(), Cause: err})
 		}
 	}
 	if s.Counter != "" {
@@ -214,7 +214,7 @@ func (s *Submission) Validate(c *Catalog) (*Questionnaire, error) {
 	var ok bool
 	switch {
 	case s.Questionnaire == "":
-		fields = append(fields, FieldError{Field: "questionnaire", Message: "is required"})
+		fields = append(fields, Fieldf("questionnaire", SaidRequired))
 	case s.Version == 0:
 		q, ok = c.Latest(s.Questionnaire)
 	default:

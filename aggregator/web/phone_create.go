@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -197,14 +198,19 @@ func phoneErrors(q *hailong.Questionnaire, lang string, fields []hailong.FieldEr
 			}
 		}
 		msg := t["err_other"]
-		switch m := f.Message; {
-		case m == "is required":
-			msg = t["err_required"]
-		case strings.HasPrefix(m, "must be at most"):
-			msg = t["err_long"]
-		case strings.Contains(m, "control character"), strings.Contains(m, "bidirectional control"), strings.Contains(m, "UTF-8"):
+		var format string // how the domain made the message
+		if f.Said != nil {
+			format = f.Said.Format
+		}
+		var te *hailong.TextError
+		switch {
+		case errors.As(f.Cause, &te):
 			msg = t["err_text"]
-		case strings.Contains(m, "is not one of the options"), m == "must be a whole number":
+		case format == hailong.SaidRequired:
+			msg = t["err_required"]
+		case format == hailong.SaidTooLong:
+			msg = t["err_long"]
+		case format == hailong.SaidNotOption, format == hailong.SaidNotNumber:
 			msg = t["err_option"]
 		}
 		out = append(out, hailong.FieldError{Field: name, Message: msg})
