@@ -2,6 +2,7 @@ package fiberapp_test
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,13 +191,15 @@ func TestOversizedHeaderAnswers431(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
+		target string // the request line's target; "/" if empty
 		header string // the request's lines after Host
 		status int
 	}{
-		{"one huge header", "X-Padding: " + strings.Repeat("a", 4*fiberapp.HeaderLimit) + "\r\n", http.StatusRequestHeaderFieldsTooLarge},
-		{"a huge cookie", "Cookie: hailong_session=" + strings.Repeat("c", 2*fiberapp.HeaderLimit) + "\r\n", http.StatusRequestHeaderFieldsTooLarge},
-		{"many headers", many.String(), http.StatusRequestHeaderFieldsTooLarge},
-		{"a header within the buffer", "X-Padding: " + strings.Repeat("a", fiberapp.HeaderLimit/2) + "\r\n", http.StatusOK},
+		{"a long URL", "/?q=" + strings.Repeat("u", 2*fiberapp.HeaderLimit), "", http.StatusRequestHeaderFieldsTooLarge},
+		{"one huge header", "", "X-Padding: " + strings.Repeat("a", 4*fiberapp.HeaderLimit) + "\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"a huge cookie", "", "Cookie: hailong_session=" + strings.Repeat("c", 2*fiberapp.HeaderLimit) + "\r\n", http.StatusRequestHeaderFieldsTooLarge},
+		{"many headers", "", many.String(), http.StatusRequestHeaderFieldsTooLarge},
+		{"a header within the buffer", "", "X-Padding: " + strings.Repeat("a", fiberapp.HeaderLimit/2) + "\r\n", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conn, err := net.Dial("tcp", ln.Addr().String())
@@ -206,7 +209,8 @@ func TestOversizedHeaderAnswers431(t *testing.T) {
 			defer conn.Close()
 			conn.SetDeadline(time.Now().Add(10 * time.Second))
 			// Written aside: the server answers without reading it all.
-			go io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n"+tc.header+"\r\n")
+			target := cmp.Or(tc.target, "/")
+			go io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: x\r\n"+tc.header+"\r\n")
 			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			if err != nil {
 				t.Fatalf("no answer: %v", err)

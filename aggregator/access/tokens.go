@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -103,9 +104,20 @@ func (s *Service) mayHandleTokens(actor *hailong.Principal, owner hailong.User) 
 // owner's role; it must expire, within MaxTokenLife.
 func (s *Service) CreateToken(ctx context.Context, actor *hailong.Principal, owner, name, scope string, perms []hailong.Permission, expires time.Time) (string, Token, error) {
 	secret, t, err := s.createToken(ctx, actor, owner, name, scope, perms, expires)
-	s.Record(ctx, Event{Actor: actorName(actor), Action: ActionTokenAdd, Target: auditName(owner),
-		Detail: fmt.Sprintf("id=%s name=%q scope=%s expires=%s", t.ID, t.Name, t.Scope, t.Expires.Format(time.DateOnly)) + errDetail(err), OK: err == nil})
+	detail := fmt.Sprintf("id=%s name=%q scope=%s expires=%s", t.ID, t.Name, t.Scope, t.Expires.Format(time.DateOnly))
+	if err != nil { // no token was made: what was asked for
+		detail = fmt.Sprintf("name=%q scope=%s expires=%s", auditName(name), cmp.Or(auditName(scope), "(the owner's)"), askedExpiry(expires))
+	}
+	s.Record(ctx, Event{Actor: actorName(actor), Action: ActionTokenAdd, Target: auditName(owner), Detail: detail + errDetail(err), OK: err == nil})
 	return secret, t, err
+}
+
+// askedExpiry is the expiry asked of a token, for the audit log.
+func askedExpiry(t time.Time) string {
+	if t.IsZero() {
+		return "(none)"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func (s *Service) createToken(ctx context.Context, actor *hailong.Principal, owner, name, scope string, perms []hailong.Permission, expires time.Time) (string, Token, error) {

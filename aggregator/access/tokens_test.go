@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -219,8 +220,14 @@ func TestCreateTokenRules(t *testing.T) {
 			if (secret != "") != (tt.code == "") {
 				t.Fatalf("secret %q with error %v", secret, err)
 			}
-			if tt.code != "" {
-				e.wantAudit(t, access.Event{Actor: tt.actor.Username, Action: access.ActionTokenAdd, Target: tt.owner, OK: false})
+			if tt.code != "" { // the refusal records what was asked, not an empty token
+				asked := `name="t" scope=` + cmp.Or(tt.scope, "(the owner's)") + " expires="
+				if tt.expires.IsZero() {
+					asked += "(none)"
+				} else {
+					asked += tt.expires.UTC().Format(time.RFC3339)
+				}
+				e.wantAudit(t, access.Event{Actor: tt.actor.Username, Action: access.ActionTokenAdd, Target: tt.owner, Detail: asked + " error=", OK: false})
 			}
 		})
 	}
