@@ -100,6 +100,16 @@ func TestPeopleAndTokensOnTheRealService(t *testing.T) {
 	if strings.Replace(unknown, "lan-khong-co", "lan", 1) != wrong {
 		t.Error("the page for an unknown account differs from the one for a wrong password")
 	}
+	// Text no account or password can hold: said on the sign-in form itself.
+	for _, c := range []struct{ name, user, pass, want string }{
+		{"a control character in the username", "lan\x01", e2ePassword, "Tên đăng nhập có ký tự không dùng được"},
+		{"invalid UTF-8 in the password", "lan", "pass\xffword-99", "Mật khẩu có ký tự không dùng được"},
+	} {
+		resp, page := login(c.user, c.pass)
+		if resp.StatusCode != 400 || !strings.Contains(page, c.want) || !strings.Contains(page, `name="password"`) || strings.Contains(page, "lan\x01") {
+			t.Errorf("%s: %d, want 400 and the sign-in form saying %q:\n%s", c.name, resp.StatusCode, c.want, page)
+		}
+	}
 	resp, _ := login("lan", e2ePassword)
 	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/?lang=en" || b.session() == "" {
 		t.Fatalf("sign in: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -152,6 +162,9 @@ func TestPeopleAndTokensOnTheRealService(t *testing.T) {
 	}
 	if resp, page := change("not it", "another-Password-99"); resp.StatusCode != 400 || !strings.Contains(page, "Mật khẩu hiện tại không đúng.") {
 		t.Errorf("wrong current password: %d", resp.StatusCode)
+	}
+	if resp, page := change(e2ePassword, "another\x00Password-99"); resp.StatusCode != 400 || !strings.Contains(page, "Mật khẩu có ký tự không dùng được") || !strings.Contains(page, `name="new2"`) {
+		t.Errorf("a NUL in the new password: %d\n%s", resp.StatusCode, page)
 	}
 	if resp, page := change(e2ePassword, "short"); resp.StatusCode != 400 || !strings.Contains(page, "chưa đạt yêu cầu") {
 		t.Errorf("short password: %d", resp.StatusCode)

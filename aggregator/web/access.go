@@ -110,7 +110,11 @@ type Route struct {
 	// only to principals whose scope is all of it (wholeInstallation).
 	Whole bool
 	// Phone: a citizen's phone page, rate-limited per address.
-	Phone   bool
+	Phone bool
+	// OwnText: the handler checks its form's text itself and says so on
+	// its own form (sign-in, password), which formText's refusal page
+	// would leave; the others are behind formText.
+	OwnText bool
 	handler func(*Server, *fiber.Ctx) error
 }
 

@@ -13,6 +13,10 @@ import (
 func (s *Server) passwordUpdate(c *fiber.Ctx) error {
 	p := principalOf(c)
 	page := accountPage{Username: p.Username}
+	if key := badText(c, "old", "new", "new2"); key != "" {
+		page.Error = key
+		return s.accountRender(c, fiber.StatusBadRequest, "password.html", page)
+	}
 	if c.FormValue("new") != c.FormValue("new2") {
 		page.Error = "mismatch"
 		return s.accountRender(c, fiber.StatusBadRequest, "password.html", page)

@@ -270,14 +270,14 @@ func Routes() []Route {
 		{Method: "GET", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneShow},
 		{Method: "POST", Path: "/r/:token", Rule: Rule{Kind: Public}, Phone: true, Form: true, handler: (*Server).phoneCreate},
 		{Method: "GET", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginShow},
-		{Method: "POST", Path: "/login", Rule: Rule{Kind: Public}, Form: true, handler: (*Server).loginCreate},
+		{Method: "POST", Path: "/login", Rule: Rule{Kind: Public}, Form: true, OwnText: true, handler: (*Server).loginCreate},
 		// Single sign-on: public, as the sign-in page is. The callback
 		// renders the sign-in form again on a refusal.
 		{Method: "GET", Path: oidc.StartPath, Rule: Rule{Kind: Public}, handler: (*Server).oidcStart},
 		{Method: "GET", Path: oidc.CallbackPath, Rule: Rule{Kind: Public}, Form: true, handler: (*Server).oidcCallback},
 		{Method: "POST", Path: "/logout", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).logoutCreate},
 		{Method: "GET", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordShow},
-		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).passwordUpdate},
+		{Method: "POST", Path: "/account/password", Rule: Rule{Kind: Account}, Form: true, OwnText: true, handler: (*Server).passwordUpdate},
 		{Method: "GET", Path: "/admin", Rule: Rule{Kind: Account}, Form: true, handler: (*Server).adminShow},
 		{Method: "GET", Path: "/admin/users", Rule: users, Form: true, handler: (*Server).adminUsersShow},
 		{Method: "POST", Path: "/admin/users", Rule: users, Form: true, handler: (*Server).adminUsersCreate},
@@ -404,7 +404,7 @@ func (s *Server) register(r Route) {
 		guard = func(c *fiber.Ctx) error { return s.pageErrors(c, g(c)) }
 	}
 	chain = append(chain, guard)
-	if r.Form && r.Method == fiber.MethodPost && !r.Phone && r.Page() {
+	if r.Form && r.Method == fiber.MethodPost && !r.Phone && !r.OwnText && r.Page() {
 		chain = append(chain, s.formText)
 	}
 	chain = append(chain, handler)
