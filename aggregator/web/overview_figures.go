@@ -20,6 +20,9 @@ type figure struct {
 	// nil for a mean index, whose change is given but not tested.
 	prop  *report.Proportion
 	class string // a Circular 01 classification
+	// sum: a total of several indices, each counted on its own ratings,
+	// so the figure has no one count of them to give.
+	sum bool
 }
 
 // figureGroups are the figures of one report by table. The Happy Index
@@ -51,7 +54,7 @@ func figuresOf(m report.Measures, t map[string]string) figureGroups {
 		class      string
 	}{{"official", t["ov_official_score"], m.Circular01.Official, m.Circular01.Official.Classification},
 		{"agency", t["ov_agency_score"], m.Circular01.Agency, t["ov_class_"+m.Circular01.Agency.Classification]}} {
-		g.circular = append(g.circular, figure{key: "c01/" + sc.key, label: sc.label, value: sc.s.Value, enough: sc.s.EnoughRatings, class: sc.class})
+		g.circular = append(g.circular, figure{key: "c01/" + sc.key, label: sc.label, value: sc.s.Value, enough: sc.s.EnoughRatings, class: sc.class, sum: true})
 	}
 	return g
 }
@@ -82,7 +85,11 @@ func figureTables(t map[string]string, m report.Measures, earlier report.Compari
 		}
 		tab := report.Table{Name: name, Title: title, Columns: cols}
 		for i, f := range fs {
-			cells := []report.Cell{{Text: f.label}, {Value: count(f.n)}, shownCell(t, f.value, f.enough)}
+			n := report.Cell{Value: count(f.n)}
+			if f.sum {
+				n = report.Cell{Text: "–"}
+			}
+			cells := []report.Cell{{Text: f.label}, n, shownCell(t, f.value, f.enough)}
 			switch {
 			case !withCI:
 			case f.ci != nil && f.enough:

@@ -478,6 +478,10 @@ func TestOverviewFiguresEqualTheAPI(t *testing.T) {
 			}
 			official := rowOf(t, c01, "Tổng điểm cán bộ (chỉ số 1, 2, 3, 4, 7)")
 			same("official score", official.values[1], m.Circular01.Official.Value, m.Circular01.Official.EnoughRatings)
+			// A total of indices counted on different ratings: no count of its own.
+			if official.texts[0] != "–" {
+				t.Errorf("the official's total counted %q ratings, want none given", official.texts[0])
+			}
 			if got := official.texts[len(official.texts)-1]; got != m.Circular01.Official.Classification {
 				t.Errorf("official class %q, API %q", got, m.Circular01.Official.Classification)
 			}
