@@ -1,6 +1,8 @@
 package web
 
 import (
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -58,9 +60,12 @@ func (s *Server) alertRulesSave(c *fiber.Ctx) error {
 		r.Name, r.Unit, r.Kind, r.Measure, r.Question, r.Answer = form.Name, form.Unit, hailong.AlertKind(form.Kind), form.Measure, form.Question, form.Answer
 		// A number that does not read is out of its field's range, which
 		// the check refuses with the message of that field.
-		r.Threshold = formNumber(form.Threshold)
-		r.Window = time.Duration(formNumber(form.WindowHours) * float64(time.Hour))
-		r.MinRatings, _ = strconv.ParseInt(strings.TrimSpace(form.MinRatings), 10, 64)
+		r.Threshold = formNumber(lang, form.Threshold)
+		r.Window = time.Duration(formNumber(lang, form.WindowHours) * float64(time.Hour))
+		r.MinRatings = -1
+		if n := formNumber(lang, form.MinRatings); n == math.Trunc(n) && math.Abs(n) < 1e15 {
+			r.MinRatings = int64(n)
+		}
 		if _, err = s.saveRule(c, eng, r, lang); err != nil {
 			if hailong.ErrorCode(err) != hailong.EINVALID {
 				return err
@@ -75,16 +80,38 @@ func (s *Server) alertRulesSave(c *fiber.Ctx) error {
 	return s.alertRulesRender(c, fiber.StatusOK, nil, notice)
 }
 
-// formNumber reads a number written with a decimal point or comma; 0 when
-// empty and -1 when it does not read, both out of every field's range.
-func formNumber(v string) float64 {
+// formNumber reads a number as the page's language writes it; 0 when
+// empty and -1 when it does not read, both out of every field's range. A
+// Vietnamese page writes thousands with points and decimals with a comma
+// (1.234,5), an English one the other way (1,234.5): a separator followed
+// by groups of three digits to the end or to the decimal mark is the
+// thousands', so "1.000" on a Vietnamese page is a thousand, as the page
+// itself writes it, not 1. Any other lone point or comma is the decimal
+// mark, in either language ("0,5", "0.5").
+func formNumber(lang, v string) float64 {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
-	if err != nil {
+	group, decimal := ",", "."
+	if lang == "vi" {
+		group, decimal = ".", ","
+	}
+	if grouped[lang == "vi"].MatchString(v) {
+		v = strings.Replace(strings.ReplaceAll(v, group, ""), decimal, ".", 1)
+	} else {
+		v = strings.ReplaceAll(v, ",", ".")
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return -1
 	}
 	return f
+}
+
+// grouped matches a number written with thousands separators: by whether
+// the page is Vietnamese.
+var grouped = map[bool]*regexp.Regexp{
+	true:  regexp.MustCompile(`^-?\d{1,3}(\.\d{3})+(,\d+)?$`),
+	false: regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`),
 }
