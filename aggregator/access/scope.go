@@ -118,6 +118,11 @@ func (s *Service) within(actor *hailong.Principal, inner string) bool {
 	return s.InScope(actor, inner, s.today())
 }
 
+// InForce reports whether code is a unit in force today: what a
+// subscription or a rule may name, where a scope check alone would also
+// let through the units a reorganisation ended (read with as_of).
+func (s *Service) InForce(code string) bool { return s.unitExists(code) }
+
 // unitExists reports whether code is a unit in force today.
 func (s *Service) unitExists(code string) bool {
 	if s.cfg.Units == nil {

@@ -27,6 +27,9 @@ type Store interface {
 // Scope answers whether a principal sees a unit (access.Service).
 type Scope interface {
 	InScope(p *hailong.Principal, unit string, asOf hailong.Date) bool
+	// InForce reports whether unit is in force today: a unit a
+	// reorganisation ended has no reports to send.
+	InForce(unit string) bool
 }
 
 // MaxPerUser bounds a user's subscriptions.
@@ -37,6 +40,7 @@ const MaxPerUser = 50
 const (
 	MsgRequired   = "required"
 	MsgOutOfScope = "not a unit in your scope"
+	MsgNotInForce = "not a unit in force today: it ended in a reorganisation and has no reports; subscribe to the unit that took it over"
 	MsgKind       = "not alerts, weekly, monthly or quarterly"
 	MsgLang       = "not vi or en"
 	MsgRepeat     = "already subscribed to this kind for this unit"
@@ -123,6 +127,8 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgRequired})
 	case !s.scope.InScope(p, unit, hailong.DateOf(s.now())):
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgOutOfScope})
+	case !s.scope.InForce(unit):
+		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgNotInForce})
 	}
 	switch {
 	case !slices.Contains(hailong.SubscriptionKinds(), kind):

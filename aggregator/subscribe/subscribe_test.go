@@ -44,6 +44,10 @@ func TestAdd(t *testing.T) {
 		{"another commune", lan, "09250", "weekly", "vi", "unit", subscribe.MsgOutOfScope, hailong.EINVALID},
 		{"the province", lan, "24", "monthly", "vi", "unit", subscribe.MsgOutOfScope, hailong.EINVALID},
 		{"no unit", lan, " ", "monthly", "vi", "unit", subscribe.MsgRequired, hailong.EINVALID},
+		// In the commune's scope through the 2025 reorganisation (read
+		// with as_of), but gone: it has no reports to send.
+		{"a centre the reorganisation ended", lan, "MC-256", "monthly", "vi", "unit", subscribe.MsgNotInForce, hailong.EINVALID},
+		{"a district the reorganisation ended", lan, "256", "quarterly", "vi", "unit", subscribe.MsgNotInForce, hailong.EINVALID},
 		{"unknown kind", lan, "09190", "daily", "vi", "kind", subscribe.MsgKind, hailong.EINVALID},
 		{"unknown language", lan, "09190", "monthly", "fr", "lang", subscribe.MsgLang, hailong.EINVALID},
 		{"the province by its analyst", hoa, "24", "quarterly", "vi", "", "", ""},

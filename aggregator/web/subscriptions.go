@@ -28,5 +28,5 @@ func (s *Server) subscriptions() (Subscriptions, error) {
 var subscriptionMessages = map[string]string{
 	subscribe.MsgRequired: "err_required", subscribe.MsgOutOfScope: "err_scope", subscribe.MsgKind: "err_kind",
 	subscribe.MsgLang: "err_lang", subscribe.MsgRepeat: "err_repeat", subscribe.MsgTooMany: "err_too_many",
-	subscribe.MsgNoRight: "err_no_right",
+	subscribe.MsgNoRight: "err_no_right", subscribe.MsgNotInForce: "err_not_in_force",
 }

@@ -16,8 +16,9 @@ func init() {
 		"added": "Đã đăng ký.", "removed": "Đã huỷ đăng ký.", "email_saved": "Đã lưu địa chỉ email.",
 		"fix":          "Thông tin chưa hợp lệ, xin xem lại các ô được đánh dấu.",
 		"err_required": "Xin chọn một đơn vị.", "err_scope": "Đơn vị này không nằm trong phạm vi của bạn.",
-		"err_no_right": "Vai trò của bạn không có quyền nhận loại thư này: cần quyền xem số liệu, và với báo cáo quý cần thêm quyền tải báo cáo.",
-		"err_kind":     "Xin chọn loại thư: cảnh báo, tóm tắt tuần, tóm tắt tháng hoặc báo cáo quý.", "err_lang": "Xin chọn tiếng Việt hoặc tiếng Anh.",
+		"err_not_in_force": "Đơn vị này đã chấm dứt khi sắp xếp lại đơn vị hành chính và không còn báo cáo; xin đăng ký nhận của đơn vị kế thừa.",
+		"err_no_right":     "Vai trò của bạn không có quyền nhận loại thư này: cần quyền xem số liệu, và với báo cáo quý cần thêm quyền tải báo cáo.",
+		"err_kind":         "Xin chọn loại thư: cảnh báo, tóm tắt tuần, tóm tắt tháng hoặc báo cáo quý.", "err_lang": "Xin chọn tiếng Việt hoặc tiếng Anh.",
 		"err_repeat": "Bạn đã đăng ký loại thư này cho đơn vị này rồi.", "err_too_many": "Bạn đã có quá nhiều đăng ký; xin huỷ bớt.",
 		"err_email": "Địa chỉ email chưa hợp lệ, ví dụ: ten@example.gov.vn.",
 	}, map[string]string{
@@ -34,8 +35,9 @@ func init() {
 		"added": "Subscribed.", "removed": "Unsubscribed.", "email_saved": "The email address has been saved.",
 		"fix":          "Some input is not valid; see the marked fields.",
 		"err_required": "Choose a unit.", "err_scope": "This unit is not in your scope.",
-		"err_no_right": "Your role does not hold the right to this kind of email: it needs measures.read, and the quarterly report exports.read too.",
-		"err_kind":     "Choose alerts, weekly summary, monthly summary or quarterly report.", "err_lang": "Choose Vietnamese or English.",
+		"err_not_in_force": "This unit ended in a reorganisation and has no reports any more; subscribe to the unit that took it over.",
+		"err_no_right":     "Your role does not hold the right to this kind of email: it needs measures.read, and the quarterly report exports.read too.",
+		"err_kind":         "Choose alerts, weekly summary, monthly summary or quarterly report.", "err_lang": "Choose Vietnamese or English.",
 		"err_repeat": "You already have this subscription for this unit.", "err_too_many": "You have too many subscriptions; remove some first.",
 		"err_email": "The email address is not valid, e.g. name@example.gov.vn.",
 	}
