@@ -34,16 +34,29 @@ var pairTexts = map[string]pairText{
 }
 
 // pairedScreen serves the screen to paired terminals; an unpaired browser
-// gets its pairing code instead. A screen paired at a counter always shows
-// that counter.
+// gets its pairing code instead. A screen shows where it is paired, which
+// its address cannot change: a counter's tablet always its counter, and a
+// screen paired in the lobby no counter. A lobby screen opened at a
+// counter's address would otherwise show that counter and have every tap
+// refused (ownCounter), asking citizens to tap again for nothing.
 func (s *Server) pairedScreen(c *fiber.Ctx) error {
 	t, ok := s.terminalOf(c)
 	if !ok {
 		return s.pairingShow(c)
 	}
-	if t.Kind == terminals.Screen && t.Counter != "" && c.Query("counter") != t.Counter {
+	// A counter the address names wrongly (not a code, or twice) is
+	// refused by the screen itself, naming the parameter.
+	counter := c.Context().QueryArgs().PeekMulti("counter")
+	valid := len(counter) == 0 || len(counter) == 1 && hailong.CheckRef(string(counter[0])) == nil
+	if t.Kind == terminals.Screen && valid && c.Query("counter") != t.Counter {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
-		v.Set("counter", t.Counter)
+		if t.Counter == "" {
+			s.Logger.Warn("a screen paired in the lobby was opened at a counter's address: it shows the lobby; pair it again with -counter to rate at the counter",
+				"terminal", t.Name, "counter", hailong.ScrubText(c.Query("counter")))
+			v.Del("counter")
+		} else {
+			v.Set("counter", t.Counter)
+		}
 		return c.Redirect("/?"+v.Encode(), http.StatusSeeOther)
 	}
 	return c.Next()

@@ -430,6 +430,17 @@ func TestAScreenRatesWhereItStands(t *testing.T) {
 	if st, _ := o.Stats(); st.Queued != 1 {
 		t.Errorf("%d ratings queued; want the tablet's own one", st.Queued)
 	}
+	// A screen shows where it is paired, whatever counter its address names.
+	for _, tc := range []struct{ name, token, want string }{
+		{"a lobby screen at a counter's address", lobby, `data-counter=""`},
+		{"a tablet at another counter's address", q3, `data-counter="Q3"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if a := asTerminal(t, s, tc.token, "GET", "/?counter=Q6&official=cb-0600", ""); a.status != 200 || !strings.Contains(a.raw, tc.want) {
+				t.Errorf("%d, want the screen with %s", a.status, tc.want)
+			}
+		})
+	}
 
 	// The one-stop software opens the dossier for official cb-0200; the
 	// tablet's address names cb-0300.
