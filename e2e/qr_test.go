@@ -445,6 +445,38 @@ func TestOnePhoneRatesOnceAScan(t *testing.T) {
 			t.Errorf("the dossier's form, send %d: %d %.300s", i+1, st, page)
 		}
 	}
+
+	// A double tap: the second send leaves before the first's answer (and
+	// its cookie) comes back. Still one rating, and thanks for both.
+	before := counted(true)
+	for round := range 3 {
+		for _, link := range []string{code.URL, issueToken(t, k.URL(), fmt.Sprintf(`{"dossier":"H15.50.05.13-261202-079%d"}`, round)).URL} {
+			tapper := newPhone(t)
+			st, page := tapper.get(link)
+			form := csrfField.FindStringSubmatch(page)
+			if st != 200 || form == nil {
+				t.Fatalf("the page of %s: %d", link, st)
+			}
+			answers := url.Values{"overall": {"2"}, "_csrf": {form[1]}}
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			pages := make([]string, 2)
+			statuses := make([]int, 2)
+			for i := range 2 {
+				wg.Go(func() { <-start; statuses[i], pages[i] = tapper.send(link, answers) })
+			}
+			close(start)
+			wg.Wait()
+			for i := range 2 {
+				if statuses[i] != 200 || !strings.Contains(pages[i], "cảm ơn") {
+					t.Errorf("round %d, send %d of a double tap: %d %.300s", round, i+1, statuses[i], pages[i])
+				}
+			}
+		}
+	}
+	if n := counted(true) - before; n != 6 {
+		t.Errorf("%d ratings after three double taps on a walk-in code and three on dossier links, want 6", n)
+	}
 }
 
 func issueWalkIn(t *testing.T, kioskURL, terminal string, want int) issued {

@@ -79,25 +79,46 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 		return s.phoneRender(c, http.StatusBadRequest, p)
 	}
 	sub.Version = q.Version
-	id := claims.RatingID()
-	if claims.Kind == qrtoken.WalkIn {
-		ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)
-		if err != nil {
-			s.Logger.Error("count a walk-in use", "err", err)
-			return hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
-		}
-		if !ok {
-			return s.phoneNotice(c, problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may."))
-		}
-		id = hailong.NewID()
-	}
 	now := s.Now()
-	r := hailong.Rating{ID: id, Submission: sub, Channel: hailong.ChannelQR, Unit: claims.Unit, Kiosk: claims.Kiosk,
-		At: now.UTC().Truncate(time.Millisecond)}
-	if claims.Kind == qrtoken.WalkIn {
-		watched := fmt.Sprintf("%x %s", claims.Nonce, c.IP())
-		r.Flags = s.walkInWatch.Judge(watched, now)
+	// A form sent again from this browser with this link before the
+	// first answer came back is the same rating (phoneSends); a program
+	// sends its JSON again as it likes, and gets the rating's own answer.
+	send := &phoneSend{at: now.UTC().Truncate(time.Millisecond), ready: make(chan struct{})}
+	first := true
+	if !isJSON {
+		send, first = s.phoneSends.claim(tok+" "+c.FormValue("_csrf"), now)
 	}
+	if first {
+		var refused error
+		defer func() { send.finish(refused) }()
+		send.id = claims.RatingID()
+		if claims.Kind == qrtoken.WalkIn {
+			ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)
+			switch {
+			case err != nil:
+				s.Logger.Error("count a walk-in use", "err", err)
+				refused = hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
+				return refused
+			case !ok:
+				refused = problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may.")
+				return s.phoneNotice(c, refused)
+			}
+			send.id = hailong.NewID()
+			send.flags = s.walkInWatch.Judge(fmt.Sprintf("%x %s", claims.Nonce, c.IP()), now)
+		}
+	} else {
+		if err := send.wait(c.UserContext()); err != nil {
+			return err
+		}
+		if hailong.ErrorCode(send.refused) == hailong.ERATELIMITED {
+			return s.phoneNotice(c, send.refused)
+		} else if send.refused != nil {
+			return send.refused
+		}
+	}
+	id := send.id
+	r := hailong.Rating{ID: id, Submission: sub, Channel: hailong.ChannelQR, Unit: claims.Unit, Kiosk: claims.Kiosk,
+		At: send.at, Flags: send.flags}
 	res, err := s.Ingester.IngestQR(c.UserContext(), r)
 	if hailong.ErrorCode(err) == hailong.EFORBIDDEN {
 		return err // a unit of a province another aggregator owns

@@ -163,6 +163,8 @@ type Server struct {
 	// walkInWatch flags the ratings of one walk-in code from one address
 	// that come faster or more often than citizens give them.
 	walkInWatch *misuse.Watch
+	// phoneSends makes a phone form sent twice one rating.
+	phoneSends *phoneSends
 	// publicCache keeps the public results page.
 	publicCache *publicCache
 	// rollupDigests keeps the digests of the months served to the
@@ -199,6 +201,7 @@ func New(s *Server) (*Server, error) {
 	// connection a few times; past that, or within seconds, the ratings
 	// are kept flagged, out of the measures, as a screen's would be.
 	s.walkInWatch = misuse.New(misuse.Config{Interval: misuse.DefaultInterval, Burst: walkInPerAddress, Window: walkInWindow})
+	s.phoneSends = &phoneSends{}
 	s.publicCache = &publicCache{entries: map[string]publicEntry{}}
 	s.rollupDigests = &national.Digests{}
 	tmpl, err := template.New("").Funcs(funcs).ParseFS(s.Assets, "aggregator/*.html")

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// phoneSends makes a form sent twice from one browser with one link (a
+// double tap on "send", a send again on a slow network before the first
+// answer set ratedCookie) one rating: the second send takes the first's
+// id, time and flags, so the store sees the same rating again (a
+// duplicate, thanked) rather than a second rating of the same dossier
+// (refused as "already rated") or, on a walk-in code, a second rating
+// counted and a second use taken. A browser is known by its CSRF token,
+// which every form it sends carries.
+type phoneSends struct {
+	mu   sync.Mutex
+	sent map[string]*phoneSend
+}
+
+// phoneSend is the first send of a form: what a second send reuses, once
+// ready is closed; ok is false when the first was refused before it was
+// stored (a walk-in code used up), and the second then is too.
+type phoneSend struct {
+	id    string
+	at    time.Time
+	flags []string
+	ready chan struct{}
+	// refused is why the first send was refused before it was stored
+	// (a walk-in code used up, its count unavailable), for the second
+	// to answer alike; nil when it was stored, or tried.
+	refused error
+}
+
+// phoneSendsKept is how long a send is remembered: far longer than a
+// double tap or a retry on a slow network, far shorter than a visit.
+const phoneSendsKept = 2 * time.Minute
+
+// phoneSendsMax bounds what is remembered; past it, old sends are
+// forgotten first, and a flood of forms only forgets double taps.
+const phoneSendsMax = 10000
+
+// claim returns the first send of key, and whether this is it: then the
+// caller fills in id and flags before finish; at is the send's time, now
+// to the millisecond, as a rating's.
+func (p *phoneSends) claim(key string, now time.Time) (*phoneSend, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sent == nil {
+		p.sent = map[string]*phoneSend{}
+	}
+	if s, ok := p.sent[key]; ok && now.Sub(s.at) < phoneSendsKept {
+		return s, false
+	}
+	if len(p.sent) >= phoneSendsMax {
+		for k, s := range p.sent {
+			if now.Sub(s.at) >= phoneSendsKept {
+				delete(p.sent, k)
+			}
+		}
+		for k := range p.sent { // still full: forget any
+			if len(p.sent) < phoneSendsMax {
+				break
+			}
+			delete(p.sent, k)
+		}
+	}
+	s := &phoneSend{at: now.UTC().Truncate(time.Millisecond), ready: make(chan struct{})}
+	p.sent[key] = s
+	return s, true
+}
+
+// finish makes the first send's id and flags, or its refusal, known to a
+// second send.
+func (s *phoneSend) finish(refused error) {
+	s.refused = refused
+	close(s.ready)
+}
+
+// wait waits for the first send to be made or refused.
+func (s *phoneSend) wait(ctx context.Context) error {
+	select {
+	case <-s.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
