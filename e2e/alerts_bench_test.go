@@ -47,7 +47,7 @@ func BenchmarkIngestAlertsWebhooks(b *testing.B) {
 	}
 	var rules []hailong.AlertRule
 	for i := range 100 {
-		r := hailong.AlertRule{Name: fmt.Sprintf("bench %d", i), Unit: "24", Window: time.Duration(1+i%30) * 24 * time.Hour, MinRatings: 30}
+		r := hailong.AlertRule{Name: fmt.Sprintf("bench %d", i), Unit: "24", Window: time.Duration(1+i%30) * 24 * time.Hour, MinRatings: int64(30 + i)} // no two alike (Engine.SaveRule refuses twins)
 		switch i % 4 {
 		case 0:
 			r.Kind, r.Threshold = hailong.AlertNegativeShare, 0.99

@@ -439,3 +439,48 @@ func TestProblemMessagesAreInTheirLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestTwinRulesRefused: a rule that fires exactly as another (whatever its
+// name, enabled or not) is refused as a conflict naming the other, since
+// it would open every alert, email and webhook twice; a rule that differs
+// in anything that fires it is not, and a rule saved again is not its own
+// twin.
+func TestTwinRulesRefused(t *testing.T) {
+	ctx := context.Background()
+	h := &harness{t: t, store: newMemStore(), rollup: nil, catalog: testCatalog(t), events: &recorder{}}
+	h.start()
+	harassment, err := h.engine.Rule("default-harassment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine.SaveRule(ctx, harassment); err != nil {
+		t.Fatalf("the rule saved again: %v", err)
+	}
+	twin := harassment
+	twin.ID, twin.Name, twin.Default, twin.Enabled = "", "Phiền hà (bản sao)", false, false
+	for _, tc := range []struct {
+		name   string
+		change func(*hailong.AlertRule)
+		code   string
+	}{
+		{"the same under another name, disabled", func(*hailong.AlertRule) {}, hailong.ECONFLICT},
+		{"another threshold", func(r *hailong.AlertRule) { r.Threshold++ }, ""},
+		{"another window", func(r *hailong.AlertRule) { r.Window += time.Hour }, ""},
+		{"another minimum", func(r *hailong.AlertRule) { r.MinRatings++ }, ""},
+		{"another answer", func(r *hailong.AlertRule) { r.Answer = "1" }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := twin
+			tc.change(&r)
+			_, err := h.engine.SaveRule(ctx, r)
+			if got := hailong.ErrorCode(err); got != tc.code {
+				t.Fatalf("SaveRule: %v, want code %q", err, tc.code)
+			}
+			if tc.code != "" {
+				if f := hailong.ErrorFields(err); len(f) != 1 || !strings.Contains(f[0].Message, harassment.Name) {
+					t.Errorf("fields %+v, want the twin named", f)
+				}
+			}
+		})
+	}
+}

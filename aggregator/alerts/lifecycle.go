@@ -3,6 +3,7 @@ package alerts
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,11 @@ func (e *Engine) Rule(id string) (hailong.AlertRule, error) {
 // an id and its creation time; an existing one keeps them. It is in force
 // at once.
 func (e *Engine) SaveRule(ctx context.Context, r hailong.AlertRule) (hailong.AlertRule, error) {
+	if twin, ok := e.twin(r); ok {
+		return r, &hailong.Error{Code: hailong.ECONFLICT,
+			Message: fmt.Sprintf("The rule %q watches the same thing the same way: it would open the same alerts again.", twin.Name),
+			Fields:  []hailong.FieldError{hailong.Fieldf("name", MsgTwin, twin.Name)}}
+	}
 	if r.ID == "" {
 		r.ID, r.Created = newID(), e.cfg.Now()
 	} else {
@@ -54,6 +60,28 @@ func (e *Engine) SaveRule(ctx context.Context, r hailong.AlertRule) (hailong.Ale
 		e.sortRules()
 	}
 	return r, nil
+}
+
+// MsgTwin is the format of the field error refusing a rule that fires
+// alike another (SaveRule): two such rules open every alert twice, and
+// send every email and webhook twice.
+const MsgTwin = "the rule “%s” already watches the same unit, for the same kind, threshold, window and minimum of ratings"
+
+// twin returns another rule that fires exactly as r would: the same
+// unit, kind, measure, answer, threshold, window and minimum, whatever
+// their names and whether they are enabled (enabling both would fire
+// twice).
+func (e *Engine) twin(r hailong.AlertRule) (hailong.AlertRule, bool) {
+	same := func(x hailong.AlertRule) bool {
+		return x.ID != r.ID && x.Unit == r.Unit && x.Kind == r.Kind && x.Measure == r.Measure && x.Question == r.Question &&
+			x.Answer == r.Answer && x.Threshold == r.Threshold && x.Window == r.Window && x.MinRatings == r.MinRatings
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if i := slices.IndexFunc(e.rules, same); i >= 0 {
+		return e.rules[i], true
+	}
+	return hailong.AlertRule{}, false
 }
 
 // DeleteRule deletes a rule. Its alerts stay, to be closed.

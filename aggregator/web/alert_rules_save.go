@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
+	"hailong/fiberapp"
 )
 
 // alertRulesSave takes the forms of /alerts/rules: a new rule (no id), a
@@ -67,13 +68,14 @@ func (s *Server) alertRulesSave(c *fiber.Ctx) error {
 			r.MinRatings = int64(n)
 		}
 		if _, err = s.saveRule(c, eng, r, lang); err != nil {
-			if hailong.ErrorCode(err) != hailong.EINVALID {
+			code := hailong.ErrorCode(err)
+			if code != hailong.EINVALID && code != hailong.ECONFLICT {
 				return err
 			}
 			for _, fe := range hailong.ErrorFields(err) {
-				form.Problem[fe.Field] = fe.Message
+				form.Problem[fe.Field] = fieldSaidIn(lang, fe)
 			}
-			return s.alertRulesRender(c, fiber.StatusBadRequest, &form, "")
+			return s.alertRulesRender(c, fiberapp.Status(code), &form, "")
 		}
 		notice = alertWord(lang, "saved")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"hailong"
+	"hailong/aggregator/alerts"
 )
 
 // The services behind the administration pages (access, webhooks) refuse
@@ -61,6 +62,7 @@ var saidInVietnamese = map[string]string{
 	"is longer than 200 characters":       "dài quá 200 ký tự",
 	"name at least one event":             "chọn ít nhất một sự kiện",
 	"is not a unit in force today":        "không phải đơn vị đang có hiệu lực",
+	alerts.MsgTwin:                        "quy tắc “%s” đã theo dõi cùng đơn vị này, cùng loại, ngưỡng, khoảng thời gian và số lượt tối thiểu",
 	"names a private or loopback address, which this server is set to refuse":                 "là địa chỉ nội bộ, máy chủ này được cấu hình từ chối",
 	"must not carry a user name or password; the receiver checks the signature instead":       "không được chứa tên đăng nhập hay mật khẩu; bên nhận kiểm tra chữ ký thay vào đó",
 	"%q is not an event (alert.opened, alert.closed, rating.stored)":                          "%q không phải sự kiện (alert.opened, alert.closed, rating.stored)",
