@@ -31,7 +31,7 @@ type figure struct {
 type figureGroups struct{ headline, happy, sipas, circular []figure }
 
 // figuresOf lists the headline figures of m, labelled in t's language.
-func figuresOf(m report.Measures, t map[string]string) figureGroups {
+func figuresOf(m report.Measures, lang string, t map[string]string) figureGroups {
 	var g figureGroups
 	sat, r766 := m.Satisfaction, m.Decision766.Proportion
 	g.headline = []figure{
@@ -52,7 +52,7 @@ func figuresOf(m report.Measures, t map[string]string) figureGroups {
 		key, label string
 		s          report.Score
 		class      string
-	}{{"official", t["ov_official_score"], m.Circular01.Official, m.Circular01.Official.Classification},
+	}{{"official", t["ov_official_score"], m.Circular01.Official, report.ClassName(m.Circular01.Official.Classification, lang)},
 		{"agency", t["ov_agency_score"], m.Circular01.Agency, t["ov_class_"+m.Circular01.Agency.Classification]}} {
 		g.circular = append(g.circular, figure{key: "c01/" + sc.key, label: sc.label, value: sc.s.Value, enough: sc.s.EnoughRatings, class: sc.class, sum: true})
 	}
@@ -62,8 +62,8 @@ func figuresOf(m report.Measures, t map[string]string) figureGroups {
 // figureTables makes the overview's tables of m compared with the
 // previous period and the year earlier: each figure with its n and 95%
 // interval, or "not enough ratings", and each change with its test.
-func figureTables(t map[string]string, m report.Measures, earlier report.Comparisons) []report.Table {
-	now, prev, year := figuresOf(m, t), figuresOf(earlier.Previous, t), figuresOf(earlier.YearEarlier, t)
+func figureTables(lang string, t map[string]string, m report.Measures, earlier report.Comparisons) []report.Table {
+	now, prev, year := figuresOf(m, lang, t), figuresOf(earlier.Previous, lang, t), figuresOf(earlier.YearEarlier, lang, t)
 	pp, yp := periodOf(earlier.Previous), periodOf(earlier.YearEarlier)
 	// withCI gives the table the columns of the 95% interval, a rate's;
 	// withClass, that of a Circular 01 classification.

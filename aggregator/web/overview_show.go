@@ -42,7 +42,7 @@ func (s *Server) measureFigures(c *fiber.Ctx, p *measuresPage, withUnits, withMo
 	}
 	p.Previous, p.YearEarlier = p.Query.Period.Previous(), p.Query.Period.YearEarlier()
 	path := c.Path()
-	for _, t := range figureTables(p.F.T, m, earlier) {
+	for _, t := range figureTables(p.F.Lang, p.F.T, m, earlier) {
 		p.Figures = append(p.Figures, viewTable(p.F, path, t))
 	}
 	p.Measures = m
