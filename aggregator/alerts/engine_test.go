@@ -342,6 +342,7 @@ func TestCheck(t *testing.T) {
 		{"default harassment", alerts.DefaultRules(time.Now())[2], nil},
 		{"no name, kind unknown", hailong.AlertRule{Kind: "loud"}, []string{"name", "kind"}},
 		{"share above one", hailong.AlertRule{Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 1.5, MinRatings: 1, Window: day}, []string{"threshold"}},
+		{"a share of 0, which every unit reaches", hailong.AlertRule{Name: "x", Kind: hailong.AlertNegativeShare, Threshold: 0, MinRatings: 1, Window: day}, []string{"threshold"}},
 		{"unknown measure, no minimum", hailong.AlertRule{Name: "x", Kind: hailong.AlertIndexBelow, Measure: "mood", Window: day}, []string{"measure", "min_ratings"}},
 		{"unknown measure, a threshold no measure takes: the measure alone", hailong.AlertRule{Name: "x", Kind: hailong.AlertIndexBelow, Measure: "mood", Threshold: 500, MinRatings: 1, Window: day}, []string{"measure"}},
 		{"not a Circular 01 question", hailong.AlertRule{Name: "x", Kind: hailong.AlertAnswerCount, Question: "overall", Answer: "5", Threshold: 1, MinRatings: 1, Window: day}, []string{"question", "answer"}},

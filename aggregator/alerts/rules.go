@@ -119,6 +119,7 @@ var problemTexts = map[string]map[string]string{
 		"question":  "Câu hỏi %q không phải câu hỏi theo Thông tư 01 của bảng hỏi nào.",
 		"answer":    "Câu trả lời phải là 0, 1 hoặc 2 (điểm theo Thông tư 01).",
 		"threshold": "Ngưỡng phải là một số trong khoảng %s.",
+		"always":    "Tỷ lệ đánh giá không hài lòng từ 0 trở lên thì đơn vị nào cũng có: quy tắc sẽ báo ở mọi đơn vị. Ngưỡng phải lớn hơn 0 và không quá 1.",
 		"window":    "Khoảng thời gian phải từ 1 giờ đến 366 ngày.",
 		"days":      "Quy tắc theo lượt đánh giá tính theo ngày trọn vẹn: khoảng thời gian phải là bội số của 24 giờ (24 giờ là hôm nay, 168 giờ là hôm nay và 6 ngày trước).",
 		"min":       "Số lượt đánh giá tối thiểu phải từ 1 đến 1.000.000.",
@@ -132,6 +133,7 @@ var problemTexts = map[string]map[string]string{
 		"question":  "Question %q is not a Circular 01 question of any questionnaire.",
 		"answer":    "The answer must be 0, 1 or 2 (the Circular 01 score).",
 		"threshold": "The threshold must be a number within %s.",
+		"always":    "Every unit has a share of negative ratings of 0 or more: the rule would fire for every unit. The threshold must be above 0 and at most 1.",
 		"window":    "The window must be from 1 hour to 366 days.",
 		"days":      "A rule over ratings counts whole days: the window must be a multiple of 24 hours (24 hours is today, 168 hours today and the 6 days before).",
 		"min":       "The minimum number of ratings must be from 1 to 1,000,000.",
@@ -239,8 +241,14 @@ func Check(r *hailong.AlertRule, was *hailong.AlertRule, unitOK func(string) boo
 	if OverRatings(r.Kind) {
 		// A threshold's range is its measure's: none is told for a measure
 		// that is not one.
-		if lo, hi := thresholdRange(r); measureOK && (math.IsNaN(r.Threshold) || r.Threshold < lo || r.Threshold > hi) {
+		lo, hi := thresholdRange(r)
+		switch {
+		case !measureOK:
+		case math.IsNaN(r.Threshold) || r.Threshold < lo || r.Threshold > hi:
 			ps = append(ps, Problem{Field: "threshold", Code: "threshold", Args: []any{lo, hi}})
+		case r.Kind == hailong.AlertNegativeShare && r.Threshold == 0:
+			// It fires at a share at or above its threshold: at 0, always.
+			ps = append(ps, Problem{Field: "threshold", Code: "always"})
 		}
 		if r.MinRatings < 1 || r.MinRatings > 1e6 {
 			ps = append(ps, Problem{Field: "min_ratings", Code: "min"})
