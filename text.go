@@ -3,6 +3,7 @@ package hailong
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -107,4 +108,31 @@ func (e *TextError) Error() string {
 // make the same comment differ from one typed on the kiosk screen.
 func NormalizeFormText(s string) string {
 	return strings.ReplaceAll(s, "\r\n", "\n")
+}
+
+// Shown is a value a caller sent, as a message quotes it back: at most 40
+// characters, Visible.
+func Shown(v string) string {
+	if r := []rune(v); len(r) > 40 {
+		return Visible(string(r[:40])) + "…"
+	}
+	return Visible(v)
+}
+
+// Visible is text with any character it could not show as it is
+// (controls, and the bidirectional ones that would turn a message around)
+// written as its code point, "[U+202E]".
+func Visible(v string) string {
+	if !strings.ContainsFunc(v, func(r rune) bool { return !unicode.IsGraphic(r) }) {
+		return v
+	}
+	var sb strings.Builder
+	for _, r := range v {
+		if unicode.IsGraphic(r) {
+			sb.WriteRune(r)
+		} else {
+			fmt.Fprintf(&sb, "[U+%04X]", r)
+		}
+	}
+	return sb.String()
 }

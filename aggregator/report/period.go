@@ -184,11 +184,14 @@ func (p Problem) Message(lang string) string {
 		f = problemTexts["en"][p.Code]
 	}
 	args := slices.Clone(p.Args) // the problem may be said again in another language
-	if lang == "vi" {
-		for i, a := range args {
-			if d, ok := a.(hailong.Date); ok {
-				args[i] = d.Start().In(hailong.Location).Format("02/01/2006")
+	for i, a := range args {
+		switch a := a.(type) {
+		case hailong.Date:
+			if lang == "vi" {
+				args[i] = a.Start().In(hailong.Location).Format("02/01/2006")
 			}
+		case string: // what the caller sent, quoted back: a bidirectional control would turn the message around
+			args[i] = hailong.Visible(a)
 		}
 	}
 	return fmt.Sprintf(f, args...)

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/url"
 	"strings"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -176,21 +175,5 @@ func badName(lang, name string) string {
 	return fmt.Sprintf(t.BadName, why)
 }
 
-// shown is a value of the address as a page quotes it: at most 40
-// characters, and any it could not show (controls, bidirectional ones
-// that would turn the text around) as their code point.
-func shown(v string) string {
-	var sb strings.Builder
-	for i, r := range []rune(v) {
-		if i == 40 {
-			sb.WriteString("…")
-			break
-		}
-		if unicode.IsGraphic(r) {
-			sb.WriteRune(r)
-		} else {
-			fmt.Fprintf(&sb, "[U+%04X]", r)
-		}
-	}
-	return sb.String()
-}
+// shown is a value of the address as a page quotes it (hailong.Shown).
+func shown(v string) string { return hailong.Shown(v) }
