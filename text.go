@@ -123,6 +123,7 @@ func Shown(v string) string {
 // (controls, and the bidirectional ones that would turn a message around)
 // written as its code point, "[U+202E]".
 func Visible(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD") // bytes that are no text, shown as such
 	if !strings.ContainsFunc(v, func(r rune) bool { return !unicode.IsGraphic(r) }) {
 		return v
 	}

@@ -74,9 +74,12 @@ type Engine struct {
 	cfg      Config
 	reporter report.Reporter
 
-	mu    sync.Mutex // guards what follows
-	rules []hailong.AlertRule
-	open  map[key]*hailong.Alert // alerts not closed
+	// saveMu makes a rule's check for a twin and its save one step: two
+	// identical rules sent at once (a double click) are not both saved.
+	saveMu sync.Mutex
+	mu     sync.Mutex // guards what follows
+	rules  []hailong.AlertRule
+	open   map[key]*hailong.Alert // alerts not closed
 	// last is the last rating seen of each unit, for silence rules.
 	last    map[string]time.Time
 	pending map[string]struct{} // units touched since the last evaluation

@@ -441,39 +441,41 @@ func TestProblemMessagesAreInTheirLanguage(t *testing.T) {
 	}
 }
 
-// TestTwinRulesRefused: a rule that fires exactly as another (whatever its
-// name, enabled or not) is refused as a conflict naming the other, since
-// it would open every alert, email and webhook twice; a rule that differs
-// in anything that fires it is not, and a rule saved again is not its own
-// twin.
+// TestTwinRulesRefused: an enabled rule that fires exactly as another
+// enabled one (whatever its name) is refused as a conflict naming the
+// other, since it would open every alert, email and webhook twice; a
+// disabled one is not (it opens nothing), nor enabling it while the other
+// is disabled; a rule that differs in anything that fires it is not; a
+// rule saved again is not its own twin.
 func TestTwinRulesRefused(t *testing.T) {
 	ctx := context.Background()
 	h := &harness{t: t, store: newMemStore(), rollup: nil, catalog: testCatalog(t), events: &recorder{}}
 	h.start()
 	harassment, err := h.engine.Rule("default-harassment")
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || !harassment.Enabled {
+		t.Fatal(harassment, err)
 	}
 	if _, err := h.engine.SaveRule(ctx, harassment); err != nil {
 		t.Fatalf("the rule saved again: %v", err)
 	}
 	twin := harassment
-	twin.ID, twin.Name, twin.Default, twin.Enabled = "", "Phiền hà (bản sao)", false, false
+	twin.ID, twin.Name, twin.Default = "", "Phiền hà (bản sao)", false
 	for _, tc := range []struct {
 		name   string
 		change func(*hailong.AlertRule)
 		code   string
 	}{
-		{"the same under another name, disabled", func(*hailong.AlertRule) {}, hailong.ECONFLICT},
+		{"the same enabled under another name", func(*hailong.AlertRule) {}, hailong.ECONFLICT},
 		{"another threshold", func(r *hailong.AlertRule) { r.Threshold++ }, ""},
 		{"another window", func(r *hailong.AlertRule) { r.Window += time.Hour }, ""},
 		{"another minimum", func(r *hailong.AlertRule) { r.MinRatings++ }, ""},
 		{"another answer", func(r *hailong.AlertRule) { r.Answer = "1" }, ""},
+		{"the same, disabled", func(r *hailong.AlertRule) { r.Enabled = false }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := twin
 			tc.change(&r)
-			_, err := h.engine.SaveRule(ctx, r)
+			saved, err := h.engine.SaveRule(ctx, r)
 			if got := hailong.ErrorCode(err); got != tc.code {
 				t.Fatalf("SaveRule: %v, want code %q", err, tc.code)
 			}
@@ -482,6 +484,23 @@ func TestTwinRulesRefused(t *testing.T) {
 					t.Errorf("fields %+v, want the twin named", f)
 				}
 			}
+			twin.ID = "" // each case a new rule, but the last kept below
+			if tc.name == "the same, disabled" {
+				twin = saved
+			}
 		})
+	}
+	// The disabled twin enabled while the original is: refused; once the
+	// original is disabled, it may be.
+	twin.Enabled = true
+	if _, err := h.engine.SaveRule(ctx, twin); hailong.ErrorCode(err) != hailong.ECONFLICT {
+		t.Errorf("enabling a twin: %v, want a conflict", err)
+	}
+	harassment.Enabled = false
+	if _, err := h.engine.SaveRule(ctx, harassment); err != nil {
+		t.Fatalf("disabling the original: %v", err)
+	}
+	if _, err := h.engine.SaveRule(ctx, twin); err != nil {
+		t.Errorf("enabling the twin of a disabled rule: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package alerts
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -34,10 +33,12 @@ func (e *Engine) Rule(id string) (hailong.AlertRule, error) {
 // an id and its creation time; an existing one keeps them. It is in force
 // at once.
 func (e *Engine) SaveRule(ctx context.Context, r hailong.AlertRule) (hailong.AlertRule, error) {
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
 	if twin, ok := e.twin(r); ok {
-		return r, &hailong.Error{Code: hailong.ECONFLICT,
-			Message: fmt.Sprintf("The rule %q watches the same thing the same way: it would open the same alerts again.", twin.Name),
-			Fields:  []hailong.FieldError{hailong.Fieldf("name", MsgTwin, twin.Name)}}
+		err := hailong.Errorf(hailong.ECONFLICT, MsgTwinRule, twin.Name)
+		err.Fields = []hailong.FieldError{hailong.Fieldf("name", MsgTwin, twin.Name)}
+		return r, err
 	}
 	if r.ID == "" {
 		r.ID, r.Created = newID(), e.cfg.Now()
@@ -65,20 +66,28 @@ func (e *Engine) SaveRule(ctx context.Context, r hailong.AlertRule) (hailong.Ale
 // MsgTwin is the format of the field error refusing a rule that fires
 // alike another (SaveRule): two such rules open every alert twice, and
 // send every email and webhook twice.
-const MsgTwin = "the rule “%s” already watches the same unit, for the same kind, threshold, window and minimum of ratings"
+const MsgTwin = "the rule “%s” already watches the same unit, for the same kind, measure or answer, threshold, window and minimum of ratings"
 
-// twin returns another rule that fires exactly as r would: the same
-// unit, kind, measure, answer, threshold, window and minimum, whatever
-// their names and whether they are enabled (enabling both would fire
-// twice).
+// MsgTwinRule is the format of the error refusing a twin rule.
+const MsgTwinRule = "The rule %q watches the same thing the same way: both enabled, they would open every alert twice."
+
+// twin returns another enabled rule that fires exactly as r would, r
+// being enabled: the same unit, kind, measure, answer, threshold, window
+// and minimum, whatever their names. A rule that already fired so as
+// stored is not refused (a pair saved before twins were refused can
+// still be renamed, and disabled, which is how one mends it), nor is a
+// disabled one: it opens nothing.
 func (e *Engine) twin(r hailong.AlertRule) (hailong.AlertRule, bool) {
-	same := func(x hailong.AlertRule) bool {
-		return x.ID != r.ID && x.Unit == r.Unit && x.Kind == r.Kind && x.Measure == r.Measure && x.Question == r.Question &&
-			x.Answer == r.Answer && x.Threshold == r.Threshold && x.Window == r.Window && x.MinRatings == r.MinRatings
+	fires := func(x, y hailong.AlertRule) bool {
+		return x.Enabled && y.Enabled && x.Unit == y.Unit && x.Kind == y.Kind && x.Measure == y.Measure && x.Question == y.Question &&
+			x.Answer == y.Answer && x.Threshold == y.Threshold && x.Window == y.Window && x.MinRatings == y.MinRatings
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if i := slices.IndexFunc(e.rules, same); i >= 0 {
+	if i := slices.IndexFunc(e.rules, func(x hailong.AlertRule) bool { return x.ID == r.ID }); i >= 0 && fires(e.rules[i], r) {
+		return hailong.AlertRule{}, false // unchanged in what fires it
+	}
+	if i := slices.IndexFunc(e.rules, func(x hailong.AlertRule) bool { return x.ID != r.ID && fires(x, r) }); i >= 0 {
 		return e.rules[i], true
 	}
 	return hailong.AlertRule{}, false

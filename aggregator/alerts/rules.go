@@ -246,8 +246,10 @@ func Check(r *hailong.AlertRule, was *hailong.AlertRule, unitOK func(string) boo
 		case !measureOK:
 		case math.IsNaN(r.Threshold) || r.Threshold < lo || r.Threshold > hi:
 			ps = append(ps, Problem{Field: "threshold", Code: "threshold", Args: []any{lo, hi}})
-		case r.Kind == hailong.AlertNegativeShare && r.Threshold == 0:
+		case r.Kind == hailong.AlertNegativeShare && r.Threshold == 0 && (was == nil || was.Kind != r.Kind || was.Threshold != r.Threshold):
 			// It fires at a share at or above its threshold: at 0, always.
+			// One stored so before this was refused can still be disabled
+			// or renamed.
 			ps = append(ps, Problem{Field: "threshold", Code: "always"})
 		}
 		if r.MinRatings < 1 || r.MinRatings > 1e6 {

@@ -114,6 +114,6 @@ func formNumber(lang, v string) float64 {
 // grouped matches a number written with thousands separators: by whether
 // the page is Vietnamese.
 var grouped = map[bool]*regexp.Regexp{
-	true:  regexp.MustCompile(`^-?\d{1,3}(\.\d{3})+(,\d+)?$`),
-	false: regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`),
+	true:  regexp.MustCompile(`^-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$`),
+	false: regexp.MustCompile(`^-?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$`),
 }

@@ -23,6 +23,10 @@ func TestFormNumber(t *testing.T) {
 		{"vi", "1.00", 1},
 		{"vi", "1.0000", 1},
 		{"vi", "-1.000", -1000},
+		{"vi", "0.500", 0.5}, // nobody writes thousands from 0
+		{"vi", "-0.500", -0.5},
+		{"vi", "00.500", 0.5},
+		{"en", "0,250", 0.25},
 		{"vi", "abc", -1},
 		{"vi", "NaN", -1},
 		{"vi", "Inf", -1},

@@ -84,13 +84,14 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	// first answer came back is the same rating (phoneSends); a program
 	// sends its JSON again as it likes, and gets the rating's own answer.
 	send := &phoneSend{at: now.UTC().Truncate(time.Millisecond), ready: make(chan struct{})}
-	first := true
+	first, key := true, ""
 	if !isJSON {
-		send, first = s.phoneSends.claim(tok+" "+c.FormValue("_csrf"), now)
+		key = tok + " " + c.FormValue("_csrf")
+		send, first = s.phoneSends.claim(key, now)
 	}
 	if first {
 		var refused error
-		defer func() { send.finish(refused) }()
+		defer func() { s.phoneSends.finish(key, send, refused) }()
 		send.id = claims.RatingID()
 		if claims.Kind == qrtoken.WalkIn {
 			ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"hailong"
 )
 
 // phoneSends makes a form sent twice from one browser with one link (a
@@ -71,10 +73,19 @@ func (p *phoneSends) claim(key string, now time.Time) (*phoneSend, bool) {
 	return s, true
 }
 
-// finish makes the first send's id and flags, or its refusal, known to a
-// second send.
-func (s *phoneSend) finish(refused error) {
+// finish makes the first send of key's id and flags, or its refusal,
+// known to a second send. A refusal that does not last (the count of a
+// walk-in code's uses unavailable for a moment) is not remembered: the
+// citizen's next send tries again.
+func (p *phoneSends) finish(key string, s *phoneSend, refused error) {
 	s.refused = refused
+	if refused != nil && hailong.ErrorCode(refused) != hailong.ERATELIMITED {
+		p.mu.Lock()
+		if p.sent[key] == s {
+			delete(p.sent, key)
+		}
+		p.mu.Unlock()
+	}
 	close(s.ready)
 }
 

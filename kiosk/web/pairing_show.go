@@ -44,10 +44,11 @@ func (s *Server) pairedScreen(c *fiber.Ctx) error {
 	if !ok {
 		return s.pairingShow(c)
 	}
-	// A counter the address names wrongly (not a code, or twice) is
-	// refused by the screen itself, naming the parameter.
+	// On a lobby screen, a counter the address names wrongly (not a
+	// code, or twice) is refused by the screen itself, naming the
+	// parameter; a counter's tablet is sent to its own counter anyway.
 	counter := c.Context().QueryArgs().PeekMulti("counter")
-	valid := len(counter) == 0 || len(counter) == 1 && hailong.CheckRef(string(counter[0])) == nil
+	valid := t.Counter != "" || len(counter) == 0 || len(counter) == 1 && hailong.CheckRef(string(counter[0])) == nil
 	if t.Kind == terminals.Screen && valid && c.Query("counter") != t.Counter {
 		v, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
 		if t.Counter == "" {
