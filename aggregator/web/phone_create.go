@@ -83,39 +83,21 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	// A form sent again from this browser with this link before the
 	// first answer came back is the same rating (phoneSends); a program
 	// sends its JSON again as it likes, and gets the rating's own answer.
-	send := &phoneSend{at: now.UTC().Truncate(time.Millisecond), ready: make(chan struct{})}
-	first, key := true, ""
+	send, first, key := newPhoneSend(now), true, ""
 	if !isJSON {
 		key = tok + " " + c.FormValue("_csrf")
 		send, first = s.phoneSends.claim(key, now)
 	}
 	if first {
-		var refused error
-		defer func() { s.phoneSends.finish(key, send, refused) }()
-		send.id = claims.RatingID()
-		if claims.Kind == qrtoken.WalkIn {
-			ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)
-			switch {
-			case err != nil:
-				s.Logger.Error("count a walk-in use", "err", err)
-				refused = hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
-				return refused
-			case !ok:
-				refused = problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may.")
-				return s.phoneNotice(c, refused)
-			}
-			send.id = hailong.NewID()
-			send.flags = s.walkInWatch.Judge(fmt.Sprintf("%x %s", claims.Nonce, c.IP()), now)
-		}
+		defer s.phoneSends.finish(key, send) // however this send ends
+		send.id, send.flags, send.refused = s.phoneRating(c, claims, now)
 	} else {
-		if err := send.wait(c.UserContext()); err != nil {
-			return err
-		}
-		if hailong.ErrorCode(send.refused) == hailong.ERATELIMITED {
-			return s.phoneNotice(c, send.refused)
-		} else if send.refused != nil {
-			return send.refused
-		}
+		<-send.ready
+	}
+	if hailong.ErrorCode(send.refused) == hailong.ERATELIMITED {
+		return s.phoneNotice(c, send.refused)
+	} else if send.refused != nil {
+		return send.refused
 	}
 	id := send.id
 	r := hailong.Rating{ID: id, Submission: sub, Channel: hailong.ChannelQR, Unit: claims.Unit, Kiosk: claims.Kiosk,
@@ -145,6 +127,24 @@ func (s *Server) phoneCreate(c *fiber.Ctx) error {
 	default:
 		return hailong.Invalid("The rating is not valid; nothing was recorded.", hailong.FieldError{Field: "rating", Message: res.Reason})
 	}
+}
+
+// phoneRating returns the id and flags of the rating a link's form
+// makes: a dossier link's own id; for a walk-in code, which takes a use of
+// it, a new id and the flags of its address's pace, or why it is refused.
+func (s *Server) phoneRating(c *fiber.Ctx, claims qrtoken.Claims, now time.Time) (id string, flags []string, refused error) {
+	if claims.Kind != qrtoken.WalkIn {
+		return claims.RatingID(), nil, nil
+	}
+	ok, err := s.WalkIns.Take(c.UserContext(), claims.Nonce, claims.Expires, s.WalkInMax)
+	switch {
+	case err != nil:
+		s.Logger.Error("count a walk-in use", "err", err)
+		return "", nil, hailong.Errorf(hailong.EUNAVAILABLE, "The rating could not be stored now; please send it again in a moment.")
+	case !ok:
+		return "", nil, problem(hailong.ERATELIMITED, "walkin_full", "This walk-in code has been used as often as it may.")
+	}
+	return hailong.NewID(), s.walkInWatch.Judge(fmt.Sprintf("%x %s", claims.Nonce, c.IP()), now), nil
 }
 
 // ratedCookie marks, for one link's path, a browser that rated with it:

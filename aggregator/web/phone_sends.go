@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -22,8 +21,7 @@ type phoneSends struct {
 }
 
 // phoneSend is the first send of a form: what a second send reuses, once
-// ready is closed; ok is false when the first was refused before it was
-// stored (a walk-in code used up), and the second then is too.
+// ready is closed.
 type phoneSend struct {
 	id    string
 	at    time.Time
@@ -68,18 +66,23 @@ func (p *phoneSends) claim(key string, now time.Time) (*phoneSend, bool) {
 			delete(p.sent, k)
 		}
 	}
-	s := &phoneSend{at: now.UTC().Truncate(time.Millisecond), ready: make(chan struct{})}
+	s := newPhoneSend(now)
 	p.sent[key] = s
 	return s, true
+}
+
+// newPhoneSend is a first send at now: its time to the millisecond, as a
+// rating's.
+func newPhoneSend(now time.Time) *phoneSend {
+	return &phoneSend{at: now.UTC().Truncate(time.Millisecond), ready: make(chan struct{})}
 }
 
 // finish makes the first send of key's id and flags, or its refusal,
 // known to a second send. A refusal that does not last (the count of a
 // walk-in code's uses unavailable for a moment) is not remembered: the
 // citizen's next send tries again.
-func (p *phoneSends) finish(key string, s *phoneSend, refused error) {
-	s.refused = refused
-	if refused != nil && hailong.ErrorCode(refused) != hailong.ERATELIMITED {
+func (p *phoneSends) finish(key string, s *phoneSend) {
+	if s.refused != nil && hailong.ErrorCode(s.refused) != hailong.ERATELIMITED {
 		p.mu.Lock()
 		if p.sent[key] == s {
 			delete(p.sent, key)
@@ -87,14 +90,4 @@ func (p *phoneSends) finish(key string, s *phoneSend, refused error) {
 		p.mu.Unlock()
 	}
 	close(s.ready)
-}
-
-// wait waits for the first send to be made or refused.
-func (s *phoneSend) wait(ctx context.Context) error {
-	select {
-	case <-s.ready:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -22,17 +21,17 @@ func TestPhoneSends(t *testing.T) {
 	if ok || second != first {
 		t.Fatal("the second send is not the first's")
 	}
-	waited := make(chan error)
-	go func() { waited <- second.wait(context.Background()) }()
+	waited := make(chan struct{})
+	go func() { <-second.ready; close(waited) }()
 	select {
 	case <-waited:
 		t.Fatal("the second send did not wait for the first")
 	case <-time.After(20 * time.Millisecond):
 	}
 	first.id = "r1"
-	p.finish("k", first, nil)
-	if err := <-waited; err != nil || second.id != "r1" {
-		t.Fatalf("the second send: %v, id %q", err, second.id)
+	p.finish("k", first)
+	if <-waited; second.refused != nil || second.id != "r1" {
+		t.Fatalf("the second send: %v, id %q", second.refused, second.id)
 	}
 	if _, ok := p.claim("k", now.Add(phoneSendsKept)); !ok {
 		t.Error("a send remembered past phoneSendsKept")
@@ -48,7 +47,8 @@ func TestPhoneSends(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, _ := p.claim(c.name, now)
-			p.finish(c.name, s, c.refused)
+			s.refused = c.refused
+			p.finish(c.name, s)
 			again, first := p.claim(c.name, now.Add(time.Second))
 			if first == c.remember || (c.remember && again.refused == nil) {
 				t.Errorf("after %v: a first send again %v, want %v", c.refused, first, !c.remember)
