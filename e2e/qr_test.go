@@ -85,16 +85,26 @@ func (p *phone) rate(link string, answers url.Values) (int, string) {
 // send posts a form already filled in, its CSRF field included.
 func (p *phone) send(link string, answers url.Values) (int, string) {
 	p.t.Helper()
+	status, page, err := p.post(link, answers)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return status, page
+}
+
+// post is send for another goroutine than the test's: it returns the
+// error rather than end the test.
+func (p *phone) post(link string, answers url.Values) (int, string, error) {
 	req, _ := http.NewRequest("POST", link, strings.NewReader(answers.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/html")
 	resp, err := p.client.Do(req)
 	if err != nil {
-		p.t.Fatal(err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }
 
 func TestOfflineKioskIssuesALinkThePhoneRatesThrough(t *testing.T) {
@@ -462,12 +472,16 @@ func TestOnePhoneRatesOnceAScan(t *testing.T) {
 			var wg sync.WaitGroup
 			pages := make([]string, 2)
 			statuses := make([]int, 2)
+			errs := make([]error, 2)
 			for i := range 2 {
-				wg.Go(func() { <-start; statuses[i], pages[i] = tapper.send(link, answers) })
+				wg.Go(func() { <-start; statuses[i], pages[i], errs[i] = tapper.post(link, answers) })
 			}
 			close(start)
 			wg.Wait()
 			for i := range 2 {
+				if errs[i] != nil {
+					t.Fatal(errs[i])
+				}
 				if statuses[i] != 200 || !strings.Contains(pages[i], "cảm ơn") {
 					t.Errorf("round %d, send %d of a double tap: %d %.300s", round, i+1, statuses[i], pages[i])
 				}

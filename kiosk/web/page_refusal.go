@@ -147,9 +147,9 @@ func (s *Server) notOffered(lang, qid string) []string {
 		}
 	}
 	if len(offered) == 0 {
-		return []string{fmt.Sprintf(t.NoneOffered, shown(qid))}
+		return []string{fmt.Sprintf(t.NoneOffered, hailong.Shown(qid))}
 	}
-	out := []string{fmt.Sprintf(t.NotOffered, shown(qid), strings.Join(offered, ", "))}
+	out := []string{fmt.Sprintf(t.NotOffered, hailong.Shown(qid), strings.Join(offered, ", "))}
 	if def := s.Questionnaires[0]; def != qid {
 		if _, ok := s.offered(def); ok {
 			out = append(out, fmt.Sprintf(t.UseDefault, def))
@@ -161,7 +161,7 @@ func (s *Server) notOffered(lang, qid string) []string {
 // badRef says in lang that parameter, a code, holds value, which is not one.
 func badRef(lang, parameter, value string) string {
 	t := refusalTexts[lang]
-	return fmt.Sprintf(t.BadRef, parameter, shown(value), t.Refs[parameter])
+	return fmt.Sprintf(t.BadRef, parameter, hailong.Shown(value), t.Refs[parameter])
 }
 
 // badName says in lang why name is not an official's name.
@@ -174,6 +174,3 @@ func badName(lang, name string) string {
 	}
 	return fmt.Sprintf(t.BadName, why)
 }
-
-// shown is a value of the address as a page quotes it (hailong.Shown).
-func shown(v string) string { return hailong.Shown(v) }

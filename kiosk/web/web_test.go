@@ -310,24 +310,20 @@ func TestScreen(t *testing.T) {
 	s, _, _ := newServer(t)
 	screen, tablet := pairScreen(t, s, ""), pairScreen(t, s, "Q2")
 	tests := []struct {
-		name, path string
-		status     int
-		contains   []string
+		name, token, path string
+		status            int
+		contains          []string
 	}{
-		{"vietnamese by default", "/", 200, []string{`lang="vi"`, "Rất hài lòng", "Xong", "Trung tâm", "/audio/vi/"}},
-		{"english, a counter's tablet", "/?lang=en&counter=Q2", 200, []string{`lang="en"`, "Very satisfied", `data-counter="Q2"`}},
-		{"not offered", "/?q=sipas", 404, nil},
-		{"bad counter", "/?counter=%3Cscript%3E", 400, nil},
+		{"vietnamese by default", screen, "/", 200, []string{`lang="vi"`, "Rất hài lòng", "Xong", "Trung tâm", "/audio/vi/"}},
+		{"english, a counter's tablet", tablet, "/?lang=en&counter=Q2", 200, []string{`lang="en"`, "Very satisfied", `data-counter="Q2"`}},
+		{"not offered", screen, "/?q=sipas", 404, nil},
+		{"bad counter", screen, "/?counter=%3Cscript%3E", 400, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, _ := http.NewRequest("GET", base[s]+tt.path, nil)
 			req.Header.Set("Accept", "text/html")
-			token := screen
-			if strings.Contains(tt.name, "tablet") {
-				token = tablet
-			}
-			req.AddCookie(&http.Cookie{Name: web.TerminalCookie, Value: token})
+			req.AddCookie(&http.Cookie{Name: web.TerminalCookie, Value: tt.token})
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
