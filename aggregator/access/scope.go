@@ -118,13 +118,10 @@ func (s *Service) within(actor *hailong.Principal, inner string) bool {
 	return s.InScope(actor, inner, s.today())
 }
 
-// InForce reports whether code is a unit in force today: what a
-// subscription or a rule may name, where a scope check alone would also
-// let through the units a reorganisation ended (read with as_of).
-func (s *Service) InForce(code string) bool { return s.unitExists(code) }
-
-// unitExists reports whether code is a unit in force today.
-func (s *Service) unitExists(code string) bool {
+// InForce reports whether code is a unit in force on d: what a
+// subscription may name, where a scope check alone would also let
+// through the units a reorganisation ended (read with as_of).
+func (s *Service) InForce(code string, d hailong.Date) bool {
 	if s.cfg.Units == nil {
 		return false
 	}
@@ -132,6 +129,9 @@ func (s *Service) unitExists(code string) bool {
 	if tree == nil {
 		return false
 	}
-	_, ok := tree.At(code, s.today())
+	_, ok := tree.At(code, d)
 	return ok
 }
+
+// unitExists reports whether code is a unit in force today.
+func (s *Service) unitExists(code string) bool { return s.InForce(code, s.today()) }

@@ -27,9 +27,9 @@ type Store interface {
 // Scope answers whether a principal sees a unit (access.Service).
 type Scope interface {
 	InScope(p *hailong.Principal, unit string, asOf hailong.Date) bool
-	// InForce reports whether unit is in force today: a unit a
+	// InForce reports whether unit is in force on d: a unit a
 	// reorganisation ended has no reports to send.
-	InForce(unit string) bool
+	InForce(unit string, d hailong.Date) bool
 }
 
 // MaxPerUser bounds a user's subscriptions.
@@ -122,12 +122,13 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 		lang = hailong.Languages[0]
 	}
 	var fields []hailong.FieldError
+	today := hailong.DateOf(s.now()) // one day for the scope and the units in force
 	switch {
 	case unit == "":
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgRequired})
-	case !s.scope.InScope(p, unit, hailong.DateOf(s.now())):
+	case !s.scope.InScope(p, unit, today):
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgOutOfScope})
-	case !s.scope.InForce(unit):
+	case !s.scope.InForce(unit, today):
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgNotInForce})
 	}
 	switch {

@@ -156,12 +156,6 @@ func (f *fakeAccess) Tokens(_ context.Context, _ *hailong.Principal, owner strin
 // InScope is the service's rule: in the scope's subtree on asOf, or, on
 // an earlier date, everything under the unit then rolls up into the scope
 // on the test's today.
-// InForce: a unit of the tree on the fake's today.
-func (f *fakeAccess) InForce(unit string) bool {
-	_, ok := f.tree.At(unit, hailong.DateFromYMD(2026, 3, 15))
-	return ok
-}
-
 func (f *fakeAccess) InScope(p *hailong.Principal, unit string, asOf hailong.Date) bool {
 	if units, err := f.tree.Subtree(p.Scope, asOf); err == nil && slices.Contains(units, unit) {
 		return true
@@ -181,6 +175,12 @@ func (f *fakeAccess) InScope(p *hailong.Principal, unit string, asOf hailong.Dat
 		}
 	}
 	return true
+}
+
+// InForce: a unit of the tree on d.
+func (f *fakeAccess) InForce(unit string, d hailong.Date) bool {
+	_, ok := f.tree.At(unit, d)
+	return ok
 }
 
 func (f *fakeAccess) Record(_ context.Context, e web.Event) {
