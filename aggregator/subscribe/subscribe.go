@@ -40,7 +40,7 @@ const MaxPerUser = 50
 const (
 	MsgRequired   = "required"
 	MsgOutOfScope = "not a unit in your scope"
-	MsgNotInForce = "not a unit in force today: it ended in a reorganisation and has no reports; subscribe to the unit that took it over"
+	MsgNotInForce = "%q is not a unit in force today: it ended in a reorganisation and has no reports; subscribe to the unit that took it over"
 	MsgKind       = "not alerts, weekly, monthly or quarterly"
 	MsgLang       = "not vi or en"
 	MsgRepeat     = "already subscribed to this kind for this unit"
@@ -129,7 +129,7 @@ func (s *Service) Add(ctx context.Context, p *hailong.Principal, unit string, ki
 	case !s.scope.InScope(p, unit, today):
 		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgOutOfScope})
 	case !s.scope.InForce(unit, today):
-		fields = append(fields, hailong.FieldError{Field: "unit", Message: MsgNotInForce})
+		fields = append(fields, hailong.Fieldf("unit", MsgNotInForce, unit))
 	}
 	switch {
 	case !slices.Contains(hailong.SubscriptionKinds(), kind):

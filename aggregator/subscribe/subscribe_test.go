@@ -2,6 +2,7 @@ package subscribe_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -46,8 +47,8 @@ func TestAdd(t *testing.T) {
 		{"no unit", lan, " ", "monthly", "vi", "unit", subscribe.MsgRequired, hailong.EINVALID},
 		// In the commune's scope through the 2025 reorganisation (read
 		// with as_of), but gone: it has no reports to send.
-		{"a centre the reorganisation ended", lan, "MC-256", "monthly", "vi", "unit", subscribe.MsgNotInForce, hailong.EINVALID},
-		{"a district the reorganisation ended", lan, "256", "quarterly", "vi", "unit", subscribe.MsgNotInForce, hailong.EINVALID},
+		{"a centre the reorganisation ended", lan, "MC-256", "monthly", "vi", "unit", fmt.Sprintf(subscribe.MsgNotInForce, "MC-256"), hailong.EINVALID},
+		{"a district the reorganisation ended", lan, "256", "quarterly", "vi", "unit", fmt.Sprintf(subscribe.MsgNotInForce, "256"), hailong.EINVALID},
 		{"unknown kind", lan, "09190", "daily", "vi", "kind", subscribe.MsgKind, hailong.EINVALID},
 		{"unknown language", lan, "09190", "monthly", "fr", "lang", subscribe.MsgLang, hailong.EINVALID},
 		{"the province by its analyst", hoa, "24", "quarterly", "vi", "", "", ""},

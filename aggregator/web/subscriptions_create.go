@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"github.com/gofiber/fiber/v2"
 
 	"hailong"
@@ -40,7 +41,14 @@ func (s *Server) subscriptionsRefused(c *fiber.Ctx, err error, p subscriptionsPa
 	w := areaWords(pageLang(c), "subscriptions")
 	p.Problem = map[string]string{}
 	for _, f := range hailong.ErrorFields(err) {
-		msg, ok := w[subscriptionMessages[f.Message]]
+		key, args := f.Message, []any(nil)
+		if f.Said != nil { // a message with values: said with them
+			key, args = f.Said.Format, f.Said.Args
+		}
+		msg, ok := w[subscriptionMessages[key]]
+		if ok && len(args) > 0 {
+			msg = fmt.Sprintf(msg, args...)
+		}
 		if f.Field == "email" {
 			msg, ok = w["err_email"], true
 		}

@@ -95,3 +95,29 @@ func TestSubscribingTwiceIsAConflict(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscribingToAnEndedUnitNamesIt: a unit the reorganisation ended
+// (in the scope through it, but not in force) is refused beside the unit
+// field, naming the unit sent: the page's list of units cannot show it,
+// so the message must.
+func TestSubscribingToAnEndedUnitNamesIt(t *testing.T) {
+	_, base, _ := demoServerWith(t, rollup.New(), func(s *web.Server) {
+		fa := s.Access.(*fakeAccess)
+		s.Access = accessWithEmails{fa}
+		s.Subscriptions = subscribe.New(ferrettest.Open(t), fa,
+			func() time.Time { return time.Date(2026, 3, 15, 5, 0, 0, 0, time.UTC) })
+	})
+	client := signIn(t, base, nil, nil)
+	csrf := form(t, client, base+"/account/subscriptions")
+	for _, tc := range []struct{ lang, want string }{
+		{"vi", "Đơn vị “256” đã chấm dứt khi sắp xếp lại đơn vị hành chính"},
+		{"en", "Unit “256” ended in a reorganisation"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			a := post(t, client, base+"/account/subscriptions", url.Values{"_csrf": {csrf}, "unit": {"256"}, "kind": {"monthly"}, "sub_lang": {"vi"}, "lang": {tc.lang}})
+			if a.status != 400 || !strings.Contains(a.body, `<p id="sub-unit-err" class="field-err">`+tc.want) {
+				t.Errorf("%d, want 400 saying %q beside the unit: %.2000s", a.status, tc.want, a.body)
+			}
+		})
+	}
+}
