@@ -36,7 +36,7 @@ func (e *Engine) SaveRule(ctx context.Context, r hailong.AlertRule) (hailong.Ale
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
 	if twin, ok := e.twin(r); ok {
-		err := hailong.Errorf(hailong.ECONFLICT, MsgTwinRule, twin.Name)
+		err := hailong.Errorf(hailong.ECONFLICT, MsgTwin, twin.Name)
 		err.Fields = []hailong.FieldError{hailong.Fieldf("name", MsgTwin, twin.Name)}
 		return r, err
 	}
@@ -63,13 +63,10 @@ func (e *Engine) SaveRule(ctx context.Context, r hailong.AlertRule) (hailong.Ale
 	return r, nil
 }
 
-// MsgTwin is the format of the field error refusing a rule that fires
-// alike another (SaveRule): two such rules open every alert twice, and
-// send every email and webhook twice.
-const MsgTwin = "the rule “%s” already watches the same unit, for the same kind, measure or answer, threshold, window and minimum of ratings"
-
-// MsgTwinRule is the format of the error refusing a twin rule.
-const MsgTwinRule = "The rule %q watches the same thing the same way: both enabled, they would open every alert twice."
+// MsgTwin is the format of the refusal of a rule that fires alike
+// another (SaveRule), and of its field error: two such rules open every
+// alert twice, and send every email and webhook twice.
+const MsgTwin = "The rule “%s” already watches the same unit for the same kind, measure or answer, threshold, window and minimum of ratings: both enabled, they would open every alert twice."
 
 // twin returns another enabled rule that fires exactly as r would, r
 // being enabled: the same unit, kind, measure, answer, threshold, window

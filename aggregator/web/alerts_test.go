@@ -162,6 +162,7 @@ func TestAlertsScoped(t *testing.T) {
 		{"a rule over every unit from a commune", alertsCommune, "POST", "/api/v1/alert-rules", `{"name":"x","kind":"silence","window_hours":2}`, 400},
 		{"a rule over another commune", alertsCommune, "POST", "/api/v1/alert-rules", `{"name":"x","unit":"09250","kind":"silence","window_hours":2}`, 400},
 		{"a rule over its commune", alertsCommune, "POST", "/api/v1/alert-rules", `{"name":"Kinh Bắc im lặng","unit":"09190","kind":"silence","window_hours":2}`, 201},
+		{"the same rule again, under another name", alertsCommune, "POST", "/api/v1/alert-rules", `{"name":"Kinh Bắc im lặng (2)","unit":"09190","kind":"silence","window_hours":2}`, 409},
 		{"a default rule changed from a commune", alertsCommune, "PATCH", "/api/v1/alert-rules/default-harassment", `{"enabled":false}`, 403},
 		{"a default rule deleted from a commune", alertsCommune, "DELETE", "/api/v1/alert-rules/default-harassment", "", 403},
 		{"a default rule disabled by the province", alertsProvince, "PATCH", "/api/v1/alert-rules/default-harassment", `{"enabled":false}`, 200},
